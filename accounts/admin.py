@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Invitation, Membership, Organisation, OrganisationDocument, User
+from accounts.selectors import organisations_visible_to
+from core.admin import ScopedAdminMixin
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "memberships__organisation__kind"]
+    search_fields = ["email", "first_name", "last_name"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at"]
+
+
+class DocumentInline(admin.TabularInline):
+    model = OrganisationDocument
+    extra = 0
+    readonly_fields = ["uploaded_by", "uploaded_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # documents are added by the structure, through the service's checks
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = organisations_visible_to
+    list_display = ["name", "kind", "ess_family", "siret", "rna", "verified_at"]
+    list_filter = ["kind", "ess_family", "siae_kind", ("verified_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "siren", "siret", "rna"]
+    readonly_fields = ["verified_at", "verified_by", "created_at"]
+    inlines = [MembershipInline, DocumentInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role", "organisation__kind"]
+    search_fields = ["user__email", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "invited_by", "created_at", "accepted_at"]
+    list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "organisation__name"]
+    readonly_fields = ["token", "invited_by", "created_at", "accepted_at"]
+
+
+@admin.register(OrganisationDocument)
+class OrganisationDocumentAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "kind", "expires_on", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["organisation__name"]
+    readonly_fields = ["uploaded_by", "uploaded_at"]

@@ -1,0 +1,92 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Invitation, Organisation, OrganisationDocument
+from core.forms import (
+    AccessibleForm,
+    AccessibleFormMixin,
+    AccessibleModelForm,
+    ServiceValidatedModelForm,
+)
+
+
+class LoginForm(AccessibleFormMixin, AuthenticationForm):
+    pass
+
+
+class SignupForm(AccessibleForm):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail address"))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            try:
+                password_validation.validate_password(password1)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class StructureForm(ServiceValidatedModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "ess_family",
+            "siae_kind",
+            "siret",
+            "rna",
+            "legal_category",
+            "esus_expires_on",
+            "email",
+            "phone",
+            "website",
+            "address",
+            "description",
+        ]
+        widgets = {
+            "esus_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ess_family"].required = True
+        # Identifiers are often typed with spaces ("123 456 789 00012"): allow room for them.
+        for name in ("siret", "rna"):
+            self.fields[name].max_length = 20
+            self.fields[name].widget.attrs["maxlength"] = 20
+        self.fields["siret"].validators = []  # checked once normalised, by the service
+        self.fields["rna"].validators = []
+
+
+class DocumentForm(ServiceValidatedModelForm):
+    class Meta:
+        model = OrganisationDocument
+        fields = ["kind", "file", "expires_on"]
+        widgets = {"expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {"file": _("PDF, JPEG or PNG, 10 MB at most.")}
+
+
+class InvitationForm(AccessibleModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role"]

@@ -1,0 +1,305 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import validate_rna, validate_siren, validate_siret
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person; signs in with an e-mail address."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class OrganisationKind(models.TextChoices):
+    EPCI = "epci", _("Intercommunality (EPCI)")
+    COMMUNE = "commune", _("Commune")
+    ESS = "ess", _("Social and solidarity economy structure")
+    OTHER = "other", _("Other organisation")
+
+
+class EssFamily(models.TextChoices):
+    """Statutory ESS families (loi 2014-856, art. 1), declared by the structure itself."""
+
+    ASSOCIATION = "association", _("Association")
+    SCOP = "scop", _("Cooperative — SCOP")
+    SCIC = "scic", _("Cooperative — SCIC")
+    CAE = "cae", _("Cooperative — CAE")
+    OTHER_COOPERATIVE = "other_cooperative", _("Other cooperative")
+    MUTUAL = "mutual", _("Mutual")
+    FOUNDATION = "foundation", _("Foundation")
+    ESS_COMPANY = "ess_company", _("ESS commercial company")
+
+
+class SiaeKind(models.TextChoices):
+    ACI = "aci", _("ACI — integration workshop")
+    EI = "ei", _("EI — integration enterprise")
+    ETTI = "etti", _("ETTI — temporary-work integration enterprise")
+    AI = "ai", _("AI — intermediary association")
+    EITI = "eiti", _("EITI — self-employment integration enterprise")
+
+
+class Organisation(models.Model):
+    """An EPCI, a commune, an ESS structure or another body that owns, manages or uses premises."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=OrganisationKind)
+    name = models.CharField(_("name"), max_length=200)
+    siren = models.CharField(
+        _("SIREN"), max_length=9, blank=True, validators=[validate_siren]
+    )
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[validate_siret],
+        help_text=_("14 digits. Required before any aid in cash or in kind."),
+    )
+    rna = models.CharField(
+        _("RNA number"),
+        max_length=10,
+        blank=True,
+        validators=[validate_rna],
+        help_text=_("Associations only: W followed by 9 digits."),
+    )
+    legal_category = models.CharField(
+        _("INSEE legal category"),
+        max_length=4,
+        blank=True,
+        help_text=_("4 digits, e.g. 9220 for a declared association."),
+    )
+    ess_family = models.CharField(
+        _("ESS family"), max_length=20, choices=EssFamily, blank=True
+    )
+    siae_kind = models.CharField(
+        _("integration structure (SIAE) kind"), max_length=5, choices=SiaeKind, blank=True
+    )
+    esus_expires_on = models.DateField(
+        _("ESUS approval valid until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if the structure has no ESUS approval."),
+    )
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    address = models.CharField(_("postal address"), max_length=300, blank=True)
+    description = models.TextField(_("activity"), blank=True)
+    verified_at = models.DateTimeField(_("verified on"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="organisation_unique_siret",
+                violation_error_message=_("A structure with this SIRET is already registered."),
+            ),
+            models.UniqueConstraint(
+                fields=["rna"],
+                condition=~Q(rna=""),
+                name="organisation_unique_rna",
+                violation_error_message=_("A structure with this RNA number is already registered."),
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_at__isnull=True) | Q(verified_by__isnull=False),
+                name="organisation_verification_has_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.siren and self.siret and not self.siret.startswith(self.siren):
+            errors["siret"] = _("The SIRET must start with the SIREN (its first 9 digits).")
+        if self.kind == OrganisationKind.ESS and not self.ess_family:
+            errors["ess_family"] = _("Choose the ESS family of the structure.")
+        if self.kind != OrganisationKind.ESS and (self.ess_family or self.siae_kind):
+            errors["ess_family"] = _("Only ESS structures declare an ESS family.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class MembershipRole(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    MEMBER = "member", _("Member")
+
+
+class Membership(models.Model):
+    """A user acts for an organisation; administrators manage it and invite colleagues."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=MembershipRole, default=MembershipRole.MEMBER
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="membership_unique_user_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organisation} ({self.get_role_display()})"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+INVITATION_VALIDITY = timedelta(days=14)
+
+
+class Invitation(models.Model):
+    """An administrator invites a colleague by e-mail; the link is valid for 14 days."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("role"), max_length=10, choices=MembershipRole, default=MembershipRole.MEMBER
+    )
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    def is_usable(self, *, now=None) -> bool:
+        now = now or timezone.now()
+        return self.accepted_at is None and now < self.created_at + INVITATION_VALIDITY
+
+
+class DocumentKind(models.TextChoices):
+    STATUTES = "statutes", _("Statutes")
+    INSURANCE = "insurance", _("Insurance certificate")
+    ESUS = "esus", _("ESUS approval")
+    RNA_RECEIPT = "rna_receipt", _("RNA registration receipt")
+    ACCOUNTS = "accounts", _("Latest accounts")
+    OTHER = "other", _("Other document")
+
+
+def _document_path(instance: "OrganisationDocument", filename: str) -> str:
+    return f"organisations/{instance.organisation_id}/{secrets.token_hex(8)}-{filename}"
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+EXPIRING_DOCUMENTS = {DocumentKind.INSURANCE, DocumentKind.ESUS}
+
+
+class OrganisationDocument(models.Model):
+    """A supporting document, stored outside the web root; some expire (insurance, ESUS)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind)
+    file = models.FileField(_("file"), upload_to=_document_path, storage=_private_storage)
+    expires_on = models.DateField(_("valid until"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["kind", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.organisation}"
+
+    def clean(self) -> None:
+        if self.kind in EXPIRING_DOCUMENTS and self.expires_on is None:
+            raise ValidationError(
+                {"expires_on": _("Give the date until which this document is valid.")}
+            )
+
+    def is_expired(self, *, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.expires_on is not None and self.expires_on < today

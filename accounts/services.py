@@ -1,0 +1,175 @@
+"""Writes on users, organisations, memberships, invitations and documents."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.files import document_check
+from accounts.models import (
+    Invitation,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationDocument,
+    OrganisationKind,
+    User,
+)
+from accounts.selectors import user_get_by_email, user_is_territory_admin
+from accounts.validators import compact_identifier
+
+
+def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """Create an account. Raises ValidationError if the e-mail address is already used."""
+    if user_get_by_email(email) is not None:
+        raise ValidationError({"email": _("An account already exists with this e-mail address.")})
+    return User.objects.create_user(
+        email=email, password=password, first_name=first_name, last_name=last_name
+    )
+
+
+def _organisation_check_identifiers(organisation: Organisation) -> None:
+    """Refuse a second structure with the same SIRET or RNA, with the message on the field."""
+    others = Organisation.objects.exclude(pk=organisation.pk)
+    errors = {}
+    if organisation.siret and others.filter(siret=organisation.siret).exists():
+        errors["siret"] = _("A structure with this SIRET is already registered.")
+    if organisation.rna and others.filter(rna=organisation.rna).exists():
+        errors["rna"] = _("A structure with this RNA number is already registered.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _organisation_save(organisation: Organisation) -> None:
+    organisation.siren = compact_identifier(organisation.siren)
+    organisation.siret = compact_identifier(organisation.siret)
+    organisation.rna = compact_identifier(organisation.rna)
+    if organisation.siret and not organisation.siren:
+        organisation.siren = organisation.siret[:9]
+    errors: dict[str, list[str]] = {}
+    # The unique constraints are checked below, with their message on the field.
+    for check in (
+        lambda: organisation.full_clean(validate_constraints=False),
+        lambda: _organisation_check_identifiers(organisation),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError as exc:  # a concurrent registration with the same identifiers
+        raise ValidationError(
+            {"siret": _("A structure with this SIRET is already registered.")}
+        ) from exc
+
+
+@transaction.atomic
+def structure_register(*, organisation: Organisation, user: User) -> Organisation:
+    """Declare an ESS structure; its declarer becomes its administrator. Unverified at first."""
+    organisation.kind = OrganisationKind.ESS
+    organisation.verified_at = None
+    organisation.verified_by = None
+    _organisation_save(organisation)
+    Membership.objects.create(user=user, organisation=organisation, role=MembershipRole.ADMIN)
+    return organisation
+
+
+def organisation_update(*, organisation: Organisation) -> Organisation:
+    """Save changed details (the caller fetched it through organisations_manageable_by)."""
+    _organisation_save(organisation)
+    return organisation
+
+
+@transaction.atomic
+def structure_verify(*, structure: Organisation, actor: User) -> bool:
+    """Record that the intercommunality checked the structure. Returns False if already done."""
+    if not user_is_territory_admin(actor):
+        raise PermissionDenied
+    structure = Organisation.objects.select_for_update().get(pk=structure.pk)
+    if structure.kind != OrganisationKind.ESS:
+        raise ValidationError(_("Only ESS structures are verified."))
+    if structure.verified_at is not None:
+        return False
+    structure.verified_at = timezone.now()
+    structure.verified_by = actor
+    structure.save(update_fields=["verified_at", "verified_by"])
+    return True
+
+
+def _send_invitation(invitation: Invitation) -> None:
+    link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[invitation.token])
+    context = {"invitation": invitation, "link": link}
+    send_mail(
+        subject=_("Invitation to join %(name)s on Locaux Communs")
+        % {"name": invitation.organisation.name},
+        message=render_to_string("emails/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *, organisation: Organisation, email: str, role: str, invited_by: User
+) -> Invitation:
+    """Invite a colleague by e-mail; the e-mail leaves once the invitation is saved."""
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email, role=role, invited_by=invited_by
+    )
+    transaction.on_commit(lambda: _send_invitation(invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Join the organisation. The signed-in account must use the invited e-mail address."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_usable():
+        raise ValidationError(_("This invitation has expired or has already been used."))
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(
+            _("This invitation was sent to %(email)s: sign in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    membership, _created = Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+def document_add(
+    *,
+    organisation: Organisation,
+    kind: str,
+    upload: UploadedFile,
+    expires_on: date | None,
+    actor: User,
+) -> OrganisationDocument:
+    """Store a supporting document. Raises ValidationError naming the field at fault."""
+    try:
+        document_check(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    document = OrganisationDocument(
+        organisation=organisation, kind=kind, file=upload, expires_on=expires_on, uploaded_by=actor
+    )
+    document.full_clean()
+    document.save()
+    return document

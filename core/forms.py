@@ -1,0 +1,67 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
+
+
+class AccessibleFormMixin:
+    """Tie each field to its help text and errors (aria-describedby, aria-invalid).
+
+    Screen-reader users then hear why a field is wrong when they reach it (RGAA 11.10).
+    """
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._set_aria()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_aria()
+
+    def _set_aria(self) -> None:
+        for name, field in self.fields.items():
+            bound = self[name]
+            described_by = []
+            if field.help_text:
+                described_by.append(f"{bound.auto_id}_helptext")
+            if name in (self._errors or {}):
+                described_by.append(f"{bound.auto_id}_errors")
+                field.widget.attrs["aria-invalid"] = "true"
+            else:
+                field.widget.attrs.pop("aria-invalid", None)
+            if described_by:
+                field.widget.attrs["aria-describedby"] = " ".join(described_by)
+            else:
+                field.widget.attrs.pop("aria-describedby", None)
+            if field.required and not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["aria-required"] = "true"
+
+
+class AccessibleForm(AccessibleFormMixin, forms.Form):
+    pass
+
+
+class AccessibleModelForm(AccessibleFormMixin, forms.ModelForm):
+    pass
+
+
+class ServiceValidatedModelForm(AccessibleModelForm):
+    """A ModelForm that only fills its instance; the service validates the whole object.
+
+    The service is the one place for the rules (the API and the admin reach it too); the view
+    shows its ValidationError on the form with `form_add_service_errors`.
+    """
+
+    def _post_clean(self) -> None:
+        opts = self._meta
+        self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
+
+
+def form_add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+    if isinstance(form, AccessibleFormMixin):
+        form._set_aria()

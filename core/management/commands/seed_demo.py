@@ -1,0 +1,225 @@
+"""Load the demo territory. Idempotent: running it twice gives the same data."""
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from accounts.models import Membership, Organisation, OrganisationKind, User
+from core import demo
+from spaces.models import Amenity, Commune, EpciMembership, PostalCode, Site, Space
+from spaces.services import photo_add
+
+COMMUNES_CSV = Path(__file__).resolve().parents[2] / "fixtures" / "caph_communes.csv"
+
+
+class Command(BaseCommand):
+    help = "Load the demo territory (CA de la Porte du Hainaut) and one demo account per role."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "Les données de démonstration ne se chargent que si DEMO_MODE est activé "
+                "(jamais en production)."
+            )
+        with transaction.atomic():
+            epci = self._epci()
+            communes = self._communes(epci)
+            self._amenities()
+            structures = self._structures()
+            sites = self._sites(epci, communes, structures)
+            self._users(epci, communes, structures, sites)
+        self._photos(sites)
+        self.stdout.write(self.style.SUCCESS(self._summary()))
+
+    def _epci(self) -> Organisation:
+        epci, _ = Organisation.objects.update_or_create(
+            siren=demo.CAPH["siren"],
+            kind=OrganisationKind.EPCI,
+            defaults={"name": demo.CAPH["name"], "address": demo.CAPH["address"]},
+        )
+        return epci
+
+    def _communes(self, epci: Organisation) -> dict[str, Commune]:
+        communes = {}
+        with COMMUNES_CSV.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                code = row["code_insee"]
+                organisation, _ = Organisation.objects.update_or_create(
+                    kind=OrganisationKind.COMMUNE,
+                    name=f"Commune de {row['nom']}",
+                    defaults={"address": row["adresse_mairie"]},
+                )
+                commune, _ = Commune.objects.update_or_create(
+                    insee_code=code,
+                    defaults={
+                        "name": row["nom"],
+                        "population": int(row["population_municipale"]),
+                        "town_hall_address": row["adresse_mairie"],
+                        "organisation": organisation,
+                    },
+                )
+                postcodes = [
+                    PostalCode.objects.get_or_create(code=postcode.strip())[0]
+                    for postcode in row["codes_postaux"].split(";")
+                    if postcode.strip()
+                ]
+                commune.postcodes.set(postcodes)
+                for start, end in demo.MEMBERSHIP_PERIODS.get(code, [(demo.CAPH_CREATED, None)]):
+                    EpciMembership.objects.update_or_create(
+                        epci=epci, commune=commune, start=start, defaults={"end": end}
+                    )
+                communes[code] = commune
+        return communes
+
+    def _amenities(self) -> None:
+        for code, name in demo.AMENITIES:
+            Amenity.objects.update_or_create(code=code, defaults={"name": name})
+
+    def _structures(self) -> dict[str, Organisation]:
+        structures = {}
+        admin = None
+        for data in demo.STRUCTURES:
+            values = {k: v for k, v in data.items() if k not in ("key", "verified")}
+            structure, _ = Organisation.objects.update_or_create(
+                kind=OrganisationKind.ESS, name=values.pop("name"), defaults=values
+            )
+            structure.full_clean()
+            if data["verified"] and structure.verified_at is None:
+                admin = admin or self._verifier()
+                structure.verified_at, structure.verified_by = timezone.now(), admin
+                structure.save(update_fields=["verified_at", "verified_by"])
+            structures[data["key"]] = structure
+        return structures
+
+    def _verifier(self) -> User:
+        email, first, last, *_ = demo.USERS[0]
+        user, _ = User.objects.get_or_create(
+            email=email, defaults={"first_name": first, "last_name": last}
+        )
+        return user
+
+    def _sites(
+        self, epci: Organisation, communes: dict[str, Commune], structures: dict[str, Organisation]
+    ) -> list[Site]:
+        amenities = {amenity.code: amenity for amenity in Amenity.objects.all()}
+        sites = []
+        for data in demo.SITES:
+            commune = communes[data["commune"]]
+            owner = epci if data["owner"] == "caph" else communes[data["owner"]].organisation
+            site, _ = Site.objects.update_or_create(
+                name=data["name"],
+                commune=commune,
+                defaults={
+                    "owner": owner,
+                    "managing_organisation": structures.get(data.get("manager_structure", "")),
+                    "description": data["description"],
+                    "street_number": data.get("street_number"),
+                    "street_number_suffix": data.get("street_number_suffix", ""),
+                    "street_name": data["street_name"],
+                    "postcode": data["postcode"],
+                    "latitude": Decimal(data["latitude"]),
+                    "longitude": Decimal(data["longitude"]),
+                    "domain": data["domain"],
+                    "erp_types": data["erp_types"],
+                    "erp_category": data["erp_category"],
+                    "max_occupancy": data["max_occupancy"],
+                    "status": data.get("status", "open"),
+                    "is_demo": True,
+                    **data["access"],
+                },
+            )
+            site.full_clean()
+            for name, kind, floor, surface, capacity, codes, bookable, allocatable, vacant, rent in data["spaces"]:
+                space, _ = Space.objects.update_or_create(
+                    site=site,
+                    name=name,
+                    defaults={
+                        "kind": kind,
+                        "floor": floor,
+                        "surface_m2": Decimal(surface),
+                        "capacity": capacity,
+                        "bookable": bookable,
+                        "allocatable": allocatable,
+                        "vacant_since": vacant,
+                        "reference_rent": Decimal(rent),
+                    },
+                )
+                space.full_clean()
+                space.amenities.set([amenities[code] for code in codes])
+            sites.append(site)
+        return sites
+
+    def _users(
+        self,
+        epci: Organisation,
+        communes: dict[str, Commune],
+        structures: dict[str, Organisation],
+        sites: list[Site],
+    ) -> None:
+        organisations = {"caph": epci, **structures}
+        for email, first, last, key, role, superuser in demo.USERS:
+            user, _ = User.objects.update_or_create(
+                email=email,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "is_staff": superuser,
+                    "is_superuser": superuser,
+                },
+            )
+            user.set_password(demo.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            organisation = organisations.get(key) or communes[key].organisation
+            Membership.objects.update_or_create(
+                user=user, organisation=organisation, defaults={"role": role}
+            )
+            for site in sites:
+                if site.name in demo.MANAGER_OF.get(email, []):
+                    site.managers.add(user)
+
+    def _photos(self, sites: list[Site]) -> None:
+        """Drawn pictures (no real photo ships with the code), added through the upload path."""
+        palette = [(29, 59, 111), (150, 75, 0), (30, 107, 52)]
+        for index, site in enumerate(sites[:3]):
+            if site.photos.exists():
+                continue
+            upload = SimpleUploadedFile(
+                "demo.png", _building_picture(palette[index]), content_type="image/png"
+            )
+            photo_add(
+                site=site,
+                upload=upload,
+                alt_text=f"Dessin de démonstration de la façade : {site.name}",
+            )
+
+    def _summary(self) -> str:
+        lines = [
+            "Territoire de démonstration chargé : "
+            f"{Commune.objects.count()} communes, {Site.objects.count()} sites, "
+            f"{Space.objects.count()} espaces.",
+            "Comptes de démonstration (mot de passe « demo ») :",
+        ]
+        lines += [f"  {email:<24} {last}" for email, _first, last, *_ in demo.USERS]
+        return "\n".join(lines)
+
+
+def _building_picture(colour: tuple[int, int, int]) -> bytes:
+    image = Image.new("RGB", (640, 400), (230, 236, 245))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 120, 520, 380), fill=colour)
+    for row in range(3):
+        for column in range(5):
+            x, y = 150 + column * 72, 150 + row * 70
+            draw.rectangle((x, y, x + 40, y + 40), fill=(250, 250, 250))
+    draw.rectangle((0, 380, 640, 400), fill=(90, 90, 90))
+    output = io.BytesIO()
+    image.save(output, format="PNG")
+    return output.getvalue()

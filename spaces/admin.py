@@ -1,0 +1,101 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from core.admin import ScopedAdminMixin
+from spaces.forms import SiteForm
+from spaces.models import Amenity, Commune, EpciMembership, Photo, PostalCode, Site, Space
+from spaces.selectors import sites_manageable_by, spaces_manageable_by
+from spaces.services import site_validate
+
+
+@admin.register(PostalCode)
+class PostalCodeAdmin(admin.ModelAdmin):
+    search_fields = ["code"]
+
+
+class EpciMembershipInline(admin.TabularInline):
+    model = EpciMembership
+    extra = 0
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "insee_code", "population", "organisation"]
+    search_fields = ["name", "insee_code", "postcodes__code"]
+    list_filter = ["epci_memberships__epci"]
+    filter_horizontal = ["postcodes"]
+    inlines = [EpciMembershipInline]
+
+
+@admin.register(Amenity)
+class AmenityAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+class SpaceInline(admin.TabularInline):
+    model = Space
+    extra = 0
+    fields = ["name", "kind", "floor", "surface_m2", "capacity", "bookable", "allocatable", "status"]
+    show_change_link = True
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    extra = 0
+    fields = ["image", "alt_text", "space", "position"]
+    readonly_fields = ["image"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # photos are re-encoded on upload: add them from the site's photo page
+
+
+class SiteAdminForm(SiteForm):
+    """The admin edits sites with the same rules as the site pages (territory, postcode, owner)."""
+
+    class Meta(SiteForm.Meta):
+        fields = [*SiteForm.Meta.fields, "managing_organisation", "managers"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.request_user = kwargs.pop("user")
+        super().__init__(*args, user=self.request_user, **kwargs)
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        try:
+            self.instance.full_clean(exclude=self._get_validation_exclusions())
+            site_validate(site=self.instance, actor=self.request_user)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
+@admin.register(Site)
+class SiteAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = sites_manageable_by
+    form = SiteAdminForm
+    list_display = ["name", "commune", "owner", "status", "is_published", "is_demo"]
+    list_filter = ["status", "is_published", "domain", "is_erp", "commune"]
+    search_fields = ["name", "street_name", "commune__name", "owner__name"]
+    autocomplete_fields = ["owner", "managing_organisation", "managers"]
+    readonly_fields = ["is_demo", "created_at", "updated_at"]
+    inlines = [SpaceInline, PhotoInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class BoundUserForm(form_class):
+            def __init__(self, *args, **kw) -> None:
+                super().__init__(*args, user=request.user, **kw)
+
+        return BoundUserForm
+
+
+@admin.register(Space)
+class SpaceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = spaces_manageable_by
+    list_display = ["name", "site", "kind", "surface_m2", "capacity", "bookable", "allocatable"]
+    list_filter = ["kind", "bookable", "allocatable", "status", "site__commune"]
+    search_fields = ["name", "site__name"]
+    autocomplete_fields = ["site"]
+    filter_horizontal = ["amenities"]
+    readonly_fields = ["created_at", "updated_at"]

@@ -1,0 +1,106 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from core.forms import AccessibleForm, ServiceValidatedModelForm
+from spaces.models import ErpType, Site, Space
+from spaces.selectors import site_owners_for
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SiteForm(ServiceValidatedModelForm):
+    erp_types = forms.MultipleChoiceField(
+        label=_("ERP types"),
+        choices=ErpType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The main activity type first; tick every type that applies."),
+    )
+
+    class Meta:
+        model = Site
+        fields = [
+            "name",
+            "owner",
+            "description",
+            "street_number",
+            "street_number_suffix",
+            "street_name",
+            "address_complement",
+            "postcode",
+            "commune",
+            "latitude",
+            "longitude",
+            "domain",
+            "is_erp",
+            "erp_types",
+            "erp_category",
+            "max_occupancy",
+            "step_free_entrance",
+            "entrance_width_cm",
+            "has_lift",
+            "accessible_toilets",
+            "accessible_parking",
+            "hearing_loop",
+            "public_transport_nearby",
+            "accessibility_notes",
+            "status",
+            "is_published",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "accessibility_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = site_owners_for(user).order_by("name")
+        self.fields["commune"].queryset = self.fields["commune"].queryset.order_by("name")
+        self.fields["latitude"].help_text = _("WGS 84, e.g. 50.3289")
+        self.fields["longitude"].help_text = _("WGS 84, e.g. 3.3956")
+
+
+class SpaceForm(ServiceValidatedModelForm):
+    class Meta:
+        model = Space
+        fields = [
+            "name",
+            "kind",
+            "floor",
+            "surface_m2",
+            "capacity",
+            "amenities",
+            "description",
+            "bookable",
+            "allocatable",
+            "status",
+            "vacant_since",
+            "reference_rent",
+        ]
+        widgets = {
+            "amenities": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "vacant_since": _DATE,
+        }
+
+
+class PhotoForm(AccessibleForm):
+    image = forms.FileField(
+        label=_("Photo"), help_text=_("JPEG, PNG or WebP, 5 MB and 40 megapixels at most.")
+    )
+    alt_text = forms.CharField(
+        label=_("Description of the photo"),
+        max_length=250,
+        help_text=_("What the photo shows, for people who cannot see it."),
+    )
+    space = forms.ModelChoiceField(
+        label=_("Space shown"),
+        queryset=Space.objects.none(),
+        required=False,
+        empty_label=_("The building as a whole"),
+    )
+
+    def __init__(self, *args, site: Site, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = site.spaces.order_by("name")

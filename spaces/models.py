@@ -1,0 +1,376 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from spaces.validators import validate_erp_types
+
+insee_code_validator = RegexValidator(
+    r"^(\d{5}|2[AB]\d{3})$",
+    _("An INSEE commune code has 5 characters: 5 digits, or 2A/2B and 3 digits for Corsica."),
+    code="insee_invalid",
+)
+postcode_validator = RegexValidator(
+    r"^\d{5}$", _("A postcode has exactly 5 digits."), code="postcode_invalid"
+)
+
+
+class PostalCode(models.Model):
+    code = models.CharField(
+        _("postcode"), max_length=5, primary_key=True, validators=[postcode_validator]
+    )
+
+    class Meta:
+        verbose_name = _("postcode")
+        verbose_name_plural = _("postcodes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Commune(models.Model):
+    """A commune of the official geographic code (COG); postcodes map to communes many-to-many."""
+
+    insee_code = models.CharField(
+        _("INSEE code"), max_length=5, primary_key=True, validators=[insee_code_validator]
+    )
+    name = models.CharField(_("name"), max_length=100)
+    postcodes = models.ManyToManyField(
+        PostalCode, verbose_name=_("postcodes"), related_name="communes"
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    town_hall_address = models.CharField(_("town hall address"), max_length=200, blank=True)
+    organisation = models.OneToOneField(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commune",
+        limit_choices_to={"kind": "commune"},
+        help_text=_("The commune as an organisation: its staff list its premises."),
+    )
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EpciMembership(models.Model):
+    """A commune belongs to an intercommunality for a period (communes join and leave)."""
+
+    epci = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("intercommunality"),
+        on_delete=models.PROTECT,
+        related_name="epci_memberships",
+        limit_choices_to={"kind": "epci"},
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="epci_memberships"
+    )
+    start = models.DateField(_("member since"))
+    end = models.DateField(_("member until"), null=True, blank=True, help_text=_("Exclusive."))
+
+    class Meta:
+        verbose_name = _("intercommunality membership")
+        verbose_name_plural = _("intercommunality memberships")
+        ordering = ["commune__name", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=F("start")),
+                name="epcimembership_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune} ∈ {self.epci}"
+
+
+class Domain(models.TextChoices):
+    PUBLIC = "public", _("Public domain")
+    PRIVATE = "private", _("Private domain")
+
+
+class ErpType(models.TextChoices):
+    J = "J", _("J — care homes for elderly or disabled people")
+    L = "L", _("L — meeting, conference and multi-purpose halls")
+    M = "M", _("M — shops")
+    N = "N", _("N — restaurants and bars")
+    O = "O", _("O — hotels")
+    P = "P", _("P — dance and games halls")
+    R = "R", _("R — education, training, leisure centres")
+    S = "S", _("S — libraries")
+    T = "T", _("T — exhibitions")
+    U = "U", _("U — health care")
+    V = "V", _("V — places of worship")
+    W = "W", _("W — administrations, banks, offices")
+    X = "X", _("X — indoor sports")
+    Y = "Y", _("Y — museums")
+
+
+class ErpCategory(models.IntegerChoices):
+    FIRST = 1, _("1st category (over 1,500 people)")
+    SECOND = 2, _("2nd category (701 to 1,500 people)")
+    THIRD = 3, _("3rd category (301 to 700 people)")
+    FOURTH = 4, _("4th category (up to 300 people)")
+    FIFTH = 5, _("5th category (below the threshold of the type)")
+
+
+class SiteStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WORKS = "works", _("Under works")
+    CLOSED = "closed", _("Closed")
+
+
+class Site(models.Model):
+    """A building (or a group of buildings at one address) that holds spaces."""
+
+    name = models.CharField(_("name"), max_length=200)
+    owner = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_sites",
+    )
+    managing_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("managing organisation"),
+        on_delete=models.PROTECT,
+        related_name="managed_sites",
+        null=True,
+        blank=True,
+        help_text=_("If another body runs the building (e.g. a SCIC)."),
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("facilities managers"),
+        related_name="managed_sites",
+        blank=True,
+    )
+    description = models.TextField(_("description"), blank=True)
+    # Structured address (Base Adresse Nationale fields).
+    street_number = models.PositiveSmallIntegerField(
+        _("number"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(9999)]
+    )
+    street_number_suffix = models.CharField(
+        _("suffix"), max_length=10, blank=True, help_text=_("bis, ter, A…")
+    )
+    street_name = models.CharField(_("street"), max_length=200)
+    address_complement = models.CharField(
+        _("address complement"), max_length=200, blank=True, help_text=_("Building B, 2nd floor…")
+    )
+    postcode = models.CharField(_("postcode"), max_length=5, validators=[postcode_validator])
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="sites"
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    domain = models.CharField(_("domain"), max_length=10, choices=Domain, default=Domain.PUBLIC)
+    # Fire-safety classification of buildings that receive the public (ERP).
+    is_erp = models.BooleanField(_("receives the public (ERP)"), default=True)
+    erp_types = models.JSONField(
+        _("ERP types"), default=list, blank=True, validators=[validate_erp_types]
+    )
+    erp_category = models.PositiveSmallIntegerField(
+        _("ERP category"), choices=ErpCategory, null=True, blank=True
+    )
+    max_occupancy = models.PositiveIntegerField(
+        _("maximum occupancy"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Maximum number of people admitted in the building (ERP effectif)."),
+    )
+    # Accessibility, in the acceslibre vocabulary; empty means "not known".
+    step_free_entrance = models.BooleanField(_("step-free entrance"), null=True, blank=True)
+    entrance_width_cm = models.PositiveSmallIntegerField(
+        _("entrance door width (cm)"), null=True, blank=True
+    )
+    has_lift = models.BooleanField(_("lift"), null=True, blank=True)
+    accessible_toilets = models.BooleanField(_("accessible toilets"), null=True, blank=True)
+    accessible_parking = models.BooleanField(
+        _("disabled parking space"), null=True, blank=True
+    )
+    hearing_loop = models.BooleanField(_("hearing loop"), null=True, blank=True)
+    public_transport_nearby = models.BooleanField(
+        _("public transport stop within 200 m"), null=True, blank=True
+    )
+    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SiteStatus, default=SiteStatus.OPEN
+    )
+    is_published = models.BooleanField(
+        _("published in the public catalogue"), default=True
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["commune__name", "name"]
+        indexes = [models.Index(fields=["commune", "status"], name="site_commune_status_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("spaces:site-detail", args=[self.pk])
+
+    @property
+    def address_line(self) -> str:
+        number = f"{self.street_number or ''}{(' ' + self.street_number_suffix) if self.street_number_suffix else ''}"
+        return " ".join(part for part in [number.strip(), self.street_name] if part)
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class SpaceKind(models.TextChoices):
+    MEETING_ROOM = "meeting_room", _("Meeting room")
+    OFFICE = "office", _("Office")
+    WORKSHOP = "workshop", _("Workshop")
+    HALL = "hall", _("Hall")
+    STORAGE = "storage", _("Storage")
+    KITCHEN = "kitchen", _("Kitchen")
+    DESK = "desk", _("Desk in a shared office")
+    OTHER = "other", _("Other")
+
+
+class SpaceStatus(models.TextChoices):
+    AVAILABLE = "available", _("In service")
+    UNAVAILABLE = "unavailable", _("Unavailable")
+
+
+class Amenity(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Space(models.Model):
+    """A room, office, workshop or desk that can be booked by the hour or allocated long-term."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="spaces"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=SpaceKind)
+    floor = models.SmallIntegerField(
+        _("floor"), default=0, help_text=_("0 for the ground floor, -1 for the basement.")
+    )
+    surface_m2 = models.DecimalField(
+        _("surface (m²)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(1)]
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity (people)"), validators=[MinValueValidator(1)]
+    )
+    amenities = models.ManyToManyField(
+        Amenity, verbose_name=_("equipment"), related_name="spaces", blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+    bookable = models.BooleanField(
+        _("bookable by the hour or day"), default=False
+    )
+    allocatable = models.BooleanField(
+        _("allocatable long-term"), default=False
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=SpaceStatus, default=SpaceStatus.AVAILABLE
+    )
+    vacant_since = models.DateField(
+        _("vacant since"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if the space is occupied or shared."),
+    )
+    reference_rent = models.DecimalField(
+        _("reference rental value (€/m²/year)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Market-equivalent rent, used to value free or discounted use."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("space")
+        verbose_name_plural = _("spaces")
+        ordering = ["site__name", "floor", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="space_capacity_positive"),
+            models.CheckConstraint(condition=Q(surface_m2__gt=0), name="space_surface_positive"),
+            models.CheckConstraint(
+                condition=Q(reference_rent__isnull=True) | Q(reference_rent__gte=0),
+                name="space_reference_rent_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.site})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("spaces:space-detail", args=[self.pk])
+
+    @property
+    def is_vacant(self) -> bool:
+        return self.vacant_since is not None
+
+
+class Photo(models.Model):
+    """A photo of a site, or of one of its spaces; re-encoded without metadata on upload."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="photos")
+    space = models.ForeignKey(
+        Space, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
+    )
+    image = models.ImageField(_("image"), upload_to="photos/%Y/%m/")
+    alt_text = models.CharField(
+        _("description of the photo"),
+        max_length=250,
+        help_text=_("What the photo shows, for people who cannot see it."),
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.alt_text

@@ -1,0 +1,75 @@
+"""Writes on the premises inventory: sites, spaces and photos."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from spaces.images import photo_reencode
+from spaces.models import Amenity, Photo, Site, Space
+from spaces.selectors import communes_in_territory, site_owners_for
+
+
+def site_validate(*, site: Site, actor: User) -> None:
+    """Check what a single row cannot: territory, postcode, owner. Raises ValidationError."""
+    errors: dict[str, str] = {}
+    if site.commune_id is not None:
+        if not communes_in_territory().filter(pk=site.commune_id).exists():
+            errors["commune"] = _(
+                "This commune is not part of the territory covered by the platform."
+            )
+        elif site.postcode and not site.commune.postcodes.filter(code=site.postcode).exists():
+            codes = ", ".join(site.commune.postcodes.values_list("code", flat=True))
+            errors["postcode"] = _("The postcode of %(commune)s is %(codes)s.") % {
+                "commune": site.commune.name,
+                "codes": codes,
+            }
+    if site.owner_id is not None and not site_owners_for(actor).filter(pk=site.owner_id).exists():
+        errors["owner"] = _("You cannot list premises on behalf of this organisation.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def site_save(*, site: Site, actor: User, managers: list[User] | None = None) -> Site:
+    """Create or update a site after full validation; nothing is saved if anything is wrong."""
+    site.full_clean()
+    site_validate(site=site, actor=actor)
+    site.save()
+    if managers is not None:
+        site.managers.set(managers)
+    return site
+
+
+@transaction.atomic
+def space_save(*, space: Space, amenities: list[Amenity] | None = None) -> Space:
+    """Create or update a space (the caller fetched its site through sites_manageable_by)."""
+    space.full_clean()
+    space.save()
+    if amenities is not None:
+        space.amenities.set(amenities)
+    return space
+
+
+def photo_add(
+    *, site: Site, upload: UploadedFile, alt_text: str, space: Space | None = None
+) -> Photo:
+    """Re-encode and store a photo of a site or of one of its spaces."""
+    if space is not None and space.site_id != site.pk:
+        raise PermissionDenied
+    try:
+        content = photo_reencode(upload)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from exc
+    photo = Photo(site=site, space=space, alt_text=alt_text.strip())
+    photo.full_clean(exclude=["image"])
+    photo.image.save(content.name, content, save=False)
+    photo.save()
+    return photo
+
+
+def photo_delete(*, photo: Photo) -> None:
+    storage, name = photo.image.storage, photo.image.name
+    photo.delete()
+    transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,209 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.forms import form_add_service_errors
+from spaces import services
+from spaces.filters import SpaceFilter
+from spaces.forms import PhotoForm, SiteForm, SpaceForm
+from spaces.models import Site, Space
+from spaces.selectors import (
+    catalogue_spaces,
+    photos_manageable_by,
+    site_detail as site_detail_qs,
+    site_owners_for,
+    sites_manageable_by,
+    space_detail as space_detail_qs,
+    spaces_manageable_by,
+)
+
+CATALOGUE_PAGE_SIZE = 24
+
+
+def _accessibility_rows(site: Site, space: Space | None = None) -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    if space is not None:
+        rows.append((_("Step-free access to this space"), space.step_free))
+    width = site.entrance_width_cm
+    rows += [
+        (_("Step-free entrance"), site.step_free_entrance),
+        (_("Entrance door width"), f"{width} cm" if width else None),
+        (_("Lift"), site.has_lift),
+        (_("Accessible toilets"), site.accessible_toilets),
+        (_("Disabled parking space"), site.accessible_parking),
+        (_("Hearing loop"), site.hearing_loop),
+        (_("Public transport stop within 200 m"), site.public_transport_nearby),
+    ]
+    return rows
+
+
+def _map_points(spaces) -> list[dict]:
+    """One marker per site that holds at least one of the listed spaces."""
+    sites = (
+        Site.objects.filter(pk__in=spaces.values("site_id"), latitude__isnull=False)
+        .select_related("commune")
+        .order_by("name")
+    )
+    return [
+        {
+            "name": site.name,
+            "commune": site.commune.name,
+            "url": site.get_absolute_url(),
+            "lat": float(site.latitude),
+            "lng": float(site.longitude),
+        }
+        for site in sites
+        if site.longitude is not None
+    ]
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    space_filter = SpaceFilter(request.GET or None, queryset=catalogue_spaces(request.user))
+    spaces = space_filter.qs
+    page = Paginator(spaces, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "spaces/catalogue.html",
+        {
+            "filter": space_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "map_points": _map_points(spaces),
+            "map_tile_url": settings.MAP_TILE_URL,
+            "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    )
+
+
+@require_GET
+def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(site_detail_qs(user=request.user), pk=pk)
+    can_manage = sites_manageable_by(request.user).filter(pk=pk).exists()
+    return render(
+        request,
+        "spaces/site_detail.html",
+        {"site": site, "can_manage": can_manage, "accessibility_rows": _accessibility_rows(site)},
+    )
+
+
+@require_GET
+def space_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    space = get_object_or_404(space_detail_qs(user=request.user), pk=pk)
+    can_manage = spaces_manageable_by(request.user).filter(pk=pk).exists()
+    context = {
+        "space": space,
+        "site": space.site,
+        "can_manage": can_manage,
+        "accessibility_rows": _accessibility_rows(space.site, space),
+    }
+    return render(request, "spaces/space_detail.html", context)
+
+
+def _site_form(request: HttpRequest, site: Site | None) -> HttpResponse:
+    form = SiteForm(request.POST or None, instance=site, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.site_save(site=form.instance, actor=request.user)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The site “%(name)s” was saved.") % {"name": saved.name})
+            return redirect(saved.get_absolute_url())
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "spaces/site_form.html", {"form": form, "site": site}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_create(request: HttpRequest) -> HttpResponse:
+    if not site_owners_for(request.user).exists():
+        raise Http404
+    return _site_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _site_form(request, get_object_or_404(sites_manageable_by(request.user), pk=pk))
+
+
+def _space_form(request: HttpRequest, site: Site, space: Space) -> HttpResponse:
+    form = SpaceForm(request.POST or None, instance=space)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.space_save(
+                space=form.instance, amenities=list(form.cleaned_data["amenities"])
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The space “%(name)s” was saved.") % {"name": saved.name})
+            return redirect(saved.get_absolute_url())
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "spaces/space_form.html",
+        {"form": form, "site": site, "space": space if space.pk else None},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def space_create(request: HttpRequest, site_pk: int) -> HttpResponse:
+    site = get_object_or_404(sites_manageable_by(request.user), pk=site_pk)
+    return _space_form(request, site, Space(site=site))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def space_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    space = get_object_or_404(spaces_manageable_by(request.user).select_related("site"), pk=pk)
+    return _space_form(request, space.site, space)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(sites_manageable_by(request.user), pk=pk)
+    form = PhotoForm(request.POST or None, request.FILES or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.photo_add(
+                site=site,
+                space=form.cleaned_data["space"],
+                upload=form.cleaned_data["image"],
+                alt_text=form.cleaned_data["alt_text"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The photo was added."))
+            return redirect("spaces:site-photos", pk=site.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    photos = site.photos.select_related("space")
+    return render(
+        request,
+        "spaces/site_photos.html",
+        {"site": site, "form": form, "photos": photos},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(photos_manageable_by(request.user), pk=pk)
+    site_pk = photo.site_id
+    services.photo_delete(photo=photo)
+    messages.success(request, _("The photo was deleted."))
+    return redirect("spaces:site-photos", pk=site_pk)

@@ -1,0 +1,101 @@
+"""Personas and shared fixtures.
+
+- territory_admin: member of the intercommunality (manages everything)
+- commune_staff: member of the commune that owns `site`
+- facilities_manager: assigned to `site`
+- member: administrator of a verified ESS structure
+- outsider: an account with no organisation
+"""
+
+import pytest
+
+from accounts.models import MembershipRole
+from tests.factories import (
+    CommuneFactory,
+    EpciFactory,
+    MembershipFactory,
+    SiteFactory,
+    SpaceFactory,
+    StructureFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def epci(db):
+    return EpciFactory(name="Communauté d'agglomération de la Porte du Hainaut")
+
+
+@pytest.fixture
+def commune(epci):
+    return CommuneFactory(insee_code="59172", name="Denain", epci=epci)
+
+
+@pytest.fixture
+def other_commune(epci):
+    return CommuneFactory(insee_code="59526", name="Saint-Amand-les-Eaux", epci=epci)
+
+
+@pytest.fixture
+def site(commune):
+    return SiteFactory(commune=commune, name="Les Grands Bureaux")
+
+
+@pytest.fixture
+def space(site):
+    return SpaceFactory(site=site, name="Salle Usinor")
+
+
+@pytest.fixture
+def other_site(other_commune):
+    return SiteFactory(commune=other_commune, name="Maison des associations")
+
+
+@pytest.fixture
+def territory_admin(epci):
+    return MembershipFactory(
+        organisation=epci, user=UserFactory(email="admin@example.test")
+    ).user
+
+
+@pytest.fixture
+def commune_staff(commune):
+    return MembershipFactory(
+        organisation=commune.organisation,
+        user=UserFactory(email="staff@example.test"),
+        role=MembershipRole.MEMBER,
+    ).user
+
+
+@pytest.fixture
+def facilities_manager(site):
+    user = UserFactory(email="manager@example.test")
+    site.managers.add(user)
+    return user
+
+
+@pytest.fixture
+def structure(db):
+    return StructureFactory(name="Mobilité Solidaire")
+
+
+@pytest.fixture
+def member(structure):
+    return MembershipFactory(organisation=structure, user=UserFactory(email="member@example.test")).user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(email="outsider@example.test")

@@ -1,0 +1,144 @@
+"""One factory per model. Identifiers are valid (Luhn) and unique per sequence."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from stdnum import luhn
+
+from accounts.models import (
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    User,
+)
+from spaces.models import Amenity, Commune, EpciMembership, PostalCode, Site, Space, SpaceKind
+
+
+def make_siren(n: int) -> str:
+    body = f"8{n:07d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def make_siret(n: int) -> str:
+    body = make_siren(n) + "0001"
+    return body + luhn.calc_check_digit(body)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["email"]
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    password = factory.django.Password("secret-password-42")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = OrganisationKind.OTHER
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+
+
+class EpciFactory(OrganisationFactory):
+    kind = OrganisationKind.EPCI
+    name = factory.Sequence(lambda n: f"Communauté d'agglomération {n}")
+    siren = "200042190"
+
+
+class CommuneOrganisationFactory(OrganisationFactory):
+    kind = OrganisationKind.COMMUNE
+    name = factory.Sequence(lambda n: f"Commune {n}")
+
+
+class StructureFactory(OrganisationFactory):
+    kind = OrganisationKind.ESS
+    name = factory.Sequence(lambda n: f"Association {n}")
+    ess_family = "association"
+    siret = factory.Sequence(make_siret)
+    siren = factory.LazyAttribute(lambda o: o.siret[:9])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(StructureFactory)
+    role = MembershipRole.ADMIN
+
+
+class PostalCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostalCode
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"59{n % 1000:03d}")
+
+
+class CommuneFactory(factory.django.DjangoModelFactory):
+    """A commune of the territory: it belongs to an EPCI since 2001."""
+
+    class Meta:
+        model = Commune
+
+    insee_code = factory.Sequence(lambda n: f"59{n % 1000:03d}")
+    name = factory.Sequence(lambda n: f"Commune-sur-Escaut {n}")
+    population = 5000
+    organisation = factory.SubFactory(CommuneOrganisationFactory)
+
+    @factory.post_generation
+    def postcodes(self, create: bool, extracted, **kwargs) -> None:
+        if create:
+            codes = extracted or [PostalCodeFactory(code=f"59{int(self.insee_code[2:]) % 1000:03d}")]
+            self.postcodes.set(codes)
+
+    @factory.post_generation
+    def epci(self, create: bool, extracted, **kwargs) -> None:
+        if create and extracted is not False:
+            EpciMembership.objects.create(
+                epci=extracted or EpciFactory(), commune=self, start=date(2001, 1, 31)
+            )
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Maison des associations {n}")
+    commune = factory.SubFactory(CommuneFactory)
+    owner = factory.LazyAttribute(lambda o: o.commune.organisation)
+    street_number = 12
+    street_name = "rue Jean-Jaurès"
+    postcode = factory.LazyAttribute(lambda o: o.commune.postcodes.first().code)
+    latitude = Decimal("50.328900")
+    longitude = Decimal("3.395600")
+    step_free_entrance = True
+    has_lift = False
+
+
+class AmenityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Amenity
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"amenity-{n}")
+    name = factory.Sequence(lambda n: f"Équipement {n}")
+
+
+class SpaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Space
+
+    site = factory.SubFactory(SiteFactory)
+    name = factory.Sequence(lambda n: f"Salle {n}")
+    kind = SpaceKind.MEETING_ROOM
+    floor = 0
+    surface_m2 = Decimal("40")
+    capacity = 20
+    bookable = True
