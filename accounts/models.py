@@ -87,9 +87,7 @@ class Organisation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=10, choices=OrganisationKind)
     name = models.CharField(_("name"), max_length=200)
-    siren = models.CharField(
-        _("SIREN"), max_length=9, blank=True, validators=[validate_siren]
-    )
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
     siret = models.CharField(
         _("SIRET"),
         max_length=14,
@@ -110,9 +108,7 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("4 digits, e.g. 9220 for a declared association."),
     )
-    ess_family = models.CharField(
-        _("ESS family"), max_length=20, choices=EssFamily, blank=True
-    )
+    ess_family = models.CharField(_("ESS family"), max_length=20, choices=EssFamily, blank=True)
     siae_kind = models.CharField(
         _("integration structure (SIAE) kind"), max_length=5, choices=SiaeKind, blank=True
     )
@@ -154,7 +150,9 @@ class Organisation(models.Model):
                 fields=["rna"],
                 condition=~Q(rna=""),
                 name="organisation_unique_rna",
-                violation_error_message=_("A structure with this RNA number is already registered."),
+                violation_error_message=_(
+                    "A structure with this RNA number is already registered."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(verified_at__isnull=True) | Q(verified_by__isnull=False),

@@ -65,9 +65,7 @@ def documents_visible_to(user: AnyUser) -> QuerySet[OrganisationDocument]:
 
 
 def invitation_get_usable(*, token: str) -> Invitation | None:
-    invitation = (
-        Invitation.objects.select_related("organisation").filter(token=token).first()
-    )
+    invitation = Invitation.objects.select_related("organisation").filter(token=token).first()
     if invitation is None or not invitation.is_usable():
         return None
     return invitation

@@ -105,9 +105,7 @@ def structure_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The details were saved."))
             return redirect("accounts:structure-detail", pk=structure.pk)
-    return render(
-        request, "accounts/structure_form.html", {"form": form, "structure": structure}
-    )
+    return render(request, "accounts/structure_form.html", {"form": form, "structure": structure})
 
 
 @login_required
@@ -207,5 +205,3 @@ def structure_verify(request: HttpRequest, pk: int) -> HttpResponse:
     if services.structure_verify(structure=structure, actor=request.user):
         messages.success(request, _("%(name)s is verified.") % {"name": structure.name})
     return redirect("accounts:structure-detail", pk=structure.pk)
-
-

@@ -36,7 +36,16 @@ class AmenityAdmin(admin.ModelAdmin):
 class SpaceInline(admin.TabularInline):
     model = Space
     extra = 0
-    fields = ["name", "kind", "floor", "surface_m2", "capacity", "bookable", "allocatable", "status"]
+    fields = [
+        "name",
+        "kind",
+        "floor",
+        "surface_m2",
+        "capacity",
+        "bookable",
+        "allocatable",
+        "status",
+    ]
     show_change_link = True
 
 

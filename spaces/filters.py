@@ -78,7 +78,9 @@ class SpaceFilter(django_filters.FilterSet):
             return queryset.filter(allocatable=True)
         return queryset
 
-    def filter_step_free(self, queryset: QuerySet[Space], name: str, value: bool) -> QuerySet[Space]:
+    def filter_step_free(
+        self, queryset: QuerySet[Space], name: str, value: bool
+    ) -> QuerySet[Space]:
         return queryset.filter(step_free_q()) if value else queryset
 
     def filter_vacant(self, queryset: QuerySet[Space], name: str, value: bool) -> QuerySet[Space]:

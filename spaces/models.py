@@ -74,7 +74,10 @@ class EpciMembership(models.Model):
         limit_choices_to={"kind": "epci"},
     )
     commune = models.ForeignKey(
-        Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="epci_memberships"
+        Commune,
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        related_name="epci_memberships",
     )
     start = models.DateField(_("member since"))
     end = models.DateField(_("member until"), null=True, blank=True, help_text=_("Exclusive."))
@@ -104,7 +107,7 @@ class ErpType(models.TextChoices):
     L = "L", _("L — meeting, conference and multi-purpose halls")
     M = "M", _("M — shops")
     N = "N", _("N — restaurants and bars")
-    O = "O", _("O — hotels")
+    O = "O", _("O — hotels")  # noqa: E741 (the official letter)
     P = "P", _("P — dance and games halls")
     R = "R", _("R — education, training, leisure centres")
     S = "S", _("S — libraries")
@@ -158,7 +161,10 @@ class Site(models.Model):
     description = models.TextField(_("description"), blank=True)
     # Structured address (Base Adresse Nationale fields).
     street_number = models.PositiveSmallIntegerField(
-        _("number"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(9999)]
+        _("number"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9999)],
     )
     street_number_suffix = models.CharField(
         _("suffix"), max_length=10, blank=True, help_text=_("bis, ter, A…")
@@ -210,9 +216,7 @@ class Site(models.Model):
     )
     has_lift = models.BooleanField(_("lift"), null=True, blank=True)
     accessible_toilets = models.BooleanField(_("accessible toilets"), null=True, blank=True)
-    accessible_parking = models.BooleanField(
-        _("disabled parking space"), null=True, blank=True
-    )
+    accessible_parking = models.BooleanField(_("disabled parking space"), null=True, blank=True)
     hearing_loop = models.BooleanField(_("hearing loop"), null=True, blank=True)
     public_transport_nearby = models.BooleanField(
         _("public transport stop within 200 m"), null=True, blank=True
@@ -221,9 +225,7 @@ class Site(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=SiteStatus, default=SiteStatus.OPEN
     )
-    is_published = models.BooleanField(
-        _("published in the public catalogue"), default=True
-    )
+    is_published = models.BooleanField(_("published in the public catalogue"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -300,12 +302,8 @@ class Space(models.Model):
         Amenity, verbose_name=_("equipment"), related_name="spaces", blank=True
     )
     description = models.TextField(_("description"), blank=True)
-    bookable = models.BooleanField(
-        _("bookable by the hour or day"), default=False
-    )
-    allocatable = models.BooleanField(
-        _("allocatable long-term"), default=False
-    )
+    bookable = models.BooleanField(_("bookable by the hour or day"), default=False)
+    allocatable = models.BooleanField(_("allocatable long-term"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=SpaceStatus, default=SpaceStatus.AVAILABLE
     )

@@ -98,18 +98,22 @@ def catalogue_sites(user: AnyUser) -> QuerySet[Site]:
 
 
 def site_detail(*, user: AnyUser) -> QuerySet[Site]:
-    return sites_visible_to(user).select_related(
-        "commune", "owner", "managing_organisation"
-    ).prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.filter(space__isnull=True)),
-        Prefetch("spaces", queryset=Space.objects.prefetch_related("amenities")),
+    return (
+        sites_visible_to(user)
+        .select_related("commune", "owner", "managing_organisation")
+        .prefetch_related(
+            Prefetch("photos", queryset=Photo.objects.filter(space__isnull=True)),
+            Prefetch("spaces", queryset=Space.objects.prefetch_related("amenities")),
+        )
     )
 
 
 def space_detail(*, user: AnyUser) -> QuerySet[Space]:
-    return with_step_free(spaces_visible_to(user)).select_related(
-        "site", "site__commune", "site__owner"
-    ).prefetch_related("amenities", "photos")
+    return (
+        with_step_free(spaces_visible_to(user))
+        .select_related("site", "site__commune", "site__owner")
+        .prefetch_related("amenities", "photos")
+    )
 
 
 def photos_manageable_by(user: AnyUser) -> QuerySet[Photo]:

@@ -7,6 +7,8 @@ def validate_erp_types(value: object) -> None:
 
     if not isinstance(value, list) or any(item not in ErpType.values for item in value):
         raise ValidationError(
-            _("Choose ERP types from the official list (J, L, M, N, O, P, R, S, T, U, V, W, X, Y)."),
+            _(
+                "Choose ERP types from the official list (J, L, M, N, O, P, R, S, T, U, V, W, X, Y)."
+            ),
             code="erp_type_invalid",
         )

@@ -9,19 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import form_add_service_errors
-from spaces import services
+from spaces import selectors, services
 from spaces.filters import SpaceFilter
 from spaces.forms import PhotoForm, SiteForm, SpaceForm
 from spaces.models import Site, Space
-from spaces.selectors import (
-    catalogue_spaces,
-    photos_manageable_by,
-    site_detail as site_detail_qs,
-    site_owners_for,
-    sites_manageable_by,
-    space_detail as space_detail_qs,
-    spaces_manageable_by,
-)
 
 CATALOGUE_PAGE_SIZE = 24
 
@@ -65,7 +56,9 @@ def _map_points(spaces) -> list[dict]:
 
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
-    space_filter = SpaceFilter(request.GET or None, queryset=catalogue_spaces(request.user))
+    space_filter = SpaceFilter(
+        request.GET or None, queryset=selectors.catalogue_spaces(request.user)
+    )
     spaces = space_filter.qs
     page = Paginator(spaces, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -86,8 +79,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    site = get_object_or_404(site_detail_qs(user=request.user), pk=pk)
-    can_manage = sites_manageable_by(request.user).filter(pk=pk).exists()
+    site = get_object_or_404(selectors.site_detail(user=request.user), pk=pk)
+    can_manage = selectors.sites_manageable_by(request.user).filter(pk=pk).exists()
     return render(
         request,
         "spaces/site_detail.html",
@@ -97,8 +90,8 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def space_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    space = get_object_or_404(space_detail_qs(user=request.user), pk=pk)
-    can_manage = spaces_manageable_by(request.user).filter(pk=pk).exists()
+    space = get_object_or_404(selectors.space_detail(user=request.user), pk=pk)
+    can_manage = selectors.spaces_manageable_by(request.user).filter(pk=pk).exists()
     context = {
         "space": space,
         "site": space.site,
@@ -125,7 +118,7 @@ def _site_form(request: HttpRequest, site: Site | None) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_create(request: HttpRequest) -> HttpResponse:
-    if not site_owners_for(request.user).exists():
+    if not selectors.site_owners_for(request.user).exists():
         raise Http404
     return _site_form(request, None)
 
@@ -133,7 +126,9 @@ def site_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _site_form(request, get_object_or_404(sites_manageable_by(request.user), pk=pk))
+    return _site_form(
+        request, get_object_or_404(selectors.sites_manageable_by(request.user), pk=pk)
+    )
 
 
 def _space_form(request: HttpRequest, site: Site, space: Space) -> HttpResponse:
@@ -160,21 +155,23 @@ def _space_form(request: HttpRequest, site: Site, space: Space) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_create(request: HttpRequest, site_pk: int) -> HttpResponse:
-    site = get_object_or_404(sites_manageable_by(request.user), pk=site_pk)
+    site = get_object_or_404(selectors.sites_manageable_by(request.user), pk=site_pk)
     return _space_form(request, site, Space(site=site))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    space = get_object_or_404(spaces_manageable_by(request.user).select_related("site"), pk=pk)
+    space = get_object_or_404(
+        selectors.spaces_manageable_by(request.user).select_related("site"), pk=pk
+    )
     return _space_form(request, space.site, space)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_photos(request: HttpRequest, pk: int) -> HttpResponse:
-    site = get_object_or_404(sites_manageable_by(request.user), pk=pk)
+    site = get_object_or_404(selectors.sites_manageable_by(request.user), pk=pk)
     form = PhotoForm(request.POST or None, request.FILES or None, site=site)
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,7 +199,7 @@ def site_photos(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = get_object_or_404(photos_manageable_by(request.user), pk=pk)
+    photo = get_object_or_404(selectors.photos_manageable_by(request.user), pk=pk)
     site_pk = photo.site_id
     services.photo_delete(photo=photo)
     messages.success(request, _("The photo was deleted."))

@@ -137,7 +137,18 @@ class Command(BaseCommand):
                 },
             )
             site.full_clean()
-            for name, kind, floor, surface, capacity, codes, bookable, allocatable, vacant, rent in data["spaces"]:
+            for (
+                name,
+                kind,
+                floor,
+                surface,
+                capacity,
+                codes,
+                bookable,
+                allocatable,
+                vacant,
+                rent,
+            ) in data["spaces"]:
                 space, _ = Space.objects.update_or_create(
                     site=site,
                     name=name,
