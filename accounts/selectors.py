@@ -78,3 +78,8 @@ def user_get_by_email(email: str) -> User | None:
 def structures_allowed_to_request_for(user: AnyUser) -> QuerySet[Organisation]:
     """The user's structures that may request space: only once the intercommunality verified them."""
     return organisations_of(user).filter(kind=OrganisationKind.ESS, verified_at__isnull=False)
+
+
+def organisations_allowed_to_book_for(user: AnyUser) -> QuerySet[Organisation]:
+    """The user's organisations that may request space: ESS structures once verified."""
+    return organisations_of(user).exclude(kind=OrganisationKind.ESS, verified_at__isnull=True)

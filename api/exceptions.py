@@ -1,10 +1,13 @@
-"""Map domain errors to HTTP: a ValidationError from a service is a 400 naming the field."""
+"""Map domain errors to HTTP: a ValidationError from a service is a 400 naming the field, a
+clash is a 409 listing the clashing periods, a refused status change is a 409 too."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from bookings.exceptions import BookingConflict, InvalidTransition
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -13,6 +16,24 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, BookingConflict):
+        conflicts = [
+            {
+                "requested_start": requested.start,
+                "requested_end": requested.end,
+                "start": occupied.start,
+                "end": occupied.end,
+            }
+            for requested, occupied in exc.clashes
+        ]
+        return Response(
+            {"detail": str(exc.message), "conflicts": conflicts}, status=status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, InvalidTransition):
+        return Response(
+            {"detail": exc.message(), "status": exc.from_status},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, PermissionDenied | Http404):
         # Outsiders learn nothing: what they may not see does not exist for them.
         exc = exceptions.NotFound()

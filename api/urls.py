@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api import spaces
+from api import bookings, spaces
 
 app_name = "api"
 urlpatterns = [
@@ -13,4 +13,23 @@ urlpatterns = [
     path("v1/sites/<int:pk>/", spaces.SiteDetailApi.as_view(), name="site-detail"),
     path("v1/spaces/", spaces.SpaceListApi.as_view(), name="space-list"),
     path("v1/spaces/<int:pk>/", spaces.SpaceDetailApi.as_view(), name="space-detail"),
+    path(
+        "v1/spaces/<int:pk>/occupancy/",
+        bookings.SpaceOccupancyApi.as_view(),
+        name="space-occupancy",
+    ),
+    path("v1/availability/", bookings.AvailabilityApi.as_view(), name="availability"),
+    path("v1/bookings/", bookings.BookingListCreateApi.as_view(), name="booking-list"),
+    path("v1/bookings/<int:pk>/", bookings.BookingDetailApi.as_view(), name="booking-detail"),
+    path(
+        "v1/bookings/<int:pk>/approve/",
+        bookings.BookingApproveApi.as_view(),
+        name="booking-approve",
+    ),
+    path(
+        "v1/bookings/<int:pk>/refuse/", bookings.BookingRefuseApi.as_view(), name="booking-refuse"
+    ),
+    path(
+        "v1/bookings/<int:pk>/cancel/", bookings.BookingCancelApi.as_view(), name="booking-cancel"
+    ),
 ]

@@ -1,1 +1,275 @@
-# Occupancy, bookings, calls for applications and allocations arrive with the Bookings issue.
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+# A pending request holds its slot until it is decided or lapses.
+OCCUPYING = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
+TRANSITIONS: dict[str, frozenset[str]] = {  # the whole state machine, in one place
+    BookingStatus.PENDING: frozenset(
+        {
+            BookingStatus.CONFIRMED,
+            BookingStatus.REFUSED,
+            BookingStatus.CANCELLED,
+            BookingStatus.LAPSED,
+        }
+    ),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CANCELLED}),
+}
+REASON_REQUIRED = frozenset({BookingStatus.REFUSED, BookingStatus.CANCELLED})
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", _("Once")
+    WEEKLY = "weekly", _("Every week")
+    BIWEEKLY = "biweekly", _("Every two weeks")
+    MONTHLY_DATE = "monthly_date", _("Every month, same date")
+    MONTHLY_WEEKDAY = "monthly_weekday", _("Every month, same weekday (e.g. 2nd Tuesday)")
+
+
+class Booking(models.Model):
+    """A request to use a space: one slot or a recurring series, for an organisation."""
+
+    space = models.ForeignKey(
+        "spaces.Space", verbose_name=_("space"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    purpose = models.CharField(_("purpose"), max_length=200)
+    attendees = models.PositiveIntegerField(_("number of attendees"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookingStatus, default=BookingStatus.PENDING
+    )
+    # The first occurrence; the others follow the frequency, in the site's local time.
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    frequency = models.CharField(
+        _("repeat"), max_length=16, choices=Frequency, default=Frequency.ONCE
+    )
+    repeat_until = models.DateField(_("until"), null=True, blank=True)
+    repeat_count = models.PositiveSmallIntegerField(_("number of times"), null=True, blank=True)
+    event = models.OneToOneField(
+        "schedule.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="booking"
+    )
+    lapses_at = models.DateTimeField(_("lapses at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["start", "pk"]
+        indexes = [models.Index(fields=["status", "lapses_at"], name="booking_status_lapses_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="booking_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(attendees__gte=1), name="booking_attendees_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} — {self.space}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("bookings:booking-detail", args=[self.pk])
+
+    @property
+    def is_series(self) -> bool:
+        return self.frequency != Frequency.ONCE
+
+    @property
+    def occupies(self) -> bool:
+        return self.status in OCCUPYING
+
+
+class BookingLog(models.Model):
+    """One row per status change or per-date cancellation: who, from, to, why, when."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="log")
+    from_status = models.CharField(max_length=10, choices=BookingStatus, blank=True)
+    to_status = models.CharField(max_length=10, choices=BookingStatus)
+    occurrence_start = models.DateTimeField(
+        null=True, blank=True, help_text=_("Set when only one date of a series changed.")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking history entry")
+        verbose_name_plural = _("booking history")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class Closure(models.Model):
+    """A site or a space is closed (holidays, works): no booking may use that time."""
+
+    site = models.ForeignKey(
+        "spaces.Site", on_delete=models.CASCADE, related_name="closures", null=True, blank=True
+    )
+    space = models.ForeignKey(
+        "spaces.Space", on_delete=models.CASCADE, related_name="closures", null=True, blank=True
+    )
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until (exclusive)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="closure_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(site__isnull=True) ^ Q(space__isnull=True),
+                name="closure_site_xor_space",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class OccupancyKind(models.TextChoices):
+    BOOKING = "booking", _("Booking")
+    ALLOCATION = "allocation", _("Allocation")
+    CLOSURE = "closure", _("Closure")
+
+
+class Occupancy(models.Model):
+    """The single truth about who uses a space when; no two active rows of a space overlap.
+
+    Every booking occurrence, allocation and closure writes its rows here in the same
+    transaction as the object it belongs to. On PostgreSQL an exclusion constraint (migration
+    0002) forbids overlaps of [start, blocked_until); on SQLite writers are serialised by
+    IMMEDIATE transactions and the service's overlap query is the guard.
+    """
+
+    space = models.ForeignKey("spaces.Space", on_delete=models.PROTECT, related_name="occupancies")
+    start = models.DateTimeField()
+    end = models.DateTimeField(help_text=_("Exclusive."))
+    # end + the space's buffer: the next booking may start from here.
+    blocked_until = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=OccupancyKind)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="occupancies"
+    )
+    closure = models.ForeignKey(
+        Closure, on_delete=models.CASCADE, null=True, blank=True, related_name="occupancies"
+    )
+    active = models.BooleanField(default=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("occupancy")
+        verbose_name_plural = _("occupancies")
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["space", "start"], name="occupancy_space_start_idx"),
+            models.Index(fields=["booking", "start"], name="occupancy_booking_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="occupancy_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_until__gte=F("end")), name="occupancy_blocked_after_end"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=OccupancyKind.BOOKING, booking__isnull=False, closure__isnull=True)
+                    | Q(kind=OccupancyKind.CLOSURE, closure__isnull=False, booking__isnull=True)
+                    | Q(kind=OccupancyKind.ALLOCATION, booking__isnull=True, closure__isnull=True)
+                ),
+                name="occupancy_kind_matches_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} ({self.kind})"
+
+
+class CalendarFeed(models.Model):
+    """A private ICS subscription behind a secret URL; revoking it stops the feed at once."""
+
+    class Scope(models.TextChoices):
+        SPACE = "space", _("Space")
+        SITE = "site", _("Site")
+        ORGANISATION = "organisation", _("Organisation")
+
+    scope = models.CharField(max_length=12, choices=Scope)
+    space = models.ForeignKey("spaces.Space", on_delete=models.CASCADE, null=True, blank=True)
+    site = models.ForeignKey("spaces.Site", on_delete=models.CASCADE, null=True, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar subscription")
+        verbose_name_plural = _("calendar subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        scope="space",
+                        space__isnull=False,
+                        site__isnull=True,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        scope="site",
+                        site__isnull=False,
+                        space__isnull=True,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        scope="organisation",
+                        organisation__isnull=False,
+                        space__isnull=True,
+                        site__isnull=True,
+                    )
+                ),
+                name="calendarfeed_scope_matches_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} feed"

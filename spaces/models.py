@@ -5,7 +5,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from spaces.validators import validate_erp_types
+from spaces.validators import (
+    default_booking_kinds,
+    validate_erp_types,
+    validate_organisation_kinds,
+)
 
 insee_code_validator = RegexValidator(
     r"^(\d{5}|2[AB]\d{3})$",
@@ -268,6 +272,16 @@ class SpaceStatus(models.TextChoices):
     UNAVAILABLE = "unavailable", _("Unavailable")
 
 
+class BufferMinutes(models.IntegerChoices):
+    """A few fixed values, so the availability search stays one indexed query."""
+
+    NONE = 0, _("None")
+    QUARTER = 15, _("15 minutes")
+    HALF_HOUR = 30, _("30 minutes")
+    HOUR = 60, _("1 hour")
+    TWO_HOURS = 120, _("2 hours")
+
+
 class Amenity(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -322,6 +336,38 @@ class Space(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("Market-equivalent rent, used to value free or discounted use."),
     )
+    # Booking rules (short-term use); checked by bookings.services through spaces.rules.
+    instant_confirmation = models.BooleanField(
+        _("instant confirmation"),
+        default=False,
+        help_text=_("Bookings are confirmed at once, without a manager's approval."),
+    )
+    min_booking_minutes = models.PositiveIntegerField(
+        _("minimum duration (minutes)"), default=30, validators=[MinValueValidator(15)]
+    )
+    max_booking_minutes = models.PositiveIntegerField(
+        _("maximum duration (minutes)"), default=720, validators=[MinValueValidator(15)]
+    )
+    min_notice_hours = models.PositiveIntegerField(
+        _("minimum notice (hours)"), default=24
+    )
+    max_advance_days = models.PositiveIntegerField(
+        _("maximum advance (days)"), default=365, validators=[MinValueValidator(1)]
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer between bookings (minutes)"), choices=BufferMinutes, default=0
+    )
+    cancellation_notice_hours = models.PositiveIntegerField(
+        _("cancellation notice (hours)"),
+        default=48,
+        help_text=_("Requesters may cancel until this many hours before the start."),
+    )
+    allowed_organisation_kinds = models.JSONField(
+        _("organisations that may book"),
+        default=default_booking_kinds,
+        blank=True,
+        validators=[validate_organisation_kinds],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -336,6 +382,13 @@ class Space(models.Model):
                 condition=Q(reference_rent__isnull=True) | Q(reference_rent__gte=0),
                 name="space_reference_rent_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(min_booking_minutes__lte=F("max_booking_minutes")),
+                name="space_min_duration_not_above_max",
+                violation_error_message=_(
+                    "The minimum duration cannot be longer than the maximum duration."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -347,6 +400,40 @@ class Space(models.Model):
     @property
     def is_vacant(self) -> bool:
         return self.vacant_since is not None
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningHours(models.Model):
+    """A window in which a space may be booked, in the site's local time. None: always open."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday)
+    opens = models.TimeField(_("opens at"))
+    closes = models.TimeField(_("closes at"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")),
+                name="openinghours_opens_before_closes",
+                violation_error_message=_("The closing time must be after the opening time."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
 
 class Photo(models.Model):

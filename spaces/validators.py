@@ -12,3 +12,16 @@ def validate_erp_types(value: object) -> None:
             ),
             code="erp_type_invalid",
         )
+
+
+def default_booking_kinds() -> list[str]:
+    return ["ess", "commune", "epci", "other"]
+
+
+def validate_organisation_kinds(value: object) -> None:
+    from accounts.models import OrganisationKind
+
+    if not isinstance(value, list) or any(item not in OrganisationKind.values for item in value):
+        raise ValidationError(
+            _("Choose kinds of organisation from the list."), code="organisation_kind_invalid"
+        )

@@ -1,0 +1,287 @@
+"""Bookings API: availability search, requests, decisions, cancellations, occupancy."""
+
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError as DrfValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import organisations_allowed_to_book_for
+from api.fields import LocalDateTimeField
+from api.spaces import SpaceOutputSerializer
+from bookings import selectors, services
+from bookings.models import Booking, BookingStatus, Frequency
+from bookings.rules import Period
+from spaces.filters import SpaceFilter
+from spaces.selectors import spaces_manageable_by, spaces_visible_to
+
+
+class PeriodInputSerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": _("The end must be after the start.")})
+        if attrs["end"] - attrs["start"] > timedelta(days=31):
+            raise serializers.ValidationError({"end": _("Ask for at most 31 days at a time.")})
+        return attrs
+
+
+class AvailabilityApi(generics.ListAPIView):
+    """Spaces free for a slot (with the catalogue's filters): GET ?start=…&end=…"""
+
+    serializer_class = SpaceOutputSerializer
+    filterset_class = SpaceFilter
+
+    @extend_schema(
+        parameters=[PeriodInputSerializer],
+        responses=SpaceOutputSerializer(many=True),
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = PeriodInputSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        period = Period(params.validated_data["start"], params.validated_data["end"])
+        return selectors.spaces_available(user=self.request.user, period=period)
+
+
+class OccurrenceSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    active = serializers.BooleanField()
+
+
+class BookingLogSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    occurrence_start = serializers.DateTimeField(allow_null=True)
+    actor = serializers.CharField(source="actor.email", allow_null=True, default=None)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class BookingOutputSerializer(serializers.ModelSerializer):
+    space = serializers.IntegerField(source="space_id")
+    organisation = serializers.CharField(source="organisation.name")
+    occurrences = OccurrenceSerializer(many=True, source="occupancies")
+    log = BookingLogSerializer(many=True)
+    url = serializers.CharField(source="get_absolute_url")
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "space",
+            "organisation",
+            "purpose",
+            "attendees",
+            "status",
+            "start",
+            "end",
+            "frequency",
+            "repeat_until",
+            "repeat_count",
+            "lapses_at",
+            "created_at",
+            "occurrences",
+            "log",
+            "url",
+        ]
+
+
+def _booking_queryset(user):
+    return selectors.booking_detail(user=user).prefetch_related("occupancies", "log__actor")
+
+
+ConflictSerializer = inline_serializer(
+    name="BookingConflict",
+    fields={
+        "detail": serializers.CharField(),
+        "conflicts": inline_serializer(
+            name="ClashingPeriod",
+            many=True,
+            fields={
+                "requested_start": serializers.DateTimeField(),
+                "requested_end": serializers.DateTimeField(),
+                "start": serializers.DateTimeField(),
+                "end": serializers.DateTimeField(),
+            },
+        ),
+    },
+)
+
+
+class BookingListCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(PeriodInputSerializer):
+        space = serializers.IntegerField()
+        organisation = serializers.IntegerField()
+        purpose = serializers.CharField(max_length=200)
+        attendees = serializers.IntegerField(min_value=1)
+        frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONCE)
+        repeat_until = serializers.DateField(required=False, allow_null=True)
+        repeat_count = serializers.IntegerField(
+            required=False, allow_null=True, min_value=2, max_value=60
+        )
+        skip_conflicts = serializers.BooleanField(default=False)
+
+    @extend_schema(responses=BookingOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        bookings = _booking_queryset(request.user).order_by("-start", "pk")
+        paginator = generics.GenericAPIView.pagination_class()
+        page = paginator.paginate_queryset(bookings, request, view=self)
+        return paginator.get_paginated_response(BookingOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: BookingOutputSerializer,
+            400: OpenApiResponse(description="Field errors"),
+            409: ConflictSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        space = (
+            spaces_visible_to(request.user)
+            .filter(pk=values["space"])
+            .select_related("site")
+            .first()
+        )
+        if space is None:
+            raise DrfValidationError({"space": [_("This space does not exist.")]})
+        organisation = (
+            organisations_allowed_to_book_for(request.user)
+            .filter(pk=values["organisation"])
+            .first()
+        )
+        if organisation is None:
+            raise DrfValidationError(
+                {"organisation": [_("You may not request space for this organisation.")]}
+            )
+        booking = services.booking_request(
+            request=services.BookingRequest(
+                space=space,
+                organisation=organisation,
+                purpose=values["purpose"],
+                attendees=values["attendees"],
+                first=Period(values["start"], values["end"]),
+                frequency=values["frequency"],
+                repeat_until=values.get("repeat_until"),
+                repeat_count=values.get("repeat_count"),
+                skip_conflicts=values["skip_conflicts"],
+            ),
+            requested_by=request.user,
+        )
+        booking = _booking_queryset(request.user).get(pk=booking.pk)
+        return Response(BookingOutputSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+
+class BookingDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=BookingOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(_booking_queryset(request.user), pk=pk)
+        return Response(BookingOutputSerializer(booking).data)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class BookingDecisionApi(APIView):
+    """Approve or refuse a pending request (managers of the site)."""
+
+    permission_classes = [IsAuthenticated]
+    decision: str = ""
+
+    @extend_schema(request=ReasonSerializer, responses=BookingOutputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(selectors.bookings_manageable_by(request.user), pk=pk)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if self.decision == BookingStatus.CONFIRMED:
+            services.booking_approve(booking=booking, actor=request.user)
+        else:
+            services.booking_refuse(
+                booking=booking, actor=request.user, reason=data.validated_data["reason"]
+            )
+        return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
+
+
+class BookingApproveApi(BookingDecisionApi):
+    decision = BookingStatus.CONFIRMED
+
+
+class BookingRefuseApi(BookingDecisionApi):
+    decision = BookingStatus.REFUSED
+
+
+class BookingCancelApi(APIView):
+    """Cancel a booking, one date of it, or a date and the following ones."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(ReasonSerializer):
+        occurrence_start = serializers.DateTimeField(required=False, allow_null=True)
+        and_following = serializers.BooleanField(default=False)
+
+    @extend_schema(request=InputSerializer, responses=BookingOutputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        as_manager = selectors.bookings_manageable_by(request.user).filter(pk=pk).exists()
+        if (
+            not as_manager
+            and not selectors.bookings_of_requester(request.user).filter(pk=pk).exists()
+        ):
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        services.booking_cancel(
+            booking=booking,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+            as_manager=as_manager,
+            occurrence_start=data.validated_data.get("occurrence_start"),
+            and_following=data.validated_data["and_following"],
+        )
+        return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
+
+
+class BusyPeriodSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    kind = serializers.CharField()
+    status = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)
+
+
+class SpaceOccupancyApi(APIView):
+    """Busy periods of a space. Names of other organisations are hidden from the public."""
+
+    @extend_schema(parameters=[PeriodInputSerializer], responses=BusyPeriodSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        space = get_object_or_404(spaces_visible_to(request.user), pk=pk)
+        params = PeriodInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        periods = selectors.busy_periods(
+            user=request.user,
+            space=space,
+            start=params.validated_data["start"],
+            end=params.validated_data["end"],
+            is_manager=spaces_manageable_by(request.user).filter(pk=pk).exists(),
+        )
+        return Response(BusyPeriodSerializer(periods, many=True).data)

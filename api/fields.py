@@ -1,0 +1,40 @@
+from datetime import datetime, timedelta
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from bookings.selectors import local_zone
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time with its offset, which must be UTC or the offset of France then.
+
+    A time without offset is refused rather than guessed, and so is a wall-clock time that does
+    not exist in France (02:30 on the night clocks go forward, written with +01:00 or +02:00).
+    """
+
+    default_error_messages = {
+        "invalid": _("Give a date and time in ISO 8601 format, e.g. 2027-03-02T18:00:00+01:00."),
+        "naive": _("Give the time zone offset, e.g. 2027-03-02T18:00:00+01:00."),
+        "offset": _(
+            "%(value)s does not exist in France (clocks change that night) or its offset is "
+            "not the French one."
+        ),
+    }
+
+    def to_internal_value(self, value: object) -> datetime:
+        parsed = value if isinstance(value, datetime) else None
+        if parsed is None:
+            try:
+                parsed = parse_datetime(str(value))
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        if parsed.tzinfo is None:
+            self.fail("naive")
+        offset = parsed.utcoffset()
+        if offset != timedelta(0) and offset != parsed.astimezone(local_zone()).utcoffset():
+            self.fail("offset", value=value)
+        return parsed

@@ -1,0 +1,164 @@
+"""The only module that talks to django-scheduler.
+
+A `Calendar` per space, an `Event` per booking (one slot or a series) with its `Rule`, and a
+persisted, cancelled `Occurrence` for each date removed from a series. Occupancy rows are derived
+from the same expansion, which django-scheduler performs in the time zone of the window it is
+given: the window is always in the site's local time, so a weekly 18:00 meeting stays at 18:00
+across clock changes.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from schedule.models import Calendar, Event, Occurrence, Rule
+
+from bookings.models import Frequency
+from bookings.rules import NonExistentLocalTimeError, Period
+
+# Series are materialised up to this horizon, so the database constraint covers every date.
+SERIES_HORIZON = relativedelta(months=12)
+_WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """What the requester asked for: the first slot and how it repeats."""
+
+    first: Period
+    frequency: str
+    until: datetime | None = None  # local, end of the last day allowed
+    count: int | None = None
+
+
+class SeriesTooLongError(ValueError):
+    """The series would run past the horizon."""
+
+
+def space_calendar(space_id: int) -> Calendar:
+    calendar, _ = Calendar.objects.get_or_create(
+        slug=f"space-{space_id}", defaults={"name": f"space-{space_id}"}
+    )
+    return calendar
+
+
+def _rule(frequency: str, first_local: datetime) -> Rule | None:
+    if frequency == Frequency.ONCE:
+        return None
+    if frequency == Frequency.WEEKLY:
+        name, rrule_frequency, params = "weekly", "WEEKLY", ""
+    elif frequency == Frequency.BIWEEKLY:
+        name, rrule_frequency, params = "biweekly", "WEEKLY", "interval:2"
+    elif frequency == Frequency.MONTHLY_DATE:
+        name, rrule_frequency, params = "monthly-date", "MONTHLY", ""
+    else:
+        # The n-th weekday of the month; a 5th weekday becomes "the last one".
+        nth = (first_local.day - 1) // 7 + 1
+        position = -1 if nth == 5 else nth
+        weekday = _WEEKDAYS[first_local.weekday()]
+        name, rrule_frequency = f"monthly-{weekday}-{position}", "MONTHLY"
+        params = f"byweekday:{weekday};bysetpos:{position}"
+    rule, _ = Rule.objects.get_or_create(
+        name=name,
+        defaults={"frequency": rrule_frequency, "params": params, "description": name},
+    )
+    return rule
+
+
+def series_create(
+    *, calendar_key: int, title: str, spec: SeriesSpec, zone: ZoneInfo
+) -> tuple[Event, list[Period]]:
+    """Save the Event for a booking and return its occurrences (local zone).
+
+    Raises NonExistentLocalTimeError if a date falls in the skipped hour of a clock change, and
+    SeriesTooLongError if the series would run past the 12-month horizon.
+    """
+    first_local = spec.first.start.astimezone(zone)
+    horizon = first_local + SERIES_HORIZON
+    if spec.until is not None and spec.until > horizon:
+        raise SeriesTooLongError
+    event = Event.objects.create(
+        calendar=space_calendar(calendar_key),
+        title=title[:255],
+        start=spec.first.start,
+        end=spec.first.end,
+        rule=_rule(spec.frequency, first_local),
+        end_recurring_period=(spec.until or horizon) if spec.frequency != Frequency.ONCE else None,
+    )
+    periods = _expand(event, zone, first_local, horizon)
+    if spec.count is not None:
+        if len(periods) < spec.count:
+            raise SeriesTooLongError
+        periods = periods[: spec.count]
+        last = periods[-1]
+        event.end_recurring_period = last.end
+        event.save(update_fields=["end_recurring_period"])
+    return event, periods
+
+
+def _expand(
+    event: Event, zone: ZoneInfo, window_start: datetime, window_end: datetime
+) -> list[Period]:
+    """Occurrences of `event` in a local-time window, without the cancelled ones."""
+    wall_start = event.start.astimezone(zone).time()
+    periods = []
+    for occurrence in event.get_occurrences(
+        window_start.astimezone(zone), window_end.astimezone(zone)
+    ):
+        if occurrence.cancelled:
+            continue
+        local = occurrence.start.astimezone(zone)
+        # django-scheduler shifts a wall-clock time that does not exist (02:30 on the March
+        # change day) by an hour without a word: refuse it instead.
+        if local.time() != wall_start:
+            raise NonExistentLocalTimeError(
+                local.replace(tzinfo=None, hour=wall_start.hour, minute=wall_start.minute)
+            )
+        periods.append(Period(occurrence.start, occurrence.start + (event.end - event.start)))
+    return periods
+
+
+def occurrences(*, event: Event, zone: ZoneInfo) -> list[Period]:
+    """The remaining occurrences of a booking's event."""
+    start = event.start.astimezone(zone)
+    end = (event.end_recurring_period or event.end) + timedelta(seconds=1)
+    return _expand(event, zone, start, end)
+
+
+def occurrence_cancel(*, event: Event, period: Period) -> None:
+    """Remove one date from a series (an EXDATE in calendar feeds)."""
+    Occurrence.objects.update_or_create(
+        event=event,
+        original_start=period.start,
+        original_end=period.end,
+        defaults={
+            "start": period.start,
+            "end": period.end,
+            "cancelled": True,
+            "title": event.title,
+        },
+    )
+
+
+def cancelled_starts(*, event: Event) -> list[datetime]:
+    return list(
+        Occurrence.objects.filter(event=event, cancelled=True).values_list(
+            "original_start", flat=True
+        )
+    )
+
+
+def rrule_of(*, event: Event, zone: ZoneInfo) -> dict | None:
+    """The RRULE of a series as icalendar expects it, computed from the Event's Rule."""
+    if event.rule is None:
+        return None
+    params = event.rule.get_params()
+    rrule: dict = {"FREQ": event.rule.frequency}
+    if "interval" in params:
+        rrule["INTERVAL"] = params["interval"]
+    if "bysetpos" in params:
+        rrule["BYDAY"] = f"{params['bysetpos']}{str(params['byweekday'])[:2]}"
+    if event.end_recurring_period is not None:
+        rrule["UNTIL"] = event.end_recurring_period.astimezone(ZoneInfo("UTC"))
+    return rrule

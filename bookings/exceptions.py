@@ -1,0 +1,30 @@
+"""Domain errors of bookings; api/exceptions.py maps them to HTTP statuses."""
+
+from django.utils.translation import gettext_lazy as _
+
+from bookings.rules import Period
+
+
+class BookingConflict(Exception):
+    """The requested time clashes with existing occupancy (409)."""
+
+    def __init__(self, clashes: list[tuple[Period, Period]], message: str | None = None) -> None:
+        super().__init__(message or _("The space is already in use at that time."))
+        self.message = message or _("The space is already in use at that time.")
+        self.clashes = clashes  # (requested period, occupied period)
+
+
+class InvalidTransition(Exception):
+    """The status change is not allowed from the current status (409)."""
+
+    def __init__(self, from_status: str, to_status: str) -> None:
+        super().__init__(f"{from_status} → {to_status}")
+        self.from_status = from_status
+        self.to_status = to_status
+
+    def message(self) -> str:
+        from bookings.models import BookingStatus
+
+        return _("This booking is %(status)s: that change is no longer possible.") % {
+            "status": BookingStatus(self.from_status).label.lower()
+        }

@@ -1,0 +1,91 @@
+"""Pure rules about time (no ORM, no I/O): periods, local time, elapsed time, public holidays.
+
+Times are stored in UTC and reasoned about in the site's local time (Europe/Paris): a weekly
+18:00 meeting stays at 18:00 across clock changes, and a wall-clock time that does not exist
+(02:30 on the March change day) is refused rather than silently shifted.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+class NonExistentLocalTimeError(ValueError):
+    """The wall-clock time falls in the hour skipped when clocks go forward."""
+
+    def __init__(self, local: datetime) -> None:
+        super().__init__(local.isoformat())
+        self.local = local
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open interval [start, end) of aware datetimes."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("Period needs aware datetimes")
+
+    def overlaps(self, other: "Period") -> bool:
+        return self.start < other.end and other.start < self.end
+
+    @property
+    def elapsed(self) -> timedelta:
+        """Real elapsed time (23 h or 25 h over a clock change, not wall-clock difference)."""
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
+
+
+def make_local(naive: datetime, zone: ZoneInfo) -> datetime:
+    """Attach `zone` to a wall-clock time; raise NonExistentLocalTimeError if it does not exist there.
+
+    An ambiguous time (the repeated hour in October) takes its first occurrence (fold=0).
+    """
+    aware = naive.replace(tzinfo=zone, fold=0)
+    round_trip = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != naive.replace(tzinfo=None, fold=0):
+        raise NonExistentLocalTimeError(naive)
+    return aware
+
+
+def local_period(day: date, start: time, end: time, zone: ZoneInfo) -> Period:
+    """The period from `start` to `end` on `day` in local time (end at 00:00 means midnight)."""
+    end_day = day + timedelta(days=1) if end == time(0) else day
+    return Period(
+        make_local(datetime.combine(day, start), zone),
+        make_local(datetime.combine(end_day, end), zone),
+    )
+
+
+def easter_sunday(year: int) -> date:
+    """Gregorian Easter (anonymous algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 (the algorithm's own name)
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def french_public_holidays(year: int) -> dict[date, str]:
+    """The eleven public holidays of mainland France (Code du travail L3133-1)."""
+    easter = easter_sunday(year)
+    return {
+        date(year, 1, 1): "Jour de l'an",
+        easter + timedelta(days=1): "Lundi de Pâques",
+        date(year, 5, 1): "Fête du Travail",
+        date(year, 5, 8): "Victoire 1945",
+        easter + timedelta(days=39): "Ascension",
+        easter + timedelta(days=50): "Lundi de Pentecôte",
+        date(year, 7, 14): "Fête nationale",
+        date(year, 8, 15): "Assomption",
+        date(year, 11, 1): "Toussaint",
+        date(year, 11, 11): "Armistice 1918",
+        date(year, 12, 25): "Noël",
+    }
