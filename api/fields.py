@@ -18,7 +18,7 @@ class LocalDateTimeField(serializers.DateTimeField):
         "invalid": _("Give a date and time in ISO 8601 format, e.g. 2027-03-02T18:00:00+01:00."),
         "naive": _("Give the time zone offset, e.g. 2027-03-02T18:00:00+01:00."),
         "offset": _(
-            "%(value)s does not exist in France (clocks change that night) or its offset is "
+            "{value} does not exist in France (clocks change that night) or its offset is "
             "not the French one."
         ),
     }

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from bookings import views
+from bookings.views import requests
 
 app_name = "bookings"
 urlpatterns = [
-    path("", views.booking_list, name="booking-list"),
-    path("<int:pk>/", views.booking_detail, name="booking-detail"),
+    path("", requests.booking_list, name="booking-list"),
+    path("<int:pk>/", requests.booking_detail, name="booking-detail"),
 ]
