@@ -1,3 +1,5 @@
+from functools import partial
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -66,6 +68,8 @@ class StructureForm(ServiceValidatedModelForm):
             "esus_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
+        # Django 6 default; saying it silences a RemovedInDjango60Warning raised at import.
+        field_classes = {"website": partial(forms.URLField, assume_scheme="https")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum.fr import siret as stdnum_siret
 
 from accounts.files import document_check
 from accounts.models import (
@@ -51,7 +52,8 @@ def _organisation_save(organisation: Organisation) -> None:
     organisation.siren = compact_identifier(organisation.siren)
     organisation.siret = compact_identifier(organisation.siret)
     organisation.rna = compact_identifier(organisation.rna)
-    if organisation.siret and not organisation.siren:
+    # Derived from a valid SIRET only: a mistyped SIRET must not also report a SIREN error.
+    if organisation.siret and not organisation.siren and stdnum_siret.is_valid(organisation.siret):
         organisation.siren = organisation.siret[:9]
     errors: dict[str, list[str]] = {}
     # The unique constraints are checked below, with their message on the field.

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from core.forms import AccessibleForm, ServiceValidatedModelForm
 from spaces.models import ErpType, Site, Space
 from spaces.selectors import site_owners_for
@@ -55,7 +55,11 @@ class SiteForm(ServiceValidatedModelForm):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = site_owners_for(user).order_by("name")
+        owners = site_owners_for(user)
+        if self.instance.owner_id is not None:
+            # A facilities manager edits the site without belonging to its owner: keep the owner.
+            owners = owners | Organisation.objects.filter(pk=self.instance.owner_id)
+        self.fields["owner"].queryset = owners.order_by("name")
         self.fields["commune"].queryset = self.fields["commune"].queryset.order_by("name")
         self.fields["latitude"].help_text = _("WGS 84, e.g. 50.3289")
         self.fields["longitude"].help_text = _("WGS 84, e.g. 3.3956")

@@ -25,7 +25,13 @@ def site_validate(*, site: Site, actor: User) -> None:
                 "commune": site.commune.name,
                 "codes": codes,
             }
-    if site.owner_id is not None and not site_owners_for(actor).filter(pk=site.owner_id).exists():
+    # Only a new or changed owner is checked: facilities managers edit sites of other bodies.
+    owner_kept = Site.objects.filter(pk=site.pk, owner_id=site.owner_id).exists()
+    if (
+        site.owner_id is not None
+        and not owner_kept
+        and not site_owners_for(actor).filter(pk=site.owner_id).exists()
+    ):
         errors["owner"] = _("You cannot list premises on behalf of this organisation.")
     if errors:
         raise ValidationError(errors)

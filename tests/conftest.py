@@ -65,9 +65,7 @@ def other_site(other_commune):
 
 @pytest.fixture
 def territory_admin(epci):
-    return MembershipFactory(
-        organisation=epci, user=UserFactory(email="admin@example.test")
-    ).user
+    return MembershipFactory(organisation=epci, user=UserFactory(email="admin@example.test")).user
 
 
 @pytest.fixture
@@ -93,9 +91,41 @@ def structure(db):
 
 @pytest.fixture
 def member(structure):
-    return MembershipFactory(organisation=structure, user=UserFactory(email="member@example.test")).user
+    return MembershipFactory(
+        organisation=structure, user=UserFactory(email="member@example.test")
+    ).user
 
 
 @pytest.fixture
 def outsider(db):
     return UserFactory(email="outsider@example.test")
+
+
+# --- Appended for tests/accounts, tests/core and tests/test_permissions.py ---
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_documents_in_tmp(_media_in_tmp, monkeypatch):
+    """A FileField calls its storage callable once, at import: call it again with the tmp settings.
+
+    Without this, the documents uploaded by the tests land in the project's private_media/.
+    """
+    from accounts.models import OrganisationDocument
+
+    field = OrganisationDocument._meta.get_field("file")
+    if hasattr(field, "_storage_callable"):
+        monkeypatch.setattr(field, "storage", field._storage_callable())
+
+
+@pytest.fixture
+def other_commune_staff(other_commune):
+    return MembershipFactory(
+        organisation=other_commune.organisation,
+        user=UserFactory(email="other-staff@example.test"),
+        role=MembershipRole.MEMBER,
+    ).user

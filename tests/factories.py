@@ -7,9 +7,12 @@ import factory
 from stdnum import luhn
 
 from accounts.models import (
+    DocumentKind,
+    Invitation,
     Membership,
     MembershipRole,
     Organisation,
+    OrganisationDocument,
     OrganisationKind,
     User,
 )
@@ -86,6 +89,7 @@ class CommuneFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Commune
+        skip_postgeneration_save = True  # the hooks save what they create themselves
 
     insee_code = factory.Sequence(lambda n: f"59{n % 1000:03d}")
     name = factory.Sequence(lambda n: f"Commune-sur-Escaut {n}")
@@ -95,7 +99,9 @@ class CommuneFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def postcodes(self, create: bool, extracted, **kwargs) -> None:
         if create:
-            codes = extracted or [PostalCodeFactory(code=f"59{int(self.insee_code[2:]) % 1000:03d}")]
+            codes = extracted or [
+                PostalCodeFactory(code=f"59{int(self.insee_code[2:]) % 1000:03d}")
+            ]
             self.postcodes.set(codes)
 
     @factory.post_generation
@@ -142,3 +148,28 @@ class SpaceFactory(factory.django.DjangoModelFactory):
     surface_m2 = Decimal("40")
     capacity = 20
     bookable = True
+
+
+# --- Appended for tests/accounts and tests/test_permissions.py ---
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(StructureFactory)
+    email = factory.Sequence(lambda n: f"invited{n}@example.test")
+    role = MembershipRole.MEMBER
+    invited_by = factory.SubFactory(UserFactory)
+
+
+class OrganisationDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrganisationDocument
+
+    organisation = factory.SubFactory(StructureFactory)
+    kind = DocumentKind.STATUTES
+    file = factory.django.FileField(filename="statuts.pdf", data=PDF_BYTES)
+    uploaded_by = factory.SubFactory(UserFactory)
