@@ -52,8 +52,9 @@ def _organisation_save(organisation: Organisation) -> None:
     organisation.siren = compact_identifier(organisation.siren)
     organisation.siret = compact_identifier(organisation.siret)
     organisation.rna = compact_identifier(organisation.rna)
-    # Derived from a valid SIRET only: a mistyped SIRET must not also report a SIREN error.
-    if organisation.siret and not organisation.siren and stdnum_siret.is_valid(organisation.siret):
+    # The SIREN is the SIRET's first 9 digits, taken from a valid SIRET only (a mistyped SIRET
+    # must not also report a SIREN error); a changed SIRET brings its new SIREN.
+    if organisation.siret and stdnum_siret.is_valid(organisation.siret):
         organisation.siren = organisation.siret[:9]
     errors: dict[str, list[str]] = {}
     # The unique constraints are checked below, with their message on the field.

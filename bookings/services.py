@@ -89,7 +89,11 @@ def _check_series_fields(request: BookingRequest) -> None:
     if request.frequency == Frequency.ONCE:
         if request.repeat_until is not None or request.repeat_count is not None:
             raise ValidationError(
-                {"frequency": _("Choose how the booking repeats, or leave out the end of the series.")}
+                {
+                    "frequency": _(
+                        "Choose how the booking repeats, or leave out the end of the series."
+                    )
+                }
             )
         return
     if (request.repeat_until is None) == (request.repeat_count is None):

@@ -10,6 +10,7 @@ from accounts.selectors import (
     structures_awaiting_verification,
     user_is_territory_admin,
 )
+from bookings.selectors import bookings_pending_for
 from spaces.selectors import catalogue_sites, site_owners_for, sites_manageable_by
 
 
@@ -40,6 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("commune__name", "name"),
         "pending_structures": structures_awaiting_verification() if is_admin else None,
         "can_list_sites": site_owners_for(request.user).exists(),
+        "pending_bookings": bookings_pending_for(request.user).count(),
     }
     return render(request, "core/dashboard.html", context)
 

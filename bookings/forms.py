@@ -1,0 +1,154 @@
+from datetime import time, timedelta
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from bookings.models import Booking, Frequency
+from bookings.rules import NonExistentLocalTimeError, Period, local_period
+from bookings.selectors import local_zone
+from core.forms import AccessibleForm
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
+
+
+class SlotForm(AccessibleForm):
+    """A date and local start/end times; gives `period` (aware) once valid."""
+
+    date = forms.DateField(label=_("Date"), widget=_DATE)
+    start_time = forms.TimeField(label=_("From"), widget=_TIME)
+    end_time = forms.TimeField(label=_("To"), widget=_TIME, help_text=_("00:00 means midnight."))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        day, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
+        if day is None or start is None or end is None:
+            return cleaned
+        if end != time(0) and end <= start:
+            self.add_error("end_time", _("The end must be after the start."))
+            return cleaned
+        try:
+            cleaned["period"] = local_period(day, start, end, local_zone())
+        except NonExistentLocalTimeError as exc:
+            field = "start_time" if exc.local.time() == start else "end_time"
+            self.add_error(
+                field,
+                _("%(time)s does not exist on that day in France: clocks go forward that night.")
+                % {"time": exc.local.strftime("%H:%M")},
+            )
+        return cleaned
+
+    @property
+    def period(self) -> Period:
+        return self.cleaned_data["period"]
+
+
+class BookingRequestForm(SlotForm):
+    organisation = forms.ModelChoiceField(
+        label=_("On behalf of"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"), max_length=200, help_text=_("E.g. board meeting.")
+    )
+    attendees = forms.IntegerField(label=_("Number of attendees"), min_value=1)
+    frequency = forms.ChoiceField(
+        label=_("Repeat"), choices=Frequency.choices, initial=Frequency.ONCE
+    )
+    repeat_until = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=_DATE,
+        help_text=_("For a series: last possible date."),
+    )
+    repeat_count = forms.IntegerField(
+        label=_("Or number of times"), required=False, min_value=2, max_value=60
+    )
+    skip_conflicts = forms.BooleanField(
+        label=_("Skip the dates that are already taken"), required=False
+    )
+
+    field_order = [
+        "organisation",
+        "purpose",
+        "attendees",
+        "date",
+        "start_time",
+        "end_time",
+        "frequency",
+        "repeat_until",
+        "repeat_count",
+        "skip_conflicts",
+    ]
+
+    def __init__(self, *args, organisations: QuerySet[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class AvailabilitySearchForm(SlotForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        self.fields["date"].initial = tomorrow
+        self.fields["start_time"].initial = time(14)
+        self.fields["end_time"].initial = time(16)
+
+
+class ReasonForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the requester."),
+    )
+
+
+class CancelForm(ReasonForm):
+    occurrence_start = forms.TypedChoiceField(
+        label=_("What to cancel"), required=False, coerce=str, empty_value=""
+    )
+    and_following = forms.BooleanField(label=_("and the following dates"), required=False)
+
+    def __init__(self, *args, booking: Booking, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        zone = local_zone()
+        dates = booking.occupancies.filter(active=True).order_by("start")
+        self.fields["occurrence_start"].choices = [("", _("The whole booking"))] + [
+            (row.start.isoformat(), row.start.astimezone(zone).strftime("%d/%m/%Y %H:%M"))
+            for row in dates
+        ]
+
+
+class BulkDecisionForm(AccessibleForm):
+    APPROVE, REFUSE = "approve", "refuse"
+    bookings = forms.ModelMultipleChoiceField(
+        label=_("Requests"), queryset=Booking.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to refuse)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, pending: QuerySet[Booking], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bookings"].queryset = pending
+        self.fields["bookings"].label_from_instance = _booking_label
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Give a reason: it is sent to the requester."))
+        return cleaned
+
+
+def _booking_label(booking: Booking) -> str:
+    start = booking.start.astimezone(local_zone())
+    return f"{start:%d/%m/%Y %H:%M} — {booking.space.name} — {booking.organisation.name} — {booking.purpose}"
