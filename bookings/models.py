@@ -191,6 +191,7 @@ class Occupancy(models.Model):
     )
     active = models.BooleanField(default=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("occupancy")
