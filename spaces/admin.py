@@ -3,7 +3,16 @@ from django.core.exceptions import ValidationError
 
 from core.admin import ScopedAdminMixin
 from spaces.forms import SiteForm
-from spaces.models import Amenity, Commune, EpciMembership, Photo, PostalCode, Site, Space
+from spaces.models import (
+    Amenity,
+    Commune,
+    EpciMembership,
+    OpeningHours,
+    Photo,
+    PostalCode,
+    Site,
+    Space,
+)
 from spaces.selectors import sites_manageable_by, spaces_manageable_by
 from spaces.services import site_validate
 
@@ -99,8 +108,14 @@ class SiteAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return BoundUserForm
 
 
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
 @admin.register(Space)
 class SpaceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    inlines = [OpeningHoursInline]
     scope = spaces_manageable_by
     list_display = ["name", "site", "kind", "surface_m2", "capacity", "bookable", "allocatable"]
     list_filter = ["kind", "bookable", "allocatable", "status", "site__commune"]

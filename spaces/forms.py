@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, OrganisationKind, User
 from core.forms import AccessibleForm, ServiceValidatedModelForm
 from spaces.models import ErpType, Site, Space
 from spaces.selectors import site_owners_for
@@ -66,6 +66,13 @@ class SiteForm(ServiceValidatedModelForm):
 
 
 class SpaceForm(ServiceValidatedModelForm):
+    allowed_organisation_kinds = forms.MultipleChoiceField(
+        label=_("Organisations that may book"),
+        choices=OrganisationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Space
         fields = [
@@ -81,6 +88,14 @@ class SpaceForm(ServiceValidatedModelForm):
             "status",
             "vacant_since",
             "reference_rent",
+            "instant_confirmation",
+            "min_booking_minutes",
+            "max_booking_minutes",
+            "min_notice_hours",
+            "max_advance_days",
+            "buffer_minutes",
+            "cancellation_notice_hours",
+            "allowed_organisation_kinds",
         ]
         widgets = {
             "amenities": forms.CheckboxSelectMultiple,
