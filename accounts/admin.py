@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Membership, Organisation, OrganisationDocument, User
@@ -50,6 +51,8 @@ class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "siren", "siret", "rna"]
     readonly_fields = ["verified_at", "verified_by", "created_at"]
     inlines = [MembershipInline, DocumentInline]
+    # Django 6 default; saying it silences a RemovedInDjango60Warning on every form.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Membership)

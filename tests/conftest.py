@@ -129,3 +129,13 @@ def other_commune_staff(other_commune):
         user=UserFactory(email="other-staff@example.test"),
         role=MembershipRole.MEMBER,
     ).user
+
+
+# --- Appended for tests/spaces, tests/api and tests/core/test_seed_demo.py ---
+
+
+@pytest.fixture(autouse=True)
+def _static_root_exists(settings, tmp_path):
+    """WhiteNoise warns when STATIC_ROOT is missing (an error under -W error); no test collects."""
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STATIC_ROOT.mkdir()

@@ -16,7 +16,16 @@ from accounts.models import (
     OrganisationKind,
     User,
 )
-from spaces.models import Amenity, Commune, EpciMembership, PostalCode, Site, Space, SpaceKind
+from spaces.models import (
+    Amenity,
+    Commune,
+    EpciMembership,
+    Photo,
+    PostalCode,
+    Site,
+    Space,
+    SpaceKind,
+)
 
 
 def make_siren(n: int) -> str:
@@ -173,3 +182,26 @@ class OrganisationDocumentFactory(factory.django.DjangoModelFactory):
     kind = DocumentKind.STATUTES
     file = factory.django.FileField(filename="statuts.pdf", data=PDF_BYTES)
     uploaded_by = factory.SubFactory(UserFactory)
+
+
+# --- Appended for tests/spaces, tests/api and tests/core/test_seed_demo.py ---
+
+
+class EpciMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EpciMembership
+
+    epci = factory.SubFactory(EpciFactory)
+    commune = factory.SubFactory(CommuneFactory, epci=False)
+    start = date(2001, 1, 31)
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A stored photo; real uploads go through spaces.services.photo_add (re-encoding)."""
+
+    class Meta:
+        model = Photo
+
+    site = factory.SubFactory(SiteFactory)
+    image = factory.django.ImageField(filename="photo.jpg", format="JPEG", width=32, height=24)
+    alt_text = factory.Sequence(lambda n: f"Façade du bâtiment, vue {n}")

@@ -1,0 +1,127 @@
+"""The demo territory loader: idempotent, refused outside demo mode, usable accounts."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from accounts.models import Membership, Organisation, User
+from core import demo
+from spaces.models import (
+    Amenity,
+    Commune,
+    EpciMembership,
+    Photo,
+    PostalCode,
+    Site,
+    Space,
+)
+from spaces.selectors import communes_in_territory
+
+SEEDED_MODELS = [
+    Organisation,
+    User,
+    Membership,
+    PostalCode,
+    Commune,
+    EpciMembership,
+    Amenity,
+    Site,
+    Space,
+    Photo,
+]
+DEMO_EMAILS = [email for email, *_ in demo.USERS]
+
+
+def seed_demo() -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def primary_keys() -> dict[str, list]:
+    return {
+        model._meta.label: sorted(model.objects.values_list("pk", flat=True))
+        for model in SEEDED_MODELS
+    }
+
+
+@pytest.fixture
+def demo_mode(db, settings):
+    settings.DEMO_MODE = True
+
+
+def test_seed_demo_loads_the_demo_territory(demo_mode):
+    seed_demo()
+
+    assert (
+        Commune.objects.count(),
+        Site.objects.count(),
+        Space.objects.count(),
+        User.objects.count(),
+    ) == (47, 8, 29, 4)
+
+
+def test_seed_demo_puts_all_47_communes_in_the_territory_today(demo_mode):
+    seed_demo()
+
+    assert communes_in_territory().count() == 47
+
+
+def test_seed_demo_twice_keeps_the_same_rows(demo_mode):
+    seed_demo()
+    first = primary_keys()
+
+    seed_demo()
+
+    assert primary_keys() == first
+
+
+def test_seed_demo_is_refused_outside_demo_mode(db, settings):
+    settings.DEMO_MODE = False
+
+    with pytest.raises(CommandError):
+        seed_demo()
+
+    assert not Commune.objects.exists()
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("email", DEMO_EMAILS)
+def test_seed_demo_accounts_sign_in_with_the_demo_password(demo_mode, client, email):
+    seed_demo()
+
+    response = client.post(reverse("accounts:login"), {"username": email, "password": "demo"})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
+
+
+def test_seed_demo_marks_the_denain_sites_as_demo_data(demo_mode):
+    seed_demo()
+
+    denain = Site.objects.filter(commune__name="Denain")
+    assert denain.exists()
+    assert all(site.is_demo for site in denain)
+
+
+def test_seed_demo_structure_of_asso_is_verified(demo_mode):
+    seed_demo()
+
+    structure = Organisation.objects.get(memberships__user__email="asso@demo.test")
+    assert structure.is_verified
+    assert structure.verified_by.email == "admin@demo.test"
+
+
+def test_seed_demo_leaves_the_repair_cafe_unverified(demo_mode):
+    seed_demo()
+
+    assert not Organisation.objects.get(name="Repair Café de Raismes (démo)").is_verified
+
+
+def test_seed_demo_adds_photos_through_the_upload_path(demo_mode):
+    seed_demo()
+
+    photos = Photo.objects.all()
+    assert photos.count() == 3
+    assert all(photo.image.name.endswith(".png") and photo.alt_text for photo in photos)
