@@ -4,7 +4,7 @@ Communes come from core/fixtures/caph_communes.csv (INSEE COG, La Poste, data-fr
 Every site, structure and person below is invented and marked as demo data.
 """
 
-from datetime import date
+from datetime import date, time
 
 CAPH = {
     "name": "Communauté d'agglomération de la Porte du Hainaut",
@@ -559,3 +559,45 @@ USERS = [
 ]
 MANAGER_OF = {"gestionnaire@demo.test": ["Les Grands Bureaux — pôle ESS (démo)"]}
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo accounts only exist where DEMO_MODE is on)
+
+# Bookable demo spaces open Monday–Friday 08:00–22:00 and Saturday 09:00–18:00.
+OPENING_HOURS = [(day, time(8), time(22)) for day in range(5)] + [(5, time(9), time(18))]
+INSTANT_SPACES = ["Plateau partagé — poste 1", "Salle de la Coulée"]
+SUMMER_CLOSURE = "Fermeture estivale (démo)"
+# (requester, space in the Denain building, purpose, weekday, start, end, weeks, attendees,
+#  approved by the facilities manager)
+BOOKINGS = [
+    (
+        "asso@demo.test",
+        "Salle du Haut-Fourneau",
+        "Réunion du bureau (démo)",
+        1,
+        time(18),
+        time(20),
+        10,
+        8,
+        True,
+    ),
+    (
+        "asso@demo.test",
+        "Salle du Haut-Fourneau",
+        "Assemblée générale (démo)",
+        5,
+        time(14),
+        time(17),
+        1,
+        35,
+        False,
+    ),
+    (
+        "asso@demo.test",
+        "Cuisine partagée",
+        "Atelier cuisine solidaire (démo)",
+        3,
+        time(9),
+        time(12),
+        1,
+        6,
+        False,
+    ),
+]

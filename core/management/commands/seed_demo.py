@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,12 +10,31 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import Membership, Organisation, OrganisationKind, User
+from bookings.models import Booking, Closure, Frequency
+from bookings.rules import Period, local_period
+from bookings.selectors import local_zone
+from bookings.services import (
+    BookingRequest,
+    booking_approve,
+    booking_request,
+    closure_create,
+    closures_add_public_holidays,
+)
 from core import demo
-from spaces.models import Amenity, Commune, EpciMembership, PostalCode, Site, Space
+from spaces.models import (
+    Amenity,
+    Commune,
+    EpciMembership,
+    OpeningHours,
+    PostalCode,
+    Site,
+    Space,
+)
 from spaces.services import photo_add
 
 COMMUNES_CSV = Path(__file__).resolve().parents[2] / "fixtures" / "caph_communes.csv"
@@ -37,6 +57,9 @@ class Command(BaseCommand):
             sites = self._sites(epci, communes, structures)
             self._users(epci, communes, structures, sites)
         self._photos(sites)
+        # The demo requests go through the real services; their e-mails stay in memory.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._bookings(sites)
         self.stdout.write(self.style.SUCCESS(self._summary()))
 
     def _epci(self) -> Organisation:
@@ -210,6 +233,60 @@ class Command(BaseCommand):
                 upload=upload,
                 alt_text=f"Dessin de démonstration de la façade : {site.name}",
             )
+
+    def _bookings(self, sites: list[Site]) -> None:
+        """Opening hours, closures and a few requests, made through the booking services."""
+        for space in Space.objects.filter(site__in=sites, bookable=True):
+            for weekday, opens, closes in demo.OPENING_HOURS:
+                OpeningHours.objects.get_or_create(
+                    space=space, weekday=weekday, opens=opens, closes=closes
+                )
+        Space.objects.filter(site__in=sites, name__in=demo.INSTANT_SPACES).update(
+            instant_confirmation=True
+        )
+        admin = User.objects.get(email=demo.USERS[0][0])
+        building = Site.objects.get(name=demo.SITES[0]["name"])
+        year = timezone.localdate().year + 1
+        zone = local_zone()
+        summer = Period(
+            local_period(date(year, 8, 1), time(0), time(0), zone).start,
+            local_period(date(year, 8, 22), time(0), time(0), zone).start,
+        )
+        if not Closure.objects.filter(site=building, start=summer.start).exists():
+            closure_create(actor=admin, site=building, period=summer, reason=demo.SUMMER_CLOSURE)
+        # Holidays already inside the summer closure are skipped by the service.
+        closures_add_public_holidays(actor=admin, site=building, year=year)
+        manager = User.objects.get(email="gestionnaire@demo.test")
+        for (
+            email,
+            space_name,
+            purpose,
+            weekday,
+            start,
+            end,
+            weeks,
+            attendees,
+            approve,
+        ) in demo.BOOKINGS:
+            user = User.objects.get(email=email)
+            organisation = user.memberships.get().organisation
+            if Booking.objects.filter(organisation=organisation, purpose=purpose).exists():
+                continue
+            day = timezone.localdate() + timedelta(days=7)
+            day += timedelta(days=(weekday - day.weekday()) % 7)
+            request = BookingRequest(
+                space=Space.objects.get(site=building, name=space_name),
+                organisation=organisation,
+                purpose=purpose,
+                attendees=attendees,
+                first=local_period(day, start, end, local_zone()),
+                frequency=Frequency.WEEKLY if weeks > 1 else Frequency.ONCE,
+                repeat_count=weeks if weeks > 1 else None,
+                skip_conflicts=weeks > 1,
+            )
+            booking = booking_request(request=request, requested_by=user)
+            if approve:
+                booking_approve(booking=booking, actor=manager)
 
     def _summary(self) -> str:
         lines = [
