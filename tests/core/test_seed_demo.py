@@ -8,11 +8,13 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from accounts.models import Membership, Organisation, User
+from bookings.models import Booking, BookingLog, Closure, Occupancy
 from core import demo
 from spaces.models import (
     Amenity,
     Commune,
     EpciMembership,
+    OpeningHours,
     Photo,
     PostalCode,
     Site,
@@ -31,6 +33,11 @@ SEEDED_MODELS = [
     Site,
     Space,
     Photo,
+    OpeningHours,
+    Closure,
+    Booking,
+    BookingLog,
+    Occupancy,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 

@@ -10,10 +10,12 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.forms import CheckboxInput, NullBooleanSelect
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from spaces.forms import SiteForm, SpaceForm
 from spaces.models import Photo, Site, SiteStatus, Space, SpaceKind
 from tests.factories import (
     AmenityFactory,
@@ -351,52 +353,52 @@ def test_site_detail_of_an_unpublished_site_is_not_found_for_the_public(client, 
 # --- management pages --------------------------------------------------------------------------
 
 
-def site_form_data(commune, /, **overrides) -> dict:
-    data = {
+def blank_form_data(form) -> dict:
+    """What a browser sends back for the form as rendered, before anything is typed in."""
+    data: dict = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field.widget, CheckboxInput):
+            if value:
+                data[name] = "on"
+        elif isinstance(field.widget, NullBooleanSelect):
+            data[name] = {True: "true", False: "false", None: "unknown"}[value]
+        elif isinstance(value, list | tuple):
+            data[name] = [str(item) for item in value]
+        else:
+            data[name] = "" if value is None else str(value)
+    return data
+
+
+def site_form_data(commune, user, /, **overrides) -> dict:
+    typed = {
         "name": "Médiathèque Gustave-Ansart",
         "owner": commune.organisation.pk,
-        "description": "",
         "street_number": "5",
-        "street_number_suffix": "",
         "street_name": "rue de Villars",
-        "address_complement": "",
         "postcode": commune.postcodes.get().code,
         "commune": commune.pk,
         "latitude": "50.328000",
         "longitude": "3.395000",
-        "domain": "public",
-        "is_erp": "on",
         "erp_types": ["S", "L"],
         "erp_category": "5",
         "max_occupancy": "80",
         "step_free_entrance": "true",
         "entrance_width_cm": "90",
         "has_lift": "false",
-        "accessible_toilets": "true",
-        "accessible_parking": "unknown",
-        "hearing_loop": "unknown",
-        "public_transport_nearby": "unknown",
-        "accessibility_notes": "",
-        "status": "open",
-        "is_published": "on",
     }
-    return {**data, **overrides}
+    return {**blank_form_data(SiteForm(user=user, instance=Site())), **typed, **overrides}
 
 
 def space_form_data(**overrides) -> dict:
-    data = {
+    typed = {
         "name": "Salle Lampisterie",
         "kind": "meeting_room",
-        "floor": "0",
         "surface_m2": "42.5",
         "capacity": "25",
-        "description": "",
         "bookable": "on",
-        "status": "available",
-        "vacant_since": "",
-        "reference_rent": "",
     }
-    return {**data, **overrides}
+    return {**blank_form_data(SpaceForm(instance=Space())), **typed, **overrides}
 
 
 def test_site_create_page_renders_for_commune_staff(client, commune_staff):
@@ -410,7 +412,7 @@ def test_site_create_page_renders_for_commune_staff(client, commune_staff):
 def test_site_create_saves_the_site_of_commune_staff(client, commune_staff, commune):
     client.force_login(commune_staff)
 
-    response = client.post(reverse("spaces:site-create"), site_form_data(commune))
+    response = client.post(reverse("spaces:site-create"), site_form_data(commune, commune_staff))
 
     site = Site.objects.get(name="Médiathèque Gustave-Ansart")
     assert response.status_code == 302
@@ -429,7 +431,9 @@ def test_site_create_shows_an_out_of_territory_commune_on_its_field(client, comm
 
     response = client.post(
         reverse("spaces:site-create"),
-        site_form_data(commune, commune=outside.pk, postcode=outside.postcodes.get().code),
+        site_form_data(
+            commune, commune_staff, commune=outside.pk, postcode=outside.postcodes.get().code
+        ),
     )
 
     assert response.status_code == 400
@@ -447,7 +451,7 @@ def test_site_create_is_not_found_for_a_user_without_a_public_body(client, membe
 
 def test_site_edit_saves_the_changes(client, commune_staff, site):
     client.force_login(commune_staff)
-    data = site_form_data(site.commune, name="Les Grands Bureaux — aile B")
+    data = site_form_data(site.commune, commune_staff, name="Les Grands Bureaux — aile B")
 
     response = client.post(reverse("spaces:site-edit", args=[site.pk]), data)
 
