@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, User
-from core.forms import AccessibleForm, ServiceValidatedModelForm
-from spaces.models import ErpType, Site, Space
+from core.forms import AccessibleForm, AccessibleModelForm, ServiceValidatedModelForm
+from spaces.models import ErpType, OpeningHours, Site, Space
 from spaces.selectors import site_owners_for
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -123,3 +123,18 @@ class PhotoForm(AccessibleForm):
     def __init__(self, *args, site: Site, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = site.spaces.order_by("name")
+
+
+class OpeningHoursForm(AccessibleModelForm):
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+        widgets = {
+            "opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+OpeningHoursFormSet = forms.inlineformset_factory(
+    Space, OpeningHours, form=OpeningHoursForm, extra=3, can_delete=True
+)

@@ -1,4 +1,6 @@
-"""Writes on the premises inventory: sites, spaces and photos."""
+"""Writes on the premises inventory: sites, spaces, opening hours and photos."""
+
+from datetime import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -7,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from spaces.images import photo_reencode
-from spaces.models import Amenity, Photo, Site, Space
+from spaces.models import Amenity, OpeningHours, Photo, Site, Space
 from spaces.selectors import communes_in_territory, site_owners_for
 
 
@@ -79,3 +81,16 @@ def photo_delete(*, photo: Photo) -> None:
     storage, name = photo.image.storage, photo.image.name
     photo.delete()
     transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def space_set_opening_hours(*, space: Space, windows: list[tuple[int, time, time]]) -> None:
+    """Replace the opening hours of `space` by `windows` (weekday, opens, closes)."""
+    rows = [
+        OpeningHours(space=space, weekday=weekday, opens=opens, closes=closes)
+        for weekday, opens, closes in windows
+    ]
+    for row in rows:
+        row.full_clean()
+    space.opening_hours.all().delete()
+    OpeningHours.objects.bulk_create(rows)

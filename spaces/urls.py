@@ -12,5 +12,10 @@ urlpatterns = [
     path("gestion/sites/<int:pk>/photos/", views.site_photos, name="site-photos"),
     path("gestion/sites/<int:site_pk>/espaces/nouveau/", views.space_create, name="space-create"),
     path("gestion/espaces/<int:pk>/", views.space_edit, name="space-edit"),
+    path(
+        "gestion/espaces/<int:pk>/horaires/",
+        views.space_opening_hours,
+        name="space-opening-hours",
+    ),
     path("gestion/photos/<int:pk>/supprimer/", views.photo_delete, name="photo-delete"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.forms import form_add_service_errors
 from spaces import selectors, services
 from spaces.filters import SpaceFilter
-from spaces.forms import PhotoForm, SiteForm, SpaceForm
+from spaces.forms import OpeningHoursFormSet, PhotoForm, SiteForm, SpaceForm
 from spaces.models import Site, Space
 
 CATALOGUE_PAGE_SIZE = 24
@@ -204,3 +204,24 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.photo_delete(photo=photo)
     messages.success(request, _("The photo was deleted."))
     return redirect("spaces:site-photos", pk=site_pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def space_opening_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening hours of a space, in which bookings must fit (none: always open)."""
+    space = get_object_or_404(selectors.spaces_manageable_by(request.user), pk=pk)
+    formset = OpeningHoursFormSet(request.POST or None, instance=space)
+    if request.method == "POST" and formset.is_valid():
+        windows = [
+            (form.cleaned_data["weekday"], form.cleaned_data["opens"], form.cleaned_data["closes"])
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        services.space_set_opening_hours(space=space, windows=windows)
+        messages.success(request, _("The opening hours were saved."))
+        return redirect(space.get_absolute_url())
+    status = 400 if formset.is_bound and not formset.is_valid() else 200
+    return render(
+        request, "spaces/opening_hours.html", {"space": space, "formset": formset}, status=status
+    )
