@@ -89,8 +89,10 @@ def catalogue_spaces(user: AnyUser) -> QuerySet[Space]:
 
 
 def catalogue_sites(user: AnyUser) -> QuerySet[Site]:
+    """Sites listed in the catalogue and the API: closed buildings are left out, as their spaces."""
     return (
         sites_visible_to(user)
+        .exclude(status=SiteStatus.CLOSED)
         .select_related("commune", "owner")
         .annotate(space_count=Count("spaces"))
         .order_by("commune__name", "name")

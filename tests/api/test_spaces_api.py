@@ -270,3 +270,13 @@ def test_commune_list_gives_the_47_demo_communes_after_seed_demo(client, db, set
     response = client.get(COMMUNES)
 
     assert response.json()["count"] == 47
+
+
+@pytest.mark.django_db
+def test_site_list_api_leaves_out_closed_sites(client, site, other_site):
+    other_site.status = "closed"
+    other_site.save()
+
+    response = client.get("/api/v1/sites/")
+
+    assert [row["id"] for row in response.json()["results"]] == [site.pk]
