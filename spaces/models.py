@@ -348,9 +348,7 @@ class Space(models.Model):
     max_booking_minutes = models.PositiveIntegerField(
         _("maximum duration (minutes)"), default=720, validators=[MinValueValidator(15)]
     )
-    min_notice_hours = models.PositiveIntegerField(
-        _("minimum notice (hours)"), default=24
-    )
+    min_notice_hours = models.PositiveIntegerField(_("minimum notice (hours)"), default=24)
     max_advance_days = models.PositiveIntegerField(
         _("maximum advance (days)"), default=365, validators=[MinValueValidator(1)]
     )
