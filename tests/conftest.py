@@ -8,6 +8,7 @@
 """
 
 import pytest
+from django.db import connection
 
 from accounts.models import MembershipRole
 from tests.factories import (
@@ -139,3 +140,22 @@ def _static_root_exists(settings, tmp_path):
     """WhiteNoise warns when STATIC_ROOT is missing (an error under -W error); no test collects."""
     settings.STATIC_ROOT = tmp_path / "staticfiles"
     settings.STATIC_ROOT.mkdir()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
+    """Close the test database's other sessions before pytest-django drops it.
+
+    After the browser tests, one connection to the test database stayed open (seen on
+    PostgreSQL when tests/accounts and tests/e2e run together; probably a connection opened
+    under Playwright's greenlet, whose context variables hide it from the main thread's
+    `connections.close_all()`), and PostgreSQL refused to drop the database.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
