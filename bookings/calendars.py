@@ -160,5 +160,22 @@ def rrule_of(*, event: Event, zone: ZoneInfo) -> dict | None:
     if "bysetpos" in params:
         rrule["BYDAY"] = f"{params['bysetpos']}{str(params['byweekday'])[:2]}"
     if event.end_recurring_period is not None:
-        rrule["UNTIL"] = event.end_recurring_period.astimezone(ZoneInfo("UTC"))
+        # django-scheduler stops *before* end_recurring_period (its window end is exclusive),
+        # while UNTIL is inclusive: one second earlier, so a date starting exactly at the bound
+        # (a 00:00 slot the day after "until") is in neither the Occupancy rows nor the feed.
+        until = event.end_recurring_period - timedelta(seconds=1)
+        rrule["UNTIL"] = until.astimezone(ZoneInfo("UTC"))
     return rrule
+
+
+def cancelled_starts_by_event(*, event_ids: list[int]) -> dict[int, list[datetime]]:
+    """The cancelled dates of many events in one query (EXDATEs of a calendar feed)."""
+    starts: dict[int, list[datetime]] = {event_id: [] for event_id in event_ids}
+    rows = (
+        Occurrence.objects.filter(event_id__in=event_ids, cancelled=True)
+        .order_by("event_id", "original_start")
+        .values_list("event_id", "original_start")
+    )
+    for event_id, start in rows:
+        starts[event_id].append(start)
+    return starts

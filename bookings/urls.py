@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import requests
+from bookings.views import feeds, requests
 
 app_name = "bookings"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/accepter/", requests.booking_approve, name="booking-approve"),
     path("<int:pk>/refuser/", requests.booking_refuse, name="booking-refuse"),
     path("<int:pk>/annuler/", requests.booking_cancel, name="booking-cancel"),
+    path("ics/<slug:token>.ics", feeds.feed_ics, name="feed-ics"),
+    path("abonnements/", feeds.feed_list, name="feed-list"),
+    path("abonnements/<int:pk>/revoquer/", feeds.feed_revoke, name="feed-revoke"),
 ]

@@ -1,0 +1,363 @@
+"""Private ICS subscriptions (RFC 5545) for a space, a site or an organisation, built with icalendar.
+
+Who may subscribe, and who sees whose names:
+- a space or a site feed is for the people who manage it (facilities managers, the owning
+  commune's staff, the intercommunality): they see every organisation's name and purpose, as on
+  their calendars;
+- an organisation feed is for its members and holds only that organisation's bookings;
+- the rule is checked again at every fetch, for the feed's creator: a manager who no longer
+  manages the site, or a member who left the organisation, gets a 404 (like a revoked feed). In
+  the feed itself each booking also says who booked it only if the creator manages its site or
+  belongs to its organisation, "Busy" otherwise, so a new kind of feed cannot leak names.
+
+Series: one VEVENT per booking with an RRULE and an EXDATE per cancelled date, rather than one
+VEVENT per date. The bookings' only per-date exception is a cancellation (dates are never moved),
+so RRULE + EXDATE describe a series exactly; the RRULE comes from the same django-scheduler Rule
+that produced the Occupancy rows (in local time, like the feed's TZID=Europe/Paris DTSTART), so
+clients expand it to the same dates, 18:00 stays 18:00 across clock changes, and clients show
+and keep it as one series. A 12-month series stays one event instead of 52.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, Timezone, vDuration
+
+from accounts.models import Organisation, User
+from accounts.selectors import AnyUser, organisations_of
+from bookings import calendars
+from bookings.models import (
+    OCCUPYING,
+    Booking,
+    BookingLog,
+    BookingStatus,
+    CalendarFeed,
+    Closure,
+    Occupancy,
+)
+from bookings.rules import Period
+from bookings.selectors import local_zone
+from spaces.models import Site, Space
+from spaces.selectors import sites_manageable_by, spaces_manageable_by
+
+# What a feed holds: the recent past (so a client still shows last month) and the next year.
+FEED_PAST = timedelta(days=30)
+FEED_FUTURE = relativedelta(months=12)
+# Refused, cancelled and lapsed bookings stay this long as STATUS:CANCELLED, so clients that
+# merge feed updates into a calendar (rather than replace it) remove them; then they go.
+ENDED_KEPT = timedelta(days=30)
+ENDED = (BookingStatus.REFUSED, BookingStatus.CANCELLED, BookingStatus.LAPSED)
+ICAL_STATUS = {
+    BookingStatus.PENDING: "TENTATIVE",
+    BookingStatus.CONFIRMED: "CONFIRMED",
+    BookingStatus.REFUSED: "CANCELLED",
+    BookingStatus.CANCELLED: "CANCELLED",
+    BookingStatus.LAPSED: "CANCELLED",
+}
+PRODID = "-//Locaux Communs//Calendar feeds//FR"
+REFRESH = timedelta(hours=1)
+
+FeedTarget = Space | Site | Organisation
+
+
+# --- Reads: who may subscribe to what, and the feeds of a user ---
+
+
+def feed_targets_for(user: AnyUser) -> dict[str, QuerySet]:
+    """What the user may subscribe to, per scope: spaces and sites they manage, their organisations."""
+    return {
+        CalendarFeed.Scope.SPACE: spaces_manageable_by(user),
+        CalendarFeed.Scope.SITE: sites_manageable_by(user),
+        CalendarFeed.Scope.ORGANISATION: organisations_of(user),
+    }
+
+
+def feed_target(feed: CalendarFeed) -> FeedTarget:
+    return {
+        CalendarFeed.Scope.SPACE: feed.space,
+        CalendarFeed.Scope.SITE: feed.site,
+        CalendarFeed.Scope.ORGANISATION: feed.organisation,
+    }[feed.scope]
+
+
+def feed_target_allowed(*, user: AnyUser, scope: str, target_id: int) -> bool:
+    targets = feed_targets_for(user).get(scope)
+    return targets is not None and targets.filter(pk=target_id).exists()
+
+
+def calendar_feeds_of(*, user: AnyUser) -> QuerySet[CalendarFeed]:
+    """The user's own feeds that still work, newest first."""
+    if not user.is_authenticated:
+        return CalendarFeed.objects.none()
+    return (
+        CalendarFeed.objects.filter(created_by=user, revoked_at__isnull=True)
+        .select_related("space", "space__site", "site", "site__commune", "organisation")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def calendar_feed_get_active(*, token: str) -> CalendarFeed | None:
+    """The feed behind a secret URL, or None if unknown, revoked, or its creator lost access."""
+    feed = (
+        CalendarFeed.objects.select_related(
+            "space", "space__site", "site", "organisation", "created_by"
+        )
+        .filter(token=token, revoked_at__isnull=True)
+        .first()
+    )
+    if feed is None or not feed.created_by.is_active:
+        return None
+    target = feed_target(feed)
+    if not feed_target_allowed(user=feed.created_by, scope=feed.scope, target_id=target.pk):
+        return None
+    return feed
+
+
+def feed_url(feed: CalendarFeed) -> str:
+    """The full address to paste into a calendar application."""
+    path = reverse("bookings:feed-ics", kwargs={"token": feed.token})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def feed_target_name(feed: CalendarFeed) -> str:
+    target = feed_target(feed)
+    if isinstance(target, Space):
+        return _("%(space)s (%(site)s)") % {"space": target.name, "site": target.site.name}
+    return target.name
+
+
+# --- Building the feed ---
+
+
+def feed_window(now: datetime) -> Period:
+    return Period(now - FEED_PAST, now + FEED_FUTURE)
+
+
+def _host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def _feed_bookings(
+    *, feed: CalendarFeed, viewer: User, window: Period, now: datetime
+) -> QuerySet[Booking]:
+    """The bookings of the feed with a date in the window, in one query, whatever their number."""
+    if feed.scope == CalendarFeed.Scope.SPACE:
+        scope = Q(space_id=feed.space_id)
+    elif feed.scope == CalendarFeed.Scope.SITE:
+        scope = Q(space__site_id=feed.site_id)
+    else:
+        scope = Q(organisation_id=feed.organisation_id)
+    # Any row, active or not: a series keeps its cancelled dates (EXDATE) in the window.
+    in_window = Occupancy.objects.filter(
+        booking=OuterRef("pk"), start__lt=window.end, end__gt=window.start
+    )
+    ended_recently = BookingLog.objects.filter(
+        booking=OuterRef("pk"),
+        occurrence_start__isnull=True,
+        to_status__in=ENDED,
+        created_at__gte=now - ENDED_KEPT,
+    )
+    last_change = (
+        BookingLog.objects.filter(booking=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    names_shown = Q(space__site__in=sites_manageable_by(viewer).values("pk")) | Q(
+        organisation__in=organisations_of(viewer).values("pk")
+    )
+    return (
+        Booking.objects.filter(scope, Exists(in_window))
+        .filter(Q(status__in=OCCUPYING) | Exists(ended_recently))
+        .annotate(
+            last_change=Subquery(last_change),
+            names_shown=Case(
+                When(names_shown, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .select_related(
+            "space", "space__site", "space__site__commune", "organisation", "event", "event__rule"
+        )
+        .order_by("start", "pk")
+    )
+
+
+def _feed_closures(*, feed: CalendarFeed, window: Period) -> QuerySet[Closure]:
+    """Closures of the space or site (and of its spaces); none for an organisation feed."""
+    if feed.scope == CalendarFeed.Scope.SPACE:
+        scope = Q(space_id=feed.space_id) | Q(site_id=feed.space.site_id)
+    elif feed.scope == CalendarFeed.Scope.SITE:
+        scope = Q(site_id=feed.site_id) | Q(space__site_id=feed.site_id)
+    else:
+        # Closures that hit the organisation's bookings already cancel those dates (EXDATE).
+        return Closure.objects.none()
+    return (
+        Closure.objects.filter(scope, start__lt=window.end, end__gt=window.start)
+        .select_related("site", "space")
+        .order_by("start", "pk")
+    )
+
+
+def _location(space: Space) -> str:
+    site = space.site
+    town = f"{site.postcode} {site.commune.name}".strip()
+    return ", ".join(part for part in [space.name, site.name, site.address_line, town] if part)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _booking_event(
+    booking: Booking, *, zone: ZoneInfo, host: str, exdates: list[datetime]
+) -> Event:
+    event = Event()
+    event.add("uid", f"booking-{booking.pk}@{host}")
+    # No METHOD in the feed, so DTSTAMP is when the booking last changed (RFC 5545 3.8.7.2):
+    # unchanged bookings give byte-identical events from one fetch to the next.
+    changed = booking.last_change or booking.created_at
+    event.add("dtstamp", _utc(changed))
+    event.add("created", _utc(booking.created_at))
+    event.add("last-modified", _utc(changed))
+    event.add("dtstart", booking.start.astimezone(zone))
+    event.add("dtend", booking.end.astimezone(zone))
+    if booking.names_shown:
+        summary = _("%(space)s — %(purpose)s") % {
+            "space": booking.space.name,
+            "purpose": booking.purpose,
+        }
+        lines = [
+            _("Organisation: %(name)s") % {"name": booking.organisation.name},
+            _("Attendees: %(n)s") % {"n": booking.attendees},
+            _("Status: %(status)s") % {"status": booking.get_status_display()},
+        ]
+        url = settings.SITE_URL.rstrip("/") + booking.get_absolute_url()
+        event.add("description", "\n".join([*lines, url]))
+        event.add("url", url)
+    else:
+        summary = _("%(space)s — Busy") % {"space": booking.space.name}
+        event.add("class", "CONFIDENTIAL")
+    event.add("summary", summary)
+    event.add("location", _location(booking.space))
+    event.add("status", ICAL_STATUS[booking.status])
+    event.add("transp", "OPAQUE")
+    rrule = (
+        calendars.rrule_of(event=booking.event, zone=zone)
+        if booking.is_series and booking.event is not None
+        else None
+    )
+    if rrule is not None:
+        event.add("rrule", rrule)
+        if exdates:
+            # Same TZID and wall-clock time as DTSTART, as clients match EXDATEs to instances.
+            event.add("exdate", [start.astimezone(zone) for start in exdates])
+    return event
+
+
+def _is_local_midnight(value: datetime, zone: ZoneInfo) -> bool:
+    return value.astimezone(zone).time() == time(0)
+
+
+def _closure_event(closure: Closure, *, zone: ZoneInfo, host: str) -> Event:
+    event = Event()
+    event.add("uid", f"closure-{closure.pk}@{host}")
+    event.add("dtstamp", _utc(closure.created_at))
+    event.add("created", _utc(closure.created_at))
+    if _is_local_midnight(closure.start, zone) and _is_local_midnight(closure.end, zone):
+        # Whole days (holidays, the August closure): all-day events, DTEND exclusive.
+        event.add("dtstart", closure.start.astimezone(zone).date())
+        event.add("dtend", closure.end.astimezone(zone).date())
+    else:
+        event.add("dtstart", closure.start.astimezone(zone))
+        event.add("dtend", closure.end.astimezone(zone))
+    closed = _("Closed: %(reason)s") % {"reason": closure.reason}
+    if closure.space is not None:
+        summary = _("%(space)s — %(closed)s") % {"space": closure.space.name, "closed": closed}
+    else:
+        summary = closed
+    event.add("summary", summary)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calendar:
+    """The VCALENDAR of a feed: its bookings and closures from 30 days ago to 12 months ahead.
+
+    The number of queries does not depend on the number of bookings. Texts are in the active
+    language.
+    """
+    now = now or timezone.now()
+    zone = local_zone()
+    host = _host()
+    window = feed_window(now)
+    bookings = list(_feed_bookings(feed=feed, viewer=feed.created_by, window=window, now=now))
+    closures = list(_feed_closures(feed=feed, window=window))
+    exdates = calendars.cancelled_starts_by_event(
+        event_ids=[booking.event_id for booking in bookings if booking.event_id is not None]
+    )
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    name = _("Locaux Communs — %(name)s") % {"name": feed_target_name(feed)}
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", zone.key)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))  # an X- property is text otherwise
+    # The VTIMEZONE covers every instant the events use: series may start before the window
+    # and run (UNTIL) after it. Always present, so an empty feed still names its zone. Derived
+    # from tzdata, so it follows any change of the rules. (icalendar writes the spring onset
+    # as 03:00, the first wall-clock time of summer time, where RFC 5545 expects 02:00: the two
+    # differ only for 02:00-03:00 that day, a time that does not exist and that bookings refuse.)
+    first = min([window.start, *(booking.start for booking in bookings)])
+    last = max(
+        [
+            window.end,
+            *(booking.event.end_recurring_period for booking in bookings if _has_until(booking)),
+            *(closure.end for closure in closures),
+        ]
+    )
+    calendar.add_component(
+        Timezone.from_tzinfo(
+            zone,
+            first_date=first.astimezone(zone).date() - timedelta(days=1),
+            last_date=last.astimezone(zone).date() + timedelta(days=2),
+        )
+    )
+    for booking in bookings:
+        calendar.add_component(
+            _booking_event(booking, zone=zone, host=host, exdates=exdates.get(booking.event_id, []))
+        )
+    for closure in closures:
+        calendar.add_component(_closure_event(closure, zone=zone, host=host))
+    return calendar
+
+
+def _has_until(booking: Booking) -> bool:
+    return booking.event is not None and booking.event.end_recurring_period is not None
+
+
+def feed_ical(*, feed: CalendarFeed, now: datetime | None = None) -> bytes:
+    """The feed serialised as text/calendar (UTF-8, CRLF line endings, folded lines)."""
+    return feed_calendar(feed=feed, now=now).to_ical()
