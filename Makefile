@@ -38,6 +38,12 @@ vendor:
 	mkdir -p static/vendor/leaflet/images
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
+	mkdir -p static/vendor/fullcalendar
+	cp node_modules/fullcalendar/index.global.min.js node_modules/@fullcalendar/core/locales/fr.global.min.js static/vendor/fullcalendar/
+	cp node_modules/fullcalendar/LICENSE.md static/vendor/fullcalendar/LICENSE
+	# FullCalendar 6 injects its CSS in a <style> element, with its icon font as a data: URL: the CSP
+	# forbids both, so ship them as files (bookings/static/bookings/calendar-csp.js stops the injection).
+	node -e 'const fs = require("fs"), vm = require("vm"), dir = "static/vendor/fullcalendar/"; const js = fs.readFileSync("node_modules/fullcalendar/index.global.js", "utf8"); let css = [...js.matchAll(/^ *var css_248z\S* = (".*");$$/gm)].map((m) => vm.runInNewContext(m[1])).join("\n"); const font = css.match(/url\("data:application\/x-font-ttf;charset=utf-8;base64,([^"]+)"\)/); if (!font) throw new Error("FullCalendar CSS or icon font not found"); fs.writeFileSync(dir + "fcicons.ttf", Buffer.from(font[1], "base64")); css = css.replace(font[0], "url(\"fcicons.ttf\")"); fs.writeFileSync(dir + "fullcalendar.css", "/* FullCalendar 6 CSS, extracted from its bundle by make vendor (MIT, see LICENSE). */\n" + css + "\n");'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

@@ -1,14 +1,16 @@
 """Reads of bookings and occupancy; permission-scoped querysets and the availability search."""
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
-from bookings.models import Booking, BookingStatus, Occupancy
-from bookings.rules import Period
+from bookings.models import Booking, BookingStatus, Closure, Occupancy, OccupancyKind
+from bookings.rules import Period, french_public_holidays, local_period
 from spaces.models import BufferMinutes, OpeningHours, SiteStatus, Space, SpaceStatus
 from spaces.selectors import catalogue_spaces, sites_manageable_by
 
@@ -163,3 +165,133 @@ def busy_periods(
             }
         )
     return periods
+
+
+# --- Calendars (HTML calendars and their JSON feed) and closures ---
+
+# The longest window a calendar may ask for: a month view shows six weeks.
+CALENDAR_MAX_DAYS = 62
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One active occupancy row as a calendar shows it."""
+
+    start: datetime
+    end: datetime
+    space_name: str  # "whole site" for a site closure shown once for all its spaces
+    kind: str
+    status: str | None  # the booking's status; None for closures and allocations
+    title: str  # the status first (never colour alone), then who or why when visible
+    booking_id: int | None  # only when the user may see who booked
+
+    @property
+    def css_class(self) -> str:
+        return f"cal-{self.status if self.kind == OccupancyKind.BOOKING else self.kind}"
+
+
+def occupancies_in_window(
+    *, spaces: QuerySet[Space], start: datetime, end: datetime
+) -> QuerySet[Occupancy]:
+    """Active occupancy of `spaces` overlapping [start, end), with what a calendar shows."""
+    return (
+        Occupancy.objects.filter(space__in=spaces, active=True, start__lt=end, end__gt=start)
+        .select_related("space", "booking", "booking__organisation", "closure")
+        .order_by("start", "space__name", "pk")
+    )
+
+
+def _entry_title(occupancy: Occupancy, *, shown: bool) -> str:
+    booking = occupancy.booking
+    if occupancy.closure is not None:
+        return _("Closed: %(reason)s") % {"reason": occupancy.closure.reason}
+    if booking is None:
+        return _("Allocated")
+    status = BookingStatus(booking.status).label
+    if not shown:
+        return str(status)
+    return _("%(status)s: %(organisation)s — %(purpose)s") % {
+        "status": status,
+        "organisation": booking.organisation.name,
+        "purpose": booking.purpose,
+    }
+
+
+def calendar_entries(
+    *,
+    user: AnyUser,
+    spaces: QuerySet[Space],
+    start: datetime,
+    end: datetime,
+    with_space: bool = False,
+) -> list[CalendarEntry]:
+    """What a calendar shows for `spaces` in [start, end): read from Occupancy, never expanded.
+
+    Who booked (and a link to the booking) is shown to the managers of the site and to the
+    booking's own organisation; others see only the status. A site closure, stored once per
+    space, is shown once. `with_space` prefixes each title with the space's name. Three queries
+    whatever the number of rows.
+    """
+    managed = set(
+        sites_manageable_by(user)
+        .filter(pk__in=spaces.values("site_id"))
+        .values_list("pk", flat=True)
+    )
+    own = (
+        set(organisations_of(user).values_list("pk", flat=True)) if user.is_authenticated else set()
+    )
+    entries = []
+    closures_seen: set[int] = set()
+    for occupancy in occupancies_in_window(spaces=spaces, start=start, end=end):
+        closure, booking = occupancy.closure, occupancy.booking
+        space_name = occupancy.space.name
+        if closure is not None and closure.site_id is not None:
+            if closure.pk in closures_seen:
+                continue
+            closures_seen.add(closure.pk)
+            space_name = _("whole site")
+        shown = booking is not None and (
+            occupancy.space.site_id in managed or booking.organisation_id in own
+        )
+        title = _entry_title(occupancy, shown=shown)
+        if with_space:
+            title = _("%(space)s — %(title)s") % {"space": space_name, "title": title}
+        entries.append(
+            CalendarEntry(
+                start=occupancy.start,
+                end=occupancy.end,
+                space_name=space_name,
+                kind=occupancy.kind,
+                status=booking.status if booking is not None else None,
+                title=title,
+                booking_id=booking.pk if shown else None,
+            )
+        )
+    return entries
+
+
+def closures_of_site(*, site_id: int, ending_after: datetime | None = None) -> QuerySet[Closure]:
+    """Closures of a site and of its spaces, oldest first."""
+    closures = Closure.objects.filter(Q(site_id=site_id) | Q(space__site_id=site_id))
+    if ending_after is not None:
+        closures = closures.filter(end__gt=ending_after)
+    return closures.select_related("space").order_by("start", "pk")
+
+
+def closures_manageable_by(user: AnyUser) -> QuerySet[Closure]:
+    """Closures the user may remove: those of the sites they manage and of their spaces."""
+    sites = sites_manageable_by(user).values("pk")
+    return Closure.objects.filter(Q(site__in=sites) | Q(space__site__in=sites))
+
+
+def public_holidays_not_closed(*, site_id: int, year: int) -> list[tuple[date, str]]:
+    """The French public holidays of `year` on which the site has no whole-day site closure."""
+    zone = local_zone()
+    holidays = sorted(french_public_holidays(year).items())
+    starts = {day: local_period(day, time(0), time(0), zone).start for day, _name in holidays}
+    closed = set(
+        Closure.objects.filter(site_id=site_id, start__in=list(starts.values())).values_list(
+            "start", flat=True
+        )
+    )
+    return [(day, name) for day, name in holidays if starts[day] not in closed]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import feeds, requests
+from bookings.views import calendars, closures, feeds, requests
 
 app_name = "bookings"
 urlpatterns = [
@@ -13,6 +13,16 @@ urlpatterns = [
     path("<int:pk>/accepter/", requests.booking_approve, name="booking-approve"),
     path("<int:pk>/refuser/", requests.booking_refuse, name="booking-refuse"),
     path("<int:pk>/annuler/", requests.booking_cancel, name="booking-cancel"),
+    path("calendrier/evenements/", calendars.calendar_events, name="calendar-events"),
+    path("calendrier/espace/<int:pk>/", calendars.space_calendar, name="calendar-space"),
+    path("calendrier/site/<int:pk>/", calendars.site_calendar, name="calendar-site"),
+    path("fermetures/site/<int:pk>/", closures.site_closures, name="closure-list"),
+    path(
+        "fermetures/site/<int:pk>/jours-feries/",
+        closures.public_holidays_add,
+        name="closure-holidays",
+    ),
+    path("fermetures/<int:pk>/supprimer/", closures.closure_delete, name="closure-delete"),
     path("ics/<slug:token>.ics", feeds.feed_ics, name="feed-ics"),
     path("abonnements/", feeds.feed_list, name="feed-list"),
     path("abonnements/<int:pk>/revoquer/", feeds.feed_revoke, name="feed-revoke"),

@@ -1,0 +1,221 @@
+"""Calendars of a space and of a site for their managers, and the JSON feed they read.
+
+The pages use FullCalendar (vendored in static/vendor/fullcalendar/); the feed is built from
+Occupancy, so recurrences are never expanded on a read. Below each calendar, a plain table of the
+next 14 days carries the same information for keyboard and screen-reader users.
+"""
+
+from datetime import date, datetime, time, timedelta
+from typing import NotRequired, TypedDict
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from bookings import selectors
+from bookings.rules import NonExistentLocalTimeError, make_local
+from spaces.models import Site, Space
+from spaces.selectors import sites_manageable_by, spaces_manageable_by
+
+UPCOMING_DAYS = 14
+
+
+class EventProps(TypedDict):
+    kind: str
+    status: str | None
+    space: str
+
+
+class CalendarEvent(TypedDict):
+    """One event in FullCalendar's format."""
+
+    title: str
+    start: str
+    end: str
+    classNames: list[str]
+    extendedProps: EventProps
+    url: NotRequired[str]
+
+
+class BadWindow(ValueError):
+    """The feed's parameters are missing or malformed (400)."""
+
+
+def _parse_bound(value: str | None, name: str) -> datetime:
+    """An ISO date or datetime; one without an offset is the sites' local time.
+
+    FullCalendar, given the named zone Europe/Paris and no time-zone plugin, sends local
+    wall-clock times without an offset.
+    """
+    if not value:
+        raise BadWindow(_("The parameter “%(name)s” is missing.") % {"name": name})
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            parsed = datetime.combine(day, time(0)) if day is not None else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise BadWindow(_("The parameter “%(name)s” is not a date.") % {"name": name})
+    if timezone.is_aware(parsed):
+        return parsed
+    try:
+        return make_local(parsed, selectors.local_zone())
+    except NonExistentLocalTimeError as exc:
+        raise BadWindow(_("The parameter “%(name)s” is not a date.") % {"name": name}) from exc
+
+
+def _parse_window(params: QueryDict) -> tuple[datetime, datetime]:
+    start = _parse_bound(params.get("start"), "start")
+    end = _parse_bound(params.get("end"), "end")
+    if end <= start:
+        raise BadWindow(_("The end must be after the start."))
+    if end - start > timedelta(days=selectors.CALENDAR_MAX_DAYS):
+        raise BadWindow(
+            _("A calendar shows at most %(days)s days at a time.")
+            % {"days": selectors.CALENDAR_MAX_DAYS}
+        )
+    return start, end
+
+
+def _parse_id(value: str | None, name: str) -> int:
+    if value is None or not value.isdigit():
+        raise BadWindow(_("The parameter “%(name)s” must be a number.") % {"name": name})
+    return int(value)
+
+
+def _feed_spaces(request: HttpRequest) -> tuple[QuerySet[Space], bool]:
+    """The spaces the feed covers, and whether titles name the space; 404 unless managed."""
+    space_id, site_id = request.GET.get("space"), request.GET.get("site")
+    if (space_id is None) == (site_id is None):
+        raise BadWindow(_("Give either a space or a site."))
+    if space_id is not None:
+        pk = _parse_id(space_id, "space")
+        if not spaces_manageable_by(request.user).filter(pk=pk).exists():
+            raise Http404
+        return Space.objects.filter(pk=pk), False
+    pk = _parse_id(site_id, "site")
+    if not sites_manageable_by(request.user).filter(pk=pk).exists():
+        raise Http404
+    return Space.objects.filter(site_id=pk), True
+
+
+def _as_event(entry: selectors.CalendarEntry) -> CalendarEvent:
+    zone = selectors.local_zone()
+    event: CalendarEvent = {
+        "title": entry.title,
+        "start": entry.start.astimezone(zone).isoformat(),
+        "end": entry.end.astimezone(zone).isoformat(),
+        "classNames": [entry.css_class],
+        "extendedProps": {"kind": entry.kind, "status": entry.status, "space": entry.space_name},
+    }
+    if entry.booking_id is not None:
+        event["url"] = reverse("bookings:booking-detail", args=[entry.booking_id])
+    return event
+
+
+@login_required
+@require_GET
+def calendar_events(request: HttpRequest) -> HttpResponse:
+    """FullCalendar's JSON feed: ?space=<id> or ?site=<id>, with start and end (≤ 62 days)."""
+    try:
+        spaces, with_space = _feed_spaces(request)
+        start, end = _parse_window(request.GET)
+    except BadWindow as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    entries = selectors.calendar_entries(
+        user=request.user, spaces=spaces, start=start, end=end, with_space=with_space
+    )
+    return JsonResponse([_as_event(entry) for entry in entries], safe=False)
+
+
+def describe_period(start: datetime, end: datetime) -> str:
+    """A period in words, in the sites' local time: whole days are said as such."""
+    zone = selectors.local_zone()
+    start, end = start.astimezone(zone), end.astimezone(zone)
+    if start.time() == end.time() == time(0):
+        last = end.date() - timedelta(days=1)
+        if last == start.date():
+            return _("%(day)s, all day") % {"day": date_format(start, "l j F Y")}
+        return _("from %(first)s to %(last)s, whole days") % {
+            "first": date_format(start, "l j F Y"),
+            "last": date_format(last, "l j F Y"),
+        }
+    if start.date() == end.date():
+        return _("%(day)s, %(start)s–%(end)s") % {
+            "day": date_format(start, "l j F Y"),
+            "start": date_format(start, "H:i"),
+            "end": date_format(end, "H:i"),
+        }
+    return _("from %(start)s to %(end)s") % {
+        "start": date_format(start, "l j F Y, H:i"),
+        "end": date_format(end, "l j F Y, H:i"),
+    }
+
+
+def _initial_date(request: HttpRequest) -> date | None:
+    """The day the calendar opens on (?date=YYYY-MM-DD), today by default."""
+    try:
+        return parse_date(request.GET.get("date", ""))
+    except ValueError:
+        return None
+
+
+def _upcoming(request: HttpRequest, spaces: QuerySet[Space], *, with_space: bool) -> dict:
+    """The next 14 days, from today's midnight in the sites' time zone."""
+    today: date = timezone.localdate()
+    zone = selectors.local_zone()
+    start = make_local(datetime.combine(today, time(0)), zone)
+    end = make_local(datetime.combine(today + timedelta(days=UPCOMING_DAYS), time(0)), zone)
+    entries = selectors.calendar_entries(user=request.user, spaces=spaces, start=start, end=end)
+    return {
+        "upcoming": [(entry, describe_period(entry.start, entry.end)) for entry in entries],
+        "upcoming_days": UPCOMING_DAYS,
+        "with_space": with_space,
+        "time_zone": zone.key,
+        "initial_date": _initial_date(request),
+    }
+
+
+@login_required
+@require_GET
+def space_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    space = get_object_or_404(spaces_manageable_by(request.user).select_related("site"), pk=pk)
+    context = {
+        "space": space,
+        "site": space.site,
+        "events_url": f"{reverse('bookings:calendar-events')}?space={space.pk}",
+        **_upcoming(request, Space.objects.filter(pk=space.pk), with_space=False),
+    }
+    return render(request, "bookings/calendar_space.html", context)
+
+
+@login_required
+@require_GET
+def site_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """All the spaces of a site in one calendar, or one of them (?espace=<id>)."""
+    site: Site = get_object_or_404(sites_manageable_by(request.user), pk=pk)
+    spaces = list(site.spaces.order_by("name"))
+    chosen = next((s for s in spaces if str(s.pk) == request.GET.get("espace")), None)
+    if chosen is None:
+        events_url = f"{reverse('bookings:calendar-events')}?site={site.pk}"
+        listed = Space.objects.filter(site=site)
+    else:
+        events_url = f"{reverse('bookings:calendar-events')}?space={chosen.pk}"
+        listed = Space.objects.filter(pk=chosen.pk)
+    context = {
+        "site": site,
+        "spaces": spaces,
+        "chosen": chosen,
+        "events_url": events_url,
+        **_upcoming(request, listed, with_space=chosen is None),
+    }
+    return render(request, "bookings/calendar_site.html", context)
