@@ -36,7 +36,7 @@ lint: $(VENV)/.installed-test
 vendor:
 	rm -rf node_modules && npm install --no-audit --no-fund
 	mkdir -p static/vendor/leaflet/images
-	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE static/vendor/leaflet/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
 	mkdir -p static/vendor/fullcalendar
 	cp node_modules/fullcalendar/index.global.min.js node_modules/@fullcalendar/core/locales/fr.global.min.js static/vendor/fullcalendar/
