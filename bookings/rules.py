@@ -1,12 +1,15 @@
-"""Pure rules about time (no ORM, no I/O): periods, local time, elapsed time, public holidays.
+"""Pure rules (no ORM, no I/O): periods, local time, elapsed time, public holidays, valuation.
 
 Times are stored in UTC and reasoned about in the site's local time (Europe/Paris): a weekly
 18:00 meeting stays at 18:00 across clock changes, and a wall-clock time that does not exist
 (02:30 on the March change day) is refused rather than silently shifted.
 """
 
+import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 
@@ -89,3 +92,34 @@ def french_public_holidays(year: int) -> dict[date, str]:
         date(year, 11, 11): "Armistice 1918",
         date(year, 12, 25): "Noël",
     }
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def year_fraction(*, start: date, end: date, year: int) -> Fraction:
+    """The share of calendar `year` covered by [start, end), counting that year's real days."""
+    first, after_last = max(start, date(year, 1, 1)), min(end, date(year + 1, 1, 1))
+    if first >= after_last:
+        return Fraction(0)
+    return Fraction((after_last - first).days, days_in_year(year))
+
+
+def in_kind_value_cents(
+    *, reference_rent_cents_per_year: int, annual_fee_cents: int, start: date, end: date, year: int
+) -> int:
+    """The in-kind aid of an agreement for one calendar year, in cents (never negative).
+
+    The benefit is the reference rental value the occupant does not pay: (rental value − fee)
+    over the part of the year the agreement covers (art. 9-1 loi 2000-321). A fee at or above
+    the rental value is no aid at all.
+    """
+    yearly_benefit = max(0, reference_rent_cents_per_year - annual_fee_cents)
+    share = year_fraction(start=start, end=end, year=year)
+    return int((yearly_benefit * share).__round__())
+
+
+def reference_rent_cents_per_year(*, rent_per_m2_year: Decimal, surface_m2: Decimal) -> int:
+    """Rental value of a space for a year, in cents, from €/m²/year × m²."""
+    return int((rent_per_m2_year * surface_m2 * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

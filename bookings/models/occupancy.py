@@ -189,6 +189,13 @@ class Occupancy(models.Model):
     closure = models.ForeignKey(
         Closure, on_delete=models.CASCADE, null=True, blank=True, related_name="occupancies"
     )
+    allocation = models.ForeignKey(
+        "bookings.Allocation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="occupancies",
+    )
     active = models.BooleanField(default=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
@@ -210,9 +217,24 @@ class Occupancy(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind=OccupancyKind.BOOKING, booking__isnull=False, closure__isnull=True)
-                    | Q(kind=OccupancyKind.CLOSURE, closure__isnull=False, booking__isnull=True)
-                    | Q(kind=OccupancyKind.ALLOCATION, booking__isnull=True, closure__isnull=True)
+                    Q(
+                        kind=OccupancyKind.BOOKING,
+                        booking__isnull=False,
+                        closure__isnull=True,
+                        allocation__isnull=True,
+                    )
+                    | Q(
+                        kind=OccupancyKind.CLOSURE,
+                        closure__isnull=False,
+                        booking__isnull=True,
+                        allocation__isnull=True,
+                    )
+                    | Q(
+                        kind=OccupancyKind.ALLOCATION,
+                        allocation__isnull=False,
+                        booking__isnull=True,
+                        closure__isnull=True,
+                    )
                 ),
                 name="occupancy_kind_matches_owner",
             ),

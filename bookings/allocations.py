@@ -1,0 +1,403 @@
+"""Writes on long-term allocations (occupancy agreements); with bookings.services, the only code
+that writes Occupancy rows.
+
+An agreement is offered, accepted (house rules accepted) or declined, signed — from then on its
+spaces are reserved for its whole period in Occupancy, so nobody can book an allocated office by
+the hour —, active from its first day, and ended at its term or early (reason required).
+"""
+
+from datetime import date, datetime, time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import EssFamily, Organisation, OrganisationKind, User
+from bookings.exceptions import BookingConflict, InvalidTransition
+from bookings.models import (
+    ALLOCATION_TRANSITIONS,
+    Allocation,
+    AllocationLog,
+    AllocationStatus,
+    FreeUseBasis,
+    LegalRegime,
+    Occupancy,
+    OccupancyKind,
+)
+from bookings.models.allocations import ALLOCATION_OCCUPYING
+from bookings.rules import Period, in_kind_value_cents, reference_rent_cents_per_year
+from bookings.selectors import local_zone
+from spaces.models import Space
+from spaces.selectors import spaces_manageable_by
+
+REASON_REQUIRED = frozenset({AllocationStatus.DECLINED, AllocationStatus.ENDED})
+# Associations and foundations may get free use under L2125-1 (non-profit, general interest).
+_NON_PROFIT = frozenset({EssFamily.ASSOCIATION, EssFamily.FOUNDATION})
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=local_zone())
+
+
+def allocation_period(allocation: Allocation) -> Period:
+    """The agreement's days as a period, from local midnight to local midnight."""
+    return Period(_midnight(allocation.start), _midnight(allocation.end))
+
+
+def _check_terms(
+    *,
+    structure: Organisation,
+    owner: Organisation,
+    spaces: list[Space],
+    start: date,
+    end: date,
+    annual_fee_cents: int,
+    free_use_basis: str,
+    free_use_reference: str,
+    direct_reason: str,
+    from_call: bool,
+) -> None:
+    errors: dict[str, str] = {}
+    if not spaces:
+        errors["spaces"] = _("Choose at least one space.")
+    elif any(space.site.owner_id != owner.pk for space in spaces):
+        errors["spaces"] = _("All the spaces of an agreement belong to the same owner.")
+    elif any(not space.allocatable for space in spaces):
+        errors["spaces"] = _("Some of these spaces are not offered for long-term occupancy.")
+    if start >= end:
+        errors["end"] = _("The end must be after the start.")
+    if structure.kind == OrganisationKind.ESS and not structure.is_verified:
+        errors["structure"] = _("The intercommunality has not verified this structure yet.")
+    if free_use_basis:
+        if annual_fee_cents:
+            errors["annual_fee_cents"] = _("Free use means no fee.")
+        if not structure.siret:
+            # In-kind aid is a subsidy: the beneficiary needs a SIRET (associations.gouv.fr).
+            errors["structure"] = _("Free use is an in-kind subsidy: the structure needs a SIRET.")
+        if free_use_basis == FreeUseBasis.L2125_1_2 and owner.kind != OrganisationKind.COMMUNE:
+            errors["free_use_basis"] = _(
+                "Only a commune may grant free use under L2125-1-2; an intercommunality is "
+                "limited to L2125-1."
+            )
+        elif (
+            free_use_basis == FreeUseBasis.L2125_1_2
+            and structure.ess_family != EssFamily.ASSOCIATION
+        ):
+            errors["free_use_basis"] = _("L2125-1-2 applies to associations only.")
+        elif free_use_basis == FreeUseBasis.L2125_1 and structure.ess_family not in _NON_PROFIT:
+            errors["free_use_basis"] = _(
+                "L2125-1 applies to non-profit associations (and foundations) of general interest."
+            )
+        if (
+            free_use_basis in (FreeUseBasis.L2125_1_2, FreeUseBasis.OTHER)
+            and not free_use_reference.strip()
+        ):
+            errors["free_use_reference"] = _("Give the deliberation or the justification.")
+    if not from_call and not direct_reason.strip():
+        errors["direct_reason"] = _(
+            "Without a call for applications, say why the law allows it (e.g. urgency, one "
+            "possible occupant, short occupation)."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _allocated_clashes(
+    spaces: list[Space], period: Period, exclude: Allocation | None = None
+) -> list:
+    rows = Occupancy.objects.filter(
+        space__in=spaces,
+        active=True,
+        kind=OccupancyKind.ALLOCATION,
+        start__lt=period.end,
+        end__gt=period.start,
+    )
+    if exclude is not None:
+        rows = rows.exclude(allocation=exclude)
+    return [(period, Period(row.start, row.end)) for row in rows]
+
+
+@transaction.atomic
+def allocation_offer(
+    *,
+    actor: User,
+    structure: Organisation,
+    spaces: list[Space],
+    start: date,
+    end: date,
+    legal_regime: str = LegalRegime.PUBLIC_DOMAIN,
+    annual_fee_cents: int = 0,
+    free_use_basis: str = "",
+    free_use_reference: str = "",
+    deposit_cents: int = 0,
+    direct_reason: str = "",
+    from_call: bool = False,
+    renews: Allocation | None = None,
+) -> Allocation:
+    """Offer an agreement to a structure. Raises ValidationError naming the field at fault,
+    PermissionDenied if the actor does not manage every space, BookingConflict if a space is
+    already allocated over the period."""
+    spaces = list(
+        Space.objects.select_related("site", "site__owner").filter(pk__in=[s.pk for s in spaces])
+    )
+    if not spaces:
+        raise ValidationError({"spaces": _("Choose at least one space.")})
+    manageable = set(
+        spaces_manageable_by(actor)
+        .filter(pk__in=[s.pk for s in spaces])
+        .values_list("pk", flat=True)
+    )
+    if len(manageable) != len(spaces):
+        raise PermissionDenied
+    owner = spaces[0].site.owner
+    _check_terms(
+        structure=structure,
+        owner=owner,
+        spaces=spaces,
+        start=start,
+        end=end,
+        annual_fee_cents=annual_fee_cents,
+        free_use_basis=free_use_basis,
+        free_use_reference=free_use_reference,
+        direct_reason=direct_reason,
+        from_call=from_call or renews is not None,
+    )
+    clashes = _allocated_clashes(spaces, Period(_midnight(start), _midnight(end)))
+    if clashes:
+        raise BookingConflict(clashes, message=_("A space is already allocated over that period."))
+    allocation = Allocation.objects.create(
+        structure=structure,
+        owner=owner,
+        start=start,
+        end=end,
+        legal_regime=legal_regime,
+        annual_fee_cents=annual_fee_cents,
+        free_use_basis=free_use_basis,
+        free_use_reference=free_use_reference.strip(),
+        deposit_cents=deposit_cents,
+        direct_reason=direct_reason.strip(),
+        renews=renews,
+        created_by=actor,
+    )
+    allocation.spaces.set(spaces)
+    AllocationLog.objects.create(allocation=allocation, to_status=allocation.status, actor=actor)
+    return allocation
+
+
+def _transition(*, allocation: Allocation, to: str, actor: User | None, reason: str = "") -> bool:
+    """Change the status: locked, idempotent, logged, refused if TRANSITIONS does not allow it."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("Must run inside transaction.atomic()")
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.status == to:
+        return False
+    if to not in ALLOCATION_TRANSITIONS.get(allocation.status, frozenset()):
+        raise InvalidTransition(allocation.status, to)
+    if to in REASON_REQUIRED and not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    AllocationLog.objects.create(
+        allocation=allocation,
+        from_status=allocation.status,
+        to_status=to,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    allocation.status = to
+    allocation.save(update_fields=["status"])
+    return True
+
+
+@transaction.atomic
+def allocation_accept(
+    *,
+    allocation: Allocation,
+    actor: User,
+    house_rules_accepted: bool,
+    insurance_valid_until: date | None,
+) -> bool:
+    """The structure accepts the offer and the house rules, and gives its insurance's validity."""
+    errors = {}
+    if not house_rules_accepted:
+        errors["house_rules_accepted"] = _("Accept the house rules to go on.")
+    if insurance_valid_until is None or insurance_valid_until < allocation.start:
+        errors["insurance_valid_until"] = _(
+            "The insurance certificate must cover the start of the occupation."
+        )
+    if errors:
+        raise ValidationError(errors)
+    changed = _transition(allocation=allocation, to=AllocationStatus.ACCEPTED, actor=actor)
+    if changed:
+        Allocation.objects.filter(pk=allocation.pk).update(
+            house_rules_accepted_at=timezone.now(), insurance_valid_until=insurance_valid_until
+        )
+    return changed
+
+
+@transaction.atomic
+def allocation_decline(*, allocation: Allocation, actor: User, reason: str) -> bool:
+    return _transition(
+        allocation=allocation, to=AllocationStatus.DECLINED, actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def allocation_sign(
+    *,
+    allocation: Allocation,
+    actor: User,
+    cancel_bookings: bool = False,
+    reason: str = "",
+    today: date | None = None,
+) -> bool:
+    """Record the signature and reserve the spaces for the whole period.
+
+    Bookings in the period are listed (BookingConflict) unless `cancel_bookings`, which cancels
+    those dates with `reason`. Raises ValidationError if the insurance does not cover the start.
+    """
+    from bookings.services import booking_cancel  # a sibling service module
+
+    today = today or timezone.localdate()
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.status == AllocationStatus.SIGNED:
+        return False
+    if (
+        allocation.insurance_valid_until is None
+        or allocation.insurance_valid_until < allocation.start
+    ):
+        raise ValidationError(
+            {
+                "insurance_valid_until": _(
+                    "The insurance certificate must cover the start of the occupation."
+                )
+            }
+        )
+    spaces = list(Space.objects.select_for_update().filter(allocations=allocation).order_by("pk"))
+    period = allocation_period(allocation)
+    overlapping = Occupancy.objects.filter(
+        space__in=spaces, active=True, start__lt=period.end, blocked_until__gt=period.start
+    ).exclude(allocation=allocation)
+    # Closures stop bookings; an allocated space is its occupant's under the agreement, so the
+    # closure no longer applies to it.
+    overlapping.filter(kind=OccupancyKind.CLOSURE).delete()
+    hit = list(overlapping.select_related("booking").order_by("start"))
+    if hit and not (cancel_bookings and all(row.kind == OccupancyKind.BOOKING for row in hit)):
+        raise BookingConflict(
+            [(period, Period(row.start, row.end)) for row in hit],
+            message=_("Bookings or other agreements use these spaces during the period."),
+        )
+    if hit and not reason.strip():
+        raise ValidationError(
+            {"reason": _("Give the reason sent to the people whose bookings are cancelled.")}
+        )
+    for row in hit:
+        booking_cancel(
+            booking=row.booking,
+            actor=actor,
+            reason=reason,
+            as_manager=True,
+            occurrence_start=row.start,
+        )
+    changed = _transition(allocation=allocation, to=AllocationStatus.SIGNED, actor=actor)
+    try:
+        with transaction.atomic():
+            Occupancy.objects.bulk_create(
+                [
+                    Occupancy(
+                        space=space,
+                        start=period.start,
+                        end=period.end,
+                        blocked_until=period.end,
+                        kind=OccupancyKind.ALLOCATION,
+                        allocation=allocation,
+                    )
+                    for space in spaces
+                ]
+            )
+    except IntegrityError as exc:  # a booking made by a writer that bypassed the space lock
+        raise BookingConflict([(period, period)]) from exc
+    Space.objects.filter(pk__in=[space.pk for space in spaces]).update(vacant_since=None)
+    if allocation.start <= today:
+        _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=actor)
+    return changed
+
+
+@transaction.atomic
+def allocation_end(
+    *, allocation: Allocation, actor: User | None, reason: str, on: date | None = None
+) -> bool:
+    """End an agreement at its term or early (from `on`); frees the spaces from that day."""
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    on = min(on or allocation.end, allocation.end)
+    if allocation.status in ALLOCATION_OCCUPYING and on <= allocation.start:
+        on = allocation.start
+    changed = _transition(
+        allocation=allocation, to=AllocationStatus.ENDED, actor=actor, reason=reason
+    )
+    if not changed:
+        return False
+    cut = _midnight(on)
+    rows = allocation.occupancies.filter(active=True)
+    rows.filter(start__gte=cut).update(active=False, cancelled_at=timezone.now())
+    rows.filter(start__lt=cut, end__gt=cut).update(end=cut, blocked_until=cut)
+    if on < allocation.end:
+        Allocation.objects.filter(pk=allocation.pk).update(terminated_on=on)
+    Space.objects.filter(allocations=allocation).update(vacant_since=on)
+    return True
+
+
+def allocations_activate_and_end(*, today: date | None = None) -> tuple[int, int]:
+    """Daily job: signed agreements whose first day came become active; those past term end."""
+    today = today or timezone.localdate()
+    started = ended = 0
+    for allocation in Allocation.objects.filter(status=AllocationStatus.SIGNED, start__lte=today):
+        with transaction.atomic():
+            started += _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=None)
+    for allocation in Allocation.objects.filter(status=AllocationStatus.ACTIVE, end__lte=today):
+        ended += allocation_end(
+            allocation=allocation, actor=None, reason=_("End of the agreement.")
+        )
+    return started, ended
+
+
+def allocation_renew(*, allocation: Allocation, actor: User, end: date) -> Allocation:
+    """Offer the same terms from the end of `allocation` to `end`."""
+    return allocation_offer(
+        actor=actor,
+        structure=allocation.structure,
+        spaces=list(allocation.spaces.all()),
+        start=allocation.end,
+        end=end,
+        legal_regime=allocation.legal_regime,
+        annual_fee_cents=allocation.annual_fee_cents,
+        free_use_basis=allocation.free_use_basis,
+        free_use_reference=allocation.free_use_reference,
+        deposit_cents=allocation.deposit_cents,
+        renews=allocation,
+    )
+
+
+def _rental_value_cents(allocation: Allocation) -> int:
+    return sum(
+        reference_rent_cents_per_year(
+            rent_per_m2_year=space.reference_rent, surface_m2=space.surface_m2
+        )
+        for space in allocation.spaces.all()
+        if space.reference_rent is not None
+    )
+
+
+def allocation_value_cents(*, allocation: Allocation, year: int) -> int:
+    """In-kind aid of an agreement over a calendar year (spaces' rental value minus the fee)."""
+    return in_kind_value_cents(
+        reference_rent_cents_per_year=_rental_value_cents(allocation),
+        annual_fee_cents=allocation.annual_fee_cents,
+        start=allocation.start,
+        end=allocation.terminated_on or allocation.end,
+        year=year,
+    )
+
+
+def allocation_annual_value_cents(*, allocation: Allocation) -> int:
+    """The yearly valuation printed in the agreement: a full year of rental value minus fee."""
+    return max(0, _rental_value_cents(allocation) - allocation.annual_fee_cents)

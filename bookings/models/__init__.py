@@ -1,0 +1,51 @@
+"""Models of bookings: occupancy and room bookings, long-term allocations (agreements)."""
+
+from bookings.models.allocations import (
+    ALLOCATION_TRANSITIONS,
+    Allocation,
+    AllocationLog,
+    AllocationStatus,
+    FreeUseBasis,
+    Inventory,
+    InventoryKind,
+    InventoryPhoto,
+    KeyHandover,
+    LegalRegime,
+)
+from bookings.models.occupancy import (
+    OCCUPYING,
+    REASON_REQUIRED,
+    TRANSITIONS,
+    Booking,
+    BookingLog,
+    BookingStatus,
+    CalendarFeed,
+    Closure,
+    Frequency,
+    Occupancy,
+    OccupancyKind,
+)
+
+__all__ = [
+    "ALLOCATION_TRANSITIONS",
+    "OCCUPYING",
+    "REASON_REQUIRED",
+    "TRANSITIONS",
+    "Allocation",
+    "AllocationLog",
+    "AllocationStatus",
+    "Booking",
+    "BookingLog",
+    "BookingStatus",
+    "CalendarFeed",
+    "Closure",
+    "FreeUseBasis",
+    "Frequency",
+    "Inventory",
+    "InventoryKind",
+    "InventoryPhoto",
+    "KeyHandover",
+    "LegalRegime",
+    "Occupancy",
+    "OccupancyKind",
+]
