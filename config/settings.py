@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "spaces",
     "bookings",
+    "calls",
     "api",
 ]
 

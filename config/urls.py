@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("espaces/", include("spaces.urls")),
     path("reservations/", include("bookings.urls")),
+    path("appels/", include("calls.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

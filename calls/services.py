@@ -1,0 +1,380 @@
+"""Writes on calls for applications, applications and reviews."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, OrganisationDocument, OrganisationKind, User
+from accounts.selectors import organisations_of
+from bookings.allocations import allocation_offer
+from bookings.exceptions import InvalidTransition
+from bookings.models import Allocation
+from calls import rules
+from calls.models import (
+    APPLICATION_TRANSITIONS,
+    CALL_TRANSITIONS,
+    Application,
+    ApplicationLog,
+    ApplicationStatus,
+    Call,
+    CallLot,
+    CallStatus,
+    Criterion,
+    Preference,
+    ReviewerAssignment,
+    Score,
+)
+from calls.selectors import application_missing_items
+from spaces.models import Space
+from spaces.selectors import site_owners_for, spaces_manageable_by
+
+
+def _require_atomic() -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("Must run inside transaction.atomic()")
+
+
+@transaction.atomic
+def call_create(
+    *,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    presentation: str,
+    eligibility: str,
+    spaces: list[Space],
+    required_documents: list[str],
+    deadline: datetime | None,
+    criteria: list[tuple[str, int, str]] | None = None,
+) -> Call:
+    """Draft a call over spaces the actor manages, with the default grid unless given one."""
+    if not site_owners_for(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    errors = {}
+    if not spaces:
+        errors["spaces"] = _("Choose at least one vacant space.")
+    elif spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(spaces):
+        raise PermissionDenied
+    elif any(not space.allocatable for space in spaces):
+        errors["spaces"] = _("Some of these spaces are not offered for long-term occupancy.")
+    if deadline is not None and deadline <= timezone.now():
+        errors["deadline"] = _("The deadline must be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    call = Call.objects.create(
+        owner=owner,
+        title=title.strip(),
+        presentation=presentation.strip(),
+        eligibility=eligibility.strip(),
+        required_documents=required_documents,
+        deadline=deadline,
+        created_by=actor,
+    )
+    CallLot.objects.bulk_create(
+        [
+            CallLot(call=call, space=space, position=index)
+            for index, space in enumerate(spaces, start=1)
+        ]
+    )
+    criteria_set(call=call, criteria=criteria or rules.DEFAULT_CRITERIA)
+    return call
+
+
+@transaction.atomic
+def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]]) -> None:
+    """Replace the grid of a draft call. Once published, the grid is frozen: refused."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status != CallStatus.DRAFT:
+        raise ValidationError(
+            {"criteria": _("The criteria were published: they can no longer change.")}
+        )
+    if not criteria or any(weight < 1 for _name, weight, _description in criteria):
+        raise ValidationError(
+            {"criteria": _("Give at least one criterion, each weighing at least 1.")}
+        )
+    call.criteria.all().delete()
+    Criterion.objects.bulk_create(
+        [
+            Criterion(call=call, name=name, weight=weight, description=description, position=index)
+            for index, (name, weight, description) in enumerate(criteria, start=1)
+        ]
+    )
+
+
+def _call_transition(call: Call, to: str) -> bool:
+    _require_atomic()
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status == to:
+        return False
+    if to not in CALL_TRANSITIONS.get(call.status, frozenset()):
+        raise InvalidTransition(call.status, to)
+    Call.objects.filter(pk=call.pk).update(status=to)
+    return True
+
+
+@transaction.atomic
+def call_publish(*, call: Call, actor: User) -> bool:
+    """Open the call; its criteria and weights are frozen from now on (a snapshot is kept)."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.deadline is not None and call.deadline <= timezone.now():
+        raise ValidationError({"deadline": _("The deadline must be in the future.")})
+    if not call.lots.exists() or not call.criteria.exists():
+        raise ValidationError(_("A call needs at least one lot and one criterion."))
+    changed = _call_transition(call, CallStatus.PUBLISHED)
+    if changed:
+        Call.objects.filter(pk=call.pk).update(
+            published_at=timezone.now(),
+            published_criteria=[
+                {"name": c.name, "weight": c.weight, "description": c.description}
+                for c in call.criteria.all()
+            ],
+        )
+    return changed
+
+
+@transaction.atomic
+def call_close(*, call: Call, actor: User) -> bool:
+    return _call_transition(call, CallStatus.CLOSED)
+
+
+def calls_close_past_deadline(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    closed = 0
+    for call in Call.objects.filter(status=CallStatus.PUBLISHED, deadline__lte=now):
+        with transaction.atomic():
+            closed += _call_transition(call, CallStatus.CLOSED)
+    return closed
+
+
+@transaction.atomic
+def call_decide(*, call: Call, actor: User, reference: str, decided_on: date) -> bool:
+    """Record the deliberation; every submitted application must have been decided."""
+    if not reference.strip():
+        raise ValidationError({"deliberation_reference": _("Give the decision number.")})
+    if call.applications.filter(status=ApplicationStatus.SUBMITTED).exists():
+        raise ValidationError(_("Decide on every application first."))
+    changed = _call_transition(call, CallStatus.DECIDED)
+    Call.objects.filter(pk=call.pk).update(
+        deliberation_reference=reference.strip(), deliberation_date=decided_on
+    )
+    return changed
+
+
+@transaction.atomic
+def application_start(*, call: Call, structure: Organisation, actor: User) -> Application:
+    """Open a draft application of `structure` (one of the actor's ESS structures)."""
+    if not organisations_of(actor).filter(pk=structure.pk, kind=OrganisationKind.ESS).exists():
+        raise PermissionDenied
+    if not call.is_open or (call.deadline is not None and call.deadline <= timezone.now()):
+        raise ValidationError(_("This call is not open for applications."))
+    try:
+        with transaction.atomic():
+            return Application.objects.create(
+                call=call, structure=structure, submitted_by=actor, project=""
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("Your structure has already applied to this call.")) from exc
+
+
+@transaction.atomic
+def application_update(
+    *,
+    application: Application,
+    project: str,
+    needed_surface_m2: int | None,
+    needed_kind: str,
+    wanted_start: date | None,
+    duration_months: int | None,
+    lots_ranked: list[CallLot],
+    documents: list[OrganisationDocument],
+    republican_commitment_signatory: str,
+) -> Application:
+    """Save a draft: its details, ranked lots, attached documents and the republican commitment."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != ApplicationStatus.DRAFT:
+        raise ValidationError(_("A submitted application can no longer change."))
+    if any(lot.call_id != application.call_id for lot in lots_ranked):
+        raise ValidationError({"lots": _("Choose lots of this call.")})
+    if any(document.organisation_id != application.structure_id for document in documents):
+        raise PermissionDenied
+    application.project = project.strip()
+    application.needed_surface_m2 = needed_surface_m2
+    application.needed_kind = needed_kind
+    application.wanted_start = wanted_start
+    application.duration_months = duration_months
+    signatory = republican_commitment_signatory.strip()
+    application.republican_commitment_signatory = signatory
+    application.republican_commitment_at = timezone.now() if signatory else None
+    application.save()
+    application.preferences.all().delete()
+    Preference.objects.bulk_create(
+        [
+            Preference(application=application, lot=lot, rank=rank)
+            for rank, lot in enumerate(lots_ranked, start=1)
+        ]
+    )
+    application.documents.set(documents)
+    return application
+
+
+def _application_transition(
+    application: Application, to: str, actor: User | None, reason: str = ""
+) -> bool:
+    _require_atomic()
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status == to:
+        return False
+    if to not in APPLICATION_TRANSITIONS.get(application.status, frozenset()):
+        raise InvalidTransition(application.status, to)
+    ApplicationLog.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=to,
+        actor=actor,
+        reason=reason,
+    )
+    Application.objects.filter(pk=application.pk).update(status=to)
+    return True
+
+
+@transaction.atomic
+def application_submit(*, application: Application, actor: User) -> bool:
+    """Submit; refused with the list of what is missing (ValidationError)."""
+    call = application.call
+    if not call.is_open or (call.deadline is not None and call.deadline <= timezone.now()):
+        raise ValidationError(_("This call is not open for applications."))
+    missing = application_missing_items(application)
+    if missing:
+        raise ValidationError(missing)
+    changed = _application_transition(application, ApplicationStatus.SUBMITTED, actor)
+    if changed:
+        Application.objects.filter(pk=application.pk).update(submitted_at=timezone.now())
+    return changed
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor: User, reason: str = "") -> bool:
+    return _application_transition(application, ApplicationStatus.WITHDRAWN, actor, reason)
+
+
+@transaction.atomic
+def reviewer_assign(*, call: Call, reviewer: User) -> ReviewerAssignment:
+    assignment, _created = ReviewerAssignment.objects.get_or_create(call=call, reviewer=reviewer)
+    return assignment
+
+
+@transaction.atomic
+def reviewer_declare(
+    *, assignment: ReviewerAssignment, conflict_of_interest: bool, note: str = ""
+) -> None:
+    """Declare (no) conflict of interest. A conflicted reviewer's marks no longer count."""
+    if conflict_of_interest and not note.strip():
+        raise ValidationError({"conflict_note": _("Say briefly what the conflict of interest is.")})
+    ReviewerAssignment.objects.filter(pk=assignment.pk).update(
+        conflict_of_interest=conflict_of_interest,
+        conflict_note=note.strip(),
+        declared_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def score_record(
+    *, application: Application, reviewer: User, criterion: Criterion, mark: int, comment: str = ""
+) -> Score:
+    """Mark one criterion (0–10). Only assigned reviewers who declared no conflict may score."""
+    assignment = ReviewerAssignment.objects.filter(
+        call=application.call_id, reviewer=reviewer
+    ).first()
+    if assignment is None:
+        raise PermissionDenied
+    if not assignment.may_score:
+        raise ValidationError(
+            _(
+                "Declare first that you have no conflict of interest; a conflicted reviewer cannot score."
+            )
+        )
+    if (
+        application.status != ApplicationStatus.SUBMITTED
+        or criterion.call_id != application.call_id
+    ):
+        raise ValidationError(_("Only submitted applications of this call can be scored."))
+    if not 0 <= mark <= rules.MAX_MARK:
+        raise ValidationError({"mark": _("A mark goes from 0 to 10.")})
+    score, _created = Score.objects.update_or_create(
+        application=application,
+        reviewer=reviewer,
+        criterion=criterion,
+        defaults={"mark": mark, "comment": comment.strip()},
+    )
+    return score
+
+
+def _notify_decision(application_id: int) -> None:
+    application = Application.objects.select_related("call", "structure", "submitted_by").get(
+        pk=application_id
+    )
+    with translation.override("fr"):
+        body = render_to_string("emails/application_decided.txt", {"application": application})
+    send_mail(
+        subject=f"[Locaux Communs] Décision — {application.call.title}",
+        message=body,
+        from_email=None,
+        recipient_list=[application.submitted_by.email],
+    )
+
+
+@transaction.atomic
+def application_accept(*, application: Application, actor: User, lot: CallLot) -> bool:
+    if lot.call_id != application.call_id:
+        raise ValidationError({"lot": _("Choose a lot of this call.")})
+    changed = _application_transition(application, ApplicationStatus.ACCEPTED, actor)
+    if changed:
+        Application.objects.filter(pk=application.pk).update(allocated_lot=lot)
+        transaction.on_commit(lambda: _notify_decision(application.pk))
+    return changed
+
+
+@transaction.atomic
+def application_refuse(*, application: Application, actor: User, reason: str) -> bool:
+    """Refuse with reasons (required: they are sent to the applicant, as the law expects)."""
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": _("Give the reasons of the refusal: they are sent to the applicant.")}
+        )
+    changed = _application_transition(application, ApplicationStatus.REFUSED, actor, reason.strip())
+    if changed:
+        Application.objects.filter(pk=application.pk).update(decision_reason=reason.strip())
+        transaction.on_commit(lambda: _notify_decision(application.pk))
+    return changed
+
+
+@transaction.atomic
+def application_offer_agreement(
+    *, application: Application, actor: User, start: date, end: date, **terms: object
+) -> Allocation:
+    """Offer the occupancy agreement of an accepted application for its lot."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("allocated_lot")
+        .get(pk=application.pk)
+    )
+    if application.status != ApplicationStatus.ACCEPTED or application.allocated_lot is None:
+        raise ValidationError(_("Only an accepted application leads to an agreement."))
+    if application.allocation_id is not None:
+        return application.allocation
+    allocation = allocation_offer(
+        actor=actor,
+        structure=application.structure,
+        spaces=[application.allocated_lot.space],
+        start=start,
+        end=end,
+        from_call=True,
+        **terms,
+    )
+    Application.objects.filter(pk=application.pk).update(allocation=allocation)
+    return allocation
