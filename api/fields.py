@@ -34,6 +34,10 @@ class LocalDateTimeField(serializers.DateTimeField):
             self.fail("invalid")
         if parsed.tzinfo is None:
             self.fail("naive")
+        # Years at either end of the calendar overflow once converted to UTC or shifted by a
+        # buffer (a 500); no booking is that far off anyway.
+        if not 1900 <= parsed.year <= 2999:
+            self.fail("invalid")
         offset = parsed.utcoffset()
         if offset != timedelta(0) and offset != parsed.astimezone(local_zone()).utcoffset():
             self.fail("offset", value=value)

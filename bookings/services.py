@@ -106,6 +106,11 @@ def _check_series_fields(request: BookingRequest) -> None:
         raise ValidationError({"repeat_count": _("A series repeats at least twice.")})
     if request.repeat_until is not None and request.repeat_until < request.first.start.date():
         raise ValidationError({"repeat_until": _("The end date is before the first date.")})
+    # Checked exactly against the 12-month horizon later; this bound keeps the date arithmetic
+    # from overflowing (repeat_until=9999-12-31 was a 500).
+    far_beyond_horizon = request.first.start.date() + timedelta(days=400)
+    if request.repeat_until is not None and request.repeat_until > far_beyond_horizon:
+        raise ValidationError({"repeat_until": _("A series may not run for more than 12 months.")})
 
 
 def _check_period(space: Space, period: Period, now: datetime, *, field: str) -> None:
@@ -433,9 +438,11 @@ def closure_create(
         if site
         else Space.objects.select_for_update().filter(pk=space.pk)
     )
+    # blocked_until, not end: a booking whose buffer runs into the closure clashes with it too
+    # (the exclusion constraint compares [start, blocked_until); SQLite has only this check).
     hit = list(
         Occupancy.objects.filter(
-            space__in=spaces, active=True, start__lt=period.end, end__gt=period.start
+            space__in=spaces, active=True, start__lt=period.end, blocked_until__gt=period.start
         ).select_related("booking")
     )
     if hit and not cancel_bookings:
@@ -444,7 +451,8 @@ def closure_create(
             message=_("The closure would hit existing bookings or allocations."),
         )
     for row in hit:
-        if row.kind != OccupancyKind.BOOKING:
+        # Only the dates the closure falls on are cancelled, never one it merely follows.
+        if row.kind != OccupancyKind.BOOKING or row.end <= period.start:
             raise BookingConflict([(period, Period(row.start, row.end))])
         booking_cancel(
             booking=row.booking,

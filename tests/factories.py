@@ -1,9 +1,11 @@
 """One factory per model. Identifiers are valid (Luhn) and unique per sequence."""
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
+from django.utils import timezone
 from stdnum import luhn
 
 from accounts.models import (
@@ -16,15 +18,20 @@ from accounts.models import (
     OrganisationKind,
     User,
 )
+from bookings.models import Booking
+from bookings.rules import Period, make_local
+from bookings.services import BookingRequest, booking_request
 from spaces.models import (
     Amenity,
     Commune,
     EpciMembership,
+    OpeningHours,
     Photo,
     PostalCode,
     Site,
     Space,
     SpaceKind,
+    Weekday,
 )
 
 
@@ -205,3 +212,59 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     site = factory.SubFactory(SiteFactory)
     image = factory.django.ImageField(filename="photo.jpg", format="JPEG", width=32, height=24)
     alt_text = factory.Sequence(lambda n: f"Façade du bâtiment, vue {n}")
+
+
+# --- Appended for tests/bookings and tests/api/test_bookings_api.py ---
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A wall-clock time in Paris, checked to exist (make_local refuses 02:30 on 28 March 2027)."""
+    return make_local(datetime(year, month, day, hour, minute), PARIS)  # noqa: DTZ001
+
+
+class VerifiedStructureFactory(StructureFactory):
+    """An ESS structure the intercommunality has verified: it may request space."""
+
+    verified_at = factory.LazyFunction(timezone.now)
+    verified_by = factory.SubFactory(UserFactory)
+
+
+class OpeningHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpeningHours
+
+    space = factory.SubFactory(SpaceFactory)
+    weekday = Weekday.TUESDAY
+    opens = time(8)
+    closes = time(20)
+
+
+def booking_request_for(
+    *,
+    space: Space,
+    requested_by: User,
+    start: datetime,
+    end: datetime,
+    organisation: Organisation | None = None,
+    purpose: str = "Réunion du bureau",
+    attendees: int = 10,
+    **series: object,
+) -> Booking:
+    """Request a booking through the real service (the first organisation of the user by default).
+
+    `series` takes the other fields of BookingRequest: frequency, repeat_count, repeat_until,
+    skip_conflicts.
+    """
+    return booking_request(
+        request=BookingRequest(
+            space=space,
+            organisation=organisation or requested_by.memberships.first().organisation,
+            purpose=purpose,
+            attendees=attendees,
+            first=Period(start, end),
+            **series,
+        ),
+        requested_by=requested_by,
+    )
