@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.models import Booking, BookingStatus, Closure, Occupancy, OccupancyKind
 from bookings.rules import Period, french_public_holidays, local_period
-from spaces.models import BufferMinutes, OpeningHours, SiteStatus, Space, SpaceStatus
+from spaces.models import BufferMinutes, OpeningHours, Site, SiteStatus, Space, SpaceStatus
 from spaces.selectors import catalogue_spaces, sites_manageable_by
 
 
@@ -295,3 +295,32 @@ def public_holidays_not_closed(*, site_id: int, year: int) -> list[tuple[date, s
         )
     )
     return [(day, name) for day, name in holidays if starts[day] not in closed]
+
+
+def closure_targets_and_hits(
+    *, period: Period, site: Site | None = None, space: Space | None = None
+) -> tuple[list[Space], list[Occupancy]]:
+    """The spaces a closure would close, and the active occupancy it would hit there.
+
+    A site closure stops bookings: it covers the site's bookable spaces, except those held
+    under an agreement during the period (their occupant's access follows the agreement).
+    Rows are compared with blocked_until, not end: a booking whose buffer runs into the closure
+    clashes with it too, as the exclusion constraint sees it.
+    """
+    spaces = list(
+        Space.objects.filter(site=site, bookable=True).order_by("pk")
+        if site is not None
+        else Space.objects.filter(pk=space.pk)
+    )
+    hits = list(
+        Occupancy.objects.filter(
+            space__in=spaces, active=True, start__lt=period.end, blocked_until__gt=period.start
+        )
+        .select_related("space", "booking", "booking__organisation", "closure")
+        .order_by("start", "space__name", "pk")
+    )
+    if site is not None:
+        allocated = {row.space_id for row in hits if row.kind == OccupancyKind.ALLOCATION}
+        spaces = [target for target in spaces if target.pk not in allocated]
+        hits = [row for row in hits if row.space_id not in allocated]
+    return spaces, hits

@@ -28,7 +28,7 @@ from bookings.models import (
     OccupancyKind,
 )
 from bookings.rules import NonExistentLocalTimeError, Period, french_public_holidays, local_period
-from bookings.selectors import local_zone, occupancies_clashing
+from bookings.selectors import closure_targets_and_hits, local_zone, occupancies_clashing
 from spaces.models import Site, SiteStatus, Space, SpaceStatus
 from spaces.rules import within_opening_hours
 
@@ -433,18 +433,12 @@ def closure_create(
         raise ValidationError({"reason": _("Give the reason of the closure.")})
     if period.start >= period.end:
         raise ValidationError({"end": _("The end must be after the start.")})
-    spaces = list(
-        Space.objects.select_for_update().filter(site=site)
-        if site
-        else Space.objects.select_for_update().filter(pk=space.pk)
+    # Serialise writers on these spaces (fixed order: no deadlock with another closure).
+    to_lock = (
+        Space.objects.filter(pk=space.pk) if space is not None else Space.objects.filter(site=site)
     )
-    # blocked_until, not end: a booking whose buffer runs into the closure clashes with it too
-    # (the exclusion constraint compares [start, blocked_until); SQLite has only this check).
-    hit = list(
-        Occupancy.objects.filter(
-            space__in=spaces, active=True, start__lt=period.end, blocked_until__gt=period.start
-        ).select_related("booking")
-    )
+    list(to_lock.select_for_update().order_by("pk").values_list("pk", flat=True))
+    spaces, hit = closure_targets_and_hits(period=period, site=site, space=space)
     if hit and not cancel_bookings:
         raise BookingConflict(
             [(period, Period(row.start, row.end)) for row in hit],

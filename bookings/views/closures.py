@@ -27,8 +27,10 @@ from spaces.selectors import sites_manageable_by
 
 
 def _hits(site: Site, space: Space | None, period: Period) -> list[Occupancy]:
-    spaces = Space.objects.filter(pk=space.pk) if space else Space.objects.filter(site=site)
-    return list(selectors.occupancies_in_window(spaces=spaces, start=period.start, end=period.end))
+    _spaces, hits = selectors.closure_targets_and_hits(
+        period=period, site=None if space else site, space=space
+    )
+    return hits
 
 
 def _create(request: HttpRequest, site: Site, form: ClosureForm) -> list[Occupancy] | None:
