@@ -24,9 +24,11 @@ run: $(VENV)/.installed-run
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## Run the whole test suite (SQLite unless DATABASE_URL points to PostgreSQL).
+## Run the whole test suite (SQLite unless DATABASE_URL points to PostgreSQL). On SQLite the test
+## database is a file, so the threaded tests (writers serialised by IMMEDIATE transactions) run.
+SQLITE_TEST_DB ?= $(CURDIR)/.pytest-db.sqlite3
 test: $(VENV)/.installed-test
-	$(PY) -m pytest --create-db
+	$(if $(DATABASE_URL),,TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-$(SQLITE_TEST_DB)}) $(PY) -m pytest --create-db
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff format --check .
@@ -46,4 +48,4 @@ vendor:
 	node -e 'const fs = require("fs"), vm = require("vm"), dir = "static/vendor/fullcalendar/"; const js = fs.readFileSync("node_modules/fullcalendar/index.global.js", "utf8"); let css = [...js.matchAll(/^ *var css_248z\S* = (".*");$$/gm)].map((m) => vm.runInNewContext(m[1])).join("\n"); const font = css.match(/url\("data:application\/x-font-ttf;charset=utf-8;base64,([^"]+)"\)/); if (!font) throw new Error("FullCalendar CSS or icon font not found"); fs.writeFileSync(dir + "fcicons.ttf", Buffer.from(font[1], "base64")); css = css.replace(font[0], "url(\"fcicons.ttf\")"); fs.writeFileSync(dir + "fullcalendar.css", "/* FullCalendar 6 CSS, extracted from its bundle by make vendor (MIT, see LICENSE). */\n" + css + "\n");'
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest-db.sqlite3*
