@@ -261,6 +261,11 @@ def booking_request(
         clashes_if_refused=[(period, period) for period in periods],
     )
     BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
+    transaction.on_commit(
+        lambda: signals.booking_status_changed.send(
+            sender=Booking, booking_id=booking.pk, from_status="", to_status=status
+        )
+    )
     notifications.on_commit(
         booking, "requested" if status == BookingStatus.PENDING else "confirmed"
     )
@@ -308,8 +313,14 @@ def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason
         actor=actor,
         reason=reason.strip(),
     )
+    from_status = booking.status
     booking.status = to
     booking.save(update_fields=["status"])
+    transaction.on_commit(
+        lambda: signals.booking_status_changed.send(
+            sender=Booking, booking_id=booking.pk, from_status=from_status, to_status=to
+        )
+    )
     if to not in OCCUPYING:
         booking.occupancies.filter(active=True).update(active=False, cancelled_at=timezone.now())
     return True

@@ -1,0 +1,8 @@
+"""Signals sent by bookings after commit, for apps above it (payments) to react without bookings
+importing them (ARCHITECTURE.md: the lower app signals, the higher app listens)."""
+
+from django.dispatch import Signal
+
+# Sent once the transaction that changed a booking's status has committed.
+# Arguments: booking_id (int), from_status (str, "" for a new request), to_status (str).
+booking_status_changed = Signal()
