@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for
-from bookings import calendars, ics, notifications
+from bookings import calendars, ics, notifications, signals
 from bookings.exceptions import BookingConflict, InvalidTransition
 from bookings.models import (
     OCCUPYING,
