@@ -6,9 +6,11 @@ spaces are reserved for its whole period in Occupancy, so nobody can book an all
 the hour —, active from its first day, and ended at its term or early (reason required).
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,19 +23,39 @@ from bookings.models import (
     AllocationLog,
     AllocationStatus,
     FreeUseBasis,
+    Inventory,
+    InventoryKind,
+    InventoryPhoto,
+    KeyHandover,
     LegalRegime,
     Occupancy,
     OccupancyKind,
 )
 from bookings.models.allocations import ALLOCATION_OCCUPYING
 from bookings.rules import Period, in_kind_value_cents, reference_rent_cents_per_year
-from bookings.selectors import local_zone
-from spaces.models import Space
+from bookings.selectors import local_zone, occupancies_blocking_allocation
+from spaces.images import photo_reencode
+from spaces.models import Domain, Space
 from spaces.selectors import spaces_manageable_by
 
 REASON_REQUIRED = frozenset({AllocationStatus.DECLINED, AllocationStatus.ENDED})
+
+
+class InvalidAllocationTransition(InvalidTransition):
+    """A refused status change of an agreement (409); its message names agreement statuses."""
+
+    def message(self) -> str:
+        return _("This agreement is %(status)s: that change is not possible.") % {
+            "status": AllocationStatus(self.from_status).label.lower()
+        }
+
+
 # Associations and foundations may get free use under L2125-1 (non-profit, general interest).
 _NON_PROFIT = frozenset({EssFamily.ASSOCIATION, EssFamily.FOUNDATION})
+_REGIME_OF_DOMAIN = {
+    Domain.PUBLIC: LegalRegime.PUBLIC_DOMAIN,
+    Domain.PRIVATE: LegalRegime.PRIVATE_DOMAIN,
+}
 
 
 def _midnight(day: date) -> datetime:
@@ -52,6 +74,7 @@ def _check_terms(
     spaces: list[Space],
     start: date,
     end: date,
+    legal_regime: str,
     annual_fee_cents: int,
     free_use_basis: str,
     free_use_reference: str,
@@ -67,11 +90,26 @@ def _check_terms(
         errors["spaces"] = _("Some of these spaces are not offered for long-term occupancy.")
     if start >= end:
         errors["end"] = _("The end must be after the start.")
+    if spaces and any(_REGIME_OF_DOMAIN[space.site.domain] != legal_regime for space in spaces):
+        # The domain of the building decides the regime: an AOT on the public domain, a
+        # precarious agreement on the private domain.
+        errors["legal_regime"] = _("The legal regime must follow the domain of the building.")
     if structure.kind == OrganisationKind.ESS and not structure.is_verified:
         errors["structure"] = _("The intercommunality has not verified this structure yet.")
+    if not free_use_basis and not annual_fee_cents:
+        errors["annual_fee_cents"] = _("Give the annual fee, or the legal basis of free use.")
     if free_use_basis:
         if annual_fee_cents:
             errors["annual_fee_cents"] = _("Free use means no fee.")
+        if (
+            free_use_basis in (FreeUseBasis.L2125_1, FreeUseBasis.L2125_1_2)
+            and legal_regime != LegalRegime.PUBLIC_DOMAIN
+        ):
+            # Both articles derogate from the fee due for the public domain (CG3P L2125-1).
+            errors["legal_regime"] = _(
+                "L2125-1 and L2125-1-2 concern the public domain; on the private domain, state "
+                "the justification of free use (other exemption)."
+            )
         if not structure.siret:
             # In-kind aid is a subsidy: the beneficiary needs a SIRET (associations.gouv.fr).
             errors["structure"] = _("Free use is an in-kind subsidy: the structure needs a SIRET.")
@@ -126,7 +164,7 @@ def allocation_offer(
     spaces: list[Space],
     start: date,
     end: date,
-    legal_regime: str = LegalRegime.PUBLIC_DOMAIN,
+    legal_regime: str | None = None,
     annual_fee_cents: int = 0,
     free_use_basis: str = "",
     free_use_reference: str = "",
@@ -137,7 +175,10 @@ def allocation_offer(
 ) -> Allocation:
     """Offer an agreement to a structure. Raises ValidationError naming the field at fault,
     PermissionDenied if the actor does not manage every space, BookingConflict if a space is
-    already allocated over the period."""
+    already allocated over the period.
+
+    The legal regime follows the domain of the spaces' building when not given.
+    """
     spaces = list(
         Space.objects.select_related("site", "site__owner").filter(pk__in=[s.pk for s in spaces])
     )
@@ -151,12 +192,14 @@ def allocation_offer(
     if len(manageable) != len(spaces):
         raise PermissionDenied
     owner = spaces[0].site.owner
+    legal_regime = legal_regime or _REGIME_OF_DOMAIN[spaces[0].site.domain]
     _check_terms(
         structure=structure,
         owner=owner,
         spaces=spaces,
         start=start,
         end=end,
+        legal_regime=legal_regime,
         annual_fee_cents=annual_fee_cents,
         free_use_basis=free_use_basis,
         free_use_reference=free_use_reference,
@@ -193,7 +236,7 @@ def _transition(*, allocation: Allocation, to: str, actor: User | None, reason: 
     if allocation.status == to:
         return False
     if to not in ALLOCATION_TRANSITIONS.get(allocation.status, frozenset()):
-        raise InvalidTransition(allocation.status, to)
+        raise InvalidAllocationTransition(allocation.status, to)
     if to in REASON_REQUIRED and not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
     AllocationLog.objects.create(
@@ -241,6 +284,62 @@ def allocation_decline(*, allocation: Allocation, actor: User, reason: str) -> b
     )
 
 
+def _closures_lift(rows: list[Occupancy], period: Period) -> None:
+    """Take `period` out of these closure rows, keeping the closed time before and after it."""
+    for row in rows:
+        before = row.start < period.start
+        after = row.end > period.end
+        if before:
+            Occupancy.objects.filter(pk=row.pk).update(end=period.start, blocked_until=period.start)
+        elif after:
+            Occupancy.objects.filter(pk=row.pk).update(start=period.end)
+        else:
+            row.delete()
+        if before and after:  # trimmed first: the exclusion constraint sees no overlap
+            Occupancy.objects.create(
+                space_id=row.space_id,
+                start=period.end,
+                end=row.end,
+                blocked_until=row.blocked_until,
+                kind=OccupancyKind.CLOSURE,
+                closure_id=row.closure_id,
+            )
+
+
+def _bookings_cancel(rows: list[Occupancy], *, actor: User, reason: str) -> None:
+    """Cancel the booking dates in `rows`: a booking's dates in one go when they are its last
+    ones (one e-mail per booking rather than one per date), else date by date."""
+    from bookings.services import booking_cancel  # a sibling service module
+
+    by_booking: dict[int, list[Occupancy]] = {}
+    for row in rows:
+        by_booking.setdefault(row.booking_id, []).append(row)
+    for hit in by_booking.values():
+        booking = hit[0].booking
+        first = min(row.start for row in hit)
+        following = set(
+            booking.occupancies.filter(active=True, start__gte=first).values_list("pk", flat=True)
+        )
+        if following == {row.pk for row in hit}:
+            booking_cancel(
+                booking=booking,
+                actor=actor,
+                reason=reason,
+                as_manager=True,
+                occurrence_start=first,
+                and_following=True,
+            )
+            continue
+        for row in sorted(hit, key=lambda row: row.start):
+            booking_cancel(
+                booking=booking,
+                actor=actor,
+                reason=reason,
+                as_manager=True,
+                occurrence_start=row.start,
+            )
+
+
 @transaction.atomic
 def allocation_sign(
     *,
@@ -252,15 +351,18 @@ def allocation_sign(
 ) -> bool:
     """Record the signature and reserve the spaces for the whole period.
 
-    Bookings in the period are listed (BookingConflict) unless `cancel_bookings`, which cancels
-    those dates with `reason`. Raises ValidationError if the insurance does not cover the start.
+    Bookings in the period are listed (BookingConflict; `occupancies_blocking_allocation`
+    gives the rows) unless `cancel_bookings`, which cancels those dates with `reason` (the
+    organisations are e-mailed after commit). Closures of the spaces no longer apply during the
+    period. Raises ValidationError if the insurance does not cover the start,
+    InvalidTransition unless the agreement was accepted.
     """
-    from bookings.services import booking_cancel  # a sibling service module
-
     today = today or timezone.localdate()
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.status == AllocationStatus.SIGNED:
-        return False
+    if allocation.status in ALLOCATION_OCCUPYING:
+        return False  # already signed (and perhaps already active): a repeated request
+    if AllocationStatus.SIGNED not in ALLOCATION_TRANSITIONS.get(allocation.status, frozenset()):
+        raise InvalidAllocationTransition(allocation.status, AllocationStatus.SIGNED)
     if (
         allocation.insurance_valid_until is None
         or allocation.insurance_valid_until < allocation.start
@@ -274,13 +376,11 @@ def allocation_sign(
         )
     spaces = list(Space.objects.select_for_update().filter(allocations=allocation).order_by("pk"))
     period = allocation_period(allocation)
-    overlapping = Occupancy.objects.filter(
-        space__in=spaces, active=True, start__lt=period.end, blocked_until__gt=period.start
-    ).exclude(allocation=allocation)
+    overlapping = occupancies_blocking_allocation(allocation=allocation)
     # Closures stop bookings; an allocated space is its occupant's under the agreement, so the
-    # closure no longer applies to it.
-    overlapping.filter(kind=OccupancyKind.CLOSURE).delete()
-    hit = list(overlapping.select_related("booking").order_by("start"))
+    # closure no longer applies to it during the agreement.
+    _closures_lift(list(overlapping.filter(kind=OccupancyKind.CLOSURE)), period)
+    hit = list(overlapping.exclude(kind=OccupancyKind.CLOSURE))
     if hit and not (cancel_bookings and all(row.kind == OccupancyKind.BOOKING for row in hit)):
         raise BookingConflict(
             [(period, Period(row.start, row.end)) for row in hit],
@@ -290,14 +390,7 @@ def allocation_sign(
         raise ValidationError(
             {"reason": _("Give the reason sent to the people whose bookings are cancelled.")}
         )
-    for row in hit:
-        booking_cancel(
-            booking=row.booking,
-            actor=actor,
-            reason=reason,
-            as_manager=True,
-            occurrence_start=row.start,
-        )
+    _bookings_cancel(hit, actor=actor, reason=reason)
     changed = _transition(allocation=allocation, to=AllocationStatus.SIGNED, actor=actor)
     try:
         with transaction.atomic():
@@ -342,7 +435,13 @@ def allocation_end(
     rows.filter(start__lt=cut, end__gt=cut).update(end=cut, blocked_until=cut)
     if on < allocation.end:
         Allocation.objects.filter(pk=allocation.pk).update(terminated_on=on)
-    Space.objects.filter(allocations=allocation).update(vacant_since=on)
+    # A space that another agreement (a renewal) occupies from that day is not vacant.
+    taken = Occupancy.objects.filter(
+        kind=OccupancyKind.ALLOCATION, active=True, start__lte=cut, end__gt=cut
+    ).exclude(allocation=allocation)
+    Space.objects.filter(allocations=allocation).exclude(pk__in=taken.values("space_id")).update(
+        vacant_since=on
+    )
     return True
 
 
@@ -360,8 +459,18 @@ def allocations_activate_and_end(*, today: date | None = None) -> tuple[int, int
     return started, ended
 
 
+@transaction.atomic
 def allocation_renew(*, allocation: Allocation, actor: User, end: date) -> Allocation:
-    """Offer the same terms from the end of `allocation` to `end`."""
+    """Offer the same terms from the end of `allocation` to `end`.
+
+    Only a signed or active agreement is renewed, once. Raises InvalidTransition otherwise,
+    ValidationError if it was renewed already or `end` is not after its end.
+    """
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.status not in ALLOCATION_OCCUPYING:
+        raise InvalidAllocationTransition(allocation.status, AllocationStatus.OFFERED)
+    if Allocation.objects.filter(renews=allocation).exists():
+        raise ValidationError({"end": _("This agreement has already been renewed.")})
     return allocation_offer(
         actor=actor,
         structure=allocation.structure,
@@ -401,3 +510,104 @@ def allocation_value_cents(*, allocation: Allocation, year: int) -> int:
 def allocation_annual_value_cents(*, allocation: Allocation) -> int:
     """The yearly valuation printed in the agreement: a full year of rental value minus fee."""
     return max(0, _rental_value_cents(allocation) - allocation.annual_fee_cents)
+
+
+# --- Keys and inventories of fixtures (états des lieux) ---
+
+_HANDED_OVER = frozenset({AllocationStatus.SIGNED, AllocationStatus.ACTIVE})
+
+
+@transaction.atomic
+def key_issue(*, allocation: Allocation, actor: User, label: str, issued_on: date) -> KeyHandover:
+    """Record a key or badge given to the occupant of a signed or active agreement.
+
+    Refused while the insurance certificate does not cover that day (DOMAIN §3.5). Raises
+    ValidationError naming the field, InvalidTransition if the agreement is not signed.
+    """
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.status not in _HANDED_OVER:
+        raise InvalidAllocationTransition(allocation.status, allocation.status)
+    if not label.strip():
+        raise ValidationError({"label": _("Name the key or badge.")})
+    if allocation.insurance_valid_until is None or allocation.insurance_valid_until < issued_on:
+        raise ValidationError(
+            {
+                "issued_on": _(
+                    "The occupant's insurance certificate has expired: ask for the new one "
+                    "before handing over keys."
+                )
+            }
+        )
+    return KeyHandover.objects.create(
+        allocation=allocation, label=label.strip(), issued_on=issued_on
+    )
+
+
+@transaction.atomic
+def key_return(*, key: KeyHandover, actor: User, returned_on: date) -> bool:
+    """Record that a key came back; idempotent (already returned → False)."""
+    key = KeyHandover.objects.select_for_update().get(pk=key.pk)
+    if key.returned_on is not None:
+        return False
+    if returned_on < key.issued_on:
+        raise ValidationError({"returned_on": _("A key comes back after it was handed over.")})
+    key.returned_on = returned_on
+    key.save(update_fields=["returned_on"])
+    return True
+
+
+# An entry inventory is done once the agreement is signed; the exit one until after its end.
+_INVENTORY_STATUSES = {
+    InventoryKind.ENTRY: frozenset({AllocationStatus.SIGNED, AllocationStatus.ACTIVE}),
+    InventoryKind.EXIT: frozenset(
+        {AllocationStatus.SIGNED, AllocationStatus.ACTIVE, AllocationStatus.ENDED}
+    ),
+}
+
+
+@transaction.atomic
+def inventory_record(
+    *,
+    allocation: Allocation,
+    actor: User,
+    kind: str,
+    done_on: date,
+    notes: str,
+    photos: Sequence[tuple[UploadedFile, str]] = (),
+) -> Inventory:
+    """Record the entry or exit inventory of fixtures, with photos (each with its description).
+
+    One of each kind per agreement. Photos are re-encoded (EXIF dropped). Raises
+    ValidationError naming the field, InvalidTransition if the agreement is not signed yet.
+    """
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.status not in _INVENTORY_STATUSES.get(kind, frozenset()):
+        raise InvalidAllocationTransition(allocation.status, allocation.status)
+    if not notes.strip():
+        raise ValidationError({"notes": _("Describe the state of the premises.")})
+    if Inventory.objects.filter(allocation=allocation, kind=kind).exists():
+        raise ValidationError(
+            {"kind": _("This inventory is already recorded; add photos to it instead.")}
+        )
+    inventory = Inventory.objects.create(
+        allocation=allocation, kind=kind, done_on=done_on, notes=notes.strip(), created_by=actor
+    )
+    for upload, alt_text in photos:
+        inventory_photo_add(inventory=inventory, actor=actor, upload=upload, alt_text=alt_text)
+    return inventory
+
+
+@transaction.atomic
+def inventory_photo_add(
+    *, inventory: Inventory, actor: User, upload: UploadedFile, alt_text: str
+) -> InventoryPhoto:
+    """Add a photo to an inventory; its text alternative is required (RGAA 1.1)."""
+    if not alt_text.strip():
+        raise ValidationError({"alt_text": _("Describe the photo for people who cannot see it.")})
+    try:
+        image = photo_reencode(upload)
+    except ValidationError as exc:
+        raise ValidationError({"photo": exc.messages}) from exc
+    return InventoryPhoto.objects.create(
+        inventory=inventory, image=image, alt_text=alt_text.strip()
+    )

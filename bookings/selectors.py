@@ -4,15 +4,24 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import MembershipRole, Organisation, OrganisationKind
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
-from bookings.models import Booking, BookingStatus, Closure, Occupancy, OccupancyKind
+from bookings.models import (
+    Allocation,
+    AllocationLog,
+    Booking,
+    BookingStatus,
+    Closure,
+    Occupancy,
+    OccupancyKind,
+)
 from bookings.rules import Period, french_public_holidays, local_period
 from spaces.models import BufferMinutes, OpeningHours, Site, SiteStatus, Space, SpaceStatus
-from spaces.selectors import catalogue_spaces, sites_manageable_by
+from spaces.selectors import catalogue_spaces, sites_manageable_by, spaces_manageable_by
 
 
 def local_zone() -> ZoneInfo:
@@ -295,6 +304,183 @@ def public_holidays_not_closed(*, site_id: int, year: int) -> list[tuple[date, s
         )
     )
     return [(day, name) for day, name in holidays if starts[day] not in closed]
+
+
+# --- Long-term allocations (occupancy agreements) and the site timeline ---
+
+
+def _allocations_on_sites(sites: QuerySet) -> QuerySet:
+    return Allocation.spaces.through.objects.filter(space__site__in=sites.values("pk")).values(
+        "allocation_id"
+    )
+
+
+def allocations_visible_to(user: AnyUser) -> QuerySet[Allocation]:
+    """The structure's members see its agreements; the managers of a space see those on it;
+    the intercommunality sees all."""
+    if user_is_territory_admin(user):
+        return Allocation.objects.all()
+    if not user.is_authenticated:
+        return Allocation.objects.none()
+    return Allocation.objects.filter(
+        Q(structure__in=organisations_of(user).values("pk"))
+        | Q(pk__in=_allocations_on_sites(sites_manageable_by(user)))
+    )
+
+
+def allocations_manageable_by(user: AnyUser) -> QuerySet[Allocation]:
+    """Agreements the user may sign, end, renew and follow (keys, inventories) as a manager."""
+    if user_is_territory_admin(user):
+        return Allocation.objects.all()
+    if not user.is_authenticated:
+        return Allocation.objects.none()
+    return Allocation.objects.filter(pk__in=_allocations_on_sites(sites_manageable_by(user)))
+
+
+def allocations_answerable_by(user: AnyUser) -> QuerySet[Allocation]:
+    """Agreements the user may accept or decline: their structure's, as its administrator
+    (accepting commits the structure to the house rules and the fee)."""
+    if not user.is_authenticated:
+        return Allocation.objects.none()
+    return Allocation.objects.filter(
+        structure__in=Organisation.objects.filter(
+            memberships__user=user, memberships__role=MembershipRole.ADMIN
+        ).values("pk")
+    )
+
+
+def allocation_detail(*, user: AnyUser) -> QuerySet[Allocation]:
+    """Visible agreements with what their page, their PDF and the API show."""
+    return (
+        allocations_visible_to(user)
+        .select_related("structure", "owner", "created_by", "renews", "renewal")
+        .prefetch_related(
+            Prefetch(
+                "spaces",
+                queryset=Space.objects.select_related("site", "site__commune").order_by(
+                    "site__name", "floor", "name"
+                ),
+            ),
+            Prefetch("log", queryset=AllocationLog.objects.select_related("actor")),
+            "keys",
+            "inventories__photos",
+        )
+    )
+
+
+def allocation_list(*, user: AnyUser) -> QuerySet[Allocation]:
+    return (
+        allocations_visible_to(user)
+        .select_related("structure", "owner")
+        .prefetch_related(
+            Prefetch("spaces", queryset=Space.objects.select_related("site").order_by("name"))
+        )
+        .order_by("-start", "-pk")
+    )
+
+
+def spaces_allocatable_by(user: AnyUser) -> QuerySet[Space]:
+    """Spaces the user may offer long-term without a call: managed and allocatable."""
+    return (
+        spaces_manageable_by(user)
+        .filter(allocatable=True)
+        .select_related("site", "site__commune")
+        .order_by("site__name", "floor", "name")
+    )
+
+
+def structures_eligible_for_allocation() -> QuerySet[Organisation]:
+    """ESS structures the intercommunality verified: the only possible occupants."""
+    return Organisation.objects.filter(
+        kind=OrganisationKind.ESS, verified_at__isnull=False
+    ).order_by("name")
+
+
+def occupancies_blocking_allocation(*, allocation: Allocation) -> QuerySet[Occupancy]:
+    """Active occupancy of the agreement's spaces during its period (its own rows aside):
+    what signing it would clash with, with what a list of clashes shows."""
+    zone = local_zone()
+    start = datetime.combine(allocation.start, time(0), tzinfo=zone)
+    end = datetime.combine(allocation.end, time(0), tzinfo=zone)
+    return (
+        Occupancy.objects.filter(
+            space__in=Allocation.spaces.through.objects.filter(allocation=allocation).values(
+                "space_id"
+            ),
+            active=True,
+            start__lt=end,
+            blocked_until__gt=start,
+        )
+        .exclude(allocation=allocation)
+        .select_related("space", "booking", "booking__organisation", "closure", "allocation")
+        .order_by("start", "space__name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One active occupancy row on a site timeline."""
+
+    start: datetime
+    end: datetime
+    kind: str
+    label: str  # who (or why, for a closure), then the status
+    allocation_id: int | None
+    booking_id: int | None
+
+
+@dataclass
+class TimelineRow:
+    """A space of the site and its occupancy in the window, oldest first."""
+
+    space: Space
+    entries: list[TimelineEntry]
+
+
+def _timeline_label(occupancy: Occupancy) -> str:
+    if occupancy.allocation is not None:
+        return _("Agreement with %(structure)s (%(status)s)") % {
+            "structure": occupancy.allocation.structure.name,
+            "status": occupancy.allocation.get_status_display().lower(),
+        }
+    if occupancy.booking is not None:
+        return _("%(organisation)s — %(purpose)s (%(status)s)") % {
+            "organisation": occupancy.booking.organisation.name,
+            "purpose": occupancy.booking.purpose,
+            "status": occupancy.booking.get_status_display().lower(),
+        }
+    return _("Closed: %(reason)s") % {"reason": occupancy.closure.reason}
+
+
+def site_timeline(*, site_id: int, start: datetime, end: datetime) -> list[TimelineRow]:
+    """Each space of a site with its agreements, bookings and closures in [start, end).
+
+    For the site's managers (names are shown). Read from Occupancy: two queries whatever the
+    number of spaces and rows.
+    """
+    rows = {
+        space.pk: TimelineRow(space=space, entries=[])
+        for space in Space.objects.filter(site_id=site_id).order_by("floor", "name", "pk")
+    }
+    occupancy = (
+        Occupancy.objects.filter(space__site_id=site_id, active=True, start__lt=end, end__gt=start)
+        .select_related(
+            "booking", "booking__organisation", "closure", "allocation", "allocation__structure"
+        )
+        .order_by("start", "pk")
+    )
+    for row in occupancy:
+        rows[row.space_id].entries.append(
+            TimelineEntry(
+                start=row.start,
+                end=row.end,
+                kind=row.kind,
+                label=_timeline_label(row),
+                allocation_id=row.allocation_id,
+                booking_id=row.booking_id,
+            )
+        )
+    return list(rows.values())
 
 
 def closure_targets_and_hits(
