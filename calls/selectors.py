@@ -1,12 +1,19 @@
 """Reads of calls: permission querysets, missing items of an application, the ranking."""
 
+from datetime import date, datetime
 from fractions import Fraction
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import DocumentKind, EssFamily, OrganisationDocument
+from accounts.models import (
+    DocumentKind,
+    EssFamily,
+    Organisation,
+    OrganisationDocument,
+    OrganisationKind,
+)
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from calls import rules
 from calls.models import (
@@ -15,12 +22,20 @@ from calls.models import (
     Call,
     CallLot,
     CallStatus,
+    Criterion,
     ReviewerAssignment,
     Score,
 )
+from spaces.models import Space
 
 PUBLIC_STATUSES = [CallStatus.PUBLISHED, CallStatus.CLOSED, CallStatus.DECIDED]
 _NEEDS_REPUBLICAN_COMMITMENT = frozenset({EssFamily.ASSOCIATION, EssFamily.FOUNDATION})
+
+
+def call_accepts_applications(call: Call, *, now: datetime | None = None) -> bool:
+    """Published and before its deadline (a rolling call has none)."""
+    now = now or timezone.now()
+    return call.status == CallStatus.PUBLISHED and (call.deadline is None or now < call.deadline)
 
 
 def calls_manageable_by(user: AnyUser) -> QuerySet[Call]:
@@ -56,14 +71,123 @@ def applications_visible_to(user: AnyUser) -> QuerySet[Application]:
     return Application.objects.filter(
         Q(structure__in=organisations_of(user))
         | (
-            ~Q(status=ApplicationStatus.DRAFT)
+            # Submitted at some point: a draft withdrawn unsent stays the applicant's business.
+            Q(submitted_at__isnull=False)
             & (Q(call__in=calls_manageable_by(user).values("pk")) | Q(call__in=scoring))
         )
     )
 
 
 def applications_of_applicant(user: AnyUser) -> QuerySet[Application]:
+    """The applications of the user's structures: theirs to edit, submit and withdraw."""
     return Application.objects.filter(structure__in=organisations_of(user))
+
+
+def applications_decidable_by(user: AnyUser) -> QuerySet[Application]:
+    """Applications sent to the calls the user runs: theirs to accept or refuse."""
+    return Application.objects.filter(
+        call__in=calls_manageable_by(user).values("pk"), submitted_at__isnull=False
+    )
+
+
+def applications_reviewable_by(user: AnyUser) -> QuerySet[Application]:
+    """Sent applications of the calls the user is assigned to, conflicted or not.
+
+    The scoring service refuses a reviewer who has not declared that they have no conflict;
+    reading the application itself takes `applications_visible_to`.
+    """
+    return Application.objects.filter(
+        call__in=calls_reviewable_by(user).values("pk"), submitted_at__isnull=False
+    ).exclude(status=ApplicationStatus.WITHDRAWN)
+
+
+def calls_listed() -> QuerySet[Call]:
+    """The public list: published, closed and decided calls, open ones first, soonest deadline
+    first (rolling calls after dated ones)."""
+    return (
+        Call.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("owner")
+        .prefetch_related("lots__space__site__commune")
+        .annotate(
+            open_first=Case(
+                When(status=CallStatus.PUBLISHED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("open_first", F("deadline").asc(nulls_last=True), "-published_at", "pk")
+    )
+
+
+def call_detail(*, user: AnyUser) -> QuerySet[Call]:
+    """Calls the user may read, with their lots (and spaces) and their grid."""
+    return (
+        calls_visible_to(user)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "lots",
+                queryset=CallLot.objects.select_related("space__site__commune").order_by(
+                    "position", "pk"
+                ),
+            ),
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk")),
+        )
+    )
+
+
+def calls_offering(space: Space) -> QuerySet[Call]:
+    """Open calls with a lot on `space` (for the space's page)."""
+    return (
+        Call.objects.filter(status=CallStatus.PUBLISHED, lots__space=space)
+        .distinct()
+        .order_by(F("deadline").asc(nulls_last=True), "pk")
+    )
+
+
+def calls_managed_listing(user: AnyUser) -> QuerySet[Call]:
+    """The calls the user runs, drafts included, with how many applications each received."""
+    return (
+        calls_manageable_by(user)
+        .select_related("owner")
+        .annotate(
+            sent_count=Count(
+                "applications",
+                filter=Q(applications__submitted_at__isnull=False)
+                & ~Q(applications__status=ApplicationStatus.WITHDRAWN),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def structures_able_to_apply(user: AnyUser) -> QuerySet[Organisation]:
+    """The user's ESS structures (verification is one of the items checked before sending)."""
+    return organisations_of(user).filter(kind=OrganisationKind.ESS).order_by("name")
+
+
+def reviewer_assignment_get(*, call: Call, user: AnyUser) -> ReviewerAssignment | None:
+    if not user.is_authenticated:
+        return None
+    return ReviewerAssignment.objects.filter(call=call, reviewer=user).first()
+
+
+def applications_to_review(call: Call) -> QuerySet[Application]:
+    """What the committee examines: sent and not withdrawn."""
+    return (
+        call.applications.filter(submitted_at__isnull=False)
+        .exclude(status=ApplicationStatus.WITHDRAWN)
+        .select_related("structure")
+        .order_by("structure__name", "pk")
+    )
+
+
+def scores_given(*, application: Application, reviewer: AnyUser) -> dict[int, Score]:
+    """The reviewer's scores of the application, by criterion id."""
+    return {
+        score.criterion_id: score
+        for score in Score.objects.filter(application=application, reviewer=reviewer)
+    }
 
 
 def application_missing_items(application: Application) -> list[str]:
@@ -85,7 +209,12 @@ def application_missing_items(application: Application) -> list[str]:
         missing.append(
             _("Acknowledge the republican commitment contract (associations and foundations).")
         )
-    attached = {document.kind: document for document in application.documents.all()}
+    attached: dict[str, OrganisationDocument] = {}
+    for document in application.documents.all():
+        # Of two documents of a kind, the one valid longest counts (no expiry date: for ever).
+        best = attached.get(document.kind)
+        if best is None or _valid_until(document) > _valid_until(best):
+            attached[document.kind] = document
     today = timezone.localdate()
     for kind in call.required_documents:
         document = attached.get(kind)
@@ -97,6 +226,10 @@ def application_missing_items(application: Application) -> list[str]:
         ):
             missing.append(_("This document has expired: %(kind)s.") % {"kind": label})
     return missing
+
+
+def _valid_until(document: OrganisationDocument) -> date:
+    return document.expires_on or date.max
 
 
 def documents_attachable_to(application: Application) -> QuerySet[OrganisationDocument]:
@@ -156,3 +289,53 @@ def call_ranking(call: Call) -> list[dict]:
             }
         )
     return lots
+
+
+def needs_republican_commitment(structure: Organisation) -> bool:
+    """Associations and foundations subscribe to the republican commitment contract."""
+    return structure.ess_family in _NEEDS_REPUBLICAN_COMMITMENT
+
+
+def application_scores(application: Application) -> dict:
+    """Each criterion with every reviewer's mark and comment, and the weighted total.
+
+    Marks of reviewers who declared a conflict of interest (or have not declared yet) are
+    listed with `counts` False and left out of the means and of the total, as in the ranking.
+    """
+    allowed = set(
+        ReviewerAssignment.objects.filter(
+            call=application.call_id, conflict_of_interest=False
+        ).values_list("reviewer_id", flat=True)
+    )
+    given: dict[int, list[dict]] = {}
+    for score in (
+        Score.objects.filter(application=application)
+        .select_related("reviewer")
+        .order_by("reviewer__email")
+    ):
+        given.setdefault(score.criterion_id, []).append(
+            {
+                "reviewer": score.reviewer,
+                "mark": score.mark,
+                "comment": score.comment,
+                "counts": score.reviewer_id in allowed,
+            }
+        )
+    rows, weights, marks = [], {}, {}
+    for criterion in application.call.criteria.all():
+        counted = [entry["mark"] for entry in given.get(criterion.pk, []) if entry["counts"]]
+        weights[criterion.pk] = criterion.weight
+        marks[criterion.pk] = counted
+        rows.append(
+            {
+                "criterion": criterion,
+                "scores": given.get(criterion.pk, []),
+                "mean": Fraction(sum(counted), len(counted)) if counted else None,
+            }
+        )
+    return {"rows": rows, "total": rules.weighted_total(weights=weights, marks=marks)}
+
+
+def document_labels(kinds: list[str]) -> list[str]:
+    """The names of the required document kinds, in the user's language."""
+    return [str(DocumentKind(kind).label) for kind in kinds if kind in DocumentKind.values]

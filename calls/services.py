@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, OrganisationDocument, OrganisationKind, User
 from accounts.selectors import organisations_of
 from bookings.allocations import allocation_offer
-from bookings.exceptions import InvalidTransition
 from bookings.models import Allocation
 from calls import rules
+from calls.exceptions import ApplicationInvalidTransition, CallInvalidTransition
 from calls.models import (
     APPLICATION_TRANSITIONS,
     CALL_TRANSITIONS,
@@ -29,7 +29,7 @@ from calls.models import (
     ReviewerAssignment,
     Score,
 )
-from calls.selectors import application_missing_items
+from calls.selectors import application_missing_items, call_accepts_applications
 from spaces.models import Space
 from spaces.selectors import site_owners_for, spaces_manageable_by
 
@@ -37,6 +37,34 @@ from spaces.selectors import site_owners_for, spaces_manageable_by
 def _require_atomic() -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("Must run inside transaction.atomic()")
+
+
+def _check_call_terms(
+    *, actor: User, owner: Organisation, spaces: list[Space], deadline: datetime | None
+) -> None:
+    if not site_owners_for(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    errors = {}
+    if not spaces:
+        errors["spaces"] = _("Choose at least one vacant space.")
+    elif spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(spaces):
+        raise PermissionDenied
+    elif any(not space.allocatable for space in spaces):
+        errors["spaces"] = _("Some of these spaces are not offered for long-term occupancy.")
+    if deadline is not None and deadline <= timezone.now():
+        errors["deadline"] = _("The deadline must be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lots_set(call: Call, spaces: list[Space]) -> None:
+    call.lots.all().delete()
+    CallLot.objects.bulk_create(
+        [
+            CallLot(call=call, space=space, position=index)
+            for index, space in enumerate(spaces, start=1)
+        ]
+    )
 
 
 @transaction.atomic
@@ -53,19 +81,7 @@ def call_create(
     criteria: list[tuple[str, int, str]] | None = None,
 ) -> Call:
     """Draft a call over spaces the actor manages, with the default grid unless given one."""
-    if not site_owners_for(actor).filter(pk=owner.pk).exists():
-        raise PermissionDenied
-    errors = {}
-    if not spaces:
-        errors["spaces"] = _("Choose at least one vacant space.")
-    elif spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(spaces):
-        raise PermissionDenied
-    elif any(not space.allocatable for space in spaces):
-        errors["spaces"] = _("Some of these spaces are not offered for long-term occupancy.")
-    if deadline is not None and deadline <= timezone.now():
-        errors["deadline"] = _("The deadline must be in the future.")
-    if errors:
-        raise ValidationError(errors)
+    _check_call_terms(actor=actor, owner=owner, spaces=spaces, deadline=deadline)
     call = Call.objects.create(
         owner=owner,
         title=title.strip(),
@@ -75,13 +91,47 @@ def call_create(
         deadline=deadline,
         created_by=actor,
     )
-    CallLot.objects.bulk_create(
-        [
-            CallLot(call=call, space=space, position=index)
-            for index, space in enumerate(spaces, start=1)
+    _lots_set(call, spaces)
+    criteria_set(call=call, criteria=criteria or rules.DEFAULT_CRITERIA)
+    return call
+
+
+@transaction.atomic
+def call_update(
+    *,
+    call: Call,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    presentation: str,
+    eligibility: str,
+    spaces: list[Space],
+    required_documents: list[str],
+    deadline: datetime | None,
+) -> Call:
+    """Change a draft call. Once published, the call binds its authority: any change is refused."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status != CallStatus.DRAFT:
+        raise ValidationError(_("The call was published: it can no longer change."))
+    _check_call_terms(actor=actor, owner=owner, spaces=spaces, deadline=deadline)
+    call.owner = owner
+    call.title = title.strip()
+    call.presentation = presentation.strip()
+    call.eligibility = eligibility.strip()
+    call.required_documents = required_documents
+    call.deadline = deadline
+    call.save(
+        update_fields=[
+            "owner",
+            "title",
+            "presentation",
+            "eligibility",
+            "required_documents",
+            "deadline",
         ]
     )
-    criteria_set(call=call, criteria=criteria or rules.DEFAULT_CRITERIA)
+    if [lot.space_id for lot in call.lots.all()] != [space.pk for space in spaces]:
+        _lots_set(call, spaces)
     return call
 
 
@@ -93,14 +143,26 @@ def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]]) -> None:
         raise ValidationError(
             {"criteria": _("The criteria were published: they can no longer change.")}
         )
-    if not criteria or any(weight < 1 for _name, weight, _description in criteria):
+    if not criteria or any(
+        weight < 1 or not name.strip() for name, weight, _description in criteria
+    ):
         raise ValidationError(
-            {"criteria": _("Give at least one criterion, each weighing at least 1.")}
+            {
+                "criteria": _(
+                    "Give at least one criterion, each with a name and a weight of at least 1."
+                )
+            }
         )
     call.criteria.all().delete()
     Criterion.objects.bulk_create(
         [
-            Criterion(call=call, name=name, weight=weight, description=description, position=index)
+            Criterion(
+                call=call,
+                name=name.strip(),
+                weight=weight,
+                description=description.strip(),
+                position=index,
+            )
             for index, (name, weight, description) in enumerate(criteria, start=1)
         ]
     )
@@ -112,7 +174,7 @@ def _call_transition(call: Call, to: str) -> bool:
     if call.status == to:
         return False
     if to not in CALL_TRANSITIONS.get(call.status, frozenset()):
-        raise InvalidTransition(call.status, to)
+        raise CallInvalidTransition(call.status, to)
     Call.objects.filter(pk=call.pk).update(status=to)
     return True
 
@@ -156,6 +218,7 @@ def call_decide(*, call: Call, actor: User, reference: str, decided_on: date) ->
     """Record the deliberation; every submitted application must have been decided."""
     if not reference.strip():
         raise ValidationError({"deliberation_reference": _("Give the decision number.")})
+    call = Call.objects.select_for_update().get(pk=call.pk)  # no decision slips in meanwhile
     if call.applications.filter(status=ApplicationStatus.SUBMITTED).exists():
         raise ValidationError(_("Decide on every application first."))
     changed = _call_transition(call, CallStatus.DECIDED)
@@ -170,7 +233,7 @@ def application_start(*, call: Call, structure: Organisation, actor: User) -> Ap
     """Open a draft application of `structure` (one of the actor's ESS structures)."""
     if not organisations_of(actor).filter(pk=structure.pk, kind=OrganisationKind.ESS).exists():
         raise PermissionDenied
-    if not call.is_open or (call.deadline is not None and call.deadline <= timezone.now()):
+    if not call_accepts_applications(call):
         raise ValidationError(_("This call is not open for applications."))
     try:
         with transaction.atomic():
@@ -200,6 +263,8 @@ def application_update(
         raise ValidationError(_("A submitted application can no longer change."))
     if any(lot.call_id != application.call_id for lot in lots_ranked):
         raise ValidationError({"lots": _("Choose lots of this call.")})
+    if len({lot.pk for lot in lots_ranked}) != len(lots_ranked):
+        raise ValidationError({"lots": _("Rank each lot only once.")})
     if any(document.organisation_id != application.structure_id for document in documents):
         raise PermissionDenied
     application.project = project.strip()
@@ -208,8 +273,10 @@ def application_update(
     application.wanted_start = wanted_start
     application.duration_months = duration_months
     signatory = republican_commitment_signatory.strip()
+    if signatory != application.republican_commitment_signatory or not signatory:
+        # The acknowledgement is dated when given (or given by someone else), not at every save.
+        application.republican_commitment_at = timezone.now() if signatory else None
     application.republican_commitment_signatory = signatory
-    application.republican_commitment_at = timezone.now() if signatory else None
     application.save()
     application.preferences.all().delete()
     Preference.objects.bulk_create(
@@ -222,6 +289,36 @@ def application_update(
     return application
 
 
+@transaction.atomic
+def application_create(
+    *,
+    call: Call,
+    structure: Organisation,
+    actor: User,
+    project: str,
+    needed_surface_m2: int | None,
+    needed_kind: str,
+    wanted_start: date | None,
+    duration_months: int | None,
+    lots_ranked: list[CallLot],
+    documents: list[OrganisationDocument],
+    republican_commitment_signatory: str,
+) -> Application:
+    """Start and fill a draft in one go (the API's create): both happen, or neither."""
+    application = application_start(call=call, structure=structure, actor=actor)
+    return application_update(
+        application=application,
+        project=project,
+        needed_surface_m2=needed_surface_m2,
+        needed_kind=needed_kind,
+        wanted_start=wanted_start,
+        duration_months=duration_months,
+        lots_ranked=lots_ranked,
+        documents=documents,
+        republican_commitment_signatory=republican_commitment_signatory,
+    )
+
+
 def _application_transition(
     application: Application, to: str, actor: User | None, reason: str = ""
 ) -> bool:
@@ -230,7 +327,7 @@ def _application_transition(
     if application.status == to:
         return False
     if to not in APPLICATION_TRANSITIONS.get(application.status, frozenset()):
-        raise InvalidTransition(application.status, to)
+        raise ApplicationInvalidTransition(application.status, to)
     ApplicationLog.objects.create(
         application=application,
         from_status=application.status,
@@ -245,8 +342,15 @@ def _application_transition(
 @transaction.atomic
 def application_submit(*, application: Application, actor: User) -> bool:
     """Submit; refused with the list of what is missing (ValidationError)."""
+    application = (
+        Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    )
+    if application.status == ApplicationStatus.SUBMITTED:
+        return False
+    if application.status != ApplicationStatus.DRAFT:
+        raise ApplicationInvalidTransition(application.status, ApplicationStatus.SUBMITTED)
     call = application.call
-    if not call.is_open or (call.deadline is not None and call.deadline <= timezone.now()):
+    if not call_accepts_applications(call):
         raise ValidationError(_("This call is not open for applications."))
     missing = application_missing_items(application)
     if missing:
@@ -272,9 +376,22 @@ def reviewer_assign(*, call: Call, reviewer: User) -> ReviewerAssignment:
 def reviewer_declare(
     *, assignment: ReviewerAssignment, conflict_of_interest: bool, note: str = ""
 ) -> None:
-    """Declare (no) conflict of interest. A conflicted reviewer's marks no longer count."""
+    """Declare (no) conflict of interest. A conflicted reviewer's marks no longer count.
+
+    A declared conflict is final: taking it back would let marks count again after the reviewer
+    said they should not (the call's manager can remove the assignment instead).
+    """
     if conflict_of_interest and not note.strip():
         raise ValidationError({"conflict_note": _("Say briefly what the conflict of interest is.")})
+    assignment = ReviewerAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.conflict_of_interest and not conflict_of_interest:
+        raise ValidationError(
+            {
+                "conflict_of_interest": _(
+                    "You declared a conflict of interest: this declaration is final."
+                )
+            }
+        )
     ReviewerAssignment.objects.filter(pk=assignment.pk).update(
         conflict_of_interest=conflict_of_interest,
         conflict_note=note.strip(),
@@ -287,6 +404,8 @@ def score_record(
     *, application: Application, reviewer: User, criterion: Criterion, mark: int, comment: str = ""
 ) -> Score:
     """Mark one criterion (0–10). Only assigned reviewers who declared no conflict may score."""
+    # Read the status now: a decision taken meanwhile closes the scoring.
+    application = Application.objects.select_for_update().get(pk=application.pk)
     assignment = ReviewerAssignment.objects.filter(
         call=application.call_id, reviewer=reviewer
     ).first()
@@ -314,6 +433,26 @@ def score_record(
     return score
 
 
+@transaction.atomic
+def scores_record(
+    *,
+    application: Application,
+    reviewer: User,
+    marks: list[tuple[Criterion, int, str]],
+) -> list[Score]:
+    """Mark several criteria at once (criterion, mark, comment): all are saved, or none."""
+    return [
+        score_record(
+            application=application,
+            reviewer=reviewer,
+            criterion=criterion,
+            mark=mark,
+            comment=comment,
+        )
+        for criterion, mark, comment in marks
+    ]
+
+
 def _notify_decision(application_id: int) -> None:
     application = Application.objects.select_related("call", "structure", "submitted_by").get(
         pk=application_id
@@ -332,6 +471,12 @@ def _notify_decision(application_id: int) -> None:
 def application_accept(*, application: Application, actor: User, lot: CallLot) -> bool:
     if lot.call_id != application.call_id:
         raise ValidationError({"lot": _("Choose a lot of this call.")})
+    CallLot.objects.select_for_update().get(pk=lot.pk)  # one acceptance per lot at a time
+    taken = Application.objects.filter(
+        allocated_lot=lot, status=ApplicationStatus.ACCEPTED
+    ).exclude(pk=application.pk)
+    if taken.exists():
+        raise ValidationError({"lot": _("This lot was already given to another applicant.")})
     changed = _application_transition(application, ApplicationStatus.ACCEPTED, actor)
     if changed:
         Application.objects.filter(pk=application.pk).update(allocated_lot=lot)

@@ -268,3 +268,81 @@ def booking_request_for(
         ),
         requested_by=requested_by,
     )
+
+
+# --- Appended for tests/calls and tests/api/test_calls_api.py ---
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    """A draft call, without lots or criteria (add them with CallLotFactory, CriterionFactory)."""
+
+    class Meta:
+        model = "calls.Call"
+
+    owner = factory.SubFactory(CommuneOrganisationFactory)
+    title = factory.Sequence(lambda n: f"Bureaux vacants pour l'ESS {n}")
+    presentation = "Deux bureaux au premier étage, occupation de trois ans renouvelable."
+    eligibility = "Structures de l'ESS immatriculées, actives sur le territoire."
+    required_documents = factory.LazyFunction(lambda: ["statutes", "insurance"])
+    created_by = factory.SubFactory(UserFactory)
+
+
+class CallLotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.CallLot"
+
+    call = factory.SubFactory(CallFactory)
+    space = factory.SubFactory(
+        SpaceFactory, kind=SpaceKind.OFFICE, allocatable=True, bookable=False
+    )
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.Criterion"
+
+    call = factory.SubFactory(CallFactory)
+    name = factory.Sequence(lambda n: f"Critère {n}")
+    description = "Ce que le jury apprécie."
+    weight = 10
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft application of a verified structure (submit it through calls.services)."""
+
+    class Meta:
+        model = "calls.Application"
+
+    call = factory.SubFactory(CallFactory)
+    structure = factory.SubFactory(VerifiedStructureFactory)
+    submitted_by = factory.SubFactory(UserFactory)
+    project = "Une ressourcerie avec un atelier de réparation ouvert aux habitants."
+
+
+class PreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.Preference"
+
+    application = factory.SubFactory(ApplicationFactory)
+    lot = factory.SubFactory(CallLotFactory)
+    rank = 1
+
+
+class ReviewerAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.ReviewerAssignment"
+
+    call = factory.SubFactory(CallFactory)
+    reviewer = factory.SubFactory(UserFactory)
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.Score"
+
+    application = factory.SubFactory(ApplicationFactory)
+    reviewer = factory.SubFactory(UserFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    mark = 5
