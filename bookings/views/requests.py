@@ -164,7 +164,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_manager": is_manager,
         "can_cancel": booking.occupies and (is_manager or is_requester),
         "cancel_form": CancelForm(booking=booking) if booking.occupies else None,
-        "refuse_form": ReasonForm()
+        # Its own ids: the cancel form on the same page has a "reason" field too.
+        "refuse_form": ReasonForm(auto_id="id_refuse_%s")
         if is_manager and booking.status == BookingStatus.PENDING
         else None,
     }
