@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api import bookings, spaces
+from api import allocations, bookings, spaces
 
 app_name = "api"
 urlpatterns = [
@@ -31,5 +31,31 @@ urlpatterns = [
     ),
     path(
         "v1/bookings/<int:pk>/cancel/", bookings.BookingCancelApi.as_view(), name="booking-cancel"
+    ),
+    path("v1/allocations/", allocations.AllocationListCreateApi.as_view(), name="allocation-list"),
+    path(
+        "v1/allocations/<int:pk>/",
+        allocations.AllocationDetailApi.as_view(),
+        name="allocation-detail",
+    ),
+    path(
+        "v1/allocations/<int:pk>/accept/",
+        allocations.AllocationAcceptApi.as_view(),
+        name="allocation-accept",
+    ),
+    path(
+        "v1/allocations/<int:pk>/decline/",
+        allocations.AllocationDeclineApi.as_view(),
+        name="allocation-decline",
+    ),
+    path(
+        "v1/allocations/<int:pk>/sign/",
+        allocations.AllocationSignApi.as_view(),
+        name="allocation-sign",
+    ),
+    path(
+        "v1/allocations/<int:pk>/end/",
+        allocations.AllocationEndApi.as_view(),
+        name="allocation-end",
     ),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings import selectors, services
 from bookings.rules import Period
@@ -257,10 +257,11 @@ def test_calendar_entries_show_who_booked_only_to_managers_and_the_booking_organ
         "end": datetime(2027, 1, 18, tzinfo=PARIS),
     }
 
-    seen = {
-        user.email: selectors.calendar_entries(user=user, **window)[0]
-        for user in (facilities_manager, requester, other_requester)
-    }
+    with translation.override("en"):
+        seen = {
+            user.email: selectors.calendar_entries(user=user, **window)[0]
+            for user in (facilities_manager, requester, other_requester)
+        }
 
     assert seen["manager@example.test"].booking_id == booking.pk
     assert seen["asso@example.test"].booking_id == booking.pk

@@ -1,0 +1,217 @@
+"""Forms of the occupancy agreement pages. They only collect values: the services in
+bookings/allocations.py decide (the API reaches the same services).
+
+Dates are shown as the last day of occupation; the models keep an exclusive end (the day after).
+Amounts are typed in euros and handed to the services in cents.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from bookings.models import FreeUseBasis, InventoryKind, LegalRegime
+from core.forms import AccessibleForm
+from spaces.models import Space
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_EUROS = {"min_value": Decimal(0), "max_digits": 10, "decimal_places": 2}
+
+
+def euros_to_cents(value: Decimal | None) -> int:
+    return int((value or Decimal(0)) * 100)
+
+
+class SpaceChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Space) -> str:
+        return _("%(space)s — %(site)s (%(surface)s m²)") % {
+            "space": obj.name,
+            "site": obj.site.name,
+            "surface": f"{obj.surface_m2.normalize():f}",
+        }
+
+
+class AllocationCreateForm(AccessibleForm):
+    """A direct agreement, without a call for applications: the manager says why."""
+
+    spaces = SpaceChoiceField(
+        label=_("Spaces"),
+        queryset=Space.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Spaces of one owner that you manage and that are offered long-term."),
+    )
+    structure = forms.ModelChoiceField(
+        label=_("Structure"),
+        queryset=Organisation.objects.none(),
+        help_text=_("Only ESS structures verified by the intercommunality are listed."),
+    )
+    start = forms.DateField(label=_("First day"), widget=_DATE)
+    last_day = forms.DateField(label=_("Last day"), widget=_DATE)
+    legal_regime = forms.ChoiceField(
+        label=_("Legal regime"),
+        choices=[("", _("According to the domain of the building")), *LegalRegime.choices],
+        required=False,
+    )
+    annual_fee = forms.DecimalField(
+        label=_("Annual fee (€)"),
+        required=False,
+        help_text=_("Leave empty for free use, and give its legal basis."),
+        **_EUROS,
+    )
+    free_use_basis = forms.ChoiceField(
+        label=_("Legal basis of free use"), choices=FreeUseBasis.choices, required=False
+    )
+    free_use_reference = forms.CharField(
+        label=_("Deliberation or justification"),
+        max_length=200,
+        required=False,
+        help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
+    )
+    deposit = forms.DecimalField(label=_("Deposit (€)"), required=False, **_EUROS)
+    direct_reason = forms.CharField(
+        label=_("Why without a call for applications"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The law requires a prior selection for an economic occupation, except in some "
+            "cases (CG3P L2122-1-2 and L2122-1-3): urgency, only one possible occupant, short "
+            "occupation…"
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        spaces: QuerySet[Space],
+        structures: QuerySet[Organisation],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["spaces"].queryset = spaces
+        self.fields["structure"].queryset = structures
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("start") and data.get("last_day"):
+            data["end"] = data["last_day"] + timedelta(days=1)
+        data["annual_fee_cents"] = euros_to_cents(data.get("annual_fee"))
+        data["deposit_cents"] = euros_to_cents(data.get("deposit"))
+        return data
+
+
+# Service field names → form field names, where they differ.
+CREATE_FIELDS = {"end": "last_day", "annual_fee_cents": "annual_fee", "deposit_cents": "deposit"}
+
+
+class AllocationAcceptForm(AccessibleForm):
+    house_rules_accepted = forms.BooleanField(
+        label=_("I have read the house rules and accept them on behalf of the structure"),
+        required=False,
+    )
+    insurance_valid_until = forms.DateField(
+        label=_("Insurance certificate valid until"),
+        widget=_DATE,
+        help_text=_("Civil liability and tenant's risks; it must cover the first day."),
+    )
+
+
+class AllocationReasonForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the agreement's history and shown to the other party."),
+    )
+
+
+class AllocationSignForm(AccessibleForm):
+    """The manager records the signature; once clashing bookings are listed, the form offers
+    to cancel them with a reason sent to their organisations."""
+
+    def __init__(self, *args: object, offer_cancel: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if offer_cancel:
+            self.fields["cancel_bookings"] = forms.BooleanField(
+                label=_("Cancel these bookings with this reason"), required=False
+            )
+            self.fields["reason"] = forms.CharField(
+                label=_("Reason for the cancellation"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=_("Sent by e-mail to the organisations whose bookings are cancelled."),
+            )
+            self._set_aria()
+
+
+class AllocationEndForm(AccessibleForm):
+    on = forms.DateField(
+        label=_("End on"),
+        widget=_DATE,
+        help_text=_("The spaces are free from that day."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AllocationRenewForm(AccessibleForm):
+    last_day = forms.DateField(
+        label=_("New last day"),
+        widget=_DATE,
+        help_text=_("A new agreement with the same terms is offered to the structure."),
+    )
+
+
+class KeyIssueForm(AccessibleForm):
+    label = forms.CharField(label=_("Key or badge"), max_length=100)
+    issued_on = forms.DateField(label=_("Handed over on"), widget=_DATE)
+
+
+class KeyReturnForm(AccessibleForm):
+    returned_on = forms.DateField(label=_("Returned on"), widget=_DATE)
+
+
+class InventoryForm(AccessibleForm):
+    kind = forms.ChoiceField(label=_("Inventory"), choices=InventoryKind.choices)
+    done_on = forms.DateField(label=_("Done on"), widget=_DATE)
+    notes = forms.CharField(
+        label=_("State of the premises"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Room by room: walls, floors, fittings, equipment, meter readings."),
+    )
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt_text = forms.CharField(
+        label=_("Description of the photo"),
+        max_length=250,
+        required=False,
+        help_text=_("Required with a photo: what it shows, for people who cannot see it."),
+    )
+
+
+class InventoryPhotoForm(AccessibleForm):
+    photo = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt_text = forms.CharField(
+        label=_("Description of the photo"),
+        max_length=250,
+        help_text=_("What it shows, for people who cannot see it."),
+    )
+
+
+class TimelineForm(AccessibleForm):
+    start = forms.DateField(
+        label=_("From the month of"),
+        required=False,
+        widget=_DATE,
+        help_text=_("Any day of the first month shown."),
+    )
+    months = forms.IntegerField(
+        label=_("Number of months"), required=False, min_value=1, max_value=24
+    )
