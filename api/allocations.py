@@ -9,7 +9,7 @@ clash (signing over bookings lists them unless `cancel_bookings` with a `reason`
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -23,7 +23,6 @@ from bookings import selectors
 from bookings.models import (
     Allocation,
     AllocationLog,
-    AllocationStatus,
     FreeUseBasis,
     LegalRegime,
 )
@@ -46,17 +45,10 @@ class AllocationSpaceSerializer(serializers.Serializer):
     reference_rent = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
 
 
-@extend_schema_field(
-    {"type": "string", "enum": AllocationStatus.values, "description": "Status of the agreement."}
-)
-class AllocationStatusField(serializers.CharField):
-    """A status of the agreement, inlined in the schema: its enum would otherwise share the name
-    of the bookings' status enum."""
-
-
 class AllocationLogSerializer(serializers.ModelSerializer):
-    from_status = AllocationStatusField(allow_blank=True)
-    to_status = AllocationStatusField()
+    # Plain strings: as enums they would share their name with the bookings' log statuses.
+    from_status = serializers.CharField(help_text="Status before the change (empty at creation).")
+    to_status = serializers.CharField(help_text="Status after the change.")
     actor = serializers.CharField(source="actor.email", allow_null=True, default=None)
 
     class Meta:
@@ -65,7 +57,6 @@ class AllocationLogSerializer(serializers.ModelSerializer):
 
 
 class AllocationOutputSerializer(serializers.ModelSerializer):
-    status = AllocationStatusField()
     structure = AllocationPartySerializer()
     owner = AllocationPartySerializer()
     spaces = AllocationSpaceSerializer(many=True)

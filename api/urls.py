@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api import allocations, bookings, spaces
+from api import allocations, bookings, calls, spaces
 
 app_name = "api"
 urlpatterns = [
@@ -57,5 +57,44 @@ urlpatterns = [
         "v1/allocations/<int:pk>/end/",
         allocations.AllocationEndApi.as_view(),
         name="allocation-end",
+    ),
+    path("v1/calls/", calls.CallListApi.as_view(), name="call-list"),
+    path("v1/calls/<int:pk>/", calls.CallDetailApi.as_view(), name="call-detail"),
+    path("v1/calls/<int:pk>/ranking/", calls.CallRankingApi.as_view(), name="call-ranking"),
+    path(
+        "v1/calls/<int:pk>/declaration/",
+        calls.CallDeclarationApi.as_view(),
+        name="call-declaration",
+    ),
+    path("v1/applications/", calls.ApplicationListCreateApi.as_view(), name="application-list"),
+    path(
+        "v1/applications/<int:pk>/",
+        calls.ApplicationDetailApi.as_view(),
+        name="application-detail",
+    ),
+    path(
+        "v1/applications/<int:pk>/submit/",
+        calls.ApplicationSubmitApi.as_view(),
+        name="application-submit",
+    ),
+    path(
+        "v1/applications/<int:pk>/withdraw/",
+        calls.ApplicationWithdrawApi.as_view(),
+        name="application-withdraw",
+    ),
+    path(
+        "v1/applications/<int:pk>/accept/",
+        calls.ApplicationAcceptApi.as_view(),
+        name="application-accept",
+    ),
+    path(
+        "v1/applications/<int:pk>/refuse/",
+        calls.ApplicationRefuseApi.as_view(),
+        name="application-refuse",
+    ),
+    path(
+        "v1/applications/<int:pk>/scores/",
+        calls.ApplicationScoresApi.as_view(),
+        name="application-scores",
     ),
 ]

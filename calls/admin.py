@@ -1,0 +1,190 @@
+"""Admin of calls: mostly read-only, because every change goes through calls.services (a
+published grid is frozen, decisions are logged and e-mailed)."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from calls.models import (
+    Application,
+    ApplicationLog,
+    Call,
+    CallLot,
+    CallStatus,
+    Criterion,
+    Preference,
+    ReviewerAssignment,
+    Score,
+    WaitingListEntry,
+)
+from calls.selectors import applications_visible_to, calls_manageable_by
+from core.admin import ScopedAdminMixin
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class CallLotInline(_ReadOnlyInline):
+    model = CallLot
+    fields = ["position", "space"]
+
+
+class CriterionInline(_ReadOnlyInline):
+    model = Criterion
+    fields = ["position", "name", "weight", "description"]
+
+
+class ReviewerAssignmentInline(_ReadOnlyInline):
+    model = ReviewerAssignment
+    fields = ["reviewer", "conflict_of_interest", "conflict_note", "declared_at"]
+
+
+@admin.register(Call)
+class CallAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Texts of a draft may be corrected here; status, grid and snapshot only through services."""
+
+    scope = calls_manageable_by
+    list_display = ["title", "owner", "status", "deadline", "published_at"]
+    list_filter = ["status", "owner"]
+    search_fields = ["title", "presentation", "owner__name", "deliberation_reference"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "owner",
+        "status",
+        "published_at",
+        "published_criteria",
+        "deliberation_reference",
+        "deliberation_date",
+        "created_by",
+        "created_at",
+    ]
+    fields = [
+        "title",
+        "presentation",
+        "eligibility",
+        "required_documents",
+        "deadline",
+        *readonly_fields,
+    ]
+    inlines = [CallLotInline, CriterionInline, ReviewerAssignmentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # created through the calls pages, which check the owner and the spaces
+
+    def has_change_permission(self, request: HttpRequest, obj: Call | None = None) -> bool:
+        if obj is not None and obj.status != CallStatus.DRAFT:
+            return False  # published: the call binds its authority as it stands
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(CallLot)
+class CallLotAdmin(admin.ModelAdmin):
+    list_display = ["call", "position", "space"]
+    list_filter = ["call__status"]
+    search_fields = ["call__title", "space__name"]
+    readonly_fields = ["call", "space", "position"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["name", "call", "weight", "position"]
+    list_filter = ["call__status"]
+    search_fields = ["name", "call__title"]
+    readonly_fields = ["call", "name", "description", "weight", "position"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the grid is set by criteria_set, which refuses once published
+
+
+class PreferenceInline(_ReadOnlyInline):
+    model = Preference
+    fields = ["rank", "lot"]
+
+
+class ApplicationLogInline(_ReadOnlyInline):
+    model = ApplicationLog
+    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
+    readonly_fields = fields
+
+
+class ScoreInline(_ReadOnlyInline):
+    model = Score
+    fields = ["criterion", "reviewer", "mark", "comment", "updated_at"]
+    readonly_fields = fields
+
+
+@admin.register(Application)
+class ApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: applications change through their workflow (pages and API), never by hand."""
+
+    scope = applications_visible_to
+    list_display = ["structure", "call", "status", "submitted_at", "allocated_lot"]
+    list_filter = ["status", "call"]
+    search_fields = ["structure__name", "structure__siret", "call__title", "project"]
+    date_hierarchy = "created_at"
+    inlines = [PreferenceInline, ScoreInline, ApplicationLogInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApplicationLog)
+class ApplicationLogAdmin(admin.ModelAdmin):
+    list_display = ["application", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["to_status"]
+    search_fields = ["application__structure__name", "application__call__title", "reason"]
+    readonly_fields = ["application", "from_status", "to_status", "actor", "reason", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReviewerAssignment)
+class ReviewerAssignmentAdmin(admin.ModelAdmin):
+    """A reviewer may be removed here; the declaration itself belongs to the reviewer."""
+
+    list_display = ["reviewer", "call", "conflict_of_interest", "declared_at"]
+    list_filter = ["conflict_of_interest", "call__status"]
+    search_fields = ["reviewer__email", "call__title"]
+    readonly_fields = ["call", "reviewer", "conflict_of_interest", "conflict_note", "declared_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # assigned from the call's reviewers page
+
+
+@admin.register(Score)
+class ScoreAdmin(admin.ModelAdmin):
+    list_display = ["application", "criterion", "reviewer", "mark", "updated_at"]
+    list_filter = ["application__call"]
+    search_fields = ["application__structure__name", "reviewer__email", "criterion__name"]
+    readonly_fields = ["application", "criterion", "reviewer", "mark", "comment", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(admin.ModelAdmin):
+    list_display = ["structure", "kind", "min_surface_m2", "max_surface_m2", "created_at"]
+    list_filter = ["kind", "communes"]
+    search_fields = ["structure__name", "notes"]
+    readonly_fields = ["created_at", "closed_at"]
