@@ -343,7 +343,9 @@ def _application_transition(
 def application_submit(*, application: Application, actor: User) -> bool:
     """Submit; refused with the list of what is missing (ValidationError)."""
     application = (
-        Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call")
+        .get(pk=application.pk)
     )
     if application.status == ApplicationStatus.SUBMITTED:
         return False
@@ -504,7 +506,8 @@ def application_offer_agreement(
 ) -> Allocation:
     """Offer the occupancy agreement of an accepted application for its lot."""
     application = (
-        Application.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the lot.
+        Application.objects.select_for_update(of=("self",))
         .select_related("allocated_lot")
         .get(pk=application.pk)
     )
