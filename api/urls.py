@@ -2,9 +2,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api import allocations, bookings, calls, spaces
+from api.webhooks import stripe_webhook
 
 app_name = "api"
 urlpatterns = [
+    path("webhooks/stripe/<int:owner_pk>/", stripe_webhook, name="stripe-webhook"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -1,0 +1,75 @@
+from django import forms
+from django.contrib import admin
+
+from payments.models import Payment, PaymentChannel, PaymentLog, StripeEvent, Tariff
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ["space", "category", "unit", "amount_cents", "currency"]
+    list_filter = ["category", "unit"]
+    autocomplete_fields = ["space"]
+
+
+class PaymentChannelForm(forms.ModelForm):
+    # Secrets are written, never shown back: an empty field keeps the stored value.
+    stripe_secret_key = forms.CharField(widget=forms.PasswordInput, required=False)
+    stripe_webhook_secret = forms.CharField(widget=forms.PasswordInput, required=False)
+    payfip_url = forms.URLField(assume_scheme="https", required=False)
+
+    class Meta:
+        model = PaymentChannel
+        fields = [
+            "owner",
+            "kind",
+            "stripe_secret_key",
+            "stripe_webhook_secret",
+            "finance_department",
+            "payfip_url",
+            "free_legal_basis",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("stripe_secret_key", "stripe_webhook_secret"):
+            if not cleaned.get(name) and self.instance.pk:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+@admin.register(PaymentChannel)
+class PaymentChannelAdmin(admin.ModelAdmin):
+    form = PaymentChannelForm
+    list_display = ["owner", "kind", "finance_department"]
+    list_filter = ["kind"]
+
+
+class PaymentLogInline(admin.TabularInline):
+    model = PaymentLog
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "from_status",
+        "to_status",
+        "actor",
+        "stripe_event_id",
+        "reason",
+        "created_at",
+    ]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["pk", "booking", "owner", "amount_cents", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in Payment._meta.fields]
+    inlines = [PaymentLogInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "type", "owner", "received_at", "processed_at"]
+    readonly_fields = ["stripe_id", "type", "owner", "payload", "received_at", "processed_at"]
