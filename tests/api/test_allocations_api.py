@@ -268,7 +268,7 @@ def test_declining_twice_is_a_no_op_and_accepting_then_is_409(api, offered, occu
     assert again.status_code == 200
     assert accept.status_code == 409
     assert accept.json() == {
-        "detail": "This agreement is declined: that change is not possible.",
+        "detail": "Cette convention est déclinée : ce changement n’est pas possible.",
         "status": "declined",
     }
 

@@ -288,7 +288,7 @@ def test_create_shows_the_legal_basis_error_on_its_field(
     )
 
     assert response.status_code == 400
-    assert "Only a commune" in response.context["form"].errors["free_use_basis"][0]
+    assert "Seule une commune" in response.context["form"].errors["free_use_basis"][0]
 
 
 def test_create_shows_fee_errors_on_the_euro_field(client, facilities_manager, office, verified):
@@ -438,7 +438,7 @@ def test_sign_of_an_offer_is_refused_with_a_message(client, offered, facilities_
 
     response = client.post(url("allocation-sign", offered.pk), follow=True)
 
-    assert "This agreement is offered: that change is not possible." in [
+    assert "Cette convention est proposée : ce changement n’est pas possible." in [
         str(message) for message in response.context["messages"]
     ]
 
@@ -655,7 +655,7 @@ def test_timeline_shows_agreements_and_bookings_space_by_space(
     assert office_cells[0].is_free  # January: signed from 1 February
     assert office_cells[1].agreements[0]["entry"].allocation_id == signed.pk
     assert len(room_cells[0].bookings) == 1
-    assert "Agreement with Mobilité Solidaire (signed)" in page
+    assert "Convention avec Mobilité Solidaire (signée)" in page
     assert "Repair Café — Atelier vélo" in page
 
 

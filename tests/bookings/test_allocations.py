@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from accounts.models import EssFamily, MembershipRole
@@ -70,6 +70,13 @@ def paris(*args: int) -> datetime:
 @pytest.fixture(autouse=True)
 def _frozen_clock():
     with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' messages are read in their English source (the catalogue is French)."""
+    with translation.override("en"):
         yield
 
 
