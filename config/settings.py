@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "spaces",
     "bookings",
     "calls",
+    "reports",
     "payments",
     "api",
 ]

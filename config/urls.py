@@ -9,6 +9,7 @@ urlpatterns = [
     path("espaces/", include("spaces.urls")),
     path("reservations/", include("bookings.urls")),
     path("appels/", include("calls.urls")),
+    path("rapports/", include("reports.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

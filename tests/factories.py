@@ -346,3 +346,68 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     reviewer = factory.SubFactory(UserFactory)
     criterion = factory.SubFactory(CriterionFactory)
     mark = 5
+
+
+# --- Appended for tests/reports and tests/calls/test_waiting_list.py ---
+
+
+def agreement_signed(
+    *,
+    actor: User,
+    structure: Organisation,
+    spaces: list[Space],
+    start: date,
+    end: date,
+    annual_fee_cents: int = 0,
+    signed_on: date | None = None,
+):
+    """An occupancy agreement offered, accepted and signed through bookings.allocations.
+
+    `actor` manages the spaces; the structure must be verified. Free (L2125-1) without a fee.
+    """
+    from bookings.allocations import allocation_accept, allocation_offer, allocation_sign
+    from bookings.models import FreeUseBasis
+
+    allocation = allocation_offer(
+        actor=actor,
+        structure=structure,
+        spaces=spaces,
+        start=start,
+        end=end,
+        annual_fee_cents=annual_fee_cents,
+        free_use_basis="" if annual_fee_cents else FreeUseBasis.L2125_1,
+        direct_reason="Occupation consentie sans appel (test).",
+    )
+    allocation_accept(
+        allocation=allocation, actor=actor, house_rules_accepted=True, insurance_valid_until=end
+    )
+    allocation_sign(allocation=allocation, actor=actor, today=signed_on or start)
+    allocation.refresh_from_db()
+    return allocation
+
+
+class CashSubsidyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.CashSubsidy"
+
+    structure = factory.SubFactory(StructureFactory)
+    granted_by = factory.SubFactory(CommuneOrganisationFactory)
+    year = 2026
+    amount_cents = 150_000
+    label = "Fonctionnement"
+    entered_by = factory.SubFactory(UserFactory)
+
+
+class WaitingListEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.WaitingListEntry"
+        skip_postgeneration_save = True
+
+    structure = factory.SubFactory(StructureFactory)
+    kind = SpaceKind.OFFICE
+    notes = "Deux bureaux pour l'accueil du public."
+
+    @factory.post_generation
+    def communes(self, create: bool, extracted, **kwargs) -> None:
+        if create and extracted:
+            self.communes.set(extracted)

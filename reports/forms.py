@@ -1,0 +1,51 @@
+from decimal import Decimal
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, OrganisationKind
+from core.forms import AccessibleForm
+from reports.models import FIRST_YEAR, LAST_YEAR
+
+
+class YearForm(AccessibleForm):
+    annee = forms.IntegerField(label=_("Financial year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
+
+
+class StructureChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return f"{obj.name} — SIRET {obj.siret}" if obj.siret else obj.name
+
+
+class CashSubsidyForm(AccessibleForm):
+    structure = StructureChoiceField(
+        label=_("Structure"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.ESS).order_by("name"),
+    )
+    granted_by = forms.ModelChoiceField(label=_("Granted by"), queryset=Organisation.objects.none())
+    year = forms.IntegerField(label=_("Financial year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    amount = forms.DecimalField(
+        label=_("Amount (€)"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("In euros, e.g. 1500.00"),
+    )
+    label = forms.CharField(label=_("Purpose"), max_length=200)
+    decision_reference = forms.CharField(
+        label=_("Decision reference"),
+        max_length=100,
+        required=False,
+        help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
+    )
+
+    def __init__(self, *args, grantors: QuerySet[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["granted_by"].queryset = grantors.order_by("name")
+        if grantors.count() == 1:
+            self.fields["granted_by"].initial = grantors.first()
+
+    @property
+    def amount_cents(self) -> int:
+        return int(self.cleaned_data["amount"] * 100)

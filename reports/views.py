@@ -1,0 +1,242 @@
+"""Aid reports for the finance department, the budget annex of a commune and the valuation
+certificate of a structure. Every object is fetched through a permission queryset (404)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import organisations_of
+from core.forms import form_add_service_errors
+from core.pdf import render_pdf
+from reports import exports, selectors, services
+from reports.forms import CashSubsidyForm, YearForm
+from reports.models import FIRST_YEAR, LAST_YEAR
+from spaces.models import Commune
+
+
+def _year_from_query(request: HttpRequest) -> tuple[YearForm, int]:
+    """The year asked for in ?annee=, the current one by default (or when invalid)."""
+    current = timezone.localdate().year
+    if "annee" not in request.GET:
+        return YearForm(initial={"annee": current}), current
+    form = YearForm(request.GET)
+    return form, form.cleaned_data["annee"] if form.is_valid() else current
+
+
+def _check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Http404
+
+
+def _grantors_or_404(request: HttpRequest):
+    grantors = selectors.aid_grantors_for(request.user)
+    if not grantors.exists():
+        raise Http404
+    return grantors
+
+
+@login_required
+@require_GET
+def report_index(request: HttpRequest) -> HttpResponse:
+    """What the user may report on: aid, budget annexes, valuation certificates."""
+    form, year = _year_from_query(request)
+    own = organisations_of(request.user).values("pk")
+    context = {
+        "year_form": form,
+        "year": year,
+        "has_aid": selectors.aid_grantors_for(request.user).exists(),
+        "communes": selectors.communes_reportable_by(request.user).order_by("name"),
+        "own_structures": selectors.structures_certifiable_by(request.user)
+        .filter(pk__in=own)
+        .order_by("name"),
+    }
+    return render(request, "reports/index.html", context)
+
+
+@login_required
+@require_GET
+def aid_list(request: HttpRequest) -> HttpResponse:
+    """Yearly aid (in kind and in cash) per structure and granting body, with the 23,000 € flag."""
+    grantors = _grantors_or_404(request)
+    form, year = _year_from_query(request)
+    rows = selectors.yearly_aid(year=year, grantors=grantors)
+    context = {
+        "year_form": form,
+        "year": year,
+        "rows": rows,
+        "subsidies": selectors.cash_subsidies_in_year(year=year, grantors=grantors),
+        "communes": selectors.communes_reportable_by(request.user).order_by("name"),
+    }
+    return render(request, "reports/aid_list.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def aid_csv(request: HttpRequest) -> HttpResponse:
+    grantors = _grantors_or_404(request)
+    _form, year = _year_from_query(request)
+    header = [
+        "exercice",
+        "beneficiaire",
+        "siret",
+        "rna",
+        "organisme_attributaire",
+        "siret_attributaire",
+        "aide_en_nature_eur",
+        "subventions_numeraire_eur",
+        "total_eur",
+        "convention_obligatoire",
+        "valeur_locative_manquante",
+    ]
+    rows = [
+        [
+            year,
+            row.structure.name,
+            row.structure.siret,
+            row.structure.rna,
+            row.grantor.name,
+            row.grantor.siret,
+            exports.amount(row.in_kind_cents),
+            exports.amount(row.cash_cents),
+            exports.amount(row.total_cents),
+            row.agreement_compulsory,
+            row.missing_reference_rent,
+        ]
+        for row in selectors.yearly_aid(year=year, grantors=grantors)
+    ]
+    return exports.csv_response(f"aides_{year}.csv", header, rows)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cash_subsidy_create(request: HttpRequest) -> HttpResponse:
+    grantors = _grantors_or_404(request)
+    _form, year = _year_from_query(request)
+    form = CashSubsidyForm(request.POST or None, grantors=grantors, initial={"year": year})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            subsidy = services.cash_subsidy_create(
+                actor=request.user,
+                structure=data["structure"],
+                granted_by=data["granted_by"],
+                year=data["year"],
+                amount_cents=form.amount_cents,
+                label=data["label"],
+                decision_reference=data["decision_reference"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The subsidy to %(structure)s was recorded.")
+                % {"structure": subsidy.structure.name},
+            )
+            return redirect(f"{reverse('reports:aid-list')}?annee={subsidy.year}")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "reports/cash_subsidy_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def cash_subsidy_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    subsidy = get_object_or_404(selectors.cash_subsidies_editable_by(request.user), pk=pk)
+    year = subsidy.year
+    services.cash_subsidy_delete(actor=request.user, subsidy=subsidy)
+    messages.success(request, _("The subsidy was removed."))
+    return redirect(f"{reverse('reports:aid-list')}?annee={year}")
+
+
+def _annex_for(request: HttpRequest, insee: str, year: int) -> selectors.BudgetAnnex:
+    _check_year(year)
+    commune: Commune = get_object_or_404(
+        selectors.communes_reportable_by(request.user).select_related("organisation"),
+        insee_code=insee,
+    )
+    return selectors.budget_annex(commune=commune, year=year)
+
+
+@login_required
+@require_GET
+def annex_detail(request: HttpRequest, insee: str, year: int) -> HttpResponse:
+    """The budget annex of in-kind support (CGCT L2313-1) of a commune for a year."""
+    annex = _annex_for(request, insee, year)
+    return render(request, "reports/annex.html", {"annex": annex})
+
+
+@login_required
+@require_GET
+def annex_csv(request: HttpRequest, insee: str, year: int) -> HttpResponse:
+    annex = _annex_for(request, insee, year)
+    header = [
+        "exercice",
+        "code_insee_collectivite",
+        "collectivite",
+        "beneficiaire",
+        "siret",
+        "rna",
+        "locaux",
+        "code_insee_locaux",
+        "date_debut",
+        "date_fin",
+        "jours",
+        "valorisation_eur",
+        "valeur_locative_manquante",
+    ]
+    rows = [
+        [
+            year,
+            annex.commune.insee_code,
+            annex.commune.name,
+            row.structure.name,
+            row.structure.siret,
+            row.structure.rna,
+            row.premises,
+            row.insee_code,
+            row.first_day,
+            row.last_day,
+            row.days,
+            exports.amount(row.value_cents),
+            row.missing_reference_rent,
+        ]
+        for row in annex.rows
+    ]
+    filename = f"{annex.commune.insee_code}_{year}_concours_en_nature.csv"
+    return exports.csv_response(filename, header, rows)
+
+
+@login_required
+@require_GET
+def annex_pdf(request: HttpRequest, insee: str, year: int) -> HttpResponse:
+    annex = _annex_for(request, insee, year)
+    title = f"Annexe — concours attribués en nature — {annex.commune.name} — exercice {year}"
+    pdf = render_pdf("pdf/annex.html", {"annex": annex}, title=title)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{annex.commune.insee_code}_{year}_annexe_concours_en_nature.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def certificate_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """The yearly valuation certificate of a structure (contributions in kind, accounts 86/87)."""
+    _check_year(year)
+    structure = get_object_or_404(selectors.structures_certifiable_by(request.user), pk=pk)
+    certificate = selectors.valuation_certificate(structure=structure, year=year)
+    title = f"Attestation de valorisation — {structure.name} — exercice {year}"
+    pdf = render_pdf(
+        "pdf/certificate.html",
+        {"certificate": certificate, "issued_on": timezone.localdate()},
+        title=title,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="attestation_valorisation_{pk}_{year}.pdf"'
+    return response
