@@ -1,5 +1,6 @@
 """Reads of calls: permission querysets, missing items of an application, the ranking."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -25,8 +26,10 @@ from calls.models import (
     Criterion,
     ReviewerAssignment,
     Score,
+    WaitingListEntry,
 )
 from spaces.models import Space
+from spaces.selectors import spaces_manageable_by
 
 PUBLIC_STATUSES = [CallStatus.PUBLISHED, CallStatus.CLOSED, CallStatus.DECIDED]
 _NEEDS_REPUBLICAN_COMMITMENT = frozenset({EssFamily.ASSOCIATION, EssFamily.FOUNDATION})
@@ -334,6 +337,74 @@ def application_scores(application: Application) -> dict:
             }
         )
     return {"rows": rows, "total": rules.weighted_total(weights=weights, marks=marks)}
+
+
+def document_labels(kinds: list[str]) -> list[str]:
+    """The names of the required document kinds, in the user's language."""
+    return [str(DocumentKind(kind).label) for kind in kinds if kind in DocumentKind.values]
+
+
+# --- Waiting list ---
+
+
+def waiting_entries_of(user: AnyUser) -> QuerySet[WaitingListEntry]:
+    """The waiting-list entries of the user's structures: theirs to read and close."""
+    return WaitingListEntry.objects.filter(structure__in=organisations_of(user).values("pk"))
+
+
+@dataclass(frozen=True)
+class SpaceCandidates:
+    space: Space
+    entries: list[WaitingListEntry]
+
+
+def _entry_fits(entry: WaitingListEntry, space: Space, commune_codes: set[str]) -> bool:
+    return (
+        entry.kind == space.kind
+        and (entry.min_surface_m2 is None or space.surface_m2 >= entry.min_surface_m2)
+        and (entry.max_surface_m2 is None or space.surface_m2 <= entry.max_surface_m2)
+        and (not commune_codes or space.site.commune_id in commune_codes)
+    )
+
+
+def waiting_list_candidates_for(
+    user: AnyUser, *, space_pk: int | None = None, today: date | None = None
+) -> list[SpaceCandidates]:
+    """For each vacant allocatable space the user manages, the open waiting-list entries it fits.
+
+    An entry fits a space of its kind, within its surface bounds, in one of its communes (any if
+    it names none), once the need has started (`wanted_from` empty or past). Four queries,
+    whatever the number of spaces and entries.
+    """
+    today = today or timezone.localdate()
+    spaces = (
+        spaces_manageable_by(user)
+        .filter(allocatable=True, vacant_since__isnull=False)
+        .select_related("site", "site__commune")
+        .order_by("site__commune__name", "site__name", "name")
+    )
+    if space_pk is not None:
+        spaces = spaces.filter(pk=space_pk)
+    spaces = list(spaces)
+    if not spaces:
+        return []
+    entries = list(
+        WaitingListEntry.objects.filter(
+            closed_at__isnull=True, kind__in={space.kind for space in spaces}
+        )
+        .filter(Q(wanted_from__isnull=True) | Q(wanted_from__lte=today))
+        .select_related("structure")
+        .prefetch_related("communes")
+        .order_by("created_at", "pk")
+    )
+    codes = {entry.pk: {commune.pk for commune in entry.communes.all()} for entry in entries}
+    return [
+        SpaceCandidates(
+            space=space,
+            entries=[entry for entry in entries if _entry_fits(entry, space, codes[entry.pk])],
+        )
+        for space in spaces
+    ]
 
 
 def document_labels(kinds: list[str]) -> list[str]:

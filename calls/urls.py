@@ -1,5 +1,6 @@
 from django.urls import path
 
+from calls import views_waiting
 from calls.views import apply, manage, public, review
 
 app_name = "calls"
@@ -37,4 +38,8 @@ urlpatterns: list = [
         review.review_application,
         name="review-application",
     ),
+    path("liste-attente/", views_waiting.waiting_list, name="waiting-list"),
+    path("liste-attente/inscrire/", views_waiting.waiting_create, name="waiting-create"),
+    path("liste-attente/<int:pk>/cloturer/", views_waiting.waiting_close, name="waiting-close"),
+    path("liste-attente/candidats/", views_waiting.waiting_candidates, name="waiting-candidates"),
 ]

@@ -1,0 +1,45 @@
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from core.forms import AccessibleForm
+from spaces.models import Commune, SpaceKind
+from spaces.selectors import communes_in_territory
+
+
+class WaitingEntryForm(AccessibleForm):
+    structure = forms.ModelChoiceField(label=_("Structure"), queryset=Organisation.objects.none())
+    kind = forms.ChoiceField(label=_("Kind of space"), choices=SpaceKind.choices)
+    min_surface_m2 = forms.IntegerField(
+        label=_("Minimum surface (m²)"), min_value=1, required=False
+    )
+    max_surface_m2 = forms.IntegerField(
+        label=_("Maximum surface (m²)"), min_value=1, required=False
+    )
+    communes = forms.ModelMultipleChoiceField(
+        label=_("Communes"),
+        queryset=Commune.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty if any commune of the territory suits you."),
+    )
+    wanted_from = forms.DateField(
+        label=_("Wanted from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty if you need premises now."),
+    )
+    notes = forms.CharField(
+        label=_("Your needs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Activity, opening hours, equipment, accessibility…"),
+    )
+
+    def __init__(self, *args, structures: QuerySet[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = structures.order_by("name")
+        if structures.count() == 1:
+            self.fields["structure"].initial = structures.first()
+        self.fields["communes"].queryset = communes_in_territory().order_by("name")
