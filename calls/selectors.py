@@ -339,11 +339,6 @@ def application_scores(application: Application) -> dict:
     return {"rows": rows, "total": rules.weighted_total(weights=weights, marks=marks)}
 
 
-def document_labels(kinds: list[str]) -> list[str]:
-    """The names of the required document kinds, in the user's language."""
-    return [str(DocumentKind(kind).label) for kind in kinds if kind in DocumentKind.values]
-
-
 # --- Waiting list ---
 
 
