@@ -556,6 +556,7 @@ USERS = [
     ("commune@demo.test", "Bruno", "Mairie-de-Denain", "59172", "member", False),
     ("gestionnaire@demo.test", "Chloé", "Gestionnaire", "scic", "member", False),
     ("asso@demo.test", "David", "Association", "asso", "admin", False),
+    ("insertion@demo.test", "Emma", "Chantier-d-insertion", "aci", "admin", False),
 ]
 MANAGER_OF = {"gestionnaire@demo.test": ["Les Grands Bureaux — pôle ESS (démo)"]}
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo accounts only exist where DEMO_MODE is on)
@@ -599,5 +600,61 @@ BOOKINGS = [
         1,
         6,
         False,
+    ),
+]
+
+# Long-term occupancy (issue 4): a published call with applications and reviews, and agreements.
+CALL = {
+    "title": "Bureaux et atelier aux Grands Bureaux — appel 2027 (démo)",
+    "presentation": (
+        "La Communauté d'agglomération met à disposition deux bureaux et un atelier du pôle ESS "
+        "des Grands Bureaux, à Denain, pour des structures de l'économie sociale et solidaire. "
+        "Données de démonstration."
+    ),
+    "eligibility": (
+        "Structures de l'ESS (associations, coopératives, SIAE, entreprises agréées ESUS) "
+        "ayant leur siège ou une activité sur le territoire de la Porte du Hainaut."
+    ),
+    "lots": ["Bureau 103", "Bureau 201", "Atelier textile"],
+    "documents": ["statutes", "insurance"],
+}
+# (structure key, lots by preference, project, marks per reviewer for the six criteria)
+APPLICATIONS = [
+    (
+        "asso",
+        ["Bureau 103", "Bureau 201"],
+        "Ouvrir une agence de conseil en mobilité pour les personnes en insertion du Denaisis.",
+        {"commune@demo.test": [8, 6, 7, 8, 6, 7], "admin@demo.test": [9, 6, 8, 7, 6, 6]},
+    ),
+    (
+        "aci",
+        ["Atelier textile", "Bureau 201"],
+        "Installer l'atelier de couture et de réemploi textile du chantier d'insertion (12 postes).",
+        {"commune@demo.test": [7, 9, 6, 7, 7, 8], "admin@demo.test": [8, 9, 7, 6, 7, 7]},
+    ),
+]
+# (structure key, site name, spaces, start, end, annual fee €, free-use basis, reference, reason)
+AGREEMENTS = [
+    (
+        "scic",
+        "Les Grands Bureaux — pôle ESS (démo)",
+        ["Bureau 102"],
+        date(2026, 1, 1),
+        date(2029, 1, 1),
+        2400,
+        "",
+        "",
+        "Gestionnaire du bâtiment, seule structure pouvant l'animer.",
+    ),
+    (
+        "asso",
+        "Maison des associations (démo)",
+        ["Bureau des permanences"],
+        date(2027, 1, 1),
+        date(2028, 1, 1),
+        0,
+        "L2125-1-2",
+        "Délibération du conseil municipal n° 2026-112 (démo)",
+        "Permanences d’une association déjà présente, un seul occupant possible.",
     ),
 ]

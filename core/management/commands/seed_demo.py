@@ -14,8 +14,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from accounts.models import Membership, Organisation, OrganisationKind, User
-from bookings.models import Booking, Closure, Frequency
+from accounts.models import DocumentKind, Membership, Organisation, OrganisationKind, User
+from accounts.services import document_add
+from bookings.allocations import allocation_accept, allocation_offer, allocation_sign
+from bookings.models import Allocation, Booking, Closure, Frequency
 from bookings.rules import Period, local_period
 from bookings.selectors import local_zone
 from bookings.services import (
@@ -24,6 +26,17 @@ from bookings.services import (
     booking_request,
     closure_create,
     closures_add_public_holidays,
+)
+from calls.models import Call
+from calls.services import (
+    application_start,
+    application_submit,
+    application_update,
+    call_create,
+    call_publish,
+    reviewer_assign,
+    reviewer_declare,
+    score_record,
 )
 from core import demo
 from spaces.models import (
@@ -37,6 +50,13 @@ from spaces.models import (
 )
 from spaces.services import photo_add
 
+# A minimal valid PDF, standing for the statutes and insurance certificates of demo structures.
+_DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 COMMUNES_CSV = Path(__file__).resolve().parents[2] / "fixtures" / "caph_communes.csv"
 
 
@@ -56,10 +76,14 @@ class Command(BaseCommand):
             structures = self._structures()
             sites = self._sites(epci, communes, structures)
             self._users(epci, communes, structures, sites)
+        structures = {
+            data["key"]: Organisation.objects.get(name=data["name"]) for data in demo.STRUCTURES
+        }
         self._photos(sites)
         # The demo requests go through the real services; their e-mails stay in memory.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._bookings(sites)
+            self._long_term(structures)
         self.stdout.write(self.style.SUCCESS(self._summary()))
 
     def _epci(self) -> Organisation:
@@ -287,6 +311,100 @@ class Command(BaseCommand):
             booking = booking_request(request=request, requested_by=user)
             if approve:
                 booking_approve(booking=booking, actor=manager)
+
+    def _long_term(self, structures: dict[str, Organisation]) -> None:
+        """Documents, a published call with reviewed applications, and agreements."""
+        admin = User.objects.get(email=demo.USERS[0][0])
+        for key in ("asso", "aci"):
+            self._documents(structures[key], admin)
+        if not Call.objects.filter(title=demo.CALL["title"]).exists():
+            self._call(structures, admin)
+        for key, site_name, names, start, end, fee, basis, reference, reason in demo.AGREEMENTS:
+            structure = structures[key]
+            spaces = list(Space.objects.filter(site__name=site_name, name__in=names))
+            if Allocation.objects.filter(structure=structure, spaces__in=spaces).exists():
+                continue
+            agreement = allocation_offer(
+                actor=admin,
+                structure=structure,
+                spaces=spaces,
+                start=start,
+                end=end,
+                annual_fee_cents=fee * 100,
+                free_use_basis=basis,
+                free_use_reference=reference,
+                direct_reason=reason,
+            )
+            allocation_accept(
+                allocation=agreement,
+                actor=admin,
+                house_rules_accepted=True,
+                insurance_valid_until=end,
+            )
+            allocation_sign(allocation=agreement, actor=admin)
+
+    def _documents(self, structure: Organisation, actor: User) -> None:
+        for kind, expires_on in (
+            (DocumentKind.STATUTES, None),
+            (DocumentKind.INSURANCE, date(timezone.localdate().year + 2, 12, 31)),
+        ):
+            if structure.documents.filter(kind=kind).exists():
+                continue
+            upload = SimpleUploadedFile(
+                f"{kind}-demo.pdf", _DEMO_PDF, content_type="application/pdf"
+            )
+            document_add(
+                organisation=structure, kind=kind, upload=upload, expires_on=expires_on, actor=actor
+            )
+
+    def _call(self, structures: dict[str, Organisation], admin: User) -> None:
+        building = Site.objects.get(name=demo.SITES[0]["name"])
+        lots = {space.name: space for space in building.spaces.filter(name__in=demo.CALL["lots"])}
+        call = call_create(
+            actor=admin,
+            owner=building.owner,
+            title=demo.CALL["title"],
+            presentation=demo.CALL["presentation"],
+            eligibility=demo.CALL["eligibility"],
+            spaces=[lots[name] for name in demo.CALL["lots"]],
+            required_documents=demo.CALL["documents"],
+            deadline=timezone.now() + timedelta(days=45),
+        )
+        call_publish(call=call, actor=admin)
+        call.refresh_from_db()
+        call_lots = {lot.space.name: lot for lot in call.lots.select_related("space")}
+        reviewers = {}
+        for email in ("commune@demo.test", "admin@demo.test"):
+            reviewer = User.objects.get(email=email)
+            assignment = reviewer_assign(call=call, reviewer=reviewer)
+            reviewer_declare(assignment=assignment, conflict_of_interest=False)
+            reviewers[email] = reviewer
+        criteria = list(call.criteria.order_by("position"))
+        for key, lots_wanted, project, marks in demo.APPLICATIONS:
+            structure = structures[key]
+            member = structure.memberships.select_related("user").first()
+            actor = member.user if member else admin
+            application = application_start(call=call, structure=structure, actor=actor)
+            application_update(
+                application=application,
+                project=project,
+                needed_surface_m2=None,
+                needed_kind="",
+                wanted_start=date(timezone.localdate().year + 1, 3, 1),
+                duration_months=24,
+                lots_ranked=[call_lots[name] for name in lots_wanted],
+                documents=list(structure.documents.all()),
+                republican_commitment_signatory=f"{actor.get_full_name() or actor.email} (démo)",
+            )
+            application_submit(application=application, actor=actor)
+            for email, values in marks.items():
+                for criterion, mark in zip(criteria, values, strict=True):
+                    score_record(
+                        application=application,
+                        reviewer=reviewers[email],
+                        criterion=criterion,
+                        mark=mark,
+                    )
 
     def _summary(self) -> str:
         lines = [
