@@ -724,3 +724,22 @@ def test_site_page_links_the_timeline_for_managers(client, site, facilities_mana
     assert timeline in client.get(site.get_absolute_url()).content.decode()
     client.force_login(outsider)
     assert timeline not in client.get(site.get_absolute_url()).content.decode()
+
+
+# --- Admin ---
+
+
+def test_admin_shows_agreements_read_only(client, signed, facilities_manager):
+    key_issue(
+        allocation=signed, actor=facilities_manager, label="Badge 9", issued_on=date(2027, 2, 1)
+    )
+    admin = UserFactory(email="root@example.test", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    changelist = client.get(reverse("admin:bookings_allocation_changelist"))
+    change = client.get(reverse("admin:bookings_allocation_change", args=[signed.pk]))
+    logs = client.get(reverse("admin:bookings_allocationlog_changelist"))
+
+    assert (changelist.status_code, change.status_code, logs.status_code) == (200, 200, 200)
+    assert "Badge 9" in change.content.decode()
+    assert client.get(reverse("admin:bookings_allocation_add")).status_code == 403
