@@ -191,8 +191,8 @@ class ApplicationForm(AccessibleForm):
     ) -> None:
         kwargs.setdefault("initial", _application_initial(application))
         super().__init__(*args, **kwargs)
-        self.lots = list(lots.select_related("space__site__commune"))
-        self.rank_names = [f"rank_{rank}" for rank in range(1, len(self.lots) + 1)]
+        lots = lots.select_related("space__site__commune")
+        self.rank_names = [f"rank_{rank}" for rank in range(1, lots.count() + 1)]
         for rank, name in enumerate(self.rank_names, start=1):
             field = forms.ModelChoiceField(
                 label=_("Choice no. %(rank)s") % {"rank": rank},

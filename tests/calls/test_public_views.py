@@ -1,10 +1,13 @@
 """The public pages: the list of calls, a call's page, and the space page linking to its calls."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from calls import services
 from tests.calls.conftest import draft_call
+from tests.factories import SpaceFactory
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -118,3 +121,21 @@ def test_pages_send_no_inline_script_or_style(client, call):
 
     assert "<script" not in html
     assert "style=" not in html
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_call_list_reads_a_fixed_number_of_queries(client, call, manager, commune, site):
+    one = _queries(client, reverse("calls:call-list"))
+    for index in range(3):
+        space = SpaceFactory(site=site, allocatable=True)
+        other = draft_call(
+            actor=manager, owner=commune.organisation, spaces=[space], title=f"Appel {index}"
+        )
+        services.call_publish(call=other, actor=manager)
+
+    assert _queries(client, reverse("calls:call-list")) == one
