@@ -315,7 +315,7 @@ class Command(BaseCommand):
     def _long_term(self, structures: dict[str, Organisation]) -> None:
         """Documents, a published call with reviewed applications, and agreements."""
         admin = User.objects.get(email=demo.USERS[0][0])
-        for key in ("asso", "aci"):
+        for key in ("asso", "aci", "scic"):
             self._documents(structures[key], admin)
         if not Call.objects.filter(title=demo.CALL["title"]).exists():
             self._call(structures, admin)
