@@ -9,7 +9,6 @@ from calls.models import (
     ApplicationLog,
     Call,
     CallLot,
-    CallStatus,
     Criterion,
     Preference,
     ReviewerAssignment,
@@ -48,7 +47,8 @@ class ReviewerAssignmentInline(_ReadOnlyInline):
 
 @admin.register(Call)
 class CallAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Texts of a draft may be corrected here; status, grid and snapshot only through services."""
+    """Read-only: calls change through their pages (call_update refuses any change once
+    published, and checks the owner, the spaces and the deadline)."""
 
     scope = calls_manageable_by
     list_display = ["title", "owner", "status", "deadline", "published_at"]
@@ -56,6 +56,11 @@ class CallAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "presentation", "owner__name", "deliberation_reference"]
     date_hierarchy = "created_at"
     readonly_fields = [
+        "title",
+        "presentation",
+        "eligibility",
+        "required_documents",
+        "deadline",
         "owner",
         "status",
         "published_at",
@@ -65,23 +70,13 @@ class CallAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
-    fields = [
-        "title",
-        "presentation",
-        "eligibility",
-        "required_documents",
-        "deadline",
-        *readonly_fields,
-    ]
     inlines = [CallLotInline, CriterionInline, ReviewerAssignmentInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created through the calls pages, which check the owner and the spaces
 
     def has_change_permission(self, request: HttpRequest, obj: Call | None = None) -> bool:
-        if obj is not None and obj.status != CallStatus.DRAFT:
-            return False  # published: the call binds its authority as it stands
-        return super().has_change_permission(request, obj)
+        return False
 
 
 @admin.register(CallLot)

@@ -21,11 +21,11 @@ def superuser_client(client, territory_admin):
     return client
 
 
-def test_admin_draft_call_can_be_corrected(superuser_client, draft):
+def test_admin_draft_call_is_read_only_too(superuser_client, draft):
     response = superuser_client.get(admin_url(Call, "change", draft.pk))
 
     assert response.status_code == 200
-    assert response.context["has_change_permission"] is True
+    assert response.context["has_change_permission"] is False
 
 
 def test_admin_published_call_is_read_only(superuser_client, call):
