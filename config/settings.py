@@ -45,8 +45,8 @@ INSTALLED_APPS = [
     "spaces",
     "bookings",
     "calls",
-    "reports",
     "payments",
+    "reports",
     "api",
 ]
 
