@@ -1011,7 +1011,8 @@ def markdown(args, dataset, info, rows, ratio, ratio_prefetched, series_rows, to
                 f"| {target} | {verdict(met) if met is not None else ''} |"
             )
     lines.append("")
-    lines += [*notes, ""]
+    for note in notes:
+        lines += [note, ""]
     if ratio:
         lines += [
             f"Naive way / database query, medians: **{ratio:,.0f}×** "
@@ -1102,6 +1103,7 @@ def main() -> None:
         with override_settings(DEBUG=False):
             if args.explain:
                 out(explain_text(slots[0], now))
+            loads = {"database": os.getloadavg()[0]}
             out(f"Database query, {args.db_runs} slots …")
             db, free = measure_db(slots[: args.db_runs], now)
             free_counts = [len(ids) for ids in free.values()]
@@ -1112,6 +1114,7 @@ def main() -> None:
                 "page, amenities and photos)."
             ]
             out(f"  {notes[0]}")
+            loads["naive"] = os.getloadavg()[0]
             out(f"Naive way, {args.naive_runs} slots …")
             plain, prefetched = measure_naive(slots[: args.naive_runs], free, now)
             free.update(
@@ -1121,13 +1124,20 @@ def main() -> None:
                 }
             )
             connection.close()
+            loads["HTTP"] = os.getloadavg()[0]
             out(f"HTTP, {args.http_runs} requests …")
             http = measure_http(slots[: args.http_runs], free, conn_max_age=60)
             out("HTTP, CONN_MAX_AGE=0 …")
             http_fresh = measure_http(slots[: args.http_runs], free, conn_max_age=0)
+            loads["series"] = os.getloadavg()[0]
             out(f"52-week series, {args.series_runs} runs …")
             series, series_rows = measure_series(args.series_runs)
 
+        notes.append(
+            "Load average (1 min) as each part started, on 2 CPUs (other processes share this "
+            "machine): " + ", ".join(f"{part} {load:.2f}" for part, load in loads.items()) + "."
+        )
+        out(notes[-1])
         info = machine(load_at_start)
         rows, ratio, ratio_prefetched = build_results(
             db, http, http_fresh, plain, prefetched, series
