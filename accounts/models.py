@@ -267,6 +267,9 @@ def _private_storage():
     return storages["private"]
 
 
+private_storage = _private_storage  # public name for other apps; migrations keep the old one
+
+
 EXPIRING_DOCUMENTS = {DocumentKind.INSURANCE, DocumentKind.ESUS}
 
 

@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import private_storage
+
 
 class AllocationStatus(models.TextChoices):
     OFFERED = "offered", _("Offered")
@@ -183,7 +185,8 @@ class Inventory(models.Model):
 
 class InventoryPhoto(models.Model):
     inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("image"), upload_to="inventories/%Y/")
+    # Photos of the inside of occupied premises: private storage, served after a permission check.
+    image = models.ImageField(_("image"), upload_to="inventories/%Y/", storage=private_storage)
     alt_text = models.CharField(_("description of the photo"), max_length=250)
 
     def __str__(self) -> str:
