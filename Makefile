@@ -18,8 +18,11 @@ $(VENV)/.installed-test: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed-run
 
+.env:
+	printf '# Local development settings (not for production; see .env.example).\nDEBUG=true\nDEMO_MODE=true\n' > $@
+
 ## Set up, load the demo territory and serve on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set).
-run: $(VENV)/.installed-run
+run: $(VENV)/.installed-run .env
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -1,6 +1,7 @@
 """Typed readers for settings taken from the environment; they fail loudly on bad values."""
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,3 +37,20 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def load_env_file(path: Path) -> None:
+    """Read KEY=VALUE lines of a local .env file; variables already set in the environment win.
+
+    For development only (`make run` writes one with DEBUG on); production sets real variables.
+    """
+    if not path.is_file():
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, separator, value = line.partition("=")
+        if not separator or not key.strip():
+            raise ImproperlyConfigured(f"{path}:{number}: expected KEY=VALUE")
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
