@@ -1,15 +1,17 @@
 """Reads of payments: tariffs, channels, the price of a booking, permission-scoped payments."""
 
-from datetime import datetime, timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
-from accounts.selectors import AnyUser
-from bookings.models import Booking
+from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
+from bookings.models import Booking, BookingStatus, Occupancy
 from bookings.selectors import bookings_visible_to, local_zone
-from payments.models import FINAL, Payment, PaymentChannel, Tariff
+from payments.models import FINAL, ChannelKind, Payment, PaymentChannel, Tariff
 from payments.rules import OrganisationCategory, Price, booking_price, organisation_category
 from spaces.models import Space
 
@@ -52,6 +54,11 @@ def price_quote(
     )
 
 
+def space_is_priced(space: Space) -> bool:
+    """Whether the space has any tariff at all (else no price is shown)."""
+    return Tariff.objects.filter(space=space).exists()
+
+
 def booking_quote(*, booking: Booking) -> Price | None:
     """The price of a booking's dates that are still active."""
     occurrences = list(
@@ -83,3 +90,75 @@ def payments_to_reconcile(*, days: int, now: datetime | None = None) -> QuerySet
         .select_related("owner__payment_channel")
         .order_by("pk")
     )
+
+
+# --- Public-accounting export: billing lines for the finance department ---
+
+
+def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
+    """Owners collecting through the public accountant whose billing lines the user may
+    export: their own organisation, or all of them for the intercommunality."""
+    owners = Organisation.objects.filter(payment_channel__kind=ChannelKind.PUBLIC_ACCOUNTING)
+    if user_is_territory_admin(user):
+        return owners
+    return owners.filter(pk__in=organisations_of(user).values("pk"))
+
+
+@dataclass(frozen=True)
+class BillingLine:
+    """One titre de recettes to issue: a confirmed booking's fee for its dates in a period."""
+
+    booking: Booking
+    amount_cents: int
+    rule: str
+    first_day: date
+    last_day: date
+
+    @property
+    def reference(self) -> str:
+        return f"RES-{self.booking.pk}"
+
+
+def billing_lines(*, owner: Organisation, first_day: date, last_day: date) -> list[BillingLine]:
+    """Confirmed bookings with a fee on the spaces `owner` collects for, priced on their active
+    dates starting between `first_day` and `last_day` (local days, both included)."""
+    zone = local_zone()
+    start = datetime.combine(first_day, time.min, tzinfo=zone)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    collected = Q(booking__space__site__managing_organisation=owner) | Q(
+        booking__space__site__managing_organisation__isnull=True,
+        booking__space__site__owner=owner,
+    )
+    rows = (
+        Occupancy.objects.filter(
+            collected,
+            active=True,
+            booking__status=BookingStatus.CONFIRMED,
+            start__gte=start,
+            start__lt=end,
+        )
+        .order_by("start", "pk")
+        .values_list("booking_id", "start", "end")
+    )
+    dates: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for booking_id, occurrence_start, occurrence_end in rows:
+        dates[booking_id].append((occurrence_start, occurrence_end))
+    bookings = Booking.objects.select_related("organisation", "space__site").in_bulk(dates)
+    lines = []
+    for booking_id, occurrences in dates.items():
+        booking = bookings[booking_id]
+        price = price_quote(
+            space=booking.space, organisation=booking.organisation, occurrences=occurrences
+        )
+        if price is None or price.is_free:
+            continue
+        lines.append(
+            BillingLine(
+                booking=booking,
+                amount_cents=price.amount_cents,
+                rule=price.rule,
+                first_day=occurrences[0][0].astimezone(zone).date(),
+                last_day=occurrences[-1][0].astimezone(zone).date(),
+            )
+        )
+    return lines

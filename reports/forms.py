@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -11,6 +12,22 @@ from reports.models import FIRST_YEAR, LAST_YEAR
 
 class YearForm(AccessibleForm):
     annee = forms.IntegerField(label=_("Financial year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
+
+
+class BillingPeriodForm(AccessibleForm):
+    """The period of a public-accounting export: dates of the billed bookings, both included."""
+
+    debut = forms.DateField(label=_("From"))
+    fin = forms.DateField(label=_("To"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, last = cleaned.get("debut"), cleaned.get("fin")
+        if first and last and not first <= last < first + timedelta(days=366):
+            raise forms.ValidationError(
+                _("The end comes after the start, and the period is one year at most.")
+            )
+        return cleaned
 
 
 class StructureChoiceField(forms.ModelChoiceField):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.report_index, name="index"),
     path("aides/", views.aid_list, name="aid-list"),
     path("aides/csv/", views.aid_csv, name="aid-csv"),
+    path("titres/<int:owner_pk>/csv/", views.accounting_csv, name="accounting-csv"),
     path("subventions/nouvelle/", views.cash_subsidy_create, name="cash-subsidy-create"),
     path("subventions/<int:pk>/supprimer/", views.cash_subsidy_delete, name="cash-subsidy-delete"),
     path("annexe/<str:insee>/<int:year>/", views.annex_detail, name="annex"),

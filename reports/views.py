@@ -1,6 +1,8 @@
 """Aid reports for the finance department, the budget annex of a commune and the valuation
 certificate of a structure. Every object is fetched through a permission queryset (404)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import organisations_of
 from core.forms import form_add_service_errors
 from core.pdf import render_pdf
+from payments.selectors import accounting_owners_for, billing_lines
 from reports import exports, selectors, services
-from reports.forms import CashSubsidyForm, YearForm
+from reports.forms import BillingPeriodForm, CashSubsidyForm, YearForm
 from reports.models import FIRST_YEAR, LAST_YEAR
 from spaces.models import Commune
 
@@ -111,6 +114,59 @@ def aid_csv(request: HttpRequest) -> HttpResponse:
         for row in selectors.yearly_aid(year=year, grantors=grantors)
     ]
     return exports.csv_response(f"aides_{year}.csv", header, rows)
+
+
+@login_required
+@require_GET
+def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
+    """Billing lines of an owner that collects through the public accountant, for its finance
+    department to issue the titres de recettes: confirmed bookings with a fee in a period
+    (?debut=YYYY-MM-DD&fin=YYYY-MM-DD, the current month by default)."""
+    owner = get_object_or_404(accounting_owners_for(request.user), pk=owner_pk)
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    form = BillingPeriodForm(
+        {
+            "debut": request.GET.get("debut") or month_start.isoformat(),
+            "fin": request.GET.get("fin") or (next_month - timedelta(days=1)).isoformat(),
+        }
+    )
+    if not form.is_valid():
+        errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    first_day, last_day = form.cleaned_data["debut"], form.cleaned_data["fin"]
+    header = [
+        "debiteur",
+        "siret",
+        "rna",
+        "montant_eur",
+        "date_debut",
+        "date_fin",
+        "reference_reservation",
+        "locaux",
+        "creancier",
+        "siret_creancier",
+        "detail",
+    ]
+    rows = [
+        [
+            line.booking.organisation.name,
+            line.booking.organisation.siret,
+            line.booking.organisation.rna,
+            exports.amount(line.amount_cents),
+            line.first_day,
+            line.last_day,
+            line.reference,
+            f"{line.booking.space.name} — {line.booking.space.site.name}",
+            owner.name,
+            owner.siret,
+            line.rule,
+        ]
+        for line in billing_lines(owner=owner, first_day=first_day, last_day=last_day)
+    ]
+    filename = f"titres_{owner.pk}_{first_day.isoformat()}_{last_day.isoformat()}.csv"
+    return exports.csv_response(filename, header, rows)
 
 
 @login_required

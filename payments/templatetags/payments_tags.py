@@ -1,0 +1,65 @@
+"""The price of a booking and the rule that produced it, for the bookings templates.
+
+Bookings sits below payments and never imports it; its templates load this library instead.
+"""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation
+from bookings.models import Booking
+from bookings.rules import Period
+from payments import selectors
+from payments.rules import Price, format_eur
+from spaces.models import Space
+
+register = template.Library()
+
+
+def _price_text(price: Price) -> SafeString:
+    if price.is_free:
+        return format_html("<strong>{}</strong> — {}", _("Free"), price.rule)
+    return format_html("<strong>{}</strong> — {}", format_eur(price.amount_cents), price.rule)
+
+
+@register.simple_tag
+def booking_price(
+    *, space: Space, organisation: Organisation | None = None, period: Period | None = None
+) -> str:
+    """The price of one date on the request form, or a hint until a date is chosen; nothing
+    when the space has no tariff at all."""
+    if not selectors.space_is_priced(space):
+        return ""
+    if not isinstance(organisation, Organisation) or not isinstance(period, Period):
+        return format_html(
+            '<p class="price-quote">{}</p>', _("The price is computed when you choose a date.")
+        )
+    price = selectors.price_quote(
+        space=space, organisation=organisation, occurrences=[(period.start, period.end)]
+    )
+    if price is None:
+        return format_html(
+            '<p class="price-quote">{}</p>',
+            _("No tariff applies to this organisation: no fee is asked."),
+        )
+    return format_html('<p class="price-quote">{} {}</p>', _("Price:"), _price_text(price))
+
+
+@register.simple_tag
+def booking_amount(booking: Booking) -> str:
+    """The price of a booking's active dates as a row of the booking page's facts."""
+    price = selectors.booking_quote(booking=booking)
+    if price is None:
+        return ""
+    return format_html("<div><dt>{}</dt><dd>{}</dd></div>", _("Price"), _price_text(price))
+
+
+@register.simple_tag(takes_context=True)
+def accounting_owners(context: template.Context) -> list[Organisation]:
+    """The owners whose public-accounting billing lines the current user may export."""
+    request = context.get("request")
+    if request is None:
+        return []
+    return list(selectors.accounting_owners_for(request.user).order_by("name"))

@@ -1,0 +1,159 @@
+"""The public-accounting export: billing lines as CSV for the owner's finance department."""
+
+import csv
+import io
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from bookings.services import booking_approve
+from payments.models import ChannelKind, PaymentChannel
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+    booking_request_for,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+SIRET = "00012345600017"
+RNA = "W005012345"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(datetime(2027, 1, 4, 9, tzinfo=PARIS), tick=False):
+        yield
+
+
+@pytest.fixture
+def accounting(site):
+    return PaymentChannel.objects.create(
+        owner=site.owner,
+        kind=ChannelKind.PUBLIC_ACCOUNTING,
+        finance_department="Service finances de Denain",
+    )
+
+
+@pytest.fixture
+def debtor(db):
+    return VerifiedStructureFactory(name="Les Amis du Vélo", siret=SIRET, siren=SIRET[:9], rna=RNA)
+
+
+@pytest.fixture
+def debtor_member(debtor):
+    return MembershipFactory(organisation=debtor, user=UserFactory(email="velo@example.test")).user
+
+
+def _book(space, user, day: int, *, approve_by=None):
+    booking = booking_request_for(
+        space=space,
+        requested_by=user,
+        start=datetime(2027, 1, day, 18, tzinfo=PARIS),
+        end=datetime(2027, 1, day, 20, tzinfo=PARIS),
+    )
+    if approve_by is not None:
+        booking_approve(booking=booking, actor=approve_by)
+    return booking
+
+
+def _url(owner, **query) -> str:
+    query = query or {"debut": "2027-01-01", "fin": "2027-01-31"}
+    return (
+        reverse("reports:accounting-csv", args=[owner.pk])
+        + "?"
+        + "&".join(f"{key}={value}" for key, value in query.items())
+    )
+
+
+def _rows(response) -> list[dict]:
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    reader = csv.DictReader(io.StringIO(text[1:]), delimiter=";", quoting=csv.QUOTE_NONNUMERIC)
+    return list(reader)
+
+
+@pytest.fixture
+def confirmed(priced_space, debtor_member, facilities_manager, accounting):
+    return _book(priced_space, debtor_member, 12, approve_by=facilities_manager)
+
+
+def test_the_csv_lists_confirmed_bookings_with_a_fee_and_keeps_codes_as_text(
+    client, commune_staff, site, confirmed, priced_space, debtor_member
+):
+    _book(priced_space, debtor_member, 19)  # pending: not billed
+    client.force_login(commune_staff)
+
+    response = client.get(_url(site.owner))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    raw = response.content.decode("utf-8")
+    assert f'"{SIRET}"' in raw
+    assert f'"{RNA}"' in raw
+    assert ";30.00;" in raw
+    [row] = _rows(response)
+    assert row["debiteur"] == "Les Amis du Vélo"
+    assert row["siret"] == SIRET
+    assert row["rna"] == RNA
+    assert Decimal(str(row["montant_eur"])) == Decimal("30.00")
+    assert row["date_debut"] == "2027-01-12"
+    assert row["date_fin"] == "2027-01-12"
+    assert row["reference_reservation"] == f"RES-{confirmed.pk}"
+    assert row["locaux"].startswith(priced_space.name)
+    assert row["creancier"] == site.owner.name
+
+
+def test_the_period_leaves_out_other_dates(client, territory_admin, site, confirmed):
+    client.force_login(territory_admin)
+
+    response = client.get(_url(site.owner, debut="2027-02-01", fin="2027-02-28"))
+
+    assert response.status_code == 200
+    assert _rows(response) == []
+
+
+def test_a_free_or_unpriced_booking_is_not_billed(
+    client, commune_staff, site, space, debtor_member, facilities_manager, accounting
+):
+    _book(space, debtor_member, 12, approve_by=facilities_manager)
+    client.force_login(commune_staff)
+
+    assert _rows(client.get(_url(site.owner))) == []
+
+
+def test_a_bad_period_is_refused(client, commune_staff, site, accounting):
+    client.force_login(commune_staff)
+
+    response = client.get(_url(site.owner, debut="2027-02-01", fin="2027-01-01"))
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("who", ["outsider", "other_commune_staff", "debtor_member"])
+def test_others_get_a_404(client, request, site, confirmed, who):
+    client.force_login(request.getfixturevalue(who))
+
+    assert client.get(_url(site.owner)).status_code == 404
+
+
+def test_an_owner_without_public_accounting_is_a_404(client, commune_staff, site):
+    PaymentChannel.objects.create(
+        owner=site.owner, kind=ChannelKind.FREE, free_legal_basis="CG3P L2125-1-2"
+    )
+    client.force_login(commune_staff)
+
+    assert client.get(_url(site.owner)).status_code == 404
+
+
+def test_the_reports_page_links_to_the_export(client, commune_staff, site, accounting):
+    client.force_login(commune_staff)
+
+    response = client.get(reverse("reports:index"))
+
+    assert reverse("reports:accounting-csv", args=[site.owner.pk]) in response.text
