@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from bookings.models import (
 from bookings.models.allocations import ALLOCATION_OCCUPYING
 from bookings.rules import Period, in_kind_value_cents, reference_rent_cents_per_year
 from bookings.selectors import local_zone, occupancies_blocking_allocation
+from core.workflow import status_change
 from spaces.images import photo_reencode
 from spaces.models import Domain, Space
 from spaces.selectors import spaces_manageable_by
@@ -229,25 +230,28 @@ def allocation_offer(
 
 
 def _transition(*, allocation: Allocation, to: str, actor: User | None, reason: str = "") -> bool:
-    """Change the status: locked, idempotent, logged, refused if TRANSITIONS does not allow it."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("Must run inside transaction.atomic()")
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.status == to:
+    """Change the status (core.workflow.status_change) and log it; False if already there."""
+
+    def reason_given() -> None:
+        if to in REASON_REQUIRED and not reason.strip():
+            raise ValidationError({"reason": _("Give a reason.")})
+
+    from_status = status_change(
+        allocation,
+        to=to,
+        transitions=ALLOCATION_TRANSITIONS,
+        error=InvalidAllocationTransition,
+        check=reason_given,
+    )
+    if from_status is None:
         return False
-    if to not in ALLOCATION_TRANSITIONS.get(allocation.status, frozenset()):
-        raise InvalidAllocationTransition(allocation.status, to)
-    if to in REASON_REQUIRED and not reason.strip():
-        raise ValidationError({"reason": _("Give a reason.")})
     AllocationLog.objects.create(
         allocation=allocation,
-        from_status=allocation.status,
+        from_status=from_status,
         to_status=to,
         actor=actor,
         reason=reason.strip(),
     )
-    allocation.status = to
-    allocation.save(update_fields=["status"])
     return True
 
 

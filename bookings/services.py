@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from bookings.models import (
 )
 from bookings.rules import NonExistentLocalTimeError, Period, french_public_holidays, local_period
 from bookings.selectors import closure_targets_and_hits, local_zone, occupancies_clashing
+from core.workflow import status_change
 from spaces.models import Site, SiteStatus, Space, SpaceStatus
 from spaces.rules import within_opening_hours
 
@@ -166,11 +167,6 @@ def _series_until(request: BookingRequest) -> datetime | None:
     return datetime.combine(request.repeat_until + timedelta(days=1), time(0), tzinfo=local_zone())
 
 
-def _require_atomic() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("Must run inside transaction.atomic()")
-
-
 def _insert_occupancy(
     rows: list[Occupancy], clashes_if_refused: list[tuple[Period, Period]]
 ) -> None:
@@ -294,28 +290,21 @@ def _nonexistent_message(exc: NonExistentLocalTimeError) -> str:
 
 
 def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason: str = "") -> bool:
-    """Change the status; idempotent (already there → False), logged, refused if not allowed.
+    """Change the status (core.workflow.status_change), log it, free the slots if it no longer
+    occupies them. Returns False if the booking was already there. Must run inside atomic()."""
 
-    Must run inside transaction.atomic(): the row is re-read under a lock.
-    """
-    _require_atomic()
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
-    if booking.status == to:
-        return False
-    if to not in TRANSITIONS.get(booking.status, frozenset()):
-        raise InvalidTransition(booking.status, to)
-    if to in REASON_REQUIRED and not reason.strip():
-        raise ValidationError({"reason": _("Give a reason: it is sent to the requester.")})
-    BookingLog.objects.create(
-        booking=booking,
-        from_status=booking.status,
-        to_status=to,
-        actor=actor,
-        reason=reason.strip(),
+    def reason_given() -> None:
+        if to in REASON_REQUIRED and not reason.strip():
+            raise ValidationError({"reason": _("Give a reason: it is sent to the requester.")})
+
+    from_status = status_change(
+        booking, to=to, transitions=TRANSITIONS, error=InvalidTransition, check=reason_given
     )
-    from_status = booking.status
-    booking.status = to
-    booking.save(update_fields=["status"])
+    if from_status is None:
+        return False
+    BookingLog.objects.create(
+        booking=booking, from_status=from_status, to_status=to, actor=actor, reason=reason.strip()
+    )
     transaction.on_commit(
         lambda: signals.booking_status_changed.send(
             sender=Booking, booking_id=booking.pk, from_status=from_status, to_status=to

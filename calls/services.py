@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,13 +30,9 @@ from calls.models import (
     Score,
 )
 from calls.selectors import application_missing_items, call_accepts_applications
+from core.workflow import status_change
 from spaces.models import Space
 from spaces.selectors import site_owners_for, spaces_manageable_by
-
-
-def _require_atomic() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("Must run inside transaction.atomic()")
 
 
 def _check_call_terms(
@@ -169,14 +165,10 @@ def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]]) -> None:
 
 
 def _call_transition(call: Call, to: str) -> bool:
-    _require_atomic()
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    if call.status == to:
-        return False
-    if to not in CALL_TRANSITIONS.get(call.status, frozenset()):
-        raise CallInvalidTransition(call.status, to)
-    Call.objects.filter(pk=call.pk).update(status=to)
-    return True
+    return (
+        status_change(call, to=to, transitions=CALL_TRANSITIONS, error=CallInvalidTransition)
+        is not None
+    )
 
 
 @transaction.atomic
@@ -322,20 +314,14 @@ def application_create(
 def _application_transition(
     application: Application, to: str, actor: User | None, reason: str = ""
 ) -> bool:
-    _require_atomic()
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    if application.status == to:
-        return False
-    if to not in APPLICATION_TRANSITIONS.get(application.status, frozenset()):
-        raise ApplicationInvalidTransition(application.status, to)
-    ApplicationLog.objects.create(
-        application=application,
-        from_status=application.status,
-        to_status=to,
-        actor=actor,
-        reason=reason,
+    from_status = status_change(
+        application, to=to, transitions=APPLICATION_TRANSITIONS, error=ApplicationInvalidTransition
     )
-    Application.objects.filter(pk=application.pk).update(status=to)
+    if from_status is None:
+        return False
+    ApplicationLog.objects.create(
+        application=application, from_status=from_status, to_status=to, actor=actor, reason=reason
+    )
     return True
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.selectors import bookings_manageable_by, bookings_of_requester
+from core.workflow import status_change
 from payments import selectors, stripe_gateway
 from payments.exceptions import PaymentFailed
 from payments.models import (
@@ -72,11 +73,6 @@ def channel_set(*, owner: Organisation, kind: str, **fields: str) -> PaymentChan
 # --- Status changes ---
 
 
-def _require_atomic() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("Must run inside transaction.atomic()")
-
-
 MAILED = {PaymentStatus.CAPTURED: "captured", PaymentStatus.REFUNDED: "refunded"}
 
 
@@ -95,24 +91,21 @@ def _payment_transition(
     PAYMENT_TRANSITIONS are ignored rather than refused, since they come from late or repeated
     Stripe events reading an older state.
     """
-    _require_atomic()
-    locked = Payment.objects.select_for_update().get(pk=payment.pk)
-    if locked.status == to or to not in PAYMENT_TRANSITIONS.get(locked.status, frozenset()):
+    from_status = status_change(
+        payment, to=to, transitions=PAYMENT_TRANSITIONS, error=None, **fields
+    )
+    if from_status is None:
         return False
     PaymentLog.objects.create(
-        payment=locked,
-        from_status=locked.status,
+        payment=payment,
+        from_status=from_status,
         to_status=to,
         actor=actor,
         reason=reason,
         stripe_event_id=stripe_event_id,
     )
-    locked.status = to
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "updated_at", *fields])
     if to in MAILED:
-        transaction.on_commit(lambda: _mail(locked.pk, MAILED[to]))
+        transaction.on_commit(lambda: _mail(payment.pk, MAILED[to]))
     return True
 
 
