@@ -7,6 +7,7 @@ the agreement page with that form bound (400), a clash with the bookings listed 
 """
 
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -281,6 +282,28 @@ def _refused(request: HttpRequest, allocation: Allocation, exc: InvalidTransitio
     return redirect(allocation.get_absolute_url())
 
 
+def _act(
+    request: HttpRequest,
+    allocation: Allocation,
+    form: AccessibleForm,
+    key: str,
+    run: Callable[[dict], bool],
+    text: str,
+) -> HttpResponse:
+    """Run a service from a bound form: done → back to the page with `text`; a refused status
+    change → its message; bad input → the page again with the form's errors (400)."""
+    if form.is_valid():
+        try:
+            changed = run(form.cleaned_data)
+        except InvalidTransition as exc:
+            return _refused(request, allocation, exc)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            return _done(request, allocation, changed, text)
+    return _render_detail(request, allocation, status=400, bound={key: form})
+
+
 # --- The structure's answer ---
 
 
@@ -288,46 +311,35 @@ def _refused(request: HttpRequest, allocation: Allocation, exc: InvalidTransitio
 @require_POST
 def allocation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = get_object_or_404(selectors.allocations_answerable_by(request.user), pk=pk)
-    form = AllocationAcceptForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = services.allocation_accept(
-                allocation=allocation,
-                actor=request.user,
-                house_rules_accepted=form.cleaned_data["house_rules_accepted"],
-                insurance_valid_until=form.cleaned_data["insurance_valid_until"],
-            )
-        except InvalidTransition as exc:
-            return _refused(request, allocation, exc)
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _done(
-                request,
-                allocation,
-                changed,
-                _("You accepted the agreement; the manager will record the signature."),
-            )
-    return _render_detail(request, allocation, status=400, bound={"accept": form})
+    return _act(
+        request,
+        allocation,
+        AllocationAcceptForm(request.POST),
+        "accept",
+        lambda values: services.allocation_accept(
+            allocation=allocation,
+            actor=request.user,
+            house_rules_accepted=values["house_rules_accepted"],
+            insurance_valid_until=values["insurance_valid_until"],
+        ),
+        _("You accepted the agreement; the manager will record the signature."),
+    )
 
 
 @login_required
 @require_POST
 def allocation_decline(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = get_object_or_404(selectors.allocations_answerable_by(request.user), pk=pk)
-    form = AllocationReasonForm(request.POST, prefix="decline")
-    if form.is_valid():
-        try:
-            changed = services.allocation_decline(
-                allocation=allocation, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except InvalidTransition as exc:
-            return _refused(request, allocation, exc)
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _done(request, allocation, changed, _("You declined the agreement."))
-    return _render_detail(request, allocation, status=400, bound={"decline": form})
+    return _act(
+        request,
+        allocation,
+        AllocationReasonForm(request.POST, prefix="decline"),
+        "decline",
+        lambda values: services.allocation_decline(
+            allocation=allocation, actor=request.user, reason=values["reason"]
+        ),
+        _("You declined the agreement."),
+    )
 
 
 # --- The manager's actions ---
@@ -378,27 +390,16 @@ def allocation_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def allocation_end(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _manageable(request, pk)
-    form = AllocationEndForm(request.POST, prefix="end")
-    if form.is_valid():
-        try:
-            changed = services.allocation_end(
-                allocation=allocation,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                on=form.cleaned_data["on"],
-            )
-        except InvalidTransition as exc:
-            return _refused(request, allocation, exc)
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            return _done(
-                request,
-                allocation,
-                changed,
-                _("The agreement is ended; its spaces are free from that day."),
-            )
-    return _render_detail(request, allocation, status=400, bound={"end": form})
+    return _act(
+        request,
+        allocation,
+        AllocationEndForm(request.POST, prefix="end"),
+        "end",
+        lambda values: services.allocation_end(
+            allocation=allocation, actor=request.user, reason=values["reason"], on=values["on"]
+        ),
+        _("The agreement is ended; its spaces are free from that day."),
+    )
 
 
 @login_required
@@ -431,18 +432,16 @@ def allocation_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def key_issue(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = _manageable(request, pk)
-    form = KeyIssueForm(request.POST, prefix="key")
-    if form.is_valid():
-        try:
-            services.key_issue(allocation=allocation, actor=request.user, **form.cleaned_data)
-        except InvalidTransition as exc:
-            return _refused(request, allocation, exc)
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The key handover is recorded."))
-            return redirect(allocation.get_absolute_url())
-    return _render_detail(request, allocation, status=400, bound={"key": form})
+    return _act(
+        request,
+        allocation,
+        KeyIssueForm(request.POST, prefix="key"),
+        "key",
+        lambda values: bool(
+            services.key_issue(allocation=allocation, actor=request.user, **values)
+        ),
+        _("The key handover is recorded."),
+    )
 
 
 @login_required
