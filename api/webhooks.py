@@ -7,8 +7,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
-from payments import services
 from payments.exceptions import InvalidWebhook
+from payments.services import webhooks as services
 
 
 @csrf_exempt

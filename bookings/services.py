@@ -346,7 +346,7 @@ def _check_cancellation_notice(booking: Booking, first_start: datetime, now: dat
 def booking_cancel(
     *,
     booking: Booking,
-    actor: User,
+    actor: User | None,
     reason: str,
     as_manager: bool,
     occurrence_start: datetime | None = None,
@@ -355,8 +355,9 @@ def booking_cancel(
 ) -> int:
     """Cancel a booking, one date of a series, or that date and the following ones.
 
-    Requesters must respect the space's cancellation notice; managers need not. Returns the
-    number of dates cancelled. Raises ValidationError (no reason, too late, unknown date).
+    Requesters must respect the space's cancellation notice; managers need not, nor does the
+    platform (`actor` None: a fee unpaid by its deadline). Returns the number of dates
+    cancelled. Raises ValidationError (no reason, too late, unknown date).
     """
     now = now or timezone.now()
     if not reason.strip():
@@ -380,7 +381,8 @@ def booking_cancel(
         )
     if not as_manager:
         _check_cancellation_notice(booking, rows[0].start, now)
-    if len(rows) == active.count():
+    whole = len(rows) == active.count()
+    if whole:
         _booking_transition(booking=booking, to=BookingStatus.CANCELLED, actor=actor, reason=reason)
     else:
         for row in rows:
@@ -397,6 +399,17 @@ def booking_cancel(
             active=False, cancelled_at=now
         )
     notifications.on_commit(booking, "cancelled", dates=[row.start for row in rows], reason=reason)
+    cancelled = [(row.start, row.end) for row in rows]
+    transaction.on_commit(
+        lambda: signals.booking_cancelled.send(
+            sender=Booking,
+            booking_id=booking.pk,
+            occurrences=cancelled,
+            whole=whole,
+            actor_id=actor.pk if actor else None,
+            as_manager=as_manager,
+        )
+    )
     return len(rows)
 
 

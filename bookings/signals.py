@@ -6,3 +6,9 @@ from django.dispatch import Signal
 # Sent once the transaction that changed a booking's status has committed.
 # Arguments: booking_id (int), from_status (str, "" for a new request), to_status (str).
 booking_status_changed = Signal()
+
+# Sent once a cancellation has committed, whole or for some dates, so that fees paid for those
+# dates may be refunded under the space's policy.
+# Arguments: booking_id (int), occurrences (list of (start, end) cancelled), whole (bool: the
+# booking itself is cancelled), actor_id (int | None), as_manager (bool).
+booking_cancelled = Signal()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reservations/", include("bookings.urls")),
     path("appels/", include("calls.urls")),
     path("rapports/", include("reports.urls")),
+    path("paiements/", include("payments.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,15 +1,21 @@
-"""Payments follow their booking: bookings sends `booking_status_changed` after commit and
-never imports payments (ARCHITECTURE.md)."""
+"""Payments follow their booking: bookings sends its signals after commit and never imports
+payments (ARCHITECTURE.md).
+
+These run after the booking's transaction committed, so a Stripe failure here must not undo
+or break the booking: it is logged, and `reconcile_payments` or a manager finishes the job.
+"""
 
 import logging
 
 from django.dispatch import receiver
 
+from accounts.models import User
 from bookings.models import Booking, BookingStatus
-from bookings.signals import booking_status_changed
-from payments import selectors, services
+from bookings.signals import booking_cancelled, booking_status_changed
+from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.models import PaymentStatus
+from payments.services import cards
 
 logger = logging.getLogger(__name__)
 
@@ -20,23 +26,48 @@ ENDED_BEFORE_USE = {BookingStatus.REFUSED, BookingStatus.LAPSED, BookingStatus.C
 def payment_follow_booking(
     sender: type, booking_id: int, from_status: str, to_status: str, **kwargs: object
 ) -> None:
-    """Capture on approval, release on refusal, refund on cancellation after capture.
-
-    Runs after the booking's transaction committed, so a Stripe failure here must not undo or
-    break the booking: it is logged, and `reconcile_payments` or a manager finishes the job.
-    """
-    booking = Booking.objects.filter(pk=booking_id).select_related("space").first()
-    payment = selectors.payment_live_of(booking=booking) if booking else None
-    if payment is None:
+    """Capture on approval (or send a pay link), release what was held when the booking ends
+    before being used. Refunds of cancelled bookings follow `booking_cancelled`."""
+    booking = Booking.objects.filter(pk=booking_id).select_related("space__site").first()
+    if booking is None:
         return
     try:
         if to_status == BookingStatus.CONFIRMED:
-            services.payment_capture(payment=payment)
-        elif to_status in ENDED_BEFORE_USE and payment.status != PaymentStatus.CAPTURED:
-            services.payment_release(payment=payment, reason=to_status)
-        elif to_status == BookingStatus.CANCELLED:
-            services.payment_refund_for_cancellation(payment=payment)
+            cards.booking_fee_collect(booking=booking)
+            return
+        payment = selectors.payment_live_of(booking=booking)
+        if (
+            to_status in ENDED_BEFORE_USE
+            and payment is not None
+            and payment.status != PaymentStatus.CAPTURED
+        ):
+            cards.payment_release(payment=payment, reason=to_status)
     except PaymentFailed:
-        logger.exception(
-            "Payment %s did not follow booking %s to %s", payment.pk, booking_id, to_status
+        logger.exception("The payment of booking %s did not follow it to %s", booking_id, to_status)
+
+
+@receiver(booking_cancelled, dispatch_uid="payments_refund_cancellation")
+def payment_refund_cancellation(
+    sender: type,
+    booking_id: int,
+    occurrences: list,
+    whole: bool,
+    actor_id: int | None,
+    as_manager: bool,
+    **kwargs: object,
+) -> None:
+    """Refund, under the space's cancellation policy, what was paid for the dates cancelled."""
+    booking = Booking.objects.filter(pk=booking_id).select_related("space", "organisation").first()
+    if booking is None:
+        return
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        cards.booking_refund_for_cancellation(
+            booking=booking,
+            actor=actor,
+            # The platform cancelling (actor None) is no fault of the requester.
+            as_manager=as_manager or actor is None,
+            occurrences=None if whole else occurrences,
         )
+    except PaymentFailed:
+        logger.exception("The refund of booking %s's cancelled dates failed", booking_id)

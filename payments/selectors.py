@@ -10,8 +10,16 @@ from django.utils import timezone
 from accounts.models import Organisation
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.models import Booking, BookingStatus, Occupancy
-from bookings.selectors import bookings_visible_to, local_zone
-from payments.models import FINAL, ChannelKind, Payment, PaymentChannel, Tariff
+from bookings.selectors import allocations_visible_to, bookings_visible_to, local_zone
+from payments.models import (
+    ENDED,
+    FINAL,
+    ChannelKind,
+    Payment,
+    PaymentChannel,
+    PaymentPurpose,
+    Tariff,
+)
 from payments.rules import OrganisationCategory, Price, booking_price, organisation_category
 from spaces.models import Space
 
@@ -72,12 +80,36 @@ def booking_quote(*, booking: Booking) -> Price | None:
 
 
 def payments_visible_to(user: AnyUser) -> QuerySet[Payment]:
-    return Payment.objects.filter(booking__in=bookings_visible_to(user).values("pk"))
+    """Payments of bookings and agreements the user may see: the payer's members, the
+    collector's, the intercommunality."""
+    return Payment.objects.filter(
+        Q(booking__in=bookings_visible_to(user).values("pk"))
+        | Q(allocation__in=allocations_visible_to(user).values("pk"))
+    )
 
 
-def payment_live_of(*, booking: Booking) -> Payment | None:
-    """The booking's payment attempt that has not failed (at most one: a constraint)."""
-    return booking.payments.exclude(status="failed").first()
+def payments_manageable_by(user: AnyUser) -> QuerySet[Payment]:
+    """Payments the user may refund or settle: those collected by one of their organisations,
+    or every one for the intercommunality."""
+    if user_is_territory_admin(user):
+        return Payment.objects.all()
+    return Payment.objects.filter(owner__in=organisations_of(user).values("pk"))
+
+
+def payments_payable_by(user: AnyUser) -> QuerySet[Payment]:
+    """Payments the user may pay: those of their organisations' bookings and agreements."""
+    mine = organisations_of(user).values("pk")
+    return Payment.objects.filter(
+        Q(booking__organisation__in=mine) | Q(allocation__structure__in=mine)
+    )
+
+
+def payment_live_of(
+    *, booking: Booking, purpose: str = PaymentPurpose.BOOKING_FEE
+) -> Payment | None:
+    """The booking's payment for `purpose` that still stands: not failed, not released (at
+    most one: a constraint)."""
+    return booking.payments.filter(purpose=purpose).exclude(status__in=ENDED).first()
 
 
 def payments_to_reconcile(*, days: int, now: datetime | None = None) -> QuerySet[Payment]:

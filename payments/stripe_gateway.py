@@ -27,7 +27,9 @@ class IntentState:
     id: str
     status: str  # Stripe's: requires_capture, succeeded, canceled, requires_payment_method…
     amount: int
+    amount_received: int
     amount_refunded: int
+    client_secret: str  # for the browser to finish a 3-D Secure check; never logged
     error_message: str
     metadata: dict[str, str]
 
@@ -78,8 +80,10 @@ def _state(resource: Any) -> IntentState:
         id=intent["id"],
         status=intent["status"],
         amount=int(intent["amount"]),
+        amount_received=int(intent.get("amount_received") or 0),
         amount_refunded=_charge_refunded(intent.get("latest_charge")),
         error_message=str(error.get("message") or ""),
+        client_secret=str(intent.get("client_secret") or ""),
         metadata=dict(intent.get("metadata") or {}),
     )
 
@@ -88,21 +92,23 @@ def intent_create(
     *,
     api_key: str,
     payment_id: int,
-    booking_id: int,
     amount_cents: int,
+    hold_first: bool,
+    metadata: dict[str, str],
     payment_method: str | None = None,
 ) -> IntentState:
-    """Create a manual-capture PaymentIntent (the card is held, not charged); with
-    `payment_method` it is confirmed at once (server-side confirmation, e.g. a saved card).
+    """Create a PaymentIntent: with `hold_first` the card is authorised and captured later,
+    otherwise charged at once. With `payment_method` (created in the browser by Stripe.js) it
+    is confirmed here, on the server; it may then need a 3-D Secure check in the browser.
 
     Raises PaymentFailed (a declined card included).
     """
     params: dict[str, Any] = {
         "amount": amount_cents,
         "currency": "eur",
-        "capture_method": "manual",
+        "capture_method": "manual" if hold_first else "automatic",
         "payment_method_types": ["card"],
-        "metadata": {"payment_id": str(payment_id), "booking_id": str(booking_id)},
+        "metadata": {"payment_id": str(payment_id), **metadata},
     }
     if payment_method:
         params.update(payment_method=payment_method, confirm=True)
@@ -126,10 +132,14 @@ def intent_read(*, api_key: str, intent_id: str) -> IntentState:
     return _state(intent)
 
 
-def intent_capture(*, api_key: str, payment_id: int, intent_id: str) -> IntentState:
+def intent_capture(
+    *, api_key: str, payment_id: int, intent_id: str, amount_cents: int | None = None
+) -> IntentState:
+    """Collect a held card: all of it, or `amount_cents` (the rest of the hold is released)."""
+    params: dict[str, Any] = {} if amount_cents is None else {"amount_to_capture": amount_cents}
     try:
         intent = _client(api_key).v1.payment_intents.capture(
-            intent_id, options={"idempotency_key": f"payment-{payment_id}-capture"}
+            intent_id, params, {"idempotency_key": f"payment-{payment_id}-capture"}
         )
     except stripe.StripeError as exc:
         raise _failed(exc) from exc
@@ -147,16 +157,19 @@ def intent_cancel(*, api_key: str, payment_id: int, intent_id: str) -> IntentSta
     return _state(intent)
 
 
-def refund_create(*, api_key: str, payment_id: int, intent_id: str, amount_cents: int) -> str:
-    """Refund `amount_cents` of a captured intent; returns the refund id."""
+def refund_create(
+    *, api_key: str, payment_id: int, refund_id: int, intent_id: str, amount_cents: int
+) -> str:
+    """Refund `amount_cents` of a captured intent; returns Stripe's refund id. Our Refund row's
+    id gives the idempotency key, so a retried call never refunds twice."""
     try:
         refund = _client(api_key).v1.refunds.create(
             {
                 "payment_intent": intent_id,
                 "amount": amount_cents,
-                "metadata": {"payment_id": str(payment_id)},
+                "metadata": {"payment_id": str(payment_id), "refund_id": str(refund_id)},
             },
-            {"idempotency_key": f"payment-{payment_id}-refund"},
+            {"idempotency_key": f"refund-{refund_id}"},
         )
     except stripe.StripeError as exc:
         raise _failed(exc) from exc

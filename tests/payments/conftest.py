@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from payments.models import ChannelKind, PaymentChannel
 from payments.rules import OrganisationCategory, TariffUnit
-from payments.services import tariff_set
+from payments.services.tariffs import tariff_set
 from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
 
 SECRET_KEY = "sk_test_locaux_communs"
+PUBLISHABLE_KEY = "pk_test_locaux_communs"
 WEBHOOK_SECRET = "whsec_test_locaux_communs"
 HOURLY_CENTS = 1500
 
@@ -89,6 +90,7 @@ def collector(site):
     return PaymentChannel.objects.create(
         owner=site.owner,
         kind=ChannelKind.STRIPE,
+        stripe_publishable_key=PUBLISHABLE_KEY,
         stripe_secret_key=SECRET_KEY,
         stripe_webhook_secret=WEBHOOK_SECRET,
     )

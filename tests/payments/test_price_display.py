@@ -10,7 +10,7 @@ from django.utils import translation
 
 from bookings.models import Booking
 from payments.rules import OrganisationCategory, TariffUnit
-from payments.services import tariff_set
+from payments.services.tariffs import tariff_set
 from tests.factories import booking_request_for
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -12,13 +12,8 @@ from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.models import ChannelKind, Payment, PaymentStatus, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
-from payments.services import (
-    channel_set,
-    payment_capture,
-    payment_refund,
-    payment_start,
-    tariff_set,
-)
+from payments.services.cards import payment_capture, payment_refund, payment_start
+from payments.services.tariffs import channel_set, tariff_set
 from tests.factories import booking_request_for
 from tests.payments.conftest import HOURLY_CENTS, slot
 
@@ -210,8 +205,8 @@ def test_payment_refund_twice_refunds_once(stripe_api, booking, requester, facil
     booking_approve(booking=booking, actor=facilities_manager)
     payment_capture(payment=payment)
 
-    assert payment_refund(payment=payment, actor=facilities_manager) is True
-    assert payment_refund(payment=payment, actor=facilities_manager) is False
+    assert payment_refund(payment=payment, actor=facilities_manager, reason="Geste") is not None
+    assert payment_refund(payment=payment, actor=facilities_manager, reason="Geste") is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -229,7 +224,7 @@ def test_two_managers_refunding_at_once_refund_once(
     def attempt(manager) -> bool:
         barrier.wait()
         try:
-            return payment_refund(payment=payment, actor=manager)
+            return payment_refund(payment=payment, actor=manager, reason="Geste") is not None
         finally:
             connections.close_all()
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from payments.models import Payment, PaymentLog, PaymentStatus, StripeEvent
-from payments.services import payment_start
+from payments.services.cards import payment_start
 from tests.factories import booking_request_for
 from tests.payments.conftest import SECRET_KEY, event_body, sign, slot
 

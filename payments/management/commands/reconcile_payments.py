@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from payments.services import payments_reconcile
+from payments.services.webhooks import payments_reconcile
 
 
 class Command(BaseCommand):

@@ -1,0 +1,7 @@
+"""Writes on payments, one module per concern:
+
+- `tariffs`: tariffs of spaces and payment channels of owners;
+- `status`: the one status-change mechanism of a payment, and syncing with Stripe's state;
+- `cards`: card payments of bookings (hold, capture, release, pay links, refunds);
+- `webhooks`: Stripe webhooks and reconciliation.
+"""

@@ -1,0 +1,434 @@
+"""Card payments: the fee of a booking held on request and captured on approval, pay links
+when the hold could not last until the decision, and refunds.
+
+Stripe is called outside transactions (slow I/O must not hold row locks); the Payment (or
+Refund) row is saved before the first call so its id gives the idempotency key.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, User
+from bookings.models import OCCUPYING, Booking, BookingStatus
+from bookings.selectors import bookings_of_requester
+from payments import notifications, selectors, stripe_gateway
+from payments.exceptions import PaymentFailed
+from payments.models import (
+    ENDED,
+    ChannelKind,
+    Payment,
+    PaymentChannel,
+    PaymentLog,
+    PaymentPurpose,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from payments.rules import refund_cents
+from payments.services.status import payment_refunded_to, payment_sync, payment_transition
+
+
+def stripe_channel_of(owner: Organisation) -> PaymentChannel:
+    """The owner's Stripe channel, ready to take cards. Raises ValidationError otherwise."""
+    channel = PaymentChannel.objects.filter(owner=owner).first()
+    if channel is None or channel.kind != ChannelKind.STRIPE:
+        raise ValidationError(_("This building does not take card payments."))
+    if not channel.stripe_ready:
+        raise ValidationError(
+            _("Card payments are not available yet for this building: its keys are missing.")
+        )
+    return channel
+
+
+# --- Paying ---
+
+
+def booking_payment_open(*, booking: Booking, actor: User | None) -> Payment:
+    """The payment of a booking's fee, created if needed (nothing is sent to Stripe yet).
+
+    A pending request's card is held until the decision; a confirmed booking's is charged.
+    `actor` None is the platform itself (a pay link after approval). Raises PermissionDenied
+    (not the actor's booking), ValidationError (no fee, no card channel, booking not active).
+    """
+    if actor is not None and not bookings_of_requester(actor).filter(pk=booking.pk).exists():
+        raise PermissionDenied(_("You may only pay for your organisation's bookings."))
+    booking = Booking.objects.select_related("space__site", "organisation").get(pk=booking.pk)
+    if booking.status not in OCCUPYING:
+        raise ValidationError(_("This booking is no longer active: there is nothing to pay."))
+    live = selectors.payment_live_of(booking=booking)
+    if live is not None:
+        return live
+    channel = stripe_channel_of(selectors.collecting_organisation(booking.space))
+    price = selectors.booking_quote(booking=booking)
+    if price is None or price.is_free:
+        raise ValidationError(_("This booking is free: there is nothing to pay."))
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(
+                purpose=PaymentPurpose.BOOKING_FEE,
+                booking=booking,
+                owner=channel.owner,
+                amount_cents=price.amount_cents,
+                price_rule=price.rule,
+                hold_first=booking.status == BookingStatus.PENDING,
+            )
+    except IntegrityError:  # opened at the same moment elsewhere (a constraint): use that one
+        return selectors.payment_live_of(booking=booking)
+
+
+def _intent_metadata(payment: Payment) -> dict[str, str]:
+    if payment.booking_id:
+        return {"booking_id": str(payment.booking_id), "purpose": payment.purpose}
+    return {"allocation_id": str(payment.allocation_id), "purpose": payment.purpose}
+
+
+def payment_pay(
+    *, payment: Payment, actor: User, payment_method: str, now: datetime | None = None
+) -> Payment:
+    """Hold or charge the card (a PaymentMethod made in the browser by Stripe.js).
+
+    Returns the payment as Stripe leaves it: authorised or paid, or still awaiting payment
+    when the bank asks for a 3-D Secure check (the page then finishes it with the intent's
+    client secret and calls `payment_refresh`). Raises PermissionDenied (not the payer),
+    ValidationError (nothing to pay, deadline passed, no card channel), PaymentFailed (declined
+    card: the attempt is recorded as failed and a new one may be made).
+    """
+    now = now or timezone.now()
+    if not selectors.payments_payable_by(actor).filter(pk=payment.pk).exists():
+        raise PermissionDenied(_("You may only pay for your organisation."))
+    payment.refresh_from_db()
+    if payment.status != PaymentStatus.REQUIRES_AUTHORISATION:
+        return payment
+    if payment.due_by is not None and payment.due_by < now:
+        raise ValidationError(_("The deadline to pay has passed."))
+    if payment.stripe_intent_id:  # an attempt awaits its 3-D Secure check: read where it is
+        payment_refresh(payment=payment)
+        return payment
+    channel = stripe_channel_of(payment.owner)
+    try:
+        state = stripe_gateway.intent_create(
+            api_key=channel.stripe_secret_key,
+            payment_id=payment.pk,
+            amount_cents=payment.amount_cents,
+            hold_first=payment.hold_first,
+            metadata=_intent_metadata(payment),
+            payment_method=payment_method,
+        )
+    except PaymentFailed as exc:
+        with transaction.atomic():
+            payment_transition(
+                payment=payment,
+                to=PaymentStatus.FAILED,
+                actor=actor,
+                reason=exc.message,
+                failure_message=exc.message,
+            )
+        raise
+    with transaction.atomic():
+        Payment.objects.filter(pk=payment.pk).update(stripe_intent_id=state.id)
+        payment.stripe_intent_id = state.id
+        payment_sync(payment, state, actor=actor)
+    payment.refresh_from_db()
+    _capture_if_already_approved(payment)
+    return payment
+
+
+def _capture_if_already_approved(payment: Payment) -> None:
+    """A card held after its booking was approved (instant confirmation, or a decision made
+    while the requester was paying) is collected at once."""
+    if (
+        payment.status == PaymentStatus.AUTHORISED
+        and payment.purpose == PaymentPurpose.BOOKING_FEE
+        and Booking.objects.filter(pk=payment.booking_id, status=BookingStatus.CONFIRMED).exists()
+    ):
+        payment_capture(payment=payment)
+        payment.refresh_from_db()
+
+
+def payment_start(*, booking: Booking, actor: User, payment_method: str) -> Payment:
+    """Open the payment of a booking's fee and pay it with the card, in one step."""
+    return payment_pay(
+        payment=booking_payment_open(booking=booking, actor=actor),
+        actor=actor,
+        payment_method=payment_method,
+    )
+
+
+def _live_twin(payment: Payment) -> Payment | None:
+    """The payment that now stands for the same booking (and purpose) or agreement month."""
+    if payment.booking_id:
+        return selectors.payment_live_of(booking=payment.booking, purpose=payment.purpose)
+    return (
+        Payment.objects.filter(allocation=payment.allocation_id, period_start=payment.period_start)
+        .exclude(status__in=ENDED)
+        .first()
+    )
+
+
+def payment_retry(*, payment: Payment, actor: User) -> Payment:
+    """A new attempt after a declined card, for the same booking or month and deadline."""
+    if not selectors.payments_payable_by(actor).filter(pk=payment.pk).exists():
+        raise PermissionDenied(_("You may only pay for your organisation."))
+    if payment.status != PaymentStatus.FAILED:
+        return payment
+    live = _live_twin(payment)
+    if live is not None:
+        return live
+    copied = ["purpose", "booking_id", "allocation_id", "period_start", "period_end"]
+    copied += ["owner_id", "amount_cents", "price_rule", "hold_first", "due_by"]
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(**{name: getattr(payment, name) for name in copied})
+    except IntegrityError:  # retried at the same moment elsewhere (a constraint)
+        return _live_twin(payment)
+
+
+def payment_refresh(*, payment: Payment, actor: User | None = None) -> bool:
+    """Read the PaymentIntent again and follow it (after a 3-D Secure check in the browser).
+    Returns True if the payment changed. Raises PaymentFailed (Stripe unreachable)."""
+    payment.refresh_from_db()
+    if not payment.stripe_intent_id or payment.is_final:
+        return False
+    channel = PaymentChannel.objects.get(owner=payment.owner)
+    state = stripe_gateway.intent_read(
+        api_key=channel.stripe_secret_key, intent_id=payment.stripe_intent_id
+    )
+    with transaction.atomic():
+        changed = payment_sync(payment, state, actor=actor)
+    payment.refresh_from_db()
+    _capture_if_already_approved(payment)
+    return changed
+
+
+def payment_client_secret(*, payment: Payment) -> str:
+    """The secret the browser needs to finish a 3-D Secure check ("" when none is pending)."""
+    if not payment.stripe_intent_id or payment.status != PaymentStatus.REQUIRES_AUTHORISATION:
+        return ""
+    channel = PaymentChannel.objects.get(owner=payment.owner)
+    state = stripe_gateway.intent_read(
+        api_key=channel.stripe_secret_key, intent_id=payment.stripe_intent_id
+    )
+    return state.client_secret if state.status == "requires_action" else ""
+
+
+# --- Capture and release, following the booking ---
+
+
+def payment_capture(*, payment: Payment, actor: User | None = None) -> bool:
+    """Collect an authorised payment (its booking was approved). Raises PaymentFailed."""
+    payment.refresh_from_db()
+    if payment.status != PaymentStatus.AUTHORISED:
+        return False
+    channel = PaymentChannel.objects.get(owner=payment.owner)
+    state = stripe_gateway.intent_capture(
+        api_key=channel.stripe_secret_key,
+        payment_id=payment.pk,
+        intent_id=payment.stripe_intent_id,
+    )
+    with transaction.atomic():
+        return payment_sync(payment, state, actor=actor)
+
+
+def payment_release(*, payment: Payment, actor: User | None = None, reason: str = "") -> bool:
+    """Release the hold on the card (booking refused, lapsed or cancelled before approval)."""
+    payment.refresh_from_db()
+    if payment.status not in (PaymentStatus.REQUIRES_AUTHORISATION, PaymentStatus.AUTHORISED):
+        return False
+    if payment.stripe_intent_id:
+        channel = PaymentChannel.objects.get(owner=payment.owner)
+        state = stripe_gateway.intent_cancel(
+            api_key=channel.stripe_secret_key,
+            payment_id=payment.pk,
+            intent_id=payment.stripe_intent_id,
+        )
+        with transaction.atomic():
+            return payment_sync(payment, state, actor=actor, reason=reason)
+    with transaction.atomic():
+        return payment_transition(
+            payment=payment, to=PaymentStatus.RELEASED, actor=actor, reason=reason
+        )
+
+
+def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Payment | None:
+    """The booking was approved: capture the held card, or, when nothing is held any more (the
+    hold lapsed before the decision, or the requester never paid), send a pay link; the slot
+    is kept until its deadline (`payments_expire_unpaid`). Raises PaymentFailed."""
+    now = now or timezone.now()
+    payment = selectors.payment_live_of(booking=booking)
+    if payment is not None and payment.status == PaymentStatus.AUTHORISED:
+        try:
+            payment_capture(payment=payment)
+        except PaymentFailed:
+            payment_refresh(payment=payment)  # the hold lapsed at Stripe: it is now released
+        payment.refresh_from_db()
+        if payment.status == PaymentStatus.CAPTURED:
+            _refund_dates_cancelled_before_approval(payment)
+            return payment
+        payment = selectors.payment_live_of(booking=booking)
+    if payment is not None and payment.status != PaymentStatus.REQUIRES_AUTHORISATION:
+        return payment
+    if payment is not None and payment.stripe_intent_id:
+        payment_release(payment=payment, reason=_("Replaced by a payment link."))
+        payment = None
+    channel = selectors.channel_of(booking.space)
+    if channel is None or not channel.stripe_ready:
+        return None
+    if payment is None:
+        try:
+            payment = booking_payment_open(booking=booking, actor=None)
+        except ValidationError:
+            return None  # free for this organisation: nothing to collect
+    due_by = now + timedelta(hours=channel.pay_within_hours)
+    Payment.objects.filter(pk=payment.pk).update(hold_first=False, due_by=due_by)
+    payment.refresh_from_db()
+    with transaction.atomic():
+        notifications.on_commit(payment, "pay_link")
+    return payment
+
+
+def _refund_dates_cancelled_before_approval(payment: Payment) -> None:
+    """Dates cancelled while the request was pending were held but are not owed."""
+    price = selectors.booking_quote(booking=payment.booking)
+    owed = price.amount_cents if price is not None else payment.amount_cents
+    if owed < payment.captured_cents:
+        payment_refund(
+            payment=payment,
+            actor=None,
+            amount_cents=payment.captured_cents - owed,
+            reason=_("Dates cancelled before the approval."),
+        )
+
+
+def payments_expire_unpaid(*, now: datetime | None = None) -> list[Payment]:
+    """Payments past their deadline: release them (the caller frees what they held).
+    Returns the payments released."""
+    now = now or timezone.now()
+    released = []
+    overdue = Payment.objects.filter(
+        status=PaymentStatus.REQUIRES_AUTHORISATION, due_by__lt=now
+    ).order_by("pk")
+    for payment in overdue:
+        if payment.stripe_intent_id and payment_refresh(payment=payment):
+            payment.refresh_from_db()
+            if payment.status != PaymentStatus.REQUIRES_AUTHORISATION:
+                continue  # paid at the last minute: the webhook was late
+        if payment_release(payment=payment, reason=_("Not paid by the deadline.")):
+            released.append(payment)
+    return released
+
+
+# --- Refunds ---
+
+
+def _refunded_or_pending(payment: Payment) -> int:
+    return (
+        payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount_cents"))[
+            "total"
+        ]
+        or 0
+    )
+
+
+def payment_refund(
+    *, payment: Payment, actor: User | None, amount_cents: int | None = None, reason: str
+) -> Refund | None:
+    """Refund part or all of what is left of a captured payment (all of it by default).
+
+    The Refund row is saved under the payment's lock before Stripe is called, so what is
+    refunded never exceeds what was collected, even when two managers refund at the same
+    moment: the second finds nothing left and gets None. Raises ValidationError (no reason,
+    amount out of range), PaymentFailed (Stripe refused: the refund is marked failed and the
+    amount may be refunded again).
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason of the refund.")})
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != PaymentStatus.CAPTURED:
+            return None
+        left = locked.captured_cents - _refunded_or_pending(locked)
+        if left <= 0:
+            return None
+        amount = left if amount_cents is None else amount_cents
+        if not 0 < amount <= left:
+            raise ValidationError(
+                {"amount": _("The refund must be between 0 and %(left)s cents.") % {"left": left}}
+            )
+        refund = Refund.objects.create(
+            payment=locked, amount_cents=amount, reason=reason.strip(), actor=actor
+        )
+    channel = PaymentChannel.objects.get(owner=payment.owner)
+    try:
+        stripe_id = stripe_gateway.refund_create(
+            api_key=channel.stripe_secret_key,
+            payment_id=payment.pk,
+            refund_id=refund.pk,
+            intent_id=locked.stripe_intent_id,
+            amount_cents=amount,
+        )
+    except PaymentFailed:
+        Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED)
+        raise
+    with transaction.atomic():
+        Refund.objects.filter(pk=refund.pk).update(
+            status=RefundStatus.SUCCEEDED, stripe_refund_id=stripe_id
+        )
+        total = (
+            payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(
+                total=Sum("amount_cents")
+            )["total"]
+            or 0
+        )
+        payment_refunded_to(payment=payment, refunded_cents=total, actor=actor, reason=reason)
+    refund.refresh_from_db()
+    payment.refresh_from_db()
+    return refund
+
+
+def booking_refund_for_cancellation(
+    *,
+    booking: Booking,
+    actor: User | None,
+    as_manager: bool,
+    occurrences: list[tuple[datetime, datetime]] | None = None,
+    now: datetime | None = None,
+) -> Refund | None:
+    """Refund what the space's cancellation policy gives back when a booking, or some of its
+    dates (`occurrences`), is cancelled. Nothing collected yet: nothing to do (the hold is
+    released, or captured for the remaining dates only)."""
+    now = now or timezone.now()
+    payment = selectors.payment_live_of(booking=booking)
+    if payment is None or payment.status != PaymentStatus.CAPTURED:
+        return None
+    if occurrences is None:
+        amount, first_start = payment.captured_cents, booking.start
+    else:
+        price = selectors.price_quote(
+            space=booking.space, organisation=booking.organisation, occurrences=occurrences
+        )
+        amount = price.amount_cents if price is not None else 0
+        first_start = min(start for start, _end in occurrences)
+    hours = (first_start - now).total_seconds() / 3600
+    amount, rule = refund_cents(
+        amount_cents=amount,
+        hours_before_start=hours,
+        notice_hours=booking.space.cancellation_notice_hours,
+        by_manager=as_manager,
+    )
+    amount = min(amount, payment.refundable_cents)
+    if amount <= 0:
+        with transaction.atomic():
+            PaymentLog.objects.create(
+                payment=payment,
+                from_status=payment.status,
+                to_status=payment.status,
+                actor=actor,
+                reason=rule,
+            )
+        return None
+    return payment_refund(payment=payment, actor=actor, amount_cents=amount, reason=rule)

@@ -1,0 +1,150 @@
+"""Every status change of a payment goes through `payment_transition`: it locks the row, is
+idempotent, logs, mails the payer and tells listeners (receipts) once committed.
+
+`payment_sync` brings a payment to the state Stripe reports for its PaymentIntent.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.workflow import status_change
+from payments import notifications
+from payments.models import (
+    PAYMENT_TRANSITIONS,
+    Payment,
+    PaymentLog,
+    PaymentPurpose,
+    PaymentStatus,
+)
+from payments.signals import payment_status_changed
+from payments.stripe_gateway import IntentState
+
+MAILED = {PaymentStatus.CAPTURED: "captured", PaymentStatus.REFUNDED: "refunded"}
+
+
+def payment_transition(
+    *,
+    payment: Payment,
+    to: str,
+    actor: User | None = None,
+    reason: str = "",
+    stripe_event_id: str = "",
+    **fields: object,
+) -> bool:
+    """Change the status; idempotent (already there, or a state it cannot go back to → False).
+
+    Must run inside transaction.atomic(): the row is re-read under a lock. Transitions outside
+    PAYMENT_TRANSITIONS are ignored rather than refused, since they come from late or repeated
+    Stripe events reading an older state.
+    """
+    from_status = status_change(
+        payment, to=to, transitions=PAYMENT_TRANSITIONS, error=None, **fields
+    )
+    if from_status is None:
+        return False
+    PaymentLog.objects.create(
+        payment=payment,
+        from_status=from_status,
+        to_status=to,
+        actor=actor,
+        reason=reason,
+        stripe_event_id=stripe_event_id,
+    )
+    if to in MAILED:
+        notifications.on_commit(payment, MAILED[to])
+    transaction.on_commit(
+        lambda: payment_status_changed.send(
+            sender=Payment, payment_id=payment.pk, from_status=from_status, to_status=to
+        )
+    )
+    return True
+
+
+def _target_of(state: IntentState) -> str:
+    if state.status == "succeeded":
+        return PaymentStatus.CAPTURED
+    if state.status == "requires_capture":
+        return PaymentStatus.AUTHORISED
+    if state.status == "canceled":
+        return PaymentStatus.RELEASED
+    if state.status == "requires_payment_method" and state.error_message:
+        return PaymentStatus.FAILED
+    return PaymentStatus.REQUIRES_AUTHORISATION
+
+
+def payment_sync(
+    payment: Payment,
+    state: IntentState,
+    *,
+    stripe_event_id: str = "",
+    actor: User | None = None,
+    reason: str = "",
+    captured_cents: int | None = None,
+) -> bool:
+    """Bring the payment to the state Stripe reports. Must run inside transaction.atomic().
+
+    Refunds made outside the platform (Stripe's dashboard) are taken in: what Stripe reports
+    refunded, never less than our own refunds, marks the payment refunded once it reaches what
+    was collected. A deposit's released remainder is not a refund, so deposits skip that part.
+    """
+    target = _target_of(state)
+    extra: dict[str, object] = {}
+    if target == PaymentStatus.FAILED:
+        extra["failure_message"] = _("The card was declined.")
+    if target == PaymentStatus.CAPTURED:
+        received = captured_cents or state.amount_received or state.amount
+        extra["captured_cents"] = min(received, payment.amount_cents)
+    changed = payment_transition(
+        payment=payment,
+        to=target,
+        actor=actor,
+        reason=reason,
+        stripe_event_id=stripe_event_id,
+        **extra,
+    )
+    if target != PaymentStatus.CAPTURED or payment.purpose == PaymentPurpose.DEPOSIT:
+        return changed
+    payment.refresh_from_db()
+    refunded = min(max(state.amount_refunded, payment.refunded_cents), payment.captured_cents)
+    if refunded > payment.refunded_cents:
+        return payment_refunded_to(
+            payment=payment, refunded_cents=refunded, stripe_event_id=stripe_event_id
+        )
+    return changed
+
+
+def payment_refunded_to(
+    *,
+    payment: Payment,
+    refunded_cents: int,
+    actor: User | None = None,
+    reason: str = "",
+    stripe_event_id: str = "",
+) -> bool:
+    """Record that `refunded_cents` of the payment are now refunded in all; the payment is
+    "refunded" once that reaches what was collected. Must run inside transaction.atomic()."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if refunded_cents <= locked.refunded_cents:
+        return False
+    if refunded_cents < locked.captured_cents:
+        Payment.objects.filter(pk=payment.pk).update(refunded_cents=refunded_cents)
+        payment.refunded_cents = refunded_cents
+        PaymentLog.objects.create(
+            payment=payment,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            reason=reason or _("Partly refunded."),
+            stripe_event_id=stripe_event_id,
+        )
+        notifications.on_commit(payment, "refunded")
+        return True
+    return payment_transition(
+        payment=payment,
+        to=PaymentStatus.REFUNDED,
+        actor=actor,
+        reason=reason,
+        stripe_event_id=stripe_event_id,
+        refunded_cents=locked.captured_cents,
+    )

@@ -1,0 +1,35 @@
+"""Tariffs of spaces and payment channels of owners (set in the admin)."""
+
+from django.core.exceptions import ValidationError  # noqa: F401  (documented in the raises)
+
+from accounts.models import Organisation
+from payments.models import PaymentChannel, Tariff
+from spaces.models import Space
+
+
+def tariff_set(
+    *, space: Space, category: str, unit: str, amount_cents: int, currency: str = "EUR"
+) -> Tariff:
+    """Create or change the tariff of a space for a category and unit.
+
+    Raises ValidationError (unknown category or unit, negative or absurd amount, not EUR).
+    """
+    tariff = Tariff.objects.filter(space=space, category=category, unit=unit).first() or Tariff(
+        space=space, category=category, unit=unit
+    )
+    tariff.amount_cents = amount_cents
+    tariff.currency = currency
+    tariff.full_clean()
+    tariff.save()
+    return tariff
+
+
+def channel_set(*, owner: Organisation, kind: str, **fields: str) -> PaymentChannel:
+    """Choose how `owner` collects fees. Raises ValidationError (e.g. free without legal basis)."""
+    channel = PaymentChannel.objects.filter(owner=owner).first() or PaymentChannel(owner=owner)
+    channel.kind = kind
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    channel.full_clean()
+    channel.save()
+    return channel
