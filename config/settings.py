@@ -148,6 +148,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Map tiles: an empty value shows the map without a background layer (offline use, tests).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# Card payments: each collecting owner sets its own Stripe keys (admin, PaymentChannel). These
+# two only move Stripe's addresses, for tests against localstripe (a fake Stripe server).
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # empty: https://api.stripe.com
+STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation
 from bookings.models import Booking
 from bookings.rules import Period
+from bookings.selectors import bookings_of_requester
 from payments import selectors
 from payments.rules import Price, format_eur
 from spaces.models import Space
@@ -22,6 +23,12 @@ def _price_text(price: Price) -> SafeString:
     if price.is_free:
         return format_html("<strong>{}</strong> — {}", _("Free"), price.rule)
     return format_html("<strong>{}</strong> — {}", format_eur(price.amount_cents), price.rule)
+
+
+@register.filter
+def eur(cents: int) -> str:
+    """12,50 € from 1250 (the active language's number format)."""
+    return format_eur(int(cents))
 
 
 @register.simple_tag
@@ -63,3 +70,33 @@ def accounting_owners(context: template.Context) -> list[Organisation]:
     if request is None:
         return []
     return list(selectors.accounting_owners_for(request.user).order_by("name"))
+
+
+@register.inclusion_tag("payments/_booking_payment.html", takes_context=True)
+def booking_payment(context: template.Context, booking: Booking) -> dict:
+    """How the booking's fee is paid: the card payment and its button, the public
+    accountant's invoice with the PayFiP link, or the legal basis of free use."""
+    request = context.get("request")
+    user = request.user if request is not None else None
+    price = selectors.booking_quote(booking=booking)
+    channel = selectors.channel_of(booking.space)
+    payment = selectors.payment_live_of(booking=booking)
+    is_requester = user is not None and bookings_of_requester(user).filter(pk=booking.pk).exists()
+    return {
+        "booking": booking,
+        "price": price,
+        "channel": channel,
+        "payment": payment,
+        "last_failed": None if payment else booking.payments.filter(status="failed").first(),
+        "can_open": (
+            is_requester
+            and booking.occupies
+            and price is not None
+            and not price.is_free
+            and channel is not None
+            and channel.stripe_ready
+            and (payment is None or payment.status == "requires_authorisation")
+        ),
+        "is_requester": is_requester,
+        "csrf_token": context.get("csrf_token"),
+    }
