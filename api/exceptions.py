@@ -1,5 +1,6 @@
 """Map domain errors to HTTP: a ValidationError from a service is a 400 naming the field, a
-clash is a 409 listing the clashing periods, a refused status change is a 409 too."""
+clash is a 409 listing the clashing periods, a refused status change is a 409 too, a refused
+card is a 402."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from bookings.exceptions import BookingConflict, InvalidTransition
+from payments.exceptions import PaymentFailed
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -33,6 +35,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             {"detail": exc.message(), "status": exc.from_status},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, PaymentFailed):
+        # 402: the card or the payment service refused; the message is safe for the payer.
+        return Response(
+            {"detail": exc.message, "code": exc.code}, status=status.HTTP_402_PAYMENT_REQUIRED
         )
     if isinstance(exc, PermissionDenied | Http404):
         # Outsiders learn nothing: what they may not see does not exist for them.

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api import allocations, bookings, calls, spaces
+from api import allocations, bookings, calls, payments, spaces
 from api.webhooks import stripe_webhook
 
 app_name = "api"
@@ -33,6 +33,24 @@ urlpatterns = [
     ),
     path(
         "v1/bookings/<int:pk>/cancel/", bookings.BookingCancelApi.as_view(), name="booking-cancel"
+    ),
+    path(
+        "v1/bookings/<int:pk>/payment/",
+        payments.BookingPaymentOpenApi.as_view(),
+        name="booking-payment",
+    ),
+    path("v1/payments/", payments.PaymentListApi.as_view(), name="payment-list"),
+    path("v1/payments/<int:pk>/", payments.PaymentDetailApi.as_view(), name="payment-detail"),
+    path("v1/payments/<int:pk>/pay/", payments.PaymentPayApi.as_view(), name="payment-pay"),
+    path(
+        "v1/payments/<int:pk>/refresh/",
+        payments.PaymentRefreshApi.as_view(),
+        name="payment-refresh",
+    ),
+    path(
+        "v1/payments/<int:pk>/refund/",
+        payments.PaymentRefundApi.as_view(),
+        name="payment-refund",
     ),
     path("v1/allocations/", allocations.AllocationListCreateApi.as_view(), name="allocation-list"),
     path(

@@ -21,6 +21,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# localstripe_url and stripe_api: a fake Stripe server for the payments and browser tests.
+pytest_plugins = ["tests.localstripe"]
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):

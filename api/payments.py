@@ -1,0 +1,230 @@
+"""Payments API: open and pay a booking's fee by card, follow a payment, refund it.
+
+The card never reaches the API: the client creates a payment method with Stripe.js (or a
+Stripe SDK) using the owner's publishable key, which the payment gives, and posts its id.
+A declined card is a 402 with a message for the payer; a refund with nothing left is a 409.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings.selectors import bookings_of_requester
+from payments import selectors
+from payments.forms import PAYMENT_METHOD_PATTERN
+from payments.models import Payment, PaymentChannel
+from payments.services import cards
+
+
+class RefundSerializer(serializers.Serializer):
+    amount_cents = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PaymentLogSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    actor = serializers.CharField(source="actor.email", allow_null=True, default=None)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PaymentOutputSerializer(serializers.ModelSerializer):
+    title = serializers.CharField()
+    booking = serializers.IntegerField(source="booking_id", allow_null=True)
+    allocation = serializers.IntegerField(source="allocation_id", allow_null=True)
+    owner = serializers.CharField(source="owner.name")
+    publishable_key = serializers.SerializerMethodField()
+    refundable_cents = serializers.IntegerField()
+    refunds = RefundSerializer(many=True)
+    log = PaymentLogSerializer(many=True)
+    url = serializers.CharField(source="get_absolute_url")
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "title",
+            "purpose",
+            "booking",
+            "allocation",
+            "period_start",
+            "period_end",
+            "owner",
+            "amount_cents",
+            "currency",
+            "price_rule",
+            "status",
+            "hold_first",
+            "due_by",
+            "captured_cents",
+            "refunded_cents",
+            "refundable_cents",
+            "failure_message",
+            "publishable_key",
+            "refunds",
+            "log",
+            "url",
+            "created_at",
+        ]
+
+    def get_publishable_key(self, payment: Payment) -> str:
+        channel = PaymentChannel.objects.filter(owner=payment.owner_id).first()
+        return channel.stripe_publishable_key if channel and channel.stripe_ready else ""
+
+
+class PaymentResultSerializer(PaymentOutputSerializer):
+    client_secret = serializers.SerializerMethodField(
+        help_text="Set when the bank asks for a 3-D Secure check: finish it with Stripe.js "
+        "(handleNextAction), then POST …/refresh/."
+    )
+
+    class Meta(PaymentOutputSerializer.Meta):
+        fields = [*PaymentOutputSerializer.Meta.fields, "client_secret"]
+
+    def get_client_secret(self, payment: Payment) -> str:
+        return cards.payment_client_secret(payment=payment)
+
+
+def _payments(user):
+    return selectors.payments_visible_to(user).select_related("owner", "booking__space")
+
+
+class PaymentListApi(APIView):
+    """Payments the user may see (their organisations' or those they collect), newest first;
+    `?booking=<id>` narrows to one booking."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PaymentOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        payments = _payments(request.user).prefetch_related("refunds", "log__actor")
+        booking = request.query_params.get("booking")
+        if booking is not None:
+            if not booking.isdigit():
+                return Response(
+                    {"booking": [_("A booking number is expected.")]},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            payments = payments.filter(booking=int(booking))
+        return Response(PaymentOutputSerializer(payments[:200], many=True).data)
+
+
+class PaymentDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PaymentOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        payment = get_object_or_404(_payments(request.user), pk=pk)
+        return Response(PaymentOutputSerializer(payment).data)
+
+
+class PayInputSerializer(serializers.Serializer):
+    payment_method = serializers.RegexField(
+        PAYMENT_METHOD_PATTERN,
+        help_text="The id of a payment method created with Stripe.js (pm_…).",
+    )
+
+
+class BookingPaymentOpenApi(APIView):
+    """Open the payment of a booking's fee (the requester's organisation); with
+    `payment_method`, pay it at once. 201 with the payment."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        payment_method = serializers.RegexField(PAYMENT_METHOD_PATTERN, required=False)
+
+        class Meta:
+            ref_name = "BookingPaymentOpenInput"
+
+    @extend_schema(request=InputSerializer, responses={201: PaymentResultSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(bookings_of_requester(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = cards.booking_payment_open(booking=booking, actor=request.user)
+        if data.validated_data.get("payment_method"):
+            payment = cards.payment_pay(
+                payment=payment,
+                actor=request.user,
+                payment_method=data.validated_data["payment_method"],
+            )
+        return Response(PaymentResultSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentPayApi(APIView):
+    """Hold or charge the card for a payment awaiting it (a booking's fee, a pay link, a
+    month of an agreement, a deposit). A declined card is a 402."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PayInputSerializer, responses=PaymentResultSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        payment = get_object_or_404(selectors.payments_payable_by(request.user), pk=pk)
+        data = PayInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = cards.payment_pay(
+            payment=payment,
+            actor=request.user,
+            payment_method=data.validated_data["payment_method"],
+        )
+        return Response(PaymentResultSerializer(payment).data)
+
+
+class PaymentRefreshApi(APIView):
+    """Read the payment at Stripe again (after a 3-D Secure check)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=PaymentResultSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        payment = get_object_or_404(selectors.payments_payable_by(request.user), pk=pk)
+        cards.payment_refresh(payment=payment, actor=request.user)
+        payment.refresh_from_db()
+        return Response(PaymentResultSerializer(payment).data)
+
+
+class PaymentRefundApi(APIView):
+    """Refund part or all of what is left (managers of the building, the collector, the
+    intercommunality). 201 with the payment; 409 when nothing is left to refund."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        amount_cents = serializers.IntegerField(
+            required=False, min_value=1, help_text="Default: all that is left to refund."
+        )
+        reason = serializers.CharField(max_length=500)
+
+        class Meta:
+            ref_name = "PaymentRefundInput"
+
+    @extend_schema(request=InputSerializer, responses={201: PaymentOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        payment = get_object_or_404(selectors.payments_manageable_by(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = cards.payment_refund(
+            payment=payment,
+            actor=request.user,
+            amount_cents=data.validated_data.get("amount_cents"),
+            reason=data.validated_data["reason"],
+        )
+        payment = _payments(request.user).get(pk=pk)
+        if refund is None:
+            return Response(
+                {
+                    "detail": _("Nothing left to refund on this payment."),
+                    "payment": PaymentOutputSerializer(payment).data,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
