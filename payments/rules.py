@@ -8,7 +8,7 @@ days are calendar days in the site's local time (that same booking is one day).
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -168,3 +168,113 @@ def refund_cents(
     return 0, _("Cancelled less than %(n)s hours before the start: no refund.") % {
         "n": notice_hours
     }
+
+
+# --- Monthly fees of long-term agreements ---
+
+MONTHS_PER_YEAR = 12
+REMAINDER_MONTH = 12  # December carries the cents that do not divide by twelve
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _full_month_fee(annual_fee_cents: int, month: int) -> int:
+    """A twelfth of the annual fee, in whole cents; December also takes the remainder (0 to 11
+    cents), so twelve full months add up to the annual fee exactly and the eleven other months
+    show the same amount."""
+    base = annual_fee_cents // MONTHS_PER_YEAR
+    if month == REMAINDER_MONTH:
+        return base + annual_fee_cents % MONTHS_PER_YEAR
+    return base
+
+
+def agreement_month_fee(
+    *,
+    annual_fee_cents: int,
+    month_start: date,
+    month_end: date,
+    agreement_start: date,
+    agreement_end: date,
+) -> int:
+    """The fee of one calendar month of an agreement, in cents.
+
+    `month_start` is the 1st of the month and `month_end` the 1st of the next one; like
+    `agreement_end`, it is exclusive. A full month costs a twelfth of the annual fee (see
+    `_full_month_fee` for the rounding remainder); a first or last partial month costs that
+    twelfth × days occupied / days in the month, rounded half up to the cent. The proration is
+    by the month's own days (a leap February has 29), so an agreement of one year from the 15th
+    adds up to the annual fee within a cent. No day occupied in the month: 0.
+
+    Raises ValueError when the bounds are not a calendar month.
+    """
+    if month_start.day != 1 or month_end != _next_month(month_start):
+        raise ValueError("month_start..month_end must be one calendar month")
+    first = max(month_start, agreement_start)
+    end = min(month_end, agreement_end)
+    if first >= end:
+        return 0
+    full = _full_month_fee(annual_fee_cents, month_start.month)
+    days, month_days = (end - first).days, (month_end - month_start).days
+    # Integer arithmetic: half up, with no float error on large fees.
+    return (2 * full * days + month_days) // (2 * month_days)
+
+
+def agreement_month_price(
+    *,
+    annual_fee_cents: int,
+    month_start: date,
+    month_end: date,
+    agreement_start: date,
+    agreement_end: date,
+) -> Price:
+    """`agreement_month_fee` with the sentence that explains it (stored on the payment and
+    shown on invoices and in the public-accounting export)."""
+    fee = agreement_month_fee(
+        annual_fee_cents=annual_fee_cents,
+        month_start=month_start,
+        month_end=month_end,
+        agreement_start=agreement_start,
+        agreement_end=agreement_end,
+    )
+    full = _full_month_fee(annual_fee_cents, month_start.month)
+    values = {"annual": format_eur(annual_fee_cents), "month": format_eur(full)}
+    if annual_fee_cents % MONTHS_PER_YEAR and month_start.month == REMAINDER_MONTH:
+        rule = (
+            _("Annual fee of %(annual)s ÷ 12 = %(month)s (December carries the rounding remainder)")
+            % values
+        )
+    else:
+        rule = _("Annual fee of %(annual)s ÷ 12 = %(month)s") % values
+    days = (min(month_end, agreement_end) - max(month_start, agreement_start)).days
+    month_days = (month_end - month_start).days
+    if 0 < days < month_days:
+        rule = _("%(rule)s, × %(days)s/%(month_days)s days occupied") % {
+            "rule": rule,
+            "days": days,
+            "month_days": month_days,
+        }
+    return Price(fee, rule + ".")
+
+
+def agreement_months(
+    *, agreement_start: date, agreement_end: date, first_day: date, last_day: date
+) -> list[tuple[date, date, date]]:
+    """The calendar months of an agreement to bill in a period: (month_start, period_start,
+    period_end) for each month whose first occupied day lies between `first_day` and
+    `last_day` (both included); the period is the days occupied in the month, end exclusive.
+
+    Choosing a month by its first occupied day means consecutive periods never bill a month
+    twice nor miss one, and a month is always billed whole.
+    """
+    months = []
+    month_start = max(agreement_start, first_day).replace(day=1)
+    while month_start < agreement_end and month_start <= last_day:
+        month_end = _next_month(month_start)
+        period_start = max(month_start, agreement_start)
+        period_end = min(month_end, agreement_end)
+        if first_day <= period_start <= last_day and period_start < period_end:
+            months.append((month_start, period_start, period_end))
+        month_start = month_end
+    return months
