@@ -19,6 +19,8 @@ insee_code_validator = RegexValidator(
 postcode_validator = RegexValidator(
     r"^\d{5}$", _("A postcode has exactly 5 digits."), code="postcode_invalid"
 )
+# 100,000 €, as payments.rules.MAX_AMOUNT_CENTS (spaces sits below payments and cannot import it).
+MAX_DEPOSIT_CENTS = 10_000_000
 
 
 class PostalCode(models.Model):
@@ -360,6 +362,20 @@ class Space(models.Model):
         default=48,
         help_text=_("Requesters may cancel until this many hours before the start."),
     )
+    deposit_cents = models.PositiveIntegerField(
+        _("deposit (cents)"),
+        default=0,
+        validators=[
+            MaxValueValidator(
+                MAX_DEPOSIT_CENTS,
+                message=_("A deposit may not exceed 100,000 €: check the amount."),
+            )
+        ],
+        help_text=_(
+            "Held on the requester's card before the booking, released after it unless damage "
+            "is found; 0: no deposit."
+        ),
+    )
     allowed_organisation_kinds = models.JSONField(
         _("organisations that may book"),
         default=default_booking_kinds,
@@ -379,6 +395,11 @@ class Space(models.Model):
             models.CheckConstraint(
                 condition=Q(reference_rent__isnull=True) | Q(reference_rent__gte=0),
                 name="space_reference_rent_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_cents__lte=MAX_DEPOSIT_CENTS),
+                name="space_deposit_at_most_100000_eur",
+                violation_error_message=_("A deposit may not exceed 100,000 €: check the amount."),
             ),
             models.CheckConstraint(
                 condition=Q(min_booking_minutes__lte=F("max_booking_minutes")),

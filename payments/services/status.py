@@ -21,6 +21,8 @@ from payments.signals import payment_status_changed
 from payments.stripe_gateway import IntentState
 
 MAILED = {PaymentStatus.CAPTURED: "captured", PaymentStatus.REFUNDED: "refunded"}
+# Keeping a deposit is not a "payment received": deposits.deposit_keep mails it with the reason.
+NOT_MAILED = {(PaymentPurpose.DEPOSIT, PaymentStatus.CAPTURED)}
 
 
 def payment_transition(
@@ -51,7 +53,7 @@ def payment_transition(
         reason=reason,
         stripe_event_id=stripe_event_id,
     )
-    if to in MAILED:
+    if to in MAILED and (payment.purpose, to) not in NOT_MAILED:
         notifications.on_commit(payment, MAILED[to])
     transaction.on_commit(
         lambda: payment_status_changed.send(
