@@ -658,3 +658,35 @@ AGREEMENTS = [
         "Permanences d’une association déjà présente, un seul occupant possible.",
     ),
 ]
+
+# --- Fees (payments) ---
+# Tariffs in cents by (site, space) → {category: {unit: cents}}; 0 means free for that category.
+GRANDS_BUREAUX = "Les Grands Bureaux — pôle ESS (démo)"
+TARIFFS = {
+    (GRANDS_BUREAUX, "Salle du Haut-Fourneau"): {
+        "association": {"hour": 1200, "day": 6000},
+        "insertion": {"hour": 800, "day": 4000},
+        "ess_company": {"hour": 2000, "day": 10000},
+        "commune_service": {"hour": 0},
+        "other": {"hour": 3500, "day": 18000},
+    },
+    (GRANDS_BUREAUX, "Salle de la Coulée"): {
+        "association": {"hour": 800, "half_day": 2500},
+        "insertion": {"hour": 500},
+        "ess_company": {"hour": 1500},
+        "other": {"hour": 2500},
+    },
+    ("Salle des fêtes Jean-Jaurès (démo)", "Grande salle"): {
+        "association": {"day": 15000},
+        "ess_company": {"day": 40000},
+        "other": {"day": 80000},
+        "commune_service": {"day": 0},
+    },
+}
+# Deposits (card holds) in cents by (site, space).
+DEPOSITS = {(GRANDS_BUREAUX, "Salle du Haut-Fourneau"): 20000}
+# Who collects how. The SCIC runs the Grands Bureaux and collects by card: its Stripe test keys
+# come from DEMO_STRIPE_PUBLISHABLE_KEY, DEMO_STRIPE_SECRET_KEY and DEMO_STRIPE_WEBHOOK_SECRET;
+# without them the card channel shows as "not available yet", as it would in real life.
+# Communes and the intercommunality collect through their public accountant (titres, PayFiP).
+PAYFIP_URL = "https://www.payfip.gouv.fr/"

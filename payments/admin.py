@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from payments.models import Payment, PaymentChannel, PaymentLog, StripeEvent, Tariff
+from payments.models import Invoice, Payment, PaymentChannel, PaymentLog, StripeEvent, Tariff
 
 
 @admin.register(Tariff)
@@ -27,6 +27,8 @@ class PaymentChannelForm(forms.ModelForm):
             "finance_department",
             "payfip_url",
             "free_legal_basis",
+            "vat_status",
+            "vat_rate_basis_points",
         ]
 
     def clean(self) -> dict:
@@ -73,3 +75,22 @@ class PaymentAdmin(admin.ModelAdmin):
 class StripeEventAdmin(admin.ModelAdmin):
     list_display = ["stripe_id", "type", "owner", "received_at", "processed_at"]
     readonly_fields = ["stripe_id", "type", "owner", "payload", "received_at", "processed_at"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Read only: an issued invoice is never changed; a credit note corrects it."""
+
+    list_display = ["number", "owner", "kind", "amount_cents", "issued_at", "debtor_name"]
+    list_filter = ["kind", "owner"]
+    search_fields = ["number", "debtor_name"]
+    readonly_fields = [f.name for f in Invoice._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,4 +1,4 @@
-"""Forms of payments: paying by card, refunding, keeping a deposit."""
+"""Forms of payments: paying by card, refunding, keeping a deposit, tariffs of a space."""
 
 from decimal import Decimal
 
@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import AccessibleForm
+from payments.rules import MAX_AMOUNT_CENTS, OrganisationCategory, TariffUnit
 
 # Ids of what Stripe.js creates in the browser: PaymentMethods (pm_), or the card of a token
 # (card_) with localstripe's stand-in for Stripe.js in tests.
@@ -25,20 +26,30 @@ class PayForm(AccessibleForm):
     )
 
 
-def euros_field(label: str, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        min_value=Decimal("0.01"),
-        max_digits=9,
-        decimal_places=2,
-        localize=True,
-        help_text=help_text,
-    )
+class EurosField(forms.DecimalField):
+    """An amount in euros typed with a comma or a dot ("12,50", "12.50", "1 200 €"), whatever
+    the page's language: a localized DecimalField would read "12,50" as 1250 in English."""
+
+    widget = forms.TextInput  # a number input refuses the comma in some browsers
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        kwargs.setdefault("max_digits", 9)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: object) -> Decimal | None:
+        if isinstance(value, str):
+            for space in (" ", "\u00a0", "\u202f", "€"):
+                value = value.replace(space, "")
+            value = value.replace(",", ".")
+        return super().to_python(value)
 
 
 class RefundForm(AccessibleForm):
-    amount = euros_field(
-        _("Amount to refund (€)"), _("In euros, e.g. 12,50. At most what is left to refund.")
+    amount = EurosField(
+        label=_("Amount to refund (€)"),
+        help_text=_("In euros, e.g. 12,50. At most what is left to refund."),
     )
     reason = forms.CharField(
         label=_("Reason"),
@@ -55,24 +66,6 @@ class RefundForm(AccessibleForm):
 # --- Deposits ---
 
 
-class EurosField(forms.DecimalField):
-    """An amount in euros typed with a comma or a dot ("12,50", "12.50", "1 200 €"), whatever
-    the page's language: a localized DecimalField would read "12,50" as 1250 in English."""
-
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("min_value", Decimal("0.01"))
-        kwargs.setdefault("max_digits", 9)
-        kwargs.setdefault("decimal_places", 2)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: object) -> Decimal | None:
-        if isinstance(value, str):
-            for space in (" ", "\u00a0", "\u202f", "€"):
-                value = value.replace(space, "")
-            value = value.replace(",", ".")
-        return super().to_python(value)
-
-
 class DepositKeepForm(AccessibleForm):
     """How much of a held deposit the manager keeps, and why (sent to the payer)."""
 
@@ -87,12 +80,15 @@ class DepositKeepForm(AccessibleForm):
     def __init__(self, *args: object, held_cents: int, **kwargs: object) -> None:
         from payments.rules import format_eur
 
+        kwargs.setdefault("auto_id", "id_deposit_keep_%s")  # the payment page has other forms
         super().__init__(*args, **kwargs)
         self.held_cents = held_cents
         self.held_label = format_eur(held_cents)
         self.fields["amount"].help_text = _(
             "In euros, e.g. 12,50. At most the %(held)s held; the rest is released."
         ) % {"held": self.held_label}
+        # The bound field was made (and its help text copied) by the mixin's __init__.
+        self["amount"].help_text = self.fields["amount"].help_text
         self.fields["amount"].widget.attrs.update(inputmode="decimal", autocomplete="off")
         self._set_aria()
 
@@ -117,3 +113,57 @@ class DepositReleaseForm(AccessibleForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept in the history and sent to the payer."),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "id_deposit_release_%s")  # the payment page has other forms
+        super().__init__(*args, **kwargs)
+
+
+# --- Tariffs ---
+
+
+class TariffGridForm(AccessibleForm):
+    """One field per category of organisation and unit: blank, no tariff for that unit;
+    0, free. Amounts in euros."""
+
+    def __init__(self, *args: object, current: dict[tuple[str, str], int], **kwargs: object):
+        super().__init__(*args, **kwargs)
+        for category in OrganisationCategory:
+            for unit in TariffUnit:
+                cents = current.get((category.value, unit.value))
+                field = EurosField(
+                    label=f"{category.label} — {unit.label} (€)",
+                    required=False,
+                    min_value=Decimal("0"),
+                    max_value=Decimal(MAX_AMOUNT_CENTS) / 100,
+                    initial=None if cents is None else Decimal(cents) / 100,
+                )
+                field.widget.attrs.update(inputmode="decimal", autocomplete="off", size=8)
+                self.fields[self.field_name(category.value, unit.value)] = field
+        self._set_aria()
+
+    @staticmethod
+    def field_name(category: str, unit: str) -> str:
+        return f"{category}__{unit}"
+
+    def rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields as a table: one row per category, one column per unit."""
+        return [
+            (
+                category.label,
+                [self[self.field_name(category.value, unit.value)] for unit in TariffUnit],
+            )
+            for category in OrganisationCategory
+        ]
+
+    @property
+    def grid(self) -> dict[tuple[str, str], int | None]:
+        return {
+            (category.value, unit.value): (
+                None
+                if self.cleaned_data[self.field_name(category.value, unit.value)] is None
+                else int(self.cleaned_data[self.field_name(category.value, unit.value)] * 100)
+            )
+            for category in OrganisationCategory
+            for unit in TariffUnit
+        }

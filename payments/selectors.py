@@ -1,26 +1,45 @@
-"""Reads of payments: tariffs, channels, the price of a booking, permission-scoped payments."""
+"""Reads of payments: tariffs, channels, the price of a booking, permission-scoped payments,
+billing lines for the public accountant and the monthly payments of agreements."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
-from bookings.models import Booking, BookingStatus, Occupancy
-from bookings.selectors import allocations_visible_to, bookings_visible_to, local_zone
+from bookings.models import Allocation, AllocationStatus, Booking, BookingStatus, Occupancy
+from bookings.selectors import (
+    allocations_manageable_by,
+    allocations_visible_to,
+    bookings_manageable_by,
+    bookings_visible_to,
+    local_zone,
+)
 from payments.models import (
     ENDED,
     FINAL,
     ChannelKind,
+    Invoice,
+    InvoiceKind,
     Payment,
     PaymentChannel,
     PaymentPurpose,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
     Tariff,
 )
-from payments.rules import OrganisationCategory, Price, booking_price, organisation_category
+from payments.rules import (
+    OrganisationCategory,
+    Price,
+    agreement_month_price,
+    agreement_months,
+    booking_price,
+    organisation_category,
+)
 from spaces.models import Space
 
 
@@ -89,11 +108,16 @@ def payments_visible_to(user: AnyUser) -> QuerySet[Payment]:
 
 
 def payments_manageable_by(user: AnyUser) -> QuerySet[Payment]:
-    """Payments the user may refund or settle: those collected by one of their organisations,
-    or every one for the intercommunality."""
+    """Payments the user may refund or settle: those of the bookings and agreements they
+    manage (the building's managers, its owner's staff), those collected by one of their
+    organisations, every one for the intercommunality."""
     if user_is_territory_admin(user):
         return Payment.objects.all()
-    return Payment.objects.filter(owner__in=organisations_of(user).values("pk"))
+    return Payment.objects.filter(
+        Q(owner__in=organisations_of(user).values("pk"))
+        | Q(booking__in=bookings_manageable_by(user).values("pk"))
+        | Q(allocation__in=allocations_manageable_by(user).values("pk"))
+    )
 
 
 def payments_payable_by(user: AnyUser) -> QuerySet[Payment]:
@@ -138,22 +162,23 @@ def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
 
 @dataclass(frozen=True)
 class BillingLine:
-    """One titre de recettes to issue: a confirmed booking's fee for its dates in a period."""
+    """One titre de recettes to issue: a confirmed booking's fee for its dates in a period
+    (reference RES-<id>), or one month of an agreement's fee (CONV-<id>)."""
 
-    booking: Booking
+    debtor: Organisation
+    reference: str
+    label: str  # the premises, as the finance department names them on the titre
     amount_cents: int
     rule: str
     first_day: date
     last_day: date
 
-    @property
-    def reference(self) -> str:
-        return f"RES-{self.booking.pk}"
 
-
-def billing_lines(*, owner: Organisation, first_day: date, last_day: date) -> list[BillingLine]:
+def _booking_billing_lines(
+    *, owner: Organisation, first_day: date, last_day: date
+) -> list[BillingLine]:
     """Confirmed bookings with a fee on the spaces `owner` collects for, priced on their active
-    dates starting between `first_day` and `last_day` (local days, both included)."""
+    dates starting between `first_day` and `last_day`."""
     zone = local_zone()
     start = datetime.combine(first_day, time.min, tzinfo=zone)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
@@ -186,7 +211,9 @@ def billing_lines(*, owner: Organisation, first_day: date, last_day: date) -> li
             continue
         lines.append(
             BillingLine(
-                booking=booking,
+                debtor=booking.organisation,
+                reference=f"RES-{booking.pk}",
+                label=f"{booking.space.name} — {booking.space.site.name}",
                 amount_cents=price.amount_cents,
                 rule=price.rule,
                 first_day=occurrences[0][0].astimezone(zone).date(),
@@ -194,3 +221,186 @@ def billing_lines(*, owner: Organisation, first_day: date, last_day: date) -> li
             )
         )
     return lines
+
+
+def _agreement_billing_lines(
+    *, owner: Organisation, first_day: date, last_day: date
+) -> list[BillingLine]:
+    """One line per month of each agreement with a fee that `owner` collects, for the months
+    whose first occupied day lies in the period (see `agreement_months`)."""
+    candidates = agreements_billable(first_day=first_day, last_day=last_day).filter(
+        Q(owner=owner) | Q(spaces__site__managing_organisation=owner)
+    )
+    lines = []
+    for allocation in candidates.distinct().order_by("pk"):
+        if agreement_collector(allocation).pk != owner.pk:
+            continue
+        label = "; ".join(
+            f"{space.name} — {space.site.name}"
+            for space in sorted(allocation.spaces.all(), key=lambda space: space.pk)
+        )
+        for month_start, period_start, period_end in agreement_months(
+            agreement_start=allocation.start,
+            agreement_end=agreement_occupied_end(allocation),
+            first_day=first_day,
+            last_day=last_day,
+        ):
+            price = agreement_month_price_of(allocation, month_start=month_start)
+            lines.append(
+                BillingLine(
+                    debtor=allocation.structure,
+                    reference=f"CONV-{allocation.pk}",
+                    label=label,
+                    amount_cents=price.amount_cents,
+                    rule=price.rule,
+                    first_day=period_start,
+                    last_day=period_end - timedelta(days=1),
+                )
+            )
+    return lines
+
+
+def billing_lines(*, owner: Organisation, first_day: date, last_day: date) -> list[BillingLine]:
+    """What `owner` bills between `first_day` and `last_day` (local days, both included):
+    confirmed bookings with a fee on the spaces it collects for, and the months of its
+    agreements with a fee; by first day, then reference."""
+    lines = _booking_billing_lines(owner=owner, first_day=first_day, last_day=last_day)
+    lines += _agreement_billing_lines(owner=owner, first_day=first_day, last_day=last_day)
+    return sorted(lines, key=lambda line: (line.first_day, line.reference))
+
+
+# --- Monthly fees of agreements ---
+
+# From signature to end the fee is owed for the days occupied: a signed agreement that starts
+# mid-month is billed for that month before the daily job activates it, and an ended one
+# still owes its last months when they are billed late.
+AGREEMENT_BILLABLE = (AllocationStatus.SIGNED, AllocationStatus.ACTIVE, AllocationStatus.ENDED)
+
+
+def agreement_occupied_end(allocation: Allocation) -> date:
+    """The day after the last day occupied (exclusive): the early termination, else the term."""
+    return allocation.terminated_on or allocation.end
+
+
+def agreements_billable(*, first_day: date, last_day: date) -> QuerySet[Allocation]:
+    """Signed, active or ended agreements with a fee whose term touches the days between
+    `first_day` and `last_day` (both included); an early termination is checked per month by
+    `agreement_months` (with `agreement_occupied_end`)."""
+    return (
+        Allocation.objects.filter(
+            status__in=AGREEMENT_BILLABLE,
+            annual_fee_cents__gt=0,
+            start__lte=last_day,
+            end__gt=first_day,
+        )
+        .select_related("structure", "owner")
+        .prefetch_related(
+            Prefetch(
+                "spaces",
+                queryset=Space.objects.select_related("site__managing_organisation"),
+            )
+        )
+    )
+
+
+def agreement_collector(allocation: Allocation) -> Organisation:
+    """Who collects an agreement's fee: like a booking's fee (`collecting_organisation`), the
+    body that runs the building when one does (a SCIC re-letting offices), else the owner who
+    granted the agreement. An agreement over buildings run by different bodies, or some by the
+    owner itself, is collected by the owner, the party to the agreement."""
+    managers = {space.site.managing_organisation for space in allocation.spaces.all()}
+    if len(managers) == 1:
+        manager = managers.pop()
+        if manager is not None:
+            return manager
+    return allocation.owner
+
+
+def agreement_month_price_of(allocation: Allocation, *, month_start: date) -> Price:
+    """The fee of one month of `allocation` (`month_start`: the 1st) and its rule."""
+    return agreement_month_price(
+        annual_fee_cents=allocation.annual_fee_cents,
+        month_start=month_start,
+        month_end=(month_start + timedelta(days=32)).replace(day=1),
+        agreement_start=allocation.start,
+        agreement_end=agreement_occupied_end(allocation),
+    )
+
+
+def _latest_attempt_per_month() -> Exists:
+    """True for a payment that a later attempt for the same agreement month replaced (a retry
+    after a declined card, a new request after a release)."""
+    return Exists(
+        Payment.objects.filter(
+            allocation=OuterRef("allocation"),
+            period_start=OuterRef("period_start"),
+            pk__gt=OuterRef("pk"),
+        )
+    )
+
+
+def agreement_payments(allocation: Allocation) -> QuerySet[Payment]:
+    """The monthly payments of an agreement, one per month (its latest attempt), oldest first:
+    for the agreement page (`payments/_agreement_payments.html`)."""
+    return (
+        Payment.objects.filter(allocation=allocation, purpose=PaymentPurpose.AGREEMENT_FEE)
+        .exclude(_latest_attempt_per_month())
+        .order_by("period_start", "pk")
+    )
+
+
+def agreement_payments_overdue(
+    owner: Organisation, *, now: datetime | None = None
+) -> QuerySet[Payment]:
+    """Months of agreements that `owner` collects, unpaid past their deadline: awaiting
+    payment, or whose last card attempt was declined. Unlike a booking's pay link they are
+    never released (the month stays owed): the manager follows them up."""
+    now = now or timezone.now()
+    return (
+        Payment.objects.filter(
+            purpose=PaymentPurpose.AGREEMENT_FEE,
+            owner=owner,
+            status__in=[PaymentStatus.REQUIRES_AUTHORISATION, PaymentStatus.FAILED],
+            due_by__lt=now,
+        )
+        .exclude(_latest_attempt_per_month())
+        .select_related("allocation__structure")
+        .order_by("due_by", "pk")
+    )
+
+
+# --- Invoices and credit notes ---
+
+
+def invoices_visible_to(user: AnyUser) -> QuerySet[Invoice]:
+    """Invoices and credit notes of the payments the user may see: the payer's members, the
+    collector's, the intercommunality."""
+    return Invoice.objects.filter(payment__in=payments_visible_to(user).values("pk"))
+
+
+def payments_without_invoice() -> QuerySet[Payment]:
+    """Collected card payments whose invoice is missing (its issuing failed)."""
+    return (
+        Payment.objects.filter(
+            status__in=[PaymentStatus.CAPTURED, PaymentStatus.REFUNDED], captured_cents__gt=0
+        )
+        .exclude(invoices__kind=InvoiceKind.INVOICE)
+        .order_by("pk")
+    )
+
+
+def refunds_without_credit_note() -> QuerySet[Refund]:
+    """Succeeded refunds whose credit note is missing."""
+    return Refund.objects.filter(status=RefundStatus.SUCCEEDED, credit_note__isnull=True).order_by(
+        "pk"
+    )
+
+
+def tariff_grid(space: Space) -> dict[tuple[str, str], int]:
+    """The tariffs of a space as {(category, unit): cents}."""
+    return {
+        (category, unit): cents
+        for category, unit, cents in Tariff.objects.filter(space=space).values_list(
+            "category", "unit", "amount_cents"
+        )
+    }

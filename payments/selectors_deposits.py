@@ -18,9 +18,11 @@ from payments import selectors
 from payments.models import Payment, PaymentPurpose, PaymentStatus
 from payments.rules import format_eur
 
-# Stripe keeps a card authorisation for 7 days at most; placing the hold 6 days before the
-# start leaves a day of margin for the time zone and a slow 3-D Secure check.
-DEPOSIT_HOLD_DAYS_BEFORE = 6
+# Stripe keeps a card authorisation for 7 days at most. Placed at most 3 days before the
+# start, the hold still stands DEPOSIT_RELEASE_HOURS after a booking of up to two days ends,
+# so damage found afterwards can still be taken from it. Longer bookings outlast the hold:
+# their deposit is best taken by cheque (see docs/decisions.md).
+DEPOSIT_HOLD_DAYS_BEFORE = 3
 # After the last date ends, the manager has this long to report damage before the hold goes.
 DEPOSIT_RELEASE_HOURS = 48
 

@@ -120,8 +120,10 @@ def aid_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
     """Billing lines of an owner that collects through the public accountant, for its finance
-    department to issue the titres de recettes: confirmed bookings with a fee in a period
-    (?debut=YYYY-MM-DD&fin=YYYY-MM-DD, the current month by default)."""
+    department to issue the titres de recettes: confirmed bookings with a fee and the months of
+    agreements with a fee in a period (?debut=YYYY-MM-DD&fin=YYYY-MM-DD, the current month by
+    default). The reference column holds RES-<booking> or CONV-<agreement>; its name is kept
+    for the spreadsheets already set up on it."""
     owner = get_object_or_404(accounting_owners_for(request.user), pk=owner_pk)
     today = timezone.localdate()
     month_start = today.replace(day=1)
@@ -151,14 +153,14 @@ def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
     ]
     rows = [
         [
-            line.booking.organisation.name,
-            line.booking.organisation.siret,
-            line.booking.organisation.rna,
+            line.debtor.name,
+            line.debtor.siret,
+            line.debtor.rna,
             exports.amount(line.amount_cents),
             line.first_day,
             line.last_day,
             line.reference,
-            f"{line.booking.space.name} — {line.booking.space.site.name}",
+            line.label,
             owner.name,
             owner.siret,
             line.rule,

@@ -3,5 +3,8 @@
 - `tariffs`: tariffs of spaces and payment channels of owners;
 - `status`: the one status-change mechanism of a payment, and syncing with Stripe's state;
 - `cards`: card payments of bookings (hold, capture, release, pay links, refunds);
-- `webhooks`: Stripe webhooks and reconciliation.
+- `webhooks`: Stripe webhooks and reconciliation;
+- `deposits`: deposits held on the card, released after use or kept with a reason;
+- `agreements`: monthly payment requests of long-term agreements;
+- `documents`: invoices and credit notes with sequential numbers per owner.
 """

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.selectors import bookings_of_requester
+from bookings.services import booking_cancel
 from payments import notifications, selectors, stripe_gateway
 from payments.exceptions import PaymentFailed
 from payments.models import (
@@ -30,6 +31,7 @@ from payments.models import (
     RefundStatus,
 )
 from payments.rules import refund_cents
+from payments.services import documents
 from payments.services.status import payment_refunded_to, payment_sync, payment_transition
 
 
@@ -104,7 +106,7 @@ def payment_pay(
     payment.refresh_from_db()
     if payment.status != PaymentStatus.REQUIRES_AUTHORISATION:
         return payment
-    if payment.due_by is not None and payment.due_by < now:
+    if not payment.payable_at(now):
         raise ValidationError(_("The deadline to pay has passed."))
     if payment.stripe_intent_id:  # an attempt awaits its 3-D Secure check: read where it is
         payment_refresh(payment=payment)
@@ -309,9 +311,11 @@ def payments_expire_unpaid(*, now: datetime | None = None) -> list[Payment]:
     Returns the payments released."""
     now = now or timezone.now()
     released = []
-    overdue = Payment.objects.filter(
-        status=PaymentStatus.REQUIRES_AUTHORISATION, due_by__lt=now
-    ).order_by("pk")
+    overdue = (
+        Payment.objects.filter(status=PaymentStatus.REQUIRES_AUTHORISATION, due_by__lt=now)
+        .exclude(purpose=PaymentPurpose.AGREEMENT_FEE)  # a month stays owed: never released
+        .order_by("pk")
+    )
     for payment in overdue:
         if payment.stripe_intent_id and payment_refresh(payment=payment):
             payment.refresh_from_db()
@@ -320,6 +324,26 @@ def payments_expire_unpaid(*, now: datetime | None = None) -> list[Payment]:
         if payment_release(payment=payment, reason=_("Not paid by the deadline.")):
             released.append(payment)
     return released
+
+
+def booking_fees_expire_unpaid(*, now: datetime | None = None) -> int:
+    """Release the pay links of bookings past their deadline, and the slots they kept: the
+    booking is cancelled by the platform and the requester told. Returns how many."""
+    count = 0
+    for payment in payments_expire_unpaid(now=now):
+        if payment.purpose != PaymentPurpose.BOOKING_FEE:
+            continue
+        booking = Booking.objects.get(pk=payment.booking_id)
+        if booking.status in OCCUPYING:
+            booking_cancel(
+                booking=booking,
+                actor=None,
+                reason=_("Not paid by the deadline."),
+                as_manager=True,
+            )
+        notifications.send(payment.pk, "expired")
+        count += 1
+    return count
 
 
 # --- Refunds ---
@@ -385,6 +409,8 @@ def payment_refund(
             or 0
         )
         payment_refunded_to(payment=payment, refunded_cents=total, actor=actor, reason=reason)
+        # In this transaction, so a succeeded refund has its credit note; never raises.
+        documents.credit_note_issue_or_log(refund=refund)
     refund.refresh_from_db()
     payment.refresh_from_db()
     return refund

@@ -1,6 +1,6 @@
-"""Tariffs of spaces and payment channels of owners (set in the admin)."""
+"""Tariffs of spaces (set by their managers) and payment channels of owners (set in the admin)."""
 
-from django.core.exceptions import ValidationError  # noqa: F401  (documented in the raises)
+from django.db import transaction
 
 from accounts.models import Organisation
 from payments.models import PaymentChannel, Tariff
@@ -33,3 +33,18 @@ def channel_set(*, owner: Organisation, kind: str, **fields: str) -> PaymentChan
     channel.full_clean()
     channel.save()
     return channel
+
+
+@transaction.atomic
+def tariffs_replace(*, space: Space, grid: dict[tuple[str, str], int | None]) -> int:
+    """Set a space's whole tariff grid ({(category, unit): cents or None}); None removes that
+    tariff. All or nothing: one bad amount leaves every tariff as it was.
+
+    Returns how many tariffs the space has now. Raises ValidationError (the first bad cell).
+    """
+    for (category, unit), cents in grid.items():
+        if cents is None:
+            Tariff.objects.filter(space=space, category=category, unit=unit).delete()
+        else:
+            tariff_set(space=space, category=category, unit=unit, amount_cents=cents)
+    return Tariff.objects.filter(space=space).count()

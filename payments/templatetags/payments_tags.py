@@ -9,11 +9,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from bookings.models import Booking
+from accounts.selectors import organisations_of
+from bookings.models import Allocation, Booking
 from bookings.rules import Period
 from bookings.selectors import bookings_of_requester
 from payments import selectors
-from payments.rules import Price, format_eur
+from payments.rules import OrganisationCategory, Price, TariffUnit, format_eur
+from payments.selectors_deposits import deposit_panel_of
 from spaces.models import Space
 
 register = template.Library()
@@ -100,3 +102,39 @@ def booking_payment(context: template.Context, booking: Booking) -> dict:
         "is_requester": is_requester,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("payments/_space_tariffs.html")
+def space_tariffs(space: Space) -> dict:
+    """The public price list of a space: a row per category, a column per unit it uses."""
+    grid = selectors.tariff_grid(space)
+    units = [unit for unit in TariffUnit if any(key[1] == unit for key in grid)]
+    rows = [
+        (category.label, [grid.get((category.value, unit.value)) for unit in units])
+        for category in OrganisationCategory
+        if any(key[0] == category for key in grid)
+    ]
+    return {"space": space, "units": units, "rows": rows}
+
+
+@register.inclusion_tag("payments/_deposit.html", takes_context=True)
+def booking_deposit(context: template.Context, booking: Booking) -> dict:
+    """The deposit part of the booking page (nothing when the space asks for none)."""
+    request = context.get("request")
+    if request is None:
+        return {}
+    return {
+        "booking": booking,
+        "deposit_panel": deposit_panel_of(booking=booking, user=request.user),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("payments/_agreement_payments.html", takes_context=True)
+def agreement_payments(context: template.Context, allocation: Allocation) -> dict:
+    """The monthly card payments of an agreement, for its page."""
+    request = context.get("request")
+    can_pay = request is not None and (
+        organisations_of(request.user).filter(pk=allocation.structure_id).exists()
+    )
+    return {"payments": selectors.agreement_payments(allocation), "can_pay": can_pay}

@@ -23,6 +23,7 @@ from payments.forms import PayForm, RefundForm
 from payments.models import Payment, PaymentChannel, PaymentStatus
 from payments.rules import format_eur
 from payments.services import cards
+from payments.views.deposits import deposit_manage_context
 
 
 def _stripe_page_policy() -> str:
@@ -37,12 +38,7 @@ def _stripe_page_policy() -> str:
 
 
 def _can_pay(payment: Payment, channel: PaymentChannel | None) -> bool:
-    return (
-        payment.status == PaymentStatus.REQUIRES_AUTHORISATION
-        and (payment.due_by is None or payment.due_by >= timezone.now())
-        and channel is not None
-        and channel.stripe_ready
-    )
+    return payment.payable_at(timezone.now()) and channel is not None and channel.stripe_ready
 
 
 @login_required
@@ -69,6 +65,7 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "amount": format_eur(payment.amount_cents),
         "log": payment.log.select_related("actor"),
         "refunds": payment.refunds.select_related("actor"),
+        "invoices": payment.invoices.order_by("issued_at", "pk"),
         "is_payer": is_payer,
         "is_manager": is_manager,
         "can_pay": can_pay,
@@ -84,6 +81,7 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if is_manager and payment.refundable_cents > 0
         else None,
         "refundable": format_eur(payment.refundable_cents),
+        **deposit_manage_context(request, payment),
     }
     response = render(request, "payments/payment_detail.html", context)
     if can_pay:

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,10 +12,13 @@ from django.urls import reverse
 
 from bookings.services import booking_approve
 from payments.models import ChannelKind, PaymentChannel
+from spaces.models import SpaceKind
 from tests.factories import (
     MembershipFactory,
+    SpaceFactory,
     UserFactory,
     VerifiedStructureFactory,
+    agreement_signed,
     booking_request_for,
 )
 
@@ -157,3 +160,70 @@ def test_the_reports_page_links_to_the_export(client, commune_staff, site, accou
     response = client.get(reverse("reports:index"))
 
     assert reverse("reports:accounting-csv", args=[site.owner.pk]) in response.text
+
+
+# --- Agreements: one line per month ---
+
+
+@pytest.fixture
+def agreement(site, debtor, territory_admin, accounting):
+    """12,000 € a year from 15 January 2027, signed and not active yet (it is 4 January)."""
+    office = SpaceFactory(
+        site=site, name="Bureau 12", kind=SpaceKind.OFFICE, allocatable=True, bookable=False
+    )
+    return agreement_signed(
+        actor=territory_admin,
+        structure=debtor,
+        spaces=[office],
+        start=date(2027, 1, 15),
+        end=date(2028, 1, 15),
+        annual_fee_cents=12_000_00,
+        signed_on=date(2027, 1, 4),
+    )
+
+
+def test_the_csv_bills_each_month_of_an_agreement_with_codes_as_text(
+    client, commune_staff, site, agreement
+):
+    client.force_login(commune_staff)
+
+    response = client.get(_url(site.owner, debut="2027-01-01", fin="2027-02-28"))
+
+    raw = response.content.decode("utf-8")
+    assert f'"{SIRET}"' in raw
+    january, february = _rows(response)
+    assert (january["reference_reservation"], february["reference_reservation"]) == (
+        f"CONV-{agreement.pk}",
+        f"CONV-{agreement.pk}",
+    )
+    assert january["debiteur"] == "Les Amis du Vélo"
+    assert (january["siret"], january["rna"]) == (SIRET, RNA)
+    assert (january["date_debut"], january["date_fin"]) == ("2027-01-15", "2027-01-31")
+    assert Decimal(str(january["montant_eur"])) == Decimal("548.39")  # 1,000 € × 17/31
+    assert "17/31" in january["detail"]
+    assert (february["date_debut"], february["date_fin"]) == ("2027-02-01", "2027-02-28")
+    assert Decimal(str(february["montant_eur"])) == Decimal("1000.00")
+    assert february["locaux"] == f"Bureau 12 — {site.name}"
+
+
+def test_a_month_is_billed_in_the_period_holding_its_first_day(
+    client, commune_staff, site, agreement
+):
+    client.force_login(commune_staff)
+
+    rows = _rows(client.get(_url(site.owner, debut="2027-01-20", fin="2027-02-10")))
+
+    assert [(row["date_debut"], row["date_fin"]) for row in rows] == [("2027-02-01", "2027-02-28")]
+
+
+def test_bookings_and_agreement_months_are_listed_together_by_date(
+    client, commune_staff, site, agreement, confirmed
+):
+    client.force_login(commune_staff)
+
+    rows = _rows(client.get(_url(site.owner)))
+
+    assert [row["reference_reservation"] for row in rows] == [
+        f"RES-{confirmed.pk}",
+        f"CONV-{agreement.pk}",
+    ]

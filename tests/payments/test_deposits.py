@@ -53,7 +53,7 @@ def deposit_space(space, collector):
     return space
 
 
-def _confirmed_booking(space, requester, approver, capture, *, days: int = 5):
+def _confirmed_booking(space, requester, approver, capture, *, days: int = 2):
     start, end = slot(days=days)
     booking = booking_request_for(space=space, requested_by=requester, start=start, end=end)
     with capture(execute=True):
@@ -104,7 +104,7 @@ def test_deposit_open_more_than_6_days_before_is_refused(
     with pytest.raises(ValidationError) as error:
         deposit_open(booking=booking, actor=requester)
 
-    assert "6 days before the booking" in error.value.messages[0]
+    assert f"{DEPOSIT_HOLD_DAYS_BEFORE} days before the booking" in error.value.messages[0]
     assert not Payment.objects.exists()
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import os
 from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +40,8 @@ from calls.services import (
     score_record,
 )
 from core import demo
+from payments.models import ChannelKind
+from payments.services.tariffs import channel_set, tariff_set
 from spaces.models import (
     Amenity,
     Commune,
@@ -76,6 +79,7 @@ class Command(BaseCommand):
             structures = self._structures()
             sites = self._sites(epci, communes, structures)
             self._users(epci, communes, structures, sites)
+            self._fees(epci, sites, structures)
         structures = {
             data["key"]: Organisation.objects.get(name=data["name"]) for data in demo.STRUCTURES
         }
@@ -125,6 +129,35 @@ class Command(BaseCommand):
                     )
                 communes[code] = commune
         return communes
+
+    def _fees(
+        self, epci: Organisation, sites: list[Site], structures: dict[str, Organisation]
+    ) -> None:
+        """Tariffs, deposits and how each owner collects (see demo.TARIFFS)."""
+        for site in sites:
+            for space in site.spaces.all():
+                for category, units in demo.TARIFFS.get((site.name, space.name), {}).items():
+                    for unit, cents in units.items():
+                        tariff_set(space=space, category=category, unit=unit, amount_cents=cents)
+                deposit = demo.DEPOSITS.get((site.name, space.name), 0)
+                if space.deposit_cents != deposit:
+                    space.deposit_cents = deposit
+                    space.save(update_fields=["deposit_cents"])
+        channel_set(
+            owner=structures["scic"],
+            kind=ChannelKind.STRIPE,
+            stripe_publishable_key=os.environ.get("DEMO_STRIPE_PUBLISHABLE_KEY", ""),
+            stripe_secret_key=os.environ.get("DEMO_STRIPE_SECRET_KEY", ""),
+            stripe_webhook_secret=os.environ.get("DEMO_STRIPE_WEBHOOK_SECRET", ""),
+        )
+        public_owners = {epci, *(site.owner for site in sites)}
+        for owner in public_owners:
+            channel_set(
+                owner=owner,
+                kind=ChannelKind.PUBLIC_ACCOUNTING,
+                finance_department=f"Service des finances — {owner.name}",
+                payfip_url=demo.PAYFIP_URL,
+            )
 
     def _amenities(self) -> None:
         for code, name in demo.AMENITIES:
