@@ -104,7 +104,7 @@ def test_deposit_open_more_than_6_days_before_is_refused(
     with pytest.raises(ValidationError) as error:
         deposit_open(booking=booking, actor=requester)
 
-    assert f"{DEPOSIT_HOLD_DAYS_BEFORE} days before the booking" in error.value.messages[0]
+    assert f"{DEPOSIT_HOLD_DAYS_BEFORE} jours avant la réservation" in error.value.messages[0]
     assert not Payment.objects.exists()
 
 
