@@ -268,6 +268,24 @@ def booking_request(
     return booking
 
 
+def booking_request_preview(
+    *, request: BookingRequest, requested_by: User, now: datetime | None = None
+) -> list[Period]:
+    """The dates `booking_request` would book, without booking them: the real request, rolled
+    back (so every rule, the series expansion and the clash check are the same; no e-mail or
+    signal leaves, as they wait for a commit). Raises what `booking_request` raises."""
+    with transaction.atomic():
+        booking = booking_request(request=request, requested_by=requested_by, now=now)
+        periods = [
+            Period(start, end)
+            for start, end in booking.occupancies.filter(active=True)
+            .order_by("start")
+            .values_list("start", "end")
+        ]
+        transaction.set_rollback(True)
+    return periods
+
+
 def _clashes(space: Space, periods: list[Period]) -> list[tuple[Period, Period]]:
     buffer = timedelta(minutes=space.buffer_minutes)
     clashes = []

@@ -367,7 +367,7 @@ class Payment(models.Model):
                 "start": date_format(self.period_start, "SHORT_DATE_FORMAT"),
                 "end": date_format(self.period_end - timedelta(days=1), "SHORT_DATE_FORMAT"),
             }
-        label = _("Deposit") if self.purpose == PaymentPurpose.DEPOSIT else _("Booking")
+        label = _("Card deposit") if self.purpose == PaymentPurpose.DEPOSIT else _("Booking")
         return _("%(label)s no. %(n)s — %(space)s") % {
             "label": label,
             "n": self.booking_id,

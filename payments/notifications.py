@@ -15,9 +15,9 @@ SUBJECTS = {
     "refunded": "Paiement remboursé",
     "pay_link": "Paiement à effectuer",
     "expired": "Paiement non reçu : créneau libéré",
-    "deposit_held": "Dépôt de garantie en place",
-    "deposit_released": "Dépôt de garantie libéré",
-    "deposit_kept": "Dépôt de garantie retenu",
+    "deposit_held": "Caution bloquée sur votre carte",
+    "deposit_released": "Caution libérée",
+    "deposit_kept": "Caution retenue",
 }
 
 

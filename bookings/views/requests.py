@@ -95,38 +95,46 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         request.POST or None, initial=request.GET.dict(), organisations=organisations
     )
     clashes = None
+    preview = None
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
+        booking_request = services.BookingRequest(
+            space=space,
+            organisation=values["organisation"],
+            purpose=values["purpose"],
+            attendees=values["attendees"],
+            first=form.period,
+            frequency=values["frequency"],
+            repeat_until=values["repeat_until"],
+            repeat_count=values["repeat_count"],
+            skip_conflicts=values["skip_conflicts"],
+        )
         try:
-            booking = services.booking_request(
-                request=services.BookingRequest(
-                    space=space,
-                    organisation=values["organisation"],
-                    purpose=values["purpose"],
-                    attendees=values["attendees"],
-                    first=form.period,
-                    frequency=values["frequency"],
-                    repeat_until=values["repeat_until"],
-                    repeat_count=values["repeat_count"],
-                    skip_conflicts=values["skip_conflicts"],
-                ),
-                requested_by=request.user,
-            )
+            if "preview" in request.POST:
+                preview = services.booking_request_preview(
+                    request=booking_request, requested_by=request.user
+                )
+            else:
+                booking = services.booking_request(
+                    request=booking_request, requested_by=request.user
+                )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         except BookingConflict as exc:
             clashes = _clash_rows(exc)
             form.add_error(None, str(exc.message))
         else:
-            if booking.status == BookingStatus.CONFIRMED:
-                messages.success(request, _("Your booking is confirmed."))
-            else:
-                messages.success(
-                    request, _("Your request was sent to the manager, who will answer by e-mail.")
-                )
-            return redirect(booking.get_absolute_url())
+            if preview is None:
+                if booking.status == BookingStatus.CONFIRMED:
+                    messages.success(request, _("Your booking is confirmed."))
+                else:
+                    messages.success(
+                        request,
+                        _("Your request was sent to the manager, who will answer by e-mail."),
+                    )
+                return redirect(booking.get_absolute_url())
     status = 409 if clashes else (400 if form.is_bound and form.errors else 200)
-    context = {"form": form, "space": space, "clashes": clashes}
+    context = {"form": form, "space": space, "clashes": clashes, "preview": preview}
     return render(request, "bookings/booking_form.html", context, status=status)
 
 

@@ -35,18 +35,26 @@ def eur(cents: int) -> str:
 
 @register.simple_tag
 def booking_price(
-    *, space: Space, organisation: Organisation | None = None, period: Period | None = None
+    *,
+    space: Space,
+    organisation: Organisation | None = None,
+    period: Period | None = None,
+    occurrences: list[Period] | None = None,
 ) -> str:
-    """The price of one date on the request form, or a hint until a date is chosen; nothing
-    when the space has no tariff at all."""
+    """The price on the request form: of all the dates of a previewed request
+    (`occurrences`), else of the first date, or a hint until a date is chosen; nothing when
+    the space has no tariff at all."""
     if not selectors.space_is_priced(space):
         return ""
-    if not isinstance(organisation, Organisation) or not isinstance(period, Period):
+    dates = occurrences or ([period] if isinstance(period, Period) else [])
+    if not isinstance(organisation, Organisation) or not dates:
         return format_html(
             '<p class="price-quote">{}</p>', _("The price is computed when you choose a date.")
         )
     price = selectors.price_quote(
-        space=space, organisation=organisation, occurrences=[(period.start, period.end)]
+        space=space,
+        organisation=organisation,
+        occurrences=[(date.start, date.end) for date in dates],
     )
     if price is None:
         return format_html(

@@ -87,7 +87,7 @@ def test_deposit_hold_is_authorised_and_nothing_is_captured(held, stripe_api, ma
     assert (held.purpose, held.status) == (PaymentPurpose.DEPOSIT, PaymentStatus.AUTHORISED)
     assert (held.amount_cents, held.captured_cents, held.hold_first) == (DEPOSIT_CENTS, 0, True)
     assert _intent(stripe_api, held.stripe_intent_id)["status"] == "requires_capture"
-    assert any("Dépôt de garantie en place" in subject for subject in _subjects(mailoutbox))
+    assert any("Caution bloquée sur votre carte" in subject for subject in _subjects(mailoutbox))
 
 
 def test_deposit_open_more_than_6_days_before_is_refused(
@@ -145,7 +145,7 @@ def test_release_deposits_releases_the_hold_after_the_damage_window(
     held.refresh_from_db()
     assert held.status == PaymentStatus.RELEASED
     assert _intent(stripe_api, held.stripe_intent_id)["status"] == "canceled"
-    assert any("Dépôt de garantie libéré" in subject for subject in _subjects(mailoutbox))
+    assert any("Caution libérée" in subject for subject in _subjects(mailoutbox))
 
 
 def test_release_deposits_keeps_the_hold_during_the_damage_window(held, booking):
@@ -194,7 +194,7 @@ def test_deposit_keep_in_part_captures_that_part_with_the_reason(
     assert kept.log.last().reason == "Clé perdue"
     assert _intent(stripe_api, held.stripe_intent_id)["status"] == "succeeded"
     subjects = _subjects(mailoutbox)
-    assert sum("Dépôt de garantie retenu" in subject for subject in subjects) == 1
+    assert sum("Caution retenue" in subject for subject in subjects) == 1
     assert not any("Paiement reçu" in subject for subject in subjects)
     kept_mail = next(m for m in mailoutbox if "retenu" in m.subject)
     assert "Clé perdue" in kept_mail.body

@@ -67,6 +67,51 @@ def test_the_form_shows_the_price_of_the_chosen_slot_with_its_rule(
     assert not Booking.objects.exists()
 
 
+def test_the_preview_shows_every_date_of_a_series_and_its_total_without_booking(
+    client, requester, association, priced_space, mailoutbox
+):
+    from schedule.models import Event
+
+    client.force_login(requester)
+
+    response = client.post(
+        reverse("bookings:booking-create", args=[priced_space.pk]),
+        {**_data(association, frequency="weekly", repeat_count=3), "preview": "1"},
+    )
+
+    assert response.status_code == 200
+    text = response.text.replace("\xa0", " ")
+    assert "Votre demande : 3 dates" in text
+    assert text.count("18:00–20:00") == 3
+    assert "26 janvier 2027, 18:00–20:00" in text
+    assert "90,00 €" in text
+    assert "2 heures × 15,00 €, pour 3 dates" in text
+    assert not Booking.objects.exists()
+    assert not Event.objects.exists()
+    assert mailoutbox == []
+
+
+def test_the_preview_of_a_taken_slot_lists_the_clash_and_books_nothing(
+    client, requester, association, priced_space
+):
+    booking_request_for(
+        space=priced_space,
+        requested_by=requester,
+        start=datetime(2027, 1, 12, 19, tzinfo=PARIS),
+        end=datetime(2027, 1, 12, 21, tzinfo=PARIS),
+    )
+    client.force_login(requester)
+
+    response = client.post(
+        reverse("bookings:booking-create", args=[priced_space.pk]),
+        {**_data(association), "preview": "1"},
+    )
+
+    assert response.status_code == 409
+    assert "Ces dates sont déjà prises" in response.text
+    assert Booking.objects.count() == 1
+
+
 def test_the_form_shows_no_price_for_an_unpriced_space(client, requester, association, space):
     client.force_login(requester)
 
