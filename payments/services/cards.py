@@ -30,7 +30,7 @@ from payments.models import (
     Refund,
     RefundStatus,
 )
-from payments.rules import refund_cents
+from payments.rules import format_eur, refund_cents
 from payments.services import documents
 from payments.services.status import payment_refunded_to, payment_sync, payment_transition
 
@@ -381,7 +381,10 @@ def payment_refund(
         amount = left if amount_cents is None else amount_cents
         if not 0 < amount <= left:
             raise ValidationError(
-                {"amount": _("The refund must be between 0 and %(left)s cents.") % {"left": left}}
+                {
+                    "amount": _("The refund must be more than 0 and at most %(left)s.")
+                    % {"left": format_eur(left)}
+                }
             )
         refund = Refund.objects.create(
             payment=locked, amount_cents=amount, reason=reason.strip(), actor=actor
