@@ -9,6 +9,7 @@
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 from accounts.models import MembershipRole
 from tests.factories import (
@@ -143,6 +144,20 @@ def _static_root_exists(settings, tmp_path):
     """WhiteNoise warns when STATIC_ROOT is missing (an error under -W error); no test collects."""
     settings.STATIC_ROOT = tmp_path / "staticfiles"
     settings.STATIC_ROOT.mkdir()
+
+
+@pytest.fixture(scope="session")
+def _live_server_static_root(tmp_path_factory):
+    """WhiteNoise warns (an error under -W error) when STATIC_ROOT is missing; the live server is
+    session-wide, so it needs one before tests/conftest.py's per-test fixture runs."""
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("staticfiles")):
+        yield
+
+
+@pytest.fixture(scope="session")
+def live_server(_live_server_static_root, live_server):
+    """pytest-django's live server; it serves /static/ (finders) and /media/ (MEDIA_ROOT)."""
+    return live_server
 
 
 @pytest.fixture(scope="session", autouse=True)

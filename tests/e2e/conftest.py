@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -39,20 +38,6 @@ def browser_type_launch_args(browser_type_launch_args):
     if executable is None:
         pytest.skip("Debian's chromium is not installed: apt-get install chromium")
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def _live_server_static_root(tmp_path_factory):
-    """WhiteNoise warns (an error under -W error) when STATIC_ROOT is missing; the live server is
-    session-wide, so it needs one before tests/conftest.py's per-test fixture runs."""
-    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("staticfiles")):
-        yield
-
-
-@pytest.fixture(scope="session")
-def live_server(_live_server_static_root, live_server):
-    """pytest-django's live server; it serves /static/ (finders) and /media/ (MEDIA_ROOT)."""
-    return live_server
 
 
 @pytest.fixture
