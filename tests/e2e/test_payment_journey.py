@@ -149,3 +149,34 @@ def test_request_pay_approve_and_refund_in_the_browser(
     assert payment.status == PaymentStatus.REFUNDED
     assert payment.refunded_cents == 2400
     expect(page.get_by_role("table", name="Remboursements").locator("tbody tr")).to_have_count(2)
+
+
+def test_manager_sets_a_tariff_that_the_public_then_sees(page: Page, live_server, demo_territory):
+    page.set_default_timeout(8_000)
+    space = Space.objects.get(site__name=GRANDS_BUREAUX, name="Salle de la Coulée")
+    sign_in(page, live_server, "gestionnaire@demo.test")
+    page.goto(f"{live_server.url}{space.get_absolute_url()}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Tarifs", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Tarifs — {space.name}")
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("Structure d’insertion (SIAE) — par jour (€)").fill("30")
+    page.get_by_label("Association ou fondation — par heure (€)").fill("-1")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer les tarifs").click()
+    expect(page.get_by_role("alert")).to_contain_text("Association ou fondation — par heure (€)")
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("Association ou fondation — par heure (€)").fill("9,50")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer les tarifs").click()
+    expect(page.locator(".messages")).to_contain_text("Les tarifs sont enregistrés")
+    sign_out(page)
+    page.goto(f"{live_server.url}{space.get_absolute_url()}")
+    table = page.get_by_role("table", name="Tarifs par catégorie d’organisation")
+    expect(table.get_by_role("row", name=re.compile("Association ou fondation"))).to_contain_text(
+        "9,50 €"
+    )
+    expect(table.get_by_role("row", name=re.compile("Structure d’insertion"))).to_contain_text(
+        "30,00 €"
+    )
+    assert_no_serious_axe_violations(page)

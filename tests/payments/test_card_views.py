@@ -353,14 +353,9 @@ def test_the_payer_cannot_refund_themselves(client, paid, requester):
     assert paid.refunded_cents == 0
 
 
-def test_cancelling_one_date_of_a_series_refunds_that_date(
-    stripe_api,
-    priced_space,
-    requester,
-    collector,
-    facilities_manager,
-    django_capture_on_commit_callbacks,
-):
+@pytest.fixture
+def held_series(stripe_api, priced_space, requester, collector) -> Payment:
+    """Three weekly dates requested, their fee held on the card."""
     start, end = slot(days=10)
     booking = booking_request_for(
         space=priced_space,
@@ -370,7 +365,13 @@ def test_cancelling_one_date_of_a_series_refunds_that_date(
         frequency="weekly",
         repeat_count=3,
     )
-    payment = payment_start(booking=booking, actor=requester, payment_method="pm_card_visa")
+    return payment_start(booking=booking, actor=requester, payment_method="pm_card_visa")
+
+
+def test_cancelling_one_date_of_a_series_refunds_that_date(
+    held_series, requester, facilities_manager, django_capture_on_commit_callbacks
+):
+    payment, booking = held_series, held_series.booking
     assert payment.amount_cents == 3 * TWO_HOURS
     with django_capture_on_commit_callbacks(execute=True):
         booking_approve(booking=booking, actor=facilities_manager)
@@ -392,23 +393,9 @@ def test_cancelling_one_date_of_a_series_refunds_that_date(
 
 
 def test_dates_cancelled_before_approval_are_not_charged(
-    stripe_api,
-    priced_space,
-    requester,
-    collector,
-    facilities_manager,
-    django_capture_on_commit_callbacks,
+    held_series, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
-    start, end = slot(days=10)
-    booking = booking_request_for(
-        space=priced_space,
-        requested_by=requester,
-        start=start,
-        end=end,
-        frequency="weekly",
-        repeat_count=3,
-    )
-    payment = payment_start(booking=booking, actor=requester, payment_method="pm_card_visa")
+    payment, booking = held_series, held_series.booking
     last = booking.occupancies.order_by("start").last()
     with django_capture_on_commit_callbacks(execute=True):
         booking_cancel(
