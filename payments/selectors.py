@@ -404,3 +404,14 @@ def tariff_grid(space: Space) -> dict[tuple[str, str], int]:
             "category", "unit", "amount_cents"
         )
     }
+
+
+def agreement_payments_overdue_for(user: AnyUser, *, now: datetime | None = None) -> list[Payment]:
+    """Overdue months of the agreements whose fees the user's organisations collect (all of
+    them for the intercommunality)."""
+    owners = (
+        Organisation.objects.filter(payments_collected__isnull=False).distinct()
+        if user_is_territory_admin(user)
+        else organisations_of(user)
+    )
+    return [payment for owner in owners for payment in agreement_payments_overdue(owner, now=now)]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/actualiser/", cards.payment_refresh, name="payment-refresh"),
     path("<int:pk>/nouvel-essai/", cards.payment_retry, name="payment-retry"),
     path("<int:pk>/rembourser/", cards.payment_refund, name="payment-refund"),
+    path("", cards.payment_list, name="payment-list"),
     path("reservation/<int:booking_pk>/", cards.booking_pay, name="booking-pay"),
     path("caution/reservation/<int:booking_pk>/", deposits.deposit_place, name="deposit-place"),
     path("<int:pk>/caution/retenir/", deposits.deposit_keep, name="deposit-keep"),

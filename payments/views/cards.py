@@ -197,3 +197,27 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"amount": format_eur(refund.amount_cents)},
             )
     return redirect(payment.get_absolute_url())
+
+
+@login_required
+@require_GET
+def payment_list(request: HttpRequest) -> HttpResponse:
+    """What the user has to pay and has paid; for those who collect, what they collected and
+    the months of agreements overdue."""
+    now = timezone.now()
+    mine = (
+        selectors.payments_payable_by(request.user)
+        .select_related("booking__space", "allocation", "owner")
+        .order_by("-created_at", "-pk")
+    )
+    awaiting = mine.filter(status=PaymentStatus.REQUIRES_AUTHORISATION)
+    context = {
+        "to_pay": [payment for payment in awaiting if payment.payable_at(now)],
+        "paid": mine.exclude(status=PaymentStatus.REQUIRES_AUTHORISATION)[:100],
+        "collected": selectors.payments_manageable_by(request.user)
+        .exclude(pk__in=mine.values("pk"))
+        .select_related("booking__space", "allocation__structure", "booking__organisation")
+        .order_by("-created_at", "-pk")[:100],
+        "overdue": selectors.agreement_payments_overdue_for(request.user, now=now),
+    }
+    return render(request, "payments/payment_list.html", context)

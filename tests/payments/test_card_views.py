@@ -408,3 +408,57 @@ def test_dates_cancelled_before_approval_are_not_charged(
         booking_approve(booking=booking, actor=facilities_manager)
     payment.refresh_from_db()
     assert payment.captured_cents - payment.refunded_cents == 2 * TWO_HOURS
+
+
+# --- The payments page ---
+
+
+def test_payments_page_lists_what_to_pay_and_what_was_collected(
+    client, paid, booking, requester, facilities_manager
+):
+    link = booking_payment_open(
+        booking=booking_request_for(
+            space=booking.space, requested_by=requester, start=slot(days=8)[0], end=slot(days=8)[1]
+        ),
+        actor=requester,
+    )
+    client.force_login(requester)
+    page = client.get(reverse("payments:payment-list")).content.decode()
+    to_pay = page.split("<h2>À payer</h2>")[1].split("<h2>")[0]
+    assert link.get_absolute_url() in to_pay
+    assert paid.get_absolute_url() not in to_pay
+    assert paid.get_absolute_url() in page.split("<h2>Vos paiements</h2>")[1]
+
+    client.force_login(facilities_manager)
+    page = client.get(reverse("payments:payment-list")).content.decode()
+    collected = page.split("<h2>Paiements encaissés</h2>")[1]
+    assert paid.get_absolute_url() in collected
+    assert link.get_absolute_url() in collected
+
+
+def test_payments_page_queries_do_not_grow_with_the_payments(
+    client, stripe_api, priced_space, requester, collector
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(requester)
+
+    def open_payment(days: int) -> None:
+        start, end = slot(days=days)
+        booking = booking_request_for(
+            space=priced_space, requested_by=requester, start=start, end=end
+        )
+        booking_payment_open(booking=booking, actor=requester)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("payments:payment-list")).status_code == 200
+        return len(captured)
+
+    open_payment(6)
+    with_one = queries()
+    for days in (7, 8, 9, 11, 12):
+        open_payment(days)
+    assert queries() == with_one
+    assert with_one <= 12
