@@ -18,7 +18,7 @@ from bookings.selectors import bookings_of_requester
 from payments import selectors
 from payments.forms import PAYMENT_METHOD_PATTERN
 from payments.models import Payment, PaymentChannel
-from payments.services import cards
+from payments.services import cards, deposits
 
 
 class RefundSerializer(serializers.Serializer):
@@ -228,3 +228,75 @@ class PaymentRefundApi(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class BookingDepositOpenApi(APIView):
+    """Open the deposit of a confirmed booking (at most a few days before it: a card hold
+    lasts 7 days); with `payment_method`, hold it on the card at once. 201 with the payment."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=BookingPaymentOpenApi.InputSerializer, responses={201: PaymentResultSerializer}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(bookings_of_requester(request.user), pk=pk)
+        data = BookingPaymentOpenApi.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = deposits.deposit_open(booking=booking, actor=request.user)
+        if data.validated_data.get("payment_method"):
+            payment = cards.payment_pay(
+                payment=payment,
+                actor=request.user,
+                payment_method=data.validated_data["payment_method"],
+            )
+        return Response(PaymentResultSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class DepositKeepApi(APIView):
+    """Keep all or part of a held deposit, with the reason sent to the payer (the building's
+    managers)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        amount_cents = serializers.IntegerField(min_value=1)
+        reason = serializers.CharField(max_length=500)
+
+        class Meta:
+            ref_name = "DepositKeepInput"
+
+    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        payment = get_object_or_404(selectors.payments_manageable_by(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = deposits.deposit_keep(
+            payment=payment,
+            actor=request.user,
+            amount_cents=data.validated_data["amount_cents"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(PaymentOutputSerializer(payment).data)
+
+
+class DepositReleaseApi(APIView):
+    """Release a held deposit before its time (the building's managers)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "DepositReleaseInput"
+
+    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        payment = get_object_or_404(selectors.payments_manageable_by(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deposits.deposit_release(
+            payment=payment, actor=request.user, reason=data.validated_data.get("reason", "")
+        )
+        return Response(PaymentOutputSerializer(_payments(request.user).get(pk=pk)).data)

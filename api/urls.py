@@ -39,6 +39,11 @@ urlpatterns = [
         payments.BookingPaymentOpenApi.as_view(),
         name="booking-payment",
     ),
+    path(
+        "v1/bookings/<int:pk>/deposit/",
+        payments.BookingDepositOpenApi.as_view(),
+        name="booking-deposit",
+    ),
     path("v1/payments/", payments.PaymentListApi.as_view(), name="payment-list"),
     path("v1/payments/<int:pk>/", payments.PaymentDetailApi.as_view(), name="payment-detail"),
     path("v1/payments/<int:pk>/pay/", payments.PaymentPayApi.as_view(), name="payment-pay"),
@@ -51,6 +56,16 @@ urlpatterns = [
         "v1/payments/<int:pk>/refund/",
         payments.PaymentRefundApi.as_view(),
         name="payment-refund",
+    ),
+    path(
+        "v1/payments/<int:pk>/deposit/keep/",
+        payments.DepositKeepApi.as_view(),
+        name="deposit-keep",
+    ),
+    path(
+        "v1/payments/<int:pk>/deposit/release/",
+        payments.DepositReleaseApi.as_view(),
+        name="deposit-release",
     ),
     path("v1/allocations/", allocations.AllocationListCreateApi.as_view(), name="allocation-list"),
     path(

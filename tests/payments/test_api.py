@@ -187,3 +187,65 @@ def test_a_refund_of_more_than_was_paid_is_a_400_and_nothing_changes(
     assert response.status_code == 400
     assert "amount" in response.json()
     assert not Payment.objects.get(pk=payment["id"]).refunds.exists()
+
+
+def test_deposit_held_then_kept_in_part_through_the_api(
+    member_client, manager_client, priced_space, association, django_capture_on_commit_callbacks
+):
+    priced_space.deposit_cents = 20000
+    priced_space.save(update_fields=["deposit_cents"])
+    start, end = slot(days=2)
+    booking = member_client.post(
+        "/api/v1/bookings/",
+        {
+            "space": priced_space.pk,
+            "organisation": association.pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "purpose": "Fête de quartier",
+            "attendees": 12,
+        },
+        content_type="application/json",
+    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            f"/api/v1/bookings/{booking['id']}/approve/", {}, content_type="application/json"
+        )
+
+    held = member_client.post(
+        f"/api/v1/bookings/{booking['id']}/deposit/",
+        {"payment_method": "pm_card_visa"},
+        content_type="application/json",
+    )
+    assert held.status_code == 201, held.content
+    deposit = held.json()
+    assert (deposit["purpose"], deposit["status"]) == ("deposit", PaymentStatus.AUTHORISED)
+    assert deposit["amount_cents"] == 20000
+
+    # The payer cannot keep their own deposit; a manager keeps part of it, with a reason.
+    assert (
+        member_client.post(
+            f"/api/v1/payments/{deposit['id']}/deposit/keep/",
+            {"amount_cents": 5000, "reason": "Moi"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    missing_reason = manager_client.post(
+        f"/api/v1/payments/{deposit['id']}/deposit/keep/",
+        {"amount_cents": 5000, "reason": ""},
+        content_type="application/json",
+    )
+    assert missing_reason.status_code == 400
+    assert "reason" in missing_reason.json()
+    kept = manager_client.post(
+        f"/api/v1/payments/{deposit['id']}/deposit/keep/",
+        {"amount_cents": 5000, "reason": "Vitre cassée"},
+        content_type="application/json",
+    )
+    assert kept.status_code == 200, kept.content
+    assert (kept.json()["status"], kept.json()["captured_cents"]) == (
+        PaymentStatus.CAPTURED,
+        5000,
+    )
+    assert kept.json()["log"][-1]["reason"] == "Vitre cassée"
