@@ -1,5 +1,5 @@
 """Forms of the occupancy agreement pages. They only collect values: the services in
-bookings/allocations.py decide (the API reaches the same services).
+bookings/allocations/ decide (the API reaches the same services).
 
 Dates are shown as the last day of occupation; the models keep an exclusive end (the day after).
 Amounts are typed in euros and handed to the services in cents.

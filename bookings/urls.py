@@ -1,6 +1,7 @@
 from django.urls import path
 
-from bookings.views import allocations, calendars, closures, feeds, requests
+from bookings.views import calendars, closures, feeds, requests
+from bookings.views.allocations import handover, lifecycle, pages, timeline
 
 app_name = "bookings"
 urlpatterns = [
@@ -26,33 +27,31 @@ urlpatterns = [
     path("ics/<slug:token>.ics", feeds.feed_ics, name="feed-ics"),
     path("abonnements/", feeds.feed_list, name="feed-list"),
     path("abonnements/<int:pk>/revoquer/", feeds.feed_revoke, name="feed-revoke"),
-    path("conventions/", allocations.allocation_list, name="allocation-list"),
-    path("conventions/nouvelle/", allocations.allocation_create, name="allocation-create"),
-    path("conventions/<int:pk>/", allocations.allocation_detail, name="allocation-detail"),
-    path("conventions/<int:pk>/pdf/", allocations.allocation_pdf, name="allocation-pdf"),
-    path("conventions/<int:pk>/accepter/", allocations.allocation_accept, name="allocation-accept"),
-    path(
-        "conventions/<int:pk>/decliner/", allocations.allocation_decline, name="allocation-decline"
-    ),
-    path("conventions/<int:pk>/signer/", allocations.allocation_sign, name="allocation-sign"),
-    path("conventions/<int:pk>/resilier/", allocations.allocation_end, name="allocation-end"),
-    path("conventions/<int:pk>/renouveler/", allocations.allocation_renew, name="allocation-renew"),
-    path("conventions/<int:pk>/cles/", allocations.key_issue, name="allocation-key-issue"),
-    path("conventions/cles/<int:pk>/retour/", allocations.key_return, name="allocation-key-return"),
+    path("conventions/", pages.allocation_list, name="allocation-list"),
+    path("conventions/nouvelle/", pages.allocation_create, name="allocation-create"),
+    path("conventions/<int:pk>/", pages.allocation_detail, name="allocation-detail"),
+    path("conventions/<int:pk>/pdf/", pages.allocation_pdf, name="allocation-pdf"),
+    path("conventions/<int:pk>/accepter/", lifecycle.allocation_accept, name="allocation-accept"),
+    path("conventions/<int:pk>/decliner/", lifecycle.allocation_decline, name="allocation-decline"),
+    path("conventions/<int:pk>/signer/", lifecycle.allocation_sign, name="allocation-sign"),
+    path("conventions/<int:pk>/resilier/", lifecycle.allocation_end, name="allocation-end"),
+    path("conventions/<int:pk>/renouveler/", lifecycle.allocation_renew, name="allocation-renew"),
+    path("conventions/<int:pk>/cles/", handover.key_issue, name="allocation-key-issue"),
+    path("conventions/cles/<int:pk>/retour/", handover.key_return, name="allocation-key-return"),
     path(
         "conventions/<int:pk>/etats-des-lieux/",
-        allocations.inventory_record,
+        handover.inventory_record,
         name="allocation-inventory",
     ),
     path(
         "conventions/etats-des-lieux/<int:pk>/photos/",
-        allocations.inventory_photo_add,
+        handover.inventory_photo_add,
         name="allocation-inventory-photo-add",
     ),
     path(
         "conventions/photos/<int:pk>/",
-        allocations.inventory_photo,
+        handover.inventory_photo,
         name="allocation-inventory-photo",
     ),
-    path("conventions/site/<int:pk>/chronologie/", allocations.site_timeline, name="site-timeline"),
+    path("conventions/site/<int:pk>/chronologie/", timeline.site_timeline, name="site-timeline"),
 ]

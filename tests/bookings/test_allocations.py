@@ -21,7 +21,6 @@ from accounts.models import EssFamily, MembershipRole
 from bookings import selectors
 from bookings.allocations import (
     InvalidAllocationTransition,
-    _transition,
     allocation_accept,
     allocation_decline,
     allocation_end,
@@ -34,6 +33,7 @@ from bookings.allocations import (
     key_issue,
     key_return,
 )
+from bookings.allocations.lifecycle import _transition
 from bookings.exceptions import BookingConflict, InvalidTransition
 from bookings.models import (
     ALLOCATION_TRANSITIONS,

@@ -1,16 +1,10 @@
-"""Writes on long-term allocations (occupancy agreements); with bookings.services, the only code
-that writes Occupancy rows.
-
-An agreement is offered, accepted (house rules accepted) or declined, signed — from then on its
-spaces are reserved for its whole period in Occupancy, so nobody can book an allocated office by
-the hour —, active from its first day, and ended at its term or early (reason required).
+"""Offer, acceptance or refusal by the structure, and signature of occupancy agreements; the
+status changes of agreements (`_transition`), which every service of this package goes through.
 """
 
-from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,19 +17,14 @@ from bookings.models import (
     AllocationLog,
     AllocationStatus,
     FreeUseBasis,
-    Inventory,
-    InventoryKind,
-    InventoryPhoto,
-    KeyHandover,
     LegalRegime,
     Occupancy,
     OccupancyKind,
 )
 from bookings.models.allocations import ALLOCATION_OCCUPYING
-from bookings.rules import Period, in_kind_value_cents, reference_rent_cents_per_year
+from bookings.rules import Period
 from bookings.selectors import local_zone, occupancies_blocking_allocation
 from core.workflow import status_change
-from spaces.images import photo_reencode
 from spaces.models import Domain, Space
 from spaces.selectors import spaces_manageable_by
 
@@ -417,201 +406,3 @@ def allocation_sign(
     if allocation.start <= today:
         _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=actor)
     return changed
-
-
-@transaction.atomic
-def allocation_end(
-    *, allocation: Allocation, actor: User | None, reason: str, on: date | None = None
-) -> bool:
-    """End an agreement at its term or early (from `on`); frees the spaces from that day."""
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    on = min(on or allocation.end, allocation.end)
-    if allocation.status in ALLOCATION_OCCUPYING and on <= allocation.start:
-        on = allocation.start
-    changed = _transition(
-        allocation=allocation, to=AllocationStatus.ENDED, actor=actor, reason=reason
-    )
-    if not changed:
-        return False
-    cut = _midnight(on)
-    rows = allocation.occupancies.filter(active=True)
-    rows.filter(start__gte=cut).update(active=False, cancelled_at=timezone.now())
-    rows.filter(start__lt=cut, end__gt=cut).update(end=cut, blocked_until=cut)
-    if on < allocation.end:
-        Allocation.objects.filter(pk=allocation.pk).update(terminated_on=on)
-    # A space that another agreement (a renewal) occupies from that day is not vacant.
-    taken = Occupancy.objects.filter(
-        kind=OccupancyKind.ALLOCATION, active=True, start__lte=cut, end__gt=cut
-    ).exclude(allocation=allocation)
-    Space.objects.filter(allocations=allocation).exclude(pk__in=taken.values("space_id")).update(
-        vacant_since=on
-    )
-    return True
-
-
-def allocations_activate_and_end(*, today: date | None = None) -> tuple[int, int]:
-    """Daily job: signed agreements whose first day came become active; those past term end."""
-    today = today or timezone.localdate()
-    started = ended = 0
-    for allocation in Allocation.objects.filter(status=AllocationStatus.SIGNED, start__lte=today):
-        with transaction.atomic():
-            started += _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=None)
-    for allocation in Allocation.objects.filter(status=AllocationStatus.ACTIVE, end__lte=today):
-        ended += allocation_end(
-            allocation=allocation, actor=None, reason=_("End of the agreement.")
-        )
-    return started, ended
-
-
-@transaction.atomic
-def allocation_renew(*, allocation: Allocation, actor: User, end: date) -> Allocation:
-    """Offer the same terms from the end of `allocation` to `end`.
-
-    Only a signed or active agreement is renewed, once. Raises InvalidTransition otherwise,
-    ValidationError if it was renewed already or `end` is not after its end.
-    """
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.status not in ALLOCATION_OCCUPYING:
-        raise InvalidAllocationTransition(allocation.status, AllocationStatus.OFFERED)
-    if Allocation.objects.filter(renews=allocation).exists():
-        raise ValidationError({"end": _("This agreement has already been renewed.")})
-    return allocation_offer(
-        actor=actor,
-        structure=allocation.structure,
-        spaces=list(allocation.spaces.all()),
-        start=allocation.end,
-        end=end,
-        legal_regime=allocation.legal_regime,
-        annual_fee_cents=allocation.annual_fee_cents,
-        free_use_basis=allocation.free_use_basis,
-        free_use_reference=allocation.free_use_reference,
-        deposit_cents=allocation.deposit_cents,
-        renews=allocation,
-    )
-
-
-def _rental_value_cents(allocation: Allocation) -> int:
-    return sum(
-        reference_rent_cents_per_year(
-            rent_per_m2_year=space.reference_rent, surface_m2=space.surface_m2
-        )
-        for space in allocation.spaces.all()
-        if space.reference_rent is not None
-    )
-
-
-def allocation_value_cents(*, allocation: Allocation, year: int) -> int:
-    """In-kind aid of an agreement over a calendar year (spaces' rental value minus the fee)."""
-    return in_kind_value_cents(
-        reference_rent_cents_per_year=_rental_value_cents(allocation),
-        annual_fee_cents=allocation.annual_fee_cents,
-        start=allocation.start,
-        end=allocation.terminated_on or allocation.end,
-        year=year,
-    )
-
-
-def allocation_annual_value_cents(*, allocation: Allocation) -> int:
-    """The yearly valuation printed in the agreement: a full year of rental value minus fee."""
-    return max(0, _rental_value_cents(allocation) - allocation.annual_fee_cents)
-
-
-# --- Keys and inventories of fixtures (états des lieux) ---
-
-_HANDED_OVER = frozenset({AllocationStatus.SIGNED, AllocationStatus.ACTIVE})
-
-
-@transaction.atomic
-def key_issue(*, allocation: Allocation, actor: User, label: str, issued_on: date) -> KeyHandover:
-    """Record a key or badge given to the occupant of a signed or active agreement.
-
-    Refused while the insurance certificate does not cover that day (DOMAIN §3.5). Raises
-    ValidationError naming the field, InvalidTransition if the agreement is not signed.
-    """
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.status not in _HANDED_OVER:
-        raise InvalidAllocationTransition(allocation.status, allocation.status)
-    if not label.strip():
-        raise ValidationError({"label": _("Name the key or badge.")})
-    if allocation.insurance_valid_until is None or allocation.insurance_valid_until < issued_on:
-        raise ValidationError(
-            {
-                "issued_on": _(
-                    "The occupant's insurance certificate has expired: ask for the new one "
-                    "before handing over keys."
-                )
-            }
-        )
-    return KeyHandover.objects.create(
-        allocation=allocation, label=label.strip(), issued_on=issued_on
-    )
-
-
-@transaction.atomic
-def key_return(*, key: KeyHandover, actor: User, returned_on: date) -> bool:
-    """Record that a key came back; idempotent (already returned → False)."""
-    key = KeyHandover.objects.select_for_update().get(pk=key.pk)
-    if key.returned_on is not None:
-        return False
-    if returned_on < key.issued_on:
-        raise ValidationError({"returned_on": _("A key comes back after it was handed over.")})
-    key.returned_on = returned_on
-    key.save(update_fields=["returned_on"])
-    return True
-
-
-# An entry inventory is done once the agreement is signed; the exit one until after its end.
-_INVENTORY_STATUSES = {
-    InventoryKind.ENTRY: frozenset({AllocationStatus.SIGNED, AllocationStatus.ACTIVE}),
-    InventoryKind.EXIT: frozenset(
-        {AllocationStatus.SIGNED, AllocationStatus.ACTIVE, AllocationStatus.ENDED}
-    ),
-}
-
-
-@transaction.atomic
-def inventory_record(
-    *,
-    allocation: Allocation,
-    actor: User,
-    kind: str,
-    done_on: date,
-    notes: str,
-    photos: Sequence[tuple[UploadedFile, str]] = (),
-) -> Inventory:
-    """Record the entry or exit inventory of fixtures, with photos (each with its description).
-
-    One of each kind per agreement. Photos are re-encoded (EXIF dropped). Raises
-    ValidationError naming the field, InvalidTransition if the agreement is not signed yet.
-    """
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.status not in _INVENTORY_STATUSES.get(kind, frozenset()):
-        raise InvalidAllocationTransition(allocation.status, allocation.status)
-    if not notes.strip():
-        raise ValidationError({"notes": _("Describe the state of the premises.")})
-    if Inventory.objects.filter(allocation=allocation, kind=kind).exists():
-        raise ValidationError(
-            {"kind": _("This inventory is already recorded; add photos to it instead.")}
-        )
-    inventory = Inventory.objects.create(
-        allocation=allocation, kind=kind, done_on=done_on, notes=notes.strip(), created_by=actor
-    )
-    for upload, alt_text in photos:
-        inventory_photo_add(inventory=inventory, actor=actor, upload=upload, alt_text=alt_text)
-    return inventory
-
-
-@transaction.atomic
-def inventory_photo_add(
-    *, inventory: Inventory, actor: User, upload: UploadedFile, alt_text: str
-) -> InventoryPhoto:
-    """Add a photo to an inventory; its text alternative is required (RGAA 1.1)."""
-    if not alt_text.strip():
-        raise ValidationError({"alt_text": _("Describe the photo for people who cannot see it.")})
-    try:
-        image = photo_reencode(upload)
-    except ValidationError as exc:
-        raise ValidationError({"photo": exc.messages}) from exc
-    return InventoryPhoto.objects.create(
-        inventory=inventory, image=image, alt_text=alt_text.strip()
-    )

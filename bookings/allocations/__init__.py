@@ -1,0 +1,55 @@
+"""Writes on long-term allocations (occupancy agreements); with bookings.services, the only code
+that writes Occupancy rows.
+
+An agreement is offered, accepted (house rules accepted) or declined, signed — from then on its
+spaces are reserved for its whole period in Occupancy, so nobody can book an allocated office by
+the hour —, active from its first day, and ended at its term or early (reason required).
+
+One module per sub-domain: `lifecycle` (offer, answer, signature, and the status changes every
+module goes through), `ending` (end, renewal, the daily job), `handover` (keys, inventories of
+fixtures), `valuation` (in-kind aid). The services are imported from here.
+"""
+
+from bookings.allocations.ending import (
+    allocation_end,
+    allocation_renew,
+    allocations_activate_and_end,
+)
+from bookings.allocations.handover import (
+    inventory_photo_add,
+    inventory_record,
+    key_issue,
+    key_return,
+)
+from bookings.allocations.lifecycle import (
+    REASON_REQUIRED,
+    InvalidAllocationTransition,
+    allocation_accept,
+    allocation_decline,
+    allocation_offer,
+    allocation_period,
+    allocation_sign,
+)
+from bookings.allocations.valuation import (
+    allocation_annual_value_cents,
+    allocation_value_cents,
+)
+
+__all__ = [
+    "REASON_REQUIRED",
+    "InvalidAllocationTransition",
+    "allocation_accept",
+    "allocation_annual_value_cents",
+    "allocation_decline",
+    "allocation_end",
+    "allocation_offer",
+    "allocation_period",
+    "allocation_renew",
+    "allocation_sign",
+    "allocation_value_cents",
+    "allocations_activate_and_end",
+    "inventory_photo_add",
+    "inventory_record",
+    "key_issue",
+    "key_return",
+]
