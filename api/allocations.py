@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+from api.actions import ServiceActionApi
 from api.bookings import ConflictSerializer
 from bookings import allocations as services
 from bookings import selectors
@@ -194,10 +196,12 @@ class AllocationDetailApi(APIView):
         return Response(AllocationOutputSerializer(allocation).data)
 
 
-class AllocationAcceptApi(APIView):
+class AllocationAcceptApi(ServiceActionApi):
     """The structure accepts the offer and the house rules, and gives its insurance's validity."""
 
-    permission_classes = [IsAuthenticated]
+    scope = staticmethod(selectors.allocations_answerable_by)
+    output = staticmethod(_output)
+    responses = AllocationOutputSerializer
 
     class InputSerializer(serializers.Serializer):
         house_rules_accepted = serializers.BooleanField()
@@ -206,13 +210,8 @@ class AllocationAcceptApi(APIView):
         class Meta:
             ref_name = "AllocationAcceptInput"
 
-    @extend_schema(request=InputSerializer, responses=AllocationOutputSerializer)
-    def post(self, request: Request, pk: int) -> Response:
-        allocation = get_object_or_404(selectors.allocations_answerable_by(request.user), pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.allocation_accept(allocation=allocation, actor=request.user, **data.validated_data)
-        return Response(_output(request.user, pk))
+    def perform(self, allocation: Allocation, *, actor: User, values: dict) -> None:
+        services.allocation_accept(allocation=allocation, actor=actor, **values)
 
 
 class AllocationReasonSerializer(serializers.Serializer):
@@ -222,30 +221,28 @@ class AllocationReasonSerializer(serializers.Serializer):
         ref_name = "AllocationReasonInput"
 
 
-class AllocationDeclineApi(APIView):
+class AllocationDeclineApi(ServiceActionApi):
     """The structure declines the offer (reason required)."""
 
-    permission_classes = [IsAuthenticated]
+    scope = staticmethod(selectors.allocations_answerable_by)
+    output = staticmethod(_output)
+    responses = AllocationOutputSerializer
+    InputSerializer = AllocationReasonSerializer
 
-    @extend_schema(request=AllocationReasonSerializer, responses=AllocationOutputSerializer)
-    def post(self, request: Request, pk: int) -> Response:
-        allocation = get_object_or_404(selectors.allocations_answerable_by(request.user), pk=pk)
-        data = AllocationReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.allocation_decline(
-            allocation=allocation, actor=request.user, reason=data.validated_data["reason"]
-        )
-        return Response(_output(request.user, pk))
+    def perform(self, allocation: Allocation, *, actor: User, values: dict) -> None:
+        services.allocation_decline(allocation=allocation, actor=actor, reason=values["reason"])
 
 
-class AllocationSignApi(APIView):
+class AllocationSignApi(ServiceActionApi):
     """Record the signature (managers): the spaces are reserved for the whole period.
 
     Bookings in the period give a 409 listing them, unless `cancel_bookings` is true, which
     cancels them with `reason` (e-mailed to their organisations).
     """
 
-    permission_classes = [IsAuthenticated]
+    scope = staticmethod(selectors.allocations_manageable_by)
+    output = staticmethod(_output)
+    responses = {200: AllocationOutputSerializer, 409: ConflictSerializer}
 
     class InputSerializer(serializers.Serializer):
         cancel_bookings = serializers.BooleanField(default=False)
@@ -254,27 +251,21 @@ class AllocationSignApi(APIView):
         class Meta:
             ref_name = "AllocationSignInput"
 
-    @extend_schema(
-        request=InputSerializer,
-        responses={200: AllocationOutputSerializer, 409: ConflictSerializer},
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        allocation = get_object_or_404(selectors.allocations_manageable_by(request.user), pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+    def perform(self, allocation: Allocation, *, actor: User, values: dict) -> None:
         services.allocation_sign(
             allocation=allocation,
-            actor=request.user,
-            cancel_bookings=data.validated_data["cancel_bookings"],
-            reason=data.validated_data.get("reason", ""),
+            actor=actor,
+            cancel_bookings=values["cancel_bookings"],
+            reason=values.get("reason", ""),
         )
-        return Response(_output(request.user, pk))
 
 
-class AllocationEndApi(APIView):
+class AllocationEndApi(ServiceActionApi):
     """End an agreement early (managers): the spaces are free from `on` (default: its end)."""
 
-    permission_classes = [IsAuthenticated]
+    scope = staticmethod(selectors.allocations_manageable_by)
+    output = staticmethod(_output)
+    responses = AllocationOutputSerializer
 
     class InputSerializer(AllocationReasonSerializer):
         on = serializers.DateField(required=False, allow_null=True)
@@ -282,15 +273,7 @@ class AllocationEndApi(APIView):
         class Meta:
             ref_name = "AllocationEndInput"
 
-    @extend_schema(request=InputSerializer, responses=AllocationOutputSerializer)
-    def post(self, request: Request, pk: int) -> Response:
-        allocation = get_object_or_404(selectors.allocations_manageable_by(request.user), pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+    def perform(self, allocation: Allocation, *, actor: User, values: dict) -> None:
         services.allocation_end(
-            allocation=allocation,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-            on=data.validated_data.get("on"),
+            allocation=allocation, actor=actor, reason=values["reason"], on=values.get("on")
         )
-        return Response(_output(request.user, pk))

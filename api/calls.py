@@ -22,7 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import OrganisationDocument
+from accounts.models import OrganisationDocument, User
+from api.actions import ServiceActionApi
 from calls import selectors, services
 from calls.models import Application, ApplicationStatus, Call, CallLot, CallStatus, Criterion
 from spaces.models import SpaceKind
@@ -428,16 +429,15 @@ _TRANSITION_RESPONSES = {
 }
 
 
-class ApplicationSubmitApi(APIView):
+class ApplicationSubmitApi(ServiceActionApi):
     """Submit a draft; a 400 lists what is missing."""
 
-    permission_classes = [IsAuthenticated]
+    scope = staticmethod(selectors.applications_of_applicant)
+    output = staticmethod(_application_output)
+    responses = _TRANSITION_RESPONSES
 
-    @extend_schema(request=None, responses=_TRANSITION_RESPONSES)
-    def post(self, request: Request, pk: int) -> Response:
-        application = get_object_or_404(selectors.applications_of_applicant(request.user), pk=pk)
-        services.application_submit(application=application, actor=request.user)
-        return Response(_application_output(request.user, pk))
+    def perform(self, application: Application, *, actor: User, values: dict) -> None:
+        services.application_submit(application=application, actor=actor)
 
 
 class ReasonInputSerializer(serializers.Serializer):
@@ -447,24 +447,22 @@ class ReasonInputSerializer(serializers.Serializer):
         ref_name = "ApplicationReasonInput"
 
 
-class ApplicationWithdrawApi(APIView):
-    permission_classes = [IsAuthenticated]
+class ApplicationWithdrawApi(ServiceActionApi):
+    scope = staticmethod(selectors.applications_of_applicant)
+    output = staticmethod(_application_output)
+    responses = _TRANSITION_RESPONSES
+    InputSerializer = ReasonInputSerializer
 
-    @extend_schema(request=ReasonInputSerializer, responses=_TRANSITION_RESPONSES)
-    def post(self, request: Request, pk: int) -> Response:
-        application = get_object_or_404(selectors.applications_of_applicant(request.user), pk=pk)
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.application_withdraw(
-            application=application, actor=request.user, reason=data.validated_data["reason"]
-        )
-        return Response(_application_output(request.user, pk))
+    def perform(self, application: Application, *, actor: User, values: dict) -> None:
+        services.application_withdraw(application=application, actor=actor, reason=values["reason"])
 
 
-class ApplicationAcceptApi(APIView):
+class ApplicationAcceptApi(ServiceActionApi):
     """The call's manager accepts a submitted application for a lot; the applicant is e-mailed."""
 
-    permission_classes = [IsAuthenticated]
+    scope = staticmethod(selectors.applications_decidable_by)
+    output = staticmethod(_application_output)
+    responses = _TRANSITION_RESPONSES
 
     class InputSerializer(serializers.Serializer):
         lot = serializers.IntegerField()
@@ -472,34 +470,23 @@ class ApplicationAcceptApi(APIView):
         class Meta:
             ref_name = "ApplicationAcceptInput"
 
-    @extend_schema(request=InputSerializer, responses=_TRANSITION_RESPONSES)
-    def post(self, request: Request, pk: int) -> Response:
-        application = get_object_or_404(selectors.applications_decidable_by(request.user), pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        lot = CallLot.objects.filter(
-            call=application.call_id, pk=data.validated_data["lot"]
-        ).first()
+    def perform(self, application: Application, *, actor: User, values: dict) -> None:
+        lot = CallLot.objects.filter(call=application.call_id, pk=values["lot"]).first()
         if lot is None:
             raise DrfValidationError({"lot": [_("Choose a lot of this call.")]})
-        services.application_accept(application=application, actor=request.user, lot=lot)
-        return Response(_application_output(request.user, pk))
+        services.application_accept(application=application, actor=actor, lot=lot)
 
 
-class ApplicationRefuseApi(APIView):
+class ApplicationRefuseApi(ServiceActionApi):
     """The call's manager refuses with reasons (required: they are e-mailed to the applicant)."""
 
-    permission_classes = [IsAuthenticated]
+    scope = staticmethod(selectors.applications_decidable_by)
+    output = staticmethod(_application_output)
+    responses = _TRANSITION_RESPONSES
+    InputSerializer = ReasonInputSerializer
 
-    @extend_schema(request=ReasonInputSerializer, responses=_TRANSITION_RESPONSES)
-    def post(self, request: Request, pk: int) -> Response:
-        application = get_object_or_404(selectors.applications_decidable_by(request.user), pk=pk)
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.application_refuse(
-            application=application, actor=request.user, reason=data.validated_data["reason"]
-        )
-        return Response(_application_output(request.user, pk))
+    def perform(self, application: Application, *, actor: User, values: dict) -> None:
+        services.application_refuse(application=application, actor=actor, reason=values["reason"])
 
 
 class ApplicationScoresApi(APIView):
