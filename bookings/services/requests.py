@@ -1,10 +1,11 @@
-"""Writes on bookings, closures and occupancy. The only code that writes Occupancy rows."""
+"""Booking requests: a slot or a series checked against the rules of the space, the clash check,
+the rolled-back preview of the dates a request would book, and the lapse of pending requests
+nobody decided in time. Also `_insert_occupancy`, the one insert of Occupancy rows."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -12,25 +13,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for
-from bookings import calendars, ics, notifications, signals
-from bookings.exceptions import BookingConflict, InvalidTransition
-from bookings.models import (
-    OCCUPYING,
-    REASON_REQUIRED,
-    TRANSITIONS,
-    Booking,
-    BookingLog,
-    BookingStatus,
-    CalendarFeed,
-    Closure,
-    Frequency,
-    Occupancy,
-    OccupancyKind,
-)
-from bookings.rules import NonExistentLocalTimeError, Period, french_public_holidays, local_period
-from bookings.selectors import closure_targets_and_hits, local_zone, occupancies_clashing
-from core.workflow import status_change
-from spaces.models import Site, SiteStatus, Space, SpaceStatus
+from bookings import calendars, notifications, signals
+from bookings.exceptions import BookingConflict
+from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
+from bookings.rules import NonExistentLocalTimeError, Period
+from bookings.selectors import local_zone, occupancies_clashing
+from bookings.services.decisions import _booking_transition
+from spaces.models import SiteStatus, Space, SpaceStatus
 from spaces.rules import within_opening_hours
 
 # A request nobody decided on lapses after this long (or when its first date starts).
@@ -307,130 +296,6 @@ def _nonexistent_message(exc: NonExistentLocalTimeError) -> str:
     }
 
 
-def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason: str = "") -> bool:
-    """Change the status (core.workflow.status_change), log it, free the slots if it no longer
-    occupies them. Returns False if the booking was already there. Must run inside atomic()."""
-
-    def reason_given() -> None:
-        if to in REASON_REQUIRED and not reason.strip():
-            raise ValidationError({"reason": _("Give a reason: it is sent to the requester.")})
-
-    from_status = status_change(
-        booking, to=to, transitions=TRANSITIONS, error=InvalidTransition, check=reason_given
-    )
-    if from_status is None:
-        return False
-    BookingLog.objects.create(
-        booking=booking, from_status=from_status, to_status=to, actor=actor, reason=reason.strip()
-    )
-    transaction.on_commit(
-        lambda: signals.booking_status_changed.send(
-            sender=Booking, booking_id=booking.pk, from_status=from_status, to_status=to
-        )
-    )
-    if to not in OCCUPYING:
-        booking.occupancies.filter(active=True).update(active=False, cancelled_at=timezone.now())
-    return True
-
-
-@transaction.atomic
-def booking_approve(*, booking: Booking, actor: User) -> bool:
-    changed = _booking_transition(booking=booking, to=BookingStatus.CONFIRMED, actor=actor)
-    if changed:
-        notifications.on_commit(booking, "approved")
-    return changed
-
-
-@transaction.atomic
-def booking_refuse(*, booking: Booking, actor: User, reason: str) -> bool:
-    changed = _booking_transition(
-        booking=booking, to=BookingStatus.REFUSED, actor=actor, reason=reason
-    )
-    if changed:
-        notifications.on_commit(booking, "refused")
-    return changed
-
-
-def _check_cancellation_notice(booking: Booking, first_start: datetime, now: datetime) -> None:
-    notice = timedelta(hours=booking.space.cancellation_notice_hours)
-    if first_start - now < notice:
-        raise ValidationError(
-            _("Bookings can be cancelled up to %(n)s hours before they start; contact the manager.")
-            % {"n": booking.space.cancellation_notice_hours}
-        )
-
-
-@transaction.atomic
-def booking_cancel(
-    *,
-    booking: Booking,
-    actor: User | None,
-    reason: str,
-    as_manager: bool,
-    occurrence_start: datetime | None = None,
-    and_following: bool = False,
-    now: datetime | None = None,
-) -> int:
-    """Cancel a booking, one date of a series, or that date and the following ones.
-
-    Requesters must respect the space's cancellation notice; managers need not, nor does the
-    platform (`actor` None: a fee unpaid by its deadline). Returns the number of dates
-    cancelled. Raises ValidationError (no reason, too late, unknown date).
-    """
-    now = now or timezone.now()
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason for the cancellation.")})
-    booking = Booking.objects.select_for_update().select_related("space").get(pk=booking.pk)
-    if booking.status not in OCCUPYING:
-        raise InvalidTransition(booking.status, BookingStatus.CANCELLED)
-    active = booking.occupancies.filter(active=True).order_by("start")
-    if occurrence_start is not None:
-        chosen = (
-            active.filter(start__gte=occurrence_start)
-            if and_following
-            else active.filter(start=occurrence_start)
-        )
-    else:
-        chosen = active
-    rows = list(chosen)
-    if not rows:
-        raise ValidationError(
-            {"occurrence_start": _("There is no such date left in this booking.")}
-        )
-    if not as_manager:
-        _check_cancellation_notice(booking, rows[0].start, now)
-    whole = len(rows) == active.count()
-    if whole:
-        _booking_transition(booking=booking, to=BookingStatus.CANCELLED, actor=actor, reason=reason)
-    else:
-        for row in rows:
-            calendars.occurrence_cancel(event=booking.event, period=Period(row.start, row.end))
-            BookingLog.objects.create(
-                booking=booking,
-                from_status=booking.status,
-                to_status=BookingStatus.CANCELLED,
-                occurrence_start=row.start,
-                actor=actor,
-                reason=reason.strip(),
-            )
-        Occupancy.objects.filter(pk__in=[row.pk for row in rows]).update(
-            active=False, cancelled_at=now
-        )
-    notifications.on_commit(booking, "cancelled", dates=[row.start for row in rows], reason=reason)
-    cancelled = [(row.start, row.end) for row in rows]
-    transaction.on_commit(
-        lambda: signals.booking_cancelled.send(
-            sender=Booking,
-            booking_id=booking.pk,
-            occurrences=cancelled,
-            whole=whole,
-            actor_id=actor.pk if actor else None,
-            as_manager=as_manager,
-        )
-    )
-    return len(rows)
-
-
 def bookings_expire_lapsed(*, now: datetime | None = None, space: Space | None = None) -> int:
     """Lapse pending requests nobody decided in time, freeing their slots."""
     now = now or timezone.now()
@@ -444,157 +309,3 @@ def bookings_expire_lapsed(*, now: datetime | None = None, space: Space | None =
                 count += 1
                 notifications.on_commit(booking, "lapsed")
     return count
-
-
-@transaction.atomic
-def closure_create(
-    *,
-    actor: User,
-    period: Period,
-    reason: str,
-    site: Site | None = None,
-    space: Space | None = None,
-    cancel_bookings: bool = False,
-) -> Closure:
-    """Close a site (all its spaces) or one space. Bookings hit are listed (BookingConflict)
-    unless `cancel_bookings`, which cancels those dates with the closure's reason."""
-    if (site is None) == (space is None):
-        raise ValueError("Close either a site or a space")
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason of the closure.")})
-    if period.start >= period.end:
-        raise ValidationError({"end": _("The end must be after the start.")})
-    # Serialise writers on these spaces (fixed order: no deadlock with another closure).
-    to_lock = (
-        Space.objects.filter(pk=space.pk) if space is not None else Space.objects.filter(site=site)
-    )
-    list(to_lock.select_for_update().order_by("pk").values_list("pk", flat=True))
-    spaces, hit = closure_targets_and_hits(period=period, site=site, space=space)
-    if hit and not cancel_bookings:
-        raise BookingConflict(
-            [(period, Period(row.start, row.end)) for row in hit],
-            message=_("The closure would hit existing bookings or allocations."),
-        )
-    for row in hit:
-        # Only the dates the closure falls on are cancelled, never one it merely follows.
-        if row.kind != OccupancyKind.BOOKING or row.end <= period.start:
-            raise BookingConflict([(period, Period(row.start, row.end))])
-        booking_cancel(
-            booking=row.booking,
-            actor=actor,
-            reason=reason,
-            as_manager=True,
-            occurrence_start=row.start,
-        )
-    closure = Closure.objects.create(
-        site=site,
-        space=space,
-        start=period.start,
-        end=period.end,
-        reason=reason.strip(),
-        created_by=actor,
-    )
-    _insert_occupancy(
-        [
-            Occupancy(
-                space=target,
-                start=period.start,
-                end=period.end,
-                blocked_until=period.end,
-                kind=OccupancyKind.CLOSURE,
-                closure=closure,
-            )
-            for target in spaces
-        ],
-        clashes_if_refused=[(period, period)],
-    )
-    return closure
-
-
-@transaction.atomic
-def closure_delete(*, closure: Closure) -> None:
-    closure.delete()  # its Occupancy rows go with it (CASCADE)
-
-
-def closures_add_public_holidays(*, actor: User, site: Site, year: int) -> list[Closure]:
-    """Close a site on the French public holidays of `year` that do not hit any booking."""
-    created = []
-    for day, name in sorted(french_public_holidays(year).items()):
-        period = local_period(day, time(0), time(0), local_zone())
-        if Closure.objects.filter(site=site, start=period.start, end=period.end).exists():
-            continue
-        try:
-            created.append(closure_create(actor=actor, site=site, period=period, reason=name))
-        except BookingConflict:
-            continue
-    return created
-
-
-def bookings_send_reminders(*, now: datetime | None = None) -> int:
-    """E-mail the requester the day before each confirmed date; each date is reminded once."""
-    now = now or timezone.now()
-    zone = local_zone()
-    tomorrow = (now.astimezone(zone) + timedelta(days=1)).date()
-    window = local_period(tomorrow, time(0), time(0), zone)
-    sent = 0
-    due = Occupancy.objects.filter(
-        kind=OccupancyKind.BOOKING,
-        active=True,
-        booking__status=BookingStatus.CONFIRMED,
-        start__gte=window.start,
-        start__lt=window.end,
-        reminder_sent_at__isnull=True,
-    ).select_related("booking")
-    for row in due:
-        with transaction.atomic():
-            # Claim the row first, so two runs at once cannot both send it.
-            claimed = Occupancy.objects.filter(pk=row.pk, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=now
-            )
-            if claimed:
-                notifications.on_commit(row.booking, "reminder", occurrence_start=row.start)
-                sent += 1
-    return sent
-
-
-# --- Calendar subscriptions (ICS feeds behind secret URLs) ---
-
-
-def calendar_feed_create(
-    *, user: User, scope: str, target: Space | Site | Organisation
-) -> CalendarFeed:
-    """Give the user a new secret feed URL for a space or a site they manage, or one of their
-    organisations. Raises PermissionDenied otherwise, ValueError if `target` is not of `scope`.
-    """
-    expected = {
-        CalendarFeed.Scope.SPACE: Space,
-        CalendarFeed.Scope.SITE: Site,
-        CalendarFeed.Scope.ORGANISATION: Organisation,
-    }
-    if scope not in expected or not isinstance(target, expected[scope]):
-        raise ValueError("The target does not match the scope of the feed")
-    if not user.is_active or not ics.feed_target_allowed(
-        user=user, scope=scope, target_id=target.pk
-    ):
-        raise PermissionDenied(_("You may not subscribe to this calendar."))
-    # 32 random bytes (256 bits): the URL is the only secret, so it must not be guessable.
-    return CalendarFeed.objects.create(
-        scope=scope,
-        created_by=user,
-        token=secrets.token_urlsafe(32),
-        **{scope: target},
-    )
-
-
-def calendar_feed_revoke(*, feed: CalendarFeed, user: User) -> bool:
-    """Stop a feed at once; idempotent (already revoked → False). Only its creator may.
-
-    Raises PermissionDenied for anyone else.
-    """
-    if feed.created_by_id != user.pk:
-        raise PermissionDenied(_("Only the person who created this subscription may revoke it."))
-    # A conditional UPDATE: two clicks at once revoke once and keep the first date.
-    revoked = CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    return revoked == 1

@@ -1,0 +1,44 @@
+"""Writes on bookings, closures and occupancy. The only code that writes Occupancy rows.
+
+One module per concern:
+
+- `requests`: booking requests (a slot or a series) checked against the rules of the space,
+  their rolled-back preview, the lapse of pending requests nobody decided in time, and
+  `_insert_occupancy` (also used by closures);
+- `decisions`: the one status-change helper of a booking, approve, refuse, cancel (whole,
+  one date, following);
+- `closures`: closures of a site or a space, and the French public holidays;
+- `reminders`: e-mails the day before each confirmed date;
+- `feeds`: calendar subscriptions (ICS feeds behind secret URLs).
+
+The public names are re-exported here: `from bookings.services import booking_cancel` works.
+"""
+
+from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
+from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
+from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
+from bookings.services.reminders import bookings_send_reminders
+from bookings.services.requests import (
+    PENDING_LAPSE,
+    BookingRequest,
+    booking_request,
+    booking_request_preview,
+    bookings_expire_lapsed,
+)
+
+__all__ = [
+    "PENDING_LAPSE",
+    "BookingRequest",
+    "booking_approve",
+    "booking_cancel",
+    "booking_refuse",
+    "booking_request",
+    "booking_request_preview",
+    "bookings_expire_lapsed",
+    "bookings_send_reminders",
+    "calendar_feed_create",
+    "calendar_feed_revoke",
+    "closure_create",
+    "closure_delete",
+    "closures_add_public_holidays",
+]

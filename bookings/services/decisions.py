@@ -1,0 +1,148 @@
+"""Decisions on a booking: the one status-change helper (`_booking_transition`, also used by
+the lapse of requests), approve, refuse, cancel (whole, one date, following)."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from bookings import calendars, notifications, signals
+from bookings.exceptions import InvalidTransition
+from bookings.models import (
+    OCCUPYING,
+    REASON_REQUIRED,
+    TRANSITIONS,
+    Booking,
+    BookingLog,
+    BookingStatus,
+    Occupancy,
+)
+from bookings.rules import Period
+from core.workflow import status_change
+
+
+def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason: str = "") -> bool:
+    """Change the status (core.workflow.status_change), log it, free the slots if it no longer
+    occupies them. Returns False if the booking was already there. Must run inside atomic()."""
+
+    def reason_given() -> None:
+        if to in REASON_REQUIRED and not reason.strip():
+            raise ValidationError({"reason": _("Give a reason: it is sent to the requester.")})
+
+    from_status = status_change(
+        booking, to=to, transitions=TRANSITIONS, error=InvalidTransition, check=reason_given
+    )
+    if from_status is None:
+        return False
+    BookingLog.objects.create(
+        booking=booking, from_status=from_status, to_status=to, actor=actor, reason=reason.strip()
+    )
+    transaction.on_commit(
+        lambda: signals.booking_status_changed.send(
+            sender=Booking, booking_id=booking.pk, from_status=from_status, to_status=to
+        )
+    )
+    if to not in OCCUPYING:
+        booking.occupancies.filter(active=True).update(active=False, cancelled_at=timezone.now())
+    return True
+
+
+@transaction.atomic
+def booking_approve(*, booking: Booking, actor: User) -> bool:
+    changed = _booking_transition(booking=booking, to=BookingStatus.CONFIRMED, actor=actor)
+    if changed:
+        notifications.on_commit(booking, "approved")
+    return changed
+
+
+@transaction.atomic
+def booking_refuse(*, booking: Booking, actor: User, reason: str) -> bool:
+    changed = _booking_transition(
+        booking=booking, to=BookingStatus.REFUSED, actor=actor, reason=reason
+    )
+    if changed:
+        notifications.on_commit(booking, "refused")
+    return changed
+
+
+def _check_cancellation_notice(booking: Booking, first_start: datetime, now: datetime) -> None:
+    notice = timedelta(hours=booking.space.cancellation_notice_hours)
+    if first_start - now < notice:
+        raise ValidationError(
+            _("Bookings can be cancelled up to %(n)s hours before they start; contact the manager.")
+            % {"n": booking.space.cancellation_notice_hours}
+        )
+
+
+@transaction.atomic
+def booking_cancel(
+    *,
+    booking: Booking,
+    actor: User | None,
+    reason: str,
+    as_manager: bool,
+    occurrence_start: datetime | None = None,
+    and_following: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Cancel a booking, one date of a series, or that date and the following ones.
+
+    Requesters must respect the space's cancellation notice; managers need not, nor does the
+    platform (`actor` None: a fee unpaid by its deadline). Returns the number of dates
+    cancelled. Raises ValidationError (no reason, too late, unknown date).
+    """
+    now = now or timezone.now()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the cancellation.")})
+    booking = Booking.objects.select_for_update().select_related("space").get(pk=booking.pk)
+    if booking.status not in OCCUPYING:
+        raise InvalidTransition(booking.status, BookingStatus.CANCELLED)
+    active = booking.occupancies.filter(active=True).order_by("start")
+    if occurrence_start is not None:
+        chosen = (
+            active.filter(start__gte=occurrence_start)
+            if and_following
+            else active.filter(start=occurrence_start)
+        )
+    else:
+        chosen = active
+    rows = list(chosen)
+    if not rows:
+        raise ValidationError(
+            {"occurrence_start": _("There is no such date left in this booking.")}
+        )
+    if not as_manager:
+        _check_cancellation_notice(booking, rows[0].start, now)
+    whole = len(rows) == active.count()
+    if whole:
+        _booking_transition(booking=booking, to=BookingStatus.CANCELLED, actor=actor, reason=reason)
+    else:
+        for row in rows:
+            calendars.occurrence_cancel(event=booking.event, period=Period(row.start, row.end))
+            BookingLog.objects.create(
+                booking=booking,
+                from_status=booking.status,
+                to_status=BookingStatus.CANCELLED,
+                occurrence_start=row.start,
+                actor=actor,
+                reason=reason.strip(),
+            )
+        Occupancy.objects.filter(pk__in=[row.pk for row in rows]).update(
+            active=False, cancelled_at=now
+        )
+    notifications.on_commit(booking, "cancelled", dates=[row.start for row in rows], reason=reason)
+    cancelled = [(row.start, row.end) for row in rows]
+    transaction.on_commit(
+        lambda: signals.booking_cancelled.send(
+            sender=Booking,
+            booking_id=booking.pk,
+            occurrences=cancelled,
+            whole=whole,
+            actor_id=actor.pk if actor else None,
+            as_manager=as_manager,
+        )
+    )
+    return len(rows)
