@@ -18,11 +18,7 @@ from playwright.sync_api import Page, expect
 from calls import services
 from calls.models import ApplicationStatus, Score
 from tests.calls.conftest import documents_of, draft_call
-from tests.e2e.conftest import (  # the browser fixtures of tests/e2e
-    _live_server_static_root,  # noqa: F401
-    browser_type_launch_args,  # noqa: F401
-    live_server,  # noqa: F401
-)
+from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 (Debian's chromium)
 from tests.factories import (
     MembershipFactory,
     SpaceFactory,
