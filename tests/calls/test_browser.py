@@ -26,8 +26,6 @@ from tests.factories import (
     VerifiedStructureFactory,
 )
 
-# ruff: noqa: F811 (pytest passes the imported fixtures by name)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "secret-password-42"  # tests.factories.UserFactory
 
