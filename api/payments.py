@@ -14,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+from bookings.models import Booking
 from bookings.selectors import bookings_of_requester
 from payments import selectors
 from payments.forms import PAYMENT_METHOD_PATTERN
@@ -150,7 +152,7 @@ class BookingPaymentOpenApi(APIView):
         booking = get_object_or_404(bookings_of_requester(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = cards.booking_payment_open(booking=booking, actor=request.user)
+        payment = self.open(booking=booking, actor=request.user)
         if data.validated_data.get("payment_method"):
             payment = cards.payment_pay(
                 payment=payment,
@@ -158,6 +160,9 @@ class BookingPaymentOpenApi(APIView):
                 payment_method=data.validated_data["payment_method"],
             )
         return Response(PaymentResultSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    def open(self, *, booking: Booking, actor: User) -> Payment:
+        return cards.booking_payment_open(booking=booking, actor=actor)
 
 
 class PaymentPayApi(APIView):
@@ -230,27 +235,12 @@ class PaymentRefundApi(APIView):
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
-class BookingDepositOpenApi(APIView):
+class BookingDepositOpenApi(BookingPaymentOpenApi):
     """Open the deposit of a confirmed booking (at most a few days before it: a card hold
     lasts 7 days); with `payment_method`, hold it on the card at once. 201 with the payment."""
 
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        request=BookingPaymentOpenApi.InputSerializer, responses={201: PaymentResultSerializer}
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        booking = get_object_or_404(bookings_of_requester(request.user), pk=pk)
-        data = BookingPaymentOpenApi.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        payment = deposits.deposit_open(booking=booking, actor=request.user)
-        if data.validated_data.get("payment_method"):
-            payment = cards.payment_pay(
-                payment=payment,
-                actor=request.user,
-                payment_method=data.validated_data["payment_method"],
-            )
-        return Response(PaymentResultSerializer(payment).data, status=status.HTTP_201_CREATED)
+    def open(self, *, booking: Booking, actor: User) -> Payment:
+        return deposits.deposit_open(booking=booking, actor=actor)
 
 
 class DepositKeepApi(APIView):
