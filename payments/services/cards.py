@@ -288,8 +288,7 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
     due_by = now + timedelta(hours=channel.pay_within_hours)
     Payment.objects.filter(pk=payment.pk).update(hold_first=False, due_by=due_by)
     payment.refresh_from_db()
-    with transaction.atomic():
-        notifications.on_commit(payment, "pay_link")
+    notifications.on_commit(payment, "pay_link")
     return payment
 
 
