@@ -59,10 +59,14 @@ def _rule(frequency: str, first_local: datetime) -> Rule | None:
         weekday = _WEEKDAYS[first_local.weekday()]
         name, rrule_frequency = f"monthly-{weekday}-{position}", "MONTHLY"
         params = f"byweekday:{weekday};bysetpos:{position}"
-    rule, _ = Rule.objects.get_or_create(
-        name=name,
-        defaults={"frequency": rrule_frequency, "params": params, "description": name},
-    )
+    # Rules are shared by name. django-scheduler does not make the name unique, so two first
+    # requests at once may each create one: take the oldest rather than get_or_create, which
+    # would fail on the duplicate ever after.
+    rule = Rule.objects.filter(name=name).order_by("pk").first()
+    if rule is None:
+        rule = Rule.objects.create(
+            name=name, frequency=rrule_frequency, params=params, description=name
+        )
     return rule
 
 

@@ -289,3 +289,19 @@ def test_booking_request_counts_real_elapsed_time_over_the_october_change(space,
         )
 
     assert list(error.value.message_dict) == ["end"]
+
+
+def test_a_duplicate_rule_left_by_two_first_requests_at_once_is_harmless(space, requester):
+    from schedule.models import Rule
+
+    # django-scheduler's Rule.name is not unique: two first weekly requests at the same moment
+    # may each have created one.
+    for _ in range(2):
+        Rule.objects.create(name="weekly", frequency="WEEKLY", params="", description="weekly")
+
+    booking = _series(
+        space, requester, paris(2027, 3, 2, 18), paris(2027, 3, 2, 20), repeat_count=3
+    )
+
+    assert booking.event.rule == Rule.objects.filter(name="weekly").order_by("pk").first()
+    assert len(_local_slots(booking)) == 3
