@@ -1,8 +1,12 @@
-"""Checks on uploaded supporting documents: PDF, JPEG or PNG only, at most 10 MB."""
+"""Supporting documents as files: the checks on upload (PDF, JPEG or PNG only, at most 10 MB)
+and the response that serves one from private storage."""
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OrganisationDocument
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 # The first bytes decide, never the name or the browser's content type.
@@ -26,3 +30,16 @@ def document_check(upload: UploadedFile) -> str:
         if head.startswith(signature):
             return kind
     raise ValidationError(_("Only PDF, JPEG or PNG files are accepted."), code="bad_format")
+
+
+def document_response(document: OrganisationDocument) -> FileResponse:
+    """Serve `document` as a download; the caller has already checked the user may open it.
+
+    Streamed from private storage (never a public URL), as an attachment so that the browser
+    does not render it inline, under the stored name without its directories.
+    """
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )

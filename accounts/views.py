@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from accounts.files import document_response
 from accounts.forms import DocumentForm, InvitationForm, LoginForm, SignupForm, StructureForm
 from accounts.selectors import (
     documents_visible_to,
@@ -136,9 +137,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
-    return FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/")[-1]
-    )
+    return document_response(document)
 
 
 @login_required

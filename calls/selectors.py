@@ -239,6 +239,42 @@ def documents_attachable_to(application: Application) -> QuerySet[OrganisationDo
     return OrganisationDocument.objects.filter(organisation=application.structure)
 
 
+# Sent and still standing, or decided: what the people who run or review the call work on.
+# A draft is the applicant's own business; a withdrawn application no longer asks for anything.
+_DOCUMENTS_OPEN_STATUSES = [
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.REFUSED,
+]
+
+
+def application_documents_visible_to(
+    user: AnyUser, *, application_pk: int
+) -> QuerySet[OrganisationDocument]:
+    """The documents attached to one application that the user may open.
+
+    Those who may read the application (`applications_visible_to`: its call's managers, the
+    intercommunality, reviewers who declared no conflict) open them once it is submitted or
+    decided; the applicant structure's members in any status. Only the applicant's own
+    documents count, should another organisation's ever be attached. Empty otherwise.
+    """
+    readable = (
+        applications_visible_to(user)
+        .filter(pk=application_pk)
+        .filter(
+            Q(status__in=_DOCUMENTS_OPEN_STATUSES)
+            | Q(pk__in=applications_of_applicant(user).values("pk"))
+        )
+    )
+    # `Application.documents` has no reverse accessor (related_name="+"): go through its table.
+    attached = Application.documents.through.objects.filter(
+        application__in=readable.values("pk")
+    ).values("organisationdocument")
+    return OrganisationDocument.objects.filter(
+        pk__in=attached, organisation__in=readable.values("structure")
+    ).select_related("organisation")
+
+
 def call_ranking(call: Call) -> list[dict]:
     """Per lot, the applications that asked for it, ranked by weighted total (ties flagged).
 

@@ -20,6 +20,11 @@ urlpatterns: list = [
     path("<int:pk>/candidater/", apply.application_start, name="application-start"),
     path("candidatures/", apply.application_list, name="application-list"),
     path("candidatures/<int:pk>/", apply.application_detail, name="application-detail"),
+    path(
+        "candidatures/<int:pk>/documents/<int:document_pk>/",
+        apply.application_document,
+        name="application-document",
+    ),
     path("candidatures/<int:pk>/modifier/", apply.application_edit, name="application-edit"),
     path("candidatures/<int:pk>/envoyer/", apply.application_submit, name="application-submit"),
     path("candidatures/<int:pk>/retirer/", apply.application_withdraw, name="application-withdraw"),

@@ -5,12 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import documents_visible_to
+from accounts.files import document_response
 from bookings.exceptions import InvalidTransition
 from calls import selectors, services
 from calls.forms import AcceptForm, ApplicationForm, ApplicationStartForm, ReasonForm, RefuseForm
@@ -81,9 +81,9 @@ def summary_context(request: HttpRequest, application: Application) -> dict:
     return {
         "needed_kind_label": SpaceKind(kind).label if kind in SpaceKind.values else kind,
         "downloadable": set(
-            documents_visible_to(request.user)
-            .filter(pk__in=[d.pk for d in application.documents.all()])
-            .values_list("pk", flat=True)
+            selectors.application_documents_visible_to(
+                request.user, application_pk=application.pk
+            ).values_list("pk", flat=True)
         ),
     }
 
@@ -136,6 +136,17 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "log": application.log.select_related("actor") if is_applicant or can_decide else None,
     }
     return render(request, "calls/application_detail.html", context)
+
+
+@login_required
+@require_GET
+def application_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+    """A document attached to the application, for its readers (404 for anyone else)."""
+    document = get_object_or_404(
+        selectors.application_documents_visible_to(request.user, application_pk=pk),
+        pk=document_pk,
+    )
+    return document_response(document)
 
 
 @login_required
