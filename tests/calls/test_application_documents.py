@@ -71,6 +71,7 @@ def test_application_document_is_an_attachment_named_after_the_file(
     response.close()  # the file stays open until the response is read or closed
     filename = statutes.file.name.rsplit("/", 1)[-1]
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_application_document_serves_the_file_to_the_intercommunality(
