@@ -38,8 +38,11 @@ def document_response(document: OrganisationDocument) -> FileResponse:
     Streamed from private storage (never a public URL), as an attachment so that the browser
     does not render it inline, under the stored name without its directories.
     """
-    return FileResponse(
+    response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
         filename=document.file.name.rsplit("/", 1)[-1],
     )
+    # A structure's private papers: never kept by a shared cache or the browser.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
