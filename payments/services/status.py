@@ -5,6 +5,7 @@ idempotent, logs, mails the payer and tells listeners (receipts) once committed.
 """
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -16,7 +17,10 @@ from payments.models import (
     PaymentLog,
     PaymentPurpose,
     PaymentStatus,
+    Refund,
+    RefundStatus,
 )
+from payments.services import documents
 from payments.signals import payment_status_changed
 from payments.stripe_gateway import IntentState
 
@@ -110,10 +114,31 @@ def payment_sync(
     payment.refresh_from_db()
     refunded = min(max(state.amount_refunded, payment.refunded_cents), payment.captured_cents)
     if refunded > payment.refunded_cents:
+        _record_refund_made_at_stripe(payment, refunded_total=refunded)
         return payment_refunded_to(
             payment=payment, refunded_cents=refunded, stripe_event_id=stripe_event_id
         )
     return changed
+
+
+def _record_refund_made_at_stripe(payment: Payment, *, refunded_total: int) -> None:
+    """A refund made in Stripe's dashboard has no Refund row of ours: record what Stripe
+    refunded beyond our own refunds (those in progress included, so a refund of ours whose
+    webhook comes early is not counted twice), with its credit note."""
+    ours = (
+        payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount_cents"))[
+            "total"
+        ]
+        or 0
+    )
+    if refunded_total > ours:
+        refund = Refund.objects.create(
+            payment=payment,
+            amount_cents=refunded_total - ours,
+            status=RefundStatus.SUCCEEDED,
+            reason=_("Refunded outside the platform (Stripe dashboard)."),
+        )
+        documents.credit_note_issue_or_log(refund=refund)
 
 
 def payment_refunded_to(

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from payments.models import Payment, PaymentLog, PaymentStatus, StripeEvent
-from payments.services.cards import payment_start
+from payments.services.cards import payment_capture, payment_start
 from tests.factories import booking_request_for
 from tests.payments.conftest import SECRET_KEY, event_body, sign, slot
 
@@ -197,3 +197,30 @@ def test_reconcile_payments_repairs_a_missed_event(stripe_api, authorised):
 
     authorised.refresh_from_db()
     assert authorised.status == PaymentStatus.CAPTURED
+
+
+def test_a_refund_made_in_stripes_dashboard_is_recorded_with_its_credit_note(
+    client, stripe_api, authorised, django_capture_on_commit_callbacks
+):
+    from payments.models import Invoice, InvoiceKind, RefundStatus
+
+    intent = authorised.stripe_intent_id
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_capture(payment=authorised)  # invoice issued on capture
+    stripe_call(stripe_api, "/v1/refunds", payment_intent=intent, amount=1000)  # the dashboard
+    body = event_body(
+        "evt_9", "charge.refunded", {"id": "ch_x", "object": "charge", "payment_intent": intent}
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _attempt in range(2):  # delivered twice: recorded once
+            assert post(client, authorised, body, sign(body)).status_code == 200
+
+    authorised.refresh_from_db()
+    assert (authorised.status, authorised.refunded_cents) == (PaymentStatus.CAPTURED, 1000)
+    [refund] = authorised.refunds.all()
+    assert (refund.amount_cents, refund.status) == (1000, RefundStatus.SUCCEEDED)
+    assert "Stripe" in refund.reason
+    credit_note = Invoice.objects.get(refund=refund)
+    assert credit_note.kind == InvoiceKind.CREDIT_NOTE
+    assert credit_note.amount_cents == 1000
