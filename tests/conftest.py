@@ -5,13 +5,19 @@
 - facilities_manager: assigned to `site`
 - member: administrator of a verified ESS structure
 - outsider: an account with no organisation
+- occupant: member of `verified`, the structure offered agreements on `office`; booker: member
+  of another structure
 """
+
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import MembershipRole
+from spaces.models import SpaceKind
 from tests.factories import (
     CommuneFactory,
     EpciFactory,
@@ -133,6 +139,49 @@ def other_commune_staff(other_commune):
         organisation=other_commune.organisation,
         user=UserFactory(email="other-staff@example.test"),
         role=MembershipRole.MEMBER,
+    ).user
+
+
+# --- Long-term occupancy: an office, a verified structure, its member, another structure ---
+
+
+@pytest.fixture
+def office(site):
+    return SpaceFactory(
+        site=site,
+        name="Bureau 12",
+        kind=SpaceKind.OFFICE,
+        allocatable=True,
+        bookable=True,
+        surface_m2=Decimal("20"),
+        reference_rent=Decimal("120"),
+    )
+
+
+@pytest.fixture
+def verified(territory_admin):
+    return StructureFactory(
+        name="Mobilité Solidaire",
+        rna="W595012345",
+        verified_at=timezone.now(),
+        verified_by=territory_admin,
+    )
+
+
+@pytest.fixture
+def occupant(verified):
+    return MembershipFactory(
+        organisation=verified, user=UserFactory(email="occupant@example.test")
+    ).user
+
+
+@pytest.fixture
+def booker(territory_admin):
+    structure = StructureFactory(
+        name="Repair Café", verified_at=timezone.now(), verified_by=territory_admin
+    )
+    return MembershipFactory(
+        organisation=structure, user=UserFactory(email="repair@example.test")
     ).user
 
 

@@ -2,7 +2,6 @@
 outsiders get 404 (or an empty list)."""
 
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,8 +13,7 @@ from bookings.allocations import allocation_accept, allocation_offer
 from bookings.models import Allocation, AllocationStatus, BookingStatus, FreeUseBasis
 from bookings.rules import Period
 from bookings.services import BookingRequest, booking_request
-from spaces.models import SpaceKind
-from tests.factories import MembershipFactory, SpaceFactory, StructureFactory, UserFactory
+from tests.factories import MembershipFactory, StructureFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)
@@ -30,36 +28,6 @@ def _frozen_clock():
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def office(site):
-    return SpaceFactory(
-        site=site,
-        name="Bureau 12",
-        kind=SpaceKind.OFFICE,
-        allocatable=True,
-        bookable=True,
-        surface_m2=Decimal("20"),
-        reference_rent=Decimal("120"),
-    )
-
-
-@pytest.fixture
-def verified(territory_admin):
-    return StructureFactory(
-        name="Mobilité Solidaire",
-        rna="W595012345",
-        verified_at=timezone.now(),
-        verified_by=territory_admin,
-    )
-
-
-@pytest.fixture
-def occupant(verified):
-    return MembershipFactory(
-        organisation=verified, user=UserFactory(email="occupant@example.test")
-    ).user
 
 
 @pytest.fixture

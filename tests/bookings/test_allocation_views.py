@@ -3,7 +3,6 @@ early termination, renewal, keys, inventories, the site timeline; outsiders get 
 
 import io
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
 from bookings.allocations import (
@@ -33,12 +31,9 @@ from bookings.models import (
 )
 from bookings.rules import Period
 from bookings.services import BookingRequest, booking_request
-from spaces.models import SpaceKind
 from tests.factories import (
-    MembershipFactory,
     SiteFactory,
     SpaceFactory,
-    StructureFactory,
     UserFactory,
 )
 
@@ -54,46 +49,6 @@ def paris(*args: int) -> datetime:
 def _frozen_clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def office(site):
-    return SpaceFactory(
-        site=site,
-        name="Bureau 12",
-        kind=SpaceKind.OFFICE,
-        allocatable=True,
-        bookable=True,
-        surface_m2=Decimal("20"),
-        reference_rent=Decimal("120"),
-    )
-
-
-@pytest.fixture
-def verified(territory_admin):
-    return StructureFactory(
-        name="Mobilité Solidaire",
-        rna="W595012345",
-        verified_at=timezone.now(),
-        verified_by=territory_admin,
-    )
-
-
-@pytest.fixture
-def occupant(verified):
-    return MembershipFactory(
-        organisation=verified, user=UserFactory(email="occupant@example.test")
-    ).user
-
-
-@pytest.fixture
-def booker(territory_admin):
-    structure = StructureFactory(
-        name="Repair Café", verified_at=timezone.now(), verified_by=territory_admin
-    )
-    return MembershipFactory(
-        organisation=structure, user=UserFactory(email="repair@example.test")
-    ).user
 
 
 @pytest.fixture

@@ -49,13 +49,12 @@ from bookings.models import (
 )
 from bookings.rules import Period
 from bookings.services import BookingRequest, booking_request, closure_create
-from spaces.models import Domain, SpaceKind
+from spaces.models import Domain
 from tests.factories import (
     MembershipFactory,
     SiteFactory,
     SpaceFactory,
     StructureFactory,
-    UserFactory,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -78,46 +77,6 @@ def _english():
     """The services' messages are read in their English source (the catalogue is French)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def office(site):
-    return SpaceFactory(
-        site=site,
-        name="Bureau 12",
-        kind=SpaceKind.OFFICE,
-        allocatable=True,
-        bookable=True,
-        surface_m2=Decimal("20"),
-        reference_rent=Decimal("120"),
-    )
-
-
-@pytest.fixture
-def verified(territory_admin):
-    return StructureFactory(
-        name="Mobilité Solidaire",
-        rna="W595012345",
-        verified_at=timezone.now(),
-        verified_by=territory_admin,
-    )
-
-
-@pytest.fixture
-def occupant(verified):
-    return MembershipFactory(
-        organisation=verified, user=UserFactory(email="occupant@example.test")
-    ).user
-
-
-@pytest.fixture
-def booker(territory_admin):
-    structure = StructureFactory(
-        name="Repair Café", verified_at=timezone.now(), verified_by=territory_admin
-    )
-    return MembershipFactory(
-        organisation=structure, user=UserFactory(email="repair@example.test")
-    ).user
 
 
 def offer(actor, structure, spaces, *, start=START, end=END, **terms) -> Allocation:
