@@ -349,24 +349,38 @@ def agreement_payments(allocation: Allocation) -> QuerySet[Payment]:
     )
 
 
-def agreement_payments_overdue(
-    owner: Organisation, *, now: datetime | None = None
-) -> QuerySet[Payment]:
-    """Months of agreements that `owner` collects, unpaid past their deadline: awaiting
-    payment, or whose last card attempt was declined. Unlike a booking's pay link they are
-    never released (the month stays owed): the manager follows them up."""
-    now = now or timezone.now()
+def _agreement_payments_overdue(now: datetime | None) -> QuerySet[Payment]:
+    """Months of agreements unpaid past their deadline: awaiting payment, or whose last card
+    attempt was declined. Unlike a booking's pay link they are never released (the month
+    stays owed): the manager follows them up."""
     return (
         Payment.objects.filter(
             purpose=PaymentPurpose.AGREEMENT_FEE,
-            owner=owner,
             status__in=[PaymentStatus.REQUIRES_AUTHORISATION, PaymentStatus.FAILED],
-            due_by__lt=now,
+            due_by__lt=now or timezone.now(),
         )
         .exclude(_latest_attempt_per_month())
         .select_related("allocation__structure")
         .order_by("due_by", "pk")
     )
+
+
+def agreement_payments_overdue(
+    owner: Organisation, *, now: datetime | None = None
+) -> QuerySet[Payment]:
+    """Overdue months of the agreements that `owner` collects."""
+    return _agreement_payments_overdue(now).filter(owner=owner)
+
+
+def agreement_payments_overdue_for(
+    user: AnyUser, *, now: datetime | None = None
+) -> QuerySet[Payment]:
+    """Overdue months of the agreements whose fees the user's organisations collect (all of
+    them for the intercommunality), in one query."""
+    overdue = _agreement_payments_overdue(now)
+    if user_is_territory_admin(user):
+        return overdue
+    return overdue.filter(owner__in=organisations_of(user).values("pk"))
 
 
 # --- Invoices and credit notes ---
@@ -404,14 +418,3 @@ def tariff_grid(space: Space) -> dict[tuple[str, str], int]:
             "category", "unit", "amount_cents"
         )
     }
-
-
-def agreement_payments_overdue_for(user: AnyUser, *, now: datetime | None = None) -> list[Payment]:
-    """Overdue months of the agreements whose fees the user's organisations collect (all of
-    them for the intercommunality)."""
-    owners = (
-        Organisation.objects.filter(payments_collected__isnull=False).distinct()
-        if user_is_territory_admin(user)
-        else organisations_of(user)
-    )
-    return [payment for owner in owners for payment in agreement_payments_overdue(owner, now=now)]

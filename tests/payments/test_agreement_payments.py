@@ -16,7 +16,11 @@ from django.utils import timezone
 
 from bookings.allocations import allocation_end
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose, PaymentStatus
-from payments.selectors import agreement_payments, agreement_payments_overdue
+from payments.selectors import (
+    agreement_payments,
+    agreement_payments_overdue,
+    agreement_payments_overdue_for,
+)
 from payments.services.agreements import (
     AGREEMENT_PAYMENT_DUE,
     agreement_payment_requests_issue,
@@ -248,3 +252,14 @@ def test_two_runs_at_the_same_moment_issue_each_month_once(agreement):
     assert issued == [0, 1]
     assert Payment.objects.count() == 1
     assert Payment.objects.get().amount_cents == 1_000_00
+
+
+def test_overdue_months_are_listed_for_those_who_collect_them(
+    agreement, site, commune_staff, territory_admin, requester
+):
+    [payment] = agreement_payment_requests_issue(month=date(2027, 2, 1))
+    later = NOW + AGREEMENT_PAYMENT_DUE + timedelta(days=1)
+
+    assert list(agreement_payments_overdue_for(commune_staff, now=later)) == [payment]
+    assert list(agreement_payments_overdue_for(territory_admin, now=later)) == [payment]
+    assert not agreement_payments_overdue_for(requester, now=later).exists()
