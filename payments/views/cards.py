@@ -46,7 +46,7 @@ def _can_pay(payment: Payment, channel: PaymentChannel | None) -> bool:
 def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(
         selectors.payments_visible_to(request.user).select_related(
-            "owner", "booking__space", "allocation__structure"
+            "owner", "booking__space", "booking__organisation", "allocation__structure"
         ),
         pk=pk,
     )
