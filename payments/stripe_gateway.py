@@ -5,6 +5,7 @@ Each owner collects with its own Stripe account, so every call takes that owner'
 `settings.STRIPE_API_BASE` (tests: localstripe on 127.0.0.1) replaces Stripe's address.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ from payments.exceptions import InvalidWebhook, PaymentFailed
 logger = logging.getLogger(__name__)
 
 WEBHOOK_TOLERANCE_SECONDS = 300
+# Stripe's events nest a dozen levels at most (event → data → object → charges → …).
+WEBHOOK_MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -177,23 +180,54 @@ def refund_create(
 
 
 def webhook_verify(*, payload: bytes, signature: str, secret: str) -> WebhookEvent:
-    """Check the signature on the raw body (300 s tolerance) and parse it.
+    """Check the signature on the raw body (300 s tolerance), then the shape of the event.
 
-    Raises InvalidWebhook for a bad or stale signature or a malformed body.
+    Raises InvalidWebhook for a bad or stale signature or a malformed body: not JSON, nested
+    deeper than any Stripe event, or not an event whose `data.object` is an object. A valid
+    signature only proves who sent the body, not that our code can read it.
     """
     if not secret:
         raise InvalidWebhook("no webhook secret")
     try:
-        event = stripe.Webhook.construct_event(
+        stripe.WebhookSignature.verify_header(
             payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
         )
-        data = event.to_dict()["data"]["object"]
-        kind = str(event["type"])
-        event_id = str(event["id"])
-    except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidWebhook(str(exc)) from exc
-    if data.get("object") == "payment_intent":
-        intent_id = str(data.get("id") or "")
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, ValueError, RecursionError) as exc:
+        # ValueError: not UTF-8 or not JSON; RecursionError: nested too deep to decode.
+        raise InvalidWebhook(type(exc).__name__) from exc
+    if _too_deep(event):
+        raise InvalidWebhook("nested too deeply")
+    data = event.get("data") if isinstance(event, dict) else None
+    resource = data.get("object") if isinstance(data, dict) else None
+    if not (
+        isinstance(resource, dict)
+        and isinstance(event.get("id"), str)
+        and event["id"]
+        and isinstance(event.get("type"), str)
+    ):
+        raise InvalidWebhook("not a Stripe event")
+    if resource.get("object") == "payment_intent":
+        intent_id = resource.get("id")
     else:  # charge.refunded, charge.captured… name their intent
-        intent_id = str(data.get("payment_intent") or "")
-    return WebhookEvent(id=event_id, type=kind, intent_id=intent_id, payload=event.to_dict())
+        intent_id = resource.get("payment_intent")
+    return WebhookEvent(
+        id=event["id"],
+        type=event["type"],
+        intent_id=intent_id if isinstance(intent_id, str) else "",
+        payload=event,
+    )
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether `value` nests arrays or objects more than WEBHOOK_MAX_DEPTH levels (no recursion:
+    the payload is stored in a JSON column and walked again later)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > WEBHOOK_MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False

@@ -224,3 +224,65 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded_with_its_credit_note(
     credit_note = Invoice.objects.get(refund=refund)
     assert credit_note.kind == InvoiceKind.CREDIT_NOTE
     assert credit_note.amount_cents == 1000
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+def _nested_event(event_id: str, intent: str, levels: int) -> str:
+    """A well-formed event whose intent's metadata nests `levels` arrays."""
+    head = json.dumps(
+        {"id": event_id, "type": "payment_intent.succeeded", "data": {"object": {"id": intent}}}
+    )
+    return (
+        head[: -len("}}}")] + ', "object": "payment_intent", "metadata": ' + _deep(levels) + "}}}"
+    )
+
+
+@pytest.mark.parametrize(
+    "make_body",
+    [
+        pytest.param(
+            lambda intent: json.dumps(
+                {"id": "evt_s", "type": "payment_intent.succeeded", "data": {"object": intent}}
+            ),
+            id="object-is-a-string",
+        ),
+        pytest.param(
+            lambda intent: json.dumps(
+                [{"id": "evt_l", "type": "payment_intent.succeeded", "data": {"object": {}}}]
+            ),
+            id="top-level-list",
+        ),
+        pytest.param(
+            lambda intent: json.dumps({"id": "evt_d", "type": "payment_intent.succeeded"}),
+            id="no-data",
+        ),
+        pytest.param(
+            lambda intent: json.dumps({"id": 7, "type": ["x"], "data": {"object": {"id": intent}}}),
+            id="id-and-type-not-strings",
+        ),
+        pytest.param(lambda intent: '"evt"', id="a-bare-string"),
+        pytest.param(lambda intent: _deep(100_000), id="nested-100000"),
+        pytest.param(
+            lambda intent: _nested_event("evt_n", intent, 100_000),
+            id="event-nested-100000",
+        ),
+        pytest.param(
+            lambda intent: _nested_event("evt_m", intent, 200),
+            id="event-nested-200",
+        ),
+    ],
+)
+def test_webhook_signed_but_not_shaped_like_an_event_is_a_400_that_changes_nothing(
+    client, stripe_api, authorised, make_body
+):
+    stripe_call(stripe_api, f"/v1/payment_intents/{authorised.stripe_intent_id}/capture")
+    body = make_body(authorised.stripe_intent_id).encode()
+
+    response = post(client, authorised, body, sign(body))
+
+    authorised.refresh_from_db()
+    assert (response.status_code, authorised.status) == (400, PaymentStatus.AUTHORISED)
+    assert not StripeEvent.objects.exists()
