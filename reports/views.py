@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import organisations_of
+from core.exports import csv_response
 from core.forms import form_add_service_errors
 from core.pdf import render_pdf
 from payments.selectors import accounting_owners_for, billing_lines
-from reports import exports, selectors, services
+from reports import selectors, services
 from reports.forms import BillingPeriodForm, CashSubsidyForm, YearForm
 from reports.models import FIRST_YEAR, LAST_YEAR
+from reports.rules import cents_to_decimal
 from spaces.models import Commune
 
 
@@ -105,15 +107,15 @@ def aid_csv(request: HttpRequest) -> HttpResponse:
             row.structure.rna,
             row.grantor.name,
             row.grantor.siret,
-            exports.amount(row.in_kind_cents),
-            exports.amount(row.cash_cents),
-            exports.amount(row.total_cents),
+            cents_to_decimal(row.in_kind_cents),
+            cents_to_decimal(row.cash_cents),
+            cents_to_decimal(row.total_cents),
             row.agreement_compulsory,
             row.missing_reference_rent,
         ]
         for row in selectors.yearly_aid(year=year, grantors=grantors)
     ]
-    return exports.csv_response(f"aides_{year}.csv", header, rows)
+    return csv_response(f"aides_{year}.csv", header, rows)
 
 
 @login_required
@@ -156,7 +158,7 @@ def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
             line.debtor.name,
             line.debtor.siret,
             line.debtor.rna,
-            exports.amount(line.amount_cents),
+            cents_to_decimal(line.amount_cents),
             line.first_day,
             line.last_day,
             line.reference,
@@ -168,7 +170,7 @@ def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
         for line in billing_lines(owner=owner, first_day=first_day, last_day=last_day)
     ]
     filename = f"titres_{owner.pk}_{first_day.isoformat()}_{last_day.isoformat()}.csv"
-    return exports.csv_response(filename, header, rows)
+    return csv_response(filename, header, rows)
 
 
 @login_required
@@ -261,13 +263,13 @@ def annex_csv(request: HttpRequest, insee: str, year: int) -> HttpResponse:
             row.first_day,
             row.last_day,
             row.days,
-            exports.amount(row.value_cents),
+            cents_to_decimal(row.value_cents),
             row.missing_reference_rent,
         ]
         for row in annex.rows
     ]
     filename = f"{annex.commune.insee_code}_{year}_concours_en_nature.csv"
-    return exports.csv_response(filename, header, rows)
+    return csv_response(filename, header, rows)
 
 
 @login_required

@@ -227,3 +227,25 @@ def test_bookings_and_agreement_months_are_listed_together_by_date(
         f"RES-{confirmed.pk}",
         f"CONV-{agreement.pk}",
     ]
+
+
+@pytest.mark.parametrize("name", ["=1+1", '=HYPERLINK("http://x","y")', "@SUM(A1)"])
+def test_the_csv_neutralises_formulas_in_names(
+    client, commune_staff, site, confirmed, debtor, priced_space, name
+):
+    """Issue 9 §2: a name typed by a user never reaches a spreadsheet as a formula."""
+    debtor.name = name
+    debtor.save()
+    priced_space.name = name
+    priced_space.save()
+    site.owner.name = name
+    site.owner.save()
+    client.force_login(commune_staff)
+
+    [row] = _rows(client.get(_url(site.owner)))
+
+    assert (row["debiteur"], row["creancier"]) == ("'" + name, "'" + name)
+    assert row["locaux"].startswith("'" + name)
+    assert (row["siret"], row["rna"]) == (SIRET, RNA)
+    assert row["reference_reservation"] == f"RES-{confirmed.pk}"
+    assert Decimal(str(row["montant_eur"])) == Decimal("30.00")

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from stdnum import luhn
 
-from reports.exports import csv_text
 from tests.factories import CommuneFactory, SiteFactory, agreement_signed
 from tests.reports.conftest import office
 
@@ -107,9 +106,43 @@ def test_aid_csv_flags_the_threshold(client, territory_admin, full_year_2025, st
     assert row["convention_obligatoire"] == "oui"
 
 
-def test_csv_text_quotes_text_but_not_numbers():
-    from decimal import Decimal
+# --- Formula injection (issue 9 §2): names users type are made inert, codes and amounts kept ---
 
-    text = csv_text(["code", "n", "montant"], [["00012", 3, Decimal("1.50")]])
+HOSTILE_NAMES = ["=1+1", '=HYPERLINK("http://x","y")', "@SUM(A1)"]
 
-    assert text == '\ufeff"code";"n";"montant"\r\n"00012";3;1.50\r\n'
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_aid_csv_neutralises_formulas_in_names(
+    client, territory_admin, full_year_2025, structure, name
+):
+    structure.name = name
+    structure.save()
+    full_year_2025.owner.name = name
+    full_year_2025.owner.save()
+    client.force_login(territory_admin)
+
+    response = client.get(reverse("reports:aid-csv") + "?annee=2025")
+
+    [row] = _rows(response.content)
+    assert (row["beneficiaire"], row["organisme_attributaire"]) == ("'" + name, "'" + name)
+    assert row["siret"] == structure.siret
+    assert row["total_eur"] == "23000.00"
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_annex_csv_neutralises_formulas_in_names(
+    client, territory_admin, ain_annex, structure, name
+):
+    structure.name = name
+    structure.save()
+    ain_annex.name = name
+    ain_annex.save()
+    ain_annex.sites.update(name=name)
+    client.force_login(territory_admin)
+
+    response = client.get(reverse("reports:annex-csv", args=["01053", 2025]))
+
+    [row] = _rows(response.content)
+    assert (row["beneficiaire"], row["collectivite"]) == ("'" + name, "'" + name)
+    assert row["locaux"].startswith("'" + name)
+    assert (row["code_insee_collectivite"], row["siret"]) == ("01053", structure.siret)

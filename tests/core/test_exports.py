@@ -1,0 +1,78 @@
+"""The one CSV writer: formulas made inert, codes kept as text, numbers as numbers."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.exports import cell, csv_response, csv_text
+
+FORMULAS = [
+    "=1+1",
+    '=HYPERLINK("http://x","y")',
+    "@SUM(A1)",
+    "+33 6 12 34 56 78",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def _cells(text: str) -> list[list[object]]:
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";", quoting=csv.QUOTE_NONNUMERIC))
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_cell_prefixes_text_that_a_spreadsheet_would_run(formula):
+    assert cell(formula) == "'" + formula
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Mobilité Solidaire", "01053", "00012345600017", "W595000123", "F-2026-00042", "RES-12", ""],
+)
+def test_cell_leaves_names_and_codes_as_they_are(text):
+    assert cell(text) == text
+
+
+@pytest.mark.parametrize("number", [-12, Decimal("-1.50"), 0, -0.5])
+def test_cell_never_prefixes_a_number_even_a_negative_one(number):
+    assert cell(number) == number
+
+
+def test_cell_writes_dates_booleans_and_nothing_as_text():
+    assert [cell(date(2025, 3, 1)), cell(True), cell(False), cell(None)] == [
+        "2025-03-01",
+        "oui",
+        "non",
+        "",
+    ]
+
+
+def test_csv_text_neutralises_a_formula_and_doubles_its_quotes():
+    text = csv_text(["nom", "montant"], [['=HYPERLINK("http://x","y")', Decimal("-3.00")]])
+
+    assert text == ('\ufeff"nom";"montant"\r\n"\'=HYPERLINK(""http://x"",""y"")";-3.00\r\n')
+
+
+def test_csv_text_reads_back_with_the_apostrophe_and_the_number():
+    text = csv_text(["nom", "code", "montant"], [["@SUM(A1)", "01053", Decimal("-1.50")]])
+
+    assert _cells(text)[1] == ["'@SUM(A1)", "01053", -1.5]
+
+
+def test_csv_text_quotes_text_but_not_numbers():
+    text = csv_text(["code", "n", "montant"], [["00012", 3, Decimal("1.50")]])
+
+    assert text == '\ufeff"code";"n";"montant"\r\n"00012";3;1.50\r\n'
+
+
+def test_csv_response_is_an_utf8_attachment():
+    response = csv_response("x.csv", ["nom"], [["=1+1"]])
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
+    assert response.content == '\ufeff"nom"\r\n"\'=1+1"\r\n'.encode()
