@@ -26,7 +26,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from core.pdf import render_pdf, static_files_fetcher
-from spaces.models import SpaceKind
+from payments.models import Payment, PaymentStatus
+from payments.selectors import collecting_organisation
+from payments.services.documents import invoice_issue_for_payment
+from spaces.models import Space, SpaceKind
 from tests.factories import (
     CommuneFactory,
     MembershipFactory,
@@ -34,8 +37,11 @@ from tests.factories import (
     SpaceFactory,
     StructureFactory,
     UserFactory,
+    VerifiedStructureFactory,
     agreement_signed,
+    booking_request_for,
 )
+from tests.payments.conftest import slot
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -318,3 +324,43 @@ def test_a_template_may_still_show_a_static_image(tmp_path, settings):
     content = render_pdf("with_image.html", {}, title="Repère")
 
     assert _images(content) != []  # the picture (and its transparency mask)
+
+
+@pytest.fixture
+def hostile_invoice(space):
+    """Returns a factory: the invoice of a collected payment of a space by a debtor."""
+
+    def make(*, debtor_name: str, space_name: str):
+        debtor = VerifiedStructureFactory(name=debtor_name)
+        member = MembershipFactory(organisation=debtor, user=UserFactory()).user
+        Space.objects.filter(pk=space.pk).update(name=space_name)
+        space.refresh_from_db()
+        start, end = slot()
+        booking = booking_request_for(space=space, requested_by=member, start=start, end=end)
+        payment = Payment.objects.create(
+            booking=booking,
+            owner=collecting_organisation(space),
+            amount_cents=3000,
+            captured_cents=3000,
+            status=PaymentStatus.CAPTURED,
+            hold_first=False,
+        )
+        return member, invoice_issue_for_payment(payment=payment)
+
+    return make
+
+
+def test_invoice_of_hostile_names_requests_nothing_and_embeds_nothing(
+    client, hostile_invoice, listener, secret_png
+):
+    port, requests = listener
+    member, invoice = hostile_invoice(
+        debtor_name=hostile(f"url(http://127.0.0.1:{port}/x)"),
+        space_name=hostile(f"url({secret_png.as_uri()})"),
+    )
+    client.force_login(member)
+
+    content = _pdf(client.get(reverse("payments:invoice-pdf", args=[invoice.pk])))
+
+    assert (requests, _images(content)) == ([], [])
+    assert "Client Asso }} html { background: url(http:" in _text(content)  # printed as text
