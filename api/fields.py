@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from bookings.selectors import local_zone
+from core.params import year_in_range
 
 
 class LocalDateTimeField(serializers.DateTimeField):
@@ -35,8 +36,8 @@ class LocalDateTimeField(serializers.DateTimeField):
         if parsed.tzinfo is None:
             self.fail("naive")
         # Years at either end of the calendar overflow once converted to UTC or shifted by a
-        # buffer (a 500); no booking is that far off anyway.
-        if not 1900 <= parsed.year <= 2999:
+        # buffer (a 500); no booking is that far off anyway. The bounds are the project's.
+        if not year_in_range(parsed.year):
             self.fail("invalid")
         offset = parsed.utcoffset()
         if offset != timedelta(0) and offset != parsed.astimezone(local_zone()).utcoffset():

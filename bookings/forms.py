@@ -9,7 +9,7 @@ from accounts.models import Organisation
 from bookings.models import Booking, Frequency
 from bookings.rules import NonExistentLocalTimeError, Period, local_period
 from bookings.selectors import local_zone
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, BoundedDateField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
@@ -18,7 +18,7 @@ _TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
 class SlotForm(AccessibleForm):
     """A date and local start/end times; gives `period` (aware) once valid."""
 
-    date = forms.DateField(label=_("Date"), widget=_DATE)
+    date = BoundedDateField(label=_("Date"), widget=_DATE)
     start_time = forms.TimeField(label=_("From"), widget=_TIME)
     end_time = forms.TimeField(label=_("To"), widget=_TIME, help_text=_("00:00 means midnight."))
 
@@ -57,7 +57,7 @@ class BookingRequestForm(SlotForm):
     frequency = forms.ChoiceField(
         label=_("Repeat"), choices=Frequency.choices, initial=Frequency.ONCE
     )
-    repeat_until = forms.DateField(
+    repeat_until = BoundedDateField(
         label=_("Until"),
         required=False,
         widget=_DATE,

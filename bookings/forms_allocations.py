@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from bookings.models import FreeUseBasis, InventoryKind, LegalRegime
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, BoundedDateField
 from spaces.models import Space
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -48,8 +48,8 @@ class AllocationCreateForm(AccessibleForm):
         queryset=Organisation.objects.none(),
         help_text=_("Only ESS structures verified by the intercommunality are listed."),
     )
-    start = forms.DateField(label=_("First day"), widget=_DATE)
-    last_day = forms.DateField(label=_("Last day"), widget=_DATE)
+    start = BoundedDateField(label=_("First day"), widget=_DATE)
+    last_day = BoundedDateField(label=_("Last day"), widget=_DATE)
     legal_regime = forms.ChoiceField(
         label=_("Legal regime"),
         choices=[("", _("According to the domain of the building")), *LegalRegime.choices],
@@ -110,7 +110,7 @@ class AllocationAcceptForm(AccessibleForm):
         label=_("I have read the house rules and accept them on behalf of the structure"),
         required=False,
     )
-    insurance_valid_until = forms.DateField(
+    insurance_valid_until = BoundedDateField(
         label=_("Insurance certificate valid until"),
         widget=_DATE,
         help_text=_("Civil liability and tenant's risks; it must cover the first day."),
@@ -145,7 +145,7 @@ class AllocationSignForm(AccessibleForm):
 
 
 class AllocationEndForm(AccessibleForm):
-    on = forms.DateField(
+    on = BoundedDateField(
         label=_("End on"),
         widget=_DATE,
         help_text=_("The spaces are free from that day."),
@@ -154,7 +154,7 @@ class AllocationEndForm(AccessibleForm):
 
 
 class AllocationRenewForm(AccessibleForm):
-    last_day = forms.DateField(
+    last_day = BoundedDateField(
         label=_("New last day"),
         widget=_DATE,
         help_text=_("A new agreement with the same terms is offered to the structure."),
@@ -163,16 +163,16 @@ class AllocationRenewForm(AccessibleForm):
 
 class KeyIssueForm(AccessibleForm):
     label = forms.CharField(label=_("Key or badge"), max_length=100)
-    issued_on = forms.DateField(label=_("Handed over on"), widget=_DATE)
+    issued_on = BoundedDateField(label=_("Handed over on"), widget=_DATE)
 
 
 class KeyReturnForm(AccessibleForm):
-    returned_on = forms.DateField(label=_("Returned on"), widget=_DATE)
+    returned_on = BoundedDateField(label=_("Returned on"), widget=_DATE)
 
 
 class InventoryForm(AccessibleForm):
     kind = forms.ChoiceField(label=_("Inventory"), choices=InventoryKind.choices)
-    done_on = forms.DateField(label=_("Done on"), widget=_DATE)
+    done_on = BoundedDateField(label=_("Done on"), widget=_DATE)
     notes = forms.CharField(
         label=_("State of the premises"),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -206,7 +206,7 @@ class InventoryPhotoForm(AccessibleForm):
 
 
 class TimelineForm(AccessibleForm):
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("From the month of"),
         required=False,
         widget=_DATE,

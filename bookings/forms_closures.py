@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from bookings.rules import NonExistentLocalTimeError, Period, make_local
 from bookings.selectors import local_zone
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, BoundedDateField
 from spaces.models import Space
 
 WHOLE_SITE = "site"
@@ -24,7 +24,7 @@ class ClosureForm(AccessibleForm):
     """
 
     target = forms.ChoiceField(label=gettext_lazy("What closes"))
-    start_date = forms.DateField(
+    start_date = BoundedDateField(
         label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"})
     )
     start_time = forms.TimeField(
@@ -33,7 +33,7 @@ class ClosureForm(AccessibleForm):
         help_text=gettext_lazy("Leave empty to close from the start of the first day."),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    end_date = forms.DateField(
+    end_date = BoundedDateField(
         label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"})
     )
     end_time = forms.TimeField(

@@ -12,7 +12,7 @@ from accounts.models import DocumentKind, Organisation, OrganisationDocument, Us
 from accounts.selectors import user_get_by_email
 from bookings.models import FreeUseBasis, LegalRegime
 from calls.models import Application, CallLot, Criterion, Score
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, BoundedDateField
 from spaces.models import Space, SpaceKind
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -159,7 +159,7 @@ class ApplicationForm(AccessibleForm):
         choices=[("", "—"), *SpaceKind.choices],
         required=False,
     )
-    wanted_start = forms.DateField(label=_("Wanted from"), widget=_DATE, required=False)
+    wanted_start = BoundedDateField(label=_("Wanted from"), widget=_DATE, required=False)
     duration_months = forms.IntegerField(
         label=_("Duration (months)"), min_value=1, max_value=144, required=False
     )
@@ -370,7 +370,7 @@ class DecideForm(AccessibleForm):
         max_length=100,
         help_text=_("Number of the council decision or of the order."),
     )
-    deliberation_date = forms.DateField(label=_("Decision date"), widget=_DATE)
+    deliberation_date = BoundedDateField(label=_("Decision date"), widget=_DATE)
 
 
 def _cents(amount: Decimal | None) -> int:
@@ -380,8 +380,8 @@ def _cents(amount: Decimal | None) -> int:
 class AgreementForm(AccessibleForm):
     """The terms of the occupancy agreement offered to an accepted applicant; amounts in €."""
 
-    start = forms.DateField(label=_("Start"), widget=_DATE)
-    end = forms.DateField(
+    start = BoundedDateField(label=_("Start"), widget=_DATE)
+    end = BoundedDateField(
         label=_("End"), widget=_DATE, help_text=_("First day after the occupation.")
     )
     legal_regime = forms.ChoiceField(label=_("Legal regime"), choices=LegalRegime.choices)

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, BoundedDateField
 from spaces.models import Commune, SpaceKind
 from spaces.selectors import communes_in_territory
 
@@ -24,7 +24,7 @@ class WaitingEntryForm(AccessibleForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty if any commune of the territory suits you."),
     )
-    wanted_from = forms.DateField(
+    wanted_from = BoundedDateField(
         label=_("Wanted from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

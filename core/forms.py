@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 
+from core.params import out_of_range_message, year_in_range
+
 
 class AccessibleFormMixin:
     """Tie each field to its help text and errors (aria-describedby, aria-invalid).
@@ -34,6 +36,16 @@ class AccessibleFormMixin:
                 field.widget.attrs.pop("aria-describedby", None)
             if field.required and not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["aria-required"] = "true"
+
+
+class BoundedDateField(forms.DateField):
+    """A date whose year lies within the bounds of `core.params` (week and month arithmetic,
+    time-zone conversions and the database then never overflow)."""
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value is not None and not year_in_range(value.year):
+            raise ValidationError(out_of_range_message(str(self.label)), code="out_of_range")
 
 
 class AccessibleForm(AccessibleFormMixin, forms.Form):

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, BoundedDateField
 from reports.models import FIRST_YEAR, LAST_YEAR
 
 
@@ -17,8 +17,8 @@ class YearForm(AccessibleForm):
 class BillingPeriodForm(AccessibleForm):
     """The period of a public-accounting export: dates of the billed bookings, both included."""
 
-    debut = forms.DateField(label=_("From"))
-    fin = forms.DateField(label=_("To"))
+    debut = BoundedDateField(label=_("From"))
+    fin = BoundedDateField(label=_("To"))
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -14,13 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from bookings import selectors
 from bookings.rules import NonExistentLocalTimeError, make_local
+from core.params import BadParameter, parse_date_param, parse_datetime_param
 from spaces.models import Site, Space
 from spaces.selectors import sites_manageable_by, spaces_manageable_by
 
@@ -54,17 +54,12 @@ def _parse_bound(value: str | None, name: str) -> datetime:
     FullCalendar, given the named zone Europe/Paris and no time-zone plugin, sends local
     wall-clock times without an offset.
     """
-    if not value:
-        raise BadWindow(_("The parameter “%(name)s” is missing.") % {"name": name})
     try:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            parsed = datetime.combine(day, time(0)) if day is not None else None
-    except ValueError:
-        parsed = None
+        parsed = parse_datetime_param(value, name=name)
+    except BadParameter as exc:
+        raise BadWindow(str(exc)) from exc
     if parsed is None:
-        raise BadWindow(_("The parameter “%(name)s” is not a date.") % {"name": name})
+        raise BadWindow(_("The parameter “%(name)s” is missing.") % {"name": name})
     if timezone.is_aware(parsed):
         return parsed
     try:
@@ -162,10 +157,11 @@ def describe_period(start: datetime, end: datetime) -> str:
 
 
 def _initial_date(request: HttpRequest) -> date | None:
-    """The day the calendar opens on (?date=YYYY-MM-DD), today by default."""
+    """The day the calendar opens on (?date=YYYY-MM-DD), today by default (or when invalid:
+    it only positions the calendar)."""
     try:
-        return parse_date(request.GET.get("date", ""))
-    except ValueError:
+        return parse_date_param(request.GET.get("date"), name="date")
+    except BadParameter:
         return None
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,6 +24,7 @@ from bookings.forms import (
 )
 from bookings.models import Booking, BookingStatus
 from core.forms import form_add_service_errors
+from core.params import BadParameter, parse_date_param, year_in_range
 from spaces.filters import SpaceFilter
 from spaces.selectors import spaces_manageable_by, spaces_visible_to
 
@@ -41,16 +42,20 @@ def availability(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/availability.html", context)
 
 
-def _week_start(raw: str | None) -> date:
-    day = parse_date(raw or "") or timezone.localdate()
-    return day - timedelta(days=day.weekday())
-
-
 @require_GET
 def space_week(request: HttpRequest, pk: int) -> HttpResponse:
-    """A space's week: busy slots, with who booked them only for those allowed to know."""
+    """A space's week: busy slots, with who booked them only for those allowed to know.
+
+    A bad ?semaine= shows the current week with the reason, answered 400.
+    """
     space = get_object_or_404(spaces_visible_to(request.user).select_related("site"), pk=pk)
-    monday = _week_start(request.GET.get("semaine"))
+    error = None
+    try:
+        day = parse_date_param(request.GET.get("semaine"), name="semaine")
+    except BadParameter as exc:
+        day, error = None, str(exc)
+    day = day or timezone.localdate()
+    monday = day - timedelta(days=day.weekday())
     zone = selectors.local_zone()
     start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=zone)
@@ -75,11 +80,17 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "space": space,
         "days": days,
-        "previous": monday - timedelta(days=7),
-        "next": monday + timedelta(days=7),
+        "previous": _within_bounds(monday - timedelta(days=7)),
+        "next": _within_bounds(monday + timedelta(days=7)),
         "monday": monday,
+        "error": error,
     }
-    return render(request, "bookings/space_week.html", context)
+    return render(request, "bookings/space_week.html", context, status=400 if error else 200)
+
+
+def _within_bounds(day: date) -> date | None:
+    """A week to link to, or None past the dates the pages accept."""
+    return day if year_in_range(day.year) else None
 
 
 @login_required
