@@ -178,7 +178,10 @@ def agreement_context(allocation: Allocation) -> dict:
 def agreement_pdf(allocation: Allocation) -> bytes:
     """The agreement as a tagged PDF (PDF/UA) in French."""
     return render_pdf(
-        "pdf/agreement.html", agreement_context(allocation), title=agreement_title(allocation)
+        "pdf/agreement.html",
+        agreement_context(allocation),
+        title=agreement_title(allocation),
+        author=allocation.owner.name,
     )
 
 

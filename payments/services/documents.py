@@ -252,4 +252,9 @@ def invoice_context(invoice: Invoice) -> dict:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice or credit note as a tagged PDF (PDF/UA) in French."""
-    return render_pdf("pdf/invoice.html", invoice_context(invoice), title=invoice_title(invoice))
+    return render_pdf(
+        "pdf/invoice.html",
+        invoice_context(invoice),
+        title=invoice_title(invoice),
+        author=invoice.issuer_name,
+    )

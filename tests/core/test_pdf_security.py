@@ -364,3 +364,16 @@ def test_invoice_of_hostile_names_requests_nothing_and_embeds_nothing(
 
     assert (requests, _images(content)) == ([], [])
     assert "Client Asso }} html { background: url(http:" in _text(content)  # printed as text
+
+
+def test_invoice_metadata_name_the_document_and_its_issuer(client, hostile_invoice):
+    member, invoice = hostile_invoice(debtor_name="Les Amis", space_name="Salle <b>Usinor</b>")
+    client.force_login(member)
+
+    content = _pdf(client.get(reverse("payments:invoice-pdf", args=[invoice.pk])))
+
+    metadata = PdfReader(io.BytesIO(content)).metadata
+    assert (metadata.title, metadata.author) == (
+        f"Facture n° {invoice.number}",
+        invoice.issuer_name,
+    )
