@@ -5,7 +5,6 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +24,7 @@ from accounts.models import (
 )
 from accounts.selectors import user_get_by_email, user_is_territory_admin
 from accounts.validators import compact_identifier
+from core.mail import mail_send
 
 
 def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
@@ -114,12 +114,12 @@ def structure_verify(*, structure: Organisation, actor: User) -> bool:
 def _send_invitation(invitation: Invitation) -> None:
     link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[invitation.token])
     context = {"invitation": invitation, "link": link}
-    send_mail(
+    mail_send(
         subject=_("Invitation to join %(name)s on Locaux Communs")
         % {"name": invitation.organisation.name},
-        message=render_to_string("emails/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
+        body=render_to_string("emails/invitation.txt", context),
+        recipients=[invitation.email],
+        about=f"invitation {invitation.pk}",
     )
 
 

@@ -1,12 +1,12 @@
 """E-mails about bookings, in French, sent once the transaction that caused them commits."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from bookings.models import Booking
+from core.mail import mail_send
 
 SUBJECTS = {
     "requested": "Demande de réservation reçue",
@@ -23,7 +23,9 @@ SUBJECTS = {
 def on_commit(booking: Booking, event: str, **extra: object) -> None:
     """Send the e-mails for `event` after commit; nothing leaves if the transaction rolls back."""
     booking_id = booking.pk
-    transaction.on_commit(lambda: send(booking_id, event, **extra))
+    # robust: whatever fails after commit is logged; the change is saved and the request
+    # must say so (delivery errors are logged by core.mail with what the mail was about).
+    transaction.on_commit(lambda: send(booking_id, event, **extra), robust=True)
 
 
 def send(booking_id: int, event: str, **extra: object) -> None:
@@ -42,9 +44,9 @@ def _mail(booking: Booking, event: str, recipients: list[str], **extra: object) 
     with translation.override("fr"):
         context = {"booking": booking, "event": event, "site_url": settings.SITE_URL, **extra}
         body = render_to_string(f"emails/booking_{event}.txt", context)
-    send_mail(
+    mail_send(
         subject=f"[Locaux Communs] {SUBJECTS[event]} — {booking.space.name}",
-        message=body,
-        from_email=None,
-        recipient_list=recipients,
+        body=body,
+        recipients=recipients,
+        about=f"booking {booking.pk}, {event}",
     )

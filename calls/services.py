@@ -3,7 +3,6 @@
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,6 +29,7 @@ from calls.models import (
     Score,
 )
 from calls.selectors import application_missing_items, call_accepts_applications
+from core.mail import mail_send
 from core.workflow import status_change
 from spaces.models import Space
 from spaces.selectors import site_owners_for, spaces_manageable_by
@@ -447,11 +447,11 @@ def _notify_decision(application_id: int) -> None:
     )
     with translation.override("fr"):
         body = render_to_string("emails/application_decided.txt", {"application": application})
-    send_mail(
+    mail_send(
         subject=f"[Locaux Communs] Décision — {application.call.title}",
-        message=body,
-        from_email=None,
-        recipient_list=[application.submitted_by.email],
+        body=body,
+        recipients=[application.submitted_by.email],
+        about=f"application {application.pk}, decision",
     )
 
 

@@ -1,12 +1,12 @@
 """E-mails about payments, in French, sent once the transaction that caused them commits."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.models import Membership
+from core.mail import mail_send
 from payments.models import Payment
 from payments.rules import format_eur
 
@@ -24,7 +24,9 @@ SUBJECTS = {
 def on_commit(payment: Payment, event: str, **extra: object) -> None:
     """Send the e-mail for `event` after commit; nothing leaves if the transaction rolls back."""
     payment_id = payment.pk
-    transaction.on_commit(lambda: send(payment_id, event, **extra))
+    # robust: whatever fails after commit is logged; the change is saved and the request
+    # must say so (delivery errors are logged by core.mail with what the mail was about).
+    transaction.on_commit(lambda: send(payment_id, event, **extra), robust=True)
 
 
 def payer_emails(payment: Payment) -> list[str]:
@@ -58,4 +60,6 @@ def send(payment_id: int, event: str, **extra: object) -> None:
         }
         body = render_to_string(f"payments/emails/payment_{event}.txt", context)
         subject = f"[Locaux Communs] {SUBJECTS[event]} — {payment.title}"
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+    mail_send(
+        subject=subject, body=body, recipients=recipients, about=f"payment {payment.pk}, {event}"
+    )

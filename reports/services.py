@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import DocumentKind, Organisation, OrganisationDocument, OrganisationKind, User
 from bookings.models import AllocationStatus
+from core.mail import mail_subject
 from reports import rules
 from reports.models import FIRST_YEAR, LAST_YEAR, CashSubsidy, ReminderKind, ReminderSent
 from reports.selectors import aid_grantors_for, cash_subsidies_editable_by
@@ -210,7 +211,7 @@ def _messages(item: ExpiringItem, threshold: int, today: date) -> list[EmailMess
         "threshold": threshold,
         "site_url": settings.SITE_URL,
     }
-    subject = f"[Locaux Communs] {SUBJECTS_FR[item.kind]} — {item.organisation.name}"
+    subject = mail_subject(f"[Locaux Communs] {SUBJECTS_FR[item.kind]} — {item.organisation.name}")
     # E-mails are in French, the platform's language.
     with translation.override("fr"):
         to_structure = render_to_string("emails/expiry_structure.txt", context)
