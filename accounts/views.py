@@ -22,6 +22,8 @@ from accounts.selectors import (
     user_is_territory_admin,
 )
 from core.forms import form_add_service_errors
+from core.middleware import accepts_upload
+from core.ratelimit import rate_limited
 
 
 class SignInView(LoginView):
@@ -30,6 +32,7 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
 
+@rate_limited("signup")
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
@@ -109,6 +112,7 @@ def structure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/structure_form.html", {"form": form, "structure": structure})
 
 
+@accepts_upload
 @login_required
 @require_POST
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
@@ -140,6 +144,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     return document_response(document)
 
 
+@rate_limited("invitation")
 @login_required
 @require_POST
 def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -166,6 +171,7 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@rate_limited("invitation", methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_usable(token=token)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.selectors import organisations_allowed_to_book_for
 from api.fields import LocalDateTimeField
 from api.spaces import SpaceOutputSerializer
+from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
 from bookings.models import Booking, BookingStatus, Frequency
 from bookings.rules import Period
@@ -125,6 +126,7 @@ ConflictSerializer = inline_serializer(
 
 class BookingListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [*APIView.throttle_classes, BookingCreateRateThrottle]
 
     class InputSerializer(PeriodInputSerializer):
         space = serializers.IntegerField()

@@ -3,12 +3,14 @@
 Defaults are safe for production: DEBUG is off and SECRET_KEY is required unless DEBUG is on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.database import postgresql_timeouts
 from config.env import env_bool, env_int, env_list, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "schedule",
+    "axes",
     "core",
     "accounts",
     "spaces",
@@ -53,15 +56,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF, sessions, uploads): an oversized body is refused
+    # from its Content-Length, unread.
+    "core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lockout into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +101,8 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)  # seconds
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 30)  # seconds
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers, so "check then write" is safe on SQLite;
     # WAL lets readers go on while one writer works.
@@ -99,10 +111,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # A database that accepts connections and never answers must not hold a worker until
+    # gunicorn kills it: connecting gives up after DATABASE_CONNECT_TIMEOUT seconds, a statement
+    # is cancelled after DATABASE_STATEMENT_TIMEOUT (the error page and /healthz then answer).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        postgresql_timeouts(
+            connect_timeout=DATABASE_CONNECT_TIMEOUT, statement_timeout=DATABASE_STATEMENT_TIMEOUT
+        )
+    )
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared cache: Redis in production (CACHE_URL, or REDIS_URL), so that every gunicorn worker
+# and app server counts the same login failures and request rates; local memory otherwise
+# (the SQLite demo needs no Redis, and runs in one process).
+CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A cache that does not answer must not freeze the login page either.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 AUTH_USER_MODEL = "accounts.User"
+# django-axes refuses a login once an account or an address has failed too often.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
@@ -112,6 +155,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lockout (django-axes, counters in the shared cache): LOGIN_FAILURE_LIMIT failures for
+# one account, or from one address, lock it for LOGIN_COOLOFF_MINUTES (counted from the last
+# failure). The handler reserves each attempt before the password is checked, so concurrent
+# attempts cannot all slip past the limit (accounts/lockout.py).
+AXES_HANDLER = "accounts.lockout.ReservingCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts don't prolong it
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+AXES_VERBOSE = False  # no banner at start-up; failures are still logged
+# Behind a reverse proxy, the client's address is the N-th from the right of X-Forwarded-For
+# (N = the number of proxies that append to it); 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Public forms other than login (core/ratelimit.py): "<count>/<second|minute|hour|day>" per
+# client address (or per account for signed-in forms).
+RATE_LIMITS = {
+    "signup": env_str("SIGNUP_RATE", "10/hour"),
+    "invitation": env_str("INVITATION_RATE", "30/hour"),
+}
+
+# Idle sessions end after SESSION_IDLE_TIMEOUT seconds without a request: a signed-in session's
+# expiry is pushed forward at most once a minute (core.middleware.SessionIdleTimeoutMiddleware).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 2 * 60 * 60)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -143,6 +214,11 @@ STORAGES = {
         )
     },
 }
+# Request bodies (core.middleware.RequestBodyLimitMiddleware): refused with a 413 above
+# REQUEST_BODY_MAX_BYTES, or above UPLOAD_BODY_MAX_BYTES on the upload URLs (photos: 5 MB each,
+# documents: 10 MB). The reverse proxy should refuse them first (docs/deployment.md).
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
+UPLOAD_BODY_MAX_BYTES = env_int("UPLOAD_BODY_MAX_BYTES", 12 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -174,6 +250,17 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A load balancer probes /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browser features no page uses (the map does not locate the visitor); the card payment page
+# allows Stripe's payment request (core.middleware.permissions_policy).
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -191,6 +278,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # The browsable API only in development: production answers JSON alone.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
+    # Counters in the shared cache; 429 with Retry-After. Booking creation has its own scope.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttles.AnonRateThrottle",
+        "api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_ANON_RATE", "120/minute"),
+        "user": env_str("API_USER_RATE", "600/minute"),
+        "booking_create": env_str("API_BOOKING_CREATE_RATE", "30/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Locaux Communs API",

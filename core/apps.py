@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Locaux Communs"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from core.middleware import session_mark_renewed
+
+        user_logged_in.connect(session_mark_renewed, dispatch_uid="core.session_mark_renewed")

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -12,6 +12,8 @@ from accounts.selectors import (
 )
 from bookings.selectors import bookings_pending_for
 from spaces.selectors import catalogue_sites, site_owners_for, sites_manageable_by
+
+HEALTHZ_STATEMENT_TIMEOUT_MS = 2000
 
 
 @require_GET
@@ -49,9 +51,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database status for load balancers and monitoring."""
+    """Liveness and database status for load balancers and monitoring.
+
+    A database that accepts connections and never answers gives a 503 within the connect
+    timeout (settings), and a stuck one within HEALTHZ_STATEMENT_TIMEOUT_MS: a probe must
+    answer faster than the load balancer gives up.
+    """
     try:
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Local to this transaction: a kept connection gets its usual timeout back.
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [str(HEALTHZ_STATEMENT_TIMEOUT_MS)],
+                )
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:

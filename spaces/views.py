@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import form_add_service_errors
+from core.middleware import accepts_upload
 from spaces import selectors, services
 from spaces.filters import SpaceFilter
 from spaces.forms import OpeningHoursFormSet, PhotoForm, SiteForm, SpaceForm
@@ -168,6 +169,7 @@ def space_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _space_form(request, space.site, space)
 
 
+@accepts_upload
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_photos(request: HttpRequest, pk: int) -> HttpResponse:

@@ -226,3 +226,23 @@ def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+# --- Throttling and lockout (tests/core/test_throttling.py) ---
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlive_time_travel(settings):
+    """Tests travel days ahead after signing in; the idle timeout (2 h) has its own tests."""
+    settings.SESSION_COOKIE_AGE = 365 * 24 * 60 * 60
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters():
+    """Login failures and request rates are counted in the cache: each test starts at zero, so
+    the suite's own logins and API calls never add up to a lockout or a 429."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.selectors import bookings_of_requester
-from core.middleware import content_security_policy, url_origin
+from core.middleware import content_security_policy, permissions_policy, url_origin
 from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.forms import PayForm, RefundForm
@@ -86,6 +86,10 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "payments/payment_detail.html", context)
     if can_pay:
         response.headers["Content-Security-Policy"] = _stripe_page_policy()
+        # The Payment Element may offer the browser's payment sheet (Apple Pay, Google Pay).
+        response.headers["Permissions-Policy"] = permissions_policy(
+            payment=["self", url_origin(settings.STRIPE_JS_URL)]
+        )
     return response
 
 

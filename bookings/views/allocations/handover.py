@@ -32,6 +32,7 @@ from bookings.views.allocations.pages import (
     _render_detail,
 )
 from core.forms import form_add_service_errors
+from core.middleware import accepts_upload
 
 
 @login_required
@@ -73,6 +74,7 @@ def key_return(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, key.allocation, status=400, bound={f"key-return-{key.pk}": form})
 
 
+@accepts_upload
 @login_required
 @require_POST
 def inventory_record(request: HttpRequest, pk: int) -> HttpResponse:
@@ -100,6 +102,7 @@ def inventory_record(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, allocation, status=400, bound={"inventory": form})
 
 
+@accepts_upload
 @login_required
 @require_POST
 def inventory_photo_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -140,5 +143,4 @@ def inventory_photo(request: HttpRequest, pk: int) -> FileResponse:
     )
     content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
     response = FileResponse(photo.image.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
     return response

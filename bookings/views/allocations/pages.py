@@ -308,5 +308,4 @@ def allocation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'inline; filename="{agreement.agreement_filename(allocation)}"'
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return response  # never stored: core.middleware.PrivateCacheMiddleware

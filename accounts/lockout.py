@@ -1,0 +1,105 @@
+"""Login lockout: django-axes with its counters in the shared cache, made race-free.
+
+Axes' cache handler checks "locked?" before the password is checked and counts the failure
+after: 20 simultaneous wrong logins all read "not locked" and all get their password checked.
+This handler counts each attempt *before* the password is checked (`cache.add`/`cache.incr`,
+atomic on Redis and in local memory) and refuses the attempts numbered past the limit, so at
+most `AXES_FAILURE_LIMIT` passwords are ever tried per account and per address in a cool-off
+period, however many arrive at once. A successful login resets the counters (as axes does).
+"""
+
+import logging
+
+from axes.handlers.cache import AxesCacheHandler
+from axes.helpers import (
+    get_cache_timeout,
+    get_client_cache_keys,
+    get_client_username,
+    get_cool_off,
+    get_failure_limit,
+)
+from axes.signals import user_locked_out
+from django.http import HttpRequest, HttpResponse
+
+from core.http import too_many_requests
+
+logger = logging.getLogger("accounts.security")
+
+
+class ReservingCacheHandler(AxesCacheHandler):
+    """AXES_HANDLER: an attempt is counted when it starts, not when it has failed."""
+
+    def is_allowed(self, request: HttpRequest, credentials: dict | None = None) -> bool:
+        if not super().is_allowed(request, credentials):
+            return False
+        attempt = self._reserve(request, credentials)
+        request.axes_attempt_reserved = True
+        return attempt <= get_failure_limit(request, credentials)
+
+    def _reserve(self, request: HttpRequest, credentials: dict | None) -> int:
+        """Count one attempt on every key (account, address); return the highest count."""
+        timeout = get_cache_timeout(request)
+        counts = []
+        for key in get_client_cache_keys(request, credentials):
+            if self.cache.add(key, 1, timeout=timeout):
+                counts.append(1)
+                continue
+            try:
+                counts.append(self.cache.incr(key))
+            except ValueError:  # the key expired between add and incr
+                self.cache.add(key, 1, timeout=timeout)
+                counts.append(1)
+            else:
+                self.cache.touch(key, timeout=timeout)
+        return max(counts, default=0)
+
+    def user_login_failed(
+        self, sender, credentials: dict, request: HttpRequest | None = None, **kwargs
+    ) -> None:
+        if request is None or not getattr(request, "axes_attempt_reserved", False):
+            # Not through our is_allowed (no request): let axes count it the usual way.
+            super().user_login_failed(sender, credentials, request, **kwargs)
+            return
+        username = get_client_username(request, credentials)
+        address = request.axes_ip_address
+        limit = get_failure_limit(request, credentials)
+        if request.axes_locked_out:
+            logger.warning(
+                "Login refused without checking the password (locked out): %s from %s",
+                username,
+                address,
+            )
+        else:
+            failures = self.get_failures(request, credentials)
+            request.axes_failures_since_start = failures
+            logger.warning(
+                "Failed login: %s from %s (%d of %d before lockout)",
+                username,
+                address,
+                failures,
+                limit,
+            )
+            if failures < limit:
+                return
+            logger.warning("Login locked out: %s from %s", username, address)
+            request.axes_locked_out = True
+        request.axes_credentials = credentials
+        user_locked_out.send("axes", request=request, username=username, ip_address=address)
+
+
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """AXES_USERNAME_CALLABLE: the e-mail tried, lower-cased, so that "Alice@x.fr" and
+    "alice@x.fr" share one counter (the login form posts it as `username`)."""
+    source = credentials or getattr(request, "POST", {})
+    username = source.get("username") or source.get("email")
+    return username.strip().lower() if isinstance(username, str) else None
+
+
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict | None = None,
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: 429 with Retry-After (the whole cool-off, an upper bound)."""
+    cool_off = get_cool_off(request)
+    return too_many_requests(request, retry_after=int(cool_off.total_seconds()))
