@@ -9,6 +9,7 @@ of the server (issue 9). So templates keep user data in HTML only, and WeasyPrin
 
 import functools
 import logging
+import mimetypes
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -50,7 +51,10 @@ def _fetcher_class() -> type:
                 raise ValueError(
                     f"PDF resources are limited to the project's static files: {url[:200]!r}"
                 )
-            return URLFetcherResponse(path.as_uri(), body=path.open("rb"))
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), body=path.open("rb"), headers={"Content-Type": content_type}
+            )
 
     return StaticFilesOnlyFetcher
 

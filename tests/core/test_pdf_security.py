@@ -285,7 +285,7 @@ def test_fetcher_refuses_a_file_outside_the_static_files(fetcher, secret_png):
 
 def test_fetcher_refuses_to_climb_out_of_a_static_directory(fetcher):
     site_css = Path(finders.find("core/site.css"))
-    climbing = f"{site_css.parent.as_uri()}/../../../pdf.py"
+    climbing = f"{site_css.parent.as_uri()}/../../pdf.py"  # core/pdf.py exists
 
     with pytest.raises(ValueError, match="static files"):
         fetcher.fetch(climbing)
@@ -377,3 +377,21 @@ def test_invoice_metadata_name_the_document_and_its_issuer(client, hostile_invoi
         f"Facture n° {invoice.number}",
         invoice.issuer_name,
     )
+
+
+def test_a_template_may_link_a_static_stylesheet(tmp_path, settings):
+    """Stylesheets are served with their type: WeasyPrint ignores a linked one that is not CSS."""
+    (tmp_path / "with_stylesheet.html").write_text(
+        '{% extends "pdf/base.html" %}{% load static %}{% block content %}'
+        '<link rel="stylesheet" href="{% static "core/site.css" %}"><p>Texte</p>'
+        "{% endblock content %}"
+    )
+    template_settings = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**template_settings, "DIRS": [*template_settings["DIRS"], tmp_path]}]
+    fetcher = static_files_fetcher()
+
+    response = fetcher.fetch("file:///static/core/site.css")
+    response.close()
+
+    assert response.content_type == "text/css"
+    assert "Texte" in _text(render_pdf("with_stylesheet.html", {}, title="Feuille"))
