@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from bookings.exceptions import BookingConflict, InvalidTransition
-from payments.exceptions import PaymentFailed
+from payments.exceptions import PaymentFailed, PaymentServiceUnavailable
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -35,6 +35,14 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             {"detail": exc.message(), "status": exc.from_status},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, PaymentServiceUnavailable):
+        # 503, not 402: the card was not refused; the payment service is out of reach (or
+        # misconfigured) and the same request may be made again later.
+        return Response(
+            {"detail": exc.message, "code": exc.code},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "60"},
         )
     if isinstance(exc, PaymentFailed):
         # 402: the card or the payment service refused; the message is safe for the payer.

@@ -1,4 +1,5 @@
-"""Domain errors of payments; api/exceptions.py may map PaymentFailed to 402."""
+"""Domain errors of payments; api/exceptions.py maps PaymentFailed to 402 and
+PaymentServiceUnavailable to 503."""
 
 
 class PaymentFailed(Exception):
@@ -8,6 +9,14 @@ class PaymentFailed(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class PaymentServiceUnavailable(PaymentFailed):
+    """Stripe could not be reached, was overloaded or failed, or refused our keys (503).
+
+    Nothing was decided about the card: the attempt is left as it was, and trying it again
+    reuses its idempotency key, so a request that did reach Stripe is never charged twice.
+    """
 
 
 class InvalidWebhook(Exception):

@@ -14,7 +14,7 @@ import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from payments.exceptions import InvalidWebhook, PaymentFailed
+from payments.exceptions import InvalidWebhook, PaymentFailed, PaymentServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +59,23 @@ def _client(api_key: str) -> stripe.StripeClient:
 def _failed(exc: stripe.StripeError) -> PaymentFailed:
     """A message the requester may read; Stripe's own text goes to the log only."""
     logger.warning("Stripe error %s: %s", type(exc).__name__, exc)
+    code = getattr(exc, "code", None) or ""
     if isinstance(exc, stripe.CardError):
         message = _("Your card was declined. No money was taken; try another card.")
-    elif isinstance(exc, stripe.APIConnectionError):
-        message = _("The payment service cannot be reached. Try again in a few minutes.")
-    elif isinstance(exc, stripe.AuthenticationError):
-        message = _("Card payments are not set up correctly for this building; tell its manager.")
+    elif isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError):
+        # Unreachable, overloaded or failing on Stripe's side: not a refusal of the card.
+        return PaymentServiceUnavailable(
+            _("The payment service is temporarily unavailable. Try again in a few minutes."),
+            code=code or "payment_service_unavailable",
+        )
+    elif isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        return PaymentServiceUnavailable(
+            _("Card payments are not set up correctly for this building; tell its manager."),
+            code=code or "payment_service_misconfigured",
+        )
     else:
         message = _("The payment service refused the operation. No money was taken.")
-    return PaymentFailed(message, code=getattr(exc, "code", None) or "")
+    return PaymentFailed(message, code=code)
 
 
 def _charge_refunded(charge: Any) -> int:

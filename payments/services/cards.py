@@ -18,7 +18,7 @@ from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.selectors import bookings_of_requester
 from bookings.services import booking_cancel
 from payments import notifications, selectors, stripe_gateway
-from payments.exceptions import PaymentFailed
+from payments.exceptions import PaymentFailed, PaymentServiceUnavailable
 from payments.models import (
     ENDED,
     ChannelKind,
@@ -98,7 +98,8 @@ def payment_pay(
     when the bank asks for a 3-D Secure check (the page then finishes it with the intent's
     client secret and calls `payment_refresh`). Raises PermissionDenied (not the payer),
     ValidationError (nothing to pay, deadline passed, no card channel), PaymentFailed (declined
-    card: the attempt is recorded as failed and a new one may be made).
+    card: the attempt is recorded as failed and a new one may be made),
+    PaymentServiceUnavailable (Stripe out of reach: the payment is left as it was).
     """
     now = now or timezone.now()
     if not selectors.payments_payable_by(actor).filter(pk=payment.pk).exists():
@@ -121,6 +122,8 @@ def payment_pay(
             metadata=_intent_metadata(payment),
             payment_method=payment_method,
         )
+    except PaymentServiceUnavailable:
+        raise  # nothing decided: the payment waits as it was, and a retry reuses its key
     except PaymentFailed as exc:
         with transaction.atomic():
             payment_transition(

@@ -8,6 +8,7 @@ Only Stripe is faked; our code runs for real, over HTTP, against localstripe's s
 import hashlib
 import hmac
 import json
+import socket
 import time
 from datetime import datetime, timedelta
 
@@ -86,3 +87,13 @@ def event_body(event_id: str, kind: str, obj: dict) -> bytes:
             "data": {"object": obj},
         }
     ).encode()
+
+
+@pytest.fixture
+def stripe_unreachable(settings):
+    """Point the gateway at a port of 127.0.0.1 where nothing listens: Stripe is out of reach."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
+    return settings.STRIPE_API_BASE

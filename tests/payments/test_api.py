@@ -249,3 +249,32 @@ def test_deposit_held_then_kept_in_part_through_the_api(
         5000,
     )
     assert kept.json()["log"][-1]["reason"] == "Vitre cassée"
+
+
+def test_stripe_unreachable_is_a_503_not_a_402_and_nothing_is_half_saved(
+    member_client, priced_space, association, stripe_api, settings, stripe_unreachable
+):
+    booking = _request(member_client, priced_space, association)
+    settings.STRIPE_API_BASE = stripe_unreachable
+
+    response = member_client.post(
+        f"/api/v1/bookings/{booking['id']}/payment/",
+        {"payment_method": "pm_card_visa"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert "momentanément indisponible" in response.json()["detail"]
+    [payment] = Payment.objects.filter(booking=booking["id"])
+    assert (payment.status, payment.stripe_intent_id) == (PaymentStatus.REQUIRES_AUTHORISATION, "")
+    assert not payment.log.filter(to_status=PaymentStatus.FAILED).exists()
+    settings.STRIPE_API_BASE = stripe_api
+    again = member_client.post(
+        f"/api/v1/bookings/{booking['id']}/payment/",
+        {"payment_method": "pm_card_visa"},
+        content_type="application/json",
+    )
+    assert again.status_code in (200, 201), again.content
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.AUTHORISED

@@ -459,3 +459,30 @@ def test_payments_page_queries_do_not_grow_with_the_payments(
         open_payment(days)
     assert queries() == with_one
     assert with_one <= 12
+
+
+def test_pay_form_while_stripe_is_unreachable_says_so_and_the_payment_waits(
+    client, stripe_api, booking, requester, settings, stripe_unreachable
+):
+    client.force_login(requester)
+    payment = booking_payment_open(booking=booking, actor=requester)
+
+    response = client.post(
+        reverse("payments:payment-pay", args=[payment.pk]),
+        {"payment_method": "pm_card_visa"},
+        follow=True,
+    )
+
+    payment.refresh_from_db()
+    assert response.redirect_chain == [(payment.get_absolute_url(), 302)]
+    assert "Le service de paiement est momentanément indisponible" in response.text
+    assert (payment.status, payment.stripe_intent_id) == (PaymentStatus.REQUIRES_AUTHORISATION, "")
+    assert not payment.log.filter(to_status=PaymentStatus.FAILED).exists()
+    # Back online: the same payment is paid, no new attempt needed.
+    settings.STRIPE_API_BASE = stripe_api
+    client.post(
+        reverse("payments:payment-pay", args=[payment.pk]), {"payment_method": "pm_card_visa"}
+    )
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.AUTHORISED
+    assert Payment.objects.filter(booking=booking).count() == 1
