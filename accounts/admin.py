@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Membership, Organisation, OrganisationDocument, User
 from accounts.selectors import organisations_visible_to
-from core.admin import ScopedAdminMixin
+from core.admin import HistoryAdmin, ScopedAdminMixin
 
 
 @admin.register(User)
@@ -44,7 +44,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(ScopedAdminMixin, HistoryAdmin):
     scope = organisations_visible_to
     list_display = ["name", "kind", "ess_family", "siret", "rna", "verified_at"]
     list_filter = ["kind", "ess_family", "siae_kind", ("verified_at", admin.EmptyFieldListFilter)]

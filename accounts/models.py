@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_rna, validate_siren, validate_siret
+from core.history import history
 
 
 class UserManager(BaseUserManager["User"]):
@@ -134,6 +135,9 @@ class Organisation(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    # Every verification (who, when) and every change of identity stays here.
+    history = history()
 
     class Meta:
         verbose_name = _("organisation")

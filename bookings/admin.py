@@ -13,7 +13,7 @@ from bookings.models import (
     Occupancy,
 )
 from bookings.selectors import allocations_visible_to, bookings_visible_to
-from core.admin import ScopedAdminMixin
+from core.admin import HistoryAdmin, ScopedAdminMixin
 
 
 class BookingLogInline(admin.TabularInline):
@@ -63,7 +63,7 @@ class BookingAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(HistoryAdmin):
     list_display = ["reason", "site", "space", "start", "end", "created_by"]
     list_filter = ["site"]
     search_fields = ["reason"]

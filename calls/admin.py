@@ -8,6 +8,7 @@ from calls.models import (
     Application,
     ApplicationLog,
     Call,
+    CallLog,
     CallLot,
     Criterion,
     Preference,
@@ -16,7 +17,7 @@ from calls.models import (
     WaitingListEntry,
 )
 from calls.selectors import applications_visible_to, calls_manageable_by
-from core.admin import ScopedAdminMixin
+from core.admin import HistoryAdmin, ScopedAdminMixin
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -45,6 +46,12 @@ class ReviewerAssignmentInline(_ReadOnlyInline):
     fields = ["reviewer", "conflict_of_interest", "conflict_note", "declared_at"]
 
 
+class CallLogInline(_ReadOnlyInline):
+    model = CallLog
+    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
+    readonly_fields = fields
+
+
 @admin.register(Call)
 class CallAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Read-only: calls change through their pages (call_update refuses any change once
@@ -70,7 +77,7 @@ class CallAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
-    inlines = [CallLotInline, CriterionInline, ReviewerAssignmentInline]
+    inlines = [CallLotInline, CriterionInline, ReviewerAssignmentInline, CallLogInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created through the calls pages, which check the owner and the spaces
@@ -91,7 +98,7 @@ class CallLotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(HistoryAdmin):
     list_display = ["name", "call", "weight", "position"]
     list_filter = ["call__status"]
     search_fields = ["name", "call__title"]
@@ -151,7 +158,7 @@ class ApplicationLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewerAssignment)
-class ReviewerAssignmentAdmin(admin.ModelAdmin):
+class ReviewerAssignmentAdmin(HistoryAdmin):
     """A reviewer may be removed here; the declaration itself belongs to the reviewer."""
 
     list_display = ["reviewer", "call", "conflict_of_interest", "declared_at"]
@@ -164,7 +171,7 @@ class ReviewerAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(HistoryAdmin):
     list_display = ["application", "criterion", "reviewer", "mark", "updated_at"]
     list_filter = ["application__call"]
     search_fields = ["application__structure__name", "reviewer__email", "criterion__name"]

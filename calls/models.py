@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.history import history
+
 
 class CallStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -77,6 +79,28 @@ class Call(models.Model):
         return self.status == CallStatus.PUBLISHED
 
 
+class CallLog(models.Model):
+    """One row per status change of a call (published, closed, decided): who, when, and the
+    deliberation behind a decision. No actor: the platform (a call closed at its deadline)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="log")
+    from_status = models.CharField(max_length=10, choices=CallStatus, blank=True)
+    to_status = models.CharField(max_length=10, choices=CallStatus)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
 class CallLot(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="lots")
     space = models.ForeignKey("spaces.Space", on_delete=models.PROTECT, related_name="call_lots")
@@ -102,6 +126,8 @@ class Criterion(models.Model):
     description = models.TextField(_("what is assessed"), blank=True)
     weight = models.PositiveSmallIntegerField(_("weight"), validators=[MinValueValidator(1)])
     position = models.PositiveSmallIntegerField(default=1)
+
+    history = history()
 
     class Meta:
         verbose_name = _("criterion")
@@ -240,6 +266,8 @@ class ReviewerAssignment(models.Model):
     conflict_note = models.TextField(_("details"), blank=True)
     declared_at = models.DateTimeField(null=True, blank=True)
 
+    history = history()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["call", "reviewer"], name="reviewerassignment_unique")
@@ -264,6 +292,8 @@ class Score(models.Model):
     mark = models.PositiveSmallIntegerField(_("mark (0–10)"), validators=[MaxValueValidator(10)])
     comment = models.TextField(_("comment"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = history()  # a changed mark keeps the previous one here
 
     class Meta:
         constraints = [

@@ -21,6 +21,7 @@ from calls.models import (
     ApplicationLog,
     ApplicationStatus,
     Call,
+    CallLog,
     CallLot,
     CallStatus,
     Criterion,
@@ -30,6 +31,7 @@ from calls.models import (
 )
 from calls.selectors import application_missing_items, call_accepts_applications
 from core.mail import mail_send
+from core.history import history_actor
 from core.workflow import status_change
 from spaces.models import Space
 from spaces.selectors import site_owners_for, spaces_manageable_by
@@ -88,7 +90,7 @@ def call_create(
         created_by=actor,
     )
     _lots_set(call, spaces)
-    criteria_set(call=call, criteria=criteria or rules.DEFAULT_CRITERIA)
+    criteria_set(call=call, criteria=criteria or rules.DEFAULT_CRITERIA, actor=actor)
     return call
 
 
@@ -132,8 +134,14 @@ def call_update(
 
 
 @transaction.atomic
-def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]]) -> None:
-    """Replace the grid of a draft call. Once published, the grid is frozen: refused."""
+def criteria_set(
+    *, call: Call, criteria: list[tuple[str, int, str]], actor: User | None = None
+) -> None:
+    """Replace the grid of a draft call. Once published, the grid is frozen: refused.
+
+    Criteria are deleted and created one by one (not in bulk) so that the field history keeps
+    each removed and added criterion, signed by `actor`.
+    """
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != CallStatus.DRAFT:
         raise ValidationError(
@@ -149,26 +157,29 @@ def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]]) -> None:
                 )
             }
         )
-    call.criteria.all().delete()
-    Criterion.objects.bulk_create(
-        [
-            Criterion(
+    with history_actor(actor):
+        call.criteria.all().delete()
+        for index, (name, weight, description) in enumerate(criteria, start=1):
+            Criterion.objects.create(
                 call=call,
                 name=name.strip(),
                 weight=weight,
                 description=description.strip(),
                 position=index,
             )
-            for index, (name, weight, description) in enumerate(criteria, start=1)
-        ]
-    )
 
 
-def _call_transition(call: Call, to: str) -> bool:
-    return (
-        status_change(call, to=to, transitions=CALL_TRANSITIONS, error=CallInvalidTransition)
-        is not None
+def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") -> bool:
+    """Change the call's status and log it (CallLog) in the same transaction."""
+    from_status = status_change(
+        call, to=to, transitions=CALL_TRANSITIONS, error=CallInvalidTransition
     )
+    if from_status is None:
+        return False
+    CallLog.objects.create(
+        call=call, from_status=from_status, to_status=to, actor=actor, reason=reason
+    )
+    return True
 
 
 @transaction.atomic
@@ -179,7 +190,7 @@ def call_publish(*, call: Call, actor: User) -> bool:
         raise ValidationError({"deadline": _("The deadline must be in the future.")})
     if not call.lots.exists() or not call.criteria.exists():
         raise ValidationError(_("A call needs at least one lot and one criterion."))
-    changed = _call_transition(call, CallStatus.PUBLISHED)
+    changed = _call_transition(call, CallStatus.PUBLISHED, actor)
     if changed:
         Call.objects.filter(pk=call.pk).update(
             published_at=timezone.now(),
@@ -193,7 +204,7 @@ def call_publish(*, call: Call, actor: User) -> bool:
 
 @transaction.atomic
 def call_close(*, call: Call, actor: User) -> bool:
-    return _call_transition(call, CallStatus.CLOSED)
+    return _call_transition(call, CallStatus.CLOSED, actor)
 
 
 def calls_close_past_deadline(*, now: datetime | None = None) -> int:
@@ -201,7 +212,7 @@ def calls_close_past_deadline(*, now: datetime | None = None) -> int:
     closed = 0
     for call in Call.objects.filter(status=CallStatus.PUBLISHED, deadline__lte=now):
         with transaction.atomic():
-            closed += _call_transition(call, CallStatus.CLOSED)
+            closed += _call_transition(call, CallStatus.CLOSED, None)
     return closed
 
 
@@ -213,10 +224,14 @@ def call_decide(*, call: Call, actor: User, reference: str, decided_on: date) ->
     call = Call.objects.select_for_update().get(pk=call.pk)  # no decision slips in meanwhile
     if call.applications.filter(status=ApplicationStatus.SUBMITTED).exists():
         raise ValidationError(_("Decide on every application first."))
-    changed = _call_transition(call, CallStatus.DECIDED)
-    Call.objects.filter(pk=call.pk).update(
-        deliberation_reference=reference.strip(), deliberation_date=decided_on
+    reference = reference.strip()
+    changed = _call_transition(
+        call, CallStatus.DECIDED, actor, f"{reference} ({decided_on.isoformat()})"
     )
+    if changed:  # a repeated decision never overwrites the recorded deliberation
+        Call.objects.filter(pk=call.pk).update(
+            deliberation_reference=reference, deliberation_date=decided_on
+        )
     return changed
 
 
@@ -371,7 +386,11 @@ def reviewer_declare(
     """
     if conflict_of_interest and not note.strip():
         raise ValidationError({"conflict_note": _("Say briefly what the conflict of interest is.")})
-    assignment = ReviewerAssignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = (
+        ReviewerAssignment.objects.select_for_update(of=("self",))
+        .select_related("reviewer")
+        .get(pk=assignment.pk)
+    )
     if assignment.conflict_of_interest and not conflict_of_interest:
         raise ValidationError(
             {
@@ -380,11 +399,12 @@ def reviewer_declare(
                 )
             }
         )
-    ReviewerAssignment.objects.filter(pk=assignment.pk).update(
-        conflict_of_interest=conflict_of_interest,
-        conflict_note=note.strip(),
-        declared_at=timezone.now(),
-    )
+    assignment.conflict_of_interest = conflict_of_interest
+    assignment.conflict_note = note.strip()
+    assignment.declared_at = timezone.now()
+    # save(), not update(): the field history keeps every declaration, with its author.
+    with history_actor(assignment.reviewer):
+        assignment.save(update_fields=["conflict_of_interest", "conflict_note", "declared_at"])
 
 
 @transaction.atomic
@@ -412,12 +432,14 @@ def score_record(
         raise ValidationError(_("Only submitted applications of this call can be scored."))
     if not 0 <= mark <= rules.MAX_MARK:
         raise ValidationError({"mark": _("A mark goes from 0 to 10.")})
-    score, _created = Score.objects.update_or_create(
-        application=application,
-        reviewer=reviewer,
-        criterion=criterion,
-        defaults={"mark": mark, "comment": comment.strip()},
-    )
+    # A changed mark is saved over the old one; its field history keeps the previous mark.
+    with history_actor(reviewer):
+        score, _created = Score.objects.update_or_create(
+            application=application,
+            reviewer=reviewer,
+            criterion=criterion,
+            defaults={"mark": mark, "comment": comment.strip()},
+        )
     return score
 
 

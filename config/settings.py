@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "schedule",
+    "simple_history",
     "axes",
     "core",
     "accounts",
@@ -67,12 +68,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Puts the signed-in user on the field history of web, API and admin changes.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused by the lockout into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Field history (sites, spaces, tariffs, channels, criteria, closures, scores, organisations):
+# reverting from the admin would bypass the services' checks, so it is off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

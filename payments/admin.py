@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin
 
+from core.admin import HistoryAdmin
 from payments.models import Invoice, Payment, PaymentChannel, PaymentLog, StripeEvent, Tariff
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(HistoryAdmin):
     list_display = ["space", "category", "unit", "amount_cents", "currency"]
     list_filter = ["category", "unit"]
     autocomplete_fields = ["space"]
@@ -40,7 +41,7 @@ class PaymentChannelForm(forms.ModelForm):
 
 
 @admin.register(PaymentChannel)
-class PaymentChannelAdmin(admin.ModelAdmin):
+class PaymentChannelAdmin(HistoryAdmin):
     form = PaymentChannelForm
     list_display = ["owner", "kind", "finance_department"]
     list_filter = ["kind"]

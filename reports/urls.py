@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import views, views_journal
 
 app_name = "reports"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("annexe/<str:insee>/<int:year>/csv/", views.annex_csv, name="annex-csv"),
     path("annexe/<str:insee>/<int:year>/pdf/", views.annex_pdf, name="annex-pdf"),
     path("attestation/<int:pk>/<int:year>/", views.certificate_pdf, name="certificate"),
+    path("journal/", views_journal.journal, name="journal"),
 ]

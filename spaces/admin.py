@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from core.admin import ScopedAdminMixin
+from core.admin import HistoryAdmin, ScopedAdminMixin
 from spaces.forms import SiteForm
 from spaces.models import (
     Amenity,
@@ -88,7 +88,7 @@ class SiteAdminForm(SiteForm):
 
 
 @admin.register(Site)
-class SiteAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SiteAdmin(ScopedAdminMixin, HistoryAdmin):
     scope = sites_manageable_by
     form = SiteAdminForm
     list_display = ["name", "commune", "owner", "status", "is_published", "is_demo"]
@@ -114,7 +114,7 @@ class OpeningHoursInline(admin.TabularInline):
 
 
 @admin.register(Space)
-class SpaceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SpaceAdmin(ScopedAdminMixin, HistoryAdmin):
     inlines = [OpeningHoursInline]
     scope = spaces_manageable_by
     list_display = ["name", "site", "kind", "surface_m2", "capacity", "bookable", "allocatable"]

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.history import history
 from spaces.validators import (
     default_booking_kinds,
     validate_erp_types,
@@ -236,6 +237,8 @@ class Site(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = history()
+
     class Meta:
         verbose_name = _("site")
         verbose_name_plural = _("sites")
@@ -384,6 +387,8 @@ class Space(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = history()
 
     class Meta:
         verbose_name = _("space")

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.history import history_actor
 from spaces.images import photo_reencode
 from spaces.models import Amenity, OpeningHours, Photo, Site, Space
 from spaces.selectors import communes_in_territory, site_owners_for
@@ -44,17 +45,23 @@ def site_save(*, site: Site, actor: User, managers: list[User] | None = None) ->
     """Create or update a site after full validation; nothing is saved if anything is wrong."""
     site.full_clean()
     site_validate(site=site, actor=actor)
-    site.save()
+    with history_actor(actor):
+        site.save()
     if managers is not None:
         site.managers.set(managers)
     return site
 
 
 @transaction.atomic
-def space_save(*, space: Space, amenities: list[Amenity] | None = None) -> Space:
-    """Create or update a space (the caller fetched its site through sites_manageable_by)."""
+def space_save(
+    *, space: Space, amenities: list[Amenity] | None = None, actor: User | None = None
+) -> Space:
+    """Create or update a space (the caller fetched its site through sites_manageable_by).
+
+    `actor` signs the field history (else the request's user, else the platform)."""
     space.full_clean()
-    space.save()
+    with history_actor(actor):
+        space.save()
     if amenities is not None:
         space.amenities.set(amenities)
     return space

@@ -137,7 +137,9 @@ def _space_form(request: HttpRequest, site: Site, space: Space) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.space_save(
-                space=form.instance, amenities=list(form.cleaned_data["amenities"])
+                space=form.instance,
+                amenities=list(form.cleaned_data["amenities"]),
+                actor=request.user,
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)

@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.history import history
+
 
 class BookingStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
@@ -143,6 +145,8 @@ class Closure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = history()  # a deleted closure stays here, with who deleted it
 
     class Meta:
         verbose_name = _("closure")

@@ -13,6 +13,7 @@ from bookings.rules import Period, french_public_holidays, local_period
 from bookings.selectors import closure_targets_and_hits, local_zone
 from bookings.services.decisions import booking_cancel
 from bookings.services.requests import _insert_occupancy
+from core.history import history_actor
 from spaces.models import Site, Space
 
 
@@ -56,14 +57,15 @@ def closure_create(
             as_manager=True,
             occurrence_start=row.start,
         )
-    closure = Closure.objects.create(
-        site=site,
-        space=space,
-        start=period.start,
-        end=period.end,
-        reason=reason.strip(),
-        created_by=actor,
-    )
+    with history_actor(actor):
+        closure = Closure.objects.create(
+            site=site,
+            space=space,
+            start=period.start,
+            end=period.end,
+            reason=reason.strip(),
+            created_by=actor,
+        )
     _insert_occupancy(
         [
             Occupancy(
@@ -82,8 +84,10 @@ def closure_create(
 
 
 @transaction.atomic
-def closure_delete(*, closure: Closure) -> None:
-    closure.delete()  # its Occupancy rows go with it (CASCADE)
+def closure_delete(*, closure: Closure, actor: User) -> None:
+    """Reopen the closed time. The closure stays in its field history, with who deleted it."""
+    with history_actor(actor):
+        closure.delete()  # its Occupancy rows go with it (CASCADE)
 
 
 def closures_add_public_holidays(*, actor: User, site: Site, year: int) -> list[Closure]:

@@ -123,7 +123,7 @@ def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.closures_manageable_by(request.user).select_related("space"), pk=pk
     )
     site_id = closure.site_id or closure.space.site_id
-    services.closure_delete(closure=closure)
+    services.closure_delete(closure=closure, actor=request.user)
     messages.success(
         request, _("The closure “%(reason)s” was removed.") % {"reason": closure.reason}
     )

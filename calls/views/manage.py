@@ -143,7 +143,7 @@ def call_criteria(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and formset.is_valid():
         try:
-            services.criteria_set(call=call, criteria=formset.criteria())
+            services.criteria_set(call=call, criteria=formset.criteria(), actor=request.user)
         except ValidationError as exc:
             errors = exc.message_dict.get("criteria", exc.messages)
             formset._non_form_errors = formset.error_class(errors)

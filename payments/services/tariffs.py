@@ -2,41 +2,59 @@
 
 from django.db import transaction
 
-from accounts.models import Organisation
+from accounts.models import Organisation, User
+from core.history import history_actor
 from payments.models import PaymentChannel, Tariff
 from spaces.models import Space
 
 
 def tariff_set(
-    *, space: Space, category: str, unit: str, amount_cents: int, currency: str = "EUR"
+    *,
+    space: Space,
+    category: str,
+    unit: str,
+    amount_cents: int,
+    currency: str = "EUR",
+    actor: User | None = None,
 ) -> Tariff:
     """Create or change the tariff of a space for a category and unit.
 
+    `actor` signs the field history (else the request's user, else the platform).
     Raises ValidationError (unknown category or unit, negative or absurd amount, not EUR).
     """
     tariff = Tariff.objects.filter(space=space, category=category, unit=unit).first() or Tariff(
         space=space, category=category, unit=unit
     )
+    if tariff.pk is not None and (tariff.amount_cents, tariff.currency) == (amount_cents, currency):
+        return tariff  # unchanged: no save, so the history lists real changes only
     tariff.amount_cents = amount_cents
     tariff.currency = currency
     tariff.full_clean()
-    tariff.save()
+    with history_actor(actor):
+        tariff.save()
     return tariff
 
 
-def channel_set(*, owner: Organisation, kind: str, **fields: str) -> PaymentChannel:
-    """Choose how `owner` collects fees. Raises ValidationError (e.g. free without legal basis)."""
+def channel_set(
+    *, owner: Organisation, kind: str, actor: User | None = None, **fields: str
+) -> PaymentChannel:
+    """Choose how `owner` collects fees. Raises ValidationError (e.g. free without legal basis).
+
+    The field history records every change but the Stripe secrets."""
     channel = PaymentChannel.objects.filter(owner=owner).first() or PaymentChannel(owner=owner)
     channel.kind = kind
     for name, value in fields.items():
         setattr(channel, name, value)
     channel.full_clean()
-    channel.save()
+    with history_actor(actor):
+        channel.save()
     return channel
 
 
 @transaction.atomic
-def tariffs_replace(*, space: Space, grid: dict[tuple[str, str], int | None]) -> int:
+def tariffs_replace(
+    *, space: Space, grid: dict[tuple[str, str], int | None], actor: User | None = None
+) -> int:
     """Set a space's whole tariff grid ({(category, unit): cents or None}); None removes that
     tariff. All or nothing: one bad amount leaves every tariff as it was.
 
@@ -44,7 +62,8 @@ def tariffs_replace(*, space: Space, grid: dict[tuple[str, str], int | None]) ->
     """
     for (category, unit), cents in grid.items():
         if cents is None:
-            Tariff.objects.filter(space=space, category=category, unit=unit).delete()
+            with history_actor(actor):  # a removed tariff stays in the history
+                Tariff.objects.filter(space=space, category=category, unit=unit).delete()
         else:
-            tariff_set(space=space, category=category, unit=unit, amount_cents=cents)
+            tariff_set(space=space, category=category, unit=unit, amount_cents=cents, actor=actor)
     return Tariff.objects.filter(space=space).count()

@@ -25,7 +25,7 @@ def space_tariffs(request: HttpRequest, space_pk: int) -> HttpResponse:
     form = TariffGridForm(request.POST or None, current=selectors.tariff_grid(space))
     if request.method == "POST" and form.is_valid():
         try:
-            tariffs_replace(space=space, grid=form.grid)
+            tariffs_replace(space=space, grid=form.grid, actor=request.user)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
