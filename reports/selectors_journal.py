@@ -52,6 +52,10 @@ class JournalKind:
         return self.table is not self.model
 
 
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
 def _name(obj: Any, attribute: str = "name") -> str:
     return getattr(obj, attribute) if obj is not None else _("(deleted)")
 
@@ -107,7 +111,10 @@ KINDS: dict[str, JournalKind] = {
             gettext_lazy("Closures"),
             Closure,
             ("site", "space"),
-            lambda row: f"{row.reason} — {_name(row.site or row.space)}",
+            lambda row: (
+                f"{row.reason} — {_name(row.site or row.space)}, "
+                f"{_when(row.start)} → {_when(row.end)}"
+            ),
         ),
         JournalKind(
             "tariff",
@@ -300,7 +307,7 @@ def _display(model_field: models.Field, value: Any, names: dict) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return _when(value)
     if isinstance(value, date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, list | dict):

@@ -62,6 +62,9 @@ def test_the_journal_is_404_for_the_anonymous(client):
     assert client.get(URL).status_code == 404
 
 
+PLACE_AND_PERIOD = "Désinfection — Les Grands Bureaux, 01/02/2027 00:00 → 02/02/2027 00:00"
+
+
 def test_the_journal_lists_a_deleted_closure_with_who_deleted_it(
     admin_client, site, space, facilities_manager, commune_staff
 ):
@@ -77,8 +80,8 @@ def test_the_journal_lists_a_deleted_closure_with_who_deleted_it(
 
     rows = [(e.action, e.actor, e.subject) for e in response.context["page"].object_list]
     assert rows == [
-        ("Suppression", facilities_manager, "Désinfection — Les Grands Bureaux"),
-        ("Création", commune_staff, "Désinfection — Les Grands Bureaux"),
+        ("Suppression", facilities_manager, PLACE_AND_PERIOD),
+        ("Création", commune_staff, PLACE_AND_PERIOD),
     ]
 
 
