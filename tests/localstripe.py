@@ -1,9 +1,15 @@
 """localstripe (PyPI), a stateful fake of Stripe's HTTP API, started once per test session on
 127.0.0.1; `stripe_api` points the gateway (and the payment page's Stripe.js) at it and empties
-its store after each test. Loaded by tests/conftest.py for the payments and browser tests.
+its store after each test; `stripe_webhook` registers a webhook for one test. Loaded by
+tests/conftest.py for the payments and browser tests.
+
+Deadlines here are generous and only bound a wait for a condition: on a busy machine (a CI
+runner, a full suite beside other work) starting localstripe or answering a call can take
+seconds, and a test must then be slower, not fail.
 """
 
 import importlib.util
+import json
 import socket
 import subprocess
 import sys
@@ -20,9 +26,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Starting localstripe imports aiohttp and localstripe (compiled on a fresh clone): seconds when busy.
+START_DEADLINE_SECONDS = 120
+# One call to localstripe: it answers in milliseconds when idle, but it is one process serving
+# the test, the live server's webhook handlers and the browser at once.
+CALL_TIMEOUT_SECONDS = 30
+
+
 def _answers(url: str) -> bool:
     try:
-        urllib.request.urlopen(url, timeout=0.5)  # noqa: S310 (our own loopback URL)
+        urllib.request.urlopen(url, timeout=5)  # noqa: S310 (our own loopback URL)
     except urllib.error.HTTPError:
         return True  # any HTTP answer (401 without a key) means it is up
     except OSError:
@@ -46,11 +59,11 @@ def localstripe_url():
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START_DEADLINE_SECONDS
     while not _answers(f"{url}/v1/customers"):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail("localstripe did not start within 20 s")
+            pytest.fail(f"localstripe did not start within {START_DEADLINE_SECONDS} s")
         time.sleep(0.1)
     yield url
     process.terminate()
@@ -66,4 +79,33 @@ def stripe_api(localstripe_url, settings):
     request = urllib.request.Request(  # noqa: S310 (loopback)
         f"{localstripe_url}/_config/data", method="DELETE"
     )
-    urllib.request.urlopen(request, timeout=5)  # noqa: S310
+    urllib.request.urlopen(request, timeout=CALL_TIMEOUT_SECONDS)  # noqa: S310
+
+
+def _webhook_set(base: str, name: str, fields: dict) -> None:
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"{base}/_config/webhooks/{name}",
+        data=json.dumps(fields).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=CALL_TIMEOUT_SECONDS)  # noqa: S310
+
+
+@pytest.fixture
+def stripe_webhook(stripe_api):
+    """Register a webhook at localstripe for this test only: `stripe_webhook(name, url, secret,
+    events)`.
+
+    localstripe keeps webhooks when its store is emptied, and sends each event a second after
+    it happens: without this, an event of one test would reach the next test's database
+    through a webhook left behind. At the end, each webhook is kept but subscribed to no event.
+    """
+    names = []
+
+    def register(name: str, *, url: str, secret: str, events: list[str]) -> None:
+        _webhook_set(stripe_api, name, {"url": url, "secret": secret, "events": events})
+        names.append(name)
+
+    yield register
+    for name in names:
+        _webhook_set(stripe_api, name, {"url": "http://127.0.0.1:9/", "secret": "-", "events": []})
