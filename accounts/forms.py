@@ -2,26 +2,31 @@ from functools import partial
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Organisation, OrganisationDocument
+from core.fields import SingleLineFormField
 from core.forms import (
     AccessibleForm,
     AccessibleFormMixin,
     AccessibleModelForm,
     ServiceValidatedModelForm,
 )
+from core.validators import validate_single_line
 
 
 class LoginForm(AccessibleFormMixin, AuthenticationForm):
-    pass
+    # A line break in the e-mail typed would reach the failed-login log as a forged line.
+    username = UsernameField(
+        widget=forms.TextInput(attrs={"autofocus": True}), validators=[validate_single_line]
+    )
 
 
 class SignupForm(AccessibleForm):
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail address"))
+    first_name = SingleLineFormField(label=_("First name"), max_length=150, required=False)
+    last_name = SingleLineFormField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail address"), validators=[validate_single_line])
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,

@@ -10,6 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_rna, validate_siren, validate_siret
+from core.fields import (
+    MultiLineTextField,
+    SingleLineCharField,
+    SingleLineEmailField,
+    SingleLineURLField,
+)
 from core.history import history
 
 
@@ -39,7 +45,11 @@ class User(AbstractUser):
     """A person; signs in with an e-mail address."""
 
     username = None
-    email = models.EmailField(_("e-mail address"), unique=True)
+    email = SingleLineEmailField(_("e-mail address"), unique=True)
+    # AbstractUser's own text columns, declared again to follow the rule of every text column.
+    first_name = SingleLineCharField(_("first name"), max_length=150, blank=True)
+    last_name = SingleLineCharField(_("last name"), max_length=150, blank=True)
+    password = SingleLineCharField(_("password"), max_length=128)
 
     objects = UserManager()
 
@@ -86,31 +96,31 @@ class SiaeKind(models.TextChoices):
 class Organisation(models.Model):
     """An EPCI, a commune, an ESS structure or another body that owns, manages or uses premises."""
 
-    kind = models.CharField(_("kind"), max_length=10, choices=OrganisationKind)
-    name = models.CharField(_("name"), max_length=200)
-    siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
-    siret = models.CharField(
+    kind = SingleLineCharField(_("kind"), max_length=10, choices=OrganisationKind)
+    name = SingleLineCharField(_("name"), max_length=200)
+    siren = SingleLineCharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
+    siret = SingleLineCharField(
         _("SIRET"),
         max_length=14,
         blank=True,
         validators=[validate_siret],
         help_text=_("14 digits. Required before any aid in cash or in kind."),
     )
-    rna = models.CharField(
+    rna = SingleLineCharField(
         _("RNA number"),
         max_length=10,
         blank=True,
         validators=[validate_rna],
         help_text=_("Associations only: W followed by 9 digits."),
     )
-    legal_category = models.CharField(
+    legal_category = SingleLineCharField(
         _("INSEE legal category"),
         max_length=4,
         blank=True,
         help_text=_("4 digits, e.g. 9220 for a declared association."),
     )
-    ess_family = models.CharField(_("ESS family"), max_length=20, choices=EssFamily, blank=True)
-    siae_kind = models.CharField(
+    ess_family = SingleLineCharField(_("ESS family"), max_length=20, choices=EssFamily, blank=True)
+    siae_kind = SingleLineCharField(
         _("integration structure (SIAE) kind"), max_length=5, choices=SiaeKind, blank=True
     )
     esus_expires_on = models.DateField(
@@ -119,11 +129,11 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Leave empty if the structure has no ESUS approval."),
     )
-    email = models.EmailField(_("contact e-mail"), blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
-    website = models.URLField(_("website"), blank=True)
-    address = models.CharField(_("postal address"), max_length=300, blank=True)
-    description = models.TextField(_("activity"), blank=True)
+    email = SingleLineEmailField(_("contact e-mail"), blank=True)
+    phone = SingleLineCharField(_("phone"), max_length=30, blank=True)
+    website = SingleLineURLField(_("website"), blank=True)
+    address = SingleLineCharField(_("postal address"), max_length=300, blank=True)
+    description = MultiLineTextField(_("activity"), blank=True)
     verified_at = models.DateTimeField(_("verified on"), null=True, blank=True, editable=False)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -197,7 +207,7 @@ class Membership(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(
+    role = SingleLineCharField(
         _("role"), max_length=10, choices=MembershipRole, default=MembershipRole.MEMBER
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -228,11 +238,13 @@ class Invitation(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invitations"
     )
-    email = models.EmailField(_("e-mail address"))
-    role = models.CharField(
+    email = SingleLineEmailField(_("e-mail address"))
+    role = SingleLineCharField(
         _("role"), max_length=10, choices=MembershipRole, default=MembershipRole.MEMBER
     )
-    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    token = SingleLineCharField(
+        max_length=64, unique=True, default=_invitation_token, editable=False
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -283,7 +295,7 @@ class OrganisationDocument(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="documents"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind)
+    kind = SingleLineCharField(_("kind"), max_length=20, choices=DocumentKind)
     file = models.FileField(_("file"), upload_to=_document_path, storage=_private_storage)
     expires_on = models.DateField(_("valid until"), null=True, blank=True)
     uploaded_by = models.ForeignKey(

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from api.actions import ServiceActionApi
 from api.bookings import ConflictSerializer
+from api.fields import IdField, MultiLineField, SingleLineField
 from bookings import allocations as services
 from bookings import selectors
 from bookings.models import (
@@ -28,6 +29,7 @@ from bookings.models import (
     FreeUseBasis,
     LegalRegime,
 )
+from core.validators import bounds_of
 
 
 class AllocationPartySerializer(serializers.Serializer):
@@ -115,8 +117,8 @@ class AllocationListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        spaces = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-        structure = serializers.IntegerField()
+        spaces = serializers.ListField(child=IdField(), min_length=1, max_length=100)
+        structure = IdField()
         start = serializers.DateField()
         end = serializers.DateField(help_text="Exclusive: the day after the last day.")
         legal_regime = serializers.ChoiceField(
@@ -124,15 +126,19 @@ class AllocationListCreateApi(APIView):
             required=False,
             help_text="Defaults to the domain of the building (public → AOT).",
         )
-        annual_fee_cents = serializers.IntegerField(min_value=0, default=0)
+        annual_fee_cents = serializers.IntegerField(
+            default=0, **bounds_of(Allocation, "annual_fee_cents")
+        )
         free_use_basis = serializers.ChoiceField(
             choices=FreeUseBasis.choices, required=False, default=""
         )
-        free_use_reference = serializers.CharField(
+        free_use_reference = SingleLineField(
             max_length=200, required=False, allow_blank=True, default=""
         )
-        deposit_cents = serializers.IntegerField(min_value=0, default=0)
-        direct_reason = serializers.CharField(
+        deposit_cents = serializers.IntegerField(
+            default=0, **bounds_of(Allocation, "deposit_cents")
+        )
+        direct_reason = MultiLineField(
             help_text="Why the law allows an agreement without a call (CG3P L2122-1-2, -1-3)."
         )
 
@@ -215,7 +221,7 @@ class AllocationAcceptApi(ServiceActionApi):
 
 
 class AllocationReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = MultiLineField(max_length=2000)
 
     class Meta:
         ref_name = "AllocationReasonInput"
@@ -246,7 +252,7 @@ class AllocationSignApi(ServiceActionApi):
 
     class InputSerializer(serializers.Serializer):
         cancel_bookings = serializers.BooleanField(default=False)
-        reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+        reason = MultiLineField(max_length=2000, required=False, allow_blank=True)
 
         class Meta:
             ref_name = "AllocationSignInput"

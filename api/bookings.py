@@ -13,12 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import organisations_allowed_to_book_for
-from api.fields import LocalDateTimeField
+from api.fields import IdField, LocalDateTimeField, MultiLineField, SingleLineField
 from api.spaces import SpaceOutputSerializer
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
 from bookings.models import Booking, BookingStatus, Frequency
 from bookings.rules import Period
+from core.validators import bounds_of
 from spaces.filters import SpaceFilter
 from spaces.models import Space
 from spaces.selectors import spaces_manageable_by, spaces_visible_to
@@ -129,14 +130,14 @@ class BookingListCreateApi(APIView):
     throttle_classes = [*APIView.throttle_classes, BookingCreateRateThrottle]
 
     class InputSerializer(PeriodInputSerializer):
-        space = serializers.IntegerField()
-        organisation = serializers.IntegerField()
-        purpose = serializers.CharField(max_length=200)
-        attendees = serializers.IntegerField(min_value=1)
+        space = IdField()
+        organisation = IdField()
+        purpose = SingleLineField(max_length=200)
+        attendees = serializers.IntegerField(**bounds_of(Booking, "attendees"))
         frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONCE)
         repeat_until = serializers.DateField(required=False, allow_null=True)
         repeat_count = serializers.IntegerField(
-            required=False, allow_null=True, min_value=2, max_value=60
+            required=False, allow_null=True, **bounds_of(Booking, "repeat_count")
         )
         skip_conflicts = serializers.BooleanField(default=False)
 
@@ -207,7 +208,7 @@ class BookingDetailApi(APIView):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = MultiLineField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class BookingDecisionApi(APIView):

@@ -24,8 +24,10 @@ from rest_framework.views import APIView
 
 from accounts.models import OrganisationDocument, User
 from api.actions import ServiceActionApi
+from api.fields import IdField, MultiLineField, SingleLineField
 from calls import selectors, services
-from calls.models import Application, ApplicationStatus, Call, CallLot, CallStatus, Criterion
+from calls.models import Application, ApplicationStatus, Call, CallLot, CallStatus, Criterion, Score
+from core.validators import bounds_of
 from spaces.models import SpaceKind
 
 # Statuses and kinds are documented as strings listing their values, not as enum components:
@@ -205,22 +207,28 @@ def _application_output(user, pk: int) -> dict:
 class ApplicationContentSerializer(serializers.Serializer):
     """What an applicant fills in a draft."""
 
-    project = serializers.CharField(allow_blank=True, default="", max_length=20000)
-    needed_surface_m2 = serializers.IntegerField(min_value=1, allow_null=True, default=None)
+    project = MultiLineField(allow_blank=True, default="", max_length=20000)
+    needed_surface_m2 = serializers.IntegerField(
+        allow_null=True, default=None, **bounds_of(Application, "needed_surface_m2")
+    )
     needed_kind = SpaceKindField(default="")
     wanted_start = serializers.DateField(allow_null=True, default=None)
     duration_months = serializers.IntegerField(
-        min_value=1, max_value=144, allow_null=True, default=None
+        allow_null=True, default=None, **bounds_of(Application, "duration_months")
     )
     lots = serializers.ListField(
-        child=serializers.IntegerField(), default=list, help_text="Lot ids, first choice first."
+        child=IdField(),
+        default=list,
+        max_length=100,
+        help_text="Lot ids, first choice first.",
     )
     documents = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=IdField(),
+        max_length=100,
         default=list,
         help_text="Ids of the structure's documents to attach.",
     )
-    republican_commitment_signatory = serializers.CharField(
+    republican_commitment_signatory = SingleLineField(
         allow_blank=True,
         default="",
         max_length=200,
@@ -289,7 +297,7 @@ class CallDeclarationApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         conflict_of_interest = serializers.BooleanField()
-        note = serializers.CharField(
+        note = MultiLineField(
             allow_blank=True, default="", max_length=2000, help_text="Required with a conflict."
         )
 
@@ -334,8 +342,8 @@ class ApplicationListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(ApplicationContentSerializer):
-        call = serializers.IntegerField()
-        structure = serializers.IntegerField(help_text="One of your ESS structures.")
+        call = IdField()
+        structure = IdField(help_text="One of your ESS structures.")
 
         class Meta:
             ref_name = "ApplicationCreateInput"
@@ -441,7 +449,7 @@ class ApplicationSubmitApi(ServiceActionApi):
 
 
 class ReasonInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, default="", max_length=5000)
+    reason = MultiLineField(allow_blank=True, default="", max_length=5000)
 
     class Meta:
         ref_name = "ApplicationReasonInput"
@@ -465,7 +473,7 @@ class ApplicationAcceptApi(ServiceActionApi):
     responses = _TRANSITION_RESPONSES
 
     class InputSerializer(serializers.Serializer):
-        lot = serializers.IntegerField()
+        lot = IdField()
 
         class Meta:
             ref_name = "ApplicationAcceptInput"
@@ -496,9 +504,9 @@ class ApplicationScoresApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         class MarkSerializer(serializers.Serializer):
-            criterion = serializers.IntegerField()
-            mark = serializers.IntegerField(min_value=0, max_value=10)
-            comment = serializers.CharField(allow_blank=True, default="", max_length=5000)
+            criterion = IdField()
+            mark = serializers.IntegerField(**bounds_of(Score, "mark"))
+            comment = MultiLineField(allow_blank=True, default="", max_length=5000)
 
             class Meta:
                 ref_name = "ScoreMarkInput"

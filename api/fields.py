@@ -6,6 +6,12 @@ from rest_framework import serializers
 
 from bookings.selectors import local_zone
 from core.params import year_in_range
+from core.validators import (
+    MAX_BIG_INTEGER,
+    normalise_newlines,
+    validate_multi_line,
+    validate_single_line,
+)
 
 
 class LocalDateTimeField(serializers.DateTimeField):
@@ -43,3 +49,33 @@ class LocalDateTimeField(serializers.DateTimeField):
         if offset != timedelta(0) and offset != parsed.astimezone(local_zone()).utcoffset():
             self.fail("offset", value=value)
         return parsed
+
+
+class SingleLineField(serializers.CharField):
+    """Single-line text in a request body: no line break, tab, NUL or other control character."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_single_line)
+
+
+class MultiLineField(serializers.CharField):
+    """Multi-line text in a request body: line breaks (stored as LF) and tabs, no other control
+    character."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_multi_line)
+
+    def to_internal_value(self, data: object) -> str:
+        return normalise_newlines(super().to_internal_value(data))
+
+
+class IdField(serializers.IntegerField):
+    """The id of a row named in a request body: a positive integer that fits the column (a
+    larger number would overflow the database's bigint in the lookup)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_BIG_INTEGER)
+        super().__init__(**kwargs)

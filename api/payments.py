@@ -15,11 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from api.fields import MultiLineField
 from bookings.models import Booking
 from bookings.selectors import bookings_of_requester
+from core.validators import bounds_of, validate_single_line
 from payments import selectors
 from payments.forms import PAYMENT_METHOD_PATTERN
-from payments.models import Payment, PaymentChannel
+from payments.models import Payment, PaymentChannel, Refund
 from payments.services import cards, deposits
 
 
@@ -131,6 +133,7 @@ class PaymentDetailApi(APIView):
 class PayInputSerializer(serializers.Serializer):
     payment_method = serializers.RegexField(
         PAYMENT_METHOD_PATTERN,
+        validators=[validate_single_line],
         help_text="The id of a payment method created with Stripe.js (pm_…).",
     )
 
@@ -142,7 +145,9 @@ class BookingPaymentOpenApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        payment_method = serializers.RegexField(PAYMENT_METHOD_PATTERN, required=False)
+        payment_method = serializers.RegexField(
+            PAYMENT_METHOD_PATTERN, required=False, validators=[validate_single_line]
+        )
 
         class Meta:
             ref_name = "BookingPaymentOpenInput"
@@ -205,9 +210,11 @@ class PaymentRefundApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         amount_cents = serializers.IntegerField(
-            required=False, min_value=1, help_text="Default: all that is left to refund."
+            required=False,
+            help_text="Default: all that is left to refund.",
+            **bounds_of(Refund, "amount_cents"),
         )
-        reason = serializers.CharField(max_length=500)
+        reason = MultiLineField(max_length=500)
 
         class Meta:
             ref_name = "PaymentRefundInput"
@@ -250,8 +257,8 @@ class DepositKeepApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        amount_cents = serializers.IntegerField(min_value=1)
-        reason = serializers.CharField(max_length=500)
+        amount_cents = serializers.IntegerField(**bounds_of(Refund, "amount_cents"))
+        reason = MultiLineField(max_length=500)
 
         class Meta:
             ref_name = "DepositKeepInput"
@@ -276,7 +283,7 @@ class DepositReleaseApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        reason = MultiLineField(max_length=500, required=False, allow_blank=True)
 
         class Meta:
             ref_name = "DepositReleaseInput"

@@ -9,7 +9,9 @@ from accounts.models import Organisation
 from bookings.models import Booking, Frequency
 from bookings.rules import NonExistentLocalTimeError, Period, local_period
 from bookings.selectors import local_zone
+from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
+from core.validators import bounds_of
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
@@ -50,10 +52,12 @@ class BookingRequestForm(SlotForm):
     organisation = forms.ModelChoiceField(
         label=_("On behalf of"), queryset=Organisation.objects.none(), empty_label=None
     )
-    purpose = forms.CharField(
+    purpose = SingleLineFormField(
         label=_("Purpose"), max_length=200, help_text=_("E.g. board meeting.")
     )
-    attendees = forms.IntegerField(label=_("Number of attendees"), min_value=1)
+    attendees = forms.IntegerField(
+        label=_("Number of attendees"), **bounds_of(Booking, "attendees")
+    )
     frequency = forms.ChoiceField(
         label=_("Repeat"), choices=Frequency.choices, initial=Frequency.ONCE
     )
@@ -64,7 +68,7 @@ class BookingRequestForm(SlotForm):
         help_text=_("For a series: last possible date."),
     )
     repeat_count = forms.IntegerField(
-        label=_("Or number of times"), required=False, min_value=2, max_value=60
+        label=_("Or number of times"), required=False, **bounds_of(Booking, "repeat_count")
     )
     skip_conflicts = forms.BooleanField(
         label=_("Skip the dates that are already taken"), required=False
@@ -98,7 +102,7 @@ class AvailabilitySearchForm(SlotForm):
 
 
 class ReasonForm(AccessibleForm):
-    reason = forms.CharField(
+    reason = MultiLineFormField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent to the requester."),
@@ -131,7 +135,7 @@ class BulkDecisionForm(AccessibleForm):
         choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
+    reason = MultiLineFormField(
         label=_("Reason (required to refuse)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

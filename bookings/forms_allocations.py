@@ -14,11 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from bookings.models import FreeUseBasis, InventoryKind, LegalRegime
+from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
+from core.validators import MAX_MONEY_CENTS
 from spaces.models import Space
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_EUROS = {"min_value": Decimal(0), "max_digits": 10, "decimal_places": 2}
+_EUROS = {
+    "min_value": Decimal(0),
+    "max_value": Decimal(MAX_MONEY_CENTS) / 100,
+    "max_digits": 10,
+    "decimal_places": 2,
+}
 
 
 def euros_to_cents(value: Decimal | None) -> int:
@@ -64,14 +71,14 @@ class AllocationCreateForm(AccessibleForm):
     free_use_basis = forms.ChoiceField(
         label=_("Legal basis of free use"), choices=FreeUseBasis.choices, required=False
     )
-    free_use_reference = forms.CharField(
+    free_use_reference = SingleLineFormField(
         label=_("Deliberation or justification"),
         max_length=200,
         required=False,
         help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
     )
     deposit = forms.DecimalField(label=_("Deposit (€)"), required=False, **_EUROS)
-    direct_reason = forms.CharField(
+    direct_reason = MultiLineFormField(
         label=_("Why without a call for applications"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
@@ -118,7 +125,7 @@ class AllocationAcceptForm(AccessibleForm):
 
 
 class AllocationReasonForm(AccessibleForm):
-    reason = forms.CharField(
+    reason = MultiLineFormField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Kept in the agreement's history and shown to the other party."),
@@ -135,7 +142,7 @@ class AllocationSignForm(AccessibleForm):
             self.fields["cancel_bookings"] = forms.BooleanField(
                 label=_("Cancel these bookings with this reason"), required=False
             )
-            self.fields["reason"] = forms.CharField(
+            self.fields["reason"] = MultiLineFormField(
                 label=_("Reason for the cancellation"),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
@@ -150,7 +157,7 @@ class AllocationEndForm(AccessibleForm):
         widget=_DATE,
         help_text=_("The spaces are free from that day."),
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = MultiLineFormField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AllocationRenewForm(AccessibleForm):
@@ -162,7 +169,7 @@ class AllocationRenewForm(AccessibleForm):
 
 
 class KeyIssueForm(AccessibleForm):
-    label = forms.CharField(label=_("Key or badge"), max_length=100)
+    label = SingleLineFormField(label=_("Key or badge"), max_length=100)
     issued_on = BoundedDateField(label=_("Handed over on"), widget=_DATE)
 
 
@@ -173,7 +180,7 @@ class KeyReturnForm(AccessibleForm):
 class InventoryForm(AccessibleForm):
     kind = forms.ChoiceField(label=_("Inventory"), choices=InventoryKind.choices)
     done_on = BoundedDateField(label=_("Done on"), widget=_DATE)
-    notes = forms.CharField(
+    notes = MultiLineFormField(
         label=_("State of the premises"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Room by room: walls, floors, fittings, equipment, meter readings."),
@@ -184,7 +191,7 @@ class InventoryForm(AccessibleForm):
         help_text=_("JPEG, PNG or WebP, at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-    alt_text = forms.CharField(
+    alt_text = SingleLineFormField(
         label=_("Description of the photo"),
         max_length=250,
         required=False,
@@ -198,7 +205,7 @@ class InventoryPhotoForm(AccessibleForm):
         help_text=_("JPEG, PNG or WebP, at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-    alt_text = forms.CharField(
+    alt_text = SingleLineFormField(
         label=_("Description of the photo"),
         max_length=250,
         help_text=_("What it shows, for people who cannot see it."),

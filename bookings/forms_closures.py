@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from bookings.rules import NonExistentLocalTimeError, Period, make_local
 from bookings.selectors import local_zone
+from core.fields import SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
 from spaces.models import Space
 
@@ -42,7 +43,7 @@ class ClosureForm(AccessibleForm):
         help_text=gettext_lazy("Leave empty to close until the end of the last day."),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    reason = forms.CharField(
+    reason = SingleLineFormField(
         label=gettext_lazy("Reason"),
         max_length=200,
         help_text=gettext_lazy(

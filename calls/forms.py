@@ -12,7 +12,9 @@ from accounts.models import DocumentKind, Organisation, OrganisationDocument, Us
 from accounts.selectors import user_get_by_email
 from bookings.models import FreeUseBasis, LegalRegime
 from calls.models import Application, CallLot, Criterion, Score
+from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
+from core.validators import MAX_MONEY_CENTS, bounds_of, validate_single_line
 from spaces.models import Space, SpaceKind
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,8 +35,8 @@ class CallForm(AccessibleForm):
     owner = forms.ModelChoiceField(
         label=_("Published by"), queryset=Organisation.objects.none(), empty_label=None
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
-    presentation = forms.CharField(
+    title = SingleLineFormField(label=_("Title"), max_length=200)
+    presentation = MultiLineFormField(
         label=_("Presentation"),
         widget=_TEXT,
         help_text=_(
@@ -42,7 +44,7 @@ class CallForm(AccessibleForm):
             "insurance); duration and termination; how applications are examined."
         ),
     )
-    eligibility = forms.CharField(
+    eligibility = MultiLineFormField(
         label=_("Eligibility rules"),
         widget=_TEXT,
         help_text=_("E.g. ESS structure with a SIRET, seat or activity on the territory."),
@@ -83,11 +85,13 @@ class CallForm(AccessibleForm):
 
 
 class CriterionForm(AccessibleForm):
-    name = forms.CharField(label=_("Criterion"), max_length=200)
+    name = SingleLineFormField(label=_("Criterion"), max_length=200)
     weight = forms.IntegerField(
         label=_("Weight"), min_value=1, max_value=1000, help_text=_("Points out of the total.")
     )
-    description = forms.CharField(label=_("What is assessed"), widget=_SHORT_TEXT, required=False)
+    description = MultiLineFormField(
+        label=_("What is assessed"), widget=_SHORT_TEXT, required=False
+    )
 
 
 class BaseCriterionFormSet(forms.BaseFormSet):
@@ -142,7 +146,7 @@ def _document_label(document: OrganisationDocument) -> str:
 class ApplicationForm(AccessibleForm):
     """A draft application. One select per rank gives the ranked lots (`lots_ranked`)."""
 
-    project = forms.CharField(
+    project = MultiLineFormField(
         label=_("Your project"),
         widget=_TEXT,
         required=False,
@@ -152,7 +156,9 @@ class ApplicationForm(AccessibleForm):
         ),
     )
     needed_surface_m2 = forms.IntegerField(
-        label=_("Surface needed (m²)"), min_value=1, required=False
+        label=_("Surface needed (m²)"),
+        required=False,
+        **bounds_of(Application, "needed_surface_m2"),
     )
     needed_kind = forms.ChoiceField(
         label=_("Kind of space needed"),
@@ -176,7 +182,7 @@ class ApplicationForm(AccessibleForm):
         ),
         required=False,
     )
-    republican_commitment_signatory = forms.CharField(
+    republican_commitment_signatory = SingleLineFormField(
         label=_("Name and role of the signatory"), max_length=200, required=False
     )
 
@@ -258,12 +264,13 @@ def _application_initial(application: Application) -> dict:
 
 
 class ReasonForm(AccessibleForm):
-    reason = forms.CharField(label=_("Reason (optional)"), widget=_SHORT_TEXT, required=False)
+    reason = MultiLineFormField(label=_("Reason (optional)"), widget=_SHORT_TEXT, required=False)
 
 
 class ReviewerAssignForm(AccessibleForm):
     email = forms.EmailField(
         label=_("E-mail address of the reviewer"),
+        validators=[validate_single_line],
         help_text=_("The person must already have an account on Locaux Communs."),
     )
 
@@ -289,7 +296,7 @@ class DeclarationForm(AccessibleForm):
             "For example: you are a member, employee or relative of a member of an applicant."
         ),
     )
-    conflict_note = forms.CharField(
+    conflict_note = MultiLineFormField(
         label=_("Details (required if you declare a conflict)"),
         widget=_SHORT_TEXT,
         required=False,
@@ -320,7 +327,7 @@ class ScoreForm(AccessibleForm):
                 max_value=10,
                 widget=forms.NumberInput(attrs={"min": 0, "max": 10, "step": 1}),
             )
-            self.fields[f"comment_{criterion.pk}"] = forms.CharField(
+            self.fields[f"comment_{criterion.pk}"] = MultiLineFormField(
                 label=_("Comment"), widget=_SHORT_TEXT, required=False
             )
         self._set_aria()
@@ -354,7 +361,7 @@ class AcceptForm(AccessibleForm):
 
 
 class RefuseForm(AccessibleForm):
-    reason = forms.CharField(
+    reason = MultiLineFormField(
         label=_("Reasons of the refusal"),
         widget=_SHORT_TEXT,
         help_text=_(
@@ -365,7 +372,7 @@ class RefuseForm(AccessibleForm):
 
 
 class DecideForm(AccessibleForm):
-    deliberation_reference = forms.CharField(
+    deliberation_reference = SingleLineFormField(
         label=_("Decision number"),
         max_length=100,
         help_text=_("Number of the council decision or of the order."),
@@ -388,6 +395,7 @@ class AgreementForm(AccessibleForm):
     annual_fee = forms.DecimalField(
         label=_("Annual fee (€)"),
         min_value=0,
+        max_value=Decimal(MAX_MONEY_CENTS) / 100,
         max_digits=10,
         decimal_places=2,
         required=False,
@@ -396,14 +404,19 @@ class AgreementForm(AccessibleForm):
     free_use_basis = forms.ChoiceField(
         label=_("Legal basis of free use"), choices=FreeUseBasis.choices, required=False
     )
-    free_use_reference = forms.CharField(
+    free_use_reference = SingleLineFormField(
         label=_("Deliberation or justification"),
         max_length=200,
         required=False,
         help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
     )
     deposit = forms.DecimalField(
-        label=_("Deposit (€)"), min_value=0, max_digits=10, decimal_places=2, required=False
+        label=_("Deposit (€)"),
+        min_value=0,
+        max_value=Decimal(MAX_MONEY_CENTS) / 100,
+        max_digits=10,
+        decimal_places=2,
+        required=False,
     )
 
     def clean(self) -> dict:

@@ -3,7 +3,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from calls.models import WaitingListEntry
+from core.fields import MultiLineFormField
 from core.forms import AccessibleForm, BoundedDateField
+from core.validators import bounds_of
 from spaces.models import Commune, SpaceKind
 from spaces.selectors import communes_in_territory
 
@@ -12,10 +15,14 @@ class WaitingEntryForm(AccessibleForm):
     structure = forms.ModelChoiceField(label=_("Structure"), queryset=Organisation.objects.none())
     kind = forms.ChoiceField(label=_("Kind of space"), choices=SpaceKind.choices)
     min_surface_m2 = forms.IntegerField(
-        label=_("Minimum surface (m²)"), min_value=1, required=False
+        label=_("Minimum surface (m²)"),
+        required=False,
+        **bounds_of(WaitingListEntry, "min_surface_m2"),
     )
     max_surface_m2 = forms.IntegerField(
-        label=_("Maximum surface (m²)"), min_value=1, required=False
+        label=_("Maximum surface (m²)"),
+        required=False,
+        **bounds_of(WaitingListEntry, "max_surface_m2"),
     )
     communes = forms.ModelMultipleChoiceField(
         label=_("Communes"),
@@ -30,7 +37,7 @@ class WaitingEntryForm(AccessibleForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty if you need premises now."),
     )
-    notes = forms.CharField(
+    notes = MultiLineFormField(
         label=_("Your needs"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),

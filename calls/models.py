@@ -7,7 +7,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import MultiLineTextField, SingleLineCharField
 from core.history import history
+from core.validators import MAX_SMALL_INTEGER, bounded
+from spaces.models import MAX_SURFACE_M2
 
 
 class CallStatus(models.TextChoices):
@@ -33,9 +36,9 @@ class Call(models.Model):
         on_delete=models.PROTECT,
         related_name="calls",
     )
-    title = models.CharField(_("title"), max_length=200)
-    presentation = models.TextField(_("presentation"))
-    eligibility = models.TextField(_("eligibility rules"))
+    title = SingleLineCharField(_("title"), max_length=200)
+    presentation = MultiLineTextField(_("presentation"))
+    eligibility = MultiLineTextField(_("eligibility rules"))
     required_documents = models.JSONField(
         _("required documents"),
         default=list,
@@ -45,13 +48,13 @@ class Call(models.Model):
     deadline = models.DateTimeField(
         _("deadline"), null=True, blank=True, help_text=_("Empty: applications on a rolling basis.")
     )
-    status = models.CharField(
+    status = SingleLineCharField(
         _("status"), max_length=10, choices=CallStatus, default=CallStatus.DRAFT
     )
     published_at = models.DateTimeField(_("published on"), null=True, blank=True)
     # The criteria as published (name, weight, description), frozen: the grid that binds.
     published_criteria = models.JSONField(default=list, blank=True, editable=False)
-    deliberation_reference = models.CharField(
+    deliberation_reference = SingleLineCharField(
         _("decision reference"),
         max_length=100,
         blank=True,
@@ -84,12 +87,12 @@ class CallLog(models.Model):
     deliberation behind a decision. No actor: the platform (a call closed at its deadline)."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="log")
-    from_status = models.CharField(max_length=10, choices=CallStatus, blank=True)
-    to_status = models.CharField(max_length=10, choices=CallStatus)
+    from_status = SingleLineCharField(max_length=10, choices=CallStatus, blank=True)
+    to_status = SingleLineCharField(max_length=10, choices=CallStatus)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    reason = models.TextField(blank=True)
+    reason = MultiLineTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,7 +107,7 @@ class CallLog(models.Model):
 class CallLot(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="lots")
     space = models.ForeignKey("spaces.Space", on_delete=models.PROTECT, related_name="call_lots")
-    position = models.PositiveSmallIntegerField(default=1)
+    position = models.PositiveSmallIntegerField(default=1, validators=bounded(0, MAX_SMALL_INTEGER))
 
     class Meta:
         verbose_name = _("lot")
@@ -122,10 +125,10 @@ class Criterion(models.Model):
     """A selection criterion with its weight (points out of the grid's total)."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
-    name = models.CharField(_("criterion"), max_length=200)
-    description = models.TextField(_("what is assessed"), blank=True)
-    weight = models.PositiveSmallIntegerField(_("weight"), validators=[MinValueValidator(1)])
-    position = models.PositiveSmallIntegerField(default=1)
+    name = SingleLineCharField(_("criterion"), max_length=200)
+    description = MultiLineTextField(_("what is assessed"), blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), validators=bounded(1, 1000))
+    position = models.PositiveSmallIntegerField(default=1, validators=bounded(0, MAX_SMALL_INTEGER))
 
     history = history()
 
@@ -164,9 +167,11 @@ class Application(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    project = models.TextField(_("project"))
-    needed_surface_m2 = models.PositiveIntegerField(_("surface needed (m²)"), null=True, blank=True)
-    needed_kind = models.CharField(_("kind of space needed"), max_length=20, blank=True)
+    project = MultiLineTextField(_("project"))
+    needed_surface_m2 = models.PositiveIntegerField(
+        _("surface needed (m²)"), null=True, blank=True, validators=bounded(1, MAX_SURFACE_M2)
+    )
+    needed_kind = SingleLineCharField(_("kind of space needed"), max_length=20, blank=True)
     wanted_start = models.DateField(_("wanted from"), null=True, blank=True)
     duration_months = models.PositiveSmallIntegerField(
         _("duration (months)"),
@@ -180,12 +185,14 @@ class Application(models.Model):
     republican_commitment_at = models.DateTimeField(
         _("republican commitment contract acknowledged on"), null=True, blank=True
     )
-    republican_commitment_signatory = models.CharField(_("signed by"), max_length=200, blank=True)
-    status = models.CharField(
+    republican_commitment_signatory = SingleLineCharField(
+        _("signed by"), max_length=200, blank=True
+    )
+    status = SingleLineCharField(
         _("status"), max_length=10, choices=ApplicationStatus, default=ApplicationStatus.DRAFT
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+    decision_reason = MultiLineTextField(_("reasons of the decision"), blank=True)
     allocated_lot = models.ForeignKey(
         CallLot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -225,7 +232,7 @@ class Preference(models.Model):
         Application, on_delete=models.CASCADE, related_name="preferences"
     )
     lot = models.ForeignKey(CallLot, on_delete=models.CASCADE, related_name="preferences")
-    rank = models.PositiveSmallIntegerField(_("rank"), validators=[MinValueValidator(1)])
+    rank = models.PositiveSmallIntegerField(_("rank"), validators=bounded(1, MAX_SMALL_INTEGER))
 
     class Meta:
         ordering = ["rank"]
@@ -240,12 +247,12 @@ class Preference(models.Model):
 
 class ApplicationLog(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="log")
-    from_status = models.CharField(max_length=10, choices=ApplicationStatus, blank=True)
-    to_status = models.CharField(max_length=10, choices=ApplicationStatus)
+    from_status = SingleLineCharField(max_length=10, choices=ApplicationStatus, blank=True)
+    to_status = SingleLineCharField(max_length=10, choices=ApplicationStatus)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    reason = models.TextField(blank=True)
+    reason = MultiLineTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -263,7 +270,7 @@ class ReviewerAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_assignments"
     )
     conflict_of_interest = models.BooleanField(_("conflict of interest"), null=True, blank=True)
-    conflict_note = models.TextField(_("details"), blank=True)
+    conflict_note = MultiLineTextField(_("details"), blank=True)
     declared_at = models.DateTimeField(null=True, blank=True)
 
     history = history()
@@ -289,8 +296,8 @@ class Score(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
-    mark = models.PositiveSmallIntegerField(_("mark (0–10)"), validators=[MaxValueValidator(10)])
-    comment = models.TextField(_("comment"), blank=True)
+    mark = models.PositiveSmallIntegerField(_("mark (0–10)"), validators=bounded(0, 10))
+    comment = MultiLineTextField(_("comment"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = history()  # a changed mark keeps the previous one here
@@ -313,12 +320,16 @@ class WaitingListEntry(models.Model):
     structure = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="waiting_list"
     )
-    kind = models.CharField(_("kind of space"), max_length=20)
-    min_surface_m2 = models.PositiveIntegerField(_("minimum surface (m²)"), null=True, blank=True)
-    max_surface_m2 = models.PositiveIntegerField(_("maximum surface (m²)"), null=True, blank=True)
+    kind = SingleLineCharField(_("kind of space"), max_length=20)
+    min_surface_m2 = models.PositiveIntegerField(
+        _("minimum surface (m²)"), null=True, blank=True, validators=bounded(1, MAX_SURFACE_M2)
+    )
+    max_surface_m2 = models.PositiveIntegerField(
+        _("maximum surface (m²)"), null=True, blank=True, validators=bounded(1, MAX_SURFACE_M2)
+    )
     communes = models.ManyToManyField("spaces.Commune", verbose_name=_("communes"), blank=True)
     wanted_from = models.DateField(_("wanted from"), null=True, blank=True)
-    notes = models.TextField(_("needs"), blank=True)
+    notes = MultiLineTextField(_("needs"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import HistoryAdmin
+from core.validators import validate_single_line
 from payments.models import Invoice, Payment, PaymentChannel, PaymentLog, StripeEvent, Tariff
 
 
@@ -16,7 +17,9 @@ class PaymentChannelForm(forms.ModelForm):
     # Secrets are written, never shown back: an empty field keeps the stored value.
     stripe_secret_key = forms.CharField(widget=forms.PasswordInput, required=False)
     stripe_webhook_secret = forms.CharField(widget=forms.PasswordInput, required=False)
-    payfip_url = forms.URLField(assume_scheme="https", required=False)
+    payfip_url = forms.URLField(
+        assume_scheme="https", required=False, validators=[validate_single_line]
+    )
 
     class Meta:
         model = PaymentChannel

@@ -5,7 +5,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import MultiLineFormField
 from core.forms import AccessibleForm
+from core.validators import MAX_MONEY_CENTS, validate_single_line
 from payments.rules import MAX_AMOUNT_CENTS, OrganisationCategory, TariffUnit
 
 # Ids of what Stripe.js creates in the browser: PaymentMethods (pm_), or the card of a token
@@ -19,6 +21,7 @@ class PayForm(AccessibleForm):
     payment_method = forms.RegexField(
         regex=PAYMENT_METHOD_PATTERN,
         widget=forms.HiddenInput,
+        validators=[validate_single_line],
         error_messages={
             "required": _("The card details did not reach the payment service; try again."),
             "invalid": _("The card details did not reach the payment service; try again."),
@@ -34,6 +37,7 @@ class EurosField(forms.DecimalField):
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("min_value", Decimal("0.01"))
+        kwargs.setdefault("max_value", Decimal(MAX_MONEY_CENTS) / 100)
         kwargs.setdefault("max_digits", 9)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
@@ -51,7 +55,7 @@ class RefundForm(AccessibleForm):
         label=_("Amount to refund (€)"),
         help_text=_("In euros, e.g. 12,50. At most what is left to refund."),
     )
-    reason = forms.CharField(
+    reason = MultiLineFormField(
         label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -70,7 +74,7 @@ class DepositKeepForm(AccessibleForm):
     """How much of a held deposit the manager keeps, and why (sent to the payer)."""
 
     amount = EurosField(label=_("Amount kept (€)"))
-    reason = forms.CharField(
+    reason = MultiLineFormField(
         label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -106,7 +110,7 @@ class DepositKeepForm(AccessibleForm):
 
 
 class DepositReleaseForm(AccessibleForm):
-    reason = forms.CharField(
+    reason = MultiLineFormField(
         label=_("Reason (optional)"),
         max_length=500,
         required=False,

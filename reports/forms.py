@@ -6,7 +6,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
+from core.fields import SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
+from core.validators import MAX_MONEY_CENTS
 from reports.models import FIRST_YEAR, LAST_YEAR
 
 
@@ -45,12 +47,13 @@ class CashSubsidyForm(AccessibleForm):
     amount = forms.DecimalField(
         label=_("Amount (€)"),
         min_value=Decimal("0.01"),
+        max_value=Decimal(MAX_MONEY_CENTS) / 100,
         max_digits=12,
         decimal_places=2,
         help_text=_("In euros, e.g. 1500.00"),
     )
-    label = forms.CharField(label=_("Purpose"), max_length=200)
-    decision_reference = forms.CharField(
+    label = SingleLineFormField(label=_("Purpose"), max_length=200)
+    decision_reference = SingleLineFormField(
         label=_("Decision reference"),
         max_length=100,
         required=False,

@@ -9,6 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import SingleLineCharField
+from core.validators import MAX_INTEGER, MAX_MONEY_CENTS, MAX_SMALL_INTEGER, bounded
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -32,9 +35,11 @@ class CashSubsidy(models.Model):
         _("financial year"),
         validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)],
     )
-    amount_cents = models.PositiveBigIntegerField(_("amount (cents)"))
-    label = models.CharField(_("purpose"), max_length=200)
-    decision_reference = models.CharField(
+    amount_cents = models.PositiveBigIntegerField(
+        _("amount (cents)"), validators=bounded(1, MAX_MONEY_CENTS)
+    )
+    label = SingleLineCharField(_("purpose"), max_length=200)
+    decision_reference = SingleLineCharField(
         _("decision reference"),
         max_length=100,
         blank=True,
@@ -80,19 +85,21 @@ class ReminderSent(models.Model):
     down) is taken again by the next run.
     """
 
-    kind = models.CharField(_("kind"), max_length=10, choices=ReminderKind)
+    kind = SingleLineCharField(_("kind"), max_length=10, choices=ReminderKind)
     organisation = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("organisation"),
         on_delete=models.CASCADE,
         related_name="+",
     )
-    object_key = models.CharField(max_length=60)  # "document:<pk>" or "organisation:<pk>"
+    object_key = SingleLineCharField(max_length=60)  # "document:<pk>" or "organisation:<pk>"
     expires_on = models.DateField(_("expires on"))
-    threshold_days = models.PositiveSmallIntegerField(_("days before expiry"))
+    threshold_days = models.PositiveSmallIntegerField(
+        _("days before expiry"), validators=bounded(0, MAX_SMALL_INTEGER)
+    )
     claimed_at = models.DateTimeField()
     sent_at = models.DateTimeField(_("sent on"), null=True, blank=True)
-    recipient_count = models.PositiveIntegerField(default=0)
+    recipient_count = models.PositiveIntegerField(default=0, validators=bounded(0, MAX_INTEGER))
 
     class Meta:
         verbose_name = _("expiry reminder")

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, User
+from core.fields import SingleLineFormField
 from core.forms import AccessibleForm, AccessibleModelForm, ServiceValidatedModelForm
 from spaces.models import ErpType, OpeningHours, Site, Space
 from spaces.selectors import site_owners_for
@@ -108,7 +109,7 @@ class PhotoForm(AccessibleForm):
     image = forms.FileField(
         label=_("Photo"), help_text=_("JPEG, PNG or WebP, 5 MB and 40 megapixels at most.")
     )
-    alt_text = forms.CharField(
+    alt_text = SingleLineFormField(
         label=_("Description of the photo"),
         max_length=250,
         help_text=_("What the photo shows, for people who cannot see it."),

@@ -5,7 +5,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import MultiLineTextField, SingleLineCharField
 from core.history import history
+from core.validators import MAX_SMALL_INTEGER, bounded
 from spaces.validators import (
     default_booking_kinds,
     validate_erp_types,
@@ -22,10 +24,18 @@ postcode_validator = RegexValidator(
 )
 # 100,000 €, as payments.rules.MAX_AMOUNT_CENTS (spaces sits below payments and cannot import it).
 MAX_DEPOSIT_CENTS = 10_000_000
+# Domain bounds of what managers type (a larger number is a typing error, and 10**20 overflowed
+# the integer columns); bookings and calls use the same ones.
+MAX_PEOPLE = 100_000
+MAX_SURFACE_M2 = 100_000
+MAX_RENT_PER_M2 = 10_000  # euros per m² and per year
+MAX_MINUTES = 366 * 24 * 60  # a booking's duration: a year at most
+MAX_HOURS = 366 * 24  # notices: a year at most
+MAX_DAYS = 10 * 366  # how far ahead: ten years at most
 
 
 class PostalCode(models.Model):
-    code = models.CharField(
+    code = SingleLineCharField(
         _("postcode"), max_length=5, primary_key=True, validators=[postcode_validator]
     )
 
@@ -41,15 +51,17 @@ class PostalCode(models.Model):
 class Commune(models.Model):
     """A commune of the official geographic code (COG); postcodes map to communes many-to-many."""
 
-    insee_code = models.CharField(
+    insee_code = SingleLineCharField(
         _("INSEE code"), max_length=5, primary_key=True, validators=[insee_code_validator]
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = SingleLineCharField(_("name"), max_length=100)
     postcodes = models.ManyToManyField(
         PostalCode, verbose_name=_("postcodes"), related_name="communes"
     )
-    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
-    town_hall_address = models.CharField(_("town hall address"), max_length=200, blank=True)
+    population = models.PositiveIntegerField(
+        _("population"), null=True, blank=True, validators=bounded(0, 10_000_000)
+    )
+    town_hall_address = SingleLineCharField(_("town hall address"), max_length=200, blank=True)
     organisation = models.OneToOneField(
         "accounts.Organisation",
         verbose_name=_("organisation"),
@@ -143,7 +155,7 @@ class SiteStatus(models.TextChoices):
 class Site(models.Model):
     """A building (or a group of buildings at one address) that holds spaces."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     owner = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("owner"),
@@ -165,7 +177,7 @@ class Site(models.Model):
         related_name="managed_sites",
         blank=True,
     )
-    description = models.TextField(_("description"), blank=True)
+    description = MultiLineTextField(_("description"), blank=True)
     # Structured address (Base Adresse Nationale fields).
     street_number = models.PositiveSmallIntegerField(
         _("number"),
@@ -173,14 +185,14 @@ class Site(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(9999)],
     )
-    street_number_suffix = models.CharField(
+    street_number_suffix = SingleLineCharField(
         _("suffix"), max_length=10, blank=True, help_text=_("bis, ter, A…")
     )
-    street_name = models.CharField(_("street"), max_length=200)
-    address_complement = models.CharField(
+    street_name = SingleLineCharField(_("street"), max_length=200)
+    address_complement = SingleLineCharField(
         _("address complement"), max_length=200, blank=True, help_text=_("Building B, 2nd floor…")
     )
-    postcode = models.CharField(_("postcode"), max_length=5, validators=[postcode_validator])
+    postcode = SingleLineCharField(_("postcode"), max_length=5, validators=[postcode_validator])
     commune = models.ForeignKey(
         Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="sites"
     )
@@ -200,7 +212,7 @@ class Site(models.Model):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    domain = models.CharField(_("domain"), max_length=10, choices=Domain, default=Domain.PUBLIC)
+    domain = SingleLineCharField(_("domain"), max_length=10, choices=Domain, default=Domain.PUBLIC)
     # Fire-safety classification of buildings that receive the public (ERP).
     is_erp = models.BooleanField(_("receives the public (ERP)"), default=True)
     erp_types = models.JSONField(
@@ -213,13 +225,13 @@ class Site(models.Model):
         _("maximum occupancy"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=bounded(1, MAX_PEOPLE),
         help_text=_("Maximum number of people admitted in the building (ERP effectif)."),
     )
     # Accessibility, in the acceslibre vocabulary; empty means "not known".
     step_free_entrance = models.BooleanField(_("step-free entrance"), null=True, blank=True)
     entrance_width_cm = models.PositiveSmallIntegerField(
-        _("entrance door width (cm)"), null=True, blank=True
+        _("entrance door width (cm)"), null=True, blank=True, validators=bounded(1, 1_000)
     )
     has_lift = models.BooleanField(_("lift"), null=True, blank=True)
     accessible_toilets = models.BooleanField(_("accessible toilets"), null=True, blank=True)
@@ -228,8 +240,8 @@ class Site(models.Model):
     public_transport_nearby = models.BooleanField(
         _("public transport stop within 200 m"), null=True, blank=True
     )
-    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
-    status = models.CharField(
+    accessibility_notes = MultiLineTextField(_("accessibility notes"), blank=True)
+    status = SingleLineCharField(
         _("status"), max_length=10, choices=SiteStatus, default=SiteStatus.OPEN
     )
     is_published = models.BooleanField(_("published in the public catalogue"), default=True)
@@ -289,7 +301,7 @@ class BufferMinutes(models.IntegerChoices):
 
 class Amenity(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = SingleLineCharField(_("name"), max_length=100)
 
     class Meta:
         verbose_name = _("equipment")
@@ -306,24 +318,27 @@ class Space(models.Model):
     site = models.ForeignKey(
         Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="spaces"
     )
-    name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=SpaceKind)
+    name = SingleLineCharField(_("name"), max_length=200)
+    kind = SingleLineCharField(_("kind"), max_length=20, choices=SpaceKind)
     floor = models.SmallIntegerField(
-        _("floor"), default=0, help_text=_("0 for the ground floor, -1 for the basement.")
+        _("floor"),
+        default=0,
+        validators=bounded(-10, 200),
+        help_text=_("0 for the ground floor, -1 for the basement."),
     )
     surface_m2 = models.DecimalField(
-        _("surface (m²)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(1)]
+        _("surface (m²)"), max_digits=8, decimal_places=2, validators=bounded(1, MAX_SURFACE_M2)
     )
     capacity = models.PositiveIntegerField(
-        _("capacity (people)"), validators=[MinValueValidator(1)]
+        _("capacity (people)"), validators=bounded(1, MAX_PEOPLE)
     )
     amenities = models.ManyToManyField(
         Amenity, verbose_name=_("equipment"), related_name="spaces", blank=True
     )
-    description = models.TextField(_("description"), blank=True)
+    description = MultiLineTextField(_("description"), blank=True)
     bookable = models.BooleanField(_("bookable by the hour or day"), default=False)
     allocatable = models.BooleanField(_("allocatable long-term"), default=False)
-    status = models.CharField(
+    status = SingleLineCharField(
         _("status"), max_length=12, choices=SpaceStatus, default=SpaceStatus.AVAILABLE
     )
     vacant_since = models.DateField(
@@ -338,7 +353,7 @@ class Space(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=bounded(0, MAX_RENT_PER_M2),
         help_text=_("Market-equivalent rent, used to value free or discounted use."),
     )
     # Booking rules (short-term use); checked by bookings.services through spaces.rules.
@@ -348,14 +363,16 @@ class Space(models.Model):
         help_text=_("Bookings are confirmed at once, without a manager's approval."),
     )
     min_booking_minutes = models.PositiveIntegerField(
-        _("minimum duration (minutes)"), default=30, validators=[MinValueValidator(15)]
+        _("minimum duration (minutes)"), default=30, validators=bounded(15, MAX_MINUTES)
     )
     max_booking_minutes = models.PositiveIntegerField(
-        _("maximum duration (minutes)"), default=720, validators=[MinValueValidator(15)]
+        _("maximum duration (minutes)"), default=720, validators=bounded(15, MAX_MINUTES)
     )
-    min_notice_hours = models.PositiveIntegerField(_("minimum notice (hours)"), default=24)
+    min_notice_hours = models.PositiveIntegerField(
+        _("minimum notice (hours)"), default=24, validators=bounded(0, MAX_HOURS)
+    )
     max_advance_days = models.PositiveIntegerField(
-        _("maximum advance (days)"), default=365, validators=[MinValueValidator(1)]
+        _("maximum advance (days)"), default=365, validators=bounded(1, MAX_DAYS)
     )
     buffer_minutes = models.PositiveSmallIntegerField(
         _("buffer between bookings (minutes)"), choices=BufferMinutes, default=0
@@ -363,16 +380,18 @@ class Space(models.Model):
     cancellation_notice_hours = models.PositiveIntegerField(
         _("cancellation notice (hours)"),
         default=48,
+        validators=bounded(0, MAX_HOURS),
         help_text=_("Requesters may cancel until this many hours before the start."),
     )
     deposit_cents = models.PositiveIntegerField(
         _("deposit (cents)"),
         default=0,
         validators=[
+            MinValueValidator(0),
             MaxValueValidator(
                 MAX_DEPOSIT_CENTS,
                 message=_("A deposit may not exceed 100,000 €: check the amount."),
-            )
+            ),
         ],
         help_text=_(
             "Held on the requester's card before the booking, released after it unless damage "
@@ -468,12 +487,14 @@ class Photo(models.Model):
         Space, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
     )
     image = models.ImageField(_("image"), upload_to="photos/%Y/%m/")
-    alt_text = models.CharField(
+    alt_text = SingleLineCharField(
         _("description of the photo"),
         max_length=250,
         help_text=_("What the photo shows, for people who cannot see it."),
     )
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    position = models.PositiveSmallIntegerField(
+        _("order"), default=0, validators=bounded(0, MAX_SMALL_INTEGER)
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

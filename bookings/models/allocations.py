@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import private_storage
+from core.fields import MultiLineTextField, SingleLineCharField
+from core.validators import MAX_MONEY_CENTS, bounded
 
 
 class AllocationStatus(models.TextChoices):
@@ -62,30 +64,34 @@ class Allocation(models.Model):
     )
     start = models.DateField(_("start"))
     end = models.DateField(_("end (exclusive)"))
-    legal_regime = models.CharField(_("legal regime"), max_length=20, choices=LegalRegime)
-    annual_fee_cents = models.PositiveIntegerField(_("annual fee (cents)"), default=0)
-    free_use_basis = models.CharField(
+    legal_regime = SingleLineCharField(_("legal regime"), max_length=20, choices=LegalRegime)
+    annual_fee_cents = models.PositiveIntegerField(
+        _("annual fee (cents)"), default=0, validators=bounded(0, MAX_MONEY_CENTS)
+    )
+    free_use_basis = SingleLineCharField(
         _("legal basis of free use"), max_length=12, choices=FreeUseBasis, blank=True
     )
-    free_use_reference = models.CharField(
+    free_use_reference = SingleLineCharField(
         _("deliberation or justification"),
         max_length=200,
         blank=True,
         help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
     )
-    deposit_cents = models.PositiveIntegerField(_("deposit (cents)"), default=0)
+    deposit_cents = models.PositiveIntegerField(
+        _("deposit (cents)"), default=0, validators=bounded(0, MAX_MONEY_CENTS)
+    )
     insurance_valid_until = models.DateField(_("insurance valid until"), null=True, blank=True)
     house_rules_accepted_at = models.DateTimeField(
         _("house rules accepted on"), null=True, blank=True
     )
-    direct_reason = models.TextField(
+    direct_reason = MultiLineTextField(
         _("why without a call for applications"),
         blank=True,
         help_text=_(
             "Required when the agreement does not follow a call (CG3P L2122-1-2 and -1-3)."
         ),
     )
-    status = models.CharField(
+    status = SingleLineCharField(
         _("status"), max_length=10, choices=AllocationStatus, default=AllocationStatus.OFFERED
     )
     renews = models.OneToOneField(
@@ -126,12 +132,12 @@ class AllocationLog(models.Model):
     """One row per status change of an agreement: who, from, to, why, when."""
 
     allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="log")
-    from_status = models.CharField(max_length=10, choices=AllocationStatus, blank=True)
-    to_status = models.CharField(max_length=10, choices=AllocationStatus)
+    from_status = SingleLineCharField(max_length=10, choices=AllocationStatus, blank=True)
+    to_status = SingleLineCharField(max_length=10, choices=AllocationStatus)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    reason = models.TextField(blank=True)
+    reason = MultiLineTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,7 +149,7 @@ class AllocationLog(models.Model):
 
 class KeyHandover(models.Model):
     allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="keys")
-    label = models.CharField(_("key or badge"), max_length=100)
+    label = SingleLineCharField(_("key or badge"), max_length=100)
     issued_on = models.DateField(_("issued on"))
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
 
@@ -165,9 +171,9 @@ class Inventory(models.Model):
     """An inventory of fixtures (état des lieux) at entry or exit."""
 
     allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="inventories")
-    kind = models.CharField(_("kind"), max_length=5, choices=InventoryKind)
+    kind = SingleLineCharField(_("kind"), max_length=5, choices=InventoryKind)
     done_on = models.DateField(_("done on"))
-    notes = models.TextField(_("notes"))
+    notes = MultiLineTextField(_("notes"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -187,7 +193,7 @@ class InventoryPhoto(models.Model):
     inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="photos")
     # Photos of the inside of occupied premises: private storage, served after a permission check.
     image = models.ImageField(_("image"), upload_to="inventories/%Y/", storage=private_storage)
-    alt_text = models.CharField(_("description of the photo"), max_length=250)
+    alt_text = SingleLineCharField(_("description of the photo"), max_length=250)
 
     def __str__(self) -> str:
         return self.alt_text

@@ -4,7 +4,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import MultiLineTextField, SingleLineCharField
 from core.history import history
+from core.validators import bounded
+from spaces.models import MAX_PEOPLE
 
 
 class BookingStatus(models.TextChoices):
@@ -57,19 +60,23 @@ class Booking(models.Model):
         on_delete=models.PROTECT,
         related_name="bookings",
     )
-    purpose = models.CharField(_("purpose"), max_length=200)
-    attendees = models.PositiveIntegerField(_("number of attendees"))
-    status = models.CharField(
+    purpose = SingleLineCharField(_("purpose"), max_length=200)
+    attendees = models.PositiveIntegerField(
+        _("number of attendees"), validators=bounded(1, MAX_PEOPLE)
+    )
+    status = SingleLineCharField(
         _("status"), max_length=10, choices=BookingStatus, default=BookingStatus.PENDING
     )
     # The first occurrence; the others follow the frequency, in the site's local time.
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    frequency = models.CharField(
+    frequency = SingleLineCharField(
         _("repeat"), max_length=16, choices=Frequency, default=Frequency.ONCE
     )
     repeat_until = models.DateField(_("until"), null=True, blank=True)
-    repeat_count = models.PositiveSmallIntegerField(_("number of times"), null=True, blank=True)
+    repeat_count = models.PositiveSmallIntegerField(
+        _("number of times"), null=True, blank=True, validators=bounded(2, 60)
+    )
     event = models.OneToOneField(
         "schedule.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="booking"
     )
@@ -109,15 +116,15 @@ class BookingLog(models.Model):
     """One row per status change or per-date cancellation: who, from, to, why, when."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="log")
-    from_status = models.CharField(max_length=10, choices=BookingStatus, blank=True)
-    to_status = models.CharField(max_length=10, choices=BookingStatus)
+    from_status = SingleLineCharField(max_length=10, choices=BookingStatus, blank=True)
+    to_status = SingleLineCharField(max_length=10, choices=BookingStatus)
     occurrence_start = models.DateTimeField(
         null=True, blank=True, help_text=_("Set when only one date of a series changed.")
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    reason = models.TextField(blank=True)
+    reason = MultiLineTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -140,7 +147,7 @@ class Closure(models.Model):
     )
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until (exclusive)"))
-    reason = models.CharField(_("reason"), max_length=200)
+    reason = SingleLineCharField(_("reason"), max_length=200)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -186,7 +193,7 @@ class Occupancy(models.Model):
     end = models.DateTimeField(help_text=_("Exclusive."))
     # end + the space's buffer: the next booking may start from here.
     blocked_until = models.DateTimeField()
-    kind = models.CharField(max_length=10, choices=OccupancyKind)
+    kind = SingleLineCharField(max_length=10, choices=OccupancyKind)
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="occupancies"
     )
@@ -256,13 +263,13 @@ class CalendarFeed(models.Model):
         SITE = "site", _("Site")
         ORGANISATION = "organisation", _("Organisation")
 
-    scope = models.CharField(max_length=12, choices=Scope)
+    scope = SingleLineCharField(max_length=12, choices=Scope)
     space = models.ForeignKey("spaces.Space", on_delete=models.CASCADE, null=True, blank=True)
     site = models.ForeignKey("spaces.Site", on_delete=models.CASCADE, null=True, blank=True)
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True
     )
-    token = models.CharField(max_length=64, unique=True)
+    token = SingleLineCharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
     )

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import MultiLineTextField, SingleLineCharField, SingleLineURLField
 from core.history import history
 
 
@@ -48,24 +49,24 @@ class PaymentChannel(models.Model):
         on_delete=models.CASCADE,
         related_name="payment_channel",
     )
-    kind = models.CharField(_("channel"), max_length=20, choices=ChannelKind)
-    stripe_publishable_key = models.CharField(
+    kind = SingleLineCharField(_("channel"), max_length=20, choices=ChannelKind)
+    stripe_publishable_key = SingleLineCharField(
         _("Stripe publishable key"),
         max_length=255,
         blank=True,
         help_text=_("Starts with pk_; used by the payment page in the requester's browser."),
     )
-    stripe_secret_key = models.CharField(_("Stripe secret key"), max_length=255, blank=True)
-    stripe_webhook_secret = models.CharField(
+    stripe_secret_key = SingleLineCharField(_("Stripe secret key"), max_length=255, blank=True)
+    stripe_webhook_secret = SingleLineCharField(
         _("Stripe webhook signing secret"), max_length=255, blank=True
     )
-    finance_department = models.CharField(
+    finance_department = SingleLineCharField(
         _("finance department"),
         max_length=200,
         blank=True,
         help_text=_("Who issues the titres de recettes from the exported billing lines."),
     )
-    payfip_url = models.URLField(_("PayFiP payment page"), blank=True)
+    payfip_url = SingleLineURLField(_("PayFiP payment page"), blank=True)
     pay_within_hours = models.PositiveIntegerField(
         _("time to pay after approval (hours)"),
         default=48,
@@ -75,13 +76,13 @@ class PaymentChannel(models.Model):
             "link; the slot is kept this long, then released if unpaid."
         ),
     )
-    free_legal_basis = models.TextField(
+    free_legal_basis = MultiLineTextField(
         _("legal basis of the free use"),
         blank=True,
         help_text=_("E.g. CG3P L2125-1-2, council decision no. … of …"),
     )
     # Amounts charged include all taxes; the status decides what the invoices print.
-    vat_status = models.CharField(
+    vat_status = SingleLineCharField(
         _("VAT status"), max_length=20, choices=VatStatus, default=VatStatus.EXEMPT
     )
     vat_rate_basis_points = models.PositiveIntegerField(

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import MultiLineTextField, SingleLineCharField
+from core.validators import MAX_INTEGER, MAX_MONEY_CENTS, bounded
 from payments.models.channels import VAT_RATE_VALIDATORS, VatStatus
 from payments.models.payments import Payment, Refund
 
@@ -32,9 +34,11 @@ class InvoiceSequence(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind)
-    year = models.PositiveSmallIntegerField(_("year"))
-    last_number = models.PositiveIntegerField(_("last number given"), default=0)
+    kind = SingleLineCharField(_("kind"), max_length=12, choices=InvoiceKind)
+    year = models.PositiveSmallIntegerField(_("year"), validators=bounded(2000, 2100))
+    last_number = models.PositiveIntegerField(
+        _("last number given"), default=0, validators=bounded(0, MAX_INTEGER)
+    )
 
     class Meta:
         verbose_name = _("invoice number series")
@@ -66,10 +70,12 @@ class Invoice(models.Model):
         on_delete=models.PROTECT,
         related_name="invoices_issued",
     )
-    kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind)
-    year = models.PositiveSmallIntegerField(_("year"))
-    sequence = models.PositiveIntegerField(_("number in the series"))
-    number = models.CharField(_("number"), max_length=20)
+    kind = SingleLineCharField(_("kind"), max_length=12, choices=InvoiceKind)
+    year = models.PositiveSmallIntegerField(_("year"), validators=bounded(2000, 2100))
+    sequence = models.PositiveIntegerField(
+        _("number in the series"), validators=bounded(1, MAX_INTEGER)
+    )
+    number = SingleLineCharField(_("number"), max_length=20)
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="invoices"
     )
@@ -89,16 +95,18 @@ class Invoice(models.Model):
         null=True,
         blank=True,
     )
-    issuer_name = models.CharField(_("issuer"), max_length=200)
-    issuer_siret = models.CharField(_("issuer's SIRET"), max_length=14, blank=True)
-    issuer_address = models.CharField(_("issuer's address"), max_length=300, blank=True)
-    debtor_name = models.CharField(_("debtor"), max_length=200)
-    debtor_siret = models.CharField(_("debtor's SIRET"), max_length=14, blank=True)
-    debtor_rna = models.CharField(_("debtor's RNA number"), max_length=10, blank=True)
-    debtor_address = models.CharField(_("debtor's address"), max_length=300, blank=True)
-    description = models.TextField(_("description"))
-    amount_cents = models.PositiveIntegerField(_("amount incl. taxes (cents)"))
-    vat_status = models.CharField(_("VAT status"), max_length=20, choices=VatStatus)
+    issuer_name = SingleLineCharField(_("issuer"), max_length=200)
+    issuer_siret = SingleLineCharField(_("issuer's SIRET"), max_length=14, blank=True)
+    issuer_address = SingleLineCharField(_("issuer's address"), max_length=300, blank=True)
+    debtor_name = SingleLineCharField(_("debtor"), max_length=200)
+    debtor_siret = SingleLineCharField(_("debtor's SIRET"), max_length=14, blank=True)
+    debtor_rna = SingleLineCharField(_("debtor's RNA number"), max_length=10, blank=True)
+    debtor_address = SingleLineCharField(_("debtor's address"), max_length=300, blank=True)
+    description = MultiLineTextField(_("description"))
+    amount_cents = models.PositiveIntegerField(
+        _("amount incl. taxes (cents)"), validators=bounded(0, MAX_MONEY_CENTS)
+    )
+    vat_status = SingleLineCharField(_("VAT status"), max_length=20, choices=VatStatus)
     vat_rate_basis_points = models.PositiveIntegerField(
         _("VAT rate (hundredths of a percent)"), validators=VAT_RATE_VALIDATORS
     )

@@ -11,6 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.fields import MultiLineTextField, SingleLineCharField
+from core.validators import MAX_MONEY_CENTS, bounded
 from payments.rules import CURRENCY, MAX_AMOUNT_CENTS
 
 
@@ -58,7 +60,7 @@ class Payment(models.Model):
     `due_by`: a pay link's deadline, after which the payment and what it holds are released.
     """
 
-    purpose = models.CharField(
+    purpose = SingleLineCharField(
         _("purpose"), max_length=20, choices=PaymentPurpose, default=PaymentPurpose.BOOKING_FEE
     )
     booking = models.ForeignKey(
@@ -87,20 +89,26 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="payments_collected",
     )
-    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
-    currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
-    price_rule = models.TextField(_("how the price was computed"), blank=True)
-    status = models.CharField(
+    amount_cents = models.PositiveIntegerField(
+        _("amount (cents)"), validators=bounded(1, MAX_MONEY_CENTS)
+    )
+    currency = SingleLineCharField(_("currency"), max_length=3, default=CURRENCY)
+    price_rule = MultiLineTextField(_("how the price was computed"), blank=True)
+    status = SingleLineCharField(
         _("status"),
         max_length=24,
         choices=PaymentStatus,
         default=PaymentStatus.REQUIRES_AUTHORISATION,
     )
-    stripe_intent_id = models.CharField(max_length=255, blank=True)
+    stripe_intent_id = SingleLineCharField(max_length=255, blank=True)
     # What Stripe actually took: the amount, or less when a deposit is kept only in part.
-    captured_cents = models.PositiveIntegerField(_("collected (cents)"), default=0)
-    refunded_cents = models.PositiveIntegerField(_("refunded (cents)"), default=0)
-    failure_message = models.CharField(_("failure"), max_length=300, blank=True)
+    captured_cents = models.PositiveIntegerField(
+        _("collected (cents)"), default=0, validators=bounded(0, MAX_MONEY_CENTS)
+    )
+    refunded_cents = models.PositiveIntegerField(
+        _("refunded (cents)"), default=0, validators=bounded(0, MAX_MONEY_CENTS)
+    )
+    failure_message = SingleLineCharField(_("failure"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -212,12 +220,14 @@ class Refund(models.Model):
     """
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
-    reason = models.TextField(_("reason"))
-    status = models.CharField(
+    amount_cents = models.PositiveIntegerField(
+        _("amount (cents)"), validators=bounded(1, MAX_MONEY_CENTS)
+    )
+    reason = MultiLineTextField(_("reason"))
+    status = SingleLineCharField(
         _("status"), max_length=10, choices=RefundStatus, default=RefundStatus.PENDING
     )
-    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    stripe_refund_id = SingleLineCharField(max_length=255, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -239,13 +249,13 @@ class PaymentLog(models.Model):
     """One row per status change of a payment: from, to, who or which event, why, when."""
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="log")
-    from_status = models.CharField(max_length=24, choices=PaymentStatus, blank=True)
-    to_status = models.CharField(max_length=24, choices=PaymentStatus)
+    from_status = SingleLineCharField(max_length=24, choices=PaymentStatus, blank=True)
+    to_status = SingleLineCharField(max_length=24, choices=PaymentStatus)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    stripe_event_id = models.CharField(max_length=255, blank=True)
-    reason = models.TextField(blank=True)
+    stripe_event_id = SingleLineCharField(max_length=255, blank=True)
+    reason = MultiLineTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -260,11 +270,11 @@ class PaymentLog(models.Model):
 class StripeEvent(models.Model):
     """A webhook event received once; Stripe delivers at least once, so the id is unique."""
 
-    stripe_id = models.CharField(max_length=255, unique=True)
+    stripe_id = SingleLineCharField(max_length=255, unique=True)
     owner = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="stripe_events"
     )
-    type = models.CharField(max_length=100)
+    type = SingleLineCharField(max_length=100)
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)

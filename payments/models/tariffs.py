@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import SingleLineCharField
 from core.history import history
 from payments.rules import CURRENCY, MAX_AMOUNT_CENTS, OrganisationCategory, TariffUnit
 
@@ -23,8 +24,8 @@ class Tariff(models.Model):
     space = models.ForeignKey(
         "spaces.Space", verbose_name=_("space"), on_delete=models.CASCADE, related_name="tariffs"
     )
-    category = models.CharField(_("category"), max_length=20, choices=OrganisationCategory)
-    unit = models.CharField(_("unit"), max_length=10, choices=TariffUnit)
+    category = SingleLineCharField(_("category"), max_length=20, choices=OrganisationCategory)
+    unit = SingleLineCharField(_("unit"), max_length=10, choices=TariffUnit)
     amount_cents = models.PositiveIntegerField(
         _("amount (cents)"),
         validators=[
@@ -35,7 +36,7 @@ class Tariff(models.Model):
         ],
         help_text=_("In cents of euro: 1250 for 12.50 €. 0 means free."),
     )
-    currency = models.CharField(
+    currency = SingleLineCharField(
         _("currency"), max_length=3, default=CURRENCY, validators=[validate_currency]
     )
     created_at = models.DateTimeField(auto_now_add=True)
