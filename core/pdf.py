@@ -65,6 +65,8 @@ def static_file_path(url: str) -> Path | None:
     if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
         return None
     path = posixpath.normpath(unquote(parts.path))
+    if "\x00" in path:  # the OS would refuse it anyway, with another error
+        return None
     static_prefix = urlsplit(settings.STATIC_URL).path
     if static_prefix and path.startswith(static_prefix.rstrip("/") + "/"):
         found = _find_static(path[len(static_prefix.rstrip("/")) + 1 :])

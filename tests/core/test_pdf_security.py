@@ -270,6 +270,8 @@ def _read(response) -> bytes:
         "file:///static/core/../../../../etc/passwd",
         "file:///static/%2e%2e/%2e%2e/etc/passwd",
         "file:///static/core/missing.png",
+        "file:///static/core/site.css%00.png",
+        "file:///etc/passwd%00",
         "gopher://127.0.0.1/x",
     ],
 )
