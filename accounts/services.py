@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.fr import siret as stdnum_siret
 
-from accounts.files import document_check
+from accounts.files import document_check, document_stored_name
 from accounts.models import (
     Invitation,
     Membership,
@@ -165,11 +165,15 @@ def document_add(
     expires_on: date | None,
     actor: User,
 ) -> OrganisationDocument:
-    """Store a supporting document. Raises ValidationError naming the field at fault."""
+    """Store a supporting document under the extension of the type its content proves.
+
+    Raises ValidationError naming the field at fault.
+    """
     try:
-        document_check(upload)
+        kind_of_file = document_check(upload)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from exc
+    upload.name = document_stored_name(upload.name, kind_of_file)
     document = OrganisationDocument(
         organisation=organisation, kind=kind, file=upload, expires_on=expires_on, uploaded_by=actor
     )

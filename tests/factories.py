@@ -1,11 +1,14 @@
 """One factory per model. Identifiers are valid (Luhn) and unique per sequence."""
 
+import io
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import factory
 from django.utils import timezone
+from PIL import Image
+from pypdf import PdfWriter
 from stdnum import luhn
 
 from accounts.models import (
@@ -168,7 +171,24 @@ class SpaceFactory(factory.django.DjangoModelFactory):
 
 # --- Appended for tests/accounts and tests/test_permissions.py ---
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+def _blank_pdf() -> bytes:
+    """A real one-page PDF (documents are parsed whole on upload, not just their first bytes)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def _image(image_format: str) -> bytes:
+    output = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(output, format=image_format)
+    return output.getvalue()
+
+
+PDF_BYTES = _blank_pdf()
+PNG_BYTES = _image("PNG")
+JPEG_BYTES = _image("JPEG")
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

@@ -27,15 +27,14 @@ from accounts.services import (
     user_signup,
 )
 from tests.factories import (
+    JPEG_BYTES,
     PDF_BYTES,
+    PNG_BYTES,
     InvitationFactory,
     StructureFactory,
     UserFactory,
     make_siret,
 )
-
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 
 def _new_structure(**fields) -> Organisation:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
+from pypdf import PdfWriter
 
 from accounts.models import DocumentKind, Membership, Organisation, OrganisationKind, User
 from accounts.services import document_add
@@ -53,13 +54,17 @@ from spaces.models import (
 )
 from spaces.services import photo_add
 
-# A minimal valid PDF, standing for the statutes and insurance certificates of demo structures.
-_DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def _demo_pdf() -> bytes:
+    """A blank A4 page standing for the statutes and insurance certificates of demo structures
+    (uploaded documents are parsed whole: accounts/files.py)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
 COMMUNES_CSV = Path(__file__).resolve().parents[2] / "fixtures" / "caph_communes.csv"
 
 
@@ -384,7 +389,7 @@ class Command(BaseCommand):
             if structure.documents.filter(kind=kind).exists():
                 continue
             upload = SimpleUploadedFile(
-                f"{kind}-demo.pdf", _DEMO_PDF, content_type="application/pdf"
+                f"{kind}-demo.pdf", _demo_pdf(), content_type="application/pdf"
             )
             document_add(
                 organisation=structure, kind=kind, upload=upload, expires_on=expires_on, actor=actor
