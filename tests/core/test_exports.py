@@ -2,6 +2,9 @@
 
 import csv
 import io
+import os
+import shutil
+import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -76,3 +79,39 @@ def test_csv_response_is_an_utf8_attachment():
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
     assert response.content == '\ufeff"nom"\r\n"\'=1+1"\r\n'.encode()
+
+
+def _libreoffice_reads(tmp_path, name: str, text: str) -> list[str]:
+    """The first column as LibreOffice Calc computes it, formulas evaluated on import."""
+    source = tmp_path / f"{name}.csv"
+    source.write_bytes(text.encode("utf-8"))
+    options = "59,34,76,1,,1036,false,false,false,false,false,false,true"  # 13th: run formulas
+    subprocess.run(  # noqa: S603 - fixed arguments, a file of our own
+        [
+            shutil.which("soffice"),
+            "--headless",
+            f"--infilter=CSV:{options}",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):59,34,76,1",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    output = (tmp_path / "out" / f"{name}.csv").read_text(encoding="utf-8-sig")
+    return [line.split(";")[0] for line in output.splitlines()[1:]]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice (Debian package)")
+def test_libreoffice_runs_a_raw_formula_but_not_a_neutralised_one(tmp_path):
+    raw = '\ufeff"nom";"montant"\r\n"=1+1";-3.00\r\n'
+
+    computed = _libreoffice_reads(tmp_path, "raw", raw)
+    neutralised = _libreoffice_reads(tmp_path, "safe", csv_text(["nom", "montant"], [["=1+1", -3]]))
+
+    assert computed == ["2"]  # the danger is real
+    assert neutralised == ['"\'=1+1"']
