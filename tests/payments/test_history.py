@@ -145,3 +145,26 @@ def test_a_channel_set_by_a_command_is_signed_by_nobody(commune):
     )
 
     assert channel.history.get().history_user is None
+
+
+def test_the_admin_page_of_an_old_version_of_a_channel_shows_no_secret(
+    epci_admin_client, channel_edited_in_the_admin
+):
+    """simple-history fills an old version's excluded fields from the current row: the form's
+    password inputs must still never print them."""
+    channel = channel_edited_in_the_admin
+    pages = [
+        epci_admin_client.get(
+            reverse(
+                "admin:payments_paymentchannel_simple_history",
+                args=[channel.pk, version.history_id],
+            )
+        )
+        for version in channel.history.all()
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    for page in pages:
+        html = page.content.decode()
+        for secret in (SECRET_KEY, WEBHOOK_SECRET, NEW_SECRET_KEY):
+            assert secret not in html
