@@ -16,9 +16,19 @@ so RRULE + EXDATE describe a series exactly; the RRULE comes from the same djang
 that produced the Occupancy rows (in local time, like the feed's TZID=Europe/Paris DTSTART), so
 clients expand it to the same dates, 18:00 stays 18:00 across clock changes, and clients show
 and keep it as one series. A 12-month series stays one event instead of 52.
+
+Clock changes: a local time with TZID names one instant, except in the hour repeated when the
+clocks go back (02:00-03:00 on the last Sunday of October happens twice), where clients take the
+first one (RFC 5545 3.3.5) or guess. So any time of that hour is written in UTC ("...Z"): a
+booking from 02:30 summer time to 02:00 winter time would otherwise end before it starts, and
+khal refuses the whole feed for it. A series keeps its RRULE in local time, unless one of its
+dates is in that hour: then its dates are listed (RDATE) in UTC (see `_booking_event`). Last,
+every event is checked as a client reads it (DTEND after DTSTART): one that is not is left out
+and logged, so it cannot break the feed.
 """
 
-from datetime import UTC, datetime, time, timedelta
+import logging
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -50,6 +60,7 @@ from bookings.models import (
     BookingStatus,
     CalendarFeed,
     Closure,
+    Frequency,
     Occupancy,
 )
 from bookings.rules import Period
@@ -75,6 +86,8 @@ PRODID = "-//Locaux Communs//Calendar feeds//FR"
 REFRESH = timedelta(hours=1)
 
 FeedTarget = Space | Site | Organisation
+
+logger = logging.getLogger(__name__)
 
 
 # --- Reads: who may subscribe to what, and the feeds of a user ---
@@ -226,8 +239,49 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _wall_clock_names_it(moment: datetime, zone: ZoneInfo) -> bool:
+    """Whether the local time of `moment` happens once: False in the repeated autumn hour."""
+    local = moment.astimezone(zone)
+    return local.utcoffset() == local.replace(fold=1 - local.fold).utcoffset()
+
+
+def _as_read(value: datetime | date) -> datetime | date:
+    """The instant a client reads from a value we write, in UTC (dates stay dates).
+
+    A local time is written as its wall clock and TZID, without the fold: a client takes the
+    first of two equal wall-clock times (RFC 5545 3.3.5).
+    """
+    if not isinstance(value, datetime):
+        return value
+    return _utc(value.replace(fold=0))
+
+
+def _add_period(event: Event, start: datetime, end: datetime, zone: ZoneInfo) -> None:
+    """DTSTART and DTEND, both local or (if either is in the repeated hour) both in UTC."""
+    if _wall_clock_names_it(start, zone) and _wall_clock_names_it(end, zone):
+        event.add("dtstart", start.astimezone(zone))
+        event.add("dtend", end.astimezone(zone))
+    else:
+        event.add("dtstart", _utc(start))
+        event.add("dtend", _utc(end))
+
+
+def event_is_sound(event: Event) -> bool:
+    """Whether a client reads the event as ending after it starts (khal refuses a whole feed
+    for one event that does not)."""
+    start, end = event.get("DTSTART"), event.get("DTEND")
+    if start is None or end is None or type(start.dt) is not type(end.dt):
+        return False
+    return _as_read(end.dt) > _as_read(start.dt)
+
+
 def _booking_event(
-    booking: Booking, *, zone: ZoneInfo, host: str, exdates: list[datetime]
+    booking: Booking,
+    *,
+    zone: ZoneInfo,
+    host: str,
+    exdates: list[datetime],
+    starts: list[datetime],
 ) -> Event:
     event = Event()
     event.add("uid", f"booking-{booking.pk}@{host}")
@@ -237,8 +291,6 @@ def _booking_event(
     event.add("dtstamp", _utc(changed))
     event.add("created", _utc(booking.created_at))
     event.add("last-modified", _utc(changed))
-    event.add("dtstart", booking.start.astimezone(zone))
-    event.add("dtend", booking.end.astimezone(zone))
     if booking.names_shown:
         summary = _("%(space)s — %(purpose)s") % {
             "space": booking.space.name,
@@ -264,11 +316,32 @@ def _booking_event(
         if booking.is_series and booking.event is not None
         else None
     )
-    if rrule is not None:
+    duration = booking.end - booking.start
+    if rrule is None:
+        _add_period(event, booking.start, booking.end, zone)
+    elif all(
+        _wall_clock_names_it(moment, zone)
+        for start in [booking.start, *starts]
+        for moment in (start, start + duration)
+    ):
+        event.add("dtstart", booking.start.astimezone(zone))
+        event.add("dtend", booking.end.astimezone(zone))
         event.add("rrule", rrule)
         if exdates:
             # Same TZID and wall-clock time as DTSTART, as clients match EXDATEs to instances.
             event.add("exdate", [start.astimezone(zone) for start in exdates])
+    else:
+        # A date of the series is in the repeated hour. Clients expand a local RRULE to one of
+        # the two equal wall-clock times, RFC 5545 to the first (summer time), khal and
+        # django-scheduler (pytz) to the second, and read EXDATEs and RDATEs the same way: no
+        # local rule gives that date right everywhere. So the dates are listed, in UTC, which
+        # every client expands exactly (a series holds at most a year of dates).
+        held = {_utc(start) for start in starts} or {_utc(booking.start)}
+        remaining = sorted(held - {_utc(start) for start in exdates}) or sorted(held)
+        event.add("dtstart", remaining[0])
+        event.add("dtend", remaining[0] + duration)
+        if remaining[1:]:
+            event.add("rdate", remaining[1:])
     return event
 
 
@@ -286,8 +359,7 @@ def _closure_event(closure: Closure, *, zone: ZoneInfo, host: str) -> Event:
         event.add("dtstart", closure.start.astimezone(zone).date())
         event.add("dtend", closure.end.astimezone(zone).date())
     else:
-        event.add("dtstart", closure.start.astimezone(zone))
-        event.add("dtend", closure.end.astimezone(zone))
+        _add_period(event, closure.start, closure.end, zone)
     closed = _("Closed: %(reason)s") % {"reason": closure.reason}
     if closure.space is not None:
         summary = _("%(space)s — %(closed)s") % {"space": closure.space.name, "closed": closed}
@@ -314,6 +386,7 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     exdates = calendars.cancelled_starts_by_event(
         event_ids=[booking.event_id for booking in bookings if booking.event_id is not None]
     )
+    starts = _series_starts(bookings)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -345,13 +418,41 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
             last_date=last.astimezone(zone).date() + timedelta(days=2),
         )
     )
-    for booking in bookings:
-        calendar.add_component(
-            _booking_event(booking, zone=zone, host=host, exdates=exdates.get(booking.event_id, []))
+    events = [
+        _booking_event(
+            booking,
+            zone=zone,
+            host=host,
+            exdates=exdates.get(booking.event_id, []),
+            starts=starts.get(booking.pk, []),
         )
-    for closure in closures:
-        calendar.add_component(_closure_event(closure, zone=zone, host=host))
+        for booking in bookings
+    ]
+    events += [_closure_event(closure, zone=zone, host=host) for closure in closures]
+    for event in events:
+        if event_is_sound(event):
+            calendar.add_component(event)
+        else:
+            # Never expected; but one event that a client cannot read must not lose it the
+            # whole feed (khal refuses every event of a file for one such).
+            logger.error(
+                "Calendar feed %s: %s left out, it ends before it starts", feed.pk, event["UID"]
+            )
     return calendar
+
+
+def _series_starts(bookings: list[Booking]) -> dict[int, list[datetime]]:
+    """The dates each series holds (active or cancelled), in one query for all."""
+    starts: dict[int, list[datetime]] = {}
+    rows = (
+        Occupancy.objects.filter(booking__in=[booking.pk for booking in bookings])
+        .exclude(booking__frequency=Frequency.ONCE)
+        .order_by("booking_id", "start")
+        .values_list("booking_id", "start")
+    )
+    for booking_id, start in rows:
+        starts.setdefault(booking_id, []).append(start)
+    return starts
 
 
 def _has_until(booking: Booking) -> bool:
