@@ -3,7 +3,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Invitation, Membership, Organisation, OrganisationDocument, User
+from accounts import services
+from accounts.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationDocument,
+    OrganisationLog,
+    User,
+)
 from accounts.selectors import organisations_visible_to
 from core.admin import HistoryAdmin, ScopedAdminMixin
 
@@ -43,6 +51,22 @@ class DocumentInline(admin.TabularInline):
         return False  # documents are added by the structure, through the service's checks
 
 
+class VerificationLogInline(admin.TabularInline):
+    """Verification events, read only: written by the services, never by hand."""
+
+    model = OrganisationLog
+    extra = 0
+    fields = ["created_at", "kind", "actor", "reason", "changes"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ScopedAdminMixin, HistoryAdmin):
     scope = organisations_visible_to
@@ -50,9 +74,15 @@ class OrganisationAdmin(ScopedAdminMixin, HistoryAdmin):
     list_filter = ["kind", "ess_family", "siae_kind", ("verified_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "siren", "siret", "rna"]
     readonly_fields = ["verified_at", "verified_by", "created_at"]
-    inlines = [MembershipInline, DocumentInline]
+    inlines = [MembershipInline, DocumentInline, VerificationLogInline]
     # Django 6 default; saying it silences a RemovedInDjango60Warning on every form.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:  # an identity change sends a verified structure back to verification
+            services.organisation_update(organisation=obj, actor=request.user)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -193,6 +193,51 @@ class Organisation(models.Model):
         return self.verified_at is not None
 
 
+# What identifies a structure: the intercommunality verified these values, so a change to any of
+# them sends the structure back to verification (accounts.services.organisation_update).
+IDENTIFYING_FIELDS = (
+    "kind",
+    "name",
+    "siren",
+    "siret",
+    "rna",
+    "legal_category",
+    "ess_family",
+    "siae_kind",
+    "esus_expires_on",
+)
+
+
+class OrganisationLogKind(models.TextChoices):
+    VERIFIED = "verified", _("Verified")
+    VERIFICATION_WITHDRAWN = "withdrawn", _("Sent back to verification")
+
+
+class OrganisationLog(models.Model):
+    """One row per verification event of a structure: who, what, why, with the identifying
+    values that changed (`changes`: field → [old, new]). Field-level history of other models is
+    kept elsewhere; this is the domain log the intercommunality reads."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="verification_log"
+    )
+    kind = SingleLineCharField(_("event"), max_length=10, choices=OrganisationLogKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = MultiLineTextField(_("reason"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification event")
+        verbose_name_plural = _("verification events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.kind}"
+
+
 class MembershipRole(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     MEMBER = "member", _("Member")

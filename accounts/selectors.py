@@ -25,6 +25,15 @@ def user_is_territory_admin(user: AnyUser) -> bool:
     return Membership.objects.filter(user=user, organisation__kind=OrganisationKind.EPCI).exists()
 
 
+def territory_admin_emails() -> QuerySet[User]:
+    """E-mail addresses of the intercommunality's people (active accounts), who verify structures."""
+    return (
+        User.objects.filter(is_active=True, memberships__organisation__kind=OrganisationKind.EPCI)
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
 def organisations_of(user: AnyUser) -> QuerySet[Organisation]:
     if not user.is_authenticated:
         return Organisation.objects.none()

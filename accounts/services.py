@@ -8,21 +8,24 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.fr import siret as stdnum_siret
 
 from accounts.files import document_check, document_stored_name
 from accounts.models import (
+    IDENTIFYING_FIELDS,
     Invitation,
     Membership,
     MembershipRole,
     Organisation,
     OrganisationDocument,
     OrganisationKind,
+    OrganisationLog,
+    OrganisationLogKind,
     User,
 )
-from accounts.selectors import user_get_by_email, user_is_territory_admin
+from accounts.selectors import territory_admin_emails, user_get_by_email, user_is_territory_admin
 from accounts.validators import compact_identifier
 from core.mail import mail_send
 
@@ -89,10 +92,72 @@ def structure_register(*, organisation: Organisation, user: User) -> Organisatio
     return organisation
 
 
-def organisation_update(*, organisation: Organisation) -> Organisation:
-    """Save changed details (the caller fetched it through organisations_manageable_by)."""
+def _identity_value(value: object) -> object:
+    """A field's value as JSON for the log: dates as ISO strings, empty as ""."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, actor: User | None) -> Organisation:
+    """Save changed details (the caller fetched it through organisations_manageable_by).
+
+    A verified structure whose identity changes (any of IDENTIFYING_FIELDS: name, identifiers,
+    legal form, ESS family, SIAE kind, ESUS approval) goes back to verification: what it already
+    booked stays, new requests and aid wait for the intercommunality, which is e-mailed after
+    commit; the old and new values are logged. Raises ValidationError naming the field.
+    """
+    before = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _organisation_save(organisation)
+    changes = {
+        field: [
+            _identity_value(getattr(before, field)),
+            _identity_value(getattr(organisation, field)),
+        ]
+        for field in IDENTIFYING_FIELDS
+        if getattr(before, field) != getattr(organisation, field)
+    }
+    if before.verified_at is not None and changes:
+        organisation.verified_at = None
+        organisation.verified_by = None
+        organisation.save(update_fields=["verified_at", "verified_by"])
+        log = OrganisationLog.objects.create(
+            organisation=organisation,
+            kind=OrganisationLogKind.VERIFICATION_WITHDRAWN,
+            actor=actor,
+            reason=_("Identifying details changed."),
+            changes=changes,
+        )
+        transaction.on_commit(lambda: _send_verification_withdrawn(log.pk))
     return organisation
+
+
+def _send_verification_withdrawn(log_id: int) -> None:
+    """Tell the intercommunality's people that a structure needs verifying again."""
+    log = OrganisationLog.objects.select_related("organisation", "actor").get(pk=log_id)
+    recipients = list(territory_admin_emails())
+    if not recipients:
+        return
+    labels = {field: str(Organisation._meta.get_field(field).verbose_name) for field in log.changes}
+    # E-mails are in French, whatever language the person who triggered them was using.
+    with translation.override("fr"):
+        link = settings.SITE_URL + reverse("accounts:structure-detail", args=[log.organisation_id])
+        context = {
+            "log": log,
+            "link": link,
+            "changes": [
+                (labels[field], old or "—", new or "—") for field, (old, new) in log.changes.items()
+            ],
+        }
+        body = render_to_string("emails/structure_verification_withdrawn.txt", context)
+        subject = _("Structure to verify again: %(name)s") % {"name": log.organisation.name}
+    mail_send(
+        subject=subject,
+        body=body,
+        recipients=recipients,
+        about=f"structure {log.organisation_id} sent back to verification",
+    )
 
 
 @transaction.atomic
@@ -108,6 +173,9 @@ def structure_verify(*, structure: Organisation, actor: User) -> bool:
     structure.verified_at = timezone.now()
     structure.verified_by = actor
     structure.save(update_fields=["verified_at", "verified_by"])
+    OrganisationLog.objects.create(
+        organisation=structure, kind=OrganisationLogKind.VERIFIED, actor=actor
+    )
     return True
 
 

@@ -100,14 +100,23 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def structure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     structure = get_object_or_404(organisations_manageable_by(request.user), pk=pk)
+    was_verified = structure.is_verified
     form = StructureForm(request.POST or None, instance=structure)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_update(organisation=form.instance)
+            saved = services.organisation_update(organisation=form.instance, actor=request.user)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The details were saved."))
+            if was_verified and not saved.is_verified:
+                messages.warning(
+                    request,
+                    _(
+                        "The structure's identity changed: the intercommunality will verify it "
+                        "again. Its bookings stay; new requests and aid wait for that check."
+                    ),
+                )
             return redirect("accounts:structure-detail", pk=structure.pk)
     return render(request, "accounts/structure_form.html", {"form": form, "structure": structure})
 

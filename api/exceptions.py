@@ -8,6 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.exceptions import DecisionNotAllowed
 from bookings.exceptions import BookingConflict, InvalidTransition
 from payments.exceptions import PaymentFailed, PaymentServiceUnavailable
 
@@ -49,6 +50,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             {"detail": exc.message, "code": exc.code}, status=status.HTTP_402_PAYMENT_REQUIRED
         )
+    if isinstance(exc, DecisionNotAllowed):
+        # The actor sees the object (or it would be a 404): say why this decision is not theirs.
+        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, PermissionDenied | Http404):
         # Outsiders learn nothing: what they may not see does not exist for them.
         exc = exceptions.NotFound()

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.conflicts import decision_check_impartial
 from accounts.models import Organisation, OrganisationDocument, OrganisationKind, User
 from accounts.selectors import organisations_of
 from bookings.allocations import allocation_offer
@@ -479,6 +480,8 @@ def _notify_decision(application_id: int) -> None:
 
 @transaction.atomic
 def application_accept(*, application: Application, actor: User, lot: CallLot) -> bool:
+    """Give the lot to the applicant. Raises ConflictOfInterest if the actor belongs to it."""
+    decision_check_impartial(actor=actor, organisation=application.structure)
     if lot.call_id != application.call_id:
         raise ValidationError({"lot": _("Choose a lot of this call.")})
     CallLot.objects.select_for_update().get(pk=lot.pk)  # one acceptance per lot at a time
@@ -496,7 +499,9 @@ def application_accept(*, application: Application, actor: User, lot: CallLot) -
 
 @transaction.atomic
 def application_refuse(*, application: Application, actor: User, reason: str) -> bool:
-    """Refuse with reasons (required: they are sent to the applicant, as the law expects)."""
+    """Refuse with reasons (required: they are sent to the applicant, as the law expects).
+    Raises ConflictOfInterest if the actor belongs to the applicant."""
+    decision_check_impartial(actor=actor, organisation=application.structure)
     if not reason.strip():
         raise ValidationError(
             {"reason": _("Give the reasons of the refusal: they are sent to the applicant.")}

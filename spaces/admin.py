@@ -11,9 +11,10 @@ from spaces.models import (
     Photo,
     PostalCode,
     Site,
+    SiteManager,
     Space,
 )
-from spaces.selectors import sites_manageable_by, spaces_manageable_by
+from spaces.selectors import sites_manageable_by, sites_of_owner_staff, spaces_manageable_by
 from spaces.services import site_validate
 
 
@@ -68,11 +69,26 @@ class PhotoInline(admin.TabularInline):
         return False  # photos are re-encoded on upload: add them from the site's photo page
 
 
+class SiteManagerInline(admin.TabularInline):
+    """Facilities managers of the site; only the owner's staff (or the intercommunality for its
+    own premises) delegate the commitment of the owner: a manager cannot delegate to itself."""
+
+    model = SiteManager
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "may_commit_owner"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not sites_of_owner_staff(request.user).filter(pk=obj.pk).exists():
+            return ["may_commit_owner"]
+        return []
+
+
 class SiteAdminForm(SiteForm):
     """The admin edits sites with the same rules as the site pages (territory, postcode, owner)."""
 
     class Meta(SiteForm.Meta):
-        fields = [*SiteForm.Meta.fields, "managing_organisation", "managers"]
+        fields = [*SiteForm.Meta.fields, "managing_organisation"]
 
     def __init__(self, *args, **kwargs) -> None:
         self.request_user = kwargs.pop("user")
@@ -94,9 +110,9 @@ class SiteAdmin(ScopedAdminMixin, HistoryAdmin):
     list_display = ["name", "commune", "owner", "status", "is_published", "is_demo"]
     list_filter = ["status", "is_published", "domain", "is_erp", "commune"]
     search_fields = ["name", "street_name", "commune__name", "owner__name"]
-    autocomplete_fields = ["owner", "managing_organisation", "managers"]
+    autocomplete_fields = ["owner", "managing_organisation"]
     readonly_fields = ["is_demo", "created_at", "updated_at"]
-    inlines = [SpaceInline, PhotoInline]
+    inlines = [SiteManagerInline, SpaceInline, PhotoInline]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)

@@ -176,6 +176,7 @@ class Site(models.Model):
         verbose_name=_("facilities managers"),
         related_name="managed_sites",
         blank=True,
+        through="SiteManager",
     )
     description = MultiLineTextField(_("description"), blank=True)
     # Structured address (Base Adresse Nationale fields).
@@ -271,6 +272,38 @@ class Site(models.Model):
     @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+
+class SiteManager(models.Model):
+    """A facilities manager assigned to a site. Managing a building is not committing its owner:
+    only if the owner delegates it (`may_commit_owner`, set by the owner's staff or the
+    intercommunality in the admin) may the manager offer, sign, renew or end agreements, grant
+    free use or set a fee for the owner (docs/decisions.md, decision matrix)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("facilities manager"), on_delete=models.CASCADE
+    )
+    may_commit_owner = models.BooleanField(
+        _("may commit the owner to agreements"),
+        default=False,
+        help_text=_(
+            "Delegation by the owner: offer, sign, renew and end occupancy agreements, and grant "
+            "free use or a fee, on the owner's behalf."
+        ),
+    )
+
+    class Meta:
+        # The table of the former automatic many-to-many: the assignments are kept as they were.
+        db_table = "spaces_site_managers"
+        verbose_name = _("facilities manager assignment")
+        verbose_name_plural = _("facilities managers")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "user"], name="site_manager_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.site}"
 
 
 class SpaceKind(models.TextChoices):

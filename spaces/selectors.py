@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
-from spaces.models import Commune, Photo, Site, SiteStatus, Space
+from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space
 
 
 def communes_in_territory(*, on: date | None = None) -> QuerySet[Commune]:
@@ -31,6 +31,28 @@ def sites_manageable_by(user: AnyUser) -> QuerySet[Site]:
         return Site.objects.none()
     managed = Site.managers.through.objects.filter(user=user).values("site_id")
     return Site.objects.filter(Q(owner__in=organisations_of(user)) | Q(pk__in=managed))
+
+
+def sites_of_owner_staff(user: AnyUser) -> QuerySet[Site]:
+    """Sites whose owner the user works for (commune staff for a commune's premises, the
+    intercommunality's people for its own). Superusers, the platform's operators, act for all."""
+    if not user.is_authenticated:
+        return Site.objects.none()
+    if user.is_superuser:
+        return Site.objects.all()
+    return Site.objects.filter(owner__in=organisations_of(user).values("pk"))
+
+
+def sites_committable_by(user: AnyUser) -> QuerySet[Site]:
+    """Sites on whose owner's behalf the user may commit to agreements, free use or a fee: the
+    owner's staff, and the facilities managers the owner delegated it to. Managing a building
+    is not enough (docs/decisions.md, decision matrix)."""
+    if not user.is_authenticated:
+        return Site.objects.none()
+    delegated = SiteManager.objects.filter(user=user, may_commit_owner=True).values("site_id")
+    return Site.objects.filter(
+        Q(pk__in=sites_of_owner_staff(user).values("pk")) | Q(pk__in=delegated)
+    )
 
 
 def sites_visible_to(user: AnyUser) -> QuerySet[Site]:

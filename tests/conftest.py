@@ -2,7 +2,7 @@
 
 - territory_admin: member of the intercommunality (manages everything)
 - commune_staff: member of the commune that owns `site`
-- facilities_manager: assigned to `site`
+- facilities_manager: assigned to `site`, delegated by the owner to commit it to agreements
 - member: administrator of a verified ESS structure
 - outsider: an account with no organisation
 - occupant: member of `verified`, the structure offered agreements on `office`; booker: member
@@ -90,8 +90,10 @@ def commune_staff(commune):
 
 @pytest.fixture
 def facilities_manager(site):
+    """Assigned to `site`, and delegated by its owner to commit it to agreements (without the
+    delegation a manager may not offer, sign, renew or end one: tests/test_conflicts.py)."""
     user = UserFactory(email="manager@example.test")
-    site.managers.add(user)
+    site.managers.add(user, through_defaults={"may_commit_owner": True})
     return user
 
 

@@ -383,13 +383,19 @@ def agreement_signed(
 ):
     """An occupancy agreement offered, accepted and signed through bookings.allocations.
 
-    `actor` manages the spaces; the structure must be verified. Free (L2125-1) without a fee.
+    Offered and signed for the owner by a member of the owner's staff (the only people, with
+    delegated managers, who commit an owner: docs/decisions.md), accepted by `actor`; the
+    structure must be verified. Free (L2125-1) without a fee.
     """
+    from accounts.models import Membership
     from bookings.allocations import allocation_accept, allocation_offer, allocation_sign
     from bookings.models import FreeUseBasis
 
+    owner = spaces[0].site.owner
+    staff = Membership.objects.filter(organisation=owner).select_related("user").first()
+    signer = staff.user if staff else MembershipFactory(organisation=owner).user
     allocation = allocation_offer(
-        actor=actor,
+        actor=signer,
         structure=structure,
         spaces=spaces,
         start=start,
@@ -401,7 +407,7 @@ def agreement_signed(
     allocation_accept(
         allocation=allocation, actor=actor, house_rules_accepted=True, insurance_valid_until=end
     )
-    allocation_sign(allocation=allocation, actor=actor, today=signed_on or start)
+    allocation_sign(allocation=allocation, actor=signer, today=signed_on or start)
     allocation.refresh_from_db()
     return allocation
 

@@ -12,6 +12,7 @@ from bookings.allocations.lifecycle import (
     InvalidAllocationTransition,
     _midnight,
     _transition,
+    allocation_check_decider,
     allocation_offer,
 )
 from bookings.models import Allocation, AllocationStatus, Occupancy, OccupancyKind
@@ -23,8 +24,16 @@ from spaces.models import Space
 def allocation_end(
     *, allocation: Allocation, actor: User | None, reason: str, on: date | None = None
 ) -> bool:
-    """End an agreement at its term or early (from `on`); frees the spaces from that day."""
+    """End an agreement at its term or early (from `on`); frees the spaces from that day.
+
+    `actor` None is the platform's daily job at term; a person must be allowed to commit the
+    owner and not belong to the structure (DecisionNotAllowed, ConflictOfInterest).
+    """
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if actor is not None:
+        allocation_check_decider(
+            actor=actor, spaces=list(allocation.spaces.all()), structure=allocation.structure
+        )
     on = min(on or allocation.end, allocation.end)
     if allocation.status in ALLOCATION_OCCUPYING and on <= allocation.start:
         on = allocation.start

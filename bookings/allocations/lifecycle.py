@@ -4,11 +4,15 @@ status changes of agreements (`_transition`), which every service of this packag
 
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from accounts.conflicts import decision_check_impartial
+from accounts.exceptions import DecisionNotAllowed
 from accounts.models import EssFamily, Organisation, OrganisationKind, User
 from bookings.exceptions import BookingConflict, InvalidTransition
 from bookings.models import (
@@ -26,7 +30,7 @@ from bookings.rules import Period
 from bookings.selectors import local_zone, occupancies_blocking_allocation
 from core.workflow import status_change
 from spaces.models import Domain, Space
-from spaces.selectors import spaces_manageable_by
+from spaces.selectors import sites_committable_by, spaces_manageable_by
 
 REASON_REQUIRED = frozenset({AllocationStatus.DECLINED, AllocationStatus.ENDED})
 
@@ -55,6 +59,23 @@ def _midnight(day: date) -> datetime:
 def allocation_period(allocation: Allocation) -> Period:
     """The agreement's days as a period, from local midnight to local midnight."""
     return Period(_midnight(allocation.start), _midnight(allocation.end))
+
+
+def allocation_check_decider(*, actor: User, spaces: list[Space], structure: Organisation) -> None:
+    """Refuse (403) a decision that commits the owner of `spaces` towards `structure` — offer,
+    signature, renewal, early end — unless `actor` may commit that owner (its staff, or a
+    facilities manager it delegated) and does not belong to the structure
+    (docs/decisions.md, decision matrix)."""
+    site_ids = {space.site_id for space in spaces}
+    committable = sites_committable_by(actor).filter(pk__in=site_ids).count()
+    if committable != len(site_ids):
+        raise DecisionNotAllowed(
+            _(
+                "Only the owner's staff, or a facilities manager to whom the owner has "
+                "delegated it, may commit the owner to an agreement, free use or a fee."
+            )
+        )
+    decision_check_impartial(actor=actor, organisation=structure)
 
 
 def _check_terms(
@@ -196,6 +217,8 @@ def allocation_offer(
         direct_reason=direct_reason,
         from_call=from_call or renews is not None,
     )
+    # After the terms: spaces of two owners are a mistake in the request, said as such.
+    allocation_check_decider(actor=actor, spaces=spaces, structure=structure)
     clashes = _allocated_clashes(spaces, Period(_midnight(start), _midnight(end)))
     if clashes:
         raise BookingConflict(clashes, message=_("A space is already allocated over that period."))
@@ -214,8 +237,34 @@ def allocation_offer(
         created_by=actor,
     )
     allocation.spaces.set(spaces)
-    AllocationLog.objects.create(allocation=allocation, to_status=allocation.status, actor=actor)
+    AllocationLog.objects.create(
+        allocation=allocation,
+        to_status=allocation.status,
+        actor=actor,
+        reason=_offer_terms(allocation),
+    )
     return allocation
+
+
+def _offer_terms(allocation: Allocation) -> str:
+    """What the owner is committed to, and why, for the log: fee or free use with its basis
+    and justification, the reason for doing without a call, the agreement renewed."""
+    # Stored text: written in the platform's language, not the caller's.
+    with translation.override(settings.LANGUAGE_CODE):
+        if allocation.free_use_basis:
+            parts = [_("Free use: %(basis)s.") % {"basis": allocation.get_free_use_basis_display()}]
+            if allocation.free_use_reference:
+                parts.append(_("Justification: %(text)s") % {"text": allocation.free_use_reference})
+        else:
+            euros = number_format(allocation.annual_fee_cents / 100, 2)
+            parts = [_("Annual fee: %(amount)s €.") % {"amount": euros}]
+        if allocation.direct_reason:
+            parts.append(
+                _("Without a call for applications: %(text)s") % {"text": allocation.direct_reason}
+            )
+        if allocation.renews_id:
+            parts.append(_("Renewal of agreement no. %(id)s.") % {"id": allocation.renews_id})
+        return "\n".join(parts)
 
 
 def _transition(*, allocation: Allocation, to: str, actor: User | None, reason: str = "") -> bool:
@@ -352,10 +401,19 @@ def allocation_sign(
     """
     today = today or timezone.localdate()
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    allocation_check_decider(
+        actor=actor, spaces=list(allocation.spaces.all()), structure=allocation.structure
+    )
     if allocation.status in ALLOCATION_OCCUPYING:
         return False  # already signed (and perhaps already active): a repeated request
     if AllocationStatus.SIGNED not in ALLOCATION_TRANSITIONS.get(allocation.status, frozenset()):
         raise InvalidAllocationTransition(allocation.status, AllocationStatus.SIGNED)
+    structure = allocation.structure
+    if structure.kind == OrganisationKind.ESS and not structure.is_verified:
+        # Its identity changed since the offer (accounts.services.organisation_update).
+        raise ValidationError(
+            {"structure": _("The intercommunality has not verified this structure yet.")}
+        )
     if (
         allocation.insurance_valid_until is None
         or allocation.insurance_valid_until < allocation.start

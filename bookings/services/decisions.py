@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.conflicts import decision_check_impartial, user_has_conflict_with
 from accounts.models import User
 from bookings import calendars, notifications, signals
 from bookings.exceptions import InvalidTransition
@@ -52,6 +53,9 @@ def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason
 
 @transaction.atomic
 def booking_approve(*, booking: Booking, actor: User) -> bool:
+    """Approve a pending request. Raises ConflictOfInterest (403) if the actor belongs to the
+    requesting organisation: a colleague decides."""
+    decision_check_impartial(actor=actor, organisation=booking.organisation)
     changed = _booking_transition(booking=booking, to=BookingStatus.CONFIRMED, actor=actor)
     if changed:
         notifications.on_commit(booking, "approved")
@@ -60,6 +64,8 @@ def booking_approve(*, booking: Booking, actor: User) -> bool:
 
 @transaction.atomic
 def booking_refuse(*, booking: Booking, actor: User, reason: str) -> bool:
+    """Refuse a pending request with a reason. Raises ConflictOfInterest like approving."""
+    decision_check_impartial(actor=actor, organisation=booking.organisation)
     changed = _booking_transition(
         booking=booking, to=BookingStatus.REFUSED, actor=actor, reason=reason
     )
@@ -91,13 +97,18 @@ def booking_cancel(
     """Cancel a booking, one date of a series, or that date and the following ones.
 
     Requesters must respect the space's cancellation notice; managers need not, nor does the
-    platform (`actor` None: a fee unpaid by its deadline). Returns the number of dates
-    cancelled. Raises ValidationError (no reason, too late, unknown date).
+    platform (`actor` None: a fee unpaid by its deadline). A manager who belongs to the
+    booking's organisation cancels as its requester (notice, and the requester's refund): a
+    manager's cancellation refunds in full, a decision nobody takes for their own structure.
+    Returns the number of dates cancelled. Raises ValidationError (no reason, too late,
+    unknown date).
     """
     now = now or timezone.now()
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the cancellation.")})
     booking = Booking.objects.select_for_update().select_related("space").get(pk=booking.pk)
+    if as_manager and user_has_conflict_with(actor, booking.organisation):
+        as_manager = False
     if booking.status not in OCCUPYING:
         raise InvalidTransition(booking.status, BookingStatus.CANCELLED)
     active = booking.occupancies.filter(active=True).order_by("start")

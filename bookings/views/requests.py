@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.exceptions import ConflictOfInterest
 from accounts.selectors import organisations_allowed_to_book_for, organisations_of
 from bookings import selectors, services
 from bookings.exceptions import BookingConflict, InvalidTransition
@@ -279,6 +280,8 @@ def pending(request: HttpRequest) -> HttpResponse:
                     )
             except InvalidTransition:
                 continue  # decided meanwhile by someone else
+            except ConflictOfInterest as exc:
+                messages.error(request, exc.message)  # the others are decided all the same
         messages.success(request, _("%(n)s request(s) decided.") % {"n": done})
         return redirect("bookings:pending")
     status = 400 if form.is_bound and form.errors else 200

@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.conflicts import decision_check_impartial
 from accounts.models import Organisation, User
 from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.selectors import bookings_of_requester
@@ -300,7 +301,7 @@ def _refund_dates_cancelled_before_approval(payment: Payment) -> None:
     price = selectors.booking_quote(booking=payment.booking)
     owed = price.amount_cents if price is not None else payment.amount_cents
     if owed < payment.captured_cents:
-        payment_refund(
+        _refund(
             payment=payment,
             actor=None,
             amount_cents=payment.captured_cents - owed,
@@ -361,6 +362,16 @@ def _refunded_or_pending(payment: Payment) -> int:
 
 
 def payment_refund(
+    *, payment: Payment, actor: User | None, amount_cents: int | None = None, reason: str
+) -> Refund | None:
+    """A refund someone decides (a manager's page, the API): `_refund`, once the actor is known
+    not to belong to the payer (ConflictOfInterest, 403). Refunds that follow a rule (the
+    cancellation policy) call `_refund` directly."""
+    decision_check_impartial(actor=actor, organisation=payment.payer)
+    return _refund(payment=payment, actor=actor, amount_cents=amount_cents, reason=reason)
+
+
+def _refund(
     *, payment: Payment, actor: User | None, amount_cents: int | None = None, reason: str
 ) -> Refund | None:
     """Refund part or all of what is left of a captured payment (all of it by default).
@@ -462,4 +473,4 @@ def booking_refund_for_cancellation(
                 reason=rule,
             )
         return None
-    return payment_refund(payment=payment, actor=actor, amount_cents=amount, reason=rule)
+    return _refund(payment=payment, actor=actor, amount_cents=amount, reason=rule)

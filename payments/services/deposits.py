@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.conflicts import decision_check_impartial
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import bookings_of_requester
@@ -84,12 +85,14 @@ def deposit_open(*, booking: Booking, actor: User, now: datetime | None = None) 
 
 
 def _managed_deposit(payment: Payment, actor: User) -> Payment:
-    """The deposit re-read, if `actor` may settle it. Raises PermissionDenied, ValidationError."""
+    """The deposit re-read, if `actor` may settle it: a manager of the collector who does not
+    belong to the payer. Raises PermissionDenied, ConflictOfInterest, ValidationError."""
     if not selectors.payments_manageable_by(actor).filter(pk=payment.pk).exists():
         raise PermissionDenied(_("Only the building's managers may settle its deposits."))
     payment.refresh_from_db()
     if payment.purpose != PaymentPurpose.DEPOSIT:
         raise ValidationError(_("This payment is not a deposit."))
+    decision_check_impartial(actor=actor, organisation=payment.payer)
     return payment
 
 

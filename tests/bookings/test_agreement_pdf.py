@@ -160,7 +160,7 @@ def test_agreement_pdf_gives_the_legal_mentions_of_the_public_domain(free_agreem
 
 def test_agreement_pdf_of_the_private_domain_says_so(facilities_manager, association, commune):
     private = SiteFactory(commune=commune, domain=Domain.PRIVATE)
-    private.managers.add(facilities_manager)
+    private.managers.add(facilities_manager, through_defaults={"may_commit_owner": True})
     space = SpaceFactory(site=private, allocatable=True, reference_rent=Decimal("100"))
     allocation = _agreement(facilities_manager, association, [space], annual_fee_cents=120_000)
 

@@ -143,7 +143,7 @@ def test_allocation_offer_takes_the_legal_regime_from_the_domain_of_the_building
     facilities_manager, verified, commune
 ):
     private = SiteFactory(commune=commune, domain=Domain.PRIVATE)
-    private.managers.add(facilities_manager)
+    private.managers.add(facilities_manager, through_defaults={"may_commit_owner": True})
     space = SpaceFactory(site=private, allocatable=True, reference_rent=Decimal("100"))
 
     allocation = offer(
@@ -170,7 +170,7 @@ def test_allocation_offer_refuses_l2125_1_on_the_private_domain(
     facilities_manager, verified, commune
 ):
     private = SiteFactory(commune=commune, domain=Domain.PRIVATE)
-    private.managers.add(facilities_manager)
+    private.managers.add(facilities_manager, through_defaults={"may_commit_owner": True})
     space = SpaceFactory(site=private, allocatable=True)
 
     with pytest.raises(ValidationError) as excinfo:

@@ -29,12 +29,14 @@ def test_site_closure_leaves_out_spaces_not_bookable_by_the_hour(territory_admin
 
 
 @pytest.mark.django_db
-def test_site_closure_leaves_out_a_space_held_under_an_agreement(territory_admin, site, space):
+def test_site_closure_leaves_out_a_space_held_under_an_agreement(
+    territory_admin, commune_staff, site, space
+):
     space.allocatable = True
     space.save()
     structure = VerifiedStructureFactory(verified_by=territory_admin)
-    agreement = allocation_offer(
-        actor=territory_admin,
+    agreement = allocation_offer(  # the commune owns the site: its staff commits it
+        actor=commune_staff,
         structure=structure,
         spaces=[space],
         start=date(2027, 1, 1),
@@ -48,7 +50,7 @@ def test_site_closure_leaves_out_a_space_held_under_an_agreement(territory_admin
         house_rules_accepted=True,
         insurance_valid_until=date(2028, 1, 1),
     )
-    allocation_sign(allocation=agreement, actor=territory_admin, today=date(2026, 12, 1))
+    allocation_sign(allocation=agreement, actor=commune_staff, today=date(2026, 12, 1))
     other = SpaceFactory(site=site, name="Salle libre")
 
     closure = closure_create(

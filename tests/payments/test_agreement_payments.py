@@ -111,10 +111,8 @@ def test_a_month_whose_request_was_released_is_not_requested_again(agreement):
     assert agreement_payment_requests_issue(month=date(2027, 2, 1)) == []
 
 
-def test_the_month_of_an_agreement_ended_before_it_is_not_requested(agreement, territory_admin):
-    allocation_end(
-        allocation=agreement, actor=territory_admin, reason="Départ", on=date(2027, 2, 1)
-    )
+def test_the_month_of_an_agreement_ended_before_it_is_not_requested(agreement, commune_staff):
+    allocation_end(allocation=agreement, actor=commune_staff, reason="Départ", on=date(2027, 2, 1))
 
     assert agreement_payment_requests_issue(month=date(2027, 2, 1)) == []
 

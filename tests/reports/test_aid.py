@@ -86,9 +86,9 @@ def test_yearly_aid_counts_the_share_of_each_calendar_year(
     assert not row_2025.agreement_compulsory
 
 
-def test_yearly_aid_stops_at_an_early_termination(territory_admin, full_year_2025):
+def test_yearly_aid_stops_at_an_early_termination(territory_admin, commune_staff, full_year_2025):
     allocation_end(
-        allocation=full_year_2025, actor=territory_admin, reason="Départ", on=date(2025, 4, 1)
+        allocation=full_year_2025, actor=commune_staff, reason="Départ", on=date(2025, 4, 1)
     )
 
     [row] = _aid(territory_admin, 2025)
@@ -96,12 +96,14 @@ def test_yearly_aid_stops_at_an_early_termination(territory_admin, full_year_202
     assert row.in_kind_cents == round(2_300_000 * 90 / 365)  # January to March
 
 
-def test_yearly_aid_leaves_out_offers_not_signed(territory_admin, structure, denain_office):
+def test_yearly_aid_leaves_out_offers_not_signed(
+    territory_admin, commune_staff, structure, denain_office
+):
     from bookings.allocations import allocation_offer
     from bookings.models import FreeUseBasis
 
     allocation_offer(
-        actor=territory_admin,
+        actor=commune_staff,
         structure=structure,
         spaces=[denain_office],
         start=date(2025, 1, 1),

@@ -137,9 +137,9 @@ def test_esus_approval_reminder_7_days_before(structure, member):
 
 
 def test_managers_of_an_ended_agreement_are_not_reminded(
-    territory_admin, occupied, insurance, member, facilities_manager
+    commune_staff, occupied, insurance, member, facilities_manager
 ):
-    allocation_end(allocation=occupied, actor=territory_admin, reason="Départ", on=date(2026, 6, 1))
+    allocation_end(allocation=occupied, actor=commune_staff, reason="Départ", on=date(2026, 6, 1))
 
     expiry_reminders_send(today=EXPIRES - timedelta(days=30))
 
