@@ -6,7 +6,6 @@ columns and `json.dumps` later. No request of this API nests more than a few lev
 """
 
 import json
-import re
 from typing import Any
 
 from django.conf import settings
@@ -16,23 +15,7 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils.json import strict_constant
 
-# A JSON string (escapes included), then any bracket: strings are skipped so that a "[" inside
-# a purpose does not count as a level.
-_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
-
-
-def json_depth_exceeds(text: str, max_depth: int) -> bool:
-    """Whether `text` opens more than `max_depth` nested arrays or objects (linear, no recursion)."""
-    depth = 0
-    for match in _STRING_OR_BRACKET.finditer(text):
-        lexeme = match.group()
-        if lexeme in ("[", "{"):
-            depth += 1
-            if depth > max_depth:
-                return True
-        elif lexeme in ("]", "}"):
-            depth -= 1
-    return False
+from core.validators import MAX_JSON_DEPTH, json_depth_exceeds
 
 
 class BodyTooLarge(APIException):
@@ -53,7 +36,7 @@ class BoundedJSONParser(JSONParser):
     Content-Length, and the parser itself never reads more than the cap.
     """
 
-    max_depth = 32
+    max_depth = MAX_JSON_DEPTH
 
     def parse(
         self, stream: Any, media_type: str | None = None, parser_context: dict | None = None

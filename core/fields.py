@@ -11,9 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.fields import InvalidJSONInput
+from django.utils.translation import gettext_lazy as _
 
-from core.validators import normalise_newlines, validate_multi_line, validate_single_line
+from core.validators import (
+    MAX_JSON_DEPTH,
+    json_depth_exceeds,
+    normalise_newlines,
+    validate_multi_line,
+    validate_single_line,
+)
 
 
 class _TextRuleMixin:
@@ -78,3 +87,23 @@ class MultiLineFormField(forms.CharField):
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         return normalise_newlines(value) if isinstance(value, str) else value
+
+
+class BoundedJSONFormField(forms.JSONField):
+    """Django's JSON form field (the admin's, for a JSON column) with the API's depth limit: a
+    document nested thousands of levels deep made the decoder raise RecursionError, a 500."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and json_depth_exceeds(value, MAX_JSON_DEPTH):
+            raise ValidationError(
+                _("This JSON is nested too deeply (at most %(depth)s levels)."),
+                code="too_deep",
+                params={"depth": MAX_JSON_DEPTH},
+            )
+        return super().to_python(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # Redisplaying the refused text must not decode it either.
+        if isinstance(data, str) and json_depth_exceeds(data, MAX_JSON_DEPTH):
+            return InvalidJSONInput(data)
+        return super().bound_data(data, initial)

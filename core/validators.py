@@ -27,6 +27,9 @@ MAX_MONEY_CENTS = 1_000_000_000
 # common bounds.
 MAX_INTEGER = 2_147_483_647
 MAX_SMALL_INTEGER = 32_767
+# Nesting of a JSON document typed or posted (the API's bodies, the admin's JSON fields): no
+# document here nests more than a few levels, and Python's decoder recurses once per level.
+MAX_JSON_DEPTH = 32
 # Ids (BigAutoField).
 MAX_BIG_INTEGER = 9_223_372_036_854_775_807
 
@@ -46,6 +49,25 @@ def validate_multi_line(value: object) -> None:
         raise ValidationError(
             _("This field cannot contain a control character."), code="control_character"
         )
+
+
+# A JSON string (escapes included), or a bracket: strings are skipped so that a "[" inside a
+# text does not count as a level.
+_JSON_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
+def json_depth_exceeds(text: str, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `text` opens more than `max_depth` nested arrays or objects (linear, no recursion)."""
+    depth = 0
+    for match in _JSON_STRING_OR_BRACKET.finditer(text):
+        lexeme = match.group()
+        if lexeme in ("[", "{"):
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif lexeme in ("]", "}"):
+            depth -= 1
+    return False
 
 
 def normalise_newlines(value: str) -> str:

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from core.admin import HistoryAdmin, ScopedAdminMixin
+from core.fields import BoundedJSONFormField
 from spaces.forms import SiteForm
 from spaces.models import (
     Amenity,
@@ -131,6 +133,7 @@ class OpeningHoursInline(admin.TabularInline):
 
 @admin.register(Space)
 class SpaceAdmin(ScopedAdminMixin, HistoryAdmin):
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
     inlines = [OpeningHoursInline]
     scope = spaces_manageable_by
     list_display = ["name", "site", "kind", "surface_m2", "capacity", "bookable", "allocatable"]
