@@ -4,19 +4,34 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint vendor clean
+.PHONY: run test lint lock vendor clean
 
-$(VENV)/.installed-run: pyproject.toml
+# Dependencies come from the lock files, every file checked against its hash; the project itself
+# is then installed without resolving anything (`make lock` refreshes the locks).
+$(VENV)/.installed-run: requirements/lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml
+$(VENV)/.installed-test: requirements/lock-test.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements/lock-test.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) requirements/check_lock.py
 	touch $@ $(VENV)/.installed-run
+
+## Refresh requirements/lock*.txt from pyproject.toml, with hashes, for Python 3.11 on Linux x86_64
+## (CI and production). Keeps the versions already locked unless needed: `make lock UPGRADE=--upgrade`.
+UV_SPEC ?= uv>=0.9,<1
+LOCK_FLAGS = --quiet --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(UPGRADE)
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet '$(UV_SPEC)'
+	$(PY) -m uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/lock.txt
+	$(PY) -m uv pip compile pyproject.toml --extra test -c requirements/lock.txt $(LOCK_FLAGS) -o requirements/lock-test.txt
 
 .env:
 	printf '# Local development settings (not for production; see .env.example).\nDEBUG=true\nDEMO_MODE=true\n' > $@
