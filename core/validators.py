@@ -58,6 +58,8 @@ _JSON_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DO
 
 def json_depth_exceeds(text: str, max_depth: int = MAX_JSON_DEPTH) -> bool:
     """Whether `text` opens more than `max_depth` nested arrays or objects (linear, no recursion)."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False  # the usual body: too few brackets to nest that deep, no scan needed
     depth = 0
     for match in _JSON_STRING_OR_BRACKET.finditer(text):
         lexeme = match.group()
