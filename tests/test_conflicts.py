@@ -556,3 +556,38 @@ def test_settling_the_deposit_of_ones_own_structure_is_refused(
 
     deposit.refresh_from_db()
     assert deposit.status == PaymentStatus.AUTHORISED
+
+
+@pytest.mark.parametrize(("delegated", "offered"), [(False, False), (True, True)])
+def test_the_agreement_page_offers_signing_only_to_those_who_may_commit_the_owner(
+    client, colleague, epci_site, cooperative, epci_office, delegated, offered
+):
+    manager = _manager(epci_site, delegated=delegated)
+    allocation = _offer(colleague, cooperative, [epci_office])
+    allocation_accept(
+        allocation=allocation,
+        actor=MembershipFactory(organisation=cooperative).user,
+        house_rules_accepted=True,
+        insurance_valid_until=END,
+    )
+    client.force_login(manager)
+
+    response = client.get(reverse("bookings:allocation-detail", args=[allocation.pk]))
+
+    assert response.status_code == 200
+    assert (response.context["forms"].sign is not None) is offered
+    sign_url = reverse("bookings:allocation-sign", args=[allocation.pk])
+    assert (sign_url in response.content.decode()) is offered
+
+
+def test_the_booking_page_offers_the_decision_to_a_colleague_not_to_a_member(
+    client, conflicted_manager, colleague, coop_booking
+):
+    approve_url = reverse("bookings:booking-approve", args=[coop_booking.pk])
+    page = reverse("bookings:booking-detail", args=[coop_booking.pk])
+    client.force_login(conflicted_manager)
+    member_sees = approve_url in client.get(page).content.decode()
+    client.force_login(colleague)
+    colleague_sees = approve_url in client.get(page).content.decode()
+
+    assert (member_sees, colleague_sees) == (False, True)

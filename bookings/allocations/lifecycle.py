@@ -78,6 +78,18 @@ def allocation_check_decider(*, actor: User, spaces: list[Space], structure: Org
     decision_check_impartial(actor=actor, organisation=structure)
 
 
+def allocation_may_decide(*, actor: User, allocation: Allocation) -> bool:
+    """Whether `actor` may sign, renew or end `allocation` (allocation_check_decider), so that
+    pages offer only the decisions the person may take."""
+    try:
+        allocation_check_decider(
+            actor=actor, spaces=list(allocation.spaces.all()), structure=allocation.structure
+        )
+    except DecisionNotAllowed:
+        return False
+    return True
+
+
 def _check_terms(
     *,
     structure: Organisation,

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.conflicts import user_has_conflict_with
 from accounts.exceptions import ConflictOfInterest
 from accounts.selectors import organisations_allowed_to_book_for, organisations_of
 from bookings import selectors, services
@@ -177,16 +178,20 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(selectors.booking_detail(user=request.user), pk=pk)
     is_manager = selectors.bookings_manageable_by(request.user).filter(pk=pk).exists()
     is_requester = selectors.bookings_of_requester(request.user).filter(pk=pk).exists()
+    # A manager who belongs to the requesting organisation decides nothing on it (a colleague
+    # does) and cancels as its requester.
+    can_decide = is_manager and not user_has_conflict_with(request.user, booking.organisation)
     context = {
         "booking": booking,
         "occurrences": selectors.booking_occupancies(booking=booking),
         "log": booking.log.select_related("actor"),
         "is_manager": is_manager,
+        "can_decide": can_decide,
         "can_cancel": booking.occupies and (is_manager or is_requester),
         "cancel_form": CancelForm(booking=booking) if booking.occupies else None,
         # Its own ids: the cancel form on the same page has a "reason" field too.
         "refuse_form": ReasonForm(auto_id="id_refuse_%s")
-        if is_manager and booking.status == BookingStatus.PENDING
+        if can_decide and booking.status == BookingStatus.PENDING
         else None,
     }
     return render(request, "bookings/booking_detail.html", context)

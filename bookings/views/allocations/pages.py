@@ -185,7 +185,9 @@ def _detail_context(
         forms.accept = forms.pick("accept", AllocationAcceptForm())
     if can_answer and status in (AllocationStatus.OFFERED, AllocationStatus.ACCEPTED):
         forms.decline = forms.pick("decline", AllocationReasonForm(prefix="decline"))
-    if is_manager and status == AllocationStatus.ACCEPTED:
+    # Signing, renewing and ending commit the owner: only for those who may (decision matrix).
+    may_decide = is_manager and services.allocation_may_decide(actor=user, allocation=allocation)
+    if may_decide and status == AllocationStatus.ACCEPTED:
         if clashes is None:
             clashes = _clashes(allocation)
         only_bookings = all(row.kind == OccupancyKind.BOOKING for row in clashes)
@@ -194,9 +196,10 @@ def _detail_context(
         )
     occupying = status in ALLOCATION_OCCUPYING
     if is_manager and occupying:
-        forms.end = forms.pick("end", AllocationEndForm(prefix="end"))
+        if may_decide:
+            forms.end = forms.pick("end", AllocationEndForm(prefix="end"))
         forms.key = forms.pick("key", KeyIssueForm(prefix="key"))
-        if not hasattr(allocation, "renewal"):
+        if may_decide and not hasattr(allocation, "renewal"):
             forms.renew = forms.pick("renew", AllocationRenewForm(prefix="renew"))
     inventories = list(allocation.inventories.all())
     done = {inventory.kind for inventory in inventories}
