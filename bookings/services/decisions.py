@@ -41,10 +41,12 @@ def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason
     BookingLog.objects.create(
         booking=booking, from_status=from_status, to_status=to, actor=actor, reason=reason.strip()
     )
+    # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(
         lambda: signals.booking_status_changed.send(
             sender=Booking, booking_id=booking.pk, from_status=from_status, to_status=to
-        )
+        ),
+        robust=True,
     )
     if to not in OCCUPYING:
         booking.occupancies.filter(active=True).update(active=False, cancelled_at=timezone.now())
@@ -154,6 +156,7 @@ def booking_cancel(
             whole=whole,
             actor_id=actor.pk if actor else None,
             as_manager=as_manager,
-        )
+        ),
+        robust=True,  # committed: a listener failing now is logged, never a lying 500
     )
     return len(rows)

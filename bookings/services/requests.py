@@ -246,10 +246,12 @@ def booking_request(
         clashes_if_refused=[(period, period) for period in periods],
     )
     BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
+    # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(
         lambda: signals.booking_status_changed.send(
             sender=Booking, booking_id=booking.pk, from_status="", to_status=status
-        )
+        ),
+        robust=True,
     )
     notifications.on_commit(
         booking, "requested" if status == BookingStatus.PENDING else "confirmed"

@@ -59,10 +59,12 @@ def payment_transition(
     )
     if to in MAILED and (payment.purpose, to) not in NOT_MAILED:
         notifications.on_commit(payment, MAILED[to])
+    # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(
         lambda: payment_status_changed.send(
             sender=Payment, payment_id=payment.pk, from_status=from_status, to_status=to
-        )
+        ),
+        robust=True,
     )
     return True
 
