@@ -9,8 +9,8 @@ clash (signing over bookings lists them unless `cancel_bookings` with a `reason`
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from api.actions import ServiceActionApi
-from api.bookings import ConflictSerializer
 from api.fields import IdField, MultiLineField, SingleLineField
+from api.pagination import PaginatedListMixin
+from api.schema import CONFLICT, CONFLICT_OR_TRANSITION_REFUSED, TRANSITION_REFUSED
 from bookings import allocations as services
 from bookings import selectors
 from bookings.models import (
@@ -111,7 +112,7 @@ def _output(user, pk: int) -> dict:
     return AllocationOutputSerializer(selectors.allocation_detail(user=user).get(pk=pk)).data
 
 
-class AllocationListCreateApi(APIView):
+class AllocationListCreateApi(PaginatedListMixin, APIView):
     """GET: the agreements the user sees. POST: offer one directly, without a call (managers)."""
 
     permission_classes = [IsAuthenticated]
@@ -148,17 +149,11 @@ class AllocationListCreateApi(APIView):
     @extend_schema(responses=AllocationOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         allocations = selectors.allocation_detail(user=request.user).order_by("-start", "-pk")
-        paginator = generics.GenericAPIView.pagination_class()
-        page = paginator.paginate_queryset(allocations, request, view=self)
-        return paginator.get_paginated_response(AllocationOutputSerializer(page, many=True).data)
+        return self.paginated_response(allocations, AllocationOutputSerializer)
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            201: AllocationOutputSerializer,
-            400: OpenApiResponse(description="Field errors"),
-            409: ConflictSerializer,
-        },
+        responses={201: AllocationOutputSerializer, 409: CONFLICT},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -207,7 +202,7 @@ class AllocationAcceptApi(ServiceActionApi):
 
     scope = staticmethod(selectors.allocations_answerable_by)
     output = staticmethod(_output)
-    responses = AllocationOutputSerializer
+    responses = {200: AllocationOutputSerializer, 409: TRANSITION_REFUSED}
 
     class InputSerializer(serializers.Serializer):
         house_rules_accepted = serializers.BooleanField()
@@ -232,7 +227,7 @@ class AllocationDeclineApi(ServiceActionApi):
 
     scope = staticmethod(selectors.allocations_answerable_by)
     output = staticmethod(_output)
-    responses = AllocationOutputSerializer
+    responses = {200: AllocationOutputSerializer, 409: TRANSITION_REFUSED}
     InputSerializer = AllocationReasonSerializer
 
     def perform(self, allocation: Allocation, *, actor: User, values: dict) -> None:
@@ -248,7 +243,7 @@ class AllocationSignApi(ServiceActionApi):
 
     scope = staticmethod(selectors.allocations_manageable_by)
     output = staticmethod(_output)
-    responses = {200: AllocationOutputSerializer, 409: ConflictSerializer}
+    responses = {200: AllocationOutputSerializer, 409: CONFLICT_OR_TRANSITION_REFUSED}
 
     class InputSerializer(serializers.Serializer):
         cancel_bookings = serializers.BooleanField(default=False)
@@ -271,7 +266,7 @@ class AllocationEndApi(ServiceActionApi):
 
     scope = staticmethod(selectors.allocations_manageable_by)
     output = staticmethod(_output)
-    responses = AllocationOutputSerializer
+    responses = {200: AllocationOutputSerializer, 409: TRANSITION_REFUSED}
 
     class InputSerializer(AllocationReasonSerializer):
         on = serializers.DateField(required=False, allow_null=True)

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -14,6 +15,8 @@ from rest_framework.views import APIView
 
 from accounts.selectors import organisations_allowed_to_book_for
 from api.fields import IdField, LocalDateTimeField, MultiLineField, SingleLineField
+from api.pagination import PaginatedListMixin
+from api.schema import CONFLICT, TRANSITION_REFUSED
 from api.spaces import SpaceOutputSerializer
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
@@ -107,25 +110,7 @@ def _booking_queryset(user):
     return selectors.booking_detail(user=user).prefetch_related("occupancies", "log__actor")
 
 
-ConflictSerializer = inline_serializer(
-    name="BookingConflict",
-    fields={
-        "detail": serializers.CharField(),
-        "conflicts": inline_serializer(
-            name="ClashingPeriod",
-            many=True,
-            fields={
-                "requested_start": serializers.DateTimeField(),
-                "requested_end": serializers.DateTimeField(),
-                "start": serializers.DateTimeField(),
-                "end": serializers.DateTimeField(),
-            },
-        ),
-    },
-)
-
-
-class BookingListCreateApi(APIView):
+class BookingListCreateApi(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [*APIView.throttle_classes, BookingCreateRateThrottle]
 
@@ -147,17 +132,11 @@ class BookingListCreateApi(APIView):
     @extend_schema(responses=BookingOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         bookings = _booking_queryset(request.user).order_by("-start", "pk")
-        paginator = generics.GenericAPIView.pagination_class()
-        page = paginator.paginate_queryset(bookings, request, view=self)
-        return paginator.get_paginated_response(BookingOutputSerializer(page, many=True).data)
+        return self.paginated_response(bookings, BookingOutputSerializer)
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            201: BookingOutputSerializer,
-            400: OpenApiResponse(description="Field errors"),
-            409: ConflictSerializer,
-        },
+        responses={201: BookingOutputSerializer, 409: CONFLICT},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -217,7 +196,9 @@ class BookingDecisionApi(APIView):
     permission_classes = [IsAuthenticated]
     decision: str = ""
 
-    @extend_schema(request=ReasonSerializer, responses=BookingOutputSerializer)
+    @extend_schema(
+        request=ReasonSerializer, responses={200: BookingOutputSerializer, 409: TRANSITION_REFUSED}
+    )
     def post(self, request: Request, pk: int) -> Response:
         booking = get_object_or_404(selectors.bookings_manageable_by(request.user), pk=pk)
         data = ReasonSerializer(data=request.data)
@@ -251,7 +232,9 @@ class BookingCancelApi(APIView):
         class Meta:
             ref_name = "BookingCancelInput"
 
-    @extend_schema(request=InputSerializer, responses=BookingOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={200: BookingOutputSerializer, 409: TRANSITION_REFUSED}
+    )
     def post(self, request: Request, pk: int) -> Response:
         booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
@@ -261,7 +244,7 @@ class BookingCancelApi(APIView):
             not as_manager
             and not selectors.bookings_of_requester(request.user).filter(pk=pk).exists()
         ):
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound
         services.booking_cancel(
             booking=booking,
             actor=request.user,

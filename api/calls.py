@@ -10,12 +10,10 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -25,6 +23,8 @@ from rest_framework.views import APIView
 from accounts.models import OrganisationDocument, User
 from api.actions import ServiceActionApi
 from api.fields import IdField, MultiLineField, SingleLineField
+from api.pagination import PaginatedListMixin
+from api.schema import TRANSITION_REFUSED
 from calls import selectors, services
 from calls.models import Application, ApplicationStatus, Call, CallLot, CallStatus, Criterion, Score
 from core.validators import bounds_of
@@ -262,14 +262,12 @@ def _content(values: dict, *, call: Call, structure_id: int) -> dict:
 # --- Calls -----------------------------------------------------------------------------------
 
 
-class CallListApi(APIView):
+class CallListApi(PaginatedListMixin, APIView):
     """Calls the user may read: published, closed and decided ones; drafts for their managers."""
 
     @extend_schema(responses=CallOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        paginator = generics.GenericAPIView.pagination_class()
-        page = paginator.paginate_queryset(_calls(request.user), request, view=self)
-        return paginator.get_paginated_response(CallOutputSerializer(page, many=True).data)
+        return self.paginated_response(_calls(request.user), CallOutputSerializer)
 
 
 class CallDetailApi(APIView):
@@ -316,7 +314,7 @@ class CallDeclarationApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer, 400: OpenApiResponse(description="Field errors")},
+        responses=OutputSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         call = get_object_or_404(selectors.calls_reviewable_by(request.user), pk=pk)
@@ -335,7 +333,7 @@ class CallDeclarationApi(APIView):
 # --- Applications ----------------------------------------------------------------------------
 
 
-class ApplicationListCreateApi(APIView):
+class ApplicationListCreateApi(PaginatedListMixin, APIView):
     """Applicants: their own applications, and a new draft. Managers and reviewers: the
     applications sent to their calls."""
 
@@ -348,26 +346,26 @@ class ApplicationListCreateApi(APIView):
         class Meta:
             ref_name = "ApplicationCreateInput"
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("call", OpenApiTypes.INT, description="Only this call's applications")
-        ],
-        responses=ApplicationOutputSerializer(many=True),
-    )
+    class FilterSerializer(serializers.Serializer):
+        call = IdField(required=False, help_text="Only this call's applications.")
+
+        class Meta:
+            ref_name = "ApplicationFilter"
+
+    @extend_schema(parameters=[FilterSerializer], responses=ApplicationOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         applications = _applications(selectors.applications_visible_to(request.user)).order_by(
             "-created_at", "-pk"
         )
-        call = request.query_params.get("call", "")
-        if call.isdigit():
-            applications = applications.filter(call=int(call))
-        paginator = generics.GenericAPIView.pagination_class()
-        page = paginator.paginate_queryset(applications, request, view=self)
-        return paginator.get_paginated_response(ApplicationOutputSerializer(page, many=True).data)
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        if "call" in params.validated_data:
+            applications = applications.filter(call=params.validated_data["call"])
+        return self.paginated_response(applications, ApplicationOutputSerializer)
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: ApplicationOutputSerializer, 400: OpenApiResponse(description="Errors")},
+        responses={201: ApplicationOutputSerializer},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -412,7 +410,7 @@ class ApplicationDetailApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: ApplicationOutputSerializer, 400: OpenApiResponse(description="Errors")},
+        responses=ApplicationOutputSerializer,
     )
     def put(self, request: Request, pk: int) -> Response:
         application = get_object_or_404(
@@ -429,12 +427,7 @@ class ApplicationDetailApi(APIView):
         return Response(_application_output(request.user, pk))
 
 
-_TRANSITION_RESPONSES = {
-    200: ApplicationOutputSerializer,
-    400: OpenApiResponse(description="Field errors, or what is missing"),
-    404: OpenApiResponse(description="Not yours, or does not exist"),
-    409: OpenApiResponse(description="The status does not allow this change"),
-}
+_TRANSITION_RESPONSES = {200: ApplicationOutputSerializer, 409: TRANSITION_REFUSED}
 
 
 class ApplicationSubmitApi(ServiceActionApi):
@@ -518,10 +511,7 @@ class ApplicationScoresApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            200: ScoreOutputSerializer(many=True),
-            400: OpenApiResponse(description="Field errors, or not allowed to score (conflict)"),
-        },
+        responses=ScoreOutputSerializer(many=True),
     )
     def post(self, request: Request, pk: int) -> Response:
         application = get_object_or_404(selectors.applications_reviewable_by(request.user), pk=pk)

@@ -7,7 +7,7 @@ A declined card is a 402 with a message for the payer; a refund with nothing lef
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from api.fields import MultiLineField
+from api.fields import IdField, MultiLineField
+from api.schema import PAYMENT_REFUSED
 from bookings.models import Booking
 from bookings.selectors import bookings_of_requester
 from core.validators import bounds_of, validate_single_line
@@ -107,17 +108,20 @@ class PaymentListApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=PaymentOutputSerializer(many=True))
+    class FilterSerializer(serializers.Serializer):
+        booking = IdField(required=False, help_text="Only this booking's payments.")
+
+        class Meta:
+            ref_name = "PaymentFilter"
+
+    # Not a page: at most the 200 newest.
+    @extend_schema(parameters=[FilterSerializer], responses=PaymentOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         payments = _payments(request.user).prefetch_related("refunds", "log__actor")
-        booking = request.query_params.get("booking")
-        if booking is not None:
-            if not booking.isdigit():
-                return Response(
-                    {"booking": [_("A booking number is expected.")]},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
-            payments = payments.filter(booking=int(booking))
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        if "booking" in params.validated_data:
+            payments = payments.filter(booking=params.validated_data["booking"])
         return Response(PaymentOutputSerializer(payments[:200], many=True).data)
 
 
@@ -152,7 +156,9 @@ class BookingPaymentOpenApi(APIView):
         class Meta:
             ref_name = "BookingPaymentOpenInput"
 
-    @extend_schema(request=InputSerializer, responses={201: PaymentResultSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: PaymentResultSerializer, 402: PAYMENT_REFUSED}
+    )
     def post(self, request: Request, pk: int) -> Response:
         booking = get_object_or_404(bookings_of_requester(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
@@ -176,7 +182,9 @@ class PaymentPayApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=PayInputSerializer, responses=PaymentResultSerializer)
+    @extend_schema(
+        request=PayInputSerializer, responses={200: PaymentResultSerializer, 402: PAYMENT_REFUSED}
+    )
     def post(self, request: Request, pk: int) -> Response:
         payment = get_object_or_404(selectors.payments_payable_by(request.user), pk=pk)
         data = PayInputSerializer(data=request.data)
@@ -194,7 +202,7 @@ class PaymentRefreshApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=PaymentResultSerializer)
+    @extend_schema(request=None, responses={200: PaymentResultSerializer, 402: PAYMENT_REFUSED})
     def post(self, request: Request, pk: int) -> Response:
         payment = get_object_or_404(selectors.payments_payable_by(request.user), pk=pk)
         cards.payment_refresh(payment=payment, actor=request.user)
@@ -219,7 +227,20 @@ class PaymentRefundApi(APIView):
         class Meta:
             ref_name = "PaymentRefundInput"
 
-    @extend_schema(request=InputSerializer, responses={201: PaymentOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: PaymentOutputSerializer,
+            402: PAYMENT_REFUSED,
+            409: inline_serializer(
+                name="NothingToRefund",
+                fields={
+                    "detail": serializers.CharField(),
+                    "payment": PaymentOutputSerializer(),
+                },
+            ),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         payment = get_object_or_404(selectors.payments_manageable_by(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
@@ -263,7 +284,9 @@ class DepositKeepApi(APIView):
         class Meta:
             ref_name = "DepositKeepInput"
 
-    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={200: PaymentOutputSerializer, 402: PAYMENT_REFUSED}
+    )
     def post(self, request: Request, pk: int) -> Response:
         payment = get_object_or_404(selectors.payments_manageable_by(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
@@ -288,7 +311,9 @@ class DepositReleaseApi(APIView):
         class Meta:
             ref_name = "DepositReleaseInput"
 
-    @extend_schema(request=InputSerializer, responses=PaymentOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={200: PaymentOutputSerializer, 402: PAYMENT_REFUSED}
+    )
     def post(self, request: Request, pk: int) -> Response:
         payment = get_object_or_404(selectors.payments_manageable_by(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)

@@ -1,12 +1,23 @@
-from django.urls import path
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.exceptions import NotFound
 
 from api import allocations, bookings, calls, payments, spaces
 from api.webhooks import stripe_webhook
+
+
+@csrf_exempt  # it changes nothing: a POST without a token learns the same 404
+def not_found(request: HttpRequest, **kwargs) -> JsonResponse:
+    """Any other URL under /api/ (e.g. /api/v1/sites/abc/): the API's JSON 404, not the site's
+    HTML page."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+
 
 app_name = "api"
 urlpatterns = [
@@ -137,4 +148,6 @@ urlpatterns = [
         calls.ApplicationScoresApi.as_view(),
         name="application-scores",
     ),
+    # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
+    re_path(r"^(?:.*/)?$", not_found),
 ]
