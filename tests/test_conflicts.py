@@ -591,3 +591,29 @@ def test_the_booking_page_offers_the_decision_to_a_colleague_not_to_a_member(
     colleague_sees = approve_url in client.get(page).content.decode()
 
     assert (member_sees, colleague_sees) == (False, True)
+
+
+def test_deciding_in_bulk_leaves_out_the_request_of_ones_own_structure(
+    client, conflicted_manager, coop_booking, epci_office, territory_admin
+):
+    other = VerifiedStructureFactory(name="Repair Café", verified_by=territory_admin)
+    other_booking = booking_request_for(
+        space=epci_office,
+        requested_by=MembershipFactory(organisation=other).user,
+        start=paris(2027, 1, 13, 18),
+        end=paris(2027, 1, 13, 20),
+    )
+    client.force_login(conflicted_manager)
+
+    response = client.post(
+        reverse("bookings:pending"),
+        {"bookings": [coop_booking.pk, other_booking.pk], "decision": "approve", "reason": ""},
+    )
+
+    assert response.status_code == 302
+    coop_booking.refresh_from_db()
+    other_booking.refresh_from_db()
+    assert (coop_booking.status, other_booking.status) == (
+        BookingStatus.PENDING,
+        BookingStatus.CONFIRMED,
+    )
