@@ -121,7 +121,9 @@ class AllocationListCreateApi(PaginatedListMixin, APIView):
         spaces = serializers.ListField(child=IdField(), min_length=1, max_length=100)
         structure = IdField()
         start = serializers.DateField()
-        end = serializers.DateField(help_text="Exclusive: the day after the last day.")
+        end = serializers.DateField(
+            help_text="Exclusive: the day after the last day; after `start`."
+        )
         legal_regime = serializers.ChoiceField(
             choices=LegalRegime.choices,
             required=False,

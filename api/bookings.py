@@ -30,7 +30,7 @@ from spaces.selectors import spaces_manageable_by, spaces_visible_to
 
 class PeriodInputSerializer(serializers.Serializer):
     start = LocalDateTimeField()
-    end = LocalDateTimeField()
+    end = LocalDateTimeField(help_text="Exclusive; after `start`, at most 31 days later.")
 
     def validate(self, attrs: dict) -> dict:
         if attrs["end"] <= attrs["start"]:
