@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 # C0 (including tab, CR and LF), DEL and C1 (including NEL), and the Unicode line and paragraph
 # separators, which some renderers (CSS, JavaScript, e-mail clients) treat as line breaks.
-_NOT_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+NOT_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # The same, minus tab, LF and CR (a browser sends a textarea's lines as CRLF).
-_NOT_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+NOT_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Amounts of money in cents: 10 million euros is far above any fee, deposit or rent here, and
 # below the 2^31 of an integer column.
@@ -36,7 +36,7 @@ MAX_BIG_INTEGER = 9_223_372_036_854_775_807
 
 def validate_single_line(value: object) -> None:
     """Refuse line breaks, tabs, NUL and every other control character."""
-    if isinstance(value, str) and _NOT_SINGLE_LINE.search(value):
+    if isinstance(value, str) and NOT_SINGLE_LINE.search(value):
         raise ValidationError(
             _("This field cannot contain a line break or a control character."),
             code="single_line",
@@ -45,7 +45,7 @@ def validate_single_line(value: object) -> None:
 
 def validate_multi_line(value: object) -> None:
     """Refuse NUL and every control character but tab and line breaks."""
-    if isinstance(value, str) and _NOT_MULTI_LINE.search(value):
+    if isinstance(value, str) and NOT_MULTI_LINE.search(value):
         raise ValidationError(
             _("This field cannot contain a control character."), code="control_character"
         )
