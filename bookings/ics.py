@@ -245,15 +245,15 @@ def _wall_clock_names_it(moment: datetime, zone: ZoneInfo) -> bool:
     return local.utcoffset() == local.replace(fold=1 - local.fold).utcoffset()
 
 
-def _as_read(value: datetime | date) -> datetime | date:
+def _as_read(value: datetime | date, *, fold: int) -> datetime | date:
     """The instant a client reads from a value we write, in UTC (dates stay dates).
 
-    A local time is written as its wall clock and TZID, without the fold: a client takes the
-    first of two equal wall-clock times (RFC 5545 3.3.5).
+    A local time is written as its wall clock and TZID, without the fold: of two equal
+    wall-clock times a client takes the first (RFC 5545 3.3.5) or, like khal, the second.
     """
     if not isinstance(value, datetime):
         return value
-    return _utc(value.replace(fold=0))
+    return _utc(value.replace(fold=fold))
 
 
 def _add_period(event: Event, start: datetime, end: datetime, zone: ZoneInfo) -> None:
@@ -267,12 +267,12 @@ def _add_period(event: Event, start: datetime, end: datetime, zone: ZoneInfo) ->
 
 
 def event_is_sound(event: Event) -> bool:
-    """Whether a client reads the event as ending after it starts (khal refuses a whole feed
-    for one event that does not)."""
+    """Whether every client reads the event as ending after it starts (khal refuses a whole
+    feed for one event that does not)."""
     start, end = event.get("DTSTART"), event.get("DTEND")
     if start is None or end is None or type(start.dt) is not type(end.dt):
         return False
-    return _as_read(end.dt) > _as_read(start.dt)
+    return all(_as_read(end.dt, fold=fold) > _as_read(start.dt, fold=fold) for fold in (0, 1))
 
 
 def _booking_event(
