@@ -1,7 +1,8 @@
 """The journal: recent changes to the records whose edits must stay traceable, for the
-intercommunality. Field-level edits come from django-simple-history (sites, spaces, tariffs,
-payment channels, criteria, closures, scores, reviewers' declarations, organisations), the
-decisions on calls from their domain log (CallLog).
+intercommunality. Field-level edits come from django-simple-history (sites, their facilities
+managers and delegations, spaces, tariffs, payment channels, criteria, closures, scores,
+reviewers' declarations, organisations), decisions on calls and verification events from their
+domain logs (CallLog, OrganisationLog).
 
 One page costs a fixed number of queries whatever its length: one for the count, one for the
 page across every history table (a UNION), then per kind on the page one for its rows, one for
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import CharField, F, OuterRef, Subquery, Value
@@ -23,11 +25,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from accounts.models import Organisation
+from accounts.models import Organisation, OrganisationLog
 from bookings.models import Closure
 from calls.models import CallLog, Criterion, ReviewerAssignment, Score
 from payments.models import PaymentChannel, Tariff
-from spaces.models import Site, Space
+from spaces.models import Site, SiteManager, Space
 
 PAGE_SIZE = 30
 # Bookkeeping, not decisions: never listed as changes.
@@ -38,9 +40,11 @@ _SKIPPED_FIELDS = {"id", "created_at", "updated_at", "is_demo"}
 class JournalKind:
     code: str
     label: Promise
-    model: type[models.Model]  # the tracked model, or CallLog
+    model: type[models.Model]  # the tracked model, or a domain log (CallLog, OrganisationLog)
     related: tuple[str, ...]  # select_related, for the subject
     subject: Callable[[Any], str]
+    # A domain log's row as (action, changes): what was decided, and the values it changed.
+    decision: Callable[[Any], tuple[str, list["Change"]]] | None = None
 
     @property
     def table(self) -> type[models.Model]:
@@ -60,6 +64,27 @@ def _name(obj: Any, attribute: str = "name") -> str:
     return getattr(obj, attribute) if obj is not None else _("(deleted)")
 
 
+def _status_change(log: CallLog) -> tuple[str, list]:
+    action = _("%(from)s → %(to)s") % {
+        "from": log.get_from_status_display() or "—",
+        "to": log.get_to_status_display(),
+    }
+    return action, []
+
+
+def _verification_event(log: OrganisationLog) -> tuple[str, list]:
+    """The event, and the identifying values it concerns (field → [old, new])."""
+    changes = []
+    for name, values in (log.changes or {}).items():
+        try:
+            label = str(Organisation._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = name
+        old, new = [*values, "", ""][:2] if isinstance(values, list) else ("", values)
+        changes.append(Change(label=label, old=str(old or "—"), new=str(new or "—")))
+    return log.get_kind_display(), changes
+
+
 KINDS: dict[str, JournalKind] = {
     kind.code: kind
     for kind in [
@@ -69,6 +94,7 @@ KINDS: dict[str, JournalKind] = {
             CallLog,
             ("call",),
             lambda row: _name(row.call, "title"),
+            _status_change,
         ),
         JournalKind(
             "criterion",
@@ -99,6 +125,13 @@ KINDS: dict[str, JournalKind] = {
             lambda row: f"{row.reviewer or _('(deleted)')} — {_name(row.call, 'title')}",
         ),
         JournalKind("site", gettext_lazy("Sites"), Site, ("commune",), lambda row: _name(row)),
+        JournalKind(
+            "manager",
+            gettext_lazy("Facilities managers and delegations"),
+            SiteManager,
+            ("site", "user"),
+            lambda row: f"{row.user or _('(deleted)')} — {_name(row.site)}",
+        ),
         JournalKind(
             "space",
             gettext_lazy("Spaces"),
@@ -138,6 +171,14 @@ KINDS: dict[str, JournalKind] = {
             Organisation,
             (),
             lambda row: row.name,
+        ),
+        JournalKind(
+            "verification",
+            gettext_lazy("Verification events"),
+            OrganisationLog,
+            ("organisation",),
+            lambda row: _name(row.organisation),
+            _verification_event,
         ),
     ]
 }
@@ -216,21 +257,19 @@ _ACTIONS = {
 def _rows(kind: JournalKind, row_ids: list[int]) -> dict[int, JournalEntry]:
     table = kind.table
     if not kind.is_history:
-        return {
-            log.pk: JournalEntry(
+        entries = {}
+        for log in table.objects.filter(pk__in=row_ids).select_related("actor", *kind.related):
+            action, changes = kind.decision(log)
+            entries[log.pk] = JournalEntry(
                 kind=kind,
                 when=log.created_at,
                 actor=log.actor,
-                action=_("%(from)s → %(to)s")
-                % {
-                    "from": log.get_from_status_display() or "—",
-                    "to": log.get_to_status_display(),
-                },
+                action=action,
                 subject=kind.subject(log),
                 reason=log.reason,
+                changes=changes,
             )
-            for log in table.objects.filter(pk__in=row_ids).select_related("actor", *kind.related)
-        }
+        return entries
     previous = Subquery(
         table.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
         .order_by("-history_id")
@@ -255,6 +294,10 @@ def _rows(kind: JournalKind, row_ids: list[int]) -> dict[int, JournalEntry]:
         before = older.get(record.previous_id)
         if before is not None:  # compared by _describe_changes, for the whole page at once
             entry.versions = (before, record)
+        elif record.history_type == "~":
+            # Rows older than their history (or added in bulk, as a site's managers are) have no
+            # earlier version until `populate_history --auto` records one.
+            entry.reason = _("The earlier values were not recorded.")
         entries[record.history_id] = entry
     return entries
 

@@ -293,6 +293,9 @@ class SiteManager(models.Model):
         ),
     )
 
+    # Who assigned a manager, or delegated (or withdrew) the commitment of the owner, and when.
+    history = history()
+
     class Meta:
         # The table of the former automatic many-to-many: the assignments are kept as they were.
         db_table = "spaces_site_managers"

@@ -2,20 +2,28 @@
 anyone else gets a 404; a Stripe secret never shows; a page costs the same number of queries
 whatever it lists."""
 
+import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.forms import CheckboxInput, NullBooleanSelect
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.models import OrganisationLogKind
+from accounts.services import organisation_update, structure_verify
 from bookings import services as bookings_services
 from bookings.rules import Period
 from calls.models import CallLog, CallStatus
 from payments.services.tariffs import channel_set, tariff_set
+from spaces.models import SiteManager
 from tests.factories import CallFactory, StructureFactory
+from tests.spaces.test_admin import admin_url
 
 PARIS = ZoneInfo("Europe/Paris")
 URL = reverse("reports:journal")
@@ -161,9 +169,15 @@ def _edit_everything(site, space, structure, territory_admin, actor, rounds: int
         space.capacity = 10 + index
         space.save()
         tariff_set(space=space, category="association", unit="hour", amount_cents=100 + index)
-        structure.verified_by = territory_admin if index % 2 == 0 else None
-        structure.verified_at = timezone.now() if index % 2 == 0 else None
-        structure.save()
+        if index % 2 == 0:
+            structure_verify(structure=structure, actor=territory_admin)  # + a verification event
+        else:
+            structure.refresh_from_db()
+            structure.verified_by = structure.verified_at = None
+            structure.save()
+        assignment = SiteManager.objects.get(site=site, user=actor)
+        assignment.may_commit_owner = index % 2 == 1
+        assignment.save()
         closure = bookings_services.closure_create(
             actor=actor,
             space=space,
@@ -181,6 +195,7 @@ def test_the_journal_costs_the_same_queries_for_1_or_30_rows_of_changes(
 ):
     structure = StructureFactory(name="Repair Café")  # unverified: the first edit verifies it
     tariff_set(space=space, category="association", unit="hour", amount_cents=99)
+    call_command("populate_history", "spaces.SiteManager", stdout=io.StringIO())
     _edit_everything(site, space, structure, territory_admin, facilities_manager, rounds=1)
     with CaptureQueriesContext(connection) as few:
         admin_client.get(URL)
@@ -190,3 +205,95 @@ def test_the_journal_costs_the_same_queries_for_1_or_30_rows_of_changes(
         response = admin_client.get(URL)
 
     assert len(response.context["page"].object_list) == 30
+
+
+def test_the_journal_lists_a_verification_event_with_the_identity_that_changed(
+    admin_client, territory_admin, member, structure
+):
+    structure.name = "Société Totalement Différente SA"
+
+    organisation_update(organisation=structure, actor=member)
+
+    response = admin_client.get(URL, {"type": "verification"})
+    (entry,) = response.context["page"].object_list
+    with translation.override("fr"):
+        withdrawn = str(OrganisationLogKind.VERIFICATION_WITHDRAWN.label)
+    assert (entry.actor, entry.subject, entry.action) == (
+        member,
+        "Société Totalement Différente SA",
+        withdrawn,
+    )
+    assert ("nom", "Mobilité Solidaire", "Société Totalement Différente SA") in [
+        (c.label, c.old, c.new) for c in entry.changes
+    ]
+
+
+def _form_values(form, data: dict) -> None:
+    for name, field in form.fields.items():
+        value = form[name].value()
+        key = form.add_prefix(name)
+        if isinstance(field.widget, CheckboxInput):
+            if value:
+                data[key] = "on"
+        elif isinstance(field.widget, NullBooleanSelect):
+            data[key] = {True: "true", False: "false", None: "unknown"}[value]
+        elif isinstance(value, list | tuple):
+            data[key] = [str(item) for item in value]
+        else:
+            data[key] = "" if value is None else str(value)
+
+
+def _admin_post_data(response) -> dict:
+    """What the admin change page sends back unchanged, its inlines' existing rows included."""
+    data: dict = {}
+    _form_values(response.context["adminform"].form, data)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in formset.management_form.fields:
+            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
+        for form in formset.initial_forms:
+            _form_values(form, data)
+    return data
+
+
+def test_the_journal_lists_a_delegation_withdrawn_in_the_admin_with_who_withdrew_it(
+    admin_client, commune_staff, site, facilities_manager
+):
+    """The owner's staff withdraw the delegation of `facilities_manager` (delegated by its
+    fixture) to commit the owner."""
+    commune_staff.is_staff = commune_staff.is_superuser = True
+    commune_staff.save(update_fields=["is_staff", "is_superuser"])
+    staff_client = Client()
+    staff_client.force_login(commune_staff)
+    assignment = SiteManager.objects.get(site=site, user=facilities_manager)
+    # Assignments are added in bulk (no history): the deployment records a first version.
+    call_command("populate_history", "spaces.SiteManager", stdout=io.StringIO())
+    page = staff_client.get(admin_url(type(site), "change", site.pk))
+    data = _admin_post_data(page)
+    index = next(
+        n
+        for n in range(int(data["sitemanager_set-TOTAL_FORMS"]))
+        if data[f"sitemanager_set-{n}-id"] == str(assignment.pk)
+    )
+    del data[f"sitemanager_set-{index}-may_commit_owner"]  # the box unticked
+
+    response = staff_client.post(admin_url(type(site), "change", site.pk), data)
+
+    assert response.status_code == 302
+    assert SiteManager.objects.get(pk=assignment.pk).may_commit_owner is False
+    entry = admin_client.get(URL, {"type": "manager"}).context["page"].object_list[0]
+    assert (entry.actor, entry.action) == (commune_staff, "Modification")
+    assert [(c.old, c.new) for c in entry.changes] == [("Oui", "Non")]
+
+
+def test_a_change_without_an_earlier_version_says_so(admin_client, site, facilities_manager):
+    assignment = SiteManager.objects.get(site=site, user=facilities_manager)  # added in bulk
+    assignment.may_commit_owner = False
+
+    assignment.save()
+
+    entry = admin_client.get(URL, {"type": "manager"}).context["page"].object_list[0]
+    assert (entry.changes, entry.reason) == (
+        [],
+        "Les valeurs antérieures n’ont pas été enregistrées.",
+    )
