@@ -56,14 +56,19 @@ class SiteForm(ServiceValidatedModelForm):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        owners = site_owners_for(user)
-        if self.instance.owner_id is not None:
-            # A facilities manager edits the site without belonging to its owner: keep the owner.
-            owners = owners | Organisation.objects.filter(pk=self.instance.owner_id)
-        self.fields["owner"].queryset = owners.order_by("name")
-        self.fields["commune"].queryset = self.fields["commune"].queryset.order_by("name")
-        self.fields["latitude"].help_text = _("WGS 84, e.g. 50.3289")
-        self.fields["longitude"].help_text = _("WGS 84, e.g. 3.3956")
+        # The admin builds this form without the fields a view-only user may not edit.
+        if "owner" in self.fields:
+            owners = site_owners_for(user)
+            if self.instance.owner_id is not None:
+                # A facilities manager edits the site without belonging to its owner: keep it.
+                owners = owners | Organisation.objects.filter(pk=self.instance.owner_id)
+            self.fields["owner"].queryset = owners.order_by("name")
+        if "commune" in self.fields:
+            self.fields["commune"].queryset = self.fields["commune"].queryset.order_by("name")
+        if "latitude" in self.fields:
+            self.fields["latitude"].help_text = _("WGS 84, e.g. 50.3289")
+        if "longitude" in self.fields:
+            self.fields["longitude"].help_text = _("WGS 84, e.g. 3.3956")
 
 
 class SpaceForm(ServiceValidatedModelForm):

@@ -112,3 +112,19 @@ def test_admin_site_change_refuses_a_commune_outside_the_territory(superuser_cli
     assert response.status_code == 200
     assert list(response.context["adminform"].form.errors) == ["commune"]
     assert Site.objects.get(pk=bare.pk).commune == commune
+
+
+def test_a_view_only_staff_member_opens_a_site_in_the_admin(client, commune_staff, site):
+    """The admin builds the form without the fields a view-only user may not change: the site
+    form must not assume they are there (it raised KeyError 'owner', a 500)."""
+    from django.contrib.auth.models import Permission
+
+    commune_staff.is_staff = True
+    commune_staff.save(update_fields=["is_staff"])
+    commune_staff.user_permissions.add(Permission.objects.get(codename="view_site"))
+    client.force_login(commune_staff)
+
+    response = client.get(admin_url(Site, "change", site.pk))
+
+    assert response.status_code == 200
+    assert "Les Grands Bureaux" in response.content.decode()
