@@ -31,8 +31,8 @@ from calls.models import (
     Score,
 )
 from calls.selectors import application_missing_items, call_accepts_applications
-from core.mail import mail_send
 from core.history import history_actor
+from core.mail import mail_send
 from core.workflow import status_change
 from spaces.models import Space
 from spaces.selectors import site_owners_for, spaces_manageable_by

@@ -43,8 +43,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "schedule",
-    "simple_history",
     "axes",
+    "simple_history",
     "core",
     "accounts",
     "spaces",
@@ -68,9 +68,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.SessionIdleTimeoutMiddleware",
     # Puts the signed-in user on the field history of web, API and admin changes.
     "simple_history.middleware.HistoryRequestMiddleware",
-    "core.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused by the lockout into the 429 page.

@@ -171,6 +171,7 @@ class SpaceFactory(factory.django.DjangoModelFactory):
 
 # --- Appended for tests/accounts and tests/test_permissions.py ---
 
+
 def _blank_pdf() -> bytes:
     """A real one-page PDF (documents are parsed whole on upload, not just their first bytes)."""
     writer = PdfWriter()
