@@ -23,10 +23,10 @@ $(VENV)/.installed-test: requirements/lock-test.txt pyproject.toml
 	$(PY) requirements/check_lock.py
 	touch $@ $(VENV)/.installed-run
 
-## Refresh requirements/lock*.txt from pyproject.toml, with hashes, for Python 3.11 on Linux x86_64
+## Refresh requirements/lock*.txt from pyproject.toml, with hashes, for Python 3.11 on any platform
 ## (CI and production). Keeps the versions already locked unless needed: `make lock UPGRADE=--upgrade`.
 UV_SPEC ?= uv>=0.9,<1
-LOCK_FLAGS = --quiet --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(UPGRADE)
+LOCK_FLAGS = --quiet --generate-hashes --python-version 3.11 --universal --custom-compile-command "make lock" $(UPGRADE)
 lock:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet '$(UV_SPEC)'

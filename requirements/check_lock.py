@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS = {"requirements/lock.txt": (), "requirements/lock-test.txt": ("test",)}
-# The platform of the locks (make lock): Python 3.11 on Linux x86_64, as CI and production.
+# Markers are evaluated for Python 3.11 on Linux, as CI and production (the locks are universal).
 ENVIRONMENT = {"python_version": "3.11", "python_full_version": "3.11.0", "sys_platform": "linux"}
 
 
