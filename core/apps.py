@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from core import checks  # noqa: F401 (registers the deployment checks)
         from core.middleware import session_mark_renewed
 
         user_logged_in.connect(session_mark_renewed, dispatch_uid="core.session_mark_renewed")
