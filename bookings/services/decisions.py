@@ -95,6 +95,7 @@ def booking_cancel(
     occurrence_start: datetime | None = None,
     and_following: bool = False,
     now: datetime | None = None,
+    notify_requester: bool = True,
 ) -> int:
     """Cancel a booking, one date of a series, or that date and the following ones.
 
@@ -102,6 +103,8 @@ def booking_cancel(
     platform (`actor` None: a fee unpaid by its deadline). A manager who belongs to the
     booking's organisation cancels as its requester (notice, and the requester's refund): a
     manager's cancellation refunds in full, a decision nobody takes for their own structure.
+    `notify_requester` False: the caller tells the requester itself (payments, when a pay link
+    lapsed, says why in its own e-mail), so the story reaches them once.
     Returns the number of dates cancelled. Raises ValidationError (no reason, too late,
     unknown date).
     """
@@ -146,7 +149,10 @@ def booking_cancel(
         Occupancy.objects.filter(pk__in=[row.pk for row in rows]).update(
             active=False, cancelled_at=now
         )
-    notifications.on_commit(booking, "cancelled", dates=[row.start for row in rows], reason=reason)
+    if notify_requester:
+        notifications.on_commit(
+            booking, "cancelled", dates=[row.start for row in rows], reason=reason
+        )
     cancelled = [(row.start, row.end) for row in rows]
     transaction.on_commit(
         lambda: signals.booking_cancelled.send(

@@ -331,7 +331,8 @@ def payments_expire_unpaid(*, now: datetime | None = None) -> list[Payment]:
 
 def booking_fees_expire_unpaid(*, now: datetime | None = None) -> int:
     """Release the pay links of bookings past their deadline, and the slots they kept: the
-    booking is cancelled by the platform and the requester told. Returns how many."""
+    booking is cancelled by the platform and the requester told, in one e-mail that says why
+    (the booking's own cancellation e-mail is not sent). Returns how many."""
     count = 0
     for payment in payments_expire_unpaid(now=now):
         if payment.purpose != PaymentPurpose.BOOKING_FEE:
@@ -343,6 +344,7 @@ def booking_fees_expire_unpaid(*, now: datetime | None = None) -> int:
                 actor=None,
                 reason=_("Not paid by the deadline."),
                 as_manager=True,
+                notify_requester=False,
             )
         notifications.send(payment.pk, "expired")
         count += 1

@@ -259,6 +259,28 @@ def test_an_unpaid_link_past_its_deadline_releases_the_slot(
     assert any("créneau libéré" in m.subject for m in mail.outbox)
 
 
+def test_an_unpaid_link_past_its_deadline_tells_the_requester_once(
+    stripe_api, booking, requester, facilities_manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_approve(booking=booking, actor=facilities_manager)
+    link = Payment.objects.get(booking=booking)
+    Payment.objects.filter(pk=link.pk).update(due_by=timezone.now() - timedelta(minutes=1))
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("expire_unpaid_payments", stdout=io.StringIO())
+
+    # Payments cancels the booking, which bookings reports back to payments: one story, told
+    # once, by the app that knows why.
+    assert len(mail.outbox) == 1
+    [message] = mail.outbox
+    assert message.to == [requester.email]
+    assert "Paiement non reçu : créneau libéré" in message.subject
+    assert "n’a pas été effectué avant sa date limite" in message.body
+    assert "la réservation est donc annulée" in message.body
+
+
 def test_a_link_paid_before_its_deadline_keeps_the_booking(
     stripe_api, booking, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
