@@ -52,7 +52,7 @@ from icalendar import Calendar, Event, Timezone, vDuration
 
 from accounts.models import Organisation, User
 from accounts.selectors import AnyUser, organisations_of
-from bookings import calendars
+from bookings import scheduler
 from bookings.models import (
     OCCUPYING,
     Booking,
@@ -312,7 +312,7 @@ def _booking_event(
     event.add("status", ICAL_STATUS[booking.status])
     event.add("transp", "OPAQUE")
     rrule = (
-        calendars.rrule_of(event=booking.event, zone=zone)
+        scheduler.rrule_of(event=booking.event, zone=zone)
         if booking.is_series and booking.event is not None
         else None
     )
@@ -383,7 +383,7 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     window = feed_window(now)
     bookings = list(_feed_bookings(feed=feed, viewer=feed.created_by, window=window, now=now))
     closures = list(_feed_closures(feed=feed, window=window))
-    exdates = calendars.cancelled_starts_by_event(
+    exdates = scheduler.cancelled_starts_by_event(
         event_ids=[booking.event_id for booking in bookings if booking.event_id is not None]
     )
     starts = _series_starts(bookings)
@@ -407,7 +407,11 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     last = max(
         [
             window.end,
-            *(booking.event.end_recurring_period for booking in bookings if _has_until(booking)),
+            *(
+                until
+                for booking in bookings
+                if (until := scheduler.series_until(event=booking.event)) is not None
+            ),
             *(closure.end for closure in closures),
         ]
     )
@@ -453,10 +457,6 @@ def _series_starts(bookings: list[Booking]) -> dict[int, list[datetime]]:
     for booking_id, start in rows:
         starts.setdefault(booking_id, []).append(start)
     return starts
-
-
-def _has_until(booking: Booking) -> bool:
-    return booking.event is not None and booking.event.end_recurring_period is not None
 
 
 def feed_ical(*, feed: CalendarFeed, now: datetime | None = None) -> bytes:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.conflicts import decision_check_impartial, user_has_conflict_with
 from accounts.models import User
-from bookings import calendars, notifications, signals
+from bookings import notifications, scheduler, signals
 from bookings.exceptions import InvalidTransition
 from bookings.models import (
     OCCUPYING,
@@ -137,7 +137,7 @@ def booking_cancel(
         _booking_transition(booking=booking, to=BookingStatus.CANCELLED, actor=actor, reason=reason)
     else:
         for row in rows:
-            calendars.occurrence_cancel(event=booking.event, period=Period(row.start, row.end))
+            scheduler.occurrence_cancel(event=booking.event, period=Period(row.start, row.end))
             BookingLog.objects.create(
                 booking=booking,
                 from_status=booking.status,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for
-from bookings import calendars, notifications, signals
+from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
 from bookings.rules import NonExistentLocalTimeError, Period
@@ -183,19 +183,19 @@ def booking_request(
     # Serialise writers on this space: the constraint guarantees, the lock gives a clean 409.
     space = Space.objects.select_for_update().select_related("site").get(pk=request.space.pk)
     bookings_expire_lapsed(now=now, space=space)
-    spec = calendars.SeriesSpec(
+    spec = scheduler.SeriesSpec(
         first=request.first,
         frequency=request.frequency,
         until=_series_until(request),
         count=request.repeat_count,
     )
     try:
-        event, periods = calendars.series_create(
+        event, periods = scheduler.series_create(
             calendar_key=space.pk, title=request.purpose, spec=spec, zone=local_zone()
         )
     except NonExistentLocalTimeError as exc:
         raise ValidationError({"start": _nonexistent_message(exc)}) from exc
-    except calendars.SeriesTooLongError as exc:
+    except scheduler.SeriesTooLongError as exc:
         field = "repeat_count" if request.repeat_count else "repeat_until"
         raise ValidationError({field: _("A series may not run for more than 12 months.")}) from exc
     for period in periods[1:]:
@@ -210,7 +210,7 @@ def booking_request(
         ):
             raise BookingConflict(clashes)
         for period in clashing:
-            calendars.occurrence_cancel(event=event, period=period)
+            scheduler.occurrence_cancel(event=event, period=period)
         periods = [period for period in periods if period not in clashing]
     status = BookingStatus.CONFIRMED if space.instant_confirmation else BookingStatus.PENDING
     booking = Booking.objects.create(

@@ -153,6 +153,11 @@ def cancelled_starts(*, event: Event) -> list[datetime]:
     )
 
 
+def series_until(*, event: Event | None) -> datetime | None:
+    """When a booking's series stops repeating (exclusive), or None for a single slot."""
+    return None if event is None else event.end_recurring_period
+
+
 def rrule_of(*, event: Event, zone: ZoneInfo) -> dict | None:
     """The RRULE of a series as icalendar expects it, computed from the Event's Rule."""
     if event.rule is None:
