@@ -26,3 +26,16 @@ def test_the_administrator_reads_and_filters_the_journal_of_changes(
     assert_no_serious_axe_violations(page)
     assert browser_log["foreign_requests"] == []
     assert browser_log["page_errors"] == []
+
+
+def test_the_journal_fits_a_phone(page: Page, live_server, demo_territory):
+    """The wide table scrolls inside its box; the page itself stays 390 px wide (the visually
+    hidden "becomes" of each change, absolutely positioned, once widened it to 700 px)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "admin@demo.test")
+
+    page.goto(f"{live_server.url}/rapports/journal/")
+
+    expect(page.locator("table.journal")).to_be_visible()
+    assert page.locator("table.journal .visually-hidden").count() > 0  # the case that widened it
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
