@@ -10,6 +10,7 @@ from accounts.models import (
     Organisation,
     OrganisationDocument,
     OrganisationLog,
+    ReminderSent,
     User,
 )
 from accounts.selectors import organisations_visible_to
@@ -108,3 +109,18 @@ class OrganisationDocumentAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["organisation__name"]
     readonly_fields = ["uploaded_by", "uploaded_at"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    """The log of expiry reminders, to answer "was I told?"."""
+
+    list_display = ["kind", "organisation", "expires_on", "threshold_days", "sent_at"]
+    list_filter = ["kind", "threshold_days"]
+    search_fields = ["organisation__name", "object_key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

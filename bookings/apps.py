@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = _("Bookings and allocations")
+
+    def ready(self) -> None:
+        from accounts.reminders import reminder_managers_register
+        from bookings.allocations.reminders import managers_of_occupied_sites
+
+        # The managers of the premises a structure occupies hear of its expiring documents.
+        reminder_managers_register(managers_of_occupied_sites)

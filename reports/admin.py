@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ScopedAdminMixin
-from reports.models import CashSubsidy, ReminderSent
+from reports.models import CashSubsidy
 from reports.selectors import cash_subsidies_editable_by
 
 
@@ -13,21 +13,6 @@ class CashSubsidyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["structure", "granted_by", "year", "amount_cents", "label", "entered_at"]
     list_filter = ["year"]
     search_fields = ["structure__name", "granted_by__name", "label", "decision_reference"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
-    """The log of expiry reminders, to answer "was I told?"."""
-
-    list_display = ["kind", "organisation", "expires_on", "threshold_days", "sent_at"]
-    list_filter = ["kind", "threshold_days"]
-    search_fields = ["organisation__name", "object_key"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,4 +1,4 @@
-"""Cash subsidies entered by the finance department, and the log of expiry reminders sent.
+"""Cash subsidies entered by the finance department.
 
 In-kind aid is not stored: it is computed from the occupancy agreements (bookings.allocations).
 """
@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import SingleLineCharField
-from core.validators import MAX_INTEGER, MAX_MONEY_CENTS, MAX_SMALL_INTEGER, bounded
+from core.validators import MAX_MONEY_CENTS, bounded
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -69,48 +69,3 @@ class CashSubsidy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.structure} — {self.year} — {self.label}"
-
-
-class ReminderKind(models.TextChoices):
-    INSURANCE = "insurance", _("Insurance certificate")
-    ESUS = "esus", _("ESUS approval")
-
-
-class ReminderSent(models.Model):
-    """One row per expiry reminder: the daily job sends a reminder only when it creates its row.
-
-    The key is (kind, object_key, expires_on, threshold_days): a renewed certificate (a new
-    document) or a new ESUS expiry date starts a new series of reminders. `sent_at` stays empty
-    while the e-mails are on their way; a claim left empty for an hour (a crash, the mail server
-    down) is taken again by the next run.
-    """
-
-    kind = SingleLineCharField(_("kind"), max_length=10, choices=ReminderKind)
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    object_key = SingleLineCharField(max_length=60)  # "document:<pk>" or "organisation:<pk>"
-    expires_on = models.DateField(_("expires on"))
-    threshold_days = models.PositiveSmallIntegerField(
-        _("days before expiry"), validators=bounded(0, MAX_SMALL_INTEGER)
-    )
-    claimed_at = models.DateTimeField()
-    sent_at = models.DateTimeField(_("sent on"), null=True, blank=True)
-    recipient_count = models.PositiveIntegerField(default=0, validators=bounded(0, MAX_INTEGER))
-
-    class Meta:
-        verbose_name = _("expiry reminder")
-        verbose_name_plural = _("expiry reminders")
-        ordering = ["-claimed_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "object_key", "expires_on", "threshold_days"],
-                name="remindersent_once_per_threshold",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.object_key} J-{self.threshold_days}"

@@ -1,4 +1,4 @@
-"""Pure rules of the aid reports: thresholds, amounts, reminder steps. No ORM, no I/O."""
+"""Pure rules of the aid reports: thresholds and amounts. No ORM, no I/O."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,8 +9,6 @@ from decimal import Decimal
 AGREEMENT_THRESHOLD_CENTS = 2_300_000
 # CGCT L2313-1: communes of 3,500 inhabitants or more annex the list of aid in kind to the budget.
 ANNEX_POPULATION_THRESHOLD = 3_500
-# Reminders before a certificate or an approval expires, in days, largest first.
-REMINDER_THRESHOLDS = (30, 7)
 
 NBSP = "\u00a0"
 
@@ -51,16 +49,3 @@ def period_in_year(*, start: date, end: date, year: int) -> tuple[date, date] | 
     if first >= stop:
         return None
     return first, stop - timedelta(days=1)
-
-
-def reminder_threshold(*, expires_on: date, today: date) -> int | None:
-    """The reminder step due for an expiry date: 30 from 30 days before, 7 from 7 days before.
-
-    None once expired or while more than 30 days away. A job that missed a day still sends the
-    step; an item first seen 5 days before its expiry only gets the 7-day reminder.
-    """
-    days_left = (expires_on - today).days
-    if days_left < 0:
-        return None
-    due = [threshold for threshold in REMINDER_THRESHOLDS if days_left <= threshold]
-    return min(due) if due else None

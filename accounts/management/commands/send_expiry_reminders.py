@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from reports.services import expiry_reminders_send
+from accounts.reminders import expiry_reminders_send
 
 
 class Command(BaseCommand):

@@ -3,6 +3,7 @@ to the structure's members and the managers of the sites it occupies; each remin
 
 import io
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,12 +11,18 @@ import time_machine
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
+from django.utils import timezone
 
-from accounts.models import DocumentKind
+from accounts.models import DocumentKind, ReminderSent
+from accounts.reminders import expiry_reminders_send
 from bookings.allocations import allocation_end
-from reports.models import ReminderSent
-from reports.services import expiry_reminders_send
-from tests.factories import OrganisationDocumentFactory, agreement_signed
+from spaces.models import SpaceKind
+from tests.factories import (
+    OrganisationDocumentFactory,
+    SpaceFactory,
+    StructureFactory,
+    agreement_signed,
+)
 
 EXPIRES = date(2027, 3, 31)
 
@@ -23,6 +30,30 @@ EXPIRES = date(2027, 3, 31)
 class FailingBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("mail server down")
+
+
+@pytest.fixture
+def structure(territory_admin):
+    """Overrides the shared persona: agreements need a verified structure."""
+    return StructureFactory(
+        name="Mobilité Solidaire",
+        rna="W595000123",
+        verified_at=timezone.now(),
+        verified_by=territory_admin,
+    )
+
+
+@pytest.fixture
+def denain_office(site):
+    return SpaceFactory(
+        site=site,
+        name="Bureau 12",
+        kind=SpaceKind.OFFICE,
+        surface_m2=Decimal("100"),
+        reference_rent=Decimal("230"),
+        allocatable=True,
+        bookable=False,
+    )
 
 
 @pytest.fixture
@@ -148,7 +179,7 @@ def test_managers_of_an_ended_agreement_are_not_reminded(
 
 def test_a_failed_sending_is_retried_by_a_later_run(settings, insurance, member):
     now = datetime(2027, 3, 1, 7, tzinfo=ZoneInfo("Europe/Paris"))
-    settings.EMAIL_BACKEND = "tests.reports.test_reminders.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.accounts.test_reminders.FailingBackend"
     with pytest.raises(ConnectionRefusedError):
         expiry_reminders_send(now=now)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,193 @@
+"""Expiry reminders of organisations' documents: 30 and 7 days before an insurance
+certificate or an ESUS approval expires, to the structure's members and to the managers of the
+premises it occupies; each reminder once (`ReminderSent`). Run daily by `send_expiry_reminders`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts import rules
+from accounts.models import (
+    DocumentKind,
+    Organisation,
+    OrganisationDocument,
+    ReminderKind,
+    ReminderSent,
+    User,
+)
+from core.mail import mail_subject
+
+# A claim whose e-mails never left (crash, mail server down) is taken again after this delay.
+CLAIM_TIMEOUT = timedelta(hours=1)
+KIND_LABELS_FR = {
+    ReminderKind.INSURANCE: "attestation d'assurance",
+    ReminderKind.ESUS: "agrément ESUS (entreprise solidaire d'utilité sociale)",
+}
+SUBJECTS_FR = {
+    ReminderKind.INSURANCE: "Attestation d'assurance à renouveler",
+    ReminderKind.ESUS: "Agrément ESUS à renouveler",
+}
+# Who else hears of an organisation's expiring documents: the managers of the premises it
+# occupies. Accounts sits below spaces and bookings and cannot query them, so the app that
+# knows the premises registers a source in its AppConfig.ready (bookings: current agreements).
+# A source returns {manager's e-mail: [sites]}; the sites are shown in the manager's e-mail.
+ManagerSource = Callable[[Organisation], dict[str, list[Any]]]
+_manager_sources: list[ManagerSource] = []
+
+
+def reminder_managers_register(source: ManagerSource) -> None:
+    """Add a source of managers to tell (idempotent: registering twice adds it once)."""
+    if source not in _manager_sources:
+        _manager_sources.append(source)
+
+
+@dataclass(frozen=True)
+class ExpiringItem:
+    kind: str
+    organisation: Organisation
+    object_key: str
+    expires_on: date
+
+
+def expiring_items(*, today: date) -> list[ExpiringItem]:
+    """Insurance certificates and ESUS approvals that expire within the largest threshold.
+
+    Only an organisation's insurance certificate that runs the longest counts: uploading a
+    renewed certificate silences the reminders of the old one.
+    """
+    horizon = today + timedelta(days=max(rules.REMINDER_THRESHOLDS))
+    longest = (
+        OrganisationDocument.objects.filter(
+            organisation=OuterRef("organisation"),
+            kind=DocumentKind.INSURANCE,
+            expires_on__isnull=False,
+        )
+        .order_by("-expires_on", "-uploaded_at", "-pk")
+        .values("pk")[:1]
+    )
+    documents = (
+        OrganisationDocument.objects.filter(kind=DocumentKind.INSURANCE)
+        .filter(pk=Subquery(longest))
+        .filter(expires_on__gte=today, expires_on__lte=horizon)
+        .select_related("organisation")
+        .order_by("expires_on", "pk")
+    )
+    items = [
+        ExpiringItem(
+            kind=ReminderKind.INSURANCE,
+            organisation=document.organisation,
+            object_key=f"document:{document.pk}",
+            expires_on=document.expires_on,
+        )
+        for document in documents
+    ]
+    approvals = Organisation.objects.filter(
+        esus_expires_on__gte=today, esus_expires_on__lte=horizon
+    ).order_by("esus_expires_on", "pk")
+    items += [
+        ExpiringItem(
+            kind=ReminderKind.ESUS,
+            organisation=organisation,
+            object_key=f"organisation:{organisation.pk}",
+            expires_on=organisation.esus_expires_on,
+        )
+        for organisation in approvals
+    ]
+    return items
+
+
+def _claim(item: ExpiringItem, threshold: int, now: datetime) -> ReminderSent | None:
+    """Create (or take over a stale) reminder row; None if this reminder is sent or underway."""
+    key = {
+        "kind": item.kind,
+        "object_key": item.object_key,
+        "expires_on": item.expires_on,
+        "threshold_days": threshold,
+    }
+    try:
+        with transaction.atomic():
+            return ReminderSent.objects.create(
+                **key, organisation=item.organisation, claimed_at=now
+            )
+    except IntegrityError:  # the row exists: sent, or claimed by another run
+        pass
+    taken = ReminderSent.objects.filter(
+        **key, sent_at__isnull=True, claimed_at__lt=now - CLAIM_TIMEOUT
+    ).update(claimed_at=now)
+    return ReminderSent.objects.get(**key) if taken else None
+
+
+def _recipients(organisation: Organisation) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+    """The structure's members, and each manager of premises it occupies with those premises
+    (from the apps that registered a source: accounts sits below them)."""
+    members = list(
+        User.objects.filter(memberships__organisation=organisation, is_active=True)
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    managers: dict[str, list[Any]] = {}
+    for source in _manager_sources:
+        for email, sites in source(organisation).items():
+            if email not in members:
+                managers.setdefault(email, []).extend(sites)
+    return members, sorted(managers.items())
+
+
+def _messages(item: ExpiringItem, threshold: int, today: date) -> list[EmailMessage]:
+    members, managers = _recipients(item.organisation)
+    context = {
+        "organisation": item.organisation,
+        "kind": item.kind,
+        "kind_label": KIND_LABELS_FR[item.kind],
+        "expires_on": item.expires_on,
+        "days_left": (item.expires_on - today).days,
+        "threshold": threshold,
+        "site_url": settings.SITE_URL,
+    }
+    subject = mail_subject(f"[Locaux Communs] {SUBJECTS_FR[item.kind]} — {item.organisation.name}")
+    # E-mails are in French, the platform's language.
+    with translation.override("fr"):
+        to_structure = render_to_string("emails/expiry_structure.txt", context)
+        messages = [EmailMessage(subject, to_structure, None, [email]) for email in members]
+        for email, sites in managers:
+            body = render_to_string("emails/expiry_manager.txt", {**context, "sites": sites})
+            messages.append(EmailMessage(subject, body, None, [email]))
+    return messages
+
+
+def expiry_reminders_send(*, today: date | None = None, now: datetime | None = None) -> int:
+    """E-mail the structure's members and its sites' managers 30 and 7 days before an insurance
+    certificate or an ESUS approval expires. Run daily; each reminder leaves once.
+
+    Returns the number of reminders sent (one reminder = one item at one threshold, whatever
+    the number of recipients).
+    """
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    sent = 0
+    for item in expiring_items(today=today):
+        threshold = rules.reminder_threshold(expires_on=item.expires_on, today=today)
+        if threshold is None:
+            continue
+        claim = _claim(item, threshold, now)
+        if claim is None:
+            continue
+        messages = _messages(item, threshold, today)
+        # Outside any transaction: a failing mail server leaves the claim unsent, retried later.
+        with get_connection() as connection:
+            connection.send_messages(messages)
+        ReminderSent.objects.filter(pk=claim.pk).update(
+            sent_at=timezone.now(), recipient_count=len(messages)
+        )
+        sent += 1
+    return sent
