@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from dateutil.easter import easter as dateutil_easter
+
 
 class NonExistentLocalTimeError(ValueError):
     """The wall-clock time falls in the hour skipped when clocks go forward."""
@@ -62,23 +64,9 @@ def local_period(day: date, start: time, end: time, zone: ZoneInfo) -> Period:
     )
 
 
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter (anonymous algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 (the algorithm's own name)
-    m = (a + 11 * h + 22 * l) // 451
-    month, day = divmod(h + l - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
 def french_public_holidays(year: int) -> dict[date, str]:
     """The eleven public holidays of mainland France (Code du travail L3133-1)."""
-    easter = easter_sunday(year)
+    easter = dateutil_easter(year)  # Western (Gregorian) Easter Sunday
     return {
         date(year, 1, 1): "Jour de l'an",
         easter + timedelta(days=1): "Lundi de Pâques",

@@ -75,6 +75,13 @@ def test_french_public_holidays_of_2027_follow_easter():
     assert holidays[date(2027, 5, 17)] == "Lundi de Pentecôte"
 
 
+@pytest.mark.parametrize("easter_monday", [date(2026, 4, 6), date(2027, 3, 29), date(2028, 4, 17)])
+def test_french_public_holidays_include_easter_monday(easter_monday):
+    holidays = french_public_holidays(easter_monday.year)
+
+    assert holidays[easter_monday] == "Lundi de Pâques"
+
+
 def test_french_public_holidays_are_the_eleven_of_mainland_france():
     holidays = french_public_holidays(2027)
 
