@@ -137,7 +137,8 @@ CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, reading as empty while Redis is down (core/cache.py).
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             # A cache that does not answer must not freeze the login page either.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -161,7 +161,7 @@ def shared_cache(request, settings):
             pytest.skip("no Redis on 127.0.0.1:6379")
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "core.cache.ResilientRedisCache",  # what production runs
                 "LOCATION": f"redis://127.0.0.1:6379/{REDIS_DB}",
             }
         }
