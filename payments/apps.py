@@ -7,8 +7,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Fees and payments")
 
     def ready(self) -> None:
-        from payments import (
-            receivers,  # noqa: F401  (connects the signal receivers)
-            receivers_deposits,  # noqa: F401  (deposits follow bookings)
-            receivers_documents,  # noqa: F401  (invoices follow payments)
-        )
+        from payments import receivers  # noqa: F401  (payments follow bookings' signals)

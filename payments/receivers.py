@@ -1,5 +1,6 @@
 """Payments follow their booking: bookings sends its signals after commit and never imports
-payments (ARCHITECTURE.md).
+payments (ARCHITECTURE.md). One receiver per booking event: the fee and the deposit follow a
+status change in `payment_follow_booking`, refunds follow `booking_cancelled`.
 
 These run after the booking's transaction committed, so a Stripe failure here must not undo
 or break the booking: it is logged, and `reconcile_payments` or a manager finishes the job.
@@ -10,12 +11,12 @@ import logging
 from django.dispatch import receiver
 
 from accounts.models import User
-from bookings.models import Booking, BookingStatus
+from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.signals import booking_cancelled, booking_status_changed
 from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.models import PaymentStatus
-from payments.services import cards
+from payments.services import cards, deposits
 
 logger = logging.getLogger(__name__)
 
@@ -27,23 +28,33 @@ def payment_follow_booking(
     sender: type, booking_id: int, from_status: str, to_status: str, **kwargs: object
 ) -> None:
     """Capture on approval (or send a pay link), release what was held when the booking ends
-    before being used. Refunds of cancelled bookings follow `booking_cancelled`."""
+    before being used, and release its deposit hold once it will not be used (cancelled,
+    refused, lapsed; `release_deposits` also releases it later if Stripe fails now). Refunds of
+    cancelled bookings follow `booking_cancelled`."""
     booking = Booking.objects.filter(pk=booking_id).select_related("space__site").first()
     if booking is None:
         return
     try:
         if to_status == BookingStatus.CONFIRMED:
             cards.booking_fee_collect(booking=booking)
-            return
-        payment = selectors.payment_live_of(booking=booking)
-        if (
-            to_status in ENDED_BEFORE_USE
-            and payment is not None
-            and payment.status != PaymentStatus.CAPTURED
-        ):
-            cards.payment_release(payment=payment, reason=to_status)
+        else:
+            payment = selectors.payment_live_of(booking=booking)
+            if (
+                to_status in ENDED_BEFORE_USE
+                and payment is not None
+                and payment.status != PaymentStatus.CAPTURED
+            ):
+                cards.payment_release(payment=payment, reason=to_status)
     except PaymentFailed:
         logger.exception("The payment of booking %s did not follow it to %s", booking_id, to_status)
+    if to_status in OCCUPYING:
+        return
+    try:
+        deposits.deposit_release_for_booking(
+            booking=booking, reason=str(BookingStatus(to_status).label)
+        )
+    except PaymentFailed:
+        logger.exception("The deposit of booking %s was not released", booking_id)
 
 
 @receiver(booking_cancelled, dispatch_uid="payments_refund_cancellation")

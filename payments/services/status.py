@@ -1,5 +1,6 @@
 """Every status change of a payment goes through `payment_transition`: it locks the row, is
-idempotent, logs, mails the payer and tells listeners (receipts) once committed.
+idempotent, logs, mails the payer and, once committed, runs what follows inside payments
+(`payment_followups`: invoices, deposit e-mails).
 
 `payment_sync` brings a payment to the state Stripe reports for its PaymentIntent.
 """
@@ -21,7 +22,6 @@ from payments.models import (
     RefundStatus,
 )
 from payments.services import documents
-from payments.signals import payment_status_changed
 from payments.stripe_gateway import IntentState
 
 MAILED = {PaymentStatus.CAPTURED: "captured", PaymentStatus.REFUNDED: "refunded"}
@@ -59,14 +59,36 @@ def payment_transition(
     )
     if to in MAILED and (payment.purpose, to) not in NOT_MAILED:
         notifications.on_commit(payment, MAILED[to])
-    # robust: the change is committed; a listener failing now is logged, never a lying 500.
+    # robust: the change is committed; a follow-up failing now is logged, never a lying 500.
     transaction.on_commit(
-        lambda: payment_status_changed.send(
-            sender=Payment, payment_id=payment.pk, from_status=from_status, to_status=to
-        ),
+        lambda: payment_followups(payment_id=payment.pk, from_status=from_status, to_status=to),
         robust=True,
     )
     return True
+
+
+def payment_followups(*, payment_id: int, from_status: str, to_status: str) -> None:
+    """What follows a committed status change, called directly (payments does not signal to
+    itself).
+
+    A deposit held on the card, or that hold released (by us, or by Stripe when it lapsed):
+    the payer is told (keeping it is mailed by `deposits.deposit_keep`, with the manager's
+    reason). A payment just collected gets its invoice, once even if this runs twice; a failure
+    is logged and `issue_missing_invoices` issues it later, since the payment stands either way.
+    """
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        return
+    if payment.purpose == PaymentPurpose.DEPOSIT:
+        if to_status == PaymentStatus.AUTHORISED:
+            notifications.on_commit(payment, "deposit_held")
+        elif to_status == PaymentStatus.RELEASED and from_status == PaymentStatus.AUTHORISED:
+            entry = payment.log.filter(to_status=PaymentStatus.RELEASED).last()
+            notifications.on_commit(
+                payment, "deposit_released", reason=entry.reason if entry else ""
+            )
+    if to_status == PaymentStatus.CAPTURED:
+        documents.invoice_issue_or_log(payment=payment)
 
 
 def _target_of(state: IntentState) -> str:

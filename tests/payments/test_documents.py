@@ -43,8 +43,8 @@ from payments.services.documents import (
     invoice_issue_or_log,
     invoice_pdf,
 )
+from payments.services.status import payment_followups
 from payments.services.tariffs import channel_set
-from payments.signals import payment_status_changed
 from tests.factories import SpaceFactory, booking_request_for
 from tests.payments.conftest import HOURLY_CENTS, slot
 
@@ -188,10 +188,8 @@ def test_database_refuses_a_second_invoice_for_one_payment(space, requester):
 # --- Issued automatically ---
 
 
-def test_captured_payment_gets_one_invoice_even_when_the_signal_fires_twice(paid, association):
-    payment_status_changed.send(
-        sender=Payment, payment_id=paid.pk, from_status="authorised", to_status="captured"
-    )
+def test_captured_payment_gets_one_invoice_even_when_its_followups_run_twice(paid, association):
+    payment_followups(payment_id=paid.pk, from_status="authorised", to_status="captured")
 
     invoice = Invoice.objects.get(payment=paid)
     assert (invoice.kind, invoice.amount_cents, invoice.paid) == (
