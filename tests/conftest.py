@@ -3,15 +3,18 @@
 - territory_admin: member of the intercommunality (manages everything)
 - commune_staff: member of the commune that owns `site`
 - facilities_manager: assigned to `site`, delegated by the owner to commit it to agreements
-- member: administrator of a verified ESS structure
+- member: administrator of `structure`, an ESS structure that is NOT verified (so it may not
+  request space); tests that need a requester use `verified` or `VerifiedStructureFactory`
 - outsider: an account with no organisation
 - occupant: member of `verified`, the structure offered agreements on `office`; booker: member
   of another structure
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -27,6 +30,7 @@ from tests.factories import (
     StructureFactory,
     UserFactory,
 )
+from tests.helpers import FROZEN_NOW
 
 # localstripe_url and stripe_api: a fake Stripe server for the payments and browser tests.
 pytest_plugins = ["tests.localstripe"]
@@ -42,6 +46,22 @@ def _media_in_tmp(settings, tmp_path):
             "OPTIONS": {"location": tmp_path / "private", "base_url": None},
         },
     }
+
+
+@pytest.fixture
+def frozen_now() -> datetime:
+    """Where `frozen_clock` stops; a module overrides this fixture to stop elsewhere."""
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def frozen_clock(frozen_now):
+    """Stop the clock at `frozen_now` for the whole test.
+
+    A module opts in with `pytestmark = pytest.mark.usefixtures("frozen_clock")`.
+    """
+    with time_machine.travel(frozen_now, tick=False):
+        yield frozen_now
 
 
 @pytest.fixture
@@ -104,6 +124,7 @@ def structure(db):
 
 @pytest.fixture
 def member(structure):
+    """Administrator of `structure`, which is not verified: not allowed to request space."""
     return MembershipFactory(
         organisation=structure, user=UserFactory(email="member@example.test")
     ).user

@@ -47,10 +47,7 @@ CONFLICT_FR = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(paris(2027, 1, 4, 9), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

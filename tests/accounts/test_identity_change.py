@@ -7,7 +7,6 @@ changed to "Société Totalement Différente SA" and it stayed verified, still b
 from datetime import date
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -31,10 +30,7 @@ from tests.factories import (
 NEW_NAME = "Société Totalement Différente SA"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(paris(2027, 1, 4, 9), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -14,15 +13,13 @@ from bookings.models import Allocation, AllocationStatus, BookingStatus, FreeUse
 from bookings.rules import Period
 from bookings.services import BookingRequest, booking_request
 from tests.factories import MembershipFactory, StructureFactory
+from tests.helpers import FROZEN_NOW
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)
+NOW = FROZEN_NOW
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -33,10 +33,7 @@ START, END = paris(2027, 1, 12, 18), paris(2027, 1, 12, 20)
 SLOT = {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"}
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(paris(2027, 1, 4, 9), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

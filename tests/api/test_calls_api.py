@@ -21,7 +21,6 @@ from tests.calls.conftest import (  # the calls fixtures, shared with tests/call
     documents_of,
     draft,  # noqa: F401
     draft_call,
-    frozen_clock,  # noqa: F401
     manager,  # noqa: F401
     member_of_new_structure,
     office,  # noqa: F401

@@ -3,7 +3,6 @@ column (walked over the request serializers of the URLconf, so a new endpoint ca
 and the reproductions: 10**20 and control characters answered with a French 400, never a 500."""
 
 import pytest
-import time_machine
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.settings import spectacular_settings
@@ -17,7 +16,6 @@ from core.validators import (
     validate_multi_line,
     validate_single_line,
 )
-from tests.factories import paris
 
 BIG = 10**20
 
@@ -89,10 +87,7 @@ def test_every_number_of_a_request_is_bounded_to_its_column(field):
 # --- Reproductions ---------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(paris(2027, 1, 4, 9), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _allocation(office, structure, /, **extra) -> dict:

@@ -5,23 +5,18 @@ import io
 import json
 
 import pytest
-import time_machine
 from django.test import override_settings
 from django.urls import reverse
 from rest_framework.exceptions import ParseError
 
 from api.parsers import BodyTooLarge, BoundedJSONParser
 from bookings.models import Booking
-from tests.factories import paris
 
 BOOKINGS = reverse("api:booking-list")
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(paris(2027, 1, 4, 9), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _booking(space, user, **extra) -> dict:

@@ -5,7 +5,6 @@ test connects to the real signal; our own code runs unchanged."""
 import logging
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from bookings.models import Booking, BookingStatus
@@ -18,11 +17,7 @@ from tests.factories import (
     paris,
 )
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(paris(2027, 1, 4, 9), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

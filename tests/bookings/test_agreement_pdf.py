@@ -3,12 +3,10 @@ mentions and the valuation; served inline to those who see the agreement, 404 to
 
 import io
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -20,14 +18,12 @@ from bookings.allocations import allocation_accept, allocation_offer, allocation
 from bookings.models import FreeUseBasis
 from spaces.models import Domain, SpaceKind
 from tests.factories import MembershipFactory, SiteFactory, SpaceFactory, StructureFactory
+from tests.helpers import FROZEN_NOW
 
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+NOW = FROZEN_NOW
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,19 +35,17 @@ from tests.factories import (
     SpaceFactory,
     UserFactory,
 )
+from tests.helpers import FROZEN_NOW
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)
+NOW = FROZEN_NOW
 
 
 def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

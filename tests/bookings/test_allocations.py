@@ -56,9 +56,10 @@ from tests.factories import (
     SpaceFactory,
     StructureFactory,
 )
+from tests.helpers import FROZEN_NOW
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)
+NOW = FROZEN_NOW
 START, END = date(2027, 2, 1), date(2028, 2, 1)  # END is exclusive: last day 31 January 2028
 
 
@@ -66,10 +67,7 @@ def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture(autouse=True)

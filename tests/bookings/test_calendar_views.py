@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,17 +14,15 @@ from bookings import selectors, services
 from bookings.rules import Period
 from bookings.services import BookingRequest, booking_request
 from tests.factories import MembershipFactory, SpaceFactory, StructureFactory, UserFactory
+from tests.helpers import FROZEN_NOW
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)  # a Monday
+NOW = FROZEN_NOW  # a Monday
 WEEK = {"start": "2027-01-11T00:00:00", "end": "2027-01-18T00:00:00"}  # as FullCalendar sends it
 FEED = reverse("bookings:calendar-events")
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture(autouse=True)

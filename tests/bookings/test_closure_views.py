@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -14,15 +13,13 @@ from bookings.models import BookingStatus, Closure, Occupancy, OccupancyKind
 from bookings.rules import Period
 from bookings.services import BookingRequest, booking_request
 from tests.factories import MembershipFactory, SpaceFactory, StructureFactory, UserFactory
+from tests.helpers import FROZEN_NOW
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)
+NOW = FROZEN_NOW
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture(autouse=True)

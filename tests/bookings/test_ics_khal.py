@@ -14,7 +14,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from bookings.services import (
     closure_create,
 )
 from tests.factories import MembershipFactory, SpaceFactory, StructureFactory, UserFactory
+from tests.helpers import FROZEN_NOW
 
 KHAL = shutil.which("khal")
 pytestmark = [
@@ -36,10 +36,11 @@ pytestmark = [
         KHAL is None, reason="khal is not installed (Debian: apt-get install khal; .ci/run does)"
     ),
     pytest.mark.django_db,
+    pytest.mark.usefixtures("frozen_clock"),
 ]
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)
+NOW = FROZEN_NOW
 SHOWN = "%Y-%m-%dT%H:%M%z"  # how khal prints a time here: with its UTC offset, never ambiguous
 KHAL_CONFIG = """\
 [calendars]
@@ -62,12 +63,6 @@ default_calendar = feed
 [sqlite]
 path = {root}/khal.db
 """
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture(autouse=True)
@@ -238,7 +233,11 @@ def _fetched(client, feed: CalendarFeed) -> bytes:
     return response.content
 
 
-@pytest.mark.usefixtures("weekly_across_both_changes", "weekly_in_the_repeated_hour")
+# A test's own usefixtures run before the module's: the clock first, so the series are booked
+# at the frozen "now".
+@pytest.mark.usefixtures(
+    "frozen_clock", "weekly_across_both_changes", "weekly_in_the_repeated_hour"
+)
 def test_khal_imports_the_site_feed_with_every_date_at_its_time(
     client, tmp_path, facilities_manager, site, repeated_hour, closures
 ):
@@ -268,7 +267,7 @@ def test_khal_imports_the_space_feed(
     assert not any("2027-03-30" in line for line in chorale)  # the cancelled date
 
 
-@pytest.mark.usefixtures("repeated_hour", "weekly_across_both_changes")
+@pytest.mark.usefixtures("frozen_clock", "repeated_hour", "weekly_across_both_changes")
 def test_khal_imports_the_organisation_feed(client, tmp_path, member, weekly_in_the_repeated_hour):
     organisation = member.memberships.get().organisation
     feed = calendar_feed_create(user=member, scope="organisation", target=organisation)

@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,16 +11,14 @@ from bookings.models import Booking, BookingStatus
 from bookings.rules import Period
 from bookings.services import BookingRequest, booking_request
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
+from tests.helpers import FROZEN_NOW
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2027, 1, 4, 9, 0, tzinfo=PARIS)
+NOW = FROZEN_NOW
 SLOT = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

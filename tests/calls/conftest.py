@@ -1,7 +1,7 @@
-"""Fixtures of the calls tests: a frozen clock, a call over two offices, applicants, reviewers.
+"""Fixtures of the calls tests: a call over two offices, applicants, reviewers.
 
-Not autouse: the modules that want the clock say so (`pytestmark`). The clock stands on Monday
-4 January 2027, 09:00 in Paris; calls close on 1 February 2027 at noon.
+The modules that want the frozen clock (`frozen_clock`, tests/conftest.py) say so in `pytestmark`.
+It stands on Monday 4 January 2027, 09:00 in Paris; calls close on 1 February 2027 at noon.
 
 `commune_staff` (a member of the commune that owns `site`) runs the calls; `applicant` is a
 member of a verified association with its statutes and a valid insurance certificate.
@@ -10,7 +10,6 @@ member of a verified association with its statutes and a valid insurance certifi
 from datetime import date
 
 import pytest
-import time_machine
 
 from accounts.models import DocumentKind
 from calls import services
@@ -25,15 +24,8 @@ from tests.factories import (
     paris,
 )
 
-NOW = paris(2027, 1, 4, 9)
 DEADLINE = paris(2027, 2, 1, 12)
 GRID = [("Utilité sociale", 60, "Publics accueillis."), ("Viabilité économique", 40, "")]
-
-
-@pytest.fixture
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import logging
 import socket
 
 import pytest
-import time_machine
 from aiosmtpd.controller import Controller
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,16 +15,13 @@ from django.urls import reverse
 from bookings.models import Booking, BookingStatus
 from core.mail import SUBJECT_MAX_LENGTH, mail_subject
 from spaces.models import Space
-from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory, paris
+from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
 
 SLOT_FORM = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}
 SLOT_API = {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"}
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(paris(2027, 1, 4, 9), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from bookings.services import booking_approve
@@ -27,10 +26,7 @@ SIRET = "00012345600017"
 RNA = "W005012345"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(datetime(2027, 1, 4, 9, tzinfo=PARIS), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
@@ -34,10 +33,13 @@ ANNUAL_CENTS = 12_000_00  # 1,000 € a month
 NOW = datetime(2027, 2, 1, 8, tzinfo=PARIS)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
+@pytest.fixture
+def frozen_now():
+    """This module stops the clock at Monday 1 February 2027, 08:00 in Paris."""
+    return NOW
 
 
 def office(site, name: str = "Bureau 12"):

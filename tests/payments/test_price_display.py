@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import translation
 
@@ -17,10 +16,7 @@ PARIS = ZoneInfo("Europe/Paris")
 SLOT = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel(datetime(2027, 1, 4, 9, tzinfo=PARIS), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture(autouse=True)
