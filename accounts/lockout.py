@@ -12,6 +12,7 @@ import logging
 
 from axes.handlers.cache import AxesCacheHandler
 from axes.helpers import (
+    get_cache,
     get_cache_timeout,
     get_client_cache_keys,
     get_client_username,
@@ -28,6 +29,16 @@ logger = logging.getLogger("accounts.security")
 
 class ReservingCacheHandler(AxesCacheHandler):
     """AXES_HANDLER: an attempt is counted when it starts, not when it has failed."""
+
+    def __init__(self) -> None:
+        # Axes builds its handler once per process and binds the cache there: the handler kept
+        # counting in whatever cache existed first (another thread's, or the one before a
+        # settings change, so a test "in Redis" counted in local memory). Read it each time.
+        pass
+
+    @property
+    def cache(self):
+        return get_cache()
 
     def is_allowed(self, request: HttpRequest, credentials: dict | None = None) -> bool:
         if not super().is_allowed(request, credentials):

@@ -8,8 +8,10 @@ throttling while the error is logged (at most once a minute per process) for the
 Only connection and timeout errors are absorbed; any other Redis error still raises.
 """
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache
@@ -34,79 +36,34 @@ def _log_unreachable(operation: str, exc: Exception) -> None:
         )
 
 
+def _fail_open(method: Callable, fallback: Callable[..., Any]) -> Callable:
+    """`method` of RedisCache, answering `fallback(*args)` while Redis is unreachable."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except UNREACHABLE as exc:
+            _log_unreachable(method.__name__, exc)
+            return fallback(*args, **kwargs)
+
+    return wrapper
+
+
+def _nothing(*args, **kwargs) -> None:
+    return None
+
+
 class ResilientRedisCache(RedisCache):
-    def get(self, key, default=None, version=None) -> Any:
-        try:
-            return super().get(key, default, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("get", exc)
-            return default
-
-    def get_many(self, keys, version=None) -> dict:
-        try:
-            return super().get_many(keys, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("get_many", exc)
-            return {}
-
-    def has_key(self, key, version=None) -> bool:
-        try:
-            return super().has_key(key, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("has_key", exc)
-            return False
-
-    def add(self, key, value, timeout=None, version=None) -> bool:
-        # True: the caller counts from 1 again, as if the key had just been created.
-        try:
-            return super().add(key, value, timeout, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("add", exc)
-            return True
-
-    def set(self, key, value, timeout=None, version=None) -> None:
-        try:
-            super().set(key, value, timeout, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("set", exc)
-
-    def set_many(self, data, timeout=None, version=None) -> list:
-        try:
-            return super().set_many(data, timeout, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("set_many", exc)
-            return list(data)
-
-    def touch(self, key, timeout=None, version=None) -> bool:
-        try:
-            return super().touch(key, timeout, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("touch", exc)
-            return False
-
-    def incr(self, key, delta=1, version=None) -> int:
-        try:
-            return super().incr(key, delta, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("incr", exc)
-            return delta
-
-    def delete(self, key, version=None) -> bool:
-        try:
-            return super().delete(key, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("delete", exc)
-            return False
-
-    def delete_many(self, keys, version=None) -> None:
-        try:
-            super().delete_many(keys, version)
-        except UNREACHABLE as exc:
-            _log_unreachable("delete_many", exc)
-
-    def clear(self) -> bool:
-        try:
-            return super().clear()
-        except UNREACHABLE as exc:
-            _log_unreachable("clear", exc)
-            return False
+    get = _fail_open(RedisCache.get, lambda key, default=None, version=None: default)
+    get_many = _fail_open(RedisCache.get_many, lambda keys, version=None: {})
+    has_key = _fail_open(RedisCache.has_key, lambda key, version=None: False)
+    # True: the caller counts from 1 again, as if the key had just been created.
+    add = _fail_open(RedisCache.add, lambda *args, **kwargs: True)
+    incr = _fail_open(RedisCache.incr, lambda key, delta=1, version=None: delta)
+    set = _fail_open(RedisCache.set, _nothing)
+    set_many = _fail_open(RedisCache.set_many, lambda data, timeout=None, version=None: list(data))
+    touch = _fail_open(RedisCache.touch, lambda *args, **kwargs: False)
+    delete = _fail_open(RedisCache.delete, lambda *args, **kwargs: False)
+    delete_many = _fail_open(RedisCache.delete_many, _nothing)
+    clear = _fail_open(RedisCache.clear, lambda: False)

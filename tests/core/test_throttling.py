@@ -217,6 +217,10 @@ def test_twenty_concurrent_wrong_logins_check_at_most_the_limit(
     assert len(checked) <= settings.AXES_FAILURE_LIMIT
     assert sorted(set(statuses)) in ([200, 429], [429])
     assert right_password == 429
+    if shared_cache == "redis":  # the counters are really in Redis, where every worker sees them
+        import redis
+
+        assert redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).dbsize() > 0
 
 
 # --- Rate limits on the other public forms -------------------------------------------------
