@@ -23,6 +23,7 @@ from axes.signals import user_locked_out
 from django.http import HttpRequest, HttpResponse
 
 from core.http import too_many_requests
+from core.ratelimit import cache_count
 
 logger = logging.getLogger("accounts.security")
 
@@ -52,16 +53,10 @@ class ReservingCacheHandler(AxesCacheHandler):
         timeout = get_cache_timeout(request)
         counts = []
         for key in get_client_cache_keys(request, credentials):
-            if self.cache.add(key, 1, timeout=timeout):
-                counts.append(1)
-                continue
-            try:
-                counts.append(self.cache.incr(key))
-            except ValueError:  # the key expired between add and incr
-                self.cache.add(key, 1, timeout=timeout)
-                counts.append(1)
-            else:
+            count = cache_count(self.cache, key, timeout=timeout)
+            if count > 1:  # the cool-off runs from the last attempt
                 self.cache.touch(key, timeout=timeout)
+            counts.append(count)
         return max(counts, default=0)
 
     def user_login_failed(

@@ -13,7 +13,7 @@ from functools import wraps
 from hashlib import sha256
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
@@ -55,6 +55,18 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def cache_count(counters: BaseCache, key: str, *, timeout: int | None) -> int:
+    """Add one to the counter `key` and return it; a new counter starts at 1 and lasts
+    `timeout` seconds. Atomic across workers: `add` creates it once, `incr` counts on it."""
+    if counters.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return counters.incr(key)
+    except ValueError:  # expired between add and incr
+        counters.add(key, 1, timeout=timeout)
+        return 1
+
+
 def rate_hit(*, scope: str, ident: str, rate: Rate) -> int:
     """Count one request of `ident` in `scope`; return 0 if allowed, else seconds to wait."""
     now = time.time()
@@ -62,14 +74,7 @@ def rate_hit(*, scope: str, ident: str, rate: Rate) -> int:
     digest = sha256(ident.encode()).hexdigest()[:32]
     key = f"ratelimit:{scope}:{digest}:{window}"
     # The window's key lives one period longer than the window, then disappears by itself.
-    if cache.add(key, 1, timeout=rate.seconds * 2):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=rate.seconds * 2)
-            count = 1
+    count = cache_count(cache, key, timeout=rate.seconds * 2)
     if count <= rate.count:
         return 0
     return max(1, int((window + 1) * rate.seconds - now + 0.999))
