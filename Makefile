@@ -51,6 +51,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 ## Refresh the vendored front-end libraries from npm (needs node/npm; the result is committed).
 vendor:

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("core.urls")),
+    path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
     path("espaces/", include("spaces.urls")),
     path("reservations/", include("bookings.urls")),

@@ -1,11 +1,28 @@
 from collections.abc import Callable
 
 from django.contrib import admin
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.selectors import user_is_territory_admin
+HistoryViewerRule = Callable[[AbstractBaseUser | AnonymousUser], bool]
+
+# Who may read the History pages. The kernel knows no roles: accounts names the rule in
+# AccountsConfig.ready (history_viewer_set). Until then nobody may: a missing rule fails closed.
+_history_viewer: HistoryViewerRule | None = None
+
+
+def history_viewer_set(rule: HistoryViewerRule) -> None:
+    """Make `rule(user)` decide who may read the History pages of HistoryAdmin."""
+    global _history_viewer  # one rule per process, set once at start-up
+    _history_viewer = rule
+
+
+def history_viewer_allows(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether the rule named by history_viewer_set lets `user` read History pages."""
+    return _history_viewer is not None and _history_viewer(user)
 
 
 class ScopedAdminMixin:
@@ -19,16 +36,17 @@ class ScopedAdminMixin:
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """The "History" page of a record (who changed which field, old → new), for the
-    intercommunality only: other staff would see values of records outside their scope.
+    """The "History" page of a record (who changed which field, old → new), only for the users
+    the rule of history_viewer_set allows (accounts: the intercommunality), since other staff
+    would see values of records outside their scope.
     Nothing is reverted from there (SIMPLE_HISTORY_REVERT_DISABLED): changes go through the
     services."""
 
     def has_view_history_or_change_history_permission(self, request, obj=None) -> bool:
-        return user_is_territory_admin(request.user)
+        return history_viewer_allows(request.user)
 
     def has_view_history_permission(self, request, obj=None) -> bool:
-        return user_is_territory_admin(request.user)
+        return history_viewer_allows(request.user)
 
     def has_change_history_permission(self, request, obj=None) -> bool:
         return False

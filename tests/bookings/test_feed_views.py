@@ -315,6 +315,6 @@ def test_revoke_needs_a_post(client, site_feed, facilities_manager):
 def test_dashboard_links_to_the_subscriptions_page(client, outsider):
     client.force_login(outsider)
 
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
 
     assert reverse("bookings:feed-list") in response.content.decode()

@@ -1,6 +1,6 @@
 """Applying to the demo call for applications, in a real browser.
 
-A visitor reads the call published by the demo (core/demo.py: lots, criteria, documents,
+A visitor reads the call published by the demo (portal/demo.py: lots, criteria, documents,
 deadline); the SCIC's member signs in, starts an application, sees what is missing, fills it in
 (project, needs, two ranked lots, statutes and insurance certificate), sees that nothing is
 missing any more and sends it; the intercommunality's administrator, who runs the call, finds
@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from calls.models import Application, ApplicationStatus, Call
 from calls.rules import DEFAULT_CRITERIA, MAX_MARK
-from core import demo
+from portal import demo
 from tests.e2e.test_booking_journey import assert_no_serious_axe_violations, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

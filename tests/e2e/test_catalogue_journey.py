@@ -1,6 +1,6 @@
 """A visitor finds a step-free room for ten people in Denain, in a real browser.
 
-The data is the demo territory (core/demo.py), loaded with `seed_demo`. Wording is checked
+The data is the demo territory (portal/demo.py), loaded with `seed_demo`. Wording is checked
 loosely (French by default, English while a message is untranslated); elements are found by
 id, name and role.
 """
@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# core/demo.py, Denain (59172): the spaces for 10 people or more that are reachable without a
+# portal/demo.py, Denain (59172): the spaces for 10 people or more that are reachable without a
 # step (step-free entrance, and ground floor or a lift), in catalogue order (site, floor, name).
 DENAIN_STEP_FREE_10 = [
     "Atelier textile",  # Les Grands Bureaux, ground floor, 15 people

@@ -235,6 +235,6 @@ def test_report_index_offers_the_annex_to_commune_staff(client, commune_staff):
 def test_dashboard_links_the_reports(client, db):
     client.force_login(UserFactory())
 
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
 
     assert reverse("reports:index") in response.content.decode()

@@ -40,9 +40,9 @@ from calls.services import (
     reviewer_declare,
     score_record,
 )
-from core import demo
 from payments.models import ChannelKind
 from payments.services.tariffs import channel_set, tariff_set
+from portal import demo
 from spaces.models import (
     Amenity,
     Commune,

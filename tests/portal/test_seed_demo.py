@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Organisation, User
 from bookings.models import Booking, BookingLog, Closure, Occupancy
-from core import demo
+from portal import demo
 from spaces.models import (
     Amenity,
     Commune,
