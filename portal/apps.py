@@ -6,4 +6,3 @@ class PortalConfig(AppConfig):
     seeding. It may import every app; no app imports it."""
 
     name = "portal"
-    verbose_name = "Portail"
