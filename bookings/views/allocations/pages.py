@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from bookings import agreement, selectors
 from bookings import allocations as services
 from bookings.exceptions import BookingConflict, InvalidTransition
-from bookings.forms_allocations import (
+from bookings.forms import (
     CREATE_FIELDS,
     AllocationAcceptForm,
     AllocationCreateForm,
