@@ -13,6 +13,7 @@ They only collect values: the services decide. The public names are re-exported 
 
 from bookings.forms.allocations import (
     CREATE_FIELDS,
+    AgreementTermsForm,
     AllocationAcceptForm,
     AllocationCreateForm,
     AllocationEndForm,
@@ -41,6 +42,7 @@ from bookings.forms.requests import (
 __all__ = [
     "CREATE_FIELDS",
     "WHOLE_SITE",
+    "AgreementTermsForm",
     "AllocationAcceptForm",
     "AllocationCreateForm",
     "AllocationEndForm",

@@ -1,17 +1,15 @@
 """Forms of the decisions on applications: accept for a lot, refuse with reasons, record the deliberation, offer the agreement."""
 
-from decimal import Decimal
-
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import FreeUseBasis, LegalRegime
+from bookings.forms import AgreementTermsForm
+from bookings.models import LegalRegime
 from calls.forms.calls import lot_label
 from calls.models import CallLot
 from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
-from core.validators import MAX_MONEY_CENTS
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
@@ -48,50 +46,16 @@ class DecideForm(AccessibleForm):
     deliberation_date = BoundedDateField(label=_("Decision date"), widget=_DATE)
 
 
-def _cents(amount: Decimal | None) -> int:
-    return int((amount or Decimal(0)) * 100)
-
-
-class AgreementForm(AccessibleForm):
+class AgreementForm(AgreementTermsForm):
     """The terms of the occupancy agreement offered to an accepted applicant; amounts in €."""
+
+    field_order = ["start", "end", "legal_regime", *AgreementTermsForm.base_fields]
 
     start = BoundedDateField(label=_("Start"), widget=_DATE)
     end = BoundedDateField(
         label=_("End"), widget=_DATE, help_text=_("First day after the occupation.")
     )
     legal_regime = forms.ChoiceField(label=_("Legal regime"), choices=LegalRegime.choices)
-    annual_fee = forms.DecimalField(
-        label=_("Annual fee (€)"),
-        min_value=0,
-        max_value=Decimal(MAX_MONEY_CENTS) / 100,
-        max_digits=10,
-        decimal_places=2,
-        required=False,
-        help_text=_("Leave empty or 0 for free use, then give its legal basis."),
-    )
-    free_use_basis = forms.ChoiceField(
-        label=_("Legal basis of free use"), choices=FreeUseBasis.choices, required=False
-    )
-    free_use_reference = SingleLineFormField(
-        label=_("Deliberation or justification"),
-        max_length=200,
-        required=False,
-        help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
-    )
-    deposit = forms.DecimalField(
-        label=_("Deposit (€)"),
-        min_value=0,
-        max_value=Decimal(MAX_MONEY_CENTS) / 100,
-        max_digits=10,
-        decimal_places=2,
-        required=False,
-    )
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        cleaned["annual_fee_cents"] = _cents(cleaned.get("annual_fee"))
-        cleaned["deposit_cents"] = _cents(cleaned.get("deposit"))
-        return cleaned
 
     def terms(self) -> dict:
         values = self.cleaned_data
@@ -99,8 +63,5 @@ class AgreementForm(AccessibleForm):
             "start": values["start"],
             "end": values["end"],
             "legal_regime": values["legal_regime"],
-            "annual_fee_cents": values["annual_fee_cents"],
-            "free_use_basis": values["free_use_basis"],
-            "free_use_reference": values["free_use_reference"],
-            "deposit_cents": values["deposit_cents"],
+            **self.money_terms(),
         }

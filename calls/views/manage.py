@@ -323,9 +323,6 @@ def application_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(application.get_absolute_url())
 
 
-_AGREEMENT_FIELDS = {"annual_fee_cents": "annual_fee", "deposit_cents": "deposit"}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_agreement(request: HttpRequest, pk: int) -> HttpResponse:
@@ -349,11 +346,7 @@ def application_agreement(request: HttpRequest, pk: int) -> HttpResponse:
                 application=application, actor=request.user, **form.terms()
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                exc = ValidationError(
-                    {_AGREEMENT_FIELDS.get(k, k): v for k, v in exc.error_dict.items()}
-                )
-            form_add_service_errors(form, exc)
+            form_add_service_errors(form, exc, renames=AgreementForm.SERVICE_FIELDS)
         except BookingConflict as exc:
             clashes = True
             form.add_error(None, str(exc.message))
