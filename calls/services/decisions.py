@@ -4,35 +4,19 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.conflicts import decision_check_impartial
 from accounts.models import User
 from bookings.allocations import allocation_offer
 from bookings.models import Allocation
+from calls import notifications
 from calls.models import (
     Application,
     ApplicationStatus,
     CallLot,
 )
 from calls.services.applications import _application_transition
-from core.mail import mail_send
-
-
-def _notify_decision(application_id: int) -> None:
-    application = Application.objects.select_related("call", "structure", "submitted_by").get(
-        pk=application_id
-    )
-    with translation.override("fr"):
-        body = render_to_string("emails/application_decided.txt", {"application": application})
-    mail_send(
-        subject=f"[Locaux Communs] Décision — {application.call.title}",
-        body=body,
-        recipients=[application.submitted_by.email],
-        about=f"application {application.pk}, decision",
-    )
 
 
 @transaction.atomic
@@ -50,7 +34,7 @@ def application_accept(*, application: Application, actor: User, lot: CallLot) -
     changed = _application_transition(application, ApplicationStatus.ACCEPTED, actor)
     if changed:
         Application.objects.filter(pk=application.pk).update(allocated_lot=lot)
-        transaction.on_commit(lambda: _notify_decision(application.pk))
+        notifications.on_commit(application, "decided")
     return changed
 
 
@@ -66,7 +50,7 @@ def application_refuse(*, application: Application, actor: User, reason: str) ->
     changed = _application_transition(application, ApplicationStatus.REFUSED, actor, reason.strip())
     if changed:
         Application.objects.filter(pk=application.pk).update(decision_reason=reason.strip())
-        transaction.on_commit(lambda: _notify_decision(application.pk))
+        notifications.on_commit(application, "decided")
     return changed
 
 
