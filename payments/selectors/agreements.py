@@ -18,6 +18,7 @@ from payments.rules import (
     Price,
     agreement_month_price,
 )
+from payments.selectors.prices import collecting_organisation
 from spaces.models import Space
 
 # From signature to end the fee is owed for the days occupied: a signed agreement that starts
@@ -46,23 +47,19 @@ def agreements_billable(*, first_day: date, last_day: date) -> QuerySet[Allocati
         .prefetch_related(
             Prefetch(
                 "spaces",
-                queryset=Space.objects.select_related("site__managing_organisation"),
+                queryset=Space.objects.select_related("site__managing_organisation", "site__owner"),
             )
         )
     )
 
 
 def agreement_collector(allocation: Allocation) -> Organisation:
-    """Who collects an agreement's fee: like a booking's fee (`collecting_organisation`), the
-    body that runs the building when one does (a SCIC re-letting offices), else the owner who
-    granted the agreement. An agreement over buildings run by different bodies, or some by the
+    """Who collects an agreement's fee: who collects the fees of its spaces
+    (`collecting_organisation`: the body that runs the building when one does, a SCIC re-letting
+    offices, else the owner). An agreement over buildings run by different bodies, or some by the
     owner itself, is collected by the owner, the party to the agreement."""
-    managers = {space.site.managing_organisation for space in allocation.spaces.all()}
-    if len(managers) == 1:
-        manager = managers.pop()
-        if manager is not None:
-            return manager
-    return allocation.owner
+    collectors = {collecting_organisation(space) for space in allocation.spaces.all()}
+    return collectors.pop() if len(collectors) == 1 else allocation.owner
 
 
 def agreement_month_price_of(allocation: Allocation, *, month_start: date) -> Price:

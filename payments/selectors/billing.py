@@ -25,7 +25,7 @@ from payments.selectors.agreements import (
     agreement_occupied_end,
     agreements_billable,
 )
-from payments.selectors.prices import price_quote
+from payments.selectors.prices import collecting_organisation, price_quote
 
 
 def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
@@ -54,18 +54,19 @@ class BillingLine:
 def _booking_billing_lines(
     *, owner: Organisation, first_day: date, last_day: date
 ) -> list[BillingLine]:
-    """Confirmed bookings with a fee on the spaces `owner` collects for, priced on their active
-    dates starting between `first_day` and `last_day`."""
+    """Confirmed bookings with a fee on the spaces `owner` collects for
+    (`collecting_organisation`), priced on their active dates starting between `first_day` and
+    `last_day`."""
     zone = local_zone()
     start = datetime.combine(first_day, time.min, tzinfo=zone)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
-    collected = Q(booking__space__site__managing_organisation=owner) | Q(
-        booking__space__site__managing_organisation__isnull=True,
-        booking__space__site__owner=owner,
+    # The buildings `owner` owns or runs; who of the two collects is decided below, per space.
+    involved = Q(booking__space__site__managing_organisation=owner) | Q(
+        booking__space__site__owner=owner
     )
     rows = (
         Occupancy.objects.filter(
-            collected,
+            involved,
             active=True,
             booking__status=BookingStatus.CONFIRMED,
             start__gte=start,
@@ -77,10 +78,14 @@ def _booking_billing_lines(
     dates: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for booking_id, occurrence_start, occurrence_end in rows:
         dates[booking_id].append((occurrence_start, occurrence_end))
-    bookings = Booking.objects.select_related("organisation", "space__site").in_bulk(dates)
+    bookings = Booking.objects.select_related(
+        "organisation", "space__site__managing_organisation", "space__site__owner"
+    ).in_bulk(dates)
     lines = []
     for booking_id, occurrences in dates.items():
         booking = bookings[booking_id]
+        if collecting_organisation(booking.space).pk != owner.pk:
+            continue
         price = price_quote(
             space=booking.space, organisation=booking.organisation, occurrences=occurrences
         )
