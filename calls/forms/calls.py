@@ -75,6 +75,19 @@ class CallForm(AccessibleForm):
         )
         self.fields["spaces"].label_from_instance = space_label
 
+    def terms(self) -> dict:
+        """The call's terms as `call_create` and `call_update` take them (after `is_valid()`)."""
+        values = self.cleaned_data
+        return {
+            "owner": values["owner"],
+            "title": values["title"],
+            "presentation": values["presentation"],
+            "eligibility": values["eligibility"],
+            "spaces": list(values["spaces"]),
+            "required_documents": values["required_documents"],
+            "deadline": values["deadline"],
+        }
+
 
 class CriterionForm(AccessibleForm):
     name = SingleLineFormField(label=_("Criterion"), max_length=200)
