@@ -1,4 +1,5 @@
-"""Forms of a call's pages: its terms and lots, its criteria grid. They only shape input: calls.services holds the rules."""
+"""Forms of a call's pages: its terms and lots, its criteria grid. They only shape input:
+`calls.services` holds the rules."""
 
 from django import forms
 from django.db.models import QuerySet

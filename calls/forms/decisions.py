@@ -1,4 +1,5 @@
-"""Forms of the decisions on applications: accept for a lot, refuse with reasons, record the deliberation, offer the agreement."""
+"""Forms of the decisions on applications: accept for a lot, refuse with reasons, record the
+deliberation, offer the agreement."""
 
 from django import forms
 from django.db.models import QuerySet

@@ -1,4 +1,5 @@
-"""Writes on decisions about applications: accept (a lot), refuse (with reasons), offer the agreement."""
+"""Writes on decisions about applications: accept (for a lot), refuse (with reasons), offer the
+occupancy agreement. The applicant is e-mailed by `calls.notifications`."""
 
 from datetime import date
 
