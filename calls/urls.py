@@ -1,7 +1,6 @@
 from django.urls import path
 
-from calls import views_waiting
-from calls.views import apply, manage, public, review
+from calls.views import apply, manage, public, review, waiting
 
 app_name = "calls"
 urlpatterns: list = [
@@ -43,8 +42,8 @@ urlpatterns: list = [
         review.review_application,
         name="review-application",
     ),
-    path("liste-attente/", views_waiting.waiting_list, name="waiting-list"),
-    path("liste-attente/inscrire/", views_waiting.waiting_create, name="waiting-create"),
-    path("liste-attente/<int:pk>/cloturer/", views_waiting.waiting_close, name="waiting-close"),
-    path("liste-attente/candidats/", views_waiting.waiting_candidates, name="waiting-candidates"),
+    path("liste-attente/", waiting.waiting_list, name="waiting-list"),
+    path("liste-attente/inscrire/", waiting.waiting_create, name="waiting-create"),
+    path("liste-attente/<int:pk>/cloturer/", waiting.waiting_close, name="waiting-close"),
+    path("liste-attente/candidats/", waiting.waiting_candidates, name="waiting-candidates"),
 ]

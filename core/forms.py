@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
@@ -68,12 +70,19 @@ class ServiceValidatedModelForm(AccessibleModelForm):
         self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
 
 
-def form_add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field if the form has it."""
+def form_add_service_errors(
+    form: forms.BaseForm, error: ValidationError, *, renames: Mapping[str, str] | None = None
+) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has it.
+
+    `renames` maps a service's argument to the form's field where their names differ (the
+    service's `annual_fee_cents` is the form's `annual_fee`, typed in euros).
+    """
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    for field, messages in error.message_dict.items():
+    for name, messages in error.message_dict.items():
+        field = (renames or {}).get(name, name)
         form.add_error(field if field in form.fields else None, messages)
     if isinstance(form, AccessibleFormMixin):
         form._set_aria()

@@ -1,18 +1,18 @@
 from django.urls import path
 
-from reports import views, views_journal
+from reports.views import accounting, aid, journal
 
 app_name = "reports"
 urlpatterns = [
-    path("", views.report_index, name="index"),
-    path("aides/", views.aid_list, name="aid-list"),
-    path("aides/csv/", views.aid_csv, name="aid-csv"),
-    path("titres/<int:owner_pk>/csv/", views.accounting_csv, name="accounting-csv"),
-    path("subventions/nouvelle/", views.cash_subsidy_create, name="cash-subsidy-create"),
-    path("subventions/<int:pk>/supprimer/", views.cash_subsidy_delete, name="cash-subsidy-delete"),
-    path("annexe/<str:insee>/<int:year>/", views.annex_detail, name="annex"),
-    path("annexe/<str:insee>/<int:year>/csv/", views.annex_csv, name="annex-csv"),
-    path("annexe/<str:insee>/<int:year>/pdf/", views.annex_pdf, name="annex-pdf"),
-    path("attestation/<int:pk>/<int:year>/", views.certificate_pdf, name="certificate"),
-    path("journal/", views_journal.journal, name="journal"),
+    path("", aid.report_index, name="index"),
+    path("aides/", aid.aid_list, name="aid-list"),
+    path("aides/csv/", aid.aid_csv, name="aid-csv"),
+    path("titres/<int:owner_pk>/csv/", accounting.accounting_csv, name="accounting-csv"),
+    path("subventions/nouvelle/", aid.cash_subsidy_create, name="cash-subsidy-create"),
+    path("subventions/<int:pk>/supprimer/", aid.cash_subsidy_delete, name="cash-subsidy-delete"),
+    path("annexe/<str:insee>/<int:year>/", aid.annex_detail, name="annex"),
+    path("annexe/<str:insee>/<int:year>/csv/", aid.annex_csv, name="annex-csv"),
+    path("annexe/<str:insee>/<int:year>/pdf/", aid.annex_pdf, name="annex-pdf"),
+    path("attestation/<int:pk>/<int:year>/", aid.certificate_pdf, name="certificate"),
+    path("journal/", journal.journal, name="journal"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import selectors, services
 from bookings.exceptions import BookingConflict
-from bookings.forms_closures import ClosureForm, PublicHolidaysForm
+from bookings.forms import ClosureForm, PublicHolidaysForm
 from bookings.models import Occupancy, OccupancyKind
 from bookings.rules import Period
 from bookings.views.calendars import describe_period

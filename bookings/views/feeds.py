@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import ics, services
-from bookings.forms_feeds import CalendarFeedForm
+from bookings.forms import CalendarFeedForm
 from bookings.models import CalendarFeed
 
 

@@ -73,18 +73,8 @@ def call_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = _call_form(request, None)
     if request.method == "POST" and form.is_valid():
-        values = form.cleaned_data
         try:
-            call = services.call_create(
-                actor=request.user,
-                owner=values["owner"],
-                title=values["title"],
-                presentation=values["presentation"],
-                eligibility=values["eligibility"],
-                spaces=list(values["spaces"]),
-                required_documents=values["required_documents"],
-                deadline=values["deadline"],
-            )
+            call = services.call_create(actor=request.user, **form.terms())
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -106,19 +96,8 @@ def call_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("calls:call-manage", pk=call.pk)
     form = _call_form(request, call)
     if request.method == "POST" and form.is_valid():
-        values = form.cleaned_data
         try:
-            services.call_update(
-                call=call,
-                actor=request.user,
-                owner=values["owner"],
-                title=values["title"],
-                presentation=values["presentation"],
-                eligibility=values["eligibility"],
-                spaces=list(values["spaces"]),
-                required_documents=values["required_documents"],
-                deadline=values["deadline"],
-            )
+            services.call_update(call=call, actor=request.user, **form.terms())
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -323,9 +302,6 @@ def application_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(application.get_absolute_url())
 
 
-_AGREEMENT_FIELDS = {"annual_fee_cents": "annual_fee", "deposit_cents": "deposit"}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_agreement(request: HttpRequest, pk: int) -> HttpResponse:
@@ -349,11 +325,7 @@ def application_agreement(request: HttpRequest, pk: int) -> HttpResponse:
                 application=application, actor=request.user, **form.terms()
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                exc = ValidationError(
-                    {_AGREEMENT_FIELDS.get(k, k): v for k, v in exc.error_dict.items()}
-                )
-            form_add_service_errors(form, exc)
+            form_add_service_errors(form, exc, renames=AgreementForm.SERVICE_FIELDS)
         except BookingConflict as exc:
             clashes = True
             form.add_error(None, str(exc.message))

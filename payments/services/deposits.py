@@ -23,7 +23,7 @@ from payments import notifications, selectors, stripe_gateway
 from payments.exceptions import PaymentFailed
 from payments.models import Payment, PaymentChannel, PaymentPurpose, PaymentStatus
 from payments.rules import format_eur
-from payments.selectors_deposits import (
+from payments.selectors import (
     DEPOSIT_HOLD_DAYS_BEFORE,
     booking_use_ends_at,
     deposit_live_of,

@@ -15,7 +15,7 @@ from bookings.rules import Period
 from bookings.selectors import bookings_of_requester
 from payments import selectors
 from payments.rules import OrganisationCategory, Price, TariffUnit, format_eur
-from payments.selectors_deposits import deposit_panel_of
+from payments.selectors import deposit_panel_of
 from spaces.models import Space
 
 register = template.Library()

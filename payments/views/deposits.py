@@ -18,7 +18,7 @@ from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.forms import DepositKeepForm, DepositReleaseForm
 from payments.models import Payment, PaymentPurpose, PaymentStatus
-from payments.selectors_deposits import DEPOSIT_RELEASE_HOURS
+from payments.selectors import DEPOSIT_RELEASE_HOURS
 from payments.services import deposits
 
 

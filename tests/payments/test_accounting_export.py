@@ -15,6 +15,7 @@ from spaces.models import SpaceKind
 from tests.factories import (
     MembershipFactory,
     SpaceFactory,
+    StructureFactory,
     UserFactory,
     VerifiedStructureFactory,
     agreement_signed,
@@ -106,6 +107,27 @@ def test_the_csv_lists_confirmed_bookings_with_a_fee_and_keeps_codes_as_text(
     assert row["reference_reservation"] == f"RES-{confirmed.pk}"
     assert row["locaux"].startswith(priced_space.name)
     assert row["creancier"] == site.owner.name
+
+
+def test_a_booking_in_a_building_run_by_another_body_is_billed_by_that_body(
+    client, territory_admin, site, priced_space, debtor_member, facilities_manager, accounting
+):
+    scic = StructureFactory(name="SCIC Les Grands Bureaux", ess_family="scic")
+    PaymentChannel.objects.create(
+        owner=scic, kind=ChannelKind.PUBLIC_ACCOUNTING, finance_department="Comptabilité SCIC"
+    )
+    site.managing_organisation = scic
+    site.save(update_fields=["managing_organisation"])
+    booking = _book(priced_space, debtor_member, 12, approve_by=facilities_manager)
+    client.force_login(territory_admin)
+
+    by_owner = _rows(client.get(_url(site.owner)))
+    by_scic = _rows(client.get(_url(scic)))
+
+    assert (by_owner, [row["reference_reservation"] for row in by_scic]) == (
+        [],
+        [f"RES-{booking.pk}"],
+    )
 
 
 def test_the_period_leaves_out_other_dates(client, territory_admin, site, confirmed):

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from bookings.services import booking_approve, booking_cancel
 from payments.models import Payment, PaymentPurpose, PaymentStatus
-from payments.selectors_deposits import (
+from payments.selectors import (
     DEPOSIT_HOLD_DAYS_BEFORE,
     DEPOSIT_RELEASE_HOURS,
     deposit_panel_of,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bookings import allocations as services
 from bookings import selectors
 from bookings.exceptions import InvalidTransition
-from bookings.forms_allocations import (
+from bookings.forms import (
     InventoryForm,
     InventoryPhotoForm,
     KeyIssueForm,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from bookings import allocations as services
 from bookings import selectors
 from bookings.exceptions import BookingConflict, InvalidTransition
-from bookings.forms_allocations import (
+from bookings.forms import (
     AllocationAcceptForm,
     AllocationEndForm,
     AllocationReasonForm,

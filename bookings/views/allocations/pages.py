@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from bookings import agreement, selectors
 from bookings import allocations as services
 from bookings.exceptions import BookingConflict, InvalidTransition
-from bookings.forms_allocations import (
+from bookings.forms import (
     CREATE_FIELDS,
     AllocationAcceptForm,
     AllocationCreateForm,
@@ -49,11 +49,7 @@ def _euros(cents: int) -> Decimal:
 
 def _add_errors(form: AccessibleForm, exc: ValidationError, renames: dict[str, str]) -> None:
     """Show a service's ValidationError on the form, on the form's name of each field."""
-    if hasattr(exc, "error_dict"):
-        exc = ValidationError(
-            {renames.get(name, name): errors for name, errors in exc.error_dict.items()}
-        )
-    form_add_service_errors(form, exc)
+    form_add_service_errors(form, exc, renames=renames)
 
 
 # --- List and creation ---

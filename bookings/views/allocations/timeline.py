@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from bookings import selectors
-from bookings.forms_allocations import (
+from bookings.forms import (
     TimelineForm,
 )
 from bookings.models import (

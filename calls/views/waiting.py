@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import structures_allowed_to_request_for
-from calls import selectors, services_waiting
-from calls.forms_waiting import WaitingEntryForm
+from calls import selectors, services
+from calls.forms import WaitingEntryForm
 from core.forms import form_add_service_errors
 from spaces.selectors import sites_manageable_by
 
@@ -43,7 +43,7 @@ def waiting_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services_waiting.waiting_entry_register(
+            services.waiting_entry_register(
                 actor=request.user,
                 structure=data["structure"],
                 kind=data["kind"],
@@ -66,7 +66,7 @@ def waiting_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def waiting_close(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(selectors.waiting_entries_of(request.user), pk=pk)
-    if services_waiting.waiting_entry_close(actor=request.user, entry=entry):
+    if services.waiting_entry_close(actor=request.user, entry=entry):
         messages.success(request, _("The need was removed from the waiting list."))
     return redirect("calls:waiting-list")
 

@@ -41,8 +41,65 @@ class SpaceChoiceField(forms.ModelMultipleChoiceField):
         }
 
 
-class AllocationCreateForm(AccessibleForm):
+class AgreementTermsForm(AccessibleForm):
+    """The money terms of an occupancy agreement: its annual fee, the legal basis of a free use,
+    its deposit. Shared by the direct agreement (`AllocationCreateForm`) and the agreement
+    offered after a call (`calls.forms.AgreementForm`), so both ask the same way; the service
+    checks them (`bookings.allocations.allocation_offer`).
+
+    Amounts are typed in euros; `clean()` adds them in cents as the service takes them. A
+    subclass puts these fields among its own with `field_order`.
+    """
+
+    # The service's names of these terms → the form's fields, where they differ.
+    SERVICE_FIELDS = {"annual_fee_cents": "annual_fee", "deposit_cents": "deposit"}
+
+    annual_fee = forms.DecimalField(
+        label=_("Annual fee (€)"),
+        required=False,
+        help_text=_("Leave empty or 0 for free use, then give its legal basis."),
+        **_EUROS,
+    )
+    free_use_basis = forms.ChoiceField(
+        label=_("Legal basis of free use"), choices=FreeUseBasis.choices, required=False
+    )
+    free_use_reference = SingleLineFormField(
+        label=_("Deliberation or justification"),
+        max_length=200,
+        required=False,
+        help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
+    )
+    deposit = forms.DecimalField(label=_("Deposit (€)"), required=False, **_EUROS)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["annual_fee_cents"] = euros_to_cents(data.get("annual_fee"))
+        data["deposit_cents"] = euros_to_cents(data.get("deposit"))
+        return data
+
+    def money_terms(self) -> dict:
+        """The terms as the service takes them (after `is_valid()`)."""
+        values = self.cleaned_data
+        return {
+            "annual_fee_cents": values["annual_fee_cents"],
+            "free_use_basis": values["free_use_basis"],
+            "free_use_reference": values["free_use_reference"],
+            "deposit_cents": values["deposit_cents"],
+        }
+
+
+class AllocationCreateForm(AgreementTermsForm):
     """A direct agreement, without a call for applications: the manager says why."""
+
+    field_order = [
+        "spaces",
+        "structure",
+        "start",
+        "last_day",
+        "legal_regime",
+        *AgreementTermsForm.base_fields,
+        "direct_reason",
+    ]
 
     spaces = SpaceChoiceField(
         label=_("Spaces"),
@@ -62,22 +119,6 @@ class AllocationCreateForm(AccessibleForm):
         choices=[("", _("According to the domain of the building")), *LegalRegime.choices],
         required=False,
     )
-    annual_fee = forms.DecimalField(
-        label=_("Annual fee (€)"),
-        required=False,
-        help_text=_("Leave empty for free use, and give its legal basis."),
-        **_EUROS,
-    )
-    free_use_basis = forms.ChoiceField(
-        label=_("Legal basis of free use"), choices=FreeUseBasis.choices, required=False
-    )
-    free_use_reference = SingleLineFormField(
-        label=_("Deliberation or justification"),
-        max_length=200,
-        required=False,
-        help_text=_("E.g. municipal council decision no. 2027-045 of 12 March 2027."),
-    )
-    deposit = forms.DecimalField(label=_("Deposit (€)"), required=False, **_EUROS)
     direct_reason = MultiLineFormField(
         label=_("Why without a call for applications"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -103,13 +144,11 @@ class AllocationCreateForm(AccessibleForm):
         data = super().clean()
         if data.get("start") and data.get("last_day"):
             data["end"] = data["last_day"] + timedelta(days=1)
-        data["annual_fee_cents"] = euros_to_cents(data.get("annual_fee"))
-        data["deposit_cents"] = euros_to_cents(data.get("deposit"))
         return data
 
 
 # Service field names → form field names, where they differ.
-CREATE_FIELDS = {"end": "last_day", "annual_fee_cents": "annual_fee", "deposit_cents": "deposit"}
+CREATE_FIELDS = {"end": "last_day", **AgreementTermsForm.SERVICE_FIELDS}
 
 
 class AllocationAcceptForm(AccessibleForm):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import user_is_territory_admin
 from core.forms import AccessibleForm
-from reports.selectors_journal import KINDS, journal_page
+from reports.selectors import KINDS, journal_page
 
 
 class JournalFilterForm(AccessibleForm):

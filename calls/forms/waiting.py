@@ -1,3 +1,5 @@
+"""The form of the waiting list: a structure without premises registers its need."""
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _

@@ -1,3 +1,6 @@
+"""Forms of booking requests (a slot or a series), the availability search, and the reasons given
+when deciding on or cancelling a booking."""
+
 from datetime import time, timedelta
 
 from django import forms

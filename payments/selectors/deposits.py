@@ -1,8 +1,6 @@
 """Reads about deposits (cautions held on the requester's card): when one may be placed, which
-holds are due for release, and what the booking page shows.
-
-Kept apart from `payments.selectors` so the deposit feature reads as one unit; the writes are
-in `payments.services.deposits`.
+holds are due for release, and what the booking page shows. The writes are in
+`payments.services.deposits`.
 """
 
 from dataclasses import dataclass
@@ -14,9 +12,9 @@ from django.utils import timezone
 from accounts.selectors import AnyUser
 from bookings.models import OCCUPYING, Booking, BookingStatus, Occupancy
 from bookings.selectors import bookings_of_requester
-from payments import selectors
 from payments.models import Payment, PaymentPurpose, PaymentStatus
 from payments.rules import format_eur
+from payments.selectors.payments import payment_live_of
 
 # Stripe keeps a card authorisation for 7 days at most. Placed at most 3 days before the
 # start, the hold still stands DEPOSIT_RELEASE_HOURS after a booking of up to two days ends,
@@ -32,7 +30,7 @@ OPEN = (PaymentStatus.REQUIRES_AUTHORISATION, PaymentStatus.AUTHORISED)
 
 def deposit_live_of(*, booking: Booking) -> Payment | None:
     """The booking's deposit that still stands (awaiting the card, held, or kept)."""
-    return selectors.payment_live_of(booking=booking, purpose=PaymentPurpose.DEPOSIT)
+    return payment_live_of(booking=booking, purpose=PaymentPurpose.DEPOSIT)
 
 
 def deposit_opens_at(*, booking: Booking) -> datetime:

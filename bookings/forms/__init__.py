@@ -1,0 +1,68 @@
+"""Forms of the bookings pages, one module per sub-domain:
+
+- `requests`: a booking request (a slot or a series), the availability search, decisions and
+  cancellations;
+- `allocations`: the occupancy agreement pages (offer, answer, signature, end, renewal, keys,
+  inventories);
+- `closures`: closing a site or a space, adding the public holidays;
+- `feeds`: creating a calendar subscription.
+
+They only collect values: the services decide. The public names are re-exported here:
+`from bookings.forms import ClosureForm` works.
+"""
+
+from bookings.forms.allocations import (
+    CREATE_FIELDS,
+    AgreementTermsForm,
+    AllocationAcceptForm,
+    AllocationCreateForm,
+    AllocationEndForm,
+    AllocationReasonForm,
+    AllocationRenewForm,
+    AllocationSignForm,
+    InventoryForm,
+    InventoryPhotoForm,
+    KeyIssueForm,
+    KeyReturnForm,
+    SpaceChoiceField,
+    TimelineForm,
+    euros_to_cents,
+)
+from bookings.forms.closures import WHOLE_SITE, ClosureForm, PublicHolidaysForm
+from bookings.forms.feeds import CalendarFeedForm
+from bookings.forms.requests import (
+    AvailabilitySearchForm,
+    BookingRequestForm,
+    BulkDecisionForm,
+    CancelForm,
+    ReasonForm,
+    SlotForm,
+)
+
+__all__ = [
+    "CREATE_FIELDS",
+    "WHOLE_SITE",
+    "AgreementTermsForm",
+    "AllocationAcceptForm",
+    "AllocationCreateForm",
+    "AllocationEndForm",
+    "AllocationReasonForm",
+    "AllocationRenewForm",
+    "AllocationSignForm",
+    "AvailabilitySearchForm",
+    "BookingRequestForm",
+    "BulkDecisionForm",
+    "CalendarFeedForm",
+    "CancelForm",
+    "ClosureForm",
+    "InventoryForm",
+    "InventoryPhotoForm",
+    "KeyIssueForm",
+    "KeyReturnForm",
+    "PublicHolidaysForm",
+    "ReasonForm",
+    "SlotForm",
+    "SpaceChoiceField",
+    "TimelineForm",
+    "euros_to_cents",
+]

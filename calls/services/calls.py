@@ -1,0 +1,223 @@
+"""Writes on calls for applications: draft, criteria grid, publish, close, deliberation."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, User
+from calls import rules
+from calls.exceptions import CallInvalidTransition
+from calls.models import (
+    CALL_TRANSITIONS,
+    ApplicationStatus,
+    Call,
+    CallLog,
+    CallLot,
+    CallStatus,
+    Criterion,
+)
+from core.history import history_actor
+from core.workflow import status_change
+from spaces.models import Space
+from spaces.selectors import site_owners_for, spaces_manageable_by
+
+
+def _check_call_terms(
+    *, actor: User, owner: Organisation, spaces: list[Space], deadline: datetime | None
+) -> None:
+    if not site_owners_for(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    errors = {}
+    if not spaces:
+        errors["spaces"] = _("Choose at least one vacant space.")
+    elif spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(spaces):
+        raise PermissionDenied
+    elif any(not space.allocatable for space in spaces):
+        errors["spaces"] = _("Some of these spaces are not offered for long-term occupancy.")
+    if deadline is not None and deadline <= timezone.now():
+        errors["deadline"] = _("The deadline must be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lots_set(call: Call, spaces: list[Space]) -> None:
+    call.lots.all().delete()
+    CallLot.objects.bulk_create(
+        [
+            CallLot(call=call, space=space, position=index)
+            for index, space in enumerate(spaces, start=1)
+        ]
+    )
+
+
+@transaction.atomic
+def call_create(
+    *,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    presentation: str,
+    eligibility: str,
+    spaces: list[Space],
+    required_documents: list[str],
+    deadline: datetime | None,
+    criteria: list[tuple[str, int, str]] | None = None,
+) -> Call:
+    """Draft a call over spaces the actor manages, with the default grid unless given one."""
+    _check_call_terms(actor=actor, owner=owner, spaces=spaces, deadline=deadline)
+    call = Call.objects.create(
+        owner=owner,
+        title=title.strip(),
+        presentation=presentation.strip(),
+        eligibility=eligibility.strip(),
+        required_documents=required_documents,
+        deadline=deadline,
+        created_by=actor,
+    )
+    _lots_set(call, spaces)
+    criteria_set(call=call, criteria=criteria or rules.DEFAULT_CRITERIA, actor=actor)
+    return call
+
+
+@transaction.atomic
+def call_update(
+    *,
+    call: Call,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    presentation: str,
+    eligibility: str,
+    spaces: list[Space],
+    required_documents: list[str],
+    deadline: datetime | None,
+) -> Call:
+    """Change a draft call. Once published, the call binds its authority: any change is refused."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status != CallStatus.DRAFT:
+        raise ValidationError(_("The call was published: it can no longer change."))
+    _check_call_terms(actor=actor, owner=owner, spaces=spaces, deadline=deadline)
+    call.owner = owner
+    call.title = title.strip()
+    call.presentation = presentation.strip()
+    call.eligibility = eligibility.strip()
+    call.required_documents = required_documents
+    call.deadline = deadline
+    call.save(
+        update_fields=[
+            "owner",
+            "title",
+            "presentation",
+            "eligibility",
+            "required_documents",
+            "deadline",
+        ]
+    )
+    if [lot.space_id for lot in call.lots.all()] != [space.pk for space in spaces]:
+        _lots_set(call, spaces)
+    return call
+
+
+@transaction.atomic
+def criteria_set(
+    *, call: Call, criteria: list[tuple[str, int, str]], actor: User | None = None
+) -> None:
+    """Replace the grid of a draft call. Once published, the grid is frozen: refused.
+
+    Criteria are deleted and created one by one (not in bulk) so that the field history keeps
+    each removed and added criterion, signed by `actor`.
+    """
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status != CallStatus.DRAFT:
+        raise ValidationError(
+            {"criteria": _("The criteria were published: they can no longer change.")}
+        )
+    if not criteria or any(
+        weight < 1 or not name.strip() for name, weight, _description in criteria
+    ):
+        raise ValidationError(
+            {
+                "criteria": _(
+                    "Give at least one criterion, each with a name and a weight of at least 1."
+                )
+            }
+        )
+    with history_actor(actor):
+        call.criteria.all().delete()
+        for index, (name, weight, description) in enumerate(criteria, start=1):
+            Criterion.objects.create(
+                call=call,
+                name=name.strip(),
+                weight=weight,
+                description=description.strip(),
+                position=index,
+            )
+
+
+def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") -> bool:
+    """Change the call's status and log it (CallLog) in the same transaction."""
+    from_status = status_change(
+        call, to=to, transitions=CALL_TRANSITIONS, error=CallInvalidTransition
+    )
+    if from_status is None:
+        return False
+    CallLog.objects.create(
+        call=call, from_status=from_status, to_status=to, actor=actor, reason=reason
+    )
+    return True
+
+
+@transaction.atomic
+def call_publish(*, call: Call, actor: User) -> bool:
+    """Open the call; its criteria and weights are frozen from now on (a snapshot is kept)."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.deadline is not None and call.deadline <= timezone.now():
+        raise ValidationError({"deadline": _("The deadline must be in the future.")})
+    if not call.lots.exists() or not call.criteria.exists():
+        raise ValidationError(_("A call needs at least one lot and one criterion."))
+    changed = _call_transition(call, CallStatus.PUBLISHED, actor)
+    if changed:
+        Call.objects.filter(pk=call.pk).update(
+            published_at=timezone.now(),
+            published_criteria=[
+                {"name": c.name, "weight": c.weight, "description": c.description}
+                for c in call.criteria.all()
+            ],
+        )
+    return changed
+
+
+@transaction.atomic
+def call_close(*, call: Call, actor: User) -> bool:
+    return _call_transition(call, CallStatus.CLOSED, actor)
+
+
+def calls_close_past_deadline(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    closed = 0
+    for call in Call.objects.filter(status=CallStatus.PUBLISHED, deadline__lte=now):
+        with transaction.atomic():
+            closed += _call_transition(call, CallStatus.CLOSED, None)
+    return closed
+
+
+@transaction.atomic
+def call_decide(*, call: Call, actor: User, reference: str, decided_on: date) -> bool:
+    """Record the deliberation; every submitted application must have been decided."""
+    if not reference.strip():
+        raise ValidationError({"deliberation_reference": _("Give the decision number.")})
+    call = Call.objects.select_for_update().get(pk=call.pk)  # no decision slips in meanwhile
+    if call.applications.filter(status=ApplicationStatus.SUBMITTED).exists():
+        raise ValidationError(_("Decide on every application first."))
+    reference = reference.strip()
+    changed = _call_transition(
+        call, CallStatus.DECIDED, actor, f"{reference} ({decided_on.isoformat()})"
+    )
+    if changed:  # a repeated decision never overwrites the recorded deliberation
+        Call.objects.filter(pk=call.pk).update(
+            deliberation_reference=reference, deliberation_date=decided_on
+        )
+    return changed

@@ -1,0 +1,151 @@
+"""Public-accounting export: the billing lines (titres de recettes) an owner issues for a
+period, for the finance department."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Organisation
+from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
+from bookings.models import Booking, BookingStatus, Occupancy
+from bookings.selectors import (
+    local_zone,
+)
+from payments.models import (
+    ChannelKind,
+)
+from payments.rules import (
+    agreement_months,
+)
+from payments.selectors.agreements import (
+    agreement_collector,
+    agreement_month_price_of,
+    agreement_occupied_end,
+    agreements_billable,
+)
+from payments.selectors.prices import collecting_organisation, price_quote
+
+
+def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
+    """Owners collecting through the public accountant whose billing lines the user may
+    export: their own organisation, or all of them for the intercommunality."""
+    owners = Organisation.objects.filter(payment_channel__kind=ChannelKind.PUBLIC_ACCOUNTING)
+    if user_is_territory_admin(user):
+        return owners
+    return owners.filter(pk__in=organisations_of(user).values("pk"))
+
+
+@dataclass(frozen=True)
+class BillingLine:
+    """One titre de recettes to issue: a confirmed booking's fee for its dates in a period
+    (reference RES-<id>), or one month of an agreement's fee (CONV-<id>)."""
+
+    debtor: Organisation
+    reference: str
+    label: str  # the premises, as the finance department names them on the titre
+    amount_cents: int
+    rule: str
+    first_day: date
+    last_day: date
+
+
+def _booking_billing_lines(
+    *, owner: Organisation, first_day: date, last_day: date
+) -> list[BillingLine]:
+    """Confirmed bookings with a fee on the spaces `owner` collects for
+    (`collecting_organisation`), priced on their active dates starting between `first_day` and
+    `last_day`."""
+    zone = local_zone()
+    start = datetime.combine(first_day, time.min, tzinfo=zone)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    # The buildings `owner` owns or runs; who of the two collects is decided below, per space.
+    involved = Q(booking__space__site__managing_organisation=owner) | Q(
+        booking__space__site__owner=owner
+    )
+    rows = (
+        Occupancy.objects.filter(
+            involved,
+            active=True,
+            booking__status=BookingStatus.CONFIRMED,
+            start__gte=start,
+            start__lt=end,
+        )
+        .order_by("start", "pk")
+        .values_list("booking_id", "start", "end")
+    )
+    dates: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for booking_id, occurrence_start, occurrence_end in rows:
+        dates[booking_id].append((occurrence_start, occurrence_end))
+    bookings = Booking.objects.select_related(
+        "organisation", "space__site__managing_organisation", "space__site__owner"
+    ).in_bulk(dates)
+    lines = []
+    for booking_id, occurrences in dates.items():
+        booking = bookings[booking_id]
+        if collecting_organisation(booking.space).pk != owner.pk:
+            continue
+        price = price_quote(
+            space=booking.space, organisation=booking.organisation, occurrences=occurrences
+        )
+        if price is None or price.is_free:
+            continue
+        lines.append(
+            BillingLine(
+                debtor=booking.organisation,
+                reference=f"RES-{booking.pk}",
+                label=f"{booking.space.name} — {booking.space.site.name}",
+                amount_cents=price.amount_cents,
+                rule=price.rule,
+                first_day=occurrences[0][0].astimezone(zone).date(),
+                last_day=occurrences[-1][0].astimezone(zone).date(),
+            )
+        )
+    return lines
+
+
+def _agreement_billing_lines(
+    *, owner: Organisation, first_day: date, last_day: date
+) -> list[BillingLine]:
+    """One line per month of each agreement with a fee that `owner` collects, for the months
+    whose first occupied day lies in the period (see `agreement_months`)."""
+    candidates = agreements_billable(first_day=first_day, last_day=last_day).filter(
+        Q(owner=owner) | Q(spaces__site__managing_organisation=owner)
+    )
+    lines = []
+    for allocation in candidates.distinct().order_by("pk"):
+        if agreement_collector(allocation).pk != owner.pk:
+            continue
+        label = "; ".join(
+            f"{space.name} — {space.site.name}"
+            for space in sorted(allocation.spaces.all(), key=lambda space: space.pk)
+        )
+        for month_start, period_start, period_end in agreement_months(
+            agreement_start=allocation.start,
+            agreement_end=agreement_occupied_end(allocation),
+            first_day=first_day,
+            last_day=last_day,
+        ):
+            price = agreement_month_price_of(allocation, month_start=month_start)
+            lines.append(
+                BillingLine(
+                    debtor=allocation.structure,
+                    reference=f"CONV-{allocation.pk}",
+                    label=label,
+                    amount_cents=price.amount_cents,
+                    rule=price.rule,
+                    first_day=period_start,
+                    last_day=period_end - timedelta(days=1),
+                )
+            )
+    return lines
+
+
+def billing_lines(*, owner: Organisation, first_day: date, last_day: date) -> list[BillingLine]:
+    """What `owner` bills between `first_day` and `last_day` (local days, both included):
+    confirmed bookings with a fee on the spaces it collects for, and the months of its
+    agreements with a fee; by first day, then reference."""
+    lines = _booking_billing_lines(owner=owner, first_day=first_day, last_day=last_day)
+    lines += _agreement_billing_lines(owner=owner, first_day=first_day, last_day=last_day)
+    return sorted(lines, key=lambda line: (line.first_day, line.reference))

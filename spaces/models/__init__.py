@@ -1,0 +1,60 @@
+"""Models of spaces, one module per aggregate: `territory` (postcodes, communes, EPCI
+membership), `sites` (buildings and their facilities managers), `spaces` (spaces, equipment,
+opening hours, photos); `bounds` holds the domain bounds of what managers type."""
+
+from spaces.models.bounds import (
+    MAX_DAYS,
+    MAX_DEPOSIT_CENTS,
+    MAX_HOURS,
+    MAX_MINUTES,
+    MAX_PEOPLE,
+    MAX_RENT_PER_M2,
+    MAX_SURFACE_M2,
+)
+from spaces.models.sites import Domain, ErpCategory, ErpType, Site, SiteManager, SiteStatus
+from spaces.models.spaces import (
+    Amenity,
+    BufferMinutes,
+    OpeningHours,
+    Photo,
+    Space,
+    SpaceKind,
+    SpaceStatus,
+    Weekday,
+)
+from spaces.models.territory import (
+    Commune,
+    EpciMembership,
+    PostalCode,
+    insee_code_validator,
+    postcode_validator,
+)
+
+__all__ = [
+    "MAX_DAYS",
+    "MAX_DEPOSIT_CENTS",
+    "MAX_HOURS",
+    "MAX_MINUTES",
+    "MAX_PEOPLE",
+    "MAX_RENT_PER_M2",
+    "MAX_SURFACE_M2",
+    "Amenity",
+    "BufferMinutes",
+    "Commune",
+    "Domain",
+    "EpciMembership",
+    "ErpCategory",
+    "ErpType",
+    "OpeningHours",
+    "Photo",
+    "PostalCode",
+    "Site",
+    "SiteManager",
+    "SiteStatus",
+    "Space",
+    "SpaceKind",
+    "SpaceStatus",
+    "Weekday",
+    "insee_code_validator",
+    "postcode_validator",
+]
