@@ -3,9 +3,10 @@
 A row blocks [start, blocked_until): its time of use plus the buffer of its space, exactly what
 the PostgreSQL exclusion constraint compares (migration 0002). A period asked for on a space
 with a buffer blocks [start, end + buffer), so it also overlaps a row that starts within the
-buffer after it. Every check before a write (booking requests, closures, agreements) and the
-availability search go through `occupancy_overlap_q`; calendars, which show the time of use
-without the buffers, ask `occupancies_overlapping(..., buffers=False)`.
+buffer after it. Every check before a write (booking requests, closures, agreements), the
+availability search and the writer's report of a refused insert go through
+`occupancies_overlapping`; calendars, which show the time of use without the buffers, ask it
+with `buffers=False`.
 """
 
 from collections.abc import Iterable
