@@ -92,7 +92,7 @@ class OccupancyAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request) -> bool:
-        return False  # only the booking and allocation services write occupancy
+        return False  # only bookings.services.occupancy writes occupancy
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

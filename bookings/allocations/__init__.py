@@ -1,5 +1,5 @@
-"""Writes on long-term allocations (occupancy agreements); with bookings.services, the only code
-that writes Occupancy rows.
+"""Writes on long-term allocations (occupancy agreements); their Occupancy rows are written by
+`bookings.services.occupancy`.
 
 An agreement is offered, accepted (house rules accepted) or declined, signed — from then on its
 spaces are reserved for its whole period in Occupancy, so nobody can book an allocated office by

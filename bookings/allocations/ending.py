@@ -17,6 +17,7 @@ from bookings.allocations.lifecycle import (
 )
 from bookings.models import Allocation, AllocationStatus, Occupancy, OccupancyKind
 from bookings.models.allocations import ALLOCATION_OCCUPYING
+from bookings.services.occupancy import occupancies_end_allocation
 from spaces.models import Space
 
 
@@ -43,9 +44,7 @@ def allocation_end(
     if not changed:
         return False
     cut = _midnight(on)
-    rows = allocation.occupancies.filter(active=True)
-    rows.filter(start__gte=cut).update(active=False, cancelled_at=timezone.now())
-    rows.filter(start__lt=cut, end__gt=cut).update(end=cut, blocked_until=cut)
+    occupancies_end_allocation(allocation=allocation, at=cut, now=timezone.now())
     if on < allocation.end:
         Allocation.objects.filter(pk=allocation.pk).update(terminated_on=on)
     # A space that another agreement (a renewal) occupies from that day is not vacant.

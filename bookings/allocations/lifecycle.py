@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -27,7 +27,8 @@ from bookings.models import (
 )
 from bookings.models.allocations import ALLOCATION_OCCUPYING
 from bookings.rules import Period
-from bookings.selectors import local_zone, occupancies_blocking_allocation
+from bookings.selectors import local_zone, occupancies_allocated, occupancies_blocking_allocation
+from bookings.services.occupancy import occupancies_allocate, occupancies_lift_closures
 from core.workflow import status_change
 from spaces.models import Domain, Space
 from spaces.selectors import sites_committable_by, spaces_manageable_by
@@ -164,21 +165,6 @@ def _check_terms(
         raise ValidationError(errors)
 
 
-def _allocated_clashes(
-    spaces: list[Space], period: Period, exclude: Allocation | None = None
-) -> list:
-    rows = Occupancy.objects.filter(
-        space__in=spaces,
-        active=True,
-        kind=OccupancyKind.ALLOCATION,
-        start__lt=period.end,
-        end__gt=period.start,
-    )
-    if exclude is not None:
-        rows = rows.exclude(allocation=exclude)
-    return [(period, Period(row.start, row.end)) for row in rows]
-
-
 @transaction.atomic
 def allocation_offer(
     *,
@@ -231,7 +217,11 @@ def allocation_offer(
     )
     # After the terms: spaces of two owners are a mistake in the request, said as such.
     allocation_check_decider(actor=actor, spaces=spaces, structure=structure)
-    clashes = _allocated_clashes(spaces, Period(_midnight(start), _midnight(end)))
+    period = Period(_midnight(start), _midnight(end))
+    clashes = [
+        (period, Period(row.start, row.end))
+        for row in occupancies_allocated(spaces=spaces, period=period)
+    ]
     if clashes:
         raise BookingConflict(clashes, message=_("A space is already allocated over that period."))
     allocation = Allocation.objects.create(
@@ -338,28 +328,6 @@ def allocation_decline(*, allocation: Allocation, actor: User, reason: str) -> b
     )
 
 
-def _closures_lift(rows: list[Occupancy], period: Period) -> None:
-    """Take `period` out of these closure rows, keeping the closed time before and after it."""
-    for row in rows:
-        before = row.start < period.start
-        after = row.end > period.end
-        if before:
-            Occupancy.objects.filter(pk=row.pk).update(end=period.start, blocked_until=period.start)
-        elif after:
-            Occupancy.objects.filter(pk=row.pk).update(start=period.end)
-        else:
-            row.delete()
-        if before and after:  # trimmed first: the exclusion constraint sees no overlap
-            Occupancy.objects.create(
-                space_id=row.space_id,
-                start=period.end,
-                end=row.end,
-                blocked_until=row.blocked_until,
-                kind=OccupancyKind.CLOSURE,
-                closure_id=row.closure_id,
-            )
-
-
 def _bookings_cancel(rows: list[Occupancy], *, actor: User, reason: str) -> None:
     """Cancel the booking dates in `rows`: a booking's dates in one go when they are its last
     ones (one e-mail per booking rather than one per date), else date by date."""
@@ -442,7 +410,9 @@ def allocation_sign(
     overlapping = occupancies_blocking_allocation(allocation=allocation)
     # Closures stop bookings; an allocated space is its occupant's under the agreement, so the
     # closure no longer applies to it during the agreement.
-    _closures_lift(list(overlapping.filter(kind=OccupancyKind.CLOSURE)), period)
+    occupancies_lift_closures(
+        rows=list(overlapping.filter(kind=OccupancyKind.CLOSURE)), period=period
+    )
     hit = list(overlapping.exclude(kind=OccupancyKind.CLOSURE))
     if hit and not (cancel_bookings and all(row.kind == OccupancyKind.BOOKING for row in hit)):
         raise BookingConflict(
@@ -455,23 +425,7 @@ def allocation_sign(
         )
     _bookings_cancel(hit, actor=actor, reason=reason)
     changed = _transition(allocation=allocation, to=AllocationStatus.SIGNED, actor=actor)
-    try:
-        with transaction.atomic():
-            Occupancy.objects.bulk_create(
-                [
-                    Occupancy(
-                        space=space,
-                        start=period.start,
-                        end=period.end,
-                        blocked_until=period.end,
-                        kind=OccupancyKind.ALLOCATION,
-                        allocation=allocation,
-                    )
-                    for space in spaces
-                ]
-            )
-    except IntegrityError as exc:  # a booking made by a writer that bypassed the space lock
-        raise BookingConflict([(period, period)]) from exc
+    occupancies_allocate(allocation=allocation, spaces=spaces, period=period)
     Space.objects.filter(pk__in=[space.pk for space in spaces]).update(vacant_since=None)
     if allocation.start <= today:
         _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=actor)

@@ -183,9 +183,10 @@ class Occupancy(models.Model):
     """The single truth about who uses a space when; no two active rows of a space overlap.
 
     Every booking occurrence, allocation and closure writes its rows here in the same
-    transaction as the object it belongs to. On PostgreSQL an exclusion constraint (migration
-    0002) forbids overlaps of [start, blocked_until); on SQLite writers are serialised by
-    IMMEDIATE transactions and the service's overlap query is the guard.
+    transaction as the object it belongs to, through `bookings.services.occupancy` alone. On
+    PostgreSQL an exclusion constraint (migration 0002) forbids overlaps of
+    [start, blocked_until); on SQLite writers are serialised by IMMEDIATE transactions and the
+    overlap query (`bookings.selectors.overlap`) is the guard.
     """
 
     space = models.ForeignKey("spaces.Space", on_delete=models.PROTECT, related_name="occupancies")

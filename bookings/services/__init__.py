@@ -1,10 +1,11 @@
-"""Writes on bookings, closures and occupancy. The only code that writes Occupancy rows.
+"""Writes on bookings, closures and occupancy.
 
 One module per concern:
 
+- `occupancy`: the one writer of Occupancy rows (insert, free, trim, lift), which the
+  booking, closure and agreement services (`bookings.allocations`) call;
 - `requests`: booking requests (a slot or a series) checked against the rules of the space,
-  their rolled-back preview, the lapse of pending requests nobody decided in time, and
-  `_insert_occupancy` (also used by closures);
+  their rolled-back preview, the lapse of pending requests nobody decided in time;
 - `decisions`: the one status-change helper of a booking, approve, refuse, cancel (whole,
   one date, following);
 - `closures`: closures of a site or a space, and the French public holidays;

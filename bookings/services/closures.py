@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.exceptions import BookingConflict
-from bookings.models import Closure, Occupancy, OccupancyKind
+from bookings.models import Closure, OccupancyKind
 from bookings.rules import Period, french_public_holidays, local_period
 from bookings.selectors import closure_targets_and_hits, local_zone
 from bookings.services.decisions import booking_cancel
-from bookings.services.requests import _insert_occupancy
+from bookings.services.occupancy import occupancies_close
 from core.history import history_actor
 from spaces.models import Site, Space
 
@@ -66,20 +66,7 @@ def closure_create(
             reason=reason.strip(),
             created_by=actor,
         )
-    _insert_occupancy(
-        [
-            Occupancy(
-                space=target,
-                start=period.start,
-                end=period.end,
-                blocked_until=period.end,
-                kind=OccupancyKind.CLOSURE,
-                closure=closure,
-            )
-            for target in spaces
-        ],
-        clashes_if_refused=[(period, period)],
-    )
+    occupancies_close(closure=closure, spaces=spaces, period=period)
     return closure
 
 

@@ -19,9 +19,9 @@ from bookings.models import (
     Booking,
     BookingLog,
     BookingStatus,
-    Occupancy,
 )
 from bookings.rules import Period
+from bookings.services.occupancy import occupancies_free
 from core.workflow import status_change
 
 
@@ -49,7 +49,7 @@ def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason
         robust=True,
     )
     if to not in OCCUPYING:
-        booking.occupancies.filter(active=True).update(active=False, cancelled_at=timezone.now())
+        occupancies_free(rows=booking.occupancies.all(), at=timezone.now())
     return True
 
 
@@ -146,9 +146,7 @@ def booking_cancel(
                 actor=actor,
                 reason=reason.strip(),
             )
-        Occupancy.objects.filter(pk__in=[row.pk for row in rows]).update(
-            active=False, cancelled_at=now
-        )
+        occupancies_free(rows=rows, at=now)
     if notify_requester:
         notifications.on_commit(
             booking, "cancelled", dates=[row.start for row in rows], reason=reason

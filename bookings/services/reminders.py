@@ -9,6 +9,7 @@ from bookings import notifications
 from bookings.models import BookingStatus, Occupancy, OccupancyKind
 from bookings.rules import local_period
 from bookings.selectors import local_zone
+from bookings.services.occupancy import occupancy_claim_reminder
 
 
 def bookings_send_reminders(*, now: datetime | None = None) -> int:
@@ -29,10 +30,7 @@ def bookings_send_reminders(*, now: datetime | None = None) -> int:
     for row in due:
         with transaction.atomic():
             # Claim the row first, so two runs at once cannot both send it.
-            claimed = Occupancy.objects.filter(pk=row.pk, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=now
-            )
-            if claimed:
+            if occupancy_claim_reminder(row=row, at=now):
                 notifications.on_commit(row.booking, "reminder", occurrence_start=row.start)
                 sent += 1
     return sent

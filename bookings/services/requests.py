@@ -1,12 +1,12 @@
 """Booking requests: a slot or a series checked against the rules of the space, the clash check,
 the rolled-back preview of the dates a request would book, and the lapse of pending requests
-nobody decided in time. Also `_insert_occupancy`, the one insert of Occupancy rows."""
+nobody decided in time. The Occupancy rows are written by `bookings.services.occupancy`."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -15,10 +15,11 @@ from accounts.models import Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for
 from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
-from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
+from bookings.models import Booking, BookingLog, BookingStatus, Frequency
 from bookings.rules import NonExistentLocalTimeError, Period
-from bookings.selectors import local_zone, occupancies_clashing
+from bookings.selectors import local_zone, occupancy_clashes
 from bookings.services.decisions import _booking_transition
+from bookings.services.occupancy import occupancies_book
 from spaces.models import SiteStatus, Space, SpaceStatus
 from spaces.rules import within_opening_hours
 
@@ -156,16 +157,6 @@ def _series_until(request: BookingRequest) -> datetime | None:
     return datetime.combine(request.repeat_until + timedelta(days=1), time(0), tzinfo=local_zone())
 
 
-def _insert_occupancy(
-    rows: list[Occupancy], clashes_if_refused: list[tuple[Period, Period]]
-) -> None:
-    try:
-        with transaction.atomic():  # a savepoint keeps the outer transaction usable
-            Occupancy.objects.bulk_create(rows)
-    except IntegrityError as exc:  # a writer that did not take the space lock
-        raise BookingConflict(clashes_if_refused) from exc
-
-
 @transaction.atomic
 def booking_request(
     *, request: BookingRequest, requested_by: User, now: datetime | None = None
@@ -200,7 +191,9 @@ def booking_request(
         raise ValidationError({field: _("A series may not run for more than 12 months.")}) from exc
     for period in periods[1:]:
         _check_period(space, period, now, field="repeat_until")
-    clashes = _clashes(space, periods)
+    clashes = occupancy_clashes(
+        space=space, periods=periods, buffer=timedelta(minutes=space.buffer_minutes)
+    )
     if clashes:
         clashing = {requested for requested, _occupied in clashes}
         if (
@@ -230,21 +223,7 @@ def booking_request(
         if status == BookingStatus.PENDING
         else None,
     )
-    buffer = timedelta(minutes=space.buffer_minutes)
-    _insert_occupancy(
-        [
-            Occupancy(
-                space=space,
-                start=period.start,
-                end=period.end,
-                blocked_until=period.end + buffer,
-                kind=OccupancyKind.BOOKING,
-                booking=booking,
-            )
-            for period in periods
-        ],
-        clashes_if_refused=[(period, period) for period in periods],
-    )
+    occupancies_book(booking=booking, periods=periods)
     BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
     # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(
@@ -275,17 +254,6 @@ def booking_request_preview(
         ]
         transaction.set_rollback(True)
     return periods
-
-
-def _clashes(space: Space, periods: list[Period]) -> list[tuple[Period, Period]]:
-    buffer = timedelta(minutes=space.buffer_minutes)
-    clashes = []
-    for occupancy in occupancies_clashing(space=space, periods=periods):
-        occupied = Period(occupancy.start, occupancy.blocked_until)
-        for period in periods:
-            if Period(period.start, period.end + buffer).overlaps(occupied):
-                clashes.append((period, Period(occupancy.start, occupancy.end)))
-    return clashes
 
 
 def _nonexistent_message(exc: NonExistentLocalTimeError) -> str:

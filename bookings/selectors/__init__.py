@@ -1,0 +1,93 @@
+"""Reads of bookings, closures, agreements and occupancy, one module per sub-domain:
+
+- `overlap`: which active Occupancy rows overlap a period (buffers included): the one
+  spelling of the no-double-booking test, used by every check and by the search;
+- `availability`: the availability search (`spaces_available`), one query;
+- `bookings`: permission querysets of bookings and what a booking's page shows;
+- `calendars`: what calendars, the week view and the site timeline show;
+- `closures`: closures of a site, public holidays, what a closure would hit;
+- `allocations`: permission querysets and lists of agreements, what signing one would hit;
+- `local_time`: the sites' time zone.
+
+The public names are re-exported here: `from bookings.selectors import local_zone` works.
+"""
+
+from bookings.selectors.allocations import (
+    allocation_detail,
+    allocation_list,
+    allocations_answerable_by,
+    allocations_manageable_by,
+    allocations_visible_to,
+    occupancies_allocated,
+    occupancies_blocking_allocation,
+    spaces_allocatable_by,
+    structures_eligible_for_allocation,
+)
+from bookings.selectors.availability import spaces_available
+from bookings.selectors.bookings import (
+    booking_detail,
+    booking_occupancies,
+    bookings_manageable_by,
+    bookings_of_requester,
+    bookings_pending_for,
+    bookings_visible_to,
+)
+from bookings.selectors.calendars import (
+    CALENDAR_MAX_DAYS,
+    CalendarEntry,
+    TimelineEntry,
+    TimelineRow,
+    busy_periods,
+    calendar_entries,
+    occupancies_in_window,
+    site_timeline,
+    space_occupancy,
+)
+from bookings.selectors.closures import (
+    closure_targets_and_hits,
+    closures_manageable_by,
+    closures_of_site,
+    public_holidays_not_closed,
+)
+from bookings.selectors.local_time import local_zone
+from bookings.selectors.overlap import (
+    occupancies_overlapping,
+    occupancy_clashes,
+    occupancy_overlap_q,
+)
+
+__all__ = [
+    "CALENDAR_MAX_DAYS",
+    "CalendarEntry",
+    "TimelineEntry",
+    "TimelineRow",
+    "allocation_detail",
+    "allocation_list",
+    "allocations_answerable_by",
+    "allocations_manageable_by",
+    "allocations_visible_to",
+    "booking_detail",
+    "booking_occupancies",
+    "bookings_manageable_by",
+    "bookings_of_requester",
+    "bookings_pending_for",
+    "bookings_visible_to",
+    "busy_periods",
+    "calendar_entries",
+    "closure_targets_and_hits",
+    "closures_manageable_by",
+    "closures_of_site",
+    "local_zone",
+    "occupancies_allocated",
+    "occupancies_blocking_allocation",
+    "occupancies_in_window",
+    "occupancies_overlapping",
+    "occupancy_clashes",
+    "occupancy_overlap_q",
+    "public_holidays_not_closed",
+    "site_timeline",
+    "space_occupancy",
+    "spaces_allocatable_by",
+    "spaces_available",
+    "structures_eligible_for_allocation",
+]

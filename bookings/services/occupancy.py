@@ -1,0 +1,139 @@
+"""The one writer of Occupancy, the table that guarantees no double booking.
+
+Only this module inserts, frees, trims, lifts or otherwise changes Occupancy rows
+(tests/bookings/test_occupancy_writer.py keeps it so); the booking, closure and agreement
+services call it inside their own transaction, after locking the spaces concerned. Rows go
+away without it only with their booking, closure or agreement (CASCADE).
+
+On PostgreSQL the exclusion constraint `occupancy_no_overlap` (migration 0002) refuses two
+active rows of a space whose [start, blocked_until) overlap: the insert then raises
+BookingConflict with the clashing periods, never an IntegrityError. On SQLite, transactions
+begin IMMEDIATE (config/settings.py), which serialises writers; the services' overlap query
+(`bookings.selectors.overlap`) inside the transaction is then the guard.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from bookings.exceptions import BookingConflict
+from bookings.models import Allocation, Booking, Closure, Occupancy, OccupancyKind
+from bookings.rules import Period
+from bookings.selectors.overlap import occupancy_clashes
+from spaces.models import Space
+
+
+def _insert(rows: list[Occupancy], *, periods: list[Period], buffer: timedelta) -> None:
+    """Insert `rows`; a refusal by the database becomes BookingConflict with what it clashed
+    with. Must run inside atomic()."""
+    try:
+        with transaction.atomic():  # a savepoint keeps the outer transaction usable
+            Occupancy.objects.bulk_create(rows)
+    except IntegrityError as exc:  # a writer that did not take the space lock
+        clashes = []
+        for space in {row.space_id: row.space for row in rows}.values():
+            clashes += occupancy_clashes(space=space, periods=periods, buffer=buffer)
+        raise BookingConflict(clashes or [(period, period) for period in periods]) from exc
+
+
+def occupancies_book(*, booking: Booking, periods: list[Period]) -> None:
+    """Reserve `booking`'s space on each of `periods`, each followed by the space's buffer.
+    Raises BookingConflict if the database refuses (a clash the caller's check did not see)."""
+    space = booking.space
+    buffer = timedelta(minutes=space.buffer_minutes)
+    rows = [
+        Occupancy(
+            space=space,
+            start=period.start,
+            end=period.end,
+            blocked_until=period.end + buffer,
+            kind=OccupancyKind.BOOKING,
+            booking=booking,
+        )
+        for period in periods
+    ]
+    _insert(rows, periods=periods, buffer=buffer)
+
+
+def occupancies_close(*, closure: Closure, spaces: list[Space], period: Period) -> None:
+    """Close `spaces` over `period` (no buffer after a closure). Raises BookingConflict."""
+    rows = [
+        Occupancy(
+            space=space,
+            start=period.start,
+            end=period.end,
+            blocked_until=period.end,
+            kind=OccupancyKind.CLOSURE,
+            closure=closure,
+        )
+        for space in spaces
+    ]
+    _insert(rows, periods=[period], buffer=timedelta(0))
+
+
+def occupancies_allocate(*, allocation: Allocation, spaces: list[Space], period: Period) -> None:
+    """Reserve `spaces` for the agreement's whole `period`. Agreement rows carry no buffer
+    (blocked_until is their end), so a renewal starts the day its predecessor ends.
+    Raises BookingConflict."""
+    rows = [
+        Occupancy(
+            space=space,
+            start=period.start,
+            end=period.end,
+            blocked_until=period.end,
+            kind=OccupancyKind.ALLOCATION,
+            allocation=allocation,
+        )
+        for space in spaces
+    ]
+    _insert(rows, periods=[period], buffer=timedelta(0))
+
+
+def occupancies_free(*, rows: QuerySet[Occupancy] | Iterable[Occupancy], at: datetime) -> int:
+    """Free the slots of `rows` (a queryset, or rows already read): they stay, inactive, with
+    the time they were freed. Returns the number of rows freed."""
+    if not isinstance(rows, QuerySet):
+        rows = Occupancy.objects.filter(pk__in=[row.pk for row in rows])
+    return rows.filter(active=True).update(active=False, cancelled_at=at)
+
+
+def occupancies_end_allocation(*, allocation: Allocation, at: datetime, now: datetime) -> None:
+    """Free the agreement's spaces from `at`: rows starting then or later are freed (at `now`),
+    a row running across `at` ends there."""
+    rows = allocation.occupancies.filter(active=True)
+    rows.filter(start__gte=at).update(active=False, cancelled_at=now)
+    rows.filter(start__lt=at, end__gt=at).update(end=at, blocked_until=at)
+
+
+def occupancies_lift_closures(*, rows: list[Occupancy], period: Period) -> None:
+    """Take `period` out of these closure rows, keeping the closed time before and after it."""
+    for row in rows:
+        before = row.start < period.start
+        after = row.end > period.end
+        if before:
+            Occupancy.objects.filter(pk=row.pk).update(end=period.start, blocked_until=period.start)
+        elif after:
+            Occupancy.objects.filter(pk=row.pk).update(start=period.end)
+        else:
+            row.delete()
+        if before and after:  # trimmed first: the exclusion constraint sees no overlap
+            Occupancy.objects.create(
+                space_id=row.space_id,
+                start=period.end,
+                end=row.end,
+                blocked_until=row.blocked_until,
+                kind=OccupancyKind.CLOSURE,
+                closure_id=row.closure_id,
+            )
+
+
+def occupancy_claim_reminder(*, row: Occupancy, at: datetime) -> bool:
+    """Mark the reminder of `row` as sent at `at`; False if it already was (two runs at once
+    cannot both send it)."""
+    return bool(
+        Occupancy.objects.filter(pk=row.pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=at
+        )
+    )
