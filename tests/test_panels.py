@@ -156,6 +156,24 @@ def test_space_page_shows_calls_tariffs_and_candidates_to_its_manager(
     assert _shown(page, SPACE_BLOCKS) == SPACE_BLOCKS
 
 
+def test_booking_page_offers_the_requester_to_place_the_deposit(client, office, requester):
+    office.instant_confirmation = True
+    office.save(update_fields=["instant_confirmation"])
+    booking = booking_request_for(
+        space=office,
+        requested_by=requester,
+        start=datetime(2027, 1, 6, 18, tzinfo=PARIS),
+        end=datetime(2027, 1, 6, 20, tzinfo=PARIS),
+    )
+
+    page = _page(client, requester, booking.get_absolute_url())
+
+    form = page[page.index('id="deposit-title"') :]
+    form = form[form.index("<form") : form.index("</form>")]
+    assert f'action="{reverse("payments:deposit-place", args=[booking.pk])}"' in form
+    assert 'name="csrfmiddlewaretoken"' in form
+
+
 # --- Without them ---
 
 
