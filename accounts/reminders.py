@@ -8,14 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from accounts import rules
+from accounts import notifications, rules
 from accounts.models import (
     DocumentKind,
     Organisation,
@@ -24,18 +21,9 @@ from accounts.models import (
     ReminderSent,
     User,
 )
-from core.mail import mail_subject
 
 # A claim whose e-mails never left (crash, mail server down) is taken again after this delay.
 CLAIM_TIMEOUT = timedelta(hours=1)
-KIND_LABELS_FR = {
-    ReminderKind.INSURANCE: "attestation d'assurance",
-    ReminderKind.ESUS: "agrément ESUS (entreprise solidaire d'utilité sociale)",
-}
-SUBJECTS_FR = {
-    ReminderKind.INSURANCE: "Attestation d'assurance à renouveler",
-    ReminderKind.ESUS: "Agrément ESUS à renouveler",
-}
 # Who else hears of an organisation's expiring documents: the managers of the premises it
 # occupies. Accounts sits below spaces and bookings and cannot query them, so the app that
 # knows the premises registers a source in its AppConfig.ready (bookings: current agreements).
@@ -143,28 +131,6 @@ def _recipients(organisation: Organisation) -> tuple[list[str], list[tuple[str, 
     return members, sorted(managers.items())
 
 
-def _messages(item: ExpiringItem, threshold: int, today: date) -> list[EmailMessage]:
-    members, managers = _recipients(item.organisation)
-    context = {
-        "organisation": item.organisation,
-        "kind": item.kind,
-        "kind_label": KIND_LABELS_FR[item.kind],
-        "expires_on": item.expires_on,
-        "days_left": (item.expires_on - today).days,
-        "threshold": threshold,
-        "site_url": settings.SITE_URL,
-    }
-    subject = mail_subject(f"[Locaux Communs] {SUBJECTS_FR[item.kind]} — {item.organisation.name}")
-    # E-mails are in French, the platform's language.
-    with translation.override("fr"):
-        to_structure = render_to_string("emails/expiry_structure.txt", context)
-        messages = [EmailMessage(subject, to_structure, None, [email]) for email in members]
-        for email, sites in managers:
-            body = render_to_string("emails/expiry_manager.txt", {**context, "sites": sites})
-            messages.append(EmailMessage(subject, body, None, [email]))
-    return messages
-
-
 def expiry_reminders_send(*, today: date | None = None, now: datetime | None = None) -> int:
     """E-mail the structure's members and its sites' managers 30 and 7 days before an insurance
     certificate or an ESUS approval expires. Run daily; each reminder leaves once.
@@ -182,12 +148,22 @@ def expiry_reminders_send(*, today: date | None = None, now: datetime | None = N
         claim = _claim(item, threshold, now)
         if claim is None:
             continue
-        messages = _messages(item, threshold, today)
-        # Outside any transaction: a failing mail server leaves the claim unsent, retried later.
-        with get_connection() as connection:
-            connection.send_messages(messages)
+        members, managers = _recipients(item.organisation)
+        # The claim is committed: a failing mail server (logged by core.mail) leaves it unsent,
+        # and a later run takes it again once CLAIM_TIMEOUT has passed.
+        count = notifications.expiry_reminder_send(
+            organisation=item.organisation,
+            kind=item.kind,
+            expires_on=item.expires_on,
+            threshold=threshold,
+            today=today,
+            members=members,
+            managers=managers,
+        )
+        if count is None:
+            continue
         ReminderSent.objects.filter(pk=claim.pk).update(
-            sent_at=timezone.now(), recipient_count=len(messages)
+            sent_at=timezone.now(), recipient_count=count
         )
         sent += 1
     return sent

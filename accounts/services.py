@@ -2,16 +2,14 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.fr import siret as stdnum_siret
 
+from accounts import notifications
 from accounts.files import document_check, document_stored_name
 from accounts.models import (
     IDENTIFYING_FIELDS,
@@ -25,9 +23,8 @@ from accounts.models import (
     OrganisationLogKind,
     User,
 )
-from accounts.selectors import territory_admin_emails, user_get_by_email, user_is_territory_admin
+from accounts.selectors import user_get_by_email, user_is_territory_admin
 from accounts.validators import compact_identifier
-from core.mail import mail_send
 
 
 def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
@@ -129,35 +126,8 @@ def organisation_update(*, organisation: Organisation, actor: User | None) -> Or
             reason=_("Identifying details changed."),
             changes=changes,
         )
-        transaction.on_commit(lambda: _send_verification_withdrawn(log.pk))
+        notifications.verification_withdrawn_on_commit(log)
     return organisation
-
-
-def _send_verification_withdrawn(log_id: int) -> None:
-    """Tell the intercommunality's people that a structure needs verifying again."""
-    log = OrganisationLog.objects.select_related("organisation", "actor").get(pk=log_id)
-    recipients = list(territory_admin_emails())
-    if not recipients:
-        return
-    labels = {field: str(Organisation._meta.get_field(field).verbose_name) for field in log.changes}
-    # E-mails are in French, whatever language the person who triggered them was using.
-    with translation.override("fr"):
-        link = settings.SITE_URL + reverse("accounts:structure-detail", args=[log.organisation_id])
-        context = {
-            "log": log,
-            "link": link,
-            "changes": [
-                (labels[field], old or "—", new or "—") for field, (old, new) in log.changes.items()
-            ],
-        }
-        body = render_to_string("emails/structure_verification_withdrawn.txt", context)
-        subject = _("Structure to verify again: %(name)s") % {"name": log.organisation.name}
-    mail_send(
-        subject=subject,
-        body=body,
-        recipients=recipients,
-        about=f"structure {log.organisation_id} sent back to verification",
-    )
 
 
 @transaction.atomic
@@ -179,18 +149,6 @@ def structure_verify(*, structure: Organisation, actor: User) -> bool:
     return True
 
 
-def _send_invitation(invitation: Invitation) -> None:
-    link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[invitation.token])
-    context = {"invitation": invitation, "link": link}
-    mail_send(
-        subject=_("Invitation to join %(name)s on Locaux Communs")
-        % {"name": invitation.organisation.name},
-        body=render_to_string("emails/invitation.txt", context),
-        recipients=[invitation.email],
-        about=f"invitation {invitation.pk}",
-    )
-
-
 @transaction.atomic
 def invitation_create(
     *, organisation: Organisation, email: str, role: str, invited_by: User
@@ -202,7 +160,7 @@ def invitation_create(
     invitation = Invitation.objects.create(
         organisation=organisation, email=email, role=role, invited_by=invited_by
     )
-    transaction.on_commit(lambda: _send_invitation(invitation))
+    notifications.invitation_on_commit(invitation)
     return invitation
 
 

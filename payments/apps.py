@@ -8,3 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from payments import receivers  # noqa: F401  (payments follow bookings' signals)
+        from payments.panels import panels_register
+
+        # The booking, agreement and space pages show prices, payments and deposits.
+        panels_register()

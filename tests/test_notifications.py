@@ -1,39 +1,39 @@
-"""One notification module per app: every e-mail of an app leaves from `<app>/notifications.py`
-through `core.mail.mail_send`, so a newcomer finds what an app sends, and when, in one place."""
+"""E-mail leaves from one place per app: `<app>/notifications.py`, through core.mail, so a
+newcomer finds what an app sends, and when, in one place."""
 
 import re
 from pathlib import Path
 
-from django.conf import settings
-
-MAIL_IMPORT = re.compile(r"^\s*(from|import)\s+(core\.mail|django\.core\.mail)\b", re.MULTILINE)
-# accounts still sends from its services and reminders: its notification module comes with the
-# accounts e-mails of issue 10 §4; drop it from here then.
-NOT_YET = {"accounts"}
-
-
-def _app_python_files(root: Path) -> list[Path]:
-    """Python files of our apps (top-level folders with an apps.py), migrations left out."""
-    return sorted(
-        path
-        for app in root.glob("*/apps.py")
-        for path in app.parent.rglob("*.py")
-        if "migrations" not in path.relative_to(app.parent).parts
-    )
+ROOT = Path(__file__).resolve().parent.parent
+ALLOWED = {"core/mail.py"}
+SENDING = re.compile(
+    r"\b(send_mail|send_mass_mail|mail_send|mail_send_batch|mail_admins|mail_managers"
+    r"|EmailMessage|EmailMultiAlternatives|get_connection|email_user)\b"
+)
 
 
-def test_apps_send_email_from_their_notifications_module_only():
-    root = Path(settings.BASE_DIR).resolve()
+def _senders(root: Path) -> list[str]:
+    """Modules of our apps (top-level folders with an apps.py) outside the notification modules
+    that send, build or import mail; migrations left out."""
+    found = []
+    for app in sorted(path.parent for path in root.glob("*/apps.py")):
+        for path in sorted(app.rglob("*.py")):
+            name = path.relative_to(root).as_posix()
+            if path.name == "notifications.py" or name in ALLOWED or "migrations" in path.parts:
+                continue
+            if SENDING.search(path.read_text(encoding="utf-8")):
+                found.append(name)
+    return found
 
-    senders = [
-        str(path.relative_to(root))
-        for path in _app_python_files(root)
-        if MAIL_IMPORT.search(path.read_text(encoding="utf-8"))
-    ]
 
-    assert [
-        sender
-        for sender in senders
-        if Path(sender).parts[0] not in {"core", *NOT_YET}
-        and Path(sender).name != "notifications.py"
-    ] == []
+def test_only_notification_modules_send_mail():
+    assert _senders(ROOT) == []
+
+
+def test_the_scan_sees_a_service_sending_mail(tmp_path):
+    (tmp_path / "bookings").mkdir()
+    (tmp_path / "bookings" / "apps.py").write_text("")
+    (tmp_path / "bookings" / "notifications.py").write_text("from core.mail import mail_send\n")
+    (tmp_path / "bookings" / "services.py").write_text("from core.mail import mail_send\n")
+
+    assert _senders(tmp_path) == ["bookings/services.py"]

@@ -1,11 +1,10 @@
-"""Waiting-list display helpers, and the candidates of one space for its managers."""
+"""Waiting-list display helpers (a space's candidates on its page are a panel: calls/panels.py)."""
 
 from django import template
 from django.utils.translation import gettext as _
 
 from calls.models import WaitingListEntry
-from calls.selectors import waiting_list_candidates_for
-from spaces.models import Space, SpaceKind
+from spaces.models import SpaceKind
 
 register = template.Library()
 
@@ -26,13 +25,3 @@ def surface_range(entry: WaitingListEntry) -> str:
     if high:
         return _("up to %(high)s m²") % {"high": high}
     return _("Any")
-
-
-@register.inclusion_tag("calls/waiting_space_candidates.html", takes_context=True)
-def waiting_candidates(context: template.Context, space: Space) -> dict:
-    """The open needs a vacant space fits; nothing unless the user manages the space."""
-    request = context.get("request")
-    rows = (
-        waiting_list_candidates_for(request.user, space_pk=space.pk) if request is not None else []
-    )
-    return {"space": space, "entries": rows[0].entries if rows else None}

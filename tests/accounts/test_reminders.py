@@ -177,18 +177,20 @@ def test_managers_of_an_ended_agreement_are_not_reminded(
     assert _recipients() == [member.email]
 
 
-def test_a_failed_sending_is_retried_by_a_later_run(settings, insurance, member):
+def test_a_failed_sending_is_logged_and_retried_by_a_later_run(settings, caplog, insurance, member):
     now = datetime(2027, 3, 1, 7, tzinfo=ZoneInfo("Europe/Paris"))
     settings.EMAIL_BACKEND = "tests.accounts.test_reminders.FailingBackend"
-    with pytest.raises(ConnectionRefusedError):
-        expiry_reminders_send(now=now)
+    failed = expiry_reminders_send(now=now)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
     soon = expiry_reminders_send(now=now + timedelta(minutes=10))
     later = expiry_reminders_send(now=now + timedelta(hours=2))
 
-    assert (soon, later) == (0, 1)
+    assert (failed, soon, later) == (0, 0, 1)
     assert ReminderSent.objects.get().sent_at is not None
+    [record] = [record for record in caplog.records if record.name == "core.mail"]
+    assert record.levelname == "ERROR"
+    assert f"insurance reminder of organisation {insurance.organisation_id}" in record.getMessage()
 
 
 def test_command_sends_the_days_reminders_once(insurance, member):

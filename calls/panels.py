@@ -1,0 +1,35 @@
+"""The calls blocks of a space's page, registered in `CallsConfig.ready`.
+
+Spaces sits below calls and never imports it: its page names slots (see core.panels) that the
+panels below fill, reading through calls' selectors.
+"""
+
+from django.http import HttpRequest
+
+from calls.selectors import calls_offering, waiting_list_candidates_for
+from core import panels
+from core.panels import Panel
+from spaces.models import Space
+
+
+def calls_offering_panel(request: HttpRequest | None, space: Space, /) -> Panel:
+    """The open calls for applications with a lot on `space` (nothing shown when none)."""
+    return Panel("calls/_offering.html", {"offering_calls": calls_offering(space)})
+
+
+def waiting_candidates_panel(request: HttpRequest | None, space: Space, /) -> Panel | None:
+    """The open waiting-list needs a vacant allocatable space fits, for its managers only."""
+    if request is None or not (space.is_vacant and space.allocatable):
+        return None
+    rows = waiting_list_candidates_for(request.user, space_pk=space.pk)
+    if not rows:  # the user does not manage the space
+        return None
+    return Panel(
+        "calls/waiting_space_candidates.html", {"space": space, "entries": rows[0].entries}
+    )
+
+
+def panels_register() -> None:
+    """Fill the slots of the space page (called by `CallsConfig.ready`)."""
+    panels.register("space_detail.offers", calls_offering_panel)
+    panels.register("space_detail.management", waiting_candidates_panel)
