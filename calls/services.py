@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.conflicts import decision_check_impartial
+from accounts.actors import PLATFORM, Actor, logged_actor
 from accounts.models import Organisation, OrganisationDocument, OrganisationKind, User
 from accounts.selectors import organisations_of
 from bookings.allocations import allocation_offer
@@ -29,6 +29,11 @@ from calls.models import (
     Preference,
     ReviewerAssignment,
     Score,
+)
+from calls.permissions import (
+    application_check_applicant,
+    application_check_decider,
+    call_check_manager,
 )
 from calls.selectors import application_missing_items, call_accepts_applications
 from core.history import history_actor
@@ -109,6 +114,7 @@ def call_update(
     deadline: datetime | None,
 ) -> Call:
     """Change a draft call. Once published, the call binds its authority: any change is refused."""
+    call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != CallStatus.DRAFT:
         raise ValidationError(_("The call was published: it can no longer change."))
@@ -135,14 +141,13 @@ def call_update(
 
 
 @transaction.atomic
-def criteria_set(
-    *, call: Call, criteria: list[tuple[str, int, str]], actor: User | None = None
-) -> None:
+def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]], actor: User) -> None:
     """Replace the grid of a draft call. Once published, the grid is frozen: refused.
 
     Criteria are deleted and created one by one (not in bulk) so that the field history keeps
     each removed and added criterion, signed by `actor`.
     """
+    call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != CallStatus.DRAFT:
         raise ValidationError(
@@ -170,7 +175,7 @@ def criteria_set(
             )
 
 
-def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") -> bool:
+def _call_transition(call: Call, to: str, actor: Actor, reason: str = "") -> bool:
     """Change the call's status and log it (CallLog) in the same transaction."""
     from_status = status_change(
         call, to=to, transitions=CALL_TRANSITIONS, error=CallInvalidTransition
@@ -178,7 +183,7 @@ def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") 
     if from_status is None:
         return False
     CallLog.objects.create(
-        call=call, from_status=from_status, to_status=to, actor=actor, reason=reason
+        call=call, from_status=from_status, to_status=to, actor=logged_actor(actor), reason=reason
     )
     return True
 
@@ -186,6 +191,7 @@ def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") 
 @transaction.atomic
 def call_publish(*, call: Call, actor: User) -> bool:
     """Open the call; its criteria and weights are frozen from now on (a snapshot is kept)."""
+    call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.deadline is not None and call.deadline <= timezone.now():
         raise ValidationError({"deadline": _("The deadline must be in the future.")})
@@ -205,6 +211,7 @@ def call_publish(*, call: Call, actor: User) -> bool:
 
 @transaction.atomic
 def call_close(*, call: Call, actor: User) -> bool:
+    call_check_manager(actor=actor, call=call)
     return _call_transition(call, CallStatus.CLOSED, actor)
 
 
@@ -213,13 +220,14 @@ def calls_close_past_deadline(*, now: datetime | None = None) -> int:
     closed = 0
     for call in Call.objects.filter(status=CallStatus.PUBLISHED, deadline__lte=now):
         with transaction.atomic():
-            closed += _call_transition(call, CallStatus.CLOSED, None)
+            closed += _call_transition(call, CallStatus.CLOSED, PLATFORM)
     return closed
 
 
 @transaction.atomic
 def call_decide(*, call: Call, actor: User, reference: str, decided_on: date) -> bool:
     """Record the deliberation; every submitted application must have been decided."""
+    call_check_manager(actor=actor, call=call)
     if not reference.strip():
         raise ValidationError({"deliberation_reference": _("Give the decision number.")})
     call = Call.objects.select_for_update().get(pk=call.pk)  # no decision slips in meanwhile
@@ -328,7 +336,7 @@ def application_create(
 
 
 def _application_transition(
-    application: Application, to: str, actor: User | None, reason: str = ""
+    application: Application, to: str, actor: Actor, reason: str = ""
 ) -> bool:
     from_status = status_change(
         application, to=to, transitions=APPLICATION_TRANSITIONS, error=ApplicationInvalidTransition
@@ -336,7 +344,11 @@ def _application_transition(
     if from_status is None:
         return False
     ApplicationLog.objects.create(
-        application=application, from_status=from_status, to_status=to, actor=actor, reason=reason
+        application=application,
+        from_status=from_status,
+        to_status=to,
+        actor=logged_actor(actor),
+        reason=reason,
     )
     return True
 
@@ -344,6 +356,7 @@ def _application_transition(
 @transaction.atomic
 def application_submit(*, application: Application, actor: User) -> bool:
     """Submit; refused with the list of what is missing (ValidationError)."""
+    application_check_applicant(actor=actor, application=application)
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call")
@@ -367,6 +380,7 @@ def application_submit(*, application: Application, actor: User) -> bool:
 
 @transaction.atomic
 def application_withdraw(*, application: Application, actor: User, reason: str = "") -> bool:
+    application_check_applicant(actor=actor, application=application)
     return _application_transition(application, ApplicationStatus.WITHDRAWN, actor, reason)
 
 
@@ -481,7 +495,7 @@ def _notify_decision(application_id: int) -> None:
 @transaction.atomic
 def application_accept(*, application: Application, actor: User, lot: CallLot) -> bool:
     """Give the lot to the applicant. Raises ConflictOfInterest if the actor belongs to it."""
-    decision_check_impartial(actor=actor, organisation=application.structure)
+    application_check_decider(actor=actor, application=application)
     if lot.call_id != application.call_id:
         raise ValidationError({"lot": _("Choose a lot of this call.")})
     CallLot.objects.select_for_update().get(pk=lot.pk)  # one acceptance per lot at a time
@@ -501,7 +515,7 @@ def application_accept(*, application: Application, actor: User, lot: CallLot) -
 def application_refuse(*, application: Application, actor: User, reason: str) -> bool:
     """Refuse with reasons (required: they are sent to the applicant, as the law expects).
     Raises ConflictOfInterest if the actor belongs to the applicant."""
-    decision_check_impartial(actor=actor, organisation=application.structure)
+    application_check_decider(actor=actor, application=application)
     if not reason.strip():
         raise ValidationError(
             {"reason": _("Give the reasons of the refusal: they are sent to the applicant.")}
@@ -518,6 +532,7 @@ def application_offer_agreement(
     *, application: Application, actor: User, start: date, end: date, **terms: object
 ) -> Allocation:
     """Offer the occupancy agreement of an accepted application for its lot."""
+    application_check_decider(actor=actor, application=application)
     application = (
         # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the lot.
         Application.objects.select_for_update(of=("self",))
