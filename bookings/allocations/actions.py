@@ -82,7 +82,8 @@ RULES: dict[AllocationAction, Rule] = {
     ),
     AllocationAction.RENEW: Rule(Who.DECIDER, ALLOCATION_OCCUPYING),
     AllocationAction.KEY_ISSUE: Rule(Who.MANAGER, ALLOCATION_OCCUPYING),
-    AllocationAction.KEY_RETURN: Rule(Who.MANAGER, frozenset(AllocationStatus.values)),
+    # Keys are handed over once signed, and come back until after the end.
+    AllocationAction.KEY_RETURN: Rule(Who.MANAGER, ALLOCATION_OCCUPYING | {AllocationStatus.ENDED}),
     AllocationAction.INVENTORY: Rule(Who.MANAGER, frozenset().union(*INVENTORY_STATUSES.values())),
 }
 
