@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from stdnum.fr import siret as stdnum_siret
 
 from accounts import notifications
+from accounts.actors import Actor
 from accounts.files import document_check, document_stored_name
 from accounts.models import (
     IDENTIFYING_FIELDS,
@@ -23,7 +24,11 @@ from accounts.models import (
     OrganisationLogKind,
     User,
 )
-from accounts.selectors import user_get_by_email, user_is_territory_admin
+from accounts.selectors import (
+    organisations_manageable_by,
+    user_get_by_email,
+    user_is_territory_admin,
+)
 from accounts.validators import compact_identifier
 
 
@@ -78,9 +83,19 @@ def _organisation_save(organisation: Organisation) -> None:
         ) from exc
 
 
+def _check_manages(*, actor: Actor, organisation: Organisation) -> None:
+    """Refuse (PermissionDenied, a 404) a change to an organisation the actor does not manage:
+    its administrators, and the intercommunality."""
+    if not organisations_manageable_by(actor).filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+
+
 @transaction.atomic
 def structure_register(*, organisation: Organisation, user: User) -> Organisation:
-    """Declare an ESS structure; its declarer becomes its administrator. Unverified at first."""
+    """Declare an ESS structure; its declarer becomes its administrator. Unverified at first.
+    Raises PermissionDenied for anyone but an active signed-in person."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied
     organisation.kind = OrganisationKind.ESS
     organisation.verified_at = None
     organisation.verified_by = None
@@ -97,14 +112,15 @@ def _identity_value(value: object) -> object:
 
 
 @transaction.atomic
-def organisation_update(*, organisation: Organisation, actor: User | None) -> Organisation:
-    """Save changed details (the caller fetched it through organisations_manageable_by).
+def organisation_update(*, organisation: Organisation, actor: User) -> Organisation:
+    """Save changed details of an organisation the actor manages (else PermissionDenied).
 
     A verified structure whose identity changes (any of IDENTIFYING_FIELDS: name, identifiers,
     legal form, ESS family, SIAE kind, ESUS approval) goes back to verification: what it already
     booked stays, new requests and aid wait for the intercommunality, which is e-mailed after
     commit; the old and new values are logged. Raises ValidationError naming the field.
     """
+    _check_manages(actor=actor, organisation=organisation)
     before = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _organisation_save(organisation)
     changes = {
@@ -153,7 +169,9 @@ def structure_verify(*, structure: Organisation, actor: User) -> bool:
 def invitation_create(
     *, organisation: Organisation, email: str, role: str, invited_by: User
 ) -> Invitation:
-    """Invite a colleague by e-mail; the e-mail leaves once the invitation is saved."""
+    """Invite a colleague by e-mail; the e-mail leaves once the invitation is saved. Only the
+    organisation's administrators (and the intercommunality) invite (else PermissionDenied)."""
+    _check_manages(actor=invited_by, organisation=organisation)
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already a member.")})
@@ -167,6 +185,8 @@ def invitation_create(
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Join the organisation. The signed-in account must use the invited e-mail address."""
+    if not user.is_authenticated:
+        raise PermissionDenied
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_usable():
         raise ValidationError(_("This invitation has expired or has already been used."))
@@ -193,8 +213,10 @@ def document_add(
 ) -> OrganisationDocument:
     """Store a supporting document under the extension of the type its content proves.
 
-    Raises ValidationError naming the field at fault.
+    Raises PermissionDenied unless the actor manages the organisation, ValidationError naming
+    the field at fault.
     """
+    _check_manages(actor=actor, organisation=organisation)
     try:
         kind_of_file = document_check(upload)
     except ValidationError as exc:

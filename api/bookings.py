@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -239,17 +238,10 @@ class BookingCancelApi(APIView):
         booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        as_manager = selectors.bookings_manageable_by(request.user).filter(pk=pk).exists()
-        if (
-            not as_manager
-            and not selectors.bookings_of_requester(request.user).filter(pk=pk).exists()
-        ):
-            raise NotFound
         services.booking_cancel(
             booking=booking,
             actor=request.user,
             reason=data.validated_data["reason"],
-            as_manager=as_manager,
             occurrence_start=data.validated_data.get("occurrence_start"),
             and_following=data.validated_data["and_following"],
         )

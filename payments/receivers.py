@@ -10,6 +10,7 @@ import logging
 
 from django.dispatch import receiver
 
+from accounts.actors import PLATFORM
 from accounts.models import User
 from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.signals import booking_cancelled, booking_status_changed
@@ -44,7 +45,7 @@ def payment_follow_booking(
                 and payment is not None
                 and payment.status != PaymentStatus.CAPTURED
             ):
-                cards.payment_release(payment=payment, reason=to_status)
+                cards.payment_release(payment=payment, actor=PLATFORM, reason=to_status)
     except PaymentFailed:
         logger.exception("The payment of booking %s did not follow it to %s", booking_id, to_status)
     if to_status in OCCUPYING:
@@ -71,13 +72,14 @@ def payment_refund_cancellation(
     booking = Booking.objects.filter(pk=booking_id).select_related("space", "organisation").first()
     if booking is None:
         return
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    # The refund follows the cancellation: logged under who cancelled (the platform if it did).
+    actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or PLATFORM
     try:
         cards.booking_refund_for_cancellation(
             booking=booking,
             actor=actor,
-            # The platform cancelling (actor None) is no fault of the requester.
-            as_manager=as_manager or actor is None,
+            # bookings.permissions decided the terms: the platform cancels on a manager's.
+            as_manager=as_manager,
             occurrences=None if whole else occurrences,
         )
     except PaymentFailed:

@@ -554,7 +554,7 @@ USERS = [
     # (email, first name, last name, organisation key, role, superuser)
     ("admin@demo.test", "Aline", "Intercommunalité", "caph", "admin", True),
     ("commune@demo.test", "Bruno", "Mairie-de-Denain", "59172", "member", False),
-    ("gestionnaire@demo.test", "Chloé", "Gestionnaire", "scic", "member", False),
+    ("gestionnaire@demo.test", "Chloé", "Gestionnaire", "scic", "admin", False),
     ("asso@demo.test", "David", "Association", "asso", "admin", False),
     ("insertion@demo.test", "Emma", "Chantier-d-insertion", "aci", "admin", False),
 ]

@@ -7,11 +7,23 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.models import User
 from core.history import history_actor
 from spaces.images import photo_reencode
 from spaces.models import Amenity, OpeningHours, Photo, Site, Space
-from spaces.selectors import communes_in_territory, site_owners_for
+from spaces.selectors import (
+    communes_in_territory,
+    photos_manageable_by,
+    site_owners_for,
+    sites_manageable_by,
+)
+
+
+def _check_manages(*, actor: Actor, site_id: int | None) -> None:
+    """Refuse (PermissionDenied, a 404) a change to a site the actor does not manage."""
+    if not sites_manageable_by(actor).filter(pk=site_id).exists():
+        raise PermissionDenied
 
 
 def site_validate(*, site: Site, actor: User) -> None:
@@ -42,7 +54,11 @@ def site_validate(*, site: Site, actor: User) -> None:
 
 @transaction.atomic
 def site_save(*, site: Site, actor: User, managers: list[User] | None = None) -> Site:
-    """Create or update a site after full validation; nothing is saved if anything is wrong."""
+    """Create or update a site after full validation; nothing is saved if anything is wrong.
+    Raises PermissionDenied for a site the actor does not manage (a new one is checked on its
+    owner: site_validate)."""
+    if site.pk is not None:
+        _check_manages(actor=actor, site_id=site.pk)
     site.full_clean()
     site_validate(site=site, actor=actor)
     with history_actor(actor):
@@ -53,12 +69,10 @@ def site_save(*, site: Site, actor: User, managers: list[User] | None = None) ->
 
 
 @transaction.atomic
-def space_save(
-    *, space: Space, amenities: list[Amenity] | None = None, actor: User | None = None
-) -> Space:
-    """Create or update a space (the caller fetched its site through sites_manageable_by).
-
-    `actor` signs the field history (else the request's user, else the platform)."""
+def space_save(*, space: Space, actor: User, amenities: list[Amenity] | None = None) -> Space:
+    """Create or update a space of a site the actor manages (else PermissionDenied); `actor`
+    signs the field history."""
+    _check_manages(actor=actor, site_id=space.site_id)
     space.full_clean()
     with history_actor(actor):
         space.save()
@@ -68,9 +82,10 @@ def space_save(
 
 
 def photo_add(
-    *, site: Site, upload: UploadedFile, alt_text: str, space: Space | None = None
+    *, site: Site, actor: User, upload: UploadedFile, alt_text: str, space: Space | None = None
 ) -> Photo:
-    """Re-encode and store a photo of a site or of one of its spaces."""
+    """Re-encode and store a photo of a site the actor manages, or of one of its spaces."""
+    _check_manages(actor=actor, site_id=site.pk)
     if space is not None and space.site_id != site.pk:
         raise PermissionDenied
     try:
@@ -84,15 +99,22 @@ def photo_add(
     return photo
 
 
-def photo_delete(*, photo: Photo) -> None:
+def photo_delete(*, photo: Photo, actor: User) -> None:
+    """Delete a photo of a site the actor manages (else PermissionDenied)."""
+    if not photos_manageable_by(actor).filter(pk=photo.pk).exists():
+        raise PermissionDenied
     storage, name = photo.image.storage, photo.image.name
     photo.delete()
     transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
-def space_set_opening_hours(*, space: Space, windows: list[tuple[int, time, time]]) -> None:
-    """Replace the opening hours of `space` by `windows` (weekday, opens, closes)."""
+def space_set_opening_hours(
+    *, space: Space, actor: User, windows: list[tuple[int, time, time]]
+) -> None:
+    """Replace the opening hours of `space` by `windows` (weekday, opens, closes). Only for a
+    space of a site the actor manages (else PermissionDenied)."""
+    _check_manages(actor=actor, site_id=space.site_id)
     rows = [
         OpeningHours(space=space, weekday=weekday, opens=opens, closes=closes)
         for weekday, opens, closes in windows

@@ -181,6 +181,7 @@ def site_photos(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.photo_add(
                 site=site,
+                actor=request.user,
                 space=form.cleaned_data["space"],
                 upload=form.cleaned_data["image"],
                 alt_text=form.cleaned_data["alt_text"],
@@ -205,7 +206,7 @@ def site_photos(request: HttpRequest, pk: int) -> HttpResponse:
 def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(selectors.photos_manageable_by(request.user), pk=pk)
     site_pk = photo.site_id
-    services.photo_delete(photo=photo)
+    services.photo_delete(photo=photo, actor=request.user)
     messages.success(request, _("The photo was deleted."))
     return redirect("spaces:site-photos", pk=site_pk)
 
@@ -222,7 +223,7 @@ def space_opening_hours(request: HttpRequest, pk: int) -> HttpResponse:
             for form in formset.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        services.space_set_opening_hours(space=space, windows=windows)
+        services.space_set_opening_hours(space=space, actor=request.user, windows=windows)
         messages.success(request, _("The opening hours were saved."))
         return redirect(space.get_absolute_url())
     status = 400 if formset.is_bound and not formset.is_valid() else 200

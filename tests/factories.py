@@ -385,8 +385,9 @@ def agreement_signed(
     """An occupancy agreement offered, accepted and signed through bookings.allocations.
 
     Offered and signed for the owner by a member of the owner's staff (the only people, with
-    delegated managers, who commit an owner: docs/decisions.md), accepted by `actor`; the
-    structure must be verified. Free (L2125-1) without a fee.
+    delegated managers, who commit an owner: docs/decisions.md), accepted by `actor` if they
+    administer the structure, else by one of its administrators (made if needed: only they
+    answer an offer); the structure must be verified. Free (L2125-1) without a fee.
     """
     from accounts.models import Membership
     from bookings.allocations import allocation_accept, allocation_offer, allocation_sign
@@ -405,6 +406,10 @@ def agreement_signed(
         free_use_basis="" if annual_fee_cents else FreeUseBasis.L2125_1,
         direct_reason="Occupation consentie sans appel (test).",
     )
+    administrators = Membership.objects.filter(organisation=structure, role=MembershipRole.ADMIN)
+    if not administrators.filter(user=actor).exists():
+        admin = administrators.select_related("user").first()
+        actor = admin.user if admin else MembershipFactory(organisation=structure).user
     allocation_accept(
         allocation=allocation, actor=actor, house_rules_accepted=True, insurance_valid_until=end
     )

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from accounts.actors import PLATFORM
 from accounts.exceptions import ConflictOfInterest, DecisionNotAllowed
 from accounts.models import MembershipRole
 from bookings.allocations import (
@@ -305,7 +306,7 @@ def test_ending_early_is_refused_to_a_member_of_the_structure(conflicted_manager
 
 
 def test_the_daily_job_still_ends_agreements_at_their_term(active_agreement):
-    assert allocation_end(allocation=active_agreement, actor=None, reason="Terme") is True
+    assert allocation_end(allocation=active_agreement, actor=PLATFORM, reason="Terme") is True
 
 
 # --- Delegation: managing a building is not committing its owner ---
@@ -476,9 +477,7 @@ def test_a_manager_member_of_the_structure_cancels_as_its_requester(
 
     # Within the 48 h notice, only a manager may cancel: a member cancels as a requester.
     with time_machine.travel(paris(2027, 1, 12, 9), tick=False), pytest.raises(ValidationError):
-        booking_cancel(
-            booking=coop_booking, actor=conflicted_manager, reason="Annulé", as_manager=True
-        )
+        booking_cancel(booking=coop_booking, actor=conflicted_manager, reason="Annulé")
 
     coop_booking.refresh_from_db()
     assert coop_booking.status == BookingStatus.CONFIRMED

@@ -5,11 +5,19 @@ An agreement is offered, accepted (house rules accepted) or declined, signed —
 spaces are reserved for its whole period in Occupancy, so nobody can book an allocated office by
 the hour —, active from its first day, and ended at its term or early (reason required).
 
-One module per sub-domain: `lifecycle` (offer, answer, signature, and the status changes every
+One module per sub-domain: `actions` (who may do what, and when: the rules the services
+check and the pages offer), `lifecycle` (offer, answer, signature, and the status changes every
 module goes through), `ending` (end, renewal, the daily job), `handover` (keys, inventories of
 fixtures), `valuation` (in-kind aid). The services are imported from here.
 """
 
+from bookings.allocations.actions import (
+    AllocationAction,
+    AllocationActions,
+    allocation_actions_for,
+    allocation_check_actor,
+    allocation_may_decide,
+)
 from bookings.allocations.ending import (
     allocation_end,
     allocation_renew,
@@ -26,7 +34,6 @@ from bookings.allocations.lifecycle import (
     InvalidAllocationTransition,
     allocation_accept,
     allocation_decline,
-    allocation_may_decide,
     allocation_offer,
     allocation_period,
     allocation_sign,
@@ -38,9 +45,13 @@ from bookings.allocations.valuation import (
 
 __all__ = [
     "REASON_REQUIRED",
+    "AllocationAction",
+    "AllocationActions",
     "InvalidAllocationTransition",
     "allocation_accept",
+    "allocation_actions_for",
     "allocation_annual_value_cents",
+    "allocation_check_actor",
     "allocation_decline",
     "allocation_end",
     "allocation_may_decide",

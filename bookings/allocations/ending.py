@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import PLATFORM, Actor
 from accounts.models import User
+from bookings.allocations.actions import AllocationAction, allocation_check_actor
 from bookings.allocations.lifecycle import (
     InvalidAllocationTransition,
     _midnight,
     _transition,
-    allocation_check_decider,
     allocation_offer,
 )
 from bookings.models import Allocation, AllocationStatus, Occupancy, OccupancyKind
@@ -23,18 +24,15 @@ from spaces.models import Space
 
 @transaction.atomic
 def allocation_end(
-    *, allocation: Allocation, actor: User | None, reason: str, on: date | None = None
+    *, allocation: Allocation, actor: Actor, reason: str, on: date | None = None
 ) -> bool:
     """End an agreement at its term or early (from `on`); frees the spaces from that day.
 
-    `actor` None is the platform's daily job at term; a person must be allowed to commit the
-    owner and not belong to the structure (DecisionNotAllowed, ConflictOfInterest).
+    `PLATFORM` is the daily job at term; a person must be allowed to commit the owner and not
+    belong to the structure (PermissionDenied, DecisionNotAllowed, ConflictOfInterest).
     """
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if actor is not None:
-        allocation_check_decider(
-            actor=actor, spaces=list(allocation.spaces.all()), structure=allocation.structure
-        )
+    allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.END)
     on = min(on or allocation.end, allocation.end)
     if allocation.status in ALLOCATION_OCCUPYING and on <= allocation.start:
         on = allocation.start
@@ -58,15 +56,18 @@ def allocation_end(
 
 
 def allocations_activate_and_end(*, today: date | None = None) -> tuple[int, int]:
-    """Daily job: signed agreements whose first day came become active; those past term end."""
+    """Daily job: signed agreements whose first day came become active; those past term end.
+    The platform acts."""
     today = today or timezone.localdate()
     started = ended = 0
     for allocation in Allocation.objects.filter(status=AllocationStatus.SIGNED, start__lte=today):
         with transaction.atomic():
-            started += _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=None)
+            started += _transition(
+                allocation=allocation, to=AllocationStatus.ACTIVE, actor=PLATFORM
+            )
     for allocation in Allocation.objects.filter(status=AllocationStatus.ACTIVE, end__lte=today):
         ended += allocation_end(
-            allocation=allocation, actor=None, reason=_("End of the agreement.")
+            allocation=allocation, actor=PLATFORM, reason=_("End of the agreement.")
         )
     return started, ended
 
@@ -79,6 +80,7 @@ def allocation_renew(*, allocation: Allocation, actor: User, end: date) -> Alloc
     ValidationError if it was renewed already or `end` is not after its end.
     """
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.RENEW)
     if allocation.status not in ALLOCATION_OCCUPYING:
         raise InvalidAllocationTransition(allocation.status, AllocationStatus.OFFERED)
     if Allocation.objects.filter(renews=allocation).exists():

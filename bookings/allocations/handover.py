@@ -9,18 +9,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from bookings.allocations.actions import (
+    INVENTORY_STATUSES,
+    RULES,
+    AllocationAction,
+    allocation_check_actor,
+)
 from bookings.allocations.lifecycle import InvalidAllocationTransition
 from bookings.models import (
     Allocation,
-    AllocationStatus,
     Inventory,
-    InventoryKind,
     InventoryPhoto,
     KeyHandover,
 )
 from spaces.images import photo_reencode
-
-_HANDED_OVER = frozenset({AllocationStatus.SIGNED, AllocationStatus.ACTIVE})
 
 
 @transaction.atomic
@@ -31,7 +33,8 @@ def key_issue(*, allocation: Allocation, actor: User, label: str, issued_on: dat
     ValidationError naming the field, InvalidTransition if the agreement is not signed.
     """
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.status not in _HANDED_OVER:
+    allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.KEY_ISSUE)
+    if allocation.status not in RULES[AllocationAction.KEY_ISSUE].statuses:
         raise InvalidAllocationTransition(allocation.status, allocation.status)
     if not label.strip():
         raise ValidationError({"label": _("Name the key or badge.")})
@@ -52,7 +55,10 @@ def key_issue(*, allocation: Allocation, actor: User, label: str, issued_on: dat
 @transaction.atomic
 def key_return(*, key: KeyHandover, actor: User, returned_on: date) -> bool:
     """Record that a key came back; idempotent (already returned → False)."""
-    key = KeyHandover.objects.select_for_update().get(pk=key.pk)
+    key = KeyHandover.objects.select_for_update().select_related("allocation").get(pk=key.pk)
+    allocation_check_actor(
+        actor=actor, allocation=key.allocation, action=AllocationAction.KEY_RETURN
+    )
     if key.returned_on is not None:
         return False
     if returned_on < key.issued_on:
@@ -60,15 +66,6 @@ def key_return(*, key: KeyHandover, actor: User, returned_on: date) -> bool:
     key.returned_on = returned_on
     key.save(update_fields=["returned_on"])
     return True
-
-
-# An entry inventory is done once the agreement is signed; the exit one until after its end.
-_INVENTORY_STATUSES = {
-    InventoryKind.ENTRY: frozenset({AllocationStatus.SIGNED, AllocationStatus.ACTIVE}),
-    InventoryKind.EXIT: frozenset(
-        {AllocationStatus.SIGNED, AllocationStatus.ACTIVE, AllocationStatus.ENDED}
-    ),
-}
 
 
 @transaction.atomic
@@ -87,7 +84,8 @@ def inventory_record(
     ValidationError naming the field, InvalidTransition if the agreement is not signed yet.
     """
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.status not in _INVENTORY_STATUSES.get(kind, frozenset()):
+    allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.INVENTORY)
+    if allocation.status not in INVENTORY_STATUSES.get(kind, frozenset()):
         raise InvalidAllocationTransition(allocation.status, allocation.status)
     if not notes.strip():
         raise ValidationError({"notes": _("Describe the state of the premises.")})
@@ -107,7 +105,11 @@ def inventory_record(
 def inventory_photo_add(
     *, inventory: Inventory, actor: User, upload: UploadedFile, alt_text: str
 ) -> InventoryPhoto:
-    """Add a photo to an inventory; its text alternative is required (RGAA 1.1)."""
+    """Add a photo to an inventory; its text alternative is required (RGAA 1.1). Only the
+    managers of the agreement's spaces may."""
+    allocation_check_actor(
+        actor=actor, allocation=inventory.allocation, action=AllocationAction.INVENTORY
+    )
     if not alt_text.strip():
         raise ValidationError({"alt_text": _("Describe the photo for people who cannot see it.")})
     try:

@@ -11,9 +11,13 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from accounts.conflicts import decision_check_impartial
-from accounts.exceptions import DecisionNotAllowed
+from accounts.actors import Actor, logged_actor
 from accounts.models import EssFamily, Organisation, OrganisationKind, User
+from bookings.allocations.actions import (
+    AllocationAction,
+    allocation_check_actor,
+    allocation_check_decider,
+)
 from bookings.exceptions import BookingConflict, InvalidTransition
 from bookings.models import (
     ALLOCATION_TRANSITIONS,
@@ -31,7 +35,7 @@ from bookings.selectors import local_zone, occupancies_allocated, occupancies_bl
 from bookings.services.occupancy import occupancies_allocate, occupancies_lift_closures
 from core.workflow import status_change
 from spaces.models import Domain, Space
-from spaces.selectors import sites_committable_by, spaces_manageable_by
+from spaces.selectors import spaces_manageable_by
 
 REASON_REQUIRED = frozenset({AllocationStatus.DECLINED, AllocationStatus.ENDED})
 
@@ -60,35 +64,6 @@ def _midnight(day: date) -> datetime:
 def allocation_period(allocation: Allocation) -> Period:
     """The agreement's days as a period, from local midnight to local midnight."""
     return Period(_midnight(allocation.start), _midnight(allocation.end))
-
-
-def allocation_check_decider(*, actor: User, spaces: list[Space], structure: Organisation) -> None:
-    """Refuse (403) a decision that commits the owner of `spaces` towards `structure` — offer,
-    signature, renewal, early end — unless `actor` may commit that owner (its staff, or a
-    facilities manager it delegated) and does not belong to the structure
-    (docs/decisions.md, decision matrix)."""
-    site_ids = {space.site_id for space in spaces}
-    committable = sites_committable_by(actor).filter(pk__in=site_ids).count()
-    if committable != len(site_ids):
-        raise DecisionNotAllowed(
-            _(
-                "Only the owner's staff, or a facilities manager to whom the owner has "
-                "delegated it, may commit the owner to an agreement, free use or a fee."
-            )
-        )
-    decision_check_impartial(actor=actor, organisation=structure)
-
-
-def allocation_may_decide(*, actor: User, allocation: Allocation) -> bool:
-    """Whether `actor` may sign, renew or end `allocation` (allocation_check_decider), so that
-    pages offer only the decisions the person may take."""
-    try:
-        allocation_check_decider(
-            actor=actor, spaces=list(allocation.spaces.all()), structure=allocation.structure
-        )
-    except DecisionNotAllowed:
-        return False
-    return True
 
 
 def _check_terms(
@@ -269,8 +244,9 @@ def _offer_terms(allocation: Allocation) -> str:
         return "\n".join(parts)
 
 
-def _transition(*, allocation: Allocation, to: str, actor: User | None, reason: str = "") -> bool:
-    """Change the status (core.workflow.status_change) and log it; False if already there."""
+def _transition(*, allocation: Allocation, to: str, actor: Actor, reason: str = "") -> bool:
+    """Change the status (core.workflow.status_change) and log it; False if already there.
+    Checks no permission: its callers did."""
 
     def reason_given() -> None:
         if to in REASON_REQUIRED and not reason.strip():
@@ -289,7 +265,7 @@ def _transition(*, allocation: Allocation, to: str, actor: User | None, reason: 
         allocation=allocation,
         from_status=from_status,
         to_status=to,
-        actor=actor,
+        actor=logged_actor(actor),
         reason=reason.strip(),
     )
     return True
@@ -303,7 +279,9 @@ def allocation_accept(
     house_rules_accepted: bool,
     insurance_valid_until: date | None,
 ) -> bool:
-    """The structure accepts the offer and the house rules, and gives its insurance's validity."""
+    """The structure accepts the offer and the house rules, and gives its insurance's validity.
+    Only an administrator of the structure answers (allocation_check_actor)."""
+    allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.ACCEPT)
     errors = {}
     if not house_rules_accepted:
         errors["house_rules_accepted"] = _("Accept the house rules to go on.")
@@ -323,6 +301,8 @@ def allocation_accept(
 
 @transaction.atomic
 def allocation_decline(*, allocation: Allocation, actor: User, reason: str) -> bool:
+    """The structure declines the offer (before signature), with a reason."""
+    allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.DECLINE)
     return _transition(
         allocation=allocation, to=AllocationStatus.DECLINED, actor=actor, reason=reason
     )
@@ -347,7 +327,6 @@ def _bookings_cancel(rows: list[Occupancy], *, actor: User, reason: str) -> None
                 booking=booking,
                 actor=actor,
                 reason=reason,
-                as_manager=True,
                 occurrence_start=first,
                 and_following=True,
             )
@@ -357,7 +336,6 @@ def _bookings_cancel(rows: list[Occupancy], *, actor: User, reason: str) -> None
                 booking=booking,
                 actor=actor,
                 reason=reason,
-                as_manager=True,
                 occurrence_start=row.start,
             )
 
@@ -381,9 +359,7 @@ def allocation_sign(
     """
     today = today or timezone.localdate()
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    allocation_check_decider(
-        actor=actor, spaces=list(allocation.spaces.all()), structure=allocation.structure
-    )
+    allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.SIGN)
     if allocation.status in ALLOCATION_OCCUPYING:
         return False  # already signed (and perhaps already active): a repeated request
     if AllocationStatus.SIGNED not in ALLOCATION_TRANSITIONS.get(allocation.status, frozenset()):

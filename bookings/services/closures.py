@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings.exceptions import BookingConflict
 from bookings.models import Closure, OccupancyKind
+from bookings.permissions import closure_check_deletable, closure_check_manager
 from bookings.rules import Period, french_public_holidays, local_period
 from bookings.selectors import closure_targets_and_hits, local_zone
 from bookings.services.decisions import booking_cancel
@@ -28,9 +29,11 @@ def closure_create(
     cancel_bookings: bool = False,
 ) -> Closure:
     """Close a site (all its spaces) or one space. Bookings hit are listed (BookingConflict)
-    unless `cancel_bookings`, which cancels those dates with the closure's reason."""
+    unless `cancel_bookings`, which cancels those dates with the closure's reason. Raises
+    PermissionDenied (404) unless the actor manages the site or space."""
     if (site is None) == (space is None):
         raise ValueError("Close either a site or a space")
+    closure_check_manager(actor=actor, site=site, space=space)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason of the closure.")})
     if period.start >= period.end:
@@ -54,7 +57,6 @@ def closure_create(
             booking=row.booking,
             actor=actor,
             reason=reason,
-            as_manager=True,
             occurrence_start=row.start,
         )
     with history_actor(actor):
@@ -72,13 +74,17 @@ def closure_create(
 
 @transaction.atomic
 def closure_delete(*, closure: Closure, actor: User) -> None:
-    """Reopen the closed time. The closure stays in its field history, with who deleted it."""
+    """Reopen the closed time. The closure stays in its field history, with who deleted it.
+    Raises PermissionDenied (404) unless the actor manages its site or space."""
+    closure_check_deletable(actor=actor, closure=closure)
     with history_actor(actor):
         closure.delete()  # its Occupancy rows go with it (CASCADE)
 
 
 def closures_add_public_holidays(*, actor: User, site: Site, year: int) -> list[Closure]:
-    """Close a site on the French public holidays of `year` that do not hit any booking."""
+    """Close a site on the French public holidays of `year` that do not hit any booking.
+    Raises PermissionDenied (404) unless the actor manages the site."""
+    closure_check_manager(actor=actor, site=site)
     created = []
     for day, name in sorted(french_public_holidays(year).items()):
         period = local_period(day, time(0), time(0), local_zone())

@@ -8,8 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.conflicts import decision_check_impartial, user_has_conflict_with
-from accounts.models import User
+from accounts.actors import Actor, logged_actor
 from bookings import notifications, scheduler, signals
 from bookings.exceptions import InvalidTransition
 from bookings.models import (
@@ -20,14 +19,16 @@ from bookings.models import (
     BookingLog,
     BookingStatus,
 )
+from bookings.permissions import CancelAs, booking_cancel_terms, booking_check_decider
 from bookings.rules import Period
 from bookings.services.occupancy import occupancies_free
 from core.workflow import status_change
 
 
-def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason: str = "") -> bool:
+def _booking_transition(*, booking: Booking, to: str, actor: Actor, reason: str = "") -> bool:
     """Change the status (core.workflow.status_change), log it, free the slots if it no longer
-    occupies them. Returns False if the booking was already there. Must run inside atomic()."""
+    occupies them. Returns False if the booking was already there. Must run inside atomic().
+    Checks no permission: its callers did."""
 
     def reason_given() -> None:
         if to in REASON_REQUIRED and not reason.strip():
@@ -39,7 +40,11 @@ def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason
     if from_status is None:
         return False
     BookingLog.objects.create(
-        booking=booking, from_status=from_status, to_status=to, actor=actor, reason=reason.strip()
+        booking=booking,
+        from_status=from_status,
+        to_status=to,
+        actor=logged_actor(actor),
+        reason=reason.strip(),
     )
     # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(
@@ -54,10 +59,11 @@ def _booking_transition(*, booking: Booking, to: str, actor: User | None, reason
 
 
 @transaction.atomic
-def booking_approve(*, booking: Booking, actor: User) -> bool:
-    """Approve a pending request. Raises ConflictOfInterest (403) if the actor belongs to the
-    requesting organisation: a colleague decides."""
-    decision_check_impartial(actor=actor, organisation=booking.organisation)
+def booking_approve(*, booking: Booking, actor: Actor) -> bool:
+    """Approve a pending request. Only a manager of the site decides (PermissionDenied for
+    outsiders, DecisionNotAllowed for the requesters), and not one who belongs to the requesting
+    organisation (ConflictOfInterest, 403): a colleague decides."""
+    booking_check_decider(actor=actor, booking=booking)
     changed = _booking_transition(booking=booking, to=BookingStatus.CONFIRMED, actor=actor)
     if changed:
         notifications.on_commit(booking, "approved")
@@ -65,9 +71,9 @@ def booking_approve(*, booking: Booking, actor: User) -> bool:
 
 
 @transaction.atomic
-def booking_refuse(*, booking: Booking, actor: User, reason: str) -> bool:
-    """Refuse a pending request with a reason. Raises ConflictOfInterest like approving."""
-    decision_check_impartial(actor=actor, organisation=booking.organisation)
+def booking_refuse(*, booking: Booking, actor: Actor, reason: str) -> bool:
+    """Refuse a pending request with a reason. Refused to the same people as approving."""
+    booking_check_decider(actor=actor, booking=booking)
     changed = _booking_transition(
         booking=booking, to=BookingStatus.REFUSED, actor=actor, reason=reason
     )
@@ -89,9 +95,8 @@ def _check_cancellation_notice(booking: Booking, first_start: datetime, now: dat
 def booking_cancel(
     *,
     booking: Booking,
-    actor: User | None,
+    actor: Actor,
     reason: str,
-    as_manager: bool,
     occurrence_start: datetime | None = None,
     and_following: bool = False,
     now: datetime | None = None,
@@ -99,21 +104,22 @@ def booking_cancel(
 ) -> int:
     """Cancel a booking, one date of a series, or that date and the following ones.
 
-    Requesters must respect the space's cancellation notice; managers need not, nor does the
-    platform (`actor` None: a fee unpaid by its deadline). A manager who belongs to the
-    booking's organisation cancels as its requester (notice, and the requester's refund): a
-    manager's cancellation refunds in full, a decision nobody takes for their own structure.
+    On whose terms is decided from the actor (`permissions.booking_cancel_terms`): requesters
+    must respect the space's cancellation notice; managers need not, nor does the platform
+    (`PLATFORM`: a fee unpaid by its deadline). A manager who belongs to the booking's
+    organisation cancels as its requester (notice, and the requester's refund): a manager's
+    cancellation refunds in full, a decision nobody takes for their own structure. Anyone else
+    gets PermissionDenied (404).
     `notify_requester` False: the caller tells the requester itself (payments, when a pay link
     lapsed, says why in its own e-mail), so the story reaches them once.
     Returns the number of dates cancelled. Raises ValidationError (no reason, too late,
     unknown date).
     """
     now = now or timezone.now()
+    as_manager = booking_cancel_terms(actor=actor, booking=booking) == CancelAs.MANAGER
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the cancellation.")})
     booking = Booking.objects.select_for_update().select_related("space").get(pk=booking.pk)
-    if as_manager and user_has_conflict_with(actor, booking.organisation):
-        as_manager = False
     if booking.status not in OCCUPYING:
         raise InvalidTransition(booking.status, BookingStatus.CANCELLED)
     active = booking.occupancies.filter(active=True).order_by("start")
@@ -143,7 +149,7 @@ def booking_cancel(
                 from_status=booking.status,
                 to_status=BookingStatus.CANCELLED,
                 occurrence_start=row.start,
-                actor=actor,
+                actor=logged_actor(actor),
                 reason=reason.strip(),
             )
         occupancies_free(rows=rows, at=now)
@@ -158,7 +164,7 @@ def booking_cancel(
             booking_id=booking.pk,
             occurrences=cancelled,
             whole=whole,
-            actor_id=actor.pk if actor else None,
+            actor_id=actor.pk,  # None for the platform
             as_manager=as_manager,
         ),
         robust=True,  # committed: a listener failing now is logged, never a lying 500

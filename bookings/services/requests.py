@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.actors import PLATFORM
 from accounts.models import Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for
 from bookings import notifications, scheduler, signals
@@ -267,7 +268,8 @@ def _nonexistent_message(exc: NonExistentLocalTimeError) -> str:
 
 
 def bookings_expire_lapsed(*, now: datetime | None = None, space: Space | None = None) -> int:
-    """Lapse pending requests nobody decided in time, freeing their slots."""
+    """Lapse pending requests nobody decided in time, freeing their slots. The platform acts
+    (a rule, whoever's request triggered it)."""
     now = now or timezone.now()
     lapsed = Booking.objects.filter(status=BookingStatus.PENDING, lapses_at__lte=now)
     if space is not None:
@@ -275,7 +277,7 @@ def bookings_expire_lapsed(*, now: datetime | None = None, space: Space | None =
     count = 0
     for booking in lapsed.order_by("pk"):
         with transaction.atomic():
-            if _booking_transition(booking=booking, to=BookingStatus.LAPSED, actor=None):
+            if _booking_transition(booking=booking, to=BookingStatus.LAPSED, actor=PLATFORM):
                 count += 1
                 notifications.on_commit(booking, "lapsed")
     return count

@@ -5,14 +5,13 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.conflicts import user_has_conflict_with
 from accounts.exceptions import ConflictOfInterest
 from accounts.selectors import organisations_allowed_to_book_for, organisations_of
 from bookings import selectors, services
@@ -25,6 +24,7 @@ from bookings.forms import (
     ReasonForm,
 )
 from bookings.models import Booking, BookingStatus
+from bookings.permissions import booking_actions_for
 from core.forms import form_add_service_errors
 from core.params import BadParameter, parse_date_param, year_in_range
 from spaces.filters import SpaceFilter
@@ -176,22 +176,20 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(selectors.booking_detail(user=request.user), pk=pk)
-    is_manager = selectors.bookings_manageable_by(request.user).filter(pk=pk).exists()
-    is_requester = selectors.bookings_of_requester(request.user).filter(pk=pk).exists()
     # A manager who belongs to the requesting organisation decides nothing on it (a colleague
-    # does) and cancels as its requester.
-    can_decide = is_manager and not user_has_conflict_with(request.user, booking.organisation)
+    # does) and cancels as its requester: bookings.permissions, which the services check.
+    actions = booking_actions_for(user=request.user, booking=booking)
     context = {
         "booking": booking,
         "occurrences": selectors.booking_occupancies(booking=booking),
         "log": booking.log.select_related("actor"),
-        "is_manager": is_manager,
-        "can_decide": can_decide,
-        "can_cancel": booking.occupies and (is_manager or is_requester),
+        "is_manager": actions.is_manager,
+        "can_decide": actions.can_decide,
+        "can_cancel": actions.can_cancel,
         "cancel_form": CancelForm(booking=booking) if booking.occupies else None,
         # Its own ids: the cancel form on the same page has a "reason" field too.
         "refuse_form": ReasonForm(auto_id="id_refuse_%s")
-        if can_decide and booking.status == BookingStatus.PENDING
+        if actions.can_decide and booking.status == BookingStatus.PENDING
         else None,
     }
     return render(request, "bookings/booking_detail.html", context)
@@ -241,9 +239,6 @@ def booking_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
-    is_manager = selectors.bookings_manageable_by(request.user).filter(pk=pk).exists()
-    if not is_manager and not selectors.bookings_of_requester(request.user).filter(pk=pk).exists():
-        raise Http404
     form = CancelForm(request.POST, booking=booking)
     if not form.is_valid():
         for error in form.errors.values():
@@ -255,7 +250,6 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             booking=booking,
             actor=request.user,
             reason=form.cleaned_data["reason"],
-            as_manager=is_manager,
             occurrence_start=parse_datetime(chosen) if chosen else None,
             and_following=form.cleaned_data["and_following"],
         )

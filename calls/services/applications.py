@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor, logged_actor
 from accounts.models import Organisation, OrganisationDocument, OrganisationKind, User
 from accounts.selectors import organisations_of
 from calls.exceptions import ApplicationInvalidTransition
@@ -19,6 +20,7 @@ from calls.models import (
     CallLot,
     Preference,
 )
+from calls.permissions import application_check_applicant
 from calls.selectors import application_missing_items, call_accepts_applications
 from core.workflow import status_change
 
@@ -115,7 +117,7 @@ def application_create(
 
 
 def _application_transition(
-    application: Application, to: str, actor: User | None, reason: str = ""
+    application: Application, to: str, actor: Actor, reason: str = ""
 ) -> bool:
     from_status = status_change(
         application, to=to, transitions=APPLICATION_TRANSITIONS, error=ApplicationInvalidTransition
@@ -123,7 +125,11 @@ def _application_transition(
     if from_status is None:
         return False
     ApplicationLog.objects.create(
-        application=application, from_status=from_status, to_status=to, actor=actor, reason=reason
+        application=application,
+        from_status=from_status,
+        to_status=to,
+        actor=logged_actor(actor),
+        reason=reason,
     )
     return True
 
@@ -131,6 +137,7 @@ def _application_transition(
 @transaction.atomic
 def application_submit(*, application: Application, actor: User) -> bool:
     """Submit; refused with the list of what is missing (ValidationError)."""
+    application_check_applicant(actor=actor, application=application)
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call")
@@ -154,4 +161,5 @@ def application_submit(*, application: Application, actor: User) -> bool:
 
 @transaction.atomic
 def application_withdraw(*, application: Application, actor: User, reason: str = "") -> bool:
+    application_check_applicant(actor=actor, application=application)
     return _application_transition(application, ApplicationStatus.WITHDRAWN, actor, reason)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import PLATFORM, Actor, logged_actor
 from accounts.models import Organisation, User
 from calls import rules
 from calls.exceptions import CallInvalidTransition
@@ -19,6 +20,7 @@ from calls.models import (
     CallStatus,
     Criterion,
 )
+from calls.permissions import call_check_manager
 from core.history import history_actor
 from core.workflow import status_change
 from spaces.models import Space
@@ -96,6 +98,7 @@ def call_update(
     deadline: datetime | None,
 ) -> Call:
     """Change a draft call. Once published, the call binds its authority: any change is refused."""
+    call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != CallStatus.DRAFT:
         raise ValidationError(_("The call was published: it can no longer change."))
@@ -122,14 +125,13 @@ def call_update(
 
 
 @transaction.atomic
-def criteria_set(
-    *, call: Call, criteria: list[tuple[str, int, str]], actor: User | None = None
-) -> None:
+def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]], actor: User) -> None:
     """Replace the grid of a draft call. Once published, the grid is frozen: refused.
 
     Criteria are deleted and created one by one (not in bulk) so that the field history keeps
     each removed and added criterion, signed by `actor`.
     """
+    call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != CallStatus.DRAFT:
         raise ValidationError(
@@ -157,7 +159,7 @@ def criteria_set(
             )
 
 
-def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") -> bool:
+def _call_transition(call: Call, to: str, actor: Actor, reason: str = "") -> bool:
     """Change the call's status and log it (CallLog) in the same transaction."""
     from_status = status_change(
         call, to=to, transitions=CALL_TRANSITIONS, error=CallInvalidTransition
@@ -165,7 +167,7 @@ def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") 
     if from_status is None:
         return False
     CallLog.objects.create(
-        call=call, from_status=from_status, to_status=to, actor=actor, reason=reason
+        call=call, from_status=from_status, to_status=to, actor=logged_actor(actor), reason=reason
     )
     return True
 
@@ -173,6 +175,7 @@ def _call_transition(call: Call, to: str, actor: User | None, reason: str = "") 
 @transaction.atomic
 def call_publish(*, call: Call, actor: User) -> bool:
     """Open the call; its criteria and weights are frozen from now on (a snapshot is kept)."""
+    call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.deadline is not None and call.deadline <= timezone.now():
         raise ValidationError({"deadline": _("The deadline must be in the future.")})
@@ -192,6 +195,7 @@ def call_publish(*, call: Call, actor: User) -> bool:
 
 @transaction.atomic
 def call_close(*, call: Call, actor: User) -> bool:
+    call_check_manager(actor=actor, call=call)
     return _call_transition(call, CallStatus.CLOSED, actor)
 
 
@@ -200,13 +204,14 @@ def calls_close_past_deadline(*, now: datetime | None = None) -> int:
     closed = 0
     for call in Call.objects.filter(status=CallStatus.PUBLISHED, deadline__lte=now):
         with transaction.atomic():
-            closed += _call_transition(call, CallStatus.CLOSED, None)
+            closed += _call_transition(call, CallStatus.CLOSED, PLATFORM)
     return closed
 
 
 @transaction.atomic
 def call_decide(*, call: Call, actor: User, reference: str, decided_on: date) -> bool:
     """Record the deliberation; every submitted application must have been decided."""
+    call_check_manager(actor=actor, call=call)
     if not reference.strip():
         raise ValidationError({"deliberation_reference": _("Give the decision number.")})
     call = Call.objects.select_for_update().get(pk=call.pk)  # no decision slips in meanwhile

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.conflicts import decision_check_impartial
 from accounts.models import User
 from bookings.allocations import allocation_offer
 from bookings.models import Allocation
@@ -17,13 +16,14 @@ from calls.models import (
     ApplicationStatus,
     CallLot,
 )
+from calls.permissions import application_check_decider
 from calls.services.applications import _application_transition
 
 
 @transaction.atomic
 def application_accept(*, application: Application, actor: User, lot: CallLot) -> bool:
     """Give the lot to the applicant. Raises ConflictOfInterest if the actor belongs to it."""
-    decision_check_impartial(actor=actor, organisation=application.structure)
+    application_check_decider(actor=actor, application=application)
     if lot.call_id != application.call_id:
         raise ValidationError({"lot": _("Choose a lot of this call.")})
     CallLot.objects.select_for_update().get(pk=lot.pk)  # one acceptance per lot at a time
@@ -43,7 +43,7 @@ def application_accept(*, application: Application, actor: User, lot: CallLot) -
 def application_refuse(*, application: Application, actor: User, reason: str) -> bool:
     """Refuse with reasons (required: they are sent to the applicant, as the law expects).
     Raises ConflictOfInterest if the actor belongs to the applicant."""
-    decision_check_impartial(actor=actor, organisation=application.structure)
+    application_check_decider(actor=actor, application=application)
     if not reason.strip():
         raise ValidationError(
             {"reason": _("Give the reasons of the refusal: they are sent to the applicant.")}
@@ -60,6 +60,7 @@ def application_offer_agreement(
     *, application: Application, actor: User, start: date, end: date, **terms: object
 ) -> Allocation:
     """Offer the occupancy agreement of an accepted application for its lot."""
+    application_check_decider(actor=actor, application=application)
     application = (
         # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the lot.
         Application.objects.select_for_update(of=("self",))

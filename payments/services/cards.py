@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import PLATFORM, Actor, is_platform, logged_actor
 from accounts.conflicts import decision_check_impartial
 from accounts.models import Organisation, User
 from bookings.models import OCCUPYING, Booking, BookingStatus
@@ -51,14 +52,14 @@ def stripe_channel_of(owner: Organisation) -> PaymentChannel:
 # --- Paying ---
 
 
-def booking_payment_open(*, booking: Booking, actor: User | None) -> Payment:
+def booking_payment_open(*, booking: Booking, actor: Actor) -> Payment:
     """The payment of a booking's fee, created if needed (nothing is sent to Stripe yet).
 
     A pending request's card is held until the decision; a confirmed booking's is charged.
-    `actor` None is the platform itself (a pay link after approval). Raises PermissionDenied
-    (not the actor's booking), ValidationError (no fee, no card channel, booking not active).
+    `PLATFORM` opens it for a pay link after approval. Raises PermissionDenied (not the actor's
+    booking), ValidationError (no fee, no card channel, booking not active).
     """
-    if actor is not None and not bookings_of_requester(actor).filter(pk=booking.pk).exists():
+    if not is_platform(actor) and not bookings_of_requester(actor).filter(pk=booking.pk).exists():
         raise PermissionDenied(_("You may only pay for your organisation's bookings."))
     booking = Booking.objects.select_related("space__site", "organisation").get(pk=booking.pk)
     if booking.status not in OCCUPYING:
@@ -111,7 +112,7 @@ def payment_pay(
     if not payment.payable_at(now):
         raise ValidationError(_("The deadline to pay has passed."))
     if payment.stripe_intent_id:  # an attempt awaits its 3-D Secure check: read where it is
-        payment_refresh(payment=payment)
+        payment_refresh(payment=payment, actor=actor)
         return payment
     channel = stripe_channel_of(payment.owner)
     try:
@@ -152,12 +153,15 @@ def _capture_if_already_approved(payment: Payment) -> None:
         and payment.purpose == PaymentPurpose.BOOKING_FEE
         and Booking.objects.filter(pk=payment.booking_id, status=BookingStatus.CONFIRMED).exists()
     ):
-        payment_capture(payment=payment)
+        payment_capture(payment=payment, actor=PLATFORM)
         payment.refresh_from_db()
 
 
 def payment_start(*, booking: Booking, actor: User, payment_method: str) -> Payment:
-    """Open the payment of a booking's fee and pay it with the card, in one step."""
+    """Open the payment of a booking's fee and pay it with the card, in one step. Only a
+    person pays (PermissionDenied for the platform, which only opens pay links)."""
+    if is_platform(actor):
+        raise PermissionDenied
     return payment_pay(
         payment=booking_payment_open(booking=booking, actor=actor),
         actor=actor,
@@ -194,9 +198,15 @@ def payment_retry(*, payment: Payment, actor: User) -> Payment:
         return _live_twin(payment)
 
 
-def payment_refresh(*, payment: Payment, actor: User | None = None) -> bool:
+def payment_refresh(*, payment: Payment, actor: Actor) -> bool:
     """Read the PaymentIntent again and follow it (after a 3-D Secure check in the browser).
-    Returns True if the payment changed. Raises PaymentFailed (Stripe unreachable)."""
+    Returns True if the payment changed. Raises PermissionDenied (neither the platform nor
+    someone who sees the payment), PaymentFailed (Stripe unreachable)."""
+    if (
+        not is_platform(actor)
+        and not selectors.payments_visible_to(actor).filter(pk=payment.pk).exists()
+    ):
+        raise PermissionDenied
     payment.refresh_from_db()
     if not payment.stripe_intent_id or payment.is_final:
         return False
@@ -225,8 +235,11 @@ def payment_client_secret(*, payment: Payment) -> str:
 # --- Capture and release, following the booking ---
 
 
-def payment_capture(*, payment: Payment, actor: User | None = None) -> bool:
-    """Collect an authorised payment (its booking was approved). Raises PaymentFailed."""
+def payment_capture(*, payment: Payment, actor: Actor) -> bool:
+    """Collect an authorised payment (its booking was approved): the platform's reaction, never
+    a person's (PermissionDenied). Raises PaymentFailed."""
+    if not is_platform(actor):
+        raise PermissionDenied
     payment.refresh_from_db()
     if payment.status != PaymentStatus.AUTHORISED:
         return False
@@ -240,8 +253,15 @@ def payment_capture(*, payment: Payment, actor: User | None = None) -> bool:
         return payment_sync(payment, state, actor=actor)
 
 
-def payment_release(*, payment: Payment, actor: User | None = None, reason: str = "") -> bool:
-    """Release the hold on the card (booking refused, lapsed or cancelled before approval)."""
+def payment_release(*, payment: Payment, actor: Actor, reason: str = "") -> bool:
+    """Release the hold on the card (booking refused, lapsed or cancelled before approval):
+    the platform following the booking, or a manager of the payment (PermissionDenied
+    otherwise)."""
+    if (
+        not is_platform(actor)
+        and not selectors.payments_manageable_by(actor).filter(pk=payment.pk).exists()
+    ):
+        raise PermissionDenied
     payment.refresh_from_db()
     if payment.status not in (PaymentStatus.REQUIRES_AUTHORISATION, PaymentStatus.AUTHORISED):
         return False
@@ -268,9 +288,10 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
     payment = selectors.payment_live_of(booking=booking)
     if payment is not None and payment.status == PaymentStatus.AUTHORISED:
         try:
-            payment_capture(payment=payment)
+            payment_capture(payment=payment, actor=PLATFORM)
         except PaymentFailed:
-            payment_refresh(payment=payment)  # the hold lapsed at Stripe: it is now released
+            # the hold lapsed at Stripe: it is now released
+            payment_refresh(payment=payment, actor=PLATFORM)
         payment.refresh_from_db()
         if payment.status == PaymentStatus.CAPTURED:
             _refund_dates_cancelled_before_approval(payment)
@@ -279,14 +300,14 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
     if payment is not None and payment.status != PaymentStatus.REQUIRES_AUTHORISATION:
         return payment
     if payment is not None and payment.stripe_intent_id:
-        payment_release(payment=payment, reason=_("Replaced by a payment link."))
+        payment_release(payment=payment, actor=PLATFORM, reason=_("Replaced by a payment link."))
         payment = None
     channel = selectors.channel_of(booking.space)
     if channel is None or not channel.stripe_ready:
         return None
     if payment is None:
         try:
-            payment = booking_payment_open(booking=booking, actor=None)
+            payment = booking_payment_open(booking=booking, actor=PLATFORM)
         except ValidationError:
             return None  # free for this organisation: nothing to collect
     due_by = now + timedelta(hours=channel.pay_within_hours)
@@ -303,7 +324,7 @@ def _refund_dates_cancelled_before_approval(payment: Payment) -> None:
     if owed < payment.captured_cents:
         _refund(
             payment=payment,
-            actor=None,
+            actor=PLATFORM,
             amount_cents=payment.captured_cents - owed,
             reason=_("Dates cancelled before the approval."),
         )
@@ -320,11 +341,11 @@ def payments_expire_unpaid(*, now: datetime | None = None) -> list[Payment]:
         .order_by("pk")
     )
     for payment in overdue:
-        if payment.stripe_intent_id and payment_refresh(payment=payment):
+        if payment.stripe_intent_id and payment_refresh(payment=payment, actor=PLATFORM):
             payment.refresh_from_db()
             if payment.status != PaymentStatus.REQUIRES_AUTHORISATION:
                 continue  # paid at the last minute: the webhook was late
-        if payment_release(payment=payment, reason=_("Not paid by the deadline.")):
+        if payment_release(payment=payment, actor=PLATFORM, reason=_("Not paid by the deadline.")):
             released.append(payment)
     return released
 
@@ -341,9 +362,8 @@ def booking_fees_expire_unpaid(*, now: datetime | None = None) -> int:
         if booking.status in OCCUPYING:
             booking_cancel(
                 booking=booking,
-                actor=None,
+                actor=PLATFORM,
                 reason=_("Not paid by the deadline."),
-                as_manager=True,
                 notify_requester=False,
             )
         notifications.send(payment.pk, "expired")
@@ -364,17 +384,22 @@ def _refunded_or_pending(payment: Payment) -> int:
 
 
 def payment_refund(
-    *, payment: Payment, actor: User | None, amount_cents: int | None = None, reason: str
+    *, payment: Payment, actor: User, amount_cents: int | None = None, reason: str
 ) -> Refund | None:
     """A refund someone decides (a manager's page, the API): `_refund`, once the actor is known
-    not to belong to the payer (ConflictOfInterest, 403). Refunds that follow a rule (the
-    cancellation policy) call `_refund` directly."""
+    to manage the payment (PermissionDenied) and not to belong to the payer (ConflictOfInterest,
+    403). Refunds that follow a rule (the cancellation policy) call `_refund` directly."""
+    if (
+        is_platform(actor)
+        or not selectors.payments_manageable_by(actor).filter(pk=payment.pk).exists()
+    ):
+        raise PermissionDenied
     decision_check_impartial(actor=actor, organisation=payment.payer)
     return _refund(payment=payment, actor=actor, amount_cents=amount_cents, reason=reason)
 
 
 def _refund(
-    *, payment: Payment, actor: User | None, amount_cents: int | None = None, reason: str
+    *, payment: Payment, actor: Actor, amount_cents: int | None = None, reason: str
 ) -> Refund | None:
     """Refund part or all of what is left of a captured payment (all of it by default).
 
@@ -402,7 +427,7 @@ def _refund(
                 }
             )
         refund = Refund.objects.create(
-            payment=locked, amount_cents=amount, reason=reason.strip(), actor=actor
+            payment=locked, amount_cents=amount, reason=reason.strip(), actor=logged_actor(actor)
         )
     channel = PaymentChannel.objects.get(owner=payment.owner)
     try:
@@ -437,7 +462,7 @@ def _refund(
 def booking_refund_for_cancellation(
     *,
     booking: Booking,
-    actor: User | None,
+    actor: Actor,
     as_manager: bool,
     occurrences: list[tuple[datetime, datetime]] | None = None,
     now: datetime | None = None,
@@ -471,7 +496,7 @@ def booking_refund_for_cancellation(
                 payment=payment,
                 from_status=payment.status,
                 to_status=payment.status,
-                actor=actor,
+                actor=logged_actor(actor),
                 reason=rule,
             )
         return None

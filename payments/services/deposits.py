@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.actors import PLATFORM
 from accounts.conflicts import decision_check_impartial
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -159,7 +160,7 @@ def deposits_release_after_use(*, now: datetime | None = None) -> int:
         ended = payment.booking.status == BookingStatus.CONFIRMED
         reason = _("Booking over, no damage reported.") if ended else _("Booking no longer active.")
         try:
-            released += payment_release(payment=payment, reason=reason)
+            released += payment_release(payment=payment, actor=PLATFORM, reason=reason)
         except PaymentFailed:
             logger.warning("The deposit %s could not be released", payment.pk)
     return released
@@ -171,4 +172,4 @@ def deposit_release_for_booking(*, booking: Booking, reason: str) -> bool:
     payment = deposit_live_of(booking=booking)
     if payment is None:
         return False
-    return payment_release(payment=payment, reason=reason)
+    return payment_release(payment=payment, actor=PLATFORM, reason=reason)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.actors import PLATFORM, Actor, logged_actor
 from core.workflow import status_change
 from payments import notifications
 from payments.models import (
@@ -33,12 +33,13 @@ def payment_transition(
     *,
     payment: Payment,
     to: str,
-    actor: User | None = None,
+    actor: Actor = PLATFORM,
     reason: str = "",
     stripe_event_id: str = "",
     **fields: object,
 ) -> bool:
     """Change the status; idempotent (already there, or a state it cannot go back to → False).
+    Checks no permission: the services that call it did (a Stripe event is the platform's).
 
     Must run inside transaction.atomic(): the row is re-read under a lock. Transitions outside
     PAYMENT_TRANSITIONS are ignored rather than refused, since they come from late or repeated
@@ -53,7 +54,7 @@ def payment_transition(
         payment=payment,
         from_status=from_status,
         to_status=to,
-        actor=actor,
+        actor=logged_actor(actor),
         reason=reason,
         stripe_event_id=stripe_event_id,
     )
@@ -108,7 +109,7 @@ def payment_sync(
     state: IntentState,
     *,
     stripe_event_id: str = "",
-    actor: User | None = None,
+    actor: Actor = PLATFORM,
     reason: str = "",
     captured_cents: int | None = None,
 ) -> bool:
@@ -169,7 +170,7 @@ def payment_refunded_to(
     *,
     payment: Payment,
     refunded_cents: int,
-    actor: User | None = None,
+    actor: Actor = PLATFORM,
     reason: str = "",
     stripe_event_id: str = "",
 ) -> bool:
@@ -185,7 +186,7 @@ def payment_refunded_to(
             payment=payment,
             from_status=locked.status,
             to_status=locked.status,
-            actor=actor,
+            actor=logged_actor(actor),
             reason=reason or _("Partly refunded."),
             stripe_event_id=stripe_event_id,
         )

@@ -1,11 +1,13 @@
 """Tariffs of spaces (set by their managers) and payment channels of owners (set in the admin)."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import Organisation, User
 from core.history import history_actor
 from payments.models import PaymentChannel, Tariff
 from spaces.models import Space
+from spaces.selectors import spaces_manageable_by
 
 
 def tariff_set(
@@ -52,14 +54,15 @@ def channel_set(
 
 
 @transaction.atomic
-def tariffs_replace(
-    *, space: Space, grid: dict[tuple[str, str], int | None], actor: User | None = None
-) -> int:
+def tariffs_replace(*, space: Space, grid: dict[tuple[str, str], int | None], actor: User) -> int:
     """Set a space's whole tariff grid ({(category, unit): cents or None}); None removes that
     tariff. All or nothing: one bad amount leaves every tariff as it was.
 
-    Returns how many tariffs the space has now. Raises ValidationError (the first bad cell).
+    Returns how many tariffs the space has now. Raises PermissionDenied unless the actor
+    manages the space, ValidationError (the first bad cell).
     """
+    if not spaces_manageable_by(actor).filter(pk=space.pk).exists():
+        raise PermissionDenied
     for (category, unit), cents in grid.items():
         if cents is None:
             with history_actor(actor):  # a removed tariff stays in the history

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import PLATFORM
 from accounts.models import Organisation
 from payments import selectors, stripe_gateway
 from payments.exceptions import PaymentFailed
@@ -52,7 +53,9 @@ def event_process(*, owner: Organisation, event: WebhookEvent) -> bool:
         if stored.processed_at is not None or stored.owner_id != owner.pk:
             return False
         changed = (
-            payment_sync(payment, state, stripe_event_id=event.id) if payment and state else False
+            payment_sync(payment, state, stripe_event_id=event.id, actor=PLATFORM)
+            if payment and state
+            else False
         )
         stored.processed_at = timezone.now()
         stored.save(update_fields=["processed_at"])
@@ -78,5 +81,5 @@ def payments_reconcile(*, days: int = 3, now: datetime | None = None) -> tuple[i
             continue
         checked += 1
         with transaction.atomic():
-            changed += payment_sync(payment, state)
+            changed += payment_sync(payment, state, actor=PLATFORM)
     return checked, changed

@@ -451,7 +451,6 @@ def _more_bookings(space, users: list, weeks: int = 4) -> None:
             booking=booking,
             actor=user,
             reason="Vacances",
-            as_manager=False,
             occurrence_start=booking.start + timedelta(weeks=1),
         )
 

@@ -8,7 +8,7 @@ from bookings.allocations import allocation_accept, allocation_offer, allocation
 from bookings.models import Occupancy, OccupancyKind
 from bookings.rules import Period
 from bookings.services import closure_create
-from tests.factories import SpaceFactory, VerifiedStructureFactory, paris
+from tests.factories import MembershipFactory, SpaceFactory, VerifiedStructureFactory, paris
 
 
 @pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_site_closure_leaves_out_a_space_held_under_an_agreement(
     )
     allocation_accept(
         allocation=agreement,
-        actor=territory_admin,
+        actor=MembershipFactory(organisation=structure).user,
         house_rules_accepted=True,
         insurance_valid_until=date(2028, 1, 1),
     )

@@ -86,9 +86,11 @@ def test_closure_list_renders_for_the_site_managers(client, request, persona, si
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["outsider", "member", "other_commune_staff"])
-def test_closure_pages_are_404_for_whoever_does_not_manage_the_site(client, request, persona, site):
+def test_closure_pages_are_404_for_whoever_does_not_manage_the_site(
+    client, request, persona, site, commune_staff
+):
     closure = services.closure_create(
-        actor=None,
+        actor=commune_staff,
         site=site,
         period=Period(datetime(2027, 2, 1, tzinfo=PARIS), datetime(2027, 2, 2, tzinfo=PARIS)),
         reason="Inventaire",

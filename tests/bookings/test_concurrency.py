@@ -281,7 +281,7 @@ def _decide(action: str, booking: Booking, actor) -> Callable[[], object]:
             return booking_approve(booking=booking, actor=actor)
         if action == "refuse":
             return booking_refuse(booking=booking, actor=actor, reason="Salle indisponible")
-        return booking_cancel(booking=booking, actor=actor, reason="Fermeture", as_manager=True)
+        return booking_cancel(booking=booking, actor=actor, reason="Fermeture")
 
     return attempt
 

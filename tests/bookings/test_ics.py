@@ -182,7 +182,6 @@ def test_cancelled_date_of_a_series_is_an_exdate_in_local_time(
         booking=booking,
         actor=asso_member,
         reason="Salle prise pour le conseil municipal",
-        as_manager=False,
         occurrence_start=_at(date(2027, 3, 30), 18),
     )
 
@@ -215,7 +214,6 @@ def test_rrule_expanded_in_local_time_stays_at_18_00_after_the_clock_change(
         booking=booking,
         actor=asso_member,
         reason="Vacances",
-        as_manager=False,
         occurrence_start=_at(date(2027, 3, 30), 18),
     )
 
@@ -272,7 +270,7 @@ def test_statuses_are_tentative_confirmed_and_cancelled(
     cancelled = _book(asso_member, space, date(2027, 1, 15), 10, 12, purpose="Annulée")
     booking_approve(booking=approved, actor=facilities_manager)
     booking_refuse(booking=refused, actor=facilities_manager, reason="Salle en travaux")
-    booking_cancel(booking=cancelled, actor=asso_member, reason="Report", as_manager=False)
+    booking_cancel(booking=cancelled, actor=asso_member, reason="Report")
 
     events = _by_uid(_parse(_feed(facilities_manager, "site", site)))
 
@@ -290,7 +288,7 @@ def test_cancelled_booking_leaves_the_feed_30_days_after_its_cancellation(
     facilities_manager, site, space, asso_member
 ):
     booking = _book(asso_member, space, date(2027, 3, 2), 10, 12)
-    booking_cancel(booking=booking, actor=asso_member, reason="Report", as_manager=False)
+    booking_cancel(booking=booking, actor=asso_member, reason="Report")
     feed = _feed(facilities_manager, "site", site)
 
     soon = _by_uid(_parse(feed, now=NOW + timedelta(days=29)))
@@ -435,7 +433,6 @@ def test_feed_query_count_does_not_grow_with_bookings(
         booking=series,
         actor=other_member,
         reason="Vacances",
-        as_manager=False,
         occurrence_start=_at(date(2027, 2, 16), 18),
     )
     closure_create(

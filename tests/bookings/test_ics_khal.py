@@ -186,7 +186,6 @@ def weekly_across_both_changes(member, space) -> Booking:
         booking=series,
         actor=member,
         reason="Vacances",
-        as_manager=False,
         occurrence_start=_paris(date(2027, 3, 30), 18),
     )
     return series

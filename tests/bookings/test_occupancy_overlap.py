@@ -60,7 +60,7 @@ def test_occupancies_overlapping_leaves_out_the_callers_own_and_inactive_rows(sp
         spaces=space, periods=asked, exclude_booking=booking
     ).exists()
     assert occupancies_overlapping(spaces=space.site.spaces.all(), periods=asked).exists()
-    booking_cancel(booking=booking, actor=requester, reason="Annulé", as_manager=False)
+    booking_cancel(booking=booking, actor=requester, reason="Annulé")
     assert not occupancies_overlapping(spaces=space, periods=asked).exists()
 
 

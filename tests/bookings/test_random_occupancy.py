@@ -108,7 +108,6 @@ def _decide_or_cancel(rng: random.Random, booking: Booking, manager) -> str:
         booking=booking,
         actor=manager,
         reason="Annulation",
-        as_manager=True,
         occurrence_start=rng.choice(starts) if starts else None,
     )
     return "cancelled"

@@ -290,7 +290,7 @@ def test_booking_cancel_of_a_refused_booking_is_an_invalid_transition(
     booking_refuse(booking=booking, actor=facilities_manager, reason="Complet")
 
     with pytest.raises(InvalidTransition):
-        booking_cancel(booking=booking, actor=requester, reason="Plus besoin", as_manager=False)
+        booking_cancel(booking=booking, actor=requester, reason="Plus besoin")
 
     assert booking.log.count() == 2
 
@@ -467,9 +467,7 @@ def test_booking_request_refuses_a_series_until_the_last_day_of_the_calendar(spa
 def test_booking_cancel_by_the_requester_within_the_notice_cancels_it(space, requester):
     booking = _book(space, requester)
 
-    cancelled = booking_cancel(
-        booking=booking, actor=requester, reason="Réunion reportée", as_manager=False
-    )
+    cancelled = booking_cancel(booking=booking, actor=requester, reason="Réunion reportée")
 
     booking.refresh_from_db()
     assert cancelled == 1
@@ -484,7 +482,7 @@ def test_booking_cancel_by_the_requester_too_late_is_refused(space, requester):
         time_machine.travel(START - timedelta(hours=30), tick=False),
         pytest.raises(ValidationError),
     ):
-        booking_cancel(booking=booking, actor=requester, reason="Empêchement", as_manager=False)
+        booking_cancel(booking=booking, actor=requester, reason="Empêchement")
 
     booking.refresh_from_db()
     assert booking.status == BookingStatus.PENDING
@@ -494,9 +492,7 @@ def test_booking_cancel_by_a_manager_is_allowed_at_any_time(space, requester, fa
     booking = _book(space, requester)
 
     with time_machine.travel(START - timedelta(hours=1), tick=False):
-        booking_cancel(
-            booking=booking, actor=facilities_manager, reason="Dégât des eaux", as_manager=True
-        )
+        booking_cancel(booking=booking, actor=facilities_manager, reason="Dégât des eaux")
 
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
@@ -505,9 +501,7 @@ def test_booking_cancel_by_a_manager_is_allowed_at_any_time(space, requester, fa
 def test_booking_cancel_requires_a_reason(space, requester):
     booking = _book(space, requester)
 
-    errors = _refused_field(
-        lambda: booking_cancel(booking=booking, actor=requester, reason="", as_manager=False)
-    )
+    errors = _refused_field(lambda: booking_cancel(booking=booking, actor=requester, reason=""))
 
     assert list(errors) == ["reason"]
 
@@ -520,7 +514,6 @@ def test_booking_cancel_of_one_date_leaves_the_other_dates(space, requester):
         booking=booking,
         actor=requester,
         reason="Vacances",
-        as_manager=False,
         occurrence_start=second,
     )
 
@@ -543,7 +536,6 @@ def test_booking_cancel_of_one_date_is_logged_and_removed_from_the_calendar(spac
         booking=booking,
         actor=requester,
         reason="Vacances",
-        as_manager=False,
         occurrence_start=second,
     )
 
@@ -563,7 +555,6 @@ def test_booking_cancel_of_a_date_and_the_following_ones(space, requester):
         booking=booking,
         actor=requester,
         reason="Fin de l'atelier",
-        as_manager=False,
         occurrence_start=START + timedelta(weeks=2),
         and_following=True,
     )
@@ -574,15 +565,12 @@ def test_booking_cancel_of_a_date_and_the_following_ones(space, requester):
 
 def test_booking_cancel_of_the_last_remaining_date_cancels_the_booking(space, requester):
     booking = _weekly(space, requester, 2)
-    booking_cancel(
-        booking=booking, actor=requester, reason="Un", as_manager=False, occurrence_start=START
-    )
+    booking_cancel(booking=booking, actor=requester, reason="Un", occurrence_start=START)
 
     booking_cancel(
         booking=booking,
         actor=requester,
         reason="Deux",
-        as_manager=False,
         occurrence_start=START + timedelta(weeks=1),
     )
 
@@ -596,7 +584,6 @@ def test_booking_cancel_of_a_date_frees_it_for_another_request(space, requester,
         booking=booking,
         actor=requester,
         reason="Vacances",
-        as_manager=False,
         occurrence_start=START + timedelta(weeks=1),
     )
 
@@ -613,7 +600,6 @@ def test_booking_cancel_of_an_unknown_date_is_refused(space, requester):
             booking=booking,
             actor=requester,
             reason="Vacances",
-            as_manager=False,
             occurrence_start=START + timedelta(days=1),
         )
     )
@@ -751,7 +737,6 @@ def test_booking_cancel_of_one_date_emails_that_date(
             booking=booking,
             actor=requester,
             reason="Vacances",
-            as_manager=False,
             occurrence_start=START + timedelta(weeks=1),
         )
 

@@ -146,8 +146,10 @@ def test_call_update_is_refused_once_published(call, manager, commune, office):
     assert call.title != "Changed"
 
 
-def test_criteria_set_replaces_the_grid_of_a_draft(draft):
-    services.criteria_set(call=draft, criteria=[("Emploi", 70, ""), ("Ancrage", 30, "CCAS")])
+def test_criteria_set_replaces_the_grid_of_a_draft(draft, manager):
+    services.criteria_set(
+        call=draft, criteria=[("Emploi", 70, ""), ("Ancrage", 30, "CCAS")], actor=manager
+    )
 
     assert [(c.name, c.weight, c.position) for c in draft.criteria.all()] == [
         ("Emploi", 70, 1),
@@ -156,9 +158,9 @@ def test_criteria_set_replaces_the_grid_of_a_draft(draft):
 
 
 @pytest.mark.parametrize("criteria", [[], [("Emploi", 0, "")], [("  ", 10, "")]])
-def test_criteria_set_refuses_an_empty_grid_a_zero_weight_or_a_blank_name(draft, criteria):
+def test_criteria_set_refuses_an_empty_grid_a_zero_weight_or_a_blank_name(draft, manager, criteria):
     with pytest.raises(ValidationError):
-        services.criteria_set(call=draft, criteria=criteria)
+        services.criteria_set(call=draft, criteria=criteria, actor=manager)
 
 
 def test_call_publish_opens_the_call_and_freezes_a_snapshot_of_the_grid(draft, manager):
@@ -187,9 +189,9 @@ def test_call_publish_twice_changes_nothing(call, manager):
     assert call.published_at == published_at
 
 
-def test_criteria_set_is_refused_after_publication(call):
+def test_criteria_set_is_refused_after_publication(call, manager):
     with pytest.raises(ValidationError) as error:
-        services.criteria_set(call=call, criteria=[("Autre", 100, "")])
+        services.criteria_set(call=call, criteria=[("Autre", 100, "")], actor=manager)
 
     assert error.value.message_dict == {
         "criteria": ["The criteria were published: they can no longer change."]

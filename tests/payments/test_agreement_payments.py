@@ -106,9 +106,9 @@ def test_the_command_run_twice_issues_nothing_new(agreement):
     assert Payment.objects.count() == 1
 
 
-def test_a_month_whose_request_was_released_is_not_requested_again(agreement):
+def test_a_month_whose_request_was_released_is_not_requested_again(agreement, territory_admin):
     [payment] = agreement_payment_requests_issue(month=date(2027, 2, 1))
-    payment_release(payment=payment, reason="Waived by the council")
+    payment_release(payment=payment, actor=territory_admin, reason="Waived by the council")
 
     assert agreement_payment_requests_issue(month=date(2027, 2, 1)) == []
 

@@ -400,7 +400,6 @@ def test_cancelling_one_date_of_a_series_refunds_that_date(
             booking=booking,
             actor=requester,
             reason="Formateur absent",
-            as_manager=False,
             occurrence_start=second.start,
         )
     payment.refresh_from_db()
@@ -421,7 +420,6 @@ def test_dates_cancelled_before_approval_are_not_charged(
             booking=booking,
             actor=requester,
             reason="Plus besoin",
-            as_manager=False,
             occurrence_start=last.start,
         )
         booking_approve(booking=booking, actor=facilities_manager)

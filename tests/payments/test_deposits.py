@@ -162,9 +162,7 @@ def test_booking_cancellation_releases_the_deposit_hold(
     held, booking, commune_staff, stripe_api, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        booking_cancel(
-            booking=booking, actor=commune_staff, reason="Salle inondée", as_manager=True
-        )
+        booking_cancel(booking=booking, actor=commune_staff, reason="Salle inondée")
 
     held.refresh_from_db()
     assert held.status == PaymentStatus.RELEASED

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
 
+from accounts.actors import PLATFORM
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from payments import selectors
 from payments.exceptions import PaymentFailed
@@ -193,7 +194,7 @@ def test_booking_cancellation_after_capture_refunds(
         booking_approve(booking=booking, actor=facilities_manager)
 
     with django_capture_on_commit_callbacks(execute=True):
-        booking_cancel(booking=booking, actor=requester, reason="Réunion annulée", as_manager=False)
+        booking_cancel(booking=booking, actor=requester, reason="Réunion annulée")
 
     payment.refresh_from_db()
     assert (payment.status, payment.refunded_cents) == (PaymentStatus.REFUNDED, 2 * HOURLY_CENTS)
@@ -203,7 +204,7 @@ def test_booking_cancellation_after_capture_refunds(
 def test_payment_refund_twice_refunds_once(stripe_api, booking, requester, facilities_manager):
     payment = payment_start(booking=booking, actor=requester, payment_method="pm_card_visa")
     booking_approve(booking=booking, actor=facilities_manager)
-    payment_capture(payment=payment)
+    payment_capture(actor=PLATFORM, payment=payment)
 
     assert payment_refund(payment=payment, actor=facilities_manager, reason="Geste") is not None
     assert payment_refund(payment=payment, actor=facilities_manager, reason="Geste") is None

@@ -14,6 +14,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from accounts.actors import PLATFORM
 from payments.models import Payment, PaymentLog, PaymentStatus, StripeEvent
 from payments.services.cards import payment_capture, payment_start
 from tests.factories import booking_request_for
@@ -206,7 +207,7 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded_with_its_credit_note(
 
     intent = authorised.stripe_intent_id
     with django_capture_on_commit_callbacks(execute=True):
-        payment_capture(payment=authorised)  # invoice issued on capture
+        payment_capture(actor=PLATFORM, payment=authorised)  # invoice issued on capture
     stripe_call(stripe_api, "/v1/refunds", payment_intent=intent, amount=1000)  # the dashboard
     body = event_body(
         "evt_9", "charge.refunded", {"id": "ch_x", "object": "charge", "payment_intent": intent}

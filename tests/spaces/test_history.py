@@ -60,7 +60,7 @@ def test_a_change_made_outside_a_request_is_signed_by_the_services_actor_or_by_n
     space.name = "Salle du conseil"
     space_save(space=space, actor=territory_admin)
     space.name = "Salle des fêtes"
-    space_save(space=space)  # a command or a job: no person
+    space.save()  # a command or a shell, outside any service: no person
 
     first, second = space.history.order_by("-history_id")[:2][::-1]
     assert (first.name, first.history_user) == ("Salle du conseil", territory_admin)

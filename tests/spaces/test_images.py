@@ -63,23 +63,29 @@ def stored_files(settings) -> list[Path]:
 @pytest.mark.parametrize(
     ("image_format", "extension"), [("JPEG", ".jpg"), ("PNG", ".png"), ("WEBP", ".webp")]
 )
-def test_photo_add_stores_a_re_encoded_image_in_the_same_format(site, image_format, extension):
+def test_photo_add_stores_a_re_encoded_image_in_the_same_format(
+    site, image_format, extension, commune_staff
+):
     content = picture_bytes(image_format)
 
-    photo = photo_add(site=site, upload=upload(content), alt_text="Façade côté rue")
+    photo = photo_add(
+        actor=commune_staff, site=site, upload=upload(content), alt_text="Façade côté rue"
+    )
 
     with Image.open(photo.image.path) as stored:
         assert (stored.format, stored.size) == (image_format, (64, 48))
     assert photo.image.name.endswith(extension)
 
 
-def test_photo_add_strips_the_exif_metadata(site):
+def test_photo_add_strips_the_exif_metadata(site, commune_staff):
     content = picture_bytes("JPEG", exif=camera_exif())
     with Image.open(io.BytesIO(content)) as original:  # the test photo does carry the tags
         assert original.getexif()[ExifTags.Base.Make] == "PhoneMaker"
         assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
-    photo = photo_add(site=site, upload=upload(content), alt_text="Façade côté rue")
+    photo = photo_add(
+        actor=commune_staff, site=site, upload=upload(content), alt_text="Façade côté rue"
+    )
 
     with Image.open(photo.image.path) as stored:
         assert not stored.getexif()
@@ -87,71 +93,83 @@ def test_photo_add_strips_the_exif_metadata(site):
     assert b"PhoneMaker" not in Path(photo.image.path).read_bytes()
 
 
-def test_photo_add_keeps_the_orientation_given_by_the_exif_tag(site):
+def test_photo_add_keeps_the_orientation_given_by_the_exif_tag(site, commune_staff):
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 6  # taken with the phone turned: rotate 90°
     content = picture_bytes("JPEG", size=(40, 20), exif=exif)
 
-    photo = photo_add(site=site, upload=upload(content), alt_text="Salle vue du fond")
+    photo = photo_add(
+        actor=commune_staff, site=site, upload=upload(content), alt_text="Salle vue du fond"
+    )
 
     with Image.open(photo.image.path) as stored:
         assert stored.size == (20, 40)
 
 
-def test_photo_add_does_not_keep_the_uploaded_file_name(site):
+def test_photo_add_does_not_keep_the_uploaded_file_name(site, commune_staff):
     content = picture_bytes("JPEG")
 
     photo = photo_add(
-        site=site, upload=upload(content, name="jean-dupont-home.jpg"), alt_text="Façade"
+        actor=commune_staff,
+        site=site,
+        upload=upload(content, name="jean-dupont-home.jpg"),
+        alt_text="Façade",
     )
 
     assert "jean-dupont" not in photo.image.name
 
 
-def test_photo_add_attaches_the_photo_to_a_space_of_the_site(site, space):
+def test_photo_add_attaches_the_photo_to_a_space_of_the_site(site, space, commune_staff):
     content = picture_bytes("PNG")
 
-    photo = photo_add(site=site, space=space, upload=upload(content), alt_text="Salle Usinor")
+    photo = photo_add(
+        actor=commune_staff, site=site, space=space, upload=upload(content), alt_text="Salle Usinor"
+    )
 
     assert list(space.photos.all()) == [photo]
 
 
-def test_photo_add_refuses_a_text_file_named_like_a_jpeg(site, settings):
+def test_photo_add_refuses_a_text_file_named_like_a_jpeg(site, settings, commune_staff):
     text = upload(b"Bonjour, ceci n'est pas une image.\n" * 20, name="photo.jpg")
 
     with pytest.raises(ValidationError) as error:
-        photo_add(site=site, upload=text, alt_text="Façade")
+        photo_add(actor=commune_staff, site=site, upload=text, alt_text="Façade")
 
     assert list(error.value.message_dict) == ["image"]
     assert not Photo.objects.exists()
     assert stored_files(settings) == []
 
 
-def test_photo_add_refuses_an_empty_file(site):
+def test_photo_add_refuses_an_empty_file(site, commune_staff):
     with pytest.raises(ValidationError) as error:
-        photo_add(site=site, upload=upload(b""), alt_text="Façade")
+        photo_add(actor=commune_staff, site=site, upload=upload(b""), alt_text="Façade")
 
     assert list(error.value.message_dict) == ["image"]
 
 
-def test_photo_add_refuses_a_file_over_5_mb(site, settings):
+def test_photo_add_refuses_a_file_over_5_mb(site, settings, commune_staff):
     too_big = upload(b"\xff" * (PHOTO_MAX_BYTES + 1))
 
     with pytest.raises(ValidationError) as error:
-        photo_add(site=site, upload=too_big, alt_text="Façade")
+        photo_add(actor=commune_staff, site=site, upload=too_big, alt_text="Façade")
 
     assert list(error.value.message_dict) == ["image"]
     assert not Photo.objects.exists()
     assert stored_files(settings) == []
 
 
-def test_photo_add_refuses_an_image_over_40_megapixels(site, settings):
+def test_photo_add_refuses_an_image_over_40_megapixels(site, settings, commune_staff):
     image = Image.new("1", (7000, 6000))  # 42 Mpx in 5 MB of memory, a few kB as PNG
     output = io.BytesIO()
     image.save(output, format="PNG")
 
     with pytest.raises(ValidationError) as error:
-        photo_add(site=site, upload=upload(output.getvalue(), "big.png"), alt_text="Façade")
+        photo_add(
+            actor=commune_staff,
+            site=site,
+            upload=upload(output.getvalue(), "big.png"),
+            alt_text="Façade",
+        )
 
     assert list(error.value.message_dict) == ["image"]
     assert not Photo.objects.exists()
@@ -175,33 +193,39 @@ def test_photo_reencode_refuses_a_gif():
     assert error.value.code == "bad_format"
 
 
-def test_photo_add_refuses_a_gif(site, settings):
+def test_photo_add_refuses_a_gif(site, settings, commune_staff):
     gif = upload(picture_bytes("GIF"), "animation.gif")
 
     with pytest.raises(ValidationError) as error:
-        photo_add(site=site, upload=gif, alt_text="Façade")
+        photo_add(actor=commune_staff, site=site, upload=gif, alt_text="Façade")
 
     assert list(error.value.message_dict) == ["image"]
     assert not Photo.objects.exists()
     assert stored_files(settings) == []
 
 
-def test_photo_add_refuses_a_photo_without_description(site, settings):
+def test_photo_add_refuses_a_photo_without_description(site, settings, commune_staff):
     content = picture_bytes("JPEG")
 
     with pytest.raises(ValidationError) as error:
-        photo_add(site=site, upload=upload(content), alt_text="   ")
+        photo_add(actor=commune_staff, site=site, upload=upload(content), alt_text="   ")
 
     assert list(error.value.message_dict) == ["alt_text"]
     assert stored_files(settings) == []
 
 
-def test_photo_add_refuses_a_space_of_another_site(site, other_site, settings):
+def test_photo_add_refuses_a_space_of_another_site(site, other_site, settings, commune_staff):
     elsewhere = SpaceFactory(site=other_site)
     content = picture_bytes("JPEG")
 
     with pytest.raises(PermissionDenied):
-        photo_add(site=site, space=elsewhere, upload=upload(content), alt_text="Salle")
+        photo_add(
+            actor=commune_staff,
+            site=site,
+            space=elsewhere,
+            upload=upload(content),
+            alt_text="Salle",
+        )
 
     assert not Photo.objects.exists()
     assert stored_files(settings) == []

@@ -166,31 +166,31 @@ def test_site_save_refuses_an_unknown_erp_type(territory_admin, commune):
     assert list(error.value.message_dict) == ["erp_types"]
 
 
-def test_space_save_creates_a_space_with_its_equipment(site):
+def test_space_save_creates_a_space_with_its_equipment(site, territory_admin):
     wifi = AmenityFactory(code="wifi", name="Wi-Fi")
     space = SpaceFactory.build(site=site, name="Salle Usinor")
 
-    space_save(space=space, amenities=[wifi])
+    space_save(actor=territory_admin, space=space, amenities=[wifi])
 
     assert list(Space.objects.get(name="Salle Usinor").amenities.all()) == [wifi]
 
 
-def test_space_save_refuses_a_capacity_of_zero(site):
+def test_space_save_refuses_a_capacity_of_zero(site, territory_admin):
     space = SpaceFactory.build(site=site, capacity=0)
 
     with pytest.raises(ValidationError) as error:
-        space_save(space=space)
+        space_save(actor=territory_admin, space=space)
 
     assert list(error.value.message_dict) == ["capacity"]
     assert not Space.objects.exists()
 
 
 @pytest.mark.parametrize("surface", ["0", "-12.5"])
-def test_space_save_refuses_a_surface_that_is_not_positive(site, surface):
+def test_space_save_refuses_a_surface_that_is_not_positive(site, surface, territory_admin):
     space = SpaceFactory.build(site=site, surface_m2=Decimal(surface))
 
     with pytest.raises(ValidationError) as error:
-        space_save(space=space)
+        space_save(actor=territory_admin, space=space)
 
     assert list(error.value.message_dict) == ["surface_m2"]
     assert not Space.objects.exists()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings import agreement, selectors
 from bookings import allocations as services
+from bookings.allocations.actions import AllocationAction
 from bookings.exceptions import BookingConflict, InvalidTransition
 from bookings.forms import (
     CREATE_FIELDS,
@@ -37,7 +38,6 @@ from bookings.models import (
     InventoryKind,
     OccupancyKind,
 )
-from bookings.models.allocations import ALLOCATION_OCCUPYING
 from core.forms import AccessibleForm, form_add_service_errors
 
 PAGE_SIZE = 50
@@ -171,40 +171,33 @@ def _detail_context(
     bound: dict[str, AccessibleForm] | None = None,
     clashes: list | None = None,
 ) -> dict:
-    user = request.user
-    status = allocation.status
-    is_manager = selectors.allocations_manageable_by(user).filter(pk=allocation.pk).exists()
-    can_answer = selectors.allocations_answerable_by(user).filter(pk=allocation.pk).exists()
-    bound = bound or {}
-    forms = _Forms(bound=bound)
-    if can_answer and status == AllocationStatus.OFFERED:
+    actions = services.allocation_actions_for(user=request.user, allocation=allocation)
+    is_manager = actions.is_manager
+    forms = _Forms(bound=bound or {})
+    if AllocationAction.ACCEPT in actions:
         forms.accept = forms.pick("accept", AllocationAcceptForm())
-    if can_answer and status in (AllocationStatus.OFFERED, AllocationStatus.ACCEPTED):
+    if AllocationAction.DECLINE in actions:
         forms.decline = forms.pick("decline", AllocationReasonForm(prefix="decline"))
-    # Signing, renewing and ending commit the owner: only for those who may (decision matrix).
-    may_decide = is_manager and services.allocation_may_decide(actor=user, allocation=allocation)
-    if may_decide and status == AllocationStatus.ACCEPTED:
+    if AllocationAction.SIGN in actions:
         if clashes is None:
             clashes = _clashes(allocation)
         only_bookings = all(row.kind == OccupancyKind.BOOKING for row in clashes)
         forms.sign = forms.pick(
             "sign", AllocationSignForm(offer_cancel=bool(clashes) and only_bookings)
         )
-    occupying = status in ALLOCATION_OCCUPYING
-    if is_manager and occupying:
-        if may_decide:
-            forms.end = forms.pick("end", AllocationEndForm(prefix="end"))
+    if AllocationAction.END in actions:
+        forms.end = forms.pick("end", AllocationEndForm(prefix="end"))
+    if AllocationAction.KEY_ISSUE in actions:
         forms.key = forms.pick("key", KeyIssueForm(prefix="key"))
-        if may_decide and not hasattr(allocation, "renewal"):
-            forms.renew = forms.pick("renew", AllocationRenewForm(prefix="renew"))
+    if AllocationAction.RENEW in actions:
+        forms.renew = forms.pick("renew", AllocationRenewForm(prefix="renew"))
+    if AllocationAction.INVENTORY in actions:
+        inventory_form = forms.pick("inventory", InventoryForm(prefix="inventory"))
+        inventory_form.fields["kind"].choices = [
+            (kind, InventoryKind(kind).label) for kind in actions.inventory_kinds
+        ]
+        forms.inventory = inventory_form
     inventories = list(allocation.inventories.all())
-    done = {inventory.kind for inventory in inventories}
-    if is_manager and (occupying or status == AllocationStatus.ENDED):
-        missing = [kind for kind in InventoryKind if kind not in done]
-        if missing and not (status == AllocationStatus.ENDED and InventoryKind.EXIT in done):
-            inventory_form = forms.pick("inventory", InventoryForm(prefix="inventory"))
-            inventory_form.fields["kind"].choices = [(kind.value, kind.label) for kind in missing]
-            forms.inventory = inventory_form
     keys = [
         (key, forms.pick(f"key-return-{key.pk}", KeyReturnForm(prefix=f"key{key.pk}")))
         for key in allocation.keys.all()
@@ -221,7 +214,7 @@ def _detail_context(
         "spaces": list(allocation.spaces.all()),
         "last_day": allocation.end - timedelta(days=1),
         "is_manager": is_manager,
-        "can_answer": can_answer,
+        "can_answer": actions.can_answer,
         "fee": _euros(allocation.annual_fee_cents),
         "deposit": _euros(allocation.deposit_cents),
         "annual_value": _euros(services.allocation_annual_value_cents(allocation=allocation)),

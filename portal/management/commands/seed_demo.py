@@ -16,7 +16,14 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
-from accounts.models import DocumentKind, Membership, Organisation, OrganisationKind, User
+from accounts.models import (
+    DocumentKind,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    User,
+)
 from accounts.services import document_add
 from bookings.allocations import allocation_accept, allocation_offer, allocation_sign
 from bookings.models import Allocation, Booking, Closure, Frequency
@@ -284,6 +291,7 @@ class Command(BaseCommand):
     def _photos(self, sites: list[Site]) -> None:
         """Drawn pictures (no real photo ships with the code), added through the upload path."""
         palette = [(29, 59, 111), (150, 75, 0), (30, 107, 52)]
+        admin = User.objects.get(email=demo.USERS[0][0])  # the intercommunality manages all
         for index, site in enumerate(sites[:3]):
             if site.photos.exists():
                 continue
@@ -292,6 +300,7 @@ class Command(BaseCommand):
             )
             photo_add(
                 site=site,
+                actor=admin,
                 upload=upload,
                 alt_text=f"Dessin de démonstration de la façade : {site.name}",
             )
@@ -373,9 +382,9 @@ class Command(BaseCommand):
                 free_use_reference=reference,
                 direct_reason=reason,
             )
-            allocation_accept(
+            allocation_accept(  # the structure's administrator accepts
                 allocation=agreement,
-                actor=admin,
+                actor=structure.memberships.filter(role=MembershipRole.ADMIN).first().user,
                 house_rules_accepted=True,
                 insurance_valid_until=end,
             )

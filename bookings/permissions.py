@@ -1,0 +1,105 @@
+"""Who may do what to a booking or a closure: the one place of these rules.
+
+The services of bookings check them with the actor they are given, whatever the caller (page,
+API, admin, command); pages ask the same functions what to offer. The permission querysets
+(`bookings.selectors`, `spaces.selectors`) decide who sees and who manages; an outsider, who
+does not see the booking, gets PermissionDenied (404), someone who sees it but may not act gets
+DecisionNotAllowed (403). The platform (`PLATFORM`) cancels under its rules (an unpaid fee) and
+lapses undecided requests; it decides nothing else.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NoReturn
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from accounts.actors import Actor, is_platform
+from accounts.conflicts import decision_check_impartial, user_has_conflict_with
+from accounts.exceptions import DecisionNotAllowed
+from bookings.models import Booking, Closure
+from bookings.selectors import (
+    bookings_manageable_by,
+    bookings_of_requester,
+    bookings_visible_to,
+    closures_manageable_by,
+)
+from spaces.models import Site, Space
+from spaces.selectors import sites_manageable_by, spaces_manageable_by
+
+
+class CancelAs(StrEnum):
+    """On whose terms a cancellation is made: a requester respects the cancellation notice and
+    gets the policy's refund; a manager, and the platform applying a rule, need not and refund
+    in full."""
+
+    REQUESTER = "requester"
+    MANAGER = "manager"
+
+
+def _refuse(actor: Actor, booking: Booking) -> NoReturn:
+    """Raise DecisionNotAllowed (403) if `actor` sees the booking, else PermissionDenied (404)."""
+    if not is_platform(actor) and bookings_visible_to(actor).filter(pk=booking.pk).exists():
+        raise DecisionNotAllowed(_("You are not allowed to do this."))
+    raise PermissionDenied
+
+
+def booking_check_decider(*, actor: Actor, booking: Booking) -> None:
+    """Refuse an approval or refusal by anyone but an impartial manager of the booking's site.
+    Raises PermissionDenied, DecisionNotAllowed, ConflictOfInterest (both 403)."""
+    if is_platform(actor) or not bookings_manageable_by(actor).filter(pk=booking.pk).exists():
+        _refuse(actor, booking)
+    decision_check_impartial(actor=actor, organisation=booking.organisation)
+
+
+def booking_cancel_terms(*, actor: Actor, booking: Booking) -> CancelAs:
+    """On whose terms `actor` cancels `booking`: the platform and a manager as managers; a
+    manager who belongs to the booking's organisation, and its members, as its requester.
+    Raises PermissionDenied (404) for anyone else."""
+    if is_platform(actor):
+        return CancelAs.MANAGER
+    if bookings_manageable_by(actor).filter(pk=booking.pk).exists() and not user_has_conflict_with(
+        actor, booking.organisation
+    ):
+        return CancelAs.MANAGER
+    if bookings_of_requester(actor).filter(pk=booking.pk).exists():
+        return CancelAs.REQUESTER
+    _refuse(actor, booking)
+
+
+@dataclass(frozen=True)
+class BookingActions:
+    """What a user may do to a booking, for its page; the services check the same rules."""
+
+    is_manager: bool
+    can_decide: bool  # approves and refuses pending requests, cancels on a manager's terms
+    can_cancel: bool  # now, on the manager's or the requester's terms
+
+
+def booking_actions_for(*, user: Actor, booking: Booking) -> BookingActions:
+    is_manager = (
+        not is_platform(user) and bookings_manageable_by(user).filter(pk=booking.pk).exists()
+    )
+    can_decide = is_manager and not user_has_conflict_with(user, booking.organisation)
+    can_cancel = booking.occupies and (
+        is_manager or bookings_of_requester(user).filter(pk=booking.pk).exists()
+    )
+    return BookingActions(is_manager=is_manager, can_decide=can_decide, can_cancel=can_cancel)
+
+
+def closure_check_manager(
+    *, actor: Actor, site: Site | None = None, space: Space | None = None
+) -> None:
+    """Refuse to close a site or a space, or to reopen it, unless `actor` manages it.
+    Raises PermissionDenied (404)."""
+    if site is not None and not sites_manageable_by(actor).filter(pk=site.pk).exists():
+        raise PermissionDenied
+    if space is not None and not spaces_manageable_by(actor).filter(pk=space.pk).exists():
+        raise PermissionDenied
+
+
+def closure_check_deletable(*, actor: Actor, closure: Closure) -> None:
+    """Refuse to delete a closure unless `actor` manages its site or space (404)."""
+    if not closures_manageable_by(actor).filter(pk=closure.pk).exists():
+        raise PermissionDenied

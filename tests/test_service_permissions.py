@@ -1,0 +1,821 @@
+"""Every service that changes state checks its actor itself (issue 10 §3).
+
+Each state-changing service of accounts, spaces, bookings, calls, payments and reports is called
+directly, whatever page or API usually guards it, as an outsider (a member of another,
+verified structure), as an anonymous visitor, and as the platform where a person is expected:
+it is refused and the database is left exactly as it was.
+
+The services are discovered (every public function of the apps' service modules), so a new one
+fails `test_every_service_is_classified` until it is given a case here, or a place in one of
+the lists below with its reason.
+"""
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, time
+from types import ModuleType
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts import services as accounts_services
+from accounts.actors import PLATFORM
+from accounts.exceptions import DecisionNotAllowed
+from accounts.models import DocumentKind, MembershipRole, Organisation
+from bookings import allocations
+from bookings import services as bookings_services
+from bookings.models import (
+    Allocation,
+    AllocationLog,
+    AllocationStatus,
+    Booking,
+    BookingLog,
+    BookingStatus,
+    CalendarFeed,
+    Inventory,
+    InventoryKind,
+    KeyHandover,
+)
+from bookings.rules import Period
+from calls import services as calls_services
+from calls import services_waiting
+from calls.models import ApplicationStatus, CallLog, CallStatus
+from payments.models import Payment, PaymentPurpose, PaymentStatus
+from payments.services import cards, deposits, tariffs
+from reports import services as reports_services
+from spaces import services as spaces_services
+from tests.factories import (
+    PDF_BYTES,
+    ApplicationFactory,
+    CallFactory,
+    CallLotFactory,
+    CashSubsidyFactory,
+    CriterionFactory,
+    InvitationFactory,
+    MembershipFactory,
+    PhotoFactory,
+    SpaceFactory,
+    VerifiedStructureFactory,
+    WaitingListEntryFactory,
+    agreement_signed,
+    booking_request_for,
+    paris,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
+
+APPS = ["accounts", "spaces", "bookings", "calls", "payments", "reports"]
+OUR_APPS = {*APPS, "schedule"}  # django-scheduler holds the bookings' events
+
+
+def _service_modules() -> Iterator[ModuleType]:
+    """`<app>.services` (module or package), `<app>.services_*`, and the agreements package."""
+    for app in APPS:
+        package = importlib.import_module(app)
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name == "services" or info.name.startswith("services_"):
+                yield from _with_submodules(importlib.import_module(f"{app}.{info.name}"))
+    yield from _with_submodules(allocations)
+
+
+def _with_submodules(module: ModuleType) -> Iterator[ModuleType]:
+    yield module
+    for info in pkgutil.walk_packages(getattr(module, "__path__", []), f"{module.__name__}."):
+        yield importlib.import_module(info.name)
+
+
+def discovered_services() -> set[str]:
+    return {
+        name
+        for module in _service_modules()
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__ and not name.startswith("_")
+    }
+
+
+# --- What is not called as an outsider here, and why ---
+
+# Run by the platform alone (scheduled jobs, payment reactions): no person calls them, and the
+# services they call are given PLATFORM. `test_the_platform_runs_the_jobs` runs the first ones.
+PLATFORM_JOBS = {
+    "bookings_expire_lapsed",
+    "bookings_send_reminders",
+    "allocations_activate_and_end",
+    "calls_close_past_deadline",
+    "booking_fees_expire_unpaid",
+    "payments_expire_unpaid",
+    "deposits_release_after_use",
+    "deposit_release_for_booking",
+    "booking_fee_collect",
+    "booking_refund_for_cancellation",
+    "agreement_payment_requests_issue",
+    "payments_reconcile",
+    "event_process",  # a Stripe webhook, verified by its signature (webhook_verify)
+}
+# Read, compute or verify; they write nothing.
+NOT_STATE_CHANGING = {
+    "allocation_actions_for",
+    "allocation_check_actor",
+    "allocation_check_decider",
+    "allocation_may_decide",
+    "allocation_period",
+    "allocation_annual_value_cents",
+    "allocation_value_cents",
+    "managers_of_occupied_sites",
+    "site_validate",
+    "stripe_channel_of",
+    "payment_client_secret",
+    "webhook_verify",
+    "invoice_context",
+    "invoice_filename",
+    "invoice_pdf",
+    "invoice_title",
+    "vat_rate_fr",
+}
+# The status mechanism and the documents that follow it: they check nothing because only the
+# services above them, which did, call them (as `_booking_transition` does for bookings).
+INTERNAL_STEPS = {
+    "payment_transition",
+    "payment_sync",
+    "payment_refunded_to",
+    "payment_followups",
+    "invoice_number_take",
+    "invoice_issue_for_payment",
+    "invoice_issue_or_log",
+    "credit_note_issue_for_refund",
+    "credit_note_issue_or_log",
+}
+# Open to anyone by design.
+PUBLIC = {"user_signup"}
+# Not guarded by the service yet: no actor in their signature, the caller's queryset decides.
+# Each is a follow-up of issue 10 §3; keep this list shrinking.
+NOT_YET_GUARDED = {
+    "application_update": "calls: the page and the API fetch the draft through "
+    "applications_of_applicant",
+    "reviewer_assign": "calls: the manage page fetches the call through calls_manageable_by",
+    "reviewer_declare": "calls: the review page fetches the reviewer's own assignment",
+    "tariff_set": "payments: used by tariffs_replace (guarded) and the demo seeding",
+    "channel_set": "payments: set in the Django admin (superusers) and the demo seeding",
+}
+
+
+# --- The world every case acts on ---
+
+
+@dataclass
+class World:
+    staff: object  # a member of the commune that owns `site`
+    requester: object  # administrator of `structure`, a verified association
+    structure: Organisation
+    site: object
+    space: object
+    pending: Booking
+    confirmed: Booking
+    offered: Allocation
+    agreement: Allocation  # active
+    key: KeyHandover
+    inventory: Inventory
+    closure: object
+    feed: CalendarFeed
+    draft_call: object
+    open_call: object
+    application: object  # submitted to `open_call`
+    lot: object  # of `open_call`
+    draft_application: object
+    payment: Payment
+    deposit: Payment
+    photo: object
+    invitation: object
+    entry: object
+    subsidy: object
+
+
+@pytest.fixture
+def world(commune_staff, territory_admin, site, space) -> World:
+    structure = VerifiedStructureFactory(name="Ressourcerie", ess_family="association")
+    requester = MembershipFactory(organisation=structure, role=MembershipRole.ADMIN).user
+    space.instant_confirmation = False
+    space.save()
+    pending = booking_request_for(
+        space=space,
+        requested_by=requester,
+        start=paris(2027, 1, 12, 10),
+        end=paris(2027, 1, 12, 12),
+    )
+    confirmed = booking_request_for(
+        space=space,
+        requested_by=requester,
+        start=paris(2027, 1, 13, 10),
+        end=paris(2027, 1, 13, 12),
+    )
+    Booking.objects.filter(pk=confirmed.pk).update(status=BookingStatus.CONFIRMED)
+    offices = [
+        SpaceFactory(site=site, name=f"Bureau {n}", allocatable=True, bookable=False)
+        for n in (1, 2)
+    ]
+    agreement = agreement_signed(
+        actor=requester,
+        structure=structure,
+        spaces=[offices[0]],
+        start=date(2027, 1, 1),
+        end=date(2028, 1, 1),
+    )
+    offered = allocations.allocation_offer(
+        actor=commune_staff,
+        structure=structure,
+        spaces=[offices[1]],
+        start=date(2027, 3, 1),
+        end=date(2028, 3, 1),
+        annual_fee_cents=120_000,
+        direct_reason="Seul occupant possible",
+    )
+    open_call = CallFactory(owner=site.owner, created_by=commune_staff, status=CallStatus.PUBLISHED)
+    lot = CallLotFactory(call=open_call, space=SpaceFactory(site=site, allocatable=True))
+    CriterionFactory(call=open_call)
+    application = ApplicationFactory(
+        call=open_call,
+        structure=structure,
+        submitted_by=requester,
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=paris(2027, 1, 2),
+    )
+    return World(
+        lot=lot,
+        staff=commune_staff,
+        requester=requester,
+        structure=structure,
+        site=site,
+        space=space,
+        pending=pending,
+        confirmed=confirmed,
+        offered=offered,
+        agreement=agreement,
+        key=KeyHandover.objects.create(
+            allocation=agreement, label="Badge", issued_on=date(2027, 1, 2)
+        ),
+        inventory=Inventory.objects.create(
+            allocation=agreement,
+            kind=InventoryKind.ENTRY,
+            done_on=date(2027, 1, 2),
+            notes="Murs propres.",
+            created_by=commune_staff,
+        ),
+        closure=bookings_services.closure_create(
+            actor=commune_staff,
+            site=site,
+            period=Period(paris(2027, 2, 1), paris(2027, 2, 2)),
+            reason="Inventaire",
+        ),
+        feed=CalendarFeed.objects.create(
+            scope=CalendarFeed.Scope.SPACE, space=space, created_by=commune_staff, token="t" * 43
+        ),
+        draft_call=CallFactory(owner=site.owner, created_by=commune_staff),
+        open_call=open_call,
+        application=application,
+        draft_application=ApplicationFactory(call=open_call),
+        payment=Payment.objects.create(
+            purpose=PaymentPurpose.BOOKING_FEE,
+            booking=confirmed,
+            owner=site.owner,
+            amount_cents=5_000,
+            price_rule="2 h × 25 €",
+            status=PaymentStatus.CAPTURED,
+            captured_cents=5_000,
+        ),
+        deposit=Payment.objects.create(
+            purpose=PaymentPurpose.DEPOSIT,
+            booking=confirmed,
+            owner=site.owner,
+            amount_cents=20_000,
+            price_rule="Caution",
+            status=PaymentStatus.AUTHORISED,
+        ),
+        photo=PhotoFactory(site=site),
+        invitation=InvitationFactory(organisation=structure, invited_by=requester),
+        entry=WaitingListEntryFactory(structure=structure),
+        subsidy=CashSubsidyFactory(
+            structure=structure, granted_by=site.owner, entered_by=commune_staff
+        ),
+    )
+
+
+def _pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("statuts.pdf", PDF_BYTES, content_type="application/pdf")
+
+
+def _png() -> SimpleUploadedFile:
+    from tests.factories import _image
+
+    return SimpleUploadedFile("photo.png", _image("PNG"), content_type="image/png")
+
+
+def _booking_request(w: World):
+    return bookings_services.BookingRequest(
+        space=w.space,
+        organisation=w.structure,
+        purpose="Assemblée générale",
+        attendees=10,
+        first=Period(paris(2027, 1, 14, 10), paris(2027, 1, 14, 12)),
+    )
+
+
+PERSON = ("outsider", "anonymous", "platform")
+SIGNED_IN = ("outsider",)  # a User is required (a foreign key is set to it, or compared with it)
+
+
+@dataclass(frozen=True)
+class Case:
+    service: Callable[..., object]
+    arguments: Callable[[World], dict]  # built before the database is read (it may write)
+    actor: str = "actor"  # the name of the service's actor parameter
+    actors: tuple[str, ...] = PERSON
+    # A request for someone else's organisation is bad input (400), as the API says it.
+    refusal: type[Exception] = PermissionDenied
+
+
+def _space_for(w: World):
+    return SpaceFactory(site=w.site, allocatable=True)
+
+
+CASES: dict[str, Case] = {
+    # accounts
+    "structure_register": Case(
+        accounts_services.structure_register,
+        lambda w: {"organisation": Organisation(name="Nouvelle", kind="ess")},
+        actor="user",
+        actors=("anonymous", "platform"),  # any signed-in person may declare a structure
+    ),
+    "organisation_update": Case(
+        accounts_services.organisation_update, lambda w: {"organisation": _renamed(w.structure)}
+    ),
+    "structure_verify": Case(
+        accounts_services.structure_verify,
+        lambda w: {"structure": VerifiedStructureFactory(verified_at=None, verified_by=None)},
+    ),
+    "invitation_create": Case(
+        accounts_services.invitation_create,
+        lambda w: {"organisation": w.structure, "email": "nouveau@example.test", "role": "member"},
+        actor="invited_by",
+    ),
+    "invitation_accept": Case(
+        accounts_services.invitation_accept,
+        lambda w: {"invitation": w.invitation},
+        actor="user",
+        actors=("anonymous", "platform"),  # a signed-in outsider is told to use the invited address
+    ),
+    "document_add": Case(
+        accounts_services.document_add,
+        lambda w: {
+            "organisation": w.structure,
+            "kind": DocumentKind.STATUTES,
+            "upload": _pdf(),
+            "expires_on": None,
+        },
+    ),
+    # spaces
+    "site_save": Case(spaces_services.site_save, lambda w: {"site": _renamed(w.site)}),
+    "space_save": Case(spaces_services.space_save, lambda w: {"space": _renamed(w.space)}),
+    "photo_add": Case(
+        spaces_services.photo_add,
+        lambda w: {"site": w.site, "upload": _png(), "alt_text": "La façade"},
+    ),
+    "photo_delete": Case(spaces_services.photo_delete, lambda w: {"photo": w.photo}),
+    "space_set_opening_hours": Case(
+        spaces_services.space_set_opening_hours,
+        lambda w: {"space": w.space, "windows": [(0, time(9), time(17))]},
+    ),
+    # bookings: requests and decisions
+    "booking_request": Case(
+        bookings_services.booking_request,
+        lambda w: {"request": _booking_request(w)},
+        actor="requested_by",
+        refusal=ValidationError,
+    ),
+    "booking_request_preview": Case(
+        bookings_services.booking_request_preview,
+        lambda w: {"request": _booking_request(w)},
+        actor="requested_by",
+        refusal=ValidationError,
+    ),
+    "booking_approve": Case(bookings_services.booking_approve, lambda w: {"booking": w.pending}),
+    "booking_refuse": Case(
+        bookings_services.booking_refuse, lambda w: {"booking": w.pending, "reason": "Non"}
+    ),
+    "booking_cancel": Case(
+        bookings_services.booking_cancel,
+        lambda w: {"booking": w.pending, "reason": "Non"},
+        actors=("outsider", "anonymous"),  # the platform cancels what it must (an unpaid fee)
+    ),
+    # bookings: closures and feeds
+    "closure_create": Case(
+        bookings_services.closure_create,
+        lambda w: {
+            "site": w.site,
+            "period": Period(paris(2027, 3, 1), paris(2027, 3, 2)),
+            "reason": "Travaux",
+        },
+    ),
+    "closure_delete": Case(bookings_services.closure_delete, lambda w: {"closure": w.closure}),
+    "closures_add_public_holidays": Case(
+        bookings_services.closures_add_public_holidays, lambda w: {"site": w.site, "year": 2027}
+    ),
+    "calendar_feed_create": Case(
+        bookings_services.calendar_feed_create,
+        lambda w: {"scope": CalendarFeed.Scope.SPACE, "target": w.space},
+        actor="user",
+    ),
+    "calendar_feed_revoke": Case(
+        bookings_services.calendar_feed_revoke, lambda w: {"feed": w.feed}, actor="user"
+    ),
+    # bookings: agreements
+    "allocation_offer": Case(
+        allocations.allocation_offer,
+        lambda w: {
+            "structure": w.structure,
+            "spaces": [_space_for(w)],
+            "start": date(2027, 6, 1),
+            "end": date(2028, 6, 1),
+            "annual_fee_cents": 100_000,
+            "direct_reason": "Urgence",
+        },
+    ),
+    "allocation_accept": Case(
+        allocations.allocation_accept,
+        lambda w: {
+            "allocation": w.offered,
+            "house_rules_accepted": True,
+            "insurance_valid_until": date(2029, 1, 1),
+        },
+    ),
+    "allocation_decline": Case(
+        allocations.allocation_decline, lambda w: {"allocation": w.offered, "reason": "Non"}
+    ),
+    "allocation_sign": Case(
+        allocations.allocation_sign, lambda w: {"allocation": _accepted(w.offered)}
+    ),
+    "allocation_end": Case(
+        allocations.allocation_end,
+        lambda w: {"allocation": w.agreement, "reason": "Fin"},
+        actors=("outsider", "anonymous"),  # the platform ends agreements at their term
+    ),
+    "allocation_renew": Case(
+        allocations.allocation_renew, lambda w: {"allocation": w.agreement, "end": date(2029, 1, 1)}
+    ),
+    "key_issue": Case(
+        allocations.key_issue,
+        lambda w: {"allocation": w.agreement, "label": "Clé", "issued_on": date(2027, 1, 4)},
+    ),
+    "key_return": Case(
+        allocations.key_return, lambda w: {"key": w.key, "returned_on": date(2027, 1, 4)}
+    ),
+    "inventory_record": Case(
+        allocations.inventory_record,
+        lambda w: {
+            "allocation": w.agreement,
+            "kind": InventoryKind.EXIT,
+            "done_on": date(2027, 1, 4),
+            "notes": "Rien à signaler.",
+        },
+    ),
+    "inventory_photo_add": Case(
+        allocations.inventory_photo_add,
+        lambda w: {"inventory": w.inventory, "upload": _png(), "alt_text": "Le mur"},
+    ),
+    # calls
+    "call_create": Case(
+        calls_services.call_create,
+        lambda w: {
+            "owner": w.site.owner,
+            "title": "Appel",
+            "presentation": "Des bureaux.",
+            "eligibility": "L'ESS.",
+            "spaces": [_space_for(w)],
+            "required_documents": [],
+            "deadline": None,
+        },
+        actors=SIGNED_IN,
+    ),
+    "call_update": Case(
+        calls_services.call_update,
+        lambda w: {
+            "call": w.draft_call,
+            "owner": w.site.owner,
+            "title": "Changé",
+            "presentation": "Des bureaux.",
+            "eligibility": "L'ESS.",
+            "spaces": [_space_for(w)],
+            "required_documents": [],
+            "deadline": None,
+        },
+    ),
+    "criteria_set": Case(
+        calls_services.criteria_set,
+        lambda w: {"call": w.draft_call, "criteria": [("Utilité", 10, "")]},
+    ),
+    "call_publish": Case(calls_services.call_publish, lambda w: {"call": _with_grid(w)}),
+    "call_close": Case(calls_services.call_close, lambda w: {"call": w.open_call}),
+    "call_decide": Case(
+        calls_services.call_decide,
+        lambda w: {
+            "call": _closed(w.open_call),
+            "reference": "D-1",
+            "decided_on": date(2027, 1, 4),
+        },
+    ),
+    "application_start": Case(
+        calls_services.application_start,
+        lambda w: {"call": w.open_call, "structure": VerifiedStructureFactory()},
+    ),
+    "application_create": Case(
+        calls_services.application_create,
+        lambda w: {
+            "call": w.open_call,
+            "structure": VerifiedStructureFactory(),
+            "project": "Un projet",
+            "needed_surface_m2": None,
+            "needed_kind": "",
+            "wanted_start": None,
+            "duration_months": None,
+            "lots_ranked": [],
+            "documents": [],
+            "republican_commitment_signatory": "",
+        },
+    ),
+    "application_submit": Case(
+        calls_services.application_submit, lambda w: {"application": w.draft_application}
+    ),
+    "application_withdraw": Case(
+        calls_services.application_withdraw, lambda w: {"application": w.application}
+    ),
+    "application_accept": Case(
+        calls_services.application_accept,
+        lambda w: {"application": w.application, "lot": w.lot},
+    ),
+    "application_refuse": Case(
+        calls_services.application_refuse,
+        lambda w: {"application": w.application, "reason": "Non"},
+    ),
+    "application_offer_agreement": Case(
+        calls_services.application_offer_agreement,
+        lambda w: {
+            "application": _accepted_application(w),
+            "start": date(2027, 6, 1),
+            "end": date(2028, 6, 1),
+            "annual_fee_cents": 100_000,
+        },
+    ),
+    "score_record": Case(
+        calls_services.score_record,
+        lambda w: {
+            "application": w.application,
+            "criterion": w.open_call.criteria.first(),
+            "mark": 5,
+        },
+        actor="reviewer",
+        actors=SIGNED_IN,
+    ),
+    "scores_record": Case(
+        calls_services.scores_record,
+        lambda w: {"application": w.application, "marks": [(w.open_call.criteria.first(), 5, "")]},
+        actor="reviewer",
+        actors=SIGNED_IN,
+    ),
+    "waiting_entry_register": Case(
+        services_waiting.waiting_entry_register,
+        lambda w: {"structure": w.structure, "kind": "office"},
+    ),
+    "waiting_entry_close": Case(services_waiting.waiting_entry_close, lambda w: {"entry": w.entry}),
+    # payments
+    "booking_payment_open": Case(
+        cards.booking_payment_open,
+        lambda w: {"booking": w.pending},
+        actors=("outsider", "anonymous"),  # the platform opens pay links
+    ),
+    "payment_pay": Case(
+        cards.payment_pay, lambda w: {"payment": _unpaid(w), "payment_method": "pm_card_visa"}
+    ),
+    "payment_start": Case(
+        cards.payment_start, lambda w: {"booking": w.pending, "payment_method": "pm_card_visa"}
+    ),
+    "payment_retry": Case(cards.payment_retry, lambda w: {"payment": _failed(w)}),
+    "payment_refresh": Case(
+        cards.payment_refresh,
+        lambda w: {"payment": w.deposit},
+        actors=("outsider", "anonymous"),  # the platform reads intents again (reconciliation)
+    ),
+    "payment_capture": Case(
+        cards.payment_capture,
+        lambda w: {"payment": w.deposit},
+        actors=("outsider", "anonymous"),  # a capture follows an approval: the platform's
+    ),
+    "payment_release": Case(
+        cards.payment_release,
+        lambda w: {"payment": w.deposit},
+        actors=("outsider", "anonymous"),  # the platform releases what a booking no longer needs
+    ),
+    "payment_refund": Case(
+        cards.payment_refund, lambda w: {"payment": w.payment, "reason": "Geste"}
+    ),
+    "deposit_open": Case(deposits.deposit_open, lambda w: {"booking": w.confirmed}),
+    "deposit_keep": Case(
+        deposits.deposit_keep,
+        lambda w: {"payment": w.deposit, "amount_cents": 1_000, "reason": "Vitre cassée"},
+    ),
+    "deposit_release": Case(deposits.deposit_release, lambda w: {"payment": w.deposit}),
+    "tariffs_replace": Case(
+        tariffs.tariffs_replace,
+        lambda w: {"space": w.space, "grid": {("association", "hour"): 1_000}},
+    ),
+    # reports
+    "cash_subsidy_create": Case(
+        reports_services.cash_subsidy_create,
+        lambda w: {
+            "structure": w.structure,
+            "granted_by": w.site.owner,
+            "year": 2026,
+            "amount_cents": 100_000,
+            "label": "Fonctionnement",
+        },
+    ),
+    "cash_subsidy_delete": Case(
+        reports_services.cash_subsidy_delete, lambda w: {"subsidy": w.subsidy}
+    ),
+}
+
+
+def _renamed(instance):
+    """A changed copy as a form would hand it over (the row itself is unchanged)."""
+    instance = type(instance).objects.get(pk=instance.pk)
+    instance.name = f"{instance.name} (changé)"
+    return instance
+
+
+def _accepted(allocation: Allocation) -> Allocation:
+    Allocation.objects.filter(pk=allocation.pk).update(
+        status=AllocationStatus.ACCEPTED, insurance_valid_until=date(2029, 1, 1)
+    )
+    allocation.refresh_from_db()
+    return allocation
+
+
+def _with_grid(w: World):
+    CallLotFactory(call=w.draft_call, space=SpaceFactory(site=w.site, allocatable=True))
+    CriterionFactory(call=w.draft_call)
+    return w.draft_call
+
+
+def _closed(call):
+    type(call).objects.filter(pk=call.pk).update(status=CallStatus.CLOSED)
+    call.refresh_from_db()
+    return call
+
+
+def _accepted_application(w: World):
+    type(w.application).objects.filter(pk=w.application.pk).update(
+        status=ApplicationStatus.ACCEPTED, allocated_lot=w.lot
+    )
+    w.application.refresh_from_db()
+    return w.application
+
+
+def _unpaid(w: World) -> Payment:
+    return Payment.objects.create(
+        purpose=PaymentPurpose.BOOKING_FEE,
+        booking=w.pending,
+        owner=w.site.owner,
+        amount_cents=5_000,
+        price_rule="2 h × 25 €",
+    )
+
+
+def _failed(w: World) -> Payment:
+    payment = _unpaid(w)
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED)
+    payment.refresh_from_db()
+    return payment
+
+
+def _actor(name: str):
+    if name == "outsider":  # a member of another verified structure
+        return MembershipFactory(organisation=VerifiedStructureFactory(name="Autre")).user
+    if name == "anonymous":
+        return AnonymousUser()
+    return PLATFORM
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of the project's tables (and django-scheduler's), as plain values."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+        if model._meta.app_label in OUR_APPS
+    }
+
+
+def test_every_service_is_classified():
+    classified = {
+        *CASES,
+        *PLATFORM_JOBS,
+        *NOT_STATE_CHANGING,
+        *INTERNAL_STEPS,
+        *PUBLIC,
+        *NOT_YET_GUARDED,
+    }
+
+    assert discovered_services() - classified == set(), "give the new service a case here"
+    assert classified - discovered_services() == set(), "a listed service no longer exists"
+
+
+@pytest.mark.parametrize(
+    ("service", "actor"),
+    [(service, actor) for service, case in CASES.items() for actor in case.actors],
+)
+def test_a_service_refuses_whoever_may_not_act_and_changes_nothing(world, service, actor):
+    case = CASES[service]
+    arguments = {**case.arguments(world), case.actor: _actor(actor)}
+    before = database_state()
+
+    with pytest.raises(case.refusal) as refusal:
+        case.service(**arguments)
+
+    if case.refusal is ValidationError:
+        assert "organisation" in refusal.value.message_dict
+    assert database_state() == before
+
+
+def test_an_outsider_who_sees_nothing_is_told_nothing(world):
+    """Not seeing the booking, they get the 404 kind of refusal, not the 403 one."""
+    with pytest.raises(PermissionDenied) as refusal:
+        bookings_services.booking_approve(booking=world.pending, actor=_actor("outsider"))
+
+    assert not isinstance(refusal.value, DecisionNotAllowed)
+
+
+def test_the_requester_sees_the_booking_but_may_not_decide_on_it(world):
+    with pytest.raises(DecisionNotAllowed):
+        bookings_services.booking_approve(booking=world.pending, actor=world.requester)
+
+
+# --- The platform acts for the jobs, and is recorded as such ---
+
+
+def test_the_platform_lapses_undecided_requests(world):
+    Booking.objects.filter(pk=world.pending.pk).update(lapses_at=paris(2027, 1, 4))
+
+    assert bookings_services.bookings_expire_lapsed() == 1
+
+    entry = BookingLog.objects.filter(booking=world.pending).latest("pk")
+    assert (entry.to_status, entry.actor) == (BookingStatus.LAPSED, None)  # "the platform"
+
+
+def test_the_platform_cancels_on_a_managers_terms(world):
+    """Inside the cancellation notice a requester is refused; the platform (an unpaid fee) is not."""
+    world.space.cancellation_notice_hours = 24 * 30
+    world.space.save()
+
+    count = bookings_services.booking_cancel(
+        booking=world.pending, actor=PLATFORM, reason="Non payée à temps."
+    )
+
+    entry = BookingLog.objects.filter(booking=world.pending).latest("pk")
+    assert (count, entry.to_status, entry.actor) == (1, BookingStatus.CANCELLED, None)
+
+
+def test_the_platform_ends_agreements_at_their_term(world):
+    allocations.allocations_activate_and_end(today=date(2028, 1, 1))
+
+    entry = AllocationLog.objects.filter(allocation=world.agreement).latest("pk")
+    assert (entry.to_status, entry.actor) == (AllocationStatus.ENDED, None)
+
+
+def test_the_platform_closes_calls_past_their_deadline(world):
+    type(world.open_call).objects.filter(pk=world.open_call.pk).update(deadline=paris(2027, 1, 3))
+
+    assert calls_services.calls_close_past_deadline() == 1
+
+    entry = CallLog.objects.filter(call=world.open_call).latest("pk")
+    assert (entry.to_status, entry.actor) == (CallStatus.CLOSED, None)
+
+
+def test_the_platform_may_not_decide_for_a_person(world):
+    with pytest.raises(PermissionDenied):
+        allocations.allocation_sign(allocation=_accepted(world.offered), actor=PLATFORM)
+
+
+def test_the_platform_actor_is_one_and_the_same_through_a_copy():
+    import copy
+    import pickle
+
+    assert copy.deepcopy(PLATFORM) is PLATFORM
+    assert pickle.loads(pickle.dumps(PLATFORM)) is PLATFORM  # noqa: S301
+
+
+def test_staff_may_still_act(world):
+    """The checks do not refuse the people they are meant for."""
+    assert bookings_services.booking_approve(booking=world.pending, actor=world.staff) is True
