@@ -150,6 +150,15 @@ INTERNAL_STEPS = {
     "invoice_issue_or_log",
     "credit_note_issue_for_refund",
     "credit_note_issue_or_log",
+    # The Occupancy writer (bookings/services/occupancy.py): the booking, closure and agreement
+    # services call it inside their transaction, after their own checks.
+    "occupancies_book",
+    "occupancies_close",
+    "occupancies_allocate",
+    "occupancies_free",
+    "occupancies_end_allocation",
+    "occupancies_lift_closures",
+    "occupancy_claim_reminder",
 }
 # Open to anyone by design.
 PUBLIC = {"user_signup"}
