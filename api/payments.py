@@ -22,7 +22,7 @@ from bookings.selectors import bookings_of_requester
 from core.validators import bounds_of, validate_single_line
 from payments import selectors
 from payments.forms import PAYMENT_METHOD_PATTERN
-from payments.models import Payment, PaymentChannel, Refund
+from payments.models import Payment, Refund
 from payments.services import cards, deposits
 
 
@@ -81,7 +81,8 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_publishable_key(self, payment: Payment) -> str:
-        channel = PaymentChannel.objects.filter(owner=payment.owner_id).first()
+        # The channel comes with the owner (`_payments`), not one query per payment of a list.
+        channel = getattr(payment.owner, "payment_channel", None)
         return channel.stripe_publishable_key if channel and channel.stripe_ready else ""
 
 
@@ -99,7 +100,9 @@ class PaymentResultSerializer(PaymentOutputSerializer):
 
 
 def _payments(user):
-    return selectors.payments_visible_to(user).select_related("owner", "booking__space")
+    return selectors.payments_visible_to(user).select_related(
+        "owner__payment_channel", "booking__space"
+    )
 
 
 class PaymentListApi(APIView):

@@ -53,6 +53,7 @@ from payments.selectors.prices import (
     space_is_priced,
     tariff_grid,
     tariffs_for,
+    tariffs_of_spaces,
 )
 
 __all__ = [
@@ -91,4 +92,5 @@ __all__ = [
     "space_is_priced",
     "tariff_grid",
     "tariffs_for",
+    "tariffs_of_spaces",
 ]

@@ -25,7 +25,7 @@ from payments.selectors.agreements import (
     agreement_occupied_end,
     agreements_billable,
 )
-from payments.selectors.prices import collecting_organisation, price_quote
+from payments.selectors.prices import collecting_organisation, price_quote, tariffs_of_spaces
 
 
 def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
@@ -81,13 +81,17 @@ def _booking_billing_lines(
     bookings = Booking.objects.select_related(
         "organisation", "space__site__managing_organisation", "space__site__owner"
     ).in_bulk(dates)
+    tariffs = tariffs_of_spaces({booking.space_id for booking in bookings.values()})
     lines = []
     for booking_id, occurrences in dates.items():
         booking = bookings[booking_id]
         if collecting_organisation(booking.space).pk != owner.pk:
             continue
         price = price_quote(
-            space=booking.space, organisation=booking.organisation, occurrences=occurrences
+            space=booking.space,
+            organisation=booking.organisation,
+            occurrences=occurrences,
+            tariffs_by_space=tariffs,
         )
         if price is None or price.is_free:
             continue

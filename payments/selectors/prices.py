@@ -1,6 +1,8 @@
 """Reads of prices: tariffs, who collects the fees of a space and through which channel, the
 price of a booking."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from accounts.models import Organisation
@@ -45,15 +47,35 @@ def tariffs_for(*, space: Space, category: str) -> dict[str, int]:
     )
 
 
+def tariffs_of_spaces(space_ids: Iterable[int]) -> dict[tuple[int, str], dict[str, int]]:
+    """The tariffs of several spaces in one query: (space id, category) → unit → amount."""
+    tariffs: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for space_id, category, unit, amount_cents in Tariff.objects.filter(
+        space_id__in=space_ids
+    ).values_list("space_id", "category", "unit", "amount_cents"):
+        tariffs[space_id, category][unit] = amount_cents
+    return tariffs
+
+
 def price_quote(
-    *, space: Space, organisation: Organisation, occurrences: list[tuple[datetime, datetime]]
+    *,
+    space: Space,
+    organisation: Organisation,
+    occurrences: list[tuple[datetime, datetime]],
+    tariffs_by_space: dict[tuple[int, str], dict[str, int]] | None = None,
 ) -> Price | None:
     """The price the requester will pay, with its rule; None when the space has no tariff for
-    the organisation's category (no fee is asked)."""
+    the organisation's category (no fee is asked).
+
+    `tariffs_by_space` (from `tariffs_of_spaces`) saves a query per price in a list."""
     category = category_of(organisation)
+    if tariffs_by_space is None:
+        tariffs = tariffs_for(space=space, category=category)
+    else:
+        tariffs = tariffs_by_space.get((space.pk, category), {})
     return booking_price(
         occurrences=occurrences,
-        tariffs=tariffs_for(space=space, category=category),
+        tariffs=tariffs,
         category_label=str(OrganisationCategory(category).label),
         zone=local_zone(),
     )

@@ -1,0 +1,942 @@
+"""Every list endpoint and list page answers in a number of queries that does not grow with its
+rows (issue 10 §5): one row, then a full page (50 rows, or page 1 of several pages), same count.
+
+One registry, `CASES`, holds a case per URL name that lists things; a second, `NOT_LISTS`, names
+every other URL of the site with the reason it is not a list.
+`test_every_url_is_a_list_case_or_named_as_no_list` reads the URLconf, so a new URL fails the
+suite until it is put in one of the two.
+
+A case builds its rows through factories and the real services (bookings write their Occupancy
+rows), then gives the request to make: who asks, the URL, its parameters and how to count the
+rows in the answer (so the test also proves that the rows are listed). The exact count is
+asserted per database vendor (`case(..., postgresql=N)` where PostgreSQL's differs; none does
+today). When a change moves a count, the failure names the case and both numbers.
+The clock is frozen on Monday 4 January 2027, 09:00 in Paris (tests/helpers.py).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import MembershipRole
+from bookings.models import CalendarFeed, Frequency
+from bookings.rules import Period
+from bookings.services import booking_approve, calendar_feed_create, closure_create
+from calls import services as services_calls
+from payments.models import ChannelKind, PaymentChannel
+from payments.rules import OrganisationCategory, TariffUnit
+from payments.services.cards import booking_payment_open
+from payments.services.tariffs import tariff_set
+from spaces.models import SpaceKind
+from spaces.services import space_save
+from tests.calls.conftest import draft_call, member_of_new_structure, submitted
+from tests.factories import (
+    AmenityFactory,
+    CommuneFactory,
+    MembershipFactory,
+    OrganisationDocumentFactory,
+    PhotoFactory,
+    SiteFactory,
+    SpaceFactory,
+    StructureFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+    WaitingListEntryFactory,
+    agreement_signed,
+    booking_request_for,
+    paris,
+)
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+MANY = 50  # a full page of the API (PAGE_SIZE) and more than a page of the paginated pages
+
+
+@dataclass
+class Get:
+    """The request of a case: who asks (None: anonymous), where, and how to count the rows."""
+
+    user: object | None
+    url: str
+    rows: Callable[[object], int]
+    params: dict = field(default_factory=dict)
+
+
+def api_page(response) -> int:
+    return len(response.json()["results"])
+
+
+def api_list(response) -> int:
+    return len(response.json())
+
+
+def html(pattern: str, *, distinct: bool = True) -> Callable[[object], int]:
+    """Count the rows of an HTML page: the different strings matching `pattern` (a regular
+    expression; a row may show its name or link twice), or all the matches."""
+
+    def rows(response) -> int:
+        found = re.findall(pattern, response.content.decode())
+        return len(set(found)) if distinct else len(found)
+
+    return rows
+
+
+class World:
+    """The people and places the cases share, made on first use."""
+
+    def __init__(self, personas: dict) -> None:
+        self.__dict__.update(personas)
+        self.made = 0  # numbers the rows' names
+        self.booked = 0  # bookings made so far (several calls add to them)
+
+    @cached_property
+    def requester(self):
+        return MembershipFactory(
+            organisation=VerifiedStructureFactory(name="Les Amis du Vélo"),
+            user=UserFactory(email="asso@example.test"),
+        ).user
+
+    @cached_property
+    def organisation(self):
+        return self.requester.memberships.get().organisation
+
+    def next(self) -> int:
+        """A number for the next row's name, unique in the test."""
+        self.made += 1
+        return self.made
+
+    @cached_property
+    def reviewer(self):
+        return UserFactory(email="jury@example.test")
+
+    @cached_property
+    def feed(self):
+        return calendar_feed_create(
+            user=self.facilities_manager, scope=CalendarFeed.Scope.SPACE, target=self.space
+        )
+
+    def office(self):
+        return SpaceFactory(
+            site=self.site,
+            name=f"QC office {self.next()}",
+            kind=SpaceKind.OFFICE,
+            allocatable=True,
+            bookable=False,
+        )
+
+    def agreements(self, count: int) -> None:
+        """`count` signed agreements of the requester's structure, an office each."""
+        for _ in range(count):
+            agreement_signed(
+                actor=self.requester,
+                structure=self.organisation,
+                spaces=[self.office()],
+                start=date(2027, 2, 1),
+                end=date(2028, 2, 1),
+                annual_fee_cents=120_000,
+            )
+
+    @cached_property
+    def made_calls(self) -> list:
+        return []
+
+    def calls(self, count: int, *, publish: bool = False) -> None:
+        """`count` calls of the commune, an office each, published or drafts."""
+        for _ in range(count):
+            call = draft_call(
+                actor=self.commune_staff,
+                owner=self.commune.organisation,
+                spaces=[self.office()],
+                title=f"QC call {self.next()}",
+            )
+            if publish:
+                services_calls.call_publish(call=call, actor=self.commune_staff)
+                call.refresh_from_db()
+            self.made_calls.append(call)
+
+    @cached_property
+    def call(self):
+        """The published call the applications answer."""
+        self.calls(1, publish=True)
+        return self.made_calls[-1]
+
+    def applications(self, count: int) -> None:
+        """`count` submitted applications to `call`, each of its own verified structure."""
+        for _ in range(count):
+            structure, user = member_of_new_structure(
+                f"QC applicant {self.next()}", f"qc-applicant-{self.made}@example.test"
+            )
+            submitted(call=self.call, structure=structure, actor=user)
+
+    @cached_property
+    def collector(self):
+        """The site's owner collects by card; the space is priced for associations."""
+        tariff_set(
+            space=self.space,
+            category=OrganisationCategory.ASSOCIATION,
+            unit=TariffUnit.HOUR,
+            amount_cents=1500,
+        )
+        return PaymentChannel.objects.create(
+            owner=self.site.owner,
+            kind=ChannelKind.STRIPE,
+            stripe_publishable_key="pk_test_locaux_communs",
+            stripe_secret_key="sk_test_locaux_communs",
+            stripe_webhook_secret="whsec_test_locaux_communs",
+        )
+
+    def payments(self, count: int) -> None:
+        """`count` bookings of the requester, each with its payment opened (Stripe not called)."""
+        assert self.collector
+        for booking in self.book(count):
+            booking_payment_open(booking=booking, actor=self.requester)
+
+    def book(self, count: int, *, space=None, approve: bool = False) -> list:
+        """`count` bookings of an hour, twelve a day from 08:00, from Tuesday 12 January 2027."""
+        space = space or self.space
+        bookings = []
+        for index in range(self.booked, self.booked + count):
+            start = paris(2027, 1, 12, 8 + index % 12) + timedelta(days=index // 12)
+            booking = booking_request_for(
+                space=space,
+                requested_by=self.requester,
+                start=start,
+                end=start + timedelta(hours=1),
+            )
+            if approve:
+                booking_approve(booking=booking, actor=self.territory_admin)
+            bookings.append(booking)
+        self.booked += count
+        return bookings
+
+
+@dataclass
+class Case:
+    build: Callable[[World, int], Get]
+    queries: dict[str, int]  # vendor → exact count for the page of MANY rows
+    page: int | None = None  # the page size of a paginated list
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(name: str, *, sqlite: int, postgresql: int | None = None, page: int | None = None):
+    """Register the function that builds `count` more rows and returns the request."""
+
+    def register(build: Callable[[World, int], Get]) -> Callable[[World, int], Get]:
+        queries = {"sqlite": sqlite, "postgresql": sqlite if postgresql is None else postgresql}
+        CASES[name] = Case(build=build, queries=queries, page=page)
+        return build
+
+    return register
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+@case("api:commune-list", sqlite=3, page=50)
+def _api_communes(w: World, count: int) -> Get:
+    for _ in range(count):
+        CommuneFactory(epci=w.epci)
+    return Get(None, reverse("api:commune-list"), api_page)
+
+
+@case("api:site-list", sqlite=2, page=50)
+def _api_sites(w: World, count: int) -> Get:
+    for _ in range(count):
+        SpaceFactory(site=SiteFactory(commune=w.commune))
+    return Get(None, reverse("api:site-list"), api_page)
+
+
+@case("api:space-list", sqlite=4, page=50)
+def _api_spaces(w: World, count: int) -> Get:
+    for _ in range(count):
+        space = SpaceFactory(site=SiteFactory(commune=w.commune))
+        space.amenities.add(AmenityFactory())
+        PhotoFactory(site=space.site, space=space)
+    return Get(None, reverse("api:space-list"), api_page)
+
+
+@case("api:availability", sqlite=4, page=50)
+def _api_availability(w: World, count: int) -> Get:
+    for _ in range(count):
+        space = SpaceFactory(site=SiteFactory(commune=w.commune))
+        space.amenities.add(AmenityFactory())
+        PhotoFactory(site=space.site, space=space)
+    slot = {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"}
+    return Get(None, reverse("api:availability"), api_page, slot)
+
+
+@case("api:space-occupancy", sqlite=8)
+def _api_space_occupancy(w: World, count: int) -> Get:
+    w.book(count)
+    window = {"start": "2027-01-11T00:00:00+01:00", "end": "2027-02-10T00:00:00+01:00"}
+    return Get(
+        w.facilities_manager, reverse("api:space-occupancy", args=[w.space.pk]), api_list, window
+    )
+
+
+@case("api:booking-list", sqlite=8)
+def _api_bookings(w: World, count: int) -> Get:
+    w.book(count)
+    return Get(w.territory_admin, reverse("api:booking-list"), api_page)
+
+
+@case("api:allocation-list", sqlite=9, page=50)
+def _api_allocations(w: World, count: int) -> Get:
+    w.agreements(count)
+    return Get(w.territory_admin, reverse("api:allocation-list"), api_page)
+
+
+@case("api:call-list", sqlite=4, page=50)
+def _api_calls(w: World, count: int) -> Get:
+    w.calls(count, publish=True)
+    return Get(None, reverse("api:call-list"), api_page)
+
+
+@case("api:application-list", sqlite=7, page=50)
+def _api_applications(w: World, count: int) -> Get:
+    w.applications(count)
+    return Get(w.commune_staff, reverse("api:application-list"), api_page)
+
+
+@case("api:call-ranking", sqlite=11)
+def _api_call_ranking(w: World, count: int) -> Get:
+    w.applications(count)
+    return Get(
+        w.commune_staff,
+        reverse("api:call-ranking", args=[w.call.pk]),
+        lambda response: len(response.json()[0]["rows"]),
+    )
+
+
+@case("api:payment-list", sqlite=9)
+def _api_payments(w: World, count: int) -> Get:
+    w.payments(count)
+    return Get(w.requester, reverse("api:payment-list"), api_list)
+
+
+def _series(w: World, count: int):
+    """A booking of as many dates as all the calls asked for so far: a series is made whole,
+    so the second call makes a new one, of 1 + `count` weekly dates, at another hour."""
+    w.series_dates = getattr(w, "series_dates", 0) + count
+    start = paris(2027, 1, 12, 8 + 2 * w.next())
+    repeat = {"frequency": Frequency.WEEKLY, "repeat_count": w.series_dates}
+    return booking_request_for(
+        space=w.space,
+        requested_by=w.requester,
+        start=start,
+        end=start + timedelta(hours=1),
+        **(repeat if w.series_dates > 1 else {}),
+    )
+
+
+@case("api:booking-detail", sqlite=8)
+def _api_booking_detail(w: World, count: int) -> Get:
+    booking = _series(w, count)
+    return Get(
+        w.requester,
+        reverse("api:booking-detail", args=[booking.pk]),
+        lambda response: len(response.json()["occurrences"]),
+    )
+
+
+# --- Pages of accounts and the dashboard -----------------------------------------------------
+
+
+@case("portal:dashboard", sqlite=11)
+def _dashboard(w: World, count: int) -> Get:
+    for _ in range(count):
+        SiteFactory(commune=w.commune, name=f"QC site {w.next()}")
+    return Get(w.territory_admin, reverse("portal:dashboard"), html(r"QC site \d+"))
+
+
+@case("accounts:structures-to-verify", sqlite=4)
+def _structures_to_verify(w: World, count: int) -> Get:
+    for _ in range(count):
+        MembershipFactory(organisation=StructureFactory(name=f"QC structure {w.next()}"))
+    return Get(
+        w.territory_admin, reverse("accounts:structures-to-verify"), html(r"QC structure \d+")
+    )
+
+
+@case("accounts:structure-detail", sqlite=11)
+def _structure_detail(w: World, count: int) -> Get:
+    for _ in range(count):
+        n = w.next()
+        MembershipFactory(
+            organisation=w.organisation,
+            user=UserFactory(last_name=f"QC member {n}"),
+            role=MembershipRole.MEMBER,
+        )
+        OrganisationDocumentFactory(organisation=w.organisation, uploaded_by=w.requester)
+    return Get(
+        w.requester,
+        reverse("accounts:structure-detail", args=[w.organisation.pk]),
+        html(r"QC member \d+"),
+    )
+
+
+# --- Pages of spaces -------------------------------------------------------------------------
+
+
+def _spaces_of_other_sites(w: World, count: int) -> None:
+    for _ in range(count):
+        space = SpaceFactory(
+            site=SiteFactory(commune=w.commune), name=f"QC space {w.next()}", capacity=30
+        )
+        space.amenities.add(AmenityFactory())
+        PhotoFactory(site=space.site, space=space)
+
+
+@case("spaces:catalogue", sqlite=6, page=24)
+def _catalogue(w: World, count: int) -> Get:
+    _spaces_of_other_sites(w, count)
+    return Get(None, reverse("spaces:catalogue"), html(r'href="/espaces/\d+/"'))
+
+
+@case("spaces:site-detail", sqlite=4)
+def _site_detail(w: World, count: int) -> Get:
+    for _ in range(count):
+        space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
+        space.amenities.add(AmenityFactory())
+        PhotoFactory(site=w.site, space=space)
+    return Get(None, reverse("spaces:site-detail", args=[w.site.pk]), html(r"QC space \d+"))
+
+
+@case("spaces:site-photos", sqlite=6)
+def _site_photos(w: World, count: int) -> Get:
+    for _ in range(count):
+        PhotoFactory(site=w.site, alt_text=f"QC photo {w.next()}")
+    return Get(
+        w.facilities_manager, reverse("spaces:site-photos", args=[w.site.pk]), html(r"QC photo \d+")
+    )
+
+
+# --- Pages of bookings -----------------------------------------------------------------------
+
+BOOKING_LINK = r"/reservations/\d+/"
+
+
+@case("bookings:booking-list", sqlite=5)
+def _booking_list(w: World, count: int) -> Get:
+    w.book(count)
+    return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
+
+
+@case("bookings:booking-detail", sqlite=22)
+def _booking_detail(w: World, count: int) -> Get:
+    booking = _series(w, count)
+    return Get(
+        w.requester,
+        reverse("bookings:booking-detail", args=[booking.pk]),
+        html(r"<li>[^<]*\d\d:\d\d–\d\d:\d\d", distinct=False),
+    )
+
+
+@case("bookings:pending", sqlite=5)
+def _pending(w: World, count: int) -> Get:
+    w.book(count)
+    return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))
+
+
+@case("bookings:availability", sqlite=4)
+def _availability(w: World, count: int) -> Get:
+    _spaces_of_other_sites(w, count)
+    search = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}
+    return Get(None, reverse("bookings:availability"), html(r"QC space \d+"), search)
+
+
+@case("bookings:space-week", sqlite=8)
+def _space_week(w: World, count: int) -> Get:
+    w.book(count)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:space-week", args=[w.space.pk]),
+        html(BOOKING_LINK),
+        {"semaine": "2027-01-12"},
+    )
+
+
+@case("bookings:calendar-events", sqlite=8)
+def _calendar_events(w: World, count: int) -> Get:
+    w.book(count)
+    window = {"space": w.space.pk, "start": "2027-01-11", "end": "2027-02-01"}
+    return Get(w.facilities_manager, reverse("bookings:calendar-events"), api_list, window)
+
+
+@case("bookings:calendar-space", sqlite=8)
+def _calendar_space(w: World, count: int) -> Get:
+    w.book(count)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:calendar-space", args=[w.space.pk]),
+        html(BOOKING_LINK),
+    )
+
+
+@case("bookings:calendar-site", sqlite=9)
+def _calendar_site(w: World, count: int) -> Get:
+    for _ in range(count):
+        space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
+        w.book(1, space=space)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:calendar-site", args=[w.site.pk]),
+        html(BOOKING_LINK),
+    )
+
+
+@case("bookings:closure-list", sqlite=6)
+def _closure_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        n = w.next()
+        day = paris(2027, 2, 1) + timedelta(days=n)
+        closure_create(
+            actor=w.territory_admin,
+            space=w.space,
+            period=Period(day, day + timedelta(hours=12)),
+            reason=f"QC closure {n}",
+        )
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:closure-list", args=[w.site.pk]),
+        html(r"QC closure \d+"),
+    )
+
+
+@case("bookings:feed-ics", sqlite=9)
+def _feed_ics(w: World, count: int) -> Get:
+    w.book(count)
+    feed = w.feed
+    return Get(
+        None, reverse("bookings:feed-ics", args=[feed.token]), html("BEGIN:VEVENT", distinct=False)
+    )
+
+
+@case("bookings:feed-list", sqlite=8)
+def _feed_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
+        calendar_feed_create(
+            user=w.facilities_manager, scope=CalendarFeed.Scope.SPACE, target=space
+        )
+    return Get(w.facilities_manager, reverse("bookings:feed-list"), html(r"QC space \d+"))
+
+
+@case("bookings:allocation-list", sqlite=8, page=50)
+def _allocation_list(w: World, count: int) -> Get:
+    w.agreements(count)
+    return Get(
+        w.territory_admin,
+        reverse("bookings:allocation-list"),
+        html(r"/reservations/conventions/\d+/"),
+    )
+
+
+@case("bookings:site-timeline", sqlite=6)
+def _site_timeline(w: World, count: int) -> Get:
+    for _ in range(count):
+        space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
+        w.book(1, space=space)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:site-timeline", args=[w.site.pk]),
+        html(r"QC space \d+"),
+    )
+
+
+# --- Pages of calls --------------------------------------------------------------------------
+
+CALL_LINK = r"/appels/\d+/"
+
+
+@case("calls:call-list", sqlite=5)
+def _call_list(w: World, count: int) -> Get:
+    w.calls(count, publish=True)
+    return Get(None, reverse("calls:call-list"), html(CALL_LINK))
+
+
+@case("calls:call-manage-list", sqlite=6)
+def _call_manage_list(w: World, count: int) -> Get:
+    w.calls(count)
+    return Get(w.commune_staff, reverse("calls:call-manage-list"), html(CALL_LINK))
+
+
+@case("calls:call-manage", sqlite=10)
+def _call_manage(w: World, count: int) -> Get:
+    w.applications(count)
+    return Get(
+        w.commune_staff, reverse("calls:call-manage", args=[w.call.pk]), html(r"QC applicant \d+")
+    )
+
+
+@case("calls:call-reviewers", sqlite=5)
+def _call_reviewers(w: World, count: int) -> Get:
+    for _ in range(count):
+        services_calls.reviewer_assign(
+            call=w.call, reviewer=UserFactory(email=f"qc-reviewer-{w.next()}@example.test")
+        )
+    return Get(
+        w.commune_staff,
+        reverse("calls:call-reviewers", args=[w.call.pk]),
+        html(r"qc-reviewer-\d+@"),
+    )
+
+
+@case("calls:call-ranking", sqlite=13)
+def _call_ranking(w: World, count: int) -> Get:
+    w.applications(count)
+    return Get(
+        w.commune_staff,
+        reverse("calls:call-ranking", args=[w.call.pk]),
+        html(r"QC applicant \d+"),
+    )
+
+
+@case("calls:application-list", sqlite=3)
+def _application_list(w: World, count: int) -> Get:
+    w.calls(count, publish=True)
+    for call in w.made_calls[-count:]:
+        services_calls.application_start(call=call, structure=w.organisation, actor=w.requester)
+    return Get(w.requester, reverse("calls:application-list"), html(r"/appels/candidatures/\d+/"))
+
+
+@case("calls:review-list", sqlite=3)
+def _review_list(w: World, count: int) -> Get:
+    w.calls(count, publish=True)
+    for call in w.made_calls[-count:]:
+        services_calls.reviewer_assign(call=call, reviewer=w.reviewer)
+    return Get(w.reviewer, reverse("calls:review-list"), html(CALL_LINK))
+
+
+@case("calls:review-call", sqlite=7)
+def _review_call(w: World, count: int) -> Get:
+    w.applications(count)
+    if not hasattr(w, "assignment"):
+        w.assignment = services_calls.reviewer_assign(call=w.call, reviewer=w.reviewer)
+        services_calls.reviewer_declare(assignment=w.assignment, conflict_of_interest=False)
+    return Get(
+        w.reviewer, reverse("calls:review-call", args=[w.call.pk]), html(r"QC applicant \d+")
+    )
+
+
+@case("calls:waiting-list", sqlite=7)
+def _waiting_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        WaitingListEntryFactory(
+            structure=w.organisation, notes=f"QC need {w.next()}", communes=[w.commune]
+        )
+    return Get(
+        w.requester, reverse("calls:waiting-list"), html(r'<th scope="row">', distinct=False)
+    )
+
+
+@case("calls:waiting-candidates", sqlite=8)
+def _waiting_candidates(w: World, count: int) -> Get:
+    for _ in range(count):
+        n = w.next()
+        SpaceFactory(
+            site=w.site,
+            name=f"QC office {n}",
+            kind=SpaceKind.OFFICE,
+            allocatable=True,
+            surface_m2=Decimal("40"),
+            vacant_since=date(2026, 9, 1),
+        )
+        WaitingListEntryFactory(notes=f"QC need {n}", communes=[w.commune])
+    return Get(w.facilities_manager, reverse("calls:waiting-candidates"), html(r"QC office \d+"))
+
+
+# --- Pages of payments and reports -----------------------------------------------------------
+
+
+@case("payments:payment-list", sqlite=11)
+def _payment_list(w: World, count: int) -> Get:
+    w.payments(count)
+    return Get(w.requester, reverse("payments:payment-list"), html(r"/paiements/\d+/"))
+
+
+@case("reports:journal", sqlite=7, page=30)
+def _journal(w: World, count: int) -> Get:
+    for _ in range(count):
+        w.space.name = f"QC space {w.next()}"
+        space_save(space=w.space, actor=w.territory_admin)
+    return Get(
+        w.territory_admin,
+        reverse("reports:journal"),
+        html("<time datetime=", distinct=False),
+        {"type": "space"},  # one kind: a page of several kinds costs a query per kind
+    )
+
+
+def csv_lines(response) -> int:
+    return len(response.content.decode().splitlines()) - 1  # the header
+
+
+def _aid(w: World, count: int) -> None:
+    """`count` structures with an agreement each (aid in kind in 2027)."""
+    for _ in range(count):
+        structure, user = member_of_new_structure(
+            f"QC beneficiary {w.next()}", f"qc-beneficiary-{w.made}@example.test"
+        )
+        agreement_signed(
+            actor=user,
+            structure=structure,
+            spaces=[w.office()],
+            start=date(2027, 2, 1),
+            end=date(2028, 2, 1),
+        )
+
+
+YEAR = {"annee": "2027"}
+
+
+@case("reports:index", sqlite=10)
+def _report_index(w: World, count: int) -> Get:
+    for _ in range(count):
+        CommuneFactory(epci=w.epci)
+    return Get(w.territory_admin, reverse("reports:index"), html(r"/rapports/annexe/\d+/"))
+
+
+@case("reports:aid-list", sqlite=10)
+def _aid_list(w: World, count: int) -> Get:
+    _aid(w, count)
+    return Get(w.territory_admin, reverse("reports:aid-list"), html(r"QC beneficiary \d+"), YEAR)
+
+
+@case("reports:aid-csv", sqlite=7)
+def _aid_csv(w: World, count: int) -> Get:
+    _aid(w, count)
+    return Get(w.territory_admin, reverse("reports:aid-csv"), csv_lines, YEAR)
+
+
+@case("reports:annex", sqlite=6)
+def _annex(w: World, count: int) -> Get:
+    _aid(w, count)
+    url = reverse("reports:annex", args=[w.commune.insee_code, 2027])
+    return Get(w.territory_admin, url, html(r"QC beneficiary \d+"))
+
+
+@case("reports:annex-csv", sqlite=6)
+def _annex_csv(w: World, count: int) -> Get:
+    _aid(w, count)
+    url = reverse("reports:annex-csv", args=[w.commune.insee_code, 2027])
+    return Get(w.territory_admin, url, csv_lines)
+
+
+@case("reports:accounting-csv", sqlite=9)
+def _accounting_csv(w: World, count: int) -> Get:
+    if not hasattr(w, "accountant"):
+        tariff_set(
+            space=w.space,
+            category=OrganisationCategory.ASSOCIATION,
+            unit=TariffUnit.HOUR,
+            amount_cents=1500,
+        )
+        w.accountant = PaymentChannel.objects.create(
+            owner=w.site.owner, kind=ChannelKind.PUBLIC_ACCOUNTING
+        )
+    w.book(count, approve=True)
+    w.agreements(count)  # with a fee: their months are billed too
+    url = reverse("reports:accounting-csv", args=[w.site.owner.pk])
+    months = {"debut": "2027-01-01", "fin": "2027-02-28"}
+    # Counts the agreements' lines; the bookings' lines grow alongside.
+    return Get(w.territory_admin, url, lambda response: response.content.count(b"CONV-"), months)
+
+
+# --- Helpers of the test ---------------------------------------------------------------------
+
+
+def _count(client, get: Get) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(get.url, get.params)
+    assert response.status_code == 200, (get.url, response.status_code)
+    return len(queries), response
+
+
+@pytest.fixture
+def world(epci, commune, site, space, territory_admin, commune_staff, facilities_manager) -> World:
+    return World(
+        {
+            "epci": epci,
+            "commune": commune,
+            "site": site,
+            "space": space,
+            "territory_admin": territory_admin,
+            "commune_staff": commune_staff,
+            "facilities_manager": facilities_manager,
+        }
+    )
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_list_query_count_does_not_grow_with_the_rows(
+    name, world, client, django_assert_num_queries
+):
+    case = CASES[name]
+    get = case.build(world, 1)
+    if get.user is not None:
+        client.force_login(get.user)
+    _count(client, get)  # warm-up: per-process caches are not what this test measures
+    one, response = _count(client, get)
+    first_rows = get.rows(response)  # the fixtures' rows, if any, plus the case's first
+    assert first_rows >= 1, f"{name}: the row made is not listed"
+    get = case.build(world, MANY - 1)  # the same request, or one on a grown object
+
+    many, response = _count(client, get)
+
+    listed = first_rows + MANY - 1
+    listed = min(listed, case.page) if case.page else listed
+    assert get.rows(response) == listed, f"{name}: {get.rows(response)} rows, not {listed}"
+    assert many == one, f"{name}: {one} queries for 1 row, {many} for {MANY}"
+    exact = case.queries[connection.vendor]
+    assert many == exact, f"{name}: {many} queries, {exact} expected"  # names the case
+    with django_assert_num_queries(exact):
+        client.get(get.url, get.params)
+
+
+# --- Every URL is a case or named here, with the reason it lists nothing -----------------------
+
+DETAIL = "one object's page"
+ACTION = "a form or an action on one object"
+FILE = "one file"
+NOT_LISTS: dict[str, str] = {
+    "portal:home": "the count of sites and the three latest",
+    "portal:accessibility": "a static page",
+    "core:healthz": "a probe",
+    "set_language": ACTION,
+    "accounts:login": ACTION,
+    "accounts:logout": ACTION,
+    "accounts:signup": ACTION,
+    "accounts:structure-register": ACTION,
+    "accounts:structure-edit": ACTION,
+    "accounts:structure-verify": ACTION,
+    "accounts:document-upload": ACTION,
+    "accounts:invitation-create": ACTION,
+    "accounts:document-download": FILE,
+    "accounts:invitation-accept": ACTION,
+    "spaces:space-detail": DETAIL,
+    "spaces:site-create": ACTION,
+    "spaces:site-edit": ACTION,
+    "spaces:space-create": ACTION,
+    "spaces:space-edit": ACTION,
+    "spaces:space-opening-hours": "the seven days of one space",
+    "spaces:photo-delete": ACTION,
+    "bookings:booking-create": ACTION,
+    "bookings:booking-approve": ACTION,
+    "bookings:booking-refuse": ACTION,
+    "bookings:booking-cancel": ACTION,
+    "bookings:closure-holidays": ACTION,
+    "bookings:closure-delete": ACTION,
+    "bookings:feed-revoke": ACTION,
+    "bookings:allocation-create": ACTION,
+    "bookings:allocation-detail": DETAIL,
+    "bookings:allocation-pdf": FILE,
+    "bookings:allocation-accept": ACTION,
+    "bookings:allocation-decline": ACTION,
+    "bookings:allocation-sign": ACTION,
+    "bookings:allocation-end": ACTION,
+    "bookings:allocation-renew": ACTION,
+    "bookings:allocation-key-issue": ACTION,
+    "bookings:allocation-key-return": ACTION,
+    "bookings:allocation-inventory": ACTION,
+    "bookings:allocation-inventory-photo-add": ACTION,
+    "bookings:allocation-inventory-photo": FILE,
+    "calls:call-detail": DETAIL,
+    "calls:call-create": ACTION,
+    "calls:call-edit": ACTION,
+    "calls:call-criteria": ACTION,
+    "calls:call-publish": ACTION,
+    "calls:call-close": ACTION,
+    "calls:call-decide": ACTION,
+    "calls:application-start": ACTION,
+    "calls:application-detail": DETAIL,
+    "calls:application-document": FILE,
+    "calls:application-edit": ACTION,
+    "calls:application-submit": ACTION,
+    "calls:application-withdraw": ACTION,
+    "calls:application-accept": ACTION,
+    "calls:application-refuse": ACTION,
+    "calls:application-agreement": ACTION,
+    "calls:review-declare": ACTION,
+    "calls:review-application": DETAIL,
+    "calls:waiting-create": ACTION,
+    "calls:waiting-close": ACTION,
+    "reports:cash-subsidy-create": ACTION,
+    "reports:cash-subsidy-delete": ACTION,
+    "reports:annex-pdf": "the PDF of reports:annex, whose rows that case counts",
+    "reports:certificate": FILE,
+    "payments:payment-detail": DETAIL,
+    "payments:payment-pay": ACTION,
+    "payments:payment-refresh": ACTION,
+    "payments:payment-retry": ACTION,
+    "payments:payment-refund": ACTION,
+    "payments:booking-pay": ACTION,
+    "payments:deposit-place": ACTION,
+    "payments:deposit-keep": ACTION,
+    "payments:deposit-release": ACTION,
+    "payments:invoice-pdf": FILE,
+    "payments:space-tariffs": "the tariffs of one space (a category and unit each)",
+    "api:stripe-webhook": ACTION,
+    "api:schema": "the OpenAPI document",
+    "api:docs": "a static page",
+    "api:redoc": "a static page",
+    "api:site-detail": DETAIL,
+    "api:space-detail": DETAIL,
+    "api:booking-approve": ACTION,
+    "api:booking-refuse": ACTION,
+    "api:booking-cancel": ACTION,
+    "api:booking-payment": ACTION,
+    "api:booking-deposit": ACTION,
+    "api:payment-detail": DETAIL,
+    "api:payment-pay": ACTION,
+    "api:payment-refresh": ACTION,
+    "api:payment-refund": ACTION,
+    "api:deposit-keep": ACTION,
+    "api:deposit-release": ACTION,
+    "api:allocation-detail": DETAIL,
+    "api:allocation-accept": ACTION,
+    "api:allocation-decline": ACTION,
+    "api:allocation-sign": ACTION,
+    "api:allocation-end": ACTION,
+    "api:call-detail": DETAIL,
+    "api:call-declaration": ACTION,
+    "api:application-detail": DETAIL,
+    "api:application-submit": ACTION,
+    "api:application-withdraw": ACTION,
+    "api:application-accept": ACTION,
+    "api:application-refuse": ACTION,
+    "api:application-scores": ACTION,
+}
+
+
+def _url_names(patterns, namespace: str = "") -> set[str]:
+    """The names of the site's URLs, with their namespace; the admin's are out of scope."""
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = pattern.namespace or ""
+            prefix = f"{namespace}:{inner}" if namespace and inner else namespace or inner
+            names |= _url_names(pattern.url_patterns, prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_is_a_list_case_or_named_as_no_list():
+    names = _url_names(get_resolver().url_patterns)
+
+    assert names - CASES.keys() - NOT_LISTS.keys() == set(), "add a case or a NOT_LISTS entry"
+    assert (CASES.keys() | NOT_LISTS.keys()) - names == set(), "these URL names are gone"
+    assert CASES.keys() & NOT_LISTS.keys() == set()
