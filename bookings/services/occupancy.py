@@ -57,38 +57,27 @@ def occupancies_book(*, booking: Booking, periods: list[Period]) -> None:
     _insert(rows, periods=periods, buffer=buffer)
 
 
-def occupancies_close(*, closure: Closure, spaces: list[Space], period: Period) -> None:
-    """Close `spaces` over `period` (no buffer after a closure). Raises BookingConflict."""
+def _hold(spaces: list[Space], period: Period, **owner: object) -> None:
+    """One row per space over the whole `period`, without buffer (blocked_until is the end)."""
     rows = [
         Occupancy(
-            space=space,
-            start=period.start,
-            end=period.end,
-            blocked_until=period.end,
-            kind=OccupancyKind.CLOSURE,
-            closure=closure,
+            space=space, start=period.start, end=period.end, blocked_until=period.end, **owner
         )
         for space in spaces
     ]
     _insert(rows, periods=[period], buffer=timedelta(0))
+
+
+def occupancies_close(*, closure: Closure, spaces: list[Space], period: Period) -> None:
+    """Close `spaces` over `period` (no buffer after a closure). Raises BookingConflict."""
+    _hold(spaces, period, kind=OccupancyKind.CLOSURE, closure=closure)
 
 
 def occupancies_allocate(*, allocation: Allocation, spaces: list[Space], period: Period) -> None:
     """Reserve `spaces` for the agreement's whole `period`. Agreement rows carry no buffer
     (blocked_until is their end), so a renewal starts the day its predecessor ends.
     Raises BookingConflict."""
-    rows = [
-        Occupancy(
-            space=space,
-            start=period.start,
-            end=period.end,
-            blocked_until=period.end,
-            kind=OccupancyKind.ALLOCATION,
-            allocation=allocation,
-        )
-        for space in spaces
-    ]
-    _insert(rows, periods=[period], buffer=timedelta(0))
+    _hold(spaces, period, kind=OccupancyKind.ALLOCATION, allocation=allocation)
 
 
 def occupancies_free(*, rows: QuerySet[Occupancy] | Iterable[Occupancy], at: datetime) -> int:
