@@ -23,7 +23,7 @@ from core.validators import bounds_of, validate_single_line
 from payments import selectors
 from payments.forms import PAYMENT_METHOD_PATTERN
 from payments.models import Payment, Refund
-from payments.services import cards, deposits
+from payments.services import cards, deposits, refunds
 
 
 class RefundSerializer(serializers.Serializer):
@@ -248,7 +248,7 @@ class PaymentRefundApi(APIView):
         payment = get_object_or_404(selectors.payments_manageable_by(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        refund = cards.payment_refund(
+        refund = refunds.payment_refund(
             payment=payment,
             actor=request.user,
             amount_cents=data.validated_data.get("amount_cents"),

@@ -17,7 +17,7 @@ from bookings.signals import booking_cancelled, booking_status_changed
 from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.models import PaymentStatus
-from payments.services import cards, deposits
+from payments.services import cards, deposits, refunds
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def payment_refund_cancellation(
     # The refund follows the cancellation: logged under who cancelled (the platform if it did).
     actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or PLATFORM
     try:
-        cards.booking_refund_for_cancellation(
+        refunds.booking_refund_for_cancellation(
             booking=booking,
             actor=actor,
             # bookings.permissions decided the terms: the platform cancels on a manager's.

@@ -28,8 +28,8 @@ from bookings.allocations import (
 from bookings.models import Allocation, AllocationStatus, BookingStatus, FreeUseBasis
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from payments.models import Payment, PaymentPurpose, PaymentStatus
-from payments.services.cards import payment_refund
 from payments.services.deposits import deposit_keep, deposit_release
+from payments.services.refunds import payment_refund
 from spaces.models import SiteManager, SpaceKind
 from tests.factories import (
     MembershipFactory,

@@ -44,10 +44,10 @@ from bookings.models import (
 )
 from bookings.rules import Period
 from calls import services as calls_services
-from calls import services_waiting
 from calls.models import ApplicationStatus, CallLog, CallStatus
+from calls.services import waiting as services_waiting
 from payments.models import Payment, PaymentPurpose, PaymentStatus
-from payments.services import cards, deposits, tariffs
+from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
 from spaces import services as spaces_services
 from tests.factories import (
@@ -150,6 +150,7 @@ INTERNAL_STEPS = {
     "invoice_issue_or_log",
     "credit_note_issue_for_refund",
     "credit_note_issue_or_log",
+    "refund_issue",
     # The Occupancy writer (bookings/services/occupancy.py): the booking, closure and agreement
     # services call it inside their transaction, after their own checks.
     "occupancies_book",
@@ -629,7 +630,7 @@ CASES: dict[str, Case] = {
         actors=("outsider", "anonymous"),  # the platform releases what a booking no longer needs
     ),
     "payment_refund": Case(
-        cards.payment_refund, lambda w: {"payment": w.payment, "reason": "Geste"}
+        refunds.payment_refund, lambda w: {"payment": w.payment, "reason": "Geste"}
     ),
     "deposit_open": Case(deposits.deposit_open, lambda w: {"booking": w.confirmed}),
     "deposit_keep": Case(

@@ -1,5 +1,5 @@
-"""Card payments: the fee of a booking held on request and captured on approval, pay links
-when the hold could not last until the decision, and refunds.
+"""Card payments: the fee of a booking held on request and captured on approval, and pay links
+when the hold could not last until the decision (refunds: payments/services/refunds.py).
 
 Stripe is called outside transactions (slow I/O must not hold row locks); the Payment (or
 Refund) row is saved before the first call so its id gives the idempotency key.
@@ -9,12 +9,10 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import PLATFORM, Actor, is_platform, logged_actor
-from accounts.conflicts import decision_check_impartial
+from accounts.actors import PLATFORM, Actor, is_platform
 from accounts.models import Organisation, User
 from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.selectors import bookings_of_requester
@@ -26,15 +24,11 @@ from payments.models import (
     ChannelKind,
     Payment,
     PaymentChannel,
-    PaymentLog,
     PaymentPurpose,
     PaymentStatus,
-    Refund,
-    RefundStatus,
 )
-from payments.rules import format_eur, refund_cents
-from payments.services import documents
-from payments.services.status import payment_refunded_to, payment_sync, payment_transition
+from payments.services.refunds import refund_issue
+from payments.services.status import payment_sync, payment_transition
 
 
 def stripe_channel_of(owner: Organisation) -> PaymentChannel:
@@ -322,7 +316,7 @@ def _refund_dates_cancelled_before_approval(payment: Payment) -> None:
     price = selectors.booking_quote(booking=payment.booking)
     owed = price.amount_cents if price is not None else payment.amount_cents
     if owed < payment.captured_cents:
-        _refund(
+        refund_issue(
             payment=payment,
             actor=PLATFORM,
             amount_cents=payment.captured_cents - owed,
@@ -369,135 +363,3 @@ def booking_fees_expire_unpaid(*, now: datetime | None = None) -> int:
         notifications.send(payment.pk, "expired")
         count += 1
     return count
-
-
-# --- Refunds ---
-
-
-def _refunded_or_pending(payment: Payment) -> int:
-    return (
-        payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount_cents"))[
-            "total"
-        ]
-        or 0
-    )
-
-
-def payment_refund(
-    *, payment: Payment, actor: User, amount_cents: int | None = None, reason: str
-) -> Refund | None:
-    """A refund someone decides (a manager's page, the API): `_refund`, once the actor is known
-    to manage the payment (PermissionDenied) and not to belong to the payer (ConflictOfInterest,
-    403). Refunds that follow a rule (the cancellation policy) call `_refund` directly."""
-    if (
-        is_platform(actor)
-        or not selectors.payments_manageable_by(actor).filter(pk=payment.pk).exists()
-    ):
-        raise PermissionDenied
-    decision_check_impartial(actor=actor, organisation=payment.payer)
-    return _refund(payment=payment, actor=actor, amount_cents=amount_cents, reason=reason)
-
-
-def _refund(
-    *, payment: Payment, actor: Actor, amount_cents: int | None = None, reason: str
-) -> Refund | None:
-    """Refund part or all of what is left of a captured payment (all of it by default).
-
-    The Refund row is saved under the payment's lock before Stripe is called, so what is
-    refunded never exceeds what was collected, even when two managers refund at the same
-    moment: the second finds nothing left and gets None. Raises ValidationError (no reason,
-    amount out of range), PaymentFailed (Stripe refused: the refund is marked failed and the
-    amount may be refunded again).
-    """
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason of the refund.")})
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if locked.status != PaymentStatus.CAPTURED:
-            return None
-        left = locked.captured_cents - _refunded_or_pending(locked)
-        if left <= 0:
-            return None
-        amount = left if amount_cents is None else amount_cents
-        if not 0 < amount <= left:
-            raise ValidationError(
-                {
-                    "amount": _("The refund must be more than 0 and at most %(left)s.")
-                    % {"left": format_eur(left)}
-                }
-            )
-        refund = Refund.objects.create(
-            payment=locked, amount_cents=amount, reason=reason.strip(), actor=logged_actor(actor)
-        )
-    channel = PaymentChannel.objects.get(owner=payment.owner)
-    try:
-        stripe_id = stripe_gateway.refund_create(
-            api_key=channel.stripe_secret_key,
-            payment_id=payment.pk,
-            refund_id=refund.pk,
-            intent_id=locked.stripe_intent_id,
-            amount_cents=amount,
-        )
-    except PaymentFailed:
-        Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED)
-        raise
-    with transaction.atomic():
-        Refund.objects.filter(pk=refund.pk).update(
-            status=RefundStatus.SUCCEEDED, stripe_refund_id=stripe_id
-        )
-        total = (
-            payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(
-                total=Sum("amount_cents")
-            )["total"]
-            or 0
-        )
-        payment_refunded_to(payment=payment, refunded_cents=total, actor=actor, reason=reason)
-        # In this transaction, so a succeeded refund has its credit note; never raises.
-        documents.credit_note_issue_or_log(refund=refund)
-    refund.refresh_from_db()
-    payment.refresh_from_db()
-    return refund
-
-
-def booking_refund_for_cancellation(
-    *,
-    booking: Booking,
-    actor: Actor,
-    as_manager: bool,
-    occurrences: list[tuple[datetime, datetime]] | None = None,
-    now: datetime | None = None,
-) -> Refund | None:
-    """Refund what the space's cancellation policy gives back when a booking, or some of its
-    dates (`occurrences`), is cancelled. Nothing collected yet: nothing to do (the hold is
-    released, or captured for the remaining dates only)."""
-    now = now or timezone.now()
-    payment = selectors.payment_live_of(booking=booking)
-    if payment is None or payment.status != PaymentStatus.CAPTURED:
-        return None
-    if occurrences is None:
-        amount, first_start = payment.captured_cents, booking.start
-    else:
-        price = selectors.price_quote(
-            space=booking.space, organisation=booking.organisation, occurrences=occurrences
-        )
-        amount = price.amount_cents if price is not None else 0
-        first_start = min(start for start, _end in occurrences)
-    hours = (first_start - now).total_seconds() / 3600
-    amount, rule = refund_cents(
-        amount_cents=amount,
-        hours_before_start=hours,
-        notice_hours=booking.space.cancellation_notice_hours,
-        by_manager=as_manager,
-    )
-    amount = min(amount, payment.refundable_cents)
-    if amount <= 0:
-        with transaction.atomic():
-            PaymentLog.objects.create(
-                payment=payment,
-                from_status=payment.status,
-                to_status=payment.status,
-                actor=logged_actor(actor),
-                reason=rule,
-            )
-        return None
-    return _refund(payment=payment, actor=actor, amount_cents=amount, reason=rule)

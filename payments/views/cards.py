@@ -22,7 +22,7 @@ from payments.exceptions import PaymentFailed
 from payments.forms import PayForm, RefundForm
 from payments.models import Payment, PaymentChannel, PaymentStatus
 from payments.rules import format_eur
-from payments.services import cards
+from payments.services import cards, refunds
 from payments.views.deposits import deposit_manage_context
 
 
@@ -181,7 +181,7 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, f"{label} : {' '.join(errors)}" if label else " ".join(errors))
         return redirect(payment.get_absolute_url())
     try:
-        refund = cards.payment_refund(
+        refund = refunds.payment_refund(
             payment=payment,
             actor=request.user,
             amount_cents=form.amount_cents,

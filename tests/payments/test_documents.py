@@ -36,13 +36,14 @@ from payments.models import (
     VatStatus,
 )
 from payments.selectors import collecting_organisation
-from payments.services.cards import payment_refund, payment_start
+from payments.services.cards import payment_start
 from payments.services.documents import (
     credit_note_issue_for_refund,
     invoice_issue_for_payment,
     invoice_issue_or_log,
     invoice_pdf,
 )
+from payments.services.refunds import payment_refund
 from payments.services.status import payment_followups
 from payments.services.tariffs import channel_set
 from tests.factories import SpaceFactory, booking_request_for

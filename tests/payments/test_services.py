@@ -13,7 +13,8 @@ from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.models import ChannelKind, Payment, PaymentStatus, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
-from payments.services.cards import payment_capture, payment_refund, payment_start
+from payments.services.cards import payment_capture, payment_start
+from payments.services.refunds import payment_refund
 from payments.services.tariffs import channel_set, tariff_set
 from tests.factories import booking_request_for
 from tests.payments.conftest import HOURLY_CENTS, slot
