@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 
+from accounts.actors import PLATFORM
 from bookings.allocations import allocation_end
 from bookings.exceptions import BookingConflict
 from bookings.models import Occupancy, OccupancyKind
@@ -112,7 +113,7 @@ def test_agreement_rows_carry_no_buffer_even_on_a_space_with_one(office, verifie
     rows = Occupancy.objects.filter(kind=OccupancyKind.ALLOCATION, allocation=allocation)
     assert [(row.end, row.blocked_until) for row in rows] == [(paris(2028, 2, 1),) * 2]
 
-    allocation_end(allocation=allocation, actor=None, reason="Départ", on=date(2027, 6, 1))
+    allocation_end(allocation=allocation, actor=PLATFORM, reason="Départ", on=date(2027, 6, 1))
 
     assert [(row.end, row.blocked_until) for row in rows.filter(active=True)] == [
         (paris(2027, 6, 1),) * 2
