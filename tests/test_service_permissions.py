@@ -44,8 +44,8 @@ from bookings.models import (
 )
 from bookings.rules import Period
 from calls import services as calls_services
-from calls import services_waiting
 from calls.models import ApplicationStatus, CallLog, CallStatus
+from calls.services import waiting as services_waiting
 from payments.models import ChannelKind, Payment, PaymentPurpose, PaymentStatus
 from payments.services import cards, deposits, tariffs
 from reports import services as reports_services
