@@ -61,7 +61,7 @@ def requester(association):
 
 
 @pytest.fixture
-def office(site, association):
+def office(site, association, territory_admin):
     """Priced by the hour with a deposit, collected by card; vacant and allocatable, offered by
     an open call and fitting a structure's need on the waiting list."""
     PaymentChannel.objects.create(
@@ -85,6 +85,7 @@ def office(site, association):
         category=OrganisationCategory.ASSOCIATION,
         unit=TariffUnit.HOUR,
         amount_cents=15_00,
+        actor=territory_admin,
     )
     CallLotFactory(call__status=CallStatus.PUBLISHED, call__owner=site.owner, space=space)
     WaitingListEntryFactory(structure=association)

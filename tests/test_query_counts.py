@@ -184,6 +184,7 @@ class World:
             category=OrganisationCategory.ASSOCIATION,
             unit=TariffUnit.HOUR,
             amount_cents=1500,
+            actor=self.territory_admin,
         )
         return PaymentChannel.objects.create(
             owner=self.site.owner,
@@ -583,7 +584,9 @@ def _call_manage(w: World, count: int) -> Get:
 def _call_reviewers(w: World, count: int) -> Get:
     for _ in range(count):
         services_calls.reviewer_assign(
-            call=w.call, reviewer=UserFactory(email=f"qc-reviewer-{w.next()}@example.test")
+            call=w.call,
+            reviewer=UserFactory(email=f"qc-reviewer-{w.next()}@example.test"),
+            actor=w.call.created_by,
         )
     return Get(
         w.commune_staff,
@@ -614,7 +617,7 @@ def _application_list(w: World, count: int) -> Get:
 def _review_list(w: World, count: int) -> Get:
     w.calls(count, publish=True)
     for call in w.made_calls[-count:]:
-        services_calls.reviewer_assign(call=call, reviewer=w.reviewer)
+        services_calls.reviewer_assign(call=call, reviewer=w.reviewer, actor=call.created_by)
     return Get(w.reviewer, reverse("calls:review-list"), html(CALL_LINK))
 
 
@@ -622,8 +625,12 @@ def _review_list(w: World, count: int) -> Get:
 def _review_call(w: World, count: int) -> Get:
     w.applications(count)
     if not hasattr(w, "assignment"):
-        w.assignment = services_calls.reviewer_assign(call=w.call, reviewer=w.reviewer)
-        services_calls.reviewer_declare(assignment=w.assignment, conflict_of_interest=False)
+        w.assignment = services_calls.reviewer_assign(
+            call=w.call, reviewer=w.reviewer, actor=w.call.created_by
+        )
+        services_calls.reviewer_declare(
+            assignment=w.assignment, conflict_of_interest=False, actor=w.assignment.reviewer
+        )
     return Get(
         w.reviewer, reverse("calls:review-call", args=[w.call.pk]), html(r"QC applicant \d+")
     )
@@ -741,6 +748,7 @@ def _accounting_csv(w: World, count: int) -> Get:
             category=OrganisationCategory.ASSOCIATION,
             unit=TariffUnit.HOUR,
             amount_cents=1500,
+            actor=w.territory_admin,
         )
         w.accountant = PaymentChannel.objects.create(
             owner=w.site.owner, kind=ChannelKind.PUBLIC_ACCOUNTING

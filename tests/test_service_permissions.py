@@ -46,7 +46,7 @@ from bookings.rules import Period
 from calls import services as calls_services
 from calls.models import ApplicationStatus, CallLog, CallStatus
 from calls.services import waiting as services_waiting
-from payments.models import Payment, PaymentPurpose, PaymentStatus
+from payments.models import ChannelKind, Payment, PaymentPurpose, PaymentStatus
 from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
 from spaces import services as spaces_services
@@ -60,7 +60,9 @@ from tests.factories import (
     InvitationFactory,
     MembershipFactory,
     PhotoFactory,
+    ReviewerAssignmentFactory,
     SpaceFactory,
+    UserFactory,
     VerifiedStructureFactory,
     WaitingListEntryFactory,
     agreement_signed,
@@ -163,16 +165,9 @@ INTERNAL_STEPS = {
 }
 # Open to anyone by design.
 PUBLIC = {"user_signup"}
-# Not guarded by the service yet: no actor in their signature, the caller's queryset decides.
-# Each is a follow-up of issue 10 §3; keep this list shrinking.
-NOT_YET_GUARDED = {
-    "application_update": "calls: the page and the API fetch the draft through "
-    "applications_of_applicant",
-    "reviewer_assign": "calls: the manage page fetches the call through calls_manageable_by",
-    "reviewer_declare": "calls: the review page fetches the reviewer's own assignment",
-    "tariff_set": "payments: used by tariffs_replace (guarded) and the demo seeding",
-    "channel_set": "payments: set in the Django admin (superusers) and the demo seeding",
-}
+# Not guarded by the service yet (no actor in the signature, the caller's queryset decides),
+# with the reason. Issue 10 §3 emptied it; a state-changing service is not to be added here.
+NOT_YET_GUARDED: dict[str, str] = {}
 
 
 # --- The world every case acts on ---
@@ -557,6 +552,20 @@ CASES: dict[str, Case] = {
             "republican_commitment_signatory": "",
         },
     ),
+    "application_update": Case(
+        calls_services.application_update,
+        lambda w: {
+            "application": w.draft_application,
+            "project": "Un autre projet",
+            "needed_surface_m2": None,
+            "needed_kind": "",
+            "wanted_start": None,
+            "duration_months": None,
+            "lots_ranked": [],
+            "documents": [],
+            "republican_commitment_signatory": "",
+        },
+    ),
     "application_submit": Case(
         calls_services.application_submit, lambda w: {"application": w.draft_application}
     ),
@@ -578,6 +587,16 @@ CASES: dict[str, Case] = {
             "start": date(2027, 6, 1),
             "end": date(2028, 6, 1),
             "annual_fee_cents": 100_000,
+        },
+    ),
+    "reviewer_assign": Case(
+        calls_services.reviewer_assign, lambda w: {"call": w.open_call, "reviewer": UserFactory()}
+    ),
+    "reviewer_declare": Case(
+        calls_services.reviewer_declare,
+        lambda w: {
+            "assignment": ReviewerAssignmentFactory(call=w.open_call),
+            "conflict_of_interest": False,
         },
     ),
     "score_record": Case(
@@ -641,6 +660,23 @@ CASES: dict[str, Case] = {
     "tariffs_replace": Case(
         tariffs.tariffs_replace,
         lambda w: {"space": w.space, "grid": {("association", "hour"): 1_000}},
+    ),
+    "tariff_set": Case(
+        tariffs.tariff_set,
+        lambda w: {
+            "space": w.space,
+            "category": "association",
+            "unit": "hour",
+            "amount_cents": 1_000,
+        },
+    ),
+    "channel_set": Case(
+        tariffs.channel_set,
+        lambda w: {
+            "owner": w.site.owner,
+            "kind": ChannelKind.FREE,
+            "free_legal_basis": "CG3P L2125-1-2",
+        },
     ),
     # reports
     "cash_subsidy_create": Case(

@@ -176,6 +176,7 @@ class ApplicationDetailApi(APIView):
         data.is_valid(raise_exception=True)
         services.application_update(
             application=application,
+            actor=request.user,
             **_content(
                 data.validated_data, call=application.call, structure_id=application.structure_id
             ),

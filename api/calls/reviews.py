@@ -54,6 +54,7 @@ class CallDeclarationApi(APIView):
         data.is_valid(raise_exception=True)
         services.reviewer_declare(
             assignment=assignment,
+            actor=request.user,
             conflict_of_interest=data.validated_data["conflict_of_interest"],
             note=data.validated_data["note"],
         )

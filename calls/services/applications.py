@@ -45,6 +45,7 @@ def application_start(*, call: Call, structure: Organisation, actor: User) -> Ap
 def application_update(
     *,
     application: Application,
+    actor: User,
     project: str,
     needed_surface_m2: int | None,
     needed_kind: str,
@@ -54,7 +55,10 @@ def application_update(
     documents: list[OrganisationDocument],
     republican_commitment_signatory: str,
 ) -> Application:
-    """Save a draft: its details, ranked lots, attached documents and the republican commitment."""
+    """Save a draft: its details, ranked lots, attached documents and the republican commitment.
+
+    Raises PermissionDenied unless `actor` belongs to the applicant structure."""
+    application_check_applicant(actor=actor, application=application)
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != ApplicationStatus.DRAFT:
         raise ValidationError(_("A submitted application can no longer change."))
@@ -105,6 +109,7 @@ def application_create(
     application = application_start(call=call, structure=structure, actor=actor)
     return application_update(
         application=application,
+        actor=actor,
         project=project,
         needed_surface_m2=needed_surface_m2,
         needed_kind=needed_kind,

@@ -15,24 +15,30 @@ from calls.models import (
     ReviewerAssignment,
     Score,
 )
+from calls.permissions import assignment_check_reviewer, call_check_manager
 from core.history import history_actor
 
 
 @transaction.atomic
-def reviewer_assign(*, call: Call, reviewer: User) -> ReviewerAssignment:
+def reviewer_assign(*, call: Call, reviewer: User, actor: User) -> ReviewerAssignment:
+    """Make `reviewer` a reviewer of `call`. Raises PermissionDenied (or DecisionNotAllowed)
+    unless `actor` runs the call."""
+    call_check_manager(actor=actor, call=call)
     assignment, _created = ReviewerAssignment.objects.get_or_create(call=call, reviewer=reviewer)
     return assignment
 
 
 @transaction.atomic
 def reviewer_declare(
-    *, assignment: ReviewerAssignment, conflict_of_interest: bool, note: str = ""
+    *, assignment: ReviewerAssignment, actor: User, conflict_of_interest: bool, note: str = ""
 ) -> None:
     """Declare (no) conflict of interest. A conflicted reviewer's marks no longer count.
+    Only the assigned reviewer declares (PermissionDenied for anyone else).
 
     A declared conflict is final: taking it back would let marks count again after the reviewer
     said they should not (the call's manager can remove the assignment instead).
     """
+    assignment_check_reviewer(actor=actor, assignment=assignment)
     if conflict_of_interest and not note.strip():
         raise ValidationError({"conflict_note": _("Say briefly what the conflict of interest is.")})
     assignment = (

@@ -171,6 +171,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.application_update(
                 application=application,
+                actor=request.user,
                 project=values["project"],
                 needed_surface_m2=values["needed_surface_m2"],
                 needed_kind=values["needed_kind"],

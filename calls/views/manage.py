@@ -223,7 +223,7 @@ def call_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
     call = _managed_call(request, pk)
     form = ReviewerAssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.reviewer_assign(call=call, reviewer=form.cleaned_data["email"])
+        services.reviewer_assign(call=call, reviewer=form.cleaned_data["email"], actor=request.user)
         messages.success(request, _("The reviewer is assigned to the call."))
         return redirect("calls:call-reviewers", pk=call.pk)
     context = {

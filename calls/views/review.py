@@ -69,6 +69,7 @@ def review_declare(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.reviewer_declare(
                 assignment=assignment,
+                actor=request.user,
                 conflict_of_interest=form.has_conflict,
                 note=form.cleaned_data["conflict_note"],
             )

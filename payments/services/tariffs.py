@@ -1,9 +1,11 @@
-"""Tariffs of spaces (set by their managers) and payment channels of owners (set in the admin)."""
+"""Tariffs of spaces and payment channels of owners, each set by a manager of the space or the
+owner."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import Organisation, User
+from accounts.selectors import organisations_manageable_by
 from core.history import history_actor
 from payments.models import PaymentChannel, Tariff
 from spaces.models import Space
@@ -17,13 +19,15 @@ def tariff_set(
     unit: str,
     amount_cents: int,
     currency: str = "EUR",
-    actor: User | None = None,
+    actor: User,
 ) -> Tariff:
     """Create or change the tariff of a space for a category and unit.
 
-    `actor` signs the field history (else the request's user, else the platform).
+    `actor`, who must manage the space (PermissionDenied), signs the field history.
     Raises ValidationError (unknown category or unit, negative or absurd amount, not EUR).
     """
+    if not spaces_manageable_by(actor).filter(pk=space.pk).exists():
+        raise PermissionDenied
     tariff = Tariff.objects.filter(space=space, category=category, unit=unit).first() or Tariff(
         space=space, category=category, unit=unit
     )
@@ -37,12 +41,14 @@ def tariff_set(
     return tariff
 
 
-def channel_set(
-    *, owner: Organisation, kind: str, actor: User | None = None, **fields: str
-) -> PaymentChannel:
-    """Choose how `owner` collects fees. Raises ValidationError (e.g. free without legal basis).
+def channel_set(*, owner: Organisation, kind: str, actor: User, **fields: str) -> PaymentChannel:
+    """Choose how `owner` collects fees. Raises PermissionDenied unless `actor` manages the
+    owner (organisations_manageable_by: its administrators, the intercommunality),
+    ValidationError (e.g. free without legal basis).
 
-    The field history records every change but the Stripe secrets."""
+    The field history records every change but the Stripe secrets, signed by `actor`."""
+    if not organisations_manageable_by(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
     channel = PaymentChannel.objects.filter(owner=owner).first() or PaymentChannel(owner=owner)
     channel.kind = kind
     for name, value in fields.items():

@@ -257,7 +257,9 @@ def test_application_detail_is_404_for_reviewers_of_other_calls(
     services.call_publish(call=other, actor=manager)
     user = UserFactory()
     services.reviewer_declare(
-        assignment=services.reviewer_assign(call=other, reviewer=user), conflict_of_interest=False
+        assignment=services.reviewer_assign(call=other, reviewer=user, actor=other.created_by),
+        conflict_of_interest=False,
+        actor=user,
     )
     client.force_login(user)
 
@@ -478,7 +480,7 @@ def marks(call, *values: int) -> dict:
 
 def test_reviewer_declares_no_conflict_then_scores(client, call, application):
     user = UserFactory()
-    services.reviewer_assign(call=call, reviewer=user)
+    services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
     client.force_login(user)
 
     declared = client.post(
@@ -500,7 +502,7 @@ def test_reviewer_declares_no_conflict_then_scores(client, call, application):
 
 def test_undeclared_reviewer_cannot_score(client, call, application):
     user = UserFactory()
-    services.reviewer_assign(call=call, reviewer=user)
+    services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
     client.force_login(user)
 
     response = client.post(
@@ -515,7 +517,7 @@ def test_undeclared_reviewer_cannot_score(client, call, application):
 
 def test_conflicted_reviewer_cannot_score(client, call, application):
     user = UserFactory()
-    services.reviewer_assign(call=call, reviewer=user)
+    services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
     client.force_login(user)
     client.post(
         url("call-declaration", call.pk),
@@ -536,7 +538,7 @@ def test_conflicted_reviewer_cannot_score(client, call, application):
 
 def test_declaring_a_conflict_without_details_is_400(client, call):
     user = UserFactory()
-    services.reviewer_assign(call=call, reviewer=user)
+    services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
     client.force_login(user)
 
     response = client.post(

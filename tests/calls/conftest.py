@@ -111,7 +111,7 @@ def complete_draft(*, call, structure, actor, lots=None, **changes):
         "republican_commitment_signatory": "Camille Martin, présidente",
         **changes,
     }
-    return services.application_update(application=application, **values)
+    return services.application_update(application=application, actor=actor, **values)
 
 
 def submitted(*, call, structure, actor, lots=None):
@@ -137,6 +137,8 @@ def member_of_new_structure(name: str, email: str, **fields):
 def reviewer(call):
     """Assigned to `call`, declared no conflict of interest."""
     user = UserFactory(email="jury@example.test")
-    assignment = services.reviewer_assign(call=call, reviewer=user)
-    services.reviewer_declare(assignment=assignment, conflict_of_interest=False)
+    assignment = services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
+    services.reviewer_declare(
+        assignment=assignment, conflict_of_interest=False, actor=assignment.reviewer
+    )
     return user

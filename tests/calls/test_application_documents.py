@@ -36,8 +36,10 @@ def other_call_reviewer(manager, commune, site):
     )
     services.call_publish(call=other, actor=manager)
     user = UserFactory(email="autre-jury@example.test")
-    assignment = services.reviewer_assign(call=other, reviewer=user)
-    services.reviewer_declare(assignment=assignment, conflict_of_interest=False)
+    assignment = services.reviewer_assign(call=other, reviewer=user, actor=other.created_by)
+    services.reviewer_declare(
+        assignment=assignment, conflict_of_interest=False, actor=assignment.reviewer
+    )
     return user
 
 
@@ -145,8 +147,13 @@ def test_application_document_is_404_for_a_reviewer_who_declared_a_conflict(
     client, call, application, statutes
 ):
     user = UserFactory(email="conflit@example.test")
-    assignment = services.reviewer_assign(call=call, reviewer=user)
-    services.reviewer_declare(assignment=assignment, conflict_of_interest=True, note="Adhérent.")
+    assignment = services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
+    services.reviewer_declare(
+        assignment=assignment,
+        conflict_of_interest=True,
+        note="Adhérent.",
+        actor=assignment.reviewer,
+    )
     client.force_login(user)
 
     response = client.get(document_url(application, statutes))

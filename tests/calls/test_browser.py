@@ -79,7 +79,7 @@ def test_apply_review_rank_and_accept(page: Page, live_server, open_call, commun
         organisation=association, user=UserFactory(email="candidat@example.test")
     ).user
     jury = UserFactory(email="jury@example.test")
-    services.reviewer_assign(call=open_call, reviewer=jury)
+    services.reviewer_assign(call=open_call, reviewer=jury, actor=open_call.created_by)
 
     # The applicant finds the call and applies.
     sign_in(page, live_server, applicant.email)

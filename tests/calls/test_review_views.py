@@ -13,7 +13,7 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 @pytest.fixture
 def undeclared(call):
     user = UserFactory(email="nouveau-jury@example.test")
-    services.reviewer_assign(call=call, reviewer=user)
+    services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
     return user
 
 
@@ -89,7 +89,9 @@ def test_a_conflicted_reviewer_is_told_they_are_excluded(client, call, applicati
 
 def test_a_conflicted_reviewer_cannot_reach_the_scoring(client, call, application, undeclared):
     assignment = undeclared.review_assignments.get()
-    services.reviewer_declare(assignment=assignment, conflict_of_interest=True, note="Salariée")
+    services.reviewer_declare(
+        assignment=assignment, conflict_of_interest=True, note="Salariée", actor=assignment.reviewer
+    )
     client.force_login(undeclared)
 
     response = client.post(
@@ -155,7 +157,9 @@ def test_scoring_of_another_calls_application_is_404(
     services.call_publish(call=other, actor=manager)
     user = UserFactory()
     services.reviewer_declare(
-        assignment=services.reviewer_assign(call=other, reviewer=user), conflict_of_interest=False
+        assignment=services.reviewer_assign(call=other, reviewer=user, actor=other.created_by),
+        conflict_of_interest=False,
+        actor=user,
     )
     client.force_login(user)
 

@@ -34,8 +34,10 @@ def score(application, reviewer, *marks: int) -> None:
 
 def new_reviewer(call, email: str):
     user = UserFactory(email=email)
-    assignment = services.reviewer_assign(call=call, reviewer=user)
-    services.reviewer_declare(assignment=assignment, conflict_of_interest=False)
+    assignment = services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
+    services.reviewer_declare(
+        assignment=assignment, conflict_of_interest=False, actor=assignment.reviewer
+    )
     return user
 
 
@@ -156,7 +158,10 @@ def test_conflicted_reviewer_marks_given_earlier_do_not_count(call, application,
     assignment = later_conflicted.review_assignments.get(call=call)
 
     services.reviewer_declare(
-        assignment=assignment, conflict_of_interest=True, note="Conjoint d'une salariée"
+        assignment=assignment,
+        conflict_of_interest=True,
+        note="Conjoint d'une salariée",
+        actor=assignment.reviewer,
     )
 
     assert rows_of_lot(call) == [("Ressourcerie du Hainaut", Fraction(100), 1, False)]
@@ -171,6 +176,7 @@ def test_application_scores_list_excluded_marks_as_not_counting(call, applicatio
         assignment=conflicted.review_assignments.get(call=call),
         conflict_of_interest=True,
         note="Membre du bureau",
+        actor=conflicted,
     )
 
     scores = application_scores(application)
@@ -263,11 +269,12 @@ def test_reviewers_without_conflict_see_the_submitted_applications(call, applica
 
 def test_conflicted_or_undeclared_reviewers_do_not_read_the_applications(call, application):
     undeclared, conflicted = UserFactory(), UserFactory()
-    services.reviewer_assign(call=call, reviewer=undeclared)
+    services.reviewer_assign(call=call, reviewer=undeclared, actor=call.created_by)
     services.reviewer_declare(
-        assignment=services.reviewer_assign(call=call, reviewer=conflicted),
+        assignment=services.reviewer_assign(call=call, reviewer=conflicted, actor=call.created_by),
         conflict_of_interest=True,
         note="Présidente d'un candidat",
+        actor=conflicted,
     )
 
     assert not applications_visible_to(undeclared).exists()

@@ -391,6 +391,7 @@ def test_application_update_refuses_another_structures_document(call, associatio
     with pytest.raises(PermissionDenied):
         services.application_update(
             application=application,
+            actor=applicant,
             project="x",
             needed_surface_m2=None,
             needed_kind="",
@@ -417,6 +418,7 @@ def test_application_update_keeps_the_date_of_the_republican_commitment(
 def complete_draft_again(application):
     return services.application_update(
         application=application,
+        actor=application.submitted_by,
         project="Projet révisé",
         needed_surface_m2=30,
         needed_kind="office",
@@ -731,22 +733,29 @@ def test_a_draft_without_project_or_lot_lists_both(call, association, applicant)
 
 
 def test_reviewer_declare_needs_a_note_with_a_conflict(call):
-    assignment = services.reviewer_assign(call=call, reviewer=UserFactory())
+    assignment = services.reviewer_assign(call=call, reviewer=UserFactory(), actor=call.created_by)
 
     with pytest.raises(ValidationError) as error:
-        services.reviewer_declare(assignment=assignment, conflict_of_interest=True, note="")
+        services.reviewer_declare(
+            assignment=assignment, conflict_of_interest=True, note="", actor=assignment.reviewer
+        )
 
     assert "conflict_note" in error.value.message_dict
 
 
 def test_reviewer_declare_a_conflict_is_final(call):
-    assignment = services.reviewer_assign(call=call, reviewer=UserFactory())
+    assignment = services.reviewer_assign(call=call, reviewer=UserFactory(), actor=call.created_by)
     services.reviewer_declare(
-        assignment=assignment, conflict_of_interest=True, note="Trésorier d'un candidat"
+        assignment=assignment,
+        conflict_of_interest=True,
+        note="Trésorier d'un candidat",
+        actor=assignment.reviewer,
     )
 
     with pytest.raises(ValidationError):
-        services.reviewer_declare(assignment=assignment, conflict_of_interest=False)
+        services.reviewer_declare(
+            assignment=assignment, conflict_of_interest=False, actor=assignment.reviewer
+        )
 
     assignment.refresh_from_db()
     assert assignment.conflict_of_interest is True
@@ -755,8 +764,8 @@ def test_reviewer_declare_a_conflict_is_final(call):
 def test_reviewer_assign_twice_keeps_one_assignment(call):
     user = UserFactory()
 
-    services.reviewer_assign(call=call, reviewer=user)
-    services.reviewer_assign(call=call, reviewer=user)
+    services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
+    services.reviewer_assign(call=call, reviewer=user, actor=call.created_by)
 
     assert ReviewerAssignment.objects.filter(call=call, reviewer=user).count() == 1
 
@@ -785,7 +794,9 @@ def test_score_record_refuses_a_reviewer_not_assigned(application):
 
 def test_score_record_refuses_a_reviewer_who_has_not_declared(application):
     user = UserFactory()
-    services.reviewer_assign(call=application.call, reviewer=user)
+    services.reviewer_assign(
+        call=application.call, reviewer=user, actor=application.call.created_by
+    )
 
     with pytest.raises(ValidationError):
         services.score_record(
@@ -798,8 +809,12 @@ def test_score_record_refuses_a_reviewer_who_has_not_declared(application):
 
 def test_score_record_refuses_a_conflicted_reviewer(application):
     user = UserFactory()
-    assignment = services.reviewer_assign(call=application.call, reviewer=user)
-    services.reviewer_declare(assignment=assignment, conflict_of_interest=True, note="Salariée")
+    assignment = services.reviewer_assign(
+        call=application.call, reviewer=user, actor=application.call.created_by
+    )
+    services.reviewer_declare(
+        assignment=assignment, conflict_of_interest=True, note="Salariée", actor=assignment.reviewer
+    )
 
     with pytest.raises(ValidationError):
         services.score_record(

@@ -142,7 +142,12 @@ def test_criteria_removed_and_added_on_the_criteria_page_stay_in_the_history(
 def test_a_declaration_of_interests_is_kept_with_its_author(call, reviewer):
     assignment = ReviewerAssignment.objects.get(call=call, reviewer=reviewer)
 
-    services.reviewer_declare(assignment=assignment, conflict_of_interest=True, note="Adhérente")
+    services.reviewer_declare(
+        assignment=assignment,
+        conflict_of_interest=True,
+        note="Adhérente",
+        actor=assignment.reviewer,
+    )
 
     versions = list(
         assignment.history.order_by("history_id").values_list(

@@ -39,12 +39,13 @@ def collector(site):
 
 
 @pytest.fixture
-def priced_space(space):
+def priced_space(space, territory_admin):
     tariff_set(
         space=space,
         category=OrganisationCategory.ASSOCIATION,
         unit=TariffUnit.HOUR,
         amount_cents=HOURLY_CENTS,
+        actor=territory_admin,
     )
     return space
 

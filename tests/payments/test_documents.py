@@ -339,13 +339,14 @@ def test_invoice_keeps_the_vat_status_it_was_issued_with(space, requester, colle
 
 
 @pytest.mark.parametrize("rate", [10_001, 25_000, -1])
-def test_channel_set_rejects_a_vat_rate_outside_0_to_100_percent(site, rate):
+def test_channel_set_rejects_a_vat_rate_outside_0_to_100_percent(site, territory_admin, rate):
     with pytest.raises(ValidationError) as error:
         channel_set(
             owner=site.owner,
             kind=ChannelKind.PUBLIC_ACCOUNTING,
             vat_status=VatStatus.SUBJECT,
             vat_rate_basis_points=rate,
+            actor=territory_admin,
         )
 
     with translation.override("en"):  # the French catalogue is filled later

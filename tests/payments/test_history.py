@@ -16,7 +16,13 @@ NEW_SECRET_KEY = "sk_test_RotatedKey789"
 def test_a_tariff_changed_on_the_tariff_page_keeps_the_old_amount_and_who_changed_it(
     client, space, facilities_manager
 ):
-    tariff = tariff_set(space=space, category="association", unit="hour", amount_cents=1000)
+    tariff = tariff_set(
+        space=space,
+        category="association",
+        unit="hour",
+        amount_cents=1000,
+        actor=facilities_manager,
+    )
     client.force_login(facilities_manager)
 
     response = client.post(
@@ -27,13 +33,15 @@ def test_a_tariff_changed_on_the_tariff_page_keeps_the_old_amount_and_who_change
     versions = list(
         tariff.history.order_by("history_id").values_list("amount_cents", "history_user")
     )
-    assert versions == [(1000, None), (1250, facilities_manager.pk)]
+    assert versions == [(1000, facilities_manager.pk), (1250, facilities_manager.pk)]
 
 
 def test_a_tariff_removed_on_the_tariff_page_stays_in_the_history(
     client, space, facilities_manager
 ):
-    tariff = tariff_set(space=space, category="other", unit="day", amount_cents=9000)
+    tariff = tariff_set(
+        space=space, category="other", unit="day", amount_cents=9000, actor=facilities_manager
+    )
     client.force_login(facilities_manager)
 
     client.post(reverse("payments:space-tariffs", args=[space.pk]), {"other__day": ""})
@@ -44,7 +52,13 @@ def test_a_tariff_removed_on_the_tariff_page_stays_in_the_history(
 
 
 def test_saving_an_unchanged_tariff_grid_adds_no_history(client, space, facilities_manager):
-    tariff = tariff_set(space=space, category="association", unit="hour", amount_cents=1000)
+    tariff = tariff_set(
+        space=space,
+        category="association",
+        unit="hour",
+        amount_cents=1000,
+        actor=facilities_manager,
+    )
     client.force_login(facilities_manager)
 
     client.post(reverse("payments:space-tariffs", args=[space.pk]), {"association__hour": "10"})
@@ -138,13 +152,15 @@ def test_the_admin_history_page_of_a_channel_shows_no_secret(
         assert secret not in html
 
 
-@pytest.mark.django_db
-def test_a_channel_set_by_a_command_is_signed_by_nobody(commune):
+def test_a_channel_set_by_a_service_is_signed_by_its_actor(commune, territory_admin):
     channel = channel_set(
-        owner=commune.organisation, kind="free", free_legal_basis="CG3P L2125-1-2"
+        owner=commune.organisation,
+        kind="free",
+        free_legal_basis="CG3P L2125-1-2",
+        actor=territory_admin,
     )
 
-    assert channel.history.get().history_user is None
+    assert channel.history.get().history_user == territory_admin
 
 
 def test_the_admin_page_of_an_old_version_of_a_channel_shows_no_secret(

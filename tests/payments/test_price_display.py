@@ -135,12 +135,13 @@ def test_the_booking_page_shows_the_price_and_its_rule(client, requester, priced
     assert "2 heures × 15,00 €" in text
 
 
-def test_the_booking_page_says_free_for_a_free_tariff(client, requester, space):
+def test_the_booking_page_says_free_for_a_free_tariff(client, requester, space, territory_admin):
     tariff_set(
         space=space,
         category=OrganisationCategory.ASSOCIATION,
         unit=TariffUnit.DAY,
         amount_cents=0,
+        actor=territory_admin,
     )
     booking = booking_request_for(
         space=space,

@@ -32,7 +32,7 @@ from tests.payments.conftest import HOURLY_CENTS, slot
         ({"unit": "week"}, "unit"),
     ],
 )
-def test_tariff_set_rejects_bad_input(space, fields, field):
+def test_tariff_set_rejects_bad_input(space, territory_admin, fields, field):
     values = {
         "category": OrganisationCategory.ASSOCIATION,
         "unit": TariffUnit.HOUR,
@@ -41,34 +41,36 @@ def test_tariff_set_rejects_bad_input(space, fields, field):
     }
 
     with pytest.raises(ValidationError) as error:
-        tariff_set(space=space, **values)
+        tariff_set(space=space, actor=territory_admin, **values)
 
     assert list(error.value.message_dict) == [field]
     assert not Tariff.objects.exists()
 
 
-def test_tariff_set_changes_the_existing_tariff(priced_space):
+def test_tariff_set_changes_the_existing_tariff(priced_space, territory_admin):
     tariff_set(
         space=priced_space,
         category=OrganisationCategory.ASSOCIATION,
         unit=TariffUnit.HOUR,
         amount_cents=900,
+        actor=territory_admin,
     )
 
     assert list(Tariff.objects.values_list("amount_cents", flat=True)) == [900]
 
 
-def test_channel_set_free_requires_a_legal_basis(site):
+def test_channel_set_free_requires_a_legal_basis(site, territory_admin):
     with pytest.raises(ValidationError) as error:
-        channel_set(owner=site.owner, kind=ChannelKind.FREE)
+        channel_set(owner=site.owner, kind=ChannelKind.FREE, actor=territory_admin)
 
     assert "free_legal_basis" in error.value.message_dict
 
 
-def test_channel_set_public_accounting_keeps_the_payfip_link(site):
+def test_channel_set_public_accounting_keeps_the_payfip_link(site, territory_admin):
     channel = channel_set(
         owner=site.owner,
         kind=ChannelKind.PUBLIC_ACCOUNTING,
+        actor=territory_admin,
         finance_department="Service finances de Denain",
         payfip_url="https://www.tipi.budget.gouv.fr/tpa/paiement.web?numcli=012345",
     )
@@ -171,9 +173,13 @@ def test_payment_start_without_keys_says_card_payment_is_unavailable(booking, re
     assert not Payment.objects.exists()
 
 
-def test_payment_start_on_a_free_booking_is_refused(space, requester, collector):
+def test_payment_start_on_a_free_booking_is_refused(space, requester, collector, territory_admin):
     tariff_set(
-        space=space, category=OrganisationCategory.ASSOCIATION, unit=TariffUnit.DAY, amount_cents=0
+        space=space,
+        category=OrganisationCategory.ASSOCIATION,
+        unit=TariffUnit.DAY,
+        amount_cents=0,
+        actor=territory_admin,
     )
     start, end = slot()
     booking = booking_request_for(space=space, requested_by=requester, start=start, end=end)

@@ -18,7 +18,9 @@ def url(space) -> str:
 
 
 def test_manager_sets_prices_free_use_and_removes_a_tariff(client, space, facilities_manager, url):
-    tariff_set(space=space, category="other", unit="day", amount_cents=9000)
+    tariff_set(
+        space=space, category="other", unit="day", amount_cents=9000, actor=facilities_manager
+    )
     client.force_login(facilities_manager)
     response = client.post(
         url,
@@ -39,7 +41,13 @@ def test_manager_sets_prices_free_use_and_removes_a_tariff(client, space, facili
 
 @pytest.mark.parametrize("bad", ["-3", "100000,01", "douze"])
 def test_a_bad_cell_saves_nothing_and_names_the_cell(client, space, facilities_manager, url, bad):
-    tariff_set(space=space, category="association", unit="hour", amount_cents=1000)
+    tariff_set(
+        space=space,
+        category="association",
+        unit="hour",
+        amount_cents=1000,
+        actor=facilities_manager,
+    )
     client.force_login(facilities_manager)
     response = client.post(
         url, {_cell("association", "hour"): "15", _cell("ess_company", "day"): bad}
@@ -74,9 +82,13 @@ def test_every_cell_has_a_label(client, space, facilities_manager, url):
             assert f'<label for="id_{_cell(category.value, unit.value)}"' in page
 
 
-def test_the_space_page_shows_the_price_list(client, space):
-    tariff_set(space=space, category="association", unit="hour", amount_cents=1250)
-    tariff_set(space=space, category="commune_service", unit="hour", amount_cents=0)
+def test_the_space_page_shows_the_price_list(client, space, territory_admin):
+    tariff_set(
+        space=space, category="association", unit="hour", amount_cents=1250, actor=territory_admin
+    )
+    tariff_set(
+        space=space, category="commune_service", unit="hour", amount_cents=0, actor=territory_admin
+    )
     page = client.get(space.get_absolute_url()).content.decode()
     assert "12,50 €" in page
     assert "Gratuit" in page

@@ -129,7 +129,13 @@ def test_the_journal_shows_a_verification_with_who_verified(admin_client, territ
 
 def test_the_journal_filter_keeps_only_one_kind(admin_client, site, space, facilities_manager):
     _rename_site(site, "Tiers-lieu", facilities_manager)
-    tariff_set(space=space, category="association", unit="hour", amount_cents=1500)
+    tariff_set(
+        space=space,
+        category="association",
+        unit="hour",
+        amount_cents=1500,
+        actor=facilities_manager,
+    )
 
     response = admin_client.get(URL, {"type": "tariff"})
 
@@ -168,7 +174,13 @@ def _edit_everything(site, space, structure, territory_admin, actor, rounds: int
         _rename_site(site, f"Site {index}", actor)
         space.capacity = 10 + index
         space.save()
-        tariff_set(space=space, category="association", unit="hour", amount_cents=100 + index)
+        tariff_set(
+            space=space,
+            category="association",
+            unit="hour",
+            amount_cents=100 + index,
+            actor=actor,
+        )
         if index % 2 == 0:
             structure_verify(structure=structure, actor=territory_admin)  # + a verification event
         else:
@@ -194,7 +206,9 @@ def test_the_journal_costs_the_same_queries_for_1_or_30_rows_of_changes(
     admin_client, site, space, territory_admin, facilities_manager, django_assert_max_num_queries
 ):
     structure = StructureFactory(name="Repair Café")  # unverified: the first edit verifies it
-    tariff_set(space=space, category="association", unit="hour", amount_cents=99)
+    tariff_set(
+        space=space, category="association", unit="hour", amount_cents=99, actor=territory_admin
+    )
     call_command("populate_history", "spaces.SiteManager", stdout=io.StringIO())
     _edit_everything(site, space, structure, territory_admin, facilities_manager, rounds=1)
     with CaptureQueriesContext(connection) as few:

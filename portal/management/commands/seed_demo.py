@@ -145,12 +145,20 @@ class Command(BaseCommand):
     def _fees(
         self, epci: Organisation, sites: list[Site], structures: dict[str, Organisation]
     ) -> None:
-        """Tariffs, deposits and how each owner collects (see demo.TARIFFS)."""
+        """Tariffs, deposits and how each owner collects (see demo.TARIFFS), set by the
+        intercommunality's administrator, who manages every site and organisation."""
+        admin = User.objects.get(email=demo.USERS[0][0])
         for site in sites:
             for space in site.spaces.all():
                 for category, units in demo.TARIFFS.get((site.name, space.name), {}).items():
                     for unit, cents in units.items():
-                        tariff_set(space=space, category=category, unit=unit, amount_cents=cents)
+                        tariff_set(
+                            space=space,
+                            category=category,
+                            unit=unit,
+                            amount_cents=cents,
+                            actor=admin,
+                        )
                 deposit = demo.DEPOSITS.get((site.name, space.name), 0)
                 if space.deposit_cents != deposit:
                     space.deposit_cents = deposit
@@ -158,6 +166,7 @@ class Command(BaseCommand):
         channel_set(
             owner=structures["scic"],
             kind=ChannelKind.STRIPE,
+            actor=admin,
             stripe_publishable_key=os.environ.get("DEMO_STRIPE_PUBLISHABLE_KEY", ""),
             stripe_secret_key=os.environ.get("DEMO_STRIPE_SECRET_KEY", ""),
             stripe_webhook_secret=os.environ.get("DEMO_STRIPE_WEBHOOK_SECRET", ""),
@@ -167,6 +176,7 @@ class Command(BaseCommand):
             channel_set(
                 owner=owner,
                 kind=ChannelKind.PUBLIC_ACCOUNTING,
+                actor=admin,
                 finance_department=f"Service des finances — {owner.name}",
                 payfip_url=demo.PAYFIP_URL,
             )
@@ -423,8 +433,8 @@ class Command(BaseCommand):
         reviewers = {}
         for email in ("commune@demo.test", "admin@demo.test"):
             reviewer = User.objects.get(email=email)
-            assignment = reviewer_assign(call=call, reviewer=reviewer)
-            reviewer_declare(assignment=assignment, conflict_of_interest=False)
+            assignment = reviewer_assign(call=call, reviewer=reviewer, actor=admin)
+            reviewer_declare(assignment=assignment, actor=reviewer, conflict_of_interest=False)
             reviewers[email] = reviewer
         criteria = list(call.criteria.order_by("position"))
         for key, lots_wanted, project, marks in demo.APPLICATIONS:
@@ -434,6 +444,7 @@ class Command(BaseCommand):
             application = application_start(call=call, structure=structure, actor=actor)
             application_update(
                 application=application,
+                actor=actor,
                 project=project,
                 needed_surface_m2=None,
                 needed_kind="",
