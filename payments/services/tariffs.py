@@ -26,8 +26,26 @@ def tariff_set(
     `actor`, who must manage the space (PermissionDenied), signs the field history.
     Raises ValidationError (unknown category or unit, negative or absurd amount, not EUR).
     """
+    _check_manages(actor, space)
+    return _tariff_write(
+        space=space,
+        category=category,
+        unit=unit,
+        amount_cents=amount_cents,
+        currency=currency,
+        actor=actor,
+    )
+
+
+def _check_manages(actor: User, space: Space) -> None:
     if not spaces_manageable_by(actor).filter(pk=space.pk).exists():
         raise PermissionDenied
+
+
+def _tariff_write(
+    *, space: Space, category: str, unit: str, amount_cents: int, currency: str, actor: User
+) -> Tariff:
+    """`tariff_set` once the actor is known to manage the space."""
     tariff = Tariff.objects.filter(space=space, category=category, unit=unit).first() or Tariff(
         space=space, category=category, unit=unit
     )
@@ -67,12 +85,18 @@ def tariffs_replace(*, space: Space, grid: dict[tuple[str, str], int | None], ac
     Returns how many tariffs the space has now. Raises PermissionDenied unless the actor
     manages the space, ValidationError (the first bad cell).
     """
-    if not spaces_manageable_by(actor).filter(pk=space.pk).exists():
-        raise PermissionDenied
+    _check_manages(actor, space)
     for (category, unit), cents in grid.items():
         if cents is None:
             with history_actor(actor):  # a removed tariff stays in the history
                 Tariff.objects.filter(space=space, category=category, unit=unit).delete()
         else:
-            tariff_set(space=space, category=category, unit=unit, amount_cents=cents, actor=actor)
+            _tariff_write(
+                space=space,
+                category=category,
+                unit=unit,
+                amount_cents=cents,
+                currency="EUR",
+                actor=actor,
+            )
     return Tariff.objects.filter(space=space).count()
