@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.database import postgresql_timeouts
 from config.env import env_bool, env_int, env_list, env_str, load_env_file
+from config.schedule import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_env_file(BASE_DIR / ".env")
@@ -148,6 +149,33 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Background jobs (config/celery.py): Celery with Redis as broker and result store. Without a
+# broker the tasks run in-process at once (eager): the SQLite demo needs no Redis.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "memory://"
+_BROKER_SET = CELERY_BROKER_URL != "memory://"
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
+    CELERY_BROKER_URL if _BROKER_SET else None
+)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not _BROKER_SET)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 24 * 60 * 60
+# A task is acknowledged once it has run, so a worker killed mid-task leaves it to another; every
+# task is idempotent (docs/architecture.md, "Jobs").
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that does not answer must not hold a request: publishing gives up after a few seconds
+# (the outbox keeps the message; the next sweep sends it).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE = beat_schedule()
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes refuses a login once an account or an address has failed too often.

@@ -1,0 +1,58 @@
+"""The beat schedule, kept in code: every periodic job of the platform and when it runs.
+
+Each entry names a task of an app's `tasks.py`; each task calls the same service as the
+management command of the same name (kept for operators and cron users), is idempotent and safe
+on two workers at once (docs/architecture.md, "Jobs"). Times are the sites' (Europe/Paris,
+CELERY_TIMEZONE). `core.tasks.heartbeat` records that beat and a worker are alive (/healthz).
+"""
+
+from celery.schedules import crontab
+
+EVERY_MINUTE = 60.0
+EVERY_FIVE_MINUTES = 5 * 60.0
+
+
+def beat_schedule() -> dict[str, dict]:
+    return {
+        # Beat → broker → worker → cache: /healthz reads how long ago this last ran.
+        "heartbeat": {"task": "core.tasks.heartbeat", "schedule": EVERY_MINUTE},
+        # Mail the outbox could not send at once (broker or mail server down at the time).
+        "outbox-sweep": {"task": "core.tasks.outbox_sweep", "schedule": EVERY_MINUTE},
+        "expire-lapsed-bookings": {
+            "task": "bookings.tasks.expire_lapsed_bookings",
+            "schedule": EVERY_FIVE_MINUTES,
+        },
+        "expire-unpaid-payments": {
+            "task": "payments.tasks.expire_unpaid_payments",
+            "schedule": EVERY_FIVE_MINUTES,
+        },
+        "release-deposits": {
+            "task": "payments.tasks.release_deposits",
+            "schedule": crontab(minute=15),
+        },
+        "close-calls": {"task": "calls.tasks.close_calls", "schedule": crontab(minute=5)},
+        "allocations-daily": {
+            "task": "bookings.tasks.allocations_daily",
+            "schedule": crontab(hour=0, minute=20),
+        },
+        "reconcile-payments": {
+            "task": "payments.tasks.reconcile_payments",
+            "schedule": crontab(hour=2, minute=30),
+        },
+        "issue-missing-invoices": {
+            "task": "payments.tasks.issue_missing_invoices",
+            "schedule": crontab(hour=3, minute=0),
+        },
+        "send-expiry-reminders": {
+            "task": "accounts.tasks.send_expiry_reminders",
+            "schedule": crontab(hour=8, minute=0),
+        },
+        "send-booking-reminders": {
+            "task": "bookings.tasks.send_booking_reminders",
+            "schedule": crontab(hour=10, minute=0),
+        },
+        "request-agreement-payments": {
+            "task": "payments.tasks.request_agreement_payments",
+            "schedule": crontab(day_of_month=1, hour=1, minute=0),
+        },
+    }

@@ -1,0 +1,156 @@
+"""Real components for the production-stack tests: Redis, a Celery worker as a subprocess.
+
+The tests that need one start it themselves (the worker, the SMTP and S3 servers, gunicorn) or
+use the machine's (PostgreSQL and Redis on 127.0.0.1; `.ci/run` starts them). Without one, a
+test is skipped with the reason, except under `.ci/run` (REQUIRE_SERVICES=1), where it fails:
+CI must never pass by skipping what it is meant to prove.
+
+Each test module takes its own Redis database number (REDIS_DBS below) and flushes only that one.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+ROOT = Path(__file__).resolve().parents[2]
+
+# Redis database numbers, one per user, so that tests never flush each other's data.
+REDIS_DBS = {
+    "jobs": 2,  # tests/core/test_jobs.py: the beat schedule and the tasks on a real worker
+    "outbox": 3,  # tests/core/test_outbox.py: mail through the outbox and a real worker
+    "servers": 4,  # tests/core/test_servers.py: two gunicorn instances, one Redis
+    "healthz": 5,  # tests/core/test_healthz.py: broker and worker heartbeat
+    "throttling": 13,  # tests/core/test_throttling.py
+    "cache-down": 14,  # tests/core/test_cache_down.py
+}
+
+
+def service_missing(reason: str) -> None:
+    """Skip the test for want of `reason`, or fail under `.ci/run` (REQUIRE_SERVICES=1)."""
+    if os.environ.get("REQUIRE_SERVICES"):
+        pytest.fail(f"{reason} (.ci/run must provide it)")
+    pytest.skip(reason)
+
+
+def redis_url(db: int) -> str:
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+
+
+def redis_client(db: int) -> redis.Redis:
+    """A client of database `db`, flushed; skips (or fails in CI) if Redis does not answer."""
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        service_missing(f"no Redis on {REDIS_HOST}:{REDIS_PORT}")
+    client.flushdb()
+    return client
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests run on, for a subprocess (worker, gunicorn).
+
+    Call it inside a test that uses the database (the test database exists then). The
+    subprocess sees only committed rows: such tests use `django_db(transaction=True)`.
+    """
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or "postgres"
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment of a subprocess of the project: the tests' settings (pytest-env set them
+    in os.environ), the test database, and `extra`. No .env file is read (DEBUG comes from here)."""
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+    env.pop("TEST_DATABASE_NAME", None)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def celery_worker(
+    *, broker_db: int, env: dict[str, str] | None = None, name: str = "w1", concurrency: int = 1
+) -> Iterator[subprocess.Popen]:
+    """A real Celery worker (`celery -A config worker`) on Redis database `broker_db`, against
+    the test database, until the block ends. `env` adds settings (e-mail server, …).
+
+    Waits until the worker answers a ping (a few seconds), so tasks sent then are consumed.
+    """
+    url = redis_url(broker_db)
+    worker_env = subprocess_env(
+        CELERY_BROKER_URL=url, CELERY_RESULT_BACKEND=url, CELERY_TASK_ALWAYS_EAGER="false"
+    )
+    worker_env.update(env or {})
+    pool = (
+        ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
+    )
+    # The worker's log goes to a file (a pipe nobody reads would fill up and block it); a worker
+    # that fails at start-up shows it in the failure.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in the finally below)
+    process = subprocess.Popen(  # noqa: S603 (our own command line)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            *pool,
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname={name}@%h",
+        ],
+        cwd=ROOT,
+        env=worker_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for_worker(url, process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _log_tail(log) -> str:
+    log.seek(0)
+    return log.read()[-4000:]
+
+
+def _wait_for_worker(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
+    from celery import Celery
+
+    probe = Celery(broker=url, backend=url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"The Celery worker stopped at start-up:\n{_log_tail(log)}")
+            if probe.control.ping(timeout=0.5):
+                return
+            time.sleep(0.2)
+    finally:
+        probe.close()
+    pytest.fail(f"The Celery worker did not answer within {timeout:.0f} s:\n{_log_tail(log)}")
