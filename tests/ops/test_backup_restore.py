@@ -1,0 +1,220 @@
+"""deploy/backup.sh and deploy/restore.sh, run for real: backup → empty target → restore → the
+same rows and the same file bytes (docs/deploy.md, "Backups").
+
+The scripts run as subprocesses against the test database (rows committed, hence
+`transaction=True`); the restore goes into a second, empty database (PostgreSQL: `<test db>_restore`,
+created here; SQLite: a new file) and empty media directories.
+"""
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import OrganisationDocument
+from bookings.models import Allocation, Booking
+from payments.models import Invoice, Payment, PaymentStatus
+from payments.selectors import collecting_organisation
+from payments.services.documents import invoice_issue_for_payment
+from spaces.models import Photo
+from tests import stack
+from tests.factories import (
+    MembershipFactory,
+    OrganisationDocumentFactory,
+    PhotoFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+    agreement_signed,
+    booking_request_for,
+)
+from tests.payments.conftest import slot
+
+BACKUP, RESTORE = stack.ROOT / "deploy" / "backup.sh", stack.ROOT / "deploy" / "restore.sh"
+EXIT_DAMAGED, EXIT_TARGET_NOT_EMPTY = 2, 3  # deploy/restore.sh
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def data(site, space, office, territory_admin) -> dict[str, object]:
+    """Demo-like rows: two bookings, a signed agreement, a private document, a photo, an invoice."""
+    association = VerifiedStructureFactory(name="Les Amis du Vélo")
+    requester = MembershipFactory(
+        organisation=association, user=UserFactory(email="asso@example.test")
+    ).user
+    bookings = [
+        booking_request_for(space=space, requested_by=requester, start=start, end=end)
+        for start, end in (slot(days=5), slot(days=6, hour=14))
+    ]
+    agreement = agreement_signed(
+        actor=requester,
+        structure=association,
+        spaces=[office],
+        start=timezone.localdate(),
+        end=timezone.localdate().replace(year=timezone.localdate().year + 1),
+    )
+    document = OrganisationDocumentFactory(organisation=association, uploaded_by=requester)
+    photo = PhotoFactory(site=site)
+    payment = Payment.objects.create(
+        booking=bookings[0],
+        owner=collecting_organisation(space),
+        amount_cents=3000,
+        captured_cents=3000,
+        status=PaymentStatus.CAPTURED,
+        hold_first=False,
+    )
+    invoice = invoice_issue_for_payment(payment=payment)
+    return {"agreement": agreement, "document": document, "photo": photo, "invoice": invoice}
+
+
+@pytest.fixture
+def media_dirs() -> dict[str, str]:
+    """The media directories the test settings write to (tests/conftest.py: _media_in_tmp)."""
+    return {
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_MEDIA_ROOT": str(settings.STORAGES["private"]["OPTIONS"]["location"]),
+    }
+
+
+@pytest.fixture
+def restore_target(tmp_path) -> Iterator[str]:
+    """The URL of an empty database to restore into, dropped afterwards."""
+    source = stack.test_database_url()
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    name = f"{connection.settings_dict['NAME']}_restore"
+    admin = source.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield source.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(script: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (our own scripts)
+        [str(script), *args],
+        env=stack.subprocess_env(PYTHON=sys.executable, **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def rows(url: str, model, *fields: str) -> list[tuple]:
+    """`fields` of every row of `model`'s table in the database at `url`, ordered by id."""
+    columns = ", ".join(f'"{model._meta.get_field(name).column}"' for name in fields)
+    query = f'SELECT {columns} FROM "{model._meta.db_table}" ORDER BY "id"'  # noqa: S608 (model metadata)
+    if url.startswith("sqlite"):
+        with sqlite3.connect(urlsplit(url).path.removeprefix("/")) as conn:
+            return [tuple(row) for row in conn.execute(query)]
+    with psycopg.connect(url) as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+def backup_of(tmp_path: Path, media_dirs: dict[str, str]) -> Path:
+    backups = tmp_path / "backups"
+    result = run(BACKUP, BACKUP_DIR=str(backups), **media_dirs)
+    assert result.returncode == 0, result.stderr
+    (directory,) = backups.iterdir()
+    return directory
+
+
+def test_backup_then_restore_into_an_empty_target_brings_back_rows_and_files(
+    data, media_dirs, restore_target, tmp_path
+):
+    directory = backup_of(tmp_path, media_dirs)
+    target_media = {
+        "MEDIA_ROOT": str(tmp_path / "restored-media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "restored-private"),
+    }
+
+    result = run(RESTORE, str(directory), DATABASE_URL=restore_target, **target_media)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    source = stack.test_database_url()
+    expected = {
+        Booking: ("id", "space", "status", "start", "end", "purpose"),
+        Allocation: ("id", "structure", "status", "start", "end"),
+        OrganisationDocument: ("id", "organisation", "kind", "file"),
+        Photo: ("id", "site", "image"),
+        Invoice: ("id", "number", "amount_cents", "payment"),
+    }
+    restored = {model: rows(restore_target, model, *fields) for model, fields in expected.items()}
+    assert restored == {model: rows(source, model, *fields) for model, fields in expected.items()}
+    assert len(restored[Booking]) == 2
+    assert restored[Allocation][0][0] == data["agreement"].pk
+    assert restored[Invoice][0][1] == data["invoice"].number
+    document, photo = data["document"], data["photo"]
+    assert (Path(target_media["PRIVATE_MEDIA_ROOT"]) / document.file.name).read_bytes() == (
+        Path(media_dirs["PRIVATE_MEDIA_ROOT"]) / document.file.name
+    ).read_bytes()
+    assert (Path(target_media["MEDIA_ROOT"]) / photo.image.name).read_bytes() == (
+        Path(media_dirs["MEDIA_ROOT"]) / photo.image.name
+    ).read_bytes()
+
+
+def test_restore_refuses_a_target_that_holds_data(data, media_dirs, tmp_path):
+    directory = backup_of(tmp_path, media_dirs)
+    document = data["document"]
+    before = Booking.objects.count()
+
+    # The target is the live database and media: restoring over them must not happen by mistake.
+    result = run(RESTORE, str(directory), **media_dirs)
+
+    assert result.returncode == EXIT_TARGET_NOT_EMPTY
+    assert "refusing to restore over data" in result.stderr
+    assert Booking.objects.count() == before
+    assert document.file.storage.exists(document.file.name)
+
+
+def test_restore_refuses_a_damaged_backup(data, media_dirs, restore_target, tmp_path):
+    directory = backup_of(tmp_path, media_dirs)
+    with (directory / "private.tar.gz").open("ab") as archive:
+        archive.write(b"\0")
+
+    result = run(
+        RESTORE,
+        str(directory),
+        DATABASE_URL=restore_target,
+        MEDIA_ROOT=str(tmp_path / "restored-media"),
+        PRIVATE_MEDIA_ROOT=str(tmp_path / "restored-private"),
+    )
+
+    assert result.returncode == EXIT_DAMAGED
+    assert "checksum mismatch" in result.stderr
+    assert not (tmp_path / "restored-private").exists()
+
+
+def test_backup_keeps_the_newest_backup_keep_backups(media_dirs, tmp_path):
+    backups = tmp_path / "backups"
+    for _ in range(3):
+        result = run(BACKUP, BACKUP_DIR=str(backups), BACKUP_KEEP="2", **media_dirs)
+        assert result.returncode == 0, result.stderr
+
+    kept = sorted(path.name for path in backups.iterdir())
+
+    assert len(kept) == 2
+    assert "removed old backup" in result.stdout
+
+
+@pytest.fixture(autouse=True)
+def _tools_installed():
+    needed = ["tar", "sha256sum"] + (
+        ["pg_dump", "pg_restore", "psql"] if connection.vendor == "postgresql" else []
+    )
+    missing = [tool for tool in needed if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
