@@ -15,13 +15,14 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from accounts.models import OrganisationDocument
+from core.storage import stored_file_response
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_MAX_PIXELS = 40_000_000  # checked from the header, before any pixel is decoded
@@ -101,14 +102,16 @@ def _check_image(content: bytes, kind: str) -> None:
         ) from exc
 
 
-def document_response(document: OrganisationDocument) -> FileResponse:
+def document_response(request: HttpRequest, document: OrganisationDocument) -> HttpResponse:
     """Serve `document` as a download; the caller has already checked the user may open it.
 
-    Streamed from private storage (never a public URL), as an attachment so that the browser
-    does not render it inline, under the stored name without its directories.
+    Streamed from private storage (disk or bucket, never a public URL), as an attachment so
+    that the browser does not render it inline, under the stored name without its directories.
+    A file missing from the storage is a 404, a storage that does not answer a 503 page.
     """
-    response = FileResponse(
-        document.file.open("rb"),
+    response = stored_file_response(
+        request,
+        document.file,
         as_attachment=True,
         filename=document.file.name.rsplit("/", 1)[-1],
     )

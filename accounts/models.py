@@ -324,9 +324,10 @@ def _document_path(instance: "OrganisationDocument", filename: str) -> str:
 
 
 def _private_storage():
-    from django.core.files.storage import storages
+    # A proxy of storages["private"] (disk or bucket), looked up when used (core/storage.py).
+    from core.storage import private_storage
 
-    return storages["private"]
+    return private_storage
 
 
 private_storage = _private_storage  # public name for other apps; migrations keep the old one

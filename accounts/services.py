@@ -30,6 +30,7 @@ from accounts.selectors import (
     user_is_territory_admin,
 )
 from accounts.validators import compact_identifier
+from core.storage import storage_write
 
 
 def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
@@ -226,5 +227,9 @@ def document_add(
         organisation=organisation, kind=kind, file=upload, expires_on=expires_on, uploaded_by=actor
     )
     document.full_clean()
+    # The file first, outside the row's save(): a storage that fails leaves no row, and no
+    # failed statement in the caller's transaction.
+    with storage_write("file"):
+        document.file.save(upload.name, upload, save=False)
     document.save()
     return document

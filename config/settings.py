@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config.database import postgresql_timeouts
 from config.env import env_bool, env_int, env_list, env_str, load_env_file
 from config.schedule import beat_schedule
+from config.storage import media_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_env_file(BASE_DIR / ".env")
@@ -237,11 +238,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # only through a permission-checked view.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
-    },
+    # Photos ("default") and documents ("private"): on disk, or in an S3-compatible bucket when
+    # S3_BUCKET is set (config/storage.py).
+    **media_storages(private_root=PRIVATE_MEDIA_ROOT),
     "staticfiles": {
         # Production serves hashed, compressed files (needs collectstatic); tests and DEBUG don't.
         "BACKEND": (

@@ -34,6 +34,14 @@ def payload_too_large(request: HttpRequest, *, limit: int) -> HttpResponse:
     return _refusal(request, 413, _("Data too large"), message)
 
 
+def storage_unavailable(request: HttpRequest) -> HttpResponse:
+    """503: the file storage (disk or bucket) refused or did not answer; nothing is lost."""
+    message = _(
+        "The file storage does not answer at the moment. Please try again in a few minutes."
+    )
+    return _refusal(request, 503, _("File unavailable"), message)
+
+
 def _refusal(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"detail": message}, status=status)

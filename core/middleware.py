@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from core.http import payload_too_large
+from core.storage import media_probe_url
 
 
 class RequestBodyLimitMiddleware:
@@ -145,7 +146,13 @@ def content_security_policy(**extra: list[str]) -> str:
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", url_origin(settings.MAP_TILE_URL)],
+        # Photos come from the bucket (or its CDN) when media are on S3-compatible storage.
+        "img-src": [
+            "'self'",
+            "data:",
+            url_origin(settings.MAP_TILE_URL),
+            url_origin(media_probe_url()),
+        ],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor
 from accounts.models import User
 from core.history import history_actor
+from core.storage import storage_write
 from spaces.images import photo_reencode
 from spaces.models import Amenity, OpeningHours, Photo, Site, Space
 from spaces.selectors import (
@@ -94,18 +95,19 @@ def photo_add(
         raise ValidationError({"image": exc.messages}) from exc
     photo = Photo(site=site, space=space, alt_text=alt_text.strip())
     photo.full_clean(exclude=["image"])
-    photo.image.save(content.name, content, save=False)
+    # The file first: a storage that fails leaves no row (a form error on the image).
+    with storage_write("image"):
+        photo.image.save(content.name, content, save=False)
     photo.save()
     return photo
 
 
 def photo_delete(*, photo: Photo, actor: User) -> None:
-    """Delete a photo of a site the actor manages (else PermissionDenied)."""
+    """Delete a photo of a site the actor manages (else PermissionDenied); its file goes once the
+    deletion is committed (core.storage.files_delete_with_row)."""
     if not photos_manageable_by(actor).filter(pk=photo.pk).exists():
         raise PermissionDenied
-    storage, name = photo.image.storage, photo.image.name
     photo.delete()
-    transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic

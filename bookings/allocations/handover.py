@@ -22,6 +22,7 @@ from bookings.models import (
     InventoryPhoto,
     KeyHandover,
 )
+from core.storage import storage_write
 from spaces.images import photo_reencode
 
 
@@ -116,6 +117,8 @@ def inventory_photo_add(
         image = photo_reencode(upload)
     except ValidationError as exc:
         raise ValidationError({"photo": exc.messages}) from exc
-    return InventoryPhoto.objects.create(
-        inventory=inventory, image=image, alt_text=alt_text.strip()
-    )
+    photo = InventoryPhoto(inventory=inventory, alt_text=alt_text.strip())
+    with storage_write("photo"):  # the file first: a storage that fails leaves no row
+        photo.image.save(image.name, image, save=False)
+    photo.save()
+    return photo

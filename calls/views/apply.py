@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -140,13 +140,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def application_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+def application_document(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     """A document attached to the application, for its readers (404 for anyone else)."""
     document = get_object_or_404(
         selectors.application_documents_visible_to(request.user, application_pk=pk),
         pk=document_pk,
     )
-    return document_response(document)
+    return document_response(request, document)
 
 
 @login_required

@@ -5,7 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +33,7 @@ from bookings.views.allocations.pages import (
 )
 from core.forms import form_add_service_errors
 from core.middleware import accepts_upload
+from core.storage import stored_file_response
 
 
 @login_required
@@ -133,7 +134,7 @@ def inventory_photo_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def inventory_photo(request: HttpRequest, pk: int) -> FileResponse:
+def inventory_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """An inventory photo, to those who see the agreement only (the inside of an office)."""
     photo = get_object_or_404(
         InventoryPhoto.objects.filter(
@@ -142,5 +143,4 @@ def inventory_photo(request: HttpRequest, pk: int) -> FileResponse:
         pk=pk,
     )
     content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    response = FileResponse(photo.image.open("rb"), content_type=content_type)
-    return response
+    return stored_file_response(request, photo.image, content_type=content_type)
