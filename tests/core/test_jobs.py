@@ -13,6 +13,7 @@ localstripe as Stripe. It runs on the real clock: the rows are made due now.
 # ruff: noqa: F811
 
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,6 +23,7 @@ import pytest
 import redis
 from celery import Celery
 from django.core.management import get_commands
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -433,6 +435,22 @@ def test_a_job_whose_lock_is_held_elsewhere_does_nothing_until_it_is_released(
     assert (after, link.status) == ({"released": 1}, PaymentStatus.RELEASED)
 
 
+def _wait_for(condition, what: str) -> None:
+    """Poll `condition` until it holds; fail after RESULT_TIMEOUT (a bound, not a measure)."""
+    deadline = time.monotonic() + RESULT_TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"Still waiting for {what} after {RESULT_TIMEOUT} s")
+        time.sleep(0.1)
+
+
+def _waiting_for_a_lock() -> int:
+    """PostgreSQL: how many other sessions wait for a lock (here, the row the test holds)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_lapsing_the_same_requests_at_once_lapse_each_once(
     send, space, requester_of_space
@@ -441,10 +459,22 @@ def test_two_workers_lapsing_the_same_requests_at_once_lapse_each_once(
     bookings = [
         _lapsed_request(SpaceFactory(site=space.site), requester_of_space) for _ in range(24)
     ]
+    name = "bookings.tasks.expire_lapsed_bookings"
 
     with celery_worker(broker_db=DB, env={"CACHE_URL": redis_url(DB)}, name="jobs2"):
-        # Both workers are free: each takes one of the two runs, sent together.
-        runs = [send.client.send_task("bookings.tasks.expire_lapsed_bookings") for _ in range(2)]
+        # The test holds the first request's row (PostgreSQL) or the write lock (SQLite's
+        # IMMEDIATE transaction) until both runs have started, so that they overlap: each has
+        # listed the lapsed requests, and both go for the same rows when it lets go.
+        with transaction.atomic():
+            Booking.objects.select_for_update().get(pk=bookings[0].pk)
+            runs = [send.client.send_task(name) for _ in range(2)]
+            # STARTED: a worker took it (CELERY_TASK_TRACK_STARTED); a busy solo worker
+            # answers no inspection.
+            _wait_for(
+                lambda: all(run.state == "STARTED" for run in runs), "both workers to run the job"
+            )
+            if connection.vendor == "postgresql":
+                _wait_for(lambda: _waiting_for_a_lock() == 2, "both runs to wait for the row")
         results = [run.get(timeout=RESULT_TIMEOUT) for run in runs]
 
     assert sum(result["lapsed"] for result in results) == len(bookings)
