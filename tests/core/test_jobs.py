@@ -13,6 +13,7 @@ localstripe as Stripe. It runs on the real clock: the rows are made due now.
 # ruff: noqa: F811
 
 import json
+import socket
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -22,8 +23,10 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
+from django.apps import apps
+from django.conf import settings
 from django.core.management import get_commands
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -86,8 +89,6 @@ DEFINED_ELSEWHERE = {"core.tasks.outbox_sweep"}
 NOT_JOBS = {"seed_demo"}
 # A bound on waiting for a worker's answer, not a measure of speed: a busy machine is slower.
 RESULT_TIMEOUT = 120
-ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "spaces", "bookings", "calls", "payments", "reports", "portal"]
 
 
 def _scheduled() -> set[str]:
@@ -96,7 +97,12 @@ def _scheduled() -> set[str]:
 
 def _job_commands() -> set[str]:
     """The management commands of the project's apps (not Django's, nor a library's)."""
-    return {name for name, app_name in get_commands().items() if app_name in APPS} - NOT_JOBS
+    ours = {
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(settings.BASE_DIR)
+    }
+    return {name for name, app_name in get_commands().items() if app_name in ours} - NOT_JOBS
 
 
 # --- The schedule and the tasks ---
@@ -121,7 +127,6 @@ def test_every_job_command_is_scheduled_as_a_task_of_its_app_and_name():
 
 def test_every_periodic_task_has_time_limits_and_retries_on_database_errors():
     app.loader.import_default_modules()
-    from django.db import OperationalError
 
     for name in _scheduled() - DEFINED_ELSEWHERE - {"core.tasks.heartbeat"}:
         task = app.tasks[name]
@@ -148,6 +153,24 @@ def test_cache_lock_is_taken_once_until_released():
         assert (first, second) == (True, False)
     with cache_lock("test", timeout=60) as again:
         assert again is True
+
+
+def test_cache_lock_stops_the_job_when_redis_is_down(settings):
+    """The shared cache fails open (an unreachable Redis reads as empty): the lock must not, or
+    two workers would run the job unguarded."""
+    with socket.socket() as probe:  # a port of 127.0.0.1 where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+
+    with pytest.raises(redis.ConnectionError), cache_lock("test", timeout=60):
+        pytest.fail("The job ran without its lock")
 
 
 # --- On a real worker ---
