@@ -33,6 +33,12 @@ PREFIX = "lock:"
 SKIPPED = {"skipped": "already running"}
 
 
+def lock_key(name: str) -> str:
+    """The cache key of lock `name`, with the cache's KEY_PREFIX and version, so that two
+    deployments sharing a Redis database do not share their locks."""
+    return caches["default"].make_key(PREFIX + name)
+
+
 @contextmanager
 def cache_lock(name: str, *, timeout: int) -> Iterator[bool]:
     """Hold the lock `name` for the block, if nobody holds it; yields whether it was taken.
@@ -40,9 +46,9 @@ def cache_lock(name: str, *, timeout: int) -> Iterator[bool]:
     Never waits: a job that finds the lock taken has nothing to do, the other run does it.
     A Redis that does not answer raises (redis.ConnectionError): a job must not run unguarded.
     """
-    key = PREFIX + name
     cache = caches["default"]
     if isinstance(cache, RedisCache):
+        key = lock_key(name)
         # The raw client of Django's Redis backend (its connection pool): ResilientRedisCache
         # would answer "added" while Redis is down.
         client = cache._cache.get_client(key, write=True)
@@ -57,6 +63,7 @@ def cache_lock(name: str, *, timeout: int) -> Iterator[bool]:
                 except LockError:  # expired meanwhile (the job outlived `timeout`)
                     logger.warning("Lock %s had expired before the job ended", key)
         return
+    key = PREFIX + name  # the cache's own methods add its prefix
     token = uuid.uuid4().hex
     taken = cache.add(key, token, timeout)
     try:

@@ -43,7 +43,7 @@ from bookings.tasks import expire_lapsed_bookings
 from calls.models import CallStatus
 from config.celery import app
 from config.schedule import beat_schedule
-from core.locks import SKIPPED, cache_lock
+from core.locks import SKIPPED, cache_lock, lock_key
 from payments.models import (
     Invoice,
     Payment,
@@ -441,7 +441,7 @@ def test_a_job_whose_lock_is_held_elsewhere_does_nothing_until_it_is_released(
     link = _overdue_pay_link(priced_space, requester, facilities_manager)
     # Another worker, on another machine, is releasing the pay links: it holds the job's lock.
     lock = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=DB).lock(
-        "lock:job:payments.tasks.expire_unpaid_payments", timeout=60
+        lock_key("job:payments.tasks.expire_unpaid_payments"), timeout=60
     )
     assert lock.acquire(blocking=False)
     try:
