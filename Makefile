@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint lock vendor clean
+.PHONY: run worker beat test lint lock vendor clean
 
 # Dependencies come from the lock files, every file checked against its hash; the project itself
 # is then installed without resolving anything (`make lock` refreshes the locks).
@@ -42,6 +42,15 @@ run: $(VENV)/.installed-run .env
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+## Background jobs against Redis (REDIS_URL, or CELERY_BROKER_URL; in the environment or .env).
+## Start one or more workers, and ONE beat (it sends the periodic jobs of config/schedule.py).
+## Both refuse to start without a broker: `make run` runs the jobs in-process instead.
+worker: $(VENV)/.installed-run
+	$(PY) -m celery -A config worker --loglevel=INFO
+
+beat: $(VENV)/.installed-run
+	$(PY) -m celery -A config beat --loglevel=INFO --schedule=$(CURDIR)/.celerybeat-schedule
+
 ## Run the whole test suite (SQLite unless DATABASE_URL points to PostgreSQL). On SQLite the test
 ## database is a file, so the threaded tests (writers serialised by IMMEDIATE transactions) run.
 SQLITE_TEST_DB ?= $(CURDIR)/.pytest-db.sqlite3
@@ -67,4 +76,4 @@ vendor:
 	node -e 'const fs = require("fs"), vm = require("vm"), dir = "static/vendor/fullcalendar/"; const js = fs.readFileSync("node_modules/fullcalendar/index.global.js", "utf8"); let css = [...js.matchAll(/^ *var css_248z\S* = (".*");$$/gm)].map((m) => vm.runInNewContext(m[1])).join("\n"); const font = css.match(/url\("data:application\/x-font-ttf;charset=utf-8;base64,([^"]+)"\)/); if (!font) throw new Error("FullCalendar CSS or icon font not found"); fs.writeFileSync(dir + "fcicons.ttf", Buffer.from(font[1], "base64")); css = css.replace(font[0], "url(\"fcicons.ttf\")"); fs.writeFileSync(dir + "fullcalendar.css", "/* FullCalendar 6 CSS, extracted from its bundle by make vendor (MIT, see LICENSE). */\n" + css + "\n");'
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest-db.sqlite3*
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest-db.sqlite3* .celerybeat-schedule*

@@ -7,7 +7,7 @@ in-process at once (eager), so nothing needs Redis. With one, `make worker` and 
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,3 +16,18 @@ app = Celery("locaux")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Every installed app's tasks.py.
 app.autodiscover_tasks()
+
+
+NO_BROKER = (
+    "No broker: set REDIS_URL (or CELERY_BROKER_URL), e.g. redis://127.0.0.1:6379/0. "
+    "Without one the jobs run in-process (make run) and a worker or beat has nothing to do."
+)
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def refuse_without_broker(**kwargs: object) -> None:
+    """A worker or beat on the in-memory broker would run, consume nothing and hide the
+    mistake: stop at once instead (make worker, make beat, the systemd units)."""
+    if app.conf.broker_url.startswith("memory://"):
+        raise SystemExit(NO_BROKER)

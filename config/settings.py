@@ -168,6 +168,8 @@ CELERY_RESULT_EXPIRES = 24 * 60 * 60
 # A task is acknowledged once it has run, so a worker killed mid-task leaves it to another; every
 # task is idempotent (docs/architecture.md, "Jobs").
 CELERY_TASK_ACKS_LATE = True
+# A running job shows as STARTED in the result store (monitoring; the two-worker test).
+CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

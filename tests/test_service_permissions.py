@@ -118,6 +118,7 @@ PLATFORM_JOBS = {
     "booking_refund_for_cancellation",
     "agreement_payment_requests_issue",
     "payments_reconcile",
+    "invoices_issue_missing",
     "event_process",  # a Stripe webhook, verified by its signature (webhook_verify)
 }
 # Read, compute or verify; they write nothing.

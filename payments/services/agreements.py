@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from bookings.models import Allocation
+from bookings.selectors import local_zone
 from payments import notifications, selectors
 from payments.models import Payment, PaymentChannel, PaymentPurpose
 from payments.rules import agreement_months
@@ -84,9 +85,13 @@ def _request_issue(
     return payment
 
 
-def agreement_payment_requests_issue(*, month: date, now: datetime | None = None) -> list[Payment]:
-    """Request the fee of the calendar month of `month` from every agreement with a fee that is
-    collected by card, and e-mail each structure its pay link. Returns the payments created.
+def agreement_payment_requests_issue(
+    *, month: date | None = None, now: datetime | None = None
+) -> list[Payment]:
+    """Request the fee of the calendar month of `month` (by default the current month in the
+    sites' time zone: at 00:30 on the 1st it is still the previous month in UTC) from every
+    agreement with a fee that is collected by card, and e-mail each structure its pay link.
+    Returns the payments created.
 
     Idempotent: a month that already has a payment is skipped, and two runs at the same moment
     create each payment once (a constraint). Agreements are signed, active or ended ones whose
@@ -96,6 +101,7 @@ def agreement_payment_requests_issue(*, month: date, now: datetime | None = None
     accountant, free, keys missing) are left out.
     """
     now = now or timezone.now()
+    month = month or timezone.localdate(now, timezone=local_zone())
     first_day, last_day = _month_bounds(month)
     agreements = list(
         selectors.agreements_billable(first_day=first_day, last_day=last_day).order_by("pk")

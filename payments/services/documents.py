@@ -37,6 +37,7 @@ from payments.models import (
     RefundStatus,
     VatStatus,
 )
+from payments.selectors import payments_without_invoice, refunds_without_credit_note
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +207,21 @@ def credit_note_issue_or_log(*, refund: Refund) -> Invoice | None:
     except Exception:
         logger.exception("The credit note of refund %s could not be issued", refund.pk)
         return None
+
+
+def invoices_issue_missing() -> tuple[int, int]:
+    """Issue the invoices of collected card payments and the credit notes of succeeded refunds
+    that have none (their issuing failed at the time). Returns (issued, failed); the log has
+    the cause of each failure. Idempotent under each payment's lock (a second run at once
+    finds the documents the first issued)."""
+    # Invoices first: a credit note needs the invoice it corrects.
+    invoices = [invoice_issue_or_log(payment=payment) for payment in payments_without_invoice()]
+    credit_notes = [
+        credit_note_issue_or_log(refund=refund) for refund in refunds_without_credit_note()
+    ]
+    attempted = invoices + credit_notes
+    issued = sum(document is not None for document in attempted)
+    return issued, len(attempted) - issued
 
 
 # --- The PDF ---

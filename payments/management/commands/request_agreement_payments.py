@@ -26,8 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, month: str | None = None, **options: object) -> None:
-        # The month is the sites' (Europe/Paris): at 00:30 on the 1st it is still the previous
-        # month in UTC.
+        # The default month is the sites' (Europe/Paris), as the service computes it.
         day = _month(month) if month else timezone.localdate(timezone=local_zone())
         issued = agreement_payment_requests_issue(month=day)
         self.stdout.write(f"{len(issued)} payment request(s) issued for {day:%Y-%m}.")

@@ -1,0 +1,31 @@
+"""Periodic jobs of bookings, sent by Celery beat (config/schedule.py).
+
+Each calls the service of the management command of the same name (kept for operators and cron
+users). None needs a lock: each booking, reminder and agreement is claimed under a row lock or
+a conditional UPDATE, so a second run at once finds nothing left (docs/architecture.md, "Jobs").
+"""
+
+from celery import shared_task
+
+from bookings.allocations import allocations_activate_and_end
+from bookings.services import bookings_expire_lapsed, bookings_send_reminders
+from core.periodic import DAILY_JOB, FREQUENT_JOB
+
+
+@shared_task(name="bookings.tasks.expire_lapsed_bookings", **FREQUENT_JOB)
+def expire_lapsed_bookings() -> dict[str, int]:
+    """Lapse the requests nobody decided in time."""
+    return {"lapsed": bookings_expire_lapsed()}
+
+
+@shared_task(name="bookings.tasks.send_booking_reminders", **DAILY_JOB)
+def send_booking_reminders() -> dict[str, int]:
+    """Remind each requester the day before a confirmed date."""
+    return {"sent": bookings_send_reminders()}
+
+
+@shared_task(name="bookings.tasks.allocations_daily", **DAILY_JOB)
+def allocations_daily() -> dict[str, int]:
+    """Start the signed agreements whose first day has come; end those past their term."""
+    started, ended = allocations_activate_and_end()
+    return {"started": started, "ended": ended}
