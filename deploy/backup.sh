@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Back up Locaux Communs: the database (pg_dump custom format, or a SQLite online backup) and the
-# media on disk (MEDIA_ROOT and PRIVATE_MEDIA_ROOT, one tar each), with a checksum manifest, into
-# BACKUP_DIR/locaux-<UTC time>/; keeps the BACKUP_KEEP newest backups. docs/deploy.md, "Backups".
+# media (MEDIA_ROOT and PRIVATE_MEDIA_ROOT, or with S3_BUCKET every object of the media and
+# private prefixes; one tar each), with a checksum manifest, into BACKUP_DIR/locaux-<UTC time>/;
+# keeps the BACKUP_KEEP newest backups. docs/deploy.md, "Backups".
 #
 #   deploy/backup.sh [--env-file /etc/locaux/env]
 #
-# Settings from the environment (or the file): DATABASE_URL, MEDIA_ROOT, PRIVATE_MEDIA_ROOT,
-# BACKUP_DIR (default /var/backups/locaux), BACKUP_KEEP (default 14).
+# Settings from the environment (or the file): DATABASE_URL, MEDIA_ROOT, PRIVATE_MEDIA_ROOT or
+# the S3_* of config/storage.py, BACKUP_DIR (default /var/backups/locaux), BACKUP_KEEP (default 14).
 set -euo pipefail
 umask 077 # personal data: readable by the service user only
 # shellcheck source=deploy/lib.sh
@@ -57,15 +58,23 @@ PY
     database_file=database.sqlite3
 fi
 
-# A directory that does not exist yet (nothing uploaded) is backed up as an empty archive.
-for part in media private; do
-    if [[ $part == media ]]; then dir=$(media_root); else dir=$(private_media_root); fi
-    if [[ -d $dir ]]; then
-        tar --create --gzip --file="$work/$part.tar.gz" --directory="$dir" .
-    else
-        tar --create --gzip --file="$work/$part.tar.gz" --files-from=/dev/null
-    fi
-done
+if media_on_s3; then
+    # Every object of the media and private prefixes, streamed into the same two archives
+    # (manage.py s3_media: the buckets and prefixes of config/storage.py).
+    manage s3_media export "$work" || die "could not copy the media buckets; no backup written"
+    media_source=s3
+else
+    # A directory that does not exist yet (nothing uploaded) is backed up as an empty archive.
+    for part in media private; do
+        if [[ $part == media ]]; then dir=$(media_root); else dir=$(private_media_root); fi
+        if [[ -d $dir ]]; then
+            tar --create --gzip --file="$work/$part.tar.gz" --directory="$dir" .
+        else
+            tar --create --gzip --file="$work/$part.tar.gz" --files-from=/dev/null
+        fi
+    done
+    media_source=disk
+fi
 
 commit=$(git -C "$APP_DIR" rev-parse HEAD 2>/dev/null || echo unknown)
 cat >"$work/backup.info" <<INFO
@@ -73,6 +82,7 @@ created_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 host=$(hostname)
 database=$kind
 database_file=$database_file
+media=$media_source
 app_commit=$commit
 INFO
 (cd "$work" && sha256sum backup.info "$database_file" media.tar.gz private.tar.gz >MANIFEST.sha256)

@@ -65,3 +65,9 @@ sqlite_path() {
 # The media directories of config/settings.py, with its defaults.
 media_root() { echo "${MEDIA_ROOT:-$APP_DIR/media}"; }
 private_media_root() { echo "${PRIVATE_MEDIA_ROOT:-$APP_DIR/private_media}"; }
+
+# Media in S3-compatible buckets rather than on disk: the test of config/storage.py.
+media_on_s3() { [[ -n ${S3_BUCKET:-} ]]; }
+
+# A management command of the application (core/management/commands/s3_media.py…).
+manage() { (cd "$APP_DIR" && "$(python_bin)" manage.py "$@"); }

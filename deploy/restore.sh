@@ -4,9 +4,10 @@
 #
 #   deploy/restore.sh [--env-file /etc/locaux/env] [--force] BACKUP_DIRECTORY
 #
-# The target is DATABASE_URL (the PostgreSQL database must exist: createdb), MEDIA_ROOT and
-# PRIVATE_MEDIA_ROOT. A target that holds anything is refused (exit 3) unless --force, which
-# replaces the database's objects and empties both directories first.
+# The target is DATABASE_URL (the PostgreSQL database must exist: createdb), and MEDIA_ROOT and
+# PRIVATE_MEDIA_ROOT, or with S3_BUCKET the media and private prefixes of the buckets. A target
+# that holds anything is refused (exit 3) unless --force, which replaces the database's objects
+# and empties both directories (or both prefixes) first.
 # Exit codes: 0 restored and migrations up to date; 1 error; 2 checksum mismatch;
 # 3 target not empty; 4 restored, but the code has migrations to apply (run manage.py migrate).
 set -euo pipefail
@@ -54,11 +55,17 @@ else
     target_db=$(sqlite_path)
     [[ ! -s $target_db ]] || occupied+=("the SQLite file $target_db")
 fi
-for dir in "$media" "$private"; do
-    if [[ -d $dir ]] && [[ -n $(find "$dir" -mindepth 1 -print -quit) ]]; then
-        occupied+=("$dir")
-    fi
-done
+if media_on_s3; then
+    # One line per prefix that holds objects: "s3://bucket/prefix/ (12 objects)".
+    buckets=$(manage s3_media occupied) || die "cannot list the target buckets (S3_* settings)"
+    [[ -z $buckets ]] || mapfile -t -O "${#occupied[@]}" occupied <<<"$buckets"
+else
+    for dir in "$media" "$private"; do
+        if [[ -d $dir ]] && [[ -n $(find "$dir" -mindepth 1 -print -quit) ]]; then
+            occupied+=("$dir")
+        fi
+    done
+fi
 if ((${#occupied[@]})); then
     if ! $force; then
         EXIT_CODE=3 die "refusing to restore over data: $(IFS=,; echo "${occupied[*]}" | sed 's/,/, /g'). Restore into an empty database and empty directories, or pass --force to replace them."
@@ -81,14 +88,24 @@ else
 fi
 log "database restored"
 
-# 4. The media.
-for part in media private; do
-    if [[ $part == media ]]; then dir=$media; else dir=$private; fi
-    mkdir -p "$dir"
-    $force && find "$dir" -mindepth 1 -delete
-    tar --extract --gzip --file="$source_dir/$part.tar.gz" --directory="$dir" --no-same-owner
-done
-log "media restored into $media and $private"
+# 4. The media: into the buckets when S3_BUCKET is set (whether the backup came from buckets or
+# from disk: the archives name the files alike), else into the directories.
+if media_on_s3; then
+    replace=()
+    $force && replace=(--replace)
+    # The private objects get S3_PRIVATE_ACL, the media the bucket's own rule, as on upload.
+    manage s3_media import "${replace[@]}" "$source_dir" ||
+        die "the database is restored, the media buckets are not complete: fix the cause above, then rerun with --force"
+    log "media restored into the buckets"
+else
+    for part in media private; do
+        if [[ $part == media ]]; then dir=$media; else dir=$private; fi
+        mkdir -p "$dir"
+        $force && find "$dir" -mindepth 1 -delete
+        tar --extract --gzip --file="$source_dir/$part.tar.gz" --directory="$dir" --no-same-owner
+    done
+    log "media restored into $media and $private"
+fi
 
 # 5. The code and the restored schema agree (a backup older than the code needs `migrate`).
 if ! (cd "$APP_DIR" && "$(python_bin)" manage.py migrate --check >/dev/null); then

@@ -6,75 +6,26 @@ The scripts run as subprocesses against the test database (rows committed, hence
 created here; SQLite: a new file) and empty media directories.
 """
 
-import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.utils import timezone
 
 from accounts.models import OrganisationDocument
 from bookings.models import Allocation, Booking
-from payments.models import Invoice, Payment, PaymentStatus
-from payments.selectors import collecting_organisation
-from payments.services.documents import invoice_issue_for_payment
+from payments.models import Invoice
 from spaces.models import Photo
 from tests import stack
-from tests.factories import (
-    MembershipFactory,
-    OrganisationDocumentFactory,
-    PhotoFactory,
-    UserFactory,
-    VerifiedStructureFactory,
-    agreement_signed,
-    booking_request_for,
-)
-from tests.payments.conftest import slot
 
 BACKUP, RESTORE = stack.ROOT / "deploy" / "backup.sh", stack.ROOT / "deploy" / "restore.sh"
 EXIT_DAMAGED, EXIT_TARGET_NOT_EMPTY = 2, 3  # deploy/restore.sh
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def data(site, space, office, territory_admin) -> dict[str, object]:
-    """Demo-like rows: two bookings, a signed agreement, a private document, a photo, an invoice."""
-    association = VerifiedStructureFactory(name="Les Amis du Vélo")
-    requester = MembershipFactory(
-        organisation=association, user=UserFactory(email="asso@example.test")
-    ).user
-    bookings = [
-        booking_request_for(space=space, requested_by=requester, start=start, end=end)
-        for start, end in (slot(days=5), slot(days=6, hour=14))
-    ]
-    agreement = agreement_signed(
-        actor=requester,
-        structure=association,
-        spaces=[office],
-        start=timezone.localdate(),
-        end=timezone.localdate() + timedelta(days=365),
-    )
-    document = OrganisationDocumentFactory(organisation=association, uploaded_by=requester)
-    photo = PhotoFactory(site=site)
-    payment = Payment.objects.create(
-        booking=bookings[0],
-        owner=collecting_organisation(space),
-        amount_cents=3000,
-        captured_cents=3000,
-        status=PaymentStatus.CAPTURED,
-        hold_first=False,
-    )
-    invoice = invoice_issue_for_payment(payment=payment)
-    return {"agreement": agreement, "document": document, "photo": photo, "invoice": invoice}
 
 
 @pytest.fixture
@@ -84,23 +35,6 @@ def media_dirs() -> dict[str, str]:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PRIVATE_MEDIA_ROOT": str(settings.STORAGES["private"]["OPTIONS"]["location"]),
     }
-
-
-@pytest.fixture
-def restore_target(tmp_path) -> Iterator[str]:
-    """The URL of an empty database to restore into, dropped afterwards."""
-    source = stack.test_database_url()
-    if connection.vendor == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    name = f"{connection.settings_dict['NAME']}_restore"
-    admin = source.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield source.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run(script: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -209,13 +143,3 @@ def test_backup_keeps_the_newest_backup_keep_backups(media_dirs, tmp_path):
 
     assert len(kept) == 2
     assert "removed old backup" in result.stdout
-
-
-@pytest.fixture(autouse=True)
-def _tools_installed():
-    needed = ["tar", "sha256sum"] + (
-        ["pg_dump", "pg_restore", "psql"] if connection.vendor == "postgresql" else []
-    )
-    missing = [tool for tool in needed if shutil.which(tool) is None]
-    if missing:
-        stack.service_missing(f"needs {', '.join(missing)}")  # a failure under .ci/run
