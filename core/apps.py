@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from core import checks  # noqa: F401 (registers the deployment checks)
+        from core.logging import job_logging_connect
         from core.middleware import session_mark_renewed
+
+        job_logging_connect()
 
         user_logged_in.connect(session_mark_renewed, dispatch_uid="core.session_mark_renewed")
