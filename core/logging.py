@@ -72,15 +72,15 @@ class RequestIdFilter(logging.Filter):
 class JsonFormatter(BaseJsonFormatter):
     """One JSON object per line: time (UTC), level, logger, message, request_id and the extras.
 
-    Django's request logger attaches the request object itself, whose text holds the query
-    string: it is left out, like every attribute of the log record that is not ours.
+    Left out: the request object Django's request logger attaches (its text holds the query
+    string) and the `data` Celery attaches to its task lines (the task's arguments).
     """
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("fmt", "%(levelname)s %(name)s %(message)s")
         kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
         kwargs.setdefault("timestamp", "time")  # ISO 8601, UTC
-        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request", "server_time"])
+        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request", "server_time", "data"])
         super().__init__(*args, **kwargs)
 
 

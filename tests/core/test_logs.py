@@ -109,6 +109,11 @@ def test_passwords_addresses_and_tokens_never_reach_the_log(client, db, log_outp
     client.get("/page-absente/?token=query-token-8f3a9c")  # Django's own "Not Found" warning
     client.get(reverse("accounts:invitation-accept", args=["invitation-token-5b7e21"]))
     client.get(reverse("bookings:feed-ics", kwargs={"token": "feed-token-c0ffee42"}))
+    # A failed job as Celery logs it, with the task's arguments in `data`.
+    logging.getLogger("celery.app.trace").error(
+        "Task bookings.tasks.x[1] raised unexpected: ValueError()",
+        extra={"data": {"args": "('quelquun@example.test',)", "kwargs": "{}"}},
+    )
 
     output = log_output.getvalue()
     paths = [line["path"] for line in _lines(log_output, "locaux.requests")]
