@@ -6,6 +6,10 @@ This handler counts each attempt *before* the password is checked (`cache.add`/`
 atomic on Redis and in local memory) and refuses the attempts numbered past the limit, so at
 most `AXES_FAILURE_LIMIT` passwords are ever tried per account and per address in a cool-off
 period, however many arrive at once. A successful login resets the counters (as axes does).
+
+The security log names the account by a pseudonym (`account_ref`), not by its e-mail address:
+lines about one account can be matched, and an operator who knows an address can compute its
+reference, but the logs (copied to collectors, kept for months) hold no address.
 """
 
 import logging
@@ -21,11 +25,23 @@ from axes.helpers import (
 )
 from axes.signals import user_locked_out
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 
 from core.http import too_many_requests
 from core.ratelimit import cache_count
 
 logger = logging.getLogger("accounts.security")
+
+
+def account_ref(username: str | None) -> str:
+    """The log's pseudonym of the e-mail tried at login (16 hex digits, keyed by SECRET_KEY).
+
+    `manage.py shell -c "from accounts.lockout import account_ref; print(account_ref('…'))"`
+    gives the reference of an address, to find its lines.
+    """
+    if not username:
+        return "-"
+    return salted_hmac("accounts.security.account", username.strip().lower()).hexdigest()[:16]
 
 
 class ReservingCacheHandler(AxesCacheHandler):
@@ -67,27 +83,28 @@ class ReservingCacheHandler(AxesCacheHandler):
             super().user_login_failed(sender, credentials, request, **kwargs)
             return
         username = get_client_username(request, credentials)
+        account = account_ref(username)
         address = request.axes_ip_address
         limit = get_failure_limit(request, credentials)
         if request.axes_locked_out:
             logger.warning(
-                "Login refused without checking the password (locked out): %s from %s",
-                username,
+                "Login refused without checking the password (locked out): account %s from %s",
+                account,
                 address,
             )
         else:
             failures = self.get_failures(request, credentials)
             request.axes_failures_since_start = failures
             logger.warning(
-                "Failed login: %s from %s (%d of %d before lockout)",
-                username,
+                "Failed login: account %s from %s (%d of %d before lockout)",
+                account,
                 address,
                 failures,
                 limit,
             )
             if failures < limit:
                 return
-            logger.warning("Login locked out: %s from %s", username, address)
+            logger.warning("Login locked out: account %s from %s", account, address)
             request.axes_locked_out = True
         request.axes_credentials = credentials
         user_locked_out.send("axes", request=request, username=username, ip_address=address)

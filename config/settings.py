@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the one log line per request cover every answer below.
+    "core.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body (CSRF, sessions, uploads): an oversized body is refused
     # from its Content-Length, unread.
@@ -179,6 +181,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = beat_schedule()
+# The worker logs through LOGGING above (JSON lines with the job's request id), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes refuses a login once an account or an address has failed too often.
@@ -343,11 +347,32 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"PaymentStatusEnum": "payments.models.PaymentStatus"},
 }
 
+# Logs on standard error: JSON lines in production (one per request and per job, with the request
+# id; core/logging.py), plain text in development. LOG_FORMAT=json|text overrides.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "core.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports every rendering step at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+    "loggers": {
+        # WeasyPrint reports every rendering step at INFO.
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+        # Celery's "Task … succeeded: <its return value>": the job line replaces it, without
+        # the value (which may hold personal data).
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }

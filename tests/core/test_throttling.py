@@ -20,6 +20,7 @@ from django.contrib.auth import SESSION_KEY
 from django.db import connections
 from django.urls import reverse
 
+from accounts.lockout import account_ref
 from tests.factories import UserFactory
 
 PASSWORD = "secret-password-42"  # UserFactory's
@@ -102,12 +103,13 @@ def test_login_lockout_ends_after_the_cool_off(client, victim, settings, time_ma
     assert response.status_code == 302
 
 
-def test_failed_login_is_logged_with_account_and_address(client, victim, caplog):
+def test_failed_login_is_logged_with_account_reference_and_address(client, victim, caplog):
     with caplog.at_level("WARNING", logger="accounts.security"):
         _login(client, victim.email, "wrong")
 
     [record] = [r for r in caplog.records if r.name == "accounts.security"]
-    assert victim.email in record.getMessage()
+    assert account_ref(victim.email) in record.getMessage()
+    assert victim.email not in record.getMessage()  # a pseudonym: no address in the logs
     assert "127.0.0.1" in record.getMessage()
     assert "wrong" not in record.getMessage()
 

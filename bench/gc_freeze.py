@@ -1,0 +1,181 @@
+"""Does gc.freeze() after fork shorten the tail of gunicorn's answers? (docs/benchmarks.md)
+
+Starts gunicorn with gunicorn.conf.py (2 sync workers), alternately with GUNICORN_GC_FREEZE off
+and on, and loads it with wrk (Debian's `apt-get install wrk`) for the same time each round:
+off, on, off, on… so that a change in the machine's load hits both. Prints the latency
+percentiles of each round, and the full (generation 2) garbage collections the workers ran
+during the round with their pauses (bench/gc_stats_gunicorn.py records them).
+
+    python -m bench.gc_freeze --prepare            # once: migrate and load the demo territory
+    python -m bench.gc_freeze --path /api/v1/spaces/ --rounds 2 --seconds 20
+
+The database must be PostgreSQL and its name must contain "bench" (default
+postgres://postgres@127.0.0.1:5432/locaux_bench_gc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/locaux_bench_gc"
+BENCH_SECRET_KEY = "bench-only-secret-key-never-used-in-production-0123456789abcdef"  # noqa: S105
+PERCENTILES = (50, 90, 95, 99)
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+# wrk's Lua hook: its latency histogram (microseconds) and the number of requests.
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  for _, p in ipairs({PERCENTILES}) do
+    io.write(string.format("p%d %d\\n", p, latency:percentile(p)))
+  end
+  io.write(string.format("max %d\\nrequests %d\\n", latency.max, summary.requests))
+end
+""".replace("PERCENTILES", ", ".join(str(p) for p in PERCENTILES))
+
+
+def environment(url: str, *, freeze: bool, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "STATIC_MANIFEST": "false",
+        "CONN_MAX_AGE": "60",
+        "API_ANON_RATE": "1000000/minute",  # measure the view, not the throttle's 429
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_GC_FREEZE": "true" if freeze else "false",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_ready(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"gunicorn did not answer 200 on {path}")
+
+
+def run_round(url: str, path: str, *, freeze: bool, seconds: int, script: Path) -> dict:
+    port = free_port()
+    stats = Path(tempfile.mkdtemp(prefix="gc-stats-"))
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "bench" / "gc_stats_gunicorn.py")],
+        cwd=ROOT,
+        env={**environment(url, freeze=freeze, port=port), "GC_STATS_DIR": str(stats)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(port, path)
+        target = f"http://127.0.0.1:{port}{path}"
+        # Warm-up: every worker has loaded its templates, connections and caches.
+        subprocess.run(  # noqa: S603
+            [WRK, "-t2", "-c2", "-d5s", target], check=True, capture_output=True
+        )
+        output = subprocess.run(  # noqa: S603
+            [WRK, "-t2", "-c2", f"-d{seconds}s", "-s", str(script), target],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    figures = {key: int(value) for key, value in re.findall(r"^(\w+) (\d+)$", output, re.M)}
+    pauses = [
+        pause
+        for stat in stats.glob("*.json")
+        for pause in json.loads(stat.read_text())["pauses_ms"]
+    ]
+    shutil.rmtree(stats)
+    return {"freeze": freeze, "pauses": pauses, **figures}
+
+
+def prepare(url: str) -> None:
+    env = {**environment(url, freeze=False, port=0), "DEBUG": "true", "DEMO_MODE": "true"}
+    for command in (["migrate", "-v0"], ["seed_demo"]):
+        subprocess.run(  # noqa: S603 (our own command line)
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--path", default="/api/v1/spaces/")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each variant")
+    parser.add_argument("--seconds", type=int, default=20, help="length of one round")
+    parser.add_argument("--prepare", action="store_true", help="migrate and seed, then stop")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        sys.exit("DATABASE_URL's database name must contain 'bench'.")
+    if args.prepare:
+        prepare(url)
+        return
+    if not Path(WRK).exists():
+        sys.exit("wrk is needed: apt-get install -y wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    rounds = []
+    for _ in range(args.rounds):
+        for freeze in (False, True):
+            rounds.append(
+                run_round(
+                    url, args.path, freeze=freeze, seconds=args.seconds, script=Path(script.name)
+                )
+            )
+    os.unlink(script.name)
+    load = os.getloadavg()
+    sys.stdout.write(
+        f"GET {args.path}, gunicorn 2 sync workers, wrk 2 connections, {args.seconds} s per "
+        f"round; load average at the end {load[0]:.1f}\n\n"
+        "| round | gc.freeze() | requests | p50 ms | p90 ms | p95 ms | p99 ms | max ms "
+        "| full GCs | GC pause mean / max ms |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    )
+    for number, figures in enumerate(rounds, start=1):
+        cells = [f"{figures[f'p{p}'] / 1000:.1f}" for p in PERCENTILES]
+        sys.stdout.write(
+            f"| {number} | {'on' if figures['freeze'] else 'off'} | {figures['requests']} | "
+            + " | ".join(cells)
+            + f" | {figures['max'] / 1000:.1f} | {len(figures['pauses'])} | "
+            + pause_cell(figures["pauses"])
+            + " |\n"
+        )
+
+
+def pause_cell(pauses: list[float]) -> str:
+    if not pauses:
+        return "–"
+    return f"{sum(pauses) / len(pauses):.1f} / {max(pauses):.1f}"
+
+
+if __name__ == "__main__":
+    main()
