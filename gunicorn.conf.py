@@ -2,7 +2,7 @@
 
 Every value comes from the environment (or the local .env, as the Django settings read it), so
 the systemd unit, `.ci/run` and the tests start the same server with different addresses and
-sizes. See docs/deployment.md, "App servers, health and logs".
+sizes. See docs/deploy.md §11, "App servers, health and logs".
 """
 
 import gc

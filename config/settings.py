@@ -258,7 +258,7 @@ STORAGES = {
 }
 # Request bodies (core.middleware.RequestBodyLimitMiddleware): refused with a 413 above
 # REQUEST_BODY_MAX_BYTES, or above UPLOAD_BODY_MAX_BYTES on the upload URLs (photos: 5 MB each,
-# documents: 10 MB). The reverse proxy should refuse them first (docs/deployment.md).
+# documents: 10 MB). The reverse proxy should refuse them first (docs/deploy.md).
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
 UPLOAD_BODY_MAX_BYTES = env_int("UPLOAD_BODY_MAX_BYTES", 12 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -374,5 +374,8 @@ LOGGING = {
         # Celery's "Task … succeeded: <its return value>": the job line replaces it, without
         # the value (which may hold personal data).
         "celery.app.trace": {"level": "WARNING"},
+        # boto3 and the HTTP client under it print request headers (the S3 access key id,
+        # signatures) at DEBUG: never below WARNING, whatever LOG_LEVEL says.
+        **{name: {"level": "WARNING"} for name in ("boto3", "botocore", "s3transfer", "urllib3")},
     },
 }

@@ -1,5 +1,5 @@
 """Where uploaded files live, from the environment: local disk by default, an S3-compatible
-bucket when S3_BUCKET is set (docs/deployment.md, "Media on S3-compatible storage").
+bucket when S3_BUCKET is set (docs/deploy.md §12, "Media on S3-compatible storage").
 
 Two storages: "default" holds the public media (photos of the premises), "private" the
 structures' documents and the inventory photos, which are served only through the

@@ -20,7 +20,7 @@ def shared_cache_check(app_configs, **kwargs) -> list[Warning]:
         Warning(
             "The default cache is kept in each process's memory: login lockouts and rate "
             "limits are not shared between workers.",
-            hint="Set CACHE_URL (or REDIS_URL) to a Redis server (docs/deployment.md).",
+            hint="Set CACHE_URL (or REDIS_URL) to a Redis server (docs/deploy.md).",
             id="core.W001",
         )
     ]

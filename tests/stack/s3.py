@@ -88,7 +88,7 @@ class S3Media:
 def s3_environment(
     monkeypatch: pytest.MonkeyPatch, *, endpoint: str, bucket: str, private_bucket: str
 ) -> None:
-    """The variables an operator sets (docs/deployment.md), pointing at `endpoint`."""
+    """The variables an operator sets (docs/deploy.md), pointing at `endpoint`."""
     for name, value in {
         "S3_BUCKET": bucket,
         "S3_PRIVATE_BUCKET": private_bucket,
