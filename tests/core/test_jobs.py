@@ -86,7 +86,7 @@ DB = REDIS_DBS["jobs"]
 # Scheduled tasks defined on another branch of issue 11 (the outbox): empty once merged.
 DEFINED_ELSEWHERE = {"core.tasks.outbox_sweep"}
 # Commands of the apps that are not periodic jobs: operators run them by hand.
-NOT_JOBS = {"seed_demo"}
+NOT_JOBS = {"seed_demo", "s3_media"}
 # A bound on waiting for a worker's answer, not a measure of speed: a busy machine is slower.
 RESULT_TIMEOUT = 120
 
@@ -101,6 +101,8 @@ def _job_commands() -> set[str]:
         config.name
         for config in apps.get_app_configs()
         if Path(config.path).is_relative_to(settings.BASE_DIR)
+        # The virtualenv may sit in the checkout (.venv): its libraries are not ours.
+        and "site-packages" not in Path(config.path).parts
     }
     return {name for name, app_name in get_commands().items() if app_name in ours} - NOT_JOBS
 
