@@ -5,6 +5,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.mail import OutboxHealth, outbox_health
+
 HEALTHZ_STATEMENT_TIMEOUT_MS = 2000
 
 
@@ -29,4 +31,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+    return JsonResponse(
+        {"status": "ok", "database": "ok", "vendor": connection.vendor, "mail": healthz_mail()}
+    )
+
+
+def healthz_mail() -> OutboxHealth | str:
+    """The mail outbox's detail: failed or long-pending mail is reported, never a 503 (the site
+    still serves; the intercommunality retries from the admin)."""
+    try:
+        return outbox_health()
+    except DatabaseError:
+        return "unavailable"
