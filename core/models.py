@@ -26,7 +26,7 @@ class OutboxMail(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
     recipients = models.JSONField(_("recipients"), default=list)
-    from_email = models.CharField(_("from"), max_length=254, blank=True)  # "": DEFAULT_FROM_EMAIL
+    from_email = models.CharField(_("sender"), max_length=254, blank=True)  # "": DEFAULT_FROM_EMAIL
     about = models.CharField(_("about"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=MailStatus, default=MailStatus.PENDING

@@ -246,6 +246,41 @@ def test_ten_concurrent_deliverers_send_each_message_exactly_once(settings):
     assert set(OutboxMail.objects.values_list("status", flat=True)) == {MailStatus.SENT}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_ten_overlapping_jobs_send_each_message_exactly_once():
+    redis_client(DB)
+    ids = [
+        row.pk
+        for row in OutboxMail.objects.bulk_create(
+            OutboxMail(
+                subject=f"Message {number:02d}",
+                body="Bonjour",
+                recipients=[f"person{number}@example.test"],
+                about=f"test {number}",
+                next_attempt_at=timezone.now(),
+            )
+            for number in range(30)
+        )
+    ]
+
+    with smtp_server() as (inbox, port):
+        env = smtp_settings(port)
+        with (
+            celery_worker(broker_db=DB, env=env, name="w1"),
+            celery_worker(broker_db=DB, env=env, name="w2"),
+            _probe() as probe,
+        ):
+            # Ten jobs over the same rows (a job sent after commit, sweeps…), taken by both.
+            jobs = [probe.send_task("core.tasks.outbox_sweep") for _ in range(10)]
+            sent = [job.get(timeout=WAIT) for job in jobs]
+
+    assert sum(sent) == 30
+    assert sorted(inbox.subjects()) == [f"Message {number:02d}" for number in range(30)]
+    assert set(OutboxMail.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        MailStatus.SENT
+    }
+
+
 # (c) A transaction that rolls back leaves no e-mail.
 
 
