@@ -26,7 +26,7 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.models import MailStatus, OutboxMail
@@ -43,6 +43,7 @@ PENDING_TOO_LONG = timedelta(minutes=15)
 # What a mail server or a header can refuse: SMTP errors, a refused or broken connection
 # (OSError covers ConnectionRefusedError and socket timeouts) and a header with a newline.
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError, BadHeaderError)
+LOST_WORKER = "The worker sending it stopped during its last attempt"
 
 
 def mail_subject(text: str) -> str:
@@ -109,15 +110,20 @@ def _due(now: datetime) -> Q:
 
 
 def _claim(pk: int, now: datetime) -> uuid.UUID | None:
-    """Take row `pk` for sending; None if it is not due or another deliverer has it.
+    """Take row `pk` for sending, counting the attempt; None if it is not due or another
+    deliverer has it.
 
     One conditional UPDATE: PostgreSQL re-checks the condition on the row it waited for (so of
-    two concurrent claims one updates nothing), SQLite serialises writers.
+    two concurrent claims one updates nothing), SQLite serialises writers. The attempt counts
+    from the claim, so a message whose sending kills the worker still reaches MAIL_MAX_ATTEMPTS.
     """
     token = uuid.uuid4()
     taken = (
         OutboxMail.objects.filter(_due(now), pk=pk).update(
-            status=MailStatus.SENDING, claim_token=token, claimed_at=now
+            status=MailStatus.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
         )
         == 1
     )
@@ -130,13 +136,15 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(delay, settings.MAIL_RETRY_DELAY_MAX))
 
 
-def _error_text(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".replace("\n", " ")
+def _error_text(error: BaseException | str) -> str:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    text = text.replace("\n", " ")
     return text[:LAST_ERROR_MAX_LENGTH]
 
 
-def _mark_failed_attempt(row: OutboxMail, token: uuid.UUID, error: BaseException) -> None:
-    attempts = row.attempts + 1
+def _mark_failed_attempt(row: OutboxMail, token: uuid.UUID, error: BaseException | str) -> None:
+    """Record that the attempt of `row` (as claimed) failed: retry later, or failed for good."""
+    attempts = row.attempts
     final = attempts >= settings.MAIL_MAX_ATTEMPTS
     now = timezone.now()
     OutboxMail.objects.filter(pk=row.pk, claim_token=token).update(
@@ -170,17 +178,21 @@ def outbox_deliver(*, ids: Iterable[int], now: datetime | None = None) -> int:
     many were sent. Rows already sent, failed, not yet due or taken by another deliverer are
     skipped; a delivery error is recorded on its row (retried later, or failed), never raised.
     """
-    rows = {row.pk: row for row in OutboxMail.objects.filter(pk__in=list(ids))}
+    pks = sorted(OutboxMail.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
     sent = 0
     connection = get_connection()
     try:
-        for pk in sorted(rows):
+        for pk in pks:
             # Claimed one at a time, just before sending: a claim is never older than one
             # SMTP exchange (EMAIL_TIMEOUT), far below MAIL_CLAIM_TIMEOUT.
             token = _claim(pk, now or timezone.now())
             if token is None:
                 continue
-            row = OutboxMail.objects.get(pk=pk)  # attempts as claimed, not as first read
+            row = OutboxMail.objects.get(pk=pk)
+            if row.attempts > settings.MAIL_MAX_ATTEMPTS:  # retaken after its last attempt
+                row.attempts = settings.MAIL_MAX_ATTEMPTS  # the retake is not an attempt
+                _mark_failed_attempt(row, token, LOST_WORKER)
+                continue
             message = EmailMessage(row.subject, row.body, row.from_email or None, row.recipients)
             try:
                 # Opened here (a no-op once open) so that send_messages keeps it for the next.
@@ -193,7 +205,6 @@ def outbox_deliver(*, ids: Iterable[int], now: datetime | None = None) -> int:
             marked = OutboxMail.objects.filter(pk=pk, claim_token=token).update(
                 status=MailStatus.SENT,
                 sent_at=timezone.now(),
-                attempts=row.attempts + 1,
                 last_error="",
                 claim_token=None,
             )

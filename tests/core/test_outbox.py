@@ -152,7 +152,10 @@ def test_a_booking_requested_while_the_mail_server_is_down_is_mailed_once_when_i
                 reverse("bookings:booking-create", args=[space.pk]), _form(requester, 4)
             )
         # The worker took the jobs sent after commit and met a closed port: the mail waits.
-        _wait_for(lambda: not OutboxMail.objects.filter(attempts=0).exists(), "the first attempts")
+        _wait_for(
+            lambda: not OutboxMail.objects.exclude(status=MailStatus.PENDING, attempts=1).exists(),
+            "the first attempts",
+        )
         waiting = _statuses()
         with smtp_server(port) as (inbox, _):
             _wait_for(lambda: _sweep_on_worker(probe) == 0 and len(inbox.messages) == 4, "mail")
@@ -490,3 +493,25 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again_after_the_timeout(settings
     row.refresh_from_db()
     assert (soon, late, row.status) == (0, 1, MailStatus.SENT)
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_lost_during_the_last_attempt_is_failed_without_sending(settings, caplog):
+    settings.MAIL_MAX_ATTEMPTS = 3
+    row = OutboxMail.objects.create(
+        subject="Objet",
+        body="Corps",
+        recipients=["a@example.test"],
+        about="x",
+        next_attempt_at=timezone.now(),
+        status=MailStatus.SENDING,
+        claimed_at=timezone.now(),
+        attempts=3,
+    )
+
+    swept = outbox_sweep(now=timezone.now() + timedelta(seconds=settings.MAIL_CLAIM_TIMEOUT + 60))
+
+    row.refresh_from_db()
+    assert (swept, row.status, row.attempts, mail.outbox) == (0, MailStatus.FAILED, 3, [])
+    assert row.last_error == "The worker sending it stopped during its last attempt"
+    assert [r.levelname for r in caplog.records if r.name == "core.mail"] == ["ERROR"]
