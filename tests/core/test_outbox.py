@@ -95,9 +95,9 @@ def _publishing_to(url: str) -> Iterator[None]:
 
 
 def _drop_broker_connections() -> None:
-    # Celery caches its connection and producer pools on first use (what it does after fork).
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # Celery caches its pools on first use: forget them (as it does after a fork) so the next
+    # job takes the pools of the broker now configured. Not closed: kombu keeps them in a global
+    # registry per broker URL and hands the same ones back later (eager jobs use one too).
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
