@@ -16,6 +16,7 @@ backend. The only duplicate window is documented on `OutboxMail`.
 
 import contextlib
 import logging
+import re
 import smtplib
 import unicodedata
 import uuid
@@ -43,6 +44,7 @@ PENDING_TOO_LONG = timedelta(minutes=15)
 # What a mail server or a header can refuse: SMTP errors, a refused or broken connection
 # (OSError covers ConnectionRefusedError and socket timeouts) and a header with a newline.
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError, BadHeaderError)
+ADDRESS = re.compile(r"[^\s<>'\"@]+@[^\s<>'\"@]+")
 LOST_WORKER = "The worker sending it stopped during its last attempt"
 
 
@@ -137,8 +139,10 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 def _error_text(error: BaseException | str) -> str:
+    """The error for the row and the log: its class and the server's reply, addresses masked
+    (a refusal quotes the recipient: personal data the log and the admin list need not hold)."""
     text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    text = text.replace("\n", " ")
+    text = ADDRESS.sub("<address>", " ".join(text.split()))
     return text[:LAST_ERROR_MAX_LENGTH]
 
 

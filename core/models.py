@@ -3,6 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import MultiLineTextField, SingleLineCharField
+from core.validators import MAX_SMALL_INTEGER, bounded
+
 
 class MailStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -23,18 +26,22 @@ class OutboxMail(models.Model):
     lost). `about` names what the message is about for the log and the admin, never a secret.
     """
 
-    subject = models.CharField(_("subject"), max_length=255)
-    body = models.TextField(_("body"))
+    subject = SingleLineCharField(_("subject"), max_length=255)
+    body = MultiLineTextField(_("body"))
     recipients = models.JSONField(_("recipients"), default=list)
-    from_email = models.CharField(_("sender"), max_length=254, blank=True)  # "": DEFAULT_FROM_EMAIL
-    about = models.CharField(_("about"), max_length=200)
-    status = models.CharField(
+    from_email = SingleLineCharField(
+        _("sender"), max_length=254, blank=True
+    )  # "": DEFAULT_FROM_EMAIL
+    about = SingleLineCharField(_("about"), max_length=200)
+    status = SingleLineCharField(
         _("status"), max_length=10, choices=MailStatus, default=MailStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, validators=bounded(0, MAX_SMALL_INTEGER)
+    )
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     # The error's class and the server's reply, cut short: no body, no recipient.
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_error = SingleLineCharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claim_token = models.UUIDField(_("claim token"), null=True, blank=True)

@@ -29,7 +29,7 @@ from core.mail import Mail, mail_send, mail_send_batch, outbox_deliver, outbox_s
 from core.models import MailStatus, OutboxMail
 from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
 from tests.stack import REDIS_DBS, celery_worker, redis_client, redis_url
-from tests.stack.smtp import free_port, smtp_server, smtp_settings
+from tests.stack.smtp import Inbox, free_port, smtp_server, smtp_settings
 
 DB = REDIS_DBS["outbox"]
 WAIT = 60  # seconds: an upper bound for a worker on a busy machine, never a speed assertion
@@ -515,3 +515,24 @@ def test_a_claim_lost_during_the_last_attempt_is_failed_without_sending(settings
     assert (swept, row.status, row.attempts, mail.outbox) == (0, MailStatus.FAILED, 3, [])
     assert row.last_error == "The worker sending it stopped during its last attempt"
     assert [r.levelname for r in caplog.records if r.name == "core.mail"] == ["ERROR"]
+
+
+class _RefusingRecipients(Inbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        return f"550 5.1.1 <{address}>: Recipient address rejected"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_recipient_is_not_written_in_the_error_nor_the_log(settings, caplog):
+    with smtp_server(inbox=_RefusingRecipients()) as (inbox, port):
+        _smtp_to(settings, port)
+        row = mail_send(
+            subject="Objet", body="Corps", recipients=["camille.martin@example.test"], about="x"
+        )
+
+    row.refresh_from_db()
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "core.mail")
+    assert (row.status, inbox.messages) == (MailStatus.PENDING, [])
+    assert row.last_error.startswith("SMTPRecipientsRefused")
+    assert "<address>" in row.last_error
+    assert "camille" not in row.last_error + logged

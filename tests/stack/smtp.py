@@ -45,9 +45,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(port: int = 0) -> Iterator[tuple[Inbox, int]]:
-    """An SMTP server on 127.0.0.1:`port` (0: any free port) until the block ends."""
-    inbox = Inbox()
+def smtp_server(port: int = 0, inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on 127.0.0.1:`port` (0: any free port) until the block ends; `inbox`
+    (an Inbox or a subclass with other aiosmtpd hooks) handles the messages."""
+    inbox = inbox or Inbox()
     controller = _Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
