@@ -378,9 +378,10 @@ class ReminderSent(models.Model):
     """One row per expiry reminder: the daily job sends a reminder only when it creates its row.
 
     The key is (kind, object_key, expires_on, threshold_days): a renewed certificate (a new
-    document) or a new ESUS expiry date starts a new series of reminders. `sent_at` stays empty
-    while the e-mails are on their way; a claim left empty for an hour (a crash, the mail server
-    down) is taken again by the next run.
+    document) or a new ESUS expiry date starts a new series of reminders. The row and the
+    reminder's e-mails (in the mail outbox, which delivers and retries them) are written in one
+    transaction; `sent_at` is when they were queued. Rows of older versions with `sent_at` empty
+    were claims whose e-mails never left.
     """
 
     kind = SingleLineCharField(_("kind"), max_length=10, choices=ReminderKind)

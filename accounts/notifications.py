@@ -1,12 +1,11 @@
 """E-mails about accounts: invitations, structures sent back to verification, and the expiry
-reminders of organisations' documents. In French; the first two leave once the transaction
-that caused them commits, the reminders once their claim is recorded (accounts/reminders.py)."""
+reminders of organisations' documents. In French, written to the outbox in the transaction that
+causes them (core/mail.py): they leave after commit, and only if it commits."""
 
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -26,17 +25,10 @@ EXPIRY_SUBJECTS = {
 }
 
 
-def verification_withdrawn_on_commit(log: OrganisationLog) -> None:
-    """Tell the intercommunality after commit that a structure needs verifying again."""
-    log_id = log.pk
-    # robust: whatever fails after commit is logged; the change is saved and the request
-    # must say so (delivery errors are logged by core.mail with what the mail was about).
-    transaction.on_commit(lambda: verification_withdrawn_send(log_id), robust=True)
-
-
-def verification_withdrawn_send(log_id: int) -> None:
-    """E-mail the intercommunality's people the identifying details that changed."""
-    log = OrganisationLog.objects.select_related("organisation", "actor").get(pk=log_id)
+def verification_withdrawn_notify(log: OrganisationLog) -> None:
+    """Queue the e-mail telling the intercommunality's people that a structure needs verifying
+    again, with the identifying details that changed. Call it in the transaction of the change."""
+    log = OrganisationLog.objects.select_related("organisation", "actor").get(pk=log.pk)
     recipients = list(territory_admin_emails())
     if not recipients:
         return
@@ -61,13 +53,9 @@ def verification_withdrawn_send(log_id: int) -> None:
     )
 
 
-def invitation_on_commit(invitation: Invitation) -> None:
-    """Send the invitation after commit; nothing leaves if the transaction rolls back."""
-    transaction.on_commit(lambda: invitation_send(invitation), robust=True)
-
-
-def invitation_send(invitation: Invitation) -> None:
-    """E-mail the invited person the link that lets them join the organisation."""
+def invitation_notify(invitation: Invitation) -> None:
+    """Queue the e-mail giving the invited person the link that lets them join the
+    organisation. Call it in the transaction that creates the invitation."""
     link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[invitation.token])
     context = {"invitation": invitation, "link": link}
     mail_send(
@@ -79,7 +67,7 @@ def invitation_send(invitation: Invitation) -> None:
     )
 
 
-def expiry_reminder_send(
+def expiry_reminder_notify(
     *,
     organisation: Organisation,
     kind: str,
@@ -88,12 +76,10 @@ def expiry_reminder_send(
     today: date,
     members: list[str],
     managers: list[tuple[str, list[Any]]],
-) -> int | None:
-    """E-mail one expiry reminder: to each member of `organisation`, and to each manager of
-    premises it occupies with those premises (`managers`: [(e-mail, sites)]).
-
-    Returns the number of e-mails sent, or None if they could not be delivered (logged by
-    core.mail; the caller leaves the reminder to a later run).
+) -> int:
+    """Queue one expiry reminder: to each member of `organisation`, and to each manager of
+    premises it occupies with those premises (`managers`: [(e-mail, sites)]). Call it in the
+    transaction that records the reminder. Returns the number of e-mails queued.
     """
     context = {
         "organisation": organisation,
@@ -113,4 +99,4 @@ def expiry_reminder_send(
             body = render_to_string("emails/expiry_manager.txt", {**context, "sites": sites})
             mails.append(Mail(subject, body, [email]))
     about = f"{kind} reminder of organisation {organisation.pk}, {threshold} days"
-    return len(mails) if mail_send_batch(mails=mails, about=about) else None
+    return len(mail_send_batch(mails=mails, about=about))

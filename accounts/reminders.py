@@ -1,6 +1,10 @@
 """Expiry reminders of organisations' documents: 30 and 7 days before an insurance
 certificate or an ESUS approval expires, to the structure's members and to the managers of the
 premises it occupies; each reminder once (`ReminderSent`). Run daily by `send_expiry_reminders`.
+
+A reminder's row and its e-mails are written in one transaction (the e-mails to the mail
+outbox, core/mail.py): the unique row says it is done, and the outbox delivers, retrying while
+the mail server is down. Two runs at once: one inserts, the other meets the unique constraint.
 """
 
 from collections.abc import Callable
@@ -22,8 +26,6 @@ from accounts.models import (
     User,
 )
 
-# A claim whose e-mails never left (crash, mail server down) is taken again after this delay.
-CLAIM_TIMEOUT = timedelta(hours=1)
 # Who else hears of an organisation's expiring documents: the managers of the premises it
 # occupies. Accounts sits below spaces and bookings and cannot query them, so the app that
 # knows the premises registers a source in its AppConfig.ready (bookings: current agreements).
@@ -93,25 +95,21 @@ def expiring_items(*, today: date) -> list[ExpiringItem]:
     return items
 
 
-def _claim(item: ExpiringItem, threshold: int, now: datetime) -> ReminderSent | None:
-    """Create (or take over a stale) reminder row; None if this reminder is sent or underway."""
-    key = {
-        "kind": item.kind,
-        "object_key": item.object_key,
-        "expires_on": item.expires_on,
-        "threshold_days": threshold,
-    }
+def _record(item: ExpiringItem, threshold: int, now: datetime) -> ReminderSent | None:
+    """Insert the reminder's row; None if it exists (sent by an earlier or a concurrent run).
+    Must run inside transaction.atomic() (a savepoint keeps the caller's transaction usable)."""
     try:
         with transaction.atomic():
             return ReminderSent.objects.create(
-                **key, organisation=item.organisation, claimed_at=now
+                kind=item.kind,
+                object_key=item.object_key,
+                expires_on=item.expires_on,
+                threshold_days=threshold,
+                organisation=item.organisation,
+                claimed_at=now,
             )
-    except IntegrityError:  # the row exists: sent, or claimed by another run
-        pass
-    taken = ReminderSent.objects.filter(
-        **key, sent_at__isnull=True, claimed_at__lt=now - CLAIM_TIMEOUT
-    ).update(claimed_at=now)
-    return ReminderSent.objects.get(**key) if taken else None
+    except IntegrityError:
+        return None
 
 
 def _recipients(organisation: Organisation) -> tuple[list[str], list[tuple[str, list[Any]]]]:
@@ -145,25 +143,23 @@ def expiry_reminders_send(*, today: date | None = None, now: datetime | None = N
         threshold = rules.reminder_threshold(expires_on=item.expires_on, today=today)
         if threshold is None:
             continue
-        claim = _claim(item, threshold, now)
-        if claim is None:
-            continue
-        members, managers = _recipients(item.organisation)
-        # The claim is committed: a failing mail server (logged by core.mail) leaves it unsent,
-        # and a later run takes it again once CLAIM_TIMEOUT has passed.
-        count = notifications.expiry_reminder_send(
-            organisation=item.organisation,
-            kind=item.kind,
-            expires_on=item.expires_on,
-            threshold=threshold,
-            today=today,
-            members=members,
-            managers=managers,
-        )
-        if count is None:
-            continue
-        ReminderSent.objects.filter(pk=claim.pk).update(
-            sent_at=timezone.now(), recipient_count=count
-        )
+        with transaction.atomic():
+            reminder = _record(item, threshold, now)
+            if reminder is None:
+                continue
+            members, managers = _recipients(item.organisation)
+            count = notifications.expiry_reminder_notify(
+                organisation=item.organisation,
+                kind=item.kind,
+                expires_on=item.expires_on,
+                threshold=threshold,
+                today=today,
+                members=members,
+                managers=managers,
+            )
+            # "sent" = handed to the outbox with the row: both exist, or neither.
+            reminder.sent_at = now
+            reminder.recipient_count = count
+            reminder.save(update_fields=["sent_at", "recipient_count"])
         sent += 1
     return sent

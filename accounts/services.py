@@ -143,7 +143,7 @@ def organisation_update(*, organisation: Organisation, actor: User) -> Organisat
             reason=_("Identifying details changed."),
             changes=changes,
         )
-        notifications.verification_withdrawn_on_commit(log)
+        notifications.verification_withdrawn_notify(log)
     return organisation
 
 
@@ -179,7 +179,7 @@ def invitation_create(
     invitation = Invitation.objects.create(
         organisation=organisation, email=email, role=role, invited_by=invited_by
     )
-    notifications.invitation_on_commit(invitation)
+    notifications.invitation_notify(invitation)
     return invitation
 
 

@@ -1,7 +1,7 @@
-"""E-mails about bookings, in French, sent once the transaction that caused them commits."""
+"""E-mails about bookings, in French, written to the outbox in the transaction that causes them
+(core/mail.py): they leave after commit, and only if it commits."""
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -20,18 +20,11 @@ SUBJECTS = {
 }
 
 
-def on_commit(booking: Booking, event: str, **extra: object) -> None:
-    """Send the e-mails for `event` after commit; nothing leaves if the transaction rolls back."""
-    booking_id = booking.pk
-    # robust: whatever fails after commit is logged; the change is saved and the request
-    # must say so (delivery errors are logged by core.mail with what the mail was about).
-    transaction.on_commit(lambda: send(booking_id, event, **extra), robust=True)
-
-
-def send(booking_id: int, event: str, **extra: object) -> None:
+def notify(booking: Booking, event: str, **extra: object) -> None:
+    """Queue the e-mails for `event`. Call it in the transaction of the change it reports."""
     booking = Booking.objects.select_related(
         "space", "space__site", "space__site__commune", "organisation", "requested_by"
-    ).get(pk=booking_id)
+    ).get(pk=booking.pk)
     _mail(booking, event, [booking.requested_by.email], **extra)
     if event == "requested":
         managers = list(booking.space.site.managers.values_list("email", flat=True))

@@ -1,7 +1,6 @@
-"""E-mails about calls for applications, in French, sent once the transaction that caused them
-commits."""
+"""E-mails about calls for applications, in French, written to the outbox in the transaction
+that causes them (core/mail.py): they leave after commit, and only if it commits."""
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -13,18 +12,11 @@ SUBJECTS = {
 }
 
 
-def on_commit(application: Application, event: str) -> None:
-    """Send the e-mail for `event` after commit; nothing leaves if the transaction rolls back."""
-    application_id = application.pk
-    # robust: whatever fails after commit is logged; the decision is saved and the request
-    # must say so (delivery errors are logged by core.mail with what the mail was about).
-    transaction.on_commit(lambda: send(application_id, event), robust=True)
-
-
-def send(application_id: int, event: str) -> None:
-    """E-mail the applicant who submitted the application."""
+def notify(application: Application, event: str) -> None:
+    """Queue the e-mail to the applicant who submitted the application. Call it in the
+    transaction of the change it reports."""
     application = Application.objects.select_related("call", "structure", "submitted_by").get(
-        pk=application_id
+        pk=application.pk
     )
     # E-mails are in French, whatever language the person who triggered them was using.
     with translation.override("fr"):

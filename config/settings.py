@@ -280,6 +280,16 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Locaux Communs <ne-pas-repondre@localhost>")
+# A mail server that accepts the connection and never answers must not hold a worker forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# The mail outbox (core/mail.py): a message the server refused is tried again after
+# MAIL_RETRY_DELAY seconds, doubled at each attempt up to MAIL_RETRY_DELAY_MAX, and marked failed
+# after MAIL_MAX_ATTEMPTS. A claim older than MAIL_CLAIM_TIMEOUT seconds (a worker that died
+# while sending) is taken again: keep it well above EMAIL_TIMEOUT.
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+MAIL_RETRY_DELAY = env_int("MAIL_RETRY_DELAY", 60)
+MAIL_RETRY_DELAY_MAX = env_int("MAIL_RETRY_DELAY_MAX", 6 * 60 * 60)
+MAIL_CLAIM_TIMEOUT = env_int("MAIL_CLAIM_TIMEOUT", 10 * 60)
 
 # Security: strict unless DEBUG; a proxy in front terminates TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,7 +5,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.mail import outbox_retry
+from core.models import OutboxMail
 
 HistoryViewerRule = Callable[[AbstractBaseUser | AnonymousUser], bool]
 
@@ -54,3 +59,43 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 admin.site.site_header = "Locaux Communs"
 admin.site.site_title = "Locaux Communs"
+
+
+@admin.register(OutboxMail)
+class OutboxMailAdmin(admin.ModelAdmin):
+    """The mail outbox, read only, for the intercommunality (the rule of history_viewer_set:
+    the messages name people of every organisation). Failed mail is retried from here."""
+
+    list_display = ["created_at", "about", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["about", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    readonly_fields = [field.name for field in OutboxMail._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return history_viewer_allows(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return history_viewer_allows(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # written by the notification modules, in the change's transaction
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return history_viewer_allows(request.user)
+
+    @admin.action(description=_("Retry the selected failed e-mails"), permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = outbox_retry(ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", count)
+            % {"count": count},
+        )

@@ -11,7 +11,8 @@ details are merged into the JSON answer. Add a check by appending it to CHECKS.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import redis
@@ -20,6 +21,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connection, transaction
 
+from core.mail import outbox_health
 from core.tasks import HEARTBEAT_KEY
 
 HEALTHZ_STATEMENT_TIMEOUT_MS = 500
@@ -65,6 +67,21 @@ def _redis_ping(url: str) -> CheckResult:
     return True, {}
 
 
+@contextmanager
+def _probe_transaction() -> Iterator[None]:
+    """On PostgreSQL, a transaction whose statements give up after HEALTHZ_STATEMENT_TIMEOUT_MS
+    (local to it: a kept connection gets its usual timeout back). On SQLite, none: a
+    transaction there would take the write lock (BEGIN IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)", [str(HEALTHZ_STATEMENT_TIMEOUT_MS)]
+        )
+        yield
+
+
 def check_database(results: dict[str, bool]) -> CheckResult:
     """SELECT 1 on the default database, with a short statement timeout on PostgreSQL.
 
@@ -72,20 +89,9 @@ def check_database(results: dict[str, bool]) -> CheckResult:
     (settings.DATABASE_CONNECT_TIMEOUT).
     """
     try:
-        if connection.vendor == "postgresql":
-            with transaction.atomic(), connection.cursor() as cursor:
-                # Local to this transaction: a kept connection gets its usual timeout back.
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true)",
-                    [str(HEALTHZ_STATEMENT_TIMEOUT_MS)],
-                )
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
-        else:
-            # No transaction: on SQLite it would take the write lock (BEGIN IMMEDIATE).
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
+        with _probe_transaction(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
     except DatabaseError:
         return False, {"database": "unavailable"}
     return True, {"database": "ok", "vendor": connection.vendor}
@@ -152,11 +158,24 @@ def _prefixed(name: str, details: dict[str, object]) -> dict[str, object]:
     return {f"{name}_{key}": value for key, value in details.items()}
 
 
+def check_mail(results: dict[str, bool]) -> CheckResult:
+    """The mail outbox: failed or long-pending mail is reported, never a failure of the probe
+    (the site still serves; the intercommunality retries from the admin)."""
+    if results.get("database") is False:
+        return True, {"mail": "unknown"}
+    try:
+        with _probe_transaction():
+            return True, {"mail": outbox_health()}
+    except DatabaseError:
+        return True, {"mail": "unavailable"}
+
+
 CHECKS: list[tuple[str, Check]] = [
     ("database", check_database),
     ("cache", check_cache),
     ("broker", check_broker),
     ("worker", check_worker),
+    ("mail", check_mail),
 ]
 
 

@@ -1,28 +1,51 @@
-"""Sending e-mail: one-line subjects, and a delivery failure that never undoes a saved change.
+"""Sending e-mail through a transactional outbox: nothing lost, a failure never undoes a change.
 
 Every e-mail of the platform leaves through `mail_send` (one message) or `mail_send_batch`
-(several over one connection: the daily reminders), called only from the apps' notification
-modules (`<app>/notifications.py`). Mail goes out after the change that caused it is
-committed: if the mail server is down or refuses the message, the change is saved all the
-same, so the failure is logged with what the message was about and the request answers as
-saved. Durable delivery (an outbox with retries) is for a later version.
+(several), called only from the apps' notification modules (`<app>/notifications.py`) inside
+the transaction of the change that causes it. They write `OutboxMail` rows in that transaction
+(the rows exist if and only if the change commits) and, after commit, send the job
+`core.tasks.outbox_deliver` with the rows' ids. The job claims each row, sends it over SMTP and
+marks it sent; a refused or unreachable server leaves it pending with a later `next_attempt_at`
+(exponential backoff, capped), and after MAIL_MAX_ATTEMPTS it is marked failed and logged at
+ERROR (admin list, /healthz detail). `outbox_sweep`, run every minute by beat, sends what is
+due: a broker or a mail server that was down at commit time only delays mail.
+
+Without a broker (the SQLite demo) the job runs in-process after commit, through the console
+backend. The only duplicate window is documented on `OutboxMail`.
 """
 
+import contextlib
 import logging
+import re
 import smtplib
 import unicodedata
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypedDict
 
-from django.core.mail import BadHeaderError, EmailMessage, get_connection, send_mail
+from django.conf import settings
+from django.core.mail import BadHeaderError, EmailMessage, get_connection
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from core.models import MailStatus, OutboxMail
 
 logger = logging.getLogger(__name__)
 
 SUBJECT_MAX_LENGTH = 150
+LAST_ERROR_MAX_LENGTH = 300
+# How many due messages one sweep takes; the next sweep takes the rest.
+SWEEP_BATCH = 500
+# /healthz: pending mail older than this means delivery is stuck (broker, worker or server).
+PENDING_TOO_LONG = timedelta(minutes=15)
 
 # What a mail server or a header can refuse: SMTP errors, a refused or broken connection
 # (OSError covers ConnectionRefusedError and socket timeouts) and a header with a newline.
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError, BadHeaderError)
+ADDRESS = re.compile(r"[^\s<>'\"@]+@[^\s<>'\"@]+")
+LOST_WORKER = "The worker sending it stopped during its last attempt"
 
 
 def mail_subject(text: str) -> str:
@@ -38,24 +61,6 @@ def mail_subject(text: str) -> str:
     return subject
 
 
-def mail_send(*, subject: str, body: str, recipients: list[str], about: str) -> bool:
-    """Send one e-mail now, with a one-line subject. Returns False if it could not be delivered.
-
-    Meant for mail sent after commit (`transaction.on_commit`): a delivery failure is logged
-    with `about` (e.g. "booking 12, event approved") and swallowed, because the change it
-    reports is already saved and the request must say so.
-    """
-    subject = mail_subject(subject)
-    try:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
-    except DELIVERY_ERRORS:
-        logger.exception(
-            "E-mail not delivered (%s) to %s recipient(s): %s", about, len(recipients), subject
-        )
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class Mail:
     """One e-mail of a batch."""
@@ -65,20 +70,211 @@ class Mail:
     recipients: list[str]
 
 
-def mail_send_batch(*, mails: Sequence[Mail], about: str) -> bool:
-    """Send `mails` now over one connection, each with a one-line subject. Returns False if
-    they could not all be delivered.
+def mail_send(*, subject: str, body: str, recipients: list[str], about: str) -> OutboxMail:
+    """Put one e-mail in the outbox, with a one-line subject; it leaves after commit.
 
-    Like `mail_send`, meant for mail sent once the change it reports is committed: a delivery
-    failure is logged with `about` and swallowed, and the caller decides what to retry.
+    Call it inside the transaction of the change the e-mail reports: if that rolls back, no
+    e-mail exists. `about` (e.g. "booking 12, approved") names it in the log and the admin.
     """
-    messages = [
-        EmailMessage(mail_subject(mail.subject), mail.body, None, mail.recipients) for mail in mails
+    [row] = mail_send_batch(mails=[Mail(subject, body, recipients)], about=about)
+    return row
+
+
+def mail_send_batch(*, mails: Sequence[Mail], about: str) -> list[OutboxMail]:
+    """Put `mails` in the outbox, each with a one-line subject; they leave after commit, in one
+    job (over one SMTP connection). Same transaction rule as `mail_send`."""
+    from core.jobs import job_after_commit
+    from core.tasks import outbox_deliver
+
+    now = timezone.now()
+    rows = [
+        OutboxMail.objects.create(
+            subject=mail_subject(mail.subject),
+            body=mail.body,
+            recipients=list(mail.recipients),
+            about=about[:200],
+            next_attempt_at=now,
+        )
+        for mail in mails
     ]
+    if rows:
+        # If the broker is down the job is not sent (logged): the sweep sends the rows.
+        job_after_commit(outbox_deliver, [row.pk for row in rows])
+    return rows
+
+
+def _due(now: datetime) -> Q:
+    """Rows a deliverer may take: pending and due, or claimed by a worker that died."""
+    stale = now - timedelta(seconds=settings.MAIL_CLAIM_TIMEOUT)
+    return Q(status=MailStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=MailStatus.SENDING, claimed_at__lt=stale
+    )
+
+
+def _claim(pk: int, now: datetime) -> uuid.UUID | None:
+    """Take row `pk` for sending, counting the attempt; None if it is not due or another
+    deliverer has it.
+
+    One conditional UPDATE: PostgreSQL re-checks the condition on the row it waited for (so of
+    two concurrent claims one updates nothing), SQLite serialises writers. The attempt counts
+    from the claim, so a message whose sending kills the worker still reaches MAIL_MAX_ATTEMPTS.
+    """
+    token = uuid.uuid4()
+    taken = (
+        OutboxMail.objects.filter(_due(now), pk=pk).update(
+            status=MailStatus.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+        == 1
+    )
+    return token if taken else None
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: MAIL_RETRY_DELAY doubled after each failed attempt, capped."""
+    delay = settings.MAIL_RETRY_DELAY * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(delay, settings.MAIL_RETRY_DELAY_MAX))
+
+
+def _error_text(error: BaseException | str) -> str:
+    """The error for the row and the log: its class and the server's reply, addresses masked
+    (a refusal quotes the recipient: personal data the log and the admin list need not hold)."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    text = ADDRESS.sub("<address>", " ".join(text.split()))
+    return text[:LAST_ERROR_MAX_LENGTH]
+
+
+def _mark_failed_attempt(row: OutboxMail, token: uuid.UUID, error: BaseException | str) -> None:
+    """Record that the attempt of `row` (as claimed) failed: retry later, or failed for good."""
+    attempts = row.attempts
+    final = attempts >= settings.MAIL_MAX_ATTEMPTS
+    now = timezone.now()
+    OutboxMail.objects.filter(pk=row.pk, claim_token=token).update(
+        status=MailStatus.FAILED if final else MailStatus.PENDING,
+        attempts=attempts,
+        next_attempt_at=now if final else now + _retry_delay(attempts),
+        last_error=_error_text(error),
+        claim_token=None,
+        claimed_at=None,
+    )
+    if final:
+        logger.error(
+            "E-mail failed after %s attempts (%s), outbox %s: %s",
+            attempts,
+            row.about,
+            row.pk,
+            _error_text(error),
+        )
+    else:
+        logger.warning(
+            "E-mail not delivered (%s), outbox %s, attempt %s: %s",
+            row.about,
+            row.pk,
+            attempts,
+            _error_text(error),
+        )
+
+
+def outbox_deliver(*, ids: Iterable[int], now: datetime | None = None) -> int:
+    """Send the outbox rows `ids` that are due at `now`, over one SMTP connection. Returns how
+    many were sent. Rows already sent, failed, not yet due or taken by another deliverer are
+    skipped; a delivery error is recorded on its row (retried later, or failed), never raised.
+    """
+    pks = sorted(OutboxMail.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+    sent = 0
+    connection = get_connection()
     try:
-        with get_connection() as connection:
-            connection.send_messages(messages)
-    except DELIVERY_ERRORS:
-        logger.exception("E-mails not delivered (%s): %s message(s)", about, len(messages))
-        return False
-    return True
+        for pk in pks:
+            # Claimed one at a time, just before sending: a claim is never older than one
+            # SMTP exchange (EMAIL_TIMEOUT), far below MAIL_CLAIM_TIMEOUT.
+            token = _claim(pk, now or timezone.now())
+            if token is None:
+                continue
+            row = OutboxMail.objects.get(pk=pk)
+            if row.attempts > settings.MAIL_MAX_ATTEMPTS:  # retaken after its last attempt
+                row.attempts = settings.MAIL_MAX_ATTEMPTS  # the retake is not an attempt
+                _mark_failed_attempt(row, token, LOST_WORKER)
+                continue
+            message = EmailMessage(row.subject, row.body, row.from_email or None, row.recipients)
+            try:
+                # Opened here (a no-op once open) so that send_messages keeps it for the next.
+                connection.open()
+                connection.send_messages([message])
+            except DELIVERY_ERRORS as error:
+                _mark_failed_attempt(row, token, error)
+                _close_quietly(connection)  # the next message opens a fresh connection
+                continue
+            marked = OutboxMail.objects.filter(pk=pk, claim_token=token).update(
+                status=MailStatus.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+                claim_token=None,
+            )
+            if not marked:  # our claim went stale and was retaken: the documented window
+                logger.warning("E-mail %s (%s) sent after its claim expired", pk, row.about)
+            sent += 1
+    finally:
+        _close_quietly(connection)
+    return sent
+
+
+def _close_quietly(connection) -> None:
+    with contextlib.suppress(*DELIVERY_ERRORS):  # a broken connection is dropped either way
+        connection.close()
+
+
+def outbox_sweep(*, now: datetime | None = None) -> int:
+    """Send the outbox rows that are due: pending mail whose attempt time has come (its job was
+    lost with the broker, or the server refused it) and claims of workers that died. Run every
+    minute by beat; safe on several workers at once (each row is claimed). Returns how many
+    were sent."""
+    now = now or timezone.now()
+    ids = list(
+        OutboxMail.objects.filter(_due(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return outbox_deliver(ids=ids, now=now) if ids else 0
+
+
+def outbox_retry(*, ids: Iterable[int]) -> int:
+    """Put failed rows `ids` back in the queue (the admin's "retry" action), attempts reset.
+    Returns how many; the next sweep, or the job sent after commit, sends them."""
+    from core.jobs import job_after_commit
+    from core.tasks import outbox_deliver as deliver_task
+
+    ids = list(ids)
+    count = OutboxMail.objects.filter(pk__in=ids, status=MailStatus.FAILED).update(
+        status=MailStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    if count:
+        job_after_commit(deliver_task, ids)
+    return count
+
+
+class OutboxHealth(TypedDict):
+    status: str  # "ok", or "degraded": mail failed or stuck; the site still serves
+    failed: int
+    pending_too_long: int
+
+
+def outbox_health(*, now: datetime | None = None) -> OutboxHealth:
+    """For /healthz: how many messages failed for good, and how many have waited longer than
+    PENDING_TOO_LONG (the broker, the workers or the mail server are not keeping up)."""
+    now = now or timezone.now()
+    # One query for the probe (polled every 10 s), over the two statuses' index entries only:
+    # sent mail, the bulk of the table, is not read.
+    waiting = Q(status__in=[MailStatus.PENDING, MailStatus.SENDING]) & Q(
+        created_at__lt=now - PENDING_TOO_LONG
+    )
+    counts = OutboxMail.objects.filter(Q(status=MailStatus.FAILED) | waiting).aggregate(
+        failed=Count("pk", filter=Q(status=MailStatus.FAILED)), stuck=Count("pk", filter=waiting)
+    )
+    failed, stuck = counts["failed"], counts["stuck"]
+    return {
+        "status": "degraded" if failed or stuck else "ok",
+        "failed": failed,
+        "pending_too_long": stuck,
+    }

@@ -1,7 +1,7 @@
-"""E-mails about payments, in French, sent once the transaction that caused them commits."""
+"""E-mails about payments, in French, written to the outbox in the transaction that causes them
+(core/mail.py): they leave after commit, and only if it commits."""
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -21,14 +21,6 @@ SUBJECTS = {
 }
 
 
-def on_commit(payment: Payment, event: str, **extra: object) -> None:
-    """Send the e-mail for `event` after commit; nothing leaves if the transaction rolls back."""
-    payment_id = payment.pk
-    # robust: whatever fails after commit is logged; the change is saved and the request
-    # must say so (delivery errors are logged by core.mail with what the mail was about).
-    transaction.on_commit(lambda: send(payment_id, event, **extra), robust=True)
-
-
 def payer_emails(payment: Payment) -> list[str]:
     """Who pays: the member who made the booking, else the structure's members."""
     if payment.booking_id:
@@ -40,10 +32,12 @@ def payer_emails(payment: Payment) -> list[str]:
     )
 
 
-def send(payment_id: int, event: str, **extra: object) -> None:
+def notify(payment: Payment, event: str, **extra: object) -> None:
+    """Queue the e-mail for `event` to the payer. Call it in the transaction of the change it
+    reports."""
     payment = Payment.objects.select_related(
         "booking__space", "booking__requested_by", "allocation__structure", "owner"
-    ).get(pk=payment_id)
+    ).get(pk=payment.pk)
     recipients = payer_emails(payment)
     if not recipients:
         return

@@ -66,7 +66,7 @@ def booking_approve(*, booking: Booking, actor: Actor) -> bool:
     booking_check_decider(actor=actor, booking=booking)
     changed = _booking_transition(booking=booking, to=BookingStatus.CONFIRMED, actor=actor)
     if changed:
-        notifications.on_commit(booking, "approved")
+        notifications.notify(booking, "approved")
     return changed
 
 
@@ -78,7 +78,7 @@ def booking_refuse(*, booking: Booking, actor: Actor, reason: str) -> bool:
         booking=booking, to=BookingStatus.REFUSED, actor=actor, reason=reason
     )
     if changed:
-        notifications.on_commit(booking, "refused")
+        notifications.notify(booking, "refused")
     return changed
 
 
@@ -154,9 +154,7 @@ def booking_cancel(
             )
         occupancies_free(rows=rows, at=now)
     if notify_requester:
-        notifications.on_commit(
-            booking, "cancelled", dates=[row.start for row in rows], reason=reason
-        )
+        notifications.notify(booking, "cancelled", dates=[row.start for row in rows], reason=reason)
     cancelled = [(row.start, row.end) for row in rows]
     transaction.on_commit(
         lambda: signals.booking_cancelled.send(

@@ -29,8 +29,9 @@ def bookings_send_reminders(*, now: datetime | None = None) -> int:
     ).select_related("booking")
     for row in due:
         with transaction.atomic():
-            # Claim the row first, so two runs at once cannot both send it.
+            # The mark and the e-mail (to the outbox) commit together: of two runs at once,
+            # one marks and queues; a rollback leaves neither.
             if occupancy_claim_reminder(row=row, at=now):
-                notifications.on_commit(row.booking, "reminder", occurrence_start=row.start)
+                notifications.notify(row.booking, "reminder", occurrence_start=row.start)
                 sent += 1
     return sent

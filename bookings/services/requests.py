@@ -233,9 +233,7 @@ def booking_request(
         ),
         robust=True,
     )
-    notifications.on_commit(
-        booking, "requested" if status == BookingStatus.PENDING else "confirmed"
-    )
+    notifications.notify(booking, "requested" if status == BookingStatus.PENDING else "confirmed")
     return booking
 
 
@@ -279,5 +277,5 @@ def bookings_expire_lapsed(*, now: datetime | None = None, space: Space | None =
         with transaction.atomic():
             if _booking_transition(booking=booking, to=BookingStatus.LAPSED, actor=PLATFORM):
                 count += 1
-                notifications.on_commit(booking, "lapsed")
+                notifications.notify(booking, "lapsed")
     return count

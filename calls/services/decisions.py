@@ -35,7 +35,7 @@ def application_accept(*, application: Application, actor: User, lot: CallLot) -
     changed = _application_transition(application, ApplicationStatus.ACCEPTED, actor)
     if changed:
         Application.objects.filter(pk=application.pk).update(allocated_lot=lot)
-        notifications.on_commit(application, "decided")
+        notifications.notify(application, "decided")
     return changed
 
 
@@ -51,7 +51,7 @@ def application_refuse(*, application: Application, actor: User, reason: str) ->
     changed = _application_transition(application, ApplicationStatus.REFUSED, actor, reason.strip())
     if changed:
         Application.objects.filter(pk=application.pk).update(decision_reason=reason.strip())
-        notifications.on_commit(application, "decided")
+        notifications.notify(application, "decided")
     return changed
 
 

@@ -74,7 +74,7 @@ def _request_issue(
                 hold_first=False,
                 due_by=now + AGREEMENT_PAYMENT_DUE,
             )
-            notifications.on_commit(payment, "pay_link")
+            notifications.notify(payment, "pay_link")
     except IntegrityError:
         # Issued at the same moment by another run (payment_one_live_per_agreement_month):
         # that run sends the e-mail.

@@ -307,7 +307,7 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
     due_by = now + timedelta(hours=channel.pay_within_hours)
     Payment.objects.filter(pk=payment.pk).update(hold_first=False, due_by=due_by)
     payment.refresh_from_db()
-    notifications.on_commit(payment, "pay_link")
+    notifications.notify(payment, "pay_link")
     return payment
 
 
@@ -360,6 +360,6 @@ def booking_fees_expire_unpaid(*, now: datetime | None = None) -> int:
                 reason=_("Not paid by the deadline."),
                 notify_requester=False,
             )
-        notifications.send(payment.pk, "expired")
+        notifications.notify(payment, "expired")
         count += 1
     return count

@@ -134,7 +134,7 @@ def deposit_keep(*, payment: Payment, actor: User, amount_cents: int, reason: st
         if payment_sync(
             payment, state, actor=actor, reason=reason.strip(), captured_cents=amount_cents
         ):
-            notifications.on_commit(payment, "deposit_kept", reason=reason.strip())
+            notifications.notify(payment, "deposit_kept", reason=reason.strip())
     payment.refresh_from_db()
     return payment
 

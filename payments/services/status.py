@@ -1,6 +1,6 @@
 """Every status change of a payment goes through `payment_transition`: it locks the row, is
-idempotent, logs, mails the payer and, once committed, runs what follows inside payments
-(`payment_followups`: invoices, deposit e-mails).
+idempotent, logs, mails the payer (through the outbox, in its transaction) and, once
+committed, runs what follows inside payments (`payment_followups`: invoices).
 
 `payment_sync` brings a payment to the state Stripe reports for its PaymentIntent.
 """
@@ -59,7 +59,15 @@ def payment_transition(
         stripe_event_id=stripe_event_id,
     )
     if to in MAILED and (payment.purpose, to) not in NOT_MAILED:
-        notifications.on_commit(payment, MAILED[to])
+        notifications.notify(payment, MAILED[to])
+    # A deposit held on the card, or that hold released (by us, or by Stripe when it lapsed):
+    # the payer is told, in this transaction (keeping it is mailed by `deposits.deposit_keep`,
+    # with the manager's reason).
+    if payment.purpose == PaymentPurpose.DEPOSIT:
+        if to == PaymentStatus.AUTHORISED:
+            notifications.notify(payment, "deposit_held")
+        elif to == PaymentStatus.RELEASED and from_status == PaymentStatus.AUTHORISED:
+            notifications.notify(payment, "deposit_released", reason=reason)
     # robust: the change is committed; a follow-up failing now is logged, never a lying 500.
     transaction.on_commit(
         lambda: payment_followups(payment_id=payment.pk, from_status=from_status, to_status=to),
@@ -72,22 +80,12 @@ def payment_followups(*, payment_id: int, from_status: str, to_status: str) -> N
     """What follows a committed status change, called directly (payments does not signal to
     itself).
 
-    A deposit held on the card, or that hold released (by us, or by Stripe when it lapsed):
-    the payer is told (keeping it is mailed by `deposits.deposit_keep`, with the manager's
-    reason). A payment just collected gets its invoice, once even if this runs twice; a failure
-    is logged and `issue_missing_invoices` issues it later, since the payment stands either way.
+    A payment just collected gets its invoice, once even if this runs twice; a failure is
+    logged and `issue_missing_invoices` issues it later, since the payment stands either way.
     """
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None:
         return
-    if payment.purpose == PaymentPurpose.DEPOSIT:
-        if to_status == PaymentStatus.AUTHORISED:
-            notifications.on_commit(payment, "deposit_held")
-        elif to_status == PaymentStatus.RELEASED and from_status == PaymentStatus.AUTHORISED:
-            entry = payment.log.filter(to_status=PaymentStatus.RELEASED).last()
-            notifications.on_commit(
-                payment, "deposit_released", reason=entry.reason if entry else ""
-            )
     if to_status == PaymentStatus.CAPTURED:
         documents.invoice_issue_or_log(payment=payment)
 
@@ -190,7 +188,7 @@ def payment_refunded_to(
             reason=reason or _("Partly refunded."),
             stripe_event_id=stripe_event_id,
         )
-        notifications.on_commit(payment, "refunded")
+        notifications.notify(payment, "refunded")
         return True
     return payment_transition(
         payment=payment,

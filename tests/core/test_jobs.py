@@ -83,8 +83,6 @@ from tests.stack import (
 )
 
 DB = REDIS_DBS["jobs"]
-# Scheduled tasks defined on another branch of issue 11 (the outbox): empty once merged.
-DEFINED_ELSEWHERE = {"core.tasks.outbox_sweep"}
 # Commands of the apps that are not periodic jobs: operators run them by hand.
 NOT_JOBS = {"seed_demo", "s3_media"}
 # A bound on waiting for a worker's answer, not a measure of speed: a busy machine is slower.
@@ -113,7 +111,7 @@ def _job_commands() -> set[str]:
 def test_every_scheduled_job_names_a_registered_task():
     app.loader.import_default_modules()  # every app's tasks.py, as a worker does at start
 
-    missing = _scheduled() - set(app.tasks) - DEFINED_ELSEWHERE
+    missing = _scheduled() - set(app.tasks)
 
     assert missing == set()
 
@@ -130,7 +128,7 @@ def test_every_job_command_is_scheduled_as_a_task_of_its_app_and_name():
 def test_every_periodic_task_has_time_limits_and_retries_on_database_errors():
     app.loader.import_default_modules()
 
-    for name in _scheduled() - DEFINED_ELSEWHERE - {"core.tasks.heartbeat"}:
+    for name in _scheduled() - {"core.tasks.heartbeat"}:
         task = app.tasks[name]
         assert 0 < task.soft_time_limit < task.time_limit, name
         assert OperationalError in task.autoretry_for, name

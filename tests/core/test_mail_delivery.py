@@ -1,21 +1,20 @@
-"""Mail after commit with a real SMTP situation (issue 9 §7): a mail server that is down never
-turns a saved booking into an error page, and a newline in a space's name never breaks a
-subject. The server is real: a closed port on 127.0.0.1, then aiosmtpd."""
+"""Mail through the outbox with a real SMTP situation (issue 9 §7, issue 11): a mail server that
+is down never turns a saved booking into an error page (the message waits in the outbox), and a
+newline in a space's name never breaks a subject. The server is real: a closed port on
+127.0.0.1, then aiosmtpd. Without a broker the delivery job runs in-process after commit."""
 
-import email
-import email.policy
 import logging
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from bookings.models import Booking, BookingStatus
 from core.mail import SUBJECT_MAX_LENGTH, mail_subject
+from core.models import MailStatus, OutboxMail
 from spaces.models import Space
 from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
+from tests.stack.smtp import free_port, smtp_server
 
 SLOT_FORM = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}
 SLOT_API = {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"}
@@ -43,39 +42,16 @@ def _smtp_to(settings, port: int) -> None:
 @pytest.fixture
 def mail_server_down(settings):
     """SMTP pointed at a port of 127.0.0.1 where nothing listens (the connection is refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     _smtp_to(settings, port)
     return port
 
 
-class _Controller(Controller):
-    """aiosmtpd 1.4 checks that its server is up by connecting to the port it was given,
-    which with port 0 is refused: read the port the system chose first."""
-
-    def _trigger_server(self) -> None:
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.SMTP))
-        return "250 OK"
-
-
 @pytest.fixture
 def inbox(settings):
-    handler = _Inbox()
-    controller = _Controller(handler, hostname="127.0.0.1", port=0)
-    controller.start()
-    _smtp_to(settings, controller.port)
-    yield handler
-    controller.stop()
+    with smtp_server() as (handler, port):
+        _smtp_to(settings, port)
+        yield handler
 
 
 def _form(user) -> dict:
@@ -99,8 +75,15 @@ def _api_body(space, user) -> dict:
     }
 
 
-def _delivery_errors(caplog) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "core.mail" and r.levelno == logging.ERROR]
+def _delivery_warnings(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "core.mail" and r.levelno == logging.WARNING]
+
+
+def _waiting() -> list[tuple[str, str, int, str]]:
+    return [
+        (row.about, row.status, row.attempts, row.last_error.split(":")[0])
+        for row in OutboxMail.objects.order_by("pk")
+    ]
 
 
 # transaction=True: the on_commit hooks then run inside the request, as in production.
@@ -120,13 +103,12 @@ def test_a_booking_requested_on_the_page_is_saved_and_said_saved_when_the_mail_s
     assert response.status_code == 200
     assert response.redirect_chain == [(booking.get_absolute_url(), 302)]
     assert "Votre demande a été envoyée au gestionnaire" in response.text
-    errors = _delivery_errors(caplog)
-    # The requester's acknowledgement and the managers' notice: both logged, with context.
-    assert [r.getMessage().split(" to ")[0] for r in errors] == [
-        f"E-mail not delivered (booking {booking.pk}, requested)",
-        f"E-mail not delivered (booking {booking.pk}, to_decide)",
+    # The requester's acknowledgement and the managers' notice wait in the outbox, logged.
+    assert _waiting() == [
+        (f"booking {booking.pk}, requested", MailStatus.PENDING, 1, "ConnectionRefusedError"),
+        (f"booking {booking.pk}, to_decide", MailStatus.PENDING, 1, "ConnectionRefusedError"),
     ]
-    assert all(isinstance(r.exc_info[1], ConnectionRefusedError) for r in errors)
+    assert len(_delivery_warnings(caplog)) == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -149,9 +131,10 @@ def test_a_booking_requested_and_cancelled_through_the_api_answers_saved_when_ma
     assert cancelled.status_code == 200
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
-    messages = [r.getMessage() for r in _delivery_errors(caplog)]
-    assert any(f"booking {booking.pk}, requested" in m for m in messages)
-    assert any(f"booking {booking.pk}, cancelled" in m for m in messages)
+    assert [(about, status) for about, status, _, _ in _waiting()] == [
+        (f"booking {booking.pk}, requested", MailStatus.PENDING),
+        (f"booking {booking.pk}, cancelled", MailStatus.PENDING),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,16 +164,11 @@ def test_mail_sent_again_once_the_server_is_back(
     client.force_login(requester)
     client.post(reverse("bookings:booking-create", args=[space.pk]), _form(requester))
     booking = Booking.objects.get()
-    handler = _Inbox()
-    controller = _Controller(handler, hostname="127.0.0.1", port=0)
-    controller.start()
-    try:
-        _smtp_to(settings, controller.port)
+    with smtp_server() as (handler, port):
+        _smtp_to(settings, port)
         response = client.post(
             reverse("bookings:booking-cancel", args=[booking.pk]), {"reason": "Empêchement"}
         )
-    finally:
-        controller.stop()
 
     assert response.status_code == 302
     assert [str(m["Subject"]).strip() for m in handler.messages] == [

@@ -142,7 +142,9 @@ def _log_tail(log) -> str:
 def _wait_for_worker(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
     from celery import Celery
 
-    probe = Celery(broker=url, backend=url)
+    # Not the current app: else the project's shared tasks, called later in this process, would
+    # be bound to it and published to this broker instead of running as configured.
+    probe = Celery(broker=url, backend=url, set_as_current=False)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
