@@ -3,6 +3,7 @@ on Redis (database REDIS_DBS["outbox"]), the test database. Mail is written in t
 transaction, leaves after commit, waits while the mail server or the broker is down, arrives
 exactly once, and what keeps failing is marked failed and shown (admin, /healthz)."""
 
+import io
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ import pytest
 from celery import Celery
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
+from django.core.management import call_command
 from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -536,3 +538,21 @@ def test_a_refused_recipient_is_not_written_in_the_error_nor_the_log(settings, c
     assert row.last_error.startswith("SMTPRecipientsRefused")
     assert "<address>" in row.last_error
     assert "camille" not in row.last_error + logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_outbox_sweep_command_sends_mail_refused_earlier(settings):
+    """Without beat (cron users, the demo), `manage.py outbox_sweep` retries refused mail."""
+    _smtp_to(settings, free_port())  # refused: the row waits for its next attempt
+    row = mail_send(subject="Rappel", body="Bonjour", recipients=["b@example.test"], about="x 2")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MailStatus.PENDING, 1)
+    OutboxMail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+
+    with smtp_server() as (inbox, port):
+        _smtp_to(settings, port)
+        call_command("outbox_sweep", stdout=io.StringIO())
+
+    row.refresh_from_db()
+    assert row.status == MailStatus.SENT
+    assert len(inbox.messages) == 1
