@@ -99,10 +99,17 @@ if media_on_s3; then
     log "media restored into the buckets"
 else
     for part in media private; do
-        if [[ $part == media ]]; then dir=$media; else dir=$private; fi
-        mkdir -p "$dir"
-        $force && find "$dir" -mindepth 1 -delete
-        tar --extract --gzip --file="$source_dir/$part.tar.gz" --directory="$dir" --no-same-owner
+        # The photos are read by nginx (www-data), as the application writes them (0644): under
+        # this script's umask 027 they would come back 0640 and every photo would be a 403.
+        # The private documents stay the service user's. --no-same-permissions: the same as root.
+        if [[ $part == media ]]; then dir=$media mask=022; else dir=$private mask=027; fi
+        (
+            umask "$mask"
+            mkdir -p "$dir"
+            $force && find "$dir" -mindepth 1 -delete
+            tar --extract --gzip --file="$source_dir/$part.tar.gz" --directory="$dir" \
+                --no-same-owner --no-same-permissions
+        )
     done
     log "media restored into $media and $private"
 fi

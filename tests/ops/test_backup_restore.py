@@ -99,6 +99,11 @@ def test_backup_then_restore_into_an_empty_target_brings_back_rows_and_files(
     assert (Path(target_media["MEDIA_ROOT"]) / photo.image.name).read_bytes() == (
         Path(media_dirs["MEDIA_ROOT"]) / photo.image.name
     ).read_bytes()
+    # nginx (another user) serves the photos from disk; the documents stay closed to it.
+    assert (Path(target_media["MEDIA_ROOT"]) / photo.image.name).stat().st_mode & 0o044 == 0o044
+    assert (
+        Path(target_media["PRIVATE_MEDIA_ROOT"]) / document.file.name
+    ).stat().st_mode & 0o007 == 0
 
 
 def test_restore_refuses_a_target_that_holds_data(data, media_dirs, tmp_path):
