@@ -2,7 +2,7 @@
 # Run a command in the checkout with the services' environment file (default /etc/locaux/env,
 # read line by line like systemd's EnvironmentFile), for machines without systemd:
 #
-#   sudo -u locaux deploy/envrun.sh venv/bin/celery -A config worker --loglevel=INFO
+#   runuser -u locaux -- deploy/envrun.sh venv/bin/celery -A config worker --loglevel=INFO
 set -euo pipefail
 # shellcheck source=deploy/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -2,7 +2,7 @@
 # manage.py with the services' settings: the environment file (default /etc/locaux/env, read
 # line by line like systemd's EnvironmentFile, never sourced) and the venv's Python.
 #
-#   sudo -u locaux /srv/locaux/app/deploy/manage.sh migrate
+#   runuser -u locaux -- /srv/locaux/app/deploy/manage.sh migrate
 #   LOCAUX_ENV_FILE=/path/to/env deploy/manage.sh check --deploy
 set -euo pipefail
 # shellcheck source=deploy/lib.sh
