@@ -37,6 +37,26 @@ pytest_plugins = ["tests.localstripe"]
 
 
 @pytest.fixture(autouse=True)
+def _jobs_stay_in_process():
+    """The tests run jobs in-process (no broker: eager). A test that publishes to a real broker
+    (tests/stack) must leave the project's Celery app current and eager again, or every later
+    job of the session would silently go to that broker: this catches it at the culprit."""
+    yield
+    from celery import current_app
+    from django.conf import settings
+
+    from config.celery import app
+
+    assert current_app._get_current_object() is app, "a test left another Celery app current"
+    # What the settings say (a test may override them with the `settings` fixture, restored
+    # after this check), not what a test changed in Celery's own configuration.
+    assert (app.conf.task_always_eager, app.conf.broker_url) == (
+        settings.CELERY_TASK_ALWAYS_EAGER,
+        settings.CELERY_BROKER_URL,
+    ), "a test left the Celery app publishing to another broker"
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from celery import Celery
 from django.core.cache import cache
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +21,7 @@ from django.urls import reverse
 from core import health
 from core.health import HEALTHZ_REDIS_TIMEOUT, HEARTBEAT_STALE_AFTER
 from core.tasks import HEARTBEAT_KEY
-from tests.stack import REDIS_DBS, celery_worker, redis_client, redis_url
+from tests.stack import REDIS_DBS, celery_client, celery_worker, redis_client, redis_url
 
 
 def test_healthz_reports_ok_with_database(client, db):
@@ -260,7 +259,7 @@ def test_healthz_costs_select_1_and_one_redis_command_per_check(client, on_redis
 @pytest.mark.django_db(transaction=True)
 def test_healthz_sees_the_heartbeat_a_real_worker_ran(client, on_redis):
     url = redis_url(REDIS_DB)
-    sender = Celery(broker=url)
+    sender = celery_client(url)
 
     with celery_worker(broker_db=REDIS_DB, env={"CACHE_URL": url}):
         sender.send_task("core.tasks.heartbeat")

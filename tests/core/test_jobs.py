@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from celery import Celery
 from django.apps import apps
 from django.conf import settings
 from django.core.management import get_commands
@@ -77,6 +76,7 @@ from tests.stack import (
     REDIS_DBS,
     REDIS_HOST,
     REDIS_PORT,
+    celery_client,
     celery_worker,
     redis_client,
     redis_url,
@@ -192,7 +192,7 @@ def worker(django_db_setup, localstripe_url) -> Iterator[None]:
 def send(worker) -> Iterator:
     """`send(task name, **kwargs)` → the task's result, run by the worker (sent by name, as
     beat does)."""
-    client = Celery(broker=redis_url(DB), backend=redis_url(DB))
+    client = celery_client(redis_url(DB))
     client.conf.task_serializer = "json"
 
     def run(name: str, **kwargs: object) -> object:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery import Celery
 from django.db import connection
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -139,12 +140,18 @@ def _log_tail(log) -> str:
     return log.read()[-4000:]
 
 
-def _wait_for_worker(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
-    from celery import Celery
+def celery_client(url: str) -> Celery:
+    """A Celery client of the broker (and result store) `url`, as beat or another app server
+    would be. Never the current app: shared tasks resolve to the current app, so a client made
+    current would take over every job the rest of the session sends (they would be published
+    to this broker instead of running in-process)."""
+    return Celery(broker=url, backend=url, set_as_current=False)
 
+
+def _wait_for_worker(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
     # Not the current app: else the project's shared tasks, called later in this process, would
     # be bound to it and published to this broker instead of running as configured.
-    probe = Celery(broker=url, backend=url, set_as_current=False)
+    probe = celery_client(url)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
