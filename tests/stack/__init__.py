@@ -30,6 +30,7 @@ REDIS_DBS = {
     "outbox": 3,  # tests/core/test_outbox.py: mail through the outbox and a real worker
     "servers": 4,  # tests/core/test_servers.py: two gunicorn instances, one Redis
     "healthz": 5,  # tests/core/test_healthz.py: broker and worker heartbeat
+    "pdfjobs": 6,  # tests/reports/test_documents.py: the annex PDF rendered by a real worker
     "throttling": 13,  # tests/core/test_throttling.py
     "cache-down": 14,  # tests/core/test_cache_down.py
 }
