@@ -8,7 +8,9 @@ worker, to show that the request returns before the PDF exists.
 
 import io
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,11 +18,12 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
 from config.celery import app
 from reports import services
-from reports.models import DocumentStatus, GeneratedDocument
+from reports.models import DocumentKind, DocumentStatus, GeneratedDocument
 from tests.factories import MembershipFactory, UserFactory
 from tests.helpers import response_bytes
 from tests.stack import REDIS_DBS, celery_worker, redis_client, redis_url
@@ -227,6 +230,28 @@ def test_rendering_a_document_twice_stores_one_file(staff_client, settings):
     assert [path.name for path in _files(settings)] == [Path(document.file.name).name]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_renders_at_once_store_one_file(commune_staff, commune, full_year_2025, settings):
+    # Made directly: no job is sent, the two renders below are the only ones.
+    document = GeneratedDocument.objects.create(
+        requested_by=commune_staff, kind=DocumentKind.ANNEX, commune=commune, year=2025
+    )
+    barrier = threading.Barrier(2)
+
+    def render(_: int) -> str:
+        barrier.wait()  # both read the document pending, render, then meet at the row lock
+        try:
+            return services.document_render(document_pk=document.pk)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(render, range(2)))
+
+    assert results == [DocumentStatus.READY, DocumentStatus.READY]
+    assert len(_files(settings)) == 1
+
+
 # --- Failures ---
 
 
@@ -337,7 +362,9 @@ def publishing_to_redis():
     saved = {key: app.conf[key] for key in keys}
 
     def reset_pools() -> None:
-        app.pool.force_close_all()
+        # kombu keeps its connection and producer pools in a registry of its own, by broker:
+        # closing only the app's pool would leave a closed pool there for the next user.
+        kombu_pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 

@@ -143,7 +143,9 @@ def _log_tail(log) -> str:
 def _wait_for_worker(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
     from celery import Celery
 
-    probe = Celery(broker=url, backend=url)
+    # Not the current app: shared tasks (`@shared_task`) run on the current app, and this one is
+    # closed below; as the current app it took over every later task of the test session.
+    probe = Celery(broker=url, backend=url, set_as_current=False)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
