@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from kombu import pools as kombu_pools
@@ -96,6 +97,16 @@ def test_annex_page_asks_for_the_pdf_with_a_csrf_protected_form(staff_client):
     form = re.search(rf'<form method="post" action="{action}"[^>]*>(.*?)</form>', page, re.S)
     assert form is not None
     assert "csrfmiddlewaretoken" in form.group(1)
+
+
+def test_annex_pdf_refuses_a_post_without_its_csrf_token(commune_staff, full_year_2025):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(commune_staff)
+
+    response = _prepare(client)
+
+    assert response.status_code == 403
+    assert not GeneratedDocument.objects.exists()
 
 
 def test_annex_pdf_refuses_a_get(staff_client):
@@ -299,6 +310,28 @@ def test_a_failed_document_is_not_reused(
 
     statuses = list(GeneratedDocument.objects.order_by("pk").values_list("status", flat=True))
     assert statuses == [DocumentStatus.FAILED, DocumentStatus.READY]
+
+
+def test_a_ready_documents_page_answers_while_the_storage_is_down(
+    staff_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    response = _prepare_eagerly(staff_client, django_capture_on_commit_callbacks)
+    document = GeneratedDocument.objects.get()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": blocker / "private", "base_url": None},
+        },
+    }
+
+    page = staff_client.get(response.url)
+    download = staff_client.get(reverse("reports:document-file", args=[document.pk]))
+
+    assert page.status_code == 200
+    assert download.status_code == 503
 
 
 # --- The periodic sweep ---
