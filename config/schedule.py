@@ -26,6 +26,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "payments.tasks.expire_unpaid_payments",
             "schedule": EVERY_FIVE_MINUTES,
         },
+        # PDFs asked for whose render never came (broker down at the time), and files > 7 days.
+        "sweep-documents": {
+            "task": "reports.tasks.sweep_documents",
+            "schedule": EVERY_FIVE_MINUTES,
+        },
         "release-deposits": {
             "task": "payments.tasks.release_deposits",
             "schedule": crontab(minute=15),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import accounting, aid, journal
+from reports.views import accounting, aid, documents, journal
 
 app_name = "reports"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("annexe/<str:insee>/<int:year>/", aid.annex_detail, name="annex"),
     path("annexe/<str:insee>/<int:year>/csv/", aid.annex_csv, name="annex-csv"),
     path("annexe/<str:insee>/<int:year>/pdf/", aid.annex_pdf, name="annex-pdf"),
+    path("documents/<int:pk>/", documents.document_detail, name="document"),
+    path("documents/<int:pk>/fichier/", documents.document_file, name="document-file"),
     path("attestation/<int:pk>/<int:year>/", aid.certificate_pdf, name="certificate"),
     path("journal/", journal.journal, name="journal"),
 ]

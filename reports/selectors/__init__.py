@@ -2,6 +2,7 @@
 
 - `aid`: who may see what, yearly in-kind aid per structure, the budget annex of a commune, the
   valuation certificate of a structure;
+- `documents`: the documents rendered in the background, and who may open them;
 - `journal`: the journal of changes to traceable records, for the intercommunality.
 
 The public names are re-exported here: `from reports.selectors import budget_annex` works.
@@ -23,6 +24,11 @@ from reports.selectors.aid import (
     valuation_certificate,
     yearly_aid,
 )
+from reports.selectors.documents import (
+    REUSE_READY_FOR,
+    document_reusable,
+    documents_visible_to,
+)
 from reports.selectors.journal import (
     KINDS,
     PAGE_SIZE,
@@ -36,6 +42,7 @@ __all__ = [
     "AID_STATUSES",
     "KINDS",
     "PAGE_SIZE",
+    "REUSE_READY_FOR",
     "AgreementLine",
     "AidRow",
     "BudgetAnnex",
@@ -49,6 +56,8 @@ __all__ = [
     "cash_subsidies_editable_by",
     "cash_subsidies_in_year",
     "communes_reportable_by",
+    "document_reusable",
+    "documents_visible_to",
     "journal_page",
     "structures_certifiable_by",
     "valuation_certificate",

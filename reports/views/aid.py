@@ -215,15 +215,14 @@ def annex_csv(request: HttpRequest, insee: str, year: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def annex_pdf(request: HttpRequest, insee: str, year: int) -> HttpResponse:
-    annex = _annex_for(request, insee, year)
-    title = f"Annexe — concours attribués en nature — {annex.commune.name} — exercice {year}"
-    pdf = render_pdf("pdf/annex.html", {"annex": annex}, title=title)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"{annex.commune.insee_code}_{year}_annexe_concours_en_nature.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    """Ask for the annex as a PDF: rendered by a job (its size grows with the territory), then
+    offered on the document's page (reports/views/documents.py)."""
+    _check_year(year)
+    commune = get_object_or_404(selectors.communes_reportable_by(request.user), insee_code=insee)
+    document = services.annex_document_request(actor=request.user, commune=commune, year=year)
+    return redirect("reports:document", pk=document.pk)
 
 
 @login_required

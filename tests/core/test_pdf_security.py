@@ -41,6 +41,7 @@ from tests.factories import (
     agreement_signed,
     booking_request_for,
 )
+from tests.helpers import annex_pdf_response, response_bytes
 from tests.payments.conftest import slot
 
 
@@ -113,7 +114,7 @@ def _text(content: bytes) -> str:
 def _pdf(response) -> bytes:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    return response.content
+    return response_bytes(response)
 
 
 # --- The valuation certificate: the name was in the title, hence in the CSS footer ---
@@ -213,7 +214,7 @@ def hostile_agreement(territory_admin, epci):
 
 def _every_pdf(client, allocation) -> list[bytes]:
     return [
-        _pdf(client.get(reverse("reports:annex-pdf", args=["59999", 2025]))),
+        _pdf(annex_pdf_response(client, "59999", 2025)),
         _pdf(client.get(reverse("bookings:allocation-pdf", args=[allocation.pk]))),
         _pdf(client.get(reverse("reports:certificate", args=[allocation.structure_id, 2025]))),
     ]

@@ -22,9 +22,10 @@ from django.urls import reverse
 
 from accounts.lockout import account_ref
 from tests.factories import UserFactory
+from tests.stack import REDIS_DBS
 
 PASSWORD = "secret-password-42"  # UserFactory's
-REDIS_DB = 13  # this file's own database on the shared Redis
+REDIS_DB = REDIS_DBS["throttling"]  # this file's own database on the shared Redis
 
 
 @pytest.fixture

@@ -6,11 +6,13 @@ import re
 from django.urls import reverse
 from pypdf import PdfReader
 
+from tests.helpers import annex_pdf_response, response_bytes
+
 
 def _text(response) -> str:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(response_bytes(response)))
     text = "\n".join(page.extract_text() for page in reader.pages)
     return re.sub(r"\s+", " ", text)  # no-break spaces and line breaks become plain spaces
 
@@ -20,7 +22,7 @@ def test_annex_pdf_lists_beneficiary_premises_and_valuation(
 ):
     client.force_login(commune_staff)
 
-    text = _text(client.get(reverse("reports:annex-pdf", args=["59172", 2025])))
+    text = _text(annex_pdf_response(client, "59172", 2025))
 
     assert "Concours attribués en nature — exercice 2025" in text
     assert "commune de Denain (code INSEE 59172)" in text
@@ -37,7 +39,7 @@ def test_annex_pdf_notes_a_small_commune(client, commune_staff, commune, full_ye
     commune.save()
     client.force_login(commune_staff)
 
-    text = _text(client.get(reverse("reports:annex-pdf", args=["59172", 2025])))
+    text = _text(annex_pdf_response(client, "59172", 2025))
 
     assert "moins de 3 500 habitants" in text
     assert "n'est pas obligatoire" in text
@@ -46,9 +48,9 @@ def test_annex_pdf_notes_a_small_commune(client, commune_staff, commune, full_ye
 def test_annex_pdf_is_tagged_for_accessibility(client, commune_staff, full_year_2025):
     client.force_login(commune_staff)
 
-    response = client.get(reverse("reports:annex-pdf", args=["59172", 2025]))
+    response = annex_pdf_response(client, "59172", 2025)
 
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(response_bytes(response)))
     catalog = reader.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"]
     assert catalog["/Lang"] == "fr"

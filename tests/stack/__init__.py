@@ -25,13 +25,19 @@ from django.db import connection
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ROOT = Path(__file__).resolve().parents[2]
 
-# Redis database numbers, one per user, so that tests never flush each other's data.
+# Redis database numbers, one per test module, so that tests never flush each other's data.
+# A run on PostgreSQL and one on SQLite may go on at once on one machine (a developer checking
+# both): the SQLite run takes the numbers 5 higher for the modules that start workers, so the
+# two runs' workers never take each other's jobs.
+_WORKER_DB_OFFSET = 0 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 5
 REDIS_DBS = {
-    "jobs": 2,  # tests/core/test_jobs.py: the beat schedule and the tasks on a real worker
-    "outbox": 3,  # tests/core/test_outbox.py: mail through the outbox and a real worker
-    "servers": 4,  # tests/core/test_servers.py: two gunicorn instances, one Redis
-    "healthz": 5,  # tests/core/test_healthz.py: broker and worker heartbeat
-    "throttling": 13,  # tests/core/test_throttling.py
+    # Modules that start a real worker or servers (2–6 on PostgreSQL, 7–11 on SQLite):
+    "jobs": 2 + _WORKER_DB_OFFSET,  # tests/core/test_jobs.py: the beat schedule, a real worker
+    "outbox": 3 + _WORKER_DB_OFFSET,  # tests/core/test_outbox.py: mail through the outbox
+    "servers": 4 + _WORKER_DB_OFFSET,  # tests/core/test_servers.py: two gunicorn, one Redis
+    "healthz": 5 + _WORKER_DB_OFFSET,  # tests/core/test_healthz.py: broker, worker heartbeat
+    "pdfjobs": 6 + _WORKER_DB_OFFSET,  # tests/reports/test_documents.py: the annex PDF job
+    "throttling": 12 if _WORKER_DB_OFFSET else 13,  # tests/core/test_throttling.py
     "cache-down": 14,  # tests/core/test_cache_down.py
 }
 
