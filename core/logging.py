@@ -59,9 +59,11 @@ class RequestIdFilter(logging.Filter):
     /accounts/invitations/<the token>/")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = _request_id.get()
         request = getattr(record, "request", None)
+        if not hasattr(record, "request_id"):
+            # Django's request logger writes its "Not Found" and 5xx lines once the middleware
+            # has answered (its context is gone): the request itself still carries the id.
+            record.request_id = _request_id.get() or getattr(request, "request_id", None)
         if isinstance(request, HttpRequest) and isinstance(record.args, tuple):
             record.args = tuple(
                 loggable_path(request) if arg == request.path else arg for arg in record.args

@@ -60,6 +60,15 @@ def test_request_line_has_method_path_status_duration_request_id_and_user(client
     assert line["time"].endswith("+00:00")
 
 
+def test_djangos_error_line_of_a_request_carries_its_request_id(client, db, log_output):
+    """Django logs a 404 or a 5xx after the middleware chain has answered: the same id."""
+    response = client.get("/no-such-page/", HTTP_X_REQUEST_ID="req-404-0123456789")
+
+    [django_line] = _lines(log_output, "django.request")
+    assert response.status_code == 404
+    assert django_line["request_id"] == "req-404-0123456789"
+
+
 def test_request_line_of_an_anonymous_probe_loads_no_user(client, db, log_output):
     client.get("/healthz")
 
