@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import private_storage
-from core.fields import SingleLineCharField
+from core.fields import MultiLineTextField, SingleLineCharField
 from core.validators import MAX_MONEY_CENTS, bounded
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -97,7 +97,7 @@ class GeneratedDocument(models.Model):
         on_delete=models.CASCADE,
         related_name="generated_documents",
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind)
+    kind = SingleLineCharField(_("kind"), max_length=20, choices=DocumentKind)
     # The parameters of the document: an annex is a commune's, for a financial year.
     commune = models.ForeignKey(
         "spaces.Commune",
@@ -109,13 +109,13 @@ class GeneratedDocument(models.Model):
         _("financial year"),
         validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)],
     )
-    status = models.CharField(
+    status = SingleLineCharField(
         _("status"), max_length=20, choices=DocumentStatus, default=DocumentStatus.PENDING
     )
     file = models.FileField(
         _("file"), upload_to="documents/%Y/%m/", storage=private_storage, blank=True
     )
-    error = models.TextField(_("error"), blank=True)  # shown to the requester: no detail
+    error = MultiLineTextField(_("error"), blank=True)  # shown to the requester: no detail
     created_at = models.DateTimeField(_("requested on"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
 

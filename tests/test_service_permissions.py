@@ -120,6 +120,10 @@ PLATFORM_JOBS = {
     "payments_reconcile",
     "invoices_issue_missing",
     "event_process",  # a Stripe webhook, verified by its signature (webhook_verify)
+    # The job that renders a document someone was allowed to ask for (annex_document_request
+    # checked them), and the sweep that re-sends lost renders and deletes old files.
+    "document_render",
+    "documents_sweep",
 }
 # Read, compute or verify; they write nothing.
 NOT_STATE_CHANGING = {
@@ -140,6 +144,7 @@ NOT_STATE_CHANGING = {
     "invoice_pdf",
     "invoice_title",
     "vat_rate_fr",
+    "annex_pdf",
 }
 # The status mechanism and the documents that follow it: they check nothing because only the
 # services above them, which did, call them (as `_booking_transition` does for bookings).
@@ -692,6 +697,12 @@ CASES: dict[str, Case] = {
     ),
     "cash_subsidy_delete": Case(
         reports_services.cash_subsidy_delete, lambda w: {"subsidy": w.subsidy}
+    ),
+    # The document records who asked: a person, never the platform.
+    "annex_document_request": Case(
+        reports_services.annex_document_request,
+        lambda w: {"commune": w.site.commune, "year": 2026},
+        actors=SIGNED_IN,
     ),
 }
 
