@@ -10,34 +10,24 @@ Each thread opens its own database connection and closes it when done; the tests
 transactions (`transaction=True`), so what one thread commits is what the others see.
 """
 
-import http.client
-import json
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import IntegrityError, connection, connections, transaction
-from django.http import HttpRequest
-from django.middleware.csrf import get_token
-from django.test import Client
+from django.db import IntegrityError, connection, transaction
 from django.test.testcases import LiveServerThread
 from django.urls import reverse
 
 from bookings.models import Booking, BookingLog, BookingStatus, Occupancy, OccupancyKind
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from tests.factories import (
-    MembershipFactory,
     UserFactory,
-    VerifiedStructureFactory,
     booking_request_for,
     paris,
 )
+from tests.helpers import api_session_headers, post_json, race, requesters
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -59,41 +49,13 @@ def threads_share_the_db(transactional_db):
         )
 
 
-def _race(attempts: list[Callable[[], object]]) -> Counter:
-    """Run every attempt in its own thread, all released at once; count the outcomes.
-
-    An outcome is what the attempt returns, or the name of the exception it raised.
-    """
-    barrier = threading.Barrier(len(attempts), timeout=30)
-
-    def run(attempt: Callable[[], object]) -> object:
-        try:
-            barrier.wait()  # start every transaction together
-            return attempt()
-        except Exception as exc:  # counted, so that an unexpected error fails the assertion
-            return type(exc).__name__
-        finally:
-            connections.close_all()  # each thread owns its connection
-
-    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
-        return Counter(pool.map(run, attempts))
-
-
-def _requesters(count: int) -> list:
-    """`count` members of as many verified structures."""
-    return [
-        MembershipFactory(organisation=VerifiedStructureFactory(), user=UserFactory()).user
-        for _ in range(count)
-    ]
-
-
 def _space_in_use(space) -> None:
     """Give the space an earlier booking, as a space in use has.
 
     Its first booking creates its django-scheduler Calendar, whose unique slug would otherwise
     serialise the racing transactions by itself and hide what the lock and the constraint do.
     """
-    (user,) = _requesters(1)
+    (user,) = requesters(1)
     booking_request_for(
         space=space, requested_by=user, start=START - timedelta(days=1), end=END - timedelta(days=1)
     )
@@ -115,9 +77,9 @@ def _book_the_slot(space, user) -> Callable[[], str]:
 @pytest.mark.django_db(transaction=True)
 def test_booking_request_50_simultaneous_requests_for_one_slot_book_it_once(space):
     _space_in_use(space)
-    users = _requesters(50)
+    users = requesters(50)
 
-    outcomes = _race([_book_the_slot(space, user) for user in users])
+    outcomes = race([_book_the_slot(space, user) for user in users])
 
     assert outcomes == Counter({"booked": 1, "BookingConflict": 49})
     assert Occupancy.objects.filter(space=space, active=True, start=START).count() == 1
@@ -126,9 +88,9 @@ def test_booking_request_50_simultaneous_requests_for_one_slot_book_it_once(spac
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite variant of the race")
 def test_booking_request_10_simultaneous_requests_book_once_on_sqlite(threads_share_the_db, space):
     _space_in_use(space)
-    users = _requesters(10)
+    users = requesters(10)
 
-    outcomes = _race([_book_the_slot(space, user) for user in users])
+    outcomes = race([_book_the_slot(space, user) for user in users])
 
     assert outcomes == Counter({"booked": 1, "BookingConflict": 9})
     assert Occupancy.objects.filter(space=space, active=True, start=START).count() == 1
@@ -159,40 +121,6 @@ def http_server(transactional_db) -> str:
     thread.terminate()
 
 
-def _session_headers(user) -> dict[str, str]:
-    """Headers of a logged-in API client: session cookie, CSRF cookie and X-CSRFToken.
-
-    The API authenticates sessions with DRF's SessionAuthentication, which enforces CSRF: the
-    cookie holds the secret and the header a masked token, as a browser page would send them.
-    """
-    client = Client()
-    client.force_login(user)
-    session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
-    token_request = HttpRequest()
-    masked_token = get_token(token_request)
-    secret = token_request.META["CSRF_COOKIE"]
-    return {
-        "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_id}; "
-        f"{settings.CSRF_COOKIE_NAME}={secret}",
-        "X-CSRFToken": masked_token,
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
-
-
-def _post_json(base_url: str, path: str, body: dict, headers: dict[str, str]) -> int:
-    """POST with the standard library (no proxy settings apply); return the HTTP status."""
-    address = urlsplit(base_url)
-    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
-    try:
-        conn.request("POST", path, body=json.dumps(body), headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
 def _request_body(space, user) -> dict:
     return {
         "space": space.pk,
@@ -207,13 +135,13 @@ def _request_body(space, user) -> dict:
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_booking_api_one_post_with_a_session_and_csrf_token_is_created(http_server, space):
-    (user,) = _requesters(1)
+    (user,) = requesters(1)
 
-    status = _post_json(
+    status = post_json(
         http_server,
         reverse("api:booking-list"),
         _request_body(space, user),
-        _session_headers(user),
+        api_session_headers(user),
     )
 
     assert status == 201
@@ -224,13 +152,13 @@ def test_booking_api_one_post_with_a_session_and_csrf_token_is_created(http_serv
 def test_booking_api_50_simultaneous_posts_for_one_slot_give_one_201_and_49_409(http_server, space):
     _space_in_use(space)
     path = reverse("api:booking-list")
-    clients = [(_request_body(space, user), _session_headers(user)) for user in _requesters(50)]
+    clients = [(_request_body(space, user), api_session_headers(user)) for user in requesters(50)]
     posts = [
-        lambda body=body, headers=headers: _post_json(http_server, path, body, headers)
+        lambda body=body, headers=headers: post_json(http_server, path, body, headers)
         for body, headers in clients
     ]
 
-    statuses = _race(posts)
+    statuses = race(posts)
 
     assert statuses == Counter({201: 1, 409: 49})
     assert Booking.objects.filter(space=space, start=START).count() == 1
@@ -313,7 +241,7 @@ def test_booking_decision_by_two_managers_at_once_has_one_outcome(
     booking = booking_request_for(space=space, requested_by=requester, start=START, end=END)
     mailoutbox.clear()  # the request's own e-mails
 
-    counted = _race(
+    counted = race(
         [_decide(first, booking, territory_admin)] * 5
         + [_decide(second, booking, other_manager)] * 5
     )

@@ -10,38 +10,30 @@ The servers are subprocesses against the test database, so the tests commit for 
 """
 
 import http.client
-import json
 import re
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections
-from django.http import HttpRequest
-from django.middleware.csrf import get_token
-from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Booking
 from tests.factories import (
-    MembershipFactory,
     UserFactory,
-    VerifiedStructureFactory,
     booking_request_for,
     paris,
 )
+from tests.helpers import api_session_headers, post_json, race, requesters
 from tests.stack import REDIS_DBS, ROOT, redis_client, redis_url, subprocess_env
 
 REDIS_DB = REDIS_DBS["servers"]
@@ -148,66 +140,16 @@ def two_instances(file_database, shared_redis) -> Iterator[tuple[str, str]]:
 # --- 50 clients on two servers race for one slot -----------------------------------------------
 
 
-def _requesters(count: int) -> list:
-    return [
-        MembershipFactory(organisation=VerifiedStructureFactory(), user=UserFactory()).user
-        for _ in range(count)
-    ]
-
-
-def _session_headers(user) -> dict[str, str]:
-    """A signed-in API client's headers: session cookie, CSRF cookie and X-CSRFToken."""
-    client = Client()
-    client.force_login(user)
-    session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
-    token_request = HttpRequest()
-    masked_token = get_token(token_request)
-    return {
-        "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_id}; "
-        f"{settings.CSRF_COOKIE_NAME}={token_request.META['CSRF_COOKIE']}",
-        "X-CSRFToken": masked_token,
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
-
-
-def _post_json(base_url: str, path: str, body: dict, headers: dict[str, str]) -> int:
-    address = urlsplit(base_url)
-    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
-    try:
-        conn.request("POST", path, body=json.dumps(body), headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
-def _race(attempts: list[Callable[[], object]]) -> Counter:
-    """Run every attempt in its own thread, all released at once; count what they return."""
-    barrier = threading.Barrier(len(attempts), timeout=60)
-
-    def run(attempt: Callable[[], object]) -> object:
-        try:
-            barrier.wait()
-            return attempt()
-        except Exception as exc:  # counted, so that an unexpected error fails the assertion
-            return type(exc).__name__
-
-    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
-        return Counter(pool.map(run, attempts))
-
-
 def test_50_clients_on_two_servers_racing_for_one_slot_get_one_201_and_49_409(two_instances, space):
     # A space in use: its calendar exists already, so only the lock and the constraint decide.
-    (earlier,) = _requesters(1)
+    (earlier,) = requesters(1)
     booking_request_for(
         space=space,
         requested_by=earlier,
         start=START - timedelta(days=1),
         end=END - timedelta(days=1),
     )
-    users = _requesters(50)
+    users = requesters(50)
     clients = [
         (
             two_instances[n % 2],
@@ -219,16 +161,16 @@ def test_50_clients_on_two_servers_racing_for_one_slot_get_one_201_and_49_409(tw
                 "start": START.isoformat(),
                 "end": END.isoformat(),
             },
-            _session_headers(user),
+            api_session_headers(user),
         )
         for n, user in enumerate(users)
     ]
     connections.close_all()  # the servers write; this process only reads afterwards
     path = reverse("api:booking-list")
 
-    statuses = _race(
+    statuses = race(
         [
-            lambda url=url, body=body, headers=headers: _post_json(url, path, body, headers)
+            lambda url=url, body=body, headers=headers: post_json(url, path, body, headers)
             for url, body, headers in clients
         ]
     )
