@@ -5,7 +5,6 @@ Issue 9 §6: pointed at a database that accepts connections and never answers, /
 pages hung 30 s until gunicorn killed the worker.
 """
 
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -15,35 +14,16 @@ from django.db import OperationalError, connection
 from django.db.backends.postgresql.base import DatabaseWrapper
 
 from config.database import postgresql_timeouts
+from tests.stack import silent_tcp_server
 
 JOIN_BOUND = 30  # seconds: far above the timeouts, so a busy machine still passes
 
 
 @pytest.fixture
 def silent_server() -> Iterator[tuple[str, int]]:
-    """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()
-    stop.set()
-    thread.join(5)
-    for sock in accepted:
-        sock.close()
-    listener.close()
+    """A "database" that accepts connections and never says a word."""
+    with silent_tcp_server() as address:
+        yield address
 
 
 def _postgresql_settings(**changes) -> dict:

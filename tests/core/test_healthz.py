@@ -21,7 +21,14 @@ from django.urls import reverse
 from core import health
 from core.health import HEALTHZ_REDIS_TIMEOUT, HEARTBEAT_STALE_AFTER
 from core.tasks import HEARTBEAT_KEY
-from tests.stack import REDIS_DBS, celery_client, celery_worker, redis_client, redis_url
+from tests.stack import (
+    REDIS_DBS,
+    celery_client,
+    celery_worker,
+    redis_client,
+    redis_url,
+    silent_tcp_server,
+)
 
 
 def test_healthz_reports_ok_with_database(client, db):
@@ -166,29 +173,9 @@ def test_healthz_with_redis_down_answers_503_naming_cache_and_broker(
 
 @pytest.fixture
 def silent_redis() -> Iterator[int]:
-    """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(5)
-    for sock in accepted:
-        sock.close()
-    listener.close()
+    """A "Redis" that accepts connections and never says a word."""
+    with silent_tcp_server() as (_, port):
+        yield port
 
 
 @pytest.mark.django_db(transaction=True)

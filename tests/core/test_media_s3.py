@@ -51,13 +51,7 @@ def _point_storages_at(settings, monkeypatch, tmp_path, **variables: str) -> Non
 @pytest.fixture
 def s3_media(settings, monkeypatch, tmp_path, s3_endpoint) -> S3Media:  # noqa: F811
     """The settings of a deployment on two fresh buckets of the S3 server."""
-    client = s3_client(s3_endpoint)
-    media = S3Media(
-        endpoint=s3_endpoint,
-        client=client,
-        bucket=bucket_create(client, "media"),
-        private_bucket=bucket_create(client, "documents"),
-    )
+    media = S3Media.fresh(s3_endpoint)
     _point_storages_at(
         settings,
         monkeypatch,

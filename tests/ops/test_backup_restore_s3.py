@@ -36,13 +36,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def s3_media(settings, monkeypatch, tmp_path, s3_endpoint) -> S3Media:
     """A deployment on two fresh buckets: the settings of this process and of the scripts (the
     variables are in os.environ, which the scripts inherit)."""
-    client = s3_client(s3_endpoint)
-    media = S3Media(
-        endpoint=s3_endpoint,
-        client=client,
-        bucket=bucket_create(client, "media"),
-        private_bucket=bucket_create(client, "documents"),
-    )
+    media = S3Media.fresh(s3_endpoint)
     s3_environment(
         monkeypatch,
         endpoint=s3_endpoint,

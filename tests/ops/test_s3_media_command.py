@@ -12,22 +12,14 @@ from config.storage import media_storages
 from tests.stack.s3 import (
     SECRET_ACCESS_KEY,
     S3Media,
-    bucket_create,
     closed_port_url,
-    s3_client,
     s3_environment,
 )
 
 
 @pytest.fixture
 def buckets(settings, monkeypatch, tmp_path, s3_endpoint) -> S3Media:
-    client = s3_client(s3_endpoint)
-    media = S3Media(
-        endpoint=s3_endpoint,
-        client=client,
-        bucket=bucket_create(client, "media"),
-        private_bucket=bucket_create(client, "documents"),
-    )
+    media = S3Media.fresh(s3_endpoint)
     s3_environment(
         monkeypatch, endpoint=s3_endpoint, bucket=media.bucket, private_bucket=media.private_bucket
     )

@@ -9,9 +9,11 @@ Each test module takes its own Redis database number (REDIS_DBS below) and flush
 """
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +49,36 @@ def service_missing(reason: str) -> None:
     if os.environ.get("REQUIRE_SERVICES"):
         pytest.fail(f"{reason} (.ci/run must provide it)")
     pytest.skip(reason)
+
+
+@contextmanager
+def silent_tcp_server() -> Iterator[tuple[str, int]]:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word (a database or
+    a Redis that hangs): yields its (host, port) until the block ends."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()
+    finally:
+        stop.set()
+        thread.join(5)
+        for sock in accepted:
+            sock.close()
+        listener.close()
 
 
 def redis_url(db: int) -> str:

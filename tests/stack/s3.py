@@ -77,6 +77,17 @@ class S3Media:
     bucket: str
     private_bucket: str
 
+    @classmethod
+    def fresh(cls, endpoint: str) -> "S3Media":
+        """Two new buckets on the server at `endpoint`: the media and the private documents."""
+        client = s3_client(endpoint)
+        return cls(
+            endpoint=endpoint,
+            client=client,
+            bucket=bucket_create(client, "media"),
+            private_bucket=bucket_create(client, "documents"),
+        )
+
     def keys(self, bucket: str) -> list[str]:
         listing = self.client.list_objects_v2(Bucket=bucket)
         return [item["Key"] for item in listing.get("Contents", [])]
