@@ -48,9 +48,11 @@ def test_the_page_of_a_document_being_prepared_shows_it_ready_without_a_reload(
         requested_by=staff, kind=DocumentKind.ANNEX, commune=commune, year=YEAR
     )
     sign_in(page, live_server, STAFF)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(f"{live_server.url}{reverse('reports:document', args=[document.pk])}")
     region = page.locator("#document-status[role=status]")
     expect(region).to_have_attribute("data-status", "pending")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_no_serious_axe_violations(page)
     page.evaluate("window.notReloaded = true")
 
@@ -61,5 +63,6 @@ def test_the_page_of_a_document_being_prepared_shows_it_ready_without_a_reload(
     )
     assert page.evaluate("window.notReloaded") is True  # updated in place: read out, no reload
     expect(page.locator("#document-again")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert [e for e in browser_log["console_errors"] if "Content Security Policy" in e] == []
     assert browser_log["page_errors"] == []
