@@ -4,6 +4,7 @@ import accounts.models
 import django.core.validators
 import django.db.models.deletion
 from django.conf import settings
+import core.fields
 from django.db import migrations, models
 
 
@@ -20,11 +21,11 @@ class Migration(migrations.Migration):
             name='GeneratedDocument',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('annex', 'Budget annex of in-kind support')], max_length=20, verbose_name='kind')),
+                ('kind', core.fields.SingleLineCharField(choices=[('annex', 'Budget annex of in-kind support')], max_length=20, verbose_name='kind')),
                 ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='financial year')),
-                ('status', models.CharField(choices=[('pending', 'Being prepared'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=20, verbose_name='status')),
+                ('status', core.fields.SingleLineCharField(choices=[('pending', 'Being prepared'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=20, verbose_name='status')),
                 ('file', models.FileField(blank=True, storage=accounts.models._private_storage, upload_to='documents/%Y/%m/', verbose_name='file')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
+                ('error', core.fields.MultiLineTextField(blank=True, verbose_name='error')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested on')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished on')),
                 ('commune', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='spaces.commune', verbose_name='commune')),
