@@ -30,6 +30,7 @@ from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.jobs import job_after_commit
 from core.models import MailStatus, OutboxMail
 
 logger = logging.getLogger(__name__)
@@ -83,12 +84,11 @@ def mail_send(*, subject: str, body: str, recipients: list[str], about: str) -> 
 def mail_send_batch(*, mails: Sequence[Mail], about: str) -> list[OutboxMail]:
     """Put `mails` in the outbox, each with a one-line subject; they leave after commit, in one
     job (over one SMTP connection). Same transaction rule as `mail_send`."""
-    from core.jobs import job_after_commit
-    from core.tasks import outbox_deliver
+    from core.tasks import outbox_deliver  # core.tasks imports this module
 
     now = timezone.now()
     rows = [
-        OutboxMail.objects.create(
+        OutboxMail(
             subject=mail_subject(mail.subject),
             body=mail.body,
             recipients=list(mail.recipients),
@@ -98,6 +98,8 @@ def mail_send_batch(*, mails: Sequence[Mail], about: str) -> list[OutboxMail]:
         for mail in mails
     ]
     if rows:
+        # One INSERT for the batch (a day's reminders); PostgreSQL and SQLite return the ids.
+        OutboxMail.objects.bulk_create(rows)
         # If the broker is down the job is not sent (logged): the sweep sends the rows.
         job_after_commit(outbox_deliver, [row.pk for row in rows])
     return rows
@@ -242,8 +244,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
 def outbox_retry(*, ids: Iterable[int]) -> int:
     """Put failed rows `ids` back in the queue (the admin's "retry" action), attempts reset.
     Returns how many; the next sweep, or the job sent after commit, sends them."""
-    from core.jobs import job_after_commit
-    from core.tasks import outbox_deliver as deliver_task
+    from core.tasks import outbox_deliver as deliver_task  # core.tasks imports this module
 
     ids = list(ids)
     count = OutboxMail.objects.filter(pk__in=ids, status=MailStatus.FAILED).update(
