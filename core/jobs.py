@@ -13,16 +13,12 @@ from typing import Any
 from celery import Task
 from django.db import transaction
 from kombu.exceptions import KombuError, OperationalError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 # What publishing can raise when the broker is down or refuses: kombu wraps the transport's
 # connection errors in OperationalError; redis-py's own errors may surface unwrapped.
-try:
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover (redis is a dependency)
-    RedisError = OSError  # type: ignore[misc,assignment]
-
 PUBLISH_ERRORS = (OperationalError, KombuError, RedisError, OSError)
 
 
