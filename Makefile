@@ -37,6 +37,8 @@ lock:
 	printf '# Local development settings (not for production; see .env.example).\nDEBUG=true\nDEMO_MODE=true\n' > $@
 
 ## Set up, load the demo territory and serve on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set).
+## Links in e-mails and calendar feeds point at that address (SITE_URL, unless set).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed-run .env
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo

@@ -5,7 +5,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Invitation, Organisation, OrganisationDocument
+from accounts.messaging import OPTIONAL_TOPICS
+from accounts.models import Invitation, Organisation, OrganisationDocument, User
 from core.fields import SingleLineFormField
 from core.forms import (
     AccessibleForm,
@@ -99,3 +100,38 @@ class InvitationForm(AccessibleModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "role"]
+
+
+class ProfileForm(ServiceValidatedModelForm):
+    """Name, phone, language, and which optional e-mails the person receives (the service
+    stores the ones switched off)."""
+
+    emails = forms.MultipleChoiceField(
+        label=_("Optional e-mails I receive"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Requests, decisions and what asks you to act are always sent. Every notification "
+            "also stays in your notifications list."
+        ),
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "language"]
+        widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["emails"].choices = list(OPTIONAL_TOPICS.items())
+        muted = set(self.instance.muted_topics or [])
+        self.initial.setdefault(
+            "emails", [topic for topic in OPTIONAL_TOPICS if topic not in muted]
+        )
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        chosen = set(self.cleaned_data.get("emails") or [])
+        self.instance.muted_topics = [topic for topic in OPTIONAL_TOPICS if topic not in chosen]

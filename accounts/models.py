@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_rna, validate_siren, validate_siret
@@ -39,6 +40,8 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
+        # The operator who creates an administrator vouches for the address.
+        extra_fields.setdefault("email_confirmed_at", timezone.now())
         return self._create_user(email, password, **extra_fields)
 
 
@@ -51,6 +54,23 @@ class User(AbstractUser):
     first_name = SingleLineCharField(_("first name"), max_length=150, blank=True)
     last_name = SingleLineCharField(_("last name"), max_length=150, blank=True)
     password = SingleLineCharField(_("password"), max_length=128)
+    phone = SingleLineCharField(_("phone"), max_length=30, blank=True)
+    language = SingleLineCharField(
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="fr",
+        help_text=_("The language of the pages and of the e-mails you receive."),
+    )
+    # Set when the person opened the link sent to the address (or reset their password through
+    # it): until then the account cannot sign in, so an address cannot be squatted.
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed on"), null=True, blank=True)
+    # Optional e-mails the person switched off (accounts.messaging.OPTIONAL_TOPICS); they still
+    # see them in their notifications.
+    muted_topics = models.JSONField(_("e-mails switched off"), default=list, blank=True)
+    # Set when the account was erased (GDPR): the row stays, as the actor of bookings, invoices
+    # and audit rows, with no personal data left ("former user #n").
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -63,7 +83,47 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self) -> str:
+        if self.erased_at is not None:
+            return gettext("Former user #%(number)s") % {"number": self.pk}
         return self.get_full_name() or self.email
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+
+class Notification(models.Model):
+    """What the platform told a person, kept in their notifications list (unread ones marked) so
+    that a missed e-mail is not a missed decision. Written with the e-mail, in the transaction of
+    the change (accounts.messaging)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    topic = SingleLineCharField(_("topic"), max_length=60)
+    subject = SingleLineCharField(_("subject"), max_length=255)
+    body = MultiLineTextField(_("message"))
+    link = SingleLineCharField(_("link"), max_length=500, blank=True)  # a path of the site
+    created_at = models.DateTimeField(_("sent on"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class OrganisationKind(models.TextChoices):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.messaging import notify_addresses
 from accounts.models import Invitation, Organisation, OrganisationLog, ReminderKind
 from accounts.selectors import territory_admin_emails
 from core.mail import Mail, mail_send, mail_send_batch
@@ -55,14 +56,14 @@ def verification_withdrawn_notify(log: OrganisationLog) -> None:
 
 def invitation_notify(invitation: Invitation) -> None:
     """Queue the e-mail giving the invited person the link that lets them join the
-    organisation. Call it in the transaction that creates the invitation."""
-    link = settings.SITE_URL + reverse("accounts:invitation-accept", args=[invitation.token])
-    context = {"invitation": invitation, "link": link}
-    mail_send(
-        subject=_("Invitation to join %(name)s on Locaux Communs")
-        % {"name": invitation.organisation.name},
-        body=render_to_string("emails/invitation.txt", context),
-        recipients=[invitation.email],
+    organisation (an address, perhaps with no account yet: French). Call it in the transaction
+    that creates the invitation."""
+    notify_addresses(
+        [invitation.email],
+        message="invitation",
+        context={"invitation": invitation},
+        link=reverse("accounts:invitation-accept", args=[invitation.token]),
+        reply_to=[invitation.invited_by.email],
         about=f"invitation {invitation.pk}",
     )
 

@@ -7,6 +7,7 @@ from accounts.models import (
     Invitation,
     Membership,
     MembershipRole,
+    Notification,
     Organisation,
     OrganisationDocument,
     OrganisationKind,
@@ -92,3 +93,16 @@ def structures_allowed_to_request_for(user: AnyUser) -> QuerySet[Organisation]:
 def organisations_allowed_to_book_for(user: AnyUser) -> QuerySet[Organisation]:
     """The user's organisations that may request space: ESS structures once verified."""
     return organisations_of(user).exclude(kind=OrganisationKind.ESS, verified_at__isnull=True)
+
+
+def notifications_of(user: AnyUser) -> QuerySet[Notification]:
+    """The user's notifications, newest first; nobody else's."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def notifications_unread_count(user: AnyUser) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

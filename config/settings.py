@@ -104,6 +104,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text e-mails: no HTML escaping ("Réunion d'équipe", not "d&#x27;équipe").
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # Database: SQLite file by default (demo, development); PostgreSQL through DATABASE_URL.
@@ -222,6 +230,7 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATE_LIMITS = {
     "signup": env_str("SIGNUP_RATE", "10/hour"),
     "invitation": env_str("INVITATION_RATE", "30/hour"),
+    "unsubscribe": env_str("UNSUBSCRIBE_RATE", "60/hour"),
 }
 
 # Idle sessions end after SESSION_IDLE_TIMEOUT seconds without a request: a signed-in session's
@@ -280,6 +289,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Locaux Communs <ne-pas-repondre@localhost>")
+# Every e-mail names who runs the platform and how to reach them (a person reads this address).
+OPERATOR_NAME = env_str("OPERATOR_NAME", "Communauté d'agglomération de la Porte du Hainaut")
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "contact@localhost")
+CONTACT_PHONE = env_str("CONTACT_PHONE")
 # A mail server that accepts the connection and never answers must not hold a worker forever.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # The mail outbox (core/mail.py): a message the server refused is tried again after

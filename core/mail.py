@@ -21,12 +21,12 @@ import smtplib
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypedDict
 
 from django.conf import settings
-from django.core.mail import BadHeaderError, EmailMessage, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -49,26 +49,30 @@ ADDRESS = re.compile(r"[^\s<>'\"@]+@[^\s<>'\"@]+")
 LOST_WORKER = "The worker sending it stopped during its last attempt"
 
 
-def mail_subject(text: str) -> str:
+def mail_subject(text: str, max_length: int | None = SUBJECT_MAX_LENGTH) -> str:
     """`text` on one line: every run of whitespace or control characters becomes one space
     (a newline in a space's name would otherwise be refused as a header injection), cut at
-    SUBJECT_MAX_LENGTH characters with an ellipsis."""
+    `max_length` characters with an ellipsis (None: not cut, for a header holding a link)."""
     cleaned = "".join(
         " " if char.isspace() or unicodedata.category(char)[0] in "CZ" else char for char in text
     )
     subject = " ".join(cleaned.split())
-    if len(subject) > SUBJECT_MAX_LENGTH:
-        subject = subject[: SUBJECT_MAX_LENGTH - 1].rstrip() + "…"
+    if max_length is not None and len(subject) > max_length:
+        subject = subject[: max_length - 1].rstrip() + "…"
     return subject
 
 
 @dataclass(frozen=True)
 class Mail:
-    """One e-mail of a batch."""
+    """One e-mail of a batch: a plain-text body, and optionally the same as HTML, the addresses
+    replies go to and extra headers (List-Unsubscribe)."""
 
     subject: str
     body: str
     recipients: list[str]
+    html: str = ""
+    reply_to: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def mail_send(*, subject: str, body: str, recipients: list[str], about: str) -> OutboxMail:
@@ -91,7 +95,10 @@ def mail_send_batch(*, mails: Sequence[Mail], about: str) -> list[OutboxMail]:
         OutboxMail(
             subject=mail_subject(mail.subject),
             body=mail.body,
+            html_body=mail.html,
             recipients=list(mail.recipients),
+            reply_to=list(mail.reply_to),
+            headers={name: mail_subject(value, None) for name, value in mail.headers.items()},
             about=about[:200],
             next_attempt_at=now,
         )
@@ -199,7 +206,16 @@ def outbox_deliver(*, ids: Iterable[int], now: datetime | None = None) -> int:
                 row.attempts = settings.MAIL_MAX_ATTEMPTS  # the retake is not an attempt
                 _mark_failed_attempt(row, token, LOST_WORKER)
                 continue
-            message = EmailMessage(row.subject, row.body, row.from_email or None, row.recipients)
+            message = EmailMultiAlternatives(
+                row.subject,
+                row.body,
+                row.from_email or None,
+                row.recipients,
+                reply_to=row.reply_to or None,
+                headers=row.headers or None,
+            )
+            if row.html_body:
+                message.attach_alternative(row.html_body, "text/html")
             try:
                 # Opened here (a no-op once open) so that send_messages keeps it for the next.
                 connection.open()

@@ -28,7 +28,13 @@ class OutboxMail(models.Model):
 
     subject = SingleLineCharField(_("subject"), max_length=255)
     body = MultiLineTextField(_("body"))
+    # The same message as HTML (an alternative part); "" sends plain text only.
+    html_body = MultiLineTextField(_("HTML body"), blank=True)
     recipients = models.JSONField(_("recipients"), default=list)
+    # Who answers: replies go there (the manager of a booking), not to the no-reply sender.
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    # Extra headers, e.g. List-Unsubscribe for reminders that can be switched off.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     from_email = SingleLineCharField(
         _("sender"), max_length=254, blank=True
     )  # "": DEFAULT_FROM_EMAIL

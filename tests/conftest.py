@@ -289,3 +289,26 @@ def _fresh_rate_counters():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """A real SMTP server (aiosmtpd) that this process's mail goes to; `deliver()` sends what
+    the outbox holds (the after-commit job does not run inside a test's transaction) and
+    returns the inbox."""
+    from core.mail import outbox_sweep
+    from tests.stack.smtp import smtp_server, smtp_settings
+
+    with smtp_server() as (inbox, port):
+        for name, value in smtp_settings(port).items():
+            setattr(
+                settings, name, int(value) if name in ("EMAIL_PORT", "EMAIL_TIMEOUT") else value
+            )
+        settings.EMAIL_USE_TLS = False
+
+        def deliver():
+            outbox_sweep()
+            return inbox
+
+        inbox.deliver = deliver
+        yield inbox

@@ -57,6 +57,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Camille"
     last_name = factory.Sequence(lambda n: f"Martin{n}")
     password = factory.django.Password("secret-password-42")
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -169,8 +169,11 @@ INTERNAL_STEPS = {
     "occupancies_lift_closures",
     "occupancy_claim_reminder",
 }
-# Open to anyone by design.
-PUBLIC = {"user_signup"}
+# Open to anyone by design (a signed token in the call is the credential where there is one).
+PUBLIC = {"user_signup", "topic_unsubscribe"}
+# Act only on the signed-in actor's own rows (refused to the anonymous and the platform,
+# `test_own_account_services_touch_only_the_actor`): an outsider has nobody else's to reach.
+OWN_ACCOUNT = {"notifications_mark_read"}
 # Not guarded by the service yet (no actor in the signature, the caller's queryset decides),
 # with the reason. Issue 10 §3 emptied it; a state-changing service is not to be added here.
 NOT_YET_GUARDED: dict[str, str] = {}
@@ -379,6 +382,9 @@ CASES: dict[str, Case] = {
         lambda w: {"invitation": w.invitation},
         actor="user",
         actors=("anonymous", "platform"),  # a signed-in outsider is told to use the invited address
+    ),
+    "user_profile_update": Case(
+        accounts_services.user_profile_update, lambda w: {"user": _renamed_user(w.requester)}
     ),
     "document_add": Case(
         accounts_services.document_add,
@@ -714,6 +720,12 @@ def _renamed(instance):
     return instance
 
 
+def _renamed_user(user):
+    user = type(user).objects.get(pk=user.pk)
+    user.first_name = "Changé"
+    return user
+
+
 def _accepted(allocation: Allocation) -> Allocation:
     Allocation.objects.filter(pk=allocation.pk).update(
         status=AllocationStatus.ACCEPTED, insurance_valid_until=date(2029, 1, 1)
@@ -783,6 +795,7 @@ def test_every_service_is_classified():
         *NOT_STATE_CHANGING,
         *INTERNAL_STEPS,
         *PUBLIC,
+        *OWN_ACCOUNT,
         *NOT_YET_GUARDED,
     }
 
@@ -877,3 +890,18 @@ def test_the_platform_actor_is_one_and_the_same_through_a_copy():
 def test_staff_may_still_act(world):
     """The checks do not refuse the people they are meant for."""
     assert bookings_services.booking_approve(booking=world.pending, actor=world.staff) is True
+
+
+@pytest.mark.django_db
+def test_own_account_services_touch_only_the_actor():
+    from accounts.models import Notification
+
+    owner, other = UserFactory(), UserFactory()
+    theirs = Notification.objects.create(user=other, topic="t", subject="s", body="b")
+    for actor in (AnonymousUser(), PLATFORM):
+        with pytest.raises(PermissionDenied):
+            accounts_services.notifications_mark_read(actor=actor)
+
+    assert accounts_services.notifications_mark_read(actor=owner, ids=[theirs.pk]) == 0
+    theirs.refresh_from_db()
+    assert theirs.read_at is None

@@ -36,6 +36,30 @@ class Inbox:
         with self._lock:
             return [str(message["Subject"]).strip() for message in self.messages]
 
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        """The messages addressed to `address`, in order."""
+        with self._lock:
+            return [
+                message
+                for message in self.messages
+                if address.lower() in str(message["To"]).lower()
+            ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+
+def text_of(message: email.message.EmailMessage) -> str:
+    """The plain-text part of `message`, decoded."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message: email.message.EmailMessage) -> str | None:
+    """The HTML part of `message`, decoded, or None if it has none."""
+    part = message.get_body(preferencelist=("html",))
+    return part.get_content() if part is not None else None
+
 
 def free_port() -> int:
     """A port of 127.0.0.1 where nothing listens (a connection to it is refused)."""

@@ -289,7 +289,8 @@ class Command(BaseCommand):
                 },
             )
             user.set_password(demo.DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+            user.email_confirmed_at = user.email_confirmed_at or timezone.now()
+            user.save(update_fields=["password", "email_confirmed_at"])
             organisation = organisations.get(key) or communes[key].organisation
             Membership.objects.update_or_create(
                 user=user, organisation=organisation, defaults={"role": role}

@@ -14,7 +14,6 @@ from accounts.actors import Actor
 from accounts.files import document_check, document_stored_name
 from accounts.models import (
     IDENTIFYING_FIELDS,
-    Invitation,
     Membership,
     MembershipRole,
     Organisation,
@@ -26,20 +25,10 @@ from accounts.models import (
 )
 from accounts.selectors import (
     organisations_manageable_by,
-    user_get_by_email,
     user_is_territory_admin,
 )
 from accounts.validators import compact_identifier
 from core.storage import storage_write
-
-
-def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    """Create an account. Raises ValidationError if the e-mail address is already used."""
-    if user_get_by_email(email) is not None:
-        raise ValidationError({"email": _("An account already exists with this e-mail address.")})
-    return User.objects.create_user(
-        email=email, password=password, first_name=first_name, last_name=last_name
-    )
 
 
 def _organisation_check_identifiers(organisation: Organisation) -> None:
@@ -167,43 +156,6 @@ def structure_verify(*, structure: Organisation, actor: User) -> bool:
 
 
 @transaction.atomic
-def invitation_create(
-    *, organisation: Organisation, email: str, role: str, invited_by: User
-) -> Invitation:
-    """Invite a colleague by e-mail; the e-mail leaves once the invitation is saved. Only the
-    organisation's administrators (and the intercommunality) invite (else PermissionDenied)."""
-    _check_manages(actor=invited_by, organisation=organisation)
-    email = email.strip().lower()
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
-        raise ValidationError({"email": _("This person is already a member.")})
-    invitation = Invitation.objects.create(
-        organisation=organisation, email=email, role=role, invited_by=invited_by
-    )
-    notifications.invitation_notify(invitation)
-    return invitation
-
-
-@transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """Join the organisation. The signed-in account must use the invited e-mail address."""
-    if not user.is_authenticated:
-        raise PermissionDenied
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_usable():
-        raise ValidationError(_("This invitation has expired or has already been used."))
-    if user.email.lower() != invitation.email.lower():
-        raise ValidationError(
-            _("This invitation was sent to %(email)s: sign in with that address to accept it.")
-            % {"email": invitation.email}
-        )
-    membership, _created = Membership.objects.get_or_create(
-        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
-    )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
-    return membership
-
-
 def document_add(
     *,
     organisation: Organisation,

@@ -1,0 +1,37 @@
+"""Writes on users, organisations, memberships, invitations and documents.
+
+One module per concern:
+
+- `users`: accounts (sign-up, profile, notifications list, unsubscribing);
+- `organisations`: structures (registration, details, verification) and their documents;
+- `members`: memberships and invitations.
+
+The public names are re-exported here: `from accounts.services import structure_verify` works.
+"""
+
+from accounts.services.members import invitation_accept, invitation_create
+from accounts.services.organisations import (
+    document_add,
+    organisation_update,
+    structure_register,
+    structure_verify,
+)
+from accounts.services.users import (
+    notifications_mark_read,
+    topic_unsubscribe,
+    user_profile_update,
+    user_signup,
+)
+
+__all__ = [
+    "document_add",
+    "invitation_accept",
+    "invitation_create",
+    "notifications_mark_read",
+    "organisation_update",
+    "structure_register",
+    "structure_verify",
+    "topic_unsubscribe",
+    "user_profile_update",
+    "user_signup",
+]
