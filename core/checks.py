@@ -1,5 +1,7 @@
 """Deployment checks of our own (`manage.py check --deploy`)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
@@ -24,3 +26,33 @@ def shared_cache_check(app_configs, **kwargs) -> list[Warning]:
             id="core.W001",
         )
     ]
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+@register(deploy=True)
+def site_url_check(app_configs, **kwargs) -> list[Warning]:
+    """Every link in an e-mail or a calendar feed is SITE_URL + a path: left at its development
+    default, production mail sends people to their own computer. CONTACT_EMAIL is named in every
+    e-mail: left at its default, nobody reads the answers."""
+    warnings = []
+    host = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    if host in LOCAL_HOSTS or not settings.SITE_URL.startswith("https://"):
+        warnings.append(
+            Warning(
+                f"SITE_URL is {settings.SITE_URL!r}: links in e-mails and calendar feeds would "
+                "not reach the site.",
+                hint="Set SITE_URL to the public https address of the site (docs/deploy.md).",
+                id="core.W002",
+            )
+        )
+    if settings.CONTACT_EMAIL.lower().endswith("@localhost"):
+        warnings.append(
+            Warning(
+                "CONTACT_EMAIL is not set: every e-mail names a contact address nobody reads.",
+                hint="Set CONTACT_EMAIL (and OPERATOR_NAME, CONTACT_PHONE) in the environment.",
+                id="core.W003",
+            )
+        )
+    return warnings

@@ -24,3 +24,18 @@ def test_a_shared_cache_is_not_flagged(settings):
     }
 
     assert "core.W001" not in deploy_warning_ids()
+
+
+def test_links_to_localhost_and_an_unread_contact_are_flagged_for_production(settings):
+    # `make run` on another PORT used to write 127.0.0.1:8000 in every e-mail.
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.CONTACT_EMAIL = "contact@localhost"
+
+    assert {"core.W002", "core.W003"} <= deploy_warning_ids()
+
+
+def test_a_public_site_address_and_a_contact_are_not_flagged(settings):
+    settings.SITE_URL = "https://locaux.example.fr"
+    settings.CONTACT_EMAIL = "locaux@example.fr"
+
+    assert {"core.W002", "core.W003"} & deploy_warning_ids() == set()
