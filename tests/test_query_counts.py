@@ -353,14 +353,14 @@ def _api_booking_detail(w: World, count: int) -> Get:
 # --- Pages of accounts and the dashboard -----------------------------------------------------
 
 
-@case("portal:dashboard", sqlite=11)
+@case("portal:dashboard", sqlite=12)
 def _dashboard(w: World, count: int) -> Get:
     for _ in range(count):
         SiteFactory(commune=w.commune, name=f"QC site {w.next()}")
     return Get(w.territory_admin, reverse("portal:dashboard"), html(r"QC site \d+"))
 
 
-@case("accounts:structures-to-verify", sqlite=4)
+@case("accounts:structures-to-verify", sqlite=5)
 def _structures_to_verify(w: World, count: int) -> Get:
     for _ in range(count):
         MembershipFactory(organisation=StructureFactory(name=f"QC structure {w.next()}"))
@@ -369,7 +369,18 @@ def _structures_to_verify(w: World, count: int) -> Get:
     )
 
 
-@case("accounts:structure-detail", sqlite=11)
+@case("accounts:notifications", sqlite=5, page=30)
+def _notifications(w: World, count: int) -> Get:
+    from accounts.models import Notification
+
+    for _ in range(count):
+        Notification.objects.create(
+            user=w.requester, topic="t", subject=f"QC notification {w.next()}", body="b", link="/"
+        )
+    return Get(w.requester, reverse("accounts:notifications"), html(r"QC notification \d+"))
+
+
+@case("accounts:structure-detail", sqlite=12)
 def _structure_detail(w: World, count: int) -> Get:
     for _ in range(count):
         n = w.next()
@@ -413,7 +424,7 @@ def _site_detail(w: World, count: int) -> Get:
     return Get(None, reverse("spaces:site-detail", args=[w.site.pk]), html(r"QC space \d+"))
 
 
-@case("spaces:site-photos", sqlite=6)
+@case("spaces:site-photos", sqlite=7)
 def _site_photos(w: World, count: int) -> Get:
     for _ in range(count):
         PhotoFactory(site=w.site, alt_text=f"QC photo {w.next()}")
@@ -427,13 +438,13 @@ def _site_photos(w: World, count: int) -> Get:
 BOOKING_LINK = r"/reservations/\d+/"
 
 
-@case("bookings:booking-list", sqlite=5)
+@case("bookings:booking-list", sqlite=6)
 def _booking_list(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
 
 
-@case("bookings:booking-detail", sqlite=22)
+@case("bookings:booking-detail", sqlite=23)
 def _booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -443,7 +454,7 @@ def _booking_detail(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:pending", sqlite=5)
+@case("bookings:pending", sqlite=6)
 def _pending(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))
@@ -456,7 +467,7 @@ def _availability(w: World, count: int) -> Get:
     return Get(None, reverse("bookings:availability"), html(r"QC space \d+"), search)
 
 
-@case("bookings:space-week", sqlite=8)
+@case("bookings:space-week", sqlite=9)
 def _space_week(w: World, count: int) -> Get:
     w.book(count)
     return Get(
@@ -474,7 +485,7 @@ def _calendar_events(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("bookings:calendar-events"), api_list, window)
 
 
-@case("bookings:calendar-space", sqlite=8)
+@case("bookings:calendar-space", sqlite=9)
 def _calendar_space(w: World, count: int) -> Get:
     w.book(count)
     return Get(
@@ -484,7 +495,7 @@ def _calendar_space(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:calendar-site", sqlite=9)
+@case("bookings:calendar-site", sqlite=10)
 def _calendar_site(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -496,7 +507,7 @@ def _calendar_site(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:closure-list", sqlite=6)
+@case("bookings:closure-list", sqlite=7)
 def _closure_list(w: World, count: int) -> Get:
     for _ in range(count):
         n = w.next()
@@ -523,7 +534,7 @@ def _feed_ics(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:feed-list", sqlite=8)
+@case("bookings:feed-list", sqlite=9)
 def _feed_list(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -533,7 +544,7 @@ def _feed_list(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("bookings:feed-list"), html(r"QC space \d+"))
 
 
-@case("bookings:allocation-list", sqlite=8, page=50)
+@case("bookings:allocation-list", sqlite=9, page=50)
 def _allocation_list(w: World, count: int) -> Get:
     w.agreements(count)
     return Get(
@@ -543,7 +554,7 @@ def _allocation_list(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:site-timeline", sqlite=6)
+@case("bookings:site-timeline", sqlite=7)
 def _site_timeline(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -566,13 +577,13 @@ def _call_list(w: World, count: int) -> Get:
     return Get(None, reverse("calls:call-list"), html(CALL_LINK))
 
 
-@case("calls:call-manage-list", sqlite=6)
+@case("calls:call-manage-list", sqlite=7)
 def _call_manage_list(w: World, count: int) -> Get:
     w.calls(count)
     return Get(w.commune_staff, reverse("calls:call-manage-list"), html(CALL_LINK))
 
 
-@case("calls:call-manage", sqlite=10)
+@case("calls:call-manage", sqlite=11)
 def _call_manage(w: World, count: int) -> Get:
     w.applications(count)
     return Get(
@@ -580,7 +591,7 @@ def _call_manage(w: World, count: int) -> Get:
     )
 
 
-@case("calls:call-reviewers", sqlite=5)
+@case("calls:call-reviewers", sqlite=6)
 def _call_reviewers(w: World, count: int) -> Get:
     for _ in range(count):
         services_calls.reviewer_assign(
@@ -595,7 +606,7 @@ def _call_reviewers(w: World, count: int) -> Get:
     )
 
 
-@case("calls:call-ranking", sqlite=13)
+@case("calls:call-ranking", sqlite=14)
 def _call_ranking(w: World, count: int) -> Get:
     w.applications(count)
     return Get(
@@ -605,7 +616,7 @@ def _call_ranking(w: World, count: int) -> Get:
     )
 
 
-@case("calls:application-list", sqlite=3)
+@case("calls:application-list", sqlite=4)
 def _application_list(w: World, count: int) -> Get:
     w.calls(count, publish=True)
     for call in w.made_calls[-count:]:
@@ -613,7 +624,7 @@ def _application_list(w: World, count: int) -> Get:
     return Get(w.requester, reverse("calls:application-list"), html(r"/appels/candidatures/\d+/"))
 
 
-@case("calls:review-list", sqlite=3)
+@case("calls:review-list", sqlite=4)
 def _review_list(w: World, count: int) -> Get:
     w.calls(count, publish=True)
     for call in w.made_calls[-count:]:
@@ -621,7 +632,7 @@ def _review_list(w: World, count: int) -> Get:
     return Get(w.reviewer, reverse("calls:review-list"), html(CALL_LINK))
 
 
-@case("calls:review-call", sqlite=7)
+@case("calls:review-call", sqlite=8)
 def _review_call(w: World, count: int) -> Get:
     w.applications(count)
     if not hasattr(w, "assignment"):
@@ -636,7 +647,7 @@ def _review_call(w: World, count: int) -> Get:
     )
 
 
-@case("calls:waiting-list", sqlite=7)
+@case("calls:waiting-list", sqlite=8)
 def _waiting_list(w: World, count: int) -> Get:
     for _ in range(count):
         WaitingListEntryFactory(
@@ -647,7 +658,7 @@ def _waiting_list(w: World, count: int) -> Get:
     )
 
 
-@case("calls:waiting-candidates", sqlite=8)
+@case("calls:waiting-candidates", sqlite=9)
 def _waiting_candidates(w: World, count: int) -> Get:
     for _ in range(count):
         n = w.next()
@@ -666,13 +677,13 @@ def _waiting_candidates(w: World, count: int) -> Get:
 # --- Pages of payments and reports -----------------------------------------------------------
 
 
-@case("payments:payment-list", sqlite=11)
+@case("payments:payment-list", sqlite=12)
 def _payment_list(w: World, count: int) -> Get:
     w.payments(count)
     return Get(w.requester, reverse("payments:payment-list"), html(r"/paiements/\d+/"))
 
 
-@case("reports:journal", sqlite=7, page=30)
+@case("reports:journal", sqlite=8, page=30)
 def _journal(w: World, count: int) -> Get:
     for _ in range(count):
         w.space.name = f"QC space {w.next()}"
@@ -707,14 +718,14 @@ def _aid(w: World, count: int) -> None:
 YEAR = {"annee": "2027"}
 
 
-@case("reports:index", sqlite=10)
+@case("reports:index", sqlite=11)
 def _report_index(w: World, count: int) -> Get:
     for _ in range(count):
         CommuneFactory(epci=w.epci)
     return Get(w.territory_admin, reverse("reports:index"), html(r"/rapports/annexe/\d+/"))
 
 
-@case("reports:aid-list", sqlite=10)
+@case("reports:aid-list", sqlite=11)
 def _aid_list(w: World, count: int) -> Get:
     _aid(w, count)
     return Get(w.territory_admin, reverse("reports:aid-list"), html(r"QC beneficiary \d+"), YEAR)
@@ -726,7 +737,7 @@ def _aid_csv(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("reports:aid-csv"), csv_lines, YEAR)
 
 
-@case("reports:annex", sqlite=6)
+@case("reports:annex", sqlite=7)
 def _annex(w: World, count: int) -> Get:
     _aid(w, count)
     url = reverse("reports:annex", args=[w.commune.insee_code, 2027])
@@ -825,6 +836,10 @@ NOT_LISTS: dict[str, str] = {
     "accounts:login": ACTION,
     "accounts:logout": ACTION,
     "accounts:signup": ACTION,
+    "accounts:profile": ACTION,
+    "accounts:notification-open": ACTION,
+    "accounts:notifications-read": ACTION,
+    "accounts:unsubscribe": ACTION,
     "accounts:structure-register": ACTION,
     "accounts:structure-edit": ACTION,
     "accounts:structure-verify": ACTION,
