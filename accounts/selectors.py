@@ -69,6 +69,22 @@ def organisations_manageable_by(user: AnyUser) -> QuerySet[Organisation]:
     )
 
 
+def memberships_manageable_by(user: AnyUser) -> QuerySet[Membership]:
+    """Memberships whose role the user may change, and that they may end: those of the
+    organisations they manage."""
+    return Membership.objects.filter(
+        organisation__in=organisations_manageable_by(user)
+    ).select_related("user", "organisation")
+
+
+def organisations_erasable_by(user: AnyUser) -> QuerySet[Organisation]:
+    """Structures whose personal data the user may erase on their request: the
+    intercommunality's people only, and only structures (not public bodies)."""
+    if not user_is_territory_admin(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(kind__in=[OrganisationKind.ESS, OrganisationKind.OTHER])
+
+
 def structures_awaiting_verification() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=OrganisationKind.ESS, verified_at__isnull=True)
 

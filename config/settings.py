@@ -231,6 +231,8 @@ RATE_LIMITS = {
     "signup": env_str("SIGNUP_RATE", "10/hour"),
     "invitation": env_str("INVITATION_RATE", "30/hour"),
     "unsubscribe": env_str("UNSUBSCRIBE_RATE", "60/hour"),
+    # Deleting one's account asks for the password: a stolen session must not guess it.
+    "account-erase": env_str("ACCOUNT_ERASE_RATE", "10/hour"),
 }
 
 # Idle sessions end after SESSION_IDLE_TIMEOUT seconds without a request: a signed-in session's
