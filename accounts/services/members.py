@@ -16,7 +16,7 @@ def invitation_create(
     """Invite a colleague by e-mail; the e-mail leaves once the invitation is saved. Only the
     organisation's administrators (and the intercommunality) invite (else PermissionDenied)."""
     _check_manages(actor=invited_by, organisation=organisation)
-    if organisation.erased_at is not None:
+    if Organisation.objects.filter(pk=organisation.pk, erased_at__isnull=False).exists():
         raise ValidationError(_("This structure's data were erased: it takes no new member."))
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
