@@ -143,7 +143,10 @@ def user_erase(*, user: User, actor: Actor) -> bool:
     _outbox_forget(email, needles, replacement)
     _texts_redact(Notification, ["subject", "body"], needles, replacement)
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
-        model.objects.filter(username__iexact=email).delete()
+        # Without delete signals: axes' receivers expect its database handler (ours counts in
+        # the cache, accounts/lockout.py, and never writes these tables).
+        rows = model.objects.filter(username__iexact=email)
+        rows._raw_delete(rows.db)
     user_type = ContentType.objects.get_for_model(User)
     LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).update(
         object_repr=replacement

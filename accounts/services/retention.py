@@ -48,6 +48,14 @@ def _account_drop(user_id: int, *, now: datetime) -> str:
         return "erased"
 
 
+def _rows_delete_raw(rows: QuerySet) -> int:
+    """DELETE the rows without Django's delete signals. Axes listens to the deletion of its
+    attempts to update its own handler, which ours (a cache handler, accounts/lockout.py) is
+    not: a signalled delete would fail. These tables are only written by axes' database
+    handler (an earlier setup); nothing points at their rows."""
+    return rows._raw_delete(rows.db)
+
+
 def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
     """Apply the retention periods; returns how many rows of each kind went."""
     now = now or timezone.now()
@@ -72,7 +80,7 @@ def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
     ).delete()[0]
     security_before = now - _days("RETENTION_SECURITY_LOG_DAYS")
     counts["security_records"] = sum(
-        model.objects.filter(attempt_time__lt=security_before).delete()[0]
+        _rows_delete_raw(model.objects.filter(attempt_time__lt=security_before))
         for model in (AccessAttempt, AccessFailureLog, AccessLog)
     )
     return counts
