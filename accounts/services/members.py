@@ -59,10 +59,10 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 # the last administrator's account is erased while members remain, the longest-standing member
 # becomes administrator and is told (accounts.services.erasure).
 #
-# Each change locks the structure's row, then reads its memberships: two administrators demoting
-# each other at once are serialised (PostgreSQL: the second waits, then reads the first's
-# commit; SQLite: the IMMEDIATE transaction already serialises writers), so the second finds
-# itself the last administrator and is refused.
+# Each change locks the structure's row, then reads its memberships and checks the actor: two
+# administrators demoting each other at once are serialised (PostgreSQL: the second waits, then
+# reads the first's commit; SQLite: the IMMEDIATE transaction already serialises writers), so
+# the second, no longer an administrator, is refused, and one administrator remains.
 
 
 def _memberships_locked(organisation_id: int) -> list[Membership]:
@@ -113,10 +113,12 @@ def membership_role_set(*, membership: Membership, role: str, actor: User) -> bo
     structure's administrators and the intercommunality (else PermissionDenied, a 404). Refuses
     (ValidationError) to leave a structure that has members without an administrator. Returns
     False if the member already had that role."""
+    # Locked first, then checked: an administrator demoted by a concurrent change (committed
+    # while this one waited for the lock) no longer manages the structure.
+    memberships = _memberships_locked(membership.organisation_id)
     _check_manages(actor=actor, organisation=membership.organisation)
     if role not in MembershipRole.values:
         raise ValidationError({"role": _("Choose administrator or member.")})
-    memberships = _memberships_locked(membership.organisation_id)
     current = _current(memberships, membership)
     if current is None:
         raise ValidationError(_("This person is no longer a member of the structure."))
@@ -136,10 +138,10 @@ def membership_remove(*, membership: Membership, actor: User) -> bool:
     and the intercommunality (else PermissionDenied); the last administrator is not removed
     while others remain (ValidationError). An administrator removing themselves leaves (the
     other administrators are told). Returns False if they were already gone."""
-    _check_manages(actor=actor, organisation=membership.organisation)
+    memberships = _memberships_locked(membership.organisation_id)
+    _check_manages(actor=actor, organisation=membership.organisation)  # once locked, as above
     if getattr(actor, "pk", None) == membership.user_id:
         return membership_leave(organisation=membership.organisation, actor=actor)
-    memberships = _memberships_locked(membership.organisation_id)
     current = _current(memberships, membership)
     if current is None:
         return False
