@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +20,24 @@ from core.admin import HistoryAdmin, ScopedAdminMixin
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "memberships__organisation__kind"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_active",
+        "last_login",
+        "erased_at",
+    ]
+    list_filter = [
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        ("erased_at", admin.EmptyFieldListFilter),
+        "memberships__organisation__kind",
+    ]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "erased_at"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
@@ -31,9 +45,33 @@ class UserAdmin(DjangoUserAdmin):
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined", "erased_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    # Deleting an account erases it instead (accounts.services.erasure.user_erase): bookings,
+    # payments, invoices and logs point at it and must stay, so a real deletion would fail on
+    # them (ProtectedError) or, worse, take them along. The confirmation page lists nothing to
+    # delete, and says what happens.
+    def get_deleted_objects(self, objs, request):
+        summary = [
+            _("%(user)s: erased (anonymised), not deleted; what they took part in stays.")
+            % {"user": obj}
+            for obj in objs
+        ]
+        return summary, {}, set(), []
+
+    def delete_model(self, request, obj) -> None:
+        services.user_erase(user=obj, actor=request.user)
+        self.message_user(
+            request,
+            _("The account was erased: its bookings, payments and logs stay, anonymised."),
+            messages.SUCCESS,
+        )
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset.order_by("pk"):
+            services.user_erase(user=user, actor=request.user)
 
 
 class MembershipInline(admin.TabularInline):

@@ -135,3 +135,23 @@ class ProfileForm(ServiceValidatedModelForm):
         super()._post_clean()
         chosen = set(self.cleaned_data.get("emails") or [])
         self.instance.muted_topics = [topic for topic in OPTIONAL_TOPICS if topic not in chosen]
+
+
+class AccountEraseForm(AccessibleForm):
+    """Deleting one's account is confirmed with one's password."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password

@@ -206,6 +206,10 @@ class Organisation(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    # Set when the intercommunality erased the structure's personal data on request
+    # (accounts.services.erasure.structure_erase): its legal identity, bookings and accounts stay;
+    # it has no member, contact or document left and can no longer request space.
+    erased_at = models.DateTimeField(_("data erased on"), null=True, blank=True, editable=False)
 
     # Every verification (who, when) and every change of identity stays here.
     history = history()
@@ -252,6 +256,10 @@ class Organisation(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 # What identifies a structure: the intercommunality verified these values, so a change to any of

@@ -101,3 +101,100 @@ def expiry_reminder_notify(
             mails.append(Mail(subject, body, [email]))
     about = f"{kind} reminder of organisation {organisation.pk}, {threshold} days"
     return len(mail_send_batch(mails=mails, about=about))
+
+
+# --- Members, leaving, erasure (issue 12) ---------------------------------------------------------
+# Through accounts.messaging, in the transaction of the change they report. The block imports
+# what it needs itself, so that it merges apart from the conversion of the messages above.
+
+from accounts.messaging import notify_users  # noqa: E402
+from accounts.models import Membership, MembershipRole, User  # noqa: E402
+from accounts.selectors import territory_admins  # noqa: E402
+
+
+def _structure_link(organisation: Organisation) -> str:
+    return reverse("accounts:structure-detail", args=[organisation.pk])
+
+
+def _reply_to(actor: object) -> list[str]:
+    """The address of the person who acted, when a person acted (not the platform)."""
+    email = getattr(actor, "email", "")
+    return [email] if email and getattr(actor, "erased_at", None) is None else []
+
+
+def membership_role_changed_notify(*, membership: Membership, actor: object) -> None:
+    """Tell a member their role in the structure changed (who changed it can answer)."""
+    notify_users(
+        [membership.user],
+        message="membership_role_changed",
+        context={
+            "organisation": membership.organisation,
+            "is_admin": membership.role == MembershipRole.ADMIN,
+            "actor": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+        link=_structure_link(membership.organisation),
+        reply_to=_reply_to(actor),
+        about=f"membership {membership.pk} role changed to {membership.role}",
+    )
+
+
+def membership_removed_notify(*, user: User, organisation: Organisation, actor: object) -> None:
+    """Tell a person they were removed from a structure (who removed them can answer)."""
+    notify_users(
+        [user],
+        message="membership_removed",
+        context={"organisation": organisation, "actor": actor},
+        reply_to=_reply_to(actor),
+        about=f"user {user.pk} removed from organisation {organisation.pk}",
+    )
+
+
+def membership_left_notify(*, user: User, organisation: Organisation) -> None:
+    """Tell the structure's administrators that a member left it."""
+    admins = User.objects.filter(
+        memberships__organisation=organisation, memberships__role=MembershipRole.ADMIN
+    )
+    notify_users(
+        admins,
+        message="membership_left",
+        context={"organisation": organisation, "member": user},
+        link=_structure_link(organisation),
+        reply_to=_reply_to(user),
+        about=f"user {user.pk} left organisation {organisation.pk}",
+    )
+
+
+def membership_promoted_notify(*, membership: Membership) -> None:
+    """Tell the longest-standing member they became the structure's administrator, its last
+    administrator's account having been closed."""
+    notify_users(
+        [membership.user],
+        message="membership_promoted",
+        context={"organisation": membership.organisation},
+        link=_structure_link(membership.organisation),
+        about=f"membership {membership.pk} promoted: last administrator erased",
+    )
+
+
+def structure_without_members_notify(*, organisation: Organisation) -> None:
+    """Tell the intercommunality's people that a structure has nobody left to act for it; they
+    can invite a new administrator from its page."""
+    notify_users(
+        territory_admins(),
+        message="structure_without_members",
+        context={"organisation": organisation},
+        link=_structure_link(organisation),
+        about=f"organisation {organisation.pk} has no member left",
+    )
+
+
+def structure_data_erased_notify(*, organisation: Organisation, users: list[User]) -> None:
+    """Tell a structure's members that the intercommunality erased its data (their accounts
+    stay; they are no longer its members)."""
+    notify_users(
+        users,
+        message="structure_data_erased",
+        context={"organisation": organisation, "contact_of_territory": settings.CONTACT_EMAIL},
+        reply_to=[settings.CONTACT_EMAIL] if settings.CONTACT_EMAIL else [],
+        about=f"organisation {organisation.pk} data erased",
+    )

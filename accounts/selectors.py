@@ -1,5 +1,7 @@
 """Reads of organisations and memberships; permission-scoped querysets live here."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
@@ -35,6 +37,15 @@ def territory_admin_emails() -> QuerySet[User]:
     )
 
 
+def territory_admins() -> QuerySet[User]:
+    """The intercommunality's people (active accounts): they look after every structure."""
+    return User.objects.filter(
+        is_active=True,
+        erased_at__isnull=True,
+        memberships__organisation__kind=OrganisationKind.EPCI,
+    ).distinct()
+
+
 def organisations_of(user: AnyUser) -> QuerySet[Organisation]:
     if not user.is_authenticated:
         return Organisation.objects.none()
@@ -56,6 +67,22 @@ def organisations_manageable_by(user: AnyUser) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         memberships__user=user, memberships__role=MembershipRole.ADMIN
     )
+
+
+def memberships_manageable_by(user: AnyUser) -> QuerySet[Membership]:
+    """Memberships whose role the user may change, and that they may end: those of the
+    organisations they manage."""
+    return Membership.objects.filter(
+        organisation__in=organisations_manageable_by(user)
+    ).select_related("user", "organisation")
+
+
+def organisations_erasable_by(user: AnyUser) -> QuerySet[Organisation]:
+    """Structures whose personal data the user may erase on their request: the
+    intercommunality's people only, and only structures (not public bodies)."""
+    if not user_is_territory_admin(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(kind__in=[OrganisationKind.ESS, OrganisationKind.OTHER])
 
 
 def structures_awaiting_verification() -> QuerySet[Organisation]:
@@ -81,18 +108,36 @@ def invitation_get_usable(*, token: str) -> Invitation | None:
     return invitation
 
 
+def users_unconfirmed_since(*, before: datetime) -> QuerySet[User]:
+    """Accounts whose address was never confirmed (so that never signed in), created before
+    `before`. Accounts older than address confirmation were marked confirmed by migration 0007;
+    one that has signed in is not abandoned."""
+    return User.objects.filter(
+        email_confirmed_at__isnull=True,
+        erased_at__isnull=True,
+        last_login__isnull=True,
+        date_joined__lt=before,
+    )
+
+
 def user_get_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
 
 
 def structures_allowed_to_request_for(user: AnyUser) -> QuerySet[Organisation]:
     """The user's structures that may request space: only once the intercommunality verified them."""
-    return organisations_of(user).filter(kind=OrganisationKind.ESS, verified_at__isnull=False)
+    return organisations_of(user).filter(
+        kind=OrganisationKind.ESS, verified_at__isnull=False, erased_at__isnull=True
+    )
 
 
 def organisations_allowed_to_book_for(user: AnyUser) -> QuerySet[Organisation]:
     """The user's organisations that may request space: ESS structures once verified."""
-    return organisations_of(user).exclude(kind=OrganisationKind.ESS, verified_at__isnull=True)
+    return (
+        organisations_of(user)
+        .exclude(kind=OrganisationKind.ESS, verified_at__isnull=True)
+        .filter(erased_at__isnull=True)
+    )
 
 
 def notifications_of(user: AnyUser) -> QuerySet[Notification]:

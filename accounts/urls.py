@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from accounts.views import account, structures
+from accounts.views import account, erasure, members, structures
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("inscription/", structures.signup, name="signup"),
     path("profil/", account.profile, name="profile"),
+    path("profil/supprimer/", erasure.account_erase, name="account-erase"),
     path("notifications/", account.notification_list, name="notifications"),
     path(
         "notifications/<int:pk>/ouvrir/",
@@ -30,6 +31,18 @@ urlpatterns = [
     path(
         "structures/<int:pk>/invitations/", structures.invitation_create, name="invitation-create"
     ),
+    path(
+        "structures/<int:pk>/membres/<int:membership_pk>/role/",
+        members.membership_role,
+        name="membership-role",
+    ),
+    path(
+        "structures/<int:pk>/membres/<int:membership_pk>/retirer/",
+        members.membership_remove,
+        name="membership-remove",
+    ),
+    path("structures/<int:pk>/quitter/", members.structure_leave, name="structure-leave"),
+    path("structures/<int:pk>/effacer/", members.structure_erase, name="structure-erase"),
     path("documents/<int:pk>/", structures.document_download, name="document-download"),
     path("invitations/<str:token>/", structures.invitation_accept, name="invitation-accept"),
 ]

@@ -48,6 +48,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "payments.tasks.issue_missing_invoices",
             "schedule": crontab(hour=3, minute=0),
         },
+        # Personal data past their retention period (accounts.services.retention).
+        "apply-retention": {
+            "task": "accounts.tasks.apply_retention",
+            "schedule": crontab(hour=3, minute=30),
+        },
         "send-expiry-reminders": {
             "task": "accounts.tasks.send_expiry_reminders",
             "schedule": crontab(hour=8, minute=0),

@@ -231,6 +231,8 @@ RATE_LIMITS = {
     "signup": env_str("SIGNUP_RATE", "10/hour"),
     "invitation": env_str("INVITATION_RATE", "30/hour"),
     "unsubscribe": env_str("UNSUBSCRIBE_RATE", "60/hour"),
+    # Deleting one's account asks for the password: a stolen session must not guess it.
+    "account-erase": env_str("ACCOUNT_ERASE_RATE", "10/hour"),
 }
 
 # Idle sessions end after SESSION_IDLE_TIMEOUT seconds without a request: a signed-in session's
@@ -303,6 +305,19 @@ MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
 MAIL_RETRY_DELAY = env_int("MAIL_RETRY_DELAY", 60)
 MAIL_RETRY_DELAY_MAX = env_int("MAIL_RETRY_DELAY_MAX", 6 * 60 * 60)
 MAIL_CLAIM_TIMEOUT = env_int("MAIL_CLAIM_TIMEOUT", 10 * 60)
+
+# Retention (accounts.services.retention, the daily `apply_retention` job), in days.
+# Accounts whose address was never confirmed: erased (deleted when nothing points at them).
+RETENTION_UNCONFIRMED_ACCOUNT_DAYS = env_int("RETENTION_UNCONFIRMED_ACCOUNT_DAYS", 365)
+# Sent (or given-up) e-mails of the outbox: they hold addresses and bodies.
+RETENTION_SENT_MAIL_DAYS = env_int("RETENTION_SENT_MAIL_DAYS", 183)
+# Notifications the person has read.
+RETENTION_READ_NOTIFICATION_DAYS = env_int("RETENTION_READ_NOTIFICATION_DAYS", 365)
+# Failed-login and connection records (django-axes tables): one year, as for connection data
+# (LCEN art. 6, décret 2021-1363).
+RETENTION_SECURITY_LOG_DAYS = env_int("RETENTION_SECURITY_LOG_DAYS", 365)
+# Invitations never accepted, counted from when they expired (they hold an address).
+RETENTION_EXPIRED_INVITATION_DAYS = env_int("RETENTION_EXPIRED_INVITATION_DAYS", 90)
 
 # Security: strict unless DEBUG; a proxy in front terminates TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

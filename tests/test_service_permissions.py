@@ -124,6 +124,8 @@ PLATFORM_JOBS = {
     # checked them), and the sweep that re-sends lost renders and deletes old files.
     "document_render",
     "documents_sweep",
+    # Retention periods (accounts.services.retention): erases with PLATFORM as the actor.
+    "retention_apply",
 }
 # Read, compute or verify; they write nothing.
 NOT_STATE_CHANGING = {
@@ -145,6 +147,7 @@ NOT_STATE_CHANGING = {
     "invoice_title",
     "vat_rate_fr",
     "annex_pdf",
+    "erased_email",
 }
 # The status mechanism and the documents that follow it: they check nothing because only the
 # services above them, which did, call them (as `_booking_transition` does for bookings).
@@ -382,6 +385,25 @@ CASES: dict[str, Case] = {
         lambda w: {"invitation": w.invitation},
         actor="user",
         actors=("anonymous", "platform"),  # a signed-in outsider is told to use the invited address
+    ),
+    "membership_role_set": Case(
+        accounts_services.membership_role_set,
+        lambda w: {"membership": w.requester.memberships.get(), "role": "member"},
+    ),
+    "membership_remove": Case(
+        accounts_services.membership_remove,
+        lambda w: {"membership": w.requester.memberships.get()},
+    ),
+    "membership_leave": Case(
+        accounts_services.membership_leave, lambda w: {"organisation": w.structure}
+    ),
+    "user_erase": Case(
+        accounts_services.user_erase,
+        lambda w: {"user": w.requester},
+        actors=("outsider", "anonymous"),  # the platform erases (the retention job)
+    ),
+    "structure_erase": Case(
+        accounts_services.structure_erase, lambda w: {"organisation": w.structure}
     ),
     "user_profile_update": Case(
         accounts_services.user_profile_update, lambda w: {"user": _renamed_user(w.requester)}

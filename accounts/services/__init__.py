@@ -4,12 +4,21 @@ One module per concern:
 
 - `users`: accounts (sign-up, profile, notifications list, unsubscribing);
 - `organisations`: structures (registration, details, verification) and their documents;
-- `members`: memberships and invitations.
+- `members`: memberships and invitations (roles, removal, leaving: the last-administrator rule);
+- `erasure`: erasing an account, or a structure's data (GDPR art. 17);
+- `retention`: the retention periods, applied by a daily job.
 
 The public names are re-exported here: `from accounts.services import structure_verify` works.
 """
 
-from accounts.services.members import invitation_accept, invitation_create
+from accounts.services.erasure import structure_erase, user_erase
+from accounts.services.members import (
+    invitation_accept,
+    invitation_create,
+    membership_leave,
+    membership_remove,
+    membership_role_set,
+)
 from accounts.services.organisations import (
     document_add,
     organisation_update,
@@ -27,11 +36,16 @@ __all__ = [
     "document_add",
     "invitation_accept",
     "invitation_create",
+    "membership_leave",
+    "membership_remove",
+    "membership_role_set",
     "notifications_mark_read",
     "organisation_update",
+    "structure_erase",
     "structure_register",
     "structure_verify",
     "topic_unsubscribe",
+    "user_erase",
     "user_profile_update",
     "user_signup",
 ]

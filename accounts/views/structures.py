@@ -15,6 +15,7 @@ from accounts.forms import DocumentForm, InvitationForm, LoginForm, SignupForm, 
 from accounts.selectors import (
     documents_visible_to,
     invitation_get_usable,
+    organisations_erasable_by,
     organisations_manageable_by,
     organisations_visible_to,
     structures_awaiting_verification,
@@ -85,7 +86,10 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "structure": structure,
         "can_manage": can_manage,
         "can_verify": structures_verifiable_by(request.user).filter(pk=pk).exists(),
-        "memberships": structure.memberships.select_related("user").order_by("user__email"),
+        "memberships": structure.memberships.select_related("user").order_by("created_at", "pk"),
+        "is_member": structure.memberships.filter(user=request.user).exists(),
+        "can_erase": not structure.is_erased
+        and organisations_erasable_by(request.user).filter(pk=pk).exists(),
         "documents": structure.documents.select_related("uploaded_by"),
         "invitations": structure.invitations.filter(accepted_at__isnull=True)
         if can_manage

@@ -9,7 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
-from accounts.selectors import organisations_of, structures_allowed_to_request_for
+from accounts.selectors import (
+    organisations_of,
+    structures_allowed_to_request_for,
+    user_is_territory_admin,
+)
 from calls.models import WaitingListEntry
 from spaces.models import Commune, SpaceKind
 
@@ -58,8 +62,12 @@ def waiting_entry_register(
 
 @transaction.atomic
 def waiting_entry_close(*, actor: User, entry: WaitingListEntry) -> bool:
-    """Close a need (found premises, gave up). Idempotent: False if it was already closed."""
-    if not organisations_of(actor).filter(pk=entry.structure_id).exists():
+    """Close a need (found premises, gave up): the structure's members, or the intercommunality
+    (which erases a structure's data on request). Idempotent: False if it was already closed."""
+    if not (
+        organisations_of(actor).filter(pk=entry.structure_id).exists()
+        or user_is_territory_admin(actor)
+    ):
         raise PermissionDenied
     closed = WaitingListEntry.objects.filter(pk=entry.pk, closed_at__isnull=True).update(
         closed_at=timezone.now()
