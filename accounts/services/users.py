@@ -175,7 +175,8 @@ def password_reset_complete(*, user: User, token: str, password: str) -> User:
     session keeps a hash of the password); the account is told its password changed."""
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if not default_token_generator.check_token(user, token):
+        usable = user.is_active and user.erased_at is None
+        if not usable or not default_token_generator.check_token(user, token):
             raise ValidationError(
                 _("This link is no longer valid: ask for a new one."), code="invalid"
             )

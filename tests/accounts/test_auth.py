@@ -613,3 +613,21 @@ def test_the_new_pages_are_french(client):
         assert '<html lang="fr">' in _page(response)
     assert "Mot de passe oublié ?" in _page(client.get(reverse("accounts:login")))
     assert urlsplit(reverse("accounts:password-reset")).path.startswith("/accounts/")
+
+
+def test_a_reset_link_of_an_account_deactivated_since_is_refused(smtp_inbox):
+    user = UserFactory(email="camille@example.test", password=PASSWORD)
+    client = Client()
+    client.post(reverse("accounts:password-reset"), {"email": user.email})
+    link = _link(_only(smtp_inbox.deliver(), user.email), RESET)
+    form = client.get(link, follow=True)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 400
+    assert "Ce lien n’est plus valable : demandez-en un nouveau." in _page(response)
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
