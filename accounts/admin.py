@@ -37,7 +37,8 @@ class UserAdmin(DjangoUserAdmin):
         "memberships__organisation__kind",
     ]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["last_login", "date_joined", "erased_at"]
+    # An address is confirmed by its owner through the link (or a password reset), not here.
+    readonly_fields = ["last_login", "date_joined", "email_confirmed_at", "erased_at"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
@@ -45,7 +46,10 @@ class UserAdmin(DjangoUserAdmin):
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("Important dates"), {"fields": ("last_login", "date_joined", "erased_at")}),
+        (
+            _("Important dates"),
+            {"fields": ("last_login", "date_joined", "email_confirmed_at", "erased_at")},
+        ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 

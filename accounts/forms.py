@@ -2,7 +2,12 @@ from functools import partial
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    UsernameField,
+)
 from django.utils.translation import gettext_lazy as _
 
 from accounts.messaging import OPTIONAL_TOPICS
@@ -20,14 +25,76 @@ from core.validators import validate_single_line
 class LoginForm(AccessibleFormMixin, AuthenticationForm):
     # A line break in the e-mail typed would reach the failed-login log as a forged line.
     username = UsernameField(
-        widget=forms.TextInput(attrs={"autofocus": True}), validators=[validate_single_line]
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        validators=[validate_single_line],
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unconfirmed": _(
+            "Your e-mail address is not confirmed yet: open the link we sent to it when you "
+            "signed up. No message? Ask for a new link below."
+        ),
+    }
+
+    def confirm_login_allowed(self, user: User) -> None:
+        """Told only to whoever typed the right password: the account exists but its address
+        was never proven, so it may not act yet."""
+        super().confirm_login_allowed(user)
+        if not user.email_confirmed:
+            raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
+
+
+def _email_field(label=None, **kwargs) -> forms.EmailField:
+    return forms.EmailField(
+        label=label or _("E-mail address"),
+        max_length=254,
+        validators=[validate_single_line],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        **kwargs,
+    )
+
+
+class EmailLinkForm(AccessibleForm):
+    """The address to send a link to (a password reset, a new confirmation link)."""
+
+    email = _email_field()
+
+
+class PasswordSetForm(AccessibleFormMixin, SetPasswordForm):
+    """The new password, from a reset link; the view saves it through accounts.services."""
+
+
+class PasswordUpdateForm(AccessibleFormMixin, PasswordChangeForm):
+    """The current password and the new one; the view saves it through accounts.services."""
+
+
+class PasswordConfirmForm(AccessibleForm):
+    """The account's password, asked when a confirmation link is opened in another browser than
+    the one that signed up."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class EmailChangeForm(AccessibleForm):
+    email = _email_field(
+        label=_("New e-mail address"),
+        help_text=_("A link valid 3 days is sent to it: the change happens when you open it."),
+    )
+    password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class SignupForm(AccessibleForm):
     first_name = SingleLineFormField(label=_("First name"), max_length=150, required=False)
     last_name = SingleLineFormField(label=_("Last name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail address"), validators=[validate_single_line])
+    email = _email_field()
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,

@@ -9,10 +9,12 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts.messaging import notify_addresses
-from accounts.models import Invitation, Organisation, OrganisationLog, ReminderKind
+from accounts.messaging import notify_addresses, notify_users, site_url
+from accounts.models import Invitation, Organisation, OrganisationLog, ReminderKind, User
 from accounts.selectors import territory_admin_emails
 from core.mail import Mail, mail_send, mail_send_batch
 
@@ -107,8 +109,7 @@ def expiry_reminder_notify(
 # Through accounts.messaging, in the transaction of the change they report. The block imports
 # what it needs itself, so that it merges apart from the conversion of the messages above.
 
-from accounts.messaging import notify_users  # noqa: E402
-from accounts.models import Membership, MembershipRole, User  # noqa: E402
+from accounts.models import Membership, MembershipRole  # noqa: E402
 from accounts.selectors import territory_admins  # noqa: E402
 
 
@@ -198,3 +199,97 @@ def structure_data_erased_notify(*, organisation: Organisation, users: list[User
         reply_to=[settings.CONTACT_EMAIL] if settings.CONTACT_EMAIL else [],
         about=f"organisation {organisation.pk} data erased",
     )
+
+
+# --- Issue 12, accounts: sign-up confirmation, passwords, change of address -----------------
+# Links that carry a credential (confirmation, reset, change of address) go to the address
+# only (`notify_addresses`), never into the notifications list; notices go to the account.
+
+
+def signup_confirmation_notify(user: User, token: str) -> None:
+    """Queue the link that confirms the address of a new (or still unconfirmed) account."""
+    notify_addresses(
+        [user.email],
+        message="signup_confirm",
+        context={"user": user},
+        language=user.language,
+        link=reverse("accounts:signup-confirm", args=[token]),
+        about=f"user {user.pk}, confirmation of the address",
+    )
+
+
+def signup_existing_account_notify(user: User) -> None:
+    """Tell the owner of an account that someone tried to sign up with its address (the sign-up
+    page does not say so), with the sign-in and reset links."""
+    notify_users(
+        [user],
+        message="signup_existing",
+        context={"reset_url": site_url(reverse("accounts:password-reset"))},
+        link=reverse("accounts:login"),
+        about=f"user {user.pk}, sign-up tried with its address",
+    )
+
+
+def password_reset_notify(user: User, token: str) -> None:
+    """Queue the password reset link (Django's token, valid PASSWORD_RESET_TIMEOUT)."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    notify_addresses(
+        [user.email],
+        message="password_reset",
+        context={"user": user, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+        language=user.language,
+        link=reverse("accounts:password-reset-confirm", args=[uidb64, token]),
+        about=f"user {user.pk}, password reset",
+    )
+
+
+def password_changed_notify(user: User) -> None:
+    """Tell the account its password changed (by a reset or on the profile), in case it was
+    not the person."""
+    notify_users(
+        [user],
+        message="password_changed",
+        context={"reset_url": site_url(reverse("accounts:password-reset"))},
+        about=f"user {user.pk}, password changed",
+    )
+
+
+def email_change_confirmation_notify(user: User, new_email: str, token: str) -> None:
+    """Queue, to the new address, the link that moves the account to it."""
+    notify_addresses(
+        [new_email],
+        message="email_change_confirm",
+        context={"user": user, "new_email": new_email},
+        language=user.language,
+        link=reverse("accounts:email-change-confirm", args=[token]),
+        about=f"user {user.pk}, change of address to confirm",
+    )
+
+
+def email_change_address_taken_notify(owner: User) -> None:
+    """Tell the owner of an address that someone asked to move another account to it: nothing
+    changes and nothing is asked of them (the form did not say the address was taken)."""
+    notify_users(
+        [owner],
+        message="email_change_taken",
+        context={},
+        about=f"user {owner.pk}, address asked for another account",
+    )
+
+
+def email_changed_notify(user: User, old_email: str) -> None:
+    """Tell the old address that the account now uses another one (the new one is not named in
+    full: the old mailbox may no longer be the person's)."""
+    notify_addresses(
+        [old_email],
+        message="email_changed",
+        context={"user": user, "old_email": old_email, "new_email": _masked(user.email)},
+        language=user.language,
+        about=f"user {user.pk}, address changed",
+    )
+
+
+def _masked(email: str) -> str:
+    """ "c•••••@exemple.fr": enough for the person to recognise their new address."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••••@{domain}"

@@ -1,9 +1,13 @@
 """Reads of organisations and memberships; permission-scoped querysets live here."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import (
     Invitation,
@@ -15,6 +19,7 @@ from accounts.models import (
     OrganisationKind,
     User,
 )
+from accounts.tokens import EMAIL_CHANGE_SALT, EMAIL_CONFIRM_SALT, EMAIL_LINK_MAX_AGE
 
 AnyUser = User | AnonymousUser
 
@@ -151,3 +156,81 @@ def notifications_unread_count(user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- Links sent by e-mail to prove an address (sign-up confirmation, change of address) ---
+
+
+@dataclass(frozen=True)
+class PendingConfirmation:
+    user: User
+    next_url: str  # where the person goes once confirmed ("" for the default)
+
+
+@dataclass(frozen=True)
+class PendingEmailChange:
+    user: User
+    new_email: str
+
+
+def _link_error(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _link_payload(token: str, *, salt: str) -> dict:
+    """The signed payload of a link of `salt`; ValidationError "expired" or "invalid"."""
+    try:
+        payload = signing.loads(token, salt=salt, max_age=EMAIL_LINK_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise _link_error(
+            _("This link has expired: links sent by e-mail are valid for 3 days."), "expired"
+        ) from exc
+    except signing.BadSignature as exc:
+        raise _link_error(_("This link is not valid: it may be incomplete."), "invalid") from exc
+    if not isinstance(payload, dict):
+        raise _link_error(_("This link is not valid: it may be incomplete."), "invalid")
+    return payload
+
+
+def email_confirmation_pending(*, token: str) -> PendingConfirmation:
+    """The account a sign-up confirmation link (`email_confirmation_token`) is for, while the
+    link is still usable: signed by us, under 3 days old, for the account's current address,
+    which is not confirmed yet. Otherwise ValidationError, code "invalid", "expired" or "used"
+    (a confirmation link works once)."""
+    payload = _link_payload(token, salt=EMAIL_CONFIRM_SALT)
+    try:
+        user_id, email, next_url = int(payload["u"]), str(payload["e"]), str(payload.get("n", ""))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _link_error(_("This link is not valid: it may be incomplete."), "invalid") from exc
+    user = User.objects.filter(pk=user_id, is_active=True, erased_at__isnull=True).first()
+    if user is None or user.email.lower() != email.lower():
+        raise _link_error(_("This link is no longer valid for this account."), "invalid")
+    if user.email_confirmed:
+        raise _link_error(
+            _("This link was already used: your address is confirmed. Sign in."), "used"
+        )
+    return PendingConfirmation(user=user, next_url=next_url)
+
+
+def email_change_pending(*, token: str) -> PendingEmailChange:
+    """The account and new address of a change-of-address link (`email_change_token`): signed
+    by us, under 3 days old, and the account still has the address it had when the change was
+    asked (so the link works once, and not after another change). Otherwise ValidationError,
+    code "invalid", "expired" or "used"."""
+    payload = _link_payload(token, salt=EMAIL_CHANGE_SALT)
+    try:
+        user_id, old, new = int(payload["u"]), str(payload["o"]), str(payload["n"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _link_error(_("This link is not valid: it may be incomplete."), "invalid") from exc
+    user = User.objects.filter(pk=user_id, is_active=True, erased_at__isnull=True).first()
+    if user is None:
+        raise _link_error(_("This link is no longer valid for this account."), "invalid")
+    if user.email.lower() == new.lower():
+        raise _link_error(
+            _("This link was already used: your account already uses this address."), "used"
+        )
+    if user.email.lower() != old.lower():
+        raise _link_error(
+            _("This link is no longer valid: the account's address changed since."), "used"
+        )
+    return PendingEmailChange(user=user, new_email=new)

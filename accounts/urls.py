@@ -1,13 +1,35 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from accounts.views import account, erasure, members, structures
+from accounts.views import account, auth, erasure, members, structures
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", structures.SignInView.as_view(), name="login"),
+    path("login/", auth.SignInView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
-    path("inscription/", structures.signup, name="signup"),
+    path("inscription/", auth.signup, name="signup"),
+    path("inscription/verifiez/", auth.signup_sent, name="signup-sent"),
+    path("inscription/renvoyer/", auth.confirmation_resend, name="confirmation-resend"),
+    path("inscription/confirmer/<str:token>/", auth.signup_confirm, name="signup-confirm"),
+    path("mot-de-passe/oublie/", auth.PasswordResetRequestView.as_view(), name="password-reset"),
+    path(
+        "mot-de-passe/oublie/envoye/",
+        auth.PasswordResetSentView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth.PasswordResetSetView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "mot-de-passe/nouveau/termine/",
+        auth.PasswordResetDoneView.as_view(),
+        name="password-reset-complete",
+    ),
+    path("mot-de-passe/modifier/", auth.PasswordUpdateView.as_view(), name="password-change"),
+    path("adresse/modifier/", auth.email_change, name="email-change"),
+    path("adresse/confirmer/<str:token>/", auth.email_change_confirm, name="email-change-confirm"),
     path("profil/", account.profile, name="profile"),
     path("profil/supprimer/", erasure.account_erase, name="account-erase"),
     path("notifications/", account.notification_list, name="notifications"),

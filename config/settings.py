@@ -233,7 +233,16 @@ RATE_LIMITS = {
     "unsubscribe": env_str("UNSUBSCRIBE_RATE", "60/hour"),
     # Deleting one's account asks for the password: a stolen session must not guess it.
     "account-erase": env_str("ACCOUNT_ERASE_RATE", "10/hour"),
+    # The forms that e-mail a link to any address typed (per client address): a bot must not
+    # turn them into a way to flood a mailbox.
+    "password_reset": env_str("PASSWORD_RESET_RATE", "5/hour"),
+    "confirmation_resend": env_str("CONFIRMATION_RESEND_RATE", "5/hour"),
+    # Password and e-mail changes, per account: each checks the current password.
+    "account_change": env_str("ACCOUNT_CHANGE_RATE", "10/hour"),
 }
+# A password reset link works once, for a day (Django's default is 3 days); the sign-up and
+# change-of-address links last 3 days (accounts/tokens.py). The e-mails and pages say so.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 
 # Idle sessions end after SESSION_IDLE_TIMEOUT seconds without a request: a signed-in session's
 # expiry is pushed forward at most once a minute (core.middleware.SessionIdleTimeoutMiddleware).

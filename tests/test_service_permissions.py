@@ -173,7 +173,17 @@ INTERNAL_STEPS = {
     "occupancy_claim_reminder",
 }
 # Open to anyone by design (a signed token in the call is the credential where there is one).
-PUBLIC = {"user_signup", "topic_unsubscribe"}
+PUBLIC = {
+    "user_signup",
+    "topic_unsubscribe",
+    # Send a link to an address, whoever asks; the page says the same for any address.
+    "confirmation_resend",
+    "password_reset_request",
+    # The credential is a signed link that reached the address (tests/accounts/test_auth.py).
+    "email_confirm",
+    "email_change_confirm",
+    "password_reset_complete",  # Django's reset token, checked again by the service
+}
 # Act only on the signed-in actor's own rows (refused to the anonymous and the platform,
 # `test_own_account_services_touch_only_the_actor`): an outsider has nobody else's to reach.
 OWN_ACCOUNT = {"notifications_mark_read"}
@@ -407,6 +417,14 @@ CASES: dict[str, Case] = {
     ),
     "user_profile_update": Case(
         accounts_services.user_profile_update, lambda w: {"user": _renamed_user(w.requester)}
+    ),
+    "password_change": Case(
+        accounts_services.password_change,
+        lambda w: {"user": w.requester, "password": "un-autre-mot-de-passe-77"},
+    ),
+    "email_change_request": Case(
+        accounts_services.email_change_request,
+        lambda w: {"user": w.requester, "new_email": "ailleurs@example.test", "password": "x"},
     ),
     "document_add": Case(
         accounts_services.document_add,

@@ -2,7 +2,8 @@
 
 One module per concern:
 
-- `users`: accounts (sign-up, profile, notifications list, unsubscribing);
+- `users`: accounts (sign-up and its confirmation, passwords, change of address, profile,
+  notifications list, unsubscribing);
 - `organisations`: structures (registration, details, verification) and their documents;
 - `members`: memberships and invitations (roles, removal, leaving: the last-administrator rule);
 - `erasure`: erasing an account, or a structure's data (GDPR art. 17);
@@ -26,14 +27,25 @@ from accounts.services.organisations import (
     structure_verify,
 )
 from accounts.services.users import (
+    confirmation_resend,
+    email_change_confirm,
+    email_change_request,
+    email_confirm,
     notifications_mark_read,
+    password_change,
+    password_reset_complete,
+    password_reset_request,
     topic_unsubscribe,
     user_profile_update,
     user_signup,
 )
 
 __all__ = [
+    "confirmation_resend",
     "document_add",
+    "email_change_confirm",
+    "email_change_request",
+    "email_confirm",
     "invitation_accept",
     "invitation_create",
     "membership_leave",
@@ -41,6 +53,9 @@ __all__ = [
     "membership_role_set",
     "notifications_mark_read",
     "organisation_update",
+    "password_change",
+    "password_reset_complete",
+    "password_reset_request",
     "structure_erase",
     "structure_register",
     "structure_verify",

@@ -1,1 +1,2 @@
-"""HTML views of accounts, one module per sub-domain (structures and members, the person's own account)."""
+"""HTML views of accounts, one module per sub-domain (getting into an account, structures and
+members, the person's own account)."""

@@ -1,17 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.files import document_response
-from accounts.forms import DocumentForm, InvitationForm, LoginForm, SignupForm, StructureForm
+from accounts.forms import DocumentForm, InvitationForm, StructureForm
 from accounts.selectors import (
     documents_visible_to,
     invitation_get_usable,
@@ -25,35 +22,6 @@ from accounts.selectors import (
 from core.forms import form_add_service_errors
 from core.middleware import accepts_upload
 from core.ratelimit import rate_limited
-
-
-class SignInView(LoginView):
-    template_name = "accounts/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-
-@rate_limited("signup")
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_signup(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            next_url = request.GET.get("next") or reverse("accounts:structure-register")
-            if not next_url.startswith("/") or next_url.startswith("//"):
-                next_url = reverse("accounts:structure-register")
-            return redirect(next_url)
-    return render(request, "accounts/signup.html", {"form": form})
 
 
 @login_required

@@ -48,50 +48,7 @@ def test_signup_post_creates_account(client, db):
     assert user.check_password(PASSWORD)
 
 
-def test_signup_post_signs_new_user_in(client, db):
-    client.post(reverse("accounts:signup"), _signup_data())
-
-    user = User.objects.get(email="camille@example.test")
-    assert client.session["_auth_user_id"] == str(user.pk)
-
-
-def test_signup_post_redirects_to_structure_registration(client, db):
-    response = client.post(reverse("accounts:signup"), _signup_data())
-
-    assert response.status_code == 302
-    assert response.url == reverse("accounts:structure-register")
-
-
-def test_signup_post_follows_local_next(client, db):
-    url = reverse("accounts:signup") + "?next=/accounts/invitations/abc/"
-
-    response = client.post(url, _signup_data())
-
-    assert response.url == "/accounts/invitations/abc/"
-
-
-@pytest.mark.parametrize("next_url", ["//evil.example/", "https://evil.example/"])
-def test_signup_post_ignores_next_to_another_site(client, db, next_url):
-    url = reverse("accounts:signup") + f"?next={next_url}"
-
-    response = client.post(url, _signup_data())
-
-    assert response.url == reverse("accounts:structure-register")
-
-
-def test_signup_post_with_used_email_shows_error_on_email_field(english_client, db):
-    UserFactory(email="camille@example.test")
-
-    response = english_client.post(
-        reverse("accounts:signup"), _signup_data(email="Camille@Example.test")
-    )
-
-    assert response.status_code == 200
-    assert response.context["form"].errors["email"] == [
-        "An account already exists with this e-mail address."
-    ]
-    assert 'aria-invalid="true"' in _input_tag(response.content.decode(), "email")
-    assert not english_client.session.get("_auth_user_id")
+# Sign-up confirms the address before signing in: tests/accounts/test_auth.py.
 
 
 def test_signup_post_with_different_passwords_creates_nothing(client, db):
