@@ -1,6 +1,8 @@
 """Expiry reminders of organisations' documents: 30 and 7 days before an insurance
 certificate or an ESUS approval expires, to the structure's members and to the managers of the
 premises it occupies; each reminder once (`ReminderSent`). Run daily by `send_expiry_reminders`.
+Both are reminders a person may switch off (topic "document_expiry", accounts/messaging.py):
+the entry in their notifications list stays.
 
 A reminder's row and its e-mails are written in one transaction (the e-mails to the mail
 outbox, core/mail.py): the unique row says it is done, and the outbox delivers, retrying while

@@ -9,6 +9,7 @@ Who hears what:
 - an application accepted or refused: the applicant structure's members, with the lot or the
   reasons (and how to contest a refusal);
 - a reviewer assigned: the reviewer (declare interests first);
+- a call published: the structures on the waiting list whose need one of its lots fits;
 - a call closed (by its manager or at its deadline): the applicants whose application is under
   review, those whose draft was never sent, and the reviewers (applications to score);
 - a call's deliberation recorded: the applicants it decided on (the decision's reference).
@@ -30,9 +31,11 @@ from calls.models import (
     Application,
     ApplicationStatus,
     Call,
+    CallLot,
     CallStatus,
     ReviewerAssignment,
 )
+from calls.selectors import waiting_entries_fitting_call
 
 
 def _members(
@@ -163,6 +166,25 @@ def reviewer_assigned_notify(assignment: ReviewerAssignment, *, actor: User) -> 
         reply_to=[actor.email],
         about=f"call {call.pk}, reviewer {assignment.reviewer_id} assigned",
     )
+
+
+def call_published_notify(call: Call) -> None:
+    """A call opened: tell the members of each structure on the waiting list whose need one of
+    its lots fits, with those lots and the deadline. Call it in the transaction of the
+    publication."""
+    call = Call.objects.select_related("owner", "created_by").get(pk=call.pk)
+    lots_of: dict[int, dict[int, CallLot]] = {}
+    for entry, lots in waiting_entries_fitting_call(call):
+        lots_of.setdefault(entry.structure_id, {}).update({lot.pk: lot for lot in lots})
+    for structure_id, lots in lots_of.items():
+        notify_users(
+            _members([structure_id]),
+            message="call_published_waiting",
+            context={"call": call, "lots": sorted(lots.values(), key=lambda lot: lot.position)},
+            link=call.get_absolute_url(),
+            reply_to=_contact(call),
+            about=f"call {call.pk}, published",
+        )
 
 
 def call_closed_notify(call: Call) -> None:

@@ -174,7 +174,8 @@ def _call_transition(call: Call, to: str, actor: Actor, reason: str = "") -> boo
 
 @transaction.atomic
 def call_publish(*, call: Call, actor: User) -> bool:
-    """Open the call; its criteria and weights are frozen from now on (a snapshot is kept)."""
+    """Open the call; its criteria and weights are frozen from now on (a snapshot is kept).
+    The structures on the waiting list whose need a lot fits are told."""
     call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.deadline is not None and call.deadline <= timezone.now():
@@ -190,6 +191,7 @@ def call_publish(*, call: Call, actor: User) -> bool:
                 for c in call.criteria.all()
             ],
         )
+        notifications.call_published_notify(call)
     return changed
 
 

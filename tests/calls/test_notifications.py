@@ -1,6 +1,6 @@
 """Every step of a call for applications is told to whoever must know, through a real SMTP
 server: an application sent (the call's managers, and a receipt to the applicant), withdrawn,
-accepted or refused; a reviewer assigned; a call closed; its deliberation recorded.
+accepted or refused; a reviewer assigned; a call published (the waiting list); a call closed; its deliberation recorded.
 
 The frozen clock stands on Monday 4 January 2027, 09:00 in Paris; the call closes on
 1 February 2027 at noon (tests/calls/conftest.py)."""
@@ -9,12 +9,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import MembershipRole, Notification
 from calls import services
 from calls.models import CallLot
 from tests.calls.conftest import DEADLINE, complete_draft, member_of_new_structure, submitted
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, WaitingListEntryFactory
 from tests.stack.smtp import text_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -26,6 +27,13 @@ TITLE = "Bureaux vacants aux Grands Bureaux"
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = SITE
+
+
+@pytest.fixture
+def call_contact_of_draft(draft):
+    draft.owner.email = "locaux@denain.example"
+    draft.owner.save()
+    return draft.owner.email
 
 
 @pytest.fixture
@@ -59,6 +67,36 @@ def _deliver_fresh(smtp_inbox):
 
 def _office_lot(call) -> CallLot:
     return call.lots.get(space__name="Bureau 12")
+
+
+# --- Published ---
+
+
+def test_a_published_call_tells_the_waiting_list_structures_it_fits(
+    smtp_inbox, draft, manager, association, applicant, call_contact_of_draft, outsider
+):
+    WaitingListEntryFactory(structure=association, kind="office", min_surface_m2=None)
+    hall_seeker, hall_member = member_of_new_structure("Chorale de Denain", "chorale@example.test")
+    WaitingListEntryFactory(structure=hall_seeker, kind="hall")
+    gone, gone_member = member_of_new_structure("Repair Café", "repair@example.test")
+    WaitingListEntryFactory(structure=gone, kind="office", closed_at=timezone.now())
+
+    services.call_publish(call=draft, actor=manager)
+
+    inbox = smtp_inbox.deliver()
+    [message] = inbox.to(applicant.email)
+    assert _subject(message) == (
+        f"[Locaux Communs] Un appel à candidatures correspond à votre besoin : « {TITLE} »"
+    )
+    text = _text(message)
+    assert "Votre structure est inscrite sur la liste d'attente des locaux." in text
+    assert "». Ce local correspond à votre besoin :\n- Bureau 12 — Les Grands Bureaux" in text
+    assert "Atelier 3" not in text  # a workshop: not what it asked for
+    assert "jusqu'au lundi 1 février 2027 à 12:00" in text
+    assert "l'inscription sur la liste d'attente ne vaut pas candidature" in text
+    assert SITE + reverse("calls:call-detail", args=[draft.pk]) in text
+    assert message["Reply-To"] == "locaux@denain.example"
+    _nothing_for(inbox, hall_member, gone_member, outsider, manager)
 
 
 # --- An application sent ---
