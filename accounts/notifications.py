@@ -36,14 +36,27 @@ def _emails(users: Iterable[User]) -> list[str]:
 
 def structure_registered_notify(organisation: Organisation, *, declarer: User) -> None:
     """Tell the intercommunality's people that a structure awaits their verification (replies
-    go to whoever declared it). Call it in the transaction that registers the structure."""
+    go to whoever declared it), and the declarer what happens next. Call it in the transaction
+    that registers the structure."""
+    verifiers = territory_admins()
+    context = {"organisation": organisation, "declarer": declarer}
+    link = reverse("accounts:structure-detail", args=[organisation.pk])
+    about = f"structure {organisation.pk} registered"
     notify_users(
-        territory_admins(),
+        verifiers,
         message="structure_registered",
-        context={"organisation": organisation, "declarer": declarer},
-        link=reverse("accounts:structure-detail", args=[organisation.pk]),
+        context=context,
+        link=link,
         reply_to=[declarer.email],
-        about=f"structure {organisation.pk} registered",
+        about=about,
+    )
+    notify_users(
+        [declarer],
+        message="structure_registered_receipt",
+        context=context,
+        link=link,
+        reply_to=_emails(verifiers),
+        about=about,
     )
 
 

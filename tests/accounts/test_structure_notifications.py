@@ -81,10 +81,25 @@ def test_a_new_structure_is_announced_to_the_intercommunality_for_verification(
     assert SITE + reverse("accounts:structure-detail", args=[structure.pk]) in text
     assert message["Reply-To"] == "presidente@velo.example"
     assert message["List-Unsubscribe"] is None  # a request to act, never optional
-    # Commune staff, the declarer and another structure's member are not the verifiers.
-    _stranger_gets_nothing(inbox, commune_staff, member, declarer)
+    # Commune staff and another structure's member are not the verifiers.
+    _stranger_gets_nothing(inbox, commune_staff, member)
     [entry] = Notification.objects.filter(user=territory_admin)
     assert entry.link == reverse("accounts:structure-detail", args=[structure.pk])
+
+
+def test_the_declarer_is_told_what_happens_next(smtp_inbox, territory_admin, declarer):
+    structure = _register(declarer)
+
+    [message] = smtp_inbox.deliver().to(declarer.email)
+    assert message["Subject"].strip() == (
+        "[Locaux Communs] Les Amis du Vélo est inscrite : en attente de vérification"
+    )
+    text = _text(message)
+    assert "l'intercommunalité vérifie les informations de la structure" in text
+    assert "Vous recevrez un message dès qu'elle sera vérifiée" in text
+    assert "déposez ses statuts et son attestation d'assurance" in text
+    assert SITE + reverse("accounts:structure-detail", args=[structure.pk]) in text
+    assert message["Reply-To"] == territory_admin.email
 
 
 def test_an_english_speaking_verifier_reads_it_in_english(smtp_inbox, epci, declarer):
