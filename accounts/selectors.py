@@ -26,14 +26,6 @@ def user_is_territory_admin(user: AnyUser) -> bool:
     return Membership.objects.filter(user=user, organisation__kind=OrganisationKind.EPCI).exists()
 
 
-def territory_admins() -> QuerySet[User]:
-    """The intercommunality's people (active accounts), who verify structures: those told of a
-    structure to verify."""
-    return User.objects.filter(
-        is_active=True, memberships__organisation__kind=OrganisationKind.EPCI
-    ).distinct()
-
-
 def territory_admin_emails() -> QuerySet[User]:
     """E-mail addresses of the intercommunality's people (active accounts), who verify structures."""
     return (
@@ -41,6 +33,15 @@ def territory_admin_emails() -> QuerySet[User]:
         .values_list("email", flat=True)
         .distinct()
     )
+
+
+def territory_admins() -> QuerySet[User]:
+    """The intercommunality's people (active accounts): they look after every structure."""
+    return User.objects.filter(
+        is_active=True,
+        erased_at__isnull=True,
+        memberships__organisation__kind=OrganisationKind.EPCI,
+    ).distinct()
 
 
 def organisations_of(user: AnyUser) -> QuerySet[Organisation]:
