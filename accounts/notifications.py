@@ -1,58 +1,120 @@
-"""E-mails about accounts: invitations, structures sent back to verification, and the expiry
-reminders of organisations' documents. In French, written to the outbox in the transaction that
-causes them (core/mail.py): they leave after commit, and only if it commits."""
+"""Messages about accounts: structures registered, verified or sent back to verification,
+invitations, members and erasure, sign-up confirmation, passwords and addresses, and the expiry
+reminders of organisations' documents. Each goes through
+`accounts.messaging` (an e-mail in the person's language and an entry in their notifications
+list), in the transaction of the change it reports: it leaves after commit, and only if it
+commits."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext as _
 
 from accounts.messaging import notify_addresses, notify_users, site_url
-from accounts.models import Invitation, Organisation, OrganisationLog, ReminderKind, User
-from accounts.selectors import territory_admin_emails
-from core.mail import Mail, mail_send, mail_send_batch
+from accounts.models import (
+    Invitation,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationLog,
+    User,
+)
+from accounts.selectors import territory_admins
 
-EXPIRY_KIND_LABELS = {
-    ReminderKind.INSURANCE: "attestation d'assurance",
-    ReminderKind.ESUS: "agrément ESUS (entreprise solidaire d'utilité sociale)",
-}
-EXPIRY_SUBJECTS = {
-    ReminderKind.INSURANCE: "Attestation d'assurance à renouveler",
-    ReminderKind.ESUS: "Agrément ESUS à renouveler",
-}
+
+def _members(organisation: Organisation, *, admins_only: bool = False) -> QuerySet[User]:
+    """The active accounts of `organisation` (its administrators only, if `admins_only`)."""
+    users = User.objects.filter(memberships__organisation=organisation, is_active=True)
+    if admins_only:
+        users = users.filter(memberships__role=MembershipRole.ADMIN)
+    return users.distinct().order_by("email")
+
+
+def _emails(users: Iterable[User]) -> list[str]:
+    return sorted({user.email for user in users})
+
+
+def structure_registered_notify(organisation: Organisation, *, declarer: User) -> None:
+    """Tell the intercommunality's people that a structure awaits their verification (replies
+    go to whoever declared it), and the declarer what happens next. Call it in the transaction
+    that registers the structure."""
+    verifiers = territory_admins()
+    context = {"organisation": organisation, "declarer": declarer}
+    link = reverse("accounts:structure-detail", args=[organisation.pk])
+    about = f"structure {organisation.pk} registered"
+    notify_users(
+        verifiers,
+        message="structure_registered",
+        context=context,
+        link=link,
+        reply_to=[declarer.email],
+        about=about,
+    )
+    notify_users(
+        [declarer],
+        message="structure_registered_receipt",
+        context=context,
+        link=link,
+        reply_to=_emails(verifiers),
+        about=about,
+    )
+
+
+def structure_verified_notify(organisation: Organisation, *, actor: User) -> None:
+    """Tell the structure's members that the intercommunality verified it: they may request
+    space and apply to calls. Call it in the transaction of the verification."""
+    notify_users(
+        _members(organisation),
+        message="structure_verified",
+        context={"organisation": organisation},
+        link=reverse("spaces:catalogue"),
+        reply_to=[actor.email],
+        about=f"structure {organisation.pk} verified",
+    )
+
+
+def _changes(log: OrganisationLog) -> list[tuple[Any, str, str]]:
+    """(field's name, old value, new value) of each identifying detail that changed; names and
+    choices stay lazy, so each recipient reads them in their language."""
+    rows = []
+    for name, (old, new) in log.changes.items():
+        field = Organisation._meta.get_field(name)
+        choices = dict(field.flatchoices) if field.choices else {}
+        rows.append(
+            (field.verbose_name, choices.get(old, old) or "—", choices.get(new, new) or "—")
+        )
+    return rows
 
 
 def verification_withdrawn_notify(log: OrganisationLog) -> None:
-    """Queue the e-mail telling the intercommunality's people that a structure needs verifying
-    again, with the identifying details that changed. Call it in the transaction of the change."""
+    """A verified structure changed its identifying details and awaits verification again:
+    tell the intercommunality's people (what changed, to check it again) and the structure's
+    administrators (what it means for them). Call it in the transaction of the change."""
     log = OrganisationLog.objects.select_related("organisation", "actor").get(pk=log.pk)
-    recipients = list(territory_admin_emails())
-    if not recipients:
-        return
-    labels = {field: str(Organisation._meta.get_field(field).verbose_name) for field in log.changes}
-    # E-mails are in French, whatever language the person who triggered them was using.
-    with translation.override("fr"):
-        link = settings.SITE_URL + reverse("accounts:structure-detail", args=[log.organisation_id])
-        context = {
-            "log": log,
-            "link": link,
-            "changes": [
-                (labels[field], old or "—", new or "—") for field, (old, new) in log.changes.items()
-            ],
-        }
-        body = render_to_string("emails/structure_verification_withdrawn.txt", context)
-        subject = _("Structure to verify again: %(name)s") % {"name": log.organisation.name}
-    mail_send(
-        subject=subject,
-        body=body,
-        recipients=recipients,
-        about=f"structure {log.organisation_id} sent back to verification",
+    organisation = log.organisation
+    context = {"log": log, "organisation": organisation, "changes": _changes(log)}
+    about = f"structure {organisation.pk} sent back to verification"
+    administrators = _members(organisation, admins_only=True)
+    notify_users(
+        territory_admins(),
+        message="structure_verification_withdrawn",
+        context=context,
+        link=reverse("accounts:structure-detail", args=[organisation.pk]),
+        reply_to=[log.actor.email] if log.actor else _emails(administrators),
+        about=about,
+    )
+    notify_users(
+        administrators,
+        message="structure_verification_pending",
+        context=context,
+        link=reverse("accounts:structure-detail", args=[organisation.pk]),
+        reply_to=_emails(territory_admins()),
+        about=about,
     )
 
 
@@ -77,40 +139,49 @@ def expiry_reminder_notify(
     expires_on: date,
     threshold: int,
     today: date,
-    members: list[str],
-    managers: list[tuple[str, list[Any]]],
+    members: list[User],
+    managers: list[tuple[User, list[Any]]],
 ) -> int:
     """Queue one expiry reminder: to each member of `organisation`, and to each manager of
-    premises it occupies with those premises (`managers`: [(e-mail, sites)]). Call it in the
-    transaction that records the reminder. Returns the number of e-mails queued.
+    premises it occupies with those premises (`managers`: [(manager, sites)]). Both are
+    reminders a person may switch off (topic "document_expiry"). Call it in the transaction
+    that records the reminder. Returns the number of e-mails queued.
     """
     context = {
         "organisation": organisation,
         "kind": kind,
-        "kind_label": EXPIRY_KIND_LABELS[kind],
         "expires_on": expires_on,
         "days_left": (expires_on - today).days,
         "threshold": threshold,
-        "site_url": settings.SITE_URL,
     }
-    subject = f"[Locaux Communs] {EXPIRY_SUBJECTS[kind]} — {organisation.name}"
-    # E-mails are in French, the platform's language.
-    with translation.override("fr"):
-        to_structure = render_to_string("emails/expiry_structure.txt", context)
-        mails = [Mail(subject, to_structure, [email]) for email in members]
-        for email, sites in managers:
-            body = render_to_string("emails/expiry_manager.txt", {**context, "sites": sites})
-            mails.append(Mail(subject, body, [email]))
     about = f"{kind} reminder of organisation {organisation.pk}, {threshold} days"
-    return len(mail_send_batch(mails=mails, about=about))
+    link = reverse("accounts:structure-detail", args=[organisation.pk])
+    managers_emails = _emails(manager for manager, _sites in managers)
+    count = notify_users(
+        members,
+        message="document_expiry",
+        context=context,
+        topic="document_expiry",
+        link=link,
+        reply_to=managers_emails,
+        about=about,
+    )
+    # The managers' page is their list of agreements (bookings, above accounts: by its name).
+    structure_contact = [organisation.email] if organisation.email else _emails(members)
+    for manager, sites in managers:
+        count += notify_users(
+            [manager],
+            message="document_expiry_manager",
+            context={**context, "sites": sites},
+            topic="document_expiry",
+            link=reverse("bookings:allocation-list"),
+            reply_to=structure_contact,
+            about=about,
+        )
+    return count
 
 
-# --- Members, leaving, erasure (issue 12) ---------------------------------------------------------
-# Through accounts.messaging, in the transaction of the change they report. The block imports
-# what it needs itself, so that it merges apart from the conversion of the messages above.
-
-from accounts.models import Membership, MembershipRole  # noqa: E402
-from accounts.selectors import territory_admins  # noqa: E402
+# --- Members, leaving, erasure ----------------------------------------------------------------
 
 
 def _structure_link(organisation: Organisation) -> str:
@@ -201,7 +272,7 @@ def structure_data_erased_notify(*, organisation: Organisation, users: list[User
     )
 
 
-# --- Issue 12, accounts: sign-up confirmation, passwords, change of address -----------------
+# --- Sign-up confirmation, passwords, change of address ---------------------------------------
 # Links that carry a credential (confirmation, reset, change of address) go to the address
 # only (`notify_addresses`), never into the notifications list; notices go to the account.
 

@@ -1,6 +1,8 @@
 """Expiry reminders of organisations' documents: 30 and 7 days before an insurance
 certificate or an ESUS approval expires, to the structure's members and to the managers of the
 premises it occupies; each reminder once (`ReminderSent`). Run daily by `send_expiry_reminders`.
+Both are reminders a person may switch off (topic "document_expiry", accounts/messaging.py):
+the entry in their notifications list stays.
 
 A reminder's row and its e-mails are written in one transaction (the e-mails to the mail
 outbox, core/mail.py): the unique row says it is done, and the outbox delivers, retrying while
@@ -112,21 +114,23 @@ def _record(item: ExpiringItem, threshold: int, now: datetime) -> ReminderSent |
         return None
 
 
-def _recipients(organisation: Organisation) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+def _recipients(organisation: Organisation) -> tuple[list[User], list[tuple[User, list[Any]]]]:
     """The structure's members, and each manager of premises it occupies with those premises
-    (from the apps that registered a source: accounts sits below them)."""
+    (from the apps that registered a source: accounts sits below them), managers who are also
+    members told once, as members."""
     members = list(
         User.objects.filter(memberships__organisation=organisation, is_active=True)
         .order_by("email")
-        .values_list("email", flat=True)
         .distinct()
     )
-    managers: dict[str, list[Any]] = {}
+    member_emails = {member.email for member in members}
+    sites_of: dict[str, list[Any]] = {}
     for source in _manager_sources:
         for email, sites in source(organisation).items():
-            if email not in members:
-                managers.setdefault(email, []).extend(sites)
-    return members, sorted(managers.items())
+            if email not in member_emails:
+                sites_of.setdefault(email, []).extend(sites)
+    managers = User.objects.filter(email__in=sites_of, is_active=True).order_by("email")
+    return members, [(manager, sites_of[manager.email]) for manager in managers]
 
 
 def expiry_reminders_send(*, today: date | None = None, now: datetime | None = None) -> int:

@@ -398,6 +398,28 @@ def _entry_fits(entry: WaitingListEntry, space: Space, commune_codes: set[str]) 
     )
 
 
+def waiting_entries_fitting_call(call: Call) -> list[tuple[WaitingListEntry, list[CallLot]]]:
+    """The open waiting-list entries that a lot of `call` fits, each with those lots (same rule
+    as the managers' candidates page, whatever the date the need starts: a call is a chance to
+    plan ahead). Three queries."""
+    lots = list(call.lots.select_related("space__site").order_by("position", "pk"))
+    entries = (
+        WaitingListEntry.objects.filter(
+            closed_at__isnull=True, kind__in={lot.space.kind for lot in lots}
+        )
+        .select_related("structure")
+        .prefetch_related("communes")
+        .order_by("created_at", "pk")
+    )
+    fitting = []
+    for entry in entries:
+        codes = {commune.pk for commune in entry.communes.all()}
+        lots_fit = [lot for lot in lots if _entry_fits(entry, lot.space, codes)]
+        if lots_fit:
+            fitting.append((entry, lots_fit))
+    return fitting
+
+
 def waiting_list_candidates_for(
     user: AnyUser, *, space_pk: int | None = None, today: date | None = None
 ) -> list[SpaceCandidates]:

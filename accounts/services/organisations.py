@@ -82,8 +82,9 @@ def _check_manages(*, actor: Actor, organisation: Organisation) -> None:
 
 @transaction.atomic
 def structure_register(*, organisation: Organisation, user: User) -> Organisation:
-    """Declare an ESS structure; its declarer becomes its administrator. Unverified at first.
-    Raises PermissionDenied for anyone but an active signed-in person."""
+    """Declare an ESS structure; its declarer becomes its administrator. Unverified at first:
+    the intercommunality's people are told there is a structure to verify. Raises
+    PermissionDenied for anyone but an active signed-in person."""
     if not user.is_authenticated or not user.is_active:
         raise PermissionDenied
     organisation.kind = OrganisationKind.ESS
@@ -91,6 +92,7 @@ def structure_register(*, organisation: Organisation, user: User) -> Organisatio
     organisation.verified_by = None
     _organisation_save(organisation)
     Membership.objects.create(user=user, organisation=organisation, role=MembershipRole.ADMIN)
+    notifications.structure_registered_notify(organisation, declarer=user)
     return organisation
 
 
@@ -107,8 +109,8 @@ def organisation_update(*, organisation: Organisation, actor: User) -> Organisat
 
     A verified structure whose identity changes (any of IDENTIFYING_FIELDS: name, identifiers,
     legal form, ESS family, SIAE kind, ESUS approval) goes back to verification: what it already
-    booked stays, new requests and aid wait for the intercommunality, which is e-mailed after
-    commit; the old and new values are logged. Raises ValidationError naming the field.
+    booked stays, new requests and aid wait for the intercommunality; the intercommunality and
+    the structure's administrators are told; the old and new values are logged. Raises ValidationError naming the field.
     """
     _check_manages(actor=actor, organisation=organisation)
     before = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -138,7 +140,8 @@ def organisation_update(*, organisation: Organisation, actor: User) -> Organisat
 
 @transaction.atomic
 def structure_verify(*, structure: Organisation, actor: User) -> bool:
-    """Record that the intercommunality checked the structure. Returns False if already done."""
+    """Record that the intercommunality checked the structure, and tell its members they may
+    now request space. Returns False if already done."""
     if not user_is_territory_admin(actor):
         raise PermissionDenied
     structure = Organisation.objects.select_for_update().get(pk=structure.pk)
@@ -152,6 +155,7 @@ def structure_verify(*, structure: Organisation, actor: User) -> bool:
     OrganisationLog.objects.create(
         organisation=structure, kind=OrganisationLogKind.VERIFIED, actor=actor
     )
+    notifications.structure_verified_notify(structure, actor=actor)
     return True
 
 

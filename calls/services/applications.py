@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, logged_actor
 from accounts.models import Organisation, OrganisationDocument, OrganisationKind, User
 from accounts.selectors import organisations_of
+from calls import notifications
 from calls.exceptions import ApplicationInvalidTransition
 from calls.models import (
     APPLICATION_TRANSITIONS,
@@ -141,7 +142,8 @@ def _application_transition(
 
 @transaction.atomic
 def application_submit(*, application: Application, actor: User) -> bool:
-    """Submit; refused with the list of what is missing (ValidationError)."""
+    """Submit; refused with the list of what is missing (ValidationError). The call's managers
+    are told, and the applicant gets a receipt."""
     application_check_applicant(actor=actor, application=application)
     application = (
         Application.objects.select_for_update(of=("self",))
@@ -161,10 +163,15 @@ def application_submit(*, application: Application, actor: User) -> bool:
     changed = _application_transition(application, ApplicationStatus.SUBMITTED, actor)
     if changed:
         Application.objects.filter(pk=application.pk).update(submitted_at=timezone.now())
+        notifications.application_submitted_notify(application, actor=actor)
     return changed
 
 
 @transaction.atomic
 def application_withdraw(*, application: Application, actor: User, reason: str = "") -> bool:
+    """Withdraw a draft or a sent application; the call's managers are told if it was sent."""
     application_check_applicant(actor=actor, application=application)
-    return _application_transition(application, ApplicationStatus.WITHDRAWN, actor, reason)
+    changed = _application_transition(application, ApplicationStatus.WITHDRAWN, actor, reason)
+    if changed:
+        notifications.application_withdrawn_notify(application, actor=actor, reason=reason)
+    return changed

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import PLATFORM, Actor, logged_actor
 from accounts.models import Organisation, User
-from calls import rules
+from calls import notifications, rules
 from calls.exceptions import CallInvalidTransition
 from calls.models import (
     CALL_TRANSITIONS,
@@ -174,7 +174,8 @@ def _call_transition(call: Call, to: str, actor: Actor, reason: str = "") -> boo
 
 @transaction.atomic
 def call_publish(*, call: Call, actor: User) -> bool:
-    """Open the call; its criteria and weights are frozen from now on (a snapshot is kept)."""
+    """Open the call; its criteria and weights are frozen from now on (a snapshot is kept).
+    The structures on the waiting list whose need a lot fits are told."""
     call_check_manager(actor=actor, call=call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.deadline is not None and call.deadline <= timezone.now():
@@ -190,13 +191,18 @@ def call_publish(*, call: Call, actor: User) -> bool:
                 for c in call.criteria.all()
             ],
         )
+        notifications.call_published_notify(call)
     return changed
 
 
 @transaction.atomic
 def call_close(*, call: Call, actor: User) -> bool:
+    """Close the call before its deadline; applicants and reviewers are told."""
     call_check_manager(actor=actor, call=call)
-    return _call_transition(call, CallStatus.CLOSED, actor)
+    changed = _call_transition(call, CallStatus.CLOSED, actor)
+    if changed:
+        notifications.call_closed_notify(call)
+    return changed
 
 
 def calls_close_past_deadline(*, now: datetime | None = None) -> int:
@@ -204,7 +210,9 @@ def calls_close_past_deadline(*, now: datetime | None = None) -> int:
     closed = 0
     for call in Call.objects.filter(status=CallStatus.PUBLISHED, deadline__lte=now):
         with transaction.atomic():
-            closed += _call_transition(call, CallStatus.CLOSED, PLATFORM)
+            if _call_transition(call, CallStatus.CLOSED, PLATFORM):
+                notifications.call_closed_notify(call)
+                closed += 1
     return closed
 
 
@@ -225,4 +233,5 @@ def call_decide(*, call: Call, actor: User, reference: str, decided_on: date) ->
         Call.objects.filter(pk=call.pk).update(
             deliberation_reference=reference, deliberation_date=decided_on
         )
+        notifications.call_decided_notify(call)
     return changed

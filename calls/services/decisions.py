@@ -1,5 +1,5 @@
 """Writes on decisions about applications: accept (for a lot), refuse (with reasons), offer the
-occupancy agreement. The applicant is e-mailed by `calls.notifications`."""
+occupancy agreement. The applicant structure's members are told by `calls.notifications`."""
 
 from datetime import date
 
@@ -35,7 +35,7 @@ def application_accept(*, application: Application, actor: User, lot: CallLot) -
     changed = _application_transition(application, ApplicationStatus.ACCEPTED, actor)
     if changed:
         Application.objects.filter(pk=application.pk).update(allocated_lot=lot)
-        notifications.notify(application, "decided")
+        notifications.application_decided_notify(application)
     return changed
 
 
@@ -51,7 +51,7 @@ def application_refuse(*, application: Application, actor: User, reason: str) ->
     changed = _application_transition(application, ApplicationStatus.REFUSED, actor, reason.strip())
     if changed:
         Application.objects.filter(pk=application.pk).update(decision_reason=reason.strip())
-        notifications.notify(application, "decided")
+        notifications.application_decided_notify(application)
     return changed
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from calls import rules
+from calls import notifications, rules
 from calls.models import (
     Application,
     ApplicationStatus,
@@ -21,10 +21,12 @@ from core.history import history_actor
 
 @transaction.atomic
 def reviewer_assign(*, call: Call, reviewer: User, actor: User) -> ReviewerAssignment:
-    """Make `reviewer` a reviewer of `call`. Raises PermissionDenied (or DecisionNotAllowed)
-    unless `actor` runs the call."""
+    """Make `reviewer` a reviewer of `call` (who is told). Raises PermissionDenied (or
+    DecisionNotAllowed) unless `actor` runs the call."""
     call_check_manager(actor=actor, call=call)
-    assignment, _created = ReviewerAssignment.objects.get_or_create(call=call, reviewer=reviewer)
+    assignment, created = ReviewerAssignment.objects.get_or_create(call=call, reviewer=reviewer)
+    if created:
+        notifications.reviewer_assigned_notify(assignment, actor=actor)
     return assignment
 
 
