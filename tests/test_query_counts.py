@@ -380,7 +380,7 @@ def _notifications(w: World, count: int) -> Get:
     return Get(w.requester, reverse("accounts:notifications"), html(r"QC notification \d+"))
 
 
-@case("accounts:structure-detail", sqlite=12)
+@case("accounts:structure-detail", sqlite=14)
 def _structure_detail(w: World, count: int) -> Get:
     for _ in range(count):
         n = w.next()
@@ -840,6 +840,11 @@ NOT_LISTS: dict[str, str] = {
     "accounts:notification-open": ACTION,
     "accounts:notifications-read": ACTION,
     "accounts:unsubscribe": ACTION,
+    "accounts:account-erase": ACTION,
+    "accounts:membership-role": ACTION,
+    "accounts:membership-remove": ACTION,
+    "accounts:structure-leave": ACTION,
+    "accounts:structure-erase": ACTION,
     "accounts:structure-register": ACTION,
     "accounts:structure-edit": ACTION,
     "accounts:structure-verify": ACTION,
