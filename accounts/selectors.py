@@ -1,7 +1,7 @@
 """Reads of organisations and memberships; permission-scoped querysets live here."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import (
     Invitation,
@@ -17,13 +17,24 @@ from accounts.models import (
 AnyUser = User | AnonymousUser
 
 
+def territory_memberships() -> QuerySet[Membership]:
+    """Memberships of an intercommunality: their people steer the whole territory."""
+    return Membership.objects.filter(organisation__kind=OrganisationKind.EPCI)
+
+
 def user_is_territory_admin(user: AnyUser) -> bool:
     """True for superusers and members of an intercommunality: they steer the whole territory."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    return Membership.objects.filter(user=user, organisation__kind=OrganisationKind.EPCI).exists()
+    return territory_memberships().filter(user=user).exists()
+
+
+def territory_people_q() -> Q:
+    """The intercommunality's people, as a condition on users (`user_is_territory_admin` without
+    the superusers, the platform's operators)."""
+    return Q(pk__in=territory_memberships().values("user"))
 
 
 def territory_admin_emails() -> QuerySet[User]:
