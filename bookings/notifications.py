@@ -70,6 +70,11 @@ def _decider_contacts(booking: Booking, routing: Routing) -> list[str]:
     ]
 
 
+def _about(booking: Booking, message: str) -> str:
+    """What the outbox row is about, for the log and the admin: "booking 12, to_decide"."""
+    return f"booking {booking.pk}, {message.removeprefix('booking_')}"
+
+
 def notify(
     booking: Booking,
     event: str,
@@ -86,14 +91,13 @@ def notify(
     booking = _load(booking)
     routing = booking_routing(booking)
     context = {"booking": booking, "routing": routing, "event": event, **extra}
-    about = f"booking {booking.pk}, {event}"
     queued = 0
     if to_requester and event in REQUESTER_MESSAGES:
         queued += notify_users(
             booking_requesters(booking),
             message=REQUESTER_MESSAGES[event],
             context=context,
-            about=about,
+            about=_about(booking, REQUESTER_MESSAGES[event]),
             topic=TOPICS.get(event, ""),
             link=booking.get_absolute_url(),
             reply_to=_decider_contacts(booking, routing),
@@ -111,7 +115,7 @@ def notify(
                 routing.deciders,
                 message=DECIDER_MESSAGES[event],
                 context=context,
-                about=about,
+                about=_about(booking, DECIDER_MESSAGES[event]),
                 topic=TOPICS.get(event, ""),
                 link=(
                     reverse("bookings:pending")
