@@ -295,7 +295,10 @@ def test_a_request_tells_the_requester_and_asks_the_manager_to_decide(
         == "[Locaux Communs] Nouvelle demande de réservation à traiter — Salle Usinor"
     )
     text = text_of(to_manager)
-    assert "pour Les Amis du Vélo, demande à réserver un espace de Les Grands Bureaux" in text
+    assert (
+        "pour Les Amis du Vélo, demande à réserver l'espace « Salle Usinor » (Les Grands Bureaux)."
+        in text
+    )
     assert "avant le mardi 12 janvier 2027 à 18:00" in text
     assert "http://127.0.0.1:8123" + reverse("bookings:pending") in text
     assert "Réunion d'équipe" in text
@@ -352,7 +355,7 @@ def test_a_manager_who_reads_english_is_asked_in_english(smtp_inbox, space, requ
         "[Locaux Communs] New booking request to decide — Salle Usinor"
     )
     text = text_of(to_manager)
-    assert "for Les Amis du Vélo, asks to book a space in Les Grands Bureaux" in text
+    assert "for Les Amis du Vélo, asks to book “Salle Usinor” (Les Grands Bureaux)." in text
     assert "Tuesday 12 January 2027, 18:00 to 20:00" in text
     assert "by Tuesday 12 January 2027, 18:00" in text
 
