@@ -11,6 +11,7 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris; the slot is Tuesda
 """
 
 import itertools
+import random
 
 import pytest
 from django.urls import reverse
@@ -18,7 +19,12 @@ from django.utils import timezone
 
 from accounts.models import MembershipRole, Notification, User
 from bookings.permissions import booking_check_decider
-from bookings.selectors import booking_deciders, booking_routing, bookings_pending_for
+from bookings.selectors import (
+    ROUTING_TIERS,
+    booking_deciders,
+    booking_routing,
+    bookings_pending_for,
+)
 from bookings.services import (
     booking_approve,
     booking_cancel,
@@ -265,6 +271,75 @@ def test_the_two_directions_of_who_manages_a_site_agree_over_the_world(world):
         managing = set(users_managing_site(site))
         for person in people:
             assert (person in managing) == sites_manageable_by(person).contains(site)
+
+
+def _random_world(rng: random.Random, epci) -> list:
+    """Sites owned by communes or by the intercommunality, with 0–2 managers each; 0–2 staff per
+    commune, 0–2 people of the intercommunality, maybe an operator; each person active or not,
+    confirmed or not, and perhaps a member of one of the requesting structures. Returns one
+    pending request per site and structure."""
+    structures = [VerifiedStructureFactory() for _ in range(2)]
+    requesters = [MembershipFactory(organisation=structure).user for structure in structures]
+
+    def person(organisation=None):
+        user = UserFactory(
+            is_active=rng.random() > 0.2,
+            email_confirmed_at=timezone.now() if rng.random() > 0.1 else None,
+        )
+        if organisation is not None:
+            MembershipFactory(organisation=organisation, user=user, role=MembershipRole.MEMBER)
+        if rng.random() < 0.25:  # conflicted with one of the requesting structures
+            MembershipFactory(organisation=rng.choice(structures), user=user)
+        return user
+
+    communes = [CommuneFactory(epci=epci) for _ in range(2)]
+    for organisation in [epci] + [commune.organisation for commune in communes]:
+        for _ in range(rng.randint(0, 2)):
+            person(organisation)
+    if rng.random() < 0.5:
+        UserFactory(is_superuser=True)
+    bookings = []
+    for _ in range(4):
+        commune = rng.choice(communes)
+        owner = epci if rng.random() < 0.3 else commune.organisation
+        site = SiteFactory(commune=commune, owner=owner)
+        for _ in range(rng.randint(0, 2)):
+            site.managers.add(person())
+        bookings += [_book(SpaceFactory(site=site), requester) for requester in requesters]
+    return bookings
+
+
+def _able(user, booking) -> bool:
+    """Can act on `booking`, by the rules written out again here."""
+    return (
+        user.is_active
+        and user.erased_at is None
+        and user.email_confirmed_at is not None
+        and not user.memberships.filter(organisation=booking.organisation).exists()
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_routing_over_random_worlds_picks_the_first_tier_with_someone_able(seed, epci):
+    # Over the 8 worlds, requests go to each tier, and some to nobody.
+    bookings = _random_world(random.Random(seed), epci)  # noqa: S311 (a world, not a secret)
+    everyone = list(User.objects.all())
+
+    for booking in bookings:
+        site = booking.space.site
+        routing = booking_routing(booking)
+        routed = set(routing.deciders)
+        queue = {user for user in everyone if bookings_pending_for(user).contains(booking)}
+        assert routed <= queue
+        for user in routed:
+            booking_check_decider(actor=user, booking=booking)
+        for role in ROUTING_TIERS:
+            able = {user for user in users_managing_site(site, role=role) if _able(user, booking)}
+            if role == routing.tier:
+                assert routed == able  # the whole tier, and only it
+                break
+            assert able == set(), (role, routing.tier)  # an earlier tier had nobody able
+        assert not any(user.is_superuser and not user.memberships.exists() for user in routed)
 
 
 # --- What each side is told ---
