@@ -6,10 +6,16 @@ intercommunality's people are no exception: a colleague who does not belong to i
 The decision matrix is in docs/decisions.md.
 """
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.exceptions import ConflictOfInterest
 from accounts.models import Membership, Organisation, User
+
+
+def _interested(organisation: Organisation) -> QuerySet[Membership]:
+    """Who has an interest in what concerns `organisation`: its members."""
+    return Membership.objects.filter(organisation=organisation)
 
 
 def user_has_conflict_with(user: User | None, organisation: Organisation) -> bool:
@@ -17,7 +23,13 @@ def user_has_conflict_with(user: User | None, organisation: Organisation) -> boo
     applying a rule) has no interest."""
     if user is None or not user.is_authenticated:
         return False
-    return Membership.objects.filter(user=user, organisation=organisation).exists()
+    return _interested(organisation).filter(user=user).exists()
+
+
+def users_impartial_on(organisation: Organisation) -> QuerySet[User]:
+    """The users with no conflict of interest with `organisation` (the same rule as
+    `user_has_conflict_with`, for routing a decision to people who may take it)."""
+    return User.objects.exclude(pk__in=_interested(organisation).values("user"))
 
 
 def decision_check_impartial(*, actor: User | None, organisation: Organisation) -> None:

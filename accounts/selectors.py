@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -24,31 +24,29 @@ from accounts.tokens import EMAIL_CHANGE_SALT, EMAIL_CONFIRM_SALT, EMAIL_LINK_MA
 AnyUser = User | AnonymousUser
 
 
+def territory_memberships() -> QuerySet[Membership]:
+    """Memberships of an intercommunality: their people steer the whole territory."""
+    return Membership.objects.filter(organisation__kind=OrganisationKind.EPCI)
+
+
 def user_is_territory_admin(user: AnyUser) -> bool:
     """True for superusers and members of an intercommunality: they steer the whole territory."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    return Membership.objects.filter(user=user, organisation__kind=OrganisationKind.EPCI).exists()
+    return territory_memberships().filter(user=user).exists()
 
 
-def territory_admin_emails() -> QuerySet[User]:
-    """E-mail addresses of the intercommunality's people (active accounts), who verify structures."""
-    return (
-        User.objects.filter(is_active=True, memberships__organisation__kind=OrganisationKind.EPCI)
-        .values_list("email", flat=True)
-        .distinct()
-    )
+def territory_people_q() -> Q:
+    """The intercommunality's people, as a condition on users (`user_is_territory_admin` without
+    the superusers, the platform's operators)."""
+    return Q(pk__in=territory_memberships().values("user"))
 
 
 def territory_admins() -> QuerySet[User]:
     """The intercommunality's people (active accounts): they look after every structure."""
-    return User.objects.filter(
-        is_active=True,
-        erased_at__isnull=True,
-        memberships__organisation__kind=OrganisationKind.EPCI,
-    ).distinct()
+    return User.objects.filter(territory_people_q(), is_active=True, erased_at__isnull=True)
 
 
 def organisations_of(user: AnyUser) -> QuerySet[Organisation]:

@@ -8,7 +8,11 @@ a conditional UPDATE, so a second run at once finds nothing left (docs/architect
 from celery import shared_task
 
 from bookings.allocations import allocations_activate_and_end
-from bookings.services import bookings_expire_lapsed, bookings_send_reminders
+from bookings.services import (
+    bookings_expire_lapsed,
+    bookings_send_lapse_reminders,
+    bookings_send_reminders,
+)
 from core.periodic import DAILY_JOB, FREQUENT_JOB
 
 
@@ -16,6 +20,12 @@ from core.periodic import DAILY_JOB, FREQUENT_JOB
 def expire_lapsed_bookings() -> dict[str, int]:
     """Lapse the requests nobody decided in time."""
     return {"lapsed": bookings_expire_lapsed()}
+
+
+@shared_task(name="bookings.tasks.send_lapse_reminders", **FREQUENT_JOB)
+def send_lapse_reminders() -> dict[str, int]:
+    """Remind the people who decide of the requests about to lapse."""
+    return {"reminded": bookings_send_lapse_reminders()}
 
 
 @shared_task(name="bookings.tasks.send_booking_reminders", **DAILY_JOB)

@@ -57,6 +57,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "accounts.tasks.send_expiry_reminders",
             "schedule": crontab(hour=8, minute=0),
         },
+        # Hourly: the people who decide hear of a request about two days before it lapses.
+        "send-lapse-reminders": {
+            "task": "bookings.tasks.send_lapse_reminders",
+            "schedule": crontab(minute=40),
+        },
         "send-booking-reminders": {
             "task": "bookings.tasks.send_booking_reminders",
             "schedule": crontab(hour=10, minute=0),

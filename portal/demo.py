@@ -557,6 +557,12 @@ USERS = [
     ("gestionnaire@demo.test", "Chloé", "Gestionnaire", "scic", "admin", False),
     ("asso@demo.test", "David", "Association", "asso", "admin", False),
     ("insertion@demo.test", "Emma", "Chantier-d-insertion", "aci", "admin", False),
+    # The staff of each other commune that owns a demo site: a request on a site without a
+    # facilities manager goes to them (bookings.selectors.booking_routing).
+    ("mairie-saint-amand@demo.test", "Fanny", "Mairie-de-Saint-Amand", "59526", "member", False),
+    ("mairie-raismes@demo.test", "Gaël", "Mairie-de-Raismes", "59491", "member", False),
+    ("mairie-douchy@demo.test", "Hélène", "Mairie-de-Douchy-les-Mines", "59179", "member", False),
+    ("mairie-escaudain@demo.test", "Ismaël", "Mairie-d-Escaudain", "59205", "member", False),
 ]
 MANAGER_OF = {"gestionnaire@demo.test": ["Les Grands Bureaux — pôle ESS (démo)"]}
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo accounts only exist where DEMO_MODE is on)

@@ -5,12 +5,18 @@ outsider gets a 404 and a list can never show another organisation's unpublished
 """
 
 from datetime import date
+from enum import StrEnum
 
-from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Model, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationKind
-from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
+from accounts.models import Membership, Organisation, OrganisationKind, User
+from accounts.selectors import (
+    AnyUser,
+    organisations_of,
+    territory_people_q,
+    user_is_territory_admin,
+)
 from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space
 
 
@@ -23,14 +29,63 @@ def communes_in_territory(*, on: date | None = None) -> QuerySet[Commune]:
     ).distinct()
 
 
+class SiteRole(StrEnum):
+    """Why a person manages a site; the first three in the order a request to decide is routed
+    (bookings.selectors.booking_deciders)."""
+
+    FACILITIES_MANAGER = "facilities_manager"  # assigned to the site
+    OWNER_STAFF = "owner_staff"  # a member of the owner (a commune, the intercommunality…)
+    TERRITORY = "territory"  # a member of an intercommunality: every site
+    OPERATOR = "operator"  # a superuser, who runs the platform: every site, never routed to
+
+
+# Who manages which site, for the roles tied to a site: rows holding a site and a person (model,
+# path to the site, path to the user). The one definition, read in both directions: the sites of
+# a person (`sites_manageable_by`) and the people of a site (`users_managing_site`), so that the
+# two cannot disagree; the roles of every site are `user_is_territory_admin`'s two conditions.
+_SITE_ROWS: dict[SiteRole, tuple[type[Model], str, str]] = {
+    SiteRole.FACILITIES_MANAGER: (SiteManager, "site", "user"),
+    SiteRole.OWNER_STAFF: (Membership, "organisation__owned_sites", "user"),
+}
+
+
+def _sites_of(role: SiteRole, user: User) -> QuerySet:
+    model, site, person = _SITE_ROWS[role]
+    return model._default_manager.filter(**{person: user.pk}).values(site)
+
+
+def _people_of(role: SiteRole, site: Site) -> QuerySet:
+    model, site_path, person = _SITE_ROWS[role]
+    return model._default_manager.filter(**{site_path: site.pk}).values(person)
+
+
 def sites_manageable_by(user: AnyUser) -> QuerySet[Site]:
     """Sites the user may edit: all for the intercommunality, the owner's staff, the managers."""
     if user_is_territory_admin(user):
         return Site.objects.all()
     if not user.is_authenticated:
         return Site.objects.none()
-    managed = Site.managers.through.objects.filter(user=user).values("site_id")
-    return Site.objects.filter(Q(owner__in=organisations_of(user)) | Q(pk__in=managed))
+    return Site.objects.filter(
+        Q(pk__in=_sites_of(SiteRole.FACILITIES_MANAGER, user))
+        | Q(pk__in=_sites_of(SiteRole.OWNER_STAFF, user))
+    )
+
+
+def users_managing_site(site: Site, *, role: SiteRole | None = None) -> QuerySet[User]:
+    """The people for whom `site` is in `sites_manageable_by` (all accounts, active or not), or
+    those who manage it as `role`."""
+    conditions = {
+        SiteRole.FACILITIES_MANAGER: Q(pk__in=_people_of(SiteRole.FACILITIES_MANAGER, site)),
+        SiteRole.OWNER_STAFF: Q(pk__in=_people_of(SiteRole.OWNER_STAFF, site)),
+        SiteRole.TERRITORY: territory_people_q(),
+        SiteRole.OPERATOR: Q(is_superuser=True),
+    }
+    if role is not None:
+        return User.objects.filter(conditions[role])
+    anyone = Q()
+    for condition in conditions.values():
+        anyone |= condition
+    return User.objects.filter(anyone)
 
 
 def sites_of_owner_staff(user: AnyUser) -> QuerySet[Site]:
@@ -40,7 +95,7 @@ def sites_of_owner_staff(user: AnyUser) -> QuerySet[Site]:
         return Site.objects.none()
     if user.is_superuser:
         return Site.objects.all()
-    return Site.objects.filter(owner__in=organisations_of(user).values("pk"))
+    return Site.objects.filter(pk__in=_sites_of(SiteRole.OWNER_STAFF, user))
 
 
 def sites_committable_by(user: AnyUser) -> QuerySet[Site]:

@@ -108,6 +108,7 @@ def discovered_services() -> set[str]:
 PLATFORM_JOBS = {
     "bookings_expire_lapsed",
     "bookings_send_reminders",
+    "bookings_send_lapse_reminders",
     "allocations_activate_and_end",
     "calls_close_past_deadline",
     "booking_fees_expire_unpaid",

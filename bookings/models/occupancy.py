@@ -81,6 +81,11 @@ class Booking(models.Model):
         "schedule.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="booking"
     )
     lapses_at = models.DateTimeField(_("lapses at"), null=True, blank=True)
+    # When the deciders were reminded that the request is about to lapse: set by the job in the
+    # transaction that queues the reminder, so two runs at once send it once.
+    lapse_reminder_sent_at = models.DateTimeField(
+        _("lapse reminder sent on"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("requested on"), auto_now_add=True)
 
     class Meta:

@@ -25,8 +25,13 @@ from bookings.selectors.allocations import (
 )
 from bookings.selectors.availability import spaces_available
 from bookings.selectors.bookings import (
+    ROUTING_TIERS,
+    Routing,
+    booking_deciders,
     booking_detail,
     booking_occupancies,
+    booking_requesters,
+    booking_routing,
     bookings_manageable_by,
     bookings_of_requester,
     bookings_pending_for,
@@ -58,7 +63,9 @@ from bookings.selectors.overlap import (
 
 __all__ = [
     "CALENDAR_MAX_DAYS",
+    "ROUTING_TIERS",
     "CalendarEntry",
+    "Routing",
     "TimelineEntry",
     "TimelineRow",
     "allocation_detail",
@@ -66,8 +73,11 @@ __all__ = [
     "allocations_answerable_by",
     "allocations_manageable_by",
     "allocations_visible_to",
+    "booking_deciders",
     "booking_detail",
     "booking_occupancies",
+    "booking_requesters",
+    "booking_routing",
     "bookings_manageable_by",
     "bookings_of_requester",
     "bookings_pending_for",

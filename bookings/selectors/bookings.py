@@ -1,10 +1,20 @@
 """Reads of bookings: the permission querysets and what a booking's page shows."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
+from accounts.conflicts import users_impartial_on
+from accounts.models import Membership, MembershipRole, User
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.models import Booking, BookingStatus, Occupancy
-from spaces.selectors import sites_manageable_by
+from spaces.selectors import SiteRole, sites_manageable_by, users_managing_site
+
+# Who is asked to decide a request, tier after tier: the site's facilities managers, else the
+# owner's staff (a commune's for its premises, the intercommunality's for its own), else the
+# intercommunality's people. Superusers (the platform's operators) may decide but are never
+# asked (docs/decisions.md, issue 12).
+ROUTING_TIERS = (SiteRole.FACILITIES_MANAGER, SiteRole.OWNER_STAFF, SiteRole.TERRITORY)
 
 
 def bookings_visible_to(user: AnyUser) -> QuerySet[Booking]:
@@ -46,3 +56,58 @@ def booking_detail(*, user: AnyUser) -> QuerySet[Booking]:
 
 def booking_occupancies(*, booking: Booking) -> QuerySet[Occupancy]:
     return booking.occupancies.order_by("start")
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who decides a request: the tier it went to (None: nobody can) and its people."""
+
+    tier: SiteRole | None
+    deciders: list[User]
+
+
+def booking_routing(booking: Booking) -> Routing:
+    """Route a request on `booking`: the first tier of `ROUTING_TIERS` with someone in it who
+    can act on it — an active account (not erased, address confirmed: they can sign in) with no
+    conflict of interest with the requesting organisation. Each of them sees the booking in
+    `bookings_pending_for` and passes `booking_check_decider` while it is pending."""
+    site = booking.space.site
+    able = users_impartial_on(booking.organisation).filter(
+        is_active=True, erased_at__isnull=True, email_confirmed_at__isnull=False
+    )
+    for role in ROUTING_TIERS:
+        people = list(
+            able.filter(pk__in=users_managing_site(site, role=role).values("pk")).order_by("email")
+        )
+        if people:
+            return Routing(tier=role, deciders=people)
+    return Routing(tier=None, deciders=[])
+
+
+def booking_deciders(booking: Booking) -> QuerySet[User]:
+    """The people a request to decide on `booking` goes to (`booking_routing`); empty if nobody
+    can decide it."""
+    return User.objects.filter(
+        pk__in=[person.pk for person in booking_routing(booking).deciders]
+    ).order_by("email")
+
+
+def booking_requesters(booking: Booking) -> list[User]:
+    """Who hears about `booking` for the requesting organisation: the member who requested it;
+    if that account can no longer receive anything (deactivated, erased, or no longer a member),
+    the organisation's administrators."""
+    requester = booking.requested_by
+    if (
+        requester.is_active
+        and requester.erased_at is None
+        and Membership.objects.filter(user=requester, organisation=booking.organisation).exists()
+    ):
+        return [requester]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            erased_at__isnull=True,
+            memberships__organisation=booking.organisation,
+            memberships__role=MembershipRole.ADMIN,
+        ).order_by("email")
+    )

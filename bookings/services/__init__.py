@@ -9,7 +9,8 @@ One module per concern:
 - `decisions`: the one status-change helper of a booking, approve, refuse, cancel (whole,
   one date, following);
 - `closures`: closures of a site or a space, and the French public holidays;
-- `reminders`: e-mails the day before each confirmed date;
+- `reminders`: reminders the day before each confirmed date, and to the people who decide
+  before a pending request lapses;
 - `feeds`: calendar subscriptions (ICS feeds behind secret URLs).
 
 The public names are re-exported here: `from bookings.services import booking_cancel` works.
@@ -18,7 +19,11 @@ The public names are re-exported here: `from bookings.services import booking_ca
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
 from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
 from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
-from bookings.services.reminders import bookings_send_reminders
+from bookings.services.reminders import (
+    LAPSE_REMINDER_BEFORE,
+    bookings_send_lapse_reminders,
+    bookings_send_reminders,
+)
 from bookings.services.requests import (
     PENDING_LAPSE,
     BookingRequest,
@@ -28,6 +33,7 @@ from bookings.services.requests import (
 )
 
 __all__ = [
+    "LAPSE_REMINDER_BEFORE",
     "PENDING_LAPSE",
     "BookingRequest",
     "booking_approve",
@@ -36,6 +42,7 @@ __all__ = [
     "booking_request",
     "booking_request_preview",
     "bookings_expire_lapsed",
+    "bookings_send_lapse_reminders",
     "bookings_send_reminders",
     "calendar_feed_create",
     "calendar_feed_revoke",

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import Actor, logged_actor
+from accounts.actors import Actor, is_platform, logged_actor
 from bookings import notifications, scheduler, signals
 from bookings.exceptions import InvalidTransition
 from bookings.models import (
@@ -78,7 +78,7 @@ def booking_refuse(*, booking: Booking, actor: Actor, reason: str) -> bool:
         booking=booking, to=BookingStatus.REFUSED, actor=actor, reason=reason
     )
     if changed:
-        notifications.notify(booking, "refused")
+        notifications.notify(booking, "refused", reason=reason.strip())
     return changed
 
 
@@ -153,8 +153,20 @@ def booking_cancel(
                 reason=reason.strip(),
             )
         occupancies_free(rows=rows, at=now)
-    if notify_requester:
-        notifications.notify(booking, "cancelled", dates=[row.start for row in rows], reason=reason)
+    dates = [row.start for row in rows]
+    cancelled_by = "" if is_platform(actor) else str(actor)
+    # The requester hears of it (unless the caller tells them itself); a cancellation on the
+    # requester's terms frees dates the people who decide planned for: they hear of it too.
+    notifications.notify(
+        booking,
+        "cancelled" if as_manager else "cancelled_by_requester",
+        to_requester=notify_requester,
+        actor=actor,
+        dates=dates,
+        reason=reason.strip(),
+        by_requester=not as_manager,
+        cancelled_by=cancelled_by,
+    )
     cancelled = [(row.start, row.end) for row in rows]
     transaction.on_commit(
         lambda: signals.booking_cancelled.send(

@@ -31,7 +31,7 @@ from core.mail import Mail, mail_send, mail_send_batch, outbox_deliver, outbox_s
 from core.models import MailStatus, OutboxMail
 from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
 from tests.stack import REDIS_DBS, celery_worker, redis_client, redis_url
-from tests.stack.smtp import Inbox, free_port, smtp_server, smtp_settings
+from tests.stack.smtp import Inbox, free_port, smtp_server, smtp_settings, text_of
 
 DB = REDIS_DBS["outbox"]
 WAIT = 60  # seconds: an upper bound for a worker on a busy machine, never a speed assertion
@@ -162,7 +162,7 @@ def test_a_booking_requested_while_the_mail_server_is_down_is_mailed_once_when_i
         with smtp_server(port) as (inbox, _):
             _wait_for(lambda: _sweep_on_worker(probe) == 0 and len(inbox.messages) == 4, "mail")
             again = _sweep_on_worker(probe)
-            received = sorted((str(m["To"]), m.get_content()) for m in inbox.messages)
+            received = sorted((str(m["To"]), text_of(m)) for m in inbox.messages)
 
     bookings = list(Booking.objects.order_by("pk"))
     assert (api.status_code, page.status_code) == (201, 302)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Organisation, User
 from bookings.models import Booking, BookingLog, Closure, Occupancy
+from bookings.selectors import booking_routing
 from portal import demo
 from spaces.models import (
     Amenity,
@@ -20,7 +21,7 @@ from spaces.models import (
     Site,
     Space,
 )
-from spaces.selectors import communes_in_territory
+from spaces.selectors import SiteRole, communes_in_territory, sites_manageable_by
 
 SEEDED_MODELS = [
     Organisation,
@@ -66,7 +67,7 @@ def test_seed_demo_loads_the_demo_territory(demo_mode):
         Site.objects.count(),
         Space.objects.count(),
         User.objects.count(),
-    ) == (47, 8, 29, 5)
+    ) == (47, 8, 29, 9)
 
 
 def test_seed_demo_puts_all_47_communes_in_the_territory_today(demo_mode):
@@ -132,3 +133,38 @@ def test_seed_demo_adds_photos_through_the_upload_path(demo_mode):
     photos = Photo.objects.all()
     assert photos.count() == 3
     assert all(photo.image.name.endswith(".png") and photo.alt_text for photo in photos)
+
+
+# Who a request on each demo site goes to: its facilities manager, else the staff of the
+# commune that owns it, else (the intercommunality's own buildings) the intercommunality's people.
+DEMO_ROUTING = {
+    "Les Grands Bureaux — pôle ESS (démo)": (
+        SiteRole.FACILITIES_MANAGER,
+        ["gestionnaire@demo.test"],
+    ),
+    "Salle des fêtes Jean-Jaurès (démo)": (SiteRole.OWNER_STAFF, ["commune@demo.test"]),
+    "Maison des associations (démo)": (SiteRole.OWNER_STAFF, ["mairie-saint-amand@demo.test"]),
+    "Site minier d'Arenberg — salles (démo)": (SiteRole.OWNER_STAFF, ["admin@demo.test"]),
+    "Centre social municipal (démo)": (SiteRole.OWNER_STAFF, ["mairie-raismes@demo.test"]),
+    "Ancienne école Paul-Bert (démo)": (SiteRole.OWNER_STAFF, ["mairie-douchy@demo.test"]),
+    "Salle polyvalente Louise-Michel (démo)": (
+        SiteRole.OWNER_STAFF,
+        ["mairie-escaudain@demo.test"],
+    ),
+    "Pépinière d'activités (démo)": (SiteRole.OWNER_STAFF, ["admin@demo.test"]),
+}
+
+
+def test_seed_demo_routes_a_request_on_each_site_to_someone_who_can_decide(demo_mode):
+    seed_demo()
+    structure = Organisation.objects.get(memberships__user__email="asso@demo.test")
+
+    routed = {}
+    for site in Site.objects.all():
+        request = Booking(space=site.spaces.first(), organisation=structure)
+        routing = booking_routing(request)
+        routed[site.name] = (routing.tier, [person.email for person in routing.deciders])
+        for person in routing.deciders:
+            assert sites_manageable_by(person).contains(site), (site.name, person.email)
+
+    assert routed == DEMO_ROUTING

@@ -472,7 +472,7 @@ class Command(BaseCommand):
             f"{Space.objects.count()} espaces.",
             "Comptes de démonstration (mot de passe « demo ») :",
         ]
-        lines += [f"  {email:<24} {last}" for email, _first, last, *_ in demo.USERS]
+        lines += [f"  {email:<30} {last}" for email, _first, last, *_ in demo.USERS]
         return "\n".join(lines)
 
 
