@@ -109,6 +109,7 @@ PLATFORM_JOBS = {
     "bookings_expire_lapsed",
     "bookings_send_reminders",
     "allocations_activate_and_end",
+    "allocations_remind_ending",
     "calls_close_past_deadline",
     "booking_fees_expire_unpaid",
     "payments_expire_unpaid",
@@ -145,6 +146,8 @@ NOT_STATE_CHANGING = {
     "invoice_title",
     "vat_rate_fr",
     "annex_pdf",
+    # Startup wiring: payments gives the agreements' messages a source of payment terms.
+    "allocation_payment_terms_register",
 }
 # The status mechanism and the documents that follow it: they check nothing because only the
 # services above them, which did, call them (as `_booking_transition` does for bookings).
@@ -168,6 +171,9 @@ INTERNAL_STEPS = {
     "occupancies_end_allocation",
     "occupancies_lift_closures",
     "occupancy_claim_reminder",
+    # Telling both sides of an agreement (bookings/allocations/notifications.py): called by the
+    # agreement services, in their transaction, after their own checks.
+    "allocation_notify",
 }
 # Open to anyone by design (a signed token in the call is the credential where there is one).
 PUBLIC = {"user_signup", "topic_unsubscribe"}
