@@ -63,6 +63,7 @@ def allocation_end(
         allocation,
         "terminated" if on < allocation.end else "ended",
         on=on,
+        last_occupied=on - timedelta(days=1),
         # The daily job's reason ("End of the agreement.") says nothing the message does not.
         reason="" if is_platform(actor) else reason.strip(),
     )

@@ -288,6 +288,7 @@ def test_an_early_end_tells_both_sides_the_reason(
         f"[Locaux Communs] Convention n° {allocation.pk} résiliée — Les Grands Bureaux"
     )
     text = text_of(to_occupant)
+    assert "elle prend fin le lundi 31 mai 2027 au soir, au lieu du lundi 31 janvier 2028" in text
     assert "ne sont plus réservés à la structure à compter du mardi 1 juin 2027" in text
     assert "Motif : Travaux de désamiantage." in text
     assert "libérer les locaux" in text

@@ -846,8 +846,7 @@ def test_allocations_daily_command_reports_its_work(facilities_manager, verified
         call_command("allocations_daily", stdout=out)
 
     assert out.getvalue().strip() == (
-        "1 convention(s) commencée(s), 0 convention(s) terminée(s), "
-        "0 rappel(s) de fin envoyé(s)."
+        "1 convention(s) commencée(s), 0 convention(s) terminée(s), 0 rappel(s) de fin envoyé(s)."
     )
 
 
