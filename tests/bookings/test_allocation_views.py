@@ -368,7 +368,8 @@ def test_sign_cancels_the_listed_bookings_with_the_reason(
     [to_booker] = [mail for mail in mailoutbox if mail.to == ["repair@example.test"]]
     assert "Bureau attribué à Mobilité Solidaire" in to_booker.body
     others = [mail for mail in mailoutbox if mail is not to_booker]
-    assert others and all(f"Convention n° {accepted.pk} signée" in m.subject for m in others)
+    assert others
+    assert all(f"Convention n° {accepted.pk} signée" in m.subject for m in others)
 
 
 def test_sign_cancelling_without_a_reason_is_refused(

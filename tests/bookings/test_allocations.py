@@ -665,7 +665,8 @@ def test_allocation_sign_cancels_the_bookings_with_the_reason_and_mails_after_co
     [to_booker] = [mail for mail in mailoutbox if mail.to == ["repair@example.test"]]
     assert "Bureau attribué à une association" in to_booker.body
     others = [mail for mail in mailoutbox if mail is not to_booker]
-    assert others and all(f"Convention n° {allocation.pk} signée" in m.subject for m in others)
+    assert others
+    assert all(f"Convention n° {allocation.pk} signée" in m.subject for m in others)
 
 
 def test_allocation_sign_cancels_only_the_dates_of_a_series_in_the_period(
