@@ -7,7 +7,7 @@ a conditional UPDATE, so a second run at once finds nothing left (docs/architect
 
 from celery import shared_task
 
-from bookings.allocations import allocations_activate_and_end
+from bookings.allocations import allocations_activate_and_end, allocations_remind_ending
 from bookings.services import (
     bookings_expire_lapsed,
     bookings_send_lapse_reminders,
@@ -36,6 +36,7 @@ def send_booking_reminders() -> dict[str, int]:
 
 @shared_task(name="bookings.tasks.allocations_daily", **DAILY_JOB)
 def allocations_daily() -> dict[str, int]:
-    """Start the signed agreements whose first day has come; end those past their term."""
+    """Start the signed agreements whose first day has come; end those past their term; remind
+    both sides of the agreements that end in 60 and 30 days."""
     started, ended = allocations_activate_and_end()
-    return {"started": started, "ended": ended}
+    return {"started": started, "ended": ended, "reminded": allocations_remind_ending()}

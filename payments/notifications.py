@@ -1,59 +1,118 @@
-"""E-mails about payments, in French, written to the outbox in the transaction that causes them
-(core/mail.py): they leave after commit, and only if it commits."""
+"""Telling the payer each step of a payment (accounts.messaging), in the transaction that
+causes it: the message leaves after commit, and only if it commits.
 
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
+Who pays: the member who made the booking, else (a month of an agreement) the structure's
+members. Who answers: the managers of the building, else the collecting organisation's contact
+address, else its staff. Each message links to the payment's page (receipt, invoice, paying).
 
-from accounts.models import Membership
-from core.mail import mail_send
-from payments.models import Payment
-from payments.rules import format_eur
+Messages: `payment_pay_link` (a payment is due, with its deadline), `payment_captured` (the
+receipt), `payment_refunded` (the amount and when it reaches the card), `payment_expired` (not
+paid in time: the slot released), `payment_deposit_held` / `_released` / `_kept` (the reason),
+and `payment_public_accountant` (a booking's fee is collected by the public accountant: a
+payment notice will come, and how to pay it).
 
-SUBJECTS = {
-    "captured": "Paiement reçu",
-    "refunded": "Paiement remboursé",
-    "pay_link": "Paiement à effectuer",
-    "expired": "Paiement non reçu : créneau libéré",
-    "deposit_held": "Caution bloquée sur votre carte",
-    "deposit_released": "Caution libérée",
-    "deposit_kept": "Caution retenue",
-}
+`allocation_payment_terms` tells the agreements' messages (bookings, below payments) how an
+agreement's fee is paid; registered in `PaymentsConfig.ready`.
+"""
+
+from typing import Any
+
+from accounts.messaging import notify_users
+from accounts.models import User
+from bookings.models import Allocation, Booking
+from payments import selectors
+from payments.models import ChannelKind, Payment, PaymentChannel
 
 
-def payer_emails(payment: Payment) -> list[str]:
+def _active(users) -> list[User]:
+    return list(users.filter(is_active=True, erased_at__isnull=True).distinct().order_by("email"))
+
+
+def payers(payment: Payment) -> list[User]:
     """Who pays: the member who made the booking, else the structure's members."""
     if payment.booking_id:
-        return [payment.booking.requested_by.email]
-    return list(
-        Membership.objects.filter(organisation=payment.allocation.structure_id)
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-    )
+        return [payment.booking.requested_by]
+    return _active(User.objects.filter(memberships__organisation=payment.allocation.structure_id))
 
 
-def notify(payment: Payment, event: str, **extra: object) -> None:
-    """Queue the e-mail for `event` to the payer. Call it in the transaction of the change it
-    reports."""
+def _managers_reply_to(*, sites: Any, collector) -> list[str]:
+    """The building's managers, else the collector's contact address, else its staff."""
+    managers = _active(User.objects.filter(managed_sites__in=sites))
+    if managers:
+        return [user.email for user in managers]
+    if collector.email:
+        return [collector.email]
+    return [
+        user.email for user in _active(User.objects.filter(memberships__organisation=collector))
+    ]
+
+
+def _reply_to(payment: Payment) -> list[str]:
+    if payment.booking_id:
+        sites = [payment.booking.space.site_id]
+    else:
+        sites = payment.allocation.spaces.values("site_id")
+    return _managers_reply_to(sites=sites, collector=payment.owner)
+
+
+def notify(payment: Payment, event: str, **extra: Any) -> int:
+    """Tell the payer of `payment` that `event` happened (`payment_<event>` templates); `extra`
+    goes to the templates (`reason`, `refund_cents`). Call it in the transaction of the change
+    it reports. Returns how many e-mails were queued."""
     payment = Payment.objects.select_related(
-        "booking__space", "booking__requested_by", "allocation__structure", "owner"
+        "booking__space__site", "booking__requested_by", "allocation__structure", "owner"
     ).get(pk=payment.pk)
-    recipients = payer_emails(payment)
-    if not recipients:
-        return
-    # E-mails are in French, whatever language the person who triggered them was using.
-    with translation.override("fr"):
-        context = {
-            "payment": payment,
-            "title": payment.title,
-            "amount": format_eur(payment.amount_cents),
-            "collected": format_eur(payment.captured_cents),
-            "refunded": format_eur(payment.refunded_cents),
-            "site_url": settings.SITE_URL,
-            **extra,
-        }
-        body = render_to_string(f"payments/emails/payment_{event}.txt", context)
-        subject = f"[Locaux Communs] {SUBJECTS[event]} — {payment.title}"
-    mail_send(
-        subject=subject, body=body, recipients=recipients, about=f"payment {payment.pk}, {event}"
+    return notify_users(
+        payers(payment),
+        message=f"payment_{event}",
+        context={"payment": payment, "collector": payment.owner, **extra},
+        about=f"payment {payment.pk}, {event}",
+        link=payment.get_absolute_url(),
+        reply_to=_reply_to(payment),
     )
+
+
+def public_accountant_notify(
+    *, booking: Booking, channel: PaymentChannel, amount_cents: int
+) -> int:
+    """Tell the member who booked that the fee of `booking` (just confirmed) is collected by
+    the public accountant: a payment notice will come, and how to pay it. Call it in a
+    transaction."""
+    booking = Booking.objects.select_related("space__site", "requested_by").get(pk=booking.pk)
+    return notify_users(
+        [booking.requested_by],
+        message="payment_public_accountant",
+        context={
+            "booking": booking,
+            "amount_cents": amount_cents,
+            "collector": channel.owner,
+            "department": channel.finance_department or channel.owner.name,
+            "payfip_url": channel.payfip_url,
+        },
+        about=f"booking {booking.pk}, fee through the public accountant",
+        link=booking.get_absolute_url(),
+        reply_to=_managers_reply_to(sites=[booking.space.site_id], collector=channel.owner),
+    )
+
+
+def allocation_payment_terms(allocation: Allocation) -> dict[str, Any] | None:
+    """How the fee of `allocation` is paid, for the agreement's messages to the structure: by
+    card (a pay link each month) or through the public accountant (payment notices, PayFiP);
+    None when nothing is to be said (free, or no channel set up yet)."""
+    # payments.services imports this module: its deadline is read when called.
+    from payments.services.agreements import AGREEMENT_PAYMENT_DUE
+
+    if not allocation.annual_fee_cents:
+        return None
+    channel = PaymentChannel.objects.filter(owner=selectors.agreement_collector(allocation)).first()
+    if channel is None:
+        return None
+    if channel.stripe_ready:  # the monthly pay links are sent only then
+        return {"kind": "card", "due_days": AGREEMENT_PAYMENT_DUE.days}
+    if channel.kind == ChannelKind.PUBLIC_ACCOUNTING:
+        return {
+            "kind": "public_accounting",
+            "department": channel.finance_department or channel.owner.name,
+            "payfip_url": channel.payfip_url,
+        }
+    return None

@@ -110,6 +110,7 @@ PLATFORM_JOBS = {
     "bookings_send_reminders",
     "bookings_send_lapse_reminders",
     "allocations_activate_and_end",
+    "allocations_remind_ending",
     "calls_close_past_deadline",
     "booking_fees_expire_unpaid",
     "payments_expire_unpaid",
@@ -149,6 +150,8 @@ NOT_STATE_CHANGING = {
     "vat_rate_fr",
     "annex_pdf",
     "erased_email",
+    # Startup wiring: payments gives the agreements' messages a source of payment terms.
+    "allocation_payment_terms_register",
 }
 # The status mechanism and the documents that follow it: they check nothing because only the
 # services above them, which did, call them (as `_booking_transition` does for bookings).
@@ -172,6 +175,9 @@ INTERNAL_STEPS = {
     "occupancies_end_allocation",
     "occupancies_lift_closures",
     "occupancy_claim_reminder",
+    # Telling both sides of an agreement (bookings/allocations/notifications.py): called by the
+    # agreement services, in their transaction, after their own checks.
+    "allocation_notify",
 }
 # Open to anyone by design (a signed token in the call is the credential where there is one).
 PUBLIC = {

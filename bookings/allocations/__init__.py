@@ -22,6 +22,7 @@ from bookings.allocations.ending import (
     allocation_end,
     allocation_renew,
     allocations_activate_and_end,
+    allocations_remind_ending,
 )
 from bookings.allocations.handover import (
     inventory_photo_add,
@@ -61,6 +62,7 @@ __all__ = [
     "allocation_sign",
     "allocation_value_cents",
     "allocations_activate_and_end",
+    "allocations_remind_ending",
     "inventory_photo_add",
     "inventory_record",
     "key_issue",

@@ -1,13 +1,13 @@
 """End (at term or early), renewal, and the daily start and end of occupancy agreements."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import PLATFORM, Actor
+from accounts.actors import PLATFORM, Actor, is_platform
 from accounts.models import User
 from bookings.allocations.actions import AllocationAction, allocation_check_actor
 from bookings.allocations.lifecycle import (
@@ -16,7 +16,14 @@ from bookings.allocations.lifecycle import (
     _transition,
     allocation_offer,
 )
-from bookings.models import Allocation, AllocationStatus, Occupancy, OccupancyKind
+from bookings.allocations.notifications import allocation_notify
+from bookings.models import (
+    Allocation,
+    AllocationReminder,
+    AllocationStatus,
+    Occupancy,
+    OccupancyKind,
+)
 from bookings.models.allocations import ALLOCATION_OCCUPYING
 from bookings.services.occupancy import occupancies_end_allocation
 from spaces.models import Space
@@ -52,6 +59,14 @@ def allocation_end(
     Space.objects.filter(allocations=allocation).exclude(pk__in=taken.values("space_id")).update(
         vacant_since=on
     )
+    allocation_notify(
+        allocation,
+        "terminated" if on < allocation.end else "ended",
+        on=on,
+        last_occupied=on - timedelta(days=1),
+        # The daily job's reason ("End of the agreement.") says nothing the message does not.
+        reason="" if is_platform(actor) else reason.strip(),
+    )
     return True
 
 
@@ -62,9 +77,9 @@ def allocations_activate_and_end(*, today: date | None = None) -> tuple[int, int
     started = ended = 0
     for allocation in Allocation.objects.filter(status=AllocationStatus.SIGNED, start__lte=today):
         with transaction.atomic():
-            started += _transition(
-                allocation=allocation, to=AllocationStatus.ACTIVE, actor=PLATFORM
-            )
+            if _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=PLATFORM):
+                allocation_notify(allocation, "started")
+                started += 1
     for allocation in Allocation.objects.filter(status=AllocationStatus.ACTIVE, end__lte=today):
         ended += allocation_end(
             allocation=allocation, actor=PLATFORM, reason=_("End of the agreement.")
@@ -85,7 +100,7 @@ def allocation_renew(*, allocation: Allocation, actor: User, end: date) -> Alloc
         raise InvalidAllocationTransition(allocation.status, AllocationStatus.OFFERED)
     if Allocation.objects.filter(renews=allocation).exists():
         raise ValidationError({"end": _("This agreement has already been renewed.")})
-    return allocation_offer(
+    renewal = allocation_offer(
         actor=actor,
         structure=allocation.structure,
         spaces=list(allocation.spaces.all()),
@@ -98,3 +113,63 @@ def allocation_renew(*, allocation: Allocation, actor: User, end: date) -> Alloc
         deposit_cents=allocation.deposit_cents,
         renews=allocation,
     )
+    # The structure got the renewal's offer; the owner's side hears that it was made.
+    allocation_notify(renewal, "renewed")
+    return renewal
+
+
+# Reminders that an agreement ends: 60 and 30 days before its end, each once.
+END_REMINDER_DAYS = (60, 30)
+
+
+def _end_reminder_step(*, end: date, today: date) -> int | None:
+    """The reminder due for an agreement ending on `end` (exclusive): 60 from 60 days before,
+    30 from 30 days before; None while further away or once ended. A job that missed a day
+    still sends the step; an agreement first seen 20 days before its end gets the 30-day one."""
+    days_left = (end - today).days
+    if days_left <= 0:
+        return None
+    due = [days for days in END_REMINDER_DAYS if days_left <= days]
+    return min(due) if due else None
+
+
+def _end_reminder_claim(allocation: Allocation, days: int, now: datetime) -> bool:
+    """Insert the reminder's row; False if it exists (sent by an earlier or a concurrent run).
+    Runs inside transaction.atomic() (the savepoint keeps the caller's transaction usable)."""
+    try:
+        with transaction.atomic():
+            AllocationReminder.objects.create(
+                allocation=allocation, end=allocation.end, days_before=days, sent_at=now
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def allocations_remind_ending(*, today: date | None = None, now: datetime | None = None) -> int:
+    """Daily job: tell both sides of each signed or active agreement that it ends, 60 and 30
+    days before its end, each reminder once (`AllocationReminder`: the row and the messages
+    are written in one transaction). An agreement whose renewal is signed does not end: no
+    reminder. Returns how many reminders were sent (one per agreement and step)."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    horizon = today + timedelta(days=max(END_REMINDER_DAYS))
+    sent = 0
+    candidates = (
+        Allocation.objects.filter(status__in=ALLOCATION_OCCUPYING, end__gt=today, end__lte=horizon)
+        .exclude(renewal__status__in=ALLOCATION_OCCUPYING)
+        .order_by("end", "pk")
+    )
+    for allocation in candidates:
+        days = _end_reminder_step(end=allocation.end, today=today)
+        if days is None:
+            continue
+        with transaction.atomic():
+            if not _end_reminder_claim(allocation, days, now):
+                continue
+            renewal = Allocation.objects.filter(renews=allocation).first()
+            allocation_notify(
+                allocation, "ending_soon", days_left=(allocation.end - today).days, renewal=renewal
+            )
+        sent += 1
+    return sent

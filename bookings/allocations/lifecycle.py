@@ -18,6 +18,7 @@ from bookings.allocations.actions import (
     allocation_check_actor,
     allocation_check_decider,
 )
+from bookings.allocations.notifications import allocation_notify
 from bookings.exceptions import BookingConflict, InvalidTransition
 from bookings.models import (
     ALLOCATION_TRANSITIONS,
@@ -220,6 +221,7 @@ def allocation_offer(
         actor=actor,
         reason=_offer_terms(allocation),
     )
+    allocation_notify(allocation, "offered")
     return allocation
 
 
@@ -296,6 +298,7 @@ def allocation_accept(
         Allocation.objects.filter(pk=allocation.pk).update(
             house_rules_accepted_at=timezone.now(), insurance_valid_until=insurance_valid_until
         )
+        allocation_notify(allocation, "accepted")
     return changed
 
 
@@ -303,9 +306,12 @@ def allocation_accept(
 def allocation_decline(*, allocation: Allocation, actor: User, reason: str) -> bool:
     """The structure declines the offer (before signature), with a reason."""
     allocation_check_actor(actor=actor, allocation=allocation, action=AllocationAction.DECLINE)
-    return _transition(
+    changed = _transition(
         allocation=allocation, to=AllocationStatus.DECLINED, actor=actor, reason=reason
     )
+    if changed:
+        allocation_notify(allocation, "declined", reason=reason.strip())
+    return changed
 
 
 def _bookings_cancel(rows: list[Occupancy], *, actor: User, reason: str) -> None:
@@ -405,4 +411,7 @@ def allocation_sign(
     Space.objects.filter(pk__in=[space.pk for space in spaces]).update(vacant_since=None)
     if allocation.start <= today:
         _transition(allocation=allocation, to=AllocationStatus.ACTIVE, actor=actor)
+    if changed:
+        # One message: an agreement signed on or after its first day says it has begun.
+        allocation_notify(allocation, "signed", started=allocation.start <= today)
     return changed

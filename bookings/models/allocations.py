@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import private_storage
 from core.fields import MultiLineTextField, SingleLineCharField
-from core.validators import MAX_MONEY_CENTS, bounded
+from core.validators import MAX_MONEY_CENTS, MAX_SMALL_INTEGER, bounded
 
 
 class AllocationStatus(models.TextChoices):
@@ -145,6 +145,38 @@ class AllocationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allocation_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class AllocationReminder(models.Model):
+    """One row per reminder that an agreement is about to end: the daily job sends a reminder
+    only when it creates its row, in the transaction that queues its messages.
+
+    The key is (allocation, end, days_before): each step (60 and 30 days before the end) leaves
+    once, however often the job runs, and two runs at once meet the unique constraint.
+    """
+
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.CASCADE, related_name="end_reminders"
+    )
+    end = models.DateField(_("end (exclusive)"))
+    days_before = models.PositiveSmallIntegerField(
+        _("days before the end"), validators=bounded(0, MAX_SMALL_INTEGER)
+    )
+    sent_at = models.DateTimeField(_("sent on"))
+
+    class Meta:
+        verbose_name = _("reminder of an agreement's end")
+        verbose_name_plural = _("reminders of agreements' end")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["allocation", "end", "days_before"],
+                name="allocationreminder_once_per_step",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} J-{self.days_before}"
 
 
 class KeyHandover(models.Model):

@@ -297,6 +297,16 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
         payment_release(payment=payment, actor=PLATFORM, reason=_("Replaced by a payment link."))
         payment = None
     channel = selectors.channel_of(booking.space)
+    if channel is not None and channel.kind == ChannelKind.PUBLIC_ACCOUNTING:
+        # No card payment: the requester is told that a payment notice will come, and how to
+        # pay it (the billing line goes to the public-accounting export).
+        price = selectors.booking_quote(booking=booking)
+        if price is not None and not price.is_free:
+            with transaction.atomic():
+                notifications.public_accountant_notify(
+                    booking=booking, channel=channel, amount_cents=price.amount_cents
+                )
+        return None
     if channel is None or not channel.stripe_ready:
         return None
     if payment is None:
@@ -307,7 +317,8 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
     due_by = now + timedelta(hours=channel.pay_within_hours)
     Payment.objects.filter(pk=payment.pk).update(hold_first=False, due_by=due_by)
     payment.refresh_from_db()
-    notifications.notify(payment, "pay_link")
+    with transaction.atomic():
+        notifications.notify(payment, "pay_link")
     return payment
 
 
@@ -360,6 +371,7 @@ def booking_fees_expire_unpaid(*, now: datetime | None = None) -> int:
                 reason=_("Not paid by the deadline."),
                 notify_requester=False,
             )
-        notifications.notify(payment, "expired")
+        with transaction.atomic():
+            notifications.notify(payment, "expired")
         count += 1
     return count

@@ -24,7 +24,8 @@ from payments.models import (
 from payments.services import documents
 from payments.stripe_gateway import IntentState
 
-MAILED = {PaymentStatus.CAPTURED: "captured", PaymentStatus.REFUNDED: "refunded"}
+# A refund is told by `payment_refunded_to`, with the amount of that refund.
+MAILED = {PaymentStatus.CAPTURED: "captured"}
 # Keeping a deposit is not a "payment received": deposits.deposit_keep mails it with the reason.
 NOT_MAILED = {(PaymentPurpose.DEPOSIT, PaymentStatus.CAPTURED)}
 
@@ -188,9 +189,14 @@ def payment_refunded_to(
             reason=reason or _("Partly refunded."),
             stripe_event_id=stripe_event_id,
         )
-        notifications.notify(payment, "refunded")
+        notifications.notify(
+            payment,
+            "refunded",
+            refund_cents=refunded_cents - locked.refunded_cents,
+            reason=reason.strip(),
+        )
         return True
-    return payment_transition(
+    changed = payment_transition(
         payment=payment,
         to=PaymentStatus.REFUNDED,
         actor=actor,
@@ -198,3 +204,11 @@ def payment_refunded_to(
         stripe_event_id=stripe_event_id,
         refunded_cents=locked.captured_cents,
     )
+    if changed:
+        notifications.notify(
+            payment,
+            "refunded",
+            refund_cents=locked.captured_cents - locked.refunded_cents,
+            reason=reason.strip(),
+        )
+    return changed

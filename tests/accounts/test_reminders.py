@@ -64,13 +64,15 @@ def denain_office(site):
 @pytest.fixture
 def occupied(territory_admin, structure, denain_office, facilities_manager, member):
     """The structure holds a current agreement on a site that `facilities_manager` runs."""
-    return agreement_signed(
+    allocation = agreement_signed(
         actor=territory_admin,
         structure=structure,
         spaces=[denain_office],
         start=date(2026, 1, 1),
         end=date(2028, 1, 1),
     )
+    mail.outbox.clear()  # the agreement's own messages (offer, acceptance, signature)
+    return allocation
 
 
 @pytest.fixture
@@ -176,6 +178,7 @@ def test_managers_of_an_ended_agreement_are_not_reminded(
     commune_staff, occupied, insurance, member, facilities_manager
 ):
     allocation_end(allocation=occupied, actor=commune_staff, reason="Départ", on=date(2026, 6, 1))
+    mail.outbox.clear()  # the early end, told to both sides
 
     expiry_reminders_send(today=EXPIRES - timedelta(days=30))
 

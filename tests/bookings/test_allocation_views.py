@@ -364,7 +364,12 @@ def test_sign_cancels_the_listed_bookings_with_the_reason(
     assert response.status_code == 302
     assert accepted.status == AllocationStatus.SIGNED
     assert booking.status == BookingStatus.CANCELLED
-    assert [mail.to for mail in mailoutbox] == [["repair@example.test"]]
+    # The booker is told of the cancellation; the rest is the signature, told to both sides.
+    [to_booker] = [mail for mail in mailoutbox if mail.to == ["repair@example.test"]]
+    assert "Bureau attribué à Mobilité Solidaire" in to_booker.body
+    others = [mail for mail in mailoutbox if mail is not to_booker]
+    assert others
+    assert all(f"Convention n° {accepted.pk} signée" in m.subject for m in others)
 
 
 def test_sign_cancelling_without_a_reason_is_refused(

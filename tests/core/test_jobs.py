@@ -277,7 +277,7 @@ def test_allocations_daily_starts_an_agreement_whose_first_day_has_come(
 
     allocation.refresh_from_db()
     assert (result, allocation.status) == (
-        {"started": 1, "ended": 0},
+        {"started": 1, "ended": 0, "reminded": 0},
         AllocationStatus.ACTIVE,
     )
 

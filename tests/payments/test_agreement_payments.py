@@ -179,7 +179,7 @@ def test_the_pay_link_is_mailed_to_the_structure(
     assert "Paiement à effectuer" in mail.subject
     assert f"{settings.SITE_URL}{payment.get_absolute_url()}" in mail.body
     assert "1\xa0000,00 €" in mail.body
-    assert "3 mars 2027 08:00" in mail.body  # the deadline, 30 days on
+    assert "mercredi 3 mars 2027 à 08:00" in mail.body  # the deadline, 30 days on
 
 
 def test_paying_the_month_by_card_collects_it_at_once(stripe_api, agreement, requester):

@@ -424,8 +424,9 @@ def _wait_until_settled(pk: int) -> GeneratedDocument:
 
 @pytest.mark.django_db(transaction=True)
 def test_with_a_worker_the_post_answers_before_the_pdf_exists_then_the_worker_renders_it(
-    publishing_to_redis, staff_client, settings
+    staff_client, publishing_to_redis, settings
 ):
+    # The world first (its agreements' messages leave in process), then publishing to Redis.
     # Posted before any worker runs: the answer cannot have waited for the render.
     response = _prepare(staff_client)
     document = GeneratedDocument.objects.get()
@@ -450,7 +451,7 @@ def test_with_a_worker_the_post_answers_before_the_pdf_exists_then_the_worker_re
 
 @pytest.mark.django_db(transaction=True)
 def test_with_a_worker_a_render_that_cannot_be_stored_is_failed(
-    publishing_to_redis, staff_client, tmp_path
+    staff_client, publishing_to_redis, tmp_path
 ):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
