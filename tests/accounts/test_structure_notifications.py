@@ -297,6 +297,7 @@ def occupied_structure(territory_admin, site, facilities_manager):
 def test_an_expiring_certificate_reminds_members_and_managers_with_an_unsubscribe_link(
     smtp_inbox, occupied_structure, facilities_manager, outsider
 ):
+    smtp_inbox.deliver().clear()  # the agreement's own messages (offered, signed…)
     assert expiry_reminders_send(today=EXPIRES - timedelta(days=30)) == 1
 
     inbox = smtp_inbox.deliver()
@@ -332,6 +333,7 @@ def test_a_manager_who_switched_the_reminder_off_is_listed_but_not_mailed(
 ):
     facilities_manager.muted_topics = ["document_expiry"]
     facilities_manager.save()
+    smtp_inbox.deliver().clear()  # the agreement's own messages (offered, signed…)
 
     expiry_reminders_send(today=EXPIRES - timedelta(days=7))
 

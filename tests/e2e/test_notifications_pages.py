@@ -14,7 +14,7 @@ def test_notifications_and_profile_fit_a_phone(
     page: Page, live_server, demo_territory, browser_log
 ):
     user = User.objects.get(email="asso@demo.test")
-    Notification.objects.create(
+    mine = Notification.objects.create(
         user=user,
         topic="booking_approved",
         subject=f"[Locaux Communs] Réservation acceptée — {LONG_WORD}",
@@ -26,15 +26,23 @@ def test_notifications_and_profile_fit_a_phone(
 
     page.goto(f"{live_server.url}/accounts/notifications/")
     expect(page.get_by_role("heading", name="Mes notifications")).to_be_visible()
-    expect(page.locator(".notification-unread")).to_have_count(1)
-    page.get_by_text("Lire le message").click()
-    expect(page.locator(".notification-body")).to_contain_text("est acceptée")
+    unread_before = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    # The demo's own messages (its bookings and agreement) are listed too, newest first.
+    expect(page.locator(".notification-unread")).to_have_count(unread_before)
+    expect(page.get_by_role("link", name=f"Notifications {unread_before} non lues")).to_be_visible()
+    item = page.locator(".notification").filter(has_text="Salle-polyvalente-de-la-maison")
+    item.get_by_text("Lire le message").click()
+    expect(item.locator(".notification-body")).to_contain_text("est acceptée")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_no_serious_axe_violations(page)
 
-    page.get_by_role("button", name="Ouvrir la page").click()
+    item.get_by_role("button", name="Ouvrir la page").click()
     expect(page).to_have_url(f"{live_server.url}/espaces/")
-    assert Notification.objects.get(user=user).read_at is not None
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    expect(
+        page.get_by_role("link", name=f"Notifications {unread_before - 1} non lues")
+    ).to_be_visible()
 
     page.goto(f"{live_server.url}/accounts/profil/")
     expect(page.get_by_role("heading", name="Mon profil")).to_be_visible()
