@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, User
-from core.mail import Mail, mail_send_batch, mail_subject
+from core.mail import SUBJECT_MAX_LENGTH, Mail, mail_send_batch, mail_subject
 
 DEFAULT_LANGUAGE = "fr"
 SUBJECT_PREFIX = "[Locaux Communs] "
@@ -70,7 +70,8 @@ def unsubscribe_read(token: str) -> tuple[int, str] | None:
 
 @dataclass(frozen=True)
 class Rendered:
-    subject: str
+    subject: str  # of the e-mail: "[Locaux Communs] " + title
+    title: str  # the same without the prefix, as the notifications list shows it
     text: str  # the message itself, as listed in the notifications
     body: str  # the e-mail's text part: the message and the footer
     html: str
@@ -122,9 +123,11 @@ def message_render(
             "profile_url": site_url(reverse("accounts:profile")) if recipient else "",
             "unsubscribe_url": unsubscribe_url,
         }
-        subject = SUBJECT_PREFIX + mail_subject(
-            render_to_string(_template(language, name, ".subject.txt"), full, using="text")
+        title = mail_subject(
+            render_to_string(_template(language, name, ".subject.txt"), full, using="text"),
+            SUBJECT_MAX_LENGTH - len(SUBJECT_PREFIX),
         )
+        subject = SUBJECT_PREFIX + title
         text = render_to_string(_template(language, name, ".txt"), full, using="text").strip()
         footer = render_to_string(
             _template(language, "_footer", ".txt"), full, using="text"
@@ -135,6 +138,7 @@ def message_render(
         )
     return Rendered(
         subject=subject,
+        title=title,
         text=text,
         body=f"{text}\n\n-- \n{footer}\n",
         html=html,
@@ -169,7 +173,7 @@ def notify_users(
         )
         entries.append(
             Notification(
-                user=user, topic=topic[:60], subject=rendered.subject, body=rendered.text, link=link
+                user=user, topic=topic[:60], subject=rendered.title, body=rendered.text, link=link
             )
         )
         if topic in OPTIONAL_TOPICS and topic in (user.muted_topics or []):

@@ -76,7 +76,10 @@ def test_each_person_gets_the_message_in_their_language_and_in_their_list(smtp_i
     assert "vous invite" in text_of(to_french)
     assert "invites you to join" in text_of(to_english)
     assert "A question? Write to" in text_of(to_english)
-    assert [n.subject for n in Notification.objects.filter(user=english)] == [to_english["Subject"]]
+    # The list shows the subject without the e-mail's "[Locaux Communs]" prefix.
+    assert ["[Locaux Communs] " + n.subject for n in Notification.objects.filter(user=english)] == [
+        to_english["Subject"]
+    ]
     assert Notification.objects.get(user=french).link == "/espaces/"
 
 

@@ -17,7 +17,7 @@ def test_notifications_and_profile_fit_a_phone(
     mine = Notification.objects.create(
         user=user,
         topic="booking_approved",
-        subject=f"[Locaux Communs] Réservation acceptée — {LONG_WORD}",
+        subject=f"Réservation acceptée — {LONG_WORD}",
         body=f"Bonjour,\n\nVotre demande pour {LONG_WORD} est acceptée.\n{live_server.url}/espaces/",
         link="/espaces/",
     )
