@@ -249,3 +249,17 @@ def _invitation():
         role="member",
         invited_by=admin,
     )
+
+
+def test_every_french_message_has_its_english_twin():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "templates" / "emails"
+    french = {path.name for path in (root / "fr").iterdir()}
+    english = {path.name for path in (root / "en").iterdir()}
+
+    assert french - english == set()
+    assert english - french == set()
+    assert not list(root.glob("*.txt")), "old single-language templates: move them to fr/ and en/"
