@@ -87,11 +87,13 @@ class Rendered:
         }
 
 
-def _template(language: str, name: str, suffix: str) -> str:
+def _render_text(language: str, name: str, suffix: str, context: Mapping[str, Any]) -> str:
+    """Render `emails/<language>/<name><suffix>` as plain text (no HTML escaping), or the
+    French version when the language has none."""
     names = [f"emails/{language}/{name}{suffix}"]
     if language != DEFAULT_LANGUAGE:
         names.append(f"emails/{DEFAULT_LANGUAGE}/{name}{suffix}")
-    return select_template(names, using="text").template.name
+    return select_template(names, using="text").render(context)
 
 
 def message_render(
@@ -124,14 +126,12 @@ def message_render(
             "unsubscribe_url": unsubscribe_url,
         }
         title = mail_subject(
-            render_to_string(_template(language, name, ".subject.txt"), full, using="text"),
+            _render_text(language, name, ".subject.txt", full),
             SUBJECT_MAX_LENGTH - len(SUBJECT_PREFIX),
         )
         subject = SUBJECT_PREFIX + title
-        text = render_to_string(_template(language, name, ".txt"), full, using="text").strip()
-        footer = render_to_string(
-            _template(language, "_footer", ".txt"), full, using="text"
-        ).strip()
+        text = _render_text(language, name, ".txt", full).strip()
+        footer = _render_text(language, "_footer", ".txt", full).strip()
         html = render_to_string(
             "emails/layout.html",
             {**full, "subject": subject, "text": text, "footer": footer, "language": language},

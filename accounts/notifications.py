@@ -202,7 +202,7 @@ def membership_role_changed_notify(*, membership: Membership, actor: object) -> 
         context={
             "organisation": membership.organisation,
             "is_admin": membership.role == MembershipRole.ADMIN,
-            "actor": actor if getattr(actor, "is_authenticated", False) else None,
+            "actor": actor if actor.is_authenticated else None,
         },
         link=_structure_link(membership.organisation),
         reply_to=_reply_to(actor),

@@ -31,7 +31,7 @@ def communes_in_territory(*, on: date | None = None) -> QuerySet[Commune]:
 
 class SiteRole(StrEnum):
     """Why a person manages a site; the first three in the order a request to decide is routed
-    (bookings.selectors.booking_deciders)."""
+    (bookings.selectors.booking_routing)."""
 
     FACILITIES_MANAGER = "facilities_manager"  # assigned to the site
     OWNER_STAFF = "owner_staff"  # a member of the owner (a commune, the intercommunality…)

@@ -54,7 +54,7 @@ def _check_may_erase(*, actor: Actor, user: User) -> None:
     platform (the retention job). Anyone else: PermissionDenied (a 404)."""
     if is_platform(actor):
         return
-    if not getattr(actor, "is_authenticated", False):
+    if not actor.is_authenticated:
         raise PermissionDenied
     if actor.pk != user.pk and not actor.has_perm("accounts.delete_user"):
         raise PermissionDenied

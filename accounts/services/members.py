@@ -158,7 +158,7 @@ def membership_leave(*, organisation: Organisation, actor: User) -> bool:
     """Leave a structure one belongs to (else PermissionDenied, a 404); its administrators are
     told, or the intercommunality when nobody is left. The last administrator does not leave
     while other members remain (ValidationError)."""
-    if not getattr(actor, "is_authenticated", False):
+    if not actor.is_authenticated:
         raise PermissionDenied
     memberships = _memberships_locked(organisation.pk)
     current = next((m for m in memberships if m.user_id == actor.pk), None)

@@ -28,7 +28,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "phone", "language", "muted_topics"
 def user_profile_update(*, user: User, actor: Actor) -> User:
     """Save what a person says about themselves (name, phone, language, the optional e-mails
     they switched off). Only the person themselves (else PermissionDenied, a 404)."""
-    if not getattr(actor, "is_authenticated", False) or actor.pk != user.pk:
+    if not actor.is_authenticated or actor.pk != user.pk:
         raise PermissionDenied
     user.muted_topics = sorted(set(user.muted_topics or []) & set(OPTIONAL_TOPICS))
     user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in PROFILE_FIELDS])
@@ -39,7 +39,7 @@ def user_profile_update(*, user: User, actor: Actor) -> User:
 def notifications_mark_read(*, actor: Actor, ids: Iterable[int] | None = None) -> int:
     """Mark the actor's notifications `ids` (all of them if None) read; another person's
     notifications are not touched. Returns how many changed."""
-    if not getattr(actor, "is_authenticated", False):
+    if not actor.is_authenticated:
         raise PermissionDenied
     unread = Notification.objects.filter(user=actor, read_at__isnull=True)
     if ids is not None:
@@ -75,10 +75,6 @@ class Signup:
     # unconfirmed one whose sign-up they repeat with the same password): the link then
     # confirms in the same browser without asking for it again.
     password_chosen: bool
-
-
-def _is_signed_in(actor: Actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False))
 
 
 def user_signup(
@@ -194,7 +190,7 @@ def password_change(*, user: User, actor: Actor, password: str) -> User:
     """Set a new password for the signed-in person (the form checked the current one). Only the
     person themselves (else PermissionDenied). Their other sessions end; they are told by
     e-mail, in case it was not them."""
-    if not _is_signed_in(actor) or actor.pk != user.pk:
+    if not actor.is_authenticated or actor.pk != user.pk:
         raise PermissionDenied
     with transaction.atomic():
         user.set_password(password)
@@ -213,7 +209,7 @@ def email_change_request(*, user: User, actor: Actor, new_email: str, password: 
     Whether `new_email` already has an account is not told: the answer is the same, and the
     owner of that address gets a notice with nothing to act on. Only the person themselves
     (else PermissionDenied); a wrong password or the current address is a ValidationError."""
-    if not _is_signed_in(actor) or actor.pk != user.pk:
+    if not actor.is_authenticated or actor.pk != user.pk:
         raise PermissionDenied
     new_email = User.objects.normalize_email(new_email.strip()).lower()
     if not user.check_password(password):

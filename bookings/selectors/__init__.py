@@ -27,7 +27,6 @@ from bookings.selectors.availability import spaces_available
 from bookings.selectors.bookings import (
     ROUTING_TIERS,
     Routing,
-    booking_deciders,
     booking_detail,
     booking_occupancies,
     booking_requesters,
@@ -73,7 +72,6 @@ __all__ = [
     "allocations_answerable_by",
     "allocations_manageable_by",
     "allocations_visible_to",
-    "booking_deciders",
     "booking_detail",
     "booking_occupancies",
     "booking_requesters",

@@ -84,14 +84,6 @@ def booking_routing(booking: Booking) -> Routing:
     return Routing(tier=None, deciders=[])
 
 
-def booking_deciders(booking: Booking) -> QuerySet[User]:
-    """The people a request to decide on `booking` goes to (`booking_routing`); empty if nobody
-    can decide it."""
-    return User.objects.filter(
-        pk__in=[person.pk for person in booking_routing(booking).deciders]
-    ).order_by("email")
-
-
 def booking_requesters(booking: Booking) -> list[User]:
     """Who hears about `booking` for the requesting organisation: the member who requested it;
     if that account can no longer receive anything (deactivated, erased, or no longer a member),

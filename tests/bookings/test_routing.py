@@ -21,7 +21,6 @@ from accounts.models import MembershipRole, Notification, User
 from bookings.permissions import booking_check_decider
 from bookings.selectors import (
     ROUTING_TIERS,
-    booking_deciders,
     booking_routing,
     bookings_pending_for,
 )
@@ -180,7 +179,7 @@ def test_erased_and_unconfirmed_accounts_are_never_routed_to(
     )
     booking = _book(unmanaged_space, requester)
 
-    assert _emails(booking_deciders(booking)) == [territory_admin.email]
+    assert _emails(booking_routing(booking).deciders) == [territory_admin.email]
 
 
 def test_a_superuser_may_decide_but_is_never_routed_to(unmanaged_space, requester):
@@ -257,7 +256,7 @@ def test_routed_people_all_have_the_request_in_their_queue_and_may_decide_it(wor
     _sites, people, bookings = world
 
     for booking in bookings:
-        routed = set(booking_deciders(booking))
+        routed = set(booking_routing(booking).deciders)
         queue = {person for person in people if bookings_pending_for(person).contains(booking)}
         assert routed, booking  # the intercommunality's people are always reachable here
         assert routed <= queue, booking
