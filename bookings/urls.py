@@ -17,6 +17,8 @@ urlpatterns = [
     path("calendrier/evenements/", calendars.calendar_events, name="calendar-events"),
     path("calendrier/espace/<int:pk>/", calendars.space_calendar, name="calendar-space"),
     path("calendrier/site/<int:pk>/", calendars.site_calendar, name="calendar-site"),
+    path("calendrier/site/<int:pk>/jour/", calendars.site_day, name="calendar-site-day"),
+    path("calendrier/mes-reservations/", calendars.my_calendar, name="calendar-mine"),
     path("fermetures/site/<int:pk>/", closures.site_closures, name="closure-list"),
     path(
         "fermetures/site/<int:pk>/jours-feries/",

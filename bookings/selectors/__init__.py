@@ -5,6 +5,7 @@
 - `availability`: the availability search (`spaces_available`), one query;
 - `bookings`: permission querysets of bookings and what a booking's page shows;
 - `calendars`: what calendars, the week view and the site timeline show;
+- `day_grid`: a site's day as a grid of rooms × hours;
 - `closures`: closures of a site, public holidays, what a closure would hit;
 - `allocations`: permission querysets and lists of agreements, what signing one would hit;
 - `local_time`: the sites' time zone.
@@ -39,10 +40,13 @@ from bookings.selectors.bookings import (
 from bookings.selectors.calendars import (
     CALENDAR_MAX_DAYS,
     CalendarEntry,
+    CalendarHours,
     TimelineEntry,
     TimelineRow,
     busy_periods,
     calendar_entries,
+    calendar_entries_of_user,
+    calendar_hours,
     occupancies_in_window,
     site_timeline,
     space_occupancy,
@@ -53,6 +57,7 @@ from bookings.selectors.closures import (
     closures_of_site,
     public_holidays_not_closed,
 )
+from bookings.selectors.day_grid import DayGrid, site_day_grid, spoken_time
 from bookings.selectors.local_time import local_zone
 from bookings.selectors.overlap import (
     occupancies_overlapping,
@@ -64,6 +69,8 @@ __all__ = [
     "CALENDAR_MAX_DAYS",
     "ROUTING_TIERS",
     "CalendarEntry",
+    "CalendarHours",
+    "DayGrid",
     "Routing",
     "TimelineEntry",
     "TimelineRow",
@@ -82,6 +89,8 @@ __all__ = [
     "bookings_visible_to",
     "busy_periods",
     "calendar_entries",
+    "calendar_entries_of_user",
+    "calendar_hours",
     "closure_targets_and_hits",
     "closures_manageable_by",
     "closures_of_site",
@@ -93,9 +102,11 @@ __all__ = [
     "occupancy_clashes",
     "occupancy_overlap_q",
     "public_holidays_not_closed",
+    "site_day_grid",
     "site_timeline",
     "space_occupancy",
     "spaces_allocatable_by",
     "spaces_available",
+    "spoken_time",
     "structures_eligible_for_allocation",
 ]

@@ -82,6 +82,7 @@ def test_calendar_events_show_a_pending_booking_with_its_status_who_and_link(
             "title": "Awaiting approval: Vélo Solidaire — Atelier réparation",
             "start": "2027-01-12T18:00:00+01:00",
             "end": "2027-01-12T20:00:00+01:00",
+            "allDay": False,
             "classNames": ["cal-pending"],
             "extendedProps": {"kind": "booking", "status": "pending", "space": space.name},
             "url": reverse("bookings:booking-detail", args=[booking.pk]),
