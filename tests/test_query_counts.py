@@ -485,7 +485,7 @@ def _calendar_events(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("bookings:calendar-events"), api_list, window)
 
 
-@case("bookings:calendar-space", sqlite=9)
+@case("bookings:calendar-space", sqlite=10)
 def _calendar_space(w: World, count: int) -> Get:
     w.book(count)
     return Get(
@@ -495,7 +495,7 @@ def _calendar_space(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:calendar-site", sqlite=10)
+@case("bookings:calendar-site", sqlite=11)
 def _calendar_site(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -505,6 +505,25 @@ def _calendar_site(w: World, count: int) -> Get:
         reverse("bookings:calendar-site", args=[w.site.pk]),
         html(BOOKING_LINK),
     )
+
+
+@case("bookings:calendar-site-day", sqlite=14)
+def _calendar_site_day(w: World, count: int) -> Get:
+    for _ in range(count):
+        space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
+        w.book(1, space=space)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:calendar-site-day", args=[w.site.pk]),
+        html(r"QC space \d+"),
+        {"date": "2027-01-12"},
+    )
+
+
+@case("bookings:calendar-mine", sqlite=5)
+def _calendar_mine(w: World, count: int) -> Get:
+    w.book(count)
+    return Get(w.requester, reverse("bookings:calendar-mine"), html(BOOKING_LINK))
 
 
 @case("bookings:closure-list", sqlite=7)

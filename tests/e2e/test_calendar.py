@@ -15,11 +15,18 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from bookings import services
 from bookings.rules import Period
 from bookings.selectors import local_zone
 from bookings.services import BookingRequest, booking_request
-from tests.factories import MembershipFactory, SpaceFactory, StructureFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OpeningHoursFactory,
+    SpaceFactory,
+    StructureFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -175,4 +182,123 @@ def test_closure_hitting_a_booking_lists_it_then_cancels_it(
     browser_log["console_errors"] = [
         error for error in browser_log["console_errors"] if not error.startswith(conflict)
     ]
+    _assert_clean(browser_log)
+
+
+# --- Issue 13: calendars that show the day ---
+
+
+def _serious(page: Page) -> list:
+    results = Axe().run(page)
+    return [
+        violation["id"]
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def _page_width(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_week_view_starts_at_the_opening_time(
+    page: Page, live_server, facilities_manager, space, booked_day, browser_log
+):
+    for weekday in range(7):
+        OpeningHoursFactory(space=space, weekday=weekday, opens=time(9), closes=time(18))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.set_default_timeout(5_000)
+    _log_in(page, live_server, facilities_manager)
+
+    page.goto(
+        f"{live_server.url}/reservations/calendrier/espace/{space.pk}/?date={booked_day:%Y-%m-%d}"
+    )
+
+    labels = page.locator("#calendar .fc-timegrid-slot-label[data-time]")
+    expect(labels.first).to_have_attribute("data-time", "09:00:00")
+    expect(labels.last).to_have_attribute("data-time", "17:00:00")
+    expect(page.locator("#calendar .fc-event.cal-pending")).to_have_count(1)
+    _assert_clean(browser_log)
+
+
+def test_on_a_phone_the_calendar_is_a_list_that_fits(
+    page: Page, live_server, facilities_manager, site, booked_day, browser_log, tmp_path
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_default_timeout(5_000)
+    _log_in(page, live_server, facilities_manager)
+
+    page.goto(
+        f"{live_server.url}/reservations/calendrier/site/{site.pk}/?date={booked_day:%Y-%m-%d}"
+    )
+
+    expect(page.locator("#calendar .fc-list")).to_be_visible()
+    expect(page.locator("#calendar .fc-list-event.cal-pending")).to_have_count(1)
+    # The day's heading reads as words ("mardi 8 décembre"), not dates run together.
+    heading = page.locator("#calendar .fc-list-day-text").first
+    expect(heading).to_have_text(re.compile(r"^[a-zé]+ \d{1,2} [a-zéû]+$", re.IGNORECASE))
+    for button in page.locator("#calendar .fc-button").all():
+        box = button.bounding_box()
+        assert box["height"] >= 44, button.inner_text()
+        assert box["width"] >= 44, button.inner_text()
+    assert _page_width(page) <= 390
+    page.screenshot(path=tmp_path / "calendar-site-phone.png", full_page=True)
+    assert not _serious(page)
+    _assert_clean(browser_log)
+
+
+def test_a_free_cell_of_the_day_grid_opens_a_prefilled_request(
+    page: Page, live_server, territory_admin, site, space, booked_day, browser_log, tmp_path
+):
+    structure = StructureFactory(
+        name="Repair Café", verified_at=timezone.now(), verified_by=territory_admin
+    )
+    requester = MembershipFactory(
+        organisation=structure, user=UserFactory(email="repair@example.test")
+    ).user
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_default_timeout(5_000)
+    _log_in(page, live_server, requester)
+
+    page.goto(
+        f"{live_server.url}/reservations/calendrier/site/{site.pk}/jour/?date={booked_day:%Y-%m-%d}"
+    )
+
+    grid = page.get_by_role("region", name=re.compile("Salles de"))
+    expect(grid).to_be_visible()
+    # Busy and closed cells say so; who booked is not shown to another structure.
+    expect(grid).to_contain_text("Occupé")
+    expect(grid).to_contain_text("Fermé")
+    expect(grid).not_to_contain_text("Vélo Solidaire")
+    assert _page_width(page) <= 390
+    assert not _serious(page)
+    page.screenshot(path=tmp_path / "day-grid-phone.png", full_page=True)
+
+    page.get_by_role("link", name=re.compile(r"^Réserver Salle Usinor, .*, 15\sh–16\sh$")).click()
+
+    expect(page.get_by_label("Date (obligatoire)", exact=True)).to_have_value(
+        f"{booked_day:%Y-%m-%d}"
+    )
+    expect(page.get_by_label("De (obligatoire)", exact=True)).to_have_value("15:00")
+    expect(page.get_by_label("À (obligatoire)", exact=True)).to_have_value("16:00")
+    _assert_clean(browser_log)
+
+
+def test_the_requester_calendar_lists_its_bookings_on_a_phone(
+    page: Page, live_server, booked_day, browser_log
+):
+    requester = User.objects.get(email="asso@example.test")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_default_timeout(5_000)
+    _log_in(page, live_server, requester)
+
+    page.goto(
+        f"{live_server.url}/reservations/calendrier/mes-reservations/?date={booked_day:%Y-%m-%d}"
+    )
+
+    event = page.locator("#calendar .fc-list-event.cal-pending")
+    expect(event).to_have_count(1)
+    expect(event).to_contain_text("Salle Usinor — En attente de validation")
+    assert _page_width(page) <= 390
+    assert not _serious(page)
     _assert_clean(browser_log)
