@@ -302,3 +302,22 @@ def test_the_requester_calendar_lists_its_bookings_on_a_phone(
     assert _page_width(page) <= 390
     assert not _serious(page)
     _assert_clean(browser_log)
+
+
+def test_the_week_of_an_always_open_space_keeps_the_night_but_opens_at_8(
+    page: Page, live_server, facilities_manager, space, booked_day, browser_log
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.set_default_timeout(5_000)
+    _log_in(page, live_server, facilities_manager)
+
+    page.goto(
+        f"{live_server.url}/reservations/calendrier/espace/{space.pk}/?date={booked_day:%Y-%m-%d}"
+    )
+
+    labels = page.locator("#calendar .fc-timegrid-slot-label[data-time]")
+    expect(labels.first).to_have_attribute("data-time", "00:00:00")
+    eight = page.locator('#calendar .fc-timegrid-slot-label[data-time="08:00:00"]')
+    expect(eight).to_be_in_viewport()
+    expect(labels.first).not_to_be_in_viewport()
+    _assert_clean(browser_log)
