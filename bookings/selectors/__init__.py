@@ -33,7 +33,9 @@ from bookings.selectors.bookings import (
     booking_routing,
     bookings_manageable_by,
     bookings_of_requester,
+    bookings_of_organisations_of,
     bookings_pending_for,
+    bookings_pending_table,
     bookings_visible_to,
 )
 from bookings.selectors.calendars import (
@@ -78,7 +80,9 @@ __all__ = [
     "booking_routing",
     "bookings_manageable_by",
     "bookings_of_requester",
+    "bookings_of_organisations_of",
     "bookings_pending_for",
+    "bookings_pending_table",
     "bookings_visible_to",
     "busy_periods",
     "calendar_entries",
