@@ -55,10 +55,11 @@ def test_manager_filters_selects_two_and_approves(
     expect(page.locator(".messages")).to_contain_text("2 demandes acceptées.")
     assert "site=" in page.url  # the filter is kept
     expect(page.get_by_text("Aucune demande ne correspond à ces filtres.")).to_be_visible()
-    assert set(
-        Booking.objects.filter(purpose__in=PENDING).values_list("status", flat=True)
-    ) == {BookingStatus.CONFIRMED}
-    assert browser_log["page_errors"] == [] and browser_log["console_errors"] == []
+    assert set(Booking.objects.filter(purpose__in=PENDING).values_list("status", flat=True)) == {
+        BookingStatus.CONFIRMED
+    }
+    assert browser_log["page_errors"] == []
+    assert browser_log["console_errors"] == []
     assert browser_log["foreign_requests"] == []
 
 
@@ -70,7 +71,9 @@ def test_queue_and_my_bookings_fit_a_phone(page: Page, live_server, demo_territo
     assert_fits(page, 390)
     approve = page.get_by_role("button", name=f"Accepter «\u00a0{PENDING[0]}\u00a0»")
     box = approve.bounding_box()
-    assert box is not None and box["height"] >= 44 and box["width"] >= 44
+    assert box is not None
+    assert box["height"] >= 44
+    assert box["width"] >= 44
     assert_no_serious_axe_violations(page)
     sign_out(page)
 
@@ -79,4 +82,5 @@ def test_queue_and_my_bookings_fit_a_phone(page: Page, live_server, demo_territo
     expect(page.get_by_role("heading", name="À venir")).to_be_visible()
     assert_fits(page, 390)
     assert_no_serious_axe_violations(page)
-    assert browser_log["page_errors"] == [] and browser_log["console_errors"] == []
+    assert browser_log["page_errors"] == []
+    assert browser_log["console_errors"] == []
