@@ -325,14 +325,17 @@ def pending(request: HttpRequest) -> HttpResponse:
         query.pop("tout", None)
         query.setlist("choisis", [pk for pk in form.cleaned_data["selected"] if pk not in decided])
         return redirect(f"{reverse('bookings:pending')}?{query.urlencode()}")
+    rows = list(pending_filter.qs)
     if form.is_bound:
         selected = {int(pk) for pk in request.POST.getlist("bookings") if pk.isdigit()}
+    elif request.GET.get("tout"):  # "Tout sélectionner" without JavaScript
+        selected = {booking.pk for booking in rows}
     else:
         selected = {int(pk) for pk in request.GET.getlist("choisis") if pk.isdigit()}
     context = {
         "form": form,
         "filter": pending_filter,
-        "pending": list(pending_filter.qs),
+        "pending": rows,
         "selected": selected,
         "filtered": any(pending_filter.form.data.get(name) for name in pending_filter.filters),
     }

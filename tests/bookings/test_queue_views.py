@@ -425,3 +425,17 @@ def test_my_bookings_list_only_the_users_organisations(client, space, requester,
     response = client.get(reverse("bookings:booking-list"))
 
     assert [booking.pk for booking in response.context["upcoming"]] == [mine.pk]
+
+
+@pytest.mark.django_db
+def test_select_all_works_without_javascript(client, facilities_manager, space, requester):
+    first = _request(space, requester, 12)
+    second = _request(space, requester, 13)
+    client.force_login(facilities_manager)
+
+    response = client.get(reverse("bookings:pending"), {"tout": "1", "space": space.pk})
+
+    assert response.context["selected"] == {first.pk, second.pk}
+    page = response.content.decode()
+    assert f'id="select-{first.pk}" checked' in page
+    assert f'id="select-{second.pk}" checked' in page
