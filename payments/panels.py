@@ -6,6 +6,8 @@ Each panel reads through the selectors at the top of this module (permission che
 and hands its template what to display; it returns None when payments has nothing to show.
 """
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +15,13 @@ from django.http import HttpRequest
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser, organisations_of
-from bookings.models import Allocation, Booking
+from bookings.models import Allocation, Booking, Occupancy
 from bookings.rules import Period
 from bookings.selectors import bookings_of_requester
 from core import panels
 from core.panels import Panel
 from payments import selectors
-from payments.models import Payment, PaymentChannel
+from payments.models import ENDED, ChannelKind, Payment, PaymentChannel, PaymentPurpose
 from payments.rules import OrganisationCategory, Price, TariffUnit
 from payments.selectors.deposits import deposit_panel_of
 from spaces.models import Space
@@ -80,6 +82,64 @@ def space_tariff_table(space: Space) -> tuple[list[TariffUnit], list[tuple[str, 
 def agreement_payer_is(*, allocation: Allocation, user: AnyUser) -> bool:
     """Whether `user` belongs to the structure that pays the agreement's monthly fees."""
     return organisations_of(user).filter(pk=allocation.structure_id).exists()
+
+
+@dataclass(frozen=True)
+class BookingFee:
+    """A row's price and how it stands, in a table of bookings."""
+
+    price: Price
+    payment: Payment | None  # the live card payment
+    channel_kind: str | None
+
+
+def booking_fees_of(bookings: Sequence[Booking]) -> dict[int, BookingFee]:
+    """The price of each occupying booking of `bookings` that has one, with its live payment
+    and channel, in four queries whatever the rows (the bookings come with their space, site
+    and organisation). Bookings that no longer occupy their dates are left out."""
+    occupying = [booking for booking in bookings if booking.occupies]
+    if not occupying:
+        return {}
+    ids = [booking.pk for booking in occupying]
+    dates: dict[int, list] = defaultdict(list)
+    for booking_id, start, end in (
+        Occupancy.objects.filter(booking_id__in=ids, active=True)
+        .order_by("start")
+        .values_list("booking_id", "start", "end")
+    ):
+        dates[booking_id].append((start, end))
+    tariffs = selectors.tariffs_of_spaces({booking.space_id for booking in occupying})
+    prices = {}
+    for booking in occupying:
+        price = selectors.price_quote(
+            space=booking.space,
+            organisation=booking.organisation,
+            occurrences=dates.get(booking.pk) or [(booking.start, booking.end)],
+            tariffs_by_space=tariffs,
+        )
+        if price is not None:
+            prices[booking.pk] = price
+    if not prices:
+        return {}
+    owners = {
+        booking.pk: booking.space.site.managing_organisation_id or booking.space.site.owner_id
+        for booking in occupying
+    }
+    kinds = dict(
+        PaymentChannel.objects.filter(owner_id__in=set(owners.values())).values_list(
+            "owner_id", "kind"
+        )
+    )
+    live = {
+        payment.booking_id: payment
+        for payment in Payment.objects.filter(
+            booking_id__in=list(prices), purpose=PaymentPurpose.BOOKING_FEE
+        ).exclude(status__in=ENDED)
+    }
+    return {
+        pk: BookingFee(price=price, payment=live.get(pk), channel_kind=kinds.get(owners[pk]))
+        for pk, price in prices.items()
+    }
 
 
 # --- Panels ---
@@ -152,6 +212,23 @@ def booking_deposit_panel(request: HttpRequest | None, booking: Booking, /) -> P
     )
 
 
+def booking_fee_column(
+    request: HttpRequest | None, bookings: Sequence[Booking], /
+) -> dict[int, Panel]:
+    """A table of bookings' price column: each row's price and payment state."""
+    return {
+        pk: Panel(
+            "payments/_booking_fee_cell.html",
+            {
+                "price": fee.price,
+                "payment": fee.payment,
+                "by_invoice": fee.channel_kind == ChannelKind.PUBLIC_ACCOUNTING,
+            },
+        )
+        for pk, fee in booking_fees_of(bookings).items()
+    }
+
+
 def agreement_payments_panel(request: HttpRequest | None, allocation: Allocation, /) -> Panel:
     """The monthly card payments of an agreement, for its page."""
     can_pay = request is not None and agreement_payer_is(allocation=allocation, user=request.user)
@@ -175,3 +252,4 @@ def panels_register() -> None:
     panels.register("booking_detail.sections", booking_deposit_panel)
     panels.register("allocation_detail.sections", agreement_payments_panel)
     panels.register("space_detail.conditions", space_tariffs_panel)
+    panels.register_column("booking_list.fee", booking_fee_column)

@@ -438,7 +438,7 @@ def _site_photos(w: World, count: int) -> Get:
 BOOKING_LINK = r"/reservations/\d+/"
 
 
-@case("bookings:booking-list", sqlite=6)
+@case("bookings:booking-list", sqlite=12)
 def _booking_list(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
@@ -454,7 +454,7 @@ def _booking_detail(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:pending", sqlite=6)
+@case("bookings:pending", sqlite=11)
 def _pending(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))

@@ -129,33 +129,43 @@ class CancelForm(ReasonForm):
 
 
 class BulkDecisionForm(AccessibleForm):
+    """The approval queue's decision: a row's own button (`row`, "approve-12" or "refuse-12")
+    or a bulk button (`decision`) over the ticked rows (`bookings`), with one reason shared by
+    both (required to refuse).
+
+    The ticked ids are only read here, not checked: the view decides those it finds among the
+    requests awaiting the user's decision and reports the others (decided meanwhile, or not
+    theirs), so one stale row never loses the rest.
+    """
+
     APPROVE, REFUSE = "approve", "refuse"
-    bookings = forms.ModelMultipleChoiceField(
-        label=_("Requests"), queryset=Booking.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
-        widget=forms.RadioSelect,
-    )
     reason = MultiLineFormField(
         label=_("Reason (required to refuse)"),
+        help_text=_("Sent to the requester. The same reason applies to every refused request."),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-    def __init__(self, *args, pending: QuerySet[Booking], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["bookings"].queryset = pending
-        self.fields["bookings"].label_from_instance = _booking_label
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    row = SingleLineFormField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("decision") == self.REFUSE and not cleaned.get("reason", "").strip():
+        selected = [int(value) for value in self.data.getlist("bookings") if value.isdigit()]
+        cleaned["selected"] = selected
+        row = cleaned.get("row") or ""
+        decision, _sep, pk = row.partition("-")
+        if row and decision in (self.APPROVE, self.REFUSE) and pk.isdigit():
+            cleaned["decision"], cleaned["targets"] = decision, [int(pk)]
+        elif cleaned.get("decision") in (self.APPROVE, self.REFUSE):
+            cleaned["targets"] = selected
+            if not selected:
+                raise forms.ValidationError(_("Tick at least one request, then choose."))
+        else:
+            raise forms.ValidationError(_("Choose a decision: approve or refuse."))
+        if cleaned["decision"] == self.REFUSE and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("Give a reason: it is sent to the requester."))
         return cleaned
-
-
-def _booking_label(booking: Booking) -> str:
-    start = booking.start.astimezone(local_zone())
-    return f"{start:%d/%m/%Y %H:%M} — {booking.space.name} — {booking.organisation.name} — {booking.purpose}"

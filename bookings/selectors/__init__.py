@@ -33,8 +33,10 @@ from bookings.selectors.bookings import (
     booking_requesters,
     booking_routing,
     bookings_manageable_by,
+    bookings_of_organisations_of,
     bookings_of_requester,
     bookings_pending_for,
+    bookings_pending_table,
     bookings_visible_to,
 )
 from bookings.selectors.calendars import (
@@ -84,8 +86,10 @@ __all__ = [
     "booking_requesters",
     "booking_routing",
     "bookings_manageable_by",
+    "bookings_of_organisations_of",
     "bookings_of_requester",
     "bookings_pending_for",
+    "bookings_pending_table",
     "bookings_visible_to",
     "busy_periods",
     "calendar_entries",

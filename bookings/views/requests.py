@@ -5,17 +5,23 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.exceptions import ConflictOfInterest
+from accounts.exceptions import DecisionNotAllowed
 from accounts.selectors import organisations_allowed_to_book_for, organisations_of
-from bookings import selectors, services
+from bookings import ics, selectors, services
 from bookings.exceptions import BookingConflict, InvalidTransition
+from bookings.filters import PendingFilter
 from bookings.forms import (
     AvailabilitySearchForm,
     BookingRequestForm,
@@ -23,9 +29,10 @@ from bookings.forms import (
     CancelForm,
     ReasonForm,
 )
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.permissions import booking_actions_for
 from core.forms import form_add_service_errors
+from core.panels import cells_for
 from core.params import BadParameter, parse_date_param, year_in_range
 from spaces.filters import SpaceFilter
 from spaces.selectors import spaces_manageable_by, spaces_visible_to
@@ -161,15 +168,45 @@ def _clash_rows(exc: BookingConflict) -> list[dict]:
     return rows
 
 
+# Past bookings shown at a time on "My bookings" (a link shows the next ones).
+PAST_PAGE_SIZE = 20
+
+
 @login_required
 @require_GET
 def booking_list(request: HttpRequest) -> HttpResponse:
-    bookings = (
-        selectors.booking_detail(user=request.user)
-        .filter(organisation__in=organisations_of(request.user))
-        .order_by("-start")
-    )
-    return render(request, "bookings/booking_list.html", {"bookings": bookings})
+    """The user's organisations' bookings: upcoming (not over yet) first, soonest first, then
+    the past ones, latest first, a page at a time; a series is one entry with its dates. At
+    the top, the calendar subscription of their organisations."""
+    mine = selectors.bookings_of_organisations_of(request.user)
+    now = timezone.now()
+    upcoming = list(mine.filter(last_end__gt=now).order_by("start", "pk"))
+    past_page = Paginator(mine.filter(last_end__lte=now).order_by("-start", "-pk"), PAST_PAGE_SIZE)
+    past = past_page.get_page(request.GET.get("passees"))
+    feeds = [
+        {"feed": feed, "url": ics.feed_url(feed), "name": ics.feed_target_name(feed)}
+        for feed in ics.calendar_feeds_of(user=request.user).filter(
+            scope=CalendarFeed.Scope.ORGANISATION
+        )
+    ]
+    subscribed = {row["feed"].organisation_id for row in feeds}
+    context = {
+        "upcoming": upcoming,
+        "past": past,
+        "fees": cells_for("booking_list.fee", request, [*upcoming, *past.object_list]),
+        "feeds": [{**row, "webcal": _webcal(row["url"])} for row in feeds],
+        "to_subscribe": [
+            organisation
+            for organisation in organisations_of(request.user).order_by("name", "pk")
+            if organisation.pk not in subscribed
+        ],
+    }
+    return render(request, "bookings/booking_list.html", context)
+
+
+def _webcal(url: str) -> str:
+    """The same feed for calendar applications that subscribe on a click (webcal: scheme)."""
+    return "webcal://" + url.split("://", 1)[-1]
 
 
 @login_required
@@ -264,26 +301,93 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pending(request: HttpRequest) -> HttpResponse:
-    """Requests awaiting a decision on the user's sites, decided one by one or in bulk."""
-    queryset = selectors.bookings_pending_for(request.user)
-    form = BulkDecisionForm(request.POST or None, pending=queryset)
+    """The requests awaiting the user's decision, as a table filtered by site, space and dates
+    (GET), decided row by row or in bulk with one reason (POST to the same address).
+
+    After a decision the page comes back with its filters and the rows still ticked; each
+    request is decided in its own transaction, so one that fails (decided meanwhile, not the
+    user's to decide) is reported by name and the others are decided all the same."""
+    queryset = selectors.bookings_pending_table(request.user)
+    pending_filter = PendingFilter(request.GET or None, queryset=queryset, user=request.user)
+    form = BulkDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = 0
-        for booking in form.cleaned_data["bookings"]:
-            try:
-                if form.cleaned_data["decision"] == BulkDecisionForm.APPROVE:
-                    done += services.booking_approve(booking=booking, actor=request.user)
-                else:
-                    done += services.booking_refuse(
-                        booking=booking, actor=request.user, reason=form.cleaned_data["reason"]
-                    )
-            except InvalidTransition:
-                continue  # decided meanwhile by someone else
-            except ConflictOfInterest as exc:
-                messages.error(request, exc.message)  # the others are decided all the same
-        messages.success(request, _("%(n)s request(s) decided.") % {"n": done})
-        return redirect("bookings:pending")
+        decided = _decide(request, queryset, form.cleaned_data)
+        query = request.GET.copy()
+        query.pop("tout", None)
+        query.setlist("choisis", [pk for pk in form.cleaned_data["selected"] if pk not in decided])
+        return redirect(f"{reverse('bookings:pending')}?{query.urlencode()}")
+    rows = list(pending_filter.qs)
+    if form.is_bound:
+        selected = {int(pk) for pk in request.POST.getlist("bookings") if pk.isdigit()}
+    elif request.GET.get("tout"):  # "Tout sélectionner" without JavaScript
+        selected = {booking.pk for booking in rows}
+    else:
+        selected = {int(pk) for pk in request.GET.getlist("choisis") if pk.isdigit()}
+    context = {
+        "form": form,
+        "filter": pending_filter,
+        "pending": rows,
+        "selected": selected,
+        "filtered": any(pending_filter.form.data.get(name) for name in pending_filter.filters),
+    }
+    context["fees"] = cells_for("booking_list.fee", request, context["pending"])
     status = 400 if form.is_bound and form.errors else 200
-    return render(
-        request, "bookings/pending.html", {"form": form, "pending": queryset}, status=status
-    )
+    return render(request, "bookings/pending.html", context, status=status)
+
+
+def _decide(request: HttpRequest, queryset: QuerySet[Booking], values: dict) -> set[int]:
+    """Approve or refuse each target the user may decide; tell what was done and, by name,
+    what was not and why. Returns the ids decided."""
+    approve = values["decision"] == BulkDecisionForm.APPROVE
+    found = {booking.pk: booking for booking in queryset.filter(pk__in=values["targets"])}
+    decided: set[int] = set()
+    for pk in values["targets"]:
+        booking = found.get(pk)
+        if booking is None:
+            messages.error(
+                request,
+                _(
+                    "Request no. %(id)s was not decided: it no longer awaits your decision "
+                    "(decided meanwhile, or not on your sites)."
+                )
+                % {"id": pk},
+            )
+            continue
+        try:
+            if approve:
+                services.booking_approve(booking=booking, actor=request.user)
+            else:
+                services.booking_refuse(
+                    booking=booking, actor=request.user, reason=values["reason"]
+                )
+        except InvalidTransition as exc:
+            problem = exc.message()
+        except BookingConflict as exc:
+            problem = str(exc.message)
+        except (DecisionNotAllowed, ValidationError) as exc:
+            problem = exc.message if isinstance(exc, DecisionNotAllowed) else " ".join(exc.messages)
+        else:
+            decided.add(pk)
+            continue
+        messages.error(
+            request,
+            _("“%(purpose)s” (%(space)s, %(date)s) was not decided: %(problem)s")
+            % {
+                "purpose": booking.purpose,
+                "space": booking.space.name,
+                "date": date_format(timezone.localtime(booking.start), "SHORT_DATETIME_FORMAT"),
+                "problem": problem,
+            },
+        )
+    if decided:
+        text = (
+            ngettext("%(n)s request approved.", "%(n)s requests approved.", len(decided))
+            if approve
+            else ngettext(
+                "%(n)s request refused; the requester is told why.",
+                "%(n)s requests refused; the requesters are told why.",
+                len(decided),
+            )
+        )
+        messages.success(request, text % {"n": len(decided)})
+    return decided

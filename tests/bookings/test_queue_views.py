@@ -1,0 +1,441 @@
+"""The approval queue (`bookings:pending`) and "My bookings" (`bookings:booking-list`): the
+queue's table, filters and decisions row by row or in bulk; the list's upcoming and past
+bookings, series, prices and calendar subscription."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from bookings.models import Booking, BookingStatus, CalendarFeed
+from bookings.services import booking_refuse, calendar_feed_create
+from payments.rules import OrganisationCategory, TariffUnit
+from payments.services.tariffs import tariff_set
+from tests.factories import (
+    MembershipFactory,
+    SpaceFactory,
+    StructureFactory,
+    booking_request_for,
+    paris,
+)
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
+def _request(space, requester, day: int, *, hour: int = 18, purpose: str = "", **series):
+    start = paris(2027, 1, day, hour)
+    return booking_request_for(
+        space=space,
+        requested_by=requester,
+        start=start,
+        end=start + timedelta(hours=2),
+        purpose=purpose or f"Réunion du {day}",
+        **series,
+    )
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def other_space(other_site):
+    return SpaceFactory(site=other_site, name="Salle des fêtes")
+
+
+# --- The queue: what each row shows ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_pending_shows_a_row_per_request_with_its_facts(
+    client, facilities_manager, space, requester, territory_admin
+):
+    series = _request(space, requester, 12, frequency="weekly", repeat_count=3)
+    single = _request(space, requester, 13, purpose="Atelier vélo")
+    # A structure whose verification was withdrawn after it requested (its row says so).
+    unverified = StructureFactory(name="Jeunes Pousses")
+    Booking.objects.filter(pk=single.pk).update(organisation=unverified)
+    client.force_login(facilities_manager)
+
+    response = client.get(reverse("bookings:pending"))
+
+    assert response.status_code == 200
+    rows = {booking.pk: booking for booking in response.context["pending"]}
+    assert set(rows) == {series.pk, single.pk}
+    assert rows[series.pk].dates == 3
+    page = response.content.decode()
+    assert "3 dates" in page
+    assert f"{rows[series.pk].attendees} / {space.capacity}" in page
+    # Verified or not is said in words, not only by a colour.
+    assert "vérifiée" in page
+    assert "non vérifiée" in page
+    assert f'name="row" value="approve-{series.pk}"' in page
+    assert f'name="row" value="refuse-{series.pk}"' in page
+    assert series.lapses_at is not None
+
+
+@pytest.mark.django_db
+def test_pending_shows_the_price_from_the_payments_column(
+    client, facilities_manager, space, requester, territory_admin
+):
+    tariff_set(
+        space=space,
+        category=OrganisationCategory.ASSOCIATION,
+        unit=TariffUnit.HOUR,
+        amount_cents=12_00,
+        actor=territory_admin,
+    )
+    _request(space, requester, 12)  # two hours
+    client.force_login(facilities_manager)
+
+    page = client.get(reverse("bookings:pending")).content.decode()
+
+    assert "24,00" in page
+
+
+@pytest.mark.django_db
+def test_pending_renders_without_the_payments_column(client, facilities_manager, space, requester):
+    from core.panels import registry_replaced
+
+    _request(space, requester, 12)
+    client.force_login(facilities_manager)
+
+    with registry_replaced({}):
+        response = client.get(reverse("bookings:pending"))
+
+    assert response.status_code == 200
+    assert response.context["fees"] == {}
+
+
+# --- The queue: filters ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_pending_filters_by_site_space_and_dates(
+    client, territory_admin, space, other_space, requester
+):
+    here = _request(space, requester, 12)
+    later_here = _request(space, requester, 26)
+    there = _request(other_space, requester, 12)
+    client.force_login(territory_admin)
+    url = reverse("bookings:pending")
+
+    def listed(**params) -> set[int]:
+        return {booking.pk for booking in client.get(url, params).context["pending"]}
+
+    assert listed() == {here.pk, later_here.pk, there.pk}
+    assert listed(site=other_space.site.pk) == {there.pk}
+    assert listed(space=space.pk) == {here.pk, later_here.pk}
+    assert listed(date_from="2027-01-13") == {later_here.pk}
+    # The end date is included, whatever the hour of the request on that day.
+    assert listed(date_from="2027-01-01", date_to="2027-01-12") == {here.pk, there.pk}
+
+
+@pytest.mark.django_db
+def test_pending_ignores_a_bad_filter_and_says_so(client, facilities_manager, space, requester):
+    mine = _request(space, requester, 12)
+    client.force_login(facilities_manager)
+
+    response = client.get(
+        reverse("bookings:pending"), {"date_from": "1800-01-01", "date_to": "2027-01-31"}
+    )
+
+    assert response.status_code == 200
+    assert "ne sont pas valides" in response.content.decode()
+    assert [booking.pk for booking in response.context["pending"]] == [mine.pk]
+
+
+@pytest.mark.django_db
+def test_pending_site_filter_offers_only_the_managers_sites(
+    client, facilities_manager, space, other_space, requester
+):
+    client.force_login(facilities_manager)
+
+    response = client.get(reverse("bookings:pending"), {"site": other_space.site.pk})
+
+    # Another site is not a choice: the filter is invalid and ignored, nothing of it leaks.
+    choices = list(response.context["filter"].form.fields["site"].queryset)
+    assert choices == [space.site]
+    assert "Salle des fêtes" not in response.content.decode()
+
+
+# --- The queue: decisions --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_bulk_approval_decides_the_others_when_one_fails(
+    client, facilities_manager, space, requester
+):
+    first = _request(space, requester, 12)
+    decided_meanwhile = _request(space, requester, 13, purpose="Assemblée générale")
+    third = _request(space, requester, 14)
+    booking_refuse(booking=decided_meanwhile, actor=facilities_manager, reason="Travaux")
+    client.force_login(facilities_manager)
+
+    response = client.post(
+        reverse("bookings:pending"),
+        {"bookings": [first.pk, decided_meanwhile.pk, third.pk], "decision": "approve"},
+        follow=True,
+    )
+
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert statuses == {
+        first.pk: BookingStatus.CONFIRMED,
+        decided_meanwhile.pk: BookingStatus.REFUSED,
+        third.pk: BookingStatus.CONFIRMED,
+    }
+    texts = _messages(response)
+    assert "2 demandes acceptées." in texts
+    assert any(f"n° {decided_meanwhile.pk}" in text for text in texts), texts
+
+
+@pytest.mark.django_db
+def test_bulk_approval_reports_a_conflict_of_interest_by_name(
+    client, facilities_manager, space, requester, organisation
+):
+    impartial = _request(space, requester, 12)
+    # The manager belongs to the organisation of this one: a colleague must decide it.
+    MembershipFactory(organisation=organisation, user=facilities_manager)
+    client.force_login(facilities_manager)
+
+    response = client.post(
+        reverse("bookings:pending"),
+        {"bookings": [impartial.pk], "decision": "approve"},
+        follow=True,
+    )
+
+    impartial.refresh_from_db()
+    assert impartial.status == BookingStatus.PENDING
+    assert any(
+        "Réunion du 12" in text and "pas été décidée" in text for text in _messages(response)
+    )
+
+
+@pytest.mark.django_db
+def test_refusing_needs_a_reason_and_keeps_the_selection(
+    client, facilities_manager, space, requester
+):
+    first = _request(space, requester, 12)
+    second = _request(space, requester, 13)
+    client.force_login(facilities_manager)
+
+    response = client.post(
+        reverse("bookings:pending"),
+        {"bookings": [second.pk], "row": f"refuse-{first.pk}", "reason": "  "},
+    )
+
+    assert response.status_code == 400
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.PENDING}
+    assert "Motif" in response.content.decode()
+    assert response.context["selected"] == {second.pk}
+    assert f'value="{second.pk}" id="select-{second.pk}" checked' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_row_refused_with_a_reason_leaves_and_the_rest_stays_filtered_and_ticked(
+    client, territory_admin, space, other_space, requester
+):
+    first = _request(space, requester, 12)
+    second = _request(space, requester, 13)
+    elsewhere = _request(other_space, requester, 13)
+    client.force_login(territory_admin)
+    url = reverse("bookings:pending") + f"?site={space.site.pk}"
+
+    response = client.post(
+        url,
+        {"bookings": [first.pk, second.pk], "row": f"refuse-{first.pk}", "reason": "Travaux"},
+    )
+
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query == {"site": [str(space.site.pk)], "choisis": [str(second.pk)]}
+    first.refresh_from_db()
+    assert first.status == BookingStatus.REFUSED
+    assert first.log.get(to_status=BookingStatus.REFUSED).reason == "Travaux"
+    page = client.get(response["Location"])
+    assert [booking.pk for booking in page.context["pending"]] == [second.pk]
+    assert page.context["selected"] == {second.pk}
+    assert elsewhere.pk not in {booking.pk for booking in page.context["pending"]}
+
+
+@pytest.mark.django_db
+def test_a_forged_id_of_another_site_is_not_decided_and_is_reported(
+    client, facilities_manager, space, other_space, requester
+):
+    mine = _request(space, requester, 12)
+    not_mine = _request(other_space, requester, 12)
+    client.force_login(facilities_manager)
+
+    response = client.post(
+        reverse("bookings:pending"),
+        {"bookings": [mine.pk, not_mine.pk], "decision": "approve"},
+        follow=True,
+    )
+
+    mine.refresh_from_db()
+    not_mine.refresh_from_db()
+    assert mine.status == BookingStatus.CONFIRMED
+    assert not_mine.status == BookingStatus.PENDING
+    texts = _messages(response)
+    assert any(f"n° {not_mine.pk}" in text for text in texts), texts
+    # Nothing of the other site's request is told: not its purpose, not its space.
+    assert not any("Salle des fêtes" in text for text in texts)
+
+
+@pytest.mark.django_db
+def test_a_bulk_decision_without_a_ticked_row_decides_nothing(
+    client, facilities_manager, space, requester
+):
+    _request(space, requester, 12)
+    client.force_login(facilities_manager)
+
+    response = client.post(reverse("bookings:pending"), {"decision": "approve"})
+
+    assert response.status_code == 400
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.PENDING}
+
+
+@pytest.mark.django_db
+def test_an_outsider_sees_no_request_and_decides_none(client, space, requester, other_requester):
+    booking = _request(space, requester, 12)
+    client.force_login(other_requester)
+
+    listed = client.get(reverse("bookings:pending")).context["pending"]
+    client.post(reverse("bookings:pending"), {"row": f"approve-{booking.pk}"})
+
+    assert listed == []
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_pending_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get(reverse("bookings:pending"))
+
+    assert response.status_code == 302
+    assert "/connexion/" in response["Location"] or "login" in response["Location"]
+
+
+# --- My bookings -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_my_bookings_split_upcoming_and_past_around_now(client, space, requester):
+    done = _request(space, requester, 12, purpose="Passée")
+    running_series = _request(space, requester, 13, frequency="weekly", repeat_count=3)
+    later = _request(space, requester, 20, hour=9, purpose="À venir")
+    client.force_login(requester)
+
+    with time_machine.travel(paris(2027, 1, 15, 12), tick=False):
+        response = client.get(reverse("bookings:booking-list"))
+
+    assert [booking.pk for booking in response.context["upcoming"]] == [
+        running_series.pk,
+        later.pk,
+    ]
+    assert [booking.pk for booking in response.context["past"].object_list] == [done.pk]
+
+
+@pytest.mark.django_db
+def test_my_bookings_show_a_series_once_with_its_dates(client, space, requester):
+    series = _request(space, requester, 12, frequency="weekly", repeat_count=3)
+    client.force_login(requester)
+
+    response = client.get(reverse("bookings:booking-list"))
+
+    page = response.content.decode()
+    assert [booking.pk for booking in response.context["upcoming"]] == [series.pk]
+    assert "Voir ses 3 dates" in page
+    assert page.count("<details") == 1
+    details = page[page.index("<details") : page.index("</details>")]
+    for day in ("12", "19", "26"):
+        assert f"mardi {day} janvier 2027" in details.lower()
+
+
+@pytest.mark.django_db
+def test_my_bookings_pages_the_past(client, space, requester):
+    for day in range(6, 31):  # 25 bookings, all past a month later
+        _request(space, requester, day, hour=8)
+    client.force_login(requester)
+
+    with time_machine.travel(paris(2027, 3, 1, 12), tick=False):
+        first = client.get(reverse("bookings:booking-list"))
+        second = client.get(reverse("bookings:booking-list"), {"passees": 2})
+
+    assert first.context["upcoming"] == []
+    assert len(first.context["past"].object_list) == 20
+    assert len(second.context["past"].object_list) == 5
+    assert "Voir plus" in first.content.decode()
+
+
+@pytest.mark.django_db
+def test_my_bookings_show_price_and_payment_state(client, space, requester, territory_admin):
+    tariff_set(
+        space=space,
+        category=OrganisationCategory.ASSOCIATION,
+        unit=TariffUnit.HOUR,
+        amount_cents=12_00,
+        actor=territory_admin,
+    )
+    _request(space, requester, 12)
+    client.force_login(requester)
+
+    page = client.get(reverse("bookings:booking-list")).content.decode()
+
+    assert "24,00" in page
+    assert "Pas encore payé" in page
+
+
+@pytest.mark.django_db
+def test_my_bookings_offer_a_subscription_without_creating_one_on_get(
+    client, requester, organisation
+):
+    client.force_login(requester)
+
+    page = client.get(reverse("bookings:booking-list")).content.decode()
+
+    assert CalendarFeed.objects.count() == 0
+    assert f'name="target" value="organisation-{organisation.pk}"' in page
+
+
+@pytest.mark.django_db
+def test_my_bookings_give_the_webcal_link_and_the_address_to_copy(client, requester, organisation):
+    feed = calendar_feed_create(
+        user=requester, scope=CalendarFeed.Scope.ORGANISATION, target=organisation
+    )
+    client.force_login(requester)
+
+    page = client.get(reverse("bookings:booking-list")).content.decode()
+
+    assert 'href="webcal://' in page
+    assert f"/reservations/ics/{feed.token}.ics" in page
+    assert "readonly" in page
+    assert 'value="http' in page
+    assert f'name="target" value="organisation-{organisation.pk}"' not in page
+
+
+@pytest.mark.django_db
+def test_my_bookings_list_only_the_users_organisations(client, space, requester, other_requester):
+    mine = _request(space, requester, 12)
+    _request(space, other_requester, 13)
+    client.force_login(requester)
+
+    response = client.get(reverse("bookings:booking-list"))
+
+    assert [booking.pk for booking in response.context["upcoming"]] == [mine.pk]
+
+
+@pytest.mark.django_db
+def test_select_all_works_without_javascript(client, facilities_manager, space, requester):
+    first = _request(space, requester, 12)
+    second = _request(space, requester, 13)
+    client.force_login(facilities_manager)
+
+    response = client.get(reverse("bookings:pending"), {"tout": "1", "space": space.pk})
+
+    assert response.context["selected"] == {first.pk, second.pk}
+    page = response.content.decode()
+    assert f'id="select-{first.pk}" checked' in page
+    assert f'id="select-{second.pk}" checked' in page
