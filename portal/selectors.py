@@ -115,9 +115,7 @@ def request_pending_count(request: HttpRequest) -> int:
     """How many requests await the user's decision; 0 without a deciding role (no query)."""
     if not hasattr(request, "_portal_pending"):
         roles = request_roles(request)
-        request._portal_pending = (
-            bookings_pending_for(request.user).count() if roles.decides else 0
-        )
+        request._portal_pending = bookings_pending_for(request.user).count() if roles.decides else 0
     return request._portal_pending
 
 
@@ -193,9 +191,7 @@ def sites_looked_after_by(user: AnyUser) -> QuerySet[Site]:
     """The sites the user looks after as commune staff or facilities manager (not every site of
     the territory that the intercommunality may manage)."""
     return (
-        Site.objects.filter(
-            Q(pk__in=sites_of_owner_staff(user).values("pk")) | Q(managers=user.pk)
-        )
+        Site.objects.filter(Q(pk__in=sites_of_owner_staff(user).values("pk")) | Q(managers=user.pk))
         .distinct()
         .select_related("commune")
         .order_by("commune__name", "name")

@@ -42,7 +42,8 @@ def _check_home(page: Page, role: str, width: int, heading: str, entry: str) -> 
         expect(link).to_be_hidden()  # the disclosure starts closed on a phone
         toggle = menu.locator("summary")
         box = toggle.bounding_box()
-        assert box and box["height"] >= 44, f"{role}: the Menu button is under 44 px high"
+        assert box is not None
+        assert box["height"] >= 44, f"{role}: the Menu button is under 44 px high"
         page.screenshot(path=str(ARTIFACTS / f"{role}-{width}.png"), full_page=True)
         toggle.click()
         expect(link).to_be_visible()

@@ -109,7 +109,9 @@ def test_home_sends_a_signed_in_user_to_their_dashboard(client, member):
 def test_home_offers_the_public_a_date_first_search(client, db):
     html = client.get(reverse("portal:home")).content.decode()
 
-    form = re.search(r'<form method="get" action="/reservations/disponibilites/".*?</form>', html, re.S)
+    form = re.search(
+        r'<form method="get" action="/reservations/disponibilites/".*?</form>', html, re.S
+    )
     assert form, "no search form towards the availability page"
     for name in ("date", "start_time", "end_time"):  # AvailabilitySearchForm's fields
         assert f'name="{name}"' in form.group(0)
@@ -178,7 +180,9 @@ def test_dashboard_gives_the_association_a_date_first_search(client, occupant):
 
     html = client.get(reverse("portal:dashboard")).content.decode()
 
-    form = re.search(r'<form method="get" action="/reservations/disponibilites/".*?</form>', html, re.S)
+    form = re.search(
+        r'<form method="get" action="/reservations/disponibilites/".*?</form>', html, re.S
+    )
     assert form, "no search form towards the availability page"
     assert 'name="start_time"' in form.group(0)
 
@@ -282,8 +286,12 @@ def test_menu_of_an_association_leads_to_its_bookings_and_payments(client, occup
 
     nav = _nav(client.get(reverse("portal:dashboard")))
 
-    for name in ("bookings:availability", "bookings:booking-list", "calls:application-list",
-                 "payments:payment-list"):
+    for name in (
+        "bookings:availability",
+        "bookings:booking-list",
+        "calls:application-list",
+        "payments:payment-list",
+    ):
         assert f'href="{reverse(name)}"' in nav
     assert reverse("reports:index") not in nav  # no budget reports for an association
     assert reverse("bookings:pending") not in nav
@@ -310,8 +318,12 @@ def test_menu_of_the_intercommunality_leads_to_structures_calls_reports_journal(
 
     nav = _nav(client.get(reverse("portal:dashboard")))
 
-    for name in ("accounts:structures-to-verify", "calls:call-manage-list", "reports:index",
-                 "reports:journal"):
+    for name in (
+        "accounts:structures-to-verify",
+        "calls:call-manage-list",
+        "reports:index",
+        "reports:journal",
+    ):
         assert f'href="{reverse(name)}"' in nav
 
 
