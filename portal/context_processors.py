@@ -1,12 +1,16 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.selectors import notifications_unread_count, user_is_territory_admin
+from portal.selectors import request_pending_count, request_roles
 
 
 def platform(request: HttpRequest) -> dict:
-    """Template flags, computed only if a template reads them."""
+    """Template flags, computed only if a template reads them: the roles and the unread count
+    in one query, the count of requests to decide in two more for those who decide."""
+    roles = SimpleLazyObject(lambda: request_roles(request))
     return {
-        "is_territory_admin": SimpleLazyObject(lambda: user_is_territory_admin(request.user)),
-        "unread_notifications": SimpleLazyObject(lambda: notifications_unread_count(request.user)),
+        "user_roles": roles,
+        "is_territory_admin": SimpleLazyObject(lambda: roles.territory),
+        "unread_notifications": SimpleLazyObject(lambda: roles.unread),
+        "pending_to_decide": SimpleLazyObject(lambda: request_pending_count(request)),
     }
