@@ -49,7 +49,7 @@ def time_range_text(start: time, end: time) -> str:
         if end == time(0) or end == time.max
         else time_text(end)
     )
-    return "%s–%s" % (time_text(start), end_text)
+    return f"{time_text(start)}–{end_text}"
 
 
 def weekday_name(weekday: int) -> str:
@@ -64,7 +64,8 @@ def weekday_short(weekday: int) -> str:
 
 def day_text(value: date, *, year: bool = False) -> str:
     """A date in a sentence: "mardi 8 décembre" (with the year: "mardi 8 décembre 2026")."""
-    return "%s %s" % (weekday_name(value.weekday()), date_format(value, "j F Y" if year else "j F"))
+    day = date_format(value, "j F Y" if year else "j F")
+    return f"{weekday_name(value.weekday())} {day}"
 
 
 def duration_text(minutes: int) -> str:

@@ -35,11 +35,12 @@ def register(fact: CardFact) -> None:
     _registry[fact.key] = fact
 
 
-def spaces_annotated(spaces: QuerySet[Space]) -> QuerySet[Space]:
-    """`spaces` with what the registered facts need."""
+def for_cards(spaces: QuerySet[Space]) -> QuerySet[Space]:
+    """`spaces` with what their cards show beyond a list's fields: the opening hours (one
+    prefetch query) and what the registered facts need (annotations)."""
     for fact in _registry.values():
         spaces = fact.annotate(spaces)
-    return spaces
+    return spaces.prefetch_related("opening_hours")
 
 
 def card_facts(space: Space) -> list[tuple[str, str]]:
@@ -53,7 +54,7 @@ def card_facts(space: Space) -> list[tuple[str, str]]:
 
 
 def cards_prepare(spaces: Iterable[Space]) -> None:
-    """Give each space of a page what its card shows beyond its fields, from what the query
+    """Give each space of a page what its card shows beyond its fields, from what `for_cards`
     brought (prefetched opening hours, annotations): `hours_summary` and `facts`. No query."""
     for space in spaces:
         space.hours_summary = opening_hours_summary(

@@ -54,13 +54,9 @@ def opening_hours_summary(hours: Iterable[tuple[int, time, time]]) -> list[str]:
         last = day
         while last + 1 < 7 and by_day.get(last + 1) == windows:
             last += 1
-        days = (
-            weekday_short(day)
-            if last == day
-            else "%s–%s" % (weekday_short(day), weekday_short(last))
-        )
+        days = weekday_short(day) if last == day else f"{weekday_short(day)}–{weekday_short(last)}"
         times = ", ".join(time_range_text(opens, closes) for opens, closes in windows)
-        lines.append("%s %s" % (days, times))
+        lines.append(f"{days} {times}")
         day = last + 1
     return lines
 
@@ -72,8 +68,7 @@ def opening_hours_of_day(weekday: int, hours: Iterable[tuple[int, time, time]]) 
     if not windows:
         return _("closed on %(day)s") % {"day": weekday_name(weekday)}
     ranges = [
-        _("from %(opens)s to %(closes)s")
-        % {"opens": time_text(opens), "closes": time_text(closes)}
+        _("from %(opens)s to %(closes)s") % {"opens": time_text(opens), "closes": time_text(closes)}
         for opens, closes in windows
     ]
     return _("open on %(day)s %(ranges)s") % {

@@ -18,7 +18,6 @@ from accounts.selectors import (
     territory_people_q,
     user_is_territory_admin,
 )
-from spaces.cards import spaces_annotated
 from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space
 
 
@@ -154,15 +153,14 @@ def with_step_free(spaces: QuerySet[Space]) -> QuerySet[Space]:
 
 
 def catalogue_spaces(user: AnyUser) -> QuerySet[Space]:
-    """Spaces for the public catalogue, with what a list or a card shows (photos, opening
-    hours, the facts higher apps add: spaces.cards), in a fixed query count."""
+    """Spaces for the public catalogue, with what a list shows, in a fixed query count (a page
+    of cards adds `spaces.cards.for_cards`)."""
     return (
-        spaces_annotated(with_step_free(spaces_visible_to(user)))
+        with_step_free(spaces_visible_to(user))
         .exclude(site__status=SiteStatus.CLOSED)
         .select_related("site", "site__commune")
         .prefetch_related(
             "amenities",
-            "opening_hours",
             Prefetch("photos", queryset=Photo.objects.order_by("position", "pk")),
         )
         .order_by("site__commune__name", "site__name", "floor", "name")
@@ -180,7 +178,7 @@ def open_to_kinds_q(kinds: Iterable[str]) -> Q:
     """
     condition = Q(pk__in=[])
     for kind in kinds:
-        condition |= Q(allowed_organisation_kinds__icontains='"%s"' % kind)
+        condition |= Q(allowed_organisation_kinds__icontains=f'"{kind}"')
     return condition
 
 

@@ -13,7 +13,7 @@ from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
 from core.middleware import accepts_upload
 from spaces import selectors, services
-from spaces.cards import cards_prepare
+from spaces.cards import cards_prepare, for_cards
 from spaces.filters import SpaceFilter
 from spaces.forms import OpeningHoursFormSet, PhotoForm, SiteForm, SpaceForm
 from spaces.models import Site, SiteStatus, Space, SpaceStatus
@@ -68,7 +68,8 @@ def _booking_rules(space: Space) -> list[tuple[str, str]]:
         ),
         (
             _("Notice"),
-            _("Request at least %(delay)s ahead.") % {"delay": _hours_ahead_text(space.min_notice_hours)}
+            _("Request at least %(delay)s ahead.")
+            % {"delay": _hours_ahead_text(space.min_notice_hours)}
             if space.min_notice_hours
             else _("No notice needed."),
         ),
@@ -132,7 +133,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         request.GET or None, queryset=selectors.catalogue_spaces(request.user)
     )
     spaces = space_filter.qs
-    page = Paginator(spaces, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(for_cards(spaces), CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     cards_prepare(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

@@ -21,8 +21,8 @@ from bookings.rules import NonExistentLocalTimeError, Period
 from bookings.selectors import local_zone, occupancy_clash_rows, spaces_bookable_by
 from bookings.services.decisions import _booking_transition
 from bookings.services.occupancy import occupancies_book
-from spaces.models import SiteStatus, Space, SpaceStatus
 from core.formats import day_text, time_text
+from spaces.models import SiteStatus, Space, SpaceStatus
 from spaces.rules import opening_hours_of_day, within_opening_hours
 
 # A request nobody decided on lapses after this long (or when its first date starts).
@@ -163,7 +163,7 @@ def _check_period(space: Space, period: Period, now: datetime, *, field: str) ->
         )
 
 
-def clash_reason(requested: Period, row: Occupancy, buffer: timedelta) -> str:
+def _clash_reason(requested: Period, row: Occupancy, buffer: timedelta) -> str:
     """Why `row` blocks `requested`, in local time and plain words: a closure by its name, a
     booking or an agreement by its slot, the gap between bookings when only that clashes."""
     zone = local_zone()
@@ -252,7 +252,7 @@ def booking_request(
             or request.frequency == Frequency.ONCE
             or len(clashing) == len(periods)
         ):
-            reasons = [clash_reason(requested, row, buffer) for requested, row in clash_rows]
+            reasons = [_clash_reason(requested, row, buffer) for requested, row in clash_rows]
             raise BookingConflict(clashes, message=reasons[0], reasons=reasons)
         for period in clashing:
             scheduler.occurrence_cancel(event=event, period=period)

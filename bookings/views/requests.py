@@ -27,7 +27,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.permissions import booking_actions_for
 from core.forms import form_add_service_errors
 from core.params import BadParameter, parse_date_param, year_in_range
-from spaces.cards import cards_prepare
+from spaces.cards import cards_prepare, for_cards
 from spaces.filters import SpaceFilter
 from spaces.selectors import spaces_manageable_by, spaces_visible_to
 
@@ -40,7 +40,7 @@ def availability(request: HttpRequest) -> HttpResponse:
     results = None
     if form.is_bound and form.is_valid():
         free = selectors.spaces_available(user=request.user, period=form.period)
-        results = list(SpaceFilter(request.GET, queryset=free).qs)
+        results = list(SpaceFilter(request.GET, queryset=for_cards(free)).qs)
         cards_prepare(results)
     context = {"form": form, "filter": space_filter, "results": results}
     return render(request, "bookings/availability.html", context)
@@ -111,12 +111,16 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     organisations = organisations_allowed_to_book_for(request.user).order_by("name")
     if not organisations.exists():
         return render(
-            request, "bookings/cannot_book.html", {"space": space, "reason": "no_organisation"},
+            request,
+            "bookings/cannot_book.html",
+            {"space": space, "reason": "no_organisation"},
             status=403,
         )
     if not selectors.spaces_bookable_by(organisations).filter(pk=space.pk).exists():
         return render(
-            request, "bookings/cannot_book.html", {"space": space, "reason": "reserved"},
+            request,
+            "bookings/cannot_book.html",
+            {"space": space, "reason": "reserved"},
             status=403,
         )
     form = BookingRequestForm(

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from bookings.selectors import spaces_available, spaces_bookable_by
 from bookings.rules import Period
+from bookings.selectors import spaces_available, spaces_bookable_by
 from tests.factories import SpaceFactory, booking_request_for, paris
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -32,7 +32,9 @@ def _names(spaces) -> set[str]:
     return {space.name for space in spaces}
 
 
-def test_an_association_does_not_find_a_space_reserved_to_communes(booker, communes_only, open_to_all):
+def test_an_association_does_not_find_a_space_reserved_to_communes(
+    booker, communes_only, open_to_all
+):
     found = spaces_available(user=booker, period=Period(START, END))
 
     assert _names(found) == {"Salle polyvalente"}
@@ -85,7 +87,10 @@ def test_the_request_service_accepts_a_commune_on_its_reserved_space(commune_sta
 
 def test_a_space_open_to_several_kinds_is_bookable_by_each(site, booker, commune_staff):
     shared = SpaceFactory(site=site, allowed_organisation_kinds=["commune", "ess"])
-    organisations = [booker.memberships.get().organisation, commune_staff.memberships.get().organisation]
+    organisations = [
+        booker.memberships.get().organisation,
+        commune_staff.memberships.get().organisation,
+    ]
 
     for organisation in organisations:
         assert spaces_bookable_by([organisation]).filter(pk=shared.pk).exists()
@@ -94,9 +99,11 @@ def test_a_space_open_to_several_kinds_is_bookable_by_each(site, booker, commune
 def test_a_space_open_to_nobody_is_bookable_by_no_organisation(site, booker):
     closed_list = SpaceFactory(site=site, allowed_organisation_kinds=[])
 
-    assert not spaces_bookable_by([booker.memberships.get().organisation]).filter(
-        pk=closed_list.pk
-    ).exists()
+    assert (
+        not spaces_bookable_by([booker.memberships.get().organisation])
+        .filter(pk=closed_list.pk)
+        .exists()
+    )
 
 
 def test_booking_create_of_a_reserved_space_explains_who_may_book(client, booker, communes_only):

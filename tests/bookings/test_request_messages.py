@@ -43,7 +43,9 @@ def _conflict(call) -> BookingConflict:
 def _refusal(call) -> str:
     with pytest.raises(ValidationError) as refused:
         call()
-    return " ".join(message for messages in refused.value.message_dict.values() for message in messages)
+    return " ".join(
+        message for messages in refused.value.message_dict.values() for message in messages
+    )
 
 
 def test_a_closure_is_named_not_shown_as_a_busy_slot(space, booker, territory_admin):
@@ -56,7 +58,10 @@ def test_a_closure_is_named_not_shown_as_a_busy_slot(space, booker, territory_ad
 
     conflict = _conflict(
         lambda: booking_request_for(
-            space=space, requested_by=booker, start=paris(2027, 1, 12, 18), end=paris(2027, 1, 12, 20)
+            space=space,
+            requested_by=booker,
+            start=paris(2027, 1, 12, 18),
+            end=paris(2027, 1, 12, 20),
         )
     )
 
@@ -74,7 +79,10 @@ def test_a_closure_of_several_days_gives_its_first_and_last_days(space, booker, 
 
     conflict = _conflict(
         lambda: booking_request_for(
-            space=space, requested_by=booker, start=paris(2027, 1, 12, 18), end=paris(2027, 1, 12, 20)
+            space=space,
+            requested_by=booker,
+            start=paris(2027, 1, 12, 18),
+            end=paris(2027, 1, 12, 20),
         )
     )
 
@@ -83,12 +91,18 @@ def test_a_closure_of_several_days_gives_its_first_and_last_days(space, booker, 
 
 def test_a_clash_names_the_booked_slot_in_local_time(space, booker, other_booker):
     booking_request_for(
-        space=space, requested_by=other_booker, start=paris(2027, 1, 12, 14), end=paris(2027, 1, 12, 16)
+        space=space,
+        requested_by=other_booker,
+        start=paris(2027, 1, 12, 14),
+        end=paris(2027, 1, 12, 16),
     )
 
     conflict = _conflict(
         lambda: booking_request_for(
-            space=space, requested_by=booker, start=paris(2027, 1, 12, 15), end=paris(2027, 1, 12, 17)
+            space=space,
+            requested_by=booker,
+            start=paris(2027, 1, 12, 15),
+            end=paris(2027, 1, 12, 17),
         )
     )
 
@@ -102,12 +116,18 @@ def test_a_clash_within_the_buffer_says_so(space, booker, other_booker):
     space.buffer_minutes = BufferMinutes.HALF_HOUR
     space.save()
     booking_request_for(
-        space=space, requested_by=other_booker, start=paris(2027, 1, 12, 14), end=paris(2027, 1, 12, 16)
+        space=space,
+        requested_by=other_booker,
+        start=paris(2027, 1, 12, 14),
+        end=paris(2027, 1, 12, 16),
     )
 
     conflict = _conflict(
         lambda: booking_request_for(
-            space=space, requested_by=booker, start=paris(2027, 1, 12, 16), end=paris(2027, 1, 12, 17)
+            space=space,
+            requested_by=booker,
+            start=paris(2027, 1, 12, 16),
+            end=paris(2027, 1, 12, 17),
         )
     )
 
@@ -115,11 +135,19 @@ def test_a_clash_within_the_buffer_says_so(space, booker, other_booker):
 
 
 def test_outside_opening_hours_states_the_hours_of_that_day(space, booker):
-    OpeningHoursFactory(space=space, weekday=Weekday.TUESDAY, opens=paris(2027, 1, 12, 9).time(), closes=paris(2027, 1, 12, 18).time())
+    OpeningHoursFactory(
+        space=space,
+        weekday=Weekday.TUESDAY,
+        opens=paris(2027, 1, 12, 9).time(),
+        closes=paris(2027, 1, 12, 18).time(),
+    )
 
     message = _refusal(
         lambda: booking_request_for(
-            space=space, requested_by=booker, start=paris(2027, 1, 12, 18), end=paris(2027, 1, 12, 20)
+            space=space,
+            requested_by=booker,
+            start=paris(2027, 1, 12, 18),
+            end=paris(2027, 1, 12, 20),
         )
     )
 
@@ -131,7 +159,10 @@ def test_a_closed_weekday_is_called_closed(space, booker):
 
     message = _refusal(
         lambda: booking_request_for(
-            space=space, requested_by=booker, start=paris(2027, 1, 13, 10), end=paris(2027, 1, 13, 12)
+            space=space,
+            requested_by=booker,
+            start=paris(2027, 1, 13, 10),
+            end=paris(2027, 1, 13, 12),
         )
     )
 
@@ -188,7 +219,10 @@ def test_the_page_lists_the_closure_by_its_name(client, space, booker, territory
 
 def test_the_api_409_gives_the_same_words(client, space, booker, other_booker):
     booking_request_for(
-        space=space, requested_by=other_booker, start=paris(2027, 1, 12, 14), end=paris(2027, 1, 12, 16)
+        space=space,
+        requested_by=other_booker,
+        start=paris(2027, 1, 12, 14),
+        end=paris(2027, 1, 12, 16),
     )
     client.force_login(booker)
     body = {
