@@ -63,9 +63,11 @@ def weekday_short(weekday: int) -> str:
 
 
 def day_text(value: date, *, year: bool = False) -> str:
-    """A date in a sentence: "mardi 8 décembre" (with the year: "mardi 8 décembre 2026")."""
-    day = date_format(value, "j F Y" if year else "j F")
-    return f"{weekday_name(value.weekday())} {day}"
+    """A date in a sentence: "mardi 8 décembre" (with the year: "mardi 8 décembre 2026"); the
+    first of the month is "1er" in French."""
+    number = pgettext("first day of the month", "1") if value.day == 1 else str(value.day)
+    month = date_format(value, "F Y" if year else "F")
+    return f"{weekday_name(value.weekday())} {number} {month}"
 
 
 def duration_text(minutes: int) -> str:

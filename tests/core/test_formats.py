@@ -37,7 +37,7 @@ def test_time_range_text_joins_with_a_dash():
 @pytest.mark.usefixtures("french")
 def test_day_text_names_the_weekday_in_lower_case():
     assert day_text(date(2026, 12, 8)) == "mardi 8 décembre"
-    assert day_text(date(2027, 1, 1), year=True) == "vendredi 1 janvier 2027"
+    assert day_text(date(2027, 1, 1), year=True) == "vendredi 1er janvier 2027"
 
 
 @pytest.mark.usefixtures("french")
