@@ -8,10 +8,18 @@ from bookings.rules import Period
 class BookingConflict(Exception):
     """The requested time clashes with existing occupancy (409)."""
 
-    def __init__(self, clashes: list[tuple[Period, Period]], message: str | None = None) -> None:
+    def __init__(
+        self,
+        clashes: list[tuple[Period, Period]],
+        message: str | None = None,
+        reasons: list[str] | None = None,
+    ) -> None:
         super().__init__(message or _("The space is already in use at that time."))
         self.message = message or _("The space is already in use at that time.")
         self.clashes = clashes  # (requested period, occupied period)
+        # Why each clash blocks, in plain words (a closure's name, the booked slot), in the
+        # order of `clashes`; empty when the writer did not say.
+        self.reasons = reasons or []
 
 
 class InvalidTransition(Exception):

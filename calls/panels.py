@@ -13,8 +13,17 @@ from spaces.models import Space
 
 
 def calls_offering_panel(request: HttpRequest | None, space: Space, /) -> Panel:
-    """The open calls for applications with a lot on `space` (nothing shown when none)."""
-    return Panel("calls/_offering.html", {"offering_calls": calls_offering(space)})
+    """How to obtain `space` long-term: apply to each open call with a lot on it, or, for an
+    office let only long-term without an open call, join the waiting list (nothing shown for
+    a space booked by the hour without a call)."""
+    offering = list(calls_offering(space))
+    return Panel(
+        "calls/_offering.html",
+        {
+            "offering_calls": offering,
+            "waiting_list": not offering and space.allocatable and not space.bookable,
+        },
+    )
 
 
 def waiting_candidates_panel(request: HttpRequest | None, space: Space, /) -> Panel | None:

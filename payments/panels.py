@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser, organisations_of
@@ -19,11 +21,14 @@ from bookings.models import Allocation, Booking, Occupancy
 from bookings.rules import Period
 from bookings.selectors import bookings_of_requester
 from core import panels
+from core.formats import euros_text
 from core.panels import Panel
 from payments import selectors
-from payments.models import ENDED, ChannelKind, Payment, PaymentChannel, PaymentPurpose
+from payments.models import ENDED, ChannelKind, Payment, PaymentChannel, PaymentPurpose, Tariff
 from payments.rules import OrganisationCategory, Price, TariffUnit
 from payments.selectors.deposits import deposit_panel_of
+from spaces import cards
+from spaces.cards import CardFact
 from spaces.models import Space
 
 # --- Reads for the panels (selectors) ---
@@ -244,8 +249,45 @@ def space_tariffs_panel(request: HttpRequest | None, space: Space, /) -> Panel:
     return Panel("payments/_space_tariffs.html", {"space": space, "units": units, "rows": rows})
 
 
+def _price_from_annotate(spaces: QuerySet[Space]) -> QuerySet[Space]:
+    """The lowest fee of each space and its unit, and whether it has a tariff at all: three
+    subqueries of the catalogue's one query (no query per card)."""
+    paid = Tariff.objects.filter(space=OuterRef("pk"), amount_cents__gt=0).order_by(
+        "amount_cents", "unit"
+    )
+    return spaces.annotate(
+        price_from_cents=Subquery(paid.values("amount_cents")[:1]),
+        price_from_unit=Subquery(paid.values("unit")[:1]),
+        has_tariff=Exists(Tariff.objects.filter(space=OuterRef("pk"))),
+    )
+
+
+def _price_from_text(space: Space) -> str | None:
+    """ "à partir de 12 € par heure" (the lowest fee of any category), "Gratuit" (tariffs all
+    at 0, or none on a space booked by the hour: no fee is asked), nothing for a space let
+    only long-term without tariffs (its fee is set on each agreement)."""
+    cents = getattr(space, "price_from_cents", None)
+    if cents:
+        return _("from %(amount)s %(unit)s") % {
+            "amount": euros_text(cents),
+            "unit": TariffUnit(space.price_from_unit).label,
+        }
+    if getattr(space, "has_tariff", False) or space.bookable:
+        return _("Free")
+    return None
+
+
+PRICE_FROM = CardFact(
+    key="payments.price_from",
+    term=lambda: _("Price"),
+    annotate=_price_from_annotate,
+    describe=_price_from_text,
+)
+
+
 def panels_register() -> None:
     """Fill the slots of the bookings and spaces pages (called by `PaymentsConfig.ready`)."""
+    cards.register(PRICE_FROM)
     panels.register("booking_form.quote", booking_quote_panel)
     panels.register("booking_detail.facts", booking_amount_panel)
     panels.register("booking_detail.sections", booking_payment_panel)

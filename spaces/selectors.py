@@ -4,6 +4,7 @@ Every view, admin page and API endpoint fetches sites and spaces through these f
 outsider gets a 404 and a list can never show another organisation's unpublished premises.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
@@ -152,7 +153,8 @@ def with_step_free(spaces: QuerySet[Space]) -> QuerySet[Space]:
 
 
 def catalogue_spaces(user: AnyUser) -> QuerySet[Space]:
-    """Spaces for the public catalogue, with what a list or a card shows, in a fixed query count."""
+    """Spaces for the public catalogue, with what a list shows, in a fixed query count (a page
+    of cards adds `spaces.cards.for_cards`)."""
     return (
         with_step_free(spaces_visible_to(user))
         .exclude(site__status=SiteStatus.CLOSED)
@@ -163,6 +165,21 @@ def catalogue_spaces(user: AnyUser) -> QuerySet[Space]:
         )
         .order_by("site__commune__name", "site__name", "floor", "name")
     )
+
+
+def open_to_kinds_q(kinds: Iterable[str]) -> Q:
+    """Spaces whose "organisations that may book" setting holds one of `kinds` (values of
+    accounts.models.OrganisationKind): the one spelling of that rule, which the availability
+    search and the booking request both apply (bookings.selectors.spaces_bookable_by).
+
+    The setting is a JSON list of short codes, none a part of another once quoted; the test
+    reads the list as text ('"ess"' in '["ess", "commune"]'), which SQLite and PostgreSQL
+    answer alike (JSON containment has no SQLite spelling in Django).
+    """
+    condition = Q(pk__in=[])
+    for kind in kinds:
+        condition |= Q(allowed_organisation_kinds__icontains=f'"{kind}"')
+    return condition
 
 
 def catalogue_sites(user: AnyUser) -> QuerySet[Site]:
@@ -191,7 +208,7 @@ def space_detail(*, user: AnyUser) -> QuerySet[Space]:
     return (
         with_step_free(spaces_visible_to(user))
         .select_related("site", "site__commune", "site__owner")
-        .prefetch_related("amenities", "photos")
+        .prefetch_related("amenities", "photos", "opening_hours")
     )
 
 

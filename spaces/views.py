@@ -6,14 +6,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
 from core.middleware import accepts_upload
 from spaces import selectors, services
+from spaces.cards import cards_prepare, for_cards
 from spaces.filters import SpaceFilter
 from spaces.forms import OpeningHoursFormSet, PhotoForm, SiteForm, SpaceForm
-from spaces.models import Site, Space
+from spaces.models import Site, SiteStatus, Space, SpaceStatus
+from spaces.rules import opening_hours_summary
 
 CATALOGUE_PAGE_SIZE = 24
 
@@ -33,6 +37,74 @@ def _accessibility_rows(site: Site, space: Space | None = None) -> list[tuple[st
         (_("Public transport stop within 200 m"), site.public_transport_nearby),
     ]
     return rows
+
+
+def _hours_ahead_text(hours: int) -> str:
+    if hours and hours % 24 == 0:
+        return ngettext("%(n)s day", "%(n)s days", hours // 24) % {"n": hours // 24}
+    return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+
+
+def _booking_rules(space: Space) -> list[tuple[str, str]]:
+    """The rules a request must meet, in plain words, as the space's page states them."""
+    rules = [
+        (
+            _("Who may book"),
+            ", ".join(space.booking_kind_labels) or _("nobody at the moment"),
+        ),
+        (
+            _("Approval"),
+            _("Bookings are confirmed at once.")
+            if space.instant_confirmation
+            else _("The manager approves each request, by e-mail."),
+        ),
+        (
+            _("Duration"),
+            _("From %(min)s to %(max)s per booking.")
+            % {
+                "min": duration_text(space.min_booking_minutes),
+                "max": duration_text(space.max_booking_minutes),
+            },
+        ),
+        (
+            _("Notice"),
+            _("Request at least %(delay)s ahead.")
+            % {"delay": _hours_ahead_text(space.min_notice_hours)}
+            if space.min_notice_hours
+            else _("No notice needed."),
+        ),
+        (
+            _("How far ahead"),
+            _("Up to %(delay)s ahead.") % {"delay": _hours_ahead_text(space.max_advance_days * 24)},
+        ),
+    ]
+    if space.buffer_minutes:
+        rules.append(
+            (
+                _("Between two bookings"),
+                _("%(duration)s are kept free (cleaning, setting up).")
+                % {"duration": duration_text(space.buffer_minutes)},
+            )
+        )
+    rules.append(
+        (
+            _("Cancellation"),
+            _("You may cancel until %(delay)s before the start.")
+            % {"delay": _hours_ahead_text(space.cancellation_notice_hours)}
+            if space.cancellation_notice_hours
+            else _("You may cancel until the start."),
+        )
+    )
+    rules.append(
+        (
+            _("Deposit"),
+            _("%(amount)s, held on your card before the booking and released after it.")
+            % {"amount": euros_text(space.deposit_cents)}
+            if space.deposit_cents
+            else _("None."),
+        )
+    )
+    return rules
 
 
 def _map_points(spaces) -> list[dict]:
@@ -61,7 +133,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         request.GET or None, queryset=selectors.catalogue_spaces(request.user)
     )
     spaces = space_filter.qs
-    page = Paginator(spaces, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(for_cards(spaces), CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    cards_prepare(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -93,11 +166,23 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def space_detail(request: HttpRequest, pk: int) -> HttpResponse:
     space = get_object_or_404(selectors.space_detail(user=request.user), pk=pk)
     can_manage = selectors.spaces_manageable_by(request.user).filter(pk=pk).exists()
+    hours = [(h.weekday, h.opens, h.closes) for h in space.opening_hours.all()]
+    # Requested by the hour: the "Request" button shows only then (bookings.selectors
+    # .spaces_bookable_by states the same rule in a query; its kinds part is checked when the
+    # requester chooses the organisation).
+    by_the_hour = (
+        space.bookable
+        and space.status == SpaceStatus.AVAILABLE
+        and space.site.status == SiteStatus.OPEN
+    )
     context = {
         "space": space,
         "site": space.site,
         "can_manage": can_manage,
         "accessibility_rows": _accessibility_rows(space.site, space),
+        "by_the_hour": by_the_hour,
+        "hours_summary": opening_hours_summary(hours),
+        "booking_rules": _booking_rules(space) if by_the_hour else [],
     }
     return render(request, "spaces/space_detail.html", context)
 

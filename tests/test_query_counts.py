@@ -17,7 +17,7 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris (tests/helpers.py).
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -31,7 +31,7 @@ from bookings.models import CalendarFeed, Frequency
 from bookings.rules import Period
 from bookings.services import booking_approve, calendar_feed_create, closure_create
 from calls import services as services_calls
-from payments.models import ChannelKind, PaymentChannel
+from payments.models import ChannelKind, PaymentChannel, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
 from payments.services.tariffs import tariff_set
@@ -42,6 +42,7 @@ from tests.factories import (
     AmenityFactory,
     CommuneFactory,
     MembershipFactory,
+    OpeningHoursFactory,
     OrganisationDocumentFactory,
     PhotoFactory,
     SiteFactory,
@@ -402,15 +403,25 @@ def _structure_detail(w: World, count: int) -> Get:
 
 
 def _spaces_of_other_sites(w: World, count: int) -> None:
+    """Spaces with what their cards show: equipment, a photo, opening hours, two tariffs (the
+    card's price comes from payments through spaces.cards, in the same query)."""
     for _ in range(count):
         space = SpaceFactory(
             site=SiteFactory(commune=w.commune), name=f"QC space {w.next()}", capacity=30
         )
         space.amenities.add(AmenityFactory())
         PhotoFactory(site=space.site, space=space)
+        OpeningHoursFactory(space=space, weekday=1, opens=time(8), closes=time(22))
+        for unit, cents in ((TariffUnit.HOUR, 1200), (TariffUnit.DAY, 8000)):
+            Tariff.objects.create(
+                space=space,
+                category=OrganisationCategory.ASSOCIATION,
+                unit=unit,
+                amount_cents=cents,
+            )
 
 
-@case("spaces:catalogue", sqlite=6, page=24)
+@case("spaces:catalogue", sqlite=7, page=24)
 def _catalogue(w: World, count: int) -> Get:
     _spaces_of_other_sites(w, count)
     return Get(None, reverse("spaces:catalogue"), html(r'href="/espaces/\d+/"'))
@@ -461,7 +472,7 @@ def _pending(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))
 
 
-@case("bookings:availability", sqlite=4)
+@case("bookings:availability", sqlite=5)
 def _availability(w: World, count: int) -> Get:
     _spaces_of_other_sites(w, count)
     search = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}

@@ -103,6 +103,13 @@ class AvailabilitySearchForm(SlotForm):
         self.fields["start_time"].initial = time(14)
         self.fields["end_time"].initial = time(16)
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        period = cleaned.get("period")
+        if period is not None and period.start < timezone.now():
+            self.add_error("date", _("This date is past: choose a date to come."))
+        return cleaned
+
 
 class ReasonForm(AccessibleForm):
     reason = MultiLineFormField(

@@ -24,7 +24,7 @@ from bookings.selectors.allocations import (
     spaces_allocatable_by,
     structures_eligible_for_allocation,
 )
-from bookings.selectors.availability import spaces_available
+from bookings.selectors.availability import spaces_available, spaces_bookable_by
 from bookings.selectors.bookings import (
     ROUTING_TIERS,
     Routing,
@@ -63,6 +63,7 @@ from bookings.selectors.day_grid import DayGrid, site_day_grid, spoken_time
 from bookings.selectors.local_time import local_zone
 from bookings.selectors.overlap import (
     occupancies_overlapping,
+    occupancy_clash_rows,
     occupancy_clashes,
     occupancy_overlap_q,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "occupancies_blocking_allocation",
     "occupancies_in_window",
     "occupancies_overlapping",
+    "occupancy_clash_rows",
     "occupancy_clashes",
     "occupancy_overlap_q",
     "public_holidays_not_closed",
@@ -111,6 +113,7 @@ __all__ = [
     "space_occupancy",
     "spaces_allocatable_by",
     "spaces_available",
+    "spaces_bookable_by",
     "spoken_time",
     "structures_eligible_for_allocation",
 ]

@@ -1,5 +1,6 @@
 """The availability search: which bookable spaces are free for a period, in one query."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -7,13 +8,14 @@ from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from accounts.selectors import AnyUser
+from accounts.models import Organisation
+from accounts.selectors import AnyUser, organisations_allowed_to_book_for
 from bookings.models import Occupancy
 from bookings.rules import Period
 from bookings.selectors.local_time import local_zone
 from bookings.selectors.overlap import occupancies_overlapping
 from spaces.models import BufferMinutes, OpeningHours, SiteStatus, Space, SpaceStatus
-from spaces.selectors import catalogue_spaces
+from spaces.selectors import catalogue_spaces, open_to_kinds_q
 
 
 def _free_during(period: Period) -> Q:
@@ -68,21 +70,42 @@ def _open_during(local: Period) -> Q:
     return ~Q(Exists(any_hours)) | Q(Exists(fitting))
 
 
+def spaces_bookable_by(
+    organisations: QuerySet[Organisation] | Iterable[Organisation] | None,
+    *,
+    spaces: QuerySet[Space] | None = None,
+) -> QuerySet[Space]:
+    """`spaces` (all by default) that one of `organisations` may request by the hour: bookable,
+    in service, in an open building, and open to its kind of organisation. The one rule that
+    both the availability search and `booking_request` apply, so the search never lists a space
+    whose request would then be refused. `organisations` None: anyone's (visitors who have not
+    signed in, who see what they could book once they have).
+    """
+    spaces = Space.objects.all() if spaces is None else spaces
+    bookable = spaces.filter(
+        bookable=True, status=SpaceStatus.AVAILABLE, site__status=SiteStatus.OPEN
+    )
+    if organisations is None:
+        return bookable
+    return bookable.filter(open_to_kinds_q({organisation.kind for organisation in organisations}))
+
+
 def spaces_available(
     *, user: AnyUser, period: Period, now: datetime | None = None
 ) -> QuerySet[Space]:
-    """Bookable spaces free for `period`, whose rules allow it: one query, no recurrence expansion."""
+    """Spaces free for `period` that the user may book and whose rules allow it: one query, no
+    recurrence expansion. Visitors who have not signed in, and people without an organisation
+    that may book yet, see every space open to bookings (signing in or registering comes next).
+    """
     now = now or timezone.now()
     minutes = int(period.elapsed.total_seconds() // 60)
     hours_ahead = (period.start - now).total_seconds() / 3600
     zone = local_zone()
     local = Period(period.start.astimezone(zone), period.end.astimezone(zone))
-    return catalogue_spaces(user).filter(
+    organisations = list(organisations_allowed_to_book_for(user)) if user.is_authenticated else []
+    return spaces_bookable_by(organisations or None, spaces=catalogue_spaces(user)).filter(
         _free_during(period),
         _open_during(local),
-        bookable=True,
-        status=SpaceStatus.AVAILABLE,
-        site__status=SiteStatus.OPEN,
         min_booking_minutes__lte=minutes,
         max_booking_minutes__gte=minutes,
         min_notice_hours__lte=hours_ahead,

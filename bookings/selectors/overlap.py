@@ -78,16 +78,31 @@ def occupancies_overlapping(
     return rows
 
 
+def occupancy_clash_rows(
+    *, space: Space, periods: list[Period], buffer: timedelta = NO_BUFFER
+) -> list[tuple[Period, Occupancy]]:
+    """Each period of `periods` that overlaps an active row of `space`, with that row (its
+    closure read with it, to name it): (asked, row) pairs. One query."""
+    clashes = []
+    rows = (
+        occupancies_overlapping(spaces=space, periods=periods, buffer=buffer)
+        .select_related("closure")
+        .order_by("start")
+    )
+    for row in rows:
+        blocked = Period(row.start, row.blocked_until)
+        for period in periods:
+            if Period(period.start, period.end + buffer).overlaps(blocked):
+                clashes.append((period, row))
+    return clashes
+
+
 def occupancy_clashes(
     *, space: Space, periods: list[Period], buffer: timedelta = NO_BUFFER
 ) -> list[tuple[Period, Period]]:
     """Each period of `periods` that overlaps an active row of `space`, with the row's time of
     use: (asked, occupied) pairs, what a BookingConflict carries. One query."""
-    clashes = []
-    rows = occupancies_overlapping(spaces=space, periods=periods, buffer=buffer).order_by("start")
-    for row in rows:
-        blocked = Period(row.start, row.blocked_until)
-        for period in periods:
-            if Period(period.start, period.end + buffer).overlaps(blocked):
-                clashes.append((period, Period(row.start, row.end)))
-    return clashes
+    return [
+        (period, Period(row.start, row.end))
+        for period, row in occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
+    ]

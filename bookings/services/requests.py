@@ -16,13 +16,14 @@ from accounts.models import Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for
 from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
-from bookings.models import Booking, BookingLog, BookingStatus, Frequency
+from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
 from bookings.rules import NonExistentLocalTimeError, Period
-from bookings.selectors import local_zone, occupancy_clashes
+from bookings.selectors import local_zone, occupancy_clash_rows, spaces_bookable_by
 from bookings.services.decisions import _booking_transition
 from bookings.services.occupancy import occupancies_book
+from core.formats import day_text, time_text
 from spaces.models import SiteStatus, Space, SpaceStatus
-from spaces.rules import within_opening_hours
+from spaces.rules import opening_hours_of_day, within_opening_hours
 
 # A request nobody decided on lapses after this long (or when its first date starts).
 PENDING_LAPSE = timedelta(days=10)
@@ -64,8 +65,11 @@ def _check_space(request: BookingRequest) -> None:
         errors["space"] = _("This space cannot be booked by the hour or day.")
     elif space.site.status != SiteStatus.OPEN:
         errors["space"] = _("The building is not open at the moment.")
-    elif request.organisation.kind not in space.allowed_organisation_kinds:
-        errors["space"] = _("This space is not open to bookings by your kind of organisation.")
+    elif not spaces_bookable_by([request.organisation]).filter(pk=space.pk).exists():
+        errors["space"] = _(
+            "This space is reserved to: %(kinds)s. Your organisation cannot request it; "
+            "search for another space open to it."
+        ) % {"kinds": ", ".join(space.booking_kind_labels) or _("nobody at the moment")}
     limit = min(filter(None, [space.capacity, space.site.max_occupancy]))
     if request.attendees < 1:
         errors["attendees"] = _("There must be at least one attendee.")
@@ -111,7 +115,10 @@ def _check_period(space: Space, period: Period, now: datetime, *, field: str) ->
     minutes = period.elapsed.total_seconds() / 60
     if period.start < now:
         raise ValidationError(
-            {field: _("%(when)s is in the past.") % {"when": _local(period.start)}}
+            {
+                field: _("This date is past (%(when)s): choose a date to come.")
+                % {"when": _local(period.start)}
+            }
         )
     if minutes < space.min_booking_minutes:
         raise ValidationError(
@@ -139,17 +146,60 @@ def _check_period(space: Space, period: Period, now: datetime, *, field: str) ->
             }
         )
     hours = [(h.weekday, h.opens, h.closes) for h in space.opening_hours.all()]
+    local_start = period.start.astimezone(zone)
     if not within_opening_hours(
-        local_start=period.start.astimezone(zone).replace(tzinfo=None),
+        local_start=local_start.replace(tzinfo=None),
         local_end=period.end.astimezone(zone).replace(tzinfo=None),
         hours=hours,
     ):
         raise ValidationError(
             {
-                field: _("%(when)s is outside the opening hours of the space.")
-                % {"when": _local(period.start)}
+                field: _("%(when)s is outside the opening hours: the space is %(hours)s.")
+                % {
+                    "when": _local(period.start),
+                    "hours": opening_hours_of_day(local_start.weekday(), hours),
+                }
             }
         )
+
+
+def _clash_reason(requested: Period, row: Occupancy, buffer: timedelta) -> str:
+    """Why `row` blocks `requested`, in local time and plain words: a closure by its name, a
+    booking or an agreement by its slot, the gap between bookings when only that clashes."""
+    zone = local_zone()
+    start, end = row.start.astimezone(zone), row.end.astimezone(zone)
+    if row.kind == OccupancyKind.CLOSURE:
+        last_day = (end - timedelta(microseconds=1)).date()
+        days = (
+            day_text(start.date())
+            if last_day == start.date()
+            else _("from %(first)s to %(last)s")
+            % {
+                "first": day_text(start.date()),
+                "last": day_text(last_day, year=True),
+            }
+        )
+        reason = row.closure.reason if row.closure else ""
+        return _("Closed: %(reason)s (%(days)s). Choose another date.") % {
+            "reason": reason or _("closure"),
+            "days": days,
+        }
+    if row.kind == OccupancyKind.ALLOCATION:
+        return _(
+            "The space is let under a long-term agreement at that time (%(day)s). Choose "
+            "another space or another date."
+        ) % {"day": day_text(start.date())}
+    slot = {
+        "day": day_text(start.date()),
+        "start": time_text(start.time()),
+        "end": time_text(end.time()),
+    }
+    if requested.start < row.end and row.start < requested.end:
+        return _("Already booked on %(day)s from %(start)s to %(end)s. Choose another time.") % slot
+    return _(
+        "Booked on %(day)s from %(start)s to %(end)s, and this space keeps %(minutes)s minutes "
+        "free between two bookings. Start or end your booking further away."
+    ) % {**slot, "minutes": int(buffer.total_seconds() // 60)}
 
 
 def _series_until(request: BookingRequest) -> datetime | None:
@@ -192,9 +242,9 @@ def booking_request(
         raise ValidationError({field: _("A series may not run for more than 12 months.")}) from exc
     for period in periods[1:]:
         _check_period(space, period, now, field="repeat_until")
-    clashes = occupancy_clashes(
-        space=space, periods=periods, buffer=timedelta(minutes=space.buffer_minutes)
-    )
+    buffer = timedelta(minutes=space.buffer_minutes)
+    clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
+    clashes = [(requested, Period(row.start, row.end)) for requested, row in clash_rows]
     if clashes:
         clashing = {requested for requested, _occupied in clashes}
         if (
@@ -202,7 +252,8 @@ def booking_request(
             or request.frequency == Frequency.ONCE
             or len(clashing) == len(periods)
         ):
-            raise BookingConflict(clashes)
+            reasons = [_clash_reason(requested, row, buffer) for requested, row in clash_rows]
+            raise BookingConflict(clashes, message=reasons[0], reasons=reasons)
         for period in clashing:
             scheduler.occurrence_cancel(event=event, period=period)
         periods = [period for period in periods if period not in clashing]

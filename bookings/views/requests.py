@@ -34,6 +34,7 @@ from bookings.permissions import booking_actions_for
 from core.forms import form_add_service_errors
 from core.panels import cells_for
 from core.params import BadParameter, parse_date_param, year_in_range
+from spaces.cards import cards_prepare, for_cards
 from spaces.filters import SpaceFilter
 from spaces.selectors import spaces_manageable_by, spaces_visible_to
 
@@ -46,7 +47,8 @@ def availability(request: HttpRequest) -> HttpResponse:
     results = None
     if form.is_bound and form.is_valid():
         free = selectors.spaces_available(user=request.user, period=form.period)
-        results = SpaceFilter(request.GET, queryset=free).qs
+        results = list(SpaceFilter(request.GET, queryset=for_cards(free)).qs)
+        cards_prepare(results)
     context = {"form": form, "filter": space_filter, "results": results}
     return render(request, "bookings/availability.html", context)
 
@@ -105,12 +107,29 @@ def _within_bounds(day: date) -> date | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
-    space = get_object_or_404(
-        spaces_visible_to(request.user).filter(bookable=True).select_related("site"), pk=space_pk
-    )
+    space = get_object_or_404(spaces_visible_to(request.user).select_related("site"), pk=space_pk)
+    # A space that is not booked by the hour (an office let through a call, a closed building)
+    # and a space reserved to other kinds of organisation get a page that says why and where to
+    # go instead (its call, the waiting list, the search), not a 404 or a form refused at the end.
+    if not selectors.spaces_bookable_by(None).filter(pk=space.pk).exists():
+        return render(
+            request, "bookings/cannot_book.html", {"space": space, "reason": "not_bookable"}
+        )
     organisations = organisations_allowed_to_book_for(request.user).order_by("name")
     if not organisations.exists():
-        return render(request, "bookings/cannot_book.html", {"space": space}, status=403)
+        return render(
+            request,
+            "bookings/cannot_book.html",
+            {"space": space, "reason": "no_organisation"},
+            status=403,
+        )
+    if not selectors.spaces_bookable_by(organisations).filter(pk=space.pk).exists():
+        return render(
+            request,
+            "bookings/cannot_book.html",
+            {"space": space, "reason": "reserved"},
+            status=403,
+        )
     form = BookingRequestForm(
         request.POST or None, initial=request.GET.dict(), organisations=organisations
     )
@@ -160,11 +179,12 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
 
 def _clash_rows(exc: BookingConflict) -> list[dict]:
     seen, rows = set(), []
-    for requested, occupied in exc.clashes:
+    reasons = exc.reasons or [""] * len(exc.clashes)
+    for (requested, occupied), reason in zip(exc.clashes, reasons, strict=False):
         if requested in seen:
             continue
         seen.add(requested)
-        rows.append({"requested": requested, "occupied": occupied})
+        rows.append({"requested": requested, "occupied": occupied, "reason": reason})
     return rows
 
 

@@ -196,6 +196,17 @@ class Space(models.Model):
     def is_vacant(self) -> bool:
         return self.vacant_since is not None
 
+    @property
+    def booking_kind_labels(self) -> list[str]:
+        """The kinds of organisation that may book the space, as people read them."""
+        from accounts.models import OrganisationKind
+
+        return [
+            str(kind.label)
+            for kind in OrganisationKind
+            if kind.value in (self.allowed_organisation_kinds or [])
+        ]
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")

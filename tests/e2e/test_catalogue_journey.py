@@ -151,3 +151,18 @@ def test_find_a_step_free_room_in_denain(page: Page, live_server, demo_territory
     assert console_errors == []
     assert browser_log["foreign_requests"] == []
     assert any("/static/vendor/leaflet/leaflet.js" in url for url in browser_log["requests"])
+
+
+def test_catalogue_cards_fit_a_phone(page: Page, live_server, demo_territory, browser_log):
+    """At 390 px the catalogue's cards (photo or placeholder, price, hours) stay within the
+    screen, and axe finds nothing serious."""
+    page.set_default_timeout(5_000)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/espaces/")
+
+    cards = page.locator(".card-list .space-card")
+    expect(cards.first).to_be_visible()
+    expect(cards.first.locator(".card-photo")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_serious_axe_violations(page)
