@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.models import Organisation
-from accounts.selectors import AnyUser, organisations_of
+from accounts.selectors import AnyUser, organisations_manageable_by, organisations_of
 from bookings.models import Allocation, Booking
 from bookings.rules import Period
 from bookings.selectors import bookings_of_requester
@@ -33,6 +33,7 @@ class BookingPayment:
 
     price: Price | None
     channel: PaymentChannel | None
+    route: selectors.FeeRoute  # who collects, and which way (fee_channel_for)
     payment: Payment | None  # the live card payment
     last_failed: Payment | None  # the last failed attempt, when none stands
     can_open: bool  # the requester may start (or resume) paying by card
@@ -43,12 +44,14 @@ def booking_payment_of(*, booking: Booking, user: AnyUser | None) -> BookingPaym
     """The card payment, the public accountant's invoice or the free use of `booking`, and
     what `user` may do about it (a member of the requesting organisation pays)."""
     price = selectors.booking_quote(booking=booking)
-    channel = selectors.channel_of(booking.space)
+    route = selectors.fee_channel_for(booking.space)
+    channel = route.channel
     payment = selectors.payment_live_of(booking=booking)
     is_requester = user is not None and bookings_of_requester(user).filter(pk=booking.pk).exists()
     return BookingPayment(
         price=price,
         channel=channel,
+        route=route,
         payment=payment,
         last_failed=None if payment else booking.payments.filter(status="failed").first(),
         can_open=(
@@ -56,8 +59,7 @@ def booking_payment_of(*, booking: Booking, user: AnyUser | None) -> BookingPaym
             and booking.occupies
             and price is not None
             and not price.is_free
-            and channel is not None
-            and channel.stripe_ready
+            and route.kind == selectors.FeeRouteKind.CARD
             and (payment is None or payment.status == "requires_authorisation")
         ),
         is_requester=is_requester,
@@ -133,6 +135,8 @@ def booking_payment_panel(request: HttpRequest | None, booking: Booking, /) -> P
             "booking": booking,
             "price": state.price,
             "channel": state.channel,
+            "route": state.route,
+            "channel_editable": _channel_editable(request, state.route),
             "payment": state.payment,
             "last_failed": state.last_failed,
             "can_open": state.can_open,
@@ -141,14 +145,28 @@ def booking_payment_panel(request: HttpRequest | None, booking: Booking, /) -> P
     )
 
 
+def _channel_editable(request: HttpRequest | None, route: selectors.FeeRoute) -> bool:
+    """Whether the viewer may set up the collector's payment channel (a link is offered)."""
+    if request is None:
+        return False
+    return organisations_manageable_by(request.user).filter(pk=route.collector.pk).exists()
+
+
 def booking_deposit_panel(request: HttpRequest | None, booking: Booking, /) -> Panel | None:
     """The deposit part of the booking page (its template shows nothing when the space asks
-    for none)."""
+    for none); when the collector cannot take cards, what to do instead."""
     if request is None:
         return None
+    deposit_panel = deposit_panel_of(booking=booking, user=request.user)
+    route = selectors.fee_channel_for(booking.space) if deposit_panel.amount_cents else None
     return Panel(
         "payments/_deposit.html",
-        {"booking": booking, "deposit_panel": deposit_panel_of(booking=booking, user=request.user)},
+        {
+            "booking": booking,
+            "deposit_panel": deposit_panel,
+            "route": route,
+            "channel_editable": route is not None and _channel_editable(request, route),
+        },
     )
 
 

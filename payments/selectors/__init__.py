@@ -1,5 +1,6 @@
 """Reads of payments, one module per concern:
 
+- `channels`: the organisations whose payment channel a user may set up;
 - `prices`: tariffs, who collects the fees of a space and through which channel, the price of a
   booking;
 - `payments`: permission-scoped payments, the live payment of a booking, those to reconcile;
@@ -21,6 +22,7 @@ from payments.selectors.agreements import (
     agreement_payments_overdue_for,
     agreements_billable,
 )
+from payments.selectors.channels import channel_owners_for
 from payments.selectors.billing import BillingLine, accounting_owners_for, billing_lines
 from payments.selectors.deposits import (
     DEPOSIT_HOLD_DAYS_BEFORE,
@@ -45,10 +47,15 @@ from payments.selectors.payments import (
     payments_visible_to,
 )
 from payments.selectors.prices import (
+    FeeRoute,
+    FeeRouteKind,
     booking_quote,
     category_of,
     channel_of,
     collecting_organisation,
+    fee_channel_for,
+    fee_route_of,
+    invoicing_channels_q,
     price_quote,
     space_is_priced,
     tariff_grid,
@@ -61,6 +68,8 @@ __all__ = [
     "DEPOSIT_HOLD_DAYS_BEFORE",
     "DEPOSIT_RELEASE_HOURS",
     "BillingLine",
+    "FeeRoute",
+    "FeeRouteKind",
     "DepositPanel",
     "accounting_owners_for",
     "agreement_collector",
@@ -75,12 +84,16 @@ __all__ = [
     "booking_use_ends_at",
     "category_of",
     "channel_of",
+    "channel_owners_for",
     "collecting_organisation",
     "deposit_live_of",
     "deposit_opens_at",
     "deposit_panel_of",
     "deposits_to_release",
+    "fee_channel_for",
+    "fee_route_of",
     "invoices_visible_to",
+    "invoicing_channels_q",
     "payment_live_of",
     "payments_manageable_by",
     "payments_payable_by",
