@@ -136,7 +136,11 @@ def booking_payment_panel(request: HttpRequest | None, booking: Booking, /) -> P
             "price": state.price,
             "channel": state.channel,
             "route": state.route,
-            "channel_editable": _channel_editable(request, state.route),
+            # Asked only when the link would show: the route is not the card.
+            "channel_editable": state.route.kind != selectors.FeeRouteKind.CARD
+            and state.price is not None
+            and not state.price.is_free
+            and _channel_editable(request, state.route),
             "payment": state.payment,
             "last_failed": state.last_failed,
             "can_open": state.can_open,
@@ -159,13 +163,14 @@ def booking_deposit_panel(request: HttpRequest | None, booking: Booking, /) -> P
         return None
     deposit_panel = deposit_panel_of(booking=booking, user=request.user)
     route = selectors.fee_channel_for(booking.space) if deposit_panel.amount_cents else None
+    cannot_hold = route is not None and route.kind != selectors.FeeRouteKind.CARD
     return Panel(
         "payments/_deposit.html",
         {
             "booking": booking,
             "deposit_panel": deposit_panel,
             "route": route,
-            "channel_editable": route is not None and _channel_editable(request, route),
+            "channel_editable": cannot_hold and _channel_editable(request, route),
         },
     )
 
