@@ -232,7 +232,9 @@ class ChannelForm(AccessibleForm):
             "while cards cannot be taken."
         ),
     )
-    payfip_url = forms.URLField(label=_("PayFiP payment page"), required=False, assume_scheme="https")
+    payfip_url = forms.URLField(
+        label=_("PayFiP payment page"), required=False, assume_scheme="https"
+    )
     pay_within_hours = forms.IntegerField(
         label=_("Time to pay after approval (hours)"), min_value=1, max_value=24 * 14, initial=48
     )

@@ -21,7 +21,7 @@ from accounts.messaging import notify_users
 from accounts.models import User
 from bookings.models import Allocation, Booking
 from payments import selectors
-from payments.models import ChannelKind, Payment, PaymentChannel
+from payments.models import Payment, PaymentChannel
 
 
 def _active(users) -> list[User]:

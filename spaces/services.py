@@ -167,7 +167,10 @@ def site_manager_add(
         )
     if SiteManager.objects.filter(site=site, user=user).exists():
         raise ValidationError(
-            {"email": _("%(name)s already manages this site.") % {"name": user.get_full_name() or user.email}}
+            {
+                "email": _("%(name)s already manages this site.")
+                % {"name": user.get_full_name() or user.email}
+            }
         )
     with history_actor(actor):
         assignment = SiteManager.objects.create(

@@ -267,9 +267,7 @@ def _site_manage_page(
 
 def _delegable_site(request: HttpRequest, pk: int) -> Site:
     return get_object_or_404(
-        selectors.sites_delegable_by(request.user).select_related(
-            "owner", "managing_organisation"
-        ),
+        selectors.sites_delegable_by(request.user).select_related("owner", "managing_organisation"),
         pk=pk,
     )
 

@@ -783,7 +783,9 @@ def _channel_list(w: World, count: int) -> Get:
             kind=ChannelKind.PUBLIC_ACCOUNTING,
             finance_department="Service des finances",
         )
-    return Get(w.territory_admin, reverse("payments:channel-list"), html(r"/moyens-de-paiement/\d+/"))
+    return Get(
+        w.territory_admin, reverse("payments:channel-list"), html(r"/moyens-de-paiement/\d+/")
+    )
 
 
 @case("spaces:site-manage", sqlite=7)

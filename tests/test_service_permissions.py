@@ -739,7 +739,8 @@ CASES: dict[str, Case] = {
         },
     ),
     "channel_set_active": Case(
-        tariffs.channel_set_active, lambda w: {"owner": _with_channel(w.site.owner), "active": False}
+        tariffs.channel_set_active,
+        lambda w: {"owner": _with_channel(w.site.owner), "active": False},
     ),
     "space_deposit_set": Case(
         tariffs.space_deposit_set, lambda w: {"space": w.space, "amount_cents": 10_000}

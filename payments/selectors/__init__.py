@@ -22,8 +22,8 @@ from payments.selectors.agreements import (
     agreement_payments_overdue_for,
     agreements_billable,
 )
-from payments.selectors.channels import channel_owners_for
 from payments.selectors.billing import BillingLine, accounting_owners_for, billing_lines
+from payments.selectors.channels import channel_owners_for
 from payments.selectors.deposits import (
     DEPOSIT_HOLD_DAYS_BEFORE,
     DEPOSIT_RELEASE_HOURS,
@@ -68,9 +68,9 @@ __all__ = [
     "DEPOSIT_HOLD_DAYS_BEFORE",
     "DEPOSIT_RELEASE_HOURS",
     "BillingLine",
+    "DepositPanel",
     "FeeRoute",
     "FeeRouteKind",
-    "DepositPanel",
     "accounting_owners_for",
     "agreement_collector",
     "agreement_month_price_of",

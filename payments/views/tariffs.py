@@ -41,7 +41,9 @@ def _tariffs_page(
         else:
             messages.success(request, _("The tariffs are saved; new requests use them."))
             return redirect("payments:space-tariffs", space_pk=space.pk)
-    status = 400 if (form.is_bound and form.errors) or (deposit_form and deposit_form.errors) else 200
+    status = (
+        400 if (form.is_bound and form.errors) or (deposit_form and deposit_form.errors) else 200
+    )
     route = selectors.fee_channel_for(space)
     context = {
         "space": space,

@@ -47,12 +47,15 @@ def test_the_owners_admin_sets_card_payments_and_the_secrets_never_come_back(
     assert response.status_code == 302
     channel = PaymentChannel.objects.get(owner=site.owner)
     assert (channel.stripe_secret_key, channel.stripe_webhook_secret) == (SECRET, WEBHOOK)
-    assert channel.stripe_ready and channel.stripe_secret_key_set_at is not None
+    assert channel.stripe_ready
+    assert channel.stripe_secret_key_set_at is not None
     page = client.get(reverse("payments:channel-edit", args=[site.owner.pk])).content.decode()
-    assert SECRET not in page and WEBHOOK not in page
+    assert SECRET not in page
+    assert WEBHOOK not in page
     assert "••••9876 saisie le" in page
     history = "".join(str(row.__dict__) for row in channel.history.all())
-    assert SECRET not in history and WEBHOOK not in history
+    assert SECRET not in history
+    assert WEBHOOK not in history
 
 
 def test_an_empty_secret_keeps_the_one_entered(client, site, owner_admin):
@@ -111,11 +114,13 @@ def test_the_list_shows_the_organisations_the_user_administers(
 ):
     client.force_login(owner_admin)
     page = client.get(reverse("payments:channel-list")).content.decode()
-    assert site.owner.name in page and other_site.owner.name not in page
+    assert site.owner.name in page
+    assert other_site.owner.name not in page
 
     client.force_login(territory_admin)
     page = client.get(reverse("payments:channel-list")).content.decode()
-    assert site.owner.name in page and other_site.owner.name in page
+    assert site.owner.name in page
+    assert other_site.owner.name in page
 
 
 @pytest.mark.parametrize("who", ["outsider", "commune_staff", "facilities_manager"])

@@ -154,7 +154,8 @@ def test_placing_a_deposit_without_card_says_what_to_do(booking, requester, scic
 
     message = " ".join(refusal.value.messages)
     assert "clés manquent" not in message
-    assert "SCIC Les Forges" in message and "chèque" in message
+    assert "SCIC Les Forges" in message
+    assert "chèque" in message
 
 
 def test_the_deposit_panel_offers_the_cheque_and_the_channel_page(

@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from accounts.models import MembershipRole
 from spaces.models import SiteManager
-from tests.factories import MembershipFactory, StructureFactory, UserFactory, VerifiedStructureFactory
+from tests.factories import (
+    MembershipFactory,
+    StructureFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+)
 
 
 @pytest.fixture
@@ -133,8 +138,7 @@ def test_others_get_a_404_and_change_nothing(client, request, site, facilities_m
         == 404
     )
     assert (
-        client.post(reverse("spaces:site-manager-remove", args=[assignment.pk])).status_code
-        == 404
+        client.post(reverse("spaces:site-manager-remove", args=[assignment.pk])).status_code == 404
     )
     assert SiteManager.objects.filter(pk=assignment.pk).exists()
 
