@@ -22,7 +22,7 @@ from payments import selectors
 from payments.models import Payment, PaymentChannel
 from payments.rules import OrganisationCategory, Price, TariffUnit
 from payments.selectors.deposits import deposit_panel_of
-from spaces.models import Space
+from spaces.models import Site, Space
 
 # --- Reads for the panels (selectors) ---
 
@@ -190,6 +190,17 @@ def space_tariffs_panel(request: HttpRequest | None, space: Space, /) -> Panel:
     return Panel("payments/_space_tariffs.html", {"space": space, "units": units, "rows": rows})
 
 
+def site_fees_panel(request: HttpRequest | None, site: Site, /) -> Panel:
+    """On a site's management page: who collects the fees of its spaces and which way, with
+    the link to set up that organisation's payment channel for those who may."""
+    collector = site.managing_organisation or site.owner
+    route = selectors.fee_route_of_collector(collector)
+    return Panel(
+        "payments/_site_fees.html",
+        {"route": route, "channel_editable": _channel_editable(request, route)},
+    )
+
+
 def panels_register() -> None:
     """Fill the slots of the bookings and spaces pages (called by `PaymentsConfig.ready`)."""
     panels.register("booking_form.quote", booking_quote_panel)
@@ -198,3 +209,4 @@ def panels_register() -> None:
     panels.register("booking_detail.sections", booking_deposit_panel)
     panels.register("allocation_detail.sections", agreement_payments_panel)
     panels.register("space_detail.conditions", space_tariffs_panel)
+    panels.register("site_manage.sections", site_fees_panel)

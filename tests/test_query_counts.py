@@ -788,7 +788,7 @@ def _channel_list(w: World, count: int) -> Get:
     )
 
 
-@case("spaces:site-manage", sqlite=7)
+@case("spaces:site-manage", sqlite=10)
 def _site_manage(w: World, count: int) -> Get:
     for _ in range(count):
         SiteManager.objects.create(

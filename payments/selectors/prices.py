@@ -118,7 +118,11 @@ def invoicing_channels_q(prefix: str = "") -> Q:
 def fee_channel_for(space: Space) -> FeeRoute:
     """Who collects the fees of `space` (`collecting_organisation`) and which way
     (`fee_route_of`): every page, the approval and the billing export ask this one rule."""
-    collector = collecting_organisation(space)
+    return fee_route_of_collector(collecting_organisation(space))
+
+
+def fee_route_of_collector(collector: Organisation) -> FeeRoute:
+    """Which way `collector` takes the fees of the buildings it runs (`fee_route_of`)."""
     channel = PaymentChannel.objects.filter(owner=collector).first()
     return FeeRoute(collector=collector, channel=channel, kind=fee_route_of(channel))
 

@@ -148,3 +148,13 @@ def test_anonymous_is_sent_to_sign_in(client, site):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_page_says_who_collects_the_fees_and_links_to_its_channel(client, site, owner_admin):
+    client.force_login(owner_admin)
+
+    page = client.get(reverse("spaces:site-manage", args=[site.pk])).content.decode()
+
+    assert "Redevances du bâtiment" in page
+    assert "Aucun moyen de paiement" in page
+    assert reverse("payments:channel-edit", args=[site.owner.pk]) in page
