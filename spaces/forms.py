@@ -184,3 +184,11 @@ class ManagingOrganisationForm(AccessibleForm):
         kwargs.setdefault("initial", {"managing_organisation": site.managing_organisation_id})
         super().__init__(*args, **kwargs)
         self.fields["managing_organisation"].queryset = managing_organisation_choices(site)
+
+
+class AmenityForm(AccessibleForm):
+    name = SingleLineFormField(label=_("Name of the equipment"), max_length=100)
+
+    def __init__(self, *args, prefix_id: str = "new", **kwargs) -> None:
+        kwargs.setdefault("auto_id", f"id_amenity_{prefix_id}_%s")  # one form per row
+        super().__init__(*args, **kwargs)

@@ -6,10 +6,12 @@ from datetime import time
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
 from accounts.models import Organisation, User
+from accounts.selectors import user_is_territory_admin
 from core.history import history_actor
 from core.storage import storage_write
 from spaces import notifications
@@ -228,3 +230,45 @@ def site_managing_organisation_set(
         with history_actor(actor):
             site.save(update_fields=["managing_organisation", "updated_at"])
     return site
+
+
+# --- The list of equipment managers tick on spaces (the intercommunality keeps it) ---
+
+
+def _check_territory(actor: Actor) -> None:
+    if not user_is_territory_admin(actor):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def amenity_add(*, name: str, actor: User) -> Amenity:
+    """Add an item of equipment to the list managers tick on their spaces. Raises
+    PermissionDenied unless the actor is the intercommunality, ValidationError (empty name, or
+    an item of that name already listed)."""
+    _check_territory(actor)
+    name = name.strip()
+    if Amenity.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _("“%(name)s” is already listed.") % {"name": name}})
+    base = slugify(name)[:36] or "equipement"
+    code, number = base, 2
+    while Amenity.objects.filter(code=code).exists():
+        code, number = f"{base}-{number}", number + 1
+    amenity = Amenity(code=code, name=name)
+    amenity.full_clean()
+    amenity.save()
+    return amenity
+
+
+@transaction.atomic
+def amenity_rename(*, amenity: Amenity, name: str, actor: User) -> Amenity:
+    """Rename an item of equipment (every space that has it shows the new name). Raises
+    PermissionDenied unless the actor is the intercommunality, ValidationError."""
+    _check_territory(actor)
+    name = name.strip()
+    if Amenity.objects.filter(name__iexact=name).exclude(pk=amenity.pk).exists():
+        raise ValidationError({"name": _("“%(name)s” is already listed.") % {"name": name}})
+    amenity = Amenity.objects.select_for_update().get(pk=amenity.pk)
+    amenity.name = name
+    amenity.full_clean()
+    amenity.save(update_fields=["name"])
+    return amenity

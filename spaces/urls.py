@@ -10,6 +10,7 @@ urlpatterns = [
     path("gestion/sites/nouveau/", views.site_create, name="site-create"),
     path("gestion/sites/<int:pk>/", views.site_edit, name="site-edit"),
     path("gestion/sites/<int:pk>/gestionnaires/", views.site_manage, name="site-manage"),
+    path("gestion/equipements/", views.amenity_list, name="amenity-list"),
     path(
         "gestion/sites/<int:pk>/gestionnaires/ajouter/",
         views.site_manager_add,

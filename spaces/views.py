@@ -8,11 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import user_is_territory_admin
 from core.forms import form_add_service_errors
 from core.middleware import accepts_upload
 from spaces import selectors, services
 from spaces.filters import SpaceFilter
 from spaces.forms import (
+    AmenityForm,
     ManagingOrganisationForm,
     OpeningHoursFormSet,
     PhotoForm,
@@ -20,7 +22,7 @@ from spaces.forms import (
     SiteManagerAddForm,
     SpaceForm,
 )
-from spaces.models import Site, SiteManager, Space
+from spaces.models import Amenity, Site, SiteManager, Space
 
 CATALOGUE_PAGE_SIZE = 24
 
@@ -358,3 +360,51 @@ def site_managing_organisation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Who runs the building is saved."))
             return redirect("spaces:site-manage", pk=site.pk)
     return _site_manage_page(request, site, running_form=form)
+
+
+# --- The list of equipment (the intercommunality) ---
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amenity_list(request: HttpRequest) -> HttpResponse:
+    """The equipment managers tick on their spaces: the intercommunality adds and renames
+    items (`?id=<pk>` in the POST renames one)."""
+    if not user_is_territory_admin(request.user):
+        raise Http404
+    amenities = list(Amenity.objects.order_by("name", "pk"))
+    form = AmenityForm()
+    failed: tuple[int | None, AmenityForm] | None = None
+    if request.method == "POST":
+        raw_id = request.POST.get("id", "")
+        if raw_id and not raw_id.isdigit():
+            raise Http404
+        target = get_object_or_404(Amenity, pk=int(raw_id)) if raw_id else None
+        bound = AmenityForm(request.POST, prefix_id=str(target.pk) if target else "new")
+        if bound.is_valid():
+            try:
+                if target is None:
+                    services.amenity_add(name=bound.cleaned_data["name"], actor=request.user)
+                else:
+                    services.amenity_rename(
+                        amenity=target, name=bound.cleaned_data["name"], actor=request.user
+                    )
+            except ValidationError as exc:
+                form_add_service_errors(bound, exc)
+            else:
+                messages.success(request, _("The list of equipment is saved."))
+                return redirect("spaces:amenity-list")
+        failed = (target.pk if target else None, bound)
+        if target is None:
+            form = bound
+    rows = [
+        (
+            amenity,
+            failed[1]
+            if failed and failed[0] == amenity.pk
+            else AmenityForm(initial={"name": amenity.name}, prefix_id=str(amenity.pk)),
+        )
+        for amenity in amenities
+    ]
+    status = 400 if failed else 200
+    return render(request, "spaces/amenity_list.html", {"rows": rows, "form": form}, status=status)

@@ -35,7 +35,7 @@ from payments.models import ChannelKind, PaymentChannel
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
 from payments.services.tariffs import tariff_set
-from spaces.models import SiteManager, SpaceKind
+from spaces.models import Amenity, SiteManager, SpaceKind
 from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
 from tests.factories import (
@@ -799,6 +799,14 @@ def _site_manage(w: World, count: int) -> Get:
         reverse("spaces:site-manage", args=[w.site.pk]),
         html(r"/gestion/gestionnaires/\d+/retirer/"),
     )
+
+
+@case("spaces:amenity-list", sqlite=5)
+def _amenity_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        number = w.next()
+        Amenity.objects.create(code=f"qc-{number}", name=f"QC equipment {number}")
+    return Get(w.territory_admin, reverse("spaces:amenity-list"), html(r"QC equipment \d+"))
 
 
 # --- Helpers of the test ---------------------------------------------------------------------

@@ -50,7 +50,7 @@ from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose
 from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
 from spaces import services as spaces_services
-from spaces.models import SiteManager
+from spaces.models import Amenity, SiteManager
 from tests.factories import (
     PDF_BYTES,
     ApplicationFactory,
@@ -760,6 +760,11 @@ CASES: dict[str, Case] = {
     "site_managing_organisation_set": Case(
         spaces_services.site_managing_organisation_set,
         lambda w: {"site": w.site, "organisation": w.structure},
+    ),
+    "amenity_add": Case(spaces_services.amenity_add, lambda w: {"name": "Piano"}),
+    "amenity_rename": Case(
+        spaces_services.amenity_rename,
+        lambda w: {"amenity": Amenity.objects.create(code="piano", name="Piano"), "name": "Orgue"},
     ),
     # reports
     "cash_subsidy_create": Case(

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import MembershipRole
-from spaces.models import SiteManager
+from spaces.models import Amenity, SiteManager
 from tests.factories import (
     MembershipFactory,
     StructureFactory,
@@ -158,3 +158,40 @@ def test_the_page_says_who_collects_the_fees_and_links_to_its_channel(client, si
     assert "Redevances du bâtiment" in page
     assert "Aucun moyen de paiement" in page
     assert reverse("payments:channel-edit", args=[site.owner.pk]) in page
+
+
+# --- The list of equipment, kept by the intercommunality ---
+
+
+def test_the_intercommunality_adds_and_renames_equipment(client, territory_admin):
+    client.force_login(territory_admin)
+    url = reverse("spaces:amenity-list")
+
+    assert client.post(url, {"name": "Vidéoprojecteur"}).status_code == 302
+    amenity = Amenity.objects.get(name="Vidéoprojecteur")
+    assert amenity.code == "videoprojecteur"
+    response = client.post(url, {"id": amenity.pk, "name": "Vidéoprojecteur HD"})
+    assert response.status_code == 302
+    amenity.refresh_from_db()
+    assert amenity.name == "Vidéoprojecteur HD"
+    assert "Vidéoprojecteur HD" in client.get(url).content.decode()
+
+
+def test_a_duplicate_or_empty_name_is_refused(client, territory_admin):
+    Amenity.objects.create(code="wifi", name="Wi-Fi")
+    client.force_login(territory_admin)
+    url = reverse("spaces:amenity-list")
+
+    assert client.post(url, {"name": "wi-fi"}).status_code == 400
+    assert client.post(url, {"name": "  "}).status_code == 400
+    assert client.post(url, {"id": "abc", "name": "X"}).status_code == 404
+    assert Amenity.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["outsider", "facilities_manager", "commune_staff"])
+def test_only_the_intercommunality_keeps_the_equipment_list(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+
+    assert client.get(reverse("spaces:amenity-list")).status_code == 404
+    assert client.post(reverse("spaces:amenity-list"), {"name": "Piano"}).status_code == 404
+    assert not Amenity.objects.filter(name="Piano").exists()
