@@ -1,13 +1,15 @@
-"""Forms of payments: paying by card, refunding, keeping a deposit, tariffs of a space."""
+"""Forms of payments: paying by card, refunding, keeping a deposit, tariffs of a space, the
+payment channel of an organisation."""
 
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import MultiLineFormField
+from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm
 from core.validators import MAX_MONEY_CENTS, validate_single_line
+from payments.models import ChannelKind, VatStatus
 from payments.rules import MAX_AMOUNT_CENTS, OrganisationCategory, TariffUnit
 
 # Ids of what Stripe.js creates in the browser: PaymentMethods (pm_), or the card of a token
@@ -126,6 +128,26 @@ class DepositReleaseForm(AccessibleForm):
 # --- Tariffs ---
 
 
+class DepositAmountForm(AccessibleForm):
+    """The deposit a space asks, in euros (0 or empty: none)."""
+
+    deposit = EurosField(
+        label=_("Deposit (€)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal(100_000),
+        help_text=_(
+            "Held on the requester's card shortly before each booking and released after it "
+            "unless damage is found. 0 or empty: no deposit."
+        ),
+    )
+
+    @property
+    def amount_cents(self) -> int:
+        amount = self.cleaned_data.get("deposit")
+        return int(amount * 100) if amount else 0
+
+
 class TariffGridForm(AccessibleForm):
     """One field per category of organisation and unit: blank, no tariff for that unit;
     0, free. Amounts in euros."""
@@ -171,3 +193,79 @@ class TariffGridForm(AccessibleForm):
             for category in OrganisationCategory
             for unit in TariffUnit
         }
+
+
+class ChannelForm(AccessibleForm):
+    """How an organisation collects its fees. The Stripe secrets are write-only: the fields
+    start empty (never filled with what is stored) and an empty field keeps the secret."""
+
+    kind = forms.ChoiceField(label=_("Payment channel"), choices=ChannelKind.choices)
+    stripe_publishable_key = SingleLineFormField(
+        label=_("Stripe publishable key"),
+        max_length=255,
+        required=False,
+        help_text=_("Starts with pk_; used by the payment page in the requester's browser."),
+    )
+    stripe_secret_key = forms.CharField(
+        label=_("Stripe secret key"),
+        max_length=255,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Starts with sk_ or rk_. Leave empty to keep the key already entered."),
+    )
+    stripe_webhook_secret = forms.CharField(
+        label=_("Stripe webhook signing secret"),
+        max_length=255,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Starts with whsec_. Leave empty to keep the secret already entered."),
+    )
+    finance_department = SingleLineFormField(
+        label=_("Who issues the invoices"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The finance department (titres de recettes) of a public body, or whoever invoices "
+            "for the organisation. For a card channel, filling it in means its fees are invoiced "
+            "while cards cannot be taken."
+        ),
+    )
+    payfip_url = forms.URLField(
+        label=_("PayFiP payment page"), required=False, assume_scheme="https"
+    )
+    pay_within_hours = forms.IntegerField(
+        label=_("Time to pay after approval (hours)"), min_value=1, max_value=24 * 14, initial=48
+    )
+    free_legal_basis = MultiLineFormField(
+        label=_("Legal basis of the free use"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. CG3P L2125-1-2, council decision no. … of …"),
+    )
+    vat_status = forms.ChoiceField(label=_("VAT status"), choices=VatStatus.choices)
+
+    KEY_PREFIXES = {
+        "stripe_publishable_key": (("pk_",), _("A Stripe publishable key starts with pk_.")),
+        "stripe_secret_key": (("sk_", "rk_"), _("A Stripe secret key starts with sk_ or rk_.")),
+        "stripe_webhook_secret": (
+            ("whsec_",),
+            _("A Stripe webhook secret starts with whsec_."),
+        ),
+    }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name, (prefixes, message) in self.KEY_PREFIXES.items():
+            value = data.get(name) or ""
+            if value and (not value.startswith(prefixes) or any(c.isspace() for c in value)):
+                self.add_error(name, message)
+        return data
+
+    @property
+    def fields_for_service(self) -> dict[str, object]:
+        data = dict(self.cleaned_data)
+        data.pop("kind")
+        data["payfip_url"] = data.get("payfip_url") or ""
+        return data

@@ -21,7 +21,7 @@ from accounts.messaging import notify_users
 from accounts.models import User
 from bookings.models import Allocation, Booking
 from payments import selectors
-from payments.models import ChannelKind, Payment, PaymentChannel
+from payments.models import Payment, PaymentChannel
 
 
 def _active(users) -> list[User]:
@@ -107,9 +107,10 @@ def allocation_payment_terms(allocation: Allocation) -> dict[str, Any] | None:
     channel = PaymentChannel.objects.filter(owner=selectors.agreement_collector(allocation)).first()
     if channel is None:
         return None
-    if channel.stripe_ready:  # the monthly pay links are sent only then
+    route = selectors.fee_route_of(channel)
+    if route == selectors.FeeRouteKind.CARD:  # the monthly pay links are sent only then
         return {"kind": "card", "due_days": AGREEMENT_PAYMENT_DUE.days}
-    if channel.kind == ChannelKind.PUBLIC_ACCOUNTING:
+    if route == selectors.FeeRouteKind.INVOICE:
         return {
             "kind": "public_accounting",
             "department": channel.finance_department or channel.owner.name,

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from accounts.selectors import AnyUser, organisations_of
+from accounts.selectors import AnyUser, organisations_manageable_by, organisations_of
 from bookings.models import Allocation, Booking, Occupancy
 from bookings.rules import Period
 from bookings.selectors import bookings_of_requester
@@ -29,7 +29,7 @@ from payments.rules import OrganisationCategory, Price, TariffUnit
 from payments.selectors.deposits import deposit_panel_of
 from spaces import cards
 from spaces.cards import CardFact
-from spaces.models import Space
+from spaces.models import Site, Space
 
 # --- Reads for the panels (selectors) ---
 
@@ -40,6 +40,7 @@ class BookingPayment:
 
     price: Price | None
     channel: PaymentChannel | None
+    route: selectors.FeeRoute  # who collects, and which way (fee_channel_for)
     payment: Payment | None  # the live card payment
     last_failed: Payment | None  # the last failed attempt, when none stands
     can_open: bool  # the requester may start (or resume) paying by card
@@ -50,12 +51,14 @@ def booking_payment_of(*, booking: Booking, user: AnyUser | None) -> BookingPaym
     """The card payment, the public accountant's invoice or the free use of `booking`, and
     what `user` may do about it (a member of the requesting organisation pays)."""
     price = selectors.booking_quote(booking=booking)
-    channel = selectors.channel_of(booking.space)
+    route = selectors.fee_channel_for(booking.space)
+    channel = route.channel
     payment = selectors.payment_live_of(booking=booking)
     is_requester = user is not None and bookings_of_requester(user).filter(pk=booking.pk).exists()
     return BookingPayment(
         price=price,
         channel=channel,
+        route=route,
         payment=payment,
         last_failed=None if payment else booking.payments.filter(status="failed").first(),
         can_open=(
@@ -63,8 +66,7 @@ def booking_payment_of(*, booking: Booking, user: AnyUser | None) -> BookingPaym
             and booking.occupies
             and price is not None
             and not price.is_free
-            and channel is not None
-            and channel.stripe_ready
+            and route.kind == selectors.FeeRouteKind.CARD
             and (payment is None or payment.status == "requires_authorisation")
         ),
         is_requester=is_requester,
@@ -198,6 +200,12 @@ def booking_payment_panel(request: HttpRequest | None, booking: Booking, /) -> P
             "booking": booking,
             "price": state.price,
             "channel": state.channel,
+            "route": state.route,
+            # Asked only when the link would show: the route is not the card.
+            "channel_editable": state.route.kind != selectors.FeeRouteKind.CARD
+            and state.price is not None
+            and not state.price.is_free
+            and _channel_editable(request, state.route),
             "payment": state.payment,
             "last_failed": state.last_failed,
             "can_open": state.can_open,
@@ -206,14 +214,29 @@ def booking_payment_panel(request: HttpRequest | None, booking: Booking, /) -> P
     )
 
 
+def _channel_editable(request: HttpRequest | None, route: selectors.FeeRoute) -> bool:
+    """Whether the viewer may set up the collector's payment channel (a link is offered)."""
+    if request is None:
+        return False
+    return organisations_manageable_by(request.user).filter(pk=route.collector.pk).exists()
+
+
 def booking_deposit_panel(request: HttpRequest | None, booking: Booking, /) -> Panel | None:
     """The deposit part of the booking page (its template shows nothing when the space asks
-    for none)."""
+    for none); when the collector cannot take cards, what to do instead."""
     if request is None:
         return None
+    deposit_panel = deposit_panel_of(booking=booking, user=request.user)
+    route = selectors.fee_channel_for(booking.space) if deposit_panel.amount_cents else None
+    cannot_hold = route is not None and route.kind != selectors.FeeRouteKind.CARD
     return Panel(
         "payments/_deposit.html",
-        {"booking": booking, "deposit_panel": deposit_panel_of(booking=booking, user=request.user)},
+        {
+            "booking": booking,
+            "deposit_panel": deposit_panel,
+            "route": route,
+            "channel_editable": cannot_hold and _channel_editable(request, route),
+        },
     )
 
 
@@ -285,6 +308,17 @@ PRICE_FROM = CardFact(
 )
 
 
+def site_fees_panel(request: HttpRequest | None, site: Site, /) -> Panel:
+    """On a site's management page: who collects the fees of its spaces and which way, with
+    the link to set up that organisation's payment channel for those who may."""
+    collector = site.managing_organisation or site.owner
+    route = selectors.fee_route_of_collector(collector)
+    return Panel(
+        "payments/_site_fees.html",
+        {"route": route, "channel_editable": _channel_editable(request, route)},
+    )
+
+
 def panels_register() -> None:
     """Fill the slots of the bookings and spaces pages (called by `PaymentsConfig.ready`)."""
     cards.register(PRICE_FROM)
@@ -295,3 +329,4 @@ def panels_register() -> None:
     panels.register("allocation_detail.sections", agreement_payments_panel)
     panels.register("space_detail.conditions", space_tariffs_panel)
     panels.register_column("booking_list.fee", booking_fee_column)
+    panels.register("site_manage.sections", site_fees_panel)

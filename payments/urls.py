@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import cards, deposits, documents, tariffs
+from payments.views import cards, channels, deposits, documents, tariffs
 
 app_name = "payments"
 
@@ -16,5 +16,13 @@ urlpatterns = [
     path("<int:pk>/caution/retenir/", deposits.deposit_keep, name="deposit-keep"),
     path("<int:pk>/caution/liberer/", deposits.deposit_release, name="deposit-release"),
     path("factures/<int:pk>.pdf", documents.invoice_pdf, name="invoice-pdf"),
+    path("moyens-de-paiement/", channels.channel_list, name="channel-list"),
+    path("moyens-de-paiement/<int:owner_pk>/", channels.channel_edit, name="channel-edit"),
+    path(
+        "moyens-de-paiement/<int:owner_pk>/activation/",
+        channels.channel_active,
+        name="channel-active",
+    ),
+    path("caution/espace/<int:space_pk>/", tariffs.space_deposit, name="space-deposit"),
     path("tarifs/espace/<int:space_pk>/", tariffs.space_tariffs, name="space-tariffs"),
 ]

@@ -692,7 +692,10 @@ TARIFFS = {
 # Deposits (card holds) in cents by (site, space).
 DEPOSITS = {(GRANDS_BUREAUX, "Salle du Haut-Fourneau"): 20000}
 # Who collects how. The SCIC runs the Grands Bureaux and collects by card: its Stripe test keys
-# come from DEMO_STRIPE_PUBLISHABLE_KEY, DEMO_STRIPE_SECRET_KEY and DEMO_STRIPE_WEBHOOK_SECRET;
-# without them the card channel shows as "not available yet", as it would in real life.
+# come from DEMO_STRIPE_PUBLISHABLE_KEY, DEMO_STRIPE_SECRET_KEY and DEMO_STRIPE_WEBHOOK_SECRET.
+# Without them (the usual demo) its card channel cannot take cards, and its fees fall back to
+# the invoices its accounting service issues (payments.selectors.fee_route_of): the 24 € and
+# 168 € bookings are billed, listed in the SCIC's billing export, never shown as free.
 # Communes and the intercommunality collect through their public accountant (titres, PayFiP).
+SCIC_INVOICING = "Service comptable de la SCIC Les Forges Solidaires"
 PAYFIP_URL = "https://www.payfip.gouv.fr/"

@@ -5,7 +5,7 @@ from accounts.models import Organisation, OrganisationKind, User
 from core.fields import SingleLineFormField
 from core.forms import AccessibleForm, AccessibleModelForm, ServiceValidatedModelForm
 from spaces.models import ErpType, OpeningHours, Site, Space
-from spaces.selectors import site_owners_for
+from spaces.selectors import managing_organisation_choices, site_owners_for
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -144,3 +144,51 @@ class OpeningHoursForm(AccessibleModelForm):
 OpeningHoursFormSet = forms.inlineformset_factory(
     Space, OpeningHours, form=OpeningHoursForm, extra=3, can_delete=True
 )
+
+
+class SiteManagerAddForm(AccessibleForm):
+    """A facilities manager is a person who already has an account."""
+
+    email = forms.EmailField(
+        label=_("E-mail address of the facilities manager"),
+        help_text=_("The person must already have an account on the platform."),
+    )
+    may_commit_owner = forms.BooleanField(
+        label=_("May commit the owner to agreements"),
+        required=False,
+        help_text=_(
+            "Offer, sign, renew and end occupancy agreements, and grant free use or a fee, on "
+            "the owner's behalf."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_manager_%s")  # the page has other forms
+        super().__init__(*args, **kwargs)
+
+
+class ManagingOrganisationForm(AccessibleForm):
+    managing_organisation = forms.ModelChoiceField(
+        label=_("Organisation that runs the building"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("The owner runs it"),
+        help_text=_(
+            "Another body (a SCIC, another commune…) runs the building for the owner: it "
+            "collects the fees of its spaces through its own payment channel."
+        ),
+    )
+
+    def __init__(self, *args, site: Site, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_running_%s")
+        kwargs.setdefault("initial", {"managing_organisation": site.managing_organisation_id})
+        super().__init__(*args, **kwargs)
+        self.fields["managing_organisation"].queryset = managing_organisation_choices(site)
+
+
+class AmenityForm(AccessibleForm):
+    name = SingleLineFormField(label=_("Name of the equipment"), max_length=100)
+
+    def __init__(self, *args, prefix_id: str = "new", **kwargs) -> None:
+        kwargs.setdefault("auto_id", f"id_amenity_{prefix_id}_%s")  # one form per row
+        super().__init__(*args, **kwargs)

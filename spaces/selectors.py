@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, OrganisationKind, User
 from accounts.selectors import (
     AnyUser,
+    organisations_manageable_by,
     organisations_of,
     territory_people_q,
     user_is_territory_admin,
@@ -108,6 +109,36 @@ def sites_committable_by(user: AnyUser) -> QuerySet[Site]:
     delegated = SiteManager.objects.filter(user=user, may_commit_owner=True).values("site_id")
     return Site.objects.filter(
         Q(pk__in=sites_of_owner_staff(user).values("pk")) | Q(pk__in=delegated)
+    )
+
+
+def sites_delegable_by(user: AnyUser) -> QuerySet[Site]:
+    """Sites whose facilities managers and managing organisation the user may set: those of
+    the organisations they administer, and every site for the intercommunality. Facilities
+    managers are not in it: a manager does not appoint managers."""
+    if user_is_territory_admin(user):
+        return Site.objects.all()
+    return Site.objects.filter(owner__in=organisations_manageable_by(user).values("pk"))
+
+
+def site_managers_of(site: Site) -> QuerySet[SiteManager]:
+    """The facilities managers of a site with their delegation, by name."""
+    return (
+        SiteManager.objects.filter(site=site)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email", "pk")
+    )
+
+
+def managing_organisation_choices(site: Site) -> QuerySet[Organisation]:
+    """Who may run a building for its owner: a public body, or a verified structure."""
+    return (
+        Organisation.objects.filter(
+            Q(kind__in=[OrganisationKind.EPCI, OrganisationKind.COMMUNE, OrganisationKind.OTHER])
+            | Q(verified_at__isnull=False)
+        )
+        .exclude(pk=site.owner_id)
+        .order_by("name", "pk")
     )
 
 

@@ -1,22 +1,28 @@
-"""Writes on the premises inventory: sites, spaces, opening hours and photos."""
+"""Writes on the premises inventory: sites, spaces, opening hours and photos; who manages and
+runs a site (facilities managers, their delegation, the managing organisation)."""
 
 from datetime import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
-from accounts.models import User
+from accounts.models import Organisation, User
+from accounts.selectors import user_is_territory_admin
 from core.history import history_actor
 from core.storage import storage_write
+from spaces import notifications
 from spaces.images import photo_reencode
-from spaces.models import Amenity, OpeningHours, Photo, Site, Space
+from spaces.models import Amenity, OpeningHours, Photo, Site, SiteManager, Space
 from spaces.selectors import (
     communes_in_territory,
+    managing_organisation_choices,
     photos_manageable_by,
     site_owners_for,
+    sites_delegable_by,
     sites_manageable_by,
 )
 
@@ -125,3 +131,144 @@ def space_set_opening_hours(
         row.full_clean()
     space.opening_hours.all().delete()
     OpeningHours.objects.bulk_create(rows)
+
+
+# --- Delegation: facilities managers and the managing organisation of a site ---
+
+
+def _check_delegates(*, actor: Actor, site: Site) -> None:
+    """Refuse (PermissionDenied, a 404) unless the actor administers the site's owner or is the
+    intercommunality: a facilities manager does not appoint managers."""
+    if not sites_delegable_by(actor).filter(pk=site.pk).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def site_manager_add(
+    *, site: Site, email: str, may_commit_owner: bool = False, actor: User
+) -> SiteManager:
+    """Make the person with account `email` a facilities manager of `site`, told by a message.
+
+    Raises PermissionDenied (see `_check_delegates`), ValidationError on `email` when no
+    active account has that address (the person is invited into an organisation first) or
+    the person already manages the site."""
+    _check_delegates(actor=actor, site=site)
+    user = User.objects.filter(
+        email__iexact=email.strip(), is_active=True, erased_at__isnull=True
+    ).first()
+    if user is None:
+        raise ValidationError(
+            {
+                "email": _(
+                    "No account uses the address %(email)s. Invite this person into your "
+                    "organisation first (its members page); once they have signed up, assign "
+                    "them here."
+                )
+                % {"email": email.strip()}
+            }
+        )
+    if SiteManager.objects.filter(site=site, user=user).exists():
+        raise ValidationError(
+            {
+                "email": _("%(name)s already manages this site.")
+                % {"name": user.get_full_name() or user.email}
+            }
+        )
+    with history_actor(actor):
+        assignment = SiteManager.objects.create(
+            site=site, user=user, may_commit_owner=may_commit_owner
+        )
+    notifications.site_manager_assigned_notify(assignment=assignment, actor=actor)
+    return assignment
+
+
+@transaction.atomic
+def site_manager_set_delegation(
+    *, assignment: SiteManager, may_commit_owner: bool, actor: User
+) -> SiteManager:
+    """Delegate (or withdraw) the commitment of the owner to a facilities manager: offering,
+    signing, renewing and ending agreements, free use or a fee. Raises PermissionDenied."""
+    _check_delegates(actor=actor, site=assignment.site)
+    assignment = SiteManager.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.may_commit_owner != may_commit_owner:
+        assignment.may_commit_owner = may_commit_owner
+        with history_actor(actor):
+            assignment.save(update_fields=["may_commit_owner"])
+    return assignment
+
+
+@transaction.atomic
+def site_manager_remove(*, assignment: SiteManager, actor: User) -> None:
+    """Take a facilities manager off a site (the history keeps who did, and when).
+    Raises PermissionDenied."""
+    _check_delegates(actor=actor, site=assignment.site)
+    with history_actor(actor):
+        assignment.delete()
+
+
+@transaction.atomic
+def site_managing_organisation_set(
+    *, site: Site, organisation: Organisation | None, actor: User
+) -> Site:
+    """Let another organisation run the building (it then collects its fees), or take it back
+    (None). Raises PermissionDenied, ValidationError (an organisation that may not run it)."""
+    _check_delegates(actor=actor, site=site)
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    if organisation is not None and not (
+        managing_organisation_choices(site).filter(pk=organisation.pk).exists()
+    ):
+        raise ValidationError(
+            {
+                "managing_organisation": _(
+                    "Only a public body or a verified structure may run a building."
+                )
+            }
+        )
+    new_id = organisation.pk if organisation is not None else None
+    if site.managing_organisation_id != new_id:
+        site.managing_organisation = organisation
+        with history_actor(actor):
+            site.save(update_fields=["managing_organisation", "updated_at"])
+    return site
+
+
+# --- The list of equipment managers tick on spaces (the intercommunality keeps it) ---
+
+
+def _check_territory(actor: Actor) -> None:
+    if not user_is_territory_admin(actor):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def amenity_add(*, name: str, actor: User) -> Amenity:
+    """Add an item of equipment to the list managers tick on their spaces. Raises
+    PermissionDenied unless the actor is the intercommunality, ValidationError (empty name, or
+    an item of that name already listed)."""
+    _check_territory(actor)
+    name = name.strip()
+    if Amenity.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _("“%(name)s” is already listed.") % {"name": name}})
+    base = slugify(name)[:36] or "equipement"
+    code, number = base, 2
+    while Amenity.objects.filter(code=code).exists():
+        code, number = f"{base}-{number}", number + 1
+    amenity = Amenity(code=code, name=name)
+    amenity.full_clean()
+    amenity.save()
+    return amenity
+
+
+@transaction.atomic
+def amenity_rename(*, amenity: Amenity, name: str, actor: User) -> Amenity:
+    """Rename an item of equipment (every space that has it shows the new name). Raises
+    PermissionDenied unless the actor is the intercommunality, ValidationError."""
+    _check_territory(actor)
+    name = name.strip()
+    if Amenity.objects.filter(name__iexact=name).exclude(pk=amenity.pk).exists():
+        raise ValidationError({"name": _("“%(name)s” is already listed.") % {"name": name}})
+    amenity = Amenity.objects.select_for_update().get(pk=amenity.pk)
+    amenity.name = name
+    amenity.full_clean()
+    amenity.save(update_fields=["name"])
+    return amenity

@@ -9,6 +9,28 @@ urlpatterns = [
     path("sites/<int:pk>/", views.site_detail, name="site-detail"),
     path("gestion/sites/nouveau/", views.site_create, name="site-create"),
     path("gestion/sites/<int:pk>/", views.site_edit, name="site-edit"),
+    path("gestion/sites/<int:pk>/gestionnaires/", views.site_manage, name="site-manage"),
+    path("gestion/equipements/", views.amenity_list, name="amenity-list"),
+    path(
+        "gestion/sites/<int:pk>/gestionnaires/ajouter/",
+        views.site_manager_add,
+        name="site-manager-add",
+    ),
+    path(
+        "gestion/gestionnaires/<int:pk>/delegation/",
+        views.site_manager_delegation,
+        name="site-manager-delegation",
+    ),
+    path(
+        "gestion/gestionnaires/<int:pk>/retirer/",
+        views.site_manager_remove,
+        name="site-manager-remove",
+    ),
+    path(
+        "gestion/sites/<int:pk>/exploitant/",
+        views.site_managing_organisation,
+        name="site-managing-organisation",
+    ),
     path("gestion/sites/<int:pk>/photos/", views.site_photos, name="site-photos"),
     path("gestion/sites/<int:site_pk>/espaces/nouveau/", views.space_create, name="space-create"),
     path("gestion/espaces/<int:pk>/", views.space_edit, name="space-edit"),

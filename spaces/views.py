@@ -9,14 +9,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import user_is_territory_admin
 from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
 from core.middleware import accepts_upload
 from spaces import selectors, services
 from spaces.cards import cards_prepare, for_cards
 from spaces.filters import SpaceFilter
-from spaces.forms import OpeningHoursFormSet, PhotoForm, SiteForm, SpaceForm
-from spaces.models import Site, SiteStatus, Space, SpaceStatus
+from spaces.forms import (
+    AmenityForm,
+    ManagingOrganisationForm,
+    OpeningHoursFormSet,
+    PhotoForm,
+    SiteForm,
+    SiteManagerAddForm,
+    SpaceForm,
+)
+from spaces.models import Amenity, Site, SiteManager, SiteStatus, Space, SpaceStatus
 from spaces.rules import opening_hours_summary
 
 CATALOGUE_PAGE_SIZE = 24
@@ -155,11 +164,15 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(selectors.site_detail(user=request.user), pk=pk)
     can_manage = selectors.sites_manageable_by(request.user).filter(pk=pk).exists()
-    return render(
-        request,
-        "spaces/site_detail.html",
-        {"site": site, "can_manage": can_manage, "accessibility_rows": _accessibility_rows(site)},
-    )
+    # Appointing managers is for the owner's administrators and the intercommunality.
+    can_delegate = can_manage and selectors.sites_delegable_by(request.user).filter(pk=pk).exists()
+    context = {
+        "site": site,
+        "can_manage": can_manage,
+        "can_delegate": can_delegate,
+        "accessibility_rows": _accessibility_rows(site),
+    }
+    return render(request, "spaces/site_detail.html", context)
 
 
 @require_GET
@@ -315,3 +328,168 @@ def space_opening_hours(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "spaces/opening_hours.html", {"space": space, "formset": formset}, status=status
     )
+
+
+# --- Who manages and runs a site (the owner's administrators, the intercommunality) ---
+
+
+def _site_manage_page(
+    request: HttpRequest,
+    site: Site,
+    *,
+    add_form: SiteManagerAddForm | None = None,
+    running_form: ManagingOrganisationForm | None = None,
+) -> HttpResponse:
+    failed = (add_form is not None and add_form.errors) or (
+        running_form is not None and running_form.errors
+    )
+    context = {
+        "site": site,
+        "assignments": selectors.site_managers_of(site),
+        "add_form": add_form or SiteManagerAddForm(),
+        "running_form": running_form or ManagingOrganisationForm(site=site),
+    }
+    return render(request, "spaces/site_manage.html", context, status=400 if failed else 200)
+
+
+def _delegable_site(request: HttpRequest, pk: int) -> Site:
+    return get_object_or_404(
+        selectors.sites_delegable_by(request.user).select_related("owner", "managing_organisation"),
+        pk=pk,
+    )
+
+
+@login_required
+@require_GET
+def site_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    return _site_manage_page(request, _delegable_site(request, pk))
+
+
+@login_required
+@require_POST
+def site_manager_add(request: HttpRequest, pk: int) -> HttpResponse:
+    site = _delegable_site(request, pk)
+    form = SiteManagerAddForm(request.POST)
+    if form.is_valid():
+        try:
+            assignment = services.site_manager_add(
+                site=site,
+                email=form.cleaned_data["email"],
+                may_commit_owner=form.cleaned_data["may_commit_owner"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now manages this site and has been told.")
+                % {"name": assignment.user.get_full_name() or assignment.user.email},
+            )
+            return redirect("spaces:site-manage", pk=site.pk)
+    return _site_manage_page(request, site, add_form=form)
+
+
+def _assignment(request: HttpRequest, pk: int) -> SiteManager:
+    return get_object_or_404(
+        SiteManager.objects.filter(
+            site__in=selectors.sites_delegable_by(request.user).values("pk")
+        ).select_related("site", "user"),
+        pk=pk,
+    )
+
+
+@login_required
+@require_POST
+def site_manager_delegation(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk)
+    may_commit = request.POST.get("may_commit_owner") == "1"
+    services.site_manager_set_delegation(
+        assignment=assignment, may_commit_owner=may_commit, actor=request.user
+    )
+    name = assignment.user.get_full_name() or assignment.user.email
+    if may_commit:
+        message = _("%(name)s may now commit the owner to agreements.")
+    else:
+        message = _("%(name)s may no longer commit the owner to agreements.")
+    messages.success(request, message % {"name": name})
+    return redirect("spaces:site-manage", pk=assignment.site_id)
+
+
+@login_required
+@require_POST
+def site_manager_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _assignment(request, pk)
+    site_pk = assignment.site_id
+    name = assignment.user.get_full_name() or assignment.user.email
+    services.site_manager_remove(assignment=assignment, actor=request.user)
+    messages.success(request, _("%(name)s no longer manages this site.") % {"name": name})
+    return redirect("spaces:site-manage", pk=site_pk)
+
+
+@login_required
+@require_POST
+def site_managing_organisation(request: HttpRequest, pk: int) -> HttpResponse:
+    site = _delegable_site(request, pk)
+    form = ManagingOrganisationForm(request.POST, site=site)
+    if form.is_valid():
+        try:
+            services.site_managing_organisation_set(
+                site=site,
+                organisation=form.cleaned_data["managing_organisation"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Who runs the building is saved."))
+            return redirect("spaces:site-manage", pk=site.pk)
+    return _site_manage_page(request, site, running_form=form)
+
+
+# --- The list of equipment (the intercommunality) ---
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amenity_list(request: HttpRequest) -> HttpResponse:
+    """The equipment managers tick on their spaces: the intercommunality adds and renames
+    items (`?id=<pk>` in the POST renames one)."""
+    if not user_is_territory_admin(request.user):
+        raise Http404
+    amenities = list(Amenity.objects.order_by("name", "pk"))
+    form = AmenityForm()
+    failed: tuple[int | None, AmenityForm] | None = None
+    if request.method == "POST":
+        raw_id = request.POST.get("id", "")
+        if raw_id and not raw_id.isdigit():
+            raise Http404
+        target = get_object_or_404(Amenity, pk=int(raw_id)) if raw_id else None
+        bound = AmenityForm(request.POST, prefix_id=str(target.pk) if target else "new")
+        if bound.is_valid():
+            try:
+                if target is None:
+                    services.amenity_add(name=bound.cleaned_data["name"], actor=request.user)
+                else:
+                    services.amenity_rename(
+                        amenity=target, name=bound.cleaned_data["name"], actor=request.user
+                    )
+            except ValidationError as exc:
+                form_add_service_errors(bound, exc)
+            else:
+                messages.success(request, _("The list of equipment is saved."))
+                return redirect("spaces:amenity-list")
+        failed = (target.pk if target else None, bound)
+        if target is None:
+            form = bound
+    rows = [
+        (
+            amenity,
+            failed[1]
+            if failed and failed[0] == amenity.pk
+            else AmenityForm(initial={"name": amenity.name}, prefix_id=str(amenity.pk)),
+        )
+        for amenity in amenities
+    ]
+    status = 400 if failed else 200
+    return render(request, "spaces/amenity_list.html", {"rows": rows, "form": form}, status=status)

@@ -35,7 +35,7 @@ from payments.models import ChannelKind, PaymentChannel, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
 from payments.services.tariffs import tariff_set
-from spaces.models import SpaceKind
+from spaces.models import Amenity, SiteManager, SpaceKind
 from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
 from tests.factories import (
@@ -803,6 +803,43 @@ def _accounting_csv(w: World, count: int) -> Get:
     return Get(w.territory_admin, url, lambda response: response.content.count(b"CONV-"), months)
 
 
+# --- Who manages and collects (issue 13) -----------------------------------------------------
+
+
+@case("payments:channel-list", sqlite=7)
+def _channel_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        PaymentChannel.objects.create(
+            owner=StructureFactory(name=f"QC collector {w.next()}"),
+            kind=ChannelKind.PUBLIC_ACCOUNTING,
+            finance_department="Service des finances",
+        )
+    return Get(
+        w.territory_admin, reverse("payments:channel-list"), html(r"/moyens-de-paiement/\d+/")
+    )
+
+
+@case("spaces:site-manage", sqlite=12)
+def _site_manage(w: World, count: int) -> Get:
+    for _ in range(count):
+        SiteManager.objects.create(
+            site=w.site, user=UserFactory(email=f"qc-manager-{w.next()}@example.test")
+        )
+    return Get(
+        w.territory_admin,
+        reverse("spaces:site-manage", args=[w.site.pk]),
+        html(r"/gestion/gestionnaires/\d+/retirer/"),
+    )
+
+
+@case("spaces:amenity-list", sqlite=7)
+def _amenity_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        number = w.next()
+        Amenity.objects.create(code=f"qc-{number}", name=f"QC equipment {number}")
+    return Get(w.territory_admin, reverse("spaces:amenity-list"), html(r"QC equipment \d+"))
+
+
 # --- Helpers of the test ---------------------------------------------------------------------
 
 
@@ -957,6 +994,13 @@ NOT_LISTS: dict[str, str] = {
     "payments:deposit-release": ACTION,
     "payments:invoice-pdf": FILE,
     "payments:space-tariffs": "the tariffs of one space (a category and unit each)",
+    "payments:space-deposit": ACTION,
+    "payments:channel-edit": "the payment channel of one organisation",
+    "payments:channel-active": ACTION,
+    "spaces:site-manager-add": ACTION,
+    "spaces:site-manager-delegation": ACTION,
+    "spaces:site-manager-remove": ACTION,
+    "spaces:site-managing-organisation": ACTION,
     "api:stripe-webhook": ACTION,
     "api:schema": "the OpenAPI document",
     "api:docs": "a static page",

@@ -46,10 +46,11 @@ from bookings.rules import Period
 from calls import services as calls_services
 from calls.models import ApplicationStatus, CallLog, CallStatus
 from calls.services import waiting as services_waiting
-from payments.models import ChannelKind, Payment, PaymentPurpose, PaymentStatus
+from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose, PaymentStatus
 from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
 from spaces import services as spaces_services
+from spaces.models import Amenity, SiteManager
 from tests.factories import (
     PDF_BYTES,
     ApplicationFactory,
@@ -737,6 +738,34 @@ CASES: dict[str, Case] = {
             "free_legal_basis": "CG3P L2125-1-2",
         },
     ),
+    "channel_set_active": Case(
+        tariffs.channel_set_active,
+        lambda w: {"owner": _with_channel(w.site.owner), "active": False},
+    ),
+    "space_deposit_set": Case(
+        tariffs.space_deposit_set, lambda w: {"space": w.space, "amount_cents": 10_000}
+    ),
+    # spaces: who manages and runs a site
+    "site_manager_add": Case(
+        spaces_services.site_manager_add,
+        lambda w: {"site": w.site, "email": UserFactory(email="regie@example.test").email},
+    ),
+    "site_manager_set_delegation": Case(
+        spaces_services.site_manager_set_delegation,
+        lambda w: {"assignment": _assignment(w), "may_commit_owner": True},
+    ),
+    "site_manager_remove": Case(
+        spaces_services.site_manager_remove, lambda w: {"assignment": _assignment(w)}
+    ),
+    "site_managing_organisation_set": Case(
+        spaces_services.site_managing_organisation_set,
+        lambda w: {"site": w.site, "organisation": w.structure},
+    ),
+    "amenity_add": Case(spaces_services.amenity_add, lambda w: {"name": "Piano"}),
+    "amenity_rename": Case(
+        spaces_services.amenity_rename,
+        lambda w: {"amenity": Amenity.objects.create(code="piano", name="Piano"), "name": "Orgue"},
+    ),
     # reports
     "cash_subsidy_create": Case(
         reports_services.cash_subsidy_create,
@@ -758,6 +787,15 @@ CASES: dict[str, Case] = {
         actors=SIGNED_IN,
     ),
 }
+
+
+def _with_channel(owner: Organisation) -> Organisation:
+    PaymentChannel.objects.create(owner=owner, kind=ChannelKind.PUBLIC_ACCOUNTING)
+    return owner
+
+
+def _assignment(w: World) -> SiteManager:
+    return SiteManager.objects.create(site=w.site, user=UserFactory(email="regie@example.test"))
 
 
 def _renamed(instance):

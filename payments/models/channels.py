@@ -91,6 +91,14 @@ class PaymentChannel(models.Model):
         validators=VAT_RATE_VALIDATORS,
         help_text=_("Used only when subject to VAT: 2000 for 20 percent, 550 for 5.5 percent."),
     )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("A deactivated channel collects nothing: its fees are stated, not taken."),
+    )
+    # When the secret key and the webhook secret were last entered (they are never shown back).
+    stripe_secret_key_set_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stripe_webhook_secret_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,6 +152,7 @@ class PaymentChannel(models.Model):
         """Card payments need both keys; without them the channel is simply unavailable."""
         return (
             self.kind == ChannelKind.STRIPE
+            and self.is_active
             and bool(self.stripe_publishable_key)
             and bool(self.stripe_secret_key)
             and bool(self.stripe_webhook_secret)

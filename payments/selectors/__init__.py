@@ -1,5 +1,6 @@
 """Reads of payments, one module per concern:
 
+- `channels`: the organisations whose payment channel a user may set up;
 - `prices`: tariffs, who collects the fees of a space and through which channel, the price of a
   booking;
 - `payments`: permission-scoped payments, the live payment of a booking, those to reconcile;
@@ -22,6 +23,7 @@ from payments.selectors.agreements import (
     agreements_billable,
 )
 from payments.selectors.billing import BillingLine, accounting_owners_for, billing_lines
+from payments.selectors.channels import channel_owners_for
 from payments.selectors.deposits import (
     DEPOSIT_HOLD_DAYS_BEFORE,
     DEPOSIT_RELEASE_HOURS,
@@ -45,10 +47,16 @@ from payments.selectors.payments import (
     payments_visible_to,
 )
 from payments.selectors.prices import (
+    FeeRoute,
+    FeeRouteKind,
     booking_quote,
     category_of,
     channel_of,
     collecting_organisation,
+    fee_channel_for,
+    fee_route_of,
+    fee_route_of_collector,
+    invoicing_channels_q,
     price_quote,
     space_is_priced,
     tariff_grid,
@@ -62,6 +70,8 @@ __all__ = [
     "DEPOSIT_RELEASE_HOURS",
     "BillingLine",
     "DepositPanel",
+    "FeeRoute",
+    "FeeRouteKind",
     "accounting_owners_for",
     "agreement_collector",
     "agreement_month_price_of",
@@ -75,12 +85,17 @@ __all__ = [
     "booking_use_ends_at",
     "category_of",
     "channel_of",
+    "channel_owners_for",
     "collecting_organisation",
     "deposit_live_of",
     "deposit_opens_at",
     "deposit_panel_of",
     "deposits_to_release",
+    "fee_channel_for",
+    "fee_route_of",
+    "fee_route_of_collector",
     "invoices_visible_to",
+    "invoicing_channels_q",
     "payment_live_of",
     "payments_manageable_by",
     "payments_payable_by",

@@ -13,9 +13,6 @@ from bookings.models import Booking, BookingStatus, Occupancy
 from bookings.selectors import (
     local_zone,
 )
-from payments.models import (
-    ChannelKind,
-)
 from payments.rules import (
     agreement_months,
 )
@@ -25,13 +22,19 @@ from payments.selectors.agreements import (
     agreement_occupied_end,
     agreements_billable,
 )
-from payments.selectors.prices import collecting_organisation, price_quote, tariffs_of_spaces
+from payments.selectors.prices import (
+    collecting_organisation,
+    invoicing_channels_q,
+    price_quote,
+    tariffs_of_spaces,
+)
 
 
 def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
-    """Owners collecting through the public accountant whose billing lines the user may
-    export: their own organisation, or all of them for the intercommunality."""
-    owners = Organisation.objects.filter(payment_channel__kind=ChannelKind.PUBLIC_ACCOUNTING)
+    """Owners who bill their fees (the public accountant, or the invoicing fallback of a card
+    channel that cannot take cards: `fee_route_of`) whose billing lines the user may export:
+    their own organisation, or all of them for the intercommunality."""
+    owners = Organisation.objects.filter(invoicing_channels_q("payment_channel__"))
     if user_is_territory_admin(user):
         return owners
     return owners.filter(pk__in=organisations_of(user).values("pk"))

@@ -3,7 +3,10 @@ price of a booking."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+
+from django.db.models import Q
 
 from accounts.models import Organisation
 from bookings.models import Booking
@@ -11,6 +14,7 @@ from bookings.selectors import (
     local_zone,
 )
 from payments.models import (
+    ChannelKind,
     PaymentChannel,
     Tariff,
 )
@@ -39,6 +43,88 @@ def collecting_organisation(space: Space) -> Organisation:
 
 def channel_of(space: Space) -> PaymentChannel | None:
     return PaymentChannel.objects.filter(owner=collecting_organisation(space)).first()
+
+
+class FeeRouteKind:
+    CARD = "card"  # taken online by card (Stripe keys entered, channel active)
+    INVOICE = "invoice"  # billed: public accountant's titre, or the fallback of a card channel
+    FREE = "free"  # free use, with its legal basis
+    NONE = "none"  # nothing set up: the platform collects nothing, the collector must
+
+
+@dataclass(frozen=True)
+class FeeRoute:
+    """How the fees of a space are collected, and by whom (`fee_channel_for`)."""
+
+    collector: Organisation
+    channel: PaymentChannel | None  # the collector's channel, usable or not
+    kind: str  # a FeeRouteKind
+
+    @property
+    def card_unusable(self) -> bool:
+        """The collector chose card payments but they cannot be taken (keys missing or the
+        channel deactivated)."""
+        return (
+            self.channel is not None
+            and self.channel.kind == ChannelKind.STRIPE
+            and self.kind != FeeRouteKind.CARD
+        )
+
+    @property
+    def is_fallback(self) -> bool:
+        """Billed because the card channel cannot take cards."""
+        return self.card_unusable and self.kind == FeeRouteKind.INVOICE
+
+
+def fee_route_of(channel: PaymentChannel | None) -> str:
+    """The one rule: which way a channel collects fees (a FeeRouteKind).
+
+    A card channel that cannot take cards (keys missing, or deactivated) falls back to
+    invoicing when it names who issues the invoices (`finance_department`); without that
+    fallback it collects nothing, nor does any other deactivated channel."""
+    if channel is None:
+        return FeeRouteKind.NONE
+    if channel.kind == ChannelKind.STRIPE:
+        if channel.stripe_ready:  # keys entered and active
+            return FeeRouteKind.CARD
+        return FeeRouteKind.INVOICE if channel.finance_department.strip() else FeeRouteKind.NONE
+    if not channel.is_active:
+        return FeeRouteKind.NONE
+    if channel.kind == ChannelKind.PUBLIC_ACCOUNTING:
+        return FeeRouteKind.INVOICE
+    return FeeRouteKind.FREE
+
+
+def invoicing_channels_q(prefix: str = "") -> Q:
+    """`fee_route_of(channel) == INVOICE`, as a condition on channels (for the billing export:
+    `prefix` "payment_channel__" filters organisations)."""
+
+    def field(name: str) -> str:
+        return f"{prefix}{name}"
+
+    card_unusable = (
+        Q(**{field("is_active"): False})
+        | Q(**{field("stripe_publishable_key"): ""})
+        | Q(**{field("stripe_secret_key"): ""})
+        | Q(**{field("stripe_webhook_secret"): ""})
+    )
+    return Q(**{field("kind"): ChannelKind.PUBLIC_ACCOUNTING, field("is_active"): True}) | (
+        Q(**{field("kind"): ChannelKind.STRIPE})
+        & card_unusable
+        & ~Q(**{field("finance_department"): ""})
+    )
+
+
+def fee_channel_for(space: Space) -> FeeRoute:
+    """Who collects the fees of `space` (`collecting_organisation`) and which way
+    (`fee_route_of`): every page, the approval and the billing export ask this one rule."""
+    return fee_route_of_collector(collecting_organisation(space))
+
+
+def fee_route_of_collector(collector: Organisation) -> FeeRoute:
+    """Which way `collector` takes the fees of the buildings it runs (`fee_route_of`)."""
+    channel = PaymentChannel.objects.filter(owner=collector).first()
+    return FeeRoute(collector=collector, channel=channel, kind=fee_route_of(channel))
 
 
 def tariffs_for(*, space: Space, category: str) -> dict[str, int]:

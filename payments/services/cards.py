@@ -38,7 +38,12 @@ def stripe_channel_of(owner: Organisation) -> PaymentChannel:
         raise ValidationError(_("This building does not take card payments."))
     if not channel.stripe_ready:
         raise ValidationError(
-            _("Card payments are not available yet for this building: its keys are missing.")
+            _(
+                "%(owner)s does not take card payments yet: its administrators must enter its "
+                "Stripe keys on its payment channel page (Payment channels). Until then, settle "
+                "it directly with %(owner)s (a deposit: by cheque)."
+            )
+            % {"owner": owner.name}
         )
     return channel
 
@@ -296,10 +301,12 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
     if payment is not None and payment.stripe_intent_id:
         payment_release(payment=payment, actor=PLATFORM, reason=_("Replaced by a payment link."))
         payment = None
-    channel = selectors.channel_of(booking.space)
-    if channel is not None and channel.kind == ChannelKind.PUBLIC_ACCOUNTING:
-        # No card payment: the requester is told that a payment notice will come, and how to
-        # pay it (the billing line goes to the public-accounting export).
+    route = selectors.fee_channel_for(booking.space)
+    channel = route.channel
+    if route.kind == selectors.FeeRouteKind.INVOICE and channel is not None:
+        # No card payment (the public accountant, or a card channel without its keys falling
+        # back to invoicing): the requester is told that a payment notice will come, and how
+        # to pay it (the billing line goes to the billing export).
         price = selectors.booking_quote(booking=booking)
         if price is not None and not price.is_free:
             with transaction.atomic():
@@ -307,7 +314,7 @@ def booking_fee_collect(*, booking: Booking, now: datetime | None = None) -> Pay
                     booking=booking, channel=channel, amount_cents=price.amount_cents
                 )
         return None
-    if channel is None or not channel.stripe_ready:
+    if route.kind != selectors.FeeRouteKind.CARD or channel is None:
         return None
     if payment is None:
         try:

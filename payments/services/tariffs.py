@@ -3,11 +3,13 @@ owner."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organisation, User
 from accounts.selectors import organisations_manageable_by
 from core.history import history_actor
 from payments.models import PaymentChannel, Tariff
+from payments.models.channels import SECRET_FIELDS
 from spaces.models import Space
 from spaces.selectors import spaces_manageable_by
 
@@ -69,11 +71,35 @@ def channel_set(*, owner: Organisation, kind: str, actor: User, **fields: str) -
         raise PermissionDenied
     channel = PaymentChannel.objects.filter(owner=owner).first() or PaymentChannel(owner=owner)
     channel.kind = kind
+    now = timezone.now()
     for name, value in fields.items():
+        if name in SECRET_FIELDS:
+            # Write-only: an empty value keeps the secret entered before (it is never shown
+            # back, so a form cannot send it again); a new one is dated.
+            if not value:
+                continue
+            setattr(channel, f"{name}_set_at", now)
         setattr(channel, name, value)
     channel.full_clean()
     with history_actor(actor):
         channel.save()
+    return channel
+
+
+@transaction.atomic
+def channel_set_active(*, owner: Organisation, active: bool, actor: User) -> PaymentChannel:
+    """Deactivate (or reactivate) how `owner` collects fees; a deactivated channel collects
+    nothing (`fee_route_of`) and its fees are stated as not collected.
+
+    Raises PermissionDenied unless `actor` manages the owner, PaymentChannel.DoesNotExist when
+    the owner has no channel."""
+    if not organisations_manageable_by(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    channel = PaymentChannel.objects.select_for_update().get(owner=owner)
+    if channel.is_active != active:
+        channel.is_active = active
+        with history_actor(actor):
+            channel.save(update_fields=["is_active", "updated_at"])
     return channel
 
 
@@ -100,3 +126,19 @@ def tariffs_replace(*, space: Space, grid: dict[tuple[str, str], int | None], ac
                 actor=actor,
             )
     return Tariff.objects.filter(space=space).count()
+
+
+@transaction.atomic
+def space_deposit_set(*, space: Space, amount_cents: int, actor: User) -> Space:
+    """Set the deposit a space asks (0: none), held on the requester's card before each
+    booking. Raises PermissionDenied unless `actor` manages the space, ValidationError (a
+    negative or absurd amount)."""
+    _check_manages(actor, space)
+    space = Space.objects.select_for_update().get(pk=space.pk)
+    if space.deposit_cents == amount_cents:
+        return space
+    space.deposit_cents = amount_cents
+    space.full_clean(exclude=[f.name for f in Space._meta.fields if f.name != "deposit_cents"])
+    with history_actor(actor):
+        space.save(update_fields=["deposit_cents", "updated_at"])
+    return space

@@ -1,1 +1,2 @@
-"""Pages of payments, one module per concern (cards: paying and refunding)."""
+"""Pages of payments, one module per concern (cards: paying and refunding; channels: how
+each organisation collects its fees)."""

@@ -68,7 +68,9 @@ def test_booking_page_says_when_card_payment_is_not_set_up(client, booking, requ
     PaymentChannel.objects.filter(owner=booking.space.site.owner).update(stripe_secret_key="")
     client.force_login(requester)
     page = client.get(booking.get_absolute_url()).content.decode()
-    assert "Le paiement par carte n’est pas encore disponible pour ce bâtiment" in page
+    # No invoicing to fall back on: the fee is stated as not collected (payments.selectors
+    # .fee_route_of), never shown as nothing to pay.
+    assert "Aucun moyen de paiement n’est configuré pour" in page
     assert reverse("payments:booking-pay", args=[booking.pk]) not in page
 
 

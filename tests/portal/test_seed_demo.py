@@ -1,15 +1,23 @@
 """The demo territory loader: idempotent, refused outside demo mode, usable accounts."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
 from bookings.models import Booking, BookingLog, Closure, Occupancy
 from bookings.selectors import booking_routing
+from payments.selectors import (
+    FeeRouteKind,
+    accounting_owners_for,
+    billing_lines,
+    fee_channel_for,
+)
 from portal import demo
 from spaces.models import (
     Amenity,
@@ -168,3 +176,27 @@ def test_seed_demo_routes_a_request_on_each_site_to_someone_who_can_decide(demo_
             assert sites_manageable_by(person).contains(site), (site.name, person.email)
 
     assert routed == DEMO_ROUTING
+
+
+def test_seed_demo_bills_the_card_paid_buildings_fees_while_its_keys_are_missing(
+    demo_mode, monkeypatch
+):
+    """Without Stripe keys the SCIC's card channel falls back to its invoices: the approved
+    bookings of the Grands Bureaux are billed, not shown as free (issue 13)."""
+    for name in ("PUBLISHABLE_KEY", "SECRET_KEY", "WEBHOOK_SECRET"):
+        monkeypatch.delenv(f"DEMO_STRIPE_{name}", raising=False)
+    seed_demo()
+    space = Space.objects.get(site__name=demo.GRANDS_BUREAUX, name="Salle du Haut-Fourneau")
+    route = fee_channel_for(space)
+    admin = User.objects.get(email=demo.USERS[0][0])
+
+    assert (route.collector.name, route.kind) == ("SCIC Les Forges Solidaires (démo)", "invoice")
+    assert route.kind == FeeRouteKind.INVOICE
+    assert route.is_fallback
+    assert route.collector in accounting_owners_for(admin)
+    today = timezone.localdate()
+    lines = billing_lines(
+        owner=route.collector, first_day=today, last_day=today + timedelta(days=120)
+    )
+    assert lines
+    assert all(line.amount_cents > 0 for line in lines)

@@ -170,6 +170,7 @@ class Command(BaseCommand):
             stripe_publishable_key=os.environ.get("DEMO_STRIPE_PUBLISHABLE_KEY", ""),
             stripe_secret_key=os.environ.get("DEMO_STRIPE_SECRET_KEY", ""),
             stripe_webhook_secret=os.environ.get("DEMO_STRIPE_WEBHOOK_SECRET", ""),
+            finance_department=demo.SCIC_INVOICING,
         )
         public_owners = {epci, *(site.owner for site in sites)}
         for owner in public_owners:
