@@ -205,14 +205,38 @@ def test_publish_is_404_for_outsiders(client, draft, outsider):
 
 
 def test_close_closes_the_call(manager_client, call):
-    manager_client.post(reverse("calls:call-close", args=[call.pk]))
+    manager_client.post(reverse("calls:call-close", args=[call.pk]), {"confirm": "yes"})
 
     call.refresh_from_db()
     assert call.status == CallStatus.CLOSED
 
 
+def test_close_without_confirm_does_not_close_the_call(manager_client, call):
+    response = manager_client.post(reverse("calls:call-close", args=[call.pk]))
+
+    call.refresh_from_db()
+    assert response.status_code == 200
+    assert call.status == CallStatus.PUBLISHED
+
+
+def test_close_page_states_deadline_applications_and_warns_before_the_deadline(
+    manager_client, call, application
+):
+    response = manager_client.get(reverse("calls:call-close", args=[call.pk]))
+
+    page = response.content.decode()
+    call.refresh_from_db()
+    assert call.status == CallStatus.PUBLISHED
+    assert "1 février 2027, 12:00" in page  # the frozen clock stands four weeks before
+    assert "<dd>1</dd>" in page
+    assert "<strong>La date limite n’est pas passée" in page
+    assert "jusqu’au 1 février 2027, 12:00" in page
+    assert "est prévenue par e-mail" in page
+    assert 'name="confirm" value="yes"' in page
+
+
 def test_close_of_a_draft_says_why_it_is_refused(manager_client, draft):
-    response = manager_client.post(reverse("calls:call-close", args=[draft.pk]))
+    response = manager_client.post(reverse("calls:call-close", args=[draft.pk]), {"confirm": "yes"})
 
     assert messages_of(response) == [
         "Cet appel est au statut « Brouillon » : ce changement est impossible."
