@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.selectors import AnyUser, organisations_of
@@ -20,7 +21,7 @@ from core import panels
 from core.panels import Panel
 from payments import selectors
 from payments.models import Payment, PaymentChannel
-from payments.rules import OrganisationCategory, Price, TariffUnit
+from payments.rules import OrganisationCategory, Price, TariffUnit, refund_cents
 from payments.selectors.deposits import deposit_panel_of
 from spaces.models import Space
 
@@ -167,11 +168,34 @@ def space_tariffs_panel(request: HttpRequest | None, space: Space, /) -> Panel:
     return Panel("payments/_space_tariffs.html", {"space": space, "units": units, "rows": rows})
 
 
+def booking_cancel_refund_panel(
+    request: HttpRequest | None, booking: Booking, /, *, as_manager: bool = False
+) -> Panel | None:
+    """What cancelling the whole booking now gives back, by the space's cancellation policy
+    (payments.rules.refund_cents), on the cancellation's confirmation page. None when nothing
+    was paid by card (nothing to refund)."""
+    payment = selectors.payment_live_of(booking=booking)
+    if payment is None or payment.status != "captured":
+        return None
+    hours = (booking.start - timezone.now()).total_seconds() / 3600
+    amount, rule = refund_cents(
+        amount_cents=payment.captured_cents,
+        hours_before_start=hours,
+        notice_hours=booking.space.cancellation_notice_hours,
+        by_manager=as_manager,
+    )
+    return Panel(
+        "payments/_cancel_refund.html",
+        {"refund_cents": min(amount, payment.refundable_cents), "rule": rule},
+    )
+
+
 def panels_register() -> None:
     """Fill the slots of the bookings and spaces pages (called by `PaymentsConfig.ready`)."""
     panels.register("booking_form.quote", booking_quote_panel)
     panels.register("booking_detail.facts", booking_amount_panel)
     panels.register("booking_detail.sections", booking_payment_panel)
     panels.register("booking_detail.sections", booking_deposit_panel)
+    panels.register("booking_cancel.refund", booking_cancel_refund_panel)
     panels.register("allocation_detail.sections", agreement_payments_panel)
     panels.register("space_detail.conditions", space_tariffs_panel)
