@@ -44,3 +44,35 @@ def square_metres(value) -> str:
     from django.utils.formats import number_format
 
     return f"{number_format(Decimal(value).normalize())}\u00a0m²"
+
+
+def last_day(end):
+    """The last day a period with an exclusive `end` covers, as people say it: a period ending
+    at local midnight ends the day before ([1 Jan 00:00, 2 Jan 00:00) is "1 Jan" only)."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    if isinstance(end, datetime):
+        local = timezone.localtime(end) if timezone.is_aware(end) else end
+        if local.hour == local.minute == local.second == local.microsecond == 0:
+            return (local - timedelta(days=1)).date()
+        return local.date()
+    return end - timedelta(days=1)  # a date: the day after the last one
+
+
+def day_range(start, end, *, pattern: str = "j F") -> str:
+    """ "1 janvier" for a one-day period, "1 janvier–3 janvier" for longer ones; `end` is
+    exclusive. The month in full: the abbreviation of "j b" says "jui" for June and July."""
+    from datetime import datetime
+
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    first = start
+    if isinstance(start, datetime):
+        first = (timezone.localtime(start) if timezone.is_aware(start) else start).date()
+    last = max(last_day(end), first)
+    if last == first:
+        return date_format(first, pattern)
+    return f"{date_format(first, pattern)}–{date_format(last, pattern)}"

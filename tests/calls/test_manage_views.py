@@ -381,7 +381,7 @@ def test_agreement_page_offers_the_agreement_and_redirects_to_it(
         reverse("calls:application-agreement", args=[application.pk]),
         {
             "start": "2027-04-01",
-            "end": "2030-04-01",
+            "last_day": "2030-03-31",
             "legal_regime": "public_domain",
             "annual_fee": "1200.50",
             "free_use_basis": "",
@@ -394,6 +394,7 @@ def test_agreement_page_offers_the_agreement_and_redirects_to_it(
     assert response.status_code == 302
     assert response.url == allocation.get_absolute_url()
     assert (allocation.annual_fee_cents, allocation.deposit_cents) == (120_050, 30_000)
+    assert allocation.end == date(2030, 4, 1)  # the last day given, stored exclusive
     application.refresh_from_db()
     assert application.allocation == allocation
 
@@ -409,7 +410,7 @@ def test_agreement_page_shows_the_services_errors_on_the_fields(
         reverse("calls:application-agreement", args=[application.pk]),
         {
             "start": "2027-04-01",
-            "end": "2030-04-01",
+            "last_day": "2030-03-31",
             "legal_regime": "public_domain",
             "annual_fee": "100",
             "free_use_basis": "L2125-1",

@@ -1,16 +1,20 @@
 """Details of the French that tell people we care (issue 13)."""
 
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
 from core.collation import french
-from core.text import de, of_name, square_metres
+from core.text import day_range, de, last_day, of_name, square_metres
 from spaces.filters import SpaceFilter
 from spaces.models import Commune
 from tests.factories import CommuneFactory
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def test_the_history_header_and_the_language_button_are_translated_apart():
@@ -76,3 +80,20 @@ def test_the_catalogue_filter_lists_communes_the_french_way(db):
     names = [c.name for c in SpaceFilter().filters["commune"].queryset]
 
     assert names.index("Hélesmes") < names.index("Hordain")
+
+
+def test_a_one_day_closure_shows_its_day_only():
+    start = datetime(2027, 1, 1, tzinfo=PARIS)
+
+    with translation.override("fr"):
+        one_day = day_range(start, start + timedelta(days=1))
+        three_days = day_range(start, start + timedelta(days=3))
+        evening = day_range(start.replace(hour=18), start.replace(hour=22))
+
+    assert one_day == "1 janvier"
+    assert three_days == "1 janvier–3 janvier"
+    assert evening == "1 janvier"
+
+
+def test_last_day_of_an_agreement_is_the_day_before_its_exclusive_end():
+    assert last_day(date(2030, 4, 1)) == date(2030, 3, 31)
