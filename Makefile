@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run worker beat test lint lock vendor clean
+.PHONY: run dev .env-secret-key worker beat test lint lock vendor clean
 
 # Dependencies come from the lock files, every file checked against its hash; the project itself
 # is then installed without resolving anything (`make lock` refreshes the locks).
@@ -36,10 +36,23 @@ lock:
 .env:
 	printf '# Local development settings (not for production; see .env.example).\nDEBUG=true\nDEMO_MODE=true\n' > $@
 
+# The demo's server runs with DEBUG off, so it needs a secret key: one per checkout, kept in .env.
+.env-secret-key: .env
+	grep -q '^SECRET_KEY=' .env || printf 'SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
+
 ## Set up, load the demo territory and serve on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set).
 ## Links in e-mails and calendar feeds point at that address (SITE_URL, unless set).
+## The server runs as in production (DEBUG off: the product's own French 404/403/500 pages), but
+## over plain HTTP with static files and photos served by Django itself (LOCAL_SERVE).
+## `make dev` serves the same with DEBUG on (Django's technical error pages, for development).
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
-run: $(VENV)/.installed-run .env
+run: $(VENV)/.installed-run .env .env-secret-key
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=false DEMO_MODE=true LOCAL_SERVE=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+dev: export SITE_URL ?= http://127.0.0.1:$(PORT)
+dev: $(VENV)/.installed-run .env
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -30,6 +30,9 @@ class LoginForm(AccessibleFormMixin, AuthenticationForm):
     )
     error_messages = {
         **AuthenticationForm.error_messages,
+        # Django's own French says "Saisissez un adresse électronique" (its sentence is built
+        # for a masculine "nom d'utilisateur"): ours names the field itself.
+        "invalid_login": _("Enter a correct e-mail address and password. Both are case-sensitive."),
         "unconfirmed": _(
             "Your e-mail address is not confirmed yet: open the link we sent to it when you "
             "signed up. No message? Ask for a new link below."

@@ -402,6 +402,9 @@ private_storage = _private_storage  # public name for other apps; migrations kee
 
 
 EXPIRING_DOCUMENTS = {DocumentKind.INSURANCE, DocumentKind.ESUS}
+# The documents without which the intercommunality cannot verify a structure (a current one of
+# each: an expired insurance certificate does not count). Calls ask for the same two by default.
+VERIFICATION_DOCUMENTS = (DocumentKind.STATUTES, DocumentKind.INSURANCE)
 
 
 class OrganisationDocument(models.Model):

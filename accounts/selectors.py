@@ -7,9 +7,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import (
+    VERIFICATION_DOCUMENTS,
     Invitation,
     Membership,
     MembershipRole,
@@ -96,6 +98,17 @@ def structures_verifiable_by(user: AnyUser) -> QuerySet[Organisation]:
     if not user_is_territory_admin(user):
         return Organisation.objects.none()
     return Organisation.objects.filter(kind=OrganisationKind.ESS)
+
+
+def structure_verification_documents_missing(*, structure: Organisation) -> list[str]:
+    """The kinds of VERIFICATION_DOCUMENTS of which the structure has no current document."""
+    today = timezone.localdate()
+    present = set(
+        structure.documents.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .filter(kind__in=VERIFICATION_DOCUMENTS)
+        .values_list("kind", flat=True)
+    )
+    return [kind for kind in VERIFICATION_DOCUMENTS if kind not in present]
 
 
 def documents_visible_to(user: AnyUser) -> QuerySet[OrganisationDocument]:

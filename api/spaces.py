@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.collation import french
 from spaces.filters import SpaceFilter
 from spaces.models import Commune, Site, Space
 from spaces.selectors import catalogue_sites, catalogue_spaces, communes_in_territory
@@ -27,7 +28,7 @@ class CommuneListApi(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return communes_in_territory().prefetch_related("postcodes").order_by("name")
+        return communes_in_territory().prefetch_related("postcodes").order_by(french("name"))
 
 
 class AddressSerializer(serializers.Serializer):

@@ -463,3 +463,20 @@ def waiting_list_candidates_for(
 def document_labels(kinds: list[str]) -> list[str]:
     """The names of the required document kinds, in the user's language."""
     return [str(DocumentKind(kind).label) for kind in kinds if kind in DocumentKind.values]
+
+
+def call_close_summary(*, call: Call, now: datetime | None = None) -> dict:
+    """What closing `call` now means: its deadline (and whether it is still ahead), its
+    applications sent and in draft, and its reviewers — all of whom are told."""
+    now = now or timezone.now()
+    counts = call.applications.aggregate(
+        submitted=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED)),
+        drafts=Count("pk", filter=Q(status=ApplicationStatus.DRAFT)),
+    )
+    return {
+        "call": call,
+        "before_deadline": call.deadline is not None and call.deadline > now,
+        "submitted": counts["submitted"],
+        "drafts": counts["drafts"],
+        "reviewers": call.reviewers.count(),
+    }

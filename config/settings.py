@@ -31,6 +31,11 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Demo accounts (password "demo") may only be created where this is on.
 DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
+# Serve the site from this machine as `make run` does: over plain HTTP (no HTTPS redirect, no
+# secure-only cookies), static files from their sources (no collectstatic) and photos from
+# MEDIA_ROOT. On by default with DEBUG; `make run` turns it on with DEBUG off, so the demo shows
+# the product's own 404/403/500 pages. Never in production (a reverse proxy serves media there).
+LOCAL_SERVE = env_bool("LOCAL_SERVE", default=DEBUG)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -268,14 +273,17 @@ STORAGES = {
     # S3_BUCKET is set (config/storage.py).
     **media_storages(private_root=PRIVATE_MEDIA_ROOT),
     "staticfiles": {
-        # Production serves hashed, compressed files (needs collectstatic); tests and DEBUG don't.
+        # Production serves hashed, compressed files (needs collectstatic); tests, DEBUG and
+        # LOCAL_SERVE don't (whitenoise then serves them from their sources).
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("STATIC_MANIFEST", default=not DEBUG)
+            if env_bool("STATIC_MANIFEST", default=not LOCAL_SERVE)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+WHITENOISE_USE_FINDERS = LOCAL_SERVE
+WHITENOISE_AUTOREFRESH = LOCAL_SERVE
 # Request bodies (core.middleware.RequestBodyLimitMiddleware): refused with a 413 above
 # REQUEST_BODY_MAX_BYTES, or above UPLOAD_BODY_MAX_BYTES on the upload URLs (photos: 5 MB each,
 # documents: 10 MB). The reverse proxy should refuse them first (docs/deploy.md).
@@ -328,14 +336,14 @@ RETENTION_SECURITY_LOG_DAYS = env_int("RETENTION_SECURITY_LOG_DAYS", 365)
 # Invitations never accepted, counted from when they expired (they hold an address).
 RETENTION_EXPIRED_INVITATION_DAYS = env_int("RETENTION_EXPIRED_INVITATION_DAYS", 90)
 
-# Security: strict unless DEBUG; a proxy in front terminates TLS.
+# Security: strict unless served locally (DEBUG or LOCAL_SERVE); a proxy in front terminates TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not LOCAL_SERVE)
+SESSION_COOKIE_SECURE = not LOCAL_SERVE
+CSRF_COOKIE_SECURE = not LOCAL_SERVE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if LOCAL_SERVE else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_SERVE
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not LOCAL_SERVE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

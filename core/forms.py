@@ -86,3 +86,13 @@ def form_add_service_errors(
         form.add_error(field if field in form.fields else None, messages)
     if isinstance(form, AccessibleFormMixin):
         form._set_aria()
+
+
+# The field a confirmation page's form sends: an irreversible action's POST acts only with it, so
+# a stale button or a forged form posting without it lands on the confirmation page instead.
+CONFIRM_FIELD = "confirm"
+
+
+def post_confirmed(request) -> bool:
+    """Whether a POST comes from the action's confirmation page (its `confirm=yes` field)."""
+    return request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "yes"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
@@ -25,7 +26,7 @@ from core.formats import euros_text
 from core.panels import Panel
 from payments import selectors
 from payments.models import ENDED, ChannelKind, Payment, PaymentChannel, PaymentPurpose, Tariff
-from payments.rules import OrganisationCategory, Price, TariffUnit
+from payments.rules import OrganisationCategory, Price, TariffUnit, refund_cents
 from payments.selectors.deposits import deposit_panel_of
 from spaces import cards
 from spaces.cards import CardFact
@@ -319,6 +320,28 @@ def site_fees_panel(request: HttpRequest | None, site: Site, /) -> Panel:
     )
 
 
+def booking_cancel_refund_panel(
+    request: HttpRequest | None, booking: Booking, /, *, as_manager: bool = False
+) -> Panel | None:
+    """What cancelling the whole booking now gives back, by the space's cancellation policy
+    (payments.rules.refund_cents), on the cancellation's confirmation page. None when nothing
+    was paid by card (nothing to refund)."""
+    payment = selectors.payment_live_of(booking=booking)
+    if payment is None or payment.status != "captured":
+        return None
+    hours = (booking.start - timezone.now()).total_seconds() / 3600
+    amount, rule = refund_cents(
+        amount_cents=payment.captured_cents,
+        hours_before_start=hours,
+        notice_hours=booking.space.cancellation_notice_hours,
+        by_manager=as_manager,
+    )
+    return Panel(
+        "payments/_cancel_refund.html",
+        {"refund_cents": min(amount, payment.refundable_cents), "rule": rule},
+    )
+
+
 def panels_register() -> None:
     """Fill the slots of the bookings and spaces pages (called by `PaymentsConfig.ready`)."""
     cards.register(PRICE_FROM)
@@ -326,6 +349,7 @@ def panels_register() -> None:
     panels.register("booking_detail.facts", booking_amount_panel)
     panels.register("booking_detail.sections", booking_payment_panel)
     panels.register("booking_detail.sections", booking_deposit_panel)
+    panels.register("booking_cancel.refund", booking_cancel_refund_panel)
     panels.register("allocation_detail.sections", agreement_payments_panel)
     panels.register("space_detail.conditions", space_tariffs_panel)
     panels.register_column("booking_list.fee", booking_fee_column)

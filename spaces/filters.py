@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import french
 from spaces.models import Commune, Space, SpaceKind
 from spaces.selectors import step_free_q
 
@@ -32,7 +33,7 @@ class SpaceFilterForm(forms.Form):
 class SpaceFilter(django_filters.FilterSet):
     commune = django_filters.ModelChoiceFilter(
         field_name="site__commune",
-        queryset=Commune.objects.order_by("name"),
+        queryset=Commune.objects.order_by(french("name")),
         label=_("Commune"),
         empty_label=_("All communes"),
     )

@@ -19,6 +19,7 @@ from accounts.selectors import (
     territory_people_q,
     user_is_territory_admin,
 )
+from core.collation import french
 from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space
 
 
@@ -194,7 +195,7 @@ def catalogue_spaces(user: AnyUser) -> QuerySet[Space]:
             "amenities",
             Prefetch("photos", queryset=Photo.objects.order_by("position", "pk")),
         )
-        .order_by("site__commune__name", "site__name", "floor", "name")
+        .order_by(french("site__commune__name"), "site__name", "floor", "name")
     )
 
 
@@ -220,7 +221,7 @@ def catalogue_sites(user: AnyUser) -> QuerySet[Site]:
         .exclude(status=SiteStatus.CLOSED)
         .select_related("commune", "owner")
         .annotate(space_count=Count("spaces"))
-        .order_by("commune__name", "name")
+        .order_by(french("commune__name"), "name")
     )
 
 

@@ -102,3 +102,17 @@ def post_json(base_url: str, path: str, body: dict, headers: dict[str, str]) -> 
         return response.status
     finally:
         conn.close()
+
+
+def verification_documents_add(structure) -> None:
+    """Give a structure the documents its verification requires (accounts VERIFICATION_DOCUMENTS)."""
+    from accounts.models import VERIFICATION_DOCUMENTS, DocumentKind
+    from tests.factories import OrganisationDocumentFactory
+
+    for kind in VERIFICATION_DOCUMENTS:
+        expires_on = None
+        if kind == DocumentKind.INSURANCE:
+            from django.utils import timezone
+
+            expires_on = timezone.localdate().replace(year=timezone.localdate().year + 1, day=1)
+        OrganisationDocumentFactory(organisation=structure, kind=kind, expires_on=expires_on)

@@ -14,6 +14,7 @@ from accounts.actors import Actor
 from accounts.files import document_check, document_stored_name
 from accounts.models import (
     IDENTIFYING_FIELDS,
+    DocumentKind,
     Membership,
     MembershipRole,
     Organisation,
@@ -25,6 +26,7 @@ from accounts.models import (
 )
 from accounts.selectors import (
     organisations_manageable_by,
+    structure_verification_documents_missing,
     user_is_territory_admin,
 )
 from accounts.validators import compact_identifier
@@ -149,6 +151,12 @@ def structure_verify(*, structure: Organisation, actor: User) -> bool:
         raise ValidationError(_("Only ESS structures are verified."))
     if structure.verified_at is not None:
         return False
+    missing = structure_verification_documents_missing(structure=structure)
+    if missing:
+        raise ValidationError(
+            _("The structure cannot be verified without these documents: %(documents)s.")
+            % {"documents": ", ".join(str(DocumentKind(kind).label) for kind in missing)}
+        )
     structure.verified_at = timezone.now()
     structure.verified_by = actor
     structure.save(update_fields=["verified_at", "verified_by"])

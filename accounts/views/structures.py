@@ -9,17 +9,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.files import document_response
 from accounts.forms import DocumentForm, InvitationForm, StructureForm
+from accounts.models import DocumentKind
 from accounts.selectors import (
     documents_visible_to,
     invitation_get_usable,
     organisations_erasable_by,
     organisations_manageable_by,
     organisations_visible_to,
+    structure_verification_documents_missing,
     structures_awaiting_verification,
     structures_verifiable_by,
     user_is_territory_admin,
 )
-from core.forms import form_add_service_errors
+from core.forms import form_add_service_errors, post_confirmed
 from core.middleware import accepts_upload
 from core.ratelimit import rate_limited
 
@@ -185,9 +187,25 @@ def structures_to_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def structure_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show what verification rests on (documents, e-mail, identifiers); verify on confirmation."""
     structure = get_object_or_404(structures_verifiable_by(request.user), pk=pk)
-    if services.structure_verify(structure=structure, actor=request.user):
-        messages.success(request, _("%(name)s is verified.") % {"name": structure.name})
-    return redirect("accounts:structure-detail", pk=structure.pk)
+    if post_confirmed(request):
+        try:
+            verified = services.structure_verify(structure=structure, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("accounts:structure-verify", pk=structure.pk)
+        if verified:
+            messages.success(request, _("%(name)s is verified.") % {"name": structure.name})
+        return redirect("accounts:structure-detail", pk=structure.pk)
+    context = {
+        "structure": structure,
+        "documents": structure.documents.all(),
+        "missing": [
+            DocumentKind(kind).label
+            for kind in structure_verification_documents_missing(structure=structure)
+        ],
+    }
+    return render(request, "accounts/structure_verify.html", context)

@@ -16,6 +16,7 @@ from accounts.models import Organisation
 from bookings.models import FreeUseBasis, InventoryKind, LegalRegime
 from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
+from core.text import square_metres
 from core.validators import MAX_MONEY_CENTS
 from spaces.models import Space
 
@@ -34,10 +35,10 @@ def euros_to_cents(value: Decimal | None) -> int:
 
 class SpaceChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Space) -> str:
-        return _("%(space)s — %(site)s (%(surface)s m²)") % {
+        return _("%(space)s — %(site)s (%(surface)s)") % {
             "space": obj.name,
             "site": obj.site.name,
-            "surface": f"{obj.surface_m2.normalize():f}",
+            "surface": square_metres(obj.surface_m2),
         }
 
 

@@ -112,6 +112,8 @@ class AvailabilitySearchForm(SlotForm):
 
 
 class ReasonForm(AccessibleForm):
+    """The reason of a refusal (the approval asks for none) or of a cancellation."""
+
     reason = MultiLineFormField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -125,8 +127,14 @@ class CancelForm(ReasonForm):
     )
     and_following = forms.BooleanField(label=_("and the following dates"), required=False)
 
-    def __init__(self, *args, booking: Booking, **kwargs) -> None:
+    def __init__(self, *args, booking: Booking, by_manager: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Who reads the reason: the requester when a manager cancels, the managers when the
+        # requester cancels its own booking (never "sent to the requester" to the requester).
+        self.fields["reason"].help_text = (
+            _("Sent to the requester.") if by_manager else _("Sent to the managers of the space.")
+        )
+        self._bound_fields_cache.pop("reason", None)  # a BoundField copies the help text
         zone = local_zone()
         dates = booking.occupancies.filter(active=True).order_by("start")
         self.fields["occurrence_start"].choices = [("", _("The whole booking"))] + [

@@ -31,7 +31,7 @@ from bookings.forms import (
 )
 from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.permissions import booking_actions_for
-from core.forms import form_add_service_errors
+from core.forms import form_add_service_errors, post_confirmed
 from core.panels import cells_for
 from core.params import BadParameter, parse_date_param, year_in_range
 from spaces.cards import cards_prepare, for_cards
@@ -243,7 +243,9 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_manager": actions.is_manager,
         "can_decide": actions.can_decide,
         "can_cancel": actions.can_cancel,
-        "cancel_form": CancelForm(booking=booking) if booking.occupies else None,
+        "cancel_form": CancelForm(booking=booking, by_manager=actions.can_decide)
+        if booking.occupies
+        else None,
         # Its own ids: the cancel form on the same page has a "reason" field too.
         "refuse_form": ReasonForm(auto_id="id_refuse_%s")
         if actions.can_decide and booking.status == BookingStatus.PENDING
@@ -275,33 +277,50 @@ def booking_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def booking_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refuse with a reason, after a confirmation page that says the requester is told it."""
     booking = get_object_or_404(selectors.bookings_manageable_by(request.user), pk=pk)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = services.booking_refuse(
-                booking=booking, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except InvalidTransition as exc:
-            messages.error(request, exc.message())
-            return redirect(booking.get_absolute_url())
-        return _done(
-            request, booking, changed, _("The request is refused; the requester is told why.")
+    if not form.is_valid():
+        messages.error(request, _("Give a reason: it is sent to the requester."))
+        return redirect(booking.get_absolute_url())
+    if not post_confirmed(request):
+        return render(
+            request,
+            "bookings/booking_confirm.html",
+            {"booking": booking, "action": "refuse", "form": form},
         )
-    messages.error(request, _("Give a reason: it is sent to the requester."))
-    return redirect(booking.get_absolute_url())
+    try:
+        changed = services.booking_refuse(
+            booking=booking, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except InvalidTransition as exc:
+        messages.error(request, exc.message())
+        return redirect(booking.get_absolute_url())
+    return _done(request, booking, changed, _("The request is refused; the requester is told why."))
 
 
 @login_required
 @require_POST
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the booking or some of its dates, after a confirmation page that says what is
+    cancelled, who is told and what is refunded."""
     booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
-    form = CancelForm(request.POST, booking=booking)
+    actions = booking_actions_for(user=request.user, booking=booking)
+    form = CancelForm(request.POST, booking=booking, by_manager=actions.can_decide)
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect(booking.get_absolute_url())
     chosen = form.cleaned_data["occurrence_start"]
+    if not post_confirmed(request):
+        context = {
+            "booking": booking,
+            "action": "cancel",
+            "form": form,
+            "chosen": dict(form.fields["occurrence_start"].choices).get(chosen) if chosen else "",
+            "by_manager": actions.can_decide,
+        }
+        return render(request, "bookings/booking_confirm.html", context)
     try:
         count = services.booking_cancel(
             booking=booking,

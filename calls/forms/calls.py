@@ -9,6 +9,7 @@ from accounts.models import DocumentKind, Organisation
 from calls.models import CallLot, Criterion
 from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm
+from core.text import square_metres
 from spaces.models import Space
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -17,7 +18,8 @@ _SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
 
 
 def space_label(space: Space) -> str:
-    return f"{space.name} — {space.site.name}, {space.site.commune.name} ({space.surface_m2:g} m²)"
+    surface = square_metres(space.surface_m2)
+    return f"{space.name} — {space.site.name}, {space.site.commune.name} ({surface})"
 
 
 def lot_label(lot: CallLot) -> str:

@@ -1,6 +1,8 @@
 """Forms of the decisions on applications: accept for a lot, refuse with reasons, record the
 deliberation, offer the agreement."""
 
+from datetime import timedelta
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -50,11 +52,14 @@ class DecideForm(AccessibleForm):
 class AgreementForm(AgreementTermsForm):
     """The terms of the occupancy agreement offered to an accepted applicant; amounts in €."""
 
-    field_order = ["start", "end", "legal_regime", *AgreementTermsForm.base_fields]
+    field_order = ["start", "last_day", "legal_regime", *AgreementTermsForm.base_fields]
+    # People give the last day of occupation (inclusive), as agreements are shown; the models
+    # keep an exclusive end, the day after (as bookings/forms/allocations.py does).
+    SERVICE_FIELDS = {"end": "last_day", **AgreementTermsForm.SERVICE_FIELDS}
 
     start = BoundedDateField(label=_("Start"), widget=_DATE)
-    end = BoundedDateField(
-        label=_("End"), widget=_DATE, help_text=_("First day after the occupation.")
+    last_day = BoundedDateField(
+        label=_("Last day"), widget=_DATE, help_text=_("The last day of occupation, included.")
     )
     legal_regime = forms.ChoiceField(label=_("Legal regime"), choices=LegalRegime.choices)
 
@@ -62,7 +67,7 @@ class AgreementForm(AgreementTermsForm):
         values = self.cleaned_data
         return {
             "start": values["start"],
-            "end": values["end"],
+            "end": values["last_day"] + timedelta(days=1),
             "legal_regime": values["legal_regime"],
             **self.money_terms(),
         }

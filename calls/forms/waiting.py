@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from calls.models import WaitingListEntry
+from core.collation import french
 from core.fields import MultiLineFormField
 from core.forms import AccessibleForm, BoundedDateField
 from core.validators import bounds_of
@@ -51,4 +52,4 @@ class WaitingEntryForm(AccessibleForm):
         self.fields["structure"].queryset = structures.order_by("name")
         if structures.count() == 1:
             self.fields["structure"].initial = structures.first()
-        self.fields["communes"].queryset = communes_in_territory().order_by("name")
+        self.fields["communes"].queryset = communes_in_territory().order_by(french("name"))

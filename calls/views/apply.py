@@ -15,7 +15,7 @@ from bookings.exceptions import InvalidTransition
 from calls import selectors, services
 from calls.forms import AcceptForm, ApplicationForm, ApplicationStartForm, ReasonForm, RefuseForm
 from calls.models import Application, ApplicationStatus, CallLot, Preference
-from core.forms import form_add_service_errors
+from core.forms import form_add_service_errors, post_confirmed
 from spaces.models import SpaceKind
 
 
@@ -201,9 +201,25 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(selectors.applications_of_applicant(request.user), pk=pk)
+    """Show the application as it will be sent, and that it can no longer change; send it on
+    confirmation."""
+    application = get_object_or_404(
+        selectors.applications_of_applicant(request.user).select_related("call", "structure"),
+        pk=pk,
+    )
+    if not post_confirmed(request):
+        if application.status != ApplicationStatus.DRAFT:
+            return redirect(application.get_absolute_url())
+        context = {
+            "application": application,
+            "call": application.call,
+            "missing": selectors.application_missing_items(application),
+            "accepting": selectors.call_accepts_applications(application.call),
+            **summary_context(request, application),
+        }
+        return render(request, "calls/application_submit.html", context)
     try:
         changed = services.application_submit(application=application, actor=request.user)
     except ValidationError as exc:

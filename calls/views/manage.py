@@ -22,7 +22,7 @@ from calls.forms import (
     criteria_initial,
 )
 from calls.models import Application, ApplicationStatus, Call, CallStatus
-from core.forms import form_add_service_errors
+from core.forms import form_add_service_errors, post_confirmed
 from spaces.selectors import site_owners_for, spaces_manageable_by
 
 
@@ -180,9 +180,12 @@ def call_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def call_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Say what closing does (deadline, applications, who is told); close on confirmation."""
     call = _managed_call(request, pk)
+    if not post_confirmed(request):
+        return render(request, "calls/call_close.html", selectors.call_close_summary(call=call))
     try:
         changed = services.call_close(call=call, actor=request.user)
     except InvalidTransition as exc:

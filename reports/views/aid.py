@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import organisations_of
+from core.collation import french
 from core.exports import csv_response
 from core.forms import form_add_service_errors
 from core.pdf import render_pdf
@@ -53,7 +54,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
         "year_form": form,
         "year": year,
         "has_aid": selectors.aid_grantors_for(request.user).exists(),
-        "communes": selectors.communes_reportable_by(request.user).order_by("name"),
+        "communes": selectors.communes_reportable_by(request.user).order_by(french("name")),
         "own_structures": selectors.structures_certifiable_by(request.user)
         .filter(pk__in=own)
         .order_by("name"),
@@ -73,7 +74,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
         "year": year,
         "rows": rows,
         "subsidies": selectors.cash_subsidies_in_year(year=year, grantors=grantors),
-        "communes": selectors.communes_reportable_by(request.user).order_by("name"),
+        "communes": selectors.communes_reportable_by(request.user).order_by(french("name")),
     }
     return render(request, "reports/aid_list.html", context, status=400 if form.errors else 200)
 

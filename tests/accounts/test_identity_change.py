@@ -26,6 +26,7 @@ from tests.factories import (
     make_siret,
     paris,
 )
+from tests.helpers import verification_documents_add
 
 NEW_NAME = "Société Totalement Différente SA"
 
@@ -295,6 +296,7 @@ def test_the_intercommunality_sees_who_verified_before_the_change(
 
     with django_capture_on_commit_callbacks(execute=True):
         _edit(client, association_admin, association, name=NEW_NAME)
+    verification_documents_add(association)
     structure_verify(structure=association, actor=territory_admin)
 
     kinds = list(

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,10 +31,12 @@ from tests.factories import (
     PDF_BYTES,
     PNG_BYTES,
     InvitationFactory,
+    OrganisationDocumentFactory,
     StructureFactory,
     UserFactory,
     make_siret,
 )
+from tests.helpers import verification_documents_add
 
 
 def _new_structure(**fields) -> Organisation:
@@ -189,6 +191,7 @@ def test_structure_register_requires_ess_family(outsider):
 def test_structure_verify_records_who_and_when(structure, territory_admin):
     moment = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
+    verification_documents_add(structure)
     with time_machine.travel(moment, tick=False):
         verified = structure_verify(structure=structure, actor=territory_admin)
 
@@ -198,6 +201,7 @@ def test_structure_verify_records_who_and_when(structure, territory_admin):
 
 
 def test_structure_verify_returns_false_the_second_time(structure, territory_admin):
+    verification_documents_add(structure)
     structure_verify(structure=structure, actor=territory_admin)
     structure.refresh_from_db()
     first_verification = structure.verified_at
@@ -209,10 +213,33 @@ def test_structure_verify_returns_false_the_second_time(structure, territory_adm
     assert structure.verified_at == first_verification
 
 
+def test_structure_verify_refuses_a_structure_without_its_mandatory_documents(
+    structure, territory_admin
+):
+    OrganisationDocumentFactory(organisation=structure, kind=DocumentKind.STATUTES)
+
+    with pytest.raises(ValidationError, match="Attestation d’assurance"):
+        structure_verify(structure=structure, actor=territory_admin)
+
+    structure.refresh_from_db()
+    assert structure.verified_at is None
+
+
+def test_structure_verify_refuses_an_expired_insurance_certificate(structure, territory_admin):
+    OrganisationDocumentFactory(organisation=structure, kind=DocumentKind.STATUTES)
+    OrganisationDocumentFactory(
+        organisation=structure, kind=DocumentKind.INSURANCE, expires_on=date(2020, 1, 31)
+    )
+
+    with pytest.raises(ValidationError, match="Attestation d’assurance"):
+        structure_verify(structure=structure, actor=territory_admin)
+
+
 @pytest.mark.parametrize("persona", ["member", "commune_staff", "facilities_manager", "outsider"])
 def test_structure_verify_refuses_non_territory_admin(request, structure, persona):
     actor = request.getfixturevalue(persona)
 
+    verification_documents_add(structure)
     with pytest.raises(PermissionDenied):
         structure_verify(structure=structure, actor=actor)
 

@@ -25,6 +25,7 @@ from tests.factories import (
     agreement_signed,
     make_siret,
 )
+from tests.helpers import verification_documents_add
 from tests.stack.smtp import text_of
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,7 @@ def test_a_verified_structure_tells_its_members_they_may_request_space(
         role=MembershipRole.MEMBER,
     ).user
 
+    verification_documents_add(structure)
     assert structure_verify(structure=structure, actor=territory_admin)
 
     inbox = smtp_inbox.deliver()
@@ -146,6 +148,7 @@ def test_a_verified_structure_tells_its_members_they_may_request_space(
 
 
 def test_a_second_verification_tells_nobody_again(smtp_inbox, territory_admin, structure, member):
+    verification_documents_add(structure)
     structure_verify(structure=structure, actor=territory_admin)
     smtp_inbox.deliver()
     smtp_inbox.clear()
@@ -160,6 +163,7 @@ def test_a_member_reads_the_verification_in_english(smtp_inbox, territory_admin,
         organisation=structure, user=UserFactory(email="en@example.test", language="en")
     ).user
 
+    verification_documents_add(structure)
     structure_verify(structure=structure, actor=territory_admin)
 
     [message] = smtp_inbox.deliver().to(english.email)

@@ -4,6 +4,7 @@ version of the organisation in its field history, signed by the person who verif
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
+from tests.helpers import verification_documents_add
 
 
 def test_a_structure_verified_twice_keeps_who_verified_it_the_first_time(
@@ -12,14 +13,15 @@ def test_a_structure_verified_twice_keeps_who_verified_it_the_first_time(
     structure = StructureFactory(name="Repair Café")
     colleague = MembershipFactory(organisation=epci, user=UserFactory()).user
     client.force_login(territory_admin)
-    client.post(reverse("accounts:structure-verify", args=[structure.pk]))
+    verification_documents_add(structure)
+    client.post(reverse("accounts:structure-verify", args=[structure.pk]), {"confirm": "yes"})
     # Back to verification (as an identity change does), then verified by someone else.
     structure.refresh_from_db()
     structure.verified_at = structure.verified_by = None
     structure.save()
     client.force_login(colleague)
 
-    client.post(reverse("accounts:structure-verify", args=[structure.pk]))
+    client.post(reverse("accounts:structure-verify", args=[structure.pk]), {"confirm": "yes"})
 
     structure.refresh_from_db()
     verifications = [

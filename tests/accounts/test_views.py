@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.models import Membership, MembershipRole, Organisation, User
 from accounts.services import structure_verify
 from tests.factories import InvitationFactory, StructureFactory, UserFactory, make_siret
+from tests.helpers import verification_documents_add
 
 PASSWORD = "un-mot-de-passe-42"
 
@@ -146,6 +147,7 @@ def test_structures_to_verify_is_404_for_non_territory_admin(request, client, pe
 
 def test_structures_to_verify_lists_unverified_structures(client, territory_admin, structure):
     verified = StructureFactory(name="Structure vérifiée")
+    verification_documents_add(verified)
     structure_verify(structure=verified, actor=territory_admin)
     client.force_login(territory_admin)
 
@@ -159,7 +161,10 @@ def test_structures_to_verify_lists_unverified_structures(client, territory_admi
 def test_structure_verify_post_by_territory_admin_verifies(client, territory_admin, structure):
     client.force_login(territory_admin)
 
-    response = client.post(reverse("accounts:structure-verify", args=[structure.pk]))
+    verification_documents_add(structure)
+    response = client.post(
+        reverse("accounts:structure-verify", args=[structure.pk]), {"confirm": "yes"}
+    )
 
     structure.refresh_from_db()
     assert response.url == reverse("accounts:structure-detail", args=[structure.pk])
@@ -170,21 +175,62 @@ def test_structure_verify_post_by_territory_admin_verifies(client, territory_adm
 def test_structure_verify_post_is_404_for_non_territory_admin(request, client, structure, persona):
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.post(reverse("accounts:structure-verify", args=[structure.pk]))
+    verification_documents_add(structure)
+    response = client.post(
+        reverse("accounts:structure-verify", args=[structure.pk]), {"confirm": "yes"}
+    )
 
     structure.refresh_from_db()
     assert response.status_code == 404
     assert structure.verified_at is None
 
 
-def test_structure_verify_refuses_get(client, territory_admin, structure):
+def test_structure_verify_get_shows_documents_email_and_identifiers_without_acting(
+    client, territory_admin, structure
+):
+    structure.email = "contact@mobilite.example"
+    structure.save()
+    verification_documents_add(structure)
     client.force_login(territory_admin)
 
     response = client.get(reverse("accounts:structure-verify", args=[structure.pk]))
 
     structure.refresh_from_db()
-    assert response.status_code == 405
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "contact@mobilite.example" in page
+    assert structure.siren in page
+    for document in structure.documents.all():
+        assert reverse("accounts:document-download", args=[document.pk]) in page
+    assert 'name="confirm" value="yes"' in page
     assert structure.verified_at is None
+
+
+def test_structure_verify_post_without_confirm_does_not_verify(client, territory_admin, structure):
+    verification_documents_add(structure)
+    client.force_login(territory_admin)
+
+    response = client.post(reverse("accounts:structure-verify", args=[structure.pk]))
+
+    structure.refresh_from_db()
+    assert response.status_code == 200
+    assert structure.verified_at is None
+
+
+def test_structure_verify_without_mandatory_documents_says_which_are_missing(
+    client, territory_admin, structure
+):
+    client.force_login(territory_admin)
+
+    response = client.post(
+        reverse("accounts:structure-verify", args=[structure.pk]), {"confirm": "yes"}, follow=True
+    )
+
+    structure.refresh_from_db()
+    assert structure.verified_at is None
+    assert "Statuts" in response.content.decode()
+    assert "Attestation d’assurance" in response.content.decode()
+    assert 'name="confirm"' not in response.content.decode()
 
 
 # --- Invitation acceptance -----------------------------------------------------------------

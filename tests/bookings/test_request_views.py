@@ -183,7 +183,11 @@ def test_booking_cancel_one_date_by_the_requester_keeps_the_others(
 
     client.post(
         reverse("bookings:booking-cancel", args=[booking.pk]),
-        {"reason": "Salle inutile ce jour-là", "occurrence_start": second.start.isoformat()},
+        {
+            "reason": "Salle inutile ce jour-là",
+            "occurrence_start": second.start.isoformat(),
+            "confirm": "yes",
+        },
     )
 
     active = list(
@@ -243,3 +247,60 @@ def test_space_week_shows_who_booked_to_the_manager(client, facilities_manager, 
 
     busy = [slot for day in response.context["days"] for slot in day["busy"]]
     assert "Conseil d" in busy[0]["label"]
+
+
+@pytest.mark.django_db
+def test_booking_refuse_without_confirm_shows_what_will_happen_and_does_not_refuse(
+    client, facilities_manager, booking
+):
+    client.force_login(facilities_manager)
+
+    response = client.post(
+        reverse("bookings:booking-refuse", args=[booking.pk]), {"reason": "Salle en travaux"}
+    )
+
+    booking.refresh_from_db()
+    page = response.content.decode()
+    assert booking.status == BookingStatus.PENDING
+    assert "Salle en travaux" in page
+    assert "Le demandeur est prévenu par e-mail, avec ce motif." in page
+    assert 'name="confirm" value="yes"' in page
+
+
+@pytest.mark.django_db
+def test_booking_refuse_with_confirm_refuses(client, facilities_manager, booking):
+    client.force_login(facilities_manager)
+
+    client.post(
+        reverse("bookings:booking-refuse", args=[booking.pk]),
+        {"reason": "Salle en travaux", "confirm": "yes"},
+    )
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REFUSED
+
+
+@pytest.mark.django_db
+def test_booking_cancel_without_confirm_keeps_every_date(client, verified_member, booking):
+    client.force_login(verified_member)
+
+    response = client.post(
+        reverse("bookings:booking-cancel", args=[booking.pk]), {"reason": "Empêchement"}
+    )
+
+    page = response.content.decode()
+    assert booking.occupancies.filter(active=True).count() == 3
+    assert "Les gestionnaires de l’espace sont prévenus, avec ce motif." in page
+
+
+@pytest.mark.django_db
+def test_the_requester_cancelling_is_not_told_the_reason_goes_to_the_requester(
+    client, verified_member, booking
+):
+    client.force_login(verified_member)
+
+    response = client.get(booking.get_absolute_url())
+
+    page = response.content.decode()
+    assert "Envoyé au demandeur" not in page
+    assert "Envoyé aux gestionnaires de l’espace." in page

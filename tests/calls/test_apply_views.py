@@ -220,16 +220,34 @@ def test_detail_of_a_complete_draft_offers_to_send_it(
 def test_submit_sends_a_complete_draft(applicant_client, call, association, applicant):
     draft = complete_draft(call=call, structure=association, actor=applicant)
 
-    response = applicant_client.post(reverse("calls:application-submit", args=[draft.pk]))
+    response = applicant_client.post(
+        reverse("calls:application-submit", args=[draft.pk]), {"confirm": "yes"}
+    )
 
     draft.refresh_from_db()
     assert response.url == draft.get_absolute_url()
     assert draft.status == ApplicationStatus.SUBMITTED
 
 
+def test_submit_without_confirm_shows_the_summary_and_does_not_send(
+    applicant_client, call, association, applicant
+):
+    draft = complete_draft(call=call, structure=association, actor=applicant)
+
+    response = applicant_client.post(reverse("calls:application-submit", args=[draft.pk]))
+
+    draft.refresh_from_db()
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert draft.status == ApplicationStatus.DRAFT
+    assert "vous ne pourrez plus modifier votre candidature" in page
+    assert draft.project.splitlines()[0] in page
+    assert 'name="confirm" value="yes"' in page
+
+
 def test_submit_of_an_incomplete_draft_says_what_is_missing(applicant_client, draft_application):
     response = applicant_client.post(
-        reverse("calls:application-submit", args=[draft_application.pk])
+        reverse("calls:application-submit", args=[draft_application.pk]), {"confirm": "yes"}
     )
 
     draft_application.refresh_from_db()

@@ -42,4 +42,4 @@ def test_direct_agreement_form_shows_the_money_terms_after_the_regime():
 
 
 def test_agreement_form_after_a_call_shows_the_money_terms_after_the_regime():
-    assert list(AgreementForm().fields) == ["start", "end", "legal_regime", *MONEY_TERMS]
+    assert list(AgreementForm().fields) == ["start", "last_day", "legal_regime", *MONEY_TERMS]

@@ -205,14 +205,38 @@ def test_publish_is_404_for_outsiders(client, draft, outsider):
 
 
 def test_close_closes_the_call(manager_client, call):
-    manager_client.post(reverse("calls:call-close", args=[call.pk]))
+    manager_client.post(reverse("calls:call-close", args=[call.pk]), {"confirm": "yes"})
 
     call.refresh_from_db()
     assert call.status == CallStatus.CLOSED
 
 
+def test_close_without_confirm_does_not_close_the_call(manager_client, call):
+    response = manager_client.post(reverse("calls:call-close", args=[call.pk]))
+
+    call.refresh_from_db()
+    assert response.status_code == 200
+    assert call.status == CallStatus.PUBLISHED
+
+
+def test_close_page_states_deadline_applications_and_warns_before_the_deadline(
+    manager_client, call, application
+):
+    response = manager_client.get(reverse("calls:call-close", args=[call.pk]))
+
+    page = response.content.decode()
+    call.refresh_from_db()
+    assert call.status == CallStatus.PUBLISHED
+    assert "1 février 2027, 12:00" in page  # the frozen clock stands four weeks before
+    assert "<dd>1</dd>" in page
+    assert "<strong>La date limite n’est pas passée" in page
+    assert "jusqu’au 1 février 2027, 12:00" in page
+    assert "est prévenue par e-mail" in page
+    assert 'name="confirm" value="yes"' in page
+
+
 def test_close_of_a_draft_says_why_it_is_refused(manager_client, draft):
-    response = manager_client.post(reverse("calls:call-close", args=[draft.pk]))
+    response = manager_client.post(reverse("calls:call-close", args=[draft.pk]), {"confirm": "yes"})
 
     assert messages_of(response) == [
         "Cet appel est au statut « Brouillon » : ce changement est impossible."
@@ -357,7 +381,7 @@ def test_agreement_page_offers_the_agreement_and_redirects_to_it(
         reverse("calls:application-agreement", args=[application.pk]),
         {
             "start": "2027-04-01",
-            "end": "2030-04-01",
+            "last_day": "2030-03-31",
             "legal_regime": "public_domain",
             "annual_fee": "1200.50",
             "free_use_basis": "",
@@ -370,6 +394,7 @@ def test_agreement_page_offers_the_agreement_and_redirects_to_it(
     assert response.status_code == 302
     assert response.url == allocation.get_absolute_url()
     assert (allocation.annual_fee_cents, allocation.deposit_cents) == (120_050, 30_000)
+    assert allocation.end == date(2030, 4, 1)  # the last day given, stored exclusive
     application.refresh_from_db()
     assert application.allocation == allocation
 
@@ -385,7 +410,7 @@ def test_agreement_page_shows_the_services_errors_on_the_fields(
         reverse("calls:application-agreement", args=[application.pk]),
         {
             "start": "2027-04-01",
-            "end": "2030-04-01",
+            "last_day": "2030-03-31",
             "legal_regime": "public_domain",
             "annual_fee": "100",
             "free_use_basis": "L2125-1",

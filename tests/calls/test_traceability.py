@@ -31,7 +31,7 @@ def test_publishing_closing_and_deciding_through_the_pages_log_each_step_with_it
 ):
     client.force_login(manager)
     client.post(reverse("calls:call-publish", args=[draft.pk]))
-    client.post(reverse("calls:call-close", args=[draft.pk]))
+    client.post(reverse("calls:call-close", args=[draft.pk]), {"confirm": "yes"})
 
     client.post(
         reverse("calls:call-decide", args=[draft.pk]),

@@ -167,7 +167,8 @@ def test_mail_sent_again_once_the_server_is_back(
     with smtp_server() as (handler, port):
         _smtp_to(settings, port)
         response = client.post(
-            reverse("bookings:booking-cancel", args=[booking.pk]), {"reason": "Empêchement"}
+            reverse("bookings:booking-cancel", args=[booking.pk]),
+            {"reason": "Empêchement", "confirm": "yes"},
         )
 
     assert response.status_code == 302

@@ -178,7 +178,12 @@ def test_apply_to_the_demo_call_and_see_it_ranked(
     )
     assert_no_serious_axe_violations(page)
 
-    # Send it.
+    # Send it, after reading the summary and that it can no longer change.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Relire et envoyer ma candidature").click()
+    expect(page.locator(".confirm-warning")).to_contain_text("vous ne pourrez plus modifier")
+    expect(page.locator(".prose")).to_contain_text(PROJECT)
+    assert_no_serious_axe_violations(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Envoyer ma candidature").click()
     assert page.url == detail_url

@@ -241,6 +241,12 @@ def test_search_request_approve_calendar_feed_cancel_one_date(
     cancel_form.get_by_label("Motif").fill("Salle réquisitionnée")
     with page.expect_navigation():
         cancel_button.click()
+    # The confirmation page says what is cancelled and who is told; nothing changed yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Annuler la réservation")
+    expect(page.locator("main")).to_contain_text(f"{second:%d/%m/%Y} 14:00")
+    expect(page.locator("main")).to_contain_text("Le demandeur est prévenu par e-mail")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirmer : annuler").click()
     expect(page.locator(".messages")).to_contain_text("1 date(s) annulée(s).")
     expect(page.locator(".badge")).to_have_text(CONFIRMED)
     expect(dates).to_have_count(WEEKS)

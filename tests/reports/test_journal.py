@@ -23,6 +23,7 @@ from calls.models import CallLog, CallStatus
 from payments.services.tariffs import channel_set, tariff_set
 from spaces.models import SiteManager
 from tests.factories import CallFactory, StructureFactory
+from tests.helpers import verification_documents_add
 from tests.spaces.test_admin import admin_url
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -182,6 +183,8 @@ def _edit_everything(site, space, structure, territory_admin, actor, rounds: int
             actor=actor,
         )
         if index % 2 == 0:
+            if not structure.documents.exists():
+                verification_documents_add(structure)
             structure_verify(structure=structure, actor=territory_admin)  # + a verification event
         else:
             structure.refresh_from_db()

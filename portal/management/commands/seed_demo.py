@@ -47,6 +47,7 @@ from calls.services import (
     reviewer_declare,
     score_record,
 )
+from core.text import de
 from payments.models import ChannelKind
 from payments.services.tariffs import channel_set, tariff_set
 from portal import demo
@@ -115,9 +116,14 @@ class Command(BaseCommand):
         with COMMUNES_CSV.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 code = row["code_insee"]
+                name = f"Commune {de(row['nom'])}"  # "Commune d’Escaudain"
+                # Demo databases seeded before said "Commune de Escaudain": renamed in place.
+                Organisation.objects.filter(
+                    kind=OrganisationKind.COMMUNE, name=f"Commune de {row['nom']}"
+                ).exclude(name=name).update(name=name)
                 organisation, _ = Organisation.objects.update_or_create(
                     kind=OrganisationKind.COMMUNE,
-                    name=f"Commune de {row['nom']}",
+                    name=name,
                     defaults={"address": row["adresse_mairie"]},
                 )
                 commune, _ = Commune.objects.update_or_create(
