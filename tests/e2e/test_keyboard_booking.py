@@ -3,8 +3,9 @@
 RGAA 7.3 / WCAG 2.1.1: everything is reachable and usable with the keyboard; RGAA 10.7 /
 WCAG 2.4.7: the focus is visible. The test never clicks: it presses Tab (and Enter) and types
 into the focused field, the way a keyboard user does, and at every Tab stop checks that the
-focused element shows an outline or a box shadow. The browser speaks French (fr-FR), so date
-and time fields take "jjmmaaaa" and "hhmm".
+focused element shows an outline or a box shadow. A date field's order of day and month follows
+the browser's own language (not the page's): `type_date` types day first, and month first if
+the field did not take it.
 """
 
 from datetime import timedelta
@@ -37,6 +38,16 @@ FOCUS_JS = """() => {
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1366, "height": 900}}
+
+
+def type_date(page: Page, day) -> None:
+    """Type a date into the focused date field, whichever order its segments come in."""
+    page.keyboard.type(f"{day:%d%m%Y}")
+    if page.evaluate("document.activeElement.value") != day.isoformat():
+        page.keyboard.press("Shift+Tab")  # back from the year to the first segment
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.type(f"{day:%m%d%Y}")
+    assert page.evaluate("document.activeElement.value") == day.isoformat()
 
 
 def tab_to(page: Page, selector: str, unseen_focus: list[str]) -> None:
@@ -76,7 +87,7 @@ def test_book_a_room_with_the_keyboard_alone(page: Page, live_server, demo_terri
 
     # When, where, how many.
     tab_to(page, "#id_date", unseen)
-    page.keyboard.type(f"{day:%d%m%Y}")
+    type_date(page, day)
     tab_to(page, "#id_start_time", unseen)
     page.keyboard.type("1400")
     tab_to(page, "#id_end_time", unseen)
