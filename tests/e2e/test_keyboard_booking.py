@@ -120,7 +120,7 @@ def test_book_a_room_with_the_keyboard_alone(page: Page, live_server, demo_terri
     expect(page.get_by_role("heading", level=1)).to_have_text(PURPOSE)
     booking = Booking.objects.get(purpose=PURPOSE)
     assert booking.space == space
-    assert timezone.localtime(booking.start).date() == day
-    assert (timezone.localtime(booking.start).hour, timezone.localtime(booking.end).hour) == (14, 16)
+    start, end = timezone.localtime(booking.start), timezone.localtime(booking.end)
+    assert (start.date(), start.hour, end.hour) == (day, 14, 16)
     assert page.url == f"{live_server.url}/reservations/{booking.pk}/"
     assert unseen == [], "focus not visible on:\n" + "\n".join(unseen)

@@ -245,6 +245,6 @@ def test_every_page_of_the_role_fits_a_phone_and_passes_axe(
             name = url_name(link.path)
             if name not in seen_names and name not in SKIPPED_NAMES:
                 queue.append((target, depth + 1))
-    print(f"\n{role}: {len(visited)} pages: {' '.join(visited)}")
     assert len(visited) >= (3 if email else 2), visited
-    assert not failures, f"{role}: {len(failures)} problems\n" + "\n".join(failures)
+    pages = f"{role}: {len(visited)} pages visited: {' '.join(visited)}"
+    assert not failures, f"{pages}\n{len(failures)} problems:\n" + "\n".join(failures)
