@@ -1,5 +1,6 @@
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/accessibility.html")
+    contact = {"contact_email": settings.CONTACT_EMAIL, "contact_phone": settings.CONTACT_PHONE}
+    return render(request, "portal/accessibility.html", contact)
 
 
 @login_required

@@ -53,7 +53,12 @@ def test_the_journal_shows_an_edit_with_who_made_it_and_the_old_and_new_values(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<caption>" in html
+    assert '<caption id="journal-caption">' in html
+    # On a phone the table scrolls in its own region, named by the caption and reached by Tab.
+    assert (
+        '<div class="table-scroll" tabindex="0" role="region" aria-labelledby="journal-caption">'
+        in html
+    )
     assert "manager@example.test" in html
     assert "<del>Les Grands Bureaux</del>" in html
     assert "<ins>Tiers-lieu des Grands Bureaux</ins>" in html

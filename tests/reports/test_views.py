@@ -40,7 +40,12 @@ def test_annex_page_shows_the_rows_in_a_captioned_table(client, commune_staff, f
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "<caption>" in content
+    assert '<caption id="annex-caption">' in content
+    # On a phone the table scrolls in its own region, named by the caption and reached by Tab.
+    assert (
+        '<div class="table-scroll" tabindex="0" role="region" aria-labelledby="annex-caption">'
+        in content
+    )
     assert "Mobilité Solidaire" in content
     assert "23\u00a0000,00\u00a0€" in content
 
