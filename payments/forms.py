@@ -233,7 +233,10 @@ class ChannelForm(AccessibleForm):
         ),
     )
     payfip_url = forms.URLField(
-        label=_("PayFiP payment page"), required=False, assume_scheme="https"
+        label=_("PayFiP payment page"),
+        required=False,
+        assume_scheme="https",
+        validators=[validate_single_line],
     )
     pay_within_hours = forms.IntegerField(
         label=_("Time to pay after approval (hours)"), min_value=1, max_value=24 * 14, initial=48

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, OrganisationKind, User
 from core.fields import SingleLineFormField
 from core.forms import AccessibleForm, AccessibleModelForm, ServiceValidatedModelForm
+from core.validators import validate_single_line
 from spaces.models import ErpType, OpeningHours, Site, Space
 from spaces.selectors import managing_organisation_choices, site_owners_for
 
@@ -152,6 +153,7 @@ class SiteManagerAddForm(AccessibleForm):
     email = forms.EmailField(
         label=_("E-mail address of the facilities manager"),
         help_text=_("The person must already have an account on the platform."),
+        validators=[validate_single_line],
     )
     may_commit_owner = forms.BooleanField(
         label=_("May commit the owner to agreements"),

@@ -59,7 +59,7 @@ from bookings.selectors.closures import (
     closures_of_site,
     public_holidays_not_closed,
 )
-from bookings.selectors.day_grid import DayGrid, site_day_grid, spoken_time
+from bookings.selectors.day_grid import DayGrid, site_day_grid
 from bookings.selectors.local_time import local_zone
 from bookings.selectors.overlap import (
     occupancies_overlapping,
@@ -114,6 +114,5 @@ __all__ = [
     "spaces_allocatable_by",
     "spaces_available",
     "spaces_bookable_by",
-    "spoken_time",
     "structures_eligible_for_allocation",
 ]

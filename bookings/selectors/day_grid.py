@@ -21,6 +21,7 @@ from bookings.rules import NonExistentLocalTimeError, Period, make_local
 from bookings.selectors.calendars import DEFAULT_DAY_END, DEFAULT_DAY_START
 from bookings.selectors.local_time import local_zone
 from bookings.selectors.overlap import occupancies_overlapping
+from core.formats import time_text
 from spaces.models import OpeningHours, Site, Space
 from spaces.rules import within_opening_hours
 from spaces.selectors import sites_manageable_by, spaces_visible_to
@@ -68,15 +69,6 @@ class DayGrid:
     day: date
     slots: list[Slot]
     rows: list[GridRow]
-
-
-def spoken_time(moment: time | None) -> str:
-    """ "14 h", "14 h 30" in French ("14:00" in English); None is the midnight ending a day."""
-    if moment is None:
-        return _("%(hour)s:00") % {"hour": 24}
-    if moment.minute == 0:
-        return _("%(hour)s:00") % {"hour": moment.hour}
-    return _("%(hour)s:%(minute)s") % {"hour": moment.hour, "minute": f"{moment.minute:02d}"}
 
 
 def _minutes(moment: datetime, day: date) -> int:
@@ -127,7 +119,7 @@ def _slots(day: date, first: int, last: int, step: int) -> list[Slot]:
             start, end = _at(day, minutes), _at(day, minutes + step)
         except NonExistentLocalTimeError:
             continue  # the hour skipped when clocks go forward
-        label = spoken_time(time(minutes // 60, minutes % 60))
+        label = time_text(time(minutes // 60, minutes % 60))
         slots.append(Slot(start=start, end=end, label=label))
     return slots
 

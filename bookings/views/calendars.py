@@ -20,7 +20,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -28,6 +27,7 @@ from bookings import selectors
 from bookings.rules import NonExistentLocalTimeError, make_local
 from bookings.selectors.calendars import DEFAULT_DAY_START, CalendarHours
 from bookings.selectors.day_grid import CellState, GridCell
+from core.formats import day_text, time_range_text
 from core.params import BadParameter, parse_date_param, parse_datetime_param, year_in_range
 from spaces.models import Site, Space
 from spaces.selectors import sites_manageable_by, sites_visible_to, spaces_manageable_by
@@ -326,16 +326,10 @@ def _cell_name(space: Space, cell: GridCell) -> str:
     14:00–15:00" (the visible "Book" first, so that the name contains the label)."""
     zone = selectors.local_zone()
     start, end = cell.start.astimezone(zone), cell.end.astimezone(zone)
-    ending = None if end.time() == time(0) else end.time()
-    day = date_format(start, "l j F")
-    if (get_language() or "").startswith("fr"):
-        # The catalogue capitalises weekdays (they head lists); mid-sentence French does not.
-        day = day[:1].lower() + day[1:]
-    return _("%(space)s, %(day)s, %(start)s–%(end)s") % {
+    return _("%(space)s, %(day)s, %(hours)s") % {
         "space": space.name,
-        "day": day,
-        "start": selectors.spoken_time(start.time()),
-        "end": selectors.spoken_time(ending),
+        "day": day_text(start.date()),
+        "hours": time_range_text(start.time(), end.time()),
     }
 
 

@@ -45,13 +45,13 @@ def test_request_line_has_method_path_status_duration_request_id_and_user(client
     user = UserFactory()
     client.force_login(user)
 
-    response = client.get("/?page=2")
+    response = client.get("/espaces/?page=1")
 
     [line] = _lines(log_output, "locaux.requests")
     assert {key: line[key] for key in ("level", "method", "path", "status", "user_id")} == {
         "level": "INFO",
         "method": "GET",
-        "path": "/",
+        "path": "/espaces/",
         "status": 200,
         "user_id": user.pk,
     }

@@ -217,7 +217,7 @@ def test_apply_to_the_demo_call_and_see_it_ranked(
             "heading", level=2, name=f"Lot {position} : {name} ({GRANDS_BUREAUX})"
         )
         expect(heading).to_be_visible()
-        return table_rows(heading.locator("xpath=following-sibling::table[1]"))
+        return table_rows(heading.locator("xpath=following::table[1]"))
 
     assert lot_rows(1, "Bureau 103") == [
         ["1", ASSOCIATION, association, "choix n° 1", SUBMITTED],

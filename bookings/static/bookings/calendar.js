@@ -39,7 +39,6 @@
     var data = container.dataset;
     var status = document.getElementById("calendar-status");
     var hourMinute = { hour: "2-digit", minute: "2-digit", hour12: false };
-    var alwaysOpen = data.alwaysOpen === "true";
     var phone = isPhone();
     var options = {
       locale: data.locale,
@@ -53,13 +52,13 @@
       // Words rather than FullCalendar's chevron icons, which have role="img" and no text.
       buttonIcons: false,
       buttonText: { prev: data.previousText, next: data.nextText },
-      // Spaces with opening hours: only those hours. Always open: the whole day in a scroller
-      // opened at 08:00, so that nothing booked at night is hidden.
+      // Spaces with opening hours: only those hours. Always open: the whole day, so that
+      // nothing booked at night is hidden.
       slotMinTime: data.slotMinTime || "08:00:00",
       slotMaxTime: data.slotMaxTime || "20:00:00",
-      scrollTime: data.scrollTime || "08:00:00",
-      height: alwaysOpen ? undefined : "auto",
-      contentHeight: alwaysOpen ? 620 : undefined,
+      // The page scrolls, never a region inside the grid: a scroller inside FullCalendar's
+      // role="grid" can be neither focusable nor left unreachable (axe, RGAA 7.3).
+      height: "auto",
       businessHours: data.businessHours ? JSON.parse(data.businessHours) : false,
       slotDuration: "01:00:00",
       // Agreements and whole-day closures are bands in this row, not 24-hour blocks.
