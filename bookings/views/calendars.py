@@ -227,8 +227,6 @@ def _hours_context(hours: CalendarHours) -> dict:
     return {
         "slot_min": slot_min,
         "slot_max": slot_max,
-        "scroll_time": hours.start.strftime("%H:%M:%S"),
-        "always_open": hours.always_open,
         "business_hours": json.dumps(business) if business else "",
     }
 

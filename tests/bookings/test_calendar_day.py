@@ -196,7 +196,6 @@ def test_space_calendar_opens_on_the_opening_hours(client, facilities_manager, s
 
     assert 'data-slot-min-time="08:00:00"' in page
     assert 'data-slot-max-time="22:00:00"' in page
-    assert "data-always-open" not in page
     assert (
         "[{&quot;daysOfWeek&quot;: [2], &quot;startTime&quot;: &quot;08:30&quot;, "
         "&quot;endTime&quot;: &quot;18:00&quot;}, {&quot;daysOfWeek&quot;: [4]" in page
@@ -204,7 +203,7 @@ def test_space_calendar_opens_on_the_opening_hours(client, facilities_manager, s
 
 
 @pytest.mark.django_db
-def test_calendar_of_an_always_open_space_keeps_the_day_and_scrolls_to_8(
+def test_calendar_of_an_always_open_space_keeps_the_whole_day(
     client, facilities_manager, space
 ):
     client.force_login(facilities_manager)
@@ -213,8 +212,7 @@ def test_calendar_of_an_always_open_space_keeps_the_day_and_scrolls_to_8(
 
     assert 'data-slot-min-time="00:00:00"' in page
     assert 'data-slot-max-time="24:00:00"' in page
-    assert 'data-scroll-time="08:00:00"' in page
-    assert 'data-always-open="true"' in page
+    assert "data-business-hours" not in page  # no hours to shade
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@
 // Events come from the JSON feed named in data-events-url; the table of the next 14 days below
 // the calendar carries the same information without JavaScript.
 // Week and day views open on the opening hours given in data-slot-min-time / data-slot-max-time
-// (the whole day, scrolled to data-scroll-time, when a space is always open). Below 640 px the
+// (the whole day when a space is always open; the page scrolls). Below 640 px the
 // calendar is a list (listWeek): seven columns do not fit on a phone.
 (function () {
   "use strict";
