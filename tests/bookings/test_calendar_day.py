@@ -203,9 +203,7 @@ def test_space_calendar_opens_on_the_opening_hours(client, facilities_manager, s
 
 
 @pytest.mark.django_db
-def test_calendar_of_an_always_open_space_keeps_the_whole_day(
-    client, facilities_manager, space
-):
+def test_calendar_of_an_always_open_space_keeps_the_whole_day(client, facilities_manager, space):
     client.force_login(facilities_manager)
 
     page = client.get(reverse("bookings:calendar-space", args=[space.pk])).content.decode()
