@@ -101,8 +101,29 @@ if env_str("LOG_FORMAT", "text" if env_bool("DEBUG") else "json") == "json":
 # them) are frozen out of the collector once the worker is ready, so a full collection no longer
 # walks them (docs/benchmarks.md, "gunicorn: gc.freeze()"). GUNICORN_GC_FREEZE=false turns it off.
 gc_freeze = env_bool("GUNICORN_GC_FREEZE", default=True)
+# Full collections between requests, not during one: CPython's automatic full collection (when
+# ten young collections have promoted objects to the oldest generation) is turned off in the
+# worker, and the same rule is applied after a response has been sent, where its pause delays no
+# answer (docs/benchmarks.md, "Full collections between requests"). The young generations are
+# still collected automatically, so a request's own garbage never piles up; the full collection
+# only looks at what survived them. GUNICORN_GC_BETWEEN_REQUESTS=false restores CPython's rule.
+gc_between_requests = env_bool("GUNICORN_GC_BETWEEN_REQUESTS", default=True)
+# CPython's own default for the third threshold: collect the oldest generation once ten
+# collections of the middle one have promoted objects into it.
+GC_FULL_AFTER = 10
+GC_NEVER = 1 << 30
 
 
 def post_worker_init(worker) -> None:
     if gc_freeze:
         gc.freeze()
+    if gc_between_requests:
+        young, middle, _oldest = gc.get_threshold()
+        gc.set_threshold(young, middle, GC_NEVER)
+
+
+def post_request(worker, req, environ, resp) -> None:
+    # gunicorn calls this once the response is written (sync workers close the connection
+    # after it): the client has its answer.
+    if gc_between_requests and gc.get_count()[2] >= GC_FULL_AFTER:
+        gc.collect()
