@@ -376,8 +376,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     # The browsable API only in development: production answers JSON alone.
+    # DRF's JSON, encoded by orjson (api/renderers.py: the same bytes, ~10× faster).
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.JSONRenderer",
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
     # Counters in the shared cache; 429 with Retry-After. Booking creation has its own scope.
