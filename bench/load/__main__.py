@@ -47,6 +47,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=15, help="measured seconds per run")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up seconds per run")
     parser.add_argument("--profile-runs", type=int, default=200, help="requests profiled")
+    parser.add_argument(
+        "--profile-seconds", type=int, default=90, help="stop profiling after this long"
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse loaded bench databases")
     parser.add_argument("--keep", action="store_true", help="do not drop the databases")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
@@ -229,12 +232,13 @@ def run(args, server_env, bare_env, bare_url, load_at_start, started_at, total_s
         profile.write_text(
             f"{worst.endpoint.label}: {worst.endpoint.path}\n"
             + InProcess(worst.endpoint, bases.get(worst.endpoint.name, 0)).profile(
-                args.profile_runs
+                args.profile_runs, args.profile_seconds
             )
         )
         notes.append(
             f"Furthest from its target: {worst.endpoint.label}; its profile "
-            f"({args.profile_runs} requests in-process, top 40 by cumulative time): "
+            f"(up to {args.profile_runs} requests or {args.profile_seconds} s in-process, top 40 "
+            "by cumulative time): "
             f"[profiles/{profile.name}](profiles/{profile.name})."
         )
     out("\n" + table(rows))
