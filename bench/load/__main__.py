@@ -228,6 +228,8 @@ def run(args, server_env, bare_env, bare_url, load_at_start, started_at, total_s
     if worst is not None:
         out(f"Profile of {worst.endpoint.name}, {args.profile_runs} requests in-process …")
         PROFILES.mkdir(parents=True, exist_ok=True)
+        for previous in PROFILES.glob("load-*.txt"):  # one profile: this run's
+            previous.unlink()
         profile = PROFILES / f"load-{worst.endpoint.name}.txt"
         profile.write_text(
             f"{worst.endpoint.label}: {worst.endpoint.path}\n"
