@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run dev .env-secret-key worker beat test lint lock vendor clean
+.PHONY: run dev .env-secret-key worker beat test lint bench lock vendor clean
 
 # Dependencies come from the lock files, every file checked against its hash; the project itself
 # is then installed without resolving anything (`make lock` refreshes the locks).
@@ -76,6 +76,13 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+## The load benchmark of issue 18 (docs/benchmarks.md, "Load"): wrk (`apt-get install wrk`) against
+## gunicorn, on two PostgreSQL databases of its own, created and dropped (DATABASE_URL and
+## BARE_DATABASE_URL, default locaux_bench_load and locaux_bench_load_bare); ~10 minutes.
+## Options: `make bench BENCH_ARGS="--only api-spaces,bare-list --seconds 5"`.
+bench: $(VENV)/.installed-run
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 ## Refresh the vendored front-end libraries from npm (needs node/npm; the result is committed).
 vendor:

@@ -24,32 +24,18 @@ postgres://postgres@127.0.0.1:5432/locaux_bench_gc).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.server import PERCENTILES, ROOT, WRK, WRK_DONE, free_port, gunicorn, wrk_figures
+from bench.server import environment as server_environment
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/locaux_bench_gc"
-BENCH_SECRET_KEY = "bench-only-secret-key-never-used-in-production-0123456789abcdef"  # noqa: S105
-PERCENTILES = (50, 90, 95, 99)
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
-# wrk's Lua hook: its latency histogram (microseconds) and the number of requests.
-WRK_SCRIPT = """
-done = function(summary, latency, requests)
-  for _, p in ipairs({PERCENTILES}) do
-    io.write(string.format("p%d %d\\n", p, latency:percentile(p)))
-  end
-  io.write(string.format("max %d\\nrequests %d\\n", latency.max, summary.requests))
-end
-""".replace("PERCENTILES", ", ".join(str(p) for p in PERCENTILES))
 
 
 VARIANTS = {
@@ -60,59 +46,22 @@ VARIANTS = {
 
 
 def environment(url: str, *, variant: str, port: int, workers: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "false",
-        "SECRET_KEY": BENCH_SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "STATIC_MANIFEST": "false",
-        "CONN_MAX_AGE": "60",
-        "API_ANON_RATE": "1000000/minute",  # measure the view, not the throttle's 429
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(workers),
-        **VARIANTS[variant],
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_ready(port: int, path: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    sys.exit(f"gunicorn did not answer 200 on {path}")
+    return {**server_environment(url, port=port, workers=workers), **VARIANTS[variant]}
 
 
 def run_round(url: str, path: str, *, variant: str, args: argparse.Namespace, script: Path) -> dict:
     port = free_port()
     connections = f"-c{args.connections}"
     stats = Path(tempfile.mkdtemp(prefix="gc-stats-"))
-    server = subprocess.Popen(  # noqa: S603 (our own command line)
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "bench" / "gc_stats_gunicorn.py")],
-        cwd=ROOT,
-        env={
+    with gunicorn(
+        ["-c", str(ROOT / "bench" / "gc_stats_gunicorn.py")],
+        {
             **environment(url, variant=variant, port=port, workers=args.workers),
             "GC_STATS_DIR": str(stats),
         },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(port, path)
+        port=port,
+        ready_path=path,
+    ):
         target = f"http://127.0.0.1:{port}{path}"
         # Warm-up: every worker has loaded its templates, connections and caches.
         subprocess.run(  # noqa: S603
@@ -124,10 +73,7 @@ def run_round(url: str, path: str, *, variant: str, args: argparse.Namespace, sc
             capture_output=True,
             text=True,
         ).stdout
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    figures = {key: int(value) for key, value in re.findall(r"^(\w+) (\d+)$", output, re.M)}
+    figures = wrk_figures(output)
     records = [json.loads(stat.read_text()) for stat in stats.glob("*.json")]
     shutil.rmtree(stats)
     return {
@@ -169,7 +115,7 @@ def main() -> None:
     if not Path(WRK).exists():
         sys.exit("wrk is needed: apt-get install -y wrk")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
+        script.write(WRK_DONE)
     variants = args.variants.split(",")
     unknown = set(variants) - set(VARIANTS)
     if unknown:

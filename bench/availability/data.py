@@ -54,7 +54,19 @@ def first_data_monday(today: date) -> date:
     return start + timedelta(days=(7 - start.weekday()) % 7)
 
 
-def load_data() -> Dataset:
+@dataclass(frozen=True)
+class Sizes:
+    """What load_data() creates. The territory's codes default to the availability bench's own
+    database; a database that also holds the demo (bench.load) passes codes the demo cannot use:
+    INSEE codes 59901… (the Nord's communes stop below 59700) and another EPCI SIREN."""
+
+    series_per_space: int = SERIES_PER_SPACE
+    dates_per_series: int = DATES_PER_SERIES
+    first_insee: int = 59170
+    epci_siren: str = "200042190"
+
+
+def load_data(sizes: Sizes | None = None) -> Dataset:
     from django.db import connection, transaction
     from django.utils import timezone
     from schedule.models import Calendar, Event, Occurrence, Rule
@@ -74,6 +86,8 @@ def load_data() -> Dataset:
         SpaceKind,
     )
 
+    sizes = sizes or Sizes()
+    series_per_space, dates_per_series = sizes.series_per_space, sizes.dates_per_series
     rng = random.Random(SEED)  # noqa: S311 (reproducible bench data, not security)
     zone = local_zone()
     now = timezone.now()
@@ -85,7 +99,9 @@ def load_data() -> Dataset:
     with transaction.atomic():
         admin = User.objects.create_user("admin@bench.test", is_staff=True)
         epci = Organisation.objects.create(
-            kind=OrganisationKind.EPCI, name="Communauté d'agglomération du Banc", siren="200042190"
+            kind=OrganisationKind.EPCI,
+            name="Communauté d'agglomération du Banc",
+            siren=sizes.epci_siren,
         )
         Membership.objects.create(user=admin, organisation=epci, role=MembershipRole.ADMIN)
         names = ["Denain", "Bouchain", "Douchy-les-Mines", "Lourches", "Haveluy"]
@@ -94,7 +110,7 @@ def load_data() -> Dataset:
             organisation = Organisation.objects.create(kind=OrganisationKind.COMMUNE, name=name)
             postcode, _created = PostalCode.objects.get_or_create(code=f"59{220 + n:03d}")
             commune = Commune.objects.create(
-                insee_code=f"59{170 + n:03d}", name=name, organisation=organisation
+                insee_code=str(sizes.first_insee + n), name=name, organisation=organisation
             )
             commune.postcodes.add(postcode)
             EpciMembership.objects.create(epci=epci, commune=commune, start=date(2001, 1, 31))
@@ -194,7 +210,7 @@ def load_data() -> Dataset:
         ):
             taken: dict[int, list[tuple[int, int]]] = {weekday: [] for weekday in range(6)}
             made = 0
-            while made < SERIES_PER_SPACE:
+            while made < series_per_space:
                 weekday = rng.randrange(6)
                 minutes = rng.choice([60, 90, 120, 120, 180])
                 start_minute = rng.randrange(8 * 60, 22 * 60 - minutes + 1, 30)
@@ -205,7 +221,7 @@ def load_data() -> Dataset:
                 made += 1
                 first_day = monday + timedelta(weeks=rng.randrange(3), days=weekday)
                 periods = []
-                for k in range(DATES_PER_SERIES):
+                for k in range(dates_per_series):
                     day = first_day + timedelta(weeks=k)
                     start = make_local(
                         datetime.combine(day, time(start_minute // 60, start_minute % 60)), zone
@@ -220,7 +236,7 @@ def load_data() -> Dataset:
                     else BookingStatus.CONFIRMED
                 )
                 cancelled = (
-                    {k for k in range(DATES_PER_SERIES) if rng.random() < 0.01}
+                    {k for k in range(dates_per_series) if rng.random() < 0.01}
                     if status != BookingStatus.CANCELLED
                     else set()
                 )
@@ -251,7 +267,7 @@ def load_data() -> Dataset:
                         start=periods[0][0],
                         end=periods[0][1],
                         frequency=Frequency.WEEKLY,
-                        repeat_count=DATES_PER_SERIES,
+                        repeat_count=dates_per_series,
                         event=event,
                         lapses_at=now + timedelta(days=10)
                         if status == BookingStatus.PENDING
@@ -308,7 +324,7 @@ def load_data() -> Dataset:
         cursor.execute("ANALYZE")
     seconds["ANALYZE"] = clock.perf_counter() - started
 
-    sizes = {
+    counts = {
         "communes": COMMUNES,
         "sites": len(sites),
         "spaces": len(spaces),
@@ -322,9 +338,9 @@ def load_data() -> Dataset:
         "Occupancy rows": occupancy_count,
         "Occupancy rows active": occupancy_count - inactive_count,
         "single dates cancelled (Occurrence rows)": cancelled_dates,
-        "dates": f"{monday} to {monday + timedelta(weeks=DATES_PER_SERIES + 2)}",
+        "dates": f"{monday} to {monday + timedelta(weeks=dates_per_series + 2)}",
     }
-    return Dataset(first_monday=monday, sizes=sizes, load_seconds=seconds)
+    return Dataset(first_monday=monday, sizes=counts, load_seconds=seconds)
 
 
 def existing_dataset() -> Dataset:

@@ -227,18 +227,24 @@ def markdown(args, dataset, info, rows, ratio, ratio_prefetched, series_rows, to
     return "\n".join(lines)
 
 
-def write_doc(section: str) -> None:
+def write_doc(
+    section: str, start: str = DOC_START, end: str = DOC_END, heading: str = "## Latest run"
+) -> None:
+    """Replace what lies between the markers `start` and `end` (both inside `section`), or append
+    `section` under `heading` when the page has no such markers yet."""
     if DOC.exists():
         text = DOC.read_text()
-        if DOC_START in text and DOC_END in text:
-            before = text.split(DOC_START)[0]
-            after = text.split(DOC_END, 1)[1]
+        if start in text and end in text:
+            before = text.split(start)[0]
+            after = text.split(end, 1)[1]
             DOC.write_text(before + section + after)
             return
-        DOC.write_text(text.rstrip() + "\n\n## Latest run\n\n" + section + "\n")
+        DOC.write_text(text.rstrip() + "\n\n" + heading + "\n\n" + section + "\n")
         return
     DOC.write_text(
-        "# Benchmarks\n\nFigures written by `python -m bench.availability`.\n\n## Latest run\n\n"
+        "# Benchmarks\n\nFigures written by the scripts of bench/.\n\n"
+        + heading
+        + "\n\n"
         + section
         + "\n"
     )
