@@ -11,6 +11,7 @@ from accounts.selectors import AnyUser
 from bookings.models import Booking
 from bookings.selectors import local_zone
 from core.params import out_of_range_message, year_in_range
+from core.widgets import FastSelect
 from spaces.models import Site, Space
 from spaces.selectors import sites_manageable_by, spaces_manageable_by
 
@@ -41,9 +42,13 @@ class PendingFilter(django_filters.FilterSet):
         queryset=Site.objects.none(),
         label=_("Site"),
         empty_label=_("All sites"),
+        widget=FastSelect,
     )
     space = django_filters.ModelChoiceFilter(
-        queryset=Space.objects.none(), label=_("Space"), empty_label=_("All spaces")
+        queryset=Space.objects.none(),
+        label=_("Space"),
+        empty_label=_("All spaces"),
+        widget=FastSelect,
     )
     date_from = django_filters.DateFilter(
         method="filter_from",

@@ -5,9 +5,12 @@ errors, catalogue cards), so that every page says it the same way. French typogr
 space before "h" and drops ":00"; English keeps "14:00". Pure: no ORM, no I/O.
 """
 
-from datetime import date, time
+from collections.abc import Iterable
+from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.formats import date_format, number_format
 from django.utils.translation import pgettext
 
@@ -84,3 +87,24 @@ def euros_text(cents: int) -> str:
     """An amount in euros with the language's decimal mark: "150 €", "12,50 €"."""
     amount = number_format(Decimal(cents) / 100, decimal_pos=2 if cents % 100 else 0)
     return pgettext("amount in euros", "%(amount)s €") % {"amount": amount}
+
+
+def slot_texts(slots: Iterable[tuple[datetime, datetime]]) -> list[str]:
+    """Each (start, end) as the filters `date:"l j F Y"` and `time:"H:i"` spell it, in the
+    current time zone and language: "lundi 11 janvier 2027, 18:00–20:00".
+
+    A list of series on "My bookings" shows hundreds of dates: the day and month names are
+    looked up once per call instead of three template filters per date (measured: 1,650
+    filters took about half the page's CPU time for a member with 10 series of 55 dates).
+    """
+    zone = timezone.get_current_timezone()
+    weekdays = [str(WEEKDAYS[day]) for day in range(7)]
+    months = [""] + [str(MONTHS[month]) for month in range(1, 13)]
+    texts = []
+    for start, end in slots:
+        start, end = start.astimezone(zone), end.astimezone(zone)
+        texts.append(
+            f"{weekdays[start.weekday()]} {start.day} {months[start.month]} {start.year:04d}, "
+            f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+        )
+    return texts

@@ -8,14 +8,14 @@ costs a fixed number of queries, whatever the number of rows (tests/test_query_c
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
-from accounts.models import Membership, Organisation, OrganisationKind, User
+from accounts.models import Membership, Notification, Organisation, OrganisationKind, User
 from accounts.selectors import (
     AnyUser,
-    notifications_of,
     structures_awaiting_verification,
     territory_memberships,
 )
@@ -67,22 +67,19 @@ class Roles:
         return self.structure or not (self.territory or self.commune or self.manager)
 
 
-def roles_of(user: AnyUser) -> Roles:
-    """The person's roles and unread count, in one query (it replaces the menu's count of
-    unread notifications: the menu costs no more queries than before)."""
-    if not user.is_authenticated:
-        return Roles()
+def _roles_queryset(pk: int) -> QuerySet[User]:
+    """The roles and unread count of the user `pk`, in one row. Every subquery refers to the
+    outer user row (OuterRef), so `pk` is the query's only parameter that depends on the user."""
     mine = Membership.objects.filter(user=OuterRef("pk"))
     unread = (
-        notifications_of(user)
-        .filter(read_at__isnull=True)
+        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
         .order_by()
         .values("user")
         .annotate(count=Count("pk"))
         .values("count")[:1]
     )
-    row = (
-        User.objects.filter(pk=user.pk)
+    return (
+        User.objects.filter(pk=pk)
         .annotate(
             territory=Exists(territory_memberships().filter(user=OuterRef("pk"))),
             commune=Exists(mine.filter(organisation__kind=OrganisationKind.COMMUNE)),
@@ -91,16 +88,42 @@ def roles_of(user: AnyUser) -> Roles:
             unread=Coalesce(Subquery(unread), 0),
         )
         .values("territory", "commune", "structure", "manager", "unread")
-        .first()
+        .order_by()
     )
+
+
+# Compiled SQL of `_roles_queryset` per database alias: the menu reads the roles on every
+# signed-in page, and compiling this queryset took 3.5 of its 4 ms of CPU (docs/decisions.md,
+# issue 18). A placeholder pk marks the one parameter to replace with the user's.
+_ROLES_PLACEHOLDER = -918_273_645
+_roles_sql: dict[str, tuple[str, list, int]] = {}
+
+
+def roles_of(user: AnyUser) -> Roles:
+    """The person's roles and unread count, in one query (it replaces the menu's count of
+    unread notifications: the menu costs no more queries than before)."""
+    if not user.is_authenticated:
+        return Roles()
+    alias = router.db_for_read(User)
+    if alias not in _roles_sql:
+        sql, params = _roles_queryset(_ROLES_PLACEHOLDER).query.get_compiler(alias).as_sql()
+        params = list(params)
+        _roles_sql[alias] = (sql, params, params.index(_ROLES_PLACEHOLDER))
+    sql, params, index = _roles_sql[alias]
+    params = [*params[:index], user.pk, *params[index + 1 :]]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description]
     if row is None:
         return Roles()
+    values = dict(zip(names, row, strict=True))
     return Roles(
-        territory=row["territory"] or user.is_superuser,
-        commune=row["commune"],
-        manager=row["manager"],
-        structure=row["structure"],
-        unread=row["unread"],
+        territory=bool(values["territory"]) or user.is_superuser,
+        commune=bool(values["commune"]),
+        manager=bool(values["manager"]),
+        structure=bool(values["structure"]),
+        unread=int(values["unread"]),
     )
 
 

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.collation import french
+from core.widgets import FastSelect
 from spaces.models import Commune, Space, SpaceKind
 from spaces.selectors import step_free_q
 
@@ -36,9 +37,13 @@ class SpaceFilter(django_filters.FilterSet):
         queryset=Commune.objects.order_by(french("name")),
         label=_("Commune"),
         empty_label=_("All communes"),
+        widget=FastSelect,
     )
     kind = django_filters.ChoiceFilter(
-        choices=SpaceKind.choices, label=_("Kind of space"), empty_label=_("All kinds")
+        choices=SpaceKind.choices,
+        label=_("Kind of space"),
+        empty_label=_("All kinds"),
+        widget=FastSelect,
     )
     capacity_min = django_filters.NumberFilter(
         field_name="capacity",
@@ -57,6 +62,7 @@ class SpaceFilter(django_filters.FilterSet):
         method="filter_mode",
         label=_("Use"),
         empty_label=_("Any use"),
+        widget=FastSelect,
     )
     step_free = django_filters.BooleanFilter(
         method="filter_step_free",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -117,22 +118,24 @@ def _booking_rules(space: Space) -> list[tuple[str, str]]:
 
 
 def _map_points(spaces) -> list[dict]:
-    """One marker per site that holds at least one of the listed spaces."""
+    """One marker per site that holds at least one of the listed spaces (read as values: a
+    marker needs five columns, not two model instances per site)."""
     sites = (
-        Site.objects.filter(pk__in=spaces.values("site_id"), latitude__isnull=False)
-        .select_related("commune")
+        Site.objects.filter(
+            pk__in=spaces.values("site_id"), latitude__isnull=False, longitude__isnull=False
+        )
         .order_by("name")
+        .values_list("pk", "name", "commune__name", "latitude", "longitude")
     )
     return [
         {
-            "name": site.name,
-            "commune": site.commune.name,
-            "url": site.get_absolute_url(),
-            "lat": float(site.latitude),
-            "lng": float(site.longitude),
+            "name": name,
+            "commune": commune,
+            "url": reverse("spaces:site-detail", args=[pk]),
+            "lat": float(latitude),
+            "lng": float(longitude),
         }
-        for site in sites
-        if site.longitude is not None
+        for pk, name, commune, latitude, longitude in sites
     ]
 
 

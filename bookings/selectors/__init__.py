@@ -28,6 +28,7 @@ from bookings.selectors.availability import spaces_available, spaces_bookable_by
 from bookings.selectors.bookings import (
     ROUTING_TIERS,
     Routing,
+    booking_dates_of,
     booking_detail,
     booking_occupancies,
     booking_requesters,
@@ -82,6 +83,7 @@ __all__ = [
     "allocations_answerable_by",
     "allocations_manageable_by",
     "allocations_visible_to",
+    "booking_dates_of",
     "booking_detail",
     "booking_occupancies",
     "booking_requesters",

@@ -1,8 +1,10 @@
 """Reads of bookings: the permission querysets and what a booking's page shows."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.conflicts import users_impartial_on
@@ -51,21 +53,34 @@ def bookings_pending_for(user: AnyUser) -> QuerySet[Booking]:
 
 def bookings_of_organisations_of(user: AnyUser) -> QuerySet[Booking]:
     """The bookings of the user's organisations for "My bookings": with their space, site and
-    organisation, `last_end` (when their last date ends, cancelled dates included) and their
-    dates (`occurrences`, in order) fetched in one more query per list."""
+    organisation and `last_end` (when their last date ends, cancelled dates included); their
+    dates come from `booking_dates_of`, one query for the whole page."""
     last = Occupancy.objects.filter(booking=OuterRef("pk")).order_by("-end").values("end")[:1]
     return (
         booking_detail(user=user)
         .filter(organisation__in=organisations_of(user))
         .annotate(last_end=Coalesce(Subquery(last), F("end")))
-        .prefetch_related(
-            Prefetch(
-                "occupancies",
-                queryset=Occupancy.objects.order_by("start", "pk"),
-                to_attr="occurrences",
-            )
-        )
     )
+
+
+def booking_dates_of(
+    bookings: Iterable[Booking],
+) -> dict[int, list[tuple[datetime, datetime, bool]]]:
+    """The dates of `bookings`, cancelled ones included, in order: (start, end, active) per
+    booking id, in one query. Plain tuples, not Occupancy instances: a member's page lists
+    hundreds of dates, of which it shows only these three fields."""
+    dates: dict[int, list[tuple[datetime, datetime, bool]]] = {}
+    pks = [booking.pk for booking in bookings]
+    if not pks:
+        return dates
+    rows = (
+        Occupancy.objects.filter(booking__in=pks)
+        .order_by("start", "pk")
+        .values_list("booking_id", "start", "end", "active")
+    )
+    for booking_id, start, end, active in rows:
+        dates.setdefault(booking_id, []).append((start, end, active))
+    return dates
 
 
 def bookings_pending_table(user: AnyUser) -> QuerySet[Booking]:
