@@ -20,12 +20,19 @@ from api.bookings import (
     booking_rows,
     bookings_represented,
 )
-from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
+from api.spaces import (
+    SiteOutputSerializer,
+    SpaceOutputSerializer,
+    site_rows,
+    sites_represented,
+    space_rows,
+    spaces_represented,
+)
 from bookings.models import Frequency
 from bookings.rules import Period
 from bookings.selectors import booking_detail, bookings_visible_to, spaces_available
 from bookings.services import booking_cancel
-from spaces.selectors import catalogue_spaces
+from spaces.selectors import catalogue_sites, catalogue_spaces
 from tests.factories import (
     AmenityFactory,
     MembershipFactory,
@@ -74,6 +81,23 @@ def test_space_list_api_answers_the_output_serializer_of_the_page(client, furnis
 
     expected = SpaceOutputSerializer(catalogue_spaces(AnonymousUser()), many=True).data
     assert response.json()["results"] == _json(expected)
+
+
+def test_site_list_items_equal_the_output_serializer_of_the_same_sites(site, furnished):
+    SiteFactory(
+        commune=site.commune,
+        erp_types=["L", "R"],
+        erp_category=3,
+        step_free_entrance=True,
+        street_number=None,
+        latitude=None,
+    )
+    sites = catalogue_sites(AnonymousUser())
+
+    plain = sites_represented(list(site_rows(sites)))
+
+    assert plain == SiteOutputSerializer(sites, many=True).data
+    assert len(plain) == 3
 
 
 def test_availability_items_equal_the_output_serializer_of_the_same_spaces(furnished):
