@@ -26,6 +26,32 @@ class CommuneOutputSerializer(serializers.ModelSerializer):
         fields = ["insee_code", "name", "postcodes", "population"]
 
 
+def communes_represented(rows: Sequence[dict]) -> list[dict]:
+    """What `CommuneOutputSerializer(communes, many=True).data` gives, from `values()` rows of
+    `insee_code`, `name` and `population`: the page's postcodes in one query."""
+    postcodes: dict[str, list[str]] = defaultdict(list)
+    codes = [row["insee_code"] for row in rows]
+    if codes:
+        links = Commune.postcodes.through.objects.filter(commune_id__in=codes)
+        for commune, code in links.order_by("postalcode__code", "postalcode_id").values_list(
+            "commune_id", "postalcode__code"
+        ):
+            postcodes[commune].append(code)
+    return [
+        {
+            "insee_code": row["insee_code"],
+            "name": row["name"],
+            "postcodes": postcodes[row["insee_code"]],
+            "population": row["population"],
+        }
+        for row in rows
+    ]
+
+
+def _commune_rows(communes: QuerySet[Commune]) -> QuerySet:
+    return communes.values("insee_code", "name", "population")
+
+
 class CommuneListApi(generics.ListAPIView):
     """The communes of the territory, with their postcodes."""
 
@@ -33,7 +59,12 @@ class CommuneListApi(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return communes_in_territory().prefetch_related("postcodes").order_by(french("name"))
+        return communes_in_territory().order_by(french("name"))
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        communes = self.get_queryset()
+        page = self.paginator.paginate_rows(communes, request, _commune_rows, view=self)
+        return self.get_paginated_response(communes_represented(page))
 
 
 class AddressSerializer(serializers.Serializer):

@@ -21,8 +21,10 @@ from api.bookings import (
     bookings_represented,
 )
 from api.spaces import (
+    CommuneOutputSerializer,
     SiteOutputSerializer,
     SpaceOutputSerializer,
+    communes_represented,
     site_rows,
     sites_represented,
     space_rows,
@@ -32,11 +34,13 @@ from bookings.models import Frequency
 from bookings.rules import Period
 from bookings.selectors import booking_detail, bookings_visible_to, spaces_available
 from bookings.services import booking_cancel
-from spaces.selectors import catalogue_sites, catalogue_spaces
+from spaces.selectors import catalogue_sites, catalogue_spaces, communes_in_territory
 from tests.factories import (
     AmenityFactory,
+    CommuneFactory,
     MembershipFactory,
     PhotoFactory,
+    PostalCodeFactory,
     SiteFactory,
     SpaceFactory,
     UserFactory,
@@ -98,6 +102,19 @@ def test_site_list_items_equal_the_output_serializer_of_the_same_sites(site, fur
 
     assert plain == SiteOutputSerializer(sites, many=True).data
     assert len(plain) == 3
+
+
+def test_commune_list_items_equal_the_output_serializer_of_the_same_communes(epci):
+    CommuneFactory(
+        epci=epci, postcodes=[PostalCodeFactory(code="59300"), PostalCodeFactory(code="59125")]
+    )
+    CommuneFactory(epci=epci, population=None).postcodes.clear()
+    communes = communes_in_territory().order_by("name")
+
+    plain = communes_represented(list(communes.values("insee_code", "name", "population")))
+
+    assert plain == CommuneOutputSerializer(communes.prefetch_related("postcodes"), many=True).data
+    assert [len(item["postcodes"]) for item in plain if item["population"] is None] == [0]
 
 
 def test_availability_items_equal_the_output_serializer_of_the_same_spaces(furnished):
