@@ -3,42 +3,31 @@ from functools import partial
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
 from rest_framework import pagination, serializers
 from rest_framework.response import Response
 
 
-class CheapCountPaginator(Paginator):
-    """Django's paginator whose count leaves out what a count does not need: the ordering (a
-    French collation on a joined column, kept by Django inside a DISTINCT subquery) and the
-    joins of `select_related` (issue 18). Django's `count()` already drops unused annotations
-    and never runs prefetches."""
+class RowsPaginator(Paginator):
+    """Django's paginator, which can read its page as `rows(page)` (`values()` rows) while it
+    counts the queryset itself: a `values()` queryset's count would keep the joins its columns
+    need. Django's `count()` already leaves out the ordering, `select_related`'s joins, unused
+    annotations and prefetches (tests/api/test_plain.py checks the SQL)."""
 
     def __init__(self, *args, rows: Callable[[QuerySet], QuerySet] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
 
     def _get_page(self, object_list, number: int, paginator: Paginator) -> Page:
-        # The page's slice read as `rows(slice)` (values() rows): counted on the plain queryset.
         if self.rows is not None:
             object_list = self.rows(object_list)
         return super()._get_page(object_list, number, paginator)
-
-    @cached_property
-    def count(self) -> int:
-        rows = self.object_list
-        if not isinstance(rows, QuerySet):
-            return len(rows)
-        rows = rows.order_by()  # a clone: the page's query keeps its ordering
-        rows.query.select_related = False  # also on values() rows, where select_related() raises
-        return rows.count()
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """`{count, next, previous, results}`; `?page=` from 1 (past the last page: 404),
     `?page_size=` up to 200 (a size out of bounds falls back to the default or the maximum)."""
 
-    django_paginator_class = CheapCountPaginator
+    django_paginator_class = RowsPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
 
@@ -47,7 +36,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     ) -> list:
         """`paginate_queryset`, counting `queryset` itself but reading its page as `rows(page)`:
         the count does not join what `values()` rows need."""
-        self.django_paginator_class = partial(CheapCountPaginator, rows=rows)
+        self.django_paginator_class = partial(RowsPaginator, rows=rows)
         return self.paginate_queryset(queryset, request, view=view)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
@@ -85,6 +87,15 @@ def test_space_list_api_answers_the_output_serializer_of_the_page(client, furnis
 
     expected = SpaceOutputSerializer(catalogue_spaces(AnonymousUser()), many=True).data
     assert response.json()["results"] == _json(expected)
+
+
+def test_space_list_counts_without_ordering_nor_the_rows_joins(client, furnished):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("api:space-list"))
+
+    [count] = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert "ORDER BY" not in count
+    assert "spaces_commune" not in count  # joined for the rows' commune name only
 
 
 def test_site_list_items_equal_the_output_serializer_of_the_same_sites(site, furnished):
