@@ -1,8 +1,11 @@
 """Bookings API: availability search, requests, decisions, cancellations, occupancy."""
 
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
+from django.db.models import Count, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -15,11 +18,12 @@ from rest_framework.views import APIView
 from accounts.selectors import organisations_allowed_to_book_for
 from api.fields import IdField, LocalDateTimeField, MultiLineField, SingleLineField
 from api.pagination import PaginatedListMixin
+from api.plain import converter, url_of
 from api.schema import CONFLICT, TRANSITION_REFUSED
-from api.spaces import SpaceOutputSerializer
+from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
-from bookings.models import Booking, BookingStatus, Frequency
+from bookings.models import Booking, BookingStatus, Frequency, Occupancy
 from bookings.rules import Period
 from core.validators import bounds_of
 from spaces.filters import SpaceFilter
@@ -59,6 +63,11 @@ class AvailabilityApi(generics.ListAPIView):
         params.is_valid(raise_exception=True)
         period = Period(params.validated_data["start"], params.validated_data["end"])
         return selectors.spaces_available(user=self.request.user, period=period)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        spaces = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_rows(spaces, request, space_rows, view=self)
+        return self.get_paginated_response(spaces_represented(page))
 
 
 class OccurrenceSerializer(serializers.Serializer):
@@ -105,6 +114,121 @@ class BookingOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class NextOccurrenceSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class BookingListItemSerializer(serializers.ModelSerializer):
+    """A booking in a list: its dates summarised (the detail gives each date and the log)."""
+
+    space = serializers.IntegerField(source="space_id")
+    organisation = serializers.CharField(source="organisation.name")
+    occurrence_count = serializers.IntegerField(help_text="Its dates still held (active).")
+    next_occurrence = NextOccurrenceSerializer(
+        allow_null=True,
+        help_text="The first active date not yet over (under way or to come); null if none.",
+    )
+    url = serializers.CharField(source="get_absolute_url")
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "space",
+            "organisation",
+            "purpose",
+            "attendees",
+            "status",
+            "start",
+            "end",
+            "frequency",
+            "repeat_until",
+            "repeat_count",
+            "lapses_at",
+            "created_at",
+            "occurrence_count",
+            "next_occurrence",
+            "url",
+        ]
+
+
+BOOKING_COLUMNS = (
+    "id",
+    "space_id",
+    "organisation__name",
+    "purpose",
+    "attendees",
+    "status",
+    "start",
+    "end",
+    "frequency",
+    "repeat_until",
+    "repeat_count",
+    "lapses_at",
+    "created_at",
+)
+
+
+def booking_rows(bookings: QuerySet[Booking]) -> QuerySet:
+    return bookings.select_related(None).prefetch_related(None).values(*BOOKING_COLUMNS)
+
+
+def _dates_summary(ids: Iterable[int], now: datetime) -> dict[int, dict]:
+    """Per booking: its active dates' count and the first active date not yet over (the one
+    under way or the next). Dates of one booking never overlap (one space, the no-overlap
+    constraint), so the earliest start and the earliest end among the dates not yet over
+    belong to the same date."""
+    not_over = Q(end__gt=now)
+    return {
+        row["booking_id"]: row
+        for row in Occupancy.objects.filter(booking_id__in=list(ids), active=True)
+        .order_by()
+        .values("booking_id")
+        .annotate(
+            count=Count("pk"),
+            next_start=Min("start", filter=not_over),
+            next_end=Min("end", filter=not_over),
+        )
+    }
+
+
+def bookings_represented(rows: Sequence[dict], *, now: datetime | None = None) -> list[dict]:
+    """What `BookingListItemSerializer(bookings, many=True).data` gives, from `booking_rows()`."""
+    now = now or timezone.now()
+    summaries = _dates_summary((row["id"] for row in rows), now) if rows else {}
+    moment = converter(BookingListItemSerializer, "start")
+    day = converter(BookingListItemSerializer, "repeat_until")
+    url = url_of("bookings:booking-detail")
+    items = []
+    for row in rows:
+        summary = summaries.get(row["id"])
+        following = None
+        if summary is not None and summary["next_start"] is not None:
+            following = {"start": moment(summary["next_start"]), "end": moment(summary["next_end"])}
+        items.append(
+            {
+                "id": row["id"],
+                "space": row["space_id"],
+                "organisation": row["organisation__name"],
+                "purpose": row["purpose"],
+                "attendees": row["attendees"],
+                "status": row["status"],
+                "start": moment(row["start"]),
+                "end": moment(row["end"]),
+                "frequency": row["frequency"],
+                "repeat_until": day(row["repeat_until"]),
+                "repeat_count": row["repeat_count"],
+                "lapses_at": moment(row["lapses_at"]),
+                "created_at": moment(row["created_at"]),
+                "occurrence_count": summary["count"] if summary is not None else 0,
+                "next_occurrence": following,
+                "url": url(row["id"]),
+            }
+        )
+    return items
+
+
 def _booking_queryset(user):
     return selectors.booking_detail(user=user).prefetch_related("occupancies", "log__actor")
 
@@ -128,10 +252,10 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
         class Meta:
             ref_name = "BookingRequestInput"  # one schema component name per input serializer
 
-    @extend_schema(responses=BookingOutputSerializer(many=True))
+    @extend_schema(responses=BookingListItemSerializer(many=True))
     def get(self, request: Request) -> Response:
-        bookings = _booking_queryset(request.user).order_by("-start", "pk")
-        return self.paginated_response(bookings, BookingOutputSerializer)
+        bookings = selectors.bookings_visible_to(request.user).order_by("-start", "pk")
+        return self.paginated_rows(bookings, booking_rows, bookings_represented)
 
     @extend_schema(
         request=InputSerializer,

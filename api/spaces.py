@@ -1,5 +1,9 @@
 """Read API of the premises inventory: communes, sites, spaces (catalogue filters included)."""
 
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -7,9 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.plain import converter, url_of
 from core.collation import french
 from spaces.filters import SpaceFilter
-from spaces.models import Commune, Site, Space
+from spaces.models import Commune, Photo, Site, Space
 from spaces.selectors import catalogue_sites, catalogue_spaces, communes_in_territory
 
 
@@ -21,6 +26,32 @@ class CommuneOutputSerializer(serializers.ModelSerializer):
         fields = ["insee_code", "name", "postcodes", "population"]
 
 
+def communes_represented(rows: Sequence[dict]) -> list[dict]:
+    """What `CommuneOutputSerializer(communes, many=True).data` gives, from `values()` rows of
+    `insee_code`, `name` and `population`: the page's postcodes in one query."""
+    postcodes: dict[str, list[str]] = defaultdict(list)
+    codes = [row["insee_code"] for row in rows]
+    if codes:
+        links = Commune.postcodes.through.objects.filter(commune_id__in=codes)
+        for commune, code in links.order_by("postalcode__code", "postalcode_id").values_list(
+            "commune_id", "postalcode__code"
+        ):
+            postcodes[commune].append(code)
+    return [
+        {
+            "insee_code": row["insee_code"],
+            "name": row["name"],
+            "postcodes": postcodes[row["insee_code"]],
+            "population": row["population"],
+        }
+        for row in rows
+    ]
+
+
+def _commune_rows(communes: QuerySet[Commune]) -> QuerySet:
+    return communes.values("insee_code", "name", "population")
+
+
 class CommuneListApi(generics.ListAPIView):
     """The communes of the territory, with their postcodes."""
 
@@ -28,7 +59,12 @@ class CommuneListApi(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return communes_in_territory().prefetch_related("postcodes").order_by(french("name"))
+        return communes_in_territory().order_by(french("name"))
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        communes = self.get_queryset()
+        page = self.paginator.paginate_rows(communes, request, _commune_rows, view=self)
+        return self.get_paginated_response(communes_represented(page))
 
 
 class AddressSerializer(serializers.Serializer):
@@ -82,6 +118,92 @@ class SiteOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+SITE_COLUMNS = (
+    "id",
+    "name",
+    "owner__name",
+    "description",
+    "street_number",
+    "street_number_suffix",
+    "street_name",
+    "address_complement",
+    "postcode",
+    "commune_id",
+    "commune__name",
+    "latitude",
+    "longitude",
+    "domain",
+    "is_erp",
+    "erp_types",
+    "erp_category",
+    "max_occupancy",
+    "step_free_entrance",
+    "entrance_width_cm",
+    "has_lift",
+    "accessible_toilets",
+    "accessible_parking",
+    "hearing_loop",
+    "public_transport_nearby",
+    "accessibility_notes",
+    "status",
+    "space_count",
+)
+_ACCESSIBILITY = (
+    "step_free_entrance",
+    "entrance_width_cm",
+    "has_lift",
+    "accessible_toilets",
+    "accessible_parking",
+    "hearing_loop",
+    "public_transport_nearby",
+)
+
+
+def site_rows(sites: QuerySet[Site]) -> QuerySet:
+    """The columns `sites_represented` needs, with the queryset's filters and ordering."""
+    return sites.values(*SITE_COLUMNS)
+
+
+def sites_represented(rows: Sequence[dict]) -> list[dict]:
+    """What `SiteOutputSerializer(sites, many=True).data` gives, from `site_rows()`."""
+    latitude = converter(SiteOutputSerializer, "latitude")
+    longitude = converter(SiteOutputSerializer, "longitude")
+    erp_types = converter(SiteOutputSerializer, "erp_types")
+    url = url_of("spaces:site-detail")
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "owner": row["owner__name"],
+            "description": row["description"],
+            "address": {
+                "street_number": row["street_number"],
+                "street_number_suffix": row["street_number_suffix"],
+                "street_name": row["street_name"],
+                "address_complement": row["address_complement"],
+                "postcode": row["postcode"],
+                "commune_insee_code": row["commune_id"],
+                "commune": row["commune__name"],
+            },
+            "latitude": latitude(row["latitude"]),
+            "longitude": longitude(row["longitude"]),
+            "domain": row["domain"],
+            "is_erp": row["is_erp"],
+            "erp_types": erp_types(row["erp_types"]),
+            "erp_category": row["erp_category"],
+            "max_occupancy": row["max_occupancy"],
+            "accessibility": {
+                **{name: row[name] for name in _ACCESSIBILITY},
+                "notes": row["accessibility_notes"],
+            },
+            "status": row["status"],
+            "space_count": row["space_count"],
+            "url": url(row["id"]),
+        }
+        for row in rows
+    ]
+
+
 class SiteListApi(generics.ListAPIView):
     """Sites (buildings) of the catalogue."""
 
@@ -90,6 +212,10 @@ class SiteListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return catalogue_sites(self.request.user)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginator.paginate_rows(self.get_queryset(), request, site_rows, view=self)
+        return self.get_paginated_response(sites_represented(page))
 
 
 class SiteDetailApi(APIView):
@@ -139,6 +265,82 @@ class SpaceOutputSerializer(serializers.ModelSerializer):
         return [{"url": photo.image.url, "alt": photo.alt_text} for photo in space.photos.all()]
 
 
+SPACE_COLUMNS = (
+    "id",
+    "name",
+    "site_id",
+    "site__name",
+    "site__commune__name",
+    "site__commune_id",
+    "kind",
+    "floor",
+    "surface_m2",
+    "capacity",
+    "description",
+    "bookable",
+    "allocatable",
+    "status",
+    "vacant_since",
+    "reference_rent",
+)
+
+
+def space_rows(spaces: QuerySet[Space]) -> QuerySet:
+    """The columns `spaces_represented` needs, with the queryset's filters and ordering."""
+    return spaces.select_related(None).prefetch_related(None).values(*SPACE_COLUMNS)
+
+
+def spaces_represented(rows: Sequence[dict]) -> list[dict]:
+    """What `SpaceOutputSerializer(spaces, many=True).data` gives, from `space_rows()`."""
+    ids = [row["id"] for row in rows]
+    amenities: dict[int, list[str]] = defaultdict(list)
+    photos: dict[int, list[dict[str, str]]] = defaultdict(list)
+    if ids:
+        through = Space.amenities.through.objects.filter(space_id__in=ids)
+        for space_id, name in through.order_by("amenity__name", "amenity_id").values_list(
+            "space_id", "amenity__name"
+        ):
+            amenities[space_id].append(name)
+        storage = Photo._meta.get_field("image").storage
+        for space_id, image, alt_text in (
+            Photo.objects.filter(space_id__in=ids)
+            .order_by("position", "pk")
+            .values_list("space_id", "image", "alt_text")
+        ):
+            photos[space_id].append({"url": storage.url(image), "alt": alt_text})
+    surface = converter(SpaceOutputSerializer, "surface_m2")
+    rent = converter(SpaceOutputSerializer, "reference_rent")
+    vacant = converter(SpaceOutputSerializer, "vacant_since")
+    url = url_of("spaces:space-detail")
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "site": {
+                "id": row["site_id"],
+                "name": row["site__name"],
+                "commune": row["site__commune__name"],
+                "commune_insee_code": row["site__commune_id"],
+            },
+            "kind": row["kind"],
+            "floor": row["floor"],
+            "surface_m2": surface(row["surface_m2"]),
+            "capacity": row["capacity"],
+            "amenities": amenities[row["id"]],
+            "description": row["description"],
+            "bookable": row["bookable"],
+            "allocatable": row["allocatable"],
+            "status": row["status"],
+            "vacant_since": vacant(row["vacant_since"]),
+            "is_vacant": row["vacant_since"] is not None,
+            "reference_rent": rent(row["reference_rent"]),
+            "photos": photos[row["id"]],
+            "url": url(row["id"]),
+        }
+        for row in rows
+    ]
+
+
 class SpaceListApi(generics.ListAPIView):
     """Spaces of the catalogue, with the catalogue's filters."""
 
@@ -147,6 +349,11 @@ class SpaceListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return catalogue_spaces(self.request.user)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        spaces = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_rows(spaces, request, space_rows, view=self)
+        return self.get_paginated_response(spaces_represented(page))
 
 
 class SpaceDetailApi(APIView):

@@ -1,0 +1,210 @@
+"""The hot lists' plain representations (api/plain.py) give what their output serializers, the
+schema's declaration, give for the same rows: the two cannot drift apart.
+
+The clock is frozen on Monday 4 January 2027, 09:00 in Paris.
+"""
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.renderers import JSONRenderer
+
+from api.bookings import (
+    BookingListItemSerializer,
+    BookingOutputSerializer,
+    booking_rows,
+    bookings_represented,
+)
+from api.spaces import (
+    CommuneOutputSerializer,
+    SiteOutputSerializer,
+    SpaceOutputSerializer,
+    communes_represented,
+    site_rows,
+    sites_represented,
+    space_rows,
+    spaces_represented,
+)
+from bookings.models import Frequency
+from bookings.rules import Period
+from bookings.selectors import booking_detail, bookings_visible_to, spaces_available
+from bookings.services import booking_cancel
+from spaces.selectors import catalogue_sites, catalogue_spaces, communes_in_territory
+from tests.factories import (
+    AmenityFactory,
+    CommuneFactory,
+    MembershipFactory,
+    PhotoFactory,
+    PostalCodeFactory,
+    SiteFactory,
+    SpaceFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+    booking_request_for,
+    paris,
+)
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+START, END = paris(2027, 1, 12, 18), paris(2027, 1, 12, 20)
+
+
+@pytest.fixture
+def furnished(site, space) -> list:
+    """Spaces with what varies: equipment out of alphabetical order, photos out of position
+    order, a vacancy, a rent, a decimal surface, nothing at all."""
+    space.amenities.add(AmenityFactory(name="Vidéoprojecteur"), AmenityFactory(name="Cuisine"))
+    PhotoFactory(site=site, space=space, position=2, alt_text="La salle vide")
+    PhotoFactory(site=site, space=space, position=1, alt_text="La salle en réunion")
+    vacant = SpaceFactory(
+        site=SiteFactory(commune=site.commune),
+        vacant_since=date(2026, 11, 2),
+        reference_rent=Decimal("420.50"),
+        surface_m2=Decimal("33.25"),
+        allocatable=True,
+    )
+    return [space, vacant]
+
+
+def test_space_list_items_equal_the_output_serializer_of_the_same_spaces(furnished):
+    spaces = catalogue_spaces(AnonymousUser())
+
+    plain = spaces_represented(list(space_rows(spaces)))
+
+    assert plain == SpaceOutputSerializer(spaces, many=True).data
+    assert {item["id"] for item in plain} == {space.pk for space in furnished}
+
+
+def test_space_list_api_answers_the_output_serializer_of_the_page(client, furnished):
+    response = client.get(reverse("api:space-list"))
+
+    expected = SpaceOutputSerializer(catalogue_spaces(AnonymousUser()), many=True).data
+    assert response.json()["results"] == _json(expected)
+
+
+def test_space_list_counts_without_ordering_nor_the_rows_joins(client, furnished):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("api:space-list"))
+
+    [count] = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert "ORDER BY" not in count
+    assert "spaces_commune" not in count  # joined for the rows' commune name only
+
+
+def test_site_list_items_equal_the_output_serializer_of_the_same_sites(site, furnished):
+    SiteFactory(
+        commune=site.commune,
+        erp_types=["L", "R"],
+        erp_category=3,
+        step_free_entrance=True,
+        street_number=None,
+        latitude=None,
+    )
+    sites = catalogue_sites(AnonymousUser())
+
+    plain = sites_represented(list(site_rows(sites)))
+
+    assert plain == SiteOutputSerializer(sites, many=True).data
+    assert len(plain) == 3
+
+
+def test_commune_list_items_equal_the_output_serializer_of_the_same_communes(epci):
+    CommuneFactory(
+        epci=epci, postcodes=[PostalCodeFactory(code="59300"), PostalCodeFactory(code="59125")]
+    )
+    CommuneFactory(epci=epci, population=None).postcodes.clear()
+    communes = communes_in_territory().order_by("name")
+
+    plain = communes_represented(list(communes.values("insee_code", "name", "population")))
+
+    assert plain == CommuneOutputSerializer(communes.prefetch_related("postcodes"), many=True).data
+    assert [len(item["postcodes"]) for item in plain if item["population"] is None] == [0]
+
+
+def test_availability_items_equal_the_output_serializer_of_the_same_spaces(furnished):
+    spaces = spaces_available(user=AnonymousUser(), period=Period(START, END))
+
+    plain = spaces_represented(list(space_rows(spaces)))
+
+    assert plain == SpaceOutputSerializer(spaces, many=True).data
+    assert len(plain) == 2
+
+
+def test_booking_list_items_equal_the_list_serializer_over_the_detail(space):
+    requester = _requester()
+    series = booking_request_for(
+        space=space,
+        requested_by=requester,
+        start=START,
+        end=END,
+        frequency=Frequency.WEEKLY,
+        repeat_count=3,
+    )
+    booking_cancel(
+        booking=series,
+        actor=requester,
+        reason="Vacances",
+        occurrence_start=START + timedelta(weeks=1),
+        and_following=False,
+    )
+    booking_request_for(
+        space=space, requested_by=requester, start=END, end=END + timedelta(hours=1)
+    )
+    bookings = bookings_visible_to(requester).order_by("-start", "pk")
+
+    with time_machine.travel(START + timedelta(days=1), tick=False):  # the first date is over
+        plain = bookings_represented(list(booking_rows(bookings)))
+
+    assert plain == BookingListItemSerializer(_summarised(requester), many=True).data
+    summary = {item["id"]: (item["occurrence_count"], item["next_occurrence"]) for item in plain}
+    assert summary[series.pk][0] == 2
+    assert summary[series.pk][1]["start"] == (START + timedelta(weeks=2)).isoformat()
+
+
+def test_booking_list_items_carry_the_details_fields_but_the_dates_and_log(space):
+    requester = _requester()
+    booking = booking_request_for(space=space, requested_by=requester, start=START, end=END)
+
+    [item] = bookings_represented(list(booking_rows(bookings_visible_to(requester))))
+
+    detail = BookingOutputSerializer(booking_detail(user=requester).get(pk=booking.pk)).data
+    shared = set(detail) - {"occurrences", "log"}
+    assert {key: item[key] for key in shared} == {key: detail[key] for key in shared}
+    assert item["occurrence_count"] == 1
+    first = detail["occurrences"][0]
+    assert item["next_occurrence"] == {"start": first["start"], "end": first["end"]}
+
+
+# --- Helpers ---
+
+
+def _requester():
+    organisation = VerifiedStructureFactory()
+    return MembershipFactory(organisation=organisation, user=UserFactory()).user
+
+
+def _summarised(user) -> list:
+    """The bookings with the summary computed the naive way, from each date, for the serializer."""
+    bookings = list(
+        booking_detail(user=user).order_by("-start", "pk").prefetch_related("occupancies")
+    )
+    now = START + timedelta(days=1)
+    for booking in bookings:
+        active = sorted((o for o in booking.occupancies.all() if o.active), key=lambda o: o.start)
+        booking.occurrence_count = len(active)
+        following = [o for o in active if o.end > now]
+        booking.next_occurrence = (
+            {"start": following[0].start, "end": following[0].end} if following else None
+        )
+    return bookings
+
+
+def _json(data) -> list:
+    return json.loads(JSONRenderer().render(data))
