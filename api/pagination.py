@@ -1,26 +1,68 @@
 from collections.abc import Callable
 from functools import partial
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination, serializers
 from rest_framework.response import Response
 
+# The column that carries the whole list's size on each row of a page (`COUNT(*) OVER ()`).
+TOTAL = "_rows_in_the_list"
+
 
 class RowsPaginator(Paginator):
-    """Django's paginator, which can read its page as `rows(page)` (`values()` rows) while it
-    counts the queryset itself: a `values()` queryset's count would keep the joins its columns
-    need. Django's `count()` already leaves out the ordering, `select_related`'s joins, unused
-    annotations and prefetches (tests/api/test_plain.py checks the SQL)."""
+    """Django's paginator, which can read its page as `rows(page)` (`values()` rows).
+
+    With `rows`, the page and the size of the whole list come from one query: each row of the
+    page carries `COUNT(*) OVER ()`, the number of rows before LIMIT and OFFSET, so the list's
+    filters (for the availability search, the whole anti-join on the occupancy) run once instead
+    of twice, and Django compiles one query instead of two. Only a page past the end (no rows)
+    asks for the count again, to tell an empty list from a page number too high. A DISTINCT
+    query is counted the usual way (the window would count the rows before DISTINCT). The
+    count, a separate query or not, is the rows of `object_list` itself: Django's `count()`
+    leaves out the ordering, `select_related`'s joins, unused annotations and prefetches
+    (tests/api/test_plain.py checks the SQL)."""
 
     def __init__(self, *args, rows: Callable[[QuerySet], QuerySet] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
 
     def _get_page(self, object_list, number: int, paginator: Paginator) -> Page:
-        if self.rows is not None:
+        if self.rows is not None and not isinstance(object_list, list):
             object_list = self.rows(object_list)
         return super()._get_page(object_list, number, paginator)
+
+    def page(self, number) -> Page:
+        if self.rows is None or self.object_list.query.distinct or self.orphans:
+            return super().page(number)
+        number = self._page_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.rows(self.object_list).annotate(**{TOTAL: Window(Count("*"))})[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if rows:
+            self.__dict__["count"] = rows[0][TOTAL]  # Paginator.count is a cached property
+            for row in rows:
+                del row[TOTAL]
+        elif number > 1 or not self.allow_empty_first_page:
+            self.validate_number(number)  # counts: an empty list, or a page past its end
+        else:
+            self.__dict__["count"] = 0
+        return self._get_page(rows, number, self)
+
+    def _page_number(self, number) -> int:
+        """`validate_number` without the count: an integer from 1."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

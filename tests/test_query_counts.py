@@ -251,14 +251,14 @@ def _api_communes(w: World, count: int) -> Get:
     return Get(None, reverse("api:commune-list"), api_page)
 
 
-@case("api:site-list", sqlite=2, page=50)
+@case("api:site-list", sqlite=1, page=50)
 def _api_sites(w: World, count: int) -> Get:
     for _ in range(count):
         SpaceFactory(site=SiteFactory(commune=w.commune))
     return Get(None, reverse("api:site-list"), api_page)
 
 
-@case("api:space-list", sqlite=4, page=50)
+@case("api:space-list", sqlite=3, page=50)
 def _api_spaces(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=SiteFactory(commune=w.commune))
@@ -267,7 +267,7 @@ def _api_spaces(w: World, count: int) -> Get:
     return Get(None, reverse("api:space-list"), api_page)
 
 
-@case("api:availability", sqlite=4, page=50)
+@case("api:availability", sqlite=3, page=50)
 def _api_availability(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=SiteFactory(commune=w.commune))
@@ -286,7 +286,7 @@ def _api_space_occupancy(w: World, count: int) -> Get:
     )
 
 
-@case("api:booking-list", sqlite=6)
+@case("api:booking-list", sqlite=5)
 def _api_bookings(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.territory_admin, reverse("api:booking-list"), api_page)

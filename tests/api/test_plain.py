@@ -89,13 +89,38 @@ def test_space_list_api_answers_the_output_serializer_of_the_page(client, furnis
     assert response.json()["results"] == _json(expected)
 
 
-def test_space_list_counts_without_ordering_nor_the_rows_joins(client, furnished):
+def test_a_list_page_and_its_count_come_from_one_query(client, furnished):
     with CaptureQueriesContext(connection) as queries:
-        client.get(reverse("api:space-list"))
+        response = client.get(reverse("api:space-list"), {"page_size": 1})
 
-    [count] = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
-    assert "ORDER BY" not in count
-    assert "spaces_commune" not in count  # joined for the rows' commune name only
+    assert response.json()["count"] == len(furnished)
+    assert response.json()["next"] is not None
+    [page] = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert "OVER ()" in page  # the size of the whole list on each row of the page
+    assert "LIMIT 1" in page
+
+
+def test_a_page_past_the_end_is_a_404_and_an_empty_list_a_page_of_nothing(client, furnished):
+    assert client.get(reverse("api:space-list"), {"page": 3, "page_size": 1}).status_code == 404
+    assert client.get(reverse("api:space-list"), {"page": 0}).status_code == 404
+    assert client.get(reverse("api:space-list"), {"page": "x"}).status_code == 404
+    last = client.get(reverse("api:space-list"), {"page": "last", "page_size": 1})
+    assert last.json()["next"] is None
+    assert len(last.json()["results"]) == 1
+
+    empty = client.get(reverse("api:space-list"), {"capacity_min": 10**6})
+    assert empty.status_code == 200
+    assert empty.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_a_distinct_list_is_counted_apart(client, furnished):
+    # The communes of the territory are a DISTINCT query: a window would count the rows
+    # before DISTINCT.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("api:commune-list"))
+
+    assert response.json()["count"] == len(response.json()["results"])
+    assert not any("OVER ()" in q["sql"] for q in queries.captured_queries)
 
 
 def test_site_list_items_equal_the_output_serializer_of_the_same_sites(site, furnished):
