@@ -90,7 +90,11 @@ def series_create(
         rule=_rule(spec.frequency, first_local),
         end_recurring_period=(spec.until or horizon) if spec.frequency != Frequency.ONCE else None,
     )
-    periods = _expand(event, zone, first_local, horizon)
+    # A new event has no persisted occurrence: say so, rather than let django-scheduler re-read
+    # the event and its occurrences (two queries per request for nothing).
+    event._prefetched_objects_cache = {"occurrence_set": Occurrence.objects.none()}
+    periods = _expand(event, zone, first_local, horizon, fresh=True)
+    del event._prefetched_objects_cache  # dates cancelled later in the request are persisted
     if spec.count is not None:
         if len(periods) < spec.count:
             raise SeriesTooLongError
@@ -102,13 +106,19 @@ def series_create(
 
 
 def _expand(
-    event: Event, zone: ZoneInfo, window_start: datetime, window_end: datetime
+    event: Event,
+    zone: ZoneInfo,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    fresh: bool = False,
 ) -> list[Period]:
-    """Occurrences of `event` in a local-time window, without the cancelled ones."""
+    """Occurrences of `event` in a local-time window, without the cancelled ones. `fresh`: the
+    event was just saved by this process, so it is not read again from the database."""
     wall_start = event.start.astimezone(zone).time()
     periods = []
     for occurrence in event.get_occurrences(
-        window_start.astimezone(zone), window_end.astimezone(zone)
+        window_start.astimezone(zone), window_end.astimezone(zone), clear_prefetch=not fresh
     ):
         if occurrence.cancelled:
             continue

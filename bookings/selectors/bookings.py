@@ -112,15 +112,19 @@ def booking_routing(booking: Booking) -> Routing:
     return Routing(tier=None, deciders=[])
 
 
-def booking_requesters(booking: Booking) -> list[User]:
+def booking_requesters(booking: Booking, *, is_member: bool = False) -> list[User]:
     """Who hears about `booking` for the requesting organisation: the member who requested it;
     if that account can no longer receive anything (deactivated, erased, or no longer a member),
-    the organisation's administrators."""
+    the organisation's administrators. `is_member`: the caller already knows the requester is
+    a member (it checked in the same transaction)."""
     requester = booking.requested_by
     if (
         requester.is_active
         and requester.erased_at is None
-        and Membership.objects.filter(user=requester, organisation=booking.organisation).exists()
+        and (
+            is_member
+            or Membership.objects.filter(user=requester, organisation=booking.organisation).exists()
+        )
     ):
         return [requester]
     return list(
