@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.conflicts import users_impartial_on
@@ -100,13 +100,23 @@ def booking_routing(booking: Booking) -> Routing:
     conflict of interest with the requesting organisation. Each of them sees the booking in
     `bookings_pending_for` and passes `booking_check_decider` while it is pending."""
     site = booking.space.site
-    able = users_impartial_on(booking.organisation).filter(
-        is_active=True, erased_at__isnull=True, email_confirmed_at__isnull=False
+    # One query for every tier: each person says which tiers they are in.
+    tiers = {
+        f"in_{role}": Exists(users_managing_site(site, role=role).filter(pk=OuterRef("pk")))
+        for role in ROUTING_TIERS
+    }
+    anyone = Q()
+    for name in tiers:
+        anyone |= Q(**{name: True})
+    able = list(
+        users_impartial_on(booking.organisation)
+        .filter(is_active=True, erased_at__isnull=True, email_confirmed_at__isnull=False)
+        .annotate(**tiers)
+        .filter(anyone)
+        .order_by("email")
     )
     for role in ROUTING_TIERS:
-        people = list(
-            able.filter(pk__in=users_managing_site(site, role=role).values("pk")).order_by("email")
-        )
+        people = [user for user in able if getattr(user, f"in_{role}")]
         if people:
             return Routing(tier=role, deciders=people)
     return Routing(tier=None, deciders=[])

@@ -307,7 +307,8 @@ def booking_request(
     )
     booking.organisation = request.organisation
     booking.requested_by = requested_by
-    rows = occupancies_book(booking=booking, periods=periods)
+    # checked: the space is locked and clash_rows found nothing in this transaction.
+    rows = occupancies_book(booking=booking, periods=periods, checked=True)
     log = BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
     # What was written, for a caller that answers with the booking as it is now without
     # reading it back (the API's 201); not a cache: later changes do not update it.
