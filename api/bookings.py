@@ -229,6 +229,14 @@ def bookings_represented(rows: Sequence[dict], *, now: datetime | None = None) -
     return items
 
 
+def _answering(queryset: QuerySet, rows: list) -> QuerySet:
+    """`queryset` holding `rows` as prefetch_related leaves it (a further filter reads the
+    database)."""
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    return queryset
+
+
 def _booking_queryset(user):
     return selectors.booking_detail(user=user).prefetch_related("occupancies", "log__actor")
 
@@ -296,7 +304,12 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
             ),
             requested_by=request.user,
         )
-        booking = _booking_queryset(request.user).get(pk=booking.pk)
+        # Answered from the rows the service wrote (dates by start, then the log): nothing is
+        # read back, and the booking object goes no further than this response.
+        booking._prefetched_objects_cache = {
+            "occupancies": _answering(booking.occupancies.all(), booking.written.occupancies),
+            "log": _answering(booking.log.all(), booking.written.log),
+        }
         return Response(BookingOutputSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 

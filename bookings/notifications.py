@@ -81,20 +81,25 @@ def notify(
     *,
     to_requester: bool = True,
     actor: Actor | None = None,
+    loaded: bool = False,
+    requester_is_member: bool = False,
     **extra: Any,
 ) -> int:
     """Tell who must know of `event` on `booking`: the requesting organisation (unless
     `to_requester` is False) and, for a request, a lapse or a cancellation by the requester,
     the people who decide. `actor` is who caused it (Reply-To of a cancellation by the
     requester). Call it in the transaction of the change it reports. Returns how many e-mails
-    were queued."""
-    booking = _load(booking)
+    were queued. `loaded`: `booking` already carries its space, site (commune, owner),
+    organisation and requester, as `booking_request` holds them (not read again);
+    `requester_is_member`: the caller just checked the requester's membership."""
+    if not loaded:
+        booking = _load(booking)
     routing = booking_routing(booking)
     context = {"booking": booking, "routing": routing, "event": event, **extra}
     queued = 0
     if to_requester and event in REQUESTER_MESSAGES:
         queued += notify_users(
-            booking_requesters(booking),
+            booking_requesters(booking, is_member=requester_is_member),
             message=REQUESTER_MESSAGES[event],
             context=context,
             about=_about(booking, REQUESTER_MESSAGES[event]),

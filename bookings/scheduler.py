@@ -72,12 +72,16 @@ def _rule(frequency: str, first_local: datetime) -> Rule | None:
 
 def series_create(
     *, calendar_key: int, title: str, spec: SeriesSpec, zone: ZoneInfo
-) -> tuple[Event, list[Period]]:
-    """Save the Event for a booking and return its occurrences (local zone).
+) -> tuple[Event | None, list[Period]]:
+    """Save the Event for a booking's series and return its occurrences (local zone). A single
+    slot gets no Event (None): there is no recurrence to expand, no date to cancel apart from
+    the whole booking, and its readers (ICS, calendars) read the booking and its Occupancy row.
 
     Raises NonExistentLocalTimeError if a date falls in the skipped hour of a clock change, and
     SeriesTooLongError if the series would run past the 12-month horizon.
     """
+    if spec.frequency == Frequency.ONCE:
+        return None, [spec.first]
     first_local = spec.first.start.astimezone(zone)
     horizon = first_local + SERIES_HORIZON
     if spec.until is not None and spec.until > horizon:
@@ -88,9 +92,13 @@ def series_create(
         start=spec.first.start,
         end=spec.first.end,
         rule=_rule(spec.frequency, first_local),
-        end_recurring_period=(spec.until or horizon) if spec.frequency != Frequency.ONCE else None,
+        end_recurring_period=spec.until or horizon,
     )
-    periods = _expand(event, zone, first_local, horizon)
+    # A new event has no persisted occurrence: say so, rather than let django-scheduler re-read
+    # the event and its occurrences (two queries per request for nothing).
+    event._prefetched_objects_cache = {"occurrence_set": Occurrence.objects.none()}
+    periods = _expand(event, zone, first_local, horizon, fresh=True)
+    del event._prefetched_objects_cache  # dates cancelled later in the request are persisted
     if spec.count is not None:
         if len(periods) < spec.count:
             raise SeriesTooLongError
@@ -102,13 +110,19 @@ def series_create(
 
 
 def _expand(
-    event: Event, zone: ZoneInfo, window_start: datetime, window_end: datetime
+    event: Event,
+    zone: ZoneInfo,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    fresh: bool = False,
 ) -> list[Period]:
-    """Occurrences of `event` in a local-time window, without the cancelled ones."""
+    """Occurrences of `event` in a local-time window, without the cancelled ones. `fresh`: the
+    event was just saved by this process, so it is not read again from the database."""
     wall_start = event.start.astimezone(zone).time()
     periods = []
     for occurrence in event.get_occurrences(
-        window_start.astimezone(zone), window_end.astimezone(zone)
+        window_start.astimezone(zone), window_end.astimezone(zone), clear_prefetch=not fresh
     ):
         if occurrence.cancelled:
             continue

@@ -32,6 +32,8 @@ def payment_follow_booking(
     before being used, and release its deposit hold once it will not be used (cancelled,
     refused, lapsed; `release_deposits` also releases it later if Stripe fails now). Refunds of
     cancelled bookings follow `booking_cancelled`."""
+    if to_status in OCCUPYING and to_status != BookingStatus.CONFIRMED:
+        return  # a new or still pending request: nothing to capture, release or refund yet
     booking = Booking.objects.filter(pk=booking_id).select_related("space__site").first()
     if booking is None:
         return

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.conflicts import users_impartial_on
@@ -115,27 +115,41 @@ def booking_routing(booking: Booking) -> Routing:
     conflict of interest with the requesting organisation. Each of them sees the booking in
     `bookings_pending_for` and passes `booking_check_decider` while it is pending."""
     site = booking.space.site
-    able = users_impartial_on(booking.organisation).filter(
-        is_active=True, erased_at__isnull=True, email_confirmed_at__isnull=False
+    # One query for every tier: each person says which tiers they are in.
+    tiers = {
+        f"in_{role}": Exists(users_managing_site(site, role=role).filter(pk=OuterRef("pk")))
+        for role in ROUTING_TIERS
+    }
+    anyone = Q()
+    for name in tiers:
+        anyone |= Q(**{name: True})
+    able = list(
+        users_impartial_on(booking.organisation)
+        .filter(is_active=True, erased_at__isnull=True, email_confirmed_at__isnull=False)
+        .annotate(**tiers)
+        .filter(anyone)
+        .order_by("email")
     )
     for role in ROUTING_TIERS:
-        people = list(
-            able.filter(pk__in=users_managing_site(site, role=role).values("pk")).order_by("email")
-        )
+        people = [user for user in able if getattr(user, f"in_{role}")]
         if people:
             return Routing(tier=role, deciders=people)
     return Routing(tier=None, deciders=[])
 
 
-def booking_requesters(booking: Booking) -> list[User]:
+def booking_requesters(booking: Booking, *, is_member: bool = False) -> list[User]:
     """Who hears about `booking` for the requesting organisation: the member who requested it;
     if that account can no longer receive anything (deactivated, erased, or no longer a member),
-    the organisation's administrators."""
+    the organisation's administrators. `is_member`: the caller already knows the requester is
+    a member (it checked in the same transaction)."""
     requester = booking.requested_by
     if (
         requester.is_active
         and requester.erased_at is None
-        and Membership.objects.filter(user=requester, organisation=booking.organisation).exists()
+        and (
+            is_member
+            or Membership.objects.filter(user=requester, organisation=booking.organisation).exists()
+        )
     ):
         return [requester]
     return list(

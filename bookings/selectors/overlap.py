@@ -82,11 +82,12 @@ def occupancy_clash_rows(
     *, space: Space, periods: list[Period], buffer: timedelta = NO_BUFFER
 ) -> list[tuple[Period, Occupancy]]:
     """Each period of `periods` that overlaps an active row of `space`, with that row (its
-    closure read with it, to name it): (asked, row) pairs. One query."""
+    closure and booking read with it, to name it or see that it lapsed): (asked, row) pairs.
+    One query."""
     clashes = []
     rows = (
         occupancies_overlapping(spaces=space, periods=periods, buffer=buffer)
-        .select_related("closure")
+        .select_related("closure", "booking")
         .order_by("start")
     )
     for row in rows:

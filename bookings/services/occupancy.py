@@ -15,7 +15,7 @@ begin IMMEDIATE (config/settings.py), which serialises writers; the services' ov
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 
 from bookings.exceptions import BookingConflict
@@ -25,9 +25,25 @@ from bookings.selectors.overlap import occupancy_clashes
 from spaces.models import Space
 
 
-def _insert(rows: list[Occupancy], *, periods: list[Period], buffer: timedelta) -> None:
+def _insert(
+    rows: list[Occupancy], *, periods: list[Period], buffer: timedelta, checked: bool = False
+) -> None:
     """Insert `rows`; a refusal by the database becomes BookingConflict with what it clashed
-    with. Must run inside atomic()."""
+    with. Must run inside atomic(). `checked`: the caller holds the spaces' lock and found no
+    clash in this transaction, so a refusal can only come from a writer that bypassed the lock:
+    no savepoint (two statements) is spent to name the clash, the conflict names the periods
+    asked and the caller's transaction is left to roll back."""
+    if connection.vendor != "postgresql":
+        # No exclusion constraint to refuse the rows: BEGIN IMMEDIATE serialised the writers
+        # and the caller's overlap query is the guard, so no savepoint is needed to recover.
+        Occupancy.objects.bulk_create(rows)
+        return
+    if checked:
+        try:
+            Occupancy.objects.bulk_create(rows)
+        except IntegrityError as exc:
+            raise BookingConflict([(period, period) for period in periods]) from exc
+        return
     try:
         with transaction.atomic():  # a savepoint keeps the outer transaction usable
             Occupancy.objects.bulk_create(rows)
@@ -38,9 +54,12 @@ def _insert(rows: list[Occupancy], *, periods: list[Period], buffer: timedelta) 
         raise BookingConflict(clashes or [(period, period) for period in periods]) from exc
 
 
-def occupancies_book(*, booking: Booking, periods: list[Period]) -> None:
-    """Reserve `booking`'s space on each of `periods`, each followed by the space's buffer.
-    Raises BookingConflict if the database refuses (a clash the caller's check did not see)."""
+def occupancies_book(
+    *, booking: Booking, periods: list[Period], checked: bool = False
+) -> list[Occupancy]:
+    """Reserve `booking`'s space on each of `periods`, each followed by the space's buffer, and
+    return the rows written. Raises BookingConflict if the database refuses (a clash the
+    caller's check did not see). `checked`: see `_insert`."""
     space = booking.space
     buffer = timedelta(minutes=space.buffer_minutes)
     rows = [
@@ -54,7 +73,8 @@ def occupancies_book(*, booking: Booking, periods: list[Period]) -> None:
         )
         for period in periods
     ]
-    _insert(rows, periods=periods, buffer=buffer)
+    _insert(rows, periods=periods, buffer=buffer, checked=checked)
+    return rows
 
 
 def _hold(spaces: list[Space], period: Period, **owner: object) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -42,12 +43,38 @@ class BookingRequest:
     skip_conflicts: bool = False
 
 
+@dataclass(frozen=True)
+class BookingWritten:
+    """The rows `booking_request` wrote with a booking: its dates (by start) and its log."""
+
+    occupancies: list[Occupancy]
+    log: list[BookingLog]
+
+
 def _local(value: datetime) -> str:
     return date_format(value.astimezone(local_zone()), "DATETIME_FORMAT")
 
 
-def _check_requester(request: BookingRequest, user: User) -> None:
-    if not organisations_allowed_to_book_for(user).filter(pk=request.organisation.pk).exists():
+def _space_locked(request: BookingRequest, user: User) -> Space:
+    """Lock the requested space (writers on it are serialised: the constraint guarantees, the
+    lock gives a clean 409) and read, in the same query, what the checks need: its site (with
+    what the messages name), whether `user` may request for the organisation and whether the
+    space is open to that organisation; its opening hours come with it (one more query)."""
+    allowed = organisations_allowed_to_book_for(user).filter(pk=request.organisation.pk)
+    open_to = spaces_bookable_by(
+        [request.organisation], spaces=Space.objects.filter(pk=OuterRef("pk"))
+    )
+    return (
+        Space.objects.select_for_update(of=("self",))
+        .select_related("site", "site__commune", "site__owner")
+        .annotate(requester_allowed=Exists(allowed), open_to_organisation=Exists(open_to))
+        .prefetch_related("opening_hours")
+        .get(pk=request.space.pk)
+    )
+
+
+def _check_requester(space: Space) -> None:
+    if not space.requester_allowed:
         raise ValidationError(
             {
                 "organisation": _(
@@ -58,14 +85,13 @@ def _check_requester(request: BookingRequest, user: User) -> None:
         )
 
 
-def _check_space(request: BookingRequest) -> None:
-    space = request.space
+def _check_space(request: BookingRequest, space: Space) -> None:
     errors: dict[str, str] = {}
     if not space.bookable or space.status != SpaceStatus.AVAILABLE:
         errors["space"] = _("This space cannot be booked by the hour or day.")
     elif space.site.status != SiteStatus.OPEN:
         errors["space"] = _("The building is not open at the moment.")
-    elif not spaces_bookable_by([request.organisation]).filter(pk=space.pk).exists():
+    elif not space.open_to_organisation:
         errors["space"] = _(
             "This space is reserved to: %(kinds)s. Your organisation cannot request it; "
             "search for another space open to it."
@@ -145,7 +171,7 @@ def _check_period(space: Space, period: Period, now: datetime, *, field: str) ->
                 % {"when": _local(period.start), "n": space.max_advance_days}
             }
         )
-    hours = [(h.weekday, h.opens, h.closes) for h in space.opening_hours.all()]
+    hours = [(h.weekday, h.opens, h.closes) for h in space.opening_hours.all()]  # prefetched
     local_start = period.start.astimezone(zone)
     if not within_opening_hours(
         local_start=local_start.replace(tzinfo=None),
@@ -218,13 +244,11 @@ def booking_request(
     clashing periods unless `skip_conflicts` drops the clashing dates of a series.
     """
     now = now or timezone.now()
-    _check_requester(request, requested_by)
-    _check_space(request)
+    space = _space_locked(request, requested_by)
+    _check_requester(space)
+    _check_space(request, space)
     _check_series_fields(request)
-    _check_period(request.space, request.first, now, field="start")
-    # Serialise writers on this space: the constraint guarantees, the lock gives a clean 409.
-    space = Space.objects.select_for_update().select_related("site").get(pk=request.space.pk)
-    bookings_expire_lapsed(now=now, space=space)
+    _check_period(space, request.first, now, field="start")
     spec = scheduler.SeriesSpec(
         first=request.first,
         frequency=request.frequency,
@@ -244,6 +268,12 @@ def booking_request(
         _check_period(space, period, now, field="repeat_until")
     buffer = timedelta(minutes=space.buffer_minutes)
     clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
+    if any(_lapsed(row, now) for _requested, row in clash_rows):
+        # A request nobody decided in time still holds its slot until it lapses: lapse this
+        # space's overdue requests now (the periodic job does it for the others), then look
+        # again. Only when one is in the way, so a free slot costs no query for it.
+        bookings_expire_lapsed(now=now, space=space)
+        clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
     clashes = [(requested, Period(row.start, row.end)) for requested, row in clash_rows]
     if clashes:
         clashing = {requested for requested, _occupied in clashes}
@@ -275,8 +305,14 @@ def booking_request(
         if status == BookingStatus.PENDING
         else None,
     )
-    occupancies_book(booking=booking, periods=periods)
-    BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
+    booking.organisation = request.organisation
+    booking.requested_by = requested_by
+    # checked: the space is locked and clash_rows found nothing in this transaction.
+    rows = occupancies_book(booking=booking, periods=periods, checked=True)
+    log = BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
+    # What was written, for a caller that answers with the booking as it is now without
+    # reading it back (the API's 201); not a cache: later changes do not update it.
+    booking.written = BookingWritten(occupancies=rows, log=[log])
     # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(
         lambda: signals.booking_status_changed.send(
@@ -284,8 +320,24 @@ def booking_request(
         ),
         robust=True,
     )
-    notifications.notify(booking, "requested" if status == BookingStatus.PENDING else "confirmed")
+    notifications.notify(
+        booking,
+        "requested" if status == BookingStatus.PENDING else "confirmed",
+        loaded=True,
+        requester_is_member=True,
+    )
     return booking
+
+
+def _lapsed(row: Occupancy, now: datetime) -> bool:
+    """`row` belongs to a pending request whose time to be decided is over."""
+    booking = row.booking
+    return (
+        booking is not None
+        and booking.status == BookingStatus.PENDING
+        and booking.lapses_at is not None
+        and booking.lapses_at <= now
+    )
 
 
 def booking_request_preview(
