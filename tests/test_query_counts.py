@@ -556,7 +556,7 @@ def _closure_list(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:feed-ics", sqlite=9)
+@case("bookings:feed-ics", sqlite=8)
 def _feed_ics(w: World, count: int) -> Get:
     w.book(count)
     feed = w.feed
