@@ -63,6 +63,22 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# The names `--list` prints and `--only` takes, in the order of a run (checked against the
+# endpoints built from the database at each run).
+NAMES = (
+    "bare-list",
+    "bare-create",
+    "api-spaces",
+    "api-bookings",
+    "api-availability",
+    "api-bookings-create",
+    "page-catalogue",
+    "page-space-week",
+    "page-pending",
+    "page-my-bookings",
+)
+
+
 def endpoints() -> list[Endpoint]:
     """The project's endpoints, found in the loaded database (Django is set up)."""
     from accounts.models import User
