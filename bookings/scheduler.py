@@ -8,7 +8,7 @@ across clock changes.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -81,7 +81,7 @@ def series_create(
     SeriesTooLongError if the series would run past the 12-month horizon.
     """
     if spec.frequency == Frequency.ONCE:
-        return None, [spec.first]
+        return None, [Period(_instant(spec.first.start), _instant(spec.first.end))]
     first_local = spec.first.start.astimezone(zone)
     horizon = first_local + SERIES_HORIZON
     if spec.until is not None and spec.until > horizon:
@@ -107,6 +107,17 @@ def series_create(
         event.end_recurring_period = last.end
         event.save(update_fields=["end_recurring_period"])
     return event, periods
+
+
+def _instant(moment: datetime) -> datetime:
+    """`moment` in UTC, as a series' expansion gives its dates: arithmetic on a local time
+    forgets which of the two 02:00 of the October change it was (`fold`), a UTC time cannot. A
+    local time that does not exist (02:30 on the March change day) is refused, as the expansion
+    of a series refuses it."""
+    utc = moment.astimezone(UTC)
+    if utc.astimezone(moment.tzinfo).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise NonExistentLocalTimeError(moment.replace(tzinfo=None))
+    return utc
 
 
 def _expand(

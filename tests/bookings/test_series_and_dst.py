@@ -4,7 +4,7 @@ Every occurrence is checked in Paris wall-clock time: a series expanded through 
 hour early or late after a change, and these tests would see it.
 """
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -305,3 +305,32 @@ def test_a_duplicate_rule_left_by_two_first_requests_at_once_is_harmless(space, 
 
     assert booking.event.rule == Rule.objects.filter(name="weekly").order_by("pk").first()
     assert len(_local_slots(booking)) == 3
+
+
+def test_a_single_slot_in_the_skipped_hour_is_refused_naming_it(space, requester):
+    # 02:30 does not exist on Sunday 28 March 2027 (a single slot has no series to expand).
+    with pytest.raises(ValidationError) as error:
+        booking_request_for(
+            space=space,
+            requested_by=requester,
+            start=datetime(2027, 3, 28, 2, 30, tzinfo=PARIS),
+            end=datetime(2027, 3, 28, 4, 30, tzinfo=PARIS),
+        )
+
+    assert "02:30" in str(error.value.message_dict), error.value.message_dict
+    assert [Booking.objects.count(), Occupancy.objects.count()] == [0, 0]
+
+
+def test_a_single_slot_in_the_repeated_hour_is_booked_at_its_real_times(space, requester):
+    # 31 October 2027: 02:30 summer time to 02:00 winter time, half an hour; the second 02:00
+    # (fold=1) is an hour after the first, and the row must say so (its buffer starts there).
+    start = datetime(2027, 10, 31, 2, 30, tzinfo=PARIS)
+    end = datetime(2027, 10, 31, 2, 0, fold=1, tzinfo=PARIS)
+
+    booking = booking_request_for(space=space, requested_by=requester, start=start, end=end)
+
+    [row] = booking.occupancies.all()
+    # (Python never finds a time of the repeated hour equal to one of another zone: compare UTC.)
+    assert (row.start, row.end) == (start.astimezone(UTC), end.astimezone(UTC))
+    assert row.end - row.start == timedelta(minutes=30)
+    assert row.blocked_until >= row.end
