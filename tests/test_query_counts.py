@@ -450,7 +450,7 @@ def _site_photos(w: World, count: int) -> Get:
 BOOKING_LINK = r"/reservations/\d+/"
 
 
-@case("bookings:booking-list", sqlite=12)
+@case("bookings:booking-list", sqlite=13, page=20)
 def _booking_list(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))

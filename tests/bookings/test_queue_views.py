@@ -365,10 +365,33 @@ def test_my_bookings_pages_the_past(client, space, requester):
         first = client.get(reverse("bookings:booking-list"))
         second = client.get(reverse("bookings:booking-list"), {"passees": 2})
 
-    assert first.context["upcoming"] == []
+    assert list(first.context["upcoming"]) == []
     assert len(first.context["past"].object_list) == 20
     assert len(second.context["past"].object_list) == 5
     assert "Voir plus" in first.content.decode()
+
+
+@pytest.mark.django_db
+def test_my_bookings_pages_the_upcoming_ones(client, space, requester):
+    for day in range(6, 31):  # 25 bookings to come, soonest first
+        _request(space, requester, day, hour=8)
+    client.force_login(requester)
+
+    first = client.get(reverse("bookings:booking-list"))
+    second = client.get(reverse("bookings:booking-list"), {"avenir": 2, "passees": 1})
+
+    shown = list(first.context["upcoming"])
+    assert len(shown) == 20
+    assert [booking.start for booking in shown] == sorted(booking.start for booking in shown)
+    page = first.content.decode()
+    nav = page[page.index('<nav class="pagination" aria-label="Réservations à venir">') :]
+    nav = nav[: nav.index("</nav>")]
+    assert '<li aria-current="page">Page 1 sur 2</li>' in nav
+    assert 'href="?avenir=2#upcoming-title">Voir plus</a>' in nav
+    later = list(second.context["upcoming"])
+    assert len(later) == 5
+    assert min(booking.start for booking in later) > max(booking.start for booking in shown)
+    assert 'href="?avenir=1#upcoming-title">Plus proches</a>' in second.content.decode()
 
 
 @pytest.mark.django_db
