@@ -381,6 +381,10 @@ def pending(request: HttpRequest) -> HttpResponse:
         query.setlist("choisis", [pk for pk in form.cleaned_data["selected"] if pk not in decided])
         return redirect(f"{reverse('bookings:pending')}?{query.urlencode()}")
     rows = list(pending_filter.qs)
+    filtered = any(pending_filter.form.data.get(name) for name in pending_filter.filters)
+    if not filtered and (not pending_filter.is_bound or pending_filter.form.is_valid()):
+        # Every request awaiting the user is listed: the menu's count is their number.
+        selectors.bookings_pending_count_known(request.user, len(rows))
     if form.is_bound:
         selected = {int(pk) for pk in request.POST.getlist("bookings") if pk.isdigit()}
     elif request.GET.get("tout"):  # "Tout sélectionner" without JavaScript
@@ -392,7 +396,7 @@ def pending(request: HttpRequest) -> HttpResponse:
         "filter": pending_filter,
         "pending": rows,
         "selected": selected,
-        "filtered": any(pending_filter.form.data.get(name) for name in pending_filter.filters),
+        "filtered": filtered,
     }
     context["fees"] = cells_for("booking_list.fee", request, context["pending"])
     status = 400 if form.is_bound and form.errors else 200
