@@ -421,7 +421,7 @@ def _spaces_of_other_sites(w: World, count: int) -> None:
             )
 
 
-@case("spaces:catalogue", sqlite=7, page=24)
+@case("spaces:catalogue", sqlite=6, page=24)
 def _catalogue(w: World, count: int) -> Get:
     _spaces_of_other_sites(w, count)
     return Get(None, reverse("spaces:catalogue"), html(r'href="/espaces/\d+/"'))
@@ -472,7 +472,7 @@ def _pending(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))
 
 
-@case("bookings:availability", sqlite=5)
+@case("bookings:availability", sqlite=4)
 def _availability(w: World, count: int) -> Get:
     _spaces_of_other_sites(w, count)
     search = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}

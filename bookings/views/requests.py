@@ -51,6 +51,13 @@ def availability(request: HttpRequest) -> HttpResponse:
         results = list(SpaceFilter(request.GET, queryset=for_cards(free)).qs)
         cards_prepare(results)
     context = {"form": form, "filter": space_filter, "results": results}
+    if results:
+        # The slot each card's "Request this space" link carries, spelled once for the page.
+        data = form.cleaned_data
+        context["slot_query"] = (
+            f"date={data['date']:%Y-%m-%d}&start_time={data['start_time']:%H:%M}"
+            f"&end_time={data['end_time']:%H:%M}"
+        )
     return render(request, "bookings/availability.html", context)
 
 
