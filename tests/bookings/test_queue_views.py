@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from bookings.models import Booking, BookingStatus, CalendarFeed
-from bookings.services import booking_refuse, calendar_feed_create
+from bookings.services import booking_cancel, booking_refuse, calendar_feed_create
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.tariffs import tariff_set
 from tests.factories import (
@@ -353,6 +353,29 @@ def test_my_bookings_show_a_series_once_with_its_dates(client, space, requester)
     details = page[start : page.index("</details>", start)]
     for day in ("12", "19", "26"):
         assert f"mardi {day} janvier 2027" in details.lower()
+
+
+@pytest.mark.django_db
+def test_my_bookings_mark_a_cancelled_date_of_a_series(client, space, requester):
+    series = _request(space, requester, 12, frequency="weekly", repeat_count=3)
+    booking_cancel(
+        booking=series,
+        actor=requester,
+        reason="Vacances",
+        occurrence_start=series.start + timedelta(days=7),
+    )
+    client.force_login(requester)
+
+    page = client.get(reverse("bookings:booking-list")).content.decode()
+
+    start = page.index('<details class="series-dates"')
+    items = page[page.index("<ul>", start) + 4 : page.index("</ul>", start)].split("</li>")
+    assert [item.endswith(" — <strong>annulée</strong>") for item in items[:3]] == [
+        False,
+        True,
+        False,
+    ]
+    assert "mardi 19 janvier 2027" in items[1].lower()
 
 
 @pytest.mark.django_db
