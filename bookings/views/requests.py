@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -245,10 +244,9 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 def _dates_attach(bookings: list[Booking]) -> None:
     """Give each booking of "My bookings" its spelled slot (`slot_text`) and, for a series,
-    its dates as (text, active) pairs (`dates`) and as the list's items (`dates_html`): one
-    query and one formatting pass for the page, not three template filters per date."""
+    its dates as (text, active) pairs (`dates`): one query and one formatting pass for the
+    page, not three template filters per date."""
     dates = selectors.booking_dates_of(bookings)
-    cancelled = format_html(" — <strong>{}</strong>", _("cancelled"))
     for booking, text in zip(
         bookings, slot_texts((booking.start, booking.end) for booking in bookings), strict=True
     ):
@@ -256,13 +254,6 @@ def _dates_attach(bookings: list[Booking]) -> None:
         rows = dates.get(booking.pk, [])
         texts = slot_texts((start, end) for start, end, _active in rows)
         booking.dates = [(text, row[2]) for text, row in zip(texts, rows, strict=True)]
-        # The series' list items written here in one pass: a member's page holds hundreds of
-        # dates, and a template loop costs a few nodes per date.
-        booking.dates_html = format_html_join(
-            "",
-            "<li>{}{}</li>",
-            ((text, "" if active else cancelled) for text, active in booking.dates),
-        )
 
 
 def _webcal(url: str) -> str:
