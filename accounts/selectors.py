@@ -22,6 +22,7 @@ from accounts.models import (
     User,
 )
 from accounts.tokens import EMAIL_CHANGE_SALT, EMAIL_CONFIRM_SALT, EMAIL_LINK_MAX_AGE
+from core.memo import remembered
 
 AnyUser = User | AnonymousUser
 
@@ -32,12 +33,16 @@ def territory_memberships() -> QuerySet[Membership]:
 
 
 def user_is_territory_admin(user: AnyUser) -> bool:
-    """True for superusers and members of an intercommunality: they steer the whole territory."""
+    """True for superusers and members of an intercommunality: they steer the whole territory.
+    Asked by every permission queryset: answered once per request (core.memo)."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    return territory_memberships().filter(user=user).exists()
+    return remembered(
+        ("user_is_territory_admin", user.pk),
+        lambda: territory_memberships().filter(user=user).exists(),
+    )
 
 
 def territory_people_q() -> Q:

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF, sessions, uploads): an oversized body is refused
     # from its Content-Length, unread.
     "core.middleware.RequestBodyLimitMiddleware",
+    # Answers asked several times per request (permission questions) computed once.
+    "core.memo.RequestMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.PrivateCacheMiddleware",

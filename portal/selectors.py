@@ -25,6 +25,7 @@ from bookings.selectors import (
     allocations_answerable_by,
     allocations_visible_to,
     bookings_of_requester,
+    bookings_pending_count,
     bookings_pending_for,
 )
 from calls.models import ApplicationStatus, Call, CallStatus
@@ -138,7 +139,7 @@ def request_pending_count(request: HttpRequest) -> int:
     """How many requests await the user's decision; 0 without a deciding role (no query)."""
     if not hasattr(request, "_portal_pending"):
         roles = request_roles(request)
-        request._portal_pending = bookings_pending_for(request.user).count() if roles.decides else 0
+        request._portal_pending = bookings_pending_count(request.user) if roles.decides else 0
     return request._portal_pending
 
 

@@ -11,9 +11,12 @@ number of queries of a page does not grow with its cards (tests/test_query_count
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format, localize
+from django.utils.translation import gettext, ngettext
 
-from spaces.models import Space
+from spaces.models import Photo, Space
 from spaces.rules import opening_hours_summary
 
 
@@ -36,11 +39,19 @@ def register(fact: CardFact) -> None:
 
 
 def for_cards(spaces: QuerySet[Space]) -> QuerySet[Space]:
-    """`spaces` with what their cards show beyond a list's fields: the opening hours (one
-    prefetch query) and what the registered facts need (annotations)."""
+    """`spaces` with what their cards show beyond a list's fields: the photos and the opening
+    hours (a prefetch query each) and what the registered facts need (annotations)."""
     for fact in _registry.values():
         spaces = fact.annotate(spaces)
-    return spaces.prefetch_related("opening_hours")
+    # A card shows the first photo and the opening hours, not the equipment: the list's other
+    # prefetches are dropped, and these two land in plain lists (`to_attr`), without a
+    # queryset built per space and relation.
+    return spaces.prefetch_related(None).prefetch_related(
+        Prefetch(
+            "photos", queryset=Photo.objects.order_by("position", "pk"), to_attr="card_photos"
+        ),
+        Prefetch("opening_hours", to_attr="card_opening_hours"),
+    )
 
 
 def card_facts(space: Space) -> list[tuple[str, str]]:
@@ -55,10 +66,47 @@ def card_facts(space: Space) -> list[tuple[str, str]]:
 
 def cards_prepare(spaces: Iterable[Space]) -> None:
     """Give each space of a page what its card shows beyond its fields, from what `for_cards`
-    brought (prefetched opening hours, annotations): `hours_summary` and `facts`. No query."""
+    brought (prefetched photos and opening hours, annotations): `hours_summary`, `facts`,
+    `card_photo`, `card_hours` and the texts of `cards_texts`. No query."""
+    spaces = list(spaces)
+    cards_texts(spaces)
+    any_time = gettext("any time")
     for space in spaces:
         space.hours_summary = opening_hours_summary(
-            (hours.weekday, hours.opens, hours.closes) for hours in space.opening_hours.all()
+            (hours.weekday, hours.opens, hours.closes) for hours in space.card_opening_hours
         )
         space.facts = card_facts(space)
         space.card_ready = True
+        space.card_photo = space.card_photos[0] if space.card_photos else None
+        space.card_hours = " ; ".join(space.hours_summary) if space.hours_summary else any_time
+
+
+def cards_texts(spaces: Iterable[Space]) -> None:
+    """The texts of the cards of `spaces` from their own fields, spelled here once
+    (`card_capacity`, `card_surface`, `card_use`, `card_vacant`), not by a template filter or
+    a `blocktranslate` per card: the availability search lists hundreds of cards on a page."""
+    for space in spaces:
+        space.card_capacity = ngettext(
+            "%(counter)s person", "%(counter)s people", space.capacity
+        ) % {"counter": localize(space.capacity)}
+        space.card_surface = floatformat(space.surface_m2, "-2")
+        space.card_use = _use_text(space)
+        space.card_vacant = (
+            gettext("Vacant since %(date)s")
+            % {"date": date_format(space.vacant_since, "SHORT_DATE_FORMAT")}
+            if space.vacant_since is not None
+            else ""
+        )
+
+
+def _use_text(space: Space) -> str:
+    """ "réservable", "longue durée", both, or "non proposé"."""
+    uses = [
+        text
+        for offered, text in (
+            (space.bookable, gettext("bookable")),
+            (space.allocatable, gettext("long-term")),
+        )
+        if offered
+    ]
+    return ", ".join(uses) if uses else gettext("not offered")

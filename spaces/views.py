@@ -15,7 +15,7 @@ from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
 from core.middleware import accepts_upload
 from spaces import selectors, services
-from spaces.cards import cards_prepare, for_cards
+from spaces.cards import cards_prepare, cards_texts, for_cards
 from spaces.filters import SpaceFilter
 from spaces.forms import (
     AmenityForm,
@@ -169,6 +169,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = selectors.sites_manageable_by(request.user).filter(pk=pk).exists()
     # Appointing managers is for the owner's administrators and the intercommunality.
     can_delegate = can_manage and selectors.sites_delegable_by(request.user).filter(pk=pk).exists()
+    cards_texts(site.spaces.all())
     context = {
         "site": site,
         "can_manage": can_manage,

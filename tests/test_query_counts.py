@@ -277,7 +277,7 @@ def _api_availability(w: World, count: int) -> Get:
     return Get(None, reverse("api:availability"), api_page, slot)
 
 
-@case("api:space-occupancy", sqlite=8)
+@case("api:space-occupancy", sqlite=7)
 def _api_space_occupancy(w: World, count: int) -> Get:
     w.book(count)
     window = {"start": "2027-01-11T00:00:00+01:00", "end": "2027-02-10T00:00:00+01:00"}
@@ -320,7 +320,7 @@ def _api_call_ranking(w: World, count: int) -> Get:
     )
 
 
-@case("api:payment-list", sqlite=9)
+@case("api:payment-list", sqlite=6)
 def _api_payments(w: World, count: int) -> Get:
     w.payments(count)
     return Get(w.requester, reverse("api:payment-list"), api_list)
@@ -341,7 +341,7 @@ def _series(w: World, count: int):
     )
 
 
-@case("api:booking-detail", sqlite=8)
+@case("api:booking-detail", sqlite=7)
 def _api_booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -354,7 +354,7 @@ def _api_booking_detail(w: World, count: int) -> Get:
 # --- Pages of accounts and the dashboard -----------------------------------------------------
 
 
-@case("portal:dashboard", sqlite=16)
+@case("portal:dashboard", sqlite=12)
 def _dashboard(w: World, count: int) -> Get:
     """Commune staff: their premises grow (the other sections are capped lists)."""
     for _ in range(count):
@@ -362,7 +362,7 @@ def _dashboard(w: World, count: int) -> Get:
     return Get(w.commune_staff, reverse("portal:dashboard"), html(r"QC site \d+"))
 
 
-@case("accounts:structures-to-verify", sqlite=7)
+@case("accounts:structures-to-verify", sqlite=6)
 def _structures_to_verify(w: World, count: int) -> Get:
     for _ in range(count):
         MembershipFactory(organisation=StructureFactory(name=f"QC structure {w.next()}"))
@@ -382,7 +382,7 @@ def _notifications(w: World, count: int) -> Get:
     return Get(w.requester, reverse("accounts:notifications"), html(r"QC notification \d+"))
 
 
-@case("accounts:structure-detail", sqlite=14)
+@case("accounts:structure-detail", sqlite=11)
 def _structure_detail(w: World, count: int) -> Get:
     for _ in range(count):
         n = w.next()
@@ -421,7 +421,7 @@ def _spaces_of_other_sites(w: World, count: int) -> None:
             )
 
 
-@case("spaces:catalogue", sqlite=7, page=24)
+@case("spaces:catalogue", sqlite=6, page=24)
 def _catalogue(w: World, count: int) -> Get:
     _spaces_of_other_sites(w, count)
     return Get(None, reverse("spaces:catalogue"), html(r'href="/espaces/\d+/"'))
@@ -436,7 +436,7 @@ def _site_detail(w: World, count: int) -> Get:
     return Get(None, reverse("spaces:site-detail", args=[w.site.pk]), html(r"QC space \d+"))
 
 
-@case("spaces:site-photos", sqlite=9)
+@case("spaces:site-photos", sqlite=8)
 def _site_photos(w: World, count: int) -> Get:
     for _ in range(count):
         PhotoFactory(site=w.site, alt_text=f"QC photo {w.next()}")
@@ -450,13 +450,13 @@ def _site_photos(w: World, count: int) -> Get:
 BOOKING_LINK = r"/reservations/\d+/"
 
 
-@case("bookings:booking-list", sqlite=12)
+@case("bookings:booking-list", sqlite=12, page=20)
 def _booking_list(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
 
 
-@case("bookings:booking-detail", sqlite=23)
+@case("bookings:booking-detail", sqlite=21)
 def _booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -466,20 +466,20 @@ def _booking_detail(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:pending", sqlite=13)
+@case("bookings:pending", sqlite=9)
 def _pending(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))
 
 
-@case("bookings:availability", sqlite=5)
+@case("bookings:availability", sqlite=4)
 def _availability(w: World, count: int) -> Get:
     _spaces_of_other_sites(w, count)
     search = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00"}
     return Get(None, reverse("bookings:availability"), html(r"QC space \d+"), search)
 
 
-@case("bookings:space-week", sqlite=11)
+@case("bookings:space-week", sqlite=9)
 def _space_week(w: World, count: int) -> Get:
     w.book(count)
     return Get(
@@ -490,14 +490,14 @@ def _space_week(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:calendar-events", sqlite=8)
+@case("bookings:calendar-events", sqlite=7)
 def _calendar_events(w: World, count: int) -> Get:
     w.book(count)
     window = {"space": w.space.pk, "start": "2027-01-11", "end": "2027-02-01"}
     return Get(w.facilities_manager, reverse("bookings:calendar-events"), api_list, window)
 
 
-@case("bookings:calendar-space", sqlite=12)
+@case("bookings:calendar-space", sqlite=10)
 def _calendar_space(w: World, count: int) -> Get:
     w.book(count)
     return Get(
@@ -507,7 +507,7 @@ def _calendar_space(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:calendar-site", sqlite=13)
+@case("bookings:calendar-site", sqlite=11)
 def _calendar_site(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -519,7 +519,7 @@ def _calendar_site(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:calendar-site-day", sqlite=16)
+@case("bookings:calendar-site-day", sqlite=12)
 def _calendar_site_day(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -538,7 +538,7 @@ def _calendar_mine(w: World, count: int) -> Get:
     return Get(w.requester, reverse("bookings:calendar-mine"), html(BOOKING_LINK))
 
 
-@case("bookings:closure-list", sqlite=9)
+@case("bookings:closure-list", sqlite=8)
 def _closure_list(w: World, count: int) -> Get:
     for _ in range(count):
         n = w.next()
@@ -556,7 +556,7 @@ def _closure_list(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:feed-ics", sqlite=8)
+@case("bookings:feed-ics", sqlite=6)
 def _feed_ics(w: World, count: int) -> Get:
     w.book(count)
     feed = w.feed
@@ -565,7 +565,7 @@ def _feed_ics(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:feed-list", sqlite=11)
+@case("bookings:feed-list", sqlite=9)
 def _feed_list(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -575,7 +575,7 @@ def _feed_list(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("bookings:feed-list"), html(r"QC space \d+"))
 
 
-@case("bookings:allocation-list", sqlite=11, page=50)
+@case("bookings:allocation-list", sqlite=9, page=50)
 def _allocation_list(w: World, count: int) -> Get:
     w.agreements(count)
     return Get(
@@ -585,7 +585,7 @@ def _allocation_list(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:site-timeline", sqlite=9)
+@case("bookings:site-timeline", sqlite=8)
 def _site_timeline(w: World, count: int) -> Get:
     for _ in range(count):
         space = SpaceFactory(site=w.site, name=f"QC space {w.next()}")
@@ -608,13 +608,13 @@ def _call_list(w: World, count: int) -> Get:
     return Get(None, reverse("calls:call-list"), html(CALL_LINK))
 
 
-@case("calls:call-manage-list", sqlite=9)
+@case("calls:call-manage-list", sqlite=7)
 def _call_manage_list(w: World, count: int) -> Get:
     w.calls(count)
     return Get(w.commune_staff, reverse("calls:call-manage-list"), html(CALL_LINK))
 
 
-@case("calls:call-manage", sqlite=13)
+@case("calls:call-manage", sqlite=11)
 def _call_manage(w: World, count: int) -> Get:
     w.applications(count)
     return Get(
@@ -622,7 +622,7 @@ def _call_manage(w: World, count: int) -> Get:
     )
 
 
-@case("calls:call-reviewers", sqlite=8)
+@case("calls:call-reviewers", sqlite=7)
 def _call_reviewers(w: World, count: int) -> Get:
     for _ in range(count):
         services_calls.reviewer_assign(
@@ -637,7 +637,7 @@ def _call_reviewers(w: World, count: int) -> Get:
     )
 
 
-@case("calls:call-ranking", sqlite=16)
+@case("calls:call-ranking", sqlite=15)
 def _call_ranking(w: World, count: int) -> Get:
     w.applications(count)
     return Get(
@@ -689,7 +689,7 @@ def _waiting_list(w: World, count: int) -> Get:
     )
 
 
-@case("calls:waiting-candidates", sqlite=11)
+@case("calls:waiting-candidates", sqlite=9)
 def _waiting_candidates(w: World, count: int) -> Get:
     for _ in range(count):
         n = w.next()
@@ -708,13 +708,13 @@ def _waiting_candidates(w: World, count: int) -> Get:
 # --- Pages of payments and reports -----------------------------------------------------------
 
 
-@case("payments:payment-list", sqlite=12)
+@case("payments:payment-list", sqlite=8)
 def _payment_list(w: World, count: int) -> Get:
     w.payments(count)
     return Get(w.requester, reverse("payments:payment-list"), html(r"/paiements/\d+/"))
 
 
-@case("reports:journal", sqlite=10, page=30)
+@case("reports:journal", sqlite=9, page=30)
 def _journal(w: World, count: int) -> Get:
     for _ in range(count):
         w.space.name = f"QC space {w.next()}"
@@ -749,14 +749,14 @@ def _aid(w: World, count: int) -> None:
 YEAR = {"annee": "2027"}
 
 
-@case("reports:index", sqlite=13)
+@case("reports:index", sqlite=9)
 def _report_index(w: World, count: int) -> Get:
     for _ in range(count):
         CommuneFactory(epci=w.epci)
     return Get(w.territory_admin, reverse("reports:index"), html(r"/rapports/annexe/\d+/"))
 
 
-@case("reports:aid-list", sqlite=13)
+@case("reports:aid-list", sqlite=11)
 def _aid_list(w: World, count: int) -> Get:
     _aid(w, count)
     return Get(w.territory_admin, reverse("reports:aid-list"), html(r"QC beneficiary \d+"), YEAR)
@@ -768,7 +768,7 @@ def _aid_csv(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("reports:aid-csv"), csv_lines, YEAR)
 
 
-@case("reports:annex", sqlite=9)
+@case("reports:annex", sqlite=8)
 def _annex(w: World, count: int) -> Get:
     _aid(w, count)
     url = reverse("reports:annex", args=[w.commune.insee_code, 2027])
@@ -806,7 +806,7 @@ def _accounting_csv(w: World, count: int) -> Get:
 # --- Who manages and collects (issue 13) -----------------------------------------------------
 
 
-@case("payments:channel-list", sqlite=7)
+@case("payments:channel-list", sqlite=6)
 def _channel_list(w: World, count: int) -> Get:
     for _ in range(count):
         PaymentChannel.objects.create(
@@ -819,7 +819,7 @@ def _channel_list(w: World, count: int) -> Get:
     )
 
 
-@case("spaces:site-manage", sqlite=12)
+@case("spaces:site-manage", sqlite=10)
 def _site_manage(w: World, count: int) -> Get:
     for _ in range(count):
         SiteManager.objects.create(
@@ -832,7 +832,7 @@ def _site_manage(w: World, count: int) -> Get:
     )
 
 
-@case("spaces:amenity-list", sqlite=7)
+@case("spaces:amenity-list", sqlite=6)
 def _amenity_list(w: World, count: int) -> Get:
     for _ in range(count):
         number = w.next()

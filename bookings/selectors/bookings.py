@@ -11,6 +11,7 @@ from accounts.conflicts import users_impartial_on
 from accounts.models import Membership, MembershipRole, User
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.models import Booking, BookingStatus, Occupancy
+from core.memo import remember, remembered
 from spaces.selectors import SiteRole, sites_manageable_by, users_managing_site
 
 # Who is asked to decide a request, tier after tier: the site's facilities managers, else the
@@ -49,6 +50,19 @@ def bookings_pending_for(user: AnyUser) -> QuerySet[Booking]:
         .select_related("space", "space__site", "organisation", "requested_by")
         .order_by("start", "pk")
     )
+
+
+def bookings_pending_count(user: AnyUser) -> int:
+    """How many requests await the user's decision (the menu's count), counted once per request;
+    the queue, which lists them all, tells it with `bookings_pending_count_known`."""
+    return remembered(
+        ("bookings_pending_count", user.pk), lambda: bookings_pending_for(user).count()
+    )
+
+
+def bookings_pending_count_known(user: AnyUser, count: int) -> None:
+    """The page has just listed every request awaiting the user's decision: `count` of them."""
+    remember(("bookings_pending_count", user.pk), count)
 
 
 def bookings_of_organisations_of(user: AnyUser) -> QuerySet[Booking]:

@@ -51,6 +51,13 @@ def availability(request: HttpRequest) -> HttpResponse:
         results = list(SpaceFilter(request.GET, queryset=for_cards(free)).qs)
         cards_prepare(results)
     context = {"form": form, "filter": space_filter, "results": results}
+    if results:
+        # The slot each card's "Request this space" link carries, spelled once for the page.
+        data = form.cleaned_data
+        context["slot_query"] = (
+            f"date={data['date']:%Y-%m-%d}&start_time={data['start_time']:%H:%M}"
+            f"&end_time={data['end_time']:%H:%M}"
+        )
     return render(request, "bookings/availability.html", context)
 
 
@@ -189,7 +196,9 @@ def _clash_rows(exc: BookingConflict) -> list[dict]:
     return rows
 
 
-# Past bookings shown at a time on "My bookings" (a link shows the next ones).
+# Bookings shown at a time in each list of "My bookings", upcoming and past (a link shows the
+# next ones): a member of a busy structure has over a hundred.
+UPCOMING_PAGE_SIZE = 20
 PAST_PAGE_SIZE = 20
 
 
@@ -197,14 +206,18 @@ PAST_PAGE_SIZE = 20
 @require_GET
 def booking_list(request: HttpRequest) -> HttpResponse:
     """The user's organisations' bookings: upcoming (not over yet) first, soonest first, then
-    the past ones, latest first, a page at a time; a series is one entry with its dates. At
-    the top, the calendar subscription of their organisations."""
+    the past ones, latest first, each list a page at a time (`avenir`, `passees`); a series is
+    one entry with its dates. At the top, the calendar subscription of their organisations."""
     mine = selectors.bookings_of_organisations_of(request.user)
     now = timezone.now()
-    upcoming = list(mine.filter(last_end__gt=now).order_by("start", "pk"))
-    past_page = Paginator(mine.filter(last_end__lte=now).order_by("-start", "-pk"), PAST_PAGE_SIZE)
-    past = past_page.get_page(request.GET.get("passees"))
-    _dates_attach([*upcoming, *past.object_list])
+    upcoming = Paginator(
+        mine.filter(last_end__gt=now).order_by("start", "pk"), UPCOMING_PAGE_SIZE
+    ).get_page(request.GET.get("avenir"))
+    past = Paginator(
+        mine.filter(last_end__lte=now).order_by("-start", "-pk"), PAST_PAGE_SIZE
+    ).get_page(request.GET.get("passees"))
+    shown = [*upcoming.object_list, *past.object_list]
+    _dates_attach(shown)
     feeds = [
         {"feed": feed, "url": ics.feed_url(feed), "name": ics.feed_target_name(feed)}
         for feed in ics.calendar_feeds_of(user=request.user).filter(
@@ -215,7 +228,10 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     context = {
         "upcoming": upcoming,
         "past": past,
-        "fees": cells_for("booking_list.fee", request, [*upcoming, *past.object_list]),
+        # Each list's links keep the other list's page.
+        "upcoming_query": f"passees={past.number}&" if past.number > 1 else "",
+        "past_query": f"avenir={upcoming.number}&" if upcoming.number > 1 else "",
+        "fees": cells_for("booking_list.fee", request, shown),
         "feeds": [{**row, "webcal": _webcal(row["url"])} for row in feeds],
         "to_subscribe": [
             organisation
@@ -372,6 +388,10 @@ def pending(request: HttpRequest) -> HttpResponse:
         query.setlist("choisis", [pk for pk in form.cleaned_data["selected"] if pk not in decided])
         return redirect(f"{reverse('bookings:pending')}?{query.urlencode()}")
     rows = list(pending_filter.qs)
+    filtered = any(pending_filter.form.data.get(name) for name in pending_filter.filters)
+    if not filtered and (not pending_filter.is_bound or pending_filter.form.is_valid()):
+        # Every request awaiting the user is listed: the menu's count is their number.
+        selectors.bookings_pending_count_known(request.user, len(rows))
     if form.is_bound:
         selected = {int(pk) for pk in request.POST.getlist("bookings") if pk.isdigit()}
     elif request.GET.get("tout"):  # "Tout sélectionner" without JavaScript
@@ -383,7 +403,7 @@ def pending(request: HttpRequest) -> HttpResponse:
         "filter": pending_filter,
         "pending": rows,
         "selected": selected,
-        "filtered": any(pending_filter.form.data.get(name) for name in pending_filter.filters),
+        "filtered": filtered,
     }
     context["fees"] = cells_for("booking_list.fee", request, context["pending"])
     status = 400 if form.is_bound and form.errors else 200

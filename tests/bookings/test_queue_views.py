@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from bookings.models import Booking, BookingStatus, CalendarFeed
-from bookings.services import booking_refuse, calendar_feed_create
+from bookings.services import booking_cancel, booking_refuse, calendar_feed_create
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.tariffs import tariff_set
 from tests.factories import (
@@ -356,6 +356,29 @@ def test_my_bookings_show_a_series_once_with_its_dates(client, space, requester)
 
 
 @pytest.mark.django_db
+def test_my_bookings_mark_a_cancelled_date_of_a_series(client, space, requester):
+    series = _request(space, requester, 12, frequency="weekly", repeat_count=3)
+    booking_cancel(
+        booking=series,
+        actor=requester,
+        reason="Vacances",
+        occurrence_start=series.start + timedelta(days=7),
+    )
+    client.force_login(requester)
+
+    page = client.get(reverse("bookings:booking-list")).content.decode()
+
+    start = page.index('<details class="series-dates"')
+    items = page[page.index("<ul>", start) + 4 : page.index("</ul>", start)].split("</li>")
+    assert [item.endswith(" — <strong>annulée</strong>") for item in items[:3]] == [
+        False,
+        True,
+        False,
+    ]
+    assert "mardi 19 janvier 2027" in items[1].lower()
+
+
+@pytest.mark.django_db
 def test_my_bookings_pages_the_past(client, space, requester):
     for day in range(6, 31):  # 25 bookings, all past a month later
         _request(space, requester, day, hour=8)
@@ -365,10 +388,33 @@ def test_my_bookings_pages_the_past(client, space, requester):
         first = client.get(reverse("bookings:booking-list"))
         second = client.get(reverse("bookings:booking-list"), {"passees": 2})
 
-    assert first.context["upcoming"] == []
+    assert list(first.context["upcoming"]) == []
     assert len(first.context["past"].object_list) == 20
     assert len(second.context["past"].object_list) == 5
     assert "Voir plus" in first.content.decode()
+
+
+@pytest.mark.django_db
+def test_my_bookings_pages_the_upcoming_ones(client, space, requester):
+    for day in range(6, 31):  # 25 bookings to come, soonest first
+        _request(space, requester, day, hour=8)
+    client.force_login(requester)
+
+    first = client.get(reverse("bookings:booking-list"))
+    second = client.get(reverse("bookings:booking-list"), {"avenir": 2, "passees": 1})
+
+    shown = list(first.context["upcoming"])
+    assert len(shown) == 20
+    assert [booking.start for booking in shown] == sorted(booking.start for booking in shown)
+    page = first.content.decode()
+    nav = page[page.index('<nav class="pagination" aria-label="Réservations à venir">') :]
+    nav = nav[: nav.index("</nav>")]
+    assert '<li aria-current="page">Page 1 sur 2</li>' in nav
+    assert 'href="?avenir=2#upcoming-title">Voir plus</a>' in nav
+    later = list(second.context["upcoming"])
+    assert len(later) == 5
+    assert min(booking.start for booking in later) > max(booking.start for booking in shown)
+    assert 'href="?avenir=1#upcoming-title">Plus proches</a>' in second.content.decode()
 
 
 @pytest.mark.django_db

@@ -131,3 +131,40 @@ def test_the_space_page_of_a_space_without_hours_says_any_time(client, space):
     html = client.get(space.get_absolute_url()).content.decode()
 
     assert "l’espace peut être demandé à toute heure" in html
+
+
+@pytest.mark.parametrize("url", ["catalogue", "site"])
+def test_a_card_spells_capacity_surface_use_and_vacancy(client, site, url):
+    from datetime import date
+    from decimal import Decimal
+
+    SpaceFactory(
+        site=site,
+        name="Bureau",
+        capacity=1,
+        surface_m2=Decimal("12.50"),
+        bookable=True,
+        allocatable=True,
+        vacant_since=date(2026, 3, 1),
+    )
+    SpaceFactory(
+        site=site,
+        name="Grande salle",
+        capacity=120,
+        surface_m2=Decimal("80.00"),
+        bookable=False,
+        allocatable=False,
+    )
+    address = CATALOGUE if url == "catalogue" else reverse("spaces:site-detail", args=[site.pk])
+
+    html = client.get(address).content.decode()
+
+    office, hall = _card(html, "Bureau"), _card(html, "Grande salle")
+    assert "<dd>1 personne</dd>" in office
+    assert "<dd>12,50 m²</dd>" in office
+    assert "<dd>réservable, longue durée</dd>" in office
+    assert '<p class="badge badge-vacant">Vacant depuis le 01/03/2026</p>' in office
+    assert "<dd>120 personnes</dd>" in hall
+    assert "<dd>80 m²</dd>" in hall
+    assert "<dd>non proposé</dd>" in hall
+    assert "badge-vacant" not in hall
