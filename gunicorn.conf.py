@@ -40,10 +40,12 @@ graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Sync workers close the connection after each response; keepalive only applies if the worker
 # class is changed. The proxy keeps its own connections to the clients.
 keepalive = 5
-# A worker is replaced after about a thousand requests, which bounds slow memory growth;
-# the jitter keeps the workers from restarting all at once.
-max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# A worker is replaced after about ten thousand requests, which bounds slow memory growth;
+# the jitter keeps the workers from restarting all at once. Not every thousand: a new worker
+# loads the application (1–2 s of CPU), and on 2 cores the requests waiting meanwhile made the
+# 95th percentile of the busiest lists 3 to 6 times longer (docs/benchmarks.md, "Load").
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 10000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 # Not preloaded: each worker imports the application itself, so a HUP (the systemd unit's
 # reload, after an upgrade) starts workers on the new code without dropping a request. Preloading
 # would fork workers in ~0.1 s and share the loaded code's memory, but then only a full restart
