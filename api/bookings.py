@@ -85,6 +85,24 @@ class BookingLogSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+# What a booking's detail and a booking in a list both show, before their dates and `url`.
+BOOKING_FIELDS = [
+    "id",
+    "space",
+    "organisation",
+    "purpose",
+    "attendees",
+    "status",
+    "start",
+    "end",
+    "frequency",
+    "repeat_until",
+    "repeat_count",
+    "lapses_at",
+    "created_at",
+]
+
+
 class BookingOutputSerializer(serializers.ModelSerializer):
     space = serializers.IntegerField(source="space_id")
     organisation = serializers.CharField(source="organisation.name")
@@ -94,24 +112,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = [
-            "id",
-            "space",
-            "organisation",
-            "purpose",
-            "attendees",
-            "status",
-            "start",
-            "end",
-            "frequency",
-            "repeat_until",
-            "repeat_count",
-            "lapses_at",
-            "created_at",
-            "occurrences",
-            "log",
-            "url",
-        ]
+        fields = [*BOOKING_FIELDS, "occurrences", "log", "url"]
 
 
 class NextOccurrenceSerializer(serializers.Serializer):
@@ -133,24 +134,7 @@ class BookingListItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = [
-            "id",
-            "space",
-            "organisation",
-            "purpose",
-            "attendees",
-            "status",
-            "start",
-            "end",
-            "frequency",
-            "repeat_until",
-            "repeat_count",
-            "lapses_at",
-            "created_at",
-            "occurrence_count",
-            "next_occurrence",
-            "url",
-        ]
+        fields = [*BOOKING_FIELDS, "occurrence_count", "next_occurrence", "url"]
 
 
 BOOKING_COLUMNS = (
