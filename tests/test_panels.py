@@ -219,14 +219,14 @@ def test_booking_page_queries(client, booking, requester, django_assert_num_quer
 
     # 24 since issue 13: the deposit panel asks how the collector takes payments (a deposit
     # cannot be held without a card channel, and the page says what to do instead).
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(22):
         client.get(booking.get_absolute_url())
 
 
 def test_agreement_page_queries(client, agreement, requester, django_assert_num_queries):
     client.force_login(requester)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(13):
         client.get(agreement.get_absolute_url())
 
 
@@ -237,7 +237,7 @@ def test_space_page_queries_for_its_manager(
 
     # 18: the menu's count of requests to decide (2), and the opening hours read with the space
     # (issue 13: the page states them).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(15):
         client.get(office.get_absolute_url())
 
 
