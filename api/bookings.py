@@ -137,20 +137,10 @@ class BookingListItemSerializer(serializers.ModelSerializer):
         fields = [*BOOKING_FIELDS, "occurrence_count", "next_occurrence", "url"]
 
 
-BOOKING_COLUMNS = (
-    "id",
-    "space_id",
-    "organisation__name",
-    "purpose",
-    "attendees",
-    "status",
-    "start",
-    "end",
-    "frequency",
-    "repeat_until",
-    "repeat_count",
-    "lapses_at",
-    "created_at",
+# The same fields as `values()` columns: the space's id, the organisation's name.
+BOOKING_COLUMNS = tuple(
+    {"space": "space_id", "organisation": "organisation__name"}.get(field, field)
+    for field in BOOKING_FIELDS
 )
 
 
