@@ -6,6 +6,8 @@ from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination, serializers
 from rest_framework.response import Response
 
+from core.validators import MAX_BIG_INTEGER
+
 # The column that carries the whole list's size on each row of a page (`COUNT(*) OVER ()`).
 TOTAL = "_rows_in_the_list"
 
@@ -37,6 +39,8 @@ class RowsPaginator(Paginator):
             return super().page(number)
         number = self._page_number(number)
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > MAX_BIG_INTEGER:  # no SQL OFFSET that far: count, then 404
+            return super().page(number)
         rows = list(
             self.rows(self.object_list).annotate(**{TOTAL: Window(Count("*"))})[
                 bottom : bottom + self.per_page

@@ -104,6 +104,7 @@ def test_a_page_past_the_end_is_a_404_and_an_empty_list_a_page_of_nothing(client
     assert client.get(reverse("api:space-list"), {"page": 3, "page_size": 1}).status_code == 404
     assert client.get(reverse("api:space-list"), {"page": 0}).status_code == 404
     assert client.get(reverse("api:space-list"), {"page": "x"}).status_code == 404
+    assert client.get(reverse("api:space-list"), {"page": 10**20}).status_code == 404
     last = client.get(reverse("api:space-list"), {"page": "last", "page_size": 1})
     assert last.json()["next"] is None
     assert len(last.json()["results"]) == 1
