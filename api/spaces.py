@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from api.plain import converter, url_of
 from core.collation import french
 from spaces.filters import SpaceFilter
-from spaces.models import Commune, Photo, Site, Space
+from spaces.models import Commune, ErpCategory, Photo, Site, Space
 from spaces.selectors import catalogue_sites, catalogue_spaces, communes_in_territory
 
 
@@ -93,6 +93,9 @@ class SiteOutputSerializer(serializers.ModelSerializer):
     address = AddressSerializer(source="*")
     accessibility = AccessibilitySerializer(source="*")
     erp_types = serializers.ListField(child=serializers.CharField())
+    # Declared: the model field's bounds come from the database (a small integer on PostgreSQL,
+    # 64 bits on SQLite), which made the committed schema differ between the two.
+    erp_category = serializers.ChoiceField(choices=ErpCategory.choices, allow_null=True)
     space_count = serializers.IntegerField()
     url = serializers.CharField(source="get_absolute_url")
 
