@@ -1,0 +1,594 @@
+"""The authorisation matrix of the API (issue 14): every route and method of the `api:` URLconf ×
+every role × {own object, another's object} → the status it answers.
+
+`MATRIX` is the one table. A route or method of the URLconf without an entry fails
+`test_every_api_route_has_an_entry` (which prints the entries to fill in, ready to paste), and
+an entry for a route that no longer exists fails it too. `EXCLUDED` names the routes left out
+and why.
+
+The world has two sides. Side 1: structure A (member A), the commune of Denain (commune staff),
+its site managed by the facilities manager (also a reviewer of the commune's call). Side 2:
+structure B (member B), another commune with its own staff and site. Each side has a booking
+of its structure on its site (pending), that booking's payment, agreements of its structure on
+its offices (offered, accepted, signed), a published call of its commune with an application of
+its structure. A role's "own" object is that of its side (side 2 for member B, side 1 for the
+others; anonymous owns nothing: both are another's); "another's" is the other side's. The
+intercommunality steers the whole territory: both sides are its own.
+
+An expectation is the status for a list or a create (no object), or `(own, other)`. Each
+request runs in a savepoint rolled back after it, so every cell starts from the same world.
+Unsafe requests carry a body valid for a role that may act, so that the status tells the
+permission (the notes say where the world's state gives a 400 or a 409 instead, and why); a
+second request with an unreadable body proves that a 404 comes before validation.
+
+Statuses: 403 without a session (nothing is revealed: the same for any id); 404 for what the
+user may not see or may not act on (what one may not see does not exist); 403 for a decision
+on a visible object that is not the user's to take (docs/api.md, "Errors").
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import MembershipRole
+from calls import services as calls_services
+from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus
+from payments.rules import OrganisationCategory, TariffUnit
+from payments.services.cards import booking_payment_open
+from payments.services.tariffs import tariff_set
+from spaces.models import SpaceKind
+from tests.calls.conftest import draft_call, submitted
+from tests.factories import (
+    CommuneFactory,
+    EpciFactory,
+    MembershipFactory,
+    SiteFactory,
+    SpaceFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+    agreement_signed,
+    booking_request_for,
+    paris,
+)
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+# The roles the matrix checks, in the order of its columns.
+ROLES = ("anonymous", "member_a", "member_b", "manager", "commune", "epci")
+# Roles whose column is designed but cannot run yet. At merge of the token feature: sign the
+# role in (`_sign_in`), move it to ROLES and drop it from here. Without an explicit value in
+# an entry, its expectation is `token_expectation` (what its holder, member A, gets on a GET;
+# 403 on anything else: a read scope refuses writes before looking at the object).
+PENDING_ROLES = {
+    "token_read": "a token with the read scope: token authentication (issue 14, branch "
+    "`tokens`) is not merged yet",
+}
+TOKEN_HOLDER = "member_a"
+SIDE = {"anonymous": 1, "member_a": 1, "member_b": 2, "manager": 1, "commune": 1, "epci": 1}
+SIDE["token_read"] = SIDE[TOKEN_HOLDER]
+
+# Routes that are no role's business, with the reason.
+EXCLUDED: dict[tuple[str, str], str] = {
+    ("api:stripe-webhook", "POST"): "public by design: Stripe calls it, authenticated by the "
+    "signature of the body, not by a role (tests/payments/test_webhooks*.py)",
+    ("api:schema", "GET"): "public by design: the OpenAPI schema (tests/api/test_schema.py, "
+    "tests/api/test_openapi_contract.py)",
+    ("api:docs", "GET"): "public by design: Swagger UI over the schema",
+    ("api:redoc", "GET"): "public by design: Redoc over the schema",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a route answers each role; `target` is the world's object its `pk` names, `body`
+    builds the JSON body (from the world, the role and the object named, None for a list),
+    `query` the query string."""
+
+    expect: dict[str, int | tuple[int, int]]
+    target: str | None = None
+    body: Callable[["World", str, object], dict] | None = None
+    query: dict = field(default_factory=dict)
+    note: str = ""
+
+
+def entry(target=None, *, body=None, query=None, note="", **expect) -> Entry:
+    unknown = set(expect) - set(ROLES) - set(PENDING_ROLES)
+    missing = set(ROLES) - set(expect)
+    assert not unknown, f"unknown roles: {unknown}"
+    assert not missing, f"roles without a status: {missing}"
+    for role, status in expect.items():
+        assert isinstance(status, tuple) == (target is not None), (role, status)
+    return Entry(expect, target, body, query or {}, note)
+
+
+def token_expectation(item: Entry, method: str) -> int | tuple[int, int]:
+    if "token_read" in item.expect:
+        return item.expect["token_read"]
+    if method == "GET":
+        return item.expect[TOKEN_HOLDER]
+    return (403, 403) if item.target else 403
+
+
+# --- Bodies: valid for a role that may act ----------------------------------------------------
+
+SLOT = {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"}
+WINDOW = {"start": "2027-01-11T00:00:00+01:00", "end": "2027-01-25T00:00:00+01:00"}
+REASON = {"reason": "Motif de test."}
+
+
+def _booking_request(w: "World", role: str, _) -> dict:
+    return {
+        "space": w.space[1].pk,
+        "organisation": w.organisation_of(role).pk,
+        "purpose": "Assemblée générale",
+        "attendees": 12,
+        **SLOT,
+    }
+
+
+def _allocation_offer(w: "World", role: str, _) -> dict:
+    return {
+        "spaces": [w.free_office.pk],
+        "structure": w.structure[1].pk,
+        "start": "2027-03-01",
+        "end": "2028-03-01",
+        "free_use_basis": "L2125-1",
+        "direct_reason": "Occupation consentie sans appel (test).",
+    }
+
+
+def _application(w: "World", role: str, _) -> dict:
+    # The other side's call: the role's structure has not applied to it yet.
+    return {"call": w.call[3 - SIDE[role]].pk, "structure": w.organisation_of(role).pk}
+
+
+def _accept_lot(w: "World", role: str, application) -> dict:
+    return {"lot": application.call.lots.first().pk}
+
+
+def _scores(w: "World", role: str, application) -> dict:
+    criteria = application.call.criteria.values_list("pk", flat=True)
+    return {"scores": [{"criterion": pk, "mark": 7} for pk in criteria]}
+
+
+def _fixed(body: dict) -> Callable[["World", str, object], dict]:
+    return lambda w, role, target: body
+
+
+# --- The matrix -------------------------------------------------------------------------------
+
+# fmt: off
+# Columns: anonymous, member_a, member_b, manager, commune, epci (and token_read: PENDING_ROLES).
+PUBLIC = dict.fromkeys(ROLES, 200)
+PUBLIC_DETAIL = dict.fromkeys(ROLES, (200, 200))
+SIGNED_IN = {**PUBLIC, "anonymous": 403}
+# Seen by the structure's members, the managers of its site, the commune that owns the site
+# and the intercommunality (bookings, their payments, agreements, applications).
+VISIBLE = {
+    "anonymous": (403, 403), "member_a": (200, 404), "member_b": (200, 404),
+    "manager": (200, 404), "commune": (200, 404), "epci": (200, 200),
+}
+# Answered by the structure's administrators only (pay, accept an offer, withdraw…).
+THE_STRUCTURES = {
+    "anonymous": (403, 403), "member_a": (200, 404), "member_b": (200, 404),
+    "manager": (404, 404), "commune": (404, 404), "epci": (404, 404),
+}
+# Decided by the site's managers, the owner's staff and the intercommunality.
+THE_MANAGERS = {
+    "anonymous": (403, 403), "member_a": (404, 404), "member_b": (404, 404),
+    "manager": (200, 404), "commune": (200, 404), "epci": (200, 200),
+}
+
+MATRIX: dict[tuple[str, str], Entry] = {
+    ("api:commune-list", "GET"): entry(**PUBLIC),
+    ("api:site-list", "GET"): entry(**PUBLIC),
+    ("api:site-detail", "GET"): entry("site", **PUBLIC_DETAIL),
+    ("api:space-list", "GET"): entry(**PUBLIC),
+    ("api:space-detail", "GET"): entry("space", **PUBLIC_DETAIL),
+    ("api:space-occupancy", "GET"): entry("space", query=WINDOW, **PUBLIC_DETAIL),
+    ("api:availability", "GET"): entry(query=SLOT, **PUBLIC),
+    ("api:booking-list", "GET"): entry(**SIGNED_IN),
+    ("api:booking-list", "POST"): entry(
+        body=_booking_request,
+        anonymous=403, member_a=201, member_b=201, manager=400, commune=201, epci=201,
+        note="the manager belongs to no organisation: the one in the body is not theirs (400)",
+    ),
+    ("api:booking-detail", "GET"): entry("booking", **VISIBLE),
+    ("api:booking-approve", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
+    ("api:booking-refuse", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
+    ("api:booking-cancel", "POST"): entry("booking", body=_fixed(REASON), **VISIBLE),
+    ("api:booking-payment", "POST"): entry(
+        "booking", body=_fixed({}),
+        **{**THE_STRUCTURES, "member_a": (201, 404), "member_b": (201, 404)},
+    ),
+    ("api:booking-deposit", "POST"): entry(
+        "booking", body=_fixed({}),
+        **{**THE_STRUCTURES, "member_a": (400, 404), "member_b": (400, 404)},
+        note="400 for the requester: the space asks for no deposit (the permission passed)",
+    ),
+    ("api:payment-list", "GET"): entry(**SIGNED_IN),
+    ("api:payment-detail", "GET"): entry("payment", **VISIBLE),
+    ("api:payment-pay", "POST"): entry(
+        "payment", body=_fixed({"payment_method": "pm_card_visa"}), **THE_STRUCTURES,
+        note="200: the card is already held (nothing sent to Stripe)",
+    ),
+    ("api:payment-refresh", "POST"): entry("payment", body=_fixed({}), **THE_STRUCTURES),
+    ("api:payment-refund", "POST"): entry(
+        "payment", body=_fixed(REASON),
+        **{**THE_MANAGERS, "manager": (409, 404), "commune": (409, 404), "epci": (409, 409)},
+        note="409 for those who may refund: nothing captured yet (nothing sent to Stripe)",
+    ),
+    ("api:deposit-keep", "POST"): entry(
+        "payment", body=_fixed({"amount_cents": 100, **REASON}),
+        **{**THE_MANAGERS, "manager": (400, 404), "commune": (400, 404), "epci": (400, 400)},
+        note="400 for those who may settle a deposit: this payment is a booking's fee, not a "
+        "deposit (a held deposit would be captured at Stripe)",
+    ),
+    ("api:deposit-release", "POST"): entry(
+        "payment", body=_fixed(REASON),
+        **{**THE_MANAGERS, "manager": (400, 404), "commune": (400, 404), "epci": (400, 400)},
+        note="as deposit-keep",
+    ),
+    ("api:allocation-list", "GET"): entry(**SIGNED_IN),
+    ("api:allocation-list", "POST"): entry(
+        body=_allocation_offer,
+        anonymous=403, member_a=400, member_b=400, manager=201, commune=201, epci=403,
+        note="400 for members: the spaces of the body are not theirs to offer; 403 for the "
+        "intercommunality: it manages every building but commits only its own (the owner's "
+        "staff and delegated managers commit an owner: docs/decisions.md)",
+    ),
+    ("api:allocation-detail", "GET"): entry("allocation_offered", **VISIBLE),
+    ("api:allocation-accept", "POST"): entry(
+        "allocation_offered",
+        body=_fixed({"house_rules_accepted": True, "insurance_valid_until": "2028-02-01"}),
+        **THE_STRUCTURES,
+    ),
+    ("api:allocation-decline", "POST"): entry(
+        "allocation_offered", body=_fixed(REASON), **THE_STRUCTURES
+    ),
+    ("api:allocation-sign", "POST"): entry(
+        "allocation_accepted", body=_fixed({}), **{**THE_MANAGERS, "epci": (403, 403)},
+        note="403 for the intercommunality: it sees the agreement, but commits only its own "
+        "buildings (as allocation-list POST)",
+    ),
+    ("api:allocation-end", "POST"): entry(
+        "allocation_signed", body=_fixed(REASON), **{**THE_MANAGERS, "epci": (403, 403)},
+        note="as allocation-sign",
+    ),
+    ("api:call-list", "GET"): entry(**PUBLIC),
+    ("api:call-detail", "GET"): entry("call", **PUBLIC_DETAIL),
+    ("api:call-ranking", "GET"): entry(
+        "call", **{**THE_MANAGERS, "manager": (404, 404)},
+        note="the facilities manager reviews the call but does not run it",
+    ),
+    ("api:call-declaration", "POST"): entry(
+        "call", body=_fixed({"conflict_of_interest": False}),
+        anonymous=(403, 403), member_a=(404, 404), member_b=(404, 404), manager=(200, 404),
+        commune=(404, 404), epci=(404, 404),
+        note="only the call's reviewers (the facilities manager, for side 1's call)",
+    ),
+    ("api:application-list", "GET"): entry(**SIGNED_IN),
+    ("api:application-list", "POST"): entry(
+        body=_application,
+        anonymous=403, member_a=201, member_b=201, manager=400, commune=400, epci=400,
+        note="400 for those without an ESS structure: the one in the body is not theirs",
+    ),
+    ("api:application-detail", "GET"): entry("application", **VISIBLE),
+    ("api:application-detail", "PUT"): entry(
+        "application", body=_fixed({"project": "Une recyclerie de quartier."}),
+        **{**THE_STRUCTURES, "member_a": (400, 404), "member_b": (400, 404)},
+        note="400 for the applicant: the application is submitted and can no longer change",
+    ),
+    ("api:application-submit", "POST"): entry("application", body=_fixed({}), **THE_STRUCTURES),
+    ("api:application-withdraw", "POST"): entry(
+        "application", body=_fixed(REASON), **THE_STRUCTURES
+    ),
+    ("api:application-accept", "POST"): entry(
+        "application", body=_accept_lot, **{**THE_MANAGERS, "manager": (404, 404)},
+        note="decided by those who run the call (the commune, the intercommunality)",
+    ),
+    ("api:application-refuse", "POST"): entry(
+        "application", body=_fixed(REASON), **{**THE_MANAGERS, "manager": (404, 404)},
+    ),
+    ("api:application-scores", "POST"): entry(
+        "application", body=_scores,
+        anonymous=(403, 403), member_a=(404, 404), member_b=(404, 404), manager=(200, 404),
+        commune=(404, 404), epci=(404, 404),
+        note="only the call's reviewers",
+    ),
+}
+# fmt: on
+
+
+# --- The world --------------------------------------------------------------------------------
+
+
+class World:
+    """Two sides of one territory (module docstring); `x[1]`, `x[2]`: side 1's and side 2's."""
+
+    def __init__(self) -> None:
+        epci = EpciFactory(name="Communauté d'agglomération de la Porte du Hainaut")
+        self.users = {"anonymous": None}
+        self.users["epci"] = MembershipFactory(
+            organisation=epci, user=UserFactory(email="epci@example.test")
+        ).user
+        communes = {
+            1: CommuneFactory(insee_code="59172", name="Denain", epci=epci),
+            2: CommuneFactory(insee_code="59526", name="Saint-Amand-les-Eaux", epci=epci),
+        }
+        staff = {
+            n: MembershipFactory(
+                organisation=communes[n].organisation,
+                user=UserFactory(email=f"staff{n}@example.test"),
+                role=MembershipRole.MEMBER,
+            ).user
+            for n in (1, 2)
+        }
+        self.users["commune"] = staff[1]
+        self.site = site = {n: SiteFactory(commune=communes[n], name=f"Site {n}") for n in (1, 2)}
+        self.users["manager"] = UserFactory(email="manager@example.test")
+        site[1].managers.add(self.users["manager"], through_defaults={"may_commit_owner": True})
+        self.structure = {
+            n: VerifiedStructureFactory(name=f"Structure {'AB'[n - 1]}") for n in (1, 2)
+        }
+        for n, role in ((1, "member_a"), (2, "member_b")):
+            self.users[role] = MembershipFactory(
+                organisation=self.structure[n], user=UserFactory(email=f"{role}@example.test")
+            ).user
+        self.space = {n: SpaceFactory(site=site[n], name=f"Salle {n}") for n in (1, 2)}
+
+        def office(n: int, name: str):
+            return SpaceFactory(
+                site=site[n],
+                name=f"Bureau {name} {n}",
+                kind=SpaceKind.OFFICE,
+                allocatable=True,
+                bookable=False,
+            )
+
+        self.free_office = office(1, "libre")
+        # Bookings, priced and collected by card: their payments (held on the card: paying
+        # again, refreshing or refunding them reaches no Stripe server).
+        for n in (1, 2):
+            tariff_set(
+                space=self.space[n],
+                category=OrganisationCategory.ASSOCIATION,
+                unit=TariffUnit.HOUR,
+                amount_cents=1500,
+                actor=self.users["epci"],
+            )
+            PaymentChannel.objects.create(
+                owner=site[n].owner,
+                kind=ChannelKind.STRIPE,
+                stripe_publishable_key="pk_test_locaux_communs",
+                stripe_secret_key="sk_test_locaux_communs",
+                stripe_webhook_secret="whsec_test_locaux_communs",
+            )
+        self.booking = {
+            n: booking_request_for(
+                space=self.space[n],
+                requested_by=self.users[role],
+                start=paris(2027, 1, 12, 9),
+                end=paris(2027, 1, 12, 10),
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
+        self.payment = {
+            n: booking_payment_open(booking=self.booking[n], actor=self.booking[n].requested_by)
+            for n in (1, 2)
+        }
+        Payment.objects.filter(pk__in=[p.pk for p in self.payment.values()]).update(
+            status=PaymentStatus.AUTHORISED
+        )
+        # Agreements: offered, accepted, signed (an office each).
+        self.allocation_offered, self.allocation_accepted, self.allocation_signed = {}, {}, {}
+        from bookings.allocations import allocation_accept, allocation_offer
+
+        for n, role in ((1, "member_a"), (2, "member_b")):
+            terms = {
+                "actor": staff[n],
+                "structure": self.structure[n],
+                "start": date(2027, 2, 1),
+                "end": date(2028, 2, 1),
+                "free_use_basis": "L2125-1",
+                "direct_reason": "Occupation consentie sans appel (test).",
+            }
+            self.allocation_offered[n] = allocation_offer(spaces=[office(n, "offert")], **terms)
+            self.allocation_accepted[n] = allocation_offer(spaces=[office(n, "accepté")], **terms)
+            allocation_accept(
+                allocation=self.allocation_accepted[n],
+                actor=self.users[role],
+                house_rules_accepted=True,
+                insurance_valid_until=date(2028, 2, 1),
+            )
+            self.allocation_signed[n] = agreement_signed(
+                actor=self.users[role],
+                structure=self.structure[n],
+                spaces=[office(n, "signé")],
+                start=date(2027, 2, 1),
+                end=date(2028, 2, 1),
+            )
+        # Calls: published by each commune, an application of each side's structure; the
+        # facilities manager reviews side 1's call (declared without conflict of interest).
+        self.call, self.application = {}, {}
+        for n, role in ((1, "member_a"), (2, "member_b")):
+            call = draft_call(
+                actor=staff[n],
+                owner=communes[n].organisation,
+                spaces=[office(n, "appel")],
+                title=f"Appel {n}",
+            )
+            calls_services.call_publish(call=call, actor=staff[n])
+            call.refresh_from_db()
+            self.call[n] = call
+            self.application[n] = submitted(
+                call=call, structure=self.structure[n], actor=self.users[role]
+            )
+        assignment = calls_services.reviewer_assign(
+            call=self.call[1], reviewer=self.users["manager"], actor=staff[1]
+        )
+        calls_services.reviewer_declare(
+            assignment=assignment, conflict_of_interest=False, actor=self.users["manager"]
+        )
+
+    def organisation_of(self, role: str):
+        """The organisation a role acts for in a body (structure A when it has none)."""
+        user = self.users[role]
+        membership = user.memberships.first() if user else None
+        return membership.organisation if membership else self.structure[1]
+
+    def target(self, name: str, side: int):
+        return getattr(self, name)[side]
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()
+
+
+# --- Routes of the URLconf --------------------------------------------------------------------
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def api_routes() -> dict[tuple[str, str], str]:
+    """`(url name, METHOD) → route` for every named route under `api:` and each method its
+    view answers (HEAD and OPTIONS follow GET and the view: not listed)."""
+    (api,) = [
+        p
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "api"
+    ]
+    routes = {}
+    for pattern in api.url_patterns:
+        if not isinstance(pattern, URLPattern) or not pattern.name:
+            continue  # the catch-all JSON 404
+        view = getattr(pattern.callback, "view_class", None)
+        # A function view is the Stripe webhook (require_POST).
+        methods = [m.upper() for m in METHODS if hasattr(view, m)] if view else ["POST"]
+        for method in methods:
+            routes[(f"api:{pattern.name}", method)] = str(pattern.pattern)
+    return routes
+
+
+def _template(key: tuple[str, str], route: str) -> str:
+    detail = "<int:pk>" in route
+    status = "(___, ___)" if detail else "___"
+    roles = ", ".join(f"{role}={status}" for role in ROLES)
+    target = '"<world attribute>", ' if detail else ""
+    body = "body=<builder>, " if key[1] != "GET" else ""
+    return f"    {key!r}: entry({target}{body}{roles}),"
+
+
+def test_every_api_route_has_an_entry():
+    routes = api_routes()
+    listed = set(MATRIX) | set(EXCLUDED)
+    missing = sorted(set(routes) - listed)
+    gone = sorted(listed - set(routes))
+
+    problems = []
+    if missing:
+        problems.append(
+            "New endpoints without an entry in MATRIX (tests/api/test_authorisation_matrix.py)"
+            " — fill in the statuses (detail routes: (own object, another's)) and paste:\n"
+            + "\n".join(_template(key, routes[key]) for key in missing)
+        )
+    if gone:
+        problems.append(
+            "Entries for routes that no longer exist (remove them): " + ", ".join(map(repr, gone))
+        )
+    assert not problems, "\n\n".join(problems)
+
+
+# --- The requests -----------------------------------------------------------------------------
+
+
+def _sign_in(client, world: World, role: str) -> None:
+    client.logout()
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+
+
+def _status(client, method: str, url: str, *, body=None, query=None) -> int:
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url, query or {})
+        else:
+            response = client.generic(
+                method, url, json.dumps(body if body is not None else {}), "application/json"
+            )
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+def _url(name: str, item: Entry, world: World, side: int | None) -> str:
+    if item.target is None:
+        return reverse(name)
+    return reverse(name, args=[world.target(item.target, side).pk])
+
+
+def _body(item: Entry, world: World, role: str, side: int | None):
+    if item.body is None:
+        return None
+    target = world.target(item.target, side) if item.target else None
+    return item.body(world, role, target)
+
+
+def observed(client, world: World, key: tuple[str, str], item: Entry, role: str):
+    name, method = key
+    if item.target is None:
+        url, body = _url(name, item, world, None), _body(item, world, role, None)
+        return _status(client, method, url, body=body, query=item.query)
+    own = SIDE[role]
+    return tuple(
+        _status(
+            client,
+            method,
+            _url(name, item, world, side),
+            body=_body(item, world, role, side),
+            query=item.query,
+        )
+        for side in (own, 3 - own)
+    )
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX), ids=lambda key: f"{key[1]} {key[0]}")
+def test_each_role_gets_its_status(key, world, client):
+    item = MATRIX[key]
+    wrong = {}
+    for role in ROLES:
+        _sign_in(client, world, role)
+        got = observed(client, world, key, item, role)
+        if got != item.expect[role]:
+            wrong[role] = f"expected {item.expect[role]}, got {got}"
+    assert not wrong, f"{key}: " + "; ".join(f"{role}: {why}" for role, why in wrong.items())
+
+
+UNSAFE_DETAIL = sorted(key for key, item in MATRIX.items() if key[1] != "GET" and item.target)
+
+
+@pytest.mark.parametrize("key", UNSAFE_DETAIL, ids=lambda key: f"{key[1]} {key[0]}")
+def test_an_outsider_gets_404_before_the_body_is_read(key, world, client):
+    """A body that no serializer accepts (a JSON array) changes nothing to a 404."""
+    name, method = key
+    item = MATRIX[key]
+    for role in ROLES:
+        for which, side in (("own", SIDE[role]), ("other", 3 - SIDE[role])):
+            if item.expect[role][which == "other"] != 404:
+                continue
+            _sign_in(client, world, role)
+            url = _url(name, item, world, side)
+            with transaction.atomic():
+                response = client.generic(method, url, "[]", "application/json")
+                transaction.set_rollback(True)
+            assert response.status_code == 404, (role, which, response.status_code)
+
+
+@pytest.mark.parametrize("role", sorted(PENDING_ROLES))
+def test_pending_roles(role):
+    pytest.skip(f"pending: {PENDING_ROLES[role]}")
