@@ -23,7 +23,8 @@ second request with an unreadable body proves that a 404 comes before validation
 
 Statuses: 403 without a session (nothing is revealed: the same for any id); 404 for what the
 user may not see or may not act on (what one may not see does not exist); 403 for a decision
-on a visible object that is not the user's to take (docs/api.md, "Errors").
+on a visible object that is not the user's to take (docs/api.md, "Errors"). Every 403 and 404
+has the one error shape, `{"detail": "…"}`, in French (the default language).
 """
 
 import json
@@ -523,6 +524,10 @@ def _status(client, method: str, url: str, *, body=None, query=None) -> int:
                 method, url, json.dumps(body if body is not None else {}), "application/json"
             )
         transaction.set_rollback(True)
+    if response.status_code in (403, 404):  # one error shape, in French by default
+        assert response.json().keys() == {"detail"}, (method, url, response.json())
+        assert response.json()["detail"], (method, url)
+        assert response["Content-Language"] == "fr", (method, url, response["Content-Language"])
     return response.status_code
 
 
