@@ -234,7 +234,9 @@ def test_a_stranger_can_neither_see_nor_replay_nor_pause_another_organisations_w
         client.post(f"/integrations/envois/{delivery.pk}/rejouer/").status_code,
         client.post(f"/integrations/webhooks/{endpoint.pk}/suspendre/").status_code,
         client.post(f"/integrations/webhooks/{endpoint.pk}/secret/").status_code,
-        client.post(f"/integrations/webhooks/{endpoint.pk}/supprimer/", {"confirm": "yes"}).status_code,
+        client.post(
+            f"/integrations/webhooks/{endpoint.pk}/supprimer/", {"confirm": "yes"}
+        ).status_code,
     ]
 
     endpoint.refresh_from_db()
