@@ -46,10 +46,10 @@ from bookings.rules import Period
 from calls import services as calls_services
 from calls.models import ApplicationStatus, CallLog, CallStatus
 from calls.services import waiting as services_waiting
-from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose, PaymentStatus
-from payments.services import cards, deposits, refunds, tariffs
 from integrations import services as integrations_services
 from integrations.models import WebhookDelivery, WebhookEndpoint
+from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose, PaymentStatus
+from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
 from spaces import services as spaces_services
 from spaces.models import Amenity, SiteManager
