@@ -7,6 +7,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from integrations.addresses import resolve_public, url_check
 
@@ -47,9 +48,8 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> A
     TLS, timeout) or http.client.HTTPException (a broken answer)."""
     scheme, host, port = url_check(url)
     address = resolve_public(host, port)
-    parts = url.split("://", 1)[1]
-    path = "/" + parts.split("/", 1)[1] if "/" in parts else "/"
-    path = path.split("#", 1)[0]
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     kind = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     connection = kind(host, address, port=port, timeout=timeout)
     started = time.monotonic()
