@@ -12,3 +12,7 @@ booking_status_changed = Signal()
 # Arguments: booking_id (int), occurrences (list of (start, end) cancelled), whole (bool: the
 # booking itself is cancelled), actor_id (int | None), as_manager (bool).
 booking_cancelled = Signal()
+
+# Sent once the transaction that changed an agreement's (Allocation's) status has committed.
+# Arguments: allocation_id (int), from_status (str), to_status (str).
+allocation_status_changed = Signal()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "calls",
     "payments",
     "reports",
+    "integrations",
     "api",
     "portal",
 ]
@@ -324,6 +325,19 @@ MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
 MAIL_RETRY_DELAY = env_int("MAIL_RETRY_DELAY", 60)
 MAIL_RETRY_DELAY_MAX = env_int("MAIL_RETRY_DELAY_MAX", 6 * 60 * 60)
 MAIL_CLAIM_TIMEOUT = env_int("MAIL_CLAIM_TIMEOUT", 10 * 60)
+
+# Outgoing webhooks (integrations/): a delivery the receiver did not accept (2xx) is tried again
+# after WEBHOOK_RETRY_DELAYS seconds, one step per failed attempt; after the last step it has
+# failed, and WEBHOOK_PAUSE_AFTER consecutive failures of an endpoint pause it (its owner is
+# mailed). Only https URLs, on public addresses, unless the two switches below (development and
+# tests with a local receiver; never in production). WEBHOOK_TIMEOUT: seconds for connect and
+# for read.
+WEBHOOK_RETRY_DELAYS = [60, 5 * 60, 30 * 60, 2 * 60 * 60, 12 * 60 * 60]
+WEBHOOK_PAUSE_AFTER = env_int("WEBHOOK_PAUSE_AFTER", 10)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+WEBHOOK_CLAIM_TIMEOUT = env_int("WEBHOOK_CLAIM_TIMEOUT", 5 * 60)
 
 # Retention (accounts.services.retention, the daily `apply_retention` job), in days.
 # Accounts whose address was never confirmed: erased (deleted when nothing points at them).

@@ -14,6 +14,7 @@ urlpatterns = [
     path("appels/", include("calls.urls")),
     path("rapports/", include("reports.urls")),
     path("paiements/", include("payments.urls")),
+    path("integrations/", include("integrations.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

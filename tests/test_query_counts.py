@@ -399,6 +399,58 @@ def _structure_detail(w: World, count: int) -> Get:
     )
 
 
+# --- Pages of integrations (webhooks) ---------------------------------------------------------
+
+
+def _webhook(w: World):
+    from integrations.models import WebhookEndpoint
+
+    # Rows made directly: the service caps an organisation at 10 webhooks, a list case needs 50.
+    return WebhookEndpoint.objects.create(
+        organisation=w.organisation,
+        url=f"https://93.184.216.34/qc-hook-{w.next()}",
+        events=["booking.requested"],
+        secret="whsec_qc",
+    )
+
+
+@case("integrations:endpoint-list", sqlite=6)
+def _webhooks(w: World, count: int) -> Get:
+    for _ in range(count):
+        _webhook(w)
+    return Get(
+        w.requester,
+        reverse("integrations:endpoint-list", args=[w.organisation.pk]),
+        html(r"qc-hook-\d+"),
+    )
+
+
+@case("integrations:endpoint-detail", sqlite=7, page=25)
+def _webhook_deliveries(w: World, count: int) -> Get:
+    import uuid
+
+    from integrations.models import WebhookDelivery
+
+    if not hasattr(w, "webhook"):
+        w.webhook = _webhook(w)
+    for _ in range(count):
+        event = uuid.uuid4()
+        WebhookDelivery.objects.create(
+            endpoint=w.webhook,
+            event_id=event,
+            event_type="booking.requested",
+            payload={"id": str(event)},
+            status="delivered",
+            response_status=200,
+            response_ms=12,
+        )
+    return Get(
+        w.requester,
+        reverse("integrations:endpoint-detail", args=[w.webhook.pk]),
+        html(r"/integrations/envois/\d+/rejouer/"),
+    )
+
+
 # --- Pages of spaces -------------------------------------------------------------------------
 
 
@@ -1002,6 +1054,13 @@ NOT_LISTS: dict[str, str] = {
     "spaces:site-manager-remove": ACTION,
     "spaces:site-managing-organisation": ACTION,
     "api:stripe-webhook": ACTION,
+    "integrations:endpoint-create": ACTION,
+    "integrations:endpoint-edit": ACTION,
+    "integrations:endpoint-rotate": ACTION,
+    "integrations:endpoint-pause": ACTION,
+    "integrations:endpoint-resume": ACTION,
+    "integrations:endpoint-delete": ACTION,
+    "integrations:delivery-replay": ACTION,
     "api:schema": "the OpenAPI document",
     "api:docs": "a static page",
     "api:redoc": "a static page",

@@ -46,6 +46,8 @@ from bookings.rules import Period
 from calls import services as calls_services
 from calls.models import ApplicationStatus, CallLog, CallStatus
 from calls.services import waiting as services_waiting
+from integrations import services as integrations_services
+from integrations.models import WebhookDelivery, WebhookEndpoint
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose, PaymentStatus
 from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
@@ -73,7 +75,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-APPS = ["accounts", "spaces", "bookings", "calls", "payments", "reports"]
+APPS = ["accounts", "spaces", "bookings", "calls", "payments", "reports", "integrations"]
 OUR_APPS = {*APPS, "schedule"}  # django-scheduler holds the bookings' events
 
 
@@ -129,6 +131,11 @@ PLATFORM_JOBS = {
     "documents_sweep",
     # Retention periods (accounts.services.retention): erases with PLATFORM as the actor.
     "retention_apply",
+    # Webhooks (integrations.services.deliveries): the listeners of the lower apps' signals
+    # record an event for the endpoints whose organisation may see its object; the jobs send.
+    "events_record",
+    "deliveries_send",
+    "deliveries_sweep",
 }
 # Read, compute or verify; they write nothing.
 NOT_STATE_CHANGING = {
@@ -786,7 +793,60 @@ CASES: dict[str, Case] = {
         lambda w: {"commune": w.site.commune, "year": 2026},
         actors=SIGNED_IN,
     ),
+    # integrations: an organisation's webhooks, managed by its administrators
+    "endpoint_create": Case(
+        integrations_services.endpoint_create,
+        lambda w: {
+            "organisation": w.structure,
+            "url": "https://93.184.216.34/hook",
+            "events": ["booking.requested"],
+        },
+    ),
+    "endpoint_update": Case(
+        integrations_services.endpoint_update,
+        lambda w: {
+            "endpoint": _endpoint(w),
+            "url": "https://93.184.216.34/other",
+            "events": ["booking.confirmed"],
+            "description": "Changé",
+        },
+    ),
+    "endpoint_secret_rotate": Case(
+        integrations_services.endpoint_secret_rotate, lambda w: {"endpoint": _endpoint(w)}
+    ),
+    "endpoint_pause": Case(
+        integrations_services.endpoint_pause, lambda w: {"endpoint": _endpoint(w)}
+    ),
+    "endpoint_resume": Case(
+        integrations_services.endpoint_resume, lambda w: {"endpoint": _endpoint(w, paused=True)}
+    ),
+    "endpoint_delete": Case(
+        integrations_services.endpoint_delete, lambda w: {"endpoint": _endpoint(w)}
+    ),
+    "delivery_replay": Case(
+        integrations_services.delivery_replay, lambda w: {"delivery": _delivery(w)}
+    ),
 }
+
+
+def _endpoint(w: World, *, paused: bool = False) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        organisation=w.structure,
+        url="https://93.184.216.34/hook",
+        events=["booking.requested"],
+        secret="whsec_test",
+        paused_at=paris(2027, 1, 3) if paused else None,
+    )
+
+
+def _delivery(w: World) -> WebhookDelivery:
+    return WebhookDelivery.objects.create(
+        endpoint=_endpoint(w),
+        event_id="3f0c1c9e-4a57-4f3e-9b8e-2f1d7c7a6b21",
+        event_type="booking.requested",
+        payload={"id": "3f0c1c9e-4a57-4f3e-9b8e-2f1d7c7a6b21"},
+        status="delivered",
+    )
 
 
 def _with_channel(owner: Organisation) -> Organisation:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, logged_actor
 from accounts.models import EssFamily, Organisation, OrganisationKind, User
+from bookings import signals
 from bookings.allocations.actions import (
     AllocationAction,
     allocation_check_actor,
@@ -269,6 +270,13 @@ def _transition(*, allocation: Allocation, to: str, actor: Actor, reason: str = 
         to_status=to,
         actor=logged_actor(actor),
         reason=reason.strip(),
+    )
+    # robust: the change is committed; a listener failing now is logged, never a lying 500.
+    transaction.on_commit(
+        lambda: signals.allocation_status_changed.send(
+            sender=Allocation, allocation_id=allocation.pk, from_status=from_status, to_status=to
+        ),
+        robust=True,
     )
     return True
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import PLATFORM, Actor, logged_actor
 from accounts.models import Organisation, User
-from calls import notifications, rules
+from calls import notifications, rules, signals
 from calls.exceptions import CallInvalidTransition
 from calls.models import (
     CALL_TRANSITIONS,
@@ -168,6 +168,13 @@ def _call_transition(call: Call, to: str, actor: Actor, reason: str = "") -> boo
         return False
     CallLog.objects.create(
         call=call, from_status=from_status, to_status=to, actor=logged_actor(actor), reason=reason
+    )
+    # robust: the change is committed; a listener failing now is logged, never a lying 500.
+    transaction.on_commit(
+        lambda: signals.call_status_changed.send(
+            sender=Call, call_id=call.pk, from_status=from_status, to_status=to
+        ),
+        robust=True,
     )
     return True
 

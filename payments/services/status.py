@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import PLATFORM, Actor, logged_actor
 from core.workflow import status_change
-from payments import notifications
+from payments import notifications, signals
 from payments.models import (
     PAYMENT_TRANSITIONS,
     Payment,
@@ -72,6 +72,12 @@ def payment_transition(
     # robust: the change is committed; a follow-up failing now is logged, never a lying 500.
     transaction.on_commit(
         lambda: payment_followups(payment_id=payment.pk, from_status=from_status, to_status=to),
+        robust=True,
+    )
+    transaction.on_commit(
+        lambda: signals.payment_status_changed.send(
+            sender=Payment, payment_id=payment.pk, from_status=from_status, to_status=to
+        ),
         robust=True,
     )
     return True

@@ -41,6 +41,7 @@ REDIS_DBS = {
     "pdfjobs": 6 + _WORKER_DB_OFFSET,  # tests/reports/test_documents.py: the annex PDF job
     "throttling": 12 if _WORKER_DB_OFFSET else 13,  # tests/core/test_throttling.py
     "cache-down": 14,  # tests/core/test_cache_down.py
+    "webhooks": 15,  # tests/integrations/test_worker.py: deliveries sent by a real worker
 }
 
 
