@@ -22,6 +22,7 @@ from accounts.selectors import (
 )
 from core.collation import french
 from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space, WidgetOrigin
+from spaces.validators import origin_is_normalised
 
 
 def communes_in_territory(*, on: date | None = None) -> QuerySet[Commune]:
@@ -269,12 +270,15 @@ def widget_organisations_manageable_by(user: AnyUser) -> QuerySet[Organisation]:
 
 
 def widget_origins_of(organisation: Organisation) -> list[str]:
-    """The websites allowed to frame the organisation's widget, normalised, in a fixed order."""
-    return list(
+    """The websites allowed to frame the organisation's widget, in a fixed order. Each goes into
+    a response header: a row written around the service (a shell, a data import) that is not in
+    the normalised spelling is left out rather than trusted."""
+    origins = (
         WidgetOrigin.objects.filter(organisation=organisation)
         .order_by("origin")
         .values_list("origin", flat=True)
     )
+    return [origin for origin in origins if origin_is_normalised(origin)]
 
 
 def widget_origins_manageable_by(user: AnyUser) -> QuerySet[WidgetOrigin]:

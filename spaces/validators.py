@@ -92,3 +92,11 @@ def _origin_error() -> ValidationError:
         _("Give the website's address alone, e.g. https://www.denain.fr (no path after the name)."),
         code="origin_invalid",
     )
+
+
+def origin_is_normalised(value: str) -> bool:
+    """Whether `value` is an origin in the one spelling `origin_normalise` gives."""
+    try:
+        return origin_normalise(value) == value
+    except ValidationError:
+        return False

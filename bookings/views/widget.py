@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET
 from bookings import selectors
 from bookings.forms import WidgetSearchForm
 from core.middleware import content_security_policy
+from core.ratelimit import rate_limited
 from spaces.selectors import widget_organisations, widget_origins_of, widget_spaces_q
 
 
 @require_GET
+@rate_limited("widget", methods=("GET",))
 @xframe_options_exempt  # the CSP's frame-ancestors below decides who may frame it
 def widget_availability(request: HttpRequest, pk: int) -> HttpResponse:
     """The organisation's spaces free for a slot (tomorrow afternoon until one is chosen), each

@@ -158,3 +158,25 @@ def test_the_widget_page_is_french_with_a_heading_and_labelled_fields(client, co
     assert "<h1>" in html
     for field in ("id_date", "id_start_time", "id_end_time", "id_capacity"):
         assert f'<label for="{field}">' in html
+
+
+def test_the_widget_is_throttled_per_visitor(client, commune, space, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "widget": "2/minute"}
+    for _ in range(2):
+        assert client.get(_url(commune.organisation), SLOT).status_code == 200
+
+    response = client.get(_url(commune.organisation), SLOT)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+
+
+def test_a_website_written_around_the_service_never_reaches_the_header(client, commune, space):
+    WidgetOrigin.objects.create(
+        organisation=commune.organisation, origin="https://a.fr; script-src *"
+    )
+
+    response = client.get(_url(commune.organisation), SLOT)
+
+    assert _csp(response)["frame-ancestors"] == ["'self'"]
+    assert _csp(response)["script-src"] == ["'self'"]
