@@ -1,12 +1,17 @@
 from django.urls import path
 
-from bookings.views import calendars, closures, feeds, requests
+from bookings.views import calendars, closures, feeds, requests, widget
 from bookings.views.allocations import handover, lifecycle, pages, timeline
 
 app_name = "bookings"
 urlpatterns = [
     path("", requests.booking_list, name="booking-list"),
     path("disponibilites/", requests.availability, name="availability"),
+    path(
+        "integration/<int:pk>/disponibilites/",
+        widget.widget_availability,
+        name="widget-availability",
+    ),
     path("a-traiter/", requests.pending, name="pending"),
     path("espaces/<int:pk>/semaine/", requests.space_week, name="space-week"),
     path("nouvelle/<int:space_pk>/", requests.booking_create, name="booking-create"),

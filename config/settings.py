@@ -247,6 +247,9 @@ RATE_LIMITS = {
     "confirmation_resend": env_str("CONFIRMATION_RESEND_RATE", "5/hour"),
     # Password and e-mail changes, per account: each checks the current password.
     "account_change": env_str("ACCOUNT_CHANGE_RATE", "10/hour"),
+    # The availability widget, public and framed by communes' websites: per visitor's address,
+    # like the API's anonymous throttle (API_ANON_RATE), which reads the same availability.
+    "widget": env_str("WIDGET_RATE", "120/minute"),
 }
 # A password reset link works once, for a day (Django's default is 3 days); the sign-up and
 # change-of-address links last 3 days (accounts/tokens.py). The e-mails and pages say so.

@@ -139,9 +139,13 @@ def permissions_policy(**allow: list[str]) -> str:
     )
 
 
-def content_security_policy(**extra: list[str]) -> str:
+def content_security_policy(*, frame_ancestors: list[str] | None = None, **extra: list[str]) -> str:
     """The site's policy, with `extra` sources per directive for the one page that needs them
-    (the card payment page loads Stripe.js: `script_src=[…]`, `frame_src=[…]`…)."""
+    (the card payment page loads Stripe.js: `script_src=[…]`, `frame_src=[…]`…).
+
+    `frame_ancestors` replaces the `'none'` that keeps every other page out of frames: the
+    availability widget lists the site itself and the websites its organisation registered.
+    """
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -158,6 +162,8 @@ def content_security_policy(**extra: list[str]) -> str:
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+    if frame_ancestors is not None:
+        directives["frame-ancestors"] = frame_ancestors
     for name, sources in extra.items():
         directive = name.replace("_", "-")
         directives[directive] = [*directives.get(directive, ["'self'"]), *sources]

@@ -2,6 +2,7 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,7 +12,11 @@ from accounts.selectors import organisations_of
 from bookings.forms import AvailabilitySearchForm
 from bookings.selectors import local_zone
 from portal import selectors
-from spaces.selectors import catalogue_sites, site_owners_for
+from spaces.selectors import (
+    catalogue_sites,
+    site_owners_for,
+    widget_organisations_manageable_by,
+)
 
 
 @require_GET
@@ -81,7 +86,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agreements_ending": selectors.agreements_ending_soon_of(user, today=today),
         }
     context |= {
-        "organisations": organisations_of(user).order_by("name"),
+        "organisations": organisations_of(user)
+        .annotate(
+            manages_widget=Exists(
+                widget_organisations_manageable_by(user).filter(pk=OuterRef("pk"))
+            )
+        )
+        .order_by("name"),
         "can_list_sites": site_owners_for(user).exists() if roles.decides else False,
     }
     return render(request, "portal/dashboard.html", context)

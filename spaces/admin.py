@@ -15,8 +15,14 @@ from spaces.models import (
     Site,
     SiteManager,
     Space,
+    WidgetOrigin,
 )
-from spaces.selectors import sites_manageable_by, sites_of_owner_staff, spaces_manageable_by
+from spaces.selectors import (
+    sites_manageable_by,
+    sites_of_owner_staff,
+    spaces_manageable_by,
+    widget_origins_manageable_by,
+)
 from spaces.services import site_validate
 
 
@@ -142,3 +148,20 @@ class SpaceAdmin(ScopedAdminMixin, HistoryAdmin):
     autocomplete_fields = ["site"]
     filter_horizontal = ["amenities"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(WidgetOrigin)
+class WidgetOriginAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read and remove only: an origin reaches a CSP header, so it is typed on the widget page,
+    whose service normalises it (spaces.services.widget_origin_add)."""
+
+    scope = widget_origins_manageable_by
+    list_display = ["origin", "organisation", "created_by", "created_at"]
+    search_fields = ["origin", "organisation__name"]
+    readonly_fields = ["organisation", "origin", "created_by", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

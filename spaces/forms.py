@@ -194,3 +194,15 @@ class AmenityForm(AccessibleForm):
     def __init__(self, *args, prefix_id: str = "new", **kwargs) -> None:
         kwargs.setdefault("auto_id", f"id_amenity_{prefix_id}_%s")  # one form per row
         super().__init__(*args, **kwargs)
+
+
+class WidgetOriginForm(AccessibleForm):
+    """A website allowed to show the availability widget (checked by the service)."""
+
+    origin = SingleLineFormField(
+        label=_("Website address"),
+        max_length=300,
+        # fr: L’adresse de votre site, sans chemin : https://www.denain.fr
+        help_text=_("Your website's address, without a path: https://www.denain.fr"),
+        widget=forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false"}),
+    )

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import BooleanField, Case, Count, Model, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -20,7 +21,8 @@ from accounts.selectors import (
     user_is_territory_admin,
 )
 from core.collation import french
-from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space
+from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space, WidgetOrigin
+from spaces.validators import origin_is_normalised
 
 
 def communes_in_territory(*, on: date | None = None) -> QuerySet[Commune]:
@@ -246,3 +248,40 @@ def space_detail(*, user: AnyUser) -> QuerySet[Space]:
 
 def photos_manageable_by(user: AnyUser) -> QuerySet[Photo]:
     return Photo.objects.filter(site__in=sites_manageable_by(user).values("pk"))
+
+
+def widget_spaces_q(organisation: Organisation) -> Q:
+    """The spaces an organisation's availability widget lists: those of the sites it owns or runs."""
+    return Q(site__owner=organisation) | Q(site__managing_organisation=organisation)
+
+
+def widget_organisations() -> QuerySet[Organisation]:
+    """Organisations that have a widget: those owning or running a site of the catalogue."""
+    listed = catalogue_sites(AnonymousUser())
+    return Organisation.objects.filter(
+        Q(pk__in=listed.values("owner")) | Q(pk__in=listed.values("managing_organisation"))
+    )
+
+
+def widget_organisations_manageable_by(user: AnyUser) -> QuerySet[Organisation]:
+    """Organisations with a widget whose websites the user may register: those they administer
+    (a commune's administrators for the commune), every one for the intercommunality's people."""
+    return widget_organisations().filter(pk__in=organisations_manageable_by(user).values("pk"))
+
+
+def widget_origins_of(organisation: Organisation) -> list[str]:
+    """The websites allowed to frame the organisation's widget, in a fixed order. Each goes into
+    a response header: a row written around the service (a shell, a data import) that is not in
+    the normalised spelling is left out rather than trusted."""
+    origins = (
+        WidgetOrigin.objects.filter(organisation=organisation)
+        .order_by("origin")
+        .values_list("origin", flat=True)
+    )
+    return [origin for origin in origins if origin_is_normalised(origin)]
+
+
+def widget_origins_manageable_by(user: AnyUser) -> QuerySet[WidgetOrigin]:
+    return WidgetOrigin.objects.filter(
+        organisation__in=widget_organisations_manageable_by(user).values("pk")
+    )

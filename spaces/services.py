@@ -16,7 +16,16 @@ from core.history import history_actor
 from core.storage import storage_write
 from spaces import notifications
 from spaces.images import photo_reencode
-from spaces.models import Amenity, OpeningHours, Photo, Site, SiteManager, Space
+from spaces.models import (
+    MAX_WIDGET_ORIGINS,
+    Amenity,
+    OpeningHours,
+    Photo,
+    Site,
+    SiteManager,
+    Space,
+    WidgetOrigin,
+)
 from spaces.selectors import (
     communes_in_territory,
     managing_organisation_choices,
@@ -24,7 +33,10 @@ from spaces.selectors import (
     site_owners_for,
     sites_delegable_by,
     sites_manageable_by,
+    widget_organisations_manageable_by,
+    widget_origins_manageable_by,
 )
+from spaces.validators import origin_normalise
 
 
 def _check_manages(*, actor: Actor, site_id: int | None) -> None:
@@ -272,3 +284,43 @@ def amenity_rename(*, amenity: Amenity, name: str, actor: User) -> Amenity:
     amenity.full_clean()
     amenity.save(update_fields=["name"])
     return amenity
+
+
+@transaction.atomic
+def widget_origin_add(*, organisation: Organisation, origin: str, actor: Actor) -> WidgetOrigin:
+    """Allow a website to frame the organisation's availability widget. Raises PermissionDenied
+    (a 404) unless the actor administers the organisation (or is the intercommunality's), and
+    ValidationError for an address that is not a website's origin, one already registered, or
+    one too many."""
+    if not widget_organisations_manageable_by(actor).filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+    try:
+        normalised = origin_normalise(origin)
+    except ValidationError as exc:
+        raise ValidationError({"origin": exc.messages}) from exc
+    # Serialises two administrators adding at once (the count below, and the unique constraint).
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    existing = WidgetOrigin.objects.filter(organisation=organisation)
+    if existing.filter(origin=normalised).exists():
+        raise ValidationError(
+            {"origin": _("%(origin)s is already registered.") % {"origin": normalised}}
+        )
+    if existing.count() >= MAX_WIDGET_ORIGINS:
+        raise ValidationError(
+            {
+                "origin": _("At most %(count)d websites may show the widget.")
+                % {"count": MAX_WIDGET_ORIGINS}
+            }
+        )
+    return WidgetOrigin.objects.create(
+        organisation=organisation,
+        origin=normalised,
+        created_by=actor if isinstance(actor, User) else None,
+    )
+
+
+def widget_origin_remove(*, widget_origin: WidgetOrigin, actor: Actor) -> None:
+    """Stop a website from framing the widget (PermissionDenied unless the actor may manage it)."""
+    if not widget_origins_manageable_by(actor).filter(pk=widget_origin.pk).exists():
+        raise PermissionDenied
+    widget_origin.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spaces import views
+from spaces import views, widget_views
 
 app_name = "spaces"
 urlpatterns = [
@@ -40,4 +40,10 @@ urlpatterns = [
         name="space-opening-hours",
     ),
     path("gestion/photos/<int:pk>/supprimer/", views.photo_delete, name="photo-delete"),
+    path("gestion/integration/<int:pk>/", widget_views.widget_manage, name="widget-manage"),
+    path(
+        "gestion/integration/sites-web/<int:pk>/retirer/",
+        widget_views.widget_origin_remove,
+        name="widget-origin-remove",
+    ),
 ]

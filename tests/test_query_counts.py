@@ -35,7 +35,7 @@ from payments.models import ChannelKind, PaymentChannel, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
 from payments.services.tariffs import tariff_set
-from spaces.models import Amenity, SiteManager, SpaceKind
+from spaces.models import Amenity, SiteManager, SpaceKind, WidgetOrigin
 from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
 from tests.factories import (
@@ -531,6 +531,18 @@ def _availability(w: World, count: int) -> Get:
     return Get(None, reverse("bookings:availability"), html(r"QC space \d+"), search)
 
 
+@case("bookings:widget-availability", sqlite=3)
+def _widget_availability(w: World, count: int) -> Get:
+    _spaces_of_other_sites(w, count)
+    search = {"date": "2027-01-12", "start_time": "18:00", "end_time": "20:00", "capacity": "10"}
+    return Get(
+        None,
+        reverse("bookings:widget-availability", args=[w.commune.organisation.pk]),
+        html(r"QC space \d+"),
+        search,
+    )
+
+
 @case("bookings:space-week", sqlite=9)
 def _space_week(w: World, count: int) -> Get:
     w.book(count)
@@ -871,6 +883,20 @@ def _channel_list(w: World, count: int) -> Get:
     )
 
 
+@case("spaces:widget-manage", sqlite=7)
+def _widget_manage(w: World, count: int) -> Get:
+    """The commune owns `w.site`, so it has a widget; its websites grow."""
+    for _ in range(count):
+        WidgetOrigin.objects.create(
+            organisation=w.commune.organisation, origin=f"https://qc-{w.next()}.example.fr"
+        )
+    return Get(
+        w.territory_admin,
+        reverse("spaces:widget-manage", args=[w.commune.organisation.pk]),
+        html(r"https://qc-\d+\.example\.fr"),
+    )
+
+
 @case("spaces:site-manage", sqlite=10)
 def _site_manage(w: World, count: int) -> Get:
     for _ in range(count):
@@ -1052,6 +1078,7 @@ NOT_LISTS: dict[str, str] = {
     "spaces:site-manager-add": ACTION,
     "spaces:site-manager-delegation": ACTION,
     "spaces:site-manager-remove": ACTION,
+    "spaces:widget-origin-remove": ACTION,
     "spaces:site-managing-organisation": ACTION,
     "api:stripe-webhook": ACTION,
     "integrations:endpoint-create": ACTION,

@@ -52,7 +52,7 @@ from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose
 from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
 from spaces import services as spaces_services
-from spaces.models import Amenity, SiteManager
+from spaces.models import Amenity, SiteManager, WidgetOrigin
 from tests.factories import (
     PDF_BYTES,
     ApplicationFactory,
@@ -767,6 +767,19 @@ CASES: dict[str, Case] = {
     "site_managing_organisation_set": Case(
         spaces_services.site_managing_organisation_set,
         lambda w: {"site": w.site, "organisation": w.structure},
+    ),
+    # spaces: the websites that may frame the availability widget
+    "widget_origin_add": Case(
+        spaces_services.widget_origin_add,
+        lambda w: {"organisation": w.site.owner, "origin": "https://www.denain.fr"},
+    ),
+    "widget_origin_remove": Case(
+        spaces_services.widget_origin_remove,
+        lambda w: {
+            "widget_origin": WidgetOrigin.objects.create(
+                organisation=w.site.owner, origin="https://www.denain.fr"
+            )
+        },
     ),
     "amenity_add": Case(spaces_services.amenity_add, lambda w: {"name": "Piano"}),
     "amenity_rename": Case(

@@ -37,6 +37,7 @@ from bookings.forms.requests import (
     CancelForm,
     ReasonForm,
     SlotForm,
+    WidgetSearchForm,
 )
 
 __all__ = [
@@ -64,5 +65,6 @@ __all__ = [
     "SlotForm",
     "SpaceChoiceField",
     "TimelineForm",
+    "WidgetSearchForm",
     "euros_to_cents",
 ]

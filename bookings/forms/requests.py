@@ -15,6 +15,7 @@ from bookings.selectors import local_zone
 from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
 from core.validators import bounds_of
+from spaces.models import MAX_PEOPLE
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
@@ -109,6 +110,21 @@ class AvailabilitySearchForm(SlotForm):
         if period is not None and period.start < timezone.now():
             self.add_error("date", _("This date is past: choose a date to come."))
         return cleaned
+
+
+class WidgetSearchForm(AvailabilitySearchForm):
+    """The availability widget's search: a slot and, optionally, how many people."""
+
+    capacity = forms.IntegerField(
+        label=_("Number of people"), required=False, min_value=1, max_value=MAX_PEOPLE
+    )
+
+    def initial_data(self) -> dict[str, str]:
+        """The slot shown before any search (tomorrow, 14:00 to 16:00), as a query would give."""
+        return {
+            name: self.fields[name].widget.format_value(self.fields[name].initial)
+            for name in ("date", "start_time", "end_time")
+        }
 
 
 class ReasonForm(AccessibleForm):

@@ -1,6 +1,7 @@
 """Models of spaces, one module per aggregate: `territory` (postcodes, communes, EPCI
 membership), `sites` (buildings and their facilities managers), `spaces` (spaces, equipment,
-opening hours, photos); `bounds` holds the domain bounds of what managers type."""
+opening hours, photos), `widgets` (websites allowed to frame the
+availability widget); `bounds` holds the domain bounds of what managers type."""
 
 from spaces.models.bounds import (
     MAX_DAYS,
@@ -29,6 +30,7 @@ from spaces.models.territory import (
     insee_code_validator,
     postcode_validator,
 )
+from spaces.models.widgets import MAX_WIDGET_ORIGINS, WidgetOrigin
 
 __all__ = [
     "MAX_DAYS",
@@ -38,6 +40,7 @@ __all__ = [
     "MAX_PEOPLE",
     "MAX_RENT_PER_M2",
     "MAX_SURFACE_M2",
+    "MAX_WIDGET_ORIGINS",
     "Amenity",
     "BufferMinutes",
     "Commune",
@@ -55,6 +58,7 @@ __all__ = [
     "SpaceKind",
     "SpaceStatus",
     "Weekday",
+    "WidgetOrigin",
     "insee_code_validator",
     "postcode_validator",
 ]
