@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, payments, spaces
+from api import allocations, bookings, calls, closures, payments, spaces
 from api.webhooks import stripe_webhook
 
 
@@ -148,6 +148,17 @@ urlpatterns = [
         calls.ApplicationScoresApi.as_view(),
         name="application-scores",
     ),
+    path(
+        "v1/spaces/<int:pk>/opening-hours/",
+        spaces.SpaceOpeningHoursApi.as_view(),
+        name="space-opening-hours",
+    ),
+    path(
+        "v1/sites/<int:pk>/closures/",
+        closures.SiteClosureListCreateApi.as_view(),
+        name="site-closure-list",
+    ),
+    path("v1/closures/<int:pk>/", closures.ClosureDetailApi.as_view(), name="closure-detail"),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     re_path(r"^(?:.*/)?$", not_found),
 ]
