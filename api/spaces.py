@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation, OrganisationKind, User
-from api.fields import IdField
+from api.fields import IdField, LocalTimeField, SingleLineField
 from api.plain import converter, url_of
 from core.collation import french
 from spaces import services
@@ -242,7 +242,7 @@ class SiteInputSerializer(serializers.ModelSerializer):
         help_text="Id of the organisation that owns the building: a public body you belong to "
         "(any for the intercommunality)."
     )
-    commune = serializers.CharField(
+    commune = SingleLineField(
         max_length=5, help_text="INSEE code of the commune (address.commune_insee_code)."
     )
     erp_types = serializers.ListField(
@@ -486,7 +486,7 @@ class SpaceInputSerializer(serializers.ModelSerializer):
     """A space as the management form writes it; the service validates the whole."""
 
     amenities = serializers.ListField(
-        child=serializers.CharField(max_length=100),
+        child=SingleLineField(max_length=100),
         max_length=200,
         required=False,
         help_text="Names of the equipment, as the space's `amenities` lists them (the "
@@ -611,8 +611,8 @@ class SpaceDetailApi(APIView):
 
 class OpeningWindowSerializer(serializers.Serializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 Monday … 6 Sunday.")
-    opens = serializers.TimeField(help_text="Local time of the site, e.g. 08:30.")
-    closes = serializers.TimeField(help_text="After `opens`, the same day.")
+    opens = LocalTimeField(help_text="Local time of the site, e.g. 08:30.")
+    closes = LocalTimeField(help_text="After `opens`, the same day.")
 
 
 class OpeningHoursSerializer(serializers.Serializer):

@@ -425,6 +425,7 @@ def test_opening_hours_window_closing_before_it_opens_is_a_400_and_keeps_the_wee
     [
         [{"weekday": 7, "opens": "08:00", "closes": "12:00"}],
         [{"weekday": 0, "opens": "25:00", "closes": "26:00"}],
+        [{"weekday": 0, "opens": "08:00+01:00", "closes": "12:00"}],
         [{"weekday": 0, "opens": "08:00"}],
         [{"weekday": 0, "opens": "08:00", "closes": "12:00"}] * 101,
         "lundi",
