@@ -304,6 +304,7 @@ class MayListSites(BasePermission):
     """Creating a site is for the staff of a public body (the intercommunality, a commune…),
     as the "New site" page is."""
 
+    # fr: Seul le personnel d’un organisme public peut déclarer des locaux.
     message = gettext_lazy("Only the staff of a public body may list premises.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
@@ -541,6 +542,7 @@ def _space_output(user: User, pk: int) -> dict:
 class MayAddSpaces(BasePermission):
     """Adding a space is for those who manage a site."""
 
+    # fr: Vous ne gérez aucun site : vous ne pouvez pas ajouter d’espace.
     message = gettext_lazy("You manage no site: you cannot add a space.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
