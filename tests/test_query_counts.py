@@ -1047,6 +1047,8 @@ NOT_LISTS: dict[str, str] = {
     "api:application-scores": ACTION,
     "api:space-opening-hours": "the week of one space",
     "api:closure-detail": ACTION,
+    "api:site-photo-create": ACTION,
+    "api:photo-detail": ACTION,
 }
 
 

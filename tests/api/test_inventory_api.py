@@ -18,10 +18,11 @@ from django.utils.dateparse import parse_datetime
 from bookings.models import Booking, BookingStatus, Closure, Occupancy
 from bookings.rules import Period
 from bookings.services import closure_create
-from spaces.models import OpeningHours, Site, SiteStatus, Space
+from spaces.models import OpeningHours, Photo, Site, SiteStatus, Space
 from tests.factories import (
     AmenityFactory,
     OpeningHoursFactory,
+    PhotoFactory,
     SiteFactory,
     SpaceFactory,
     UserFactory,
@@ -685,3 +686,99 @@ def test_site_closure_query_count_does_not_grow_with_the_spaces(client, faciliti
     many = _count(client, "post", closures_url(site), later)
 
     assert many == one
+
+
+# --- Photos ------------------------------------------------------------------------------------
+
+
+def photo_file(name: str = "salle.jpg", *, content: bytes | None = None):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    if content is None:
+        output = BytesIO()
+        Image.new("RGB", (48, 32), (150, 75, 0)).save(output, format="JPEG")
+        content = output.getvalue()
+    return SimpleUploadedFile(name, content, content_type="image/jpeg")
+
+
+def photos_url(site) -> str:
+    return reverse("api:site-photo-create", args=[site.pk])
+
+
+@pytest.mark.parametrize("who", ["territory_admin", "commune_staff", "facilities_manager"])
+def test_photo_upload_re_encodes_and_answers_the_photo(who, client, site, space, request):
+    as_user(client, request.getfixturevalue(who))
+
+    response = client.post(
+        photos_url(site), {"image": photo_file(), "alt_text": "La salle", "space": space.pk}
+    )
+
+    assert response.status_code == 201, response.json()
+    photo = Photo.objects.get()
+    assert (photo.site_id, photo.space_id, photo.alt_text) == (site.pk, space.pk, "La salle")
+    assert response.json()["url"].endswith(".jpg")
+    assert "salle" not in photo.image.name  # a new random name: the service re-encoded it
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"image": photo_file("x.jpg", content=b"<?php system($_GET['c']); ?>")}, "image"),
+        ({"image": photo_file("x.jpg", content=b"")}, "image"),
+        ({"image": photo_file("x.jpg", content=b"\xff\xd8" + b"0" * (5 * 1024 * 1024))}, "image"),
+        ({"alt_text": "a\nb"}, "alt_text"),
+        ({"space": 10**20}, "space"),
+    ],
+)
+def test_photo_upload_refuses_hostile_input_with_a_400(
+    changes, field, client, facilities_manager, site
+):
+    as_user(client, facilities_manager)
+
+    response = client.post(photos_url(site), {"image": photo_file(), "alt_text": "x", **changes})
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Photo.objects.exists()
+
+
+def test_photo_upload_of_a_space_of_another_site_is_a_400(
+    client, territory_admin, site, other_site
+):
+    other_space = SpaceFactory(site=other_site)
+    as_user(client, territory_admin)
+
+    response = client.post(
+        photos_url(site), {"image": photo_file(), "alt_text": "x", "space": other_space.pk}
+    )
+
+    assert response.status_code == 400
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["member", "other_manager", "other_commune_staff", None])
+def test_photo_upload_to_another_site_is_refused(who, client, site, request):
+    as_user(client, request.getfixturevalue(who) if who else None)
+
+    response = client.post(photos_url(site), {"image": photo_file(), "alt_text": "x"})
+
+    assert response.status_code == (403 if who is None else 404)
+    assert not Photo.objects.exists()
+
+
+def test_photo_delete_by_a_manager_and_not_by_another(
+    client, facilities_manager, other_manager, site
+):
+    photo = PhotoFactory(site=site)
+    url = reverse("api:photo-detail", args=[photo.pk])
+
+    as_user(client, other_manager)
+    refused = client.delete(url)
+    as_user(client, facilities_manager)
+    deleted = client.delete(url)
+
+    assert (refused.status_code, deleted.status_code) == (404, 204)
+    assert not Photo.objects.exists()
