@@ -1,7 +1,9 @@
-from datetime import datetime, timedelta
+import re
+from datetime import datetime, time, timedelta
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.selectors import local_zone
@@ -79,3 +81,18 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_BIG_INTEGER)
         super().__init__(**kwargs)
+
+
+LOCAL_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$")
+
+
+@extend_schema_field({"type": "string", "pattern": LOCAL_TIME.pattern, "example": "08:30"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time of the site's day, without offset ("08:30", "08:30:00"), as opening
+    hours are kept. OpenAPI's `format: time` is RFC 3339's, which requires an offset: the
+    schema states the pattern instead, and an offset is refused rather than dropped."""
+
+    def to_internal_value(self, value: object) -> time:
+        if not isinstance(value, str) or not LOCAL_TIME.match(value):
+            self.fail("invalid", format="hh:mm[:ss]")
+        return super().to_internal_value(value)

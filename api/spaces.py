@@ -1,21 +1,51 @@
-"""Read API of the premises inventory: communes, sites, spaces (catalogue filters included)."""
+"""API of the premises inventory: communes, sites, spaces (catalogue filters included); sites
+and spaces written by the people who manage them, and the opening hours of a space.
+
+Writes go through `spaces.services` (site_save, space_save, space_set_opening_hours), which
+check the actor and every rule: a view only reads the body's types, resolves its ids through
+the permission querysets and answers the object as the detail shows it.
+"""
 
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError as DrfValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Organisation, OrganisationKind, User
+from api.fields import IdField, LocalTimeField, SingleLineField
 from api.plain import converter, url_of
 from core.collation import french
+from spaces import services
 from spaces.filters import SpaceFilter
-from spaces.models import Commune, ErpCategory, Photo, Site, Space
-from spaces.selectors import catalogue_sites, catalogue_spaces, communes_in_territory
+from spaces.forms import SiteForm, SpaceForm
+from spaces.models import Amenity, Commune, ErpCategory, ErpType, Photo, Site, Space, Weekday
+from spaces.selectors import (
+    catalogue_sites,
+    catalogue_spaces,
+    communes_in_territory,
+    site_owners_for,
+    sites_manageable_by,
+    sites_visible_to,
+    space_detail,
+    spaces_manageable_by,
+)
+
+FORBIDDEN_TO_LIST = OpenApiResponse(
+    {"$ref": "#/components/schemas/Error"},
+    description="Not signed in, the CSRF token is missing, or the user may create no such "
+    "object (not the staff of a public body for a site; managing no site for a space).",
+)
 
 
 class CommuneOutputSerializer(serializers.ModelSerializer):
@@ -207,11 +237,94 @@ def sites_represented(rows: Sequence[dict]) -> list[dict]:
     ]
 
 
+class SiteInputSerializer(serializers.ModelSerializer):
+    """A site as the management form writes it; the service validates the whole (territory,
+    postcode of the commune, owner)."""
+
+    owner = IdField(
+        help_text="Id of the organisation that owns the building: a public body you belong to "
+        "(any for the intercommunality)."
+    )
+    commune = SingleLineField(
+        max_length=5, help_text="INSEE code of the commune (address.commune_insee_code)."
+    )
+    erp_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=ErpType.choices),
+        max_length=len(ErpType),
+        required=False,
+        help_text="The main activity type first.",
+    )
+
+    class Meta:
+        model = Site
+        fields = SiteForm.Meta.fields
+        ref_name = "SiteInput"
+
+
+def _site_fill(site: Site, values: dict, *, user: User) -> Site:
+    """Put the validated `values` on `site`; the owner and the commune are looked up through
+    what the user may choose (another's id reads as one that does not exist)."""
+    values = dict(values)
+    if "owner" in values:
+        owners = site_owners_for(user)
+        if site.owner_id is not None:  # a facilities manager keeps the owner of the site
+            owners = owners | Organisation.objects.filter(pk=site.owner_id)
+        owner = owners.filter(pk=values.pop("owner")).first()
+        if owner is None:
+            raise DrfValidationError(
+                {"owner": [_("You cannot list premises on behalf of this organisation.")]}
+            )
+        site.owner = owner
+    if "commune" in values:
+        commune = Commune.objects.filter(pk=values.pop("commune")).first()
+        if commune is None:
+            raise DrfValidationError(
+                {
+                    "commune": [
+                        _("This commune is not part of the territory covered by the platform.")
+                    ]
+                }
+            )
+        site.commune = commune
+    for name, value in values.items():
+        setattr(site, name, value)
+    return site
+
+
+def _site_output(user: User, pk: int) -> dict:
+    """The site as its detail shows it, read through what the user sees (a site the user
+    closed is still theirs to read here)."""
+    site = (
+        sites_visible_to(user)
+        .select_related("commune", "owner")
+        .annotate(space_count=Count("spaces"))
+        .get(pk=pk)
+    )
+    return SiteOutputSerializer(site).data
+
+
+class MayListSites(BasePermission):
+    """Creating a site is for the staff of a public body (the intercommunality, a commune…),
+    as the "New site" page is."""
+
+    # fr: Seul le personnel d’un organisme public peut déclarer des locaux.
+    message = gettext_lazy("Only the staff of a public body may list premises.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.method != "POST" or site_owners_for(request.user).exists()
+
+
 class SiteListApi(generics.ListAPIView):
-    """Sites (buildings) of the catalogue."""
+    """GET: sites (buildings) of the catalogue. POST: list a new site (the staff of a public
+    body, for their organisation; the intercommunality, for any public body)."""
 
     serializer_class = SiteOutputSerializer
     filter_backends: list = []
+
+    def get_permissions(self) -> list:
+        if self.request.method == "POST":
+            return [IsAuthenticated(), MayListSites()]
+        return super().get_permissions()
 
     def get_queryset(self):
         return catalogue_sites(self.request.user)
@@ -220,12 +333,41 @@ class SiteListApi(generics.ListAPIView):
         page = self.paginator.paginate_rows(self.get_queryset(), request, site_rows, view=self)
         return self.get_paginated_response(sites_represented(page))
 
+    @extend_schema(
+        request=SiteInputSerializer,
+        responses={201: SiteOutputSerializer, 403: FORBIDDEN_TO_LIST},
+    )
+    def post(self, request: Request) -> Response:
+        data = SiteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        site = _site_fill(Site(), data.validated_data, user=request.user)
+        services.site_save(site=site, actor=request.user)
+        return Response(_site_output(request.user, site.pk), status=status.HTTP_201_CREATED)
+
 
 class SiteDetailApi(APIView):
+    """GET: a site of the catalogue. PATCH: change the fields sent (those who manage the site:
+    its owner's staff, its facilities managers, the intercommunality; others get 404)."""
+
+    def get_permissions(self) -> list:
+        if self.request.method == "PATCH":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
     @extend_schema(responses=SiteOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         site = get_object_or_404(catalogue_sites(request.user), pk=pk)
         return Response(SiteOutputSerializer(site).data)
+
+    @extend_schema(request=SiteInputSerializer(partial=True), responses=SiteOutputSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        site = get_object_or_404(sites_manageable_by(request.user), pk=pk)
+        data = SiteInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.site_save(
+            site=_site_fill(site, data.validated_data, user=request.user), actor=request.user
+        )
+        return Response(_site_output(request.user, site.pk))
 
 
 class SpaceSiteSerializer(serializers.Serializer):
@@ -344,11 +486,83 @@ def spaces_represented(rows: Sequence[dict]) -> list[dict]:
     ]
 
 
+class SpaceInputSerializer(serializers.ModelSerializer):
+    """A space as the management form writes it; the service validates the whole."""
+
+    amenities = serializers.ListField(
+        child=SingleLineField(max_length=100),
+        max_length=200,
+        required=False,
+        help_text="Names of the equipment, as the space's `amenities` lists them (the "
+        "intercommunality keeps the list).",
+    )
+    allowed_organisation_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=OrganisationKind.choices),
+        max_length=len(OrganisationKind),
+        required=False,
+    )
+
+    class Meta:
+        model = Space
+        fields = SpaceForm.Meta.fields
+        ref_name = "SpaceInput"
+
+
+class SpaceCreateInputSerializer(SpaceInputSerializer):
+    site = IdField(help_text="Id of a site you manage.")
+
+    class Meta(SpaceInputSerializer.Meta):
+        fields = ["site", *SpaceForm.Meta.fields]
+        ref_name = "SpaceCreateInput"
+
+
+def _space_fill(space: Space, values: dict) -> tuple[Space, list[Amenity] | None]:
+    """Put the validated `values` on `space`; the equipment is named from the list."""
+    values = dict(values)
+    amenities = None
+    if "amenities" in values:
+        names = list(dict.fromkeys(values.pop("amenities")))
+        amenities = list(Amenity.objects.filter(name__in=names))
+        unknown = set(names) - {amenity.name for amenity in amenities}
+        if unknown:
+            raise DrfValidationError(
+                {
+                    "amenities": [
+                        _("Unknown equipment: %(names)s.")  # fr: Équipement inconnu : %(names)s.
+                        % {"names": ", ".join(sorted(unknown))}
+                    ]
+                }
+            )
+    for name, value in values.items():
+        setattr(space, name, value)
+    return space, amenities
+
+
+def _space_output(user: User, pk: int) -> dict:
+    return SpaceOutputSerializer(space_detail(user=user).get(pk=pk)).data
+
+
+class MayAddSpaces(BasePermission):
+    """Adding a space is for those who manage a site."""
+
+    # fr: Vous ne gérez aucun site : vous ne pouvez pas ajouter d’espace.
+    message = gettext_lazy("You manage no site: you cannot add a space.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.method != "POST" or sites_manageable_by(request.user).exists()
+
+
 class SpaceListApi(generics.ListAPIView):
-    """Spaces of the catalogue, with the catalogue's filters."""
+    """GET: spaces of the catalogue, with the catalogue's filters. POST: add a space to a site
+    you manage."""
 
     serializer_class = SpaceOutputSerializer
     filterset_class = SpaceFilter
+
+    def get_permissions(self) -> list:
+        if self.request.method == "POST":
+            return [IsAuthenticated(), MayAddSpaces()]
+        return super().get_permissions()
 
     def get_queryset(self):
         return catalogue_spaces(self.request.user)
@@ -358,9 +572,93 @@ class SpaceListApi(generics.ListAPIView):
         page = self.paginator.paginate_rows(spaces, request, space_rows, view=self)
         return self.get_paginated_response(spaces_represented(page))
 
+    @extend_schema(
+        request=SpaceCreateInputSerializer,
+        responses={201: SpaceOutputSerializer, 403: FORBIDDEN_TO_LIST},
+    )
+    def post(self, request: Request) -> Response:
+        data = SpaceCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        site = sites_manageable_by(request.user).filter(pk=values.pop("site")).first()
+        if site is None:
+            raise DrfValidationError(
+                {"site": [_("This site does not exist.")]}  # fr: Ce site n’existe pas.
+            )
+        space, amenities = _space_fill(Space(site=site), values)
+        services.space_save(space=space, actor=request.user, amenities=amenities)
+        return Response(_space_output(request.user, space.pk), status=status.HTTP_201_CREATED)
+
 
 class SpaceDetailApi(APIView):
+    """GET: a space of the catalogue. PATCH: change the fields sent (those who manage its site;
+    others get 404). A space stays on its site."""
+
+    def get_permissions(self) -> list:
+        if self.request.method == "PATCH":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
     @extend_schema(responses=SpaceOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         space = get_object_or_404(catalogue_spaces(request.user), pk=pk)
         return Response(SpaceOutputSerializer(space).data)
+
+    @extend_schema(request=SpaceInputSerializer(partial=True), responses=SpaceOutputSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        space = get_object_or_404(spaces_manageable_by(request.user), pk=pk)
+        data = SpaceInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        space, amenities = _space_fill(space, data.validated_data)
+        services.space_save(space=space, actor=request.user, amenities=amenities)
+        return Response(_space_output(request.user, space.pk))
+
+
+class OpeningWindowSerializer(serializers.Serializer):
+    weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 Monday … 6 Sunday.")
+    opens = LocalTimeField(help_text="Local time of the site, e.g. 08:30.")
+    closes = LocalTimeField(help_text="After `opens`, the same day.")
+
+
+class OpeningHoursSerializer(serializers.Serializer):
+    windows = OpeningWindowSerializer(
+        many=True,
+        max_length=100,
+        help_text="The whole week; none: always open. Bookings must fit in a window.",
+    )
+
+    class Meta:
+        ref_name = "OpeningHours"
+
+
+def _opening_hours(space: Space) -> dict:
+    windows = space.opening_hours.order_by("weekday", "opens", "pk")
+    return OpeningHoursSerializer({"windows": windows}).data
+
+
+class SpaceOpeningHoursApi(APIView):
+    """The opening hours of a space you manage, in which bookings must fit. PUT replaces the
+    whole week at once, as the "Opening hours" page does."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OpeningHoursSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        space = get_object_or_404(spaces_manageable_by(request.user), pk=pk)
+        return Response(_opening_hours(space))
+
+    @extend_schema(request=OpeningHoursSerializer, responses=OpeningHoursSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        space = get_object_or_404(spaces_manageable_by(request.user), pk=pk)
+        data = OpeningHoursSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        windows = [
+            (window["weekday"], window["opens"], window["closes"])
+            for window in data.validated_data["windows"]
+        ]
+        try:
+            services.space_set_opening_hours(space=space, actor=request.user, windows=windows)
+        except ValidationError as exc:
+            # A window's own check (it closes after it opens), said of the list.
+            raise DrfValidationError({"windows": exc.messages}) from exc
+        return Response(_opening_hours(space))

@@ -8,8 +8,9 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, payments, spaces
+from api import allocations, bookings, calls, closures, payments, photos, spaces
 from api.webhooks import stripe_webhook
+from core.middleware import accepts_upload
 
 
 @csrf_exempt  # it changes nothing: a POST without a token learns the same 404
@@ -148,6 +149,23 @@ urlpatterns = [
         calls.ApplicationScoresApi.as_view(),
         name="application-scores",
     ),
+    path(
+        "v1/spaces/<int:pk>/opening-hours/",
+        spaces.SpaceOpeningHoursApi.as_view(),
+        name="space-opening-hours",
+    ),
+    path(
+        "v1/sites/<int:pk>/closures/",
+        closures.SiteClosureListCreateApi.as_view(),
+        name="site-closure-list",
+    ),
+    path("v1/closures/<int:pk>/", closures.ClosureDetailApi.as_view(), name="closure-detail"),
+    path(
+        "v1/sites/<int:pk>/photos/",
+        accepts_upload(photos.SitePhotoCreateApi.as_view()),
+        name="site-photo-create",
+    ),
+    path("v1/photos/<int:pk>/", photos.PhotoDetailApi.as_view(), name="photo-detail"),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     re_path(r"^(?:.*/)?$", not_found),
 ]

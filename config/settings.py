@@ -422,6 +422,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.models.PaymentStatus",
         "BookingStatusEnum": "bookings.models.BookingStatus",
+        "SiteStatusEnum": "spaces.models.SiteStatus",
+        "SpaceStatusEnum": "spaces.models.SpaceStatus",
     },
 }
 

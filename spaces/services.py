@@ -5,7 +5,7 @@ from datetime import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -140,9 +140,16 @@ def space_set_opening_hours(
         for weekday, opens, closes in windows
     ]
     for row in rows:
-        row.full_clean()
+        # The space is the one just checked, and the check constraint (opens before closes) is
+        # the database's, at the insert below: validating either here cost queries per window.
+        row.full_clean(exclude=["space"], validate_constraints=False)
     space.opening_hours.all().delete()
-    OpeningHours.objects.bulk_create(rows)
+    try:
+        with transaction.atomic():  # a savepoint: the refusal rolls back the deletion too
+            OpeningHours.objects.bulk_create(rows)
+    except IntegrityError as exc:
+        (constraint,) = OpeningHours._meta.constraints
+        raise ValidationError(constraint.get_violation_error_message()) from exc
 
 
 # --- Delegation: facilities managers and the managing organisation of a site ---

@@ -326,6 +326,20 @@ def _api_payments(w: World, count: int) -> Get:
     return Get(w.requester, reverse("api:payment-list"), api_list)
 
 
+@case("api:site-closure-list", sqlite=6, page=50)
+def _api_site_closures(w: World, count: int) -> Get:
+    for _ in range(count):
+        n = w.next()
+        day = paris(2027, 2, 1) + timedelta(days=n)
+        closure_create(
+            actor=w.territory_admin,
+            space=w.space,
+            period=Period(day, day + timedelta(hours=12)),
+            reason=f"QC closure {n}",
+        )
+    return Get(w.facilities_manager, reverse("api:site-closure-list", args=[w.site.pk]), api_page)
+
+
 def _series(w: World, count: int):
     """A booking of as many dates as all the calls asked for so far: a series is made whole,
     so the second call makes a new one, of 1 + `count` weekly dates, at another hour."""
@@ -1117,6 +1131,10 @@ NOT_LISTS: dict[str, str] = {
     "api:application-accept": ACTION,
     "api:application-refuse": ACTION,
     "api:application-scores": ACTION,
+    "api:space-opening-hours": "the week of one space",
+    "api:closure-detail": ACTION,
+    "api:site-photo-create": ACTION,
+    "api:photo-detail": ACTION,
 }
 
 
