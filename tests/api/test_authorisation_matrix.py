@@ -38,6 +38,8 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import MembershipRole
+from bookings.rules import Period
+from bookings.services.closures import closure_create
 from calls import services as calls_services
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus
 from payments.rules import OrganisationCategory, TariffUnit
@@ -49,6 +51,7 @@ from tests.factories import (
     CommuneFactory,
     EpciFactory,
     MembershipFactory,
+    PhotoFactory,
     SiteFactory,
     SpaceFactory,
     UserFactory,
@@ -157,6 +160,35 @@ def _accept_lot(w: "World", role: str, application) -> dict:
 def _scores(w: "World", role: str, application) -> dict:
     criteria = application.call.criteria.values_list("pk", flat=True)
     return {"scores": [{"criterion": pk, "mark": 7} for pk in criteria]}
+
+
+def _site(w: "World", role: str, _) -> dict:
+    commune = w.communes[1]
+    return {
+        "name": "Tiers-lieu de la gare",
+        "owner": w.organisation_of(role).pk,
+        "street_number": 3,
+        "street_name": "place de la Gare",
+        "postcode": commune.postcodes.first().code,
+        "commune": commune.insee_code,
+    }
+
+
+def _space(w: "World", role: str, _) -> dict:
+    return {
+        "site": w.site[1].pk,
+        "name": "Salle Zola",
+        "kind": "meeting_room",
+        "surface_m2": "35.50",
+        "capacity": 25,
+    }
+
+
+CLOSURE = {
+    "start": "2027-02-01T00:00:00+01:00",
+    "end": "2027-02-08T00:00:00+01:00",
+    "reason": "Travaux de peinture",
+}
 
 
 def _fixed(body: dict) -> Callable[["World", str, object], dict]:
@@ -304,6 +336,46 @@ MATRIX: dict[tuple[str, str], Entry] = {
         commune=(404, 404), epci=(404, 404),
         note="only the call's reviewers",
     ),
+    ("api:site-list", "POST"): entry(
+        body=_site,
+        anonymous=403, member_a=403, member_b=403, manager=403, commune=201, epci=201,
+        note="403 for who belongs to no public body (structures, a manager without one: "
+        "the gate of the New site page)",
+    ),
+    ("api:site-detail", "PATCH"): entry(
+        "site", body=_fixed({"name": "Maison des associations"}), **THE_MANAGERS
+    ),
+    ("api:space-list", "POST"): entry(
+        body=_space,
+        anonymous=403, member_a=403, member_b=403, manager=201, commune=201, epci=201,
+        note="403 for who manages no site",
+    ),
+    ("api:space-detail", "PATCH"): entry(
+        "space", body=_fixed({"name": "Salle Germinal"}), **THE_MANAGERS
+    ),
+    ("api:space-opening-hours", "GET"): entry("space", **THE_MANAGERS),
+    ("api:space-opening-hours", "PUT"): entry(
+        "space", body=_fixed({"windows": []}), **THE_MANAGERS
+    ),
+    ("api:site-closure-list", "GET"): entry("site", **THE_MANAGERS),
+    ("api:site-closure-list", "POST"): entry(
+        "site", body=_fixed(CLOSURE),
+        **{**THE_MANAGERS, "manager": (201, 404), "commune": (201, 404), "epci": (201, 201)},
+    ),
+    ("api:closure-detail", "DELETE"): entry(
+        "closure", body=_fixed({}),
+        **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},
+    ),
+    ("api:site-photo-create", "POST"): entry(
+        "site", body=_fixed({}),
+        **{**THE_MANAGERS, "manager": (415, 404), "commune": (415, 404), "epci": (415, 415)},
+        note="415 for who may add a photo: the matrix sends JSON, the upload is multipart "
+        "(tests/api/test_inventory_api.py sends the file); the site is looked up first",
+    ),
+    ("api:photo-detail", "DELETE"): entry(
+        "photo", body=_fixed({}),
+        **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},
+    ),
 }
 # fmt: on
 
@@ -332,6 +404,7 @@ class World:
             ).user
             for n in (1, 2)
         }
+        self.communes = communes
         self.users["commune"] = staff[1]
         self.site = site = {n: SiteFactory(commune=communes[n], name=f"Site {n}") for n in (1, 2)}
         self.users["manager"] = UserFactory(email="manager@example.test")
@@ -355,6 +428,16 @@ class World:
             )
 
         self.free_office = office(1, "libre")
+        self.closure = {
+            n: closure_create(
+                actor=self.users["epci"],
+                site=site[n],
+                period=Period(paris(2027, 3, 1, 0), paris(2027, 3, 2, 0)),
+                reason="Fermeture annuelle",
+            )
+            for n in (1, 2)
+        }
+        self.photo = {n: PhotoFactory(site=site[n]) for n in (1, 2)}
         # Bookings, priced and collected by card: their payments (held on the card: paying
         # again, refreshing or refunding them reaches no Stripe server).
         for n in (1, 2):
