@@ -114,10 +114,14 @@ def _space_locked(request: BookingRequest, user: User) -> _Locked:
             for field in Organisation._meta.concrete_fields
             if field.attname == "id" or field.attname in _ORGANISATION_FIELDS
         ]
-        values = {"id": request.organisation_id}
-        values.update({name: getattr(space, f"organisation_{name}") for name in fields[1:]})
+        # In the model's field order, as from_db expects; the other fields are deferred.
         organisation = Organisation.from_db(
-            space._state.db, fields, [values[name] for name in fields]
+            space._state.db,
+            fields,
+            [
+                request.organisation_id if name == "id" else getattr(space, f"organisation_{name}")
+                for name in fields
+            ],
         )
     hours = [
         (row.hours_weekday, row.hours_opens, row.hours_closes)

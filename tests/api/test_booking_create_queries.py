@@ -28,8 +28,8 @@ BOOKINGS = reverse("api:booking-list")
 # RELEASE. The same on both databases: SQLite spends no savepoint on the dates (no exclusion
 # constraint), PostgreSQL none either once the space is locked and checked.
 SINGLE = {"sqlite": 12, "postgresql": 12}
-# A series has its django-scheduler Event (a single slot has none): a constant more, whatever
-# its number of dates.
+# A series has its django-scheduler Event (a single slot has none): the calendar, the rule, the
+# Event and its end (a count of dates): a constant more, whatever its number of dates.
 SERIES_EXTRA = 4
 
 # A confirmed booking's payments listener, after commit: the booking with "is a fee payment
