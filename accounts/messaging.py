@@ -146,6 +146,19 @@ def message_render(
     )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One message to some users, for `notify_all` (the arguments of `notify_users`)."""
+
+    users: Iterable[User]
+    message: str
+    context: Mapping[str, Any]
+    about: str
+    topic: str = ""
+    link: str = ""
+    reply_to: Sequence[str] = ()
+
+
 def notify_users(
     users: Iterable[User],
     *,
@@ -160,36 +173,56 @@ def notify_users(
     their notifications list and, unless they switched `topic` off, an e-mail in their language.
     `link` is a path of the site the message is about. Call it in the transaction of the change
     it reports. Returns how many e-mails were queued."""
-    topic = topic or message
-    seen: set[int] = set()
+    return notify_all(
+        [Notice(users, message, context, about, topic=topic, link=link, reply_to=reply_to)]
+    )
+
+
+def notify_all(notices: Sequence[Notice]) -> int:
+    """`notify_users` for several messages at once (a request told to its requester and to the
+    people who decide): one INSERT for all the notifications, one for all the e-mails, which
+    leave in one job. Each notice reaches each of its users once."""
     mails: list[Mail] = []
     entries: list[Notification] = []
-    for user in users:
-        if user.pk in seen or not user.is_active or user.erased_at is not None:
-            continue
-        seen.add(user.pk)
-        rendered = message_render(
-            message, context, language=user.language, recipient=user, link=link, topic=topic
-        )
-        entries.append(
-            Notification(
-                user=user, topic=topic[:60], subject=rendered.title, body=rendered.text, link=link
+    for notice in notices:
+        topic = notice.topic or notice.message
+        seen: set[int] = set()
+        for user in notice.users:
+            if user.pk in seen or not user.is_active or user.erased_at is not None:
+                continue
+            seen.add(user.pk)
+            rendered = message_render(
+                notice.message,
+                notice.context,
+                language=user.language,
+                recipient=user,
+                link=notice.link,
+                topic=topic,
             )
-        )
-        if topic in OPTIONAL_TOPICS and topic in (user.muted_topics or []):
-            continue
-        mails.append(
-            Mail(
-                rendered.subject,
-                rendered.body,
-                [user.email],
-                html=rendered.html,
-                reply_to=tuple(reply_to),
-                headers=rendered.headers(),
+            entries.append(
+                Notification(
+                    user=user,
+                    topic=topic[:60],
+                    subject=rendered.title,
+                    body=rendered.text,
+                    link=notice.link,
+                )
             )
-        )
+            if topic in OPTIONAL_TOPICS and topic in (user.muted_topics or []):
+                continue
+            mails.append(
+                Mail(
+                    rendered.subject,
+                    rendered.body,
+                    [user.email],
+                    html=rendered.html,
+                    reply_to=tuple(notice.reply_to),
+                    headers=rendered.headers(),
+                    about=notice.about,
+                )
+            )
     Notification.objects.bulk_create(entries)
-    return len(mail_send_batch(mails=mails, about=about))
+    return len(mail_send_batch(mails=mails, about=notices[0].about if notices else ""))
 
 
 def notify_addresses(

@@ -9,13 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import organisations_allowed_to_book_for
 from api.fields import IdField, LocalDateTimeField, MultiLineField, SingleLineField
 from api.pagination import PaginatedListMixin
 from api.plain import converter, url_of
@@ -247,27 +245,12 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        space = (
-            spaces_visible_to(request.user)
-            .filter(pk=values["space"])
-            .select_related("site")
-            .first()
-        )
-        if space is None:
-            raise DrfValidationError({"space": [_("This space does not exist.")]})
-        organisation = (
-            organisations_allowed_to_book_for(request.user)
-            .filter(pk=values["organisation"])
-            .first()
-        )
-        if organisation is None:
-            raise DrfValidationError(
-                {"organisation": [_("You may not request space for this organisation.")]}
-            )
         booking = services.booking_request(
             request=services.BookingRequest(
-                space=space,
-                organisation=organisation,
+                # Ids: the service reads the space and the organisation under its lock, within
+                # what the user may see and book for (400 naming the field otherwise).
+                space=values["space"],
+                organisation=values["organisation"],
                 purpose=values["purpose"],
                 attendees=values["attendees"],
                 first=Period(values["start"], values["end"]),

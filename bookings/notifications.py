@@ -16,7 +16,7 @@ from typing import Any
 from django.urls import reverse
 
 from accounts.actors import Actor, is_platform
-from accounts.messaging import notify_users
+from accounts.messaging import Notice, notify_all
 from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors import Routing, booking_requesters, booking_routing
@@ -96,16 +96,19 @@ def notify(
         booking = _load(booking)
     routing = booking_routing(booking)
     context = {"booking": booking, "routing": routing, "event": event, **extra}
-    queued = 0
+    # Both sides' messages are written together: one INSERT of notifications, one of e-mails.
+    notices: list[Notice] = []
     if to_requester and event in REQUESTER_MESSAGES:
-        queued += notify_users(
-            booking_requesters(booking, is_member=requester_is_member),
-            message=REQUESTER_MESSAGES[event],
-            context=context,
-            about=_about(booking, REQUESTER_MESSAGES[event]),
-            topic=TOPICS.get(event, ""),
-            link=booking.get_absolute_url(),
-            reply_to=_decider_contacts(booking, routing),
+        notices.append(
+            Notice(
+                booking_requesters(booking, is_member=requester_is_member),
+                message=REQUESTER_MESSAGES[event],
+                context=context,
+                about=_about(booking, REQUESTER_MESSAGES[event]),
+                topic=TOPICS.get(event, ""),
+                link=booking.get_absolute_url(),
+                reply_to=_decider_contacts(booking, routing),
+            )
         )
     if event in DECIDER_MESSAGES:
         if not routing.deciders:
@@ -116,17 +119,19 @@ def notify(
             answer = [booking.requested_by]
             if actor is not None and not is_platform(actor):
                 answer.insert(0, actor)
-            queued += notify_users(
-                routing.deciders,
-                message=DECIDER_MESSAGES[event],
-                context=context,
-                about=_about(booking, DECIDER_MESSAGES[event]),
-                topic=TOPICS.get(event, ""),
-                link=(
-                    reverse("bookings:pending")
-                    if event in ("requested", "lapse_reminder")
-                    else booking.get_absolute_url()
-                ),
-                reply_to=list(dict.fromkeys(_addresses(answer))),
+            notices.append(
+                Notice(
+                    routing.deciders,
+                    message=DECIDER_MESSAGES[event],
+                    context=context,
+                    about=_about(booking, DECIDER_MESSAGES[event]),
+                    topic=TOPICS.get(event, ""),
+                    link=(
+                        reverse("bookings:pending")
+                        if event in ("requested", "lapse_reminder")
+                        else booking.get_absolute_url()
+                    ),
+                    reply_to=list(dict.fromkeys(_addresses(answer))),
+                )
             )
-    return queued
+    return notify_all(notices)

@@ -73,6 +73,8 @@ class Mail:
     html: str = ""
     reply_to: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+    # What this e-mail is about when a batch holds several subjects (else the batch's `about`).
+    about: str = ""
 
 
 def mail_send(*, subject: str, body: str, recipients: list[str], about: str) -> OutboxMail:
@@ -99,7 +101,7 @@ def mail_send_batch(*, mails: Sequence[Mail], about: str) -> list[OutboxMail]:
             recipients=list(mail.recipients),
             reply_to=list(mail.reply_to),
             headers={name: mail_subject(value, None) for name, value in mail.headers.items()},
-            about=about[:200],
+            about=(mail.about or about)[:200],
             next_attempt_at=now,
         )
         for mail in mails

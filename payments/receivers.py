@@ -8,6 +8,7 @@ or break the booking: it is logged, and `reconcile_payments` or a manager finish
 
 import logging
 
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 
 from accounts.actors import PLATFORM
@@ -16,7 +17,7 @@ from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.signals import booking_cancelled, booking_status_changed
 from payments import selectors
 from payments.exceptions import PaymentFailed
-from payments.models import PaymentStatus
+from payments.models import ENDED, Payment, PaymentPurpose, PaymentStatus, Tariff
 from payments.services import cards, deposits, refunds
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,25 @@ def payment_follow_booking(
     cancelled bookings follow `booking_cancelled`."""
     if to_status in OCCUPYING and to_status != BookingStatus.CONFIRMED:
         return  # a new or still pending request: nothing to capture, release or refund yet
-    booking = Booking.objects.filter(pk=booking_id).select_related("space__site").first()
+    booking = (
+        Booking.objects.filter(pk=booking_id)
+        .select_related("space__site")
+        .annotate(
+            # selectors.payment_live_of's rule, asked with the booking
+            fee_live=Exists(
+                Payment.objects.filter(
+                    booking=OuterRef("pk"), purpose=PaymentPurpose.BOOKING_FEE
+                ).exclude(status__in=ENDED)
+            ),
+            space_priced=Exists(Tariff.objects.filter(space=OuterRef("space"), amount_cents__gt=0)),
+        )
+        .first()
+    )
     if booking is None:
+        return
+    if to_status == BookingStatus.CONFIRMED and not booking.fee_live and not booking.space_priced:
+        # Nothing to capture, and no price for anyone (no tariff, or only free ones): the fee's
+        # collection would end there (no quote, so no invoice line and no pay link). One query.
         return
     try:
         if to_status == BookingStatus.CONFIRMED:

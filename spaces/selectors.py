@@ -152,6 +152,12 @@ def sites_visible_to(user: AnyUser) -> QuerySet[Site]:
     )
 
 
+def site_visible_to(user: AnyUser, site: Site) -> bool:
+    """`site` is in `sites_visible_to(user)`, for a site already read: a published one needs no
+    query (the booking request reads its space and site under a lock, then asks this)."""
+    return site.is_published or sites_manageable_by(user).filter(pk=site.pk).exists()
+
+
 def site_owners_for(user: AnyUser) -> QuerySet[Organisation]:
     """Organisations on whose behalf the user may list a new site."""
     public_bodies = Organisation.objects.filter(
@@ -214,6 +220,12 @@ def open_to_kinds_q(kinds: Iterable[str]) -> Q:
     for kind in kinds:
         condition |= Q(allowed_organisation_kinds__icontains=f'"{kind}"')
     return condition
+
+
+def open_to_kind(space: Space, kind: str) -> bool:
+    """`open_to_kinds_q([kind])` for a space already read (the booking request reads it under a
+    lock): its "organisations that may book" setting holds `kind`."""
+    return kind in (space.allowed_organisation_kinds or [])
 
 
 def catalogue_sites(user: AnyUser) -> QuerySet[Site]:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -19,12 +19,13 @@ from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
 from bookings.rules import NonExistentLocalTimeError, Period
-from bookings.selectors import local_zone, occupancy_clash_rows, spaces_bookable_by
+from bookings.selectors import local_zone, occupancy_clash_rows
 from bookings.services.decisions import _booking_transition
 from bookings.services.occupancy import occupancies_book
 from core.formats import day_text, time_text
 from spaces.models import SiteStatus, Space, SpaceStatus
 from spaces.rules import opening_hours_of_day, within_opening_hours
+from spaces.selectors import open_to_kind, site_visible_to
 
 # A request nobody decided on lapses after this long (or when its first date starts).
 PENDING_LAPSE = timedelta(days=10)
@@ -32,8 +33,12 @@ PENDING_LAPSE = timedelta(days=10)
 
 @dataclass(frozen=True)
 class BookingRequest:
-    space: Space
-    organisation: Organisation
+    """What is asked. `space` and `organisation` may be given as ids: `booking_request` reads
+    both itself, under its lock and within what the requester may see and book for (an object
+    given is used for its id only)."""
+
+    space: Space | int
+    organisation: Organisation | int
     purpose: str
     attendees: int
     first: Period
@@ -41,6 +46,14 @@ class BookingRequest:
     repeat_until: date | None = None
     repeat_count: int | None = None
     skip_conflicts: bool = False
+
+    @property
+    def space_id(self) -> int:
+        return self.space if isinstance(self.space, int) else self.space.pk
+
+    @property
+    def organisation_id(self) -> int:
+        return self.organisation if isinstance(self.organisation, int) else self.organisation.pk
 
 
 @dataclass(frozen=True)
@@ -55,26 +68,71 @@ def _local(value: datetime) -> str:
     return date_format(value.astimezone(local_zone()), "DATETIME_FORMAT")
 
 
-def _space_locked(request: BookingRequest, user: User) -> Space:
+# What the messages and the answer use of the requesting organisation, read with the lock (any
+# other field would be read on first use).
+_ORGANISATION_FIELDS = ("name", "kind", "verified_at")
+
+
+@dataclass(frozen=True)
+class _Locked:
+    space: Space
+    organisation: Organisation | None  # None: not one the requester may book for
+    hours: list[tuple[int, time, time]]  # (weekday, opens, closes), Monday = 0; none: always
+
+
+def _space_locked(request: BookingRequest, user: User) -> _Locked:
     """Lock the requested space (writers on it are serialised: the constraint guarantees, the
     lock gives a clean 409) and read, in the same query, what the checks need: its site (with
-    what the messages name), whether `user` may request for the organisation and whether the
-    space is open to that organisation; its opening hours come with it (one more query)."""
-    allowed = organisations_allowed_to_book_for(user).filter(pk=request.organisation.pk)
-    open_to = spaces_bookable_by(
-        [request.organisation], spaces=Space.objects.filter(pk=OuterRef("pk"))
-    )
-    return (
+    what the messages name), its opening hours (a LEFT JOIN: one row per window), and the
+    organisation if `user` may request for it (`organisations_allowed_to_book_for`).
+
+    Raises ValidationError naming `space` when there is no such space for `user` (what one may
+    not see does not exist: the same answer for a space of an unpublished site)."""
+    allowed = organisations_allowed_to_book_for(user).filter(pk=request.organisation_id)
+    rows = list(
         Space.objects.select_for_update(of=("self",))
         .select_related("site", "site__commune", "site__owner")
-        .annotate(requester_allowed=Exists(allowed), open_to_organisation=Exists(open_to))
-        .prefetch_related("opening_hours")
-        .get(pk=request.space.pk)
+        .annotate(
+            **{
+                f"organisation_{name}": Subquery(allowed.values(name)[:1])
+                for name in _ORGANISATION_FIELDS
+            },
+            hours_weekday=F("opening_hours__weekday"),
+            hours_opens=F("opening_hours__opens"),
+            hours_closes=F("opening_hours__closes"),
+        )
+        .filter(pk=request.space_id)
+        .order_by("opening_hours__weekday", "opening_hours__opens")
     )
+    if not rows or not site_visible_to(user, rows[0].site):
+        raise ValidationError({"space": _("This space does not exist.")})
+    space = rows[0]
+    organisation = None
+    if space.organisation_kind is not None:
+        fields = [
+            field.attname
+            for field in Organisation._meta.concrete_fields
+            if field.attname == "id" or field.attname in _ORGANISATION_FIELDS
+        ]
+        # In the model's field order, as from_db expects; the other fields are deferred.
+        organisation = Organisation.from_db(
+            space._state.db,
+            fields,
+            [
+                request.organisation_id if name == "id" else getattr(space, f"organisation_{name}")
+                for name in fields
+            ],
+        )
+    hours = [
+        (row.hours_weekday, row.hours_opens, row.hours_closes)
+        for row in rows
+        if row.hours_weekday is not None
+    ]
+    return _Locked(space=space, organisation=organisation, hours=hours)
 
 
-def _check_requester(space: Space) -> None:
-    if not space.requester_allowed:
+def _check_requester(locked: _Locked) -> None:
+    if locked.organisation is None:
         raise ValidationError(
             {
                 "organisation": _(
@@ -85,13 +143,13 @@ def _check_requester(space: Space) -> None:
         )
 
 
-def _check_space(request: BookingRequest, space: Space) -> None:
+def _check_space(request: BookingRequest, space: Space, organisation: Organisation) -> None:
     errors: dict[str, str] = {}
     if not space.bookable or space.status != SpaceStatus.AVAILABLE:
         errors["space"] = _("This space cannot be booked by the hour or day.")
     elif space.site.status != SiteStatus.OPEN:
         errors["space"] = _("The building is not open at the moment.")
-    elif not space.open_to_organisation:
+    elif not open_to_kind(space, organisation.kind):
         errors["space"] = _(
             "This space is reserved to: %(kinds)s. Your organisation cannot request it; "
             "search for another space open to it."
@@ -135,8 +193,16 @@ def _check_series_fields(request: BookingRequest) -> None:
         raise ValidationError({"repeat_until": _("A series may not run for more than 12 months.")})
 
 
-def _check_period(space: Space, period: Period, now: datetime, *, field: str) -> None:
-    """The rules of the space for one occurrence; errors name `field`."""
+def _check_period(
+    space: Space,
+    period: Period,
+    now: datetime,
+    *,
+    field: str,
+    hours: list[tuple[int, time, time]],
+) -> None:
+    """The rules of the space for one occurrence (`hours`: its opening hours); errors name
+    `field`."""
     zone = local_zone()
     minutes = period.elapsed.total_seconds() / 60
     if period.start < now:
@@ -171,7 +237,6 @@ def _check_period(space: Space, period: Period, now: datetime, *, field: str) ->
                 % {"when": _local(period.start), "n": space.max_advance_days}
             }
         )
-    hours = [(h.weekday, h.opens, h.closes) for h in space.opening_hours.all()]  # prefetched
     local_start = period.start.astimezone(zone)
     if not within_opening_hours(
         local_start=local_start.replace(tzinfo=None),
@@ -244,11 +309,12 @@ def booking_request(
     clashing periods unless `skip_conflicts` drops the clashing dates of a series.
     """
     now = now or timezone.now()
-    space = _space_locked(request, requested_by)
-    _check_requester(space)
-    _check_space(request, space)
+    locked = _space_locked(request, requested_by)
+    _check_requester(locked)
+    space, organisation, hours = locked.space, locked.organisation, locked.hours
+    _check_space(request, space, organisation)
     _check_series_fields(request)
-    _check_period(space, request.first, now, field="start")
+    _check_period(space, request.first, now, field="start", hours=hours)
     spec = scheduler.SeriesSpec(
         first=request.first,
         frequency=request.frequency,
@@ -265,7 +331,7 @@ def booking_request(
         field = "repeat_count" if request.repeat_count else "repeat_until"
         raise ValidationError({field: _("A series may not run for more than 12 months.")}) from exc
     for period in periods[1:]:
-        _check_period(space, period, now, field="repeat_until")
+        _check_period(space, period, now, field="repeat_until", hours=hours)
     buffer = timedelta(minutes=space.buffer_minutes)
     clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
     if any(_lapsed(row, now) for _requested, row in clash_rows):
@@ -290,7 +356,7 @@ def booking_request(
     status = BookingStatus.CONFIRMED if space.instant_confirmation else BookingStatus.PENDING
     booking = Booking.objects.create(
         space=space,
-        organisation=request.organisation,
+        organisation=organisation,
         requested_by=requested_by,
         purpose=request.purpose.strip(),
         attendees=request.attendees,
@@ -305,7 +371,7 @@ def booking_request(
         if status == BookingStatus.PENDING
         else None,
     )
-    booking.organisation = request.organisation
+    booking.organisation = organisation
     booking.requested_by = requested_by
     # checked: the space is locked and clash_rows found nothing in this transaction.
     rows = occupancies_book(booking=booking, periods=periods, checked=True)

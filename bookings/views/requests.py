@@ -115,39 +115,20 @@ def _within_bounds(day: date) -> date | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
-    space = get_object_or_404(spaces_visible_to(request.user).select_related("site"), pk=space_pk)
-    # A space that is not booked by the hour (an office let through a call, a closed building)
-    # and a space reserved to other kinds of organisation get a page that says why and where to
-    # go instead (its call, the waiting list, the search), not a 404 or a form refused at the end.
-    if not selectors.spaces_bookable_by(None).filter(pk=space.pk).exists():
-        return render(
-            request, "bookings/cannot_book.html", {"space": space, "reason": "not_bookable"}
-        )
     organisations = organisations_allowed_to_book_for(request.user).order_by("name")
-    if not organisations.exists():
-        return render(
-            request,
-            "bookings/cannot_book.html",
-            {"space": space, "reason": "no_organisation"},
-            status=403,
-        )
-    if not selectors.spaces_bookable_by(organisations).filter(pk=space.pk).exists():
-        return render(
-            request,
-            "bookings/cannot_book.html",
-            {"space": space, "reason": "reserved"},
-            status=403,
-        )
     form = BookingRequestForm(
         request.POST or None, initial=request.GET.dict(), organisations=organisations
     )
     clashes = None
     preview = None
     if request.method == "POST" and form.is_valid():
+        # The service reads the space and the organisation itself, under its lock and within
+        # what the user may see and book for, and refuses what the page below explains: a
+        # request that goes through reads nothing else.
         values = form.cleaned_data
         booking_request = services.BookingRequest(
-            space=space,
-            organisation=values["organisation"],
+            space=space_pk,
+            organisation=values["organisation"].pk,
             purpose=values["purpose"],
             attendees=values["attendees"],
             first=form.period,
@@ -180,6 +161,29 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
                         _("Your request was sent to the manager, who will answer by e-mail."),
                     )
                 return redirect(booking.get_absolute_url())
+    # The page: the form, or why this user cannot request this space.
+    space = get_object_or_404(spaces_visible_to(request.user).select_related("site"), pk=space_pk)
+    # A space that is not booked by the hour (an office let through a call, a closed building)
+    # and a space reserved to other kinds of organisation get a page that says why and where to
+    # go instead (its call, the waiting list, the search), not a 404 or a form refused at the end.
+    if not selectors.spaces_bookable_by(None).filter(pk=space.pk).exists():
+        return render(
+            request, "bookings/cannot_book.html", {"space": space, "reason": "not_bookable"}
+        )
+    if not organisations.exists():
+        return render(
+            request,
+            "bookings/cannot_book.html",
+            {"space": space, "reason": "no_organisation"},
+            status=403,
+        )
+    if not selectors.spaces_bookable_by(organisations).filter(pk=space.pk).exists():
+        return render(
+            request,
+            "bookings/cannot_book.html",
+            {"space": space, "reason": "reserved"},
+            status=403,
+        )
     status = 409 if clashes else (400 if form.is_bound and form.errors else 200)
     context = {"form": form, "space": space, "clashes": clashes, "preview": preview}
     return render(request, "bookings/booking_form.html", context, status=status)

@@ -6,7 +6,13 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.messaging import notify_addresses, notify_users, unsubscribe_token
+from accounts.messaging import (
+    Notice,
+    notify_addresses,
+    notify_all,
+    notify_users,
+    unsubscribe_token,
+)
 from accounts.models import Notification
 from accounts.services import invitation_create
 from core.models import OutboxMail
@@ -81,6 +87,35 @@ def test_each_person_gets_the_message_in_their_language_and_in_their_list(smtp_i
         to_english["Subject"]
     ]
     assert Notification.objects.get(user=french).link == "/espaces/"
+
+
+def test_several_messages_are_written_in_one_insert_each_and_keep_what_they_are_about(
+    django_assert_num_queries, smtp_inbox
+):
+    """`notify_all`: a person in two notices is told both (once per notice); one INSERT of
+    notifications and one of e-mails for all of them, each e-mail with its own `about`."""
+    first = UserFactory(email="un@example.test", language="fr")
+    second = UserFactory(email="deux@example.test", language="en")
+    context = {"invitation": _invitation()}
+
+    with transaction.atomic(), django_assert_num_queries(2):
+        queued = notify_all(
+            [
+                Notice([first, first], "invitation", context, about="first notice"),
+                Notice([first, second], "invitation", context, about="second notice"),
+            ]
+        )
+
+    assert queued == 3
+    assert Notification.objects.filter(user=first).count() == 2
+    assert sorted(
+        OutboxMail.objects.filter(about__endswith="notice").values_list("about", "recipients")
+    ) == [
+        ("first notice", ["un@example.test"]),
+        ("second notice", ["deux@example.test"]),
+        ("second notice", ["un@example.test"]),
+    ]
+    assert len(smtp_inbox.deliver().to("un@example.test")) == 2
 
 
 def test_erased_and_deactivated_accounts_are_told_nothing(smtp_inbox):

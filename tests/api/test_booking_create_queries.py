@@ -3,8 +3,9 @@ weekly series that costs a constant more whatever its number of dates; the 201 a
 from the rows the service wrote, is the booking's detail as GET returns it.
 
 The counts are those of the test database inside the test's transaction: the request's
-transaction is a savepoint here (SAVEPOINT and RELEASE counted instead of BEGIN and COMMIT),
-and what runs after commit (the payments listener, the outbox's delivery) does not run.
+transaction is a savepoint here (SAVEPOINT and RELEASE counted instead of BEGIN and COMMIT,
+which Django logs too in production), and what runs after commit runs only where a test says
+so (the payments listener of a confirmed booking; the outbox's delivery is a Celery job).
 The clock is frozen on Monday 4 January 2027, 09:00 in Paris.
 """
 
@@ -12,22 +13,38 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from bookings.models import Booking, Frequency
+from accounts.models import Notification
+from bookings.models import Booking, BookingStatus, Frequency
+from core.models import OutboxMail
+from payments.receivers import payment_follow_booking
+from spaces.models import SiteManager, Space
 from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
 
 BOOKINGS = reverse("api:booking-list")
-# session, user, the view's space (with the territory check of its visibility) and
-# organisation; then the request's transaction: the locked space with the permission checks,
-# its opening hours, the clash check, the booking, its dates, its log,
-# the routing of the messages, the notifications and the outbox rows (the requester's, the
-# deciders'). The same on both databases: SQLite spends no savepoint on the dates (no
-# exclusion constraint), PostgreSQL none either once the space is locked and checked.
-SINGLE = {"sqlite": 17, "postgresql": 17}
-# A series has its django-scheduler Event (a single slot has none): a constant more, whatever
-# its number of dates.
-SERIES_EXTRA = 3
+# session, user; then the request's transaction (SAVEPOINT): the locked space with its site,
+# its opening hours (a LEFT JOIN) and the requesting organisation if the user may book for it,
+# the clash check, the booking, its dates, its log, the routing of the messages, the
+# notifications and the outbox rows (the requester's and the deciders' in one INSERT each),
+# RELEASE. The same on both databases: SQLite spends no savepoint on the dates (no exclusion
+# constraint), PostgreSQL none either once the space is locked and checked.
+SINGLE = {"sqlite": 12, "postgresql": 12}
+# A series has its django-scheduler Event (a single slot has none): the calendar, the rule, the
+# Event and its end (a count of dates): a constant more, whatever its number of dates.
+SERIES_EXTRA = 4
+
+# A confirmed booking's payments listener, after commit: the booking with "is a fee payment
+# live" and "has the space a price" (no: nothing is due, it stops there).
+PAYMENTS_LISTENER_FREE = 1
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
+@pytest.fixture
+def decider(site):
+    """A facilities manager of the site: a request is also told to them."""
+    manager = UserFactory(email="regie@example.test")
+    SiteManager.objects.create(site=site, user=manager)
+    return manager
 
 
 @pytest.fixture
@@ -61,12 +78,43 @@ def warm_client(client, space, requester):
 
 
 def test_booking_create_api_single_booking_query_count(
-    warm_client, space, requester, django_assert_num_queries
+    warm_client, space, requester, decider, django_assert_num_queries
 ):
+    body = _body(space, requester, 12)
+
     with django_assert_num_queries(SINGLE[connection.vendor]):
-        response = warm_client.post(BOOKINGS, _body(space, requester, 12), "application/json")
+        response = warm_client.post(BOOKINGS, body, "application/json")
 
     assert response.status_code == 201
+    # The guarantees the count keeps: the log row, both sides' notifications and e-mails.
+    booking = Booking.objects.get(pk=response.json()["id"])
+    assert booking.status == BookingStatus.PENDING
+    assert booking.log.count() == 1
+    assert Notification.objects.filter(user=decider, topic="booking_to_decide").exists()
+    about = set(OutboxMail.objects.values_list("about", flat=True))
+    assert {f"booking {booking.pk}, requested", f"booking {booking.pk}, to_decide"} <= about
+
+
+def test_booking_create_api_instant_confirmation_query_count(
+    warm_client, space, requester, decider, django_assert_num_queries
+):
+    """Confirmed at once, in a space with no price: the same count; after commit, the payments
+    listener reads the booking once and stops (called here as the signal calls it: the outbox's
+    delivery also runs after commit in tests, where Celery is eager)."""
+    Space.objects.filter(pk=space.pk).update(instant_confirmation=True)
+    body = _body(space, requester, 12)
+
+    with django_assert_num_queries(SINGLE[connection.vendor]):
+        response = warm_client.post(BOOKINGS, body, "application/json")
+
+    assert response.json()["status"] == BookingStatus.CONFIRMED
+    with django_assert_num_queries(PAYMENTS_LISTENER_FREE):
+        payment_follow_booking(
+            sender=Booking,
+            booking_id=response.json()["id"],
+            from_status="",
+            to_status=BookingStatus.CONFIRMED,
+        )
 
 
 @pytest.mark.parametrize("dates", [3, 20])

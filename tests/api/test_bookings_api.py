@@ -15,6 +15,7 @@ from django.urls import reverse
 from bookings.models import Booking, BookingStatus, Frequency
 from bookings.rules import Period
 from bookings.services import booking_cancel, closure_create
+from spaces.models import SiteManager
 from tests.factories import (
     AmenityFactory,
     MembershipFactory,
@@ -210,6 +211,29 @@ def test_booking_create_api_refuses_a_space_of_an_unpublished_site(client, reque
     assert response.status_code == 400
     assert list(response.json()) == ["space"]
     assert not Booking.objects.exists()
+
+
+def test_booking_create_api_refuses_a_space_that_does_not_exist(client, requester, space):
+    response = _post(client, requester, {**_body(space, requester), "space": space.pk + 1000})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["space"]
+    assert not Booking.objects.exists()
+
+
+def test_booking_create_api_lets_a_manager_of_an_unpublished_site_book_for_their_structure(
+    client, requester
+):
+    """The locked read sees a published site's space without asking; an unpublished one is
+    visible to those who manage it (spaces.selectors.site_visible_to)."""
+    site = SiteFactory(is_published=False)
+    SiteManager.objects.create(site=site, user=requester)
+    hidden = SpaceFactory(site=site)
+
+    response = _post(client, requester, _body(hidden, requester))
+
+    assert response.status_code == 201
+    assert Booking.objects.get().space == hidden
 
 
 def test_booking_create_api_refuses_anonymous_clients(client, space, requester):

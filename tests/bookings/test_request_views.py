@@ -104,6 +104,43 @@ def test_booking_create_sends_a_pending_request(client, verified_member, space):
 
 
 @pytest.mark.django_db
+def test_booking_create_post_reads_only_what_the_request_needs(
+    client, verified_member, space, django_assert_num_queries
+):
+    """A request that goes through: session, user, the form's organisation, then the service's
+    transaction (savepoint, locked read, clash check, booking, date, log, routing,
+    notification, e-mail, release); the page's checks run only when there is a page to show."""
+    client.force_login(verified_member)
+    data = _request_data(verified_member)
+
+    with django_assert_num_queries(13):
+        response = client.post(reverse("bookings:booking-create", args=[space.pk]), data)
+
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_booking_create_is_404_for_a_space_of_an_unpublished_site(client, verified_member, site):
+    site.is_published = False
+    site.save()
+    hidden = (
+        type(site)
+        .objects.get(pk=site.pk)
+        .spaces.create(
+            name="Salle cachée", kind="meeting_room", surface_m2=20, capacity=10, bookable=True
+        )
+    )
+    client.force_login(verified_member)
+
+    response = client.post(
+        reverse("bookings:booking-create", args=[hidden.pk]), _request_data(verified_member)
+    )
+
+    assert response.status_code == 404
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db
 def test_booking_create_lists_the_clashing_dates_with_status_409(
     client, verified_member, booking, space
 ):
