@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, payments, spaces
+from api import allocations, bookings, calls, me, payments, spaces
 from api.webhooks import stripe_webhook
 
 
@@ -26,6 +26,7 @@ urlpatterns = [
     # Split: its bootstrap script is a file of its own, allowed by the site's CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("v1/me/", me.MeApi.as_view(), name="me"),
     path("v1/communes/", spaces.CommuneListApi.as_view(), name="commune-list"),
     path("v1/sites/", spaces.SiteListApi.as_view(), name="site-list"),
     path("v1/sites/<int:pk>/", spaces.SiteDetailApi.as_view(), name="site-detail"),
