@@ -38,7 +38,7 @@ from accounts.models import (
 )
 from accounts.selectors import api_tokens_revocable_by, organisations_of
 
-TOKEN_PREFIX = "lc_"
+TOKEN_PREFIX = "lc_"  # noqa: S105 (not a secret: what every token starts with)
 # What a token looks like: anything else is refused before the database or the cache is asked.
 TOKEN_FORMAT = re.compile(r"lc_[A-Za-z0-9_-]{43}")
 SHOWN_CHARACTERS = 8  # after "lc_": enough to tell tokens apart, far too few to guess the rest

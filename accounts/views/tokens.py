@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ApiTokenForm
@@ -24,7 +23,6 @@ from accounts.services.tokens import api_token_create, api_token_revoke
 from core.forms import form_add_service_errors
 
 
-@never_cache  # the answer to a creation holds the secret: no copy anywhere
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:

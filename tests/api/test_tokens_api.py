@@ -12,12 +12,11 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.debug import ExceptionReporter
 
-from accounts.models import ApiToken, ApiTokenScope, MembershipRole
+from accounts.models import ApiTokenScope, MembershipRole
 from accounts.services.tokens import api_token_create, api_token_hash, api_token_revoke
 from bookings.models import Booking
 from core.logging import JsonFormatter, RequestIdFilter
@@ -319,7 +318,7 @@ def test_the_token_never_appears_in_logs_or_error_reports(client, member, caplog
 
 
 def test_me_for_a_member_lists_the_organisations_and_what_they_may_do(client, two_structures):
-    user, first, second = two_structures
+    user, _first, _second = two_structures
     unverified = VerifiedStructureFactory(name="Atelier", verified_at=None, verified_by=None)
     MembershipFactory(organisation=unverified, user=user, role=MembershipRole.ADMIN)
     client.force_login(user)
@@ -374,7 +373,7 @@ def test_me_query_count_does_not_grow_with_organisations_or_sites(
     # session, user, then memberships, bookable organisations, territory question, sites.
     with django_assert_num_queries(6):
         client.get(ME)
-    for n in range(5):
+    for _ in range(5):
         MembershipFactory(organisation=VerifiedStructureFactory(), user=facilities_manager)
         SiteFactory().managers.add(facilities_manager)
     with django_assert_num_queries(6):
