@@ -17,7 +17,7 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris (tests/helpers.py).
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -400,7 +400,6 @@ def _notifications(w: World, count: int) -> Get:
 @case("accounts:api-tokens", sqlite=6)
 def _api_tokens(w: World, count: int) -> Get:
     from datetime import datetime
-    from datetime import timezone as tz
 
     from accounts.services.tokens import api_token_create
 
@@ -409,7 +408,7 @@ def _api_tokens(w: World, count: int) -> Get:
             actor=w.requester,
             name=f"QC token {w.next()}",
             scope="read",
-            expires_at=datetime(2027, 3, 1, tzinfo=tz.utc),
+            expires_at=datetime(2027, 3, 1, tzinfo=UTC),
             organisation=w.organisation,
         )
     return Get(w.requester, reverse("accounts:api-tokens"), html(r"QC token \d+"))
