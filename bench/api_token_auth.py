@@ -14,10 +14,15 @@ It creates (and keeps, for the next run) a test database named `test_bench_api_t
 import argparse
 import os
 import statistics
+import sys
 import time
 from datetime import timedelta
 
 import django
+
+
+def _say(*parts: str) -> None:
+    sys.stdout.write(" ".join(parts) + "\n")
 
 
 def _ms(samples: list[float]) -> str:
@@ -43,6 +48,8 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("TEST_DATABASE_NAME", "test_bench_api_tokens")
+    os.environ.setdefault("API_USER_RATE", "1000000/minute")  # measure, not throttle
+    os.environ.setdefault("LOG_LEVEL", "ERROR")  # a line per request would be measured too
     django.setup()
 
     from django.conf import settings
@@ -63,12 +70,10 @@ def main() -> None:
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0, keepdb=True)
     settings.ALLOWED_HOSTS = ["*"]
-    print(f"database {connection.vendor}, cache {settings.CACHES['default']['BACKEND']}")
+    _say(f"database {connection.vendor}, cache {settings.CACHES['default']['BACKEND']}")
 
     user, _ = User.objects.get_or_create(email="bench-token@example.test")
-    organisation, _ = Organisation.objects.get_or_create(
-        name="Bench", kind=OrganisationKind.OTHER
-    )
+    organisation, _ = Organisation.objects.get_or_create(name="Bench", kind=OrganisationKind.OTHER)
     Membership.objects.get_or_create(user=user, organisation=organisation)
     _, secret = api_token_create(
         actor=user,
@@ -81,7 +86,8 @@ def main() -> None:
     authentication = BearerTokenAuthentication()
 
     def token_authenticate() -> None:
-        assert authentication.authenticate(Request(factory.get("/api/v1/me/", **header)))
+        if authentication.authenticate(Request(factory.get("/api/v1/me/", **header))) is None:
+            raise RuntimeError("the token was refused")
 
     session_engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     session: SessionBase = session_engine()
@@ -93,22 +99,22 @@ def main() -> None:
     def session_authenticate() -> None:
         request = factory.get("/api/v1/me/")
         request.session = session_engine(session.session_key)
-        assert get_user(request).is_authenticated
+        if not get_user(request).is_authenticated:
+            raise RuntimeError("the session was refused")
 
     token_authenticate()  # warm: the token is cached, its last use written
-    print("token, cached:     ", _ms(_time(token_authenticate, rounds)))
-    print("token, not cached: ", _ms(_time(token_authenticate, rounds // 4, before=cache.clear)))
+    _say("token, cached:     ", _ms(_time(token_authenticate, rounds)))
+    _say("token, not cached: ", _ms(_time(token_authenticate, rounds // 4, before=cache.clear)))
     token_authenticate()
-    print("session:           ", _ms(_time(session_authenticate, rounds)))
+    _say("session:           ", _ms(_time(session_authenticate, rounds)))
 
     client_token, client_session = Client(**header), Client()
     client_session.force_login(user)
     for client in (client_token, client_session):
-        assert client.get("/api/v1/me/").status_code == 200
-    print("GET /me, token:    ", _ms(_time(lambda: client_token.get("/api/v1/me/"), rounds // 4)))
-    print(
-        "GET /me, session:  ", _ms(_time(lambda: client_session.get("/api/v1/me/"), rounds // 4))
-    )
+        if client.get("/api/v1/me/").status_code != 200:
+            raise RuntimeError("GET /api/v1/me/ failed")
+    _say("GET /me, token:    ", _ms(_time(lambda: client_token.get("/api/v1/me/"), rounds // 4)))
+    _say("GET /me, session:  ", _ms(_time(lambda: client_session.get("/api/v1/me/"), rounds // 4)))
 
 
 if __name__ == "__main__":

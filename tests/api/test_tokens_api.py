@@ -380,3 +380,33 @@ def test_me_query_count_does_not_grow_with_organisations_or_sites(
         data = client.get(ME).json()
 
     assert (len(data["organisations"]), len(data["managed_site_ids"])) == (5, 6)
+
+
+def test_organisation_token_may_not_accept_another_structures_agreement(
+    client, facilities_manager, verified, office, occupant
+):
+    from bookings.allocations import allocation_offer
+    from bookings.models import AllocationStatus, FreeUseBasis
+
+    offered = allocation_offer(
+        actor=facilities_manager,
+        structure=verified,
+        spaces=[office],
+        start=paris(2027, 2, 1).date(),
+        end=paris(2028, 2, 1).date(),
+        free_use_basis=FreeUseBasis.L2125_1,
+        direct_reason="Un seul occupant possible",
+    )
+    other = VerifiedStructureFactory(name="Autre structure")
+    MembershipFactory(organisation=other, user=occupant, role=MembershipRole.ADMIN)
+    _, secret = _token(occupant, organisation=other)
+    body = {"house_rules_accepted": True, "insurance_valid_until": "2027-12-31"}
+    url = reverse("api:allocation-accept", args=[offered.pk])
+
+    refused = client.post(url, body, content_type="application/json", **_bearer(secret))
+    _, own_secret = _token(occupant, organisation=verified)
+    accepted = client.post(url, body, content_type="application/json", **_bearer(own_secret))
+
+    assert (refused.status_code, accepted.status_code) == (404, 200)
+    offered.refresh_from_db()
+    assert offered.status == AllocationStatus.ACCEPTED
