@@ -150,5 +150,6 @@ urlpatterns = [
         name="application-scores",
     ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
-    re_path(r"^(?:.*/)?$", not_found),
+    # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.
+    re_path(r"^(?:[\s\S]*/)?$", not_found),
 ]

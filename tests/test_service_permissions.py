@@ -152,6 +152,7 @@ NOT_STATE_CHANGING = {
     "vat_rate_fr",
     "annex_pdf",
     "erased_email",
+    "api_token_hash",  # SHA-256 of a token's secret
     # Startup wiring: payments gives the agreements' messages a source of payment terms.
     "allocation_payment_terms_register",
 }
