@@ -3,7 +3,7 @@ integrator's program can check its token and pick an organisation without trial 
 
 Built from `values()` rows in a fixed number of queries whatever the number of organisations
 or sites (docs/architecture.md, "The API's hot paths"); the serializers are the schema's
-declaration (tests/api/test_me.py compares the two).
+declaration, which schemathesis checks the answers against (tests/api/test_schemathesis.py).
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema

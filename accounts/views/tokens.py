@@ -33,7 +33,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         organisations=organisations,
         may_create_service=may_create_service,
     )
-    secret = None
+    created, secret = None, None
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
@@ -54,7 +54,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "secret": secret,
-        "created": created if secret else None,
+        "created": created,
         "tokens": api_tokens_of(request.user),
         "service_tokens": service_api_tokens_visible_to(request.user).exclude(user=request.user),
         "now": timezone.now(),

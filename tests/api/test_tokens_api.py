@@ -410,3 +410,18 @@ def test_organisation_token_may_not_accept_another_structures_agreement(
     assert (refused.status_code, accepted.status_code) == (404, 200)
     offered.refresh_from_db()
     assert offered.status == AllocationStatus.ACCEPTED
+
+
+def test_the_schema_declares_the_bearer_scheme_and_the_401(client, db):
+    schema = client.get(reverse("api:schema"), {"format": "json"}).json()
+
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["bearerAuth"]["description"],
+    }
+    assert "cookieAuth" in schemes
+    me = schema["paths"]["/api/v1/me/"]["get"]
+    assert {"bearerAuth": []} in me["security"]
+    assert {"200", "401", "403", "429"} <= me["responses"].keys()
