@@ -11,7 +11,15 @@ from django.contrib.auth.forms import (
 from django.utils.translation import gettext_lazy as _
 
 from accounts.messaging import OPTIONAL_TOPICS
-from accounts.models import Invitation, Organisation, OrganisationDocument, User
+from accounts.models import (
+    API_TOKEN_DEFAULT_DAYS,
+    API_TOKEN_MAX_DAYS,
+    ApiTokenScope,
+    Invitation,
+    Organisation,
+    OrganisationDocument,
+    User,
+)
 from core.fields import SingleLineFormField
 from core.forms import (
     AccessibleForm,
@@ -225,3 +233,49 @@ class AccountEraseForm(AccessibleForm):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password."))
         return password
+
+
+class ApiTokenForm(AccessibleForm):
+    """A new API token: its name, what it may do, for which organisation, for how long. The
+    service checks the organisation and the expiry again (accounts.services.tokens)."""
+
+    ALL = ""
+
+    name = SingleLineFormField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the program that uses it."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Permissions"), choices=ApiTokenScope.choices, initial=ApiTokenScope.READ
+    )
+    organisation = forms.ChoiceField(label=_("Acts for"), required=False)
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=API_TOKEN_MAX_DAYS,
+        initial=API_TOKEN_DEFAULT_DAYS,
+        help_text=_("At most 365 days. The token stops working afterwards."),
+    )
+    service = forms.BooleanField(
+        label=_("Service token of the intercommunality"),
+        required=False,
+        help_text=_(
+            "For a program of the intercommunality: every one of its people sees and may "
+            "revoke it. Choose the intercommunality in “Acts for”."
+        ),
+    )
+
+    def __init__(self, *args, organisations, may_create_service: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [
+            (self.ALL, _("All my organisations")),
+            *((str(org.pk), org.name) for org in organisations),
+        ]
+        self.organisations = {str(org.pk): org for org in organisations}
+        if not may_create_service:
+            del self.fields["service"]
+
+    def clean_organisation(self):
+        value = self.cleaned_data["organisation"]
+        return self.organisations.get(value) if value else None

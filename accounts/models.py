@@ -484,3 +484,73 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_key} J-{self.threshold_days}"
+
+
+class ApiTokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+# A token lives 90 days unless its creator says otherwise, at most a year: a forgotten token
+# stops working by itself (docs/decisions.md, "Issue 14 — API tokens").
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+
+
+class ApiToken(models.Model):
+    """A key an integrator's program sends as `Authorization: Bearer <token>` to act as `user`.
+
+    Only the SHA-256 of the secret is stored (`key_hash`); the secret is shown once, when the
+    token is created. `prefix` (the first characters, not secret) tells tokens apart in lists.
+    A token scoped to an `organisation` acts for that one only (accounts.selectors narrows the
+    user's organisations); without one, for all of the user's. A `service` token is the
+    intercommunality's: created by one of its people for `organisation` (the EPCI), listed and
+    revocable by all of them (accounts.services.tokens)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = SingleLineCharField(_("name"), max_length=100)
+    prefix = SingleLineCharField(_("beginning of the token"), max_length=16, editable=False)
+    key_hash = SingleLineCharField(max_length=64, unique=True, editable=False)
+    scope = SingleLineCharField(
+        _("scope"), max_length=5, choices=ApiTokenScope, default=ApiTokenScope.READ
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+    )
+    service = models.BooleanField(_("intercommunality's service token"), default=False)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires on"))
+    last_used_at = models.DateTimeField(_("last used on"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service=False) | Q(organisation__isnull=False),
+                name="apitoken_service_has_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_active(self, *, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and now < self.expires_at

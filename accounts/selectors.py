@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import (
     VERIFICATION_DOCUMENTS,
+    ApiToken,
     Invitation,
     Membership,
     MembershipRole,
@@ -32,11 +33,30 @@ def territory_memberships() -> QuerySet[Membership]:
     return Membership.objects.filter(organisation__kind=OrganisationKind.EPCI)
 
 
+def token_organisation_id(user: AnyUser) -> int | None:
+    """The organisation a request's API token is scoped to, None for a browser session or a
+    token for all the user's organisations (api.authentication puts the token on the user).
+
+    What it narrows (docs/api.md, "Authentication"): `organisations_of` (and so every
+    permission queryset built on it: bookings, agreements, calls, payments…),
+    `organisations_manageable_by`, `memberships_of`, the owner-staff sites of
+    `spaces.selectors.sites_manageable_by`, and `user_is_territory_admin` (true only when the
+    organisation is an intercommunality the user belongs to, superusers included)."""
+    token = getattr(user, "api_token", None)
+    return getattr(token, "organisation_id", None)
+
+
 def user_is_territory_admin(user: AnyUser) -> bool:
     """True for superusers and members of an intercommunality: they steer the whole territory.
     Asked by every permission queryset: answered once per request (core.memo)."""
     if not user.is_authenticated:
         return False
+    scoped = token_organisation_id(user)
+    if scoped is not None:
+        return remembered(
+            ("user_is_territory_admin", user.pk, scoped),
+            lambda: territory_memberships().filter(user=user, organisation_id=scoped).exists(),
+        )
     if user.is_superuser:
         return True
     return remembered(
@@ -59,7 +79,18 @@ def territory_admins() -> QuerySet[User]:
 def organisations_of(user: AnyUser) -> QuerySet[Organisation]:
     if not user.is_authenticated:
         return Organisation.objects.none()
-    return Organisation.objects.filter(memberships__user=user)
+    organisations = Organisation.objects.filter(memberships__user=user)
+    scoped = token_organisation_id(user)
+    return organisations if scoped is None else organisations.filter(pk=scoped)
+
+
+def memberships_of(user: AnyUser) -> QuerySet[Membership]:
+    """The user's memberships (only the token's organisation for a scoped API token)."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    scoped = token_organisation_id(user)
+    return memberships if scoped is None else memberships.filter(organisation_id=scoped)
 
 
 def organisations_visible_to(user: AnyUser) -> QuerySet[Organisation]:
@@ -74,9 +105,11 @@ def organisations_manageable_by(user: AnyUser) -> QuerySet[Organisation]:
         return Organisation.objects.all()
     if not user.is_authenticated:
         return Organisation.objects.none()
-    return Organisation.objects.filter(
+    managed = Organisation.objects.filter(
         memberships__user=user, memberships__role=MembershipRole.ADMIN
     )
+    scoped = token_organisation_id(user)
+    return managed if scoped is None else managed.filter(pk=scoped)
 
 
 def memberships_manageable_by(user: AnyUser) -> QuerySet[Membership]:
@@ -172,6 +205,34 @@ def notifications_unread_count(user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- API tokens (issue 14) ---
+
+
+def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
+    """The user's own tokens (service tokens included), newest first."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).select_related("organisation")
+
+
+def service_api_tokens_visible_to(user: AnyUser) -> QuerySet[ApiToken]:
+    """The service tokens of the intercommunalities the user belongs to, whoever made them."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    epcis = territory_memberships().filter(user=user).values("organisation_id")
+    return ApiToken.objects.filter(service=True, organisation__in=epcis).select_related(
+        "organisation", "user"
+    )
+
+
+def api_tokens_revocable_by(user: AnyUser) -> QuerySet[ApiToken]:
+    """Tokens the user may revoke: their own, and their intercommunality's service tokens."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    epcis = territory_memberships().filter(user=user).values("organisation_id")
+    return ApiToken.objects.filter(Q(user=user) | Q(service=True, organisation__in=epcis))
 
 
 # --- Links sent by e-mail to prove an address (sign-up confirmation, change of address) ---

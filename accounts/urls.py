@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from accounts.views import account, auth, erasure, members, structures
+from accounts.views import account, auth, erasure, members, structures, tokens
 
 app_name = "accounts"
 urlpatterns = [
@@ -31,6 +31,8 @@ urlpatterns = [
     path("adresse/modifier/", auth.email_change, name="email-change"),
     path("adresse/confirmer/<str:token>/", auth.email_change_confirm, name="email-change-confirm"),
     path("profil/", account.profile, name="profile"),
+    path("profil/jetons/", tokens.api_tokens, name="api-tokens"),
+    path("profil/jetons/<int:pk>/revoquer/", tokens.api_token_revoke_view, name="api-token-revoke"),
     path("profil/supprimer/", erasure.account_erase, name="account-erase"),
     path("notifications/", account.notification_list, name="notifications"),
     path(

@@ -5,14 +5,15 @@ The bodies are those of `api/exceptions.py` and `core/http.py`:
 - 400 `ValidationError`: the fields in error, each with its messages (`non_field_errors` for the
   request as a whole; a nested object or list for a nested field); `detail` alone when the body
   cannot be read at all (malformed JSON, too deep).
-- 403, 404, 413, 415, 429 `Error`: `{"detail": "…"}`; 429 also carries `Retry-After` (seconds).
+- 401, 403, 404, 413, 415, 429 `Error`: `{"detail": "…"}`; 429 also carries `Retry-After` (seconds).
 - 409 `BookingConflict` (the clashing periods) or `TransitionRefused` (the current status), and
   402 `PaymentError` (a refused card): declared by the operations that can answer them, from the
   responses below; those that declare a 402 also answer 503 `PaymentError` with `Retry-After`
   when Stripe is out of reach.
 
 `ApiAutoSchema` adds the errors every operation shares, from what the view is (one place):
-400 when it reads a body or query parameters, 403 when it needs a signed-in user or is unsafe
+400 when it reads a body or query parameters, 401 when it accepts a bearer token (a bad
+one), 403 when it needs a signed-in user or is unsafe
 (CSRF), 404 when its path names an object, its answer is a page or it writes (a service refuses
 what the actor may not touch as if it did not exist), 413 and 415 when it reads a body, 429
 always. An operation's own declaration of a status wins.
@@ -23,6 +24,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+
+from api.authentication import BearerTokenAuthentication
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PAGINATION_PARAMETERS = {"page", "page_size"}
@@ -79,9 +82,26 @@ SHARED_RESPONSES = {
             },
         },
     ),
+    "401": (
+        "Unauthorized",
+        _error_response(
+            "The bearer token is malformed, unknown, expired or revoked (only a request that "
+            "sent `Authorization: Bearer …`).",
+            headers={
+                "WWW-Authenticate": {
+                    "description": 'The challenge: `Bearer realm="api"`.',
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            },
+        ),
+    ),
     "403": (
         "Forbidden",
-        _error_response("Not signed in, or the CSRF token is missing (unsafe methods)."),
+        _error_response(
+            "Not signed in, the CSRF token is missing (unsafe methods with the session), or "
+            "the API token is read-only (unsafe methods)."
+        ),
     ),
     "404": (
         "NotFound",
@@ -146,6 +166,11 @@ class ApiAutoSchema(AutoSchema):
         statuses = []
         if unsafe or query - PAGINATION_PARAMETERS:
             statuses.append("400")
+        if any(
+            isinstance(authenticator, BearerTokenAuthentication)
+            for authenticator in self.view.get_authenticators()
+        ):
+            statuses.append("401")
         if unsafe or any(
             not isinstance(permission, AllowAny) for permission in self.view.get_permissions()
         ):

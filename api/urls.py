@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, closures, payments, photos, spaces
+from api import allocations, bookings, calls, closures, me, payments, photos, spaces
 from api.webhooks import stripe_webhook
 from core.middleware import accepts_upload
 
@@ -27,6 +27,7 @@ urlpatterns = [
     # Split: its bootstrap script is a file of its own, allowed by the site's CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("v1/me/", me.MeApi.as_view(), name="me"),
     path("v1/communes/", spaces.CommuneListApi.as_view(), name="commune-list"),
     path("v1/sites/", spaces.SiteListApi.as_view(), name="site-list"),
     path("v1/sites/<int:pk>/", spaces.SiteDetailApi.as_view(), name="site-detail"),
@@ -167,5 +168,6 @@ urlpatterns = [
     ),
     path("v1/photos/<int:pk>/", photos.PhotoDetailApi.as_view(), name="photo-detail"),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
-    re_path(r"^(?:.*/)?$", not_found),
+    # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.
+    re_path(r"^(?:[\s\S]*/)?$", not_found),
 ]

@@ -380,7 +380,10 @@ PERMISSIONS_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    # First the bearer token (integrators, issue 14): it alone answers 401 with a challenge,
+    # and only to a request that sent one (api/authentication.py); then the browser's session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

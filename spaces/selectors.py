@@ -18,6 +18,7 @@ from accounts.selectors import (
     organisations_manageable_by,
     organisations_of,
     territory_people_q,
+    token_organisation_id,
     user_is_territory_admin,
 )
 from core.collation import french
@@ -56,7 +57,11 @@ _SITE_ROWS: dict[SiteRole, tuple[type[Model], str, str]] = {
 
 def _sites_of(role: SiteRole, user: User) -> QuerySet:
     model, site, person = _SITE_ROWS[role]
-    return model._default_manager.filter(**{person: user.pk}).values(site)
+    rows = model._default_manager.filter(**{person: user.pk})
+    scoped = token_organisation_id(user)
+    if role == SiteRole.OWNER_STAFF and scoped is not None:  # an organisation's API token
+        rows = rows.filter(organisation_id=scoped)
+    return rows.values(site)
 
 
 def _people_of(role: SiteRole, site: Site) -> QuerySet:

@@ -17,7 +17,7 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris (tests/helpers.py).
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -244,6 +244,21 @@ def case(name: str, *, sqlite: int, postgresql: int | None = None, page: int | N
 # --- API -------------------------------------------------------------------------------------
 
 
+@case("api:me", sqlite=6)
+def _api_me(w: World, count: int) -> Get:
+    """The caller's organisations (and sites) in the same four queries, after the session's."""
+    for _ in range(count):
+        MembershipFactory(
+            organisation=VerifiedStructureFactory(name=f"QC structure {w.next()}"),
+            user=w.facilities_manager,
+        )
+    return Get(
+        w.facilities_manager,
+        reverse("api:me"),
+        lambda response: len(response.json()["organisations"]),
+    )
+
+
 @case("api:commune-list", sqlite=3, page=50)
 def _api_communes(w: World, count: int) -> Get:
     for _ in range(count):
@@ -394,6 +409,23 @@ def _notifications(w: World, count: int) -> Get:
             user=w.requester, topic="t", subject=f"QC notification {w.next()}", body="b", link="/"
         )
     return Get(w.requester, reverse("accounts:notifications"), html(r"QC notification \d+"))
+
+
+@case("accounts:api-tokens", sqlite=6)
+def _api_tokens(w: World, count: int) -> Get:
+    from datetime import datetime
+
+    from accounts.services.tokens import api_token_create
+
+    for _ in range(count):
+        api_token_create(
+            actor=w.requester,
+            name=f"QC token {w.next()}",
+            scope="read",
+            expires_at=datetime(2027, 3, 1, tzinfo=UTC),
+            organisation=w.organisation,
+        )
+    return Get(w.requester, reverse("accounts:api-tokens"), html(r"QC token \d+"))
 
 
 @case("accounts:structure-detail", sqlite=11)
@@ -1001,6 +1033,7 @@ NOT_LISTS: dict[str, str] = {
     "accounts:notifications-read": ACTION,
     "accounts:unsubscribe": ACTION,
     "accounts:account-erase": ACTION,
+    "accounts:api-token-revoke": ACTION,
     "accounts:membership-role": ACTION,
     "accounts:membership-remove": ACTION,
     "accounts:structure-leave": ACTION,

@@ -27,7 +27,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts import services as accounts_services
 from accounts.actors import PLATFORM
 from accounts.exceptions import DecisionNotAllowed
-from accounts.models import DocumentKind, MembershipRole, Organisation
+from accounts.models import ApiToken, DocumentKind, MembershipRole, Organisation
+from accounts.services.tokens import api_token_create, api_token_revoke
 from bookings import allocations
 from bookings import services as bookings_services
 from bookings.models import (
@@ -158,6 +159,7 @@ NOT_STATE_CHANGING = {
     "vat_rate_fr",
     "annex_pdf",
     "erased_email",
+    "api_token_hash",  # SHA-256 of a token's secret
     # Startup wiring: payments gives the agreements' messages a source of payment terms.
     "allocation_payment_terms_register",
 }
@@ -198,6 +200,8 @@ PUBLIC = {
     "email_confirm",
     "email_change_confirm",
     "password_reset_complete",  # Django's reset token, checked again by the service
+    # An API request's bearer secret is the credential (tests/api/test_tokens_api.py).
+    "api_token_authenticate",
 }
 # Act only on the signed-in actor's own rows (refused to the anonymous and the platform,
 # `test_own_account_services_touch_only_the_actor`): an outsider has nobody else's to reach.
@@ -385,8 +389,27 @@ def _space_for(w: World):
     return SpaceFactory(site=w.site, allocatable=True)
 
 
+def _api_token_of(user) -> ApiToken:
+    return api_token_create(
+        actor=user,
+        name="Agenda",
+        scope="read",
+        expires_at=paris(2027, 3, 1),
+    )[0]
+
+
 CASES: dict[str, Case] = {
     # accounts
+    "api_token_create": Case(
+        api_token_create,
+        lambda w: {
+            "name": "Agenda",
+            "scope": "write",
+            "expires_at": paris(2027, 3, 1),
+            "organisation": w.structure,  # not the outsider's
+        },
+    ),
+    "api_token_revoke": Case(api_token_revoke, lambda w: {"token": _api_token_of(w.requester)}),
     "structure_register": Case(
         accounts_services.structure_register,
         lambda w: {"organisation": Organisation(name="Nouvelle", kind="ess")},

@@ -6,7 +6,12 @@ from datetime import datetime, time
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import MembershipRole, Organisation, OrganisationKind
-from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
+from accounts.selectors import (
+    AnyUser,
+    organisations_of,
+    token_organisation_id,
+    user_is_territory_admin,
+)
 from bookings.models import Allocation, AllocationLog, Occupancy, OccupancyKind
 from bookings.rules import Period
 from bookings.selectors.local_time import local_zone
@@ -48,11 +53,13 @@ def allocations_answerable_by(user: AnyUser) -> QuerySet[Allocation]:
     (accepting commits the structure to the house rules and the fee)."""
     if not user.is_authenticated:
         return Allocation.objects.none()
-    return Allocation.objects.filter(
-        structure__in=Organisation.objects.filter(
-            memberships__user=user, memberships__role=MembershipRole.ADMIN
-        ).values("pk")
+    structures = Organisation.objects.filter(
+        memberships__user=user, memberships__role=MembershipRole.ADMIN
     )
+    scoped = token_organisation_id(user)  # an organisation's API token answers for it alone
+    if scoped is not None:
+        structures = structures.filter(pk=scoped)
+    return Allocation.objects.filter(structure__in=structures.values("pk"))
 
 
 def allocation_detail(*, user: AnyUser) -> QuerySet[Allocation]:
