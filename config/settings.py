@@ -427,6 +427,8 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "bookings.models.BookingStatus",
         "SiteStatusEnum": "spaces.models.SiteStatus",
         "SpaceStatusEnum": "spaces.models.SpaceStatus",
+        "OrganisationKindEnum": "accounts.models.OrganisationKind",
+        "SpaceKindEnum": "spaces.models.SpaceKind",
     },
 }
 

@@ -13,7 +13,9 @@ of its structure on its site (pending), that booking's payment, agreements of it
 its offices (offered, accepted, signed), a published call of its commune with an application of
 its structure. A role's "own" object is that of its side (side 2 for member B, side 1 for the
 others; anonymous owns nothing: both are another's); "another's" is the other side's. The
-intercommunality steers the whole territory: both sides are its own.
+intercommunality steers the whole territory: both sides are its own. A seventh column,
+`token_read`, is a program holding member A's read-scope API token (no session): what member A
+reads, and 403 on every write.
 
 An expectation is the status for a list or a create (no object), or `(own, other)`. Each
 request runs in a savepoint rolled back after it, so every cell starts from the same world.
@@ -31,13 +33,15 @@ has a `detail` beside what it lists, a 400 is an object (the fields in error, or
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from accounts.models import MembershipRole
+from accounts.models import ApiTokenScope, MembershipRole
+from accounts.services.tokens import api_token_create
 from bookings.rules import Period
 from bookings.services.closures import closure_create
 from calls import services as calls_services
@@ -65,15 +69,11 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 # The roles the matrix checks, in the order of its columns.
 ROLES = ("anonymous", "member_a", "member_b", "manager", "commune", "epci")
-# Roles whose column is designed but cannot run yet. At merge of the token feature: sign the
-# role in (`_sign_in`: a read-scope token of member A, `accounts.services.tokens.api_token_create`,
-# sent as `Authorization: Bearer …` with no session), move it to ROLES and drop it from here. Without an explicit value in
-# an entry, its expectation is `token_expectation` (what its holder, member A, gets on a GET;
-# 403 on anything else: a read scope refuses writes before looking at the object).
-PENDING_ROLES = {
-    "token_read": "a token with the read scope: token authentication (issue 14, branch "
-    "`tokens`) is not merged yet",
-}
+# A program holding a read-scope API token of member A (`Authorization: Bearer …`, no session).
+# Without an explicit `token_read=` in an entry, its expectation is `token_expectation`: what
+# its holder gets on a GET; 403 on anything else (a read scope refuses writes before looking
+# at the object).
+TOKEN_ROLE = "token_read"
 TOKEN_HOLDER = "member_a"
 SIDE = {"anonymous": 1, "member_a": 1, "member_b": 2, "manager": 1, "commune": 1, "epci": 1}
 SIDE["token_read"] = SIDE[TOKEN_HOLDER]
@@ -103,7 +103,7 @@ class Entry:
 
 
 def entry(target=None, *, body=None, query=None, note="", **expect) -> Entry:
-    unknown = set(expect) - set(ROLES) - set(PENDING_ROLES)
+    unknown = set(expect) - set(ROLES) - {TOKEN_ROLE}
     missing = set(ROLES) - set(expect)
     assert not unknown, f"unknown roles: {unknown}"
     assert not missing, f"roles without a status: {missing}"
@@ -198,7 +198,7 @@ def _fixed(body: dict) -> Callable[["World", str, object], dict]:
 # --- The matrix -------------------------------------------------------------------------------
 
 # fmt: off
-# Columns: anonymous, member_a, member_b, manager, commune, epci (and token_read: PENDING_ROLES).
+# Columns: anonymous, member_a, member_b, manager, commune, epci (and token_read: TOKEN_ROLE).
 PUBLIC = dict.fromkeys(ROLES, 200)
 PUBLIC_DETAIL = dict.fromkeys(ROLES, (200, 200))
 SIGNED_IN = {**PUBLIC, "anonymous": 403}
@@ -221,6 +221,7 @@ THE_MANAGERS = {
 
 MATRIX: dict[tuple[str, str], Entry] = {
     ("api:commune-list", "GET"): entry(**PUBLIC),
+    ("api:me", "GET"): entry(**SIGNED_IN),
     ("api:site-list", "GET"): entry(**PUBLIC),
     ("api:site-detail", "GET"): entry("site", **PUBLIC_DETAIL),
     ("api:space-list", "GET"): entry(**PUBLIC),
@@ -438,6 +439,13 @@ class World:
             for n in (1, 2)
         }
         self.photo = {n: PhotoFactory(site=site[n]) for n in (1, 2)}
+        _token, self.token_secret = api_token_create(
+            actor=self.users[TOKEN_HOLDER],
+            name="Site de la structure",
+            scope=ApiTokenScope.READ,
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        self.users[TOKEN_ROLE] = self.users[TOKEN_HOLDER]  # whom bodies name: its holder
         # Bookings, priced and collected by card: their payments (held on the card: paying
         # again, refreshing or refunding them reaches no Stripe server).
         for n in (1, 2):
@@ -596,8 +604,15 @@ def test_every_api_route_has_an_entry():
 
 def _sign_in(client, world: World, role: str) -> None:
     client.logout()
-    if world.users[role] is not None:
+    client.defaults.pop("HTTP_AUTHORIZATION", None)
+    if role == TOKEN_ROLE:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.token_secret}"
+    elif world.users[role] is not None:
         client.force_login(world.users[role])
+
+
+def expected(item: Entry, method: str, role: str):
+    return item.expect[role] if role in ROLES else token_expectation(item, method)
 
 
 def _status(client, method: str, url: str, *, body=None, query=None) -> int:
@@ -656,11 +671,11 @@ def observed(client, world: World, key: tuple[str, str], item: Entry, role: str)
 def test_each_role_gets_its_status(key, world, client):
     item = MATRIX[key]
     wrong = {}
-    for role in ROLES:
+    for role in (*ROLES, TOKEN_ROLE):
         _sign_in(client, world, role)
         got = observed(client, world, key, item, role)
-        if got != item.expect[role]:
-            wrong[role] = f"expected {item.expect[role]}, got {got}"
+        if got != expected(item, key[1], role):
+            wrong[role] = f"expected {expected(item, key[1], role)}, got {got}"
     assert not wrong, f"{key}: " + "; ".join(f"{role}: {why}" for role, why in wrong.items())
 
 
@@ -682,8 +697,3 @@ def test_an_outsider_gets_404_before_the_body_is_read(key, world, client):
                 response = client.generic(method, url, "[]", "application/json")
                 transaction.set_rollback(True)
             assert response.status_code == 404, (role, which, response.status_code)
-
-
-@pytest.mark.parametrize("role", sorted(PENDING_ROLES))
-def test_pending_roles(role):
-    pytest.skip(f"pending: {PENDING_ROLES[role]}")
