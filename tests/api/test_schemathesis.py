@@ -1,8 +1,10 @@
 """Schemathesis against the API, in process, per role: the API answers what its schema says.
 
-Each role (anonymous, a structure member, the facilities manager) gets the demo territory and
-schemathesis's engine, the one behind its command line: examples, boundary values (coverage)
-and random fuzzing, valid and invalid data, for every operation of /api/schema/. Five checks
+Each role (anonymous; a structure member and the facilities manager signed in by a session,
+then by an API token; the member by a read-only token, by a token for one of their two
+organisations and by a revoked token) gets the demo territory and schemathesis's engine, the
+one behind its command line: examples, boundary values (coverage) and random fuzzing, valid
+and invalid data, for every operation of /api/schema/. Five checks
 must hold for every answer: no server error, a documented status, a documented content type, a
 body that matches the documented schema, the documented headers.
 
@@ -11,11 +13,16 @@ connections: the data is committed (`transactional_db`) and flushed after each r
 
 SCHEMATHESIS_MAX_EXAMPLES (default 10) bounds the fuzzing per operation; more finds more:
   SCHEMATHESIS_MAX_EXAMPLES=200 .venv/bin/python -m pytest tests/api/test_schemathesis.py
+The token roles fuzz a fifth of that (at least 2): what the token changes is who the caller is,
+which the session roles' random data has already met; their boundary values (coverage), the
+bulk of the requests, are all run.
 """
 
 import io
 import os
 from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -24,9 +31,11 @@ from django.core.management import call_command
 from django.db import connections
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from schemathesis.engine import Status, events, from_schema
 
-from accounts.models import User
+from accounts.models import ApiTokenScope, Membership, MembershipRole, Organisation, User
+from accounts.services.tokens import api_token_create, api_token_revoke
 
 CHECKS = [
     "not_a_server_error",
@@ -35,25 +44,73 @@ CHECKS = [
     "response_schema_conformance",
     "response_headers_conformance",
 ]
+MEMBER = "asso@demo.test"  # administrator of an association
+MANAGER = "gestionnaire@demo.test"  # facilities manager of the Denain building
+# Whose organisation the member also joins for the organisation-scoped token.
+OTHER_ORGANISATION_OF = "insertion@demo.test"
+
+
+@dataclass(frozen=True)
+class Role:
+    email: str | None = None
+    token: ApiTokenScope | None = None  # an API token of this scope, not a browser session
+    one_organisation: bool = False  # the token acts for one of the user's two organisations
+    revoked: bool = False  # the token was revoked: every answer is a 401
+
+
 ROLES = {
-    "anonymous": None,
-    "member": "asso@demo.test",  # administrator of an association
-    "manager": "gestionnaire@demo.test",  # facilities manager of the Denain building
+    "anonymous": Role(),
+    "member": Role(MEMBER),
+    "manager": Role(MANAGER),
+    "member-token": Role(MEMBER, ApiTokenScope.WRITE),
+    "manager-token": Role(MANAGER, ApiTokenScope.WRITE),
+    "member-read-token": Role(MEMBER, ApiTokenScope.READ),
+    "member-organisation-token": Role(MEMBER, ApiTokenScope.WRITE, one_organisation=True),
+    "revoked-token": Role(MEMBER, ApiTokenScope.WRITE, revoked=True),
 }
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+TOKEN_MAX_EXAMPLES = max(2, MAX_EXAMPLES // 5)
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261205"))
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
-def _credentials(email: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    """A signed-in browser's cookies (its session, the CSRF token) and the header that DRF's
+def _credentials(role: Role) -> tuple[dict[str, str], dict[str, str]]:
+    """The cookies and headers of the role's every request: none for anonymous; with a token,
+    its `Authorization` header alone (no cookie, no CSRF token); otherwise a signed-in
+    browser's cookies (its session, the CSRF token) and the header that DRF's
     SessionAuthentication asks of every unsafe method with them."""
-    if email is None:
+    if role.email is None:
         return {}, {}
+    if role.token is not None:
+        return {}, {"Authorization": f"Bearer {_token(role)}"}
+    email = role.email
     client = Client()
     client.force_login(User.objects.get(email=email))
     token = get_token(RequestFactory().get("/"))
     cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": token}
     return cookies, {"X-CSRFToken": token}
+
+
+def _token(role: Role) -> str:
+    """A new token's secret, as the role's user creates it on their profile page. For one
+    organisation: the user first joins a second one, so that the token leaves one out.
+    Revoked: at once, as on that page."""
+    user = User.objects.get(email=role.email)
+    organisation = None
+    if role.one_organisation:
+        organisation = Organisation.objects.get(memberships__user=user)
+        other = Organisation.objects.get(memberships__user__email=OTHER_ORGANISATION_OF)
+        Membership.objects.create(user=user, organisation=other, role=MembershipRole.ADMIN)
+    created, secret = api_token_create(
+        actor=user,
+        name="Schemathesis",
+        scope=role.token,
+        organisation=organisation,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    if role.revoked:
+        api_token_revoke(actor=user, token=created)
+    return secret
 
 
 def _send_cookies(schema, cookies: dict[str, str]) -> None:
@@ -109,24 +166,30 @@ def test_the_api_answers_as_its_schema_says(role, transactional_db, settings):
         ),
     }
     call_command("seed_demo", stdout=io.StringIO())
-    cookies, headers = _credentials(ROLES[role])
+    who = ROLES[role]
+    cookies, headers = _credentials(who)
     config = schemathesis.Config.from_dict(
         {
             "seed": SEED,
             "workers": 1,
             "headers": headers,
             "generation": {
-                "max-examples": MAX_EXAMPLES,
+                "max-examples": MAX_EXAMPLES if who.token is None else TOKEN_MAX_EXAMPLES,
                 "database": "none",
                 "mode": "all",
-                # A generated `sessionid` cookie (the schema's cookieAuth) would replace the
-                # role's own session.
-                "with-security-parameters": ROLES[role] is None,
+                # A generated `sessionid` cookie or `Authorization` header (the schema's
+                # cookieAuth, bearerAuth) would replace the role's own credentials.
+                "with-security-parameters": who.email is None,
             },
             "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
             "phases": {
-                # Methods a path does not serve (405) are none of these checks' business.
-                "coverage": {"unexpected-methods": []},
+                "coverage": {
+                    # A revoked token is refused before anything is read: its boundary values
+                    # would all be the same 401.
+                    "enabled": not who.revoked,
+                    # Methods a path does not serve (405) are none of these checks' business.
+                    "unexpected-methods": [],
+                },
                 "stateful": {"enabled": False},
             },
         }
@@ -164,4 +227,16 @@ def test_the_api_answers_as_its_schema_says(role, transactional_db, settings):
     operations = {label for label, _ in answers}
     assert len(operations) == sum(1 for _ in schema.get_all_operations())
     own_bookings = answers["GET /api/v1/bookings/", 200]
-    assert (own_bookings > 0) is (role != "anonymous")
+    assert (own_bookings > 0) is (who.email is not None and not who.revoked)
+    if who.revoked:
+        # Every operation says so, with its challenge (response_headers_conformance: the
+        # documented `WWW-Authenticate`); only a path that is no URL (`/bookings/0.5/`, invalid
+        # data) is a 404 first.
+        assert {label for label, status in answers if status == 401} == operations
+        assert set(statuses) <= {401, 404}, statuses
+    if who.token == ApiTokenScope.READ:
+        # A read-only token changes nothing: every write is refused, none succeeds.
+        writes = {label for label, _ in answers if label.startswith(UNSAFE)}
+        assert writes
+        assert {label for label in writes if answers[label, 403]} == writes
+        assert not [key for key in answers if key[0] in writes and key[1] < 400]
