@@ -29,7 +29,17 @@ from core.collation import french
 from spaces import services
 from spaces.filters import SpaceFilter
 from spaces.forms import SiteForm, SpaceForm
-from spaces.models import Amenity, Commune, ErpCategory, ErpType, Photo, Site, Space, Weekday
+from spaces.models import (
+    Amenity,
+    BufferMinutes,
+    Commune,
+    ErpCategory,
+    ErpType,
+    Photo,
+    Site,
+    Space,
+    Weekday,
+)
 from spaces.selectors import (
     catalogue_sites,
     catalogue_spaces,
@@ -253,6 +263,11 @@ class SiteInputSerializer(serializers.ModelSerializer):
         max_length=len(ErpType),
         required=False,
         help_text="The main activity type first.",
+    )
+    # Declared, not derived: a model's small integer takes its bounds from the database, and
+    # the committed schema must be the same on SQLite and PostgreSQL.
+    erp_category = serializers.ChoiceField(
+        choices=ErpCategory.choices, allow_null=True, required=False
     )
 
     class Meta:
@@ -501,6 +516,8 @@ class SpaceInputSerializer(serializers.ModelSerializer):
         max_length=len(OrganisationKind),
         required=False,
     )
+    # Declared for the same reason as the site's ERP category.
+    buffer_minutes = serializers.ChoiceField(choices=BufferMinutes.choices, required=False)
 
     class Meta:
         model = Space

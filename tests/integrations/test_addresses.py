@@ -35,7 +35,7 @@ def strict(settings):
     ],
 )
 def test_a_private_or_reserved_address_is_refused(strict, url):
-    with pytest.raises(ValidationError, match="private or reserved network"):
+    with pytest.raises(ValidationError, match="réseau privé ou réservé"):
         url_validate(url)
 
 
@@ -54,7 +54,7 @@ def test_a_scheme_other_than_https_is_refused(strict, url):
 
 
 def test_credentials_in_the_address_are_refused(strict):
-    with pytest.raises(ValidationError, match="without a user or a password"):
+    with pytest.raises(ValidationError, match="sans identifiant ni mot de passe"):
         url_validate("https://user:secret@93.184.216.34/hook")
 
 
