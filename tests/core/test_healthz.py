@@ -93,10 +93,10 @@ def _point_at(settings, url: str) -> None:
 @pytest.fixture
 def on_redis(settings):
     """Cache and broker on this module's own Redis database, flushed."""
-    client = redis_client(REDIS_DB)
-    _point_at(settings, redis_url(REDIS_DB))
-    yield client
-    client.flushdb()
+    with redis_client(REDIS_DB) as client:
+        _point_at(settings, redis_url(REDIS_DB))
+        yield client
+        client.flushdb()
 
 
 def _beat(age: float) -> None:
@@ -213,11 +213,14 @@ def test_healthz_with_a_silent_redis_answers_503_after_the_probe_timeout(
 def test_healthz_costs_select_1_and_one_redis_command_per_check(client, on_redis):
     _beat(age=5)
     client.get("/healthz")  # connections opened once per process, then kept
-    monitor_client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
-    marker_client = redis.Redis(host="127.0.0.1", port=6379, db=0)  # db 0: no SELECT
     marker = f"healthz-test-{time.time_ns()}"
 
-    with CaptureQueriesContext(connection) as queries, monitor_client.monitor() as monitor:
+    with (
+        redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB) as monitor_client,
+        redis.Redis(host="127.0.0.1", port=6379, db=0) as marker_client,  # db 0: no SELECT
+        CaptureQueriesContext(connection) as queries,
+        monitor_client.monitor() as monitor,
+    ):
         response = client.get("/healthz")
         marker_client.echo(marker)  # MONITOR lists commands in order: this one comes last
         commands = []

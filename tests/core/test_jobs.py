@@ -78,7 +78,7 @@ from tests.stack import (
     REDIS_PORT,
     celery_client,
     celery_worker,
-    redis_client,
+    redis_flush,
     redis_url,
 )
 
@@ -182,7 +182,7 @@ def worker(django_db_setup, localstripe_url) -> Iterator[None]:
     """One worker for the module (it starts in seconds), with Redis as its cache and
     localstripe as Stripe. Redis database DB is flushed once, before it starts (the broker's
     bindings live there)."""
-    redis_client(DB)
+    redis_flush(DB)
     env = {"CACHE_URL": redis_url(DB), "STRIPE_API_BASE": localstripe_url}
     with celery_worker(broker_db=DB, env=env, name="jobs1"):
         yield
@@ -445,16 +445,15 @@ def test_a_job_whose_lock_is_held_elsewhere_does_nothing_until_it_is_released(
 ):
     link = _overdue_pay_link(priced_space, requester, facilities_manager)
     # Another worker, on another machine, is releasing the pay links: it holds the job's lock.
-    lock = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=DB).lock(
-        lock_key("job:payments.tasks.expire_unpaid_payments"), timeout=60
-    )
-    assert lock.acquire(blocking=False)
-    try:
-        while_held = send("payments.tasks.expire_unpaid_payments")
-        link.refresh_from_db()
-        status_while_held = link.status
-    finally:
-        lock.release()
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=DB) as elsewhere:
+        lock = elsewhere.lock(lock_key("job:payments.tasks.expire_unpaid_payments"), timeout=60)
+        assert lock.acquire(blocking=False)
+        try:
+            while_held = send("payments.tasks.expire_unpaid_payments")
+            link.refresh_from_db()
+            status_while_held = link.status
+        finally:
+            lock.release()
 
     after = send("payments.tasks.expire_unpaid_payments")
 
@@ -484,7 +483,7 @@ def _waiting_for_a_lock() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_lapsing_the_same_requests_at_once_lapse_each_once(
+def test_two_worker_processes_lapsing_the_same_requests_at_once_lapse_each_once(
     send, space, requester_of_space
 ):
     # One space each: a new request lapses its own space's lapsed requests first.
@@ -492,14 +491,19 @@ def test_two_workers_lapsing_the_same_requests_at_once_lapse_each_once(
         _lapsed_request(SpaceFactory(site=space.site), requester_of_space) for _ in range(24)
     ]
     name = "bookings.tasks.expire_lapsed_bookings"
+    # Two processes of a worker of their own, on a queue of their own: the module's worker
+    # (solo) could otherwise take both runs and run them one after the other. No statement
+    # timeout: a run waiting for the row the test holds is not cancelled (and retried later,
+    # out of step with the other) however long a busy machine takes to start both.
+    env = {"CACHE_URL": redis_url(DB), "DATABASE_STATEMENT_TIMEOUT": "0"}
 
-    with celery_worker(broker_db=DB, env={"CACHE_URL": redis_url(DB)}, name="jobs2"):
+    with celery_worker(broker_db=DB, env=env, name="jobs2", concurrency=2, queue="lapse"):
         # The test holds the first request's row (PostgreSQL) or the write lock (SQLite's
         # IMMEDIATE transaction) until both runs have started, so that they overlap: each has
         # listed the lapsed requests, and both go for the same rows when it lets go.
         with transaction.atomic():
             Booking.objects.select_for_update().get(pk=bookings[0].pk)
-            runs = [send.client.send_task(name) for _ in range(2)]
+            runs = [send.client.send_task(name, queue="lapse") for _ in range(2)]
             # STARTED: a worker took it (CELERY_TASK_TRACK_STARTED); a busy solo worker
             # answers no inspection.
             _wait_for(

@@ -26,11 +26,10 @@ from bookings.models import Booking
 from bookings.rules import local_period
 from bookings.selectors import local_zone
 from bookings.services import BookingRequest, booking_request_preview
-from config.celery import app as celery_app
 from core.mail import Mail, mail_send, mail_send_batch, outbox_deliver, outbox_sweep
 from core.models import MailStatus, OutboxMail
 from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
-from tests.stack import REDIS_DBS, celery_worker, redis_client, redis_url
+from tests.stack import REDIS_DBS, celery_worker, publishing_to, redis_flush, redis_url
 from tests.stack.smtp import Inbox, free_port, smtp_server, smtp_settings, text_of
 
 DB = REDIS_DBS["outbox"]
@@ -82,29 +81,6 @@ def _smtp_to(settings, port: int) -> None:
 
 
 @contextmanager
-def _publishing_to(url: str) -> Iterator[None]:
-    """Make this process publish jobs to the broker `url` instead of running them in-process
-    (the tests' settings have no broker, so tasks are eager), as an app server does."""
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
-    conf.update(broker_url=url, task_always_eager=False)
-    _drop_broker_connections()
-    try:
-        yield
-    finally:
-        conf.update(broker_url=saved[0], task_always_eager=saved[1])
-        _drop_broker_connections()
-
-
-def _drop_broker_connections() -> None:
-    # Celery caches its pools on first use: forget them (as it does after a fork) so the next
-    # job takes the pools of the broker now configured. Not closed: kombu keeps them in a global
-    # registry per broker URL and hands the same ones back later (eager jobs use one too).
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@contextmanager
 def _probe() -> Iterator[Celery]:
     """A client of the worker's broker and result store, to run the sweep there as beat would."""
     # Not the current app: the project's shared tasks must stay bound to config.celery's.
@@ -138,13 +114,13 @@ def _statuses() -> list[tuple[str, str]]:
 def test_a_booking_requested_while_the_mail_server_is_down_is_mailed_once_when_it_is_back(
     client, space, facilities_manager, requester
 ):
-    redis_client(DB)
+    redis_flush(DB)
     port = free_port()
     worker_env = {**smtp_settings(port), "MAIL_RETRY_DELAY": "1"}
     client.force_login(requester)
 
     with celery_worker(broker_db=DB, env=worker_env), _probe() as probe:
-        with _publishing_to(redis_url(DB)):
+        with publishing_to(redis_url(DB)):
             api = client.post(
                 reverse("api:booking-list"),
                 _api_body(space, requester, 3),
@@ -190,9 +166,9 @@ def test_a_booking_requested_while_the_mail_server_is_down_is_mailed_once_when_i
 def test_a_booking_requested_while_the_broker_is_down_is_mailed_by_the_sweep(
     client, space, requester
 ):
-    redis_client(DB)
+    redis_flush(DB)
     client.force_login(requester)
-    with _publishing_to(f"redis://127.0.0.1:{free_port()}/{DB}"):
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/{DB}"):
         response = client.post(
             reverse("api:booking-list"),
             _api_body(space, requester, 3),
@@ -253,7 +229,7 @@ def test_ten_concurrent_deliverers_send_each_message_exactly_once(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_given_ten_overlapping_jobs_send_each_message_exactly_once():
-    redis_client(DB)
+    redis_flush(DB)
     ids = [
         row.pk
         for row in OutboxMail.objects.bulk_create(

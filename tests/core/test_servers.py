@@ -44,9 +44,9 @@ READY_BOUND = 90  # seconds for an instance to answer /healthz (imports Django, 
 
 @pytest.fixture
 def shared_redis():
-    client = redis_client(REDIS_DB)
-    yield client
-    client.flushdb()
+    with redis_client(REDIS_DB) as client:
+        yield client
+        client.flushdb()
 
 
 @pytest.fixture

@@ -149,7 +149,8 @@ def test_login_behind_a_proxy_counts_the_forwarded_address(client, victim, setti
 
 def _redis_available() -> bool:
     try:
-        return bool(redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).ping())
+        with redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB) as client:
+            return bool(client.ping())
     except redis.RedisError:
         return False
 
@@ -223,7 +224,8 @@ def test_twenty_concurrent_wrong_logins_check_at_most_the_limit(
     if shared_cache == "redis":  # the counters are really in Redis, where every worker sees them
         import redis
 
-        assert redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).dbsize() > 0
+        with redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB) as client:
+            assert client.dbsize() > 0
 
 
 # --- Rate limits on the other public forms -------------------------------------------------

@@ -4,39 +4,20 @@ publishes the job, the worker posts the signed event; a refused first attempt is
 sweep that beat would send, with the same event id."""
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
 from celery import Celery
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from integrations.models import DeliveryStatus, EventType, WebhookDelivery
 from tests.factories import PARIS
 from tests.integrations.conftest import endpoint_for
-from tests.stack import REDIS_DBS, celery_worker, redis_client, redis_url
+from tests.stack import REDIS_DBS, celery_worker, publishing_to, redis_flush, redis_url
 
 DB = REDIS_DBS["webhooks"]
 WAIT = 60  # seconds: an upper bound for a worker on a busy machine, never a speed assertion
-
-
-@contextmanager
-def _publishing_to(url: str) -> Iterator[None]:
-    """Publish jobs to the broker `url` instead of running them in-process, as an app server
-    does (the same helper as tests/core/test_outbox.py)."""
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
-    conf.update(broker_url=url, task_always_eager=False)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        conf.update(broker_url=saved[0], task_always_eager=saved[1])
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -59,7 +40,7 @@ def test_a_worker_delivers_the_event_and_the_sweep_retries_a_refused_attempt(
 ):
     from tests.factories import booking_request_for
 
-    redis_client(DB)
+    redis_flush(DB)
     endpoint_for(booker, receiver.url, [EventType.BOOKING_REQUESTED])
     receiver.answers = [503]
     worker_env = {"WEBHOOK_ALLOW_HTTP": "true", "WEBHOOK_ALLOW_PRIVATE_HOSTS": "true"}
@@ -68,7 +49,7 @@ def test_a_worker_delivers_the_event_and_the_sweep_retries_a_refused_attempt(
     with celery_worker(broker_db=DB, env=worker_env):
         probe = Celery(broker=redis_url(DB), backend=redis_url(DB), set_as_current=False)
         try:
-            with _publishing_to(redis_url(DB)):
+            with publishing_to(redis_url(DB)):
                 booking = booking_request_for(
                     space=space, requested_by=booker, start=start, end=end
                 )

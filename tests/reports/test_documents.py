@@ -10,24 +10,24 @@ import io
 import re
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
-from config.celery import app
 from reports import services
 from reports.models import DocumentKind, DocumentStatus, GeneratedDocument
 from tests.factories import MembershipFactory, UserFactory
 from tests.helpers import response_bytes
-from tests.stack import REDIS_DBS, celery_worker, redis_client, redis_url
+from tests.stack import REDIS_DBS, celery_worker, publishing_to, redis_client, redis_url
 
 DB = REDIS_DBS["pdfjobs"]
 # A bound on waiting for the worker, not a measure of speed: a busy machine is slower.
@@ -386,30 +386,11 @@ def test_sweep_gives_up_on_a_document_pending_for_over_an_hour(staff_client):
 
 
 @pytest.fixture
-def publishing_to_redis():
-    """This process publishes its jobs to Redis database DB instead of running them at once;
-    the app's conf and connection pools are restored after, so the rest of the suite stays
-    eager."""
-    client = redis_client(DB)
-    keys = ("broker_url", "result_backend", "task_always_eager")
-    saved = {key: app.conf[key] for key in keys}
-
-    def reset_pools() -> None:
-        # kombu keeps its connection and producer pools in a registry of its own, by broker:
-        # closing only the app's pool would leave a closed pool there for the next user.
-        kombu_pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    app.conf.update(broker_url=redis_url(DB), result_backend=redis_url(DB), task_always_eager=False)
-    reset_pools()
-    try:
+def publishing_to_redis() -> Iterator[redis.Redis]:
+    """This process publishes its jobs to Redis database DB instead of running them at once
+    (tests.stack.publishing_to); the fixture is a client of that database."""
+    with redis_client(DB) as client, publishing_to(redis_url(DB), results=True):
         yield client
-    finally:
-        app.conf.update(saved)
-        reset_pools()
-        client.flushdb()
-        client.close()
 
 
 def _wait_until_settled(pk: int) -> GeneratedDocument:

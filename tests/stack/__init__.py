@@ -23,6 +23,7 @@ import pytest
 import redis
 from celery import Celery
 from django.db import connection
+from kombu import pools as kombu_pools
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,14 +88,61 @@ def redis_url(db: int) -> str:
 
 
 def redis_client(db: int) -> redis.Redis:
-    """A client of database `db`, flushed; skips (or fails in CI) if Redis does not answer."""
+    """A client of database `db`, flushed; skips (or fails in CI) if Redis does not answer.
+    The caller closes it (`with redis_client(db) as client:`, or `redis_flush`)."""
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.RedisError:
+        client.close()
         service_missing(f"no Redis on {REDIS_HOST}:{REDIS_PORT}")
     client.flushdb()
     return client
+
+
+def redis_flush(db: int) -> None:
+    """Empty database `db` (skips, or fails in CI, without Redis), closing the connection.
+
+    Never leave a connection to the garbage collector: a client caught in a reference cycle
+    may have its socket finalised first, and the socket's "unclosed" warning fails whichever
+    test runs then (pytest's filterwarnings = error)."""
+    redis_client(db).close()
+
+
+@contextmanager
+def publishing_to(url: str, *, results: bool = False) -> Iterator[None]:
+    """This process publishes its jobs to the broker `url` instead of running them in-process
+    (the tests' settings have no broker, so jobs are eager), as an app server does; with
+    `results`, it keeps their results there too. The conf is restored after.
+
+    Celery caches its connection and producer pools on first use, and kombu keeps them in a
+    registry per broker URL: both are closed and forgotten on the way in and out, so that the
+    next job takes the broker now configured and no pooled socket is left to the garbage
+    collector."""
+    from config.celery import app  # the project's app: the one its shared tasks are bound to
+
+    changes: dict[str, object] = {"broker_url": url, "task_always_eager": False}
+    if results:
+        changes["result_backend"] = url
+    # The app reads these from Django's settings (config_from_object) unless its conf was
+    # changed: on the way out the changes are taken back, not overwritten with the values read
+    # now, so that a later test's `settings` override reaches the app again.
+    saved = {key: app.conf.changes[key] for key in changes if key in app.conf.changes}
+    app.conf.update(changes)
+    _reset_broker_pools(app)
+    try:
+        yield
+    finally:
+        for key in changes:
+            app.conf.changes.pop(key, None)
+        app.conf.update(saved)
+        _reset_broker_pools(app)
+
+
+def _reset_broker_pools(app: Celery) -> None:
+    kombu_pools.reset()  # closes every pooled connection and empties the registry
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def test_database_url() -> str:
@@ -123,10 +171,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 @contextmanager
 def celery_worker(
-    *, broker_db: int, env: dict[str, str] | None = None, name: str = "w1", concurrency: int = 1
+    *,
+    broker_db: int,
+    env: dict[str, str] | None = None,
+    name: str = "w1",
+    concurrency: int = 1,
+    queue: str | None = None,
 ) -> Iterator[subprocess.Popen]:
     """A real Celery worker (`celery -A config worker`) on Redis database `broker_db`, against
-    the test database, until the block ends. `env` adds settings (e-mail server, …).
+    the test database, until the block ends. `env` adds settings (e-mail server, …). With
+    `queue`, it consumes that queue only (not the default one another worker of the module
+    may share), so a test decides which worker runs which job.
 
     Waits until the worker answers a ping (a few seconds), so tasks sent then are consumed.
     """
@@ -154,6 +209,7 @@ def celery_worker(
             "--without-gossip",
             "--without-mingle",
             f"--hostname={name}@%h",
+            *([f"--queues={queue}"] if queue else []),
         ],
         cwd=ROOT,
         env=worker_env,
