@@ -10,8 +10,13 @@ unsafe methods (403).
 gives a challenge. This class comes first and gives one only to a request that sent a bearer
 token, so a bad token is a 401 `WWW-Authenticate: Bearer`, while a request with no credentials
 still gets the 403 it always did (docs/api.md).
+
+Bad tokens are counted per client address (RATE_LIMITS["api_token_invalid"]): past the limit,
+the answer is 429 with Retry-After until the window ends. DRF's throttles cannot do it: they run
+after authentication, which a bad token stops. A good token is never counted nor held back.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -20,6 +25,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from accounts.services.tokens import api_token_authenticate
+from core.ratelimit import client_ip, rate_hit, rate_parse
 
 KEYWORD = "bearer"
 
@@ -33,20 +39,28 @@ def _bearer(request: Request) -> str | None:
     return credentials.strip()
 
 
+def _refuse(request: Request, message: str) -> exceptions.APIException:
+    """401 with `message`, or 429 once the client's address has sent too many bad tokens."""
+    wait = rate_hit(
+        scope="api_token_invalid",
+        ident=client_ip(request),
+        rate=rate_parse(settings.RATE_LIMITS["api_token_invalid"]),
+    )
+    if wait:
+        return exceptions.Throttled(wait=wait)
+    return exceptions.AuthenticationFailed(message)
+
+
 class BearerTokenAuthentication(BaseAuthentication):
     def authenticate(self, request: Request):
         raw = _bearer(request)
         if raw is None:
             return None  # no token: the session decides
         if not raw or " " in raw:
-            raise exceptions.AuthenticationFailed(
-                _("Malformed Authorization header: expected “Bearer <token>”.")
-            )
+            raise _refuse(request, _("Malformed Authorization header: expected “Bearer <token>”."))
         found = api_token_authenticate(raw=raw)
         if found is None:
-            raise exceptions.AuthenticationFailed(
-                _("This API token is not valid: unknown, expired or revoked.")
-            )
+            raise _refuse(request, _("This API token is not valid: unknown, expired or revoked."))
         user, identity = found
         if identity.read_only and request.method not in SAFE_METHODS:
             raise exceptions.PermissionDenied(

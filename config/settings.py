@@ -250,6 +250,9 @@ RATE_LIMITS = {
     # The availability widget, public and framed by communes' websites: per visitor's address,
     # like the API's anonymous throttle (API_ANON_RATE), which reads the same availability.
     "widget": env_str("WIDGET_RATE", "120/minute"),
+    # Requests with a bad API token (unknown, expired, revoked, malformed), per client address:
+    # guessing is hopeless (256 random bits), but each miss costs a database read.
+    "api_token_invalid": env_str("API_TOKEN_INVALID_RATE", "30/minute"),
 }
 # A password reset link works once, for a day (Django's default is 3 days); the sign-up and
 # change-of-address links last 3 days (accounts/tokens.py). The e-mails and pages say so.

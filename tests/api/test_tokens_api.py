@@ -192,6 +192,26 @@ def test_bad_bearer_header_is_401_with_a_challenge(client, db, header, why):
     assert response.json()["detail"]
 
 
+def test_too_many_bad_tokens_from_one_address_are_429_but_a_good_token_still_works(
+    client, member, settings
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api_token_invalid": "3/minute"}
+    _, secret = _token(member)
+    bad = {"HTTP_AUTHORIZATION": "Bearer lc_" + "A" * 43}
+
+    statuses = [client.get(ME, **bad).status_code for _ in range(4)]
+    throttled = client.get(ME, **bad)
+    good = client.get(ME, **_bearer(secret))
+    elsewhere = client.get(ME, REMOTE_ADDR="192.0.2.7", **bad)
+
+    assert statuses == [401, 401, 401, 429]
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) >= 1
+    assert throttled.json()["detail"]
+    assert good.status_code == 200  # only bad tokens are counted and held back
+    assert elsewhere.status_code == 401  # per client address
+
+
 def test_another_scheme_is_left_to_the_session_403(client, db):
     response = client.get(ME, HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
 
