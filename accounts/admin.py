@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import (
+    ApiToken,
     Invitation,
     Membership,
     Organisation,
@@ -14,6 +15,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import organisations_visible_to
+from accounts.services.tokens import api_token_revoke
 from core.admin import HistoryAdmin, ScopedAdminMixin
 
 
@@ -151,6 +153,51 @@ class OrganisationDocumentAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["organisation__name"]
     readonly_fields = ["uploaded_by", "uploaded_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens, for the platform's operators: who holds which, when it was last used, and
+    revoking one reported leaked. Read-only: a token is created by its owner (the secret is
+    shown to them once) and only its hash is stored, never shown."""
+
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "organisation",
+        "scope",
+        "service",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", "service", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["prefix", "name", "user__email", "organisation__name"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser  # staff of a commune see no one else's tokens
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked, not deleted: the row tells who held it and until when
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["view"])
+    def revoke(self, request, queryset) -> None:
+        revoked = sum(api_token_revoke(actor=request.user, token=token) for token in queryset)
+        self.message_user(
+            request, _("%(count)d token(s) revoked.") % {"count": revoked}, messages.SUCCESS
+        )
 
 
 @admin.register(ReminderSent)

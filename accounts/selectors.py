@@ -228,9 +228,12 @@ def service_api_tokens_visible_to(user: AnyUser) -> QuerySet[ApiToken]:
 
 
 def api_tokens_revocable_by(user: AnyUser) -> QuerySet[ApiToken]:
-    """Tokens the user may revoke: their own, and their intercommunality's service tokens."""
+    """Tokens the user may revoke: their own, and their intercommunality's service tokens; every
+    token for the platform's operators (superusers, in the admin: a token reported leaked)."""
     if not user.is_authenticated:
         return ApiToken.objects.none()
+    if user.is_superuser:
+        return ApiToken.objects.all()
     epcis = territory_memberships().filter(user=user).values("organisation_id")
     return ApiToken.objects.filter(Q(user=user) | Q(service=True, organisation__in=epcis))
 

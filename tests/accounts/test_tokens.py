@@ -182,3 +182,44 @@ def test_the_page_lists_a_members_tokens_with_their_state(client, member):
     assert "Ancien" in page
     assert page.count(reverse("accounts:api-token-revoke", args=[active.pk])) == 1
     assert reverse("accounts:api-token-revoke", args=[revoked.pk]) not in page
+
+
+# --- The admin, for the platform's operators ---
+
+ADMIN_TOKENS = reverse("admin:accounts_apitoken_changelist")
+
+
+def test_an_operator_lists_tokens_without_their_hash_and_revokes_one_reported_leaked(
+    client, member
+):
+    token, secret = _create(member, name="Agenda de la mairie")
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+
+    listing = client.get(ADMIN_TOKENS)
+    detail = client.get(reverse("admin:accounts_apitoken_change", args=[token.pk]))
+    revoked = client.post(
+        ADMIN_TOKENS, {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+    )
+
+    assert listing.status_code == 200
+    assert "Agenda de la mairie" in listing.content.decode()
+    for page in (listing, detail, revoked):
+        assert token.key_hash not in page.content.decode()
+        assert secret not in page.content.decode()
+    token.refresh_from_db()
+    assert (token.revoked_by, token.revoked_at) == (operator, timezone.now())
+    assert not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).exists()
+
+
+def test_staff_who_are_not_operators_do_not_see_the_tokens(client, member):
+    token, _ = _create(member)
+    client.force_login(UserFactory(is_staff=True))
+
+    listing = client.get(ADMIN_TOKENS)
+    revoked = client.post(ADMIN_TOKENS, {"action": "revoke", "_selected_action": [token.pk]})
+
+    assert listing.status_code == 403
+    assert revoked.status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None
