@@ -183,10 +183,9 @@ class WebhookEndpointListCreateApi(PaginatedListMixin, APIView):
         data = WebhookEndpointInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        organisation = organisations_manageable_by(request.user).filter(
-            pk=values.pop("organisation")
+        organisation = (
+            organisations_manageable_by(request.user).filter(pk=values.pop("organisation")).first()
         )
-        organisation = organisation.first()
         if organisation is None:
             raise DrfValidationError(
                 # fr: Choisissez une organisation dont vous êtes administrateur.
@@ -249,8 +248,8 @@ class WebhookEndpointRotateSecretApi(APIView):
     @extend_schema(request=None, responses=WebhookEndpointSecretSerializer)
     def post(self, request: Request, pk: int) -> Response:
         endpoint = _endpoint(request, pk)
-        secret = services.endpoint_secret_rotate(actor=request.user, endpoint=endpoint)
-        endpoint.secret = secret
+        # The service sets `endpoint.secret` too: the answer shows the new one, once.
+        services.endpoint_secret_rotate(actor=request.user, endpoint=endpoint)
         return Response(WebhookEndpointSecretSerializer(endpoint).data, headers=NO_STORE)
 
 
