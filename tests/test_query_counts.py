@@ -497,7 +497,6 @@ def _webhook_deliveries(w: World, count: int) -> Get:
     )
 
 
-
 def _deliveries(w: World, count: int):
     """`count` delivered events of the requester's webhook (made on first use)."""
     import uuid
