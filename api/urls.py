@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, closures, me, payments, photos, spaces
+from api import allocations, bookings, calls, closures, hooks, me, payments, photos, spaces
 from api.webhooks import stripe_webhook
 from core.middleware import accepts_upload
 
@@ -167,6 +167,31 @@ urlpatterns = [
         name="site-photo-create",
     ),
     path("v1/photos/<int:pk>/", photos.PhotoDetailApi.as_view(), name="photo-detail"),
+    path(
+        "v1/webhooks/endpoints/",
+        hooks.WebhookEndpointListCreateApi.as_view(),
+        name="webhook-endpoint-list",
+    ),
+    path(
+        "v1/webhooks/endpoints/<int:pk>/",
+        hooks.WebhookEndpointDetailApi.as_view(),
+        name="webhook-endpoint-detail",
+    ),
+    path(
+        "v1/webhooks/endpoints/<int:pk>/rotate-secret/",
+        hooks.WebhookEndpointRotateSecretApi.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
+    path(
+        "v1/webhooks/endpoints/<int:pk>/deliveries/",
+        hooks.WebhookDeliveryListApi.as_view(),
+        name="webhook-delivery-list",
+    ),
+    path(
+        "v1/webhooks/deliveries/<int:pk>/replay/",
+        hooks.WebhookDeliveryReplayApi.as_view(),
+        name="webhook-delivery-replay",
+    ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.
     re_path(r"^(?:[\s\S]*/)?$", not_found),

@@ -432,6 +432,8 @@ SPECTACULAR_SETTINGS = {
         "SpaceStatusEnum": "spaces.models.SpaceStatus",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
         "SpaceKindEnum": "spaces.models.SpaceKind",
+        "WebhookEventTypeEnum": "integrations.models.EventType",
+        "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",
     },
 }
 

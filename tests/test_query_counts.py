@@ -497,6 +497,42 @@ def _webhook_deliveries(w: World, count: int) -> Get:
     )
 
 
+def _deliveries(w: World, count: int):
+    """`count` delivered events of the requester's webhook (made on first use)."""
+    import uuid
+
+    from integrations.models import WebhookDelivery
+
+    if not hasattr(w, "webhook"):
+        w.webhook = _webhook(w)
+    for _ in range(count):
+        event = uuid.uuid4()
+        WebhookDelivery.objects.create(
+            endpoint=w.webhook,
+            event_id=event,
+            event_type="booking.requested",
+            payload={"id": str(event)},
+            status="delivered",
+            attempts=1,
+            response_status=200,
+            response_ms=12,
+        )
+    return w.webhook
+
+
+@case("api:webhook-endpoint-list", sqlite=5)
+def _api_webhooks(w: World, count: int) -> Get:
+    for _ in range(count):
+        _webhook(w)
+    return Get(w.requester, reverse("api:webhook-endpoint-list"), api_page)
+
+
+@case("api:webhook-delivery-list", sqlite=6)
+def _api_webhook_deliveries(w: World, count: int) -> Get:
+    webhook = _deliveries(w, count)
+    return Get(w.requester, reverse("api:webhook-delivery-list", args=[webhook.pk]), api_page)
+
+
 # --- Pages of spaces -------------------------------------------------------------------------
 
 
@@ -1168,6 +1204,9 @@ NOT_LISTS: dict[str, str] = {
     "api:closure-detail": ACTION,
     "api:site-photo-create": ACTION,
     "api:photo-detail": ACTION,
+    "api:webhook-endpoint-detail": DETAIL,
+    "api:webhook-endpoint-rotate-secret": ACTION,
+    "api:webhook-delivery-replay": ACTION,
 }
 
 

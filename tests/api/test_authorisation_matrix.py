@@ -45,6 +45,9 @@ from accounts.services.tokens import api_token_create
 from bookings.rules import Period
 from bookings.services.closures import closure_create
 from calls import services as calls_services
+from integrations.events import Event, Route
+from integrations.models import DeliveryStatus, WebhookDelivery
+from integrations.services import endpoint_create, events_record
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
@@ -191,6 +194,15 @@ CLOSURE = {
 }
 
 
+def _webhook_endpoint(w: "World", role: str, _) -> dict:
+    # A literal public address: the SSRF guard passes it without a DNS lookup.
+    return {
+        "organisation": w.organisation_of(role).pk,
+        "url": "https://93.184.216.34/hooks/nouveau",
+        "events": ["booking.requested"],
+    }
+
+
 def _fixed(body: dict) -> Callable[["World", str, object], dict]:
     return lambda w, role, target: body
 
@@ -217,6 +229,12 @@ THE_STRUCTURES = {
 THE_MANAGERS = {
     "anonymous": (403, 403), "member_a": (404, 404), "member_b": (404, 404),
     "manager": (200, 404), "commune": (200, 404), "epci": (200, 200),
+}
+# An organisation's webhooks: its administrators (the structure's, here) and the
+# intercommunality (docs/api.md, "Webhooks").
+WEBHOOK_OWNERS = {
+    "anonymous": (403, 403), "member_a": (200, 404), "member_b": (200, 404),
+    "manager": (404, 404), "commune": (404, 404), "epci": (200, 200),
 }
 
 MATRIX: dict[tuple[str, str], Entry] = {
@@ -377,6 +395,30 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "photo", body=_fixed({}),
         **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},
     ),
+    ("api:webhook-endpoint-list", "GET"): entry(**SIGNED_IN),
+    ("api:webhook-endpoint-list", "POST"): entry(
+        body=_webhook_endpoint,
+        anonymous=403, member_a=201, member_b=201, manager=400, commune=400, epci=201,
+        note="400 on `organisation` for who does not administer the one in the body (the "
+        "manager has none; the commune's staff is a member, not an administrator)",
+    ),
+    ("api:webhook-endpoint-detail", "GET"): entry("webhook", **WEBHOOK_OWNERS),
+    ("api:webhook-endpoint-detail", "PATCH"): entry(
+        "webhook", body=_fixed({"events": ["booking.confirmed"]}), **WEBHOOK_OWNERS
+    ),
+    ("api:webhook-endpoint-detail", "DELETE"): entry(
+        "webhook", body=_fixed({}),
+        **{**WEBHOOK_OWNERS, "member_a": (204, 404), "member_b": (204, 404), "epci": (204, 204)},
+    ),
+    ("api:webhook-endpoint-rotate-secret", "POST"): entry(
+        "webhook", body=_fixed({}), **WEBHOOK_OWNERS
+    ),
+    ("api:webhook-delivery-list", "GET"): entry("webhook", **WEBHOOK_OWNERS),
+    ("api:webhook-delivery-replay", "POST"): entry(
+        "webhook_delivery", body=_fixed({}),
+        **{**WEBHOOK_OWNERS, "member_a": (201, 404), "member_b": (201, 404), "epci": (201, 201)},
+        note="a delivered event: sent again as a new delivery (201)",
+    ),
 }
 # fmt: on
 
@@ -523,6 +565,30 @@ class World:
             self.application[n] = submitted(
                 call=call, structure=self.structure[n], actor=self.users[role]
             )
+        # Webhooks: one of each structure, with a delivered event (a replay sends nothing:
+        # the test's transaction never commits).
+        self.webhook, self.webhook_delivery = {}, {}
+        for n, role in ((1, "member_a"), (2, "member_b")):
+            self.webhook[n] = endpoint_create(
+                actor=self.users[role],
+                organisation=self.structure[n],
+                url=f"https://93.184.216.34/hooks/{n}",
+                events=["booking.requested"],
+            )
+            (delivery,) = events_record(
+                event=Event(
+                    type="booking.requested",
+                    created=timezone.now(),
+                    audience=frozenset({self.structure[n].pk}),
+                    public=False,
+                    data={"object": "booking", "id": self.booking[n].pk},
+                ),
+                routes=[Route(self.webhook[n].pk, self.structure[n].pk, False, frozenset())],
+            )
+            WebhookDelivery.objects.filter(pk=delivery).update(
+                status=DeliveryStatus.DELIVERED, attempts=1, response_status=200
+            )
+            self.webhook_delivery[n] = WebhookDelivery.objects.get(pk=delivery)
         assignment = calls_services.reviewer_assign(
             call=self.call[1], reviewer=self.users["manager"], actor=staff[1]
         )
