@@ -61,6 +61,18 @@ admin.site.site_header = "Locaux Communs"
 admin.site.site_title = "Locaux Communs"
 
 
+OUTBOX_DELIVERY_FIELDS = [
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+    "claimed_at",
+    "claim_token",
+    "sent_at",
+]
+
+
 @admin.register(OutboxMail)
 class OutboxMailAdmin(admin.ModelAdmin):
     """The mail outbox, read only, for the intercommunality (the rule of history_viewer_set:
@@ -71,7 +83,16 @@ class OutboxMailAdmin(admin.ModelAdmin):
     search_fields = ["about", "subject"]
     date_hierarchy = "created_at"
     actions = ["retry"]
-    readonly_fields = [field.name for field in OutboxMail._meta.fields]
+    # The message first, then its delivery (the queue's columns come first in _meta.fields, being
+    # inherited from QueuedRow).
+    readonly_fields = [
+        *(
+            field.name
+            for field in OutboxMail._meta.fields
+            if field.name not in OUTBOX_DELIVERY_FIELDS
+        ),
+        *OUTBOX_DELIVERY_FIELDS,
+    ]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return history_viewer_allows(request.user)

@@ -8,13 +8,16 @@ the transaction of the change that causes it. They write `OutboxMail` rows in th
 marks it sent; a refused or unreachable server leaves it pending with a later `next_attempt_at`
 (exponential backoff, capped), and after MAIL_MAX_ATTEMPTS it is marked failed and logged at
 ERROR (admin list, /healthz detail). `outbox_sweep`, run every minute by beat, sends what is
-due: a broker or a mail server that was down at commit time only delays mail.
+due: a broker or a mail server that was down at commit time only delays mail. The claim, the
+backoff, the stale claims and the sweep's selection are the queue kernel's (core/queue.py);
+this module sends over SMTP, masks addresses and logs.
 
 Without a broker (the SQLite demo) the job runs in-process after commit, through the console
 backend. The only duplicate window is documented on `OutboxMail`.
 """
 
 import contextlib
+import functools
 import logging
 import re
 import smtplib
@@ -27,16 +30,23 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.jobs import job_after_commit
 from core.models import MailStatus, OutboxMail
+from core.queue import (
+    QueuePolicy,
+    queue_claim,
+    queue_error_text,
+    queue_mark_done,
+    queue_mark_failed_attempt,
+    queue_sweep,
+)
 
 logger = logging.getLogger(__name__)
 
 SUBJECT_MAX_LENGTH = 150
-LAST_ERROR_MAX_LENGTH = 300
 # How many due messages one sweep takes; the next sweep takes the rest.
 SWEEP_BATCH = 500
 # /healthz: pending mail older than this means delivery is stuck (broker, worker or server).
@@ -114,61 +124,35 @@ def mail_send_batch(*, mails: Sequence[Mail], about: str) -> list[OutboxMail]:
     return rows
 
 
-def _due(now: datetime) -> Q:
-    """Rows a deliverer may take: pending and due, or claimed by a worker that died."""
-    stale = now - timedelta(seconds=settings.MAIL_CLAIM_TIMEOUT)
-    return Q(status=MailStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=MailStatus.SENDING, claimed_at__lt=stale
+def _policy() -> QueuePolicy:
+    """Exponential backoff: MAIL_RETRY_DELAY doubled after each failed attempt, capped at
+    MAIL_RETRY_DELAY_MAX; failed at MAIL_MAX_ATTEMPTS."""
+    return QueuePolicy(
+        claim_timeout=settings.MAIL_CLAIM_TIMEOUT,
+        retry_delays=tuple(
+            min(settings.MAIL_RETRY_DELAY * 2**step, settings.MAIL_RETRY_DELAY_MAX)
+            for step in range(settings.MAIL_MAX_ATTEMPTS - 1)
+        ),
     )
-
-
-def _claim(pk: int, now: datetime) -> uuid.UUID | None:
-    """Take row `pk` for sending, counting the attempt; None if it is not due or another
-    deliverer has it.
-
-    One conditional UPDATE: PostgreSQL re-checks the condition on the row it waited for (so of
-    two concurrent claims one updates nothing), SQLite serialises writers. The attempt counts
-    from the claim, so a message whose sending kills the worker still reaches MAIL_MAX_ATTEMPTS.
-    """
-    token = uuid.uuid4()
-    taken = (
-        OutboxMail.objects.filter(_due(now), pk=pk).update(
-            status=MailStatus.SENDING,
-            claim_token=token,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-        )
-        == 1
-    )
-    return token if taken else None
-
-
-def _retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff: MAIL_RETRY_DELAY doubled after each failed attempt, capped."""
-    delay = settings.MAIL_RETRY_DELAY * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(delay, settings.MAIL_RETRY_DELAY_MAX))
 
 
 def _error_text(error: BaseException | str) -> str:
     """The error for the row and the log: its class and the server's reply, addresses masked
     (a refusal quotes the recipient: personal data the log and the admin list need not hold)."""
-    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    text = ADDRESS.sub("<address>", " ".join(text.split()))
-    return text[:LAST_ERROR_MAX_LENGTH]
+    return queue_error_text(error, mask=functools.partial(ADDRESS.sub, "<address>"))
 
 
 def _mark_failed_attempt(row: OutboxMail, token: uuid.UUID, error: BaseException | str) -> None:
     """Record that the attempt of `row` (as claimed) failed: retry later, or failed for good."""
     attempts = row.attempts
-    final = attempts >= settings.MAIL_MAX_ATTEMPTS
-    now = timezone.now()
-    OutboxMail.objects.filter(pk=row.pk, claim_token=token).update(
-        status=MailStatus.FAILED if final else MailStatus.PENDING,
+    final = queue_mark_failed_attempt(
+        OutboxMail.objects,
+        row.pk,
+        token,
         attempts=attempts,
-        next_attempt_at=now if final else now + _retry_delay(attempts),
-        last_error=_error_text(error),
-        claim_token=None,
-        claimed_at=None,
+        error=_error_text(error),
+        policy=_policy(),
+        now=timezone.now(),
     )
     if final:
         logger.error(
@@ -194,18 +178,19 @@ def outbox_deliver(*, ids: Iterable[int], now: datetime | None = None) -> int:
     skipped; a delivery error is recorded on its row (retried later, or failed), never raised.
     """
     pks = sorted(OutboxMail.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+    policy = _policy()
     sent = 0
     connection = get_connection()
     try:
         for pk in pks:
             # Claimed one at a time, just before sending: a claim is never older than one
             # SMTP exchange (EMAIL_TIMEOUT), far below MAIL_CLAIM_TIMEOUT.
-            token = _claim(pk, now or timezone.now())
+            token = queue_claim(OutboxMail.objects, pk, policy=policy, now=now or timezone.now())
             if token is None:
                 continue
             row = OutboxMail.objects.get(pk=pk)
-            if row.attempts > settings.MAIL_MAX_ATTEMPTS:  # retaken after its last attempt
-                row.attempts = settings.MAIL_MAX_ATTEMPTS  # the retake is not an attempt
+            if row.attempts > policy.max_attempts:  # retaken after its last attempt
+                row.attempts = policy.max_attempts  # the retake is not an attempt
                 _mark_failed_attempt(row, token, LOST_WORKER)
                 continue
             message = EmailMultiAlternatives(
@@ -226,11 +211,8 @@ def outbox_deliver(*, ids: Iterable[int], now: datetime | None = None) -> int:
                 _mark_failed_attempt(row, token, error)
                 _close_quietly(connection)  # the next message opens a fresh connection
                 continue
-            marked = OutboxMail.objects.filter(pk=pk, claim_token=token).update(
-                status=MailStatus.SENT,
-                sent_at=timezone.now(),
-                last_error="",
-                claim_token=None,
+            marked = queue_mark_done(
+                OutboxMail.objects, pk, token, status=MailStatus.SENT, sent_at=timezone.now()
             )
             if not marked:  # our claim went stale and was retaken: the documented window
                 logger.warning("E-mail %s (%s) sent after its claim expired", pk, row.about)
@@ -251,11 +233,7 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
     minute by beat; safe on several workers at once (each row is claimed). Returns how many
     were sent."""
     now = now or timezone.now()
-    ids = list(
-        OutboxMail.objects.filter(_due(now))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
+    ids = queue_sweep(OutboxMail.objects, policy=_policy(), now=now, batch=SWEEP_BATCH)
     return outbox_deliver(ids=ids, now=now) if ids else 0
 
 

@@ -37,6 +37,23 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "event_type"]
     list_select_related = ["endpoint", "endpoint__organisation"]
+    # The event, then its delivery (the queue's columns, inherited from QueuedRow, would come
+    # first); never the claim token.
+    fields = [
+        "endpoint",
+        "event_id",
+        "event_type",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "response_status",
+        "response_ms",
+        "last_error",
+        "last_attempt_at",
+        "delivered_at",
+        "claimed_at",
+    ]
     exclude = ["claim_token"]
 
     def has_add_permission(self, request) -> bool:

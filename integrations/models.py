@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import SingleLineCharField
+from core.models import QueuedRow, QueueStatus, queue_indexes
 from core.validators import MAX_SMALL_INTEGER, bounded
 
 
@@ -70,16 +71,18 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENDING = "sending", _("Sending")
+    PENDING = QueueStatus.PENDING, _("Pending")
+    SENDING = QueueStatus.SENDING, _("Sending")
     DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
+    FAILED = QueueStatus.FAILED, _("Failed")
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(QueuedRow):
     """One event for one endpoint: written after the change committed, sent by a job, retried
     with backoff (at least once: a receiver deduplicates on `event_id`, the same on every
-    attempt and on a replay). Holds what the owner may already see: ids and links."""
+    attempt and on a replay). Holds what the owner may already see: ids and links. The claim,
+    the attempts, the backoff and the stale claims are the queue's (`core.models.QueuedRow`);
+    `next_attempt_at` is None while the endpoint is paused and once the delivery failed."""
 
     endpoint = models.ForeignKey(
         WebhookEndpoint,
@@ -93,28 +96,23 @@ class WebhookDelivery(models.Model):
     status = SingleLineCharField(
         _("status"), max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(
-        _("attempts"), default=0, validators=bounded(0, MAX_SMALL_INTEGER)
-    )
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(
         _("response status"), null=True, blank=True, validators=bounded(0, 999)
     )
     response_ms = models.PositiveIntegerField(_("response time (ms)"), null=True, blank=True)
-    # The error's class or the first bytes of the answer: never a header, never the secret.
-    last_error = SingleLineCharField(_("last error"), max_length=300, blank=True)
+    # (last_error: the error's class or the first bytes of the answer: never a header, never the
+    # secret.)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
+            # The sweep: due deliveries (webhook_due) and stale claims (webhook_claimed).
+            *queue_indexes("webhook"),
             models.Index(fields=["endpoint", "-created_at"], name="webhook_log"),
         ]
         constraints = [

@@ -1,11 +1,13 @@
 """Deliveries: recorded after the change committed (one row per endpoint and event), sent by a
 job, retried with backoff (WEBHOOK_RETRY_DELAYS), swept every minute, replayed by the owner.
 
-Like the mail outbox (core/mail.py), a row is claimed (pending → sending, with a fresh token) by
-one conditional UPDATE before it is sent, so two workers never post it both; a worker that dies
-while sending leaves a claim that goes stale after WEBHOOK_CLAIM_TIMEOUT and the sweep sends it
-again. Delivery is therefore at least once: receivers deduplicate on the event id, which every
-attempt and every replay carry unchanged.
+The queue is the kernel's (core/queue.py), like the mail outbox's: a row is claimed (pending →
+sending, with a fresh token) by one conditional UPDATE before it is sent, so two workers never
+post it both; a worker that dies while sending leaves a claim that goes stale after
+WEBHOOK_CLAIM_TIMEOUT and the sweep sends it again. Delivery is therefore at least once:
+receivers deduplicate on the event id, which every attempt and every replay carry unchanged.
+What is the deliveries' own: the signed POST, the endpoint paused after repeated failures (its
+deliveries are not taken), the replay.
 """
 
 import http.client
@@ -14,18 +16,26 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
 from core.jobs import job_after_commit
+from core.queue import (
+    QueuePolicy,
+    queue_claim,
+    queue_error_text,
+    queue_mark_done,
+    queue_mark_failed_attempt,
+    queue_sweep,
+)
 from integrations import client
 from integrations.events import Event, Route
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -40,7 +50,6 @@ from integrations.signing import (
 
 logger = logging.getLogger(__name__)
 
-ERROR_MAX_LENGTH = 300
 SWEEP_BATCH = 200
 SEND_ERRORS = (OSError, http.client.HTTPException, ValidationError)
 
@@ -86,30 +95,19 @@ def events_record(*, event: Event, routes: Sequence[Route]) -> list[int]:
     return [row.pk for row in rows]
 
 
-def _due(now: datetime) -> Q:
-    stale = now - timedelta(seconds=settings.WEBHOOK_CLAIM_TIMEOUT)
-    return Q(endpoint__paused_at__isnull=True) & (
-        Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        | Q(status=DeliveryStatus.SENDING, claimed_at__lt=stale)
+def _policy() -> QueuePolicy:
+    return QueuePolicy(
+        claim_timeout=settings.WEBHOOK_CLAIM_TIMEOUT,
+        retry_delays=tuple(settings.WEBHOOK_RETRY_DELAYS),
     )
 
 
-def _claim(pk: int, now: datetime) -> uuid.UUID | None:
-    """Take delivery `pk` for sending, counting the attempt; None if not due or taken."""
-    token = uuid.uuid4()
-    due = WebhookDelivery.objects.filter(_due(now), pk=pk).values("pk")
-    taken = WebhookDelivery.objects.filter(pk__in=due).update(
-        status=DeliveryStatus.SENDING,
-        claim_token=token,
-        claimed_at=now,
-        last_attempt_at=now,
-        attempts=F("attempts") + 1,
+def _queue() -> QuerySet[WebhookDelivery]:
+    """The deliveries that may go: not of a paused endpoint. A subquery, not a join, so that
+    the claim's UPDATE stays a conditional UPDATE of the row (core.queue.queue_claim)."""
+    return WebhookDelivery.objects.filter(
+        endpoint__in=WebhookEndpoint.objects.filter(paused_at__isnull=True)
     )
-    return token if taken == 1 else None
-
-
-def _short(text: str) -> str:
-    return " ".join(text.split())[:ERROR_MAX_LENGTH]
 
 
 def _body(payload: dict) -> bytes:
@@ -132,12 +130,16 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, int | None, str]:
             url=endpoint.url, body=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT
         )
     except ValidationError as error:  # the address now resolves to a refused network
-        return None, None, _short("Refused address: " + " ".join(error.messages))
+        return None, None, queue_error_text("Refused address: " + " ".join(error.messages))
     except SEND_ERRORS as error:
-        return None, None, _short(f"{type(error).__name__}: {error}")
+        return None, None, queue_error_text(error)
     if 200 <= answer.status < 300:
         return answer.status, answer.milliseconds, ""
-    return answer.status, answer.milliseconds, _short(f"HTTP {answer.status}: {answer.excerpt}")
+    return (
+        answer.status,
+        answer.milliseconds,
+        queue_error_text(f"HTTP {answer.status}: {answer.excerpt}"),
+    )
 
 
 def _failure_counted(endpoint: WebhookEndpoint) -> None:
@@ -158,38 +160,38 @@ def _failure_counted(endpoint: WebhookEndpoint) -> None:
             logger.warning("Webhook endpoint %s paused after repeated failures", endpoint.pk)
 
 
-def _send_one(pk: int, now: datetime) -> bool:
-    token = _claim(pk, now)
+def _send_one(pk: int, now: datetime, policy: QueuePolicy) -> bool:
+    # The attempt's time is kept on the row (last_attempt_at) besides the claim's.
+    token = queue_claim(_queue(), pk, policy=policy, now=now, last_attempt_at=now)
     if token is None:
         return False
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=pk)
     status, milliseconds, error = _post(delivery)
     done = timezone.now()
-    mine = WebhookDelivery.objects.filter(pk=pk, claim_token=token)
+    answer = {"response_status": status, "response_ms": milliseconds}
     if not error:
-        mine.update(
+        queue_mark_done(
+            WebhookDelivery.objects,
+            pk,
+            token,
             status=DeliveryStatus.DELIVERED,
-            response_status=status,
-            response_ms=milliseconds,
-            last_error="",
             delivered_at=done,
             next_attempt_at=None,
-            claim_token=None,
+            **answer,
         )
         WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).exclude(
             consecutive_failures=0
         ).update(consecutive_failures=0)
         return True
-    delays = settings.WEBHOOK_RETRY_DELAYS
-    final = delivery.attempts > len(delays)
-    mine.update(
-        status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
-        response_status=status,
-        response_ms=milliseconds,
-        last_error=error,
-        next_attempt_at=None if final else done + timedelta(seconds=delays[delivery.attempts - 1]),
-        claim_token=None,
-        claimed_at=None,
+    queue_mark_failed_attempt(
+        WebhookDelivery.objects,
+        pk,
+        token,
+        attempts=delivery.attempts,
+        error=error,
+        policy=policy,
+        now=done,
+        **answer,
     )
     _failure_counted(delivery.endpoint)
     return False
@@ -199,9 +201,10 @@ def deliveries_send(*, ids: Iterable[int], now: datetime | None = None) -> int:
     """Send the deliveries `ids` that are due at `now` (skipping those delivered, failed, not
     yet due, of a paused endpoint or taken by another worker). Returns how many were accepted;
     a failure is recorded on its row (retried later, or failed), never raised."""
+    policy = _policy()
     sent = 0
     for pk in sorted(set(ids)):
-        sent += _send_one(pk, now or timezone.now())
+        sent += _send_one(pk, now or timezone.now(), policy)
     return sent
 
 
@@ -210,11 +213,7 @@ def deliveries_sweep(*, now: datetime | None = None) -> int:
     of dead workers). Run every minute by beat; safe on several workers. Returns how many were
     accepted."""
     now = now or timezone.now()
-    ids = list(
-        WebhookDelivery.objects.filter(_due(now))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
+    ids = queue_sweep(_queue(), policy=_policy(), now=now, batch=SWEEP_BATCH)
     return deliveries_send(ids=ids, now=now) if ids else 0
 
 
