@@ -15,6 +15,7 @@ from api.calls.applications import (
     ApplicationWithdrawApi,
 )
 from api.calls.calls import CallDetailApi, CallListApi, CallRankingApi
+from api.calls.decisions import ApplicationAcceptApi, ApplicationRefuseApi
 from api.calls.manage import (
     CallCloseApi,
     CallCriteriaApi,
@@ -24,7 +25,6 @@ from api.calls.manage import (
     CriterionDetailApi,
     LotDetailApi,
 )
-from api.calls.decisions import ApplicationAcceptApi, ApplicationRefuseApi
 from api.calls.reviews import ApplicationScoresApi, CallDeclarationApi
 
 __all__ = [
@@ -39,11 +39,11 @@ __all__ = [
     "CallCriteriaApi",
     "CallDecideApi",
     "CallDeclarationApi",
-    "CallLotsApi",
-    "CallPublishApi",
-    "CriterionDetailApi",
-    "LotDetailApi",
     "CallDetailApi",
     "CallListApi",
+    "CallLotsApi",
+    "CallPublishApi",
     "CallRankingApi",
+    "CriterionDetailApi",
+    "LotDetailApi",
 ]
