@@ -114,6 +114,13 @@ urlpatterns = [
     path("v1/calls/", calls.CallListApi.as_view(), name="call-list"),
     path("v1/calls/<int:pk>/", calls.CallDetailApi.as_view(), name="call-detail"),
     path("v1/calls/<int:pk>/ranking/", calls.CallRankingApi.as_view(), name="call-ranking"),
+    path("v1/calls/<int:pk>/criteria/", calls.CallCriteriaApi.as_view(), name="call-criteria"),
+    path("v1/criteria/<int:pk>/", calls.CriterionDetailApi.as_view(), name="criterion-detail"),
+    path("v1/calls/<int:pk>/lots/", calls.CallLotsApi.as_view(), name="call-lots"),
+    path("v1/lots/<int:pk>/", calls.LotDetailApi.as_view(), name="lot-detail"),
+    path("v1/calls/<int:pk>/publish/", calls.CallPublishApi.as_view(), name="call-publish"),
+    path("v1/calls/<int:pk>/close/", calls.CallCloseApi.as_view(), name="call-close"),
+    path("v1/calls/<int:pk>/decide/", calls.CallDecideApi.as_view(), name="call-decide"),
     path(
         "v1/calls/<int:pk>/declaration/",
         calls.CallDeclarationApi.as_view(),

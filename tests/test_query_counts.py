@@ -169,6 +169,16 @@ class World:
         self.calls(1, publish=True)
         return self.made_calls[-1]
 
+    @cached_property
+    def draft_call(self):
+        """A draft call of the commune, its grid and lots still open to change."""
+        return draft_call(
+            actor=self.commune_staff,
+            owner=self.commune.organisation,
+            spaces=[self.office()],
+            title="QC draft",
+        )
+
     def applications(self, count: int) -> None:
         """`count` submitted applications to `call`, each of its own verified structure."""
         for _ in range(count):
@@ -333,6 +343,24 @@ def _api_call_ranking(w: World, count: int) -> Get:
         reverse("api:call-ranking", args=[w.call.pk]),
         lambda response: len(response.json()[0]["rows"]),
     )
+
+
+@case("api:call-criteria", sqlite=6, page=50)
+def _api_call_criteria(w: World, count: int) -> Get:
+    call = w.draft_call
+    for _ in range(count):
+        services_calls.criterion_add(
+            call=call, actor=w.commune_staff, name=f"QC criterion {w.next()}", weight=10
+        )
+    return Get(w.commune_staff, reverse("api:call-criteria", args=[call.pk]), api_page)
+
+
+@case("api:call-lots", sqlite=6, page=50)
+def _api_call_lots(w: World, count: int) -> Get:
+    call = w.draft_call
+    for _ in range(count):
+        services_calls.lot_add(call=call, actor=w.commune_staff, space=w.office())
+    return Get(w.commune_staff, reverse("api:call-lots", args=[call.pk]), api_page)
 
 
 @case("api:payment-list", sqlite=6)
@@ -1194,6 +1222,11 @@ NOT_LISTS: dict[str, str] = {
     "api:allocation-end": ACTION,
     "api:call-detail": DETAIL,
     "api:call-declaration": ACTION,
+    "api:criterion-detail": ACTION,
+    "api:lot-detail": ACTION,
+    "api:call-publish": ACTION,
+    "api:call-close": ACTION,
+    "api:call-decide": ACTION,
     "api:application-detail": DETAIL,
     "api:application-submit": ACTION,
     "api:application-withdraw": ACTION,

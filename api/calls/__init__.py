@@ -1,6 +1,7 @@
 """Calls API, one module per sub-domain: `calls` (calls and their ranking), `applications`
 (drafts, submission, withdrawal), `reviews` (declarations of interest, scores), `decisions`
-(accept, refuse); `outputs` holds what they answer.
+(accept, refuse), `manage` (a call's draft, lots, criteria, publication, closing,
+deliberation); `outputs` holds what they answer.
 
 Reads go through the permission querysets of calls.selectors, so what a user may not see is a
 404; the services' ValidationError is a 400 naming the field; a refused status change is a 409.
@@ -15,6 +16,15 @@ from api.calls.applications import (
 )
 from api.calls.calls import CallDetailApi, CallListApi, CallRankingApi
 from api.calls.decisions import ApplicationAcceptApi, ApplicationRefuseApi
+from api.calls.manage import (
+    CallCloseApi,
+    CallCriteriaApi,
+    CallDecideApi,
+    CallLotsApi,
+    CallPublishApi,
+    CriterionDetailApi,
+    LotDetailApi,
+)
 from api.calls.reviews import ApplicationScoresApi, CallDeclarationApi
 
 __all__ = [
@@ -25,8 +35,15 @@ __all__ = [
     "ApplicationScoresApi",
     "ApplicationSubmitApi",
     "ApplicationWithdrawApi",
+    "CallCloseApi",
+    "CallCriteriaApi",
+    "CallDecideApi",
     "CallDeclarationApi",
     "CallDetailApi",
     "CallListApi",
+    "CallLotsApi",
+    "CallPublishApi",
     "CallRankingApi",
+    "CriterionDetailApi",
+    "LotDetailApi",
 ]

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.calls.manage import CallCreateMixin, CallUpdateMixin
 from api.calls.outputs import CallOutputSerializer, RankingLotSerializer
 from api.pagination import PaginatedListMixin
 from calls import selectors
@@ -20,15 +21,19 @@ def _calls(user) -> QuerySet[Call]:
     return selectors.call_detail(user=user).order_by("-published_at", "-created_at", "-pk")
 
 
-class CallListApi(PaginatedListMixin, APIView):
-    """Calls the user may read: published, closed and decided ones; drafts for their managers."""
+class CallListApi(CallCreateMixin, PaginatedListMixin, APIView):
+    """GET: calls the user may read: published, closed and decided ones; drafts for their
+    managers. POST: draft a call (the staff of a public body)."""
 
     @extend_schema(responses=CallOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         return self.paginated_response(_calls(request.user), CallOutputSerializer)
 
 
-class CallDetailApi(APIView):
+class CallDetailApi(CallUpdateMixin, APIView):
+    """GET: a call the user may read. PATCH: change the fields sent of a draft (those who run
+    it; others get 404; once published, 400)."""
+
     @extend_schema(responses=CallOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         call = get_object_or_404(_calls(request.user), pk=pk)

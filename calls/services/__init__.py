@@ -25,6 +25,11 @@ from calls.services.calls import (
     call_update,
     calls_close_past_deadline,
     criteria_set,
+    criterion_add,
+    criterion_delete,
+    criterion_update,
+    lot_add,
+    lot_delete,
 )
 from calls.services.decisions import (
     application_accept,
@@ -50,6 +55,11 @@ __all__ = [
     "call_update",
     "calls_close_past_deadline",
     "criteria_set",
+    "criterion_add",
+    "criterion_delete",
+    "criterion_update",
+    "lot_add",
+    "lot_delete",
     "reviewer_assign",
     "reviewer_declare",
     "score_record",

@@ -22,6 +22,7 @@ from calls.models import (
 )
 from calls.permissions import call_check_manager
 from core.history import history_actor
+from core.validators import bounds_of
 from core.workflow import status_change
 from spaces.models import Space
 from spaces.selectors import site_owners_for, spaces_manageable_by
@@ -98,10 +99,7 @@ def call_update(
     deadline: datetime | None,
 ) -> Call:
     """Change a draft call. Once published, the call binds its authority: any change is refused."""
-    call_check_manager(actor=actor, call=call)
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    if call.status != CallStatus.DRAFT:
-        raise ValidationError(_("The call was published: it can no longer change."))
+    call = _draft_locked(call, actor, frozen=_call_frozen())
     _check_call_terms(actor=actor, owner=owner, spaces=spaces, deadline=deadline)
     call.owner = owner
     call.title = title.strip()
@@ -124,6 +122,24 @@ def call_update(
     return call
 
 
+def _draft_locked(call: Call, actor: User, *, frozen: dict | str) -> Call:
+    """`call` locked for a change of its draft (the actor runs it); once published, refused
+    with `frozen` (the ValidationError's message, or its messages by field)."""
+    call_check_manager(actor=actor, call=call)
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status != CallStatus.DRAFT:
+        raise ValidationError(frozen)
+    return call
+
+
+def _criteria_frozen() -> dict:
+    return {"criteria": _("The criteria were published: they can no longer change.")}
+
+
+def _call_frozen() -> str:
+    return _("The call was published: it can no longer change.")
+
+
 @transaction.atomic
 def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]], actor: User) -> None:
     """Replace the grid of a draft call. Once published, the grid is frozen: refused.
@@ -131,12 +147,7 @@ def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]], actor: Use
     Criteria are deleted and created one by one (not in bulk) so that the field history keeps
     each removed and added criterion, signed by `actor`.
     """
-    call_check_manager(actor=actor, call=call)
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    if call.status != CallStatus.DRAFT:
-        raise ValidationError(
-            {"criteria": _("The criteria were published: they can no longer change.")}
-        )
+    call = _draft_locked(call, actor, frozen=_criteria_frozen())
     if not criteria or any(
         weight < 1 or not name.strip() for name, weight, _description in criteria
     ):
@@ -157,6 +168,96 @@ def criteria_set(*, call: Call, criteria: list[tuple[str, int, str]], actor: Use
                 description=description.strip(),
                 position=index,
             )
+
+
+def _check_criterion(name: str, weight: int) -> None:
+    errors = {}
+    if not name.strip():
+        errors["name"] = _("Give the criterion a name.")
+    bounds = bounds_of(Criterion, "weight")
+    if not bounds["min_value"] <= weight <= bounds["max_value"]:
+        errors["weight"] = _("Give a weight from %(min)s to %(max)s points.") % {
+            "min": bounds["min_value"],
+            "max": bounds["max_value"],
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def criterion_add(
+    *, call: Call, actor: User, name: str, weight: int, description: str = ""
+) -> Criterion:
+    """Add a criterion at the end of a draft call's grid. Once published, refused."""
+    call = _draft_locked(call, actor, frozen=_criteria_frozen())
+    _check_criterion(name, weight)
+    last = call.criteria.order_by("-position").values_list("position", flat=True).first() or 0
+    with history_actor(actor):
+        return Criterion.objects.create(
+            call=call,
+            name=name.strip(),
+            weight=weight,
+            description=description.strip(),
+            position=last + 1,
+        )
+
+
+def _criterion_locked(criterion: Criterion, actor: User) -> Criterion:
+    _draft_locked(Call(pk=criterion.call_id), actor, frozen=_criteria_frozen())
+    current = Criterion.objects.filter(pk=criterion.pk).first()
+    if current is None:  # removed meanwhile
+        raise PermissionDenied
+    return current
+
+
+@transaction.atomic
+def criterion_update(
+    *, criterion: Criterion, actor: User, name: str, weight: int, description: str
+) -> Criterion:
+    """Change a criterion of a draft call (its name, weight, description). Once published,
+    refused: the grid binds the authority."""
+    criterion = _criterion_locked(criterion, actor)
+    _check_criterion(name, weight)
+    criterion.name = name.strip()
+    criterion.weight = weight
+    criterion.description = description.strip()
+    with history_actor(actor):
+        criterion.save(update_fields=["name", "weight", "description"])
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, criterion: Criterion, actor: User) -> None:
+    """Remove a criterion from a draft call's grid, unless it is the last one. Once published,
+    refused."""
+    criterion = _criterion_locked(criterion, actor)
+    if not Criterion.objects.filter(call=criterion.call_id).exclude(pk=criterion.pk).exists():
+        raise ValidationError(_("A call needs at least one lot and one criterion."))
+    with history_actor(actor):
+        criterion.delete()
+
+
+@transaction.atomic
+def lot_add(*, call: Call, actor: User, space: Space) -> CallLot:
+    """Offer one more vacant space the actor manages as a lot of a draft call, last."""
+    call = _draft_locked(call, actor, frozen=_call_frozen())
+    if not spaces_manageable_by(actor).filter(pk=space.pk).exists():
+        raise PermissionDenied
+    if not space.allocatable:
+        raise ValidationError({"space": _("This space is not offered for long-term occupancy.")})
+    if call.lots.filter(space=space).exists():
+        raise ValidationError({"space": _("This space is already a lot of the call.")})
+    last = call.lots.order_by("-position").values_list("position", flat=True).first() or 0
+    return CallLot.objects.create(call=call, space=space, position=last + 1)
+
+
+@transaction.atomic
+def lot_delete(*, lot: CallLot, actor: User) -> None:
+    """Withdraw a lot from a draft call, unless it is the last one."""
+    _draft_locked(Call(pk=lot.call_id), actor, frozen=_call_frozen())
+    if not CallLot.objects.filter(call=lot.call_id).exclude(pk=lot.pk).exists():
+        raise ValidationError(_("A call needs at least one lot and one criterion."))
+    CallLot.objects.filter(pk=lot.pk).delete()
 
 
 def _call_transition(call: Call, to: str, actor: Actor, reason: str = "") -> bool:

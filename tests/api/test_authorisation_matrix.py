@@ -165,6 +165,25 @@ def _scores(w: "World", role: str, application) -> dict:
     return {"scores": [{"criterion": pk, "mark": 7} for pk in criteria]}
 
 
+def _call(w: "World", role: str, _) -> dict:
+    return {
+        "owner": w.organisation_of(role).pk,
+        "title": "Bureaux vacants",
+        "presentation": "Un bureau, trois ans.",
+        "eligibility": "Structures de l'ESS.",
+        "spaces": [w.free_office.pk],
+        "deadline": "2027-03-01T12:00:00+01:00",
+    }
+
+
+def _lot(w: "World", role: str, call) -> dict:
+    side = 1 if call.pk == w.call_draft[1].pk else 2
+    return {"space": w.spare_office[side].pk}
+
+
+DECISION = {"deliberation_reference": "DEL-2027-1", "deliberation_date": "2027-02-15"}
+
+
 def _site(w: "World", role: str, _) -> dict:
     commune = w.communes[1]
     return {
@@ -325,6 +344,54 @@ MATRIX: dict[tuple[str, str], Entry] = {
         anonymous=(403, 403), member_a=(404, 404), member_b=(404, 404), manager=(200, 404),
         commune=(404, 404), epci=(404, 404),
         note="only the call's reviewers (the facilities manager, for side 1's call)",
+    ),
+    ("api:call-list", "POST"): entry(
+        body=_call,
+        anonymous=403, member_a=403, member_b=403, manager=403, commune=201, epci=201,
+        note="403 for who belongs to no public body (the gate of the New call page)",
+    ),
+    ("api:call-detail", "PATCH"): entry(
+        "call_draft", body=_fixed({"title": "Bureaux et ateliers vacants"}),
+        **{**THE_MANAGERS, "manager": (404, 404)},
+        note="drafts are run by the commune's staff and the intercommunality; the facilities "
+        "manager runs no call",
+    ),
+    ("api:call-criteria", "GET"): entry("call", **PUBLIC_DETAIL),
+    ("api:call-criteria", "POST"): entry(
+        "call_draft", body=_fixed({"name": "Coopération", "weight": 10}),
+        **{**THE_MANAGERS, "manager": (404, 404), "commune": (201, 404), "epci": (201, 201)},
+    ),
+    ("api:call-criteria", "PUT"): entry(
+        "call_draft", body=_fixed({"criteria": [{"name": "Impact", "weight": 100}]}),
+        **{**THE_MANAGERS, "manager": (404, 404)},
+    ),
+    ("api:criterion-detail", "PATCH"): entry(
+        "criterion", body=_fixed({"weight": 50}), **{**THE_MANAGERS, "manager": (404, 404)},
+    ),
+    ("api:criterion-detail", "DELETE"): entry(
+        "criterion", body=_fixed({}),
+        **{**THE_MANAGERS, "manager": (404, 404), "commune": (204, 404), "epci": (204, 204)},
+    ),
+    ("api:call-lots", "GET"): entry("call", **PUBLIC_DETAIL),
+    ("api:call-lots", "POST"): entry(
+        "call_draft", body=_lot,
+        **{**THE_MANAGERS, "manager": (404, 404), "commune": (201, 404), "epci": (201, 201)},
+    ),
+    ("api:lot-detail", "DELETE"): entry(
+        "lot", body=_fixed({}),
+        **{**THE_MANAGERS, "manager": (404, 404), "commune": (204, 404), "epci": (204, 204)},
+    ),
+    ("api:call-publish", "POST"): entry(
+        "call_draft", body=_fixed({}), **{**THE_MANAGERS, "manager": (404, 404)},
+    ),
+    ("api:call-close", "POST"): entry(
+        "call", body=_fixed({}), **{**THE_MANAGERS, "manager": (404, 404)},
+    ),
+    ("api:call-decide", "POST"): entry(
+        "call", body=_fixed(DECISION),
+        **{**THE_MANAGERS, "manager": (404, 404), "commune": (400, 404), "epci": (400, 400)},
+        note="400 for who runs the call: its application is not decided yet (and the call is "
+        "still open: tests/api/test_calls_write_api.py closes, decides, then records)",
     ),
     ("api:application-list", "GET"): entry(**SIGNED_IN),
     ("api:application-list", "POST"): entry(
@@ -589,6 +656,20 @@ class World:
                 status=DeliveryStatus.DELIVERED, attempts=1, response_status=200
             )
             self.webhook_delivery[n] = WebhookDelivery.objects.get(pk=delivery)
+        # A draft call of each commune, two lots and two criteria (the grid can still change),
+        # and a vacant office of each side that is none of its lots.
+        self.call_draft = {
+            n: draft_call(
+                actor=staff[n],
+                owner=communes[n].organisation,
+                spaces=[office(n, "lot A"), office(n, "lot B")],
+                title=f"Brouillon {n}",
+            )
+            for n in (1, 2)
+        }
+        self.criterion = {n: self.call_draft[n].criteria.first() for n in (1, 2)}
+        self.lot = {n: self.call_draft[n].lots.first() for n in (1, 2)}
+        self.spare_office = {n: office(n, "en réserve") for n in (1, 2)}
         assignment = calls_services.reviewer_assign(
             call=self.call[1], reviewer=self.users["manager"], actor=staff[1]
         )
