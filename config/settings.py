@@ -429,6 +429,8 @@ SPECTACULAR_SETTINGS = {
         "SpaceStatusEnum": "spaces.models.SpaceStatus",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
         "SpaceKindEnum": "spaces.models.SpaceKind",
+        "CalendarFeedScopeEnum": "bookings.models.CalendarFeed.Scope",
+        "ScopeEnum": "accounts.models.ApiTokenScope",  # the name it had before the feeds
     },
 }
 
