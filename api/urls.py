@@ -19,6 +19,7 @@ from api import (
     payments,
     photos,
     spaces,
+    waiting,
 )
 from api.webhooks import stripe_webhook
 from core.middleware import accepts_upload
@@ -200,6 +201,17 @@ urlpatterns = [
     ),
     path("v1/documents/<int:pk>/", documents.DocumentDetailApi.as_view(), name="document-detail"),
     path("v1/documents/<int:pk>/file/", documents.DocumentFileApi.as_view(), name="document-file"),
+    path("v1/waiting-list/", waiting.WaitingEntryListCreateApi.as_view(), name="waiting-list"),
+    path(
+        "v1/waiting-list/<int:pk>/close/",
+        waiting.WaitingEntryCloseApi.as_view(),
+        name="waiting-close",
+    ),
+    path(
+        "v1/waiting-list/candidates/",
+        waiting.WaitingCandidatesApi.as_view(),
+        name="waiting-candidates",
+    ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.
     re_path(r"^(?:[\s\S]*/)?$", not_found),

@@ -47,6 +47,7 @@ from bookings.rules import Period
 from bookings.services.closures import closure_create
 from bookings.services.feeds import calendar_feed_create
 from calls import services as calls_services
+from calls.services import waiting_entry_register
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
@@ -194,6 +195,10 @@ CLOSURE = {
     "end": "2027-02-08T00:00:00+01:00",
     "reason": "Travaux de peinture",
 }
+
+
+def _waiting_entry(w: "World", role: str, _) -> dict:
+    return {"structure": w.organisation_of(role).pk, "kind": "office", "min_surface_m2": 20}
 
 
 def _feed(w: "World", role: str, _) -> dict:
@@ -432,6 +437,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
         commune=(200, 404), epci=(404, 404),
         note="as document-detail (both documents are ready)",
     ),
+    ("api:waiting-list", "GET"): entry(**SIGNED_IN),
+    ("api:waiting-list", "POST"): entry(
+        body=_waiting_entry,
+        anonymous=403, member_a=201, member_b=201, manager=400, commune=400, epci=400,
+        note="400 for who acts for no verified structure: the one in the body is not theirs",
+    ),
+    ("api:waiting-close", "POST"): entry("waiting", body=_fixed({}), **THE_STRUCTURES),
+    ("api:waiting-candidates", "GET"): entry(
+        anonymous=403, member_a=404, member_b=404, manager=200, commune=200, epci=200,
+        note="for who manages premises (404 otherwise, as the page)",
+    ),
 }
 # fmt: on
 
@@ -619,6 +635,12 @@ class World:
             document.status = DocumentStatus.READY
             document.save()
             self.document[n] = document
+        self.waiting = {
+            n: waiting_entry_register(
+                actor=self.users[role], structure=self.structure[n], kind="office"
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
 
     def organisation_of(self, role: str):
         """The organisation a role acts for in a body (structure A when it has none)."""
