@@ -8,6 +8,8 @@ it (202 with the document and its status URL), GET on the document says whether 
 and its `file` URL gives the PDF once it is (docs/api.md, "Documents").
 """
 
+import re
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -32,6 +34,7 @@ from reports import exports
 from reports import selectors as report_selectors
 from reports import services as report_services
 from reports.models import FIRST_YEAR, LAST_YEAR, DocumentStatus, GeneratedDocument
+from spaces.models import Commune
 
 PDF = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF.")}
 CSV = {
@@ -160,16 +163,27 @@ class AidCsvApi(FileApi):
         return csv_response(*exports.aid_csv_table(year=year, grantors=grantors))
 
 
+# A commune's INSEE code (2A/2B: Corsica); anything else names no commune (a NUL byte would
+# not even reach PostgreSQL).
+INSEE_CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")
+
+
+def _reportable_commune(user, insee: str) -> Commune:
+    if not INSEE_CODE.fullmatch(insee):
+        raise NotFound
+    return get_object_or_404(
+        report_selectors.communes_reportable_by(user).select_related("organisation"),
+        insee_code=insee,
+    )
+
+
 class AnnexCsvApi(FileApi):
     """The budget annex of in-kind support (CGCT L2313-1) of a commune for a year, as a CSV:
     for its staff and the intercommunality; others get 404."""
 
     @extend_schema(parameters=[YearSerializer], responses=CSV)
     def get(self, request: Request, insee: str) -> HttpResponse:
-        commune = get_object_or_404(
-            report_selectors.communes_reportable_by(request.user).select_related("organisation"),
-            insee_code=insee,
-        )
+        commune = _reportable_commune(request.user, insee)
         annex = report_selectors.budget_annex(commune=commune, year=_year(request.query_params))
         return csv_response(*exports.annex_csv_table(annex))
 
@@ -236,9 +250,7 @@ class AnnexPdfApi(APIView):
 
     @extend_schema(request=YearSerializer, responses={202: DocumentOutputSerializer})
     def post(self, request: Request, insee: str) -> Response:
-        commune = get_object_or_404(
-            report_selectors.communes_reportable_by(request.user), insee_code=insee
-        )
+        commune = _reportable_commune(request.user, insee)
         year = _year(request.data)
         document = report_services.annex_document_request(
             actor=request.user, commune=commune, year=year

@@ -839,6 +839,31 @@ def _waiting_candidates(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("calls:waiting-candidates"), html(r"QC office \d+"))
 
 
+@case("api:waiting-list", sqlite=5, page=50)
+def _api_waiting_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        WaitingListEntryFactory(
+            structure=w.organisation, notes=f"QC need {w.next()}", communes=[w.commune]
+        )
+    return Get(w.requester, reverse("api:waiting-list"), api_page)
+
+
+@case("api:waiting-candidates", sqlite=7)
+def _api_waiting_candidates(w: World, count: int) -> Get:
+    for _ in range(count):
+        n = w.next()
+        SpaceFactory(
+            site=w.site,
+            name=f"QC office {n}",
+            kind=SpaceKind.OFFICE,
+            allocatable=True,
+            surface_m2=Decimal("40"),
+            vacant_since=date(2026, 9, 1),
+        )
+        WaitingListEntryFactory(notes=f"QC need {n}", communes=[w.commune])
+    return Get(w.facilities_manager, reverse("api:waiting-candidates"), api_list)
+
+
 # --- Pages of payments and reports -----------------------------------------------------------
 
 

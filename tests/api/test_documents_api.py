@@ -193,9 +193,14 @@ def test_annex_csv_of_another_commune_is_a_404(client, other_commune_staff, comm
 def test_annex_csv_of_an_unknown_or_hostile_commune_is_a_404(client, territory_admin):
     client.force_login(territory_admin)
 
-    for insee in ("99999", "x" * 5000, "%0A", "59172%00"):
+    for insee in ("99999", "x" * 5000, "%0A", "59172%00", "59172%20"):
         response = client.get(f"/api/v1/communes/{insee}/annex/csv/")
         assert response.status_code == 404, insee
+        response = client.post(
+            f"/api/v1/communes/{insee}/annex/pdf/", {"year": 2025}, "application/json"
+        )
+        assert response.status_code == 404, insee
+    assert not GeneratedDocument.objects.exists()
 
 
 # --- The annex as a PDF: request, status, file ---
