@@ -154,6 +154,8 @@ class AidCsvApi(FileApi):
     """The yearly aid (in kind and in cash) per structure and granting body, as a CSV: for the
     staff of a public body (its own aid) and the intercommunality (all); others get 404."""
 
+    answers_not_found = True  # to who may not read it (api/schema.py)
+
     @extend_schema(parameters=[YearSerializer], responses=CSV)
     def get(self, request: Request) -> HttpResponse:
         grantors = report_selectors.aid_grantors_for(request.user)

@@ -162,6 +162,7 @@ class WaitingCandidatesApi(APIView):
     needs it fits (its kind, within the surfaces, in one of the communes, already wanted).
     Others get 404, as on the page."""
 
+    answers_not_found = True  # to who may not read it (api/schema.py)
     permission_classes = [IsAuthenticated]
 
     # Not a page: one row per vacant space the user manages, as the page.
