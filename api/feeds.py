@@ -4,7 +4,8 @@ organisations), as the Calendar subscriptions page offers them.
 Creating and revoking go through `bookings.services` (calendar_feed_create,
 calendar_feed_revoke), like the page. The feed's secret address is given once, in the answer to
 its creation: the list names the feeds without it, so a token that only reads cannot copy an
-address that would outlive it (docs/decisions.md, "Calendar subscriptions in the API").
+address that would outlive it (docs/decisions.md, "Issue 14 — Calendar subscriptions and
+documents in the API").
 """
 
 from django.shortcuts import get_object_or_404
