@@ -15,8 +15,9 @@ The bodies are those of `api/exceptions.py` and `core/http.py`:
 400 when it reads a body or query parameters, 401 when it accepts a bearer token (a bad
 one), 403 when it needs a signed-in user or is unsafe
 (CSRF), 404 when its path names an object, its answer is a page or it writes (a service refuses
-what the actor may not touch as if it did not exist), 413 and 415 when it reads a body, 429
-always. An operation's own declaration of a status wins.
+what the actor may not touch as if it did not exist), or when the view says so
+(`answers_not_found`: what only some users may read at all), 413 and 415 when it reads a body,
+429 always. An operation's own declaration of a status wins.
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -175,7 +176,12 @@ class ApiAutoSchema(AutoSchema):
             not isinstance(permission, AllowAny) for permission in self.view.get_permissions()
         ):
             statuses.append("403")
-        if unsafe or query & PAGINATION_PARAMETERS or any(p["in"] == "path" for p in parameters):
+        if (
+            unsafe
+            or query & PAGINATION_PARAMETERS
+            or any(p["in"] == "path" for p in parameters)
+            or getattr(self.view, "answers_not_found", False)
+        ):
             statuses.append("404")
         if unsafe:
             statuses += ["413", "415"]

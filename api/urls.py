@@ -8,7 +8,20 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, closures, hooks, me, payments, photos, spaces
+from api import (
+    allocations,
+    bookings,
+    calls,
+    closures,
+    documents,
+    feeds,
+    hooks,
+    me,
+    payments,
+    photos,
+    spaces,
+    waiting,
+)
 from api.webhooks import stripe_webhook
 from core.middleware import accepts_upload
 
@@ -198,6 +211,39 @@ urlpatterns = [
         "v1/webhooks/deliveries/<int:pk>/replay/",
         hooks.WebhookDeliveryReplayApi.as_view(),
         name="webhook-delivery-replay",
+    ),
+    path(
+        "v1/calendar-feeds/",
+        feeds.CalendarFeedListCreateApi.as_view(),
+        name="calendar-feed-list",
+    ),
+    path(
+        "v1/calendar-feeds/<int:pk>/",
+        feeds.CalendarFeedDetailApi.as_view(),
+        name="calendar-feed-detail",
+    ),
+    path("v1/invoices/", documents.InvoiceListApi.as_view(), name="invoice-list"),
+    path("v1/invoices/<int:pk>/pdf/", documents.InvoicePdfApi.as_view(), name="invoice-pdf"),
+    path("v1/reports/aid/csv/", documents.AidCsvApi.as_view(), name="aid-csv"),
+    path("v1/communes/<str:insee>/annex/csv/", documents.AnnexCsvApi.as_view(), name="annex-csv"),
+    path("v1/communes/<str:insee>/annex/pdf/", documents.AnnexPdfApi.as_view(), name="annex-pdf"),
+    path(
+        "v1/organisations/<int:pk>/certificate/",
+        documents.CertificatePdfApi.as_view(),
+        name="certificate-pdf",
+    ),
+    path("v1/documents/<int:pk>/", documents.DocumentDetailApi.as_view(), name="document-detail"),
+    path("v1/documents/<int:pk>/file/", documents.DocumentFileApi.as_view(), name="document-file"),
+    path("v1/waiting-list/", waiting.WaitingEntryListCreateApi.as_view(), name="waiting-list"),
+    path(
+        "v1/waiting-list/<int:pk>/close/",
+        waiting.WaitingEntryCloseApi.as_view(),
+        name="waiting-close",
+    ),
+    path(
+        "v1/waiting-list/candidates/",
+        waiting.WaitingCandidatesApi.as_view(),
+        name="waiting-candidates",
     ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.

@@ -434,6 +434,8 @@ SPECTACULAR_SETTINGS = {
         "SpaceKindEnum": "spaces.models.SpaceKind",
         "WebhookEventTypeEnum": "integrations.models.EventType",
         "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",
+        "CalendarFeedScopeEnum": "bookings.models.CalendarFeed.Scope",
+        "ScopeEnum": "accounts.models.ApiTokenScope",  # the name it had before the feeds
     },
 }
 

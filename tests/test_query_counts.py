@@ -31,9 +31,10 @@ from bookings.models import CalendarFeed, Frequency
 from bookings.rules import Period
 from bookings.services import booking_approve, calendar_feed_create, closure_create
 from calls import services as services_calls
-from payments.models import ChannelKind, PaymentChannel, Tariff
+from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
+from payments.services.documents import invoice_issue_for_payment
 from payments.services.tariffs import tariff_set
 from spaces.models import Amenity, SiteManager, SpaceKind, WidgetOrigin
 from spaces.services import space_save
@@ -367,6 +368,29 @@ def _api_call_lots(w: World, count: int) -> Get:
 def _api_payments(w: World, count: int) -> Get:
     w.payments(count)
     return Get(w.requester, reverse("api:payment-list"), api_list)
+
+
+@case("api:calendar-feed-list", sqlite=4, page=50)
+def _api_calendar_feeds(w: World, count: int) -> Get:
+    """Feeds of a space and of a site: their targets' names come with them."""
+    for n in range(count):
+        scope, target = [(CalendarFeed.Scope.SPACE, w.space), (CalendarFeed.Scope.SITE, w.site)][
+            n % 2
+        ]
+        calendar_feed_create(user=w.facilities_manager, scope=scope, target=target)
+    return Get(w.facilities_manager, reverse("api:calendar-feed-list"), api_page)
+
+
+@case("api:invoice-list", sqlite=5, page=50)
+def _api_invoices(w: World, count: int) -> Get:
+    """Invoices of collected payments (the payer's view)."""
+    w.payments(count)
+    for payment in Payment.objects.filter(invoices__isnull=True, booking__requested_by=w.requester):
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.CAPTURED, captured_cents=payment.amount_cents
+        )
+        invoice_issue_for_payment(payment=payment)
+    return Get(w.requester, reverse("api:invoice-list"), api_page)
 
 
 @case("api:site-closure-list", sqlite=6, page=50)
@@ -877,6 +901,31 @@ def _waiting_candidates(w: World, count: int) -> Get:
         )
         WaitingListEntryFactory(notes=f"QC need {n}", communes=[w.commune])
     return Get(w.facilities_manager, reverse("calls:waiting-candidates"), html(r"QC office \d+"))
+
+
+@case("api:waiting-list", sqlite=5, page=50)
+def _api_waiting_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        WaitingListEntryFactory(
+            structure=w.organisation, notes=f"QC need {w.next()}", communes=[w.commune]
+        )
+    return Get(w.requester, reverse("api:waiting-list"), api_page)
+
+
+@case("api:waiting-candidates", sqlite=7)
+def _api_waiting_candidates(w: World, count: int) -> Get:
+    for _ in range(count):
+        n = w.next()
+        SpaceFactory(
+            site=w.site,
+            name=f"QC office {n}",
+            kind=SpaceKind.OFFICE,
+            allocatable=True,
+            surface_m2=Decimal("40"),
+            vacant_since=date(2026, 9, 1),
+        )
+        WaitingListEntryFactory(notes=f"QC need {n}", communes=[w.commune])
+    return Get(w.facilities_manager, reverse("api:waiting-candidates"), api_list)
 
 
 # --- Pages of payments and reports -----------------------------------------------------------

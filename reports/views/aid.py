@@ -15,11 +15,9 @@ from accounts.selectors import organisations_of
 from core.collation import french
 from core.exports import csv_response
 from core.forms import form_add_service_errors
-from core.pdf import render_pdf
-from reports import selectors, services
+from reports import exports, selectors, services
 from reports.forms import CashSubsidyForm, YearForm
 from reports.models import FIRST_YEAR, LAST_YEAR
-from reports.rules import cents_to_decimal
 from spaces.models import Commune
 
 
@@ -84,36 +82,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
 def aid_csv(request: HttpRequest) -> HttpResponse:
     grantors = _grantors_or_404(request)
     _form, year = _year_from_query(request)
-    header = [
-        "exercice",
-        "beneficiaire",
-        "siret",
-        "rna",
-        "organisme_attributaire",
-        "siret_attributaire",
-        "aide_en_nature_eur",
-        "subventions_numeraire_eur",
-        "total_eur",
-        "convention_obligatoire",
-        "valeur_locative_manquante",
-    ]
-    rows = [
-        [
-            year,
-            row.structure.name,
-            row.structure.siret,
-            row.structure.rna,
-            row.grantor.name,
-            row.grantor.siret,
-            cents_to_decimal(row.in_kind_cents),
-            cents_to_decimal(row.cash_cents),
-            cents_to_decimal(row.total_cents),
-            row.agreement_compulsory,
-            row.missing_reference_rent,
-        ]
-        for row in selectors.yearly_aid(year=year, grantors=grantors)
-    ]
-    return csv_response(f"aides_{year}.csv", header, rows)
+    return csv_response(*exports.aid_csv_table(year=year, grantors=grantors))
 
 
 @login_required
@@ -178,41 +147,7 @@ def annex_detail(request: HttpRequest, insee: str, year: int) -> HttpResponse:
 @require_GET
 def annex_csv(request: HttpRequest, insee: str, year: int) -> HttpResponse:
     annex = _annex_for(request, insee, year)
-    header = [
-        "exercice",
-        "code_insee_collectivite",
-        "collectivite",
-        "beneficiaire",
-        "siret",
-        "rna",
-        "locaux",
-        "code_insee_locaux",
-        "date_debut",
-        "date_fin",
-        "jours",
-        "valorisation_eur",
-        "valeur_locative_manquante",
-    ]
-    rows = [
-        [
-            year,
-            annex.commune.insee_code,
-            annex.commune.name,
-            row.structure.name,
-            row.structure.siret,
-            row.structure.rna,
-            row.premises,
-            row.insee_code,
-            row.first_day,
-            row.last_day,
-            row.days,
-            cents_to_decimal(row.value_cents),
-            row.missing_reference_rent,
-        ]
-        for row in annex.rows
-    ]
-    filename = f"{annex.commune.insee_code}_{year}_concours_en_nature.csv"
-    return csv_response(filename, header, rows)
+    return csv_response(*exports.annex_csv_table(annex))
 
 
 @login_required
@@ -232,13 +167,8 @@ def certificate_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """The yearly valuation certificate of a structure (contributions in kind, accounts 86/87)."""
     _check_year(year)
     structure = get_object_or_404(selectors.structures_certifiable_by(request.user), pk=pk)
-    certificate = selectors.valuation_certificate(structure=structure, year=year)
-    title = f"Attestation de valorisation — {structure.name} — exercice {year}"
-    pdf = render_pdf(
-        "pdf/certificate.html",
-        {"certificate": certificate, "issued_on": timezone.localdate()},
-        title=title,
-    )
+    pdf = exports.certificate_pdf(structure=structure, year=year)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="attestation_valorisation_{pk}_{year}.pdf"'
+    filename = exports.certificate_filename(structure=structure, year=year)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

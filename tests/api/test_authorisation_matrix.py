@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -44,14 +45,18 @@ from accounts.models import ApiTokenScope, MembershipRole
 from accounts.services.tokens import api_token_create
 from bookings.rules import Period
 from bookings.services.closures import closure_create
+from bookings.services.feeds import calendar_feed_create
 from calls import services as calls_services
+from calls.services import waiting_entry_register
 from integrations.events import Event, Route
 from integrations.models import DeliveryStatus, WebhookDelivery
 from integrations.services import endpoint_create, events_record
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
+from payments.services.documents import invoice_issue_for_payment
 from payments.services.tariffs import tariff_set
+from reports.models import DocumentKind, DocumentStatus, GeneratedDocument
 from spaces.models import SpaceKind
 from tests.calls.conftest import draft_call, submitted
 from tests.factories import (
@@ -67,6 +72,7 @@ from tests.factories import (
     booking_request_for,
     paris,
 )
+from tests.helpers import response_bytes
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -220,6 +226,14 @@ def _webhook_endpoint(w: "World", role: str, _) -> dict:
         "url": "https://93.184.216.34/hooks/nouveau",
         "events": ["booking.requested"],
     }
+
+
+def _waiting_entry(w: "World", role: str, _) -> dict:
+    return {"structure": w.organisation_of(role).pk, "kind": "office", "min_surface_m2": 20}
+
+
+def _feed(w: "World", role: str, _) -> dict:
+    return {"scope": "organisation", "target": w.organisation_of(role).pk}
 
 
 def _fixed(body: dict) -> Callable[["World", str, object], dict]:
@@ -486,6 +500,63 @@ MATRIX: dict[tuple[str, str], Entry] = {
         **{**WEBHOOK_OWNERS, "member_a": (201, 404), "member_b": (201, 404), "epci": (201, 201)},
         note="a delivered event: sent again as a new delivery (201)",
     ),
+    ("api:calendar-feed-list", "GET"): entry(**SIGNED_IN),
+    ("api:calendar-feed-list", "POST"): entry(
+        body=_feed,
+        anonymous=403, member_a=201, member_b=201, manager=400, commune=201, epci=201,
+        note="a feed of the role's organisation; the manager has none (structure A is not "
+        "theirs: 400)",
+    ),
+    ("api:calendar-feed-detail", "DELETE"): entry(
+        "feed", body=_fixed({}),
+        anonymous=(403, 403), member_a=(204, 404), member_b=(204, 404), manager=(404, 404),
+        commune=(404, 404), epci=(404, 404),
+        note="a subscription is its creator's alone (member A's on side 1, member B's on side 2)",
+    ),
+    ("api:invoice-list", "GET"): entry(**SIGNED_IN),
+    ("api:invoice-pdf", "GET"): entry("invoice", **VISIBLE),
+    ("api:aid-csv", "GET"): entry(
+        anonymous=403, member_a=404, member_b=404, manager=404, commune=200, epci=200,
+        note="for the staff of a public body (its aid) and the intercommunality (all)",
+    ),
+    ("api:annex-csv", "GET"): entry(
+        "communes", **{**THE_MANAGERS, "manager": (404, 404)},
+        note="a commune's staff and the intercommunality (the target is the commune)",
+    ),
+    ("api:annex-pdf", "POST"): entry(
+        "communes", body=_fixed({"year": 2026}),
+        **{**THE_MANAGERS, "manager": (404, 404), "commune": (202, 404), "epci": (202, 202)},
+        note="202: the PDF is rendered by a job",
+    ),
+    ("api:certificate-pdf", "GET"): entry(
+        "structure", query={"year": 2027},
+        **{**VISIBLE, "member_a": (200, 404), "member_b": (200, 404)},
+        note="the structure's members, the owner and managers of its agreements, the "
+        "intercommunality",
+    ),
+    ("api:document-detail", "GET"): entry(
+        "document",
+        anonymous=(403, 403), member_a=(404, 404), member_b=(404, 404), manager=(404, 404),
+        commune=(200, 404), epci=(404, 404),
+        note="its requester only (each commune's staff asked for its annex)",
+    ),
+    ("api:document-file", "GET"): entry(
+        "document",
+        anonymous=(403, 403), member_a=(404, 404), member_b=(404, 404), manager=(404, 404),
+        commune=(200, 404), epci=(404, 404),
+        note="as document-detail (both documents are ready)",
+    ),
+    ("api:waiting-list", "GET"): entry(**SIGNED_IN),
+    ("api:waiting-list", "POST"): entry(
+        body=_waiting_entry,
+        anonymous=403, member_a=201, member_b=201, manager=400, commune=400, epci=400,
+        note="400 for who acts for no verified structure: the one in the body is not theirs",
+    ),
+    ("api:waiting-close", "POST"): entry("waiting", body=_fixed({}), **THE_STRUCTURES),
+    ("api:waiting-candidates", "GET"): entry(
+        anonymous=403, member_a=404, member_b=404, manager=200, commune=200, epci=200,
+        note="for who manages premises (404 otherwise, as the page)",
+    ),
 }
 # fmt: on
 
@@ -677,6 +748,47 @@ class World:
             assignment=assignment, conflict_of_interest=False, actor=self.users["manager"]
         )
 
+        # Calendar subscriptions of each side's member; an invoice of a collected payment on
+        # each side; each commune's staff asked for its budget annex as a PDF (ready).
+        self.feed = {
+            n: calendar_feed_create(
+                user=self.users[role], scope="organisation", target=self.structure[n]
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
+        self.invoice = {}
+        for n, role in ((1, "member_a"), (2, "member_b")):
+            booking = booking_request_for(
+                space=self.space[n],
+                requested_by=self.users[role],
+                start=paris(2027, 1, 13, 9),
+                end=paris(2027, 1, 13, 10),
+            )
+            payment = Payment.objects.create(
+                booking=booking,
+                owner=site[n].owner,
+                amount_cents=1500,
+                captured_cents=1500,
+                status=PaymentStatus.CAPTURED,
+                hold_first=False,
+            )
+            self.invoice[n] = invoice_issue_for_payment(payment=payment)
+        self.document = {}
+        for n in (1, 2):
+            document = GeneratedDocument.objects.create(
+                requested_by=staff[n], kind=DocumentKind.ANNEX, commune=communes[n], year=2026
+            )
+            document.file.save("annexe.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
+            document.status = DocumentStatus.READY
+            document.save()
+            self.document[n] = document
+        self.waiting = {
+            n: waiting_entry_register(
+                actor=self.users[role], structure=self.structure[n], kind="office"
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
+
     def organisation_of(self, role: str):
         """The organisation a role acts for in a body (structure A when it has none)."""
         user = self.users[role]
@@ -771,6 +883,7 @@ def _status(client, method: str, url: str, *, body=None, query=None) -> int:
                 method, url, json.dumps(body if body is not None else {}), "application/json"
             )
         transaction.set_rollback(True)
+    response_bytes(response)  # a stored file streams: read to its end, the file is closed
     if response.status_code >= 400:  # the error shapes of docs/api.md, in French by default
         error = response.json()
         assert isinstance(error, dict), (method, url, error)

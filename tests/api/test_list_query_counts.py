@@ -29,8 +29,10 @@ def api_lists() -> dict[str, str]:
         operation = operations.get("get")
         if operation is None:
             continue
-        content = operation["responses"]["200"]["content"]["application/json"]["schema"]
-        body = _resolve(schema, content)
+        content = operation["responses"]["200"]["content"].get("application/json")
+        if content is None:
+            continue  # a file (a PDF, a CSV: api/documents.py)
+        body = _resolve(schema, content["schema"])
         if body.get("type") == "array":
             shape = "array"
         elif {"count", "results"} <= set(body.get("properties", {})):
