@@ -8,7 +8,17 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, closures, me, payments, photos, spaces
+from api import (
+    allocations,
+    bookings,
+    calls,
+    closures,
+    me,
+    organisations,
+    payments,
+    photos,
+    spaces,
+)
 from api.webhooks import stripe_webhook
 from core.middleware import accepts_upload
 
@@ -167,6 +177,46 @@ urlpatterns = [
         name="site-photo-create",
     ),
     path("v1/photos/<int:pk>/", photos.PhotoDetailApi.as_view(), name="photo-detail"),
+    path(
+        "v1/organisations/",
+        organisations.OrganisationListApi.as_view(),
+        name="organisation-list",
+    ),
+    path(
+        "v1/organisations/<int:pk>/",
+        organisations.OrganisationDetailApi.as_view(),
+        name="organisation-detail",
+    ),
+    path(
+        "v1/organisations/<int:pk>/members/",
+        organisations.OrganisationMemberListApi.as_view(),
+        name="organisation-member-list",
+    ),
+    path(
+        "v1/memberships/<int:pk>/",
+        organisations.MembershipDetailApi.as_view(),
+        name="membership-detail",
+    ),
+    path(
+        "v1/organisations/<int:pk>/invitations/",
+        organisations.OrganisationInvitationListApi.as_view(),
+        name="organisation-invitation-list",
+    ),
+    path(
+        "v1/invitations/<int:pk>/",
+        organisations.InvitationDetailApi.as_view(),
+        name="invitation-detail",
+    ),
+    path(
+        "v1/organisations/<int:pk>/documents/",
+        accepts_upload(organisations.OrganisationDocumentListApi.as_view()),
+        name="organisation-document-list",
+    ),
+    path(
+        "v1/documents/<int:pk>/",
+        organisations.DocumentDetailApi.as_view(),
+        name="document-detail",
+    ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.
     re_path(r"^(?:[\s\S]*/)?$", not_found),
