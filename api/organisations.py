@@ -52,8 +52,9 @@ from core.ratelimit import rate_hit, rate_parse
 from core.validators import validate_single_line
 
 FORBIDDEN = OpenApiResponse(
-    description="A member of the organisation who is not one of its administrators: the "
-    "decision is not theirs (`detail`)."
+    {"$ref": "#/components/schemas/Error"},
+    description="Not signed in, the CSRF token is missing, or the caller is a member of the "
+    "organisation but not one of its administrators: the decision is not theirs.",
 )
 
 
@@ -426,7 +427,7 @@ class OrganisationDocumentListApi(PaginatedListMixin, APIView):
         return self.paginated_response(documents, DocumentOutputSerializer)
 
     @extend_schema(
-        request={"multipart/form-data": DocumentInputSerializer},
+        request=DocumentInputSerializer,
         responses={201: DocumentOutputSerializer, 403: FORBIDDEN},
     )
     def post(self, request: Request, pk: int) -> Response:

@@ -428,6 +428,7 @@ SPECTACULAR_SETTINGS = {
         "SiteStatusEnum": "spaces.models.SiteStatus",
         "SpaceStatusEnum": "spaces.models.SpaceStatus",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
+        "DocumentKindEnum": "accounts.models.DocumentKind",
         "SpaceKindEnum": "spaces.models.SpaceKind",
     },
 }
