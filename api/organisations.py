@@ -162,8 +162,9 @@ class OrganisationListApi(PaginatedListMixin, APIView):
             organisation=_organisation_fill(Organisation(), data.validated_data),
             user=request.user,
         )
+        # Serialised as saved: a token scoped to another organisation does not see it.
         return Response(
-            _organisation_output(request.user, structure.pk), status=status.HTTP_201_CREATED
+            OrganisationOutputSerializer(structure).data, status=status.HTTP_201_CREATED
         )
 
 

@@ -528,3 +528,30 @@ def test_the_intercommunality_manages_any_structure(client, structure, member, t
     assert send(client, "patch", detail(structure), {"phone": "01 02"}).status_code == 200
     response = send(client, "post", invitations(structure), {"email": "z@example.test"})
     assert response.status_code == 201
+
+
+def test_a_token_for_one_organisation_registers_a_structure_it_does_not_see_without_a_500(
+    client, structure, member
+):
+    _token, secret = api_token_create(
+        actor=member,
+        name="Écriture",
+        scope=ApiTokenScope.WRITE,
+        organisation=structure,
+        expires_at=structure.created_at + timedelta(days=30),
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    response = client.post(
+        ORGANISATIONS,
+        json.dumps({"name": "Deuxième structure", "ess_family": "association"}),
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201
+    created = response.json()["id"]
+    assert membership_of(member, Organisation.objects.get(pk=created)).role == "admin"
+    # The token still acts for its one organisation.
+    assert [row["id"] for row in client.get(ORGANISATIONS, **headers).json()["results"]] == [
+        structure.pk
+    ]
+    assert client.get(detail(Organisation.objects.get(pk=created)), **headers).status_code == 404
