@@ -120,6 +120,18 @@ def memberships_manageable_by(user: AnyUser) -> QuerySet[Membership]:
     ).select_related("user", "organisation")
 
 
+def memberships_visible_to(user: AnyUser) -> QuerySet[Membership]:
+    """Memberships of the organisations the user sees (their members see each other, as the
+    structure's page shows them)."""
+    return Membership.objects.filter(organisation__in=organisations_visible_to(user))
+
+
+def invitations_manageable_by(user: AnyUser) -> QuerySet[Invitation]:
+    """Invitations of the organisations the user manages (their administrators, the
+    intercommunality): only they see them, and revoke them."""
+    return Invitation.objects.filter(organisation__in=organisations_manageable_by(user))
+
+
 def organisations_erasable_by(user: AnyUser) -> QuerySet[Organisation]:
     """Structures whose personal data the user may erase on their request: the
     intercommunality's people only, and only structures (not public bodies)."""

@@ -17,6 +17,7 @@ from api import (
     feeds,
     hooks,
     me,
+    organisations,
     payments,
     photos,
     spaces,
@@ -244,6 +245,46 @@ urlpatterns = [
         "v1/waiting-list/candidates/",
         waiting.WaitingCandidatesApi.as_view(),
         name="waiting-candidates",
+    ),
+    path(
+        "v1/organisations/",
+        organisations.OrganisationListApi.as_view(),
+        name="organisation-list",
+    ),
+    path(
+        "v1/organisations/<int:pk>/",
+        organisations.OrganisationDetailApi.as_view(),
+        name="organisation-detail",
+    ),
+    path(
+        "v1/organisations/<int:pk>/members/",
+        organisations.OrganisationMemberListApi.as_view(),
+        name="organisation-member-list",
+    ),
+    path(
+        "v1/memberships/<int:pk>/",
+        organisations.MembershipDetailApi.as_view(),
+        name="membership-detail",
+    ),
+    path(
+        "v1/organisations/<int:pk>/invitations/",
+        organisations.OrganisationInvitationListApi.as_view(),
+        name="organisation-invitation-list",
+    ),
+    path(
+        "v1/invitations/<int:pk>/",
+        organisations.InvitationDetailApi.as_view(),
+        name="invitation-detail",
+    ),
+    path(
+        "v1/organisations/<int:pk>/documents/",
+        accepts_upload(organisations.OrganisationDocumentListApi.as_view()),
+        name="organisation-document-list",
+    ),
+    path(
+        "v1/organisation-documents/<int:pk>/",
+        organisations.DocumentDetailApi.as_view(),
+        name="organisation-document-detail",
     ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.

@@ -431,6 +431,7 @@ SPECTACULAR_SETTINGS = {
         "SiteStatusEnum": "spaces.models.SiteStatus",
         "SpaceStatusEnum": "spaces.models.SpaceStatus",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
+        "DocumentKindEnum": "accounts.models.DocumentKind",
         "SpaceKindEnum": "spaces.models.SpaceKind",
         "WebhookEventTypeEnum": "integrations.models.EventType",
         "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",

@@ -26,7 +26,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import MembershipRole
+from accounts.models import Invitation, MembershipRole
 from bookings.models import CalendarFeed, Frequency
 from bookings.rules import Period
 from bookings.services import booking_approve, calendar_feed_create, closure_create
@@ -405,6 +405,53 @@ def _api_site_closures(w: World, count: int) -> Get:
             reason=f"QC closure {n}",
         )
     return Get(w.facilities_manager, reverse("api:site-closure-list", args=[w.site.pk]), api_page)
+
+
+@case("api:organisation-list", sqlite=5, page=50)
+def _api_organisations(w: World, count: int) -> Get:
+    for _ in range(count):
+        MembershipFactory(
+            organisation=StructureFactory(name=f"QC structure {w.next()}"),
+            user=w.facilities_manager,
+        )
+    return Get(w.facilities_manager, reverse("api:organisation-list"), api_page)
+
+
+@case("api:organisation-member-list", sqlite=6, page=50)
+def _api_organisation_members(w: World, count: int) -> Get:
+    for _ in range(count):
+        MembershipFactory(
+            organisation=w.organisation,
+            user=UserFactory(last_name=f"QC member {w.next()}"),
+            role=MembershipRole.MEMBER,
+        )
+    return Get(
+        w.requester, reverse("api:organisation-member-list", args=[w.organisation.pk]), api_page
+    )
+
+
+@case("api:organisation-invitation-list", sqlite=7, page=50)
+def _api_organisation_invitations(w: World, count: int) -> Get:
+    for _ in range(count):
+        Invitation.objects.create(
+            organisation=w.organisation,
+            email=f"qc-invited-{w.next()}@example.test",
+            invited_by=w.requester,
+        )
+    return Get(
+        w.requester,
+        reverse("api:organisation-invitation-list", args=[w.organisation.pk]),
+        api_page,
+    )
+
+
+@case("api:organisation-document-list", sqlite=6, page=50)
+def _api_organisation_documents(w: World, count: int) -> Get:
+    for _ in range(count):
+        OrganisationDocumentFactory(organisation=w.organisation, uploaded_by=w.requester)
+    return Get(
+        w.requester, reverse("api:organisation-document-list", args=[w.organisation.pk]), api_page
+    )
 
 
 def _series(w: World, count: int):
@@ -1289,6 +1336,10 @@ NOT_LISTS: dict[str, str] = {
     "api:webhook-endpoint-detail": DETAIL,
     "api:webhook-endpoint-rotate-secret": ACTION,
     "api:webhook-delivery-replay": ACTION,
+    "api:organisation-detail": DETAIL,
+    "api:membership-detail": ACTION,
+    "api:invitation-detail": ACTION,
+    "api:organisation-document-detail": ACTION,
 }
 
 

@@ -63,6 +63,7 @@ from tests.factories import (
     CriterionFactory,
     InvitationFactory,
     MembershipFactory,
+    OrganisationDocumentFactory,
     PhotoFactory,
     ReviewerAssignmentFactory,
     SpaceFactory,
@@ -428,6 +429,9 @@ CASES: dict[str, Case] = {
         lambda w: {"organisation": w.structure, "email": "nouveau@example.test", "role": "member"},
         actor="invited_by",
     ),
+    "invitation_revoke": Case(
+        accounts_services.invitation_revoke, lambda w: {"invitation": w.invitation}
+    ),
     "invitation_accept": Case(
         accounts_services.invitation_accept,
         lambda w: {"invitation": w.invitation},
@@ -471,6 +475,14 @@ CASES: dict[str, Case] = {
             "kind": DocumentKind.STATUTES,
             "upload": _pdf(),
             "expires_on": None,
+        },
+    ),
+    "document_delete": Case(
+        accounts_services.document_delete,
+        lambda w: {
+            "document": OrganisationDocumentFactory(
+                organisation=w.structure, uploaded_by=w.requester
+            )
         },
     ),
     # spaces

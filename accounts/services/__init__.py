@@ -16,12 +16,14 @@ from accounts.services.erasure import structure_erase, user_erase
 from accounts.services.members import (
     invitation_accept,
     invitation_create,
+    invitation_revoke,
     membership_leave,
     membership_remove,
     membership_role_set,
 )
 from accounts.services.organisations import (
     document_add,
+    document_delete,
     organisation_update,
     structure_register,
     structure_verify,
@@ -43,11 +45,13 @@ from accounts.services.users import (
 __all__ = [
     "confirmation_resend",
     "document_add",
+    "document_delete",
     "email_change_confirm",
     "email_change_request",
     "email_confirm",
     "invitation_accept",
     "invitation_create",
+    "invitation_revoke",
     "membership_leave",
     "membership_remove",
     "membership_role_set",

@@ -29,6 +29,21 @@ def invitation_create(
 
 
 @transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
+    """Withdraw an invitation not accepted yet: its link stops working (the row goes). Only the
+    organisation's administrators and the intercommunality (else PermissionDenied, or
+    DecisionNotAllowed for its other members); an accepted invitation is a membership now
+    (ValidationError: remove the member instead)."""
+    _check_manages(actor=actor, organisation=invitation.organisation)
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if invitation is None:  # revoked meanwhile
+        return
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation was already accepted: remove the member instead."))
+    invitation.delete()
+
+
+@transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Join the organisation. The signed-in account must use the invited e-mail address."""
     if not user.is_authenticated:

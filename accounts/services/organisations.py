@@ -11,6 +11,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from accounts import notifications
 from accounts.actors import Actor
+from accounts.exceptions import DecisionNotAllowed
 from accounts.files import document_check, document_stored_name
 from accounts.models import (
     IDENTIFYING_FIELDS,
@@ -26,6 +27,7 @@ from accounts.models import (
 )
 from accounts.selectors import (
     organisations_manageable_by,
+    organisations_visible_to,
     structure_verification_documents_missing,
     user_is_territory_admin,
 )
@@ -76,9 +78,12 @@ def _organisation_save(organisation: Organisation) -> None:
 
 
 def _check_manages(*, actor: Actor, organisation: Organisation) -> None:
-    """Refuse (PermissionDenied, a 404) a change to an organisation the actor does not manage:
-    its administrators, and the intercommunality."""
+    """Refuse a change to an organisation the actor does not manage (its administrators, and
+    the intercommunality manage it): DecisionNotAllowed (a 403) for one of its members, who
+    sees it, PermissionDenied (a 404) for anyone else."""
     if not organisations_manageable_by(actor).filter(pk=organisation.pk).exists():
+        if organisations_visible_to(actor).filter(pk=organisation.pk).exists():
+            raise DecisionNotAllowed(_("You are not allowed to do this."))
         raise PermissionDenied
 
 
@@ -197,3 +202,13 @@ def document_add(
         document.file.save(upload.name, upload, save=False)
     document.save()
     return document
+
+
+@transaction.atomic
+def document_delete(*, document: OrganisationDocument, actor: User) -> None:
+    """Delete a supporting document of an organisation the actor manages (else PermissionDenied,
+    or DecisionNotAllowed for its other members); its file goes once the deletion is committed
+    (core.storage.files_delete_with_row). A verification already made stays: it is the record
+    of what the intercommunality checked then (OrganisationLog), as when a document expires."""
+    _check_manages(actor=actor, organisation=document.organisation)
+    document.delete()

@@ -41,7 +41,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import ApiTokenScope, MembershipRole
+from accounts.models import ApiTokenScope, Invitation, MembershipRole
 from accounts.services.tokens import api_token_create
 from bookings.rules import Period
 from bookings.services.closures import closure_create
@@ -63,6 +63,7 @@ from tests.factories import (
     CommuneFactory,
     EpciFactory,
     MembershipFactory,
+    OrganisationDocumentFactory,
     PhotoFactory,
     SiteFactory,
     SpaceFactory,
@@ -269,6 +270,14 @@ WEBHOOK_OWNERS = {
     "anonymous": (403, 403), "member_a": (200, 404), "member_b": (200, 404),
     "manager": (404, 404), "commune": (404, 404), "epci": (200, 200),
 }
+# An organisation is seen by its members and the intercommunality.
+THE_MEMBERS = {
+    "anonymous": (403, 403), "member_a": (200, 404), "member_b": (200, 404),
+    "manager": (404, 404), "commune": (404, 404), "epci": (200, 200),
+}
+# Changed by its administrators (members A and B administer their structures) and the
+# intercommunality; its plain members get 403 (tests/api/test_organisations_api.py).
+THE_ADMINISTRATORS = THE_MEMBERS
 
 MATRIX: dict[tuple[str, str], Entry] = {
     ("api:commune-list", "GET"): entry(**PUBLIC),
@@ -557,6 +566,51 @@ MATRIX: dict[tuple[str, str], Entry] = {
         anonymous=403, member_a=404, member_b=404, manager=200, commune=200, epci=200,
         note="for who manages premises (404 otherwise, as the page)",
     ),
+    ("api:organisation-list", "GET"): entry(**SIGNED_IN),
+    ("api:organisation-list", "POST"): entry(
+        body=_fixed({"name": "Recyclerie de la gare", "ess_family": "association"}),
+        anonymous=403, member_a=201, member_b=201, manager=201, commune=201, epci=201,
+        note="anyone signed in registers a structure (the Register a structure page)",
+    ),
+    ("api:organisation-detail", "GET"): entry("structure", **THE_MEMBERS),
+    ("api:organisation-detail", "PATCH"): entry(
+        "structure", body=_fixed({"phone": "03 27 00 00 00"}), **THE_ADMINISTRATORS
+    ),
+    ("api:organisation-member-list", "GET"): entry("structure", **THE_MEMBERS),
+    ("api:membership-detail", "PATCH"): entry(
+        "membership", body=_fixed({"role": "member"}), **THE_ADMINISTRATORS,
+        note="a plain member's membership; 200 for who may change the role (already member)",
+    ),
+    ("api:membership-detail", "DELETE"): entry(
+        "membership", body=_fixed({}),
+        **{**THE_ADMINISTRATORS, "member_a": (204, 404), "member_b": (204, 404),
+           "epci": (204, 204)},
+    ),
+    ("api:organisation-invitation-list", "GET"): entry("structure", **THE_ADMINISTRATORS),
+    ("api:organisation-invitation-list", "POST"): entry(
+        "structure", body=_fixed({"email": "invitee@example.test"}),
+        **{**THE_ADMINISTRATORS, "member_a": (201, 404), "member_b": (201, 404),
+           "epci": (201, 201)},
+    ),
+    ("api:invitation-detail", "DELETE"): entry(
+        "invitation", body=_fixed({}),
+        **{**THE_ADMINISTRATORS, "member_a": (204, 404), "member_b": (204, 404),
+           "epci": (204, 204)},
+    ),
+    ("api:organisation-document-list", "GET"): entry("structure", **THE_MEMBERS),
+    ("api:organisation-document-list", "POST"): entry(
+        "structure", body=_fixed({}),
+        **{**THE_ADMINISTRATORS, "member_a": (415, 404), "member_b": (415, 404),
+           "epci": (415, 415)},
+        note="415 for who may add a document: the matrix sends JSON, the upload is multipart "
+        "(tests/api/test_organisations_api.py sends the file); the organisation is looked up "
+        "first",
+    ),
+    ("api:organisation-document-detail", "DELETE"): entry(
+        "document", body=_fixed({}),
+        **{**THE_ADMINISTRATORS, "member_a": (204, 404), "member_b": (204, 404),
+           "epci": (204, 204)},
+    ),
 }
 # fmt: on
 
@@ -619,6 +673,30 @@ class World:
             for n in (1, 2)
         }
         self.photo = {n: PhotoFactory(site=site[n]) for n in (1, 2)}
+        # A plain member of each structure (its administrator is member A or B), an invitation
+        # not yet accepted, a supporting document.
+        self.membership = {
+            n: MembershipFactory(
+                organisation=self.structure[n],
+                user=UserFactory(email=f"colleague{n}@example.test"),
+                role=MembershipRole.MEMBER,
+            )
+            for n in (1, 2)
+        }
+        self.invitation = {
+            n: Invitation.objects.create(
+                organisation=self.structure[n],
+                email=f"invited{n}@example.test",
+                invited_by=self.users[role],
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
+        self.document = {
+            n: OrganisationDocumentFactory(
+                organisation=self.structure[n], uploaded_by=self.users[role]
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
         _token, self.token_secret = api_token_create(
             actor=self.users[TOKEN_HOLDER],
             name="Site de la structure",
