@@ -8,7 +8,18 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from api import allocations, bookings, calls, closures, me, payments, photos, spaces
+from api import (
+    allocations,
+    bookings,
+    calls,
+    channels,
+    closures,
+    me,
+    payments,
+    photos,
+    spaces,
+    tariffs,
+)
 from api.webhooks import stripe_webhook
 from core.middleware import accepts_upload
 
@@ -167,6 +178,23 @@ urlpatterns = [
         name="site-photo-create",
     ),
     path("v1/photos/<int:pk>/", photos.PhotoDetailApi.as_view(), name="photo-detail"),
+    path("v1/spaces/<int:pk>/tariffs/", tariffs.SpaceTariffsApi.as_view(), name="space-tariffs"),
+    path("v1/spaces/<int:pk>/deposit/", tariffs.SpaceDepositApi.as_view(), name="space-deposit"),
+    path(
+        "v1/payment-channels/",
+        channels.PaymentChannelListApi.as_view(),
+        name="payment-channel-list",
+    ),
+    path(
+        "v1/organisations/<int:pk>/payment-channel/",
+        channels.OrganisationPaymentChannelApi.as_view(),
+        name="organisation-payment-channel",
+    ),
+    path(
+        "v1/organisations/<int:pk>/payment-channel/activation/",
+        channels.OrganisationPaymentChannelActivationApi.as_view(),
+        name="organisation-payment-channel-activation",
+    ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.
     re_path(r"^(?:[\s\S]*/)?$", not_found),
