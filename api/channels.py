@@ -226,7 +226,9 @@ class OrganisationPaymentChannelApi(APIView):
     def put(self, request: Request, pk: int) -> Response:
         return self._save(request, pk, partial=False)
 
-    @extend_schema(request=PaymentChannelInputSerializer(partial=True))
+    @extend_schema(
+        request=PaymentChannelInputSerializer(partial=True), responses=PaymentChannelRowSerializer
+    )
     def patch(self, request: Request, pk: int) -> Response:
         return self._save(request, pk, partial=True)
 

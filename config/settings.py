@@ -429,6 +429,7 @@ SPECTACULAR_SETTINGS = {
         "SpaceStatusEnum": "spaces.models.SpaceStatus",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
         "SpaceKindEnum": "spaces.models.SpaceKind",
+        "PaymentChannelKindEnum": "payments.models.ChannelKind",
     },
 }
 
