@@ -192,7 +192,7 @@ def test_delete_removes_every_tariff(client, territory_admin, space, other_site)
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({"tariffs": [{"category": "other", "unit": "hour", "amount_cents": -1}]}, "tariffs"),
         ({"tariffs": [{"category": "other", "unit": "hour", "amount_cents": 10**20}]}, "tariffs"),
@@ -439,7 +439,7 @@ def test_put_without_every_field_starts_from_the_pages_defaults(client, commune_
 
 
 @pytest.mark.parametrize(
-    "changes, field",
+    ("changes", "field"),
     [
         ({"stripe_secret_key": "pk_" + SECRET_KEY[3:]}, "stripe_secret_key"),
         ({"stripe_secret_key": SECRET_KEY + " x"}, "stripe_secret_key"),
