@@ -65,6 +65,8 @@ class PaymentChannelSerializer(serializers.ModelSerializer):
     stripe_ready = serializers.BooleanField(
         help_text="Card payments can be taken: card channel, active, every key entered."
     )
+    # A string, not `format: uri`: empty when none is entered.
+    payfip_url = serializers.CharField(help_text="The PayFiP payment page; empty: none.")
 
     class Meta:
         model = PaymentChannel
