@@ -12,6 +12,7 @@ from api import (
     allocations,
     bookings,
     calls,
+    channels,
     closures,
     documents,
     feeds,
@@ -21,6 +22,7 @@ from api import (
     payments,
     photos,
     spaces,
+    tariffs,
     waiting,
 )
 from api.webhooks import stripe_webhook
@@ -285,6 +287,23 @@ urlpatterns = [
         "v1/organisation-documents/<int:pk>/",
         organisations.DocumentDetailApi.as_view(),
         name="organisation-document-detail",
+    ),
+    path("v1/spaces/<int:pk>/tariffs/", tariffs.SpaceTariffsApi.as_view(), name="space-tariffs"),
+    path("v1/spaces/<int:pk>/deposit/", tariffs.SpaceDepositApi.as_view(), name="space-deposit"),
+    path(
+        "v1/payment-channels/",
+        channels.PaymentChannelListApi.as_view(),
+        name="payment-channel-list",
+    ),
+    path(
+        "v1/organisations/<int:pk>/payment-channel/",
+        channels.OrganisationPaymentChannelApi.as_view(),
+        name="organisation-payment-channel",
+    ),
+    path(
+        "v1/organisations/<int:pk>/payment-channel/activation/",
+        channels.OrganisationPaymentChannelActivationApi.as_view(),
+        name="organisation-payment-channel-activation",
     ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.

@@ -437,6 +437,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",
         "CalendarFeedScopeEnum": "bookings.models.CalendarFeed.Scope",
         "ScopeEnum": "accounts.models.ApiTokenScope",  # the name it had before the feeds
+        "PaymentChannelKindEnum": "payments.models.ChannelKind",
     },
 }
 

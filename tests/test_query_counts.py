@@ -469,6 +469,21 @@ def _series(w: World, count: int):
     )
 
 
+@case("api:payment-channel-list", sqlite=5, page=50)
+def _api_payment_channels(w: World, count: int) -> Get:
+    """Organisations running a site, each with its card channel (the secrets never answered)."""
+    for _ in range(count):
+        site = SiteFactory(commune=CommuneFactory(epci=w.epci), name=f"QC site {w.next()}")
+        PaymentChannel.objects.create(
+            owner=site.owner,
+            kind=ChannelKind.STRIPE,
+            stripe_publishable_key="pk_test_locaux_communs",
+            stripe_secret_key="sk_test_locaux_communs",
+            stripe_webhook_secret="whsec_test_locaux_communs",
+        )
+    return Get(w.territory_admin, reverse("api:payment-channel-list"), api_page)
+
+
 @case("api:booking-detail", sqlite=7)
 def _api_booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
@@ -1340,6 +1355,11 @@ NOT_LISTS: dict[str, str] = {
     "api:membership-detail": ACTION,
     "api:invitation-detail": ACTION,
     "api:organisation-document-detail": ACTION,
+    "api:space-tariffs": "the tariff grid of one space (20 cells at most; its query count: "
+    "tests/api/test_payments_write_api.py)",
+    "api:space-deposit": DETAIL,
+    "api:organisation-payment-channel": DETAIL,
+    "api:organisation-payment-channel-activation": ACTION,
 }
 
 

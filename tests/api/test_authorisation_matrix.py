@@ -279,6 +279,15 @@ THE_MEMBERS = {
 # intercommunality; its plain members get 403 (tests/api/test_organisations_api.py).
 THE_ADMINISTRATORS = THE_MEMBERS
 
+# The owner's payment channel: its administrators and the intercommunality. The commune's staff
+# of the world are members, not administrators (the page's rule: organisations_manageable_by).
+CHANNEL_SETTERS = {
+    "anonymous": (403, 403), "member_a": (404, 404), "member_b": (404, 404),
+    "manager": (404, 404), "commune": (404, 404), "epci": (200, 200),
+}
+TARIFF = {"category": "association", "unit": "day", "amount_cents": 9000}
+CHANNEL = {"kind": "public_accounting", "vat_status": "exempt", "finance_department": "Trésor"}
+
 MATRIX: dict[tuple[str, str], Entry] = {
     ("api:commune-list", "GET"): entry(**PUBLIC),
     ("api:me", "GET"): entry(**SIGNED_IN),
@@ -611,6 +620,35 @@ MATRIX: dict[tuple[str, str], Entry] = {
         **{**THE_ADMINISTRATORS, "member_a": (204, 404), "member_b": (204, 404),
            "epci": (204, 204)},
     ),
+    ("api:space-tariffs", "GET"): entry("space", **THE_MANAGERS),
+    ("api:space-tariffs", "PUT"): entry(
+        "space", body=_fixed({"tariffs": [TARIFF]}), **THE_MANAGERS
+    ),
+    ("api:space-tariffs", "PATCH"): entry(
+        "space", body=_fixed({"tariffs": [TARIFF]}), **THE_MANAGERS
+    ),
+    ("api:space-tariffs", "DELETE"): entry(
+        "space", body=_fixed({}),
+        **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},
+    ),
+    ("api:space-deposit", "GET"): entry("space", **THE_MANAGERS),
+    ("api:space-deposit", "PUT"): entry(
+        "space", body=_fixed({"deposit_cents": 5000}), **THE_MANAGERS
+    ),
+    ("api:payment-channel-list", "GET"): entry(
+        **SIGNED_IN, note="a page of the organisations one may set up: empty for most roles",
+    ),
+    ("api:organisation-payment-channel", "GET"): entry("owner", **CHANNEL_SETTERS),
+    ("api:organisation-payment-channel", "PUT"): entry(
+        "owner", body=_fixed(CHANNEL), **CHANNEL_SETTERS,
+        note="200, not 201: each owner already has its card channel",
+    ),
+    ("api:organisation-payment-channel", "PATCH"): entry(
+        "owner", body=_fixed({"pay_within_hours": 24}), **CHANNEL_SETTERS
+    ),
+    ("api:organisation-payment-channel-activation", "POST"): entry(
+        "owner", body=_fixed({"active": False}), **CHANNEL_SETTERS
+    ),
 }
 # fmt: on
 
@@ -697,6 +735,7 @@ class World:
             )
             for n, role in ((1, "member_a"), (2, "member_b"))
         }
+        self.owner = {n: site[n].owner for n in (1, 2)}  # whose payment channel is set up
         _token, self.token_secret = api_token_create(
             actor=self.users[TOKEN_HOLDER],
             name="Site de la structure",
