@@ -211,7 +211,7 @@ class CertificatePdfApi(FileApi):
 # --- Documents rendered by a job ---
 
 
-class DocumentOutputSerializer(serializers.ModelSerializer):
+class GeneratedDocumentOutputSerializer(serializers.ModelSerializer):
     commune = serializers.CharField(source="commune_id", help_text="Its INSEE code.")
     url = serializers.SerializerMethodField(help_text="This document: ask again for its status.")
     file = serializers.SerializerMethodField(
@@ -250,7 +250,7 @@ class AnnexPdfApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=YearSerializer, responses={202: DocumentOutputSerializer})
+    @extend_schema(request=YearSerializer, responses={202: GeneratedDocumentOutputSerializer})
     def post(self, request: Request, insee: str) -> Response:
         commune = _reportable_commune(request.user, insee)
         year = _year(request.data)
@@ -259,7 +259,7 @@ class AnnexPdfApi(APIView):
         )
         document.refresh_from_db()  # rendered already when no broker runs the jobs
         response = Response(
-            DocumentOutputSerializer(document).data, status=status.HTTP_202_ACCEPTED
+            GeneratedDocumentOutputSerializer(document).data, status=status.HTTP_202_ACCEPTED
         )
         response["Location"] = request.build_absolute_uri(
             reverse("api:document-detail", args=[document.pk])
@@ -273,10 +273,10 @@ class DocumentDetailApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=DocumentOutputSerializer)
+    @extend_schema(responses=GeneratedDocumentOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         document = get_object_or_404(report_selectors.documents_visible_to(request.user), pk=pk)
-        return Response(DocumentOutputSerializer(document).data)
+        return Response(GeneratedDocumentOutputSerializer(document).data)
 
 
 class DocumentFileApi(FileApi):

@@ -359,7 +359,7 @@ class InvitationDetailApi(APIView):
 # --- Documents --------------------------------------------------------------------------------
 
 
-class DocumentOutputSerializer(serializers.ModelSerializer):
+class OrganisationDocumentOutputSerializer(serializers.ModelSerializer):
     organisation = serializers.IntegerField(source="organisation_id")
     name = serializers.SerializerMethodField(
         help_text="The file's name, its real type's extension."
@@ -419,17 +419,17 @@ class OrganisationDocumentListApi(PaginatedListMixin, APIView):
             return [MultiPartParser()]
         return super().get_parsers()
 
-    @extend_schema(responses=DocumentOutputSerializer(many=True))
+    @extend_schema(responses=OrganisationDocumentOutputSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         organisation = get_object_or_404(organisations_visible_to(request.user), pk=pk)
         documents = OrganisationDocument.objects.filter(organisation=organisation).order_by(
             "kind", "-uploaded_at", "-pk"
         )
-        return self.paginated_response(documents, DocumentOutputSerializer)
+        return self.paginated_response(documents, OrganisationDocumentOutputSerializer)
 
     @extend_schema(
         request=DocumentInputSerializer,
-        responses={201: DocumentOutputSerializer, 403: FORBIDDEN},
+        responses={201: OrganisationDocumentOutputSerializer, 403: FORBIDDEN},
     )
     def post(self, request: Request, pk: int) -> Response:
         organisation = _managed(request.user, pk)
@@ -443,7 +443,9 @@ class OrganisationDocumentListApi(PaginatedListMixin, APIView):
             expires_on=values["expires_on"],
             actor=request.user,
         )
-        return Response(DocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrganisationDocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED
+        )
 
 
 class DocumentDetailApi(APIView):
