@@ -1067,6 +1067,19 @@ def _annex_csv(w: World, count: int) -> Get:
     return Get(w.territory_admin, url, csv_lines)
 
 
+@case("api:aid-csv", sqlite=7)
+def _api_aid_csv(w: World, count: int) -> Get:
+    _aid(w, count)
+    return Get(w.territory_admin, reverse("api:aid-csv"), csv_lines, {"year": "2027"})
+
+
+@case("api:annex-csv", sqlite=6)
+def _api_annex_csv(w: World, count: int) -> Get:
+    _aid(w, count)
+    url = reverse("api:annex-csv", args=[w.commune.insee_code])
+    return Get(w.territory_admin, url, csv_lines, {"year": "2027"})
+
+
 @case("reports:accounting-csv", sqlite=9)
 def _accounting_csv(w: World, count: int) -> Get:
     if not hasattr(w, "accountant"):
@@ -1360,6 +1373,13 @@ NOT_LISTS: dict[str, str] = {
     "api:space-deposit": DETAIL,
     "api:organisation-payment-channel": DETAIL,
     "api:organisation-payment-channel-activation": ACTION,
+    "api:annex-pdf": ACTION,
+    "api:calendar-feed-detail": ACTION,
+    "api:certificate-pdf": FILE,
+    "api:document-detail": DETAIL,
+    "api:document-file": FILE,
+    "api:invoice-pdf": FILE,
+    "api:waiting-close": ACTION,
 }
 
 
