@@ -1,5 +1,8 @@
 """Signals sent by bookings after commit, for apps above it (payments) to react without bookings
-importing them (ARCHITECTURE.md: the lower app signals, the higher app listens)."""
+importing them (ARCHITECTURE.md: the lower app signals, the higher app listens). What must
+commit with the change (the webhook deliveries of integrations) listens to
+`core.signals.status_changed_in_transaction`, sent beside the status signals inside the
+transaction."""
 
 from django.dispatch import Signal
 

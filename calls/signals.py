@@ -1,5 +1,7 @@
-"""Signals sent by calls after commit, for apps above it (integrations) to react without calls
-importing them (ARCHITECTURE.md: the lower app signals, the higher app listens)."""
+"""Signals sent by calls after commit, for apps above it to react without calls importing
+them (ARCHITECTURE.md: the lower app signals, the higher app listens). What must commit with
+the change (the webhook deliveries of integrations) listens to
+`core.signals.status_changed_in_transaction`, sent beside this one inside the transaction."""
 
 from django.dispatch import Signal
 

@@ -35,6 +35,7 @@ from bookings.models.allocations import ALLOCATION_OCCUPYING
 from bookings.rules import Period
 from bookings.selectors import local_zone, occupancies_allocated, occupancies_blocking_allocation
 from bookings.services.occupancy import occupancies_allocate, occupancies_lift_closures
+from core.signals import status_changed_in_transaction
 from core.workflow import status_change
 from spaces.models import Domain, Space
 from spaces.selectors import spaces_manageable_by
@@ -270,6 +271,9 @@ def _transition(*, allocation: Allocation, to: str, actor: Actor, reason: str = 
         to_status=to,
         actor=logged_actor(actor),
         reason=reason.strip(),
+    )
+    status_changed_in_transaction.send(
+        sender=Allocation, pk=allocation.pk, from_status=from_status, to_status=to
     )
     # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(

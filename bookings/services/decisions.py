@@ -22,6 +22,7 @@ from bookings.models import (
 from bookings.permissions import CancelAs, booking_cancel_terms, booking_check_decider
 from bookings.rules import Period
 from bookings.services.occupancy import occupancies_free
+from core.signals import status_changed_in_transaction
 from core.workflow import status_change
 
 
@@ -45,6 +46,9 @@ def _booking_transition(*, booking: Booking, to: str, actor: Actor, reason: str 
         to_status=to,
         actor=logged_actor(actor),
         reason=reason.strip(),
+    )
+    status_changed_in_transaction.send(
+        sender=Booking, pk=booking.pk, from_status=from_status, to_status=to
     )
     # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(

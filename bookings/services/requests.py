@@ -23,6 +23,7 @@ from bookings.selectors import local_zone, occupancy_clash_rows
 from bookings.services.decisions import _booking_transition
 from bookings.services.occupancy import occupancies_book
 from core.formats import day_text, time_text
+from core.signals import status_changed_in_transaction
 from spaces.models import SiteStatus, Space, SpaceStatus
 from spaces.rules import opening_hours_of_day, within_opening_hours
 from spaces.selectors import open_to_kind, site_visible_to
@@ -379,6 +380,9 @@ def booking_request(
     # What was written, for a caller that answers with the booking as it is now without
     # reading it back (the API's 201); not a cache: later changes do not update it.
     booking.written = BookingWritten(occupancies=rows, log=[log])
+    status_changed_in_transaction.send(
+        sender=Booking, pk=booking.pk, from_status="", to_status=status
+    )
     # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(
         lambda: signals.booking_status_changed.send(

@@ -22,6 +22,7 @@ from calls.models import (
 )
 from calls.permissions import call_check_manager
 from core.history import history_actor
+from core.signals import status_changed_in_transaction
 from core.validators import bounds_of
 from core.workflow import status_change
 from spaces.models import Space
@@ -269,6 +270,9 @@ def _call_transition(call: Call, to: str, actor: Actor, reason: str = "") -> boo
         return False
     CallLog.objects.create(
         call=call, from_status=from_status, to_status=to, actor=logged_actor(actor), reason=reason
+    )
+    status_changed_in_transaction.send(
+        sender=Call, pk=call.pk, from_status=from_status, to_status=to
     )
     # robust: the change is committed; a listener failing now is logged, never a lying 500.
     transaction.on_commit(

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.actors import PLATFORM, Actor, logged_actor
+from core.signals import status_changed_in_transaction
 from core.workflow import status_change
 from payments import notifications, signals
 from payments.models import (
@@ -73,6 +74,9 @@ def payment_transition(
     transaction.on_commit(
         lambda: payment_followups(payment_id=payment.pk, from_status=from_status, to_status=to),
         robust=True,
+    )
+    status_changed_in_transaction.send(
+        sender=Payment, pk=payment.pk, from_status=from_status, to_status=to
     )
     transaction.on_commit(
         lambda: signals.payment_status_changed.send(
