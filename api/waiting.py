@@ -22,7 +22,7 @@ from api.fields import IdField, MultiLineField
 from api.pagination import PaginatedListMixin
 from calls import selectors, services
 from calls.models import WaitingListEntry
-from core.validators import bounds_of
+from core.validators import bounds_of, validate_single_line
 from spaces.models import SpaceKind
 from spaces.selectors import communes_in_territory, sites_manageable_by
 
@@ -70,7 +70,7 @@ class WaitingEntryInputSerializer(serializers.Serializer):
         **bounds_of(WaitingListEntry, "max_surface_m2"),
     )
     communes = serializers.ListField(
-        child=serializers.RegexField(r"^[0-9][0-9AB][0-9]{3}$"),
+        child=serializers.RegexField(r"^[0-9][0-9AB][0-9]{3}$", validators=[validate_single_line]),
         required=False,
         default=list,
         max_length=500,

@@ -625,6 +625,30 @@ CASES: dict[str, Case] = {
         calls_services.criteria_set,
         lambda w: {"call": w.draft_call, "criteria": [("Utilité", 10, "")]},
     ),
+    "criterion_add": Case(
+        calls_services.criterion_add,
+        lambda w: {"call": w.draft_call, "name": "Utilité", "weight": 10},
+    ),
+    "criterion_update": Case(
+        calls_services.criterion_update,
+        lambda w: {
+            "criterion": CriterionFactory(call=w.draft_call),
+            "name": "Utilité",
+            "weight": 10,
+            "description": "",
+        },
+    ),
+    "criterion_delete": Case(
+        calls_services.criterion_delete,
+        lambda w: {"criterion": CriterionFactory(call=w.draft_call)},
+    ),
+    "lot_add": Case(
+        calls_services.lot_add, lambda w: {"call": w.draft_call, "space": _space_for(w)}
+    ),
+    "lot_delete": Case(
+        calls_services.lot_delete,
+        lambda w: {"lot": CallLotFactory(call=w.draft_call, space=_space_for(w))},
+    ),
     "call_publish": Case(calls_services.call_publish, lambda w: {"call": _with_grid(w)}),
     "call_close": Case(calls_services.call_close, lambda w: {"call": w.open_call}),
     "call_decide": Case(

@@ -616,7 +616,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "first",
     ),
     ("api:organisation-document-detail", "DELETE"): entry(
-        "document", body=_fixed({}),
+        "organisation_document", body=_fixed({}),
         **{**THE_ADMINISTRATORS, "member_a": (204, 404), "member_b": (204, 404),
            "epci": (204, 204)},
     ),
@@ -729,7 +729,7 @@ class World:
             )
             for n, role in ((1, "member_a"), (2, "member_b"))
         }
-        self.document = {
+        self.organisation_document = {
             n: OrganisationDocumentFactory(
                 organisation=self.structure[n], uploaded_by=self.users[role]
             )
