@@ -41,6 +41,20 @@ def call_accepts_applications(call: Call, *, now: datetime | None = None) -> boo
     return call.status == CallStatus.PUBLISHED and (call.deadline is None or now < call.deadline)
 
 
+def call_terms(call: Call) -> dict[str, object]:
+    """A call's terms as `call_update` takes them (its lots' spaces as ids, in order): what the
+    management form starts from, and what an API PATCH changes only in part."""
+    return {
+        "owner": call.owner_id,
+        "title": call.title,
+        "presentation": call.presentation,
+        "eligibility": call.eligibility,
+        "spaces": [lot.space_id for lot in call.lots.all()],
+        "required_documents": call.required_documents,
+        "deadline": call.deadline,
+    }
+
+
 def calls_manageable_by(user: AnyUser) -> QuerySet[Call]:
     """Calls the user runs: the intercommunality all of them, others their organisation's."""
     if user_is_territory_admin(user):

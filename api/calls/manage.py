@@ -187,16 +187,7 @@ class CallUpdateMixin:
         call = get_object_or_404(_managed(request.user).prefetch_related("lots"), pk=pk)
         data = CallInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        values = {
-            "owner": call.owner_id,
-            "title": call.title,
-            "presentation": call.presentation,
-            "eligibility": call.eligibility,
-            "spaces": [lot.space_id for lot in call.lots.all()],
-            "required_documents": call.required_documents,
-            "deadline": call.deadline,
-            **data.validated_data,
-        }
+        values = {**selectors.call_terms(call), **data.validated_data}
         services.call_update(call=call, actor=request.user, **_terms(values, user=request.user))
         return Response(call_output(request.user, call.pk))
 

@@ -31,20 +31,9 @@ def _managed_call(request: HttpRequest, pk: int) -> Call:
 
 
 def _call_form(request: HttpRequest, call: Call | None) -> CallForm:
-    initial = None
-    if call is not None:
-        initial = {
-            "owner": call.owner_id,
-            "title": call.title,
-            "presentation": call.presentation,
-            "eligibility": call.eligibility,
-            "spaces": [lot.space_id for lot in call.lots.all()],
-            "required_documents": call.required_documents,
-            "deadline": call.deadline,
-        }
     return CallForm(
         request.POST or None,
-        initial=initial,
+        initial=None if call is None else selectors.call_terms(call),
         owners=site_owners_for(request.user),
         spaces=spaces_manageable_by(request.user).filter(allocatable=True),
     )
