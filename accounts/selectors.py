@@ -132,6 +132,12 @@ def invitations_manageable_by(user: AnyUser) -> QuerySet[Invitation]:
     return Invitation.objects.filter(organisation__in=organisations_manageable_by(user))
 
 
+def invitations_pending_of(organisation: Organisation) -> QuerySet[Invitation]:
+    """An organisation's invitations not yet accepted (its page and the API list them to its
+    managers), newest first."""
+    return organisation.invitations.filter(accepted_at__isnull=True).order_by("-created_at", "-pk")
+
+
 def organisations_erasable_by(user: AnyUser) -> QuerySet[Organisation]:
     """Structures whose personal data the user may erase on their request: the
     intercommunality's people only, and only structures (not public bodies)."""

@@ -42,6 +42,7 @@ from accounts.models import (
 from accounts.selectors import (
     documents_visible_to,
     invitations_manageable_by,
+    invitations_pending_of,
     memberships_visible_to,
     organisations_manageable_by,
     organisations_visible_to,
@@ -320,10 +321,9 @@ class OrganisationInvitationListApi(PaginatedListMixin, APIView):
     @extend_schema(responses={200: InvitationOutputSerializer(many=True), 403: FORBIDDEN})
     def get(self, request: Request, pk: int) -> Response:
         organisation = _managed(request.user, pk)
-        invitations = Invitation.objects.filter(
-            organisation=organisation, accepted_at__isnull=True
-        ).order_by("-created_at", "-pk")
-        return self.paginated_response(invitations, InvitationOutputSerializer)
+        return self.paginated_response(
+            invitations_pending_of(organisation), InvitationOutputSerializer
+        )
 
     @extend_schema(
         request=InvitationInputSerializer,

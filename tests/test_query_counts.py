@@ -949,8 +949,7 @@ def _waiting_list(w: World, count: int) -> Get:
     )
 
 
-@case("calls:waiting-candidates", sqlite=9)
-def _waiting_candidates(w: World, count: int) -> Get:
+def _vacant_offices_and_needs(w: World, count: int) -> None:
     for _ in range(count):
         n = w.next()
         SpaceFactory(
@@ -962,6 +961,11 @@ def _waiting_candidates(w: World, count: int) -> Get:
             vacant_since=date(2026, 9, 1),
         )
         WaitingListEntryFactory(notes=f"QC need {n}", communes=[w.commune])
+
+
+@case("calls:waiting-candidates", sqlite=9)
+def _waiting_candidates(w: World, count: int) -> Get:
+    _vacant_offices_and_needs(w, count)
     return Get(w.facilities_manager, reverse("calls:waiting-candidates"), html(r"QC office \d+"))
 
 
@@ -976,17 +980,7 @@ def _api_waiting_list(w: World, count: int) -> Get:
 
 @case("api:waiting-candidates", sqlite=7)
 def _api_waiting_candidates(w: World, count: int) -> Get:
-    for _ in range(count):
-        n = w.next()
-        SpaceFactory(
-            site=w.site,
-            name=f"QC office {n}",
-            kind=SpaceKind.OFFICE,
-            allocatable=True,
-            surface_m2=Decimal("40"),
-            vacant_since=date(2026, 9, 1),
-        )
-        WaitingListEntryFactory(notes=f"QC need {n}", communes=[w.commune])
+    _vacant_offices_and_needs(w, count)
     return Get(w.facilities_manager, reverse("api:waiting-candidates"), api_list)
 
 

@@ -13,6 +13,7 @@ from accounts.models import DocumentKind
 from accounts.selectors import (
     documents_visible_to,
     invitation_get_usable,
+    invitations_pending_of,
     organisations_erasable_by,
     organisations_manageable_by,
     organisations_visible_to,
@@ -61,9 +62,7 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_erase": not structure.is_erased
         and organisations_erasable_by(request.user).filter(pk=pk).exists(),
         "documents": structure.documents.select_related("uploaded_by"),
-        "invitations": structure.invitations.filter(accepted_at__isnull=True)
-        if can_manage
-        else None,
+        "invitations": invitations_pending_of(structure) if can_manage else None,
         "document_form": DocumentForm() if can_manage else None,
         "invitation_form": InvitationForm() if can_manage else None,
     }
