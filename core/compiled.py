@@ -22,7 +22,7 @@ import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -44,9 +44,9 @@ def _sentinel(kind: type, serial: int) -> Any:
     if kind is str:
         return f"compiled-placeholder-{serial}"
     if kind is datetime:
-        return datetime(1901, 1, 1, tzinfo=UTC).replace(microsecond=serial % 1_000_000)
+        return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(seconds=serial)
     if kind is date:
-        return date(1901, 1, 1).replace(day=1 + serial % 28, month=1 + serial // 28 % 12)
+        return date(1901, 1, 1) + timedelta(days=serial)
     raise TypeError(f"Placeholders are int, str, datetime or date, not {kind.__name__}.")
 
 
