@@ -13,9 +13,11 @@ class CoreConfig(AppConfig):
         from core.logging import job_logging_connect
         from core.middleware import session_mark_renewed
         from core.storage import files_delete_with_rows_connect
+        from core.timestamps import timestamps_connect
 
         job_logging_connect()
         sqlite_collation_connect()
+        timestamps_connect()
 
         user_logged_in.connect(session_mark_renewed, dispatch_uid="core.session_mark_renewed")
         # Deleting a photo or a document (service, admin, cascade) deletes its stored file.

@@ -103,22 +103,31 @@ class BookingFee:
 
 def booking_fees_of(bookings: Sequence[Booking]) -> dict[int, BookingFee]:
     """The price of each occupying booking of `bookings` that has one, with its live payment
-    and channel, in four queries whatever the rows (the bookings come with their space, site
-    and organisation). Bookings that no longer occupy their dates are left out."""
+    and channel, in four queries at most whatever the rows (the bookings come with their space,
+    site and organisation): the tariffs, then only if some apply the dates, the channels and the
+    payments. Bookings that no longer occupy their dates are left out."""
     occupying = [booking for booking in bookings if booking.occupies]
     if not occupying:
         return {}
-    ids = [booking.pk for booking in occupying]
+    tariffs = selectors.tariffs_of_spaces({booking.space_id for booking in occupying})
+    # Only a booking whose space has tariffs for its organisation's category can have a
+    # price (price_quote is None without them): its dates are read, the others' are not.
+    priced = [
+        booking
+        for booking in occupying
+        if tariffs.get((booking.space_id, selectors.category_of(booking.organisation)))
+    ]
+    if not priced:
+        return {}
     dates: dict[int, list] = defaultdict(list)
     for booking_id, start, end in (
-        Occupancy.objects.filter(booking_id__in=ids, active=True)
+        Occupancy.objects.filter(booking_id__in=[booking.pk for booking in priced], active=True)
         .order_by("start")
         .values_list("booking_id", "start", "end")
     ):
         dates[booking_id].append((start, end))
-    tariffs = selectors.tariffs_of_spaces({booking.space_id for booking in occupying})
     prices = {}
-    for booking in occupying:
+    for booking in priced:
         price = selectors.price_quote(
             space=booking.space,
             organisation=booking.organisation,

@@ -698,7 +698,7 @@ def _site_photos(w: World, count: int) -> Get:
 BOOKING_LINK = r"/reservations/\d+/"
 
 
-@case("bookings:booking-list", sqlite=12, page=20)
+@case("bookings:booking-list", sqlite=8, page=20)
 def _booking_list(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
@@ -714,7 +714,7 @@ def _booking_detail(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:pending", sqlite=9)
+@case("bookings:pending", sqlite=8)
 def _pending(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))

@@ -212,14 +212,18 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     """The user's organisations' bookings: upcoming (not over yet) first, soonest first, then
     the past ones, latest first, each list a page at a time (`avenir`, `passees`); a series is
     one entry with its dates. At the top, the calendar subscription of their organisations."""
-    mine = selectors.bookings_of_organisations_of(request.user)
     now = timezone.now()
+    rows = selectors.bookings_of_organisations_of(request.user)
     upcoming = Paginator(
-        mine.filter(last_end__gt=now).order_by("start", "pk"), UPCOMING_PAGE_SIZE
+        [pk for pk, last_end in rows if last_end > now], UPCOMING_PAGE_SIZE
     ).get_page(request.GET.get("avenir"))
     past = Paginator(
-        mine.filter(last_end__lte=now).order_by("-start", "-pk"), PAST_PAGE_SIZE
+        [pk for pk, last_end in reversed(rows) if last_end <= now], PAST_PAGE_SIZE
     ).get_page(request.GET.get("passees"))
+    # Both pages' bookings read at once, then put in their lists.
+    found = selectors.bookings_for_list([*upcoming.object_list, *past.object_list])
+    upcoming.object_list = [found[pk] for pk in upcoming.object_list if pk in found]
+    past.object_list = [found[pk] for pk in past.object_list if pk in found]
     shown = [*upcoming.object_list, *past.object_list]
     _dates_attach(shown)
     feeds = [
@@ -248,16 +252,21 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 def _dates_attach(bookings: list[Booking]) -> None:
     """Give each booking of "My bookings" its spelled slot (`slot_text`) and, for a series,
-    its dates as (text, active) pairs (`dates`): one query and one formatting pass for the
-    page, not three template filters per date."""
-    dates = selectors.booking_dates_of(bookings)
-    for booking, text in zip(
-        bookings, slot_texts((booking.start, booking.end) for booking in bookings), strict=True
-    ):
-        booking.slot_text = text
-        rows = dates.get(booking.pk, [])
-        texts = slot_texts((start, end) for start, end, _active in rows)
-        booking.dates = [(text, row[2]) for text, row in zip(texts, rows, strict=True)]
+    its dates as (text, active) pairs (`dates`; the card shows a single booking's slot only):
+    one query and one formatting pass for the page, not three template filters per date."""
+    dates = selectors.booking_dates_of([booking for booking in bookings if booking.is_series])
+    rows = [dates.get(booking.pk, []) for booking in bookings]
+    # One pass for the page (the names of days and months are looked up once per call).
+    texts = iter(
+        slot_texts(
+            [(booking.start, booking.end) for booking in bookings]
+            + [(start, end) for series in rows for start, end, _active in series]
+        )
+    )
+    for booking in bookings:
+        booking.slot_text = next(texts)
+    for booking, series in zip(bookings, rows, strict=True):
+        booking.dates = [(next(texts), active) for _start, _end, active in series]
 
 
 def _webcal(url: str) -> str:

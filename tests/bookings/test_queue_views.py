@@ -436,6 +436,35 @@ def test_my_bookings_show_price_and_payment_state(client, space, requester, terr
 
 
 @pytest.mark.django_db
+def test_my_bookings_price_more_bookings_in_the_same_queries(
+    client, space, requester, territory_admin, django_assert_num_queries
+):
+    """The bookings are read with only the columns the cards and the price column use
+    (bookings_for_list): a field read beyond them would cost a query per card."""
+    tariff_set(
+        space=space,
+        category=OrganisationCategory.ASSOCIATION,
+        unit=TariffUnit.HOUR,
+        amount_cents=12_00,
+        actor=territory_admin,
+    )
+    _request(space, requester, 12)
+    _request(space, requester, 12, hour=8, frequency="weekly", repeat_count=2)
+    client.force_login(requester)
+    client.get(reverse("bookings:booking-list"))  # the session and the menu's reads settle
+    with django_assert_num_queries(12) as two:
+        client.get(reverse("bookings:booking-list"))
+    _request(space, requester, 13, frequency="weekly", repeat_count=3)
+    _request(space, requester, 14, hour=9)
+
+    with django_assert_num_queries(len(two.captured_queries)):
+        page = client.get(reverse("bookings:booking-list")).content.decode()
+
+    assert page.count("Pas encore payé") == 4
+    assert "72,00" in page  # the new series: three dates of two hours at 12 €
+
+
+@pytest.mark.django_db
 def test_my_bookings_offer_a_subscription_without_creating_one_on_get(
     client, requester, organisation
 ):
