@@ -5,8 +5,9 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris.
 """
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,6 +15,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 
 from api.bookings import (
@@ -22,6 +25,7 @@ from api.bookings import (
     booking_rows,
     bookings_represented,
 )
+from api.plain import converter
 from api.spaces import (
     CommuneOutputSerializer,
     SiteOutputSerializer,
@@ -232,5 +236,37 @@ def _summarised(user) -> list:
     return bookings
 
 
+def _outcome(represent, value):
+    """The text, or the error's detail (a time zone shifting past the calendar's ends)."""
+    try:
+        return represent(value)
+    except ValidationError as error:
+        return ("error", error.detail)
+
+
 def _json(data) -> list:
     return json.loads(JSONRenderer().render(data))
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "UTC", "America/Noronha"])
+def test_a_date_and_time_converter_gives_what_its_field_gives(zone):
+    """The converter's shortcut for date and time fields (api.plain._moment): the same text as
+    the field's `to_representation` in the request's time zone, the field's own error beyond."""
+    values = [
+        paris(2027, 1, 12, 18),  # winter
+        paris(2027, 7, 12, 18, 30),  # summer
+        datetime(2027, 3, 28, 1, 30, 15, 123456, tzinfo=UTC),  # the spring change, microseconds
+        datetime(2027, 3, 28, 3, 0, tzinfo=ZoneInfo("Asia/Kolkata")),  # another offset
+    ]
+    with timezone.override(zone):
+        moment = converter(BookingListItemSerializer, "start")
+        field = BookingListItemSerializer().fields["start"]
+        assert [moment(value) for value in values] == [
+            field.to_representation(value) for value in values
+        ]
+        assert moment(None) is None
+        naive = datetime(2027, 1, 12, 18)  # noqa: DTZ001 (through the field itself)
+        assert moment(naive) == field.to_representation(naive)
+        for edge in (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)):
+            assert _outcome(moment, edge) == _outcome(field.to_representation, edge)
+    assert converter(BookingListItemSerializer, "start")(values[0]).endswith("+01:00")
