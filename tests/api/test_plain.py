@@ -22,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from api.bookings import (
     BookingListItemSerializer,
     BookingOutputSerializer,
+    _compiled_pages,
     booking_rows,
     bookings_represented,
 )
@@ -270,3 +271,38 @@ def test_a_date_and_time_converter_gives_what_its_field_gives(zone):
         for edge in (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)):
             assert _outcome(moment, edge) == _outcome(field.to_representation, edge)
     assert converter(BookingListItemSerializer, "start")(values[0]).endswith("+01:00")
+
+
+def test_the_compiled_bookings_list_answers_as_the_built_one(client, space, monkeypatch):
+    """The bookings list reads its pages from SQL compiled once per process (a member's and the
+    territory's): every page, the last, past the end and an empty list answer as the queryset
+    built for the request answers them."""
+    requester = _requester()
+    for day in range(5):
+        booking_request_for(
+            space=space,
+            requested_by=requester,
+            start=START + timedelta(days=day),
+            end=END + timedelta(days=day),
+        )
+    newcomer = UserFactory()
+    queries = [{}, {"page_size": 2}, {"page_size": 2, "page": 3}, {"page": "last", "page_size": 2}]
+    queries += [{"page_size": 2, "page": 4}, {"page": "x"}]
+    answers = {}
+    for compiled in (True, False):
+        if not compiled:
+            monkeypatch.setattr("api.bookings._compiled_booking_page", lambda user: None)
+        for user in (requester, newcomer):
+            client.force_login(user)
+            for params in queries:
+                response = client.get(reverse("api:booking-list"), params)
+                answers.setdefault((user.pk, str(params)), []).append(
+                    (response.status_code, response.content)
+                )
+        if compiled:
+            assert (False, 0, 2) in _compiled_pages  # a member's second page, compiled
+    for (user, params), (compiled, built) in answers.items():
+        assert compiled == built, (user, params)
+    assert json.loads(answers[(requester.pk, "{}")][0][1])["count"] == 5
+    assert answers[(requester.pk, str({"page_size": 2, "page": 4}))][0][0] == 404
+    assert json.loads(answers[(newcomer.pk, "{}")][0][1])["count"] == 0
