@@ -1,6 +1,6 @@
 """Bookings API: availability search, requests, decisions, cancellations, occupancy."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, OuterRef, QuerySet, Subquery, Window
@@ -247,12 +247,43 @@ def bookings_represented(rows: Sequence[dict]) -> list[dict]:
     return items
 
 
-def _answering(queryset: QuerySet, rows: list) -> QuerySet:
-    """`queryset` holding `rows` as prefetch_related leaves it (a further filter reads the
-    database)."""
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    return queryset
+def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) -> dict:
+    """What `BookingOutputSerializer(booking).data` gives, for a booking carrying its
+    organisation, with its dates (by start) and its log (each carrying its actor) as given: the
+    201 of a creation answers from the rows it wrote."""
+    moment = converter(BookingOutputSerializer, "start")
+    day = converter(BookingOutputSerializer, "repeat_until")
+    return {
+        "id": booking.pk,
+        "space": booking.space_id,
+        "organisation": booking.organisation.name,
+        "purpose": str(booking.purpose),
+        "attendees": booking.attendees,
+        "status": str(booking.status),
+        "start": moment(booking.start),
+        "end": moment(booking.end),
+        "frequency": str(booking.frequency),
+        "repeat_until": day(booking.repeat_until),
+        "repeat_count": booking.repeat_count,
+        "lapses_at": moment(booking.lapses_at),
+        "created_at": moment(booking.created_at),
+        "occurrences": [
+            {"start": moment(row.start), "end": moment(row.end), "active": row.active}
+            for row in occupancies
+        ],
+        "log": [
+            {
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "occurrence_start": moment(entry.occurrence_start),
+                "actor": entry.actor.email if entry.actor_id is not None else None,
+                "reason": entry.reason,
+                "created_at": moment(entry.created_at),
+            }
+            for entry in log
+        ],
+        "url": booking.get_absolute_url(),
+    }
 
 
 def _booking_queryset(user):
@@ -316,12 +347,12 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
             requested_by=request.user,
         )
         # Answered from the rows the service wrote (dates by start, then the log): nothing is
-        # read back, and the booking object goes no further than this response.
-        booking._prefetched_objects_cache = {
-            "occupancies": _answering(booking.occupancies.all(), booking.written.occupancies),
-            "log": _answering(booking.log.all(), booking.written.log),
-        }
-        return Response(BookingOutputSerializer(booking).data, status=status.HTTP_201_CREATED)
+        # read back.
+        written = booking.written
+        return Response(
+            booking_represented(booking, written.occupancies, written.log),
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class BookingDetailApi(APIView):

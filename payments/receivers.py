@@ -8,13 +8,14 @@ or break the booking: it is logged, and `reconcile_payments` or a manager finish
 
 import logging
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.dispatch import receiver
 
 from accounts.actors import PLATFORM
 from accounts.models import User
 from bookings.models import OCCUPYING, Booking, BookingStatus
 from bookings.signals import booking_cancelled, booking_status_changed
+from core.compiled import CompiledQuery
 from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.models import ENDED, Payment, PaymentPurpose, PaymentStatus, Tariff
@@ -23,6 +24,28 @@ from payments.services import cards, deposits, refunds
 logger = logging.getLogger(__name__)
 
 ENDED_BEFORE_USE = {BookingStatus.REFUSED, BookingStatus.LAPSED, BookingStatus.CANCELLED}
+
+
+def _booking_followed(booking: int) -> QuerySet[Booking]:
+    """The booking with its site, whether a fee is live (`selectors.payment_live_of`'s rule)
+    and whether its space is priced for anyone."""
+    return (
+        Booking.objects.filter(pk=booking)
+        .select_related("space__site")
+        .annotate(
+            fee_live=Exists(
+                Payment.objects.filter(
+                    booking=OuterRef("pk"), purpose=PaymentPurpose.BOOKING_FEE
+                ).exclude(status__in=ENDED)
+            ),
+            space_priced=Exists(Tariff.objects.filter(space=OuterRef("space"), amount_cents__gt=0)),
+        )
+    )
+
+
+# Compiled once per process: every approved or instantly confirmed booking reads it after
+# commit (docs/decisions.md, issue 18).
+_BOOKING_FOLLOWED = CompiledQuery(_booking_followed, booking=int)
 
 
 @receiver(booking_status_changed, dispatch_uid="payments_follow_booking")
@@ -35,20 +58,8 @@ def payment_follow_booking(
     cancelled bookings follow `booking_cancelled`."""
     if to_status in OCCUPYING and to_status != BookingStatus.CONFIRMED:
         return  # a new or still pending request: nothing to capture, release or refund yet
-    booking = (
-        Booking.objects.filter(pk=booking_id)
-        .select_related("space__site")
-        .annotate(
-            # selectors.payment_live_of's rule, asked with the booking
-            fee_live=Exists(
-                Payment.objects.filter(
-                    booking=OuterRef("pk"), purpose=PaymentPurpose.BOOKING_FEE
-                ).exclude(status__in=ENDED)
-            ),
-            space_priced=Exists(Tariff.objects.filter(space=OuterRef("space"), amount_cents__gt=0)),
-        )
-        .first()
-    )
+    found = _BOOKING_FOLLOWED.run(booking=booking_id)
+    booking = found[0] if found else None
     if booking is None:
         return
     if to_status == BookingStatus.CONFIRMED and not booking.fee_live and not booking.space_priced:

@@ -8,10 +8,12 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.conflicts import users_impartial_on
-from accounts.models import Membership, MembershipRole, User
+from accounts.models import Membership, MembershipRole, Organisation, User
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.models import Booking, BookingStatus, Occupancy
+from core.compiled import CompiledQuery
 from core.memo import remember, remembered
+from spaces.models import Site
 from spaces.selectors import SiteRole, sites_manageable_by, sites_managed_by, users_managing_site
 
 # Who is asked to decide a request, tier after tier: the site's facilities managers, else the
@@ -130,27 +132,39 @@ class Routing:
     deciders: list[User]
 
 
-def booking_routing(booking: Booking) -> Routing:
-    """Route a request on `booking`: the first tier of `ROUTING_TIERS` with someone in it who
-    can act on it — an active account (not erased, address confirmed: they can sign in) with no
-    conflict of interest with the requesting organisation. Each of them sees the booking in
-    `bookings_pending_for` and passes `booking_check_decider` while it is pending."""
-    site = booking.space.site
-    # One query for every tier: each person says which tiers they are in.
+def _able_to_decide(site: int, organisation: int) -> QuerySet[User]:
+    """Who may act on a request for a space of `site` by `organisation`, with the tiers they
+    are in (`in_<role>`): see `booking_routing`."""
     tiers = {
-        f"in_{role}": Exists(users_managing_site(site, role=role).filter(pk=OuterRef("pk")))
+        f"in_{role}": Exists(
+            users_managing_site(Site(pk=site), role=role).filter(pk=OuterRef("pk"))
+        )
         for role in ROUTING_TIERS
     }
     anyone = Q()
     for name in tiers:
         anyone |= Q(**{name: True})
-    able = list(
-        users_impartial_on(booking.organisation)
+    return (
+        users_impartial_on(Organisation(pk=organisation))
         .filter(is_active=True, erased_at__isnull=True, email_confirmed_at__isnull=False)
         .annotate(**tiers)
         .filter(anyone)
         .order_by("email")
     )
+
+
+# Compiled once per process: every request and every lapse routes (compiling took 10 of the
+# creation's 40 ms; docs/decisions.md, issue 18).
+_ABLE_TO_DECIDE = CompiledQuery(_able_to_decide, site=int, organisation=int)
+
+
+def booking_routing(booking: Booking) -> Routing:
+    """Route a request on `booking`: the first tier of `ROUTING_TIERS` with someone in it who
+    can act on it — an active account (not erased, address confirmed: they can sign in) with no
+    conflict of interest with the requesting organisation. Each of them sees the booking in
+    `bookings_pending_for` and passes `booking_check_decider` while it is pending. One query
+    for every tier: each person says which tiers they are in."""
+    able = _ABLE_TO_DECIDE.run(site=booking.space.site_id, organisation=booking.organisation_id)
     for role in ROUTING_TIERS:
         people = [user for user in able if getattr(user, f"in_{role}")]
         if people:

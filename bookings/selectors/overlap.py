@@ -10,7 +10,7 @@ with `buffers=False`.
 """
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
@@ -19,6 +19,7 @@ from django.db.models.expressions import Combinable
 
 from bookings.models import Allocation, Booking, Occupancy
 from bookings.rules import Period
+from core.compiled import CompiledQuery
 from spaces.models import Space
 
 NO_BUFFER = timedelta(0)
@@ -78,6 +79,26 @@ def occupancies_overlapping(
     return rows
 
 
+def _clash_rows(
+    *, space: Space, periods: list[Period], buffer: timedelta = NO_BUFFER
+) -> QuerySet[Occupancy]:
+    return (
+        occupancies_overlapping(spaces=space, periods=periods, buffer=buffer)
+        .select_related("closure", "booking")
+        .order_by("start")
+    )
+
+
+# One date asked for (its end plus the buffer: `until`), compiled once per process
+# (docs/decisions.md, issue 18).
+_CLASH_ROWS_OF_ONE = CompiledQuery(
+    lambda space, start, until: _clash_rows(space=Space(pk=space), periods=[Period(start, until)]),
+    space=int,
+    start=datetime,
+    until=datetime,
+)
+
+
 def occupancy_clash_rows(
     *, space: Space, periods: list[Period], buffer: timedelta = NO_BUFFER
 ) -> list[tuple[Period, Occupancy]]:
@@ -85,11 +106,12 @@ def occupancy_clash_rows(
     closure and booking read with it, to name it or see that it lapsed): (asked, row) pairs.
     One query."""
     clashes = []
-    rows = (
-        occupancies_overlapping(spaces=space, periods=periods, buffer=buffer)
-        .select_related("closure", "booking")
-        .order_by("start")
-    )
+    if len(periods) == 1:  # a single date, most requests: the query compiled once
+        rows = _CLASH_ROWS_OF_ONE.run(
+            space=space.pk, start=periods[0].start, until=periods[0].end + buffer
+        )
+    else:
+        rows = _clash_rows(space=space, periods=periods, buffer=buffer)
     for row in rows:
         blocked = Period(row.start, row.blocked_until)
         for period in periods:

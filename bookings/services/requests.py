@@ -7,14 +7,14 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Subquery
+from django.db.models import F, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.actors import PLATFORM
-from accounts.models import Organisation, User
-from accounts.selectors import organisations_allowed_to_book_for
+from accounts.models import ApiToken, Organisation, User
+from accounts.selectors import organisations_allowed_to_book_for, token_organisation_id
 from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
@@ -22,6 +22,7 @@ from bookings.rules import NonExistentLocalTimeError, Period
 from bookings.selectors import local_zone, occupancy_clash_rows
 from bookings.services.decisions import _booking_transition
 from bookings.services.occupancy import occupancies_book
+from core.compiled import CompiledQuery
 from core.formats import day_text, time_text
 from core.signals import status_changed_in_transaction
 from spaces.models import SiteStatus, Space, SpaceStatus
@@ -81,16 +82,17 @@ class _Locked:
     hours: list[tuple[int, time, time]]  # (weekday, opens, closes), Monday = 0; none: always
 
 
-def _space_locked(request: BookingRequest, user: User) -> _Locked:
-    """Lock the requested space (writers on it are serialised: the constraint guarantees, the
-    lock gives a clean 409) and read, in the same query, what the checks need: its site (with
-    what the messages name), its opening hours (a LEFT JOIN: one row per window), and the
-    organisation if `user` may request for it (`organisations_allowed_to_book_for`).
-
-    Raises ValidationError naming `space` when there is no such space for `user` (what one may
-    not see does not exist: the same answer for a space of an unpublished site)."""
-    allowed = organisations_allowed_to_book_for(user).filter(pk=request.organisation_id)
-    rows = list(
+def _locked_space(
+    *, space: int, organisation: int, user: int, scoped: int | None = None
+) -> QuerySet[Space]:
+    """The query of `_space_locked`: the space locked, with its site and opening hours, and the
+    organisation's fields if the user (`scoped`: their API token's organisation) may book for
+    it."""
+    requester = User(pk=user)
+    if scoped is not None:  # as api.authentication puts the token on the user
+        requester.api_token = ApiToken(organisation_id=scoped)
+    allowed = organisations_allowed_to_book_for(requester).filter(pk=organisation)
+    return (
         Space.objects.select_for_update(of=("self",))
         .select_related("site", "site__commune", "site__owner")
         .annotate(
@@ -102,9 +104,34 @@ def _space_locked(request: BookingRequest, user: User) -> _Locked:
             hours_opens=F("opening_hours__opens"),
             hours_closes=F("opening_hours__closes"),
         )
-        .filter(pk=request.space_id)
+        .filter(pk=space)
         .order_by("opening_hours__weekday", "opening_hours__opens")
     )
+
+
+# Compiled once per process, for a session (or a token for all the user's organisations) and
+# for a token scoped to one organisation: compiling took 8 of the creation's 40 ms
+# (docs/decisions.md, issue 18).
+_LOCKED_SPACE = CompiledQuery(_locked_space, space=int, organisation=int, user=int)
+_LOCKED_SPACE_SCOPED = CompiledQuery(
+    _locked_space, space=int, organisation=int, user=int, scoped=int
+)
+
+
+def _space_locked(request: BookingRequest, user: User) -> _Locked:
+    """Lock the requested space (writers on it are serialised: the constraint guarantees, the
+    lock gives a clean 409) and read, in the same query, what the checks need: its site (with
+    what the messages name), its opening hours (a LEFT JOIN: one row per window), and the
+    organisation if `user` may request for it (`organisations_allowed_to_book_for`).
+
+    Raises ValidationError naming `space` when there is no such space for `user` (what one may
+    not see does not exist: the same answer for a space of an unpublished site)."""
+    ids = {"space": request.space_id, "organisation": request.organisation_id, "user": user.pk}
+    scoped = token_organisation_id(user)
+    if scoped is None:
+        rows = _LOCKED_SPACE.run(**ids)
+    else:
+        rows = _LOCKED_SPACE_SCOPED.run(**ids, scoped=scoped)
     if not rows or not site_visible_to(user, rows[0].site):
         raise ValidationError({"space": _("This space does not exist.")})
     space = rows[0]

@@ -23,6 +23,7 @@ from api.bookings import (
     BookingListItemSerializer,
     BookingOutputSerializer,
     _compiled_pages,
+    booking_represented,
     booking_rows,
     bookings_represented,
 )
@@ -211,6 +212,63 @@ def test_booking_list_items_carry_the_details_fields_but_the_dates_and_log(space
     assert item["occurrence_count"] == 1
     first = detail["occurrences"][0]
     assert item["next_occurrence"] == {"start": first["start"], "end": first["end"]}
+
+
+def test_a_booking_represented_equals_the_output_serializer_of_the_same_booking(space):
+    requester = _requester()
+    series = booking_request_for(
+        space=space,
+        requested_by=requester,
+        start=START,
+        end=END,
+        frequency=Frequency.WEEKLY,
+        repeat_until=(START + timedelta(weeks=2)).date(),
+    )
+    booking_cancel(
+        booking=series,
+        actor=requester,
+        reason="Vacances",
+        occurrence_start=START + timedelta(weeks=1),
+        and_following=False,
+    )
+    booking = (
+        booking_detail(user=requester)
+        .prefetch_related("occupancies", "log__actor")
+        .get(pk=series.pk)
+    )
+    occupancies = sorted(booking.occupancies.all(), key=lambda row: row.start)
+    log = sorted(booking.log.all(), key=lambda entry: entry.pk)
+
+    plain = booking_represented(booking, occupancies, log)
+
+    booking._prefetched_objects_cache = {"occupancies": occupancies, "log": log}
+    assert plain == BookingOutputSerializer(booking).data
+    assert [row["active"] for row in plain["occurrences"]] == [True, False, True]
+    assert plain["log"][-1]["occurrence_start"] == (START + timedelta(weeks=1)).isoformat()
+    assert plain["repeat_until"] == str((START + timedelta(weeks=2)).date())
+
+
+def test_the_201_of_a_creation_is_the_detail_of_the_booking(client, space):
+    requester = _requester()
+    client.force_login(requester)
+    organisation = requester.memberships.get().organisation
+    body = {
+        "space": space.pk,
+        "organisation": organisation.pk,
+        "purpose": "Assemblée générale",
+        "attendees": 12,
+        "start": START.isoformat(),
+        "end": END.isoformat(),
+        "frequency": "weekly",
+        "repeat_count": 2,
+    }
+
+    created = client.post("/api/v1/bookings/", body, content_type="application/json")
+
+    assert created.status_code == 201, created.content
+    detail = client.get(f"/api/v1/bookings/{created.json()['id']}/")
+    assert created.json() == detail.json()
+    assert len(created.json()["occurrences"]) == 2
 
 
 # --- Helpers ---
