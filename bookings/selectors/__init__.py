@@ -24,7 +24,12 @@ from bookings.selectors.allocations import (
     spaces_allocatable_by,
     structures_eligible_for_allocation,
 )
-from bookings.selectors.availability import spaces_available, spaces_bookable_by
+from bookings.selectors.availability import (
+    Slot,
+    spaces_available,
+    spaces_bookable_by,
+    spaces_free,
+)
 from bookings.selectors.bookings import (
     ROUTING_TIERS,
     Routing,
@@ -79,6 +84,7 @@ __all__ = [
     "CalendarHours",
     "DayGrid",
     "Routing",
+    "Slot",
     "TimelineEntry",
     "TimelineRow",
     "allocation_detail",
@@ -122,5 +128,6 @@ __all__ = [
     "spaces_allocatable_by",
     "spaces_available",
     "spaces_bookable_by",
+    "spaces_free",
     "structures_eligible_for_allocation",
 ]

@@ -5,7 +5,7 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris.
 """
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from api.bookings import (
     BookingListItemSerializer,
     BookingOutputSerializer,
+    _compiled_availability,
     _compiled_pages,
     booking_represented,
     booking_rows,
@@ -47,6 +48,7 @@ from tests.factories import (
     AmenityFactory,
     CommuneFactory,
     MembershipFactory,
+    OpeningHoursFactory,
     PhotoFactory,
     PostalCodeFactory,
     SiteFactory,
@@ -364,3 +366,34 @@ def test_the_compiled_bookings_list_answers_as_the_built_one(client, space, monk
     assert json.loads(answers[(requester.pk, "{}")][0][1])["count"] == 5
     assert answers[(requester.pk, str({"page_size": 2, "page": 4}))][0][0] == 404
     assert json.loads(answers[(newcomer.pk, "{}")][0][1])["count"] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compiled on PostgreSQL only")
+def test_the_compiled_availability_search_answers_as_the_built_one(client, furnished, monkeypatch):
+    """A visitor's availability search reads its pages from SQL compiled once per process (for
+    a slot within one day, and for one across midnight): every page, past the end, and the
+    catalogue's filters (not compiled) answer as the queryset built for the request answers."""
+    slots = [
+        {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"},
+        {"start": "2027-01-12T22:00:00+01:00", "end": "2027-01-13T01:00:00+01:00"},
+        {"start": "2027-01-12T07:30:00.250000+01:00", "end": "2027-01-12T08:45:00+01:00"},
+    ]
+    OpeningHoursFactory(space=furnished[0], opens=time(7, 30, 0, 250000), closes=time(20))
+    pages = [{}, {"page_size": 1}, {"page_size": 1, "page": 2}, {"page_size": 1, "page": 3}]
+    pages += [{"capacity_min": 1}, {"page": "last", "page_size": 1}]
+    answers = {}
+    for compiled in (True, False):
+        if not compiled:
+            monkeypatch.setattr("api.bookings._compiled_availability_page", lambda *args: None)
+        for slot in slots:
+            for params in pages:
+                response = client.get(reverse("api:availability"), {**slot, **params})
+                answers.setdefault(str({**slot, **params}), []).append(
+                    (response.status_code, response.content)
+                )
+        if compiled:
+            assert {(True, 0, 1), (False, 0, 1)} <= set(_compiled_availability)
+    for params, (compiled, built) in answers.items():
+        assert compiled == built, params
+    counts = [json.loads(answers[str(slot)][0][1])["count"] for slot in slots]
+    assert counts == [2, 1, 2]  # open 7:30:00.25 to 20:00: not across midnight
