@@ -15,6 +15,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.models import User
@@ -89,9 +90,10 @@ class AvailabilityApi(generics.ListAPIView):
 # open data's callers) compiled once per process on PostgreSQL (core.compiled: building and
 # compiling it took ~6 ms of the search's ~18), for each page's bounds and whether the slot
 # stays within one local day (the opening hours' test then compares the day and the times);
-# at most `_COMPILED_PAGES` of them. A signed-in user's search (the spaces they may see and
-# book depend on them), one with the catalogue's filters, and SQLite (which spells the
-# buffers one branch per value, computed from the slot) build the queryset as usual.
+# at most `_COMPILED_PAGES` of them besides the first page. A signed-in user's search (the
+# spaces they may see and book depend on them), one with the catalogue's filters, and SQLite
+# (which spells the buffers one branch per value, computed from the slot) build the queryset
+# as usual.
 _compiled_availability: dict[tuple[bool, int, int], CompiledQuery] = {}
 _SLOT_PLACEHOLDERS = {
     "start": datetime,
@@ -137,7 +139,7 @@ def _compiled_availability_page(
         key = (slot.same_day, bottom, top)
         query = _compiled_availability.get(key)
         if query is None:
-            if len(_compiled_availability) >= _COMPILED_PAGES:
+            if len(_compiled_availability) >= _COMPILED_PAGES and not _first_page(bottom, top):
                 return None
             query = _compiled_availability.setdefault(
                 key, CompiledQuery(_availability_page(*key), **placeholders)
@@ -249,8 +251,16 @@ def booking_rows(bookings: QuerySet[Booking], *, now: datetime | None = None) ->
 # The bookings list's page compiled once per process (core.compiled: building and compiling
 # it took ~4 ms of the list's ~15), for each shape of `bookings_visible_to` it has (a member's
 # bookings, with the user's id; everyone's, for the territory) and each page's bounds (LIMIT
-# and OFFSET are the SQL's text); at most `_COMPILED_PAGES` of them, the others built as usual.
+# and OFFSET are the SQL's text); at most `_COMPILED_PAGES` of them besides the first page (a
+# client asking for many bounds fills no more memory), the others built as usual.
 _COMPILED_PAGES = 32
+
+
+def _first_page(bottom: int, top: int) -> bool:
+    """The page most asked for, compiled even when others took the places."""
+    return bottom == 0 and top == api_settings.PAGE_SIZE
+
+
 _compiled_pages: dict[tuple[bool, int, int], CompiledQuery] = {}
 
 
@@ -278,7 +288,7 @@ def _compiled_booking_page(user: AnyUser) -> Callable[[int, int], list[dict] | N
         key = (everyone, bottom, top)
         query = _compiled_pages.get(key)
         if query is None:
-            if len(_compiled_pages) >= _COMPILED_PAGES:
+            if len(_compiled_pages) >= _COMPILED_PAGES and not _first_page(bottom, top):
                 return None
             placeholders = {"now": datetime} if everyone else {"now": datetime, "user": int}
             query = _compiled_pages.setdefault(
