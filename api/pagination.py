@@ -1,5 +1,5 @@
 from collections.abc import Callable
-from functools import partial
+from functools import cached_property, partial
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
@@ -25,9 +25,34 @@ class RowsPaginator(Paginator):
     leaves out the ordering, `select_related`'s joins, unused annotations and prefetches
     (tests/api/test_plain.py checks the SQL)."""
 
-    def __init__(self, *args, rows: Callable[[QuerySet], QuerySet] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        object_list,
+        *args,
+        rows: Callable[[QuerySet], QuerySet] | None = None,
+        compiled: Callable[[int, int], list[dict] | None] | None = None,
+        **kwargs,
+    ):
+        # With `compiled`, `object_list` is a function that builds the queryset: only a page
+        # `compiled` does not answer, or a count it cannot give, needs it.
+        self.queryset_of = object_list if compiled is not None else None
+        super().__init__(object_list if compiled is None else None, *args, **kwargs)
         self.rows = rows
+        self.compiled = compiled
+
+    def _check_object_list_is_ordered(self) -> None:
+        if self.queryset_of is None:
+            super()._check_object_list_is_ordered()
+
+    def _built(self) -> None:
+        if self.queryset_of is not None:
+            self.object_list, self.queryset_of = self.queryset_of(), None
+            super()._check_object_list_is_ordered()
+
+    @cached_property
+    def count(self) -> int:
+        self._built()
+        return super().count
 
     def _get_page(self, object_list, number: int, paginator: Paginator) -> Page:
         if self.rows is not None and not isinstance(object_list, list):
@@ -35,17 +60,25 @@ class RowsPaginator(Paginator):
         return super()._get_page(object_list, number, paginator)
 
     def page(self, number) -> Page:
-        if self.rows is None or self.object_list.query.distinct or self.orphans:
-            return super().page(number)
-        number = self._page_number(number)
-        bottom = (number - 1) * self.per_page
-        if bottom + self.per_page > MAX_BIG_INTEGER:  # no SQL OFFSET that far: count, then 404
-            return super().page(number)
-        rows = list(
-            self.rows(self.object_list).annotate(**{TOTAL: Window(Count("*"))})[
-                bottom : bottom + self.per_page
-            ]
-        )
+        rows = None
+        if self.compiled is not None and not self.orphans:
+            number = self._page_number(number)
+            bottom = (number - 1) * self.per_page
+            if bottom + self.per_page <= MAX_BIG_INTEGER:
+                rows = self.compiled(bottom, bottom + self.per_page)
+        if rows is None:
+            self._built()
+            if self.rows is None or self.object_list.query.distinct or self.orphans:
+                return super().page(number)
+            number = self._page_number(number)
+            bottom = (number - 1) * self.per_page
+            if bottom + self.per_page > MAX_BIG_INTEGER:  # no SQL OFFSET that far: count, 404
+                return super().page(number)
+            rows = list(
+                self.rows(self.object_list).annotate(**{TOTAL: Window(Count("*"))})[
+                    bottom : bottom + self.per_page
+                ]
+            )
         if rows:
             self.__dict__["count"] = rows[0][TOTAL]  # Paginator.count is a cached property
             for row in rows:
@@ -78,11 +111,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
     def paginate_rows(
-        self, queryset: QuerySet, request, rows: Callable[[QuerySet], QuerySet], view=None
+        self,
+        queryset: QuerySet | Callable[[], QuerySet],
+        request,
+        rows: Callable[[QuerySet], QuerySet],
+        view=None,
+        *,
+        compiled: Callable[[int, int], list[dict] | None] | None = None,
     ) -> list:
         """`paginate_queryset`, counting `queryset` itself but reading its page as `rows(page)`:
-        the count does not join what `values()` rows need."""
-        self.django_paginator_class = partial(RowsPaginator, rows=rows)
+        the count does not join what `values()` rows need.
+
+        `compiled(bottom, top)`, if given, reads the rows `bottom` to `top` of
+        `rows(queryset)` with the `TOTAL` column, from SQL compiled once (core.compiled), or
+        answers None; `queryset` is then a function that builds the queryset, called only when
+        it is needed (a page `compiled` does not answer, an empty page's count)."""
+        self.django_paginator_class = partial(RowsPaginator, rows=rows, compiled=compiled)
         return self.paginate_queryset(queryset, request, view=view)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
@@ -111,12 +155,14 @@ class PaginatedListMixin:
 
     def paginated_rows(
         self,
-        queryset: QuerySet,
+        queryset: QuerySet | Callable[[], QuerySet],
         rows: Callable[[QuerySet], QuerySet],
         represent: Callable[[list], list[dict]],
+        *,
+        compiled: Callable[[int, int], list[dict] | None] | None = None,
     ) -> Response:
         """A page of `queryset` read as `rows(page)` and answered as `represent(rows)` (the hot
-        lists' plain representations: api/plain.py)."""
+        lists' plain representations: api/plain.py); `compiled`: see `paginate_rows`."""
         paginator = self.pagination_class()
-        page = paginator.paginate_rows(queryset, self.request, rows, view=self)
+        page = paginator.paginate_rows(queryset, self.request, rows, view=self, compiled=compiled)
         return paginator.get_paginated_response(represent(page))

@@ -10,10 +10,12 @@ gives what its serializer gives for the same rows, so the two cannot drift apart
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 
 from django.urls import reverse
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 _SENTINEL = 987654321987
 
@@ -31,6 +33,33 @@ def _fields(serializer_class: type[serializers.Serializer]) -> dict[str, seriali
 
 
 def converter(serializer_class: type[serializers.Serializer], name: str) -> Callable:
-    """The `to_representation` of the serializer's field `name` (None stays None)."""
+    """The `to_representation` of the serializer's field `name` (None stays None). Called once
+    per request: a date and time field's time zone is the request's."""
     field = _fields(serializer_class)[name]
+    if type(field) is serializers.DateTimeField:
+        return _moment(field)
     return lambda value: None if value is None else field.to_representation(value)
+
+
+def _moment(field: serializers.DateTimeField) -> Callable:
+    """`field.to_representation` for aware datetimes in ISO 8601 (the API's format), without
+    its per-value lookups of the format and the time zone (a page of 50 bookings converts 350
+    of them: ~1 ms); anything else (another format, a naive value, an overflow) goes through
+    the field itself, so the text and the errors are the field's (tests/api/test_plain.py)."""
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if zone is None or not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return lambda value: None if value is None else field.to_representation(value)
+
+    def represent(value):
+        if value is None:
+            return None
+        if type(value) is datetime and value.utcoffset() is not None:
+            try:
+                text = value.astimezone(zone).isoformat()
+            except OverflowError:
+                return field.to_representation(value)
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return field.to_representation(value)
+
+    return represent

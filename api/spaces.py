@@ -7,7 +7,7 @@ the permission querysets and answers the object as the detail shows it.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
@@ -26,6 +26,7 @@ from accounts.models import Organisation, OrganisationKind, User
 from api.fields import IdField, LocalTimeField, SingleLineField
 from api.plain import converter, url_of
 from core.collation import french
+from core.compiled import CompiledQuery
 from spaces import services
 from spaces.filters import SpaceFilter
 from spaces.forms import SiteForm, SpaceForm
@@ -450,24 +451,51 @@ def space_rows(spaces: QuerySet[Space]) -> QuerySet:
     return spaces.select_related(None).prefetch_related(None).values(*SPACE_COLUMNS)
 
 
+def _amenities_of(ids: Iterable[int]) -> QuerySet:
+    through = Space.amenities.through.objects.filter(space_id__in=ids)
+    return through.order_by("amenity__name", "amenity_id").values("space_id", "amenity__name")
+
+
+def _photos_of(ids: Iterable[int]) -> QuerySet:
+    photos = Photo.objects.filter(space_id__in=ids).order_by("position", "pk")
+    return photos.values("space_id", "image", "alt_text")
+
+
+# The page's equipment and photos read by SQL compiled once per process (core.compiled), for a
+# page of up to 50 spaces (the default size) and of up to 200 (the largest): the page's ids
+# padded to that count with its first id (IN ignores a repeated value), each one a placeholder.
+_ID_COUNTS = (50, 200)
+_by_ids = {
+    (of, count): CompiledQuery(
+        lambda of=of, **ids: of(ids.values()), **{f"id_{i}": int for i in range(count)}
+    )
+    for of in (_amenities_of, _photos_of)
+    for count in _ID_COUNTS
+}
+
+
+def _rows_of(of: Callable[[Iterable[int]], QuerySet], ids: list[int]) -> list[dict]:
+    """`of(ids)`'s rows, from the compiled SQL for a page's count of ids."""
+    count = next((count for count in _ID_COUNTS if len(ids) <= count), None)
+    if count is None:
+        return list(of(ids))
+    padded = ids + ids[:1] * (count - len(ids))
+    return _by_ids[of, count].run(**{f"id_{i}": pk for i, pk in enumerate(padded)})
+
+
 def spaces_represented(rows: Sequence[dict]) -> list[dict]:
     """What `SpaceOutputSerializer(spaces, many=True).data` gives, from `space_rows()`."""
     ids = [row["id"] for row in rows]
     amenities: dict[int, list[str]] = defaultdict(list)
     photos: dict[int, list[dict[str, str]]] = defaultdict(list)
     if ids:
-        through = Space.amenities.through.objects.filter(space_id__in=ids)
-        for space_id, name in through.order_by("amenity__name", "amenity_id").values_list(
-            "space_id", "amenity__name"
-        ):
-            amenities[space_id].append(name)
+        for row in _rows_of(_amenities_of, ids):
+            amenities[row["space_id"]].append(row["amenity__name"])
         storage = Photo._meta.get_field("image").storage
-        for space_id, image, alt_text in (
-            Photo.objects.filter(space_id__in=ids)
-            .order_by("position", "pk")
-            .values_list("space_id", "image", "alt_text")
-        ):
-            photos[space_id].append({"url": storage.url(image), "alt": alt_text})
+        for row in _rows_of(_photos_of, ids):
+            photos[row["space_id"]].append(
+                {"url": storage.url(row["image"]), "alt": row["alt_text"]}
+            )
     surface = converter(SpaceOutputSerializer, "surface_m2")
     rent = converter(SpaceOutputSerializer, "reference_rent")
     vacant = converter(SpaceOutputSerializer, "vacant_since")

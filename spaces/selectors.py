@@ -75,6 +75,13 @@ def sites_manageable_by(user: AnyUser) -> QuerySet[Site]:
         return Site.objects.all()
     if not user.is_authenticated:
         return Site.objects.none()
+    return sites_managed_by(user)
+
+
+def sites_managed_by(user: User) -> QuerySet[Site]:
+    """`sites_manageable_by` a signed-in user who does not steer the territory: the sites they
+    manage as a facilities manager or work for the owner of. Asks the database nothing while
+    it builds (a compiled query's build: bookings.selectors.bookings_of_member)."""
     return Site.objects.filter(
         Q(pk__in=_sites_of(SiteRole.FACILITIES_MANAGER, user))
         | Q(pk__in=_sites_of(SiteRole.OWNER_STAFF, user))

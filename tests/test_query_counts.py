@@ -312,7 +312,7 @@ def _api_space_occupancy(w: World, count: int) -> Get:
     )
 
 
-@case("api:booking-list", sqlite=5)
+@case("api:booking-list", sqlite=4)
 def _api_bookings(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.territory_admin, reverse("api:booking-list"), api_page)

@@ -24,7 +24,12 @@ from bookings.selectors.allocations import (
     spaces_allocatable_by,
     structures_eligible_for_allocation,
 )
-from bookings.selectors.availability import spaces_available, spaces_bookable_by
+from bookings.selectors.availability import (
+    Slot,
+    spaces_available,
+    spaces_bookable_by,
+    spaces_free,
+)
 from bookings.selectors.bookings import (
     ROUTING_TIERS,
     Routing,
@@ -35,6 +40,7 @@ from bookings.selectors.bookings import (
     booking_routing,
     bookings_for_list,
     bookings_manageable_by,
+    bookings_of_member,
     bookings_of_organisations_of,
     bookings_of_requester,
     bookings_pending_count,
@@ -79,6 +85,7 @@ __all__ = [
     "CalendarHours",
     "DayGrid",
     "Routing",
+    "Slot",
     "TimelineEntry",
     "TimelineRow",
     "allocation_detail",
@@ -93,6 +100,7 @@ __all__ = [
     "booking_routing",
     "bookings_for_list",
     "bookings_manageable_by",
+    "bookings_of_member",
     "bookings_of_organisations_of",
     "bookings_of_requester",
     "bookings_pending_count",
@@ -122,5 +130,6 @@ __all__ = [
     "spaces_allocatable_by",
     "spaces_available",
     "spaces_bookable_by",
+    "spaces_free",
     "structures_eligible_for_allocation",
 ]

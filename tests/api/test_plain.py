@@ -5,8 +5,9 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris.
 """
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,15 +15,20 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 
 from api.bookings import (
     BookingListItemSerializer,
     BookingOutputSerializer,
+    _compiled_availability,
+    _compiled_pages,
     booking_represented,
     booking_rows,
     bookings_represented,
 )
+from api.plain import converter
 from api.spaces import (
     CommuneOutputSerializer,
     SiteOutputSerializer,
@@ -42,6 +48,7 @@ from tests.factories import (
     AmenityFactory,
     CommuneFactory,
     MembershipFactory,
+    OpeningHoursFactory,
     PhotoFactory,
     PostalCodeFactory,
     SiteFactory,
@@ -290,5 +297,103 @@ def _summarised(user) -> list:
     return bookings
 
 
+def _outcome(represent, value):
+    """The text, or the error's detail (a time zone shifting past the calendar's ends)."""
+    try:
+        return represent(value)
+    except ValidationError as error:
+        return ("error", error.detail)
+
+
 def _json(data) -> list:
     return json.loads(JSONRenderer().render(data))
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "UTC", "America/Noronha"])
+def test_a_date_and_time_converter_gives_what_its_field_gives(zone):
+    """The converter's shortcut for date and time fields (api.plain._moment): the same text as
+    the field's `to_representation` in the request's time zone, the field's own error beyond."""
+    values = [
+        paris(2027, 1, 12, 18),  # winter
+        paris(2027, 7, 12, 18, 30),  # summer
+        datetime(2027, 3, 28, 1, 30, 15, 123456, tzinfo=UTC),  # the spring change, microseconds
+        datetime(2027, 3, 28, 3, 0, tzinfo=ZoneInfo("Asia/Kolkata")),  # another offset
+    ]
+    with timezone.override(zone):
+        moment = converter(BookingListItemSerializer, "start")
+        field = BookingListItemSerializer().fields["start"]
+        assert [moment(value) for value in values] == [
+            field.to_representation(value) for value in values
+        ]
+        assert moment(None) is None
+        naive = datetime(2027, 1, 12, 18)  # noqa: DTZ001 (through the field itself)
+        assert moment(naive) == field.to_representation(naive)
+        for edge in (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)):
+            assert _outcome(moment, edge) == _outcome(field.to_representation, edge)
+    assert converter(BookingListItemSerializer, "start")(values[0]).endswith("+01:00")
+
+
+def test_the_compiled_bookings_list_answers_as_the_built_one(client, space, monkeypatch):
+    """The bookings list reads its pages from SQL compiled once per process (a member's and the
+    territory's): every page, the last, past the end and an empty list answer as the queryset
+    built for the request answers them."""
+    requester = _requester()
+    for day in range(5):
+        booking_request_for(
+            space=space,
+            requested_by=requester,
+            start=START + timedelta(days=day),
+            end=END + timedelta(days=day),
+        )
+    newcomer = UserFactory()
+    queries = [{}, {"page_size": 2}, {"page_size": 2, "page": 3}, {"page": "last", "page_size": 2}]
+    queries += [{"page_size": 2, "page": 4}, {"page": "x"}]
+    answers = {}
+    for compiled in (True, False):
+        if not compiled:
+            monkeypatch.setattr("api.bookings._compiled_booking_page", lambda user: None)
+        for user in (requester, newcomer):
+            client.force_login(user)
+            for params in queries:
+                response = client.get(reverse("api:booking-list"), params)
+                answers.setdefault((user.pk, str(params)), []).append(
+                    (response.status_code, response.content)
+                )
+        if compiled:
+            assert (False, 0, 2) in _compiled_pages  # a member's second page, compiled
+    for (user, params), (compiled, built) in answers.items():
+        assert compiled == built, (user, params)
+    assert json.loads(answers[(requester.pk, "{}")][0][1])["count"] == 5
+    assert answers[(requester.pk, str({"page_size": 2, "page": 4}))][0][0] == 404
+    assert json.loads(answers[(newcomer.pk, "{}")][0][1])["count"] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compiled on PostgreSQL only")
+def test_the_compiled_availability_search_answers_as_the_built_one(client, furnished, monkeypatch):
+    """A visitor's availability search reads its pages from SQL compiled once per process (for
+    a slot within one day, and for one across midnight): every page, past the end, and the
+    catalogue's filters (not compiled) answer as the queryset built for the request answers."""
+    slots = [
+        {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"},
+        {"start": "2027-01-12T22:00:00+01:00", "end": "2027-01-13T01:00:00+01:00"},
+        {"start": "2027-01-12T07:30:00.250000+01:00", "end": "2027-01-12T08:45:00+01:00"},
+    ]
+    OpeningHoursFactory(space=furnished[0], opens=time(7, 30, 0, 250000), closes=time(20))
+    pages = [{}, {"page_size": 1}, {"page_size": 1, "page": 2}, {"page_size": 1, "page": 3}]
+    pages += [{"capacity_min": 1}, {"page": "last", "page_size": 1}]
+    answers = {}
+    for compiled in (True, False):
+        if not compiled:
+            monkeypatch.setattr("api.bookings._compiled_availability_page", lambda *args: None)
+        for slot in slots:
+            for params in pages:
+                response = client.get(reverse("api:availability"), {**slot, **params})
+                answers.setdefault(str({**slot, **params}), []).append(
+                    (response.status_code, response.content)
+                )
+        if compiled:
+            assert {(True, 0, 1), (False, 0, 1)} <= set(_compiled_availability)
+    for params, (compiled, built) in answers.items():
+        assert compiled == built, params
+    counts = [json.loads(answers[str(slot)][0][1])["count"] for slot in slots]
+    assert counts == [2, 1, 2]  # open 7:30:00.25 to 20:00: not across midnight
