@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import QuerySet
-from django.db.models.query import ValuesIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 _sentinels = count(1)
@@ -114,7 +114,12 @@ class CompiledQuery:
                     f"{self.build}: parameter {index} changes between two builds ({one!r}, "
                     f"{other!r}): it is computed from a placeholder or read at build time."
                 )
-        is_values = issubclass(queryset._iterable_class, ValuesIterable)
+        if queryset._iterable_class not in (ModelIterable, ValuesIterable):
+            raise PlaceholderError(
+                f"{self.build}: give model instances or values() dicts, not "
+                f"{queryset._iterable_class.__name__} rows."
+            )
+        is_values = queryset._iterable_class is ValuesIterable
         query = queryset.query
         return _Compiled(
             sql=sql2,

@@ -98,3 +98,11 @@ def test_every_placeholder_must_be_given():
     compiled = CompiledQuery(_spaces_of, site=int, named=str)
     with pytest.raises(TypeError):
         compiled.run(site=1)
+
+
+def test_values_list_rows_are_refused_rather_than_misread():
+    compiled = CompiledQuery(
+        lambda site: Space.objects.filter(site_id=site).values_list("pk"), site=int
+    )
+    with pytest.raises(PlaceholderError, match="values"):
+        compiled.run(site=1)
