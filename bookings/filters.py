@@ -11,7 +11,7 @@ from accounts.selectors import AnyUser
 from bookings.models import Booking
 from bookings.selectors import local_zone
 from core.params import out_of_range_message, year_in_range
-from core.widgets import FastSelect
+from core.widgets import FastSelect, options_from_values
 from spaces.models import Site, Space
 from spaces.selectors import sites_manageable_by, spaces_manageable_by
 
@@ -68,12 +68,18 @@ class PendingFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset: QuerySet[Booking] | None = None, *, user: AnyUser):
         super().__init__(data, queryset=queryset)
-        self.filters["site"].queryset = sites_manageable_by(user).order_by("name", "pk")
-        self.filters["space"].queryset = (
-            spaces_manageable_by(user).select_related("site").order_by("site__name", "name", "pk")
-        )
-        self.form.fields["space"].label_from_instance = lambda space: (
-            f"{space.name} ({space.site.name})"
+        sites = sites_manageable_by(user).order_by("name", "pk")
+        spaces = spaces_manageable_by(user).order_by("site__name", "name", "pk")
+        self.filters["site"].queryset = sites
+        self.filters["space"].queryset = spaces
+        # The menus read two columns when shown, not model instances (core.widgets).
+        options_from_values(self.form.fields["site"], lambda: sites.values_list("pk", "name"))
+        options_from_values(
+            self.form.fields["space"],
+            lambda: (
+                (pk, f"{name} ({site_name})")
+                for pk, name, site_name in spaces.values_list("pk", "name", "site__name")
+            ),
         )
 
     def filter_from(self, queryset: QuerySet[Booking], name: str, value: date) -> QuerySet:

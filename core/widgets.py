@@ -7,7 +7,11 @@ HTML of Django's templates (django/forms/widgets/select.html, select_option.html
 attrs.html), character for character, in a loop: tests/core/test_widgets.py compares both.
 """
 
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -46,3 +50,30 @@ class FastSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+class ValueChoices(BaseChoiceIterator):
+    """A model choice field's options read as (pk, label) rows when the menu is shown.
+
+    A `ModelChoiceField` lists its queryset as model instances, and on PostgreSQL through a
+    server-side cursor (`.iterator()`: DECLARE, FETCH, CLOSE); a filter menu shows two
+    columns of them. `rows` returns the (value, label) pairs, read once per iteration; the
+    empty choice comes first without reading them, as with the model iterator (Django asks
+    for the first option alone before rendering a required menu)."""
+
+    def __init__(self, empty_label: Any, rows: Callable[[], Iterable[tuple[Any, Any]]]):
+        self.empty_label = empty_label
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.empty_label is not None:
+            yield ("", self.empty_label)
+        yield from self.rows()
+
+
+def options_from_values(
+    field: forms.ModelChoiceField, rows: Callable[[], Iterable[tuple[Any, Any]]]
+) -> None:
+    """Show `field`'s menu from `rows` (see `ValueChoices`); the field still validates a
+    chosen value against its queryset, so `rows` must list the same objects, in order."""
+    field.widget.choices = ValueChoices(field.empty_label, rows)

@@ -143,9 +143,17 @@ def booking_dates_of(
 def bookings_pending_table(user: AnyUser) -> QuerySet[Booking]:
     """The requests awaiting the user's decision with what the queue shows of them: the number
     of dates a series holds (`dates`)."""
-    return bookings_pending_for(user).annotate(
-        dates=Count("occupancies", filter=Q(occupancies__active=True))
+    # A subquery per listed row, not a join and GROUP BY: PostgreSQL joined every pending
+    # request's dates (all sites) before narrowing to the user's sites, ≈ 20 ms per page on
+    # the load benchmark's 55,000 dates; the subquery reads the listed rows' dates by index.
+    active_dates = (
+        Occupancy.objects.filter(booking=OuterRef("pk"), active=True)
+        .order_by()
+        .values("booking")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
+    return bookings_pending_for(user).annotate(dates=Coalesce(Subquery(active_dates), 0))
 
 
 def booking_detail(*, user: AnyUser) -> QuerySet[Booking]:
