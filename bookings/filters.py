@@ -13,7 +13,12 @@ from bookings.selectors import local_zone
 from core.params import out_of_range_message, year_in_range
 from core.widgets import FastSelect, options_from_values
 from spaces.models import Site, Space
-from spaces.selectors import sites_manageable_by, spaces_manageable_by
+from spaces.selectors import (
+    sites_manageable_by,
+    sites_manageable_menu,
+    spaces_manageable_by,
+    spaces_manageable_menu,
+)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -72,13 +77,13 @@ class PendingFilter(django_filters.FilterSet):
         spaces = spaces_manageable_by(user).order_by("site__name", "name", "pk")
         self.filters["site"].queryset = sites
         self.filters["space"].queryset = spaces
-        # The menus read two columns when shown, not model instances (core.widgets).
-        options_from_values(self.form.fields["site"], lambda: sites.values_list("pk", "name"))
+        # The menus read plain values when shown, not model instances (core.widgets).
+        options_from_values(self.form.fields["site"], lambda: sites_manageable_menu(user))
         options_from_values(
             self.form.fields["space"],
             lambda: (
                 (pk, f"{name} ({site_name})")
-                for pk, name, site_name in spaces.values_list("pk", "name", "site__name")
+                for pk, name, site_name in spaces_manageable_menu(user)
             ),
         )
 

@@ -22,6 +22,7 @@ from accounts.selectors import (
     user_is_territory_admin,
 )
 from core.collation import french
+from core.compiled import CompiledQuery
 from spaces.models import Commune, Photo, Site, SiteManager, SiteStatus, Space, WidgetOrigin
 from spaces.validators import origin_is_normalised
 
@@ -186,6 +187,47 @@ def spaces_visible_to(user: AnyUser) -> QuerySet[Space]:
 
 def spaces_manageable_by(user: AnyUser) -> QuerySet[Space]:
     return Space.objects.filter(site__in=sites_manageable_by(user).values("pk"))
+
+
+def _site_menu(user: AnyUser) -> QuerySet:
+    return sites_manageable_by(user).order_by("name", "pk").values("pk", "name")
+
+
+def _space_menu(user: AnyUser) -> QuerySet:
+    return (
+        spaces_manageable_by(user)
+        .order_by("site__name", "name", "pk")
+        .values("pk", "name", "site__name")
+    )
+
+
+# A site's manager's menus compiled once per process (their user's id the one value); the
+# intercommunality's people (every site) and API tokens get other SQL, built each time.
+_SITE_MENU_OF_MANAGER = CompiledQuery(lambda user: _site_menu(User(pk=user)), user=int)
+_SPACE_MENU_OF_MANAGER = CompiledQuery(lambda user: _space_menu(User(pk=user)), user=int)
+
+
+def _is_plain_manager(user: AnyUser) -> bool:
+    return (
+        user.is_authenticated
+        and not user_is_territory_admin(user)
+        and token_organisation_id(user) is None
+    )
+
+
+def sites_manageable_menu(user: AnyUser) -> list[tuple[int, str]]:
+    """The sites of `sites_manageable_by(user)` as (pk, name), by name: a filter's menu."""
+    rows = _SITE_MENU_OF_MANAGER.run(user=user.pk) if _is_plain_manager(user) else _site_menu(user)
+    return [(row["pk"], row["name"]) for row in rows]
+
+
+def spaces_manageable_menu(user: AnyUser) -> list[tuple[int, str, str]]:
+    """The spaces of `spaces_manageable_by(user)` as (pk, name, site's name), by site and
+    name: a filter's menu."""
+    rows = (
+        _SPACE_MENU_OF_MANAGER.run(user=user.pk) if _is_plain_manager(user) else _space_menu(user)
+    )
+    return [(row["pk"], row["name"], row["site__name"]) for row in rows]
 
 
 def step_free_q(prefix: str = "") -> Q:

@@ -46,6 +46,7 @@ from bookings.selectors.bookings import (
     bookings_pending_count,
     bookings_pending_count_known,
     bookings_pending_for,
+    bookings_pending_rows,
     bookings_pending_table,
     bookings_visible_to,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "bookings_pending_count",
     "bookings_pending_count_known",
     "bookings_pending_for",
+    "bookings_pending_rows",
     "bookings_pending_table",
     "bookings_visible_to",
     "busy_periods",

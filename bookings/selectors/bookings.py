@@ -9,7 +9,12 @@ from django.db.models.functions import Coalesce
 
 from accounts.conflicts import users_impartial_on
 from accounts.models import Membership, MembershipRole, Organisation, User
-from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
+from accounts.selectors import (
+    AnyUser,
+    organisations_of,
+    token_organisation_id,
+    user_is_territory_admin,
+)
 from bookings.models import Booking, BookingStatus, Occupancy
 from core.compiled import CompiledQuery
 from core.memo import remember, remembered
@@ -154,6 +159,25 @@ def bookings_pending_table(user: AnyUser) -> QuerySet[Booking]:
         .values("count")
     )
     return bookings_pending_for(user).annotate(dates=Coalesce(Subquery(active_dates), 0))
+
+
+# The queue of a site's manager compiled once per process (its user's id the one value; ≈ 1.7
+# of the page's 18 ms of CPU went to compiling it). The intercommunality's people, whose queue
+# is every pending request, and an organisation's API token get other SQL: built each time.
+_PENDING_TABLE_OF_MANAGER = CompiledQuery(
+    lambda user: bookings_pending_table(User(pk=user)), user=int
+)
+
+
+def bookings_pending_rows(user: AnyUser) -> list[Booking]:
+    """`bookings_pending_table(user)`, read."""
+    if (
+        not user.is_authenticated
+        or user_is_territory_admin(user)
+        or token_organisation_id(user) is not None
+    ):
+        return list(bookings_pending_table(user))
+    return _PENDING_TABLE_OF_MANAGER.run(user=user.pk)
 
 
 def booking_detail(*, user: AnyUser) -> QuerySet[Booking]:

@@ -109,6 +109,66 @@ def test_pending_renders_without_the_payments_column(client, facilities_manager,
     assert response.context["fees"] == {}
 
 
+@pytest.mark.django_db
+def test_pending_counts_only_the_dates_still_held_for_a_manager_and_the_territory(
+    client, facilities_manager, territory_admin, space, requester
+):
+    series = _request(space, requester, 12, frequency="weekly", repeat_count=3)
+    booking_cancel(
+        booking=series,
+        actor=requester,
+        reason="Salle prise ailleurs",
+        occurrence_start=paris(2027, 1, 19, 18),
+    )
+
+    # The manager's queue is read by SQL compiled once per process, the territory's is built
+    # each time: both say the same.
+    for user in (facilities_manager, territory_admin):
+        client.force_login(user)
+        rows = client.get(reverse("bookings:pending")).context["pending"]
+        assert [(booking.pk, booking.dates) for booking in rows] == [(series.pk, 2)]
+
+
+@pytest.mark.django_db
+def test_pending_rows_of_a_manager_are_the_pending_table(
+    facilities_manager, territory_admin, space, other_space, requester
+):
+    from bookings.selectors import bookings_pending_rows, bookings_pending_table
+
+    _request(space, requester, 12, frequency="weekly", repeat_count=2)
+    _request(space, requester, 13)
+    _request(other_space, requester, 14)
+
+    for user in (facilities_manager, territory_admin):
+        compiled = bookings_pending_rows(user)
+        built = list(bookings_pending_table(user))
+        assert [
+            (b.pk, b.dates, b.space.name, b.space.site.name, b.organisation.name) for b in compiled
+        ] == [(b.pk, b.dates, b.space.name, b.space.site.name, b.organisation.name) for b in built]
+    assert len(bookings_pending_rows(facilities_manager)) == 2
+
+
+@pytest.mark.django_db
+def test_pending_menus_list_the_sites_and_spaces_the_user_manages(
+    facilities_manager, territory_admin, space, other_space, requester
+):
+    from spaces.selectors import (
+        sites_manageable_by,
+        sites_manageable_menu,
+        spaces_manageable_by,
+        spaces_manageable_menu,
+    )
+
+    for user in (facilities_manager, territory_admin, requester):
+        sites = sites_manageable_by(user).order_by("name", "pk")
+        spaces = spaces_manageable_by(user).order_by("site__name", "name", "pk")
+        assert sites_manageable_menu(user) == [(site.pk, site.name) for site in sites]
+        assert spaces_manageable_menu(user) == [
+            (one.pk, one.name, one.site.name) for one in spaces.select_related("site")
+        ]
+    assert sites_manageable_menu(facilities_manager) == [(space.site.pk, space.site.name)]
+
+
 # --- The queue: filters ----------------------------------------------------------------------
 
 
