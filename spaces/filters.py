@@ -5,10 +5,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.collation import french
-from core.widgets import FastSelect
-from spaces.models import Commune, Space, SpaceKind
-from spaces.selectors import step_free_q
+from core.widgets import FastSelect, options_from_values
+from spaces.models import Space, SpaceKind
+from spaces.selectors import communes_by_name, communes_menu, step_free_q
 
 
 class UsageMode:
@@ -34,7 +33,7 @@ class SpaceFilterForm(forms.Form):
 class SpaceFilter(django_filters.FilterSet):
     commune = django_filters.ModelChoiceFilter(
         field_name="site__commune",
-        queryset=Commune.objects.order_by(french("name")),
+        queryset=communes_by_name(),
         label=_("Commune"),
         empty_label=_("All communes"),
         widget=FastSelect,
@@ -77,6 +76,11 @@ class SpaceFilter(django_filters.FilterSet):
         model = Space
         form = SpaceFilterForm
         fields = ["commune", "kind", "capacity_min", "surface_min", "surface_max", "mode"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The menu reads two columns when shown, not 52 model instances (core.widgets).
+        options_from_values(self.form.fields["commune"], communes_menu)
 
     def filter_mode(self, queryset: QuerySet[Space], name: str, value: str) -> QuerySet[Space]:
         if value == UsageMode.SHORT:

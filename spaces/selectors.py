@@ -36,6 +36,20 @@ def communes_in_territory(*, on: date | None = None) -> QuerySet[Commune]:
     ).distinct()
 
 
+def communes_by_name() -> QuerySet[Commune]:
+    """Every commune, sorted the French way: the catalogue's filter."""
+    return Commune.objects.order_by(french("name"))
+
+
+# No value at all: the catalogue's menu of communes, compiled once per process.
+_COMMUNE_MENU = CompiledQuery(lambda: communes_by_name().values("pk", "name"))
+
+
+def communes_menu() -> list[tuple[str, str]]:
+    """`communes_by_name()` as (INSEE code, name): a filter's menu."""
+    return [(row["pk"], row["name"]) for row in _COMMUNE_MENU.run()]
+
+
 class SiteRole(StrEnum):
     """Why a person manages a site; the first three in the order a request to decide is routed
     (bookings.selectors.booking_routing)."""
