@@ -73,10 +73,13 @@ class PendingFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset: QuerySet[Booking] | None = None, *, user: AnyUser):
         super().__init__(data, queryset=queryset)
-        sites = sites_manageable_by(user).order_by("name", "pk")
-        spaces = spaces_manageable_by(user).order_by("site__name", "name", "pk")
-        self.filters["site"].queryset = sites
-        self.filters["space"].queryset = spaces
+        # A chosen site or space is validated against the user's own; the querysets are built
+        # only then (most visits choose neither; the menus below list them another way).
+        chosen = data or {}
+        if chosen.get("site"):
+            self.filters["site"].queryset = sites_manageable_by(user)
+        if chosen.get("space"):
+            self.filters["space"].queryset = spaces_manageable_by(user)
         # The menus read plain values when shown, not model instances (core.widgets).
         options_from_values(self.form.fields["site"], lambda: sites_manageable_menu(user))
         options_from_values(
