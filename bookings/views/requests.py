@@ -391,17 +391,19 @@ def pending(request: HttpRequest) -> HttpResponse:
     After a decision the page comes back with its filters and the rows still ticked; each
     request is decided in its own transaction, so one that fails (decided meanwhile, not the
     user's to decide) is reported by name and the others are decided all the same."""
-    queryset = selectors.bookings_pending_table(request.user)
-    pending_filter = PendingFilter(request.GET or None, queryset=queryset, user=request.user)
     form = BulkDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decided = _decide(request, queryset, form.cleaned_data)
+        table = selectors.bookings_pending_table(request.user)
+        decided = _decide(request, table, form.cleaned_data)
         query = request.GET.copy()
         query.pop("tout", None)
         query.setlist("choisis", [pk for pk in form.cleaned_data["selected"] if pk not in decided])
         return redirect(f"{reverse('bookings:pending')}?{query.urlencode()}")
-    filtered = any(pending_filter.form.data.get(name) for name in pending_filter.filters)
-    # Unfiltered, the queue is the selector's (its SQL compiled once per process).
+    filtered = any(request.GET.get(name) for name in PendingFilter.base_filters)
+    # Filtered, the filter narrows the table's queryset; otherwise the queue is the selector's
+    # list, its SQL compiled once per process, and the queryset is not even built.
+    table = selectors.bookings_pending_table(request.user) if filtered else None
+    pending_filter = PendingFilter(request.GET or None, queryset=table, user=request.user)
     rows = list(pending_filter.qs) if filtered else selectors.bookings_pending_rows(request.user)
     if not filtered and (not pending_filter.is_bound or pending_filter.form.is_valid()):
         # Every request awaiting the user is listed: the menu's count is their number.
