@@ -16,6 +16,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, localize
 from django.utils.translation import gettext, ngettext
 
+from core.links import url_of
 from spaces.models import Photo, Space
 from spaces.rules import opening_hours_summary
 
@@ -84,8 +85,11 @@ def cards_prepare(spaces: Iterable[Space]) -> None:
 def cards_texts(spaces: Iterable[Space]) -> None:
     """The texts of the cards of `spaces` from their own fields, spelled here once
     (`card_capacity`, `card_surface`, `card_use`, `card_vacant`), not by a template filter or
-    a `blocktranslate` per card: the availability search lists hundreds of cards on a page."""
+    a `blocktranslate` per card: the availability search lists hundreds of cards on a page),
+    and its link (`card_url`, one `reverse()` for all)."""
+    url = url_of("spaces:space-detail")
     for space in spaces:
+        space.card_url = url(space.pk)
         space.card_capacity = ngettext(
             "%(counter)s person", "%(counter)s people", space.capacity
         ) % {"counter": localize(space.capacity)}

@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import user_is_territory_admin
 from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
+from core.links import url_of
 from core.middleware import accepts_upload
 from spaces import selectors, services
 from spaces.cards import cards_prepare, cards_texts, for_cards
@@ -119,7 +119,7 @@ def _booking_rules(space: Space) -> list[tuple[str, str]]:
 
 def _map_points(spaces) -> list[dict]:
     """One marker per site that holds at least one of the listed spaces (read as values: a
-    marker needs five columns, not two model instances per site)."""
+    marker needs five columns, not two model instances per site; one `reverse()` for all)."""
     sites = (
         Site.objects.filter(
             pk__in=spaces.values("site_id"), latitude__isnull=False, longitude__isnull=False
@@ -127,11 +127,12 @@ def _map_points(spaces) -> list[dict]:
         .order_by("name")
         .values_list("pk", "name", "commune__name", "latitude", "longitude")
     )
+    url = url_of("spaces:site-detail")
     return [
         {
             "name": name,
             "commune": commune,
-            "url": reverse("spaces:site-detail", args=[pk]),
+            "url": url(pk),
             "lat": float(latitude),
             "lng": float(longitude),
         }
