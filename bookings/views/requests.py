@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -429,9 +431,17 @@ def pending(request: HttpRequest) -> HttpResponse:
 
 def _queue_texts(rows: list[Booking]) -> None:
     """Spell each row's dates as the template filters would (`date:"D j F Y"`, `time:"H:i"`,
-    `date:"j F, H:i"`, in the current time zone), once per row in Python: three template
-    filters per row cost more than the rest of the row (docs/decisions.md, issue 18)."""
+    `date:"j F, H:i"`, in the current time zone) and its texts as the `blocktranslate`s would
+    (the purpose escaped), once per row in Python: the template's filters and tags cost more
+    than the rest of the row (docs/decisions.md, issue 18)."""
     for booking in rows:
+        purpose = {"purpose": escape(booking.purpose)}
+        # Safe: the only value put in is escaped, as blocktranslate escapes it.
+        booking.select_text = mark_safe(_("Select “%(purpose)s”") % purpose)  # noqa: S308
+        booking.quoted_purpose = mark_safe(_("“%(purpose)s”") % purpose)  # noqa: S308
+        booking.dates_text = ngettext("%(counter)s date", "%(counter)s dates", booking.dates) % {
+            "counter": localize(booking.dates)
+        }
         start, end = timezone.localtime(booking.start), timezone.localtime(booking.end)
         booking.day_text = dateformat.format(start, "D j F Y")
         booking.hours_text = f"{start:%H:%M}–{end:%H:%M}"

@@ -130,6 +130,22 @@ def test_pending_counts_only_the_dates_still_held_for_a_manager_and_the_territor
 
 
 @pytest.mark.django_db
+def test_pending_row_texts_escape_the_purpose(client, facilities_manager, space, requester):
+    _request(
+        space, requester, 12, purpose="Atelier <b> & “l'été”", frequency="weekly", repeat_count=2
+    )
+    client.force_login(facilities_manager)
+
+    page = client.get(reverse("bookings:pending")).content.decode()
+
+    quoted = "«\N{NO-BREAK SPACE}Atelier &lt;b&gt; &amp; “l&#x27;été”\N{NO-BREAK SPACE}»"
+    assert f"Sélectionner {quoted}</span>" in page
+    assert page.count(f"> {quoted}</span>") == 2  # approve and refuse
+    assert "2 dates" in page
+    assert "<b>" not in page
+
+
+@pytest.mark.django_db
 def test_pending_rows_of_a_manager_are_the_pending_table(
     facilities_manager, territory_admin, space, other_space, requester
 ):
