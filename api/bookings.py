@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.selectors import AnyUser, token_organisation_id, user_is_territory_admin
 from api.fields import IdField, LocalDateTimeField, MultiLineField, SingleLineField
 from api.pagination import TOTAL, PaginatedListMixin
-from api.plain import converter, url_of
+from api.plain import converter
 from api.schema import CONFLICT, TRANSITION_REFUSED
 from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
 from api.throttles import BookingCreateRateThrottle
@@ -30,6 +30,7 @@ from bookings import selectors, services
 from bookings.models import Booking, BookingStatus, Frequency, Occupancy
 from bookings.rules import Period
 from core.compiled import CompiledQuery
+from core.links import url_of
 from core.validators import bounds_of
 from spaces.filters import SpaceFilter
 from spaces.models import Space

@@ -13,18 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
-from django.urls import reverse
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
-
-_SENTINEL = 987654321987
-
-
-def url_of(name: str) -> Callable[[int], str]:
-    """`reverse(name, args=[pk])` for many ids at the cost of one `reverse()`: the URL of a
-    sentinel id, split around it (called once per request, so the script prefix holds)."""
-    before, after = reverse(name, args=[_SENTINEL]).rsplit(str(_SENTINEL), 1)
-    return lambda pk: f"{before}{pk}{after}"
 
 
 @cache

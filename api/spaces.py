@@ -24,9 +24,10 @@ from rest_framework.views import APIView
 
 from accounts.models import Organisation, OrganisationKind, User
 from api.fields import IdField, LocalTimeField, SingleLineField
-from api.plain import converter, url_of
+from api.plain import converter
 from core.collation import french
 from core.compiled import CompiledQuery
+from core.links import url_of
 from spaces import services
 from spaces.filters import SpaceFilter
 from spaces.forms import SiteForm, SpaceForm

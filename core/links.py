@@ -10,7 +10,6 @@ _SENTINEL = 987654321987
 
 def url_of(name: str) -> Callable[[int], str]:
     """`reverse(name, args=[pk])` for many ids at the cost of one `reverse()`: the URL of a
-    sentinel id, split around it (called once per request, so the script prefix holds).
-    api.plain has the same helper; it can import this one (api sits above core)."""
+    sentinel id, split around it (called once per request, so the script prefix holds)."""
     before, after = reverse(name, args=[_SENTINEL]).rsplit(str(_SENTINEL), 1)
     return lambda pk: f"{before}{pk}{after}"
