@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import user_is_territory_admin
+from core.compiled import CompiledQuery
 from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
 from core.links import url_of
@@ -117,26 +120,36 @@ def _booking_rules(space: Space) -> list[tuple[str, str]]:
     return rules
 
 
-def _map_points(spaces) -> list[dict]:
-    """One marker per site that holds at least one of the listed spaces (read as values: a
-    marker needs five columns, not two model instances per site; one `reverse()` for all)."""
-    sites = (
+def _map_sites(spaces) -> QuerySet:
+    return (
         Site.objects.filter(
             pk__in=spaces.values("site_id"), latitude__isnull=False, longitude__isnull=False
         )
         .order_by("name")
-        .values_list("pk", "name", "commune__name", "latitude", "longitude")
+        .values("pk", "name", "commune__name", "latitude", "longitude")
     )
+
+
+# The map of the unfiltered catalogue as an anonymous visitor sees it (the page most people
+# open): no value at all, compiled once per process (core.compiled).
+_MAP_OF_EVERYONE = CompiledQuery(lambda: _map_sites(selectors.catalogue_spaces(AnonymousUser())))
+
+
+def _map_points(spaces, *, everyone: bool = False) -> list[dict]:
+    """One marker per site that holds at least one of the listed spaces (read as values: a
+    marker needs five columns, not two model instances per site; one `reverse()` for all).
+    `everyone`: `spaces` is the unfiltered catalogue of an anonymous visitor."""
+    rows = _MAP_OF_EVERYONE.run() if everyone else _map_sites(spaces)
     url = url_of("spaces:site-detail")
     return [
         {
-            "name": name,
-            "commune": commune,
-            "url": url(pk),
-            "lat": float(latitude),
-            "lng": float(longitude),
+            "name": row["name"],
+            "commune": row["commune__name"],
+            "url": url(row["pk"]),
+            "lat": float(row["latitude"]),
+            "lng": float(row["longitude"]),
         }
-        for pk, name, commune, latitude, longitude in sites
+        for row in rows
     ]
 
 
@@ -150,6 +163,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     cards_prepare(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    everyone = not request.user.is_authenticated and not any(query.values())
     return render(
         request,
         "spaces/catalogue.html",
@@ -157,7 +171,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "filter": space_filter,
             "page": page,
             "query": query.urlencode(),
-            "map_points": _map_points(spaces),
+            "map_points": _map_points(spaces, everyone=everyone),
             "map_tile_url": settings.MAP_TILE_URL,
             "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
