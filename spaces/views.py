@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -130,9 +130,41 @@ def _map_sites(spaces) -> QuerySet:
     )
 
 
-# The map of the unfiltered catalogue as an anonymous visitor sees it (the page most people
-# open): no value at all, compiled once per process (core.compiled).
-_MAP_OF_EVERYONE = CompiledQuery(lambda: _map_sites(selectors.catalogue_spaces(AnonymousUser())))
+def _everyones_spaces() -> QuerySet[Space]:
+    return selectors.catalogue_spaces(AnonymousUser())
+
+
+# The unfiltered catalogue as an anonymous visitor sees it, the page most people open: its
+# count, its pages of cards and its map have no value at all, so their SQL is compiled once per
+# process (core.compiled), a page's SQL once per page (its OFFSET is written in it).
+_MAP_OF_EVERYONE = CompiledQuery(lambda: _map_sites(_everyones_spaces()))
+# COUNT(*) OVER (): the number of rows, as `count()` gives it, from a values() query.
+_COUNT_OF_EVERYONE = CompiledQuery(
+    lambda: _everyones_spaces().order_by().annotate(n=Window(Count("pk"))).values("n")[:1]
+)
+_PAGES_OF_EVERYONE: dict[int, CompiledQuery] = {}
+_MOST_COMPILED_PAGES = 100
+
+
+class _EveryonesCatalogue:
+    """What `Paginator` reads of a list, for the unfiltered anonymous catalogue: its `count()`
+    and a page of it (model instances as `for_cards(catalogue_spaces(...))` gives them)."""
+
+    def count(self) -> int:
+        rows = _COUNT_OF_EVERYONE.run()
+        return rows[0]["n"] if rows else 0
+
+    def __getitem__(self, window: slice) -> list[Space]:
+        # Paginator slices [offset:offset + size], or fewer on the last page: LIMIT size reads
+        # the same rows, and each page has one SQL whatever the number of spaces.
+        offset = window.start
+        query = _PAGES_OF_EVERYONE.get(offset)
+        if query is None:
+            build = lambda: for_cards(_everyones_spaces())[offset : offset + CATALOGUE_PAGE_SIZE]  # noqa: E731
+            if len(_PAGES_OF_EVERYONE) >= _MOST_COMPILED_PAGES:
+                return list(build())
+            query = _PAGES_OF_EVERYONE.setdefault(offset, CompiledQuery(build))
+        return query.run()
 
 
 def _map_points(spaces, *, everyone: bool = False) -> list[dict]:
@@ -155,15 +187,22 @@ def _map_points(spaces, *, everyone: bool = False) -> list[dict]:
 
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
-    space_filter = SpaceFilter(
-        request.GET or None, queryset=selectors.catalogue_spaces(request.user)
-    )
-    spaces = space_filter.qs
-    page = Paginator(for_cards(spaces), CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    cards_prepare(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    # No filter (empty ones filter nothing) and nobody signed in: compiled queries.
     everyone = not request.user.is_authenticated and not any(query.values())
+    if everyone:
+        space_filter = SpaceFilter(request.GET or None, queryset=Space.objects.none())
+        spaces = _EveryonesCatalogue()
+    else:
+        space_filter = SpaceFilter(
+            request.GET or None, queryset=selectors.catalogue_spaces(request.user)
+        )
+        spaces = space_filter.qs
+    page = Paginator(spaces if everyone else for_cards(spaces), CATALOGUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    cards_prepare(page.object_list)
     return render(
         request,
         "spaces/catalogue.html",
