@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import user_is_territory_admin
+from core.compiled import CompiledQuery
 from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
 from core.links import url_of
@@ -117,39 +120,89 @@ def _booking_rules(space: Space) -> list[tuple[str, str]]:
     return rules
 
 
-def _map_points(spaces) -> list[dict]:
-    """One marker per site that holds at least one of the listed spaces (read as values: a
-    marker needs five columns, not two model instances per site; one `reverse()` for all)."""
-    sites = (
+def _map_sites(spaces) -> QuerySet:
+    return (
         Site.objects.filter(
             pk__in=spaces.values("site_id"), latitude__isnull=False, longitude__isnull=False
         )
         .order_by("name")
-        .values_list("pk", "name", "commune__name", "latitude", "longitude")
+        .values("pk", "name", "commune__name", "latitude", "longitude")
     )
+
+
+def _everyones_spaces() -> QuerySet[Space]:
+    return selectors.catalogue_spaces(AnonymousUser())
+
+
+# The unfiltered catalogue as an anonymous visitor sees it, the page most people open: its
+# count, its pages of cards and its map have no value at all, so their SQL is compiled once per
+# process (core.compiled), a page's SQL once per page (its OFFSET is written in it).
+_MAP_OF_EVERYONE = CompiledQuery(lambda: _map_sites(_everyones_spaces()))
+# COUNT(*) OVER (): the number of rows, as `count()` gives it, from a values() query.
+_COUNT_OF_EVERYONE = CompiledQuery(
+    lambda: _everyones_spaces().order_by().annotate(n=Window(Count("pk"))).values("n")[:1]
+)
+_PAGES_OF_EVERYONE: dict[int, CompiledQuery] = {}
+_MOST_COMPILED_PAGES = 100
+
+
+class _EveryonesCatalogue:
+    """What `Paginator` reads of a list, for the unfiltered anonymous catalogue: its `count()`
+    and a page of it (model instances as `for_cards(catalogue_spaces(...))` gives them)."""
+
+    def count(self) -> int:
+        rows = _COUNT_OF_EVERYONE.run()
+        return rows[0]["n"] if rows else 0
+
+    def __getitem__(self, window: slice) -> list[Space]:
+        # Paginator slices [offset:offset + size], or fewer on the last page: LIMIT size reads
+        # the same rows, and each page has one SQL whatever the number of spaces.
+        offset = window.start
+        query = _PAGES_OF_EVERYONE.get(offset)
+        if query is None:
+            build = lambda: for_cards(_everyones_spaces())[offset : offset + CATALOGUE_PAGE_SIZE]  # noqa: E731
+            if len(_PAGES_OF_EVERYONE) >= _MOST_COMPILED_PAGES:
+                return list(build())
+            query = _PAGES_OF_EVERYONE.setdefault(offset, CompiledQuery(build))
+        return query.run()
+
+
+def _map_points(spaces, *, everyone: bool = False) -> list[dict]:
+    """One marker per site that holds at least one of the listed spaces (read as values: a
+    marker needs five columns, not two model instances per site; one `reverse()` for all).
+    `everyone`: `spaces` is the unfiltered catalogue of an anonymous visitor."""
+    rows = _MAP_OF_EVERYONE.run() if everyone else _map_sites(spaces)
     url = url_of("spaces:site-detail")
     return [
         {
-            "name": name,
-            "commune": commune,
-            "url": url(pk),
-            "lat": float(latitude),
-            "lng": float(longitude),
+            "name": row["name"],
+            "commune": row["commune__name"],
+            "url": url(row["pk"]),
+            "lat": float(row["latitude"]),
+            "lng": float(row["longitude"]),
         }
-        for pk, name, commune, latitude, longitude in sites
+        for row in rows
     ]
 
 
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
-    space_filter = SpaceFilter(
-        request.GET or None, queryset=selectors.catalogue_spaces(request.user)
-    )
-    spaces = space_filter.qs
-    page = Paginator(for_cards(spaces), CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    cards_prepare(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    # No filter (empty ones filter nothing) and nobody signed in: compiled queries.
+    everyone = not request.user.is_authenticated and not any(query.values())
+    if everyone:
+        space_filter = SpaceFilter(request.GET or None, queryset=Space.objects.none())
+        spaces = _EveryonesCatalogue()
+    else:
+        space_filter = SpaceFilter(
+            request.GET or None, queryset=selectors.catalogue_spaces(request.user)
+        )
+        spaces = space_filter.qs
+    page = Paginator(spaces if everyone else for_cards(spaces), CATALOGUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    cards_prepare(page.object_list)
     return render(
         request,
         "spaces/catalogue.html",
@@ -157,7 +210,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "filter": space_filter,
             "page": page,
             "query": query.urlencode(),
-            "map_points": _map_points(spaces),
+            "map_points": _map_points(spaces, everyone=everyone),
             "map_tile_url": settings.MAP_TILE_URL,
             "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },

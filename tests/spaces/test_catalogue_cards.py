@@ -9,7 +9,7 @@ from django.urls import reverse
 from payments.models import Tariff
 from payments.rules import OrganisationCategory, TariffUnit
 from spaces.models import SpaceKind, Weekday
-from tests.factories import OpeningHoursFactory, PhotoFactory, SpaceFactory
+from tests.factories import OpeningHoursFactory, PhotoFactory, SiteFactory, SpaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +168,43 @@ def test_a_card_spells_capacity_surface_use_and_vacancy(client, site, url):
     assert "<dd>80 m²</dd>" in hall
     assert "<dd>non proposé</dd>" in hall
     assert "badge-vacant" not in hall
+
+
+def _listing(html: str) -> tuple[str, str, str]:
+    """The count, the cards and the map's markers of a catalogue page."""
+    count = html[html.index('<h2 id="results-title">') : html.index("</h2></div>")]
+    cards = html[
+        html.index('<ul class="card-list">') : html.index("</ul>", html.index("card-list"))
+    ]
+    markers = html[
+        html.index('id="map-points"') : html.index("</script>", html.index("map-points"))
+    ]
+    return count, cards, markers
+
+
+def test_the_compiled_catalogue_lists_what_its_queryset_lists(client, site, commune):
+    """An anonymous visitor's unfiltered catalogue is read by queries compiled once (count,
+    each page, map: spaces.views); a parameter that filters nothing sends the same request
+    through the filter's queryset: the same count, cards (photos, hours, prices) and markers.
+    A page of 9 cards reads its photos and hours with a list of 16 ids padded."""
+    other = SiteFactory(commune=commune, name="Annexe", latitude=None, longitude=None)
+    unpublished = SiteFactory(commune=commune, name="Pas encore", is_published=False)
+    SpaceFactory(site=unpublished, name="Cachée")
+    for number in range(33):
+        space = SpaceFactory(site=site if number % 3 else other, name=f"Salle {number:02}")
+        if number % 4 == 0:
+            PhotoFactory(site=space.site, space=space, alt_text=f"Photo de la salle {number}")
+        if number % 5 == 0:
+            OpeningHoursFactory(space=space, weekday=number % 7, opens=time(9), closes=time(12))
+        if number % 6 == 0:
+            _tariff(space, 100 * number)
+
+    for page in ("1", "2"):
+        compiled = client.get(CATALOGUE, {"page": page}).content.decode()
+        built = client.get(CATALOGUE, {"page": page, "unknown": "1"}).content.decode()
+
+        assert _listing(compiled) == _listing(built)
+    assert "Salle 32" in compiled
+    assert "Cachée" not in compiled
+    assert compiled.count('<li class="card space-card">') == 9
+    assert compiled.count("<img") == 3  # Salles 20, 28 and 32
