@@ -173,21 +173,7 @@ def test_availability_items_equal_the_output_serializer_of_the_same_spaces(furni
 
 def test_booking_list_items_equal_the_list_serializer_over_the_detail(space):
     requester = _requester()
-    series = booking_request_for(
-        space=space,
-        requested_by=requester,
-        start=START,
-        end=END,
-        frequency=Frequency.WEEKLY,
-        repeat_count=3,
-    )
-    booking_cancel(
-        booking=series,
-        actor=requester,
-        reason="Vacances",
-        occurrence_start=START + timedelta(weeks=1),
-        and_following=False,
-    )
+    series = _series_with_its_second_date_cancelled(space, requester, repeat_count=3)
     booking_request_for(
         space=space, requested_by=requester, start=END, end=END + timedelta(hours=1)
     )
@@ -218,20 +204,8 @@ def test_booking_list_items_carry_the_details_fields_but_the_dates_and_log(space
 
 def test_a_booking_represented_equals_the_output_serializer_of_the_same_booking(space):
     requester = _requester()
-    series = booking_request_for(
-        space=space,
-        requested_by=requester,
-        start=START,
-        end=END,
-        frequency=Frequency.WEEKLY,
-        repeat_until=(START + timedelta(weeks=2)).date(),
-    )
-    booking_cancel(
-        booking=series,
-        actor=requester,
-        reason="Vacances",
-        occurrence_start=START + timedelta(weeks=1),
-        and_following=False,
+    series = _series_with_its_second_date_cancelled(
+        space, requester, repeat_until=(START + timedelta(weeks=2)).date()
     )
     booking = (
         booking_detail(user=requester)
@@ -274,6 +248,26 @@ def test_the_201_of_a_creation_is_the_detail_of_the_booking(client, space):
 
 
 # --- Helpers ---
+
+
+def _series_with_its_second_date_cancelled(space, requester, **repeat):
+    """A weekly series from START (`repeat_count` or `repeat_until`), its second date cancelled."""
+    series = booking_request_for(
+        space=space,
+        requested_by=requester,
+        start=START,
+        end=END,
+        frequency=Frequency.WEEKLY,
+        **repeat,
+    )
+    booking_cancel(
+        booking=series,
+        actor=requester,
+        reason="Vacances",
+        occurrence_start=START + timedelta(weeks=1),
+        and_following=False,
+    )
+    return series
 
 
 def _requester():

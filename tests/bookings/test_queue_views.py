@@ -80,13 +80,7 @@ def test_pending_shows_a_row_per_request_with_its_facts(
 def test_pending_shows_the_price_from_the_payments_column(
     client, facilities_manager, space, requester, territory_admin
 ):
-    tariff_set(
-        space=space,
-        category=OrganisationCategory.ASSOCIATION,
-        unit=TariffUnit.HOUR,
-        amount_cents=12_00,
-        actor=territory_admin,
-    )
+    _priced_12_an_hour(space, territory_admin)
     _request(space, requester, 12)  # two hours
     client.force_login(facilities_manager)
 
@@ -495,13 +489,7 @@ def test_my_bookings_pages_the_upcoming_ones(client, space, requester):
 
 @pytest.mark.django_db
 def test_my_bookings_show_price_and_payment_state(client, space, requester, territory_admin):
-    tariff_set(
-        space=space,
-        category=OrganisationCategory.ASSOCIATION,
-        unit=TariffUnit.HOUR,
-        amount_cents=12_00,
-        actor=territory_admin,
-    )
+    _priced_12_an_hour(space, territory_admin)
     _request(space, requester, 12)
     client.force_login(requester)
 
@@ -517,13 +505,7 @@ def test_my_bookings_price_more_bookings_in_the_same_queries(
 ):
     """The bookings are read with only the columns the cards and the price column use
     (bookings_for_list): a field read beyond them would cost a query per card."""
-    tariff_set(
-        space=space,
-        category=OrganisationCategory.ASSOCIATION,
-        unit=TariffUnit.HOUR,
-        amount_cents=12_00,
-        actor=territory_admin,
-    )
+    _priced_12_an_hour(space, territory_admin)
     _request(space, requester, 12)
     _request(space, requester, 12, hour=8, frequency="weekly", repeat_count=2)
     client.force_login(requester)
@@ -591,3 +573,14 @@ def test_select_all_works_without_javascript(client, facilities_manager, space, 
     page = response.content.decode()
     assert f'id="select-{first.pk}" checked' in page
     assert f'id="select-{second.pk}" checked' in page
+
+
+def _priced_12_an_hour(space, territory_admin) -> None:
+    """12 € an hour for associations on `space`."""
+    tariff_set(
+        space=space,
+        category=OrganisationCategory.ASSOCIATION,
+        unit=TariffUnit.HOUR,
+        amount_cents=12_00,
+        actor=territory_admin,
+    )
