@@ -29,7 +29,7 @@ from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
 from bookings.models import Booking, BookingStatus, Frequency, Occupancy
 from bookings.rules import Period
-from core.compiled import CompiledQuery
+from core.compiled import CompiledQueries
 from core.links import url_of
 from core.validators import bounds_of
 from spaces.filters import SpaceFilter
@@ -95,7 +95,6 @@ class AvailabilityApi(generics.ListAPIView):
 # spaces they may see and book depend on them), one with the catalogue's filters, and SQLite
 # (which spells the buffers one branch per value, computed from the slot) build the queryset
 # as usual.
-_compiled_availability: dict[tuple[bool, int, int], CompiledQuery] = {}
 _SLOT_PLACEHOLDERS = {
     "start": datetime,
     "end": datetime,
@@ -137,15 +136,8 @@ def _compiled_availability_page(
         placeholders.update(_SAME_DAY_PLACEHOLDERS)
 
     def read(bottom: int, top: int) -> list[dict] | None:
-        key = (slot.same_day, bottom, top)
-        query = _compiled_availability.get(key)
-        if query is None:
-            if len(_compiled_availability) >= _COMPILED_PAGES and not _first_page(bottom, top):
-                return None
-            query = _compiled_availability.setdefault(
-                key, CompiledQuery(_availability_page(*key), **placeholders)
-            )
-        return query.run(**values)
+        query = _AVAILABILITY_PAGES.get((slot.same_day, bottom, top), **placeholders)
+        return None if query is None else query.run(**values)
 
     return read
 
@@ -257,12 +249,9 @@ def booking_rows(bookings: QuerySet[Booking], *, now: datetime | None = None) ->
 _COMPILED_PAGES = 32
 
 
-def _first_page(bottom: int, top: int) -> bool:
+def _first_page(_shape: bool, bottom: int, top: int) -> bool:
     """The page most asked for, compiled even when others took the places."""
     return bottom == 0 and top == api_settings.PAGE_SIZE
-
-
-_compiled_pages: dict[tuple[bool, int, int], CompiledQuery] = {}
 
 
 def _booking_page(everyone: bool, bottom: int, top: int) -> Callable[..., QuerySet]:
@@ -277,6 +266,11 @@ def _booking_page(everyone: bool, bottom: int, top: int) -> Callable[..., QueryS
     return build
 
 
+_BOOKING_PAGES = CompiledQueries(_booking_page, most=_COMPILED_PAGES, always=_first_page)
+# The availability search's pages (see `_compiled_availability_page`).
+_AVAILABILITY_PAGES = CompiledQueries(_availability_page, most=_COMPILED_PAGES, always=_first_page)
+
+
 def _compiled_booking_page(user: AnyUser) -> Callable[[int, int], list[dict] | None] | None:
     """The bookings list's `compiled` reader for `user` (api.pagination), or None for a shape
     not compiled (a token scoped to one organisation)."""
@@ -286,16 +280,11 @@ def _compiled_booking_page(user: AnyUser) -> Callable[[int, int], list[dict] | N
     now = timezone.now()
 
     def read(bottom: int, top: int) -> list[dict] | None:
-        key = (everyone, bottom, top)
-        query = _compiled_pages.get(key)
-        if query is None:
-            if len(_compiled_pages) >= _COMPILED_PAGES and not _first_page(bottom, top):
-                return None
-            placeholders = {"now": datetime} if everyone else {"now": datetime, "user": int}
-            query = _compiled_pages.setdefault(
-                key, CompiledQuery(_booking_page(everyone, bottom, top), **placeholders)
-            )
-        return query.run(now=now) if everyone else query.run(now=now, user=user.pk)
+        if everyone:
+            query = _BOOKING_PAGES.get((everyone, bottom, top), now=datetime)
+            return None if query is None else query.run(now=now)
+        query = _BOOKING_PAGES.get((everyone, bottom, top), now=datetime, user=int)
+        return None if query is None else query.run(now=now, user=user.pk)
 
     return read
 

@@ -196,3 +196,36 @@ def _instances(compiler: SQLCompiler, rows, alias: str) -> list:
             setattr(instance, name, row[position])
         instances.append(instance)
     return instances
+
+
+class CompiledQueries:
+    """A bounded family of `CompiledQuery`, one per shape of SQL: a page's bounds (LIMIT and
+    OFFSET are the SQL's text), whether a slot stays within one day…. `builder(*key)` gives
+    the build function of shape `key`. At most `most` shapes are kept per process (a client
+    asking for many shapes fills no more memory), besides those `always(key)` keeps; past
+    that, `get` answers None and the caller builds its queryset as usual."""
+
+    def __init__(
+        self,
+        builder: Callable[..., Callable[..., QuerySet]],
+        *,
+        most: int,
+        always: Callable[..., bool] = lambda *key: False,
+    ):
+        self.builder = builder
+        self.most = most
+        self.always = always
+        self._queries: dict[tuple, CompiledQuery] = {}
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._queries
+
+    def get(self, key: tuple, **placeholders: type) -> CompiledQuery | None:
+        """The compiled query of shape `key` (`placeholders` as `CompiledQuery` takes them,
+        used when the shape is first asked for), or None past the bound."""
+        query = self._queries.get(key)
+        if query is None:
+            if len(self._queries) >= self.most and not self.always(*key):
+                return None
+            query = self._queries.setdefault(key, CompiledQuery(self.builder(*key), **placeholders))
+        return query

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import user_is_territory_admin
-from core.compiled import CompiledQuery
+from core.compiled import CompiledQueries, CompiledQuery
 from core.formats import duration_text, euros_text
 from core.forms import form_add_service_errors
 from core.links import url_of
@@ -142,8 +142,10 @@ _MAP_OF_EVERYONE = CompiledQuery(lambda: _map_sites(_everyones_spaces()))
 _COUNT_OF_EVERYONE = CompiledQuery(
     lambda: _everyones_spaces().order_by().annotate(n=Window(Count("pk"))).values("n")[:1]
 )
-_PAGES_OF_EVERYONE: dict[int, CompiledQuery] = {}
-_MOST_COMPILED_PAGES = 100
+_PAGES_OF_EVERYONE = CompiledQueries(
+    lambda offset: lambda: for_cards(_everyones_spaces())[offset : offset + CATALOGUE_PAGE_SIZE],
+    most=100,
+)
 
 
 class _EveryonesCatalogue:
@@ -157,13 +159,9 @@ class _EveryonesCatalogue:
     def __getitem__(self, window: slice) -> list[Space]:
         # Paginator slices [offset:offset + size], or fewer on the last page: LIMIT size reads
         # the same rows, and each page has one SQL whatever the number of spaces.
-        offset = window.start
-        query = _PAGES_OF_EVERYONE.get(offset)
+        query = _PAGES_OF_EVERYONE.get((window.start,))
         if query is None:
-            build = lambda: for_cards(_everyones_spaces())[offset : offset + CATALOGUE_PAGE_SIZE]  # noqa: E731
-            if len(_PAGES_OF_EVERYONE) >= _MOST_COMPILED_PAGES:
-                return list(build())
-            query = _PAGES_OF_EVERYONE.setdefault(offset, CompiledQuery(build))
+            return list(_PAGES_OF_EVERYONE.builder(window.start)())
         return query.run()
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.compiled import CompiledQuery, PlaceholderError
+from core.compiled import CompiledQueries, CompiledQuery, PlaceholderError
 from spaces.models import Space
 from tests.factories import SiteFactory, SpaceFactory
 
@@ -106,3 +106,20 @@ def test_values_list_rows_are_refused_rather_than_misread():
     )
     with pytest.raises(PlaceholderError, match="values"):
         compiled.run(site=1)
+
+
+def test_a_family_keeps_at_most_its_bound_of_shapes_besides_those_it_always_keeps():
+    site = SiteFactory()
+    for name in ("A", "B", "C"):
+        SpaceFactory(site=site, name=f"Salle {name}")
+
+    def page(offset: int):
+        return lambda site: Space.objects.filter(site_id=site).order_by("name")[offset : offset + 1]
+
+    family = CompiledQueries(page, most=1, always=lambda offset: offset == 0)
+
+    first = family.get((1,), site=int)
+    assert [space.name for space in first.run(site=site.pk)] == ["Salle B"]
+    assert family.get((1,), site=int) is first
+    assert family.get((2,), site=int) is None  # past the bound
+    assert [space.name for space in family.get((0,), site=int).run(site=site.pk)] == ["Salle A"]
