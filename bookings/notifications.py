@@ -1,6 +1,7 @@
 """Messages about bookings (accounts.messaging), written in the transaction that causes them:
 the notifications list and the outbox (core/mail.py), whose e-mails leave after commit, and only
-if it commits.
+if it commits. A request's own messages are written by a worker right after its commit, from a
+row written in its transaction (`notify_after_commit`, bookings/models/messages.py).
 
 Two sides hear about a booking. The requesting organisation: the member who requested it (or
 its administrators if that account is gone, `booking_requesters`), with Reply-To the people
@@ -10,16 +11,28 @@ owner's staff, else the intercommunality's people), with Reply-To the requester.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.actors import Actor, is_platform
 from accounts.messaging import Notice, notify_all
 from accounts.models import User
-from bookings.models import Booking
+from bookings.models import Booking, BookingMessage, BookingMessageStatus
 from bookings.selectors import Routing, booking_requesters, booking_routing
+from core.jobs import job_after_commit
+from core.queue import (
+    QueuePolicy,
+    queue_claim,
+    queue_mark_done,
+    queue_mark_failed_attempt,
+    queue_sweep,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +148,98 @@ def notify(
                 )
             )
     return notify_all(notices)
+
+
+# Writing a booking event's messages after the commit (bookings/models/messages.py).
+# A failure is a bug or the database going away: tried again after 1, 5 and 30 minutes and 2
+# hours, then failed (logged as an error, kept for the operators).
+MESSAGE_RETRY_DELAYS = (60, 5 * 60, 30 * 60, 2 * 60 * 60)
+MESSAGE_SWEEP_BATCH = 200
+LOST_WORKER = "Worker lost while writing the messages"
+
+
+def _message_policy() -> QueuePolicy:
+    return QueuePolicy(claim_timeout=settings.MAIL_CLAIM_TIMEOUT, retry_delays=MESSAGE_RETRY_DELAYS)
+
+
+def notify_after_commit(
+    booking: Booking, event: str, *, loaded: bool = False, requester_is_member: bool = False
+) -> None:
+    """`notify(booking, event)`, written by a worker right after the commit: one row in this
+    transaction (it commits or rolls back with the change) and a job sent after the commit; the
+    sweep takes the row if the broker was down. Without a worker
+    (BOOKING_MESSAGES_AFTER_COMMIT off: eager jobs) the messages are written now, as `notify`
+    does. For events whose messages depend on nothing but the booking (no reason, no actor)."""
+    if not settings.BOOKING_MESSAGES_AFTER_COMMIT:
+        notify(booking, event, loaded=loaded, requester_is_member=requester_is_member)
+        return
+    from bookings.tasks import write_booking_messages  # bookings.tasks imports the services
+
+    row = BookingMessage.objects.create(
+        booking=booking,
+        event=event,
+        requester_is_member=requester_is_member,
+        next_attempt_at=timezone.now(),
+    )
+    job_after_commit(write_booking_messages, [row.pk])
+
+
+def booking_messages_write(*, ids: Iterable[int], now: datetime | None = None) -> int:
+    """Write the notifications and e-mails of the `BookingMessage` rows `ids` that are due:
+    each claimed, then its messages and its "written" mark in one transaction, so a row's
+    messages are written once even if two workers take it. Returns how many rows were written;
+    a failure is recorded on its row (tried again later, or failed), never raised."""
+    policy = _message_policy()
+    written = 0
+    for pk in sorted(ids):
+        token = queue_claim(BookingMessage.objects, pk, policy=policy, now=now or timezone.now())
+        if token is None:  # written, failed, not due, or another worker has it
+            continue
+        row = BookingMessage.objects.get(pk=pk)
+        error: BaseException | str | None = None
+        if row.attempts > policy.max_attempts:  # retaken after its last attempt
+            row.attempts, error = policy.max_attempts, LOST_WORKER
+        else:
+            try:
+                with transaction.atomic():
+                    notify(row.booking, row.event, requester_is_member=row.requester_is_member)
+                    marked = queue_mark_done(
+                        BookingMessage.objects,
+                        pk,
+                        token,
+                        status=BookingMessageStatus.WRITTEN,
+                        written_at=timezone.now(),
+                    )
+                    if not marked:  # our claim went stale and was retaken: its worker writes
+                        transaction.set_rollback(True)
+                        continue
+            # One row's failure (a template that cannot render this booking, the database gone)
+            # must not stop the others; it is logged with its traceback and retried.
+            except Exception as exc:
+                logger.exception("Messages of %s not written", row)
+                error = exc
+        if error is None:
+            written += 1
+            continue
+        final = queue_mark_failed_attempt(
+            BookingMessage.objects,
+            pk,
+            token,
+            attempts=row.attempts,
+            error=error,
+            policy=policy,
+            now=timezone.now(),
+        )
+        if final:
+            logger.error("Messages of %s failed after %s attempts", row, row.attempts)
+    return written
+
+
+def booking_messages_sweep(*, now: datetime | None = None) -> int:
+    """Write the booking messages that are due: rows whose job was lost with the broker, failed
+    attempts whose time has come, claims of workers that died. Run every minute by beat."""
+    now = now or timezone.now()
+    ids = queue_sweep(
+        BookingMessage.objects, policy=_message_policy(), now=now, batch=MESSAGE_SWEEP_BATCH
+    )
+    return booking_messages_write(ids=ids, now=now) if ids else 0

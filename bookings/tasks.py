@@ -8,12 +8,26 @@ a conditional UPDATE, so a second run at once finds nothing left (docs/architect
 from celery import shared_task
 
 from bookings.allocations import allocations_activate_and_end, allocations_remind_ending
+from bookings.notifications import booking_messages_sweep, booking_messages_write
 from bookings.services import (
     bookings_expire_lapsed,
     bookings_send_lapse_reminders,
     bookings_send_reminders,
 )
 from core.periodic import DAILY_JOB, FREQUENT_JOB
+
+
+@shared_task(name="bookings.tasks.write_booking_messages", ignore_result=True, **FREQUENT_JOB)
+def write_booking_messages(ids: list[int]) -> int:
+    """Write the notifications and e-mails of booking events (sent after the commit that
+    recorded them)."""
+    return booking_messages_write(ids=ids)
+
+
+@shared_task(name="bookings.tasks.sweep_booking_messages", **FREQUENT_JOB)
+def sweep_booking_messages() -> int:
+    """Write the booking messages whose job was lost or whose attempt is due again."""
+    return booking_messages_sweep()
 
 
 @shared_task(name="bookings.tasks.expire_lapsed_bookings", **FREQUENT_JOB)

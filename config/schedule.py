@@ -18,6 +18,11 @@ def beat_schedule() -> dict[str, dict]:
         "heartbeat": {"task": "core.tasks.heartbeat", "schedule": EVERY_MINUTE},
         # Mail the outbox could not send at once (broker or mail server down at the time).
         "outbox-sweep": {"task": "core.tasks.outbox_sweep", "schedule": EVERY_MINUTE},
+        # Booking requests' messages whose job was lost with the broker, or due for a retry.
+        "booking-messages-sweep": {
+            "task": "bookings.tasks.sweep_booking_messages",
+            "schedule": EVERY_MINUTE,
+        },
         # Webhook deliveries due for a retry, or whose job was lost with the broker.
         "webhooks-sweep": {"task": "integrations.tasks.webhooks_sweep", "schedule": EVERY_MINUTE},
         "expire-lapsed-bookings": {

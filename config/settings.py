@@ -178,6 +178,12 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
 )
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not _BROKER_SET)
 CELERY_TASK_EAGER_PROPAGATES = False
+# A booking request's notifications and e-mails are written by a worker right after the commit
+# (bookings/models/messages.py), from a row the request writes in its transaction; without a
+# worker (eager jobs: the SQLite demo, the tests) they are written in the request's transaction.
+BOOKING_MESSAGES_AFTER_COMMIT = env_bool(
+    "BOOKING_MESSAGES_AFTER_COMMIT", default=not CELERY_TASK_ALWAYS_EAGER
+)
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"

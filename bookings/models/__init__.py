@@ -13,6 +13,7 @@ from bookings.models.allocations import (
     KeyHandover,
     LegalRegime,
 )
+from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
     REASON_REQUIRED,
@@ -38,6 +39,8 @@ __all__ = [
     "AllocationStatus",
     "Booking",
     "BookingLog",
+    "BookingMessage",
+    "BookingMessageStatus",
     "BookingStatus",
     "CalendarFeed",
     "Closure",

@@ -417,7 +417,9 @@ def booking_request(
         ),
         robust=True,
     )
-    notifications.notify(
+    # Written by a worker after the commit: as long as the request itself (bookings/models/
+    # messages.py); the event row is in this transaction.
+    notifications.notify_after_commit(
         booking,
         "requested" if status == BookingStatus.PENDING else "confirmed",
         loaded=True,

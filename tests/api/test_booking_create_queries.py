@@ -136,3 +136,34 @@ def test_booking_create_api_answers_the_detail_as_get_returns_it(warm_client, sp
 
     booking = Booking.objects.get(pk=created["id"])
     assert created == warm_client.get(reverse("api:booking-detail", args=[booking.pk])).json()
+
+
+# With a worker (BOOKING_MESSAGES_AFTER_COMMIT, production): the routing and the two INSERTs of
+# messages leave the request for one INSERT of the event (bookings/models/messages.py); the
+# worker writes the same messages after the commit (tests/bookings/test_booking_messages.py).
+SINGLE_WITH_WORKER = {"sqlite": 10, "postgresql": 10}
+
+
+def test_booking_create_api_with_a_worker_query_count(
+    warm_client,
+    space,
+    requester,
+    decider,
+    settings,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    settings.BOOKING_MESSAGES_AFTER_COMMIT = True
+    body = _body(space, requester, 12)
+
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        with django_assert_num_queries(SINGLE_WITH_WORKER[connection.vendor]):
+            response = warm_client.post(BOOKINGS, body, "application/json")
+        assert not Notification.objects.filter(user=decider).exists()
+
+    assert response.status_code == 201
+    assert after_commit, "the job was not sent after the commit"
+    booking = Booking.objects.get(pk=response.json()["id"])
+    assert Notification.objects.filter(user=decider, topic="booking_to_decide").exists()
+    about = set(OutboxMail.objects.values_list("about", flat=True))
+    assert {f"booking {booking.pk}, requested", f"booking {booking.pk}, to_decide"} <= about
