@@ -22,7 +22,8 @@ from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Booking
+from accounts.models import Notification
+from bookings.models import Booking, BookingMessage, BookingMessageStatus
 from bookings.rules import local_period
 from bookings.selectors import local_zone
 from bookings.services import BookingRequest, booking_request_preview
@@ -189,6 +190,70 @@ def test_a_booking_requested_while_the_broker_is_down_is_mailed_by_the_sweep(
     assert [str(m["To"]) for m in inbox.messages] == ["asso@example.test"]
     assert _statuses() == [
         (f"booking {Booking.objects.get().pk}, requested", MailStatus.SENT),
+    ]
+
+
+# (f) With a worker, a request's messages are written by the worker (bookings/models/
+# messages.py): the request answers, the worker writes them and mails them once; a job lost with
+# the broker is written by the sweep.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_s_messages_are_written_and_mailed_once_by_a_real_worker(
+    client, space, facilities_manager, requester, settings
+):
+    settings.BOOKING_MESSAGES_AFTER_COMMIT = True
+    redis_flush(DB)
+    client.force_login(requester)
+
+    with smtp_server() as (inbox, port), celery_worker(broker_db=DB, env=smtp_settings(port)):
+        with publishing_to(redis_url(DB)):
+            response = client.post(
+                reverse("api:booking-list"),
+                _api_body(space, requester, 3),
+                content_type="application/json",
+            )
+        _wait_for(lambda: len(inbox.messages) == 2, "the request's two e-mails")
+        received = sorted(str(m["To"]) for m in inbox.messages)
+
+    booking = Booking.objects.get()
+    assert response.status_code == 201
+    assert received == ["asso@example.test", "manager@example.test"]
+    assert list(booking.messages.values_list("event", "status")) == [
+        ("requested", BookingMessageStatus.WRITTEN)
+    ]
+    assert Notification.objects.filter(user=facilities_manager).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_s_messages_whose_job_was_lost_are_written_by_the_sweep(
+    client, space, facilities_manager, requester, settings
+):
+    settings.BOOKING_MESSAGES_AFTER_COMMIT = True
+    redis_flush(DB)
+    client.force_login(requester)
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/{DB}"):
+        response = client.post(
+            reverse("api:booking-list"),
+            _api_body(space, requester, 3),
+            content_type="application/json",
+        )
+    waiting = list(BookingMessage.objects.values_list("status", flat=True))
+
+    with (
+        smtp_server() as (inbox, port),
+        celery_worker(broker_db=DB, env=smtp_settings(port)),
+        _probe() as probe,
+    ):
+        written = probe.send_task("bookings.tasks.sweep_booking_messages").get(timeout=WAIT)
+        _wait_for(lambda: len(inbox.messages) == 2, "the request's two e-mails")
+
+    assert response.status_code == 201
+    assert waiting == [BookingMessageStatus.PENDING]
+    assert written == 1
+    assert sorted(str(m["To"]) for m in inbox.messages) == [
+        "asso@example.test",
+        "manager@example.test",
     ]
 
 
