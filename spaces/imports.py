@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -441,24 +442,31 @@ def _integer(text: str) -> int | None:
     return int(value)
 
 
+_ERP_TYPES = frozenset(ErpType.values)
+_ERP_CATEGORIES = frozenset(ErpCategory.values)
+
+
 def _erp_types(text: str) -> list[str]:
     letters = [part.upper() for part in re.split(r"[\s,;/]+", text) if part]
-    unknown = [letter for letter in letters if letter not in ErpType.values]
+    unknown = [letter for letter in letters if letter not in _ERP_TYPES]
     if unknown:
         raise BadValue(", ".join(unknown))
     return sorted(set(letters), key=letters.index)
 
 
-_KINDS = {
-    **{kind.value: kind.value for kind in SpaceKind},
-    **{str(kind.label).casefold(): kind.value for kind in SpaceKind},
-}
+def _kinds() -> dict[str, str]:
+    """A kind of space as a file may spell it: its code, or its label in English or French."""
+    kinds = {kind.value: kind.value for kind in SpaceKind}
+    for kind in SpaceKind:
+        kinds[str(kind.label).casefold()] = kind.value
+        with translation.override("en"):
+            kinds[str(kind.label).casefold()] = kind.value
+    return kinds
 
 
-def _kind(text: str) -> str:
+def _kind(text: str, kinds: dict[str, str]) -> str:
     if not text:
         return SpaceKind.OTHER
-    kinds = {**_KINDS, **{_(str(kind.label)).casefold(): kind.value for kind in SpaceKind}}
     try:
         return kinds[text.casefold()]
     except KeyError as exc:
@@ -492,7 +500,7 @@ def _site_values(row: dict[str, str], columns: set[str], line: Line) -> dict[str
                 values[name] = _erp_types(text)
             elif name == "erp_category":
                 category = _integer(text)
-                if category is not None and category not in ErpCategory.values:
+                if category is not None and category not in _ERP_CATEGORIES:
                     raise BadValue
                 values[name] = category
             else:
@@ -506,7 +514,9 @@ def _site_values(row: dict[str, str], columns: set[str], line: Line) -> dict[str
     return values
 
 
-def _space_values(row: dict[str, str], columns: set[str], line: Line) -> dict[str, Any]:
+def _space_values(
+    row: dict[str, str], columns: set[str], line: Line, kinds: dict[str, str]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for column, name in SPACE_FIELDS.items():
         if column not in columns:
@@ -514,7 +524,7 @@ def _space_values(row: dict[str, str], columns: set[str], line: Line) -> dict[st
         text = row.get(column, "")
         try:
             if name == "kind":
-                values[name] = _kind(text)
+                values[name] = _kind(text, kinds)
             elif name in ("floor", "capacity"):
                 values[name] = _integer(text)
             elif name in ("surface_m2", "reference_rent"):
@@ -571,6 +581,20 @@ def _errors_text(error: ValidationError, labels: dict[str, str]) -> list[str]:
     return texts
 
 
+def _clean_exclusions(model: type[Site] | type[Space], imported: set[str]) -> list[str]:
+    """The fields `full_clean` leaves alone: those the import never sets (defaults, relations)."""
+    return [field.name for field in model._meta.fields if field.name not in imported]
+
+
+MISSING = {
+    "site": gettext_lazy("The name of the site is missing."),
+    "espace": gettext_lazy("The name of the space is missing."),
+    "voie": gettext_lazy("The street is missing."),
+    "code_postal": gettext_lazy("The postcode is missing."),
+    "surface_m2": gettext_lazy("The surface is missing."),
+    "capacite": gettext_lazy("The capacity is missing."),
+}
+
 _SITE_LABELS = {model: column for column, model in SITE_FIELDS.items()} | {"name": "site"}
 _SPACE_LABELS = {model: column for column, model in SPACE_FIELDS.items()} | {"name": "espace"}
 
@@ -616,6 +640,10 @@ def inventory_plan(
                 space
             )
 
+    kinds = _kinds()
+    site_clean_fields = _clean_exclusions(Site, {"name", *SITE_FIELDS.values()})
+    space_clean_fields = _clean_exclusions(Space, {"name", *SPACE_FIELDS.values()})
+    cleaned_sites: set[tuple[str, str]] = set()
     seen_ids: dict[tuple[str, str], int] = {}
     seen_names: dict[tuple[str, str, str], int] = {}
     site_lines: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
@@ -642,16 +670,9 @@ def inventory_plan(
             )
         elif code not in importable:
             line.refuse(_("You cannot import premises of %(commune)s.") % {"commune": commune.name})
-        for column, message in (
-            ("site", _("The name of the site is missing.")),
-            ("espace", _("The name of the space is missing.")),
-            ("voie", _("The street is missing.")),
-            ("code_postal", _("The postcode is missing.")),
-            ("surface_m2", _("The surface is missing.")),
-            ("capacite", _("The capacity is missing.")),
-        ):
+        for column, message in MISSING.items():
             if column in columns and not row.get(column):
-                line.refuse(message)
+                line.refuse(str(message))
         for column, text in row.items():
             if len(text) > MAX_CELL_CHARS:
                 line.refuse(
@@ -659,7 +680,7 @@ def inventory_plan(
                     % {"column": column, "count": MAX_CELL_CHARS}
                 )
         site_values = _site_values(row, columns, line)
-        space_values = _space_values(row, columns, line)
+        space_values = _space_values(row, columns, line, kinds)
         if line.outcome == Outcome.REFUSED or commune is None:
             continue
 
@@ -731,15 +752,16 @@ def inventory_plan(
                 _("The postcode of %(commune)s is %(codes)s.")
                 % {"commune": commune.name, "codes": ", ".join(sorted(postcodes[code]))}
             )
-        try:
-            site.full_clean(
-                exclude=["commune", "owner", "managing_organisation"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-        except ValidationError as exc:
-            for text in _errors_text(exc, _SITE_LABELS):
-                line.refuse(text)
+        # A site is checked once, on its first line (the others must describe it the same).
+        if site_key not in cleaned_sites and (site.pk is None or site_changes):
+            try:
+                site.full_clean(
+                    exclude=site_clean_fields, validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as exc:
+                for text in _errors_text(exc, _SITE_LABELS):
+                    line.refuse(text)
+        cleaned_sites.add(site_key)
         if line.outcome == Outcome.REFUSED:
             continue
 
@@ -795,14 +817,18 @@ def inventory_plan(
                 if getattr(space, name) != value:
                     space_changes.append(name)
                     setattr(space, name, value)
-        try:
-            # The check constraints (capacity, surface, rent) repeat the fields' validators;
-            # validating them here would cost a query per line. The database still has them.
-            space.full_clean(exclude=["site"], validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            for text in _errors_text(exc, _SPACE_LABELS):
-                line.refuse(text)
-            continue
+        if space.pk is None or space_changes:
+            try:
+                # Only the fields the file sets (the others keep their valid values). The check
+                # constraints (capacity, surface, rent) repeat the fields' validators; checking
+                # them here would cost a query per line. The database still has them.
+                space.full_clean(
+                    exclude=space_clean_fields, validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as exc:
+                for text in _errors_text(exc, _SPACE_LABELS):
+                    line.refuse(text)
+                continue
 
         # Record what to write.
         if site.pk is None:

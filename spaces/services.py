@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from accounts.actors import Actor
 from accounts.models import Organisation, User
@@ -365,34 +365,48 @@ def inventory_import(
         plan = inventory_plan(actor=actor, table=table, progress=progress)
         if dry_run or plan.refused:
             return plan
-        now = timezone.now()
         with history_actor(actor):
             bulk_create_with_history(
                 plan.sites_to_create, Site, batch_size=IMPORT_BATCH, default_user=actor
             )
             for space in plan.spaces_to_create:
                 space.site_id = space.site.pk  # the new sites have their ids now
-            for site in plan.sites_to_update.values():
-                site.updated_at = now
-            if plan.sites_to_update:
-                bulk_update_with_history(
-                    list(plan.sites_to_update.values()),
-                    Site,
-                    [*plan.site_fields, "updated_at"],
-                    batch_size=IMPORT_BATCH,
-                    default_user=actor,
-                )
+            _update_with_history(
+                Site, list(plan.sites_to_update.values()), plan.site_fields, actor=actor
+            )
             bulk_create_with_history(
                 plan.spaces_to_create, Space, batch_size=IMPORT_BATCH, default_user=actor
             )
-            for space in plan.spaces_to_update.values():
-                space.updated_at = now
-            if plan.spaces_to_update:
-                bulk_update_with_history(
-                    list(plan.spaces_to_update.values()),
-                    Space,
-                    [*plan.space_fields, "updated_at"],
-                    batch_size=IMPORT_BATCH,
-                    default_user=actor,
-                )
+            _update_with_history(
+                Space, list(plan.spaces_to_update.values()), plan.space_fields, actor=actor
+            )
     return plan
+
+
+def _update_with_history(
+    model: type[Site] | type[Space], rows: list, fields: set[str], *, actor: User
+) -> None:
+    """Write `fields` of `rows`, one UPDATE per set of values, and their history rows.
+
+    Django's bulk_update writes a CASE WHEN per row and field, about 1 ms of Python a row
+    (measured: 10,000 surfaces took longer than the rest of the import). Rows given the same
+    values (a surface corrected on many lines, the columns every space of a site repeats) share
+    one UPDATE here; a file where every row differs costs one short UPDATE a row.
+    """
+    if not rows:
+        return
+    now = timezone.now()
+    names = sorted(fields)
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    for row in rows:
+        row.updated_at = now
+        values = {name: getattr(row, name) for name in names}
+        groups.setdefault(repr(values), (values, []))[1].append(row.pk)
+    for values, pks in groups.values():
+        for start in range(0, len(pks), IMPORT_BATCH):
+            model.objects.filter(pk__in=pks[start : start + IMPORT_BATCH]).update(
+                **values, updated_at=now
+            )
+    model.history.bulk_history_create(
+        rows, batch_size=IMPORT_BATCH, update=True, default_user=actor
+    )

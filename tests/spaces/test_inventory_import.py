@@ -297,7 +297,14 @@ def test_an_identifier_finds_a_renamed_space(commune, commune_staff):
     plan = run(commune_staff, csv_file([line(identifiant="S-1", espace="Salle Zola")]))
 
     assert outcomes(plan) == [Outcome.UPDATED]
-    assert Space.objects.get(inventory_id="S-1").name == "Salle Zola"
+    space = Space.objects.get(inventory_id="S-1")
+    assert space.name == "Salle Zola"
+    change = space.history.order_by("-history_id").first()
+    assert (change.history_type, change.name, change.history_user) == (
+        "~",
+        "Salle Zola",
+        commune_staff,
+    )
 
 
 def test_an_existing_space_is_found_by_site_and_name_ignoring_case(site, space, commune_staff):
