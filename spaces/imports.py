@@ -600,11 +600,12 @@ _SPACE_LABELS = {model: column for column, model in SPACE_FIELDS.items()} | {"na
 
 
 def inventory_plan(
-    *, actor: AnyUser, table: Table, progress: Callable[[int], object] | None = None
+    *, actor: AnyUser, table: Table, progress: Callable[[int, int], object] | None = None
 ) -> Plan:
     """Say what importing `table` as `actor` would do, line by line; write nothing.
 
-    Reads the base in a fixed number of queries whatever the number of lines.
+    Reads the base in a fixed number of queries whatever the number of lines; `progress(done,
+    total)` is told after each line.
     """
     plan = Plan(lines=[], encoding=table.encoding, notes=list(table.notes))
     columns = table.columns
@@ -651,7 +652,7 @@ def inventory_plan(
 
     for index, row in enumerate(table.rows):
         if progress is not None:
-            progress(1)
+            progress(index + 1, len(table.rows))
         number = index + 2  # the header is line 1
         code = row.get("code_insee", "").upper()
         site_name, space_name = row.get("site", ""), row.get("espace", "")

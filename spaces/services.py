@@ -349,14 +349,14 @@ def inventory_import(
     actor: User,
     file: IO[bytes],
     dry_run: bool,
-    progress: Callable[[int], object] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Plan:
     """Import sites and spaces from a CSV or XLSX inventory, all or nothing.
 
     Returns the plan: each line created, updated, unchanged or refused, and why. With
     `dry_run`, or when any line is refused, nothing is written. Raises PermissionDenied (a 404)
     for someone who may import into no commune, ImportRefused for a file that cannot be read.
-    `progress(n)` is told as lines are checked (the command's progress bar).
+    `progress(done, total)` is told as lines are checked (the command's progress bar).
     """
     if not communes_importable_by(actor).exists():
         raise PermissionDenied

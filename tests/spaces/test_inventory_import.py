@@ -495,6 +495,7 @@ def test_the_command_imports_and_summarises(tmp_path, commune, commune_staff):
 
     assert "Créés : 1, mis à jour : 0, inchangés : 0, refusés : 0." in out.getvalue()
     assert "Import terminé." in out.getvalue()
+    assert "Vérification: 100%" in err.getvalue()  # the progress bar, on stderr
     assert Space.objects.count() == 1
 
 

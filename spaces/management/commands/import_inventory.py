@@ -47,12 +47,20 @@ class Command(BaseCommand):
         with (
             handle,
             tqdm(
-                unit=_("line"), desc=_("Checking"), disable=verbosity == 0, file=self.stderr._out
+                unit=" " + _("line"),
+                desc=_("Checking"),
+                disable=verbosity == 0,
+                file=self.stderr._out,
             ) as bar,
         ):
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total  # known once the file is read
+                bar.update(done - bar.n)
+
             try:
                 plan = inventory_import(
-                    actor=actor, file=handle, dry_run=dry_run, progress=bar.update
+                    actor=actor, file=handle, dry_run=dry_run, progress=progress
                 )
             except ImportRefused as exc:
                 raise CommandError(exc.message) from exc
