@@ -24,6 +24,7 @@ from spaces.imports import Plan, communes_importable_by, inventory_plan, invento
 from spaces.models import (
     MAX_WIDGET_ORIGINS,
     Amenity,
+    Commune,
     OpeningHours,
     Photo,
     Site,
@@ -361,9 +362,16 @@ def inventory_import(
     if not communes_importable_by(actor).exists():
         raise PermissionDenied
     table = inventory_read(file)
+    if dry_run:  # no transaction: on SQLite it would hold the write lock while planning
+        return inventory_plan(actor=actor, table=table, progress=progress)
     with transaction.atomic():
+        # Two imports of the same communes run one after the other (PostgreSQL; SQLite's
+        # BEGIN IMMEDIATE already does): each plans against what the other wrote, so neither
+        # creates a site the other has just created.
+        codes = {row.get("code_insee", "").upper() for row in table.rows}
+        list(Commune.objects.select_for_update().filter(pk__in=codes).values_list("pk"))
         plan = inventory_plan(actor=actor, table=table, progress=progress)
-        if dry_run or plan.refused:
+        if plan.refused:
             return plan
         with history_actor(actor):
             bulk_create_with_history(
