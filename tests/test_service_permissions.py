@@ -11,8 +11,8 @@ the lists below with its reason.
 """
 
 import importlib
-import io
 import inspect
+import io
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
