@@ -84,6 +84,7 @@ class SpaceForm(ServiceValidatedModelForm):
         model = Space
         fields = [
             "name",
+            "inventory_id",
             "kind",
             "floor",
             "surface_m2",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spaces import views, widget_views
+from spaces import import_views, views, widget_views
 
 app_name = "spaces"
 urlpatterns = [
@@ -11,6 +11,22 @@ urlpatterns = [
     path("gestion/sites/<int:pk>/", views.site_edit, name="site-edit"),
     path("gestion/sites/<int:pk>/gestionnaires/", views.site_manage, name="site-manage"),
     path("gestion/equipements/", views.amenity_list, name="amenity-list"),
+    path("gestion/inventaire/import/", import_views.inventory_import, name="inventory-import"),
+    path(
+        "gestion/inventaire/import/confirmer/",
+        import_views.inventory_import_confirm,
+        name="inventory-import-confirm",
+    ),
+    path(
+        "gestion/inventaire/modele.<str:fmt>",
+        import_views.inventory_template,
+        name="inventory-template",
+    ),
+    path(
+        "gestion/inventaire/export.<str:fmt>",
+        import_views.inventory_export,
+        name="inventory-export",
+    ),
     path(
         "gestion/sites/<int:pk>/gestionnaires/ajouter/",
         views.site_manager_add,

@@ -1146,6 +1146,14 @@ def _amenity_list(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("spaces:amenity-list"), html(r"QC equipment \d+"))
 
 
+@case("spaces:inventory-export", sqlite=5)
+def _inventory_export(w: World, count: int) -> Get:
+    for _ in range(count):
+        SpaceFactory(site=w.site, name=f"QC space {w.next()}")
+    url = reverse("spaces:inventory-export", args=["csv"])
+    return Get(w.commune_staff, url, csv_lines)
+
+
 # --- Helpers of the test ---------------------------------------------------------------------
 
 
@@ -1244,6 +1252,10 @@ NOT_LISTS: dict[str, str] = {
     "spaces:space-edit": ACTION,
     "spaces:space-opening-hours": "the seven days of one space",
     "spaces:photo-delete": ACTION,
+    "spaces:inventory-import": "an upload form, then the report of the file's lines (read in a "
+    "fixed number of queries: tests/spaces/test_inventory_import.py)",
+    "spaces:inventory-import-confirm": ACTION,
+    "spaces:inventory-template": "a fixed file: the columns and one example line",
     "bookings:booking-create": ACTION,
     "bookings:booking-approve": ACTION,
     "bookings:booking-refuse": ACTION,

@@ -12,6 +12,7 @@ the lists below with its reason.
 
 import importlib
 import inspect
+import io
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -386,6 +387,17 @@ class Case:
     refusal: type[Exception] = PermissionDenied
 
 
+def _inventory_file(w: World) -> io.BytesIO:
+    """An inventory line that changes the surface of `w.space` (and one that adds a space)."""
+    site = w.site
+    header = "code_insee;site;voie;code_postal;espace;surface_m2;capacite\r\n"
+    lines = [
+        f"{site.commune_id};{site.name};{site.street_name};{site.postcode};{w.space.name};999;5",
+        f"{site.commune_id};{site.name};{site.street_name};{site.postcode};Nouvelle salle;20;5",
+    ]
+    return io.BytesIO((header + "\r\n".join(lines)).encode())
+
+
 def _space_for(w: World):
     return SpaceFactory(site=w.site, allocatable=True)
 
@@ -493,6 +505,10 @@ CASES: dict[str, Case] = {
         lambda w: {"site": w.site, "upload": _png(), "alt_text": "La façade"},
     ),
     "photo_delete": Case(spaces_services.photo_delete, lambda w: {"photo": w.photo}),
+    "inventory_import": Case(
+        spaces_services.inventory_import,
+        lambda w: {"file": _inventory_file(w), "dry_run": False},
+    ),
     "space_set_opening_hours": Case(
         spaces_services.space_set_opening_hours,
         lambda w: {"space": w.space, "windows": [(0, time(9), time(17))]},

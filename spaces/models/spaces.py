@@ -71,6 +71,15 @@ class Space(models.Model):
         Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="spaces"
     )
     name = SingleLineCharField(_("name"), max_length=200)
+    # The identifier the owner's own inventory gives the space (an SCDL EQUIP_UID): the stable
+    # key of the inventory import (spaces.imports), kept when the space is renamed.
+    inventory_id = SingleLineCharField(
+        _("inventory identifier"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("The space's identifier in the owner's own inventory (optional)."),
+    )
     kind = SingleLineCharField(_("kind"), max_length=20, choices=SpaceKind)
     floor = models.SmallIntegerField(
         _("floor"),
