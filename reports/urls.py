@@ -16,5 +16,6 @@ urlpatterns = [
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/fichier/", documents.document_file, name="document-file"),
     path("attestation/<int:pk>/<int:year>/", aid.certificate_pdf, name="certificate"),
+    path("attestation/<int:pk>/<int:year>/csv/", aid.certificate_csv, name="certificate-csv"),
     path("journal/", journal.journal, name="journal"),
 ]

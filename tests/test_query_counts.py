@@ -41,6 +41,7 @@ from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
 from tests.factories import (
     AmenityFactory,
+    CashSubsidyFactory,
     CommuneFactory,
     MembershipFactory,
     OpeningHoursFactory,
@@ -1061,6 +1062,23 @@ def _annex_csv(w: World, count: int) -> Get:
     return Get(w.territory_admin, url, csv_lines)
 
 
+@case("subsidies:scdl-csv", sqlite=1)
+def _scdl_subsidies(w: World, count: int) -> Get:
+    """The public SCDL subsidies file: `count` structures with 23,000 € each from the commune."""
+    grantor = w.commune.organisation
+    if not grantor.siret:
+        grantor.siret, grantor.siren = "21590172000019", "215901720"
+        grantor.save(update_fields=["siret", "siren"])
+    for _ in range(count):
+        CashSubsidyFactory(
+            structure=StructureFactory(name=f"QC beneficiary {w.next()}"),
+            granted_by=grantor,
+            year=2027,
+            amount_cents=2_300_000,
+        )
+    return Get(None, reverse("subsidies:scdl-csv", args=["215901720", 2027]), csv_lines)
+
+
 @case("api:aid-csv", sqlite=7)
 def _api_aid_csv(w: World, count: int) -> Get:
     _aid(w, count)
@@ -1290,6 +1308,7 @@ NOT_LISTS: dict[str, str] = {
     "reports:document": DETAIL,
     "reports:document-file": FILE,
     "reports:certificate": FILE,
+    "reports:certificate-csv": FILE,
     "payments:payment-detail": DETAIL,
     "payments:payment-pay": ACTION,
     "payments:payment-refresh": ACTION,
