@@ -8,7 +8,7 @@ can harvest: /donnees/subventions/<SIREN>/<year>.csv, saved as <SIREN>_<year>_su
 import re
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from core.exports import csv_response
 from reports import exports, selectors
@@ -17,7 +17,7 @@ from reports.models import FIRST_YEAR, LAST_YEAR
 SIREN = re.compile(r"[0-9]{9}")
 
 
-@require_GET
+@require_safe
 def subsidies_csv(request: HttpRequest, siren: str, year: int) -> HttpResponse:
     """The SCDL subsidies file of the public body `siren` for `year` (404 for an unknown body, a
     SIREN that is not 9 digits, a year outside 2000–2100)."""
