@@ -254,8 +254,14 @@ def _booking_scope(
     return held
 
 
+# Ids in one IN (...) list: well below SQLite's limit of parameters per query.
+IDS_PER_QUERY = 900
+
+
 def _paid_cents(
-    bookings: dict[int, Booking], tariffs: dict[tuple[int, str], dict[str, int]]
+    bookings: dict[int, Booking],
+    booking_ids: QuerySet,
+    tariffs: dict[tuple[int, str], dict[str, int]],
 ) -> dict[int, int]:
     """What each booking cost its structure, net of refunds, over all its held dates.
 
@@ -263,11 +269,13 @@ def _paid_cents(
     the fee its tariff asks for the held dates (`price_quote`, the amount of the titre de
     recettes of payments.selectors.billing_lines); 0 when free or not priced. Only the dates of
     the bookings in that last case are read (one query), to price them as the titre does.
+    `booking_ids`: the ids of `bookings` as a subquery (no list of ids in the SQL: a territory's
+    year may hold more bookings than SQLite takes parameters).
     """
     card = {
         row["booking_id"]: row["paid"]
         for row in Payment.objects.filter(
-            booking_id__in=list(bookings), purpose=PaymentPurpose.BOOKING_FEE
+            booking_id__in=booking_ids, purpose=PaymentPurpose.BOOKING_FEE
         )
         .exclude(status__in=ENDED)
         .values("booking_id")
@@ -285,13 +293,14 @@ def _paid_cents(
     if not billed:
         return paid
     dates: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for booking_id, start, end in (
-        _booking_scope(owners=None, structure=None)
-        .filter(booking_id__in=billed)
-        .order_by("start", "pk")
-        .values_list("booking_id", "start", "end")
-    ):
-        dates[booking_id].append((start, end))
+    for first in range(0, len(billed), IDS_PER_QUERY):  # one query below IDS_PER_QUERY
+        for booking_id, start, end in (
+            _booking_scope(owners=None, structure=None)
+            .filter(booking_id__in=billed[first : first + IDS_PER_QUERY])
+            .order_by("start", "pk")
+            .values_list("booking_id", "start", "end")
+        ):
+            dates[booking_id].append((start, end))
     for pk in billed:
         booking = bookings[pk]
         price = price_quote(
@@ -327,8 +336,9 @@ def booking_aid_lines(
     held = _booking_scope(owners=owners, structure=structure)
     in_year = Q(start__gte=year_start, start__lt=year_end)
     elapsed = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    booking_ids = held.filter(in_year).values("booking_id")
     aggregates = list(
-        held.filter(booking_id__in=held.filter(in_year).values("booking_id"))
+        held.filter(booking_id__in=booking_ids)
         .values("booking_id")
         .annotate(
             in_year=Sum(elapsed, filter=in_year),
@@ -345,7 +355,7 @@ def booking_aid_lines(
         "organisation", "space__site__commune", "space__site__owner"
     ).in_bulk([row["booking_id"] for row in aggregates])
     tariffs = tariffs_of_spaces({booking.space_id for booking in bookings.values()})
-    paid = _paid_cents(bookings, tariffs)
+    paid = _paid_cents(bookings, booking_ids, tariffs)
     lines = []
     for row in aggregates:
         booking = bookings[row["booking_id"]]
