@@ -1,3 +1,5 @@
+"""The reports pages (login required), mounted at /rapports/; `open_data`: the public files."""
+
 from django.urls import path
 
 from reports.views import accounting, aid, documents, journal
