@@ -2,6 +2,9 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
+
+from payments.rules import HALF_DAY_HOURS, OrganisationCategory
 
 # Loi 2000-321 art. 10 and décret 2001-495: above this yearly aid from one body, a written
 # agreement (convention d'objectifs) is compulsory. The decree says "dépasse"; the product flags
@@ -49,3 +52,80 @@ def period_in_year(*, start: date, end: date, year: int) -> tuple[date, date] | 
     if first >= stop:
         return None
     return first, stop - timedelta(days=1)
+
+
+# --- In-kind aid of hourly bookings ---
+
+# The tariff category whose rates are the space's public rate: what an organisation with no
+# reduction pays. Any lower price paid by a structure is a reduction, hence aid.
+PUBLIC_CATEGORY = OrganisationCategory.OTHER
+
+SECONDS_PER_HOUR = 3600
+
+
+def public_reference_cents(
+    *, tariffs: dict[str, int], held_seconds: int, dates: int
+) -> Fraction | None:
+    """What the held dates would cost at the space's public rate, in cents (exact), from its
+    tariffs of the public category ({unit: cents}, units as payments.rules.TariffUnit values):
+
+    - the hourly rate × the real elapsed hours (a 02:00–03:00 slot on the night of the October
+      clock change lasts two hours);
+    - else the half-day rate ÷ 4 per hour (the code's half-day is 4 hours);
+    - else the day rate per date held (a date of a booking is at most a day of use).
+
+    None when the owner set none of them, or set them at 0 (a space free for everyone has no
+    price to value its use by): the valuation is then "missing", never a made-up zero. Month
+    rates are for long stays, not for valuing hours.
+    """
+    hour, half_day, day = tariffs.get("hour"), tariffs.get("half_day"), tariffs.get("day")
+    hours = Fraction(held_seconds, SECONDS_PER_HOUR)
+    if hour:
+        return Fraction(hour) * hours
+    if half_day:
+        return Fraction(half_day, HALF_DAY_HOURS) * hours
+    if day:
+        return Fraction(day * dates)
+    return None
+
+
+def booking_aid_cents(
+    *,
+    reference_cents: Fraction,
+    held_seconds_in_year: int,
+    held_seconds_total: int,
+    paid_cents: int,
+) -> int:
+    """The in-kind aid of one booking for one calendar year, in whole cents (never negative).
+
+    `reference_cents`: the public price of the dates held in the year
+    (`public_reference_cents`). What was paid for the whole booking (net of refunds) is spread
+    over its held dates in proportion to their hours, so a series across New Year pays each year
+    its share. The aid is the difference, at least 0 (a booking paid at or above the public rate
+    is no aid), computed exactly and rounded once, half up, to the cent: here, per booking and
+    year. Every report adds these rounded amounts, so they all agree to the cent.
+    """
+    if held_seconds_in_year <= 0 or held_seconds_total <= 0:
+        return 0
+    paid_share = Fraction(paid_cents) * Fraction(held_seconds_in_year, held_seconds_total)
+    return round_half_up(max(Fraction(0), reference_cents - paid_share))
+
+
+def round_half_up(value: Fraction) -> int:
+    """The nearest integer, halves away from zero (0.5 → 1, -0.5 → -1); exact arithmetic."""
+    if value < 0:
+        return -round_half_up(-value)
+    return (2 * value.numerator + value.denominator) // (2 * value.denominator)
+
+
+# --- SCDL "subventions" 2.1.1 (décret 2017-779, arrêté du 17 novembre 2017) ---
+
+IN_KIND = "aide en nature"
+IN_CASH = "aide en numéraire"
+
+
+def scdl_nature(*, in_kind_cents: int, cash_cents: int) -> str:
+    """The `nature` of a row of the SCDL subsidies file, one of the schema's enum values."""
+    if in_kind_cents and cash_cents:
+        return f"{IN_CASH};{IN_KIND}"
+    return IN_KIND if in_kind_cents else IN_CASH

@@ -41,6 +41,7 @@ from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
 from tests.factories import (
     AmenityFactory,
+    CashSubsidyFactory,
     CommuneFactory,
     MembershipFactory,
     OpeningHoursFactory,
@@ -1035,39 +1036,56 @@ def _report_index(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("reports:index"), html(r"/rapports/annexe/\d+/"))
 
 
-@case("reports:aid-list", sqlite=11)
+@case("reports:aid-list", sqlite=12)
 def _aid_list(w: World, count: int) -> Get:
     _aid(w, count)
     return Get(w.territory_admin, reverse("reports:aid-list"), html(r"QC beneficiary \d+"), YEAR)
 
 
-@case("reports:aid-csv", sqlite=7)
+@case("reports:aid-csv", sqlite=8)
 def _aid_csv(w: World, count: int) -> Get:
     _aid(w, count)
     return Get(w.territory_admin, reverse("reports:aid-csv"), csv_lines, YEAR)
 
 
-@case("reports:annex", sqlite=8)
+@case("reports:annex", sqlite=10)
 def _annex(w: World, count: int) -> Get:
     _aid(w, count)
     url = reverse("reports:annex", args=[w.commune.insee_code, 2027])
     return Get(w.territory_admin, url, html(r"QC beneficiary \d+"))
 
 
-@case("reports:annex-csv", sqlite=6)
+@case("reports:annex-csv", sqlite=8)
 def _annex_csv(w: World, count: int) -> Get:
     _aid(w, count)
     url = reverse("reports:annex-csv", args=[w.commune.insee_code, 2027])
     return Get(w.territory_admin, url, csv_lines)
 
 
-@case("api:aid-csv", sqlite=7)
+@case("subsidies:scdl-csv", sqlite=6)
+def _scdl_subsidies(w: World, count: int) -> Get:
+    """The public SCDL subsidies file: `count` structures with 23,000 € each from the commune."""
+    grantor = w.commune.organisation
+    if not grantor.siret:
+        grantor.siret, grantor.siren = "21590172000019", "215901720"
+        grantor.save(update_fields=["siret", "siren"])
+    for _ in range(count):
+        CashSubsidyFactory(
+            structure=StructureFactory(name=f"QC beneficiary {w.next()}"),
+            granted_by=grantor,
+            year=2027,
+            amount_cents=2_300_000,
+        )
+    return Get(None, reverse("subsidies:scdl-csv", args=["215901720", 2027]), csv_lines)
+
+
+@case("api:aid-csv", sqlite=8)
 def _api_aid_csv(w: World, count: int) -> Get:
     _aid(w, count)
     return Get(w.territory_admin, reverse("api:aid-csv"), csv_lines, {"year": "2027"})
 
 
-@case("api:annex-csv", sqlite=6)
+@case("api:annex-csv", sqlite=8)
 def _api_annex_csv(w: World, count: int) -> Get:
     _aid(w, count)
     url = reverse("api:annex-csv", args=[w.commune.insee_code])
@@ -1302,6 +1320,7 @@ NOT_LISTS: dict[str, str] = {
     "reports:document": DETAIL,
     "reports:document-file": FILE,
     "reports:certificate": FILE,
+    "reports:certificate-csv": FILE,
     "payments:payment-detail": DETAIL,
     "payments:payment-pay": ACTION,
     "payments:payment-refresh": ACTION,

@@ -1,21 +1,50 @@
 """Reads for the aid reports: who may see what, yearly aid per structure, the budget annex of a
-commune, the valuation certificate of a structure.
+commune, the valuation certificate of a structure, the SCDL subsidies file.
 
-In-kind aid is computed from the agreements (signed, active or ended) with
-`bookings.allocations.allocation_value_cents`, never stored, so a corrected rent or an early
-termination shows at once in every report.
+In-kind aid is never stored; it is computed from
+- the agreements (signed, active or ended) with `bookings.allocations.allocation_value_cents`;
+- the hourly bookings (confirmed, their dates still held) with `reports.rules`: the public price
+  of the dates held (`public_reference_cents`) minus what was paid net of refunds
+  (`booking_aid_cents`), see `booking_aid_lines`.
+So a corrected rent, an early termination, a cancelled date or a refund shows at once in every
+report: the aid list, the 23,000 € flag, the budget annex, the certificate and the open data
+all read the lines of `_aid_lines`.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import ClassVar
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import Organisation, OrganisationKind
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.allocations import allocation_value_cents
-from bookings.models import Allocation, AllocationStatus
+from bookings.models import (
+    Allocation,
+    AllocationStatus,
+    Booking,
+    BookingStatus,
+    Occupancy,
+    OccupancyKind,
+)
+from bookings.selectors import local_zone
+from payments.models import ENDED, Payment, PaymentPurpose
+from payments.selectors import category_of, price_quote, tariffs_of_spaces
 from reports import rules
 from reports.models import CashSubsidy
 from spaces.models import Commune, Space
@@ -98,6 +127,12 @@ class AgreementLine:
     value_cents: int
     missing_reference_rent: bool
 
+    kind: ClassVar[str] = "agreement"
+
+    @property
+    def source_pk(self) -> int:
+        return self.allocation.pk
+
     @property
     def structure(self) -> Organisation:
         return self.allocation.structure
@@ -156,7 +191,240 @@ def _lines(allocations: QuerySet[Allocation], year: int) -> list[AgreementLine]:
     return [line for line in lines if line is not None]
 
 
+# --- Hourly bookings of a year ---
+
+
+@dataclass(frozen=True)
+class BookingLine:
+    """One hourly booking's share of a year: its dates held in the year, valued at the space's
+    public rate, minus what the structure paid for them (`booking_aid_lines`)."""
+
+    booking: Booking
+    premises: str
+    insee_code: str
+    commune_name: str
+    first_day: date
+    last_day: date
+    dates: int
+    held_seconds: int
+    reference_cents: int | None  # the public price of the dates, rounded for display only
+    value_cents: int
+    missing_reference_rent: bool  # no public rate: value unknown, shown as 0 and flagged
+
+    kind: ClassVar[str] = "booking"
+
+    @property
+    def structure(self) -> Organisation:
+        return self.booking.organisation
+
+    @property
+    def grantor(self) -> Organisation:
+        return self.booking.space.site.owner
+
+    @property
+    def source_pk(self) -> int:
+        return self.booking.pk
+
+    @property
+    def days(self) -> int:
+        """Dates held in the year (the CSV's `jours` column)."""
+        return self.dates
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.held_seconds) / rules.SECONDS_PER_HOUR).quantize(Decimal("0.01"))
+
+
+def _booking_scope(
+    *, owners: QuerySet[Organisation] | None, structure: Organisation | None
+) -> QuerySet[Occupancy]:
+    """The dates actually held by ESS structures on public premises: dates of confirmed
+    bookings not cancelled one by one (a cancelled, refused or lapsed booking frees its rows,
+    a cancelled date of a series is inactive). A pending request is not aid granted yet."""
+    held = Occupancy.objects.filter(
+        kind=OccupancyKind.BOOKING,
+        active=True,
+        booking__status=BookingStatus.CONFIRMED,
+        booking__organisation__kind=OrganisationKind.ESS,
+    ).exclude(booking__space__site__owner__kind=OrganisationKind.ESS)
+    if owners is not None:
+        held = held.filter(booking__space__site__owner__in=owners.values("pk"))
+    if structure is not None:
+        held = held.filter(booking__organisation=structure)
+    return held
+
+
+# Ids in one IN (...) list: well below SQLite's limit of parameters per query.
+IDS_PER_QUERY = 900
+
+
+def _paid_cents(
+    bookings: dict[int, Booking],
+    booking_ids: QuerySet,
+    tariffs: dict[tuple[int, str], dict[str, int]],
+) -> dict[int, int]:
+    """What each booking cost its structure, net of refunds, over all its held dates.
+
+    Paid by card: what was captured minus what was refunded (one aggregate query). Otherwise
+    the fee its tariff asks for the held dates (`price_quote`, the amount of the titre de
+    recettes of payments.selectors.billing_lines); 0 when free or not priced. Only the dates of
+    the bookings in that last case are read (one query), to price them as the titre does.
+    `booking_ids`: the ids of `bookings` as a subquery (no list of ids in the SQL: a territory's
+    year may hold more bookings than SQLite takes parameters).
+    """
+    card = {
+        row["booking_id"]: row["paid"]
+        for row in Payment.objects.filter(
+            booking_id__in=booking_ids, purpose=PaymentPurpose.BOOKING_FEE
+        )
+        .exclude(status__in=ENDED)
+        .values("booking_id")
+        .annotate(paid=Sum(F("captured_cents") - F("refunded_cents")))
+        .order_by()
+    }
+    paid = {pk: card.get(pk, 0) or 0 for pk in bookings}
+    billed = [
+        pk
+        for pk, booking in bookings.items()
+        if pk not in card
+        and any(tariffs.get((booking.space_id, category_of(booking.organisation)), {}).values())
+        and 0 not in tariffs[(booking.space_id, category_of(booking.organisation))].values()
+    ]
+    if not billed:
+        return paid
+    dates: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for first in range(0, len(billed), IDS_PER_QUERY):  # one query below IDS_PER_QUERY
+        for booking_id, start, end in (
+            _booking_scope(owners=None, structure=None)
+            .filter(booking_id__in=billed[first : first + IDS_PER_QUERY])
+            .order_by("start", "pk")
+            .values_list("booking_id", "start", "end")
+        ):
+            dates[booking_id].append((start, end))
+    for pk in billed:
+        booking = bookings[pk]
+        price = price_quote(
+            space=booking.space,
+            organisation=booking.organisation,
+            occurrences=dates[pk],
+            tariffs_by_space=tariffs,
+        )
+        paid[pk] = price.amount_cents if price is not None else 0
+    return paid
+
+
+def booking_aid_lines(
+    *,
+    year: int,
+    owners: QuerySet[Organisation] | None = None,
+    structure: Organisation | None = None,
+) -> list[BookingLine]:
+    """The hourly bookings that were in-kind aid over `year`, one line per booking: free or
+    charged below the space's public rate (`rules.PUBLIC_CATEGORY`), valued at that rate minus
+    what was paid; or free on a space without a public rate (flagged, valued 0).
+
+    Durations are summed by the database (Sum of end − start, real elapsed time whatever the
+    clock change), per booking, for the year (by the local date each date starts on) and over
+    the booking's whole life (to share its payment between years): one aggregate query, then
+    the bookings, their tariffs and their payments in one query each, plus the dates of the
+    bookings billed by tariff (see `_paid_cents`). Constant in the number of bookings.
+    """
+    zone = local_zone()
+    first_day, after = rules.year_window(year)
+    year_start = datetime.combine(first_day, time.min, tzinfo=zone)
+    year_end = datetime.combine(after, time.min, tzinfo=zone)
+    held = _booking_scope(owners=owners, structure=structure)
+    in_year = Q(start__gte=year_start, start__lt=year_end)
+    elapsed = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    booking_ids = held.filter(in_year).values("booking_id")
+    aggregates = list(
+        held.filter(booking_id__in=booking_ids)
+        .values("booking_id")
+        .annotate(
+            in_year=Sum(elapsed, filter=in_year),
+            total=Sum(elapsed),
+            dates=Count("pk", filter=in_year),
+            first=Min("start", filter=in_year),
+            last=Max("start", filter=in_year),
+        )
+        .order_by()
+    )
+    if not aggregates:
+        return []
+    bookings = Booking.objects.select_related(
+        "organisation", "space__site__commune", "space__site__owner"
+    ).in_bulk([row["booking_id"] for row in aggregates])
+    tariffs = tariffs_of_spaces({booking.space_id for booking in bookings.values()})
+    paid = _paid_cents(bookings, booking_ids, tariffs)
+    lines = []
+    for row in aggregates:
+        booking = bookings[row["booking_id"]]
+        in_year_seconds = int(row["in_year"].total_seconds())
+        total_seconds = int(row["total"].total_seconds())
+        reference = rules.public_reference_cents(
+            tariffs=tariffs.get((booking.space_id, rules.PUBLIC_CATEGORY), {}),
+            held_seconds=in_year_seconds,
+            dates=row["dates"],
+        )
+        if reference is None:
+            if paid[booking.pk]:
+                continue  # a fee with no public rate to compare it with: no evidence of aid
+            value = 0
+        else:
+            value = rules.booking_aid_cents(
+                reference_cents=reference,
+                held_seconds_in_year=in_year_seconds,
+                held_seconds_total=total_seconds,
+                paid_cents=paid[booking.pk],
+            )
+            if value == 0:
+                continue
+        site = booking.space.site
+        lines.append(
+            BookingLine(
+                booking=booking,
+                premises=_premises([booking.space]),
+                insee_code=site.commune.insee_code,
+                commune_name=site.commune.name,
+                first_day=row["first"].astimezone(zone).date(),
+                last_day=row["last"].astimezone(zone).date(),
+                dates=row["dates"],
+                held_seconds=in_year_seconds,
+                reference_cents=None if reference is None else rules.round_half_up(reference),
+                value_cents=value,
+                missing_reference_rent=reference is None,
+            )
+        )
+    return lines
+
+
+AidLine = AgreementLine | BookingLine
+
+
+def _line_order(line: AidLine) -> tuple:
+    """Agreements first, then bookings; each by first day and id."""
+    return (line.kind != "agreement", line.first_day, line.source_pk)
+
+
 # --- Yearly aid per structure ---
+
+
+def _aid_lines(
+    *,
+    year: int,
+    owners: QuerySet[Organisation] | None = None,
+    structure: Organisation | None = None,
+) -> list[AidLine]:
+    """Every in-kind aid line of `year` (agreements, then hourly bookings), of the premises of
+    `owners` and/or to `structure`: the one source of every report."""
+    allocations = aid_allocations_in_year(year)
+    if owners is not None:
+        allocations = allocations.filter(owner__in=owners.values("pk"))
+    if structure is not None:
+        allocations = allocations.filter(structure=structure)
+    lines: list[AidLine] = list(_lines(allocations, year))
+    lines += booking_aid_lines(year=year, owners=owners, structure=structure)
+    return lines
 
 
 @dataclass
@@ -168,6 +436,11 @@ class AidRow:
     in_kind_cents: int = 0
     cash_cents: int = 0
     missing_reference_rent: bool = False
+    agreements_cents: int = 0  # the in-kind part from agreements
+    bookings_cents: int = 0  # the in-kind part from hourly bookings
+    first_day: date | None = None  # of the use of premises within the year
+    last_day: date | None = None
+    decision_references: list[str] = field(default_factory=list)  # of the agreements
 
     @property
     def total_cents(self) -> int:
@@ -177,20 +450,33 @@ class AidRow:
     def agreement_compulsory(self) -> bool:
         return rules.agreement_compulsory(self.total_cents)
 
+    @property
+    def scdl_nature(self) -> str:
+        return rules.scdl_nature(in_kind_cents=self.in_kind_cents, cash_cents=self.cash_cents)
+
 
 def yearly_aid(*, year: int, grantors: QuerySet[Organisation]) -> list[AidRow]:
-    """Per structure and granting body, the year's aid in kind (agreements) and in cash.
+    """Per structure and granting body, the year's aid in kind (agreements and hourly bookings)
+    and in cash.
 
     The 23,000 € flag is per granting body: loi 2000-321 art. 10 binds the body that grants.
-    Four queries whatever the number of structures.
+    A constant number of queries whatever the number of structures, agreements and bookings.
     """
     rows: dict[tuple[int, int], AidRow] = {}
-    allocations = aid_allocations_in_year(year).filter(owner__in=grantors.values("pk"))
-    for line in _lines(allocations, year):
+    for line in _aid_lines(year=year, owners=grantors):
         key = (line.structure.pk, line.grantor.pk)
         row = rows.setdefault(key, AidRow(structure=line.structure, grantor=line.grantor))
         row.in_kind_cents += line.value_cents
+        if line.kind == "agreement":
+            row.agreements_cents += line.value_cents
+        else:
+            row.bookings_cents += line.value_cents
         row.missing_reference_rent |= line.missing_reference_rent
+        row.first_day = min(row.first_day or line.first_day, line.first_day)
+        row.last_day = max(row.last_day or line.last_day, line.last_day)
+        reference = line.allocation.free_use_reference if line.kind == "agreement" else ""
+        if reference and reference not in row.decision_references:
+            row.decision_references.append(reference)
     cash = (
         CashSubsidy.objects.filter(year=year, granted_by__in=grantors.values("pk"))
         .values("structure_id", "granted_by_id")
@@ -226,13 +512,26 @@ def cash_subsidies_in_year(*, year: int, grantors: QuerySet[Organisation]) -> Qu
 
 @dataclass
 class BudgetAnnex:
+    """The support a commune granted over a year: in kind (agreements and hourly bookings,
+    `rows`) and in cash (`cash`)."""
+
     commune: Commune
     year: int
-    rows: list[AgreementLine] = field(default_factory=list)
+    rows: list[AidLine] = field(default_factory=list)
+    cash: list[CashSubsidy] = field(default_factory=list)
 
     @property
     def total_cents(self) -> int:
+        """The support in kind."""
         return sum(row.value_cents for row in self.rows)
+
+    @property
+    def cash_total_cents(self) -> int:
+        return sum(subsidy.amount_cents for subsidy in self.cash)
+
+    @property
+    def grand_total_cents(self) -> int:
+        return self.total_cents + self.cash_total_cents
 
     @property
     def compulsory(self) -> bool | None:
@@ -240,16 +539,22 @@ class BudgetAnnex:
 
 
 def budget_annex(*, commune: Commune, year: int) -> BudgetAnnex:
-    """The in-kind support the commune (as owner of the premises) gave over `year`, one row per
-    agreement with the year's share of its valuation."""
+    """The support the commune (as owner of the premises, and as grantor of cash subsidies) gave
+    over `year`: one row per agreement and per hourly booking with the year's share of its
+    valuation, then the cash subsidies."""
     if commune.organisation_id is None:
         return BudgetAnnex(commune=commune, year=year)
-    allocations = aid_allocations_in_year(year).filter(owner_id=commune.organisation_id)
+    owners = Organisation.objects.filter(pk=commune.organisation_id)
     rows = sorted(
-        _lines(allocations, year),
-        key=lambda line: (line.structure.name.casefold(), line.first_day, line.allocation.pk),
+        _aid_lines(year=year, owners=owners),
+        key=lambda line: (line.structure.name.casefold(), *_line_order(line)),
     )
-    return BudgetAnnex(commune=commune, year=year, rows=rows)
+    cash = list(
+        CashSubsidy.objects.filter(year=year, granted_by_id=commune.organisation_id)
+        .select_related("structure")
+        .order_by("structure__name", "pk")
+    )
+    return BudgetAnnex(commune=commune, year=year, rows=rows, cash=cash)
 
 
 # --- Valuation certificate of a structure (accounts 86/87) ---
@@ -259,7 +564,7 @@ def budget_annex(*, commune: Commune, year: int) -> BudgetAnnex:
 class ValuationCertificate:
     structure: Organisation
     year: int
-    rows: list[AgreementLine] = field(default_factory=list)
+    rows: list[AidLine] = field(default_factory=list)
 
     @property
     def total_cents(self) -> int:
@@ -271,10 +576,49 @@ class ValuationCertificate:
 
 
 def valuation_certificate(*, structure: Organisation, year: int) -> ValuationCertificate:
-    """The premises the structure used free or below their rental value over `year`, valued."""
-    allocations = aid_allocations_in_year(year).filter(structure=structure)
+    """The premises the structure used free or below their value over `year`, valued: its
+    agreements and its hourly bookings (those on public premises: `_booking_scope`)."""
     rows = sorted(
-        _lines(allocations, year),
-        key=lambda line: (line.grantor.name.casefold(), line.first_day, line.allocation.pk),
+        _aid_lines(year=year, structure=structure),
+        key=lambda line: (line.grantor.name.casefold(), *_line_order(line)),
     )
     return ValuationCertificate(structure=structure, year=year, rows=rows)
+
+
+# --- Open data: SCDL "subventions" 2.1.1 ---
+
+
+def subsidy_publishers(siren: str | None = None) -> QuerySet[Organisation]:
+    """The public bodies whose subsidies file is published (anyone may read it: décret
+    2017-779): those with a SIRET, the identifier the file is named and keyed by; with `siren`,
+    the establishments of that legal entity."""
+    publishers = Organisation.objects.exclude(kind=OrganisationKind.ESS).exclude(siret="")
+    if siren is not None:
+        publishers = publishers.filter(siret__startswith=siren)
+    return publishers
+
+
+@dataclass(frozen=True)
+class OpenDataSubsidy:
+    """One row of a SCDL subsidies file: a structure's aid of 23,000 € or more from the
+    grantor over the year, with the cash subsidies that make part of it."""
+
+    aid: AidRow
+    cash: list[CashSubsidy]
+
+
+def open_data_subsidies(*, grantors: QuerySet[Organisation], year: int) -> list[OpenDataSubsidy]:
+    """The aid of `grantors` (one legal entity: the establishments of one SIREN) over `year`
+    that reaches 23,000 € for one structure from one of them (cash and in kind together: the
+    flag of the aid report), the rows of their SCDL subsidies file."""
+    rows = [row for row in yearly_aid(year=year, grantors=grantors) if row.agreement_compulsory]
+    if not rows:
+        return []
+    cash: dict[tuple[int, int], list[CashSubsidy]] = defaultdict(list)
+    for subsidy in CashSubsidy.objects.filter(
+        year=year,
+        granted_by__in=grantors.values("pk"),
+        structure__in=[row.structure.pk for row in rows],
+    ).order_by("entered_at", "pk"):
+        cash[(subsidy.structure_id, subsidy.granted_by_id)].append(subsidy)
+    return [OpenDataSubsidy(aid=row, cash=cash[(row.structure.pk, row.grantor.pk)]) for row in rows]

@@ -81,7 +81,10 @@ def aid_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def aid_csv(request: HttpRequest) -> HttpResponse:
     grantors = _grantors_or_404(request)
-    _form, year = _year_from_query(request)
+    form, year = _year_from_query(request)
+    if form.errors:  # a file of another year than asked for would mislead: say why instead
+        errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     return csv_response(*exports.aid_csv_table(year=year, grantors=grantors))
 
 
@@ -172,3 +175,12 @@ def certificate_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     filename = exports.certificate_filename(structure=structure, year=year)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+@login_required
+@require_GET
+def certificate_csv(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """The same certificate as a CSV, one line per agreement and booking valued."""
+    _check_year(year)
+    structure = get_object_or_404(selectors.structures_certifiable_by(request.user), pk=pk)
+    return csv_response(*exports.certificate_csv_table(structure=structure, year=year))

@@ -24,7 +24,7 @@ def test_annex_pdf_lists_beneficiary_premises_and_valuation(
 
     text = _text(annex_pdf_response(client, "59172", 2025))
 
-    assert "Concours attribués en nature — exercice 2025" in text
+    assert "Concours attribués en nature et en numéraire — exercice 2025" in text
     assert "commune de Denain (code INSEE 59172)" in text
     assert "L2313-1" in text
     assert structure.name in text

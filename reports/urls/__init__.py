@@ -1,3 +1,5 @@
+"""The reports pages (login required), mounted at /rapports/; `open_data`: the public files."""
+
 from django.urls import path
 
 from reports.views import accounting, aid, documents, journal
@@ -16,5 +18,6 @@ urlpatterns = [
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/fichier/", documents.document_file, name="document-file"),
     path("attestation/<int:pk>/<int:year>/", aid.certificate_pdf, name="certificate"),
+    path("attestation/<int:pk>/<int:year>/csv/", aid.certificate_csv, name="certificate-csv"),
     path("journal/", journal.journal, name="journal"),
 ]
