@@ -96,6 +96,10 @@ vendor:
 	mkdir -p static/vendor/leaflet/images
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
+	mkdir -p static/vendor/chartjs
+	# Chart.js: the UMD build alone (one file, sets window.Chart), for the observatory's charts.
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/chartjs/
+	cp node_modules/chart.js/LICENSE.md static/vendor/chartjs/LICENSE
 	mkdir -p static/vendor/fullcalendar
 	cp node_modules/fullcalendar/index.global.min.js node_modules/@fullcalendar/core/locales/fr.global.min.js static/vendor/fullcalendar/
 	cp node_modules/fullcalendar/LICENSE.md static/vendor/fullcalendar/LICENSE
