@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import accounting, aid, documents, journal
+from reports.views import accounting, aid, documents, journal, observatory
 
 app_name = "reports"
 urlpatterns = [
@@ -17,4 +17,11 @@ urlpatterns = [
     path("documents/<int:pk>/fichier/", documents.document_file, name="document-file"),
     path("attestation/<int:pk>/<int:year>/", aid.certificate_pdf, name="certificate"),
     path("journal/", journal.journal, name="journal"),
+    path("observatoire/", observatory.observatory_territory, name="observatory"),
+    path(
+        "observatoire/commune/<str:insee>/",
+        observatory.observatory_commune,
+        name="observatory-commune",
+    ),
+    path("observatoire/heures/", observatory.occupancy_rows, name="occupancy-rows"),
 ]
