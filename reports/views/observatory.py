@@ -94,7 +94,7 @@ def _charts(data: selectors.Observatory) -> dict:
 
 
 def _dashboard(
-    request: HttpRequest, *, sites: QuerySet[Site], commune: Commune | None
+    request: HttpRequest, *, sites: QuerySet[Site] | None, commune: Commune | None
 ) -> HttpResponse:
     form = _period_form(request)
     period = _period(form)
@@ -127,7 +127,7 @@ def observatory_territory(request: HttpRequest) -> HttpResponse:
     """Occupancy and vacancy of every site of the territory over a period."""
     if not selectors.observatory_is_visible_to(request.user):
         raise Http404
-    return _dashboard(request, sites=Site.objects.all(), commune=None)
+    return _dashboard(request, sites=None, commune=None)
 
 
 @login_required
