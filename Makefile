@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run dev .env-secret-key worker beat test lint schema bench lock vendor clean
+.PHONY: run dev .env-secret-key worker beat test lint schema bench bench-observatory lock vendor clean
 
 # Dependencies come from the lock files, every file checked against its hash; the project itself
 # is then installed without resolving anything (`make lock` refreshes the locks).
@@ -89,6 +89,11 @@ schema: $(VENV)/.installed-run
 ## Options: `make bench BENCH_ARGS="--only api-spaces,bare-list --seconds 5"`.
 bench: $(VENV)/.installed-run
 	$(PY) -m bench.load $(BENCH_ARGS)
+
+## The observatory's benchmark (issue 15, docs/benchmarks.md "Observatory"): 500 spaces and
+## 200,000 occupancy rows on a PostgreSQL database of its own (created and dropped), ~7 minutes.
+bench-observatory: $(VENV)/.installed-run
+	$(PY) -m bench.observatory $(BENCH_ARGS)
 
 ## Refresh the vendored front-end libraries from npm (needs node/npm; the result is committed).
 vendor:
