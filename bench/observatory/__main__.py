@@ -252,9 +252,8 @@ def markdown(sizes: dict, results: dict, runs: int, load_seconds: float, loads: 
         f"{platform.python_version()}, PostgreSQL (`python -m bench.observatory`); load average "
         f"(1 min) at the start and end of the measures: {loads[0]:.2f}, {loads[1]:.2f}.",
         "",
-        "Data, loaded in bulk in "
-        + f"{load_seconds:.0f} s: "
-        + ", ".join(f"{value:,} {key}" for key, value in sizes.items()).replace(",", " ")
+        f"Data, loaded in bulk in {load_seconds:.0f} s: "
+        + ", ".join(f"{value:,} {key}".replace(",", "\u202f") for key, value in sizes.items())
         + ".",
         "",
         f"In-process requests (Django's test client, the whole middleware stack and template), "
