@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run dev .env-secret-key worker beat test lint schema bench lock vendor clean
+.PHONY: run dev .env-secret-key worker beat test lint schema bench bench-observatory lock vendor clean
 
 # Dependencies come from the lock files, every file checked against its hash; the project itself
 # is then installed without resolving anything (`make lock` refreshes the locks).
@@ -90,12 +90,21 @@ schema: $(VENV)/.installed-run
 bench: $(VENV)/.installed-run
 	$(PY) -m bench.load $(BENCH_ARGS)
 
+## The observatory's benchmark (issue 15, docs/benchmarks.md "Observatory"): 500 spaces and
+## 200,000 occupancy rows on a PostgreSQL database of its own (created and dropped), ~7 minutes.
+bench-observatory: $(VENV)/.installed-run
+	$(PY) -m bench.observatory $(BENCH_ARGS)
+
 ## Refresh the vendored front-end libraries from npm (needs node/npm; the result is committed).
 vendor:
 	rm -rf node_modules && npm install --no-audit --no-fund
 	mkdir -p static/vendor/leaflet/images
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
+	mkdir -p static/vendor/chartjs
+	# Chart.js: the UMD build alone (one file, sets window.Chart), for the observatory's charts.
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/chartjs/
+	cp node_modules/chart.js/LICENSE.md static/vendor/chartjs/LICENSE
 	mkdir -p static/vendor/fullcalendar
 	cp node_modules/fullcalendar/index.global.min.js node_modules/@fullcalendar/core/locales/fr.global.min.js static/vendor/fullcalendar/
 	cp node_modules/fullcalendar/LICENSE.md static/vendor/fullcalendar/LICENSE

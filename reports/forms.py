@@ -10,6 +10,7 @@ from core.fields import SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
 from core.validators import MAX_MONEY_CENTS
 from reports.models import FIRST_YEAR, LAST_YEAR
+from reports.selectors.occupancy import MAX_PERIOD_DAYS
 
 
 class YearForm(AccessibleForm):
@@ -69,3 +70,21 @@ class CashSubsidyForm(AccessibleForm):
     @property
     def amount_cents(self) -> int:
         return int(self.cleaned_data["amount"] * 100)
+
+
+class ObservatoryPeriodForm(AccessibleForm):
+    """The period of an observatory dashboard: first and last day, both included, five years at
+    most (a longer period is refused with a message, not computed)."""
+
+    debut = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    fin = BoundedDateField(label=_("To (included)"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, last = cleaned.get("debut"), cleaned.get("fin")
+        if first and last:
+            if last < first:
+                self.add_error("fin", _("The last day must be on or after the first day."))
+            elif (last - first).days >= MAX_PERIOD_DAYS:
+                self.add_error("fin", _("The period may last five years at most."))
+        return cleaned

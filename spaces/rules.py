@@ -1,7 +1,9 @@
 """Pure rules about spaces (no ORM, no I/O): opening hours, and how they read."""
 
-from collections.abc import Iterable
-from datetime import datetime, time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
@@ -75,3 +77,96 @@ def opening_hours_of_day(weekday: int, hours: Iterable[tuple[int, time, time]]) 
         "day": weekday_name(weekday),
         "ranges": ", ".join(ranges),
     }
+
+
+# --- Open time over a period (the observatory: hours booked ÷ hours open) ---
+
+# A weekly window (weekday, opens, closes) in local wall-clock time; no window means always open.
+Window = tuple[int, time, time]
+ALWAYS_OPEN: tuple[Window, ...] = tuple((day, time(0), time.max) for day in range(7))
+
+
+def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """`at` on `day` in `zone`, as UTC; time.max stands for the next midnight. A time that does
+    not exist (02:30 on the March change day) takes the offset before the change (fold=0)."""
+    if at == time.max:
+        day, at = day + timedelta(days=1), time(0)
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _window_seconds(day: date, opens: time, closes: time, zone: ZoneInfo) -> float:
+    return (_instant(day, closes, zone) - _instant(day, opens, zone)).total_seconds()
+
+
+def _wall_seconds(opens: time, closes: time) -> float:
+    return _window_seconds(date(2001, 1, 1), opens, closes, UTC)
+
+
+@lru_cache(maxsize=64)
+def clock_change_days(year: int, zone: ZoneInfo) -> tuple[date, ...]:
+    """The days of `year` whose length is not 24 hours in `zone` (two in mainland France)."""
+    day, found = date(year, 1, 1), []
+    while day.year == year:
+        if _window_seconds(day, time(0), time.max, zone) != 86400:
+            found.append(day)
+        day += timedelta(days=1)
+    return tuple(found)
+
+
+def opening_seconds(
+    windows: Sequence[Window], *, start: datetime, end: datetime, zone: ZoneInfo
+) -> float:
+    """Seconds of [start, end) inside the weekly `windows` (local time), in real elapsed time:
+    a window across the clock change lasts an hour less in March, an hour more in October.
+
+    Whole days are counted per weekday (count of each weekday × the window's length), with a
+    correction on the clock-change days; only the two partial days at the ends are walked.
+    """
+    if start >= end:
+        return 0.0
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    if first == last or first + timedelta(days=1) == last:
+        return sum(_partial(windows, day, start, end, zone) for day in {first, last})
+    whole_from, whole_to = first + timedelta(days=1), last  # [whole_from, whole_to) whole days
+    total = _partial(windows, first, start, end, zone) + _partial(windows, last, start, end, zone)
+    days = (whole_to - whole_from).days
+    weeks, rest = divmod(days, 7)
+    counts = [weeks] * 7
+    for offset in range(rest):
+        counts[(whole_from.weekday() + offset) % 7] += 1
+    total += sum(counts[day] * _wall_seconds(opens, closes) for day, opens, closes in windows)
+    for year in range(whole_from.year, whole_to.year + 1):
+        for day in clock_change_days(year, zone):
+            if whole_from <= day < whole_to:
+                total += sum(
+                    _window_seconds(day, opens, closes, zone) - _wall_seconds(opens, closes)
+                    for weekday, opens, closes in windows
+                    if weekday == day.weekday()
+                )
+    return total
+
+
+def _partial(
+    windows: Sequence[Window], day: date, start: datetime, end: datetime, zone: ZoneInfo
+) -> float:
+    """Seconds of [start, end) inside the windows of one local `day`."""
+    low, high = start.astimezone(UTC), end.astimezone(UTC)
+    total = 0.0
+    for weekday, opens, closes in windows:
+        if weekday != day.weekday():
+            continue
+        overlap = min(high, _instant(day, closes, zone)) - max(low, _instant(day, opens, zone))
+        total += max(overlap.total_seconds(), 0.0)
+    return total
+
+
+def merge_periods(periods: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Sorted, non-overlapping periods covering the same time (a site closure and a space
+    closure on the same days count once)."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(periods):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

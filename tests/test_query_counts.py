@@ -1036,6 +1036,36 @@ def _report_index(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("reports:index"), html(r"/rapports/annexe/\d+/"))
 
 
+OBSERVED = {"debut": "2027-01-01", "fin": "2027-03-31"}
+
+
+def _observed_spaces(w: World, count: int) -> None:
+    """`count` rooms of the commune's site, each booked for an hour in the period observed."""
+    for _ in range(count):
+        w.book(1, space=SpaceFactory(site=w.site, name=f"QC room {w.next()}"))
+
+
+@case("reports:observatory", sqlite=12)
+def _observatory(w: World, count: int) -> Get:
+    _observed_spaces(w, count)
+    url = reverse("reports:observatory")
+    return Get(w.territory_admin, url, html(r"espace=(\d+)"), OBSERVED)
+
+
+@case("reports:observatory-commune", sqlite=12)
+def _observatory_commune(w: World, count: int) -> Get:
+    _observed_spaces(w, count)
+    url = reverse("reports:observatory-commune", args=[w.commune.insee_code])
+    return Get(w.commune_staff, url, html(r"espace=(\d+)"), OBSERVED)
+
+
+@case("reports:occupancy-rows", sqlite=8, page=50)
+def _occupancy_rows(w: World, count: int) -> Get:
+    w.book(count)
+    url = reverse("reports:occupancy-rows")
+    return Get(w.territory_admin, url, html(r"/reservations/(\d+)/"), OBSERVED)
+
+
 @case("reports:aid-list", sqlite=12)
 def _aid_list(w: World, count: int) -> Get:
     _aid(w, count)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.views import accounting, aid, documents, journal
+from reports.views import accounting, aid, documents, journal, observatory
 
 app_name = "reports"
 urlpatterns = [
@@ -20,4 +20,11 @@ urlpatterns = [
     path("attestation/<int:pk>/<int:year>/", aid.certificate_pdf, name="certificate"),
     path("attestation/<int:pk>/<int:year>/csv/", aid.certificate_csv, name="certificate-csv"),
     path("journal/", journal.journal, name="journal"),
+    path("observatoire/", observatory.observatory_territory, name="observatory"),
+    path(
+        "observatoire/commune/<str:insee>/",
+        observatory.observatory_commune,
+        name="observatory-commune",
+    ),
+    path("observatoire/heures/", observatory.occupancy_rows, name="occupancy-rows"),
 ]

@@ -18,6 +18,7 @@ from core.forms import form_add_service_errors
 from reports import exports, selectors, services
 from reports.forms import CashSubsidyForm, YearForm
 from reports.models import FIRST_YEAR, LAST_YEAR
+from reports.selectors import occupancy as observatory
 from spaces.models import Commune
 
 
@@ -56,6 +57,11 @@ def report_index(request: HttpRequest) -> HttpResponse:
         "own_structures": selectors.structures_certifiable_by(request.user)
         .filter(pk__in=own)
         .order_by("name"),
+        # The territory's people open the territory's dashboard (every commune's from there).
+        "observatory": observatory.observatory_is_visible_to(request.user),
+        "observable_communes": []
+        if observatory.observatory_is_visible_to(request.user)
+        else observatory.communes_observable_by(request.user).order_by(french("name")),
     }
     return render(request, "reports/index.html", context)
 

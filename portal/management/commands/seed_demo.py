@@ -26,7 +26,16 @@ from accounts.models import (
 )
 from accounts.services import document_add
 from bookings.allocations import allocation_accept, allocation_offer, allocation_sign
-from bookings.models import Allocation, Booking, Closure, Frequency
+from bookings.models import (
+    Allocation,
+    Booking,
+    BookingLog,
+    BookingStatus,
+    Closure,
+    Frequency,
+    Occupancy,
+    OccupancyKind,
+)
 from bookings.rules import Period, local_period
 from bookings.selectors import local_zone
 from bookings.services import (
@@ -101,6 +110,8 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._bookings(sites)
             self._long_term(structures)
+        with transaction.atomic():
+            self._history(structures)
         self.stdout.write(self.style.SUCCESS(self._summary()))
 
     def _epci(self) -> Organisation:
@@ -408,6 +419,182 @@ class Command(BaseCommand):
             )
             allocation_sign(allocation=agreement, actor=admin)
 
+    def _history(self, structures: dict[str, Organisation]) -> None:
+        """A year of past bookings and an agreement begun last year (demo.HISTORY_*), so the
+        observatory and the aid reports show real figures. The services refuse past dates, so
+        the bookings are written in bulk with their Occupancy rows, as the services leave them:
+        confirmed (logged), a few dates or whole bookings cancelled (inactive rows)."""
+        admin = User.objects.get(email=demo.USERS[0][0])
+        today = timezone.localdate()
+        for (
+            key,
+            site_name,
+            names,
+            months_ago,
+            years,
+            fee,
+            basis,
+            reference,
+        ) in demo.HISTORY_AGREEMENTS:
+            spaces = list(Space.objects.filter(site__name=site_name, name__in=names))
+            if Allocation.objects.filter(structure=structures[key], spaces__in=spaces).exists():
+                continue
+            start = _months_before(today.replace(day=1), months_ago)
+            agreement = allocation_offer(
+                actor=admin,
+                structure=structures[key],
+                spaces=spaces,
+                start=start,
+                end=start.replace(year=start.year + years),
+                annual_fee_cents=fee * 100,
+                free_use_basis=basis,
+                free_use_reference=reference,
+                direct_reason="Occupant historique de la pépinière (démo).",
+            )
+            allocation_accept(
+                allocation=agreement,
+                actor=structures[key].memberships.filter(role=MembershipRole.ADMIN).first().user,
+                house_rules_accepted=True,
+                insurance_valid_until=agreement.end,
+            )
+            allocation_sign(allocation=agreement, actor=admin, today=start)
+        if Booking.objects.filter(purpose__endswith=demo.HISTORY_MARK).exists():
+            return
+        company, _ = Organisation.objects.get_or_create(
+            kind=OrganisationKind.OTHER,
+            name=demo.HISTORY_COMPANY["name"],
+            defaults={"email": demo.HISTORY_COMPANY["email"]},
+        )
+        communes = {
+            c.insee_code: c.organisation for c in Commune.objects.select_related("organisation")
+        }
+        bookers = {**structures, **communes, "company": company}
+        requesters = {
+            membership.organisation_id: membership.user
+            for membership in Membership.objects.select_related("user").order_by("-pk")
+        }
+        spaces = {
+            (space.site.name, space.name): space
+            for space in Space.objects.filter(site__is_demo=True).select_related("site")
+        }
+        zone = local_zone()
+        first_day = today - timedelta(days=364)
+        plans: list[tuple[Booking, list[tuple[Period, bool]]]] = []
+        taken: dict[int, list[Period]] = {}
+
+        def plan(space, booker, purpose, attendees, periods, *, frequency, cancelled=False):
+            periods = [
+                (period, cancel)
+                for period, cancel in periods
+                if not any(period.overlaps(other) for other in taken.get(space.pk, []))
+            ]
+            if not periods:
+                return
+            taken.setdefault(space.pk, []).extend(period for period, _cancel in periods)
+            first, last = periods[0][0], periods[-1][0]
+            organisation = bookers[booker]
+            booking = Booking(
+                space=space,
+                organisation=organisation,
+                requested_by=requesters.get(organisation.pk, admin),
+                purpose=f"{purpose} {demo.HISTORY_MARK}",
+                attendees=attendees,
+                status=BookingStatus.CANCELLED if cancelled else BookingStatus.CONFIRMED,
+                start=first.start,
+                end=first.end,
+                frequency=frequency,
+                repeat_until=None if frequency == Frequency.ONCE else last.start.date(),
+            )
+            plans.append((booking, [(p, cancelled or cancel) for p, cancel in periods]))
+
+        for site, name, booker, weekday, start, end, purpose, attendees in demo.HISTORY_WEEKLY:
+            space = spaces[(site, name)]
+            hours = demo.OPENING_HOURS if weekday == "all" else [(weekday, start, end)]
+            for day_of_week, opens, closes in hours:
+                day = first_day + timedelta(days=(day_of_week - first_day.weekday()) % 7)
+                periods = []
+                while day < today:
+                    week = (day - first_day).days // 7
+                    # One date in nine cancelled; the shared desk is always taken.
+                    cancel = weekday != "all" and week % 9 == 4
+                    periods.append((local_period(day, opens, closes, zone), cancel))
+                    day += timedelta(days=7)
+                plan(space, booker, purpose, attendees, periods, frequency=Frequency.WEEKLY)
+        for (
+            site,
+            name,
+            booker,
+            days_ago,
+            start,
+            end,
+            purpose,
+            attendees,
+            cancelled,
+        ) in demo.HISTORY_ONE_OFFS:
+            day = today - timedelta(days=days_ago)
+            day -= timedelta(days=max(day.weekday() - 4, 0))  # a weekend → the Friday before
+            period = local_period(day, start, end, zone)
+            plan(
+                spaces[(site, name)],
+                booker,
+                purpose,
+                attendees,
+                [(period, False)],
+                frequency=Frequency.ONCE,
+                cancelled=cancelled,
+            )
+        bookings = Booking.objects.bulk_create([booking for booking, _periods in plans])
+        cancelled_at = timezone.now()
+        Occupancy.objects.bulk_create(
+            Occupancy(
+                space=booking.space,
+                booking=booking,
+                kind=OccupancyKind.BOOKING,
+                start=period.start,
+                end=period.end,
+                blocked_until=period.end + timedelta(minutes=booking.space.buffer_minutes),
+                active=not cancelled,
+                cancelled_at=cancelled_at if cancelled else None,
+            )
+            for booking, (_plan, periods) in zip(bookings, plans, strict=True)
+            for period, cancelled in periods
+        )
+        logs = []
+        for booking, (_plan, periods) in zip(bookings, plans, strict=True):
+            logs.append(BookingLog(booking=booking, to_status=BookingStatus.PENDING))
+            logs.append(
+                BookingLog(
+                    booking=booking,
+                    from_status=BookingStatus.PENDING,
+                    to_status=BookingStatus.CONFIRMED,
+                    actor=admin,
+                )
+            )
+            if booking.status == BookingStatus.CANCELLED:
+                logs.append(
+                    BookingLog(
+                        booking=booking,
+                        from_status=BookingStatus.CONFIRMED,
+                        to_status=BookingStatus.CANCELLED,
+                        actor=booking.requested_by,
+                        reason="Annulée par la structure (démo).",
+                    )
+                )
+                continue
+            logs += [
+                BookingLog(
+                    booking=booking,
+                    from_status=BookingStatus.CONFIRMED,
+                    to_status=BookingStatus.CANCELLED,
+                    occurrence_start=period.start,
+                    actor=booking.requested_by,
+                    reason="Date annulée par la structure (démo).",
+                )
+                for period, cancelled in periods
+                if cancelled
+            ]
+        BookingLog.objects.bulk_create(logs)
+
     def _documents(self, structure: Organisation, actor: User) -> None:
         for kind, expires_on in (
             (DocumentKind.STATUTES, None),
@@ -481,6 +668,12 @@ class Command(BaseCommand):
         ]
         lines += [f"  {email:<30} {last}" for email, _first, last, *_ in demo.USERS]
         return "\n".join(lines)
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` earlier (the day must exist then: a first of the month)."""
+    index = day.year * 12 + day.month - 1 - months
+    return day.replace(year=index // 12, month=index % 12 + 1)
 
 
 def _building_picture(colour: tuple[int, int, int]) -> bytes:

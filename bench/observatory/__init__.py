@@ -1,0 +1,1 @@
+"""Benchmark of the observatory (issue 15): `python -m bench.observatory`."""
