@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import organisations_of
 from core.collation import french
-from core.exports import csv_response
+from core.exports import table_response
 from core.forms import form_add_service_errors
 from reports import exports, selectors, services
 from reports.forms import CashSubsidyForm, YearForm
@@ -82,7 +82,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
 def aid_csv(request: HttpRequest) -> HttpResponse:
     grantors = _grantors_or_404(request)
     _form, year = _year_from_query(request)
-    return csv_response(*exports.aid_csv_table(year=year, grantors=grantors))
+    return table_response(request.GET, *exports.aid_csv_table(year=year, grantors=grantors))
 
 
 @login_required
@@ -147,7 +147,7 @@ def annex_detail(request: HttpRequest, insee: str, year: int) -> HttpResponse:
 @require_GET
 def annex_csv(request: HttpRequest, insee: str, year: int) -> HttpResponse:
     annex = _annex_for(request, insee, year)
-    return csv_response(*exports.annex_csv_table(annex))
+    return table_response(request.GET, *exports.annex_csv_table(annex))
 
 
 @login_required
