@@ -13,6 +13,7 @@ urlpatterns = [
     path("reservations/", include("bookings.urls")),
     path("appels/", include("calls.urls")),
     path("rapports/", include("reports.urls")),
+    path("donnees/", include("reports.opendata_urls")),
     path("paiements/", include("payments.urls")),
     path("integrations/", include("integrations.urls")),
     path("api/", include("api.urls")),
