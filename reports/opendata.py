@@ -248,7 +248,8 @@ def collectivity_slug() -> str:
 class OpenDataFile:
     """One published file. `slug` is its stable URL's last part (/donnees/<slug>); `build`
     returns its content; `download_name` the file name it is saved under;
-    `last_modified` when its data last changed (None: unknown)."""
+    `last_modified` when its data last changed (None: unknown). Adding a file to the open data
+    is adding one entry to OPEN_DATA_FILES."""
 
     slug: str
     title: str | Promise
@@ -261,6 +262,9 @@ class OpenDataFile:
     schema_title: str | Promise = ""
     schema_url: str = ""  # the schema's official documentation
     schema_file: str = ""  # the vendored Table Schema, in reports/schemas/
+    # A file served by a view of its own (its URL name, e.g. "reports:subsidies-scdl"): the
+    # index links it there and /donnees/<slug> does not serve it.
+    url_name: str = ""
 
 
 EQUIPEMENTS_SCHEMA_URL = "https://schema.data.gouv.fr/scdl/equipements/0.1.5/documentation.html"
@@ -315,7 +319,10 @@ OPEN_DATA_FILES: list[OpenDataFile] = [
 
 
 def open_data_file(slug: str) -> OpenDataFile | None:
-    return next((entry for entry in OPEN_DATA_FILES if entry.slug == slug), None)
+    """The entry /donnees/<slug> serves (None for an unknown slug or a file served elsewhere)."""
+    return next(
+        (entry for entry in OPEN_DATA_FILES if entry.slug == slug and not entry.url_name), None
+    )
 
 
 def schema_path(name: str) -> Path | None:

@@ -22,7 +22,11 @@ def open_data_index(request: HttpRequest) -> HttpResponse:
     entries = [
         {
             "file": entry,
-            "url": request.build_absolute_uri(reverse("opendata:file", args=[entry.slug])),
+            "url": request.build_absolute_uri(
+                reverse(entry.url_name)
+                if entry.url_name
+                else reverse("opendata:file", args=[entry.slug])
+            ),
             "schema_file_url": (
                 reverse("opendata:schema", args=[entry.schema_file]) if entry.schema_file else ""
             ),

@@ -290,3 +290,38 @@ def test_the_files_read_in_the_same_queries_with_more_sites_and_spaces(client, t
     many = _queries(client, url)
 
     assert many == few <= 6
+
+
+def test_a_file_added_to_the_registry_is_listed_and_served(client, territory, monkeypatch):
+    """Adding a file (the subsidies of the aid part) is one entry: listed, served, or linked
+    where a view of its own serves it."""
+    extra = [
+        opendata.OpenDataFile(
+            slug="essai.csv",
+            title="Essai",
+            format="CSV",
+            media_type="text/csv; charset=utf-8",
+            build=lambda: b'"a"\r\n"1"\r\n',
+            download_name=lambda: "essai_territoire.csv",
+            last_modified=opendata.inventory_last_modified,
+        ),
+        opendata.OpenDataFile(
+            slug="ailleurs.csv",
+            title="Ailleurs",
+            format="CSV",
+            media_type="text/csv; charset=utf-8",
+            build=lambda: b"",
+            download_name=lambda: "ailleurs.csv",
+            last_modified=lambda: None,
+            url_name="reports:aid-list",
+        ),
+    ]
+    monkeypatch.setattr(opendata, "OPEN_DATA_FILES", [*opendata.OPEN_DATA_FILES, *extra])
+
+    index = client.get(reverse("opendata:index")).content.decode()
+    served = client.get("/donnees/essai.csv")
+
+    assert "http://testserver/donnees/essai.csv" in index
+    assert f"http://testserver{reverse('reports:aid-list')}" in index
+    assert served["Content-Disposition"] == 'attachment; filename="essai_territoire.csv"'
+    assert client.get("/donnees/ailleurs.csv").status_code == 404
