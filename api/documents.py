@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import PaginatedListMixin
-from core.exports import csv_response
+from core.exports import XLSX_MEDIA_TYPE, table_response
 from core.storage import stored_file_response
 from payments.models import Invoice
 from payments.selectors import invoices_visible_to
@@ -42,6 +42,13 @@ CSV = {
         OpenApiTypes.BINARY,
         description="UTF-8 with a byte-order mark, `;` as separator, amounts in euros with a dot.",
     )
+}
+TABLE = {
+    **CSV,
+    (200, XLSX_MEDIA_TYPE): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="With `format=xlsx`: the same rows as an XLSX workbook, codes as text cells.",
+    ),
 }
 
 
@@ -78,6 +85,17 @@ class YearSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "ReportYear"
+
+
+class TableQuerySerializer(YearSerializer):
+    format = serializers.ChoiceField(
+        choices=["csv", "xlsx"],
+        required=False,
+        help_text="`csv` (the default) or `xlsx`: the same rows; any other value gives 404.",
+    )
+
+    class Meta:
+        ref_name = "ReportTableQuery"
 
 
 def _year(data) -> int:
@@ -156,13 +174,15 @@ class AidCsvApi(FileApi):
 
     answers_not_found = True  # to who may not read it (api/schema.py)
 
-    @extend_schema(parameters=[YearSerializer], responses=CSV)
+    @extend_schema(parameters=[TableQuerySerializer], responses=TABLE)
     def get(self, request: Request) -> HttpResponse:
         grantors = report_selectors.aid_grantors_for(request.user)
         if not grantors.exists():
             raise NotFound
         year = _year(request.query_params)
-        return csv_response(*exports.aid_csv_table(year=year, grantors=grantors))
+        return table_response(
+            request.query_params, *exports.aid_csv_table(year=year, grantors=grantors)
+        )
 
 
 # A commune's INSEE code (2A/2B: Corsica); anything else names no commune (a NUL byte would
@@ -183,11 +203,11 @@ class AnnexCsvApi(FileApi):
     """The budget annex of in-kind support (CGCT L2313-1) of a commune for a year, as a CSV:
     for its staff and the intercommunality; others get 404."""
 
-    @extend_schema(parameters=[YearSerializer], responses=CSV)
+    @extend_schema(parameters=[TableQuerySerializer], responses=TABLE)
     def get(self, request: Request, insee: str) -> HttpResponse:
         commune = _reportable_commune(request.user, insee)
         annex = report_selectors.budget_annex(commune=commune, year=_year(request.query_params))
-        return csv_response(*exports.annex_csv_table(annex))
+        return table_response(request.query_params, *exports.annex_csv_table(annex))
 
 
 class CertificatePdfApi(FileApi):

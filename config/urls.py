@@ -14,6 +14,7 @@ urlpatterns = [
     path("appels/", include("calls.urls")),
     path("rapports/", include("reports.urls")),
     path("donnees/subventions/", include("reports.urls.open_data")),
+    path("donnees/", include("reports.urls.opendata")),
     path("paiements/", include("payments.urls")),
     path("integrations/", include("integrations.urls")),
     path("api/", include("api.urls")),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.exports import csv_response
+from core.exports import table_response
 from core.middleware import accepts_upload
 from core.storage import STORAGE_DOWN_MESSAGE, private_storage
 from spaces import services
@@ -32,12 +32,10 @@ from spaces.imports import (
     Plan,
     communes_importable_by,
     inventory_export_rows,
-    xlsx_bytes,
 )
 
 SESSION_KEY = "inventory_imports"
 REPORT_MAX_LINES = 500  # the page lists this many lines that change or are refused
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class InventoryUploadForm(forms.Form):
@@ -147,13 +145,9 @@ def _refusal(request: HttpRequest, message: str, *, status: int) -> HttpResponse
 
 
 def _spreadsheet(filename: str, fmt: str, rows) -> HttpResponse:
-    if fmt == "xlsx":
-        response = HttpResponse(xlsx_bytes(COLUMNS, rows), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
-    if fmt == "csv":
-        return csv_response(f"{filename}.csv", COLUMNS, rows)
-    raise Http404
+    """The template or the export as CSV or XLSX (the format is in the address; any other → 404),
+    written by core.exports as every download is."""
+    return table_response({"format": fmt}, filename, COLUMNS, rows)
 
 
 @login_required

@@ -897,21 +897,3 @@ def inventory_export_rows(user: AnyUser) -> Iterator[list[str]]:
             _plain(space.capacity),
             _plain(space.reference_rent),
         ]
-
-
-def xlsx_bytes(header: list[str], rows: Iterable[list[str]]) -> bytes:
-    """A workbook of one sheet, every cell text (codes keep their leading zeros; a formula-like
-    text stays text: openpyxl writes a str starting with "=" as a formula, so it gets the
-    apostrophe prefix here as in core.exports)."""
-    from openpyxl import Workbook
-
-    from core.exports import text_cell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("inventaire")
-    sheet.append(header)
-    for row in rows:
-        sheet.append([text_cell(value) for value in row])
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()

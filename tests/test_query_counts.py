@@ -1122,6 +1122,14 @@ def _api_annex_csv(w: World, count: int) -> Get:
     return Get(w.territory_admin, url, csv_lines, {"year": "2027"})
 
 
+@case("opendata:file", sqlite=5)
+def _open_data_equipements(w: World, count: int) -> Get:
+    """The SCDL équipements file, anonymous: one row per published site, spaces counted."""
+    for _ in range(count):
+        SpaceFactory(site=SiteFactory(commune=w.commune, name=f"QC site {w.next()}"))
+    return Get(None, reverse("opendata:file", args=["equipements.csv"]), csv_lines)
+
+
 @case("reports:accounting-csv", sqlite=9)
 def _accounting_csv(w: World, count: int) -> Get:
     if not hasattr(w, "accountant"):
@@ -1349,6 +1357,8 @@ NOT_LISTS: dict[str, str] = {
     "reports:annex-pdf": ACTION,
     "reports:document": DETAIL,
     "reports:document-file": FILE,
+    "opendata:index": "the files of a registry in the code, each with its update date",
+    "opendata:schema": FILE,
     "reports:certificate": FILE,
     "reports:certificate-csv": FILE,
     "payments:payment-detail": DETAIL,

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.exports import csv_response
+from core.exports import table_response
 from payments.selectors import accounting_owners_for, billing_lines
 from reports.forms import BillingPeriodForm
 from reports.rules import cents_to_decimal
@@ -67,4 +67,4 @@ def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
         for line in billing_lines(owner=owner, first_day=first_day, last_day=last_day)
     ]
     filename = f"titres_{owner.pk}_{first_day.isoformat()}_{last_day.isoformat()}.csv"
-    return csv_response(filename, header, rows)
+    return table_response(request.GET, filename, header, rows)

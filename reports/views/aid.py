@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import organisations_of
 from core.collation import french
-from core.exports import csv_response
+from core.exports import table_response
 from core.forms import form_add_service_errors
 from reports import exports, selectors, services
 from reports.forms import CashSubsidyForm, YearForm
@@ -91,7 +91,7 @@ def aid_csv(request: HttpRequest) -> HttpResponse:
     if form.errors:  # a file of another year than asked for would mislead: say why instead
         errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    return csv_response(*exports.aid_csv_table(year=year, grantors=grantors))
+    return table_response(request.GET, *exports.aid_csv_table(year=year, grantors=grantors))
 
 
 @login_required
@@ -156,7 +156,7 @@ def annex_detail(request: HttpRequest, insee: str, year: int) -> HttpResponse:
 @require_GET
 def annex_csv(request: HttpRequest, insee: str, year: int) -> HttpResponse:
     annex = _annex_for(request, insee, year)
-    return csv_response(*exports.annex_csv_table(annex))
+    return table_response(request.GET, *exports.annex_csv_table(annex))
 
 
 @login_required
@@ -189,4 +189,6 @@ def certificate_csv(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """The same certificate as a CSV, one line per agreement and booking valued."""
     _check_year(year)
     structure = get_object_or_404(selectors.structures_certifiable_by(request.user), pk=pk)
-    return csv_response(*exports.certificate_csv_table(structure=structure, year=year))
+    return table_response(
+        request.GET, *exports.certificate_csv_table(structure=structure, year=year)
+    )

@@ -10,7 +10,7 @@ import re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from core.exports import csv_response
+from core.exports import table_response
 from reports import exports, selectors
 from reports.models import FIRST_YEAR, LAST_YEAR
 
@@ -25,4 +25,4 @@ def subsidies_csv(request: HttpRequest, siren: str, year: int) -> HttpResponse:
         raise Http404
     if not selectors.subsidy_publishers(siren).exists():
         raise Http404
-    return csv_response(*exports.scdl_subsidies_table(siren=siren, year=year))
+    return table_response(request.GET, *exports.scdl_subsidies_table(siren=siren, year=year))

@@ -66,7 +66,17 @@ OWNED_ELSEWHERE = {
 }
 # Not pages: files, feeds, the API, the admin, the language switch.
 SKIPPED_PREFIXES = ("/admin/", "/api/", "/i18n/", "/media/", "/static/", "/accounts/documents/")
-SKIPPED_SUFFIXES = (".pdf", ".csv", ".ics", "/pdf/", "/csv/", "/fichier/")
+SKIPPED_SUFFIXES = (
+    ".pdf",
+    ".csv",
+    ".xlsx",
+    ".geojson",
+    ".json",
+    ".ics",
+    "/pdf/",
+    "/csv/",
+    "/fichier/",
+)
 SKIPPED_NAMES = {
     "accounts:document-download",
     "bookings:feed-ics",

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from core.exports import xlsx_bytes
 from spaces.imports import (
     COLUMNS,
     EXAMPLE_LINE,
@@ -19,7 +20,6 @@ from spaces.imports import (
     ImportRefused,
     Outcome,
     inventory_read,
-    xlsx_bytes,
 )
 from spaces.models import Site, Space
 from spaces.services import inventory_import
