@@ -147,6 +147,7 @@ ROW_FILTERS = {
     "famille": "booking__organisation__ess_family",
 }
 NUMERIC_FILTERS = {"espace", "site", "structure"}
+MAX_ID_DIGITS = 18
 
 
 @login_required
@@ -154,12 +155,21 @@ NUMERIC_FILTERS = {"espace", "site", "structure"}
 def occupancy_rows(request: HttpRequest) -> HttpResponse:
     """The booked hours behind a dashboard's number: the dates booked in a space, a site, a
     commune or by a structure over the period, among the sites the user may observe."""
+    user = request.user
+    if not selectors.observatory_is_visible_to(user) and not (
+        selectors.communes_observable_by(user).exists()
+    ):
+        raise Http404  # observes nothing: a structure's member, a facilities manager
     form = _period_form(request)
     period = _period(form)
     filters = {
         name: request.GET[name][:20] for name in ROW_FILTERS if request.GET.get(name) is not None
     }
-    if any(not filters[name].isdigit() for name in NUMERIC_FILTERS & filters.keys()):
+    # An id of 19 digits or more is no row's (and past 2^63 the database refuses the number).
+    if any(
+        not filters[name].isdigit() or len(filters[name]) > MAX_ID_DIGITS
+        for name in NUMERIC_FILTERS & filters.keys()
+    ):
         raise Http404
     context = {"form": form, "filters": filters, "page": None}
     if period is not None:

@@ -346,12 +346,22 @@ def test_rows_list_shows_commune_staff_nothing_of_another_communes_sites(
     assert response.context["page"].paginator.count == 0
 
 
-def test_rows_list_refuses_a_non_numeric_space(client, territory_admin):
+@pytest.mark.parametrize("space", ["1 OR 1=1", "9" * 21, "9" * 19])
+def test_rows_list_refuses_a_space_that_is_no_id(client, territory_admin, space):
     client.force_login(territory_admin)
 
-    response = client.get(reverse("reports:occupancy-rows"), {"espace": "1 OR 1=1"})
+    response = client.get(reverse("reports:occupancy-rows"), {**QUERY, "espace": space})
 
     assert response.status_code == 404
+
+
+def test_rows_list_is_a_404_for_who_observes_nothing(client, booker, facilities_manager):
+    for user in (booker, facilities_manager):
+        client.force_login(user)
+
+        response = client.get(reverse("reports:occupancy-rows"), QUERY)
+
+        assert response.status_code == 404, user
 
 
 def test_commune_premises_are_the_sites_the_commune_owns(commune, epci):
