@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import connections
@@ -261,16 +261,16 @@ class Observatory:
     by_family: list[Count]
     by_siae_kind: list[Count]
 
-    @property
+    @cached_property
     def bookable(self) -> list[Line]:
         return [line for line in self.spaces if line.bookable]
 
-    @property
+    @cached_property
     def never_used(self) -> list[Line]:
         """Bookable spaces open during the period in which nothing was booked."""
         return [line for line in self.bookable if line.current.open > 0 and not line.current.booked]
 
-    @property
+    @cached_property
     def always_full(self) -> list[Line]:
         """Bookable spaces booked for at least ALWAYS_FULL_RATE of their open hours."""
         return [
@@ -403,17 +403,25 @@ def _windows_of(site_ids: QuerySet) -> dict[int, tuple[Window, ...]]:
 def _closures_of(site_ids: QuerySet, period: Period, space_rows: list[dict]) -> dict[int, tuple]:
     """The closed periods of each space (its own and its site's), merged: read from the
     closures, a few rows per site, rather than from their Occupancy rows (one per space)."""
-    spaces_of_site: dict[int, list[int]] = defaultdict(list)
-    for row in space_rows:
-        spaces_of_site[row["site_id"]].append(row["pk"])
-    closures: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    of_site: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    of_space: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     closed = Closure.objects.filter(_overlapping(period))
     if site_ids is not None:
         closed = closed.filter(Q(site__in=site_ids) | Q(space__site__in=site_ids))
     for site_id, space_id, start, end in closed.values_list("site_id", "space_id", "start", "end"):
-        for closed in [space_id] if space_id else spaces_of_site[site_id]:
-            closures[closed].append((start, end))
-    return {space_id: tuple(merge_periods(rows)) for space_id, rows in closures.items()}
+        (of_space[space_id] if space_id else of_site[site_id]).append((start, end))
+    # A site's closures merged once and shared by its rooms (equal tuples also share the
+    # cached open hours); a room with closures of its own gets its own merge.
+    merged_site = {site_id: tuple(merge_periods(rows)) for site_id, rows in of_site.items()}
+    closures: dict[int, tuple] = {}
+    for row in space_rows:
+        own = of_space.get(row["pk"])
+        site = merged_site.get(row["site_id"], ())
+        if own:
+            closures[row["pk"]] = tuple(merge_periods([*site, *own]))
+        elif site:
+            closures[row["pk"]] = site
+    return closures
 
 
 def _open_seconds(windows: tuple, closures: tuple, period: Period, zone: ZoneInfo) -> float:
@@ -571,19 +579,19 @@ def _months(per_month: dict[date, float], period: Period) -> list[tuple[date, De
 
 def _structures_of(booked: dict[int, float], allocated_m2: dict[int, float]) -> list[StructureUse]:
     """Structures hosted in the period: hours of their bookings, m² of their agreements."""
-    organisations = Organisation.objects.filter(pk__in=booked.keys() | allocated_m2.keys()).only(
-        "pk", "name", "ess_family", "siae_kind"
-    )
+    organisations = Organisation.objects.filter(
+        pk__in=booked.keys() | allocated_m2.keys()
+    ).values_list("pk", "name", "ess_family", "siae_kind")
     used = [
         StructureUse(
-            structure_id=organisation.pk,
-            name=organisation.name,
-            ess_family=organisation.ess_family,
-            siae_kind=organisation.siae_kind,
-            booked=booked.get(organisation.pk, 0.0),
-            allocated_m2=Decimal(allocated_m2.get(organisation.pk, 0.0)).quantize(Decimal("0.01")),
+            structure_id=pk,
+            name=name,
+            ess_family=ess_family,
+            siae_kind=siae_kind,
+            booked=booked.get(pk, 0.0),
+            allocated_m2=Decimal(allocated_m2.get(pk, 0.0)).quantize(Decimal("0.01")),
         )
-        for organisation in organisations
+        for pk, name, ess_family, siae_kind in organisations
     ]
     return sorted(used, key=lambda use: (-use.booked, -use.allocated_m2, use.name))
 
