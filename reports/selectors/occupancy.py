@@ -20,10 +20,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.db.models import (
+    Case,
     DateField,
     DurationField,
     ExpressionWrapper,
@@ -34,13 +36,21 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from django.utils.translation import gettext as _
 
 from accounts.models import EssFamily, Organisation, OrganisationKind, SiaeKind
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
-from bookings.models import Allocation, AllocationStatus, Closure, Occupancy, OccupancyKind
+from bookings.models import (
+    Allocation,
+    AllocationStatus,
+    Booking,
+    Closure,
+    Occupancy,
+    OccupancyKind,
+)
 from bookings.rules import Period
 from bookings.selectors import local_zone
 from spaces.models import Commune, OpeningHours, Site, Space
@@ -251,16 +261,16 @@ class Observatory:
     by_family: list[Count]
     by_siae_kind: list[Count]
 
-    @property
+    @cached_property
     def bookable(self) -> list[Line]:
         return [line for line in self.spaces if line.bookable]
 
-    @property
+    @cached_property
     def never_used(self) -> list[Line]:
         """Bookable spaces open during the period in which nothing was booked."""
         return [line for line in self.bookable if line.current.open > 0 and not line.current.booked]
 
-    @property
+    @cached_property
     def always_full(self) -> list[Line]:
         """Bookable spaces booked for at least ALWAYS_FULL_RATE of their open hours."""
         return [
@@ -393,17 +403,25 @@ def _windows_of(site_ids: QuerySet) -> dict[int, tuple[Window, ...]]:
 def _closures_of(site_ids: QuerySet, period: Period, space_rows: list[dict]) -> dict[int, tuple]:
     """The closed periods of each space (its own and its site's), merged: read from the
     closures, a few rows per site, rather than from their Occupancy rows (one per space)."""
-    spaces_of_site: dict[int, list[int]] = defaultdict(list)
-    for row in space_rows:
-        spaces_of_site[row["site_id"]].append(row["pk"])
-    closures: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    of_site: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    of_space: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     closed = Closure.objects.filter(_overlapping(period))
     if site_ids is not None:
         closed = closed.filter(Q(site__in=site_ids) | Q(space__site__in=site_ids))
     for site_id, space_id, start, end in closed.values_list("site_id", "space_id", "start", "end"):
-        for closed in [space_id] if space_id else spaces_of_site[site_id]:
-            closures[closed].append((start, end))
-    return {space_id: tuple(merge_periods(rows)) for space_id, rows in closures.items()}
+        (of_space[space_id] if space_id else of_site[site_id]).append((start, end))
+    # A site's closures merged once and shared by its rooms (equal tuples also share the
+    # cached open hours); a room with closures of its own gets its own merge.
+    merged_site = {site_id: tuple(merge_periods(rows)) for site_id, rows in of_site.items()}
+    closures: dict[int, tuple] = {}
+    for row in space_rows:
+        own = of_space.get(row["pk"])
+        site = merged_site.get(row["site_id"], ())
+        if own:
+            closures[row["pk"]] = tuple(merge_periods([*site, *own]))
+        elif site:
+            closures[row["pk"]] = site
+    return closures
 
 
 def _open_seconds(windows: tuple, closures: tuple, period: Period, zone: ZoneInfo) -> float:
@@ -437,30 +455,84 @@ class _Used:
 
 
 def _bookings_of(site_ids: QuerySet, period: Period, previous: Period) -> _Used:
-    """Booked seconds, from the one query that reads the Occupancy rows: a GROUP BY space,
-    structure and month (a date counts in the month it starts in), each sum clipped to the
-    period and to the previous one."""
-    rows = (
-        _in_sites(Occupancy.objects.all(), "space__site", site_ids)
-        .filter(
-            Q(start__lt=period.end, end__gt=previous.start),
-            active=True,
-            kind=OccupancyKind.BOOKING,
-        )
-        .annotate(month=TruncMonth("start", tzinfo=local_zone(), output_field=DateField()))
-        .values("space_id", "booking__organisation_id", "month")
-        .order_by()
-        .annotate(current=_sum(period), previous=_sum(previous))
-        .values_list("space_id", "booking__organisation_id", "month", "current", "previous")
+    """Booked seconds, from the one query that reads the Occupancy rows, each sum clipped to
+    the period and to the previous one: per space and structure, and per month (a date counts
+    in the month it starts in, local time)."""
+    rows = _in_sites(Occupancy.objects.all(), "space__site", site_ids).filter(
+        Q(start__lt=period.end, end__gt=previous.start),
+        active=True,
+        kind=OccupancyKind.BOOKING,
     )
+    months = _month_starts(period)
+    if connections[rows.db].vendor == "postgresql":
+        grouped = _grouping_sets(rows, period, previous, months)
+    else:
+        grouped = (
+            rows.annotate(month=TruncMonth("start", tzinfo=local_zone(), output_field=DateField()))
+            .values("space_id", "booking__organisation_id", "month")
+            .order_by()
+            .annotate(current=_sum(period), previous=_sum(previous))
+            .values_list("space_id", "booking__organisation_id", "month", "current", "previous")
+        )
     used = _Used()
-    for space_id, organisation_id, month, current, before in rows:
-        used.per_space[0][space_id] += current
-        used.per_space[1][space_id] += before
-        if current:
-            used.per_structure[organisation_id] += current
+    for space_id, organisation_id, month, current, before in grouped:
+        current, before = current or 0.0, before or 0.0
+        if space_id is not None:
+            used.per_space[0][space_id] += current
+            used.per_space[1][space_id] += before
+            if current:
+                used.per_structure[organisation_id] += current
+        if month is not None and current:
             used.per_month[month] += current
     return used
+
+
+def _grouping_sets(rows: QuerySet, period: Period, previous: Period, months: list[date]):
+    """PostgreSQL: the same sums in one scan without the join to the bookings per row nor a
+    time-zone conversion per row (docs/decisions.md, issue 15, second pass). GROUPING SETS
+    give one group per (space, booking) for both periods — the booking's structure is joined
+    on the few groups — and one per month of the period: the month of a row is found by
+    `width_bucket` among the months' first instants, computed here in local time. Rows
+    `(space, structure, None, seconds now, seconds before)` and `(None, None, month, seconds
+    now, None)`."""
+    inner = (
+        rows.annotate(
+            current_interval=_clipped_if_overlapping(period),
+            previous_interval=_clipped_if_overlapping(previous),
+        )
+        .values("space_id", "booking_id", "start", "current_interval", "previous_interval")
+        .order_by()
+    )
+    inner_sql, inner_params = inner.query.sql_with_params()
+    zone = local_zone()
+    firsts = [datetime.combine(month, datetime.min.time(), tzinfo=zone) for month in months]
+    # Interpolated: Django's compiled SQL and the model's table name; every value is a parameter.
+    sql = (
+        "SELECT g.space_id, b.organisation_id, g.bucket, EXTRACT(EPOCH FROM g.current_interval),"  # noqa: S608
+        " EXTRACT(EPOCH FROM g.previous_interval) FROM ("
+        " SELECT r.space_id, r.booking_id, width_bucket(r.start, %s::timestamptz[]) AS bucket,"
+        " SUM(r.current_interval) AS current_interval,"
+        " SUM(r.previous_interval) AS previous_interval"
+        f" FROM ({inner_sql}) r GROUP BY GROUPING SETS ((1, 2), (3))"
+        f") g LEFT JOIN {Booking._meta.db_table} b ON b.id = g.booking_id"
+    )
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, [firsts, *inner_params])
+        grouped = cursor.fetchall()
+    for space_id, organisation_id, bucket, current, before in grouped:
+        if space_id is not None:
+            yield space_id, organisation_id, None, float(current or 0), float(before or 0)
+        elif bucket:  # 0: a row that starts before the period's first month
+            yield None, None, months[bucket - 1], float(current or 0), None
+
+
+def _clipped_if_overlapping(period: Period) -> Case:
+    """The interval of an Occupancy row inside `period`, NULL when it does not overlap it."""
+    clipped = ExpressionWrapper(
+        Least(F("end"), _at(period.end)) - Greatest(F("start"), _at(period.start)),
+        output_field=DurationField(),
+    )
+    return Case(When(_overlapping(period), then=clipped), output_field=DurationField())
 
 
 def _allocations_of(site_ids: QuerySet, period: Period, previous: Period) -> _Used:
@@ -490,31 +562,36 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(local_zone()).date()
 
 
-def _months(per_month: dict[date, float], period: Period) -> list[tuple[date, Decimal]]:
-    """Hours booked in each month of the period, the empty months included."""
+def _month_starts(period: Period) -> list[date]:
+    """The first day of each month of the period (the first one may start before it)."""
     months, day = [], _local_day(period.start).replace(day=1)
     last = _local_day(period.end - timedelta(microseconds=1))
     while day <= last:
-        months.append((day, hours(per_month.get(day, 0.0))))
+        months.append(day)
         day = (day + timedelta(days=32)).replace(day=1)
     return months
 
 
+def _months(per_month: dict[date, float], period: Period) -> list[tuple[date, Decimal]]:
+    """Hours booked in each month of the period, the empty months included."""
+    return [(day, hours(per_month.get(day, 0.0))) for day in _month_starts(period)]
+
+
 def _structures_of(booked: dict[int, float], allocated_m2: dict[int, float]) -> list[StructureUse]:
     """Structures hosted in the period: hours of their bookings, m² of their agreements."""
-    organisations = Organisation.objects.filter(pk__in=booked.keys() | allocated_m2.keys()).only(
-        "pk", "name", "ess_family", "siae_kind"
-    )
+    organisations = Organisation.objects.filter(
+        pk__in=booked.keys() | allocated_m2.keys()
+    ).values_list("pk", "name", "ess_family", "siae_kind")
     used = [
         StructureUse(
-            structure_id=organisation.pk,
-            name=organisation.name,
-            ess_family=organisation.ess_family,
-            siae_kind=organisation.siae_kind,
-            booked=booked.get(organisation.pk, 0.0),
-            allocated_m2=Decimal(allocated_m2.get(organisation.pk, 0.0)).quantize(Decimal("0.01")),
+            structure_id=pk,
+            name=name,
+            ess_family=ess_family,
+            siae_kind=siae_kind,
+            booked=booked.get(pk, 0.0),
+            allocated_m2=Decimal(allocated_m2.get(pk, 0.0)).quantize(Decimal("0.01")),
         )
-        for organisation in organisations
+        for pk, name, ess_family, siae_kind in organisations
     ]
     return sorted(used, key=lambda use: (-use.booked, -use.allocated_m2, use.name))
 

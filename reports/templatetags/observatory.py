@@ -1,8 +1,11 @@
 """Numbers of the observatory as French readers write them: 45,3 %, +5,2 points, 1 234,5 h."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 
 from django import template
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from reports import rules
@@ -46,3 +49,44 @@ def hours_fr(seconds: float | None) -> str:
     if seconds is None:
         return ""
     return _decimal_fr(Decimal(seconds) / 3600)
+
+
+@register.simple_tag
+def line_rows(lines, parameter: str, rows_url: str, query: str, previous_query: str) -> str:
+    """The rows of the sites table (`parameter` "site") or the spaces table ("espace"), in
+    one pass: the same cells as the filters above would write, with the rates computed once
+    per line and one `reverse()` per table (a 500-space territory has 500 rows; rendering them
+    cell by cell through the template took most of the page's time: docs/decisions.md,
+    issue 15, second pass)."""
+    # The standard library's escape: Django's `escape` gives the same text, through a lazy
+    # wrapper that costs more than the escaping on 3,500 cells.
+    detail = reverse("spaces:space-detail", args=[0])[: -len("0/")] if parameter == "espace" else ""
+    now = escape(f"{rows_url}?{query}&{parameter}=")
+    before = escape(f"{rows_url}?{previous_query}&{parameter}=")
+    points_text = _("%(sign)s%(value)s points")
+    rows = []
+    for line in lines:
+        key = escape(str(line.key))
+        name = escape(line.name)
+        current, previous = line.current.rate, line.previous.rate
+        if current is None or previous is None:
+            change = "—"
+        else:
+            change = current - previous
+            sign = "+" if change > 0 else ""
+            change = escape(points_text % {"sign": sign, "value": _decimal_fr(change * 100)})
+        if detail:
+            heading = f'<a href="{detail}{key}/">{name}</a>'
+            second = escape(line.site_name)
+        else:
+            heading, second = name, escape(line.commune_name)
+        rows.append(
+            f'\n      <tr>\n        <th scope="row">{heading}</th>\n        <td>{second}</td>\n'
+            f'        <td class="amount"><a href="{now}{key}">'
+            f"{decimal_fr(line.current.hours_booked)}</a></td>\n"
+            f'        <td class="amount">{decimal_fr(line.current.hours_open)}</td>\n'
+            f'        <td class="amount">{percent(current)}</td>\n'
+            f'        <td class="amount"><a href="{before}{key}">{percent(previous)}</a></td>\n'
+            f'        <td class="amount">{change}</td>\n      </tr>\n    '
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)

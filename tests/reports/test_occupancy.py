@@ -137,6 +137,21 @@ def test_hours_booked_count_active_dates_clipped_to_the_period(fortnight):
     )
 
 
+def test_hours_per_month_count_each_date_in_the_local_month_it_starts_in(
+    fortnight, hall, requester
+):
+    # 1 April 00:30 in Paris is still 31 March in UTC: April's.
+    booking_request_for(
+        space=hall, requested_by=requester, start=paris(2027, 4, 1, 0, 30), end=paris(2027, 4, 1, 1)
+    )
+
+    data = observatory(sites=Site.objects.all(), first_day=FIRST, after_day=AFTER)
+
+    # March: the room's 2 h and the 2 h of the hall's date that starts on 21 March (inside the
+    # period's first month, before the period); April: 30 min on the 1st, 1 h on the 4th.
+    assert data.months == [(date(2027, 3, 1), Decimal("4.0")), (date(2027, 4, 1), Decimal("1.5"))]
+
+
 def test_rates_per_space_site_and_territory(fortnight):
     data = observatory(sites=Site.objects.all(), first_day=FIRST, after_day=AFTER)
 
