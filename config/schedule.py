@@ -38,6 +38,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "reports.tasks.sweep_documents",
             "schedule": EVERY_FIVE_MINUTES,
         },
+        # Inventory files of a dry run never confirmed (kept a day: spaces.import_views).
+        "sweep-import-files": {
+            "task": "spaces.tasks.sweep_import_files",
+            "schedule": crontab(minute=50),
+        },
         "release-deposits": {
             "task": "payments.tasks.release_deposits",
             "schedule": crontab(minute=15),

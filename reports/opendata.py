@@ -27,12 +27,15 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
 from core.exports import XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
+from reports import selectors
 from spaces.models import Site, Space
 from spaces.selectors import catalogue_sites
 
@@ -265,6 +268,19 @@ class OpenDataFile:
     # A file served by a view of its own (its URL name, e.g. "reports:subsidies-scdl"): the
     # index links it there and /donnees/<slug> does not serve it.
     url_name: str = ""
+    # A family of files, one per publisher and year (the SCDL subsidies): the index lists
+    # what this returns, one row per file, rather than the entry itself.
+    editions: Callable[[], list["OpenDataEdition"]] | None = None
+
+
+@dataclass(frozen=True)
+class OpenDataEdition:
+    """One file of a family: its title (who publishes it, which year), its stable URL (a path)
+    and format."""
+
+    title: str
+    path: str
+    format: str
 
 
 EQUIPEMENTS_SCHEMA_URL = "https://schema.data.gouv.fr/scdl/equipements/0.1.5/documentation.html"
@@ -316,6 +332,50 @@ OPEN_DATA_FILES: list[OpenDataFile] = [
         schema_url="https://www.rfc-editor.org/rfc/rfc7946",
     ),
 ]
+
+
+def subsidy_editions() -> list[OpenDataEdition]:
+    """The SCDL subsidies files: for each public body with a SIRET, the current year and the
+    earlier years it granted aid in, as CSV and as XLSX (the same view, `?format=xlsx`). Five
+    queries whatever the number of bodies."""
+    publishers = list(selectors.subsidy_publishers().order_by("name", "pk"))
+    years = selectors.subsidy_years(publishers, current_year=timezone.localdate().year)
+    by_siren: dict[str, tuple[Organisation, set[int]]] = {}
+    for publisher in publishers:  # one file for the establishments of one SIREN
+        _first, found = by_siren.setdefault(publisher.siret[:9], (publisher, set()))
+        found.update(years[publisher.pk])
+    editions = []
+    for siren, (publisher, found) in by_siren.items():
+        for year in sorted(found, reverse=True):
+            path = reverse("subsidies:scdl-csv", args=[siren, year])
+            title = f"{publisher.name}, {year}"
+            editions.append(OpenDataEdition(title=title, path=path, format="CSV"))
+            editions.append(OpenDataEdition(title=title, path=f"{path}?format=xlsx", format="XLSX"))
+    return editions
+
+
+SUBSIDIES_SCHEMA_URL = "https://schema.data.gouv.fr/scdl/subventions/2.1.1/documentation.html"
+OPEN_DATA_FILES.append(
+    OpenDataFile(
+        slug="subventions",
+        title=_("Subsidies of 23,000 € or more (SCDL subventions)"),
+        format="CSV, XLSX",
+        media_type="text/csv; charset=utf-8",
+        build=lambda: b"",
+        download_name=lambda: "",
+        last_modified=lambda: None,
+        description=_(
+            "One file per public body and year: the structures that received 23,000 € or "
+            "more from it, in cash and in kind (premises lent free or below their public "
+            "rate, valued). CSV with a semicolon as separator, as the aid reports."
+        ),
+        schema_title="SCDL Subventions 2.1.1",
+        schema_url=SUBSIDIES_SCHEMA_URL,
+        schema_file="scdl-subventions-2.1.1.json",
+        url_name="subsidies:scdl-csv",
+        editions=subsidy_editions,
+    )
+)
 
 
 def open_data_file(slug: str) -> OpenDataFile | None:

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +25,7 @@ from spaces import services
 from spaces.imports import (
     COLUMNS,
     EXAMPLE_LINE,
+    IMPORT_FILES_DIR,
     MAX_FILE_BYTES,
     ImportRefused,
     Outcome,
@@ -35,6 +35,9 @@ from spaces.imports import (
 )
 
 SESSION_KEY = "inventory_imports"
+EXPIRED_MESSAGE = gettext_lazy(
+    "This import was already done or has expired: upload the file again."
+)
 REPORT_MAX_LINES = 500  # the page lists this many lines that change or are refused
 
 
@@ -93,7 +96,8 @@ def _keep(request: HttpRequest, upload) -> str:
     """Store the file checked by the dry run; return the token the confirmation form carries."""
     upload.seek(0)
     name = private_storage.save(
-        f"imports/{secrets.token_hex(16)}", ContentFile(upload.read(MAX_FILE_BYTES + 1))
+        f"{IMPORT_FILES_DIR}/{secrets.token_hex(16)}",
+        ContentFile(upload.read(MAX_FILE_BYTES + 1)),
     )
     token = secrets.token_urlsafe(24)
     kept = request.session.get(SESSION_KEY, {})
@@ -117,16 +121,15 @@ def inventory_import_confirm(request: HttpRequest) -> HttpResponse:
     kept = request.session.get(SESSION_KEY, {})
     name = kept.get(request.POST.get("token", ""))
     if name is None:
-        return _refusal(
-            request,
-            _("This import was already done or has expired: upload the file again."),
-            status=409,
-        )
+        return _refusal(request, EXPIRED_MESSAGE, status=409)
     try:
         with private_storage.open(name, "rb") as stored:
             plan = services.inventory_import(actor=request.user, file=stored, dry_run=False)
     except ImportRefused as exc:  # cannot happen to a file the dry run read, unless altered
         return _refusal(request, exc.message, status=409)
+    except FileNotFoundError:  # swept after a day unconfirmed (services.import_files_sweep)
+        request.session[SESSION_KEY] = {}
+        return _refusal(request, EXPIRED_MESSAGE, status=409)
     except OSError:
         return _refusal(request, STORAGE_DOWN_MESSAGE, status=503)
     except PermissionDenied as exc:

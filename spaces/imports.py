@@ -25,6 +25,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -41,6 +42,10 @@ from spaces.selectors import communes_in_territory, sites_manageable_by
 # 10 MB holds ~60,000 lines of the template; it stays under the upload limit of the web pages
 # (UPLOAD_BODY_MAX_BYTES, 12 MB), so the command and the page refuse the same files.
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# The page keeps the file of a dry run here, in the private storage, until it is confirmed;
+# services.import_files_sweep deletes those never confirmed after IMPORT_FILES_KEPT_FOR.
+IMPORT_FILES_DIR = "imports"
+IMPORT_FILES_KEPT_FOR = timedelta(hours=24)
 MAX_LINES = 50_000
 # An XLSX is a zip: its parts unzipped may not exceed this (a "zip bomb" of a few kB unzips to
 # gigabytes), nor hold more parts than a workbook has.

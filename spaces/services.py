@@ -1,6 +1,7 @@
 """Writes on the premises inventory: sites, spaces, opening hours and photos; who manages and
 runs a site (facilities managers, their delegation, the managing organisation)."""
 
+import logging
 from collections.abc import Callable
 from datetime import time
 from typing import IO
@@ -17,10 +18,17 @@ from accounts.actors import Actor
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_territory_admin
 from core.history import history_actor
-from core.storage import storage_write
+from core.storage import private_storage, storage_write
 from spaces import notifications
 from spaces.images import photo_reencode
-from spaces.imports import Plan, communes_importable_by, inventory_plan, inventory_read
+from spaces.imports import (
+    IMPORT_FILES_DIR,
+    IMPORT_FILES_KEPT_FOR,
+    Plan,
+    communes_importable_by,
+    inventory_plan,
+    inventory_read,
+)
 from spaces.models import (
     MAX_WIDGET_ORIGINS,
     Amenity,
@@ -46,6 +54,9 @@ from spaces.validators import origin_normalise
 
 # Rows per INSERT/UPDATE statement of the import: well under SQLite's 32,766 variables.
 IMPORT_BATCH = 500
+
+
+logger = logging.getLogger(__name__)
 
 
 def _check_manages(*, actor: Actor, site_id: int | None) -> None:
@@ -389,6 +400,33 @@ def inventory_import(
                 Space, list(plan.spaces_to_update.values()), plan.space_fields, actor=actor
             )
     return plan
+
+
+def import_files_sweep() -> int:
+    """Delete the inventory files kept for a confirmation (spaces.import_views) that never came:
+    those in the private storage's `imports/` older than IMPORT_FILES_KEPT_FOR (a day).
+
+    Returns how many were deleted. Idempotent; a file deleted meanwhile (confirmed, or by
+    another run) is skipped. A confirmation arriving after the sweep is told to upload again.
+    """
+    limit = timezone.now() - IMPORT_FILES_KEPT_FOR
+    try:
+        _folders, names = private_storage.listdir(IMPORT_FILES_DIR)
+    except FileNotFoundError:  # nothing was ever kept (the folder is made by the first file)
+        return 0
+    deleted = 0
+    for name in names:
+        path = f"{IMPORT_FILES_DIR}/{name}"
+        try:
+            if private_storage.get_modified_time(path) >= limit:
+                continue
+            private_storage.delete(path)
+        except FileNotFoundError:
+            continue
+        deleted += 1
+    if deleted:
+        logger.info("import files sweep: %s deleted", deleted)
+    return deleted
 
 
 def _update_with_history(

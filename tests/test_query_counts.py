@@ -25,8 +25,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from stdnum import luhn
 
-from accounts.models import Invitation, MembershipRole
+from accounts.models import Invitation, MembershipRole, OrganisationKind
 from bookings.models import CalendarFeed, Frequency
 from bookings.rules import Period
 from bookings.services import booking_approve, calendar_feed_create, closure_create
@@ -46,6 +48,7 @@ from tests.factories import (
     MembershipFactory,
     OpeningHoursFactory,
     OrganisationDocumentFactory,
+    OrganisationFactory,
     PhotoFactory,
     SiteFactory,
     SpaceFactory,
@@ -115,6 +118,12 @@ class World:
         """A number for the next row's name, unique in the test."""
         self.made += 1
         return self.made
+
+    def siret(self) -> str:
+        """A valid SIRET (Luhn keys), unique in the test."""
+        siren = f"29{self.next():06d}"
+        siren += luhn.calc_check_digit(siren)
+        return siren + "0001" + luhn.calc_check_digit(siren + "0001")
 
     @cached_property
     def reviewer(self):
@@ -1130,6 +1139,18 @@ def _open_data_equipements(w: World, count: int) -> Get:
     return Get(None, reverse("opendata:file", args=["equipements.csv"]), csv_lines)
 
 
+@case("opendata:index", sqlite=10)
+def _open_data_index(w: World, count: int) -> Get:
+    """The open-data index: its files, and one SCDL subsidies file per public body with a SIRET
+    and year it granted aid in (here `count` bodies with a cash subsidy last year)."""
+    for _ in range(count):
+        publisher = OrganisationFactory(
+            kind=OrganisationKind.COMMUNE, name=f"QC publisher {w.next()}", siret=w.siret()
+        )
+        CashSubsidyFactory(granted_by=publisher, year=timezone.localdate().year - 1)
+    return Get(None, reverse("opendata:index"), html(r"/donnees/subventions/(\d{9})/"))
+
+
 @case("reports:accounting-csv", sqlite=9)
 def _accounting_csv(w: World, count: int) -> Get:
     if not hasattr(w, "accountant"):
@@ -1357,7 +1378,6 @@ NOT_LISTS: dict[str, str] = {
     "reports:annex-pdf": ACTION,
     "reports:document": DETAIL,
     "reports:document-file": FILE,
-    "opendata:index": "the files of a registry in the code, each with its update date",
     "opendata:schema": FILE,
     "reports:certificate": FILE,
     "reports:certificate-csv": FILE,

@@ -132,6 +132,8 @@ PLATFORM_JOBS = {
     # checked them), and the sweep that re-sends lost renders and deletes old files.
     "document_render",
     "documents_sweep",
+    # Inventory files of a dry run never confirmed, deleted after a day (no person's data).
+    "import_files_sweep",
     # Retention periods (accounts.services.retention): erases with PLATFORM as the actor.
     "retention_apply",
     # Webhooks (integrations.services.deliveries): the listeners of the lower apps' signals

@@ -27,6 +27,7 @@ from reports.selectors.aid import (
     open_data_subsidies,
     structures_certifiable_by,
     subsidy_publishers,
+    subsidy_years,
     valuation_certificate,
     yearly_aid,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "open_data_subsidies",
     "structures_certifiable_by",
     "subsidy_publishers",
+    "subsidy_years",
     "valuation_certificate",
     "yearly_aid",
 ]

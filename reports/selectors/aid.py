@@ -13,7 +13,7 @@ all read the lines of `_aid_lines`.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
@@ -29,7 +29,8 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
@@ -596,6 +597,45 @@ def subsidy_publishers(siren: str | None = None) -> QuerySet[Organisation]:
     if siren is not None:
         publishers = publishers.filter(siret__startswith=siren)
     return publishers
+
+
+def subsidy_years(publishers: QuerySet[Organisation], *, current_year: int) -> dict[int, list[int]]:
+    """The years of each publisher's subsidies file worth listing, newest first: the current
+    year (its file fills as the year goes) and every earlier year in which the publisher granted
+    aid of any kind — an agreement in force, a date held by a structure on its premises, a cash
+    subsidy. Whether a year's aid reaches 23,000 € for a structure is the file's own question
+    (a year below it has an empty file, which is an answer too). Four queries whatever the number
+    of publishers, agreements and dates."""
+    owners = {publisher.pk for publisher in publishers}
+    years: dict[int, set[int]] = {pk: {current_year} for pk in owners}
+    today = timezone.localdate()
+    for owner_id, start, end in (
+        Allocation.objects.filter(status__in=AID_STATUSES, owner__in=owners)
+        .annotate(effective_end=Coalesce("terminated_on", "end"))
+        .values_list("owner_id", "start", "effective_end")
+    ):
+        last = min(end - timedelta(days=1), today) if end is not None else today
+        years[owner_id].update(range(start.year, last.year + 1))
+    for owner_id, year in (
+        _booking_scope(owners=None, structure=None)
+        .filter(booking__space__site__owner__in=owners)
+        .annotate(year=ExtractYear("start", tzinfo=local_zone()))
+        .values_list("booking__space__site__owner_id", "year")
+        .distinct()
+        .order_by()
+    ):
+        years[owner_id].add(year)
+    for owner_id, year in (
+        CashSubsidy.objects.filter(granted_by__in=owners)
+        .values_list("granted_by_id", "year")
+        .distinct()
+        .order_by()
+    ):
+        years[owner_id].add(year)
+    return {
+        pk: sorted((year for year in found if year <= current_year), reverse=True)
+        for pk, found in years.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -18,22 +18,42 @@ CACHE_CONTROL = "public, max-age=3600"
 
 @require_safe
 def open_data_index(request: HttpRequest) -> HttpResponse:
-    """Every published file: its stable URL, format, schema, licence and last update."""
-    entries = [
-        {
-            "file": entry,
-            "url": request.build_absolute_uri(
-                reverse(entry.url_name)
-                if entry.url_name
-                else reverse("opendata:file", args=[entry.slug])
-            ),
-            "schema_file_url": (
-                reverse("opendata:schema", args=[entry.schema_file]) if entry.schema_file else ""
-            ),
-            "last_modified": entry.last_modified(),
-        }
-        for entry in opendata.OPEN_DATA_FILES
-    ]
+    """Every published file: its stable URL, format, schema, licence and last update. A family
+    of files (the subsidies: one per public body and year) is one row per file."""
+    entries = []
+    for entry in opendata.OPEN_DATA_FILES:
+        schema_file_url = (
+            reverse("opendata:schema", args=[entry.schema_file]) if entry.schema_file else ""
+        )
+        if entry.editions is not None:
+            entries += [
+                {
+                    "file": entry,
+                    "title": edition.title,
+                    "format": edition.format,
+                    "url": request.build_absolute_uri(edition.path),
+                    "schema_file_url": schema_file_url,
+                    "computed": True,  # built from the base at each download
+                    "first": index == 0,  # the family's description once
+                }
+                for index, edition in enumerate(entry.editions())
+            ]
+            continue
+        entries.append(
+            {
+                "file": entry,
+                "title": entry.title,
+                "format": entry.format,
+                "url": request.build_absolute_uri(
+                    reverse(entry.url_name)
+                    if entry.url_name
+                    else reverse("opendata:file", args=[entry.slug])
+                ),
+                "schema_file_url": schema_file_url,
+                "last_modified": entry.last_modified(),
+                "first": True,
+            }
+        )
     context = {
         "entries": entries,
         "licence_name": opendata.LICENCE_NAME,

@@ -84,7 +84,7 @@ from tests.stack import (
 
 DB = REDIS_DBS["jobs"]
 # Commands of the apps that are not periodic jobs: operators run them by hand.
-NOT_JOBS = {"seed_demo", "s3_media"}
+NOT_JOBS = {"seed_demo", "s3_media", "import_inventory"}
 # A bound on waiting for a worker's answer, not a measure of speed: a busy machine is slower.
 RESULT_TIMEOUT = 120
 

@@ -75,7 +75,7 @@ def test_seed_demo_loads_the_demo_territory(demo_mode):
         Site.objects.count(),
         Space.objects.count(),
         User.objects.count(),
-    ) == (47, 8, 29, 9)
+    ) == (47, 8, 30, 9)
 
 
 def test_seed_demo_puts_all_47_communes_in_the_territory_today(demo_mode):

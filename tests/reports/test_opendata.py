@@ -5,18 +5,30 @@ stable URLs with caching headers, and the public index page."""
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from frictionless import Resource, Schema, formats
 from openpyxl import load_workbook
+from stdnum import luhn
 
+from accounts.models import OrganisationKind
+from core.exports import XLSX_MEDIA_TYPE
 from reports import opendata
 from spaces.models import SiteStatus
-from tests.factories import CommuneFactory, SiteFactory, SpaceFactory
+from tests.factories import (
+    CashSubsidyFactory,
+    CommuneFactory,
+    OrganisationFactory,
+    SiteFactory,
+    SpaceFactory,
+    StructureFactory,
+)
 
 EQUIPEMENTS_CSV = reverse("opendata:file", args=["equipements.csv"])
 EQUIPEMENTS_XLSX = reverse("opendata:file", args=["equipements.xlsx"])
@@ -258,7 +270,8 @@ def test_the_index_lists_every_file_with_url_schema_and_licence_without_login(cl
     text = response.content.decode()
     assert response.status_code == 200
     for entry in opendata.OPEN_DATA_FILES:
-        assert f"http://testserver/donnees/{entry.slug}" in text
+        if entry.editions is None:  # a family lists its files (below)
+            assert f"http://testserver/donnees/{entry.slug}" in text
     assert opendata.LICENCE_URL in text
     assert opendata.EQUIPEMENTS_SCHEMA_URL in text
     assert reverse("opendata:schema", args=["scdl-equipements.json"]) in text
@@ -325,3 +338,56 @@ def test_a_file_added_to_the_registry_is_listed_and_served(client, territory, mo
     assert f"http://testserver{reverse('reports:aid-list')}" in index
     assert served["Content-Disposition"] == 'attachment; filename="essai_territoire.csv"'
     assert client.get("/donnees/ailleurs.csv").status_code == 404
+
+
+def _publisher(number: int, *, aid_years: list[int]):
+    """A public body with a SIRET (Luhn keys) and a cash subsidy in each of `aid_years`."""
+    siren = f"29{number:06d}"
+    siren += luhn.calc_check_digit(siren)
+    siret = siren + "0001" + luhn.calc_check_digit(siren + "0001")
+    publisher = OrganisationFactory(
+        kind=OrganisationKind.COMMUNE, name=f"Commune {number}", siren=siren, siret=siret
+    )
+    for year in aid_years:
+        CashSubsidyFactory(granted_by=publisher, year=year)
+    return publisher
+
+
+def test_the_index_lists_each_publishers_subsidies_files_for_the_years_with_aid(client, db):
+    this_year = timezone.localdate().year
+    publisher = _publisher(1, aid_years=[this_year - 2, this_year + 1])
+    StructureFactory(siret="84123456000016")  # a structure's SIRET publishes nothing
+
+    text = client.get(reverse("opendata:index")).content.decode()
+
+    siren = publisher.siret[:9]
+    links = re.findall(r'href="http://testserver/donnees/subventions/([0-9/]+)\.csv', text)
+    # The current year (its file fills as the year goes) and an earlier year with aid; not the
+    # year before it (no aid) nor a future one.
+    assert sorted(set(links)) == [f"{siren}/{this_year - 2}", f"{siren}/{this_year}"]
+    for year in (this_year, this_year - 2):
+        url = f"http://testserver/donnees/subventions/{siren}/{year}.csv"
+        assert f'href="{url}"' in text
+        assert f'href="{url}?format=xlsx"' in text
+    assert reverse("opendata:schema", args=["scdl-subventions-2.1.1.json"]) in text
+    assert opendata.SUBSIDIES_SCHEMA_URL in text
+    schema = client.get(reverse("opendata:schema", args=["scdl-subventions-2.1.1.json"]))
+    assert json.loads(b"".join(schema.streaming_content))["name"] == "subventions"
+    xlsx = client.get(f"/donnees/subventions/{siren}/{this_year}.csv?format=xlsx")
+    assert xlsx.status_code == 200
+    assert xlsx["Content-Type"] == XLSX_MEDIA_TYPE
+
+
+def test_the_index_reads_the_same_queries_for_one_and_five_publishers(client, db):
+    this_year = timezone.localdate().year
+    _publisher(1, aid_years=[this_year - 1])
+    url = reverse("opendata:index")
+    client.get(url)  # warm-up
+    one = _queries(client, url)
+    for number in range(2, 6):
+        _publisher(number, aid_years=[this_year - 1, this_year - 3])
+
+    five = _queries(client, url)
+
+    assert five == one
+    assert client.get(url).content.decode().count("/donnees/subventions/") >= 5 * 2

@@ -118,7 +118,11 @@ class Command(BaseCommand):
         epci, _ = Organisation.objects.update_or_create(
             siren=demo.CAPH["siren"],
             kind=OrganisationKind.EPCI,
-            defaults={"name": demo.CAPH["name"], "address": demo.CAPH["address"]},
+            defaults={
+                "name": demo.CAPH["name"],
+                "siret": demo.CAPH["siret"],
+                "address": demo.CAPH["address"],
+            },
         )
         return epci
 
@@ -135,7 +139,10 @@ class Command(BaseCommand):
                 organisation, _ = Organisation.objects.update_or_create(
                     kind=OrganisationKind.COMMUNE,
                     name=name,
-                    defaults={"address": row["adresse_mairie"]},
+                    defaults={
+                        "address": row["adresse_mairie"],
+                        "siret": demo.COMMUNE_SIRETS.get(code, ""),
+                    },
                 )
                 commune, _ = Commune.objects.update_or_create(
                     insee_code=code,
