@@ -146,3 +146,27 @@ def occupancy_claim_reminder(*, row: Occupancy, at: datetime) -> bool:
             reminder_sent_at=at
         )
     )
+
+
+def occupancies_record_past(
+    *, held: list[tuple[Booking, list[tuple[Period, bool]]]], cancelled_at: datetime
+) -> list[Occupancy]:
+    """Write the dates of bookings that already took place (a seeded history: the booking
+    services refuse the past), in one INSERT: each (period, cancelled) of each booking, a
+    cancelled date kept inactive as a cancellation leaves it. No clash check: for callers
+    that lay out a history whose dates cannot meet (the demo's)."""
+    rows = [
+        Occupancy(
+            space=booking.space,
+            booking=booking,
+            kind=OccupancyKind.BOOKING,
+            start=period.start,
+            end=period.end,
+            blocked_until=period.end + timedelta(minutes=booking.space.buffer_minutes),
+            active=not cancelled,
+            cancelled_at=cancelled_at if cancelled else None,
+        )
+        for booking, periods in held
+        for period, cancelled in periods
+    ]
+    return Occupancy.objects.bulk_create(rows)

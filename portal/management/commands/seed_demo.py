@@ -33,8 +33,6 @@ from bookings.models import (
     BookingStatus,
     Closure,
     Frequency,
-    Occupancy,
-    OccupancyKind,
 )
 from bookings.rules import Period, local_period
 from bookings.selectors import local_zone
@@ -45,6 +43,7 @@ from bookings.services import (
     closure_create,
     closures_add_public_holidays,
 )
+from bookings.services.occupancy import occupancies_record_past
 from calls.models import Call
 from calls.services import (
     application_start,
@@ -552,19 +551,12 @@ class Command(BaseCommand):
             )
         bookings = Booking.objects.bulk_create([booking for booking, _periods in plans])
         cancelled_at = timezone.now()
-        Occupancy.objects.bulk_create(
-            Occupancy(
-                space=booking.space,
-                booking=booking,
-                kind=OccupancyKind.BOOKING,
-                start=period.start,
-                end=period.end,
-                blocked_until=period.end + timedelta(minutes=booking.space.buffer_minutes),
-                active=not cancelled,
-                cancelled_at=cancelled_at if cancelled else None,
-            )
-            for booking, (_plan, periods) in zip(bookings, plans, strict=True)
-            for period, cancelled in periods
+        occupancies_record_past(
+            held=[
+                (booking, periods)
+                for booking, (_plan, periods) in zip(bookings, plans, strict=True)
+            ],
+            cancelled_at=cancelled_at,
         )
         logs = []
         for booking, (_plan, periods) in zip(bookings, plans, strict=True):
