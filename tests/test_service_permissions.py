@@ -189,6 +189,9 @@ INTERNAL_STEPS = {
     "occupancies_end_allocation",
     "occupancies_lift_closures",
     "occupancy_claim_reminder",
+    # The demo's history (spaces/management/commands/seed_demo.py): no actor, dates laid out
+    # so that they cannot meet; never reachable from a request.
+    "occupancies_record_past",
     # Telling both sides of an agreement (bookings/allocations/notifications.py): called by the
     # agreement services, in their transaction, after their own checks.
     "allocation_notify",
