@@ -69,8 +69,14 @@ beat: $(VENV)/.installed-run
 ## Run the whole test suite (SQLite unless DATABASE_URL points to PostgreSQL). On SQLite the test
 ## database is a file, so the threaded tests (writers serialised by IMMEDIATE transactions) run.
 SQLITE_TEST_DB ?= $(CURDIR)/.pytest-db.sqlite3
+# On every core (pytest-xdist, at most 4 workers), one test module per worker at a time
+# (--dist loadfile): the modules that start a Celery worker or servers each own a Redis
+# database number (tests/stack/__init__.py), so two modules never share one. Each worker has
+# its own test database (the name gets a _gw0, _gw1… suffix). PYTEST_ARGS adds options,
+# e.g. PYTEST_ARGS="-n 0" for one process, or a path.
+PYTEST_ARGS ?=
 test: $(VENV)/.installed-test
-	$(if $(DATABASE_URL),,TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-$(SQLITE_TEST_DB)}) $(PY) -m pytest --create-db
+	$(if $(DATABASE_URL),,TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-$(SQLITE_TEST_DB)}) $(PY) -m pytest --create-db -n auto --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff format --check .
