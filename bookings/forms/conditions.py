@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import QuestionKind, RequestQuestion
-from bookings.models.conditions import MAX_TEXT_ANSWER
-from bookings.services.conditions import answer_field
+from bookings.models.conditions import MAX_TEXT_ANSWER, answer_field
 from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, ServiceValidatedModelForm, form_add_service_errors
 

@@ -27,6 +27,11 @@ MAX_OPTIONS = 20
 MAX_TEXT_ANSWER = 500
 
 
+def answer_field(question_id: int) -> str:
+    """The name of a question's field, in forms and in the errors of services and the API."""
+    return f"question_{question_id}"
+
+
 class QuestionKind(models.TextChoices):
     YES_NO = "yes_no", _("Yes or no")
     TEXT = "text", _("Short text")

@@ -36,6 +36,7 @@ from bookings.models.conditions import (
     MAX_OPTIONS,
     MAX_QUESTIONS,
     MAX_TEXT_ANSWER,
+    answer_field,
 )
 from bookings.selectors import bookings_visible_to
 from bookings.selectors.conditions import booking_conditions_missing
@@ -47,11 +48,6 @@ from spaces.selectors import spaces_manageable_by
 
 _YES = {"yes", "oui", "true", "1"}
 _NO = {"no", "non", "false", "0"}
-
-
-def answer_field(question_id: int) -> str:
-    """The name of a question's field, in forms and in the errors of services and the API."""
-    return f"question_{question_id}"
 
 
 def _check_manages_space(*, actor: Actor, space_id: int) -> None:
