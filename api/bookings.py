@@ -20,6 +20,12 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import AnyUser, token_organisation_id, user_is_territory_admin
+from api.conditions import (
+    AnswersInputField,
+    BookingAnswerSerializer,
+    BookingFileSerializer,
+    answers_represented,
+)
 from api.fields import IdField, LocalDateTimeField, MultiLineField, SingleLineField
 from api.pagination import TOTAL, PaginatedListMixin
 from api.plain import converter
@@ -180,11 +186,22 @@ class BookingOutputSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.name")
     occurrences = OccurrenceSerializer(many=True, source="occupancies")
     log = BookingLogSerializer(many=True)
+    # Issue 16 (api/conditions.py): the answers, the files, the house rules' acceptance.
+    answers = BookingAnswerSerializer(many=True)
+    files = BookingFileSerializer(many=True)
     url = serializers.CharField(source="get_absolute_url")
 
     class Meta:
         model = Booking
-        fields = [*BOOKING_FIELDS, "occurrences", "log", "url"]
+        fields = [
+            *BOOKING_FIELDS,
+            "occurrences",
+            "log",
+            "answers",
+            "files",
+            "house_rules_accepted_at",
+            "url",
+        ]
 
 
 class NextOccurrenceSerializer(serializers.Serializer):
@@ -357,12 +374,17 @@ def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) 
             }
             for entry in log
         ],
+        "answers": answers_represented(getattr(booking, "answers_written", [])),
+        "files": [BookingFileSerializer(row).data for row in getattr(booking, "files_written", [])],
+        "house_rules_accepted_at": moment(booking.house_rules_accepted_at),
         "url": booking.get_absolute_url(),
     }
 
 
 def _booking_queryset(user):
-    return selectors.booking_detail(user=user).prefetch_related("occupancies", "log__actor")
+    return selectors.booking_detail(user=user).prefetch_related(
+        "occupancies", "log__actor", "answers", "files"
+    )
 
 
 class BookingListCreateApi(PaginatedListMixin, APIView):
@@ -380,6 +402,10 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
             required=False, allow_null=True, **bounds_of(Booking, "repeat_count")
         )
         skip_conflicts = serializers.BooleanField(default=False)
+        answers = AnswersInputField()
+        house_rules_accepted = serializers.BooleanField(
+            default=False, help_text="Required true when the space has house rules."
+        )
 
         class Meta:
             ref_name = "BookingRequestInput"  # one schema component name per input serializer
@@ -418,6 +444,8 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
                 repeat_until=values.get("repeat_until"),
                 repeat_count=values.get("repeat_count"),
                 skip_conflicts=values["skip_conflicts"],
+                answers=values.get("answers"),
+                house_rules_accepted=values["house_rules_accepted"],
             ),
             requested_by=request.user,
         )

@@ -14,6 +14,7 @@ from api import (
     calls,
     channels,
     closures,
+    conditions,
     documents,
     feeds,
     hooks,
@@ -57,6 +58,16 @@ urlpatterns = [
     path("v1/availability/", bookings.AvailabilityApi.as_view(), name="availability"),
     path("v1/bookings/", bookings.BookingListCreateApi.as_view(), name="booking-list"),
     path("v1/bookings/<int:pk>/", bookings.BookingDetailApi.as_view(), name="booking-detail"),
+    path(
+        "v1/bookings/<int:pk>/files/",
+        accepts_upload(conditions.BookingFileCreateApi.as_view()),
+        name="booking-file-create",
+    ),
+    path(
+        "v1/spaces/<int:pk>/request-form/",
+        conditions.SpaceRequestFormApi.as_view(),
+        name="space-request-form",
+    ),
     path(
         "v1/bookings/<int:pk>/approve/",
         bookings.BookingApproveApi.as_view(),

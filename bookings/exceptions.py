@@ -36,3 +36,17 @@ class InvalidTransition(Exception):
         return _("This booking is %(status)s: that change is no longer possible.") % {
             "status": BookingStatus(self.from_status).label.lower()
         }
+
+
+class ConditionsUnmet(InvalidTransition):
+    """A request that may not be approved yet: a condition of the space is missing (the
+    event's insurance certificate, a required file). 409, with the reasons in plain words."""
+
+    def __init__(self, from_status: str, to_status: str, reasons: list[str]) -> None:
+        super().__init__(from_status, to_status)
+        self.reasons = reasons
+
+    def message(self) -> str:
+        return _("This request cannot be approved yet: %(missing)s") % {
+            "missing": " ".join(str(reason) for reason in self.reasons)
+        }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import calendars, closures, feeds, requests, widget
+from bookings.views import calendars, closures, conditions, feeds, requests, widget
 from bookings.views.allocations import handover, lifecycle, pages, timeline
 
 app_name = "bookings"
@@ -19,6 +19,28 @@ urlpatterns = [
     path("<int:pk>/accepter/", requests.booking_approve, name="booking-approve"),
     path("<int:pk>/refuser/", requests.booking_refuse, name="booking-refuse"),
     path("<int:pk>/annuler/", requests.booking_cancel, name="booking-cancel"),
+    path("<int:pk>/fichiers/", conditions.booking_file_add, name="booking-file-add"),
+    path("fichiers/<int:pk>/", conditions.booking_file_download, name="booking-file"),
+    path(
+        "espaces/<int:pk>/formulaire/",
+        conditions.space_request_form,
+        name="space-request-form",
+    ),
+    path(
+        "questions/<int:pk>/",
+        conditions.request_question_edit,
+        name="request-question-edit",
+    ),
+    path(
+        "questions/<int:pk>/supprimer/",
+        conditions.request_question_delete,
+        name="request-question-delete",
+    ),
+    path(
+        "questions/<int:pk>/deplacer/",
+        conditions.request_question_move,
+        name="request-question-move",
+    ),
     path("calendrier/evenements/", calendars.calendar_events, name="calendar-events"),
     path("calendrier/espace/<int:pk>/", calendars.space_calendar, name="calendar-space"),
     path("calendrier/site/<int:pk>/", calendars.site_calendar, name="calendar-site"),

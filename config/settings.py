@@ -434,6 +434,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.models.PaymentStatus",
         "BookingStatusEnum": "bookings.models.BookingStatus",
+        "QuestionKindEnum": "bookings.models.QuestionKind",
+        "BookingFileKindEnum": "bookings.models.BookingFileKind",
         "SiteStatusEnum": "spaces.models.SiteStatus",
         "SpaceStatusEnum": "spaces.models.SpaceStatus",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",

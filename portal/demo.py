@@ -995,3 +995,33 @@ HISTORY_AGREEMENTS = [
         "Aide à l'insertion, délibération du conseil communautaire n° 2025-301 (démo)",
     ),
 ]
+
+# Issue 16: a hall whose request form asks questions and has house rules; one request answered
+# them and waits for its insurance certificate before the commune can approve it.
+REQUEST_FORM = {
+    "site": "Salle des fêtes Jean-Jaurès (démo)",
+    "space": "Grande salle",
+    "manager": "commune@demo.test",
+    "house_rules": (
+        "La salle est rendue rangée et balayée à 23 h au plus tard.\n"
+        "La musique amplifiée s'arrête à 22 h (voisinage).\n"
+        "Aucune décoration fixée aux murs. Données de démonstration."
+    ),
+    "insurance_required": True,
+    # (text, kind, required, options or (min, max))
+    "questions": [
+        ("Événement public ou privé ?", "choice", True, "Public\nPrivé"),
+        ("De l'alcool sera-t-il servi ?", "yes_no", True, ""),
+        ("Nombre de mineurs attendus", "number", False, (0, 350)),
+        ("Nom du traiteur, s'il y en a un", "text", False, ""),
+    ],
+    "request": {
+        "requester": "asso@demo.test",
+        "purpose": "Fête des 10 ans de l'association (démo)",
+        "attendees": 120,
+        "weekday": 5,
+        "start": time(14),
+        "end": time(18),
+        "answers": ["Public", "no", "30", ""],
+    },
+}

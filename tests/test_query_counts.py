@@ -494,7 +494,7 @@ def _api_payment_channels(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("api:payment-channel-list"), api_page)
 
 
-@case("api:booking-detail", sqlite=7)
+@case("api:booking-detail", sqlite=9)  # + answers and files (issue 16)
 def _api_booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -714,7 +714,7 @@ def _booking_list(w: World, count: int) -> Get:
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
 
 
-@case("bookings:booking-detail", sqlite=21)
+@case("bookings:booking-detail", sqlite=25)  # + questions, answers, files, missing (16)
 def _booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -1288,6 +1288,15 @@ DETAIL = "one object's page"
 ACTION = "a form or an action on one object"
 FILE = "one file"
 NOT_LISTS: dict[str, str] = {
+    # Issue 16: a space's request form (its questions, at most 30), a file, actions.
+    "api:space-request-form": "a space's questions: at most 30 (MAX_QUESTIONS), one query",
+    "api:booking-file-create": ACTION,
+    "bookings:space-request-form": "a space's questions: at most 30 (MAX_QUESTIONS)",
+    "bookings:request-question-edit": ACTION,
+    "bookings:request-question-delete": ACTION,
+    "bookings:request-question-move": ACTION,
+    "bookings:booking-file-add": ACTION,
+    "bookings:booking-file": "a file download",
     "portal:home": "the count of sites and the three latest",
     "portal:accessibility": "a static page",
     "core:healthz": "a probe",

@@ -43,6 +43,7 @@ from bookings.models import (
     Inventory,
     InventoryKind,
     KeyHandover,
+    RequestQuestion,
 )
 from bookings.rules import Period
 from calls import services as calls_services
@@ -403,6 +404,10 @@ def _inventory_file(w: World) -> io.BytesIO:
     return io.BytesIO((header + "\r\n".join(lines)).encode())
 
 
+def _request_question(w: World):
+    return RequestQuestion.objects.create(space=w.space, text="Alcool ?", kind="yes_no")
+
+
 def _space_for(w: World):
     return SpaceFactory(site=w.site, allocatable=True)
 
@@ -532,6 +537,32 @@ CASES: dict[str, Case] = {
         refusal=ValidationError,
     ),
     "booking_approve": Case(bookings_services.booking_approve, lambda w: {"booking": w.pending}),
+    # bookings: conditions of requests (issue 16)
+    "space_conditions_set": Case(
+        bookings_services.space_conditions_set,
+        lambda w: {"space": w.space, "house_rules": "Non", "insurance_required": True},
+        actors=SIGNED_IN,
+    ),
+    "request_question_save": Case(
+        bookings_services.request_question_save,
+        lambda w: {"question": RequestQuestion(space=w.space, text="Alcool ?", kind="yes_no")},
+        actors=SIGNED_IN,
+    ),
+    "request_question_delete": Case(
+        bookings_services.request_question_delete,
+        lambda w: {"question": _request_question(w)},
+        actors=SIGNED_IN,
+    ),
+    "request_question_move": Case(
+        bookings_services.request_question_move,
+        lambda w: {"question": _request_question(w), "up": False},
+        actors=SIGNED_IN,
+    ),
+    "booking_file_attach": Case(
+        bookings_services.booking_file_attach,
+        lambda w: {"booking": w.pending, "upload": _pdf()},
+        actors=SIGNED_IN,
+    ),
     "booking_refuse": Case(
         bookings_services.booking_refuse, lambda w: {"booking": w.pending, "reason": "Non"}
     ),

@@ -13,6 +13,13 @@ from bookings.models.allocations import (
     KeyHandover,
     LegalRegime,
 )
+from bookings.models.conditions import (
+    BookingAnswer,
+    BookingFile,
+    BookingFileKind,
+    QuestionKind,
+    RequestQuestion,
+)
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -38,6 +45,9 @@ __all__ = [
     "AllocationReminder",
     "AllocationStatus",
     "Booking",
+    "BookingAnswer",
+    "BookingFile",
+    "BookingFileKind",
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",
@@ -53,4 +63,6 @@ __all__ = [
     "LegalRegime",
     "Occupancy",
     "OccupancyKind",
+    "QuestionKind",
+    "RequestQuestion",
 ]

@@ -87,6 +87,11 @@ class Booking(models.Model):
         _("lapse reminder sent on"), null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(_("requested on"), auto_now_add=True)
+    # Issue 16: when the requester accepted the space's house rules (their text then: the
+    # space's history); empty when the space had none.
+    house_rules_accepted_at = models.DateTimeField(
+        _("house rules accepted on"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("booking")

@@ -11,12 +11,21 @@ One module per concern:
 - `closures`: closures of a site or a space, and the French public holidays;
 - `reminders`: reminders the day before each confirmed date, and to the people who decide
   before a pending request lapses;
-- `feeds`: calendar subscriptions (ICS feeds behind secret URLs).
+- `feeds`: calendar subscriptions (ICS feeds behind secret URLs);
+- `conditions`: a space's request questions, house rules and insurance setting, the answers
+  of a request, files attached to a booking, what blocks an approval (issue 16).
 
 The public names are re-exported here: `from bookings.services import booking_cancel` works.
 """
 
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
+from bookings.services.conditions import (
+    booking_file_attach,
+    request_question_delete,
+    request_question_move,
+    request_question_save,
+    space_conditions_set,
+)
 from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
 from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
 from bookings.services.reminders import (
@@ -38,6 +47,7 @@ __all__ = [
     "BookingRequest",
     "booking_approve",
     "booking_cancel",
+    "booking_file_attach",
     "booking_refuse",
     "booking_request",
     "booking_request_preview",
@@ -49,4 +59,8 @@ __all__ = [
     "closure_create",
     "closure_delete",
     "closures_add_public_holidays",
+    "request_question_delete",
+    "request_question_move",
+    "request_question_save",
+    "space_conditions_set",
 ]

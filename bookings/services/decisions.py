@@ -21,6 +21,7 @@ from bookings.models import (
 )
 from bookings.permissions import CancelAs, booking_cancel_terms, booking_check_decider
 from bookings.rules import Period
+from bookings.services.conditions import _approval_check
 from bookings.services.occupancy import occupancies_free
 from core.signals import status_changed_in_transaction
 from core.workflow import status_change
@@ -68,6 +69,7 @@ def booking_approve(*, booking: Booking, actor: Actor) -> bool:
     outsiders, DecisionNotAllowed for the requesters), and not one who belongs to the requesting
     organisation (ConflictOfInterest, 403): a colleague decides."""
     booking_check_decider(actor=actor, booking=booking)
+    _approval_check(booking)  # issue 16: the insurance certificate, required files
     changed = _booking_transition(booking=booking, to=BookingStatus.CONFIRMED, actor=actor)
     if changed:
         notifications.notify(booking, "approved")

@@ -2,6 +2,7 @@
 the rolled-back preview of the dates a request would book, and the lapse of pending requests
 nobody decided in time. The Occupancy rows are written by `bookings.services.occupancy`."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +21,7 @@ from bookings.exceptions import BookingConflict
 from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
 from bookings.rules import NonExistentLocalTimeError, Period
 from bookings.selectors import local_zone, occupancy_clash_rows
+from bookings.services.conditions import _answers_write, _conditions_check
 from bookings.services.decisions import _booking_transition
 from bookings.services.occupancy import occupancies_book
 from core.compiled import CompiledQuery
@@ -48,6 +50,10 @@ class BookingRequest:
     repeat_until: date | None = None
     repeat_count: int | None = None
     skip_conflicts: bool = False
+    # Issue 16: the answers to the space's questions by question id (bookings.services.
+    # conditions), and whether the requester accepts its house rules.
+    answers: Mapping[int, object] | None = None
+    house_rules_accepted: bool = False
 
     @property
     def space_id(self) -> int:
@@ -343,6 +349,12 @@ def booking_request(
     _check_space(request, space, organisation)
     _check_series_fields(request)
     _check_period(space, request.first, now, field="start", hours=hours)
+    conditions = _conditions_check(
+        space=space,
+        answers=request.answers,
+        house_rules_accepted=request.house_rules_accepted,
+        now=now,
+    )
     spec = scheduler.SeriesSpec(
         first=request.first,
         frequency=request.frequency,
@@ -398,12 +410,14 @@ def booking_request(
         lapses_at=min(periods[0].start, now + PENDING_LAPSE)
         if status == BookingStatus.PENDING
         else None,
+        house_rules_accepted_at=conditions.house_rules_accepted_at,
     )
     booking.organisation = organisation
     booking.requested_by = requested_by
     # checked: the space is locked and clash_rows found nothing in this transaction.
     rows = occupancies_book(booking=booking, periods=periods, checked=True)
     log = BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
+    _answers_write(booking=booking, checked=conditions, actor=requested_by)
     # What was written, for a caller that answers with the booking as it is now without
     # reading it back (the API's 201); not a cache: later changes do not update it.
     booking.written = BookingWritten(occupancies=rows, log=[log])

@@ -31,10 +31,14 @@ from bookings.forms import (
     CancelForm,
     ReasonForm,
 )
+from bookings.forms.conditions import RequestAnswersForm, request_errors_add
 from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.permissions import booking_actions_for
+from bookings.selectors.conditions import request_questions_of
+from bookings.views.conditions import booking_conditions_context
 from core.formats import slot_texts
-from core.forms import form_add_service_errors, post_confirmed
+from core.forms import post_confirmed
+from core.middleware import accepts_upload
 from core.panels import cells_for
 from core.params import BadParameter, parse_date_param, year_in_range
 from spaces.cards import cards_prepare, for_cards
@@ -114,6 +118,7 @@ def _within_bounds(day: date) -> date | None:
     return day if year_in_range(day.year) else None
 
 
+@accepts_upload
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
@@ -121,9 +126,15 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     form = BookingRequestForm(
         request.POST or None, initial=request.GET.dict(), organisations=organisations
     )
+    # Issue 16: the space's questions and house rules (bookings/forms/conditions.py).
+    answers_form = RequestAnswersForm(
+        request.POST or None,
+        request.FILES or None,
+        questions=request_questions_of(space_id=space_pk),
+    )
     clashes = None
     preview = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() & answers_form.is_valid():
         # The service reads the space and the organisation itself, under its lock and within
         # what the user may see and book for, and refuses what the page below explains: a
         # request that goes through reads nothing else.
@@ -138,6 +149,8 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             repeat_until=values["repeat_until"],
             repeat_count=values["repeat_count"],
             skip_conflicts=values["skip_conflicts"],
+            answers=answers_form.answers(files="preview" not in request.POST),
+            house_rules_accepted=answers_form.cleaned_data["house_rules_accepted"],
         )
         try:
             if "preview" in request.POST:
@@ -149,7 +162,7 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
                     request=booking_request, requested_by=request.user
                 )
         except ValidationError as exc:
-            form_add_service_errors(form, exc)
+            request_errors_add(form, answers_form, exc)
         except BookingConflict as exc:
             clashes = _clash_rows(exc)
             form.add_error(None, str(exc.message))
@@ -186,8 +199,16 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             {"space": space, "reason": "reserved"},
             status=403,
         )
-    status = 409 if clashes else (400 if form.is_bound and form.errors else 200)
-    context = {"form": form, "space": space, "clashes": clashes, "preview": preview}
+    status = (
+        409 if clashes else (400 if form.is_bound and (form.errors or answers_form.errors) else 200)
+    )
+    context = {
+        "form": form,
+        "answers_form": answers_form,
+        "space": space,
+        "clashes": clashes,
+        "preview": preview,
+    }
     return render(request, "bookings/booking_form.html", context, status=status)
 
 
@@ -280,6 +301,13 @@ def _webcal(url: str) -> str:
 @require_GET
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(selectors.booking_detail(user=request.user), pk=pk)
+    return booking_detail_page(request, booking)
+
+
+def booking_detail_page(
+    request: HttpRequest, booking: Booking, *, file_form=None, status: int = 200
+) -> HttpResponse:
+    """The booking's page (`file_form`: a refused attachment, shown with its errors)."""
     # A manager who belongs to the requesting organisation decides nothing on it (a colleague
     # does) and cancels as its requester: bookings.permissions, which the services check.
     actions = booking_actions_for(user=request.user, booking=booking)
@@ -297,8 +325,10 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refuse_form": ReasonForm(auto_id="id_refuse_%s")
         if actions.can_decide and booking.status == BookingStatus.PENDING
         else None,
+        # Issue 16: answers, attached files, what the approval waits for.
+        **booking_conditions_context(booking, bound=file_form),
     }
-    return render(request, "bookings/booking_detail.html", context)
+    return render(request, "bookings/booking_detail.html", context, status=status)
 
 
 def _done(request: HttpRequest, booking: Booking, changed: bool, text: str) -> HttpResponse:

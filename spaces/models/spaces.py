@@ -159,6 +159,21 @@ class Space(models.Model):
             "is found; 0: no deposit."
         ),
     )
+    # Booking conditions (issue 16), checked by bookings.services.conditions.
+    house_rules = MultiLineTextField(
+        _("house rules"),
+        blank=True,
+        max_length=5000,
+        help_text=_("Requesters must accept them to send a request; empty: none."),
+    )
+    insurance_required = models.BooleanField(
+        _("insurance certificate required"),
+        default=False,
+        help_text=_(
+            "A request can only be approved once the requester has attached an insurance "
+            "certificate for the event."
+        ),
+    )
     allowed_organisation_kinds = models.JSONField(
         _("organisations that may book"),
         default=default_booking_kinds,

@@ -33,6 +33,7 @@ from bookings.models import (
     BookingStatus,
     Closure,
     Frequency,
+    RequestQuestion,
 )
 from bookings.rules import Period, local_period
 from bookings.selectors import local_zone
@@ -42,6 +43,8 @@ from bookings.services import (
     booking_request,
     closure_create,
     closures_add_public_holidays,
+    request_question_save,
+    space_conditions_set,
 )
 from bookings.services.occupancy import occupancies_record_past
 from calls.models import Call
@@ -108,6 +111,7 @@ class Command(BaseCommand):
         # The demo requests go through the real services; their e-mails stay in memory.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._bookings(sites)
+            self._request_form()
             self._long_term(structures)
         with transaction.atomic():
             self._history(structures)
@@ -393,6 +397,49 @@ class Command(BaseCommand):
             booking = booking_request(request=request, requested_by=user)
             if approve:
                 booking_approve(booking=booking, actor=manager)
+
+    def _request_form(self) -> None:
+        """A hall with questions, house rules and an insurance requirement (issue 16), and one
+        request that answered them, awaiting its insurance certificate."""
+        data = demo.REQUEST_FORM
+        space = Space.objects.get(site__name=data["site"], name=data["space"])
+        if RequestQuestion.objects.filter(space=space).exists():
+            return
+        manager = User.objects.get(email=data["manager"])
+        space_conditions_set(
+            space=space,
+            actor=manager,
+            house_rules=data["house_rules"],
+            insurance_required=data["insurance_required"],
+        )
+        questions = []
+        for text, kind, required, extra in data["questions"]:
+            question = RequestQuestion(space=space, text=text, kind=kind, required=required)
+            if kind == "choice":
+                question.options = extra
+            elif kind == "number":
+                question.min_value, question.max_value = extra
+            questions.append(request_question_save(question=question, actor=manager))
+        wanted = data["request"]
+        user = User.objects.get(email=wanted["requester"])
+        day = timezone.localdate() + timedelta(days=14)
+        day += timedelta(days=(wanted["weekday"] - day.weekday()) % 7)
+        booking_request(
+            request=BookingRequest(
+                space=space,
+                organisation=user.memberships.get().organisation,
+                purpose=wanted["purpose"],
+                attendees=wanted["attendees"],
+                first=local_period(day, wanted["start"], wanted["end"], local_zone()),
+                answers={
+                    question.pk: answer
+                    for question, answer in zip(questions, wanted["answers"], strict=True)
+                    if answer
+                },
+                house_rules_accepted=True,
+            ),
+            requested_by=user,
+        )
 
     def _long_term(self, structures: dict[str, Organisation]) -> None:
         """Documents, a published call with reviewed applications, and agreements."""
