@@ -26,6 +26,7 @@ from bookings.models.occupancy import (
     Frequency,
     Occupancy,
     OccupancyKind,
+    OccupancyMonth,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "LegalRegime",
     "Occupancy",
     "OccupancyKind",
+    "OccupancyMonth",
 ]
