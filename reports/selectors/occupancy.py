@@ -501,48 +501,60 @@ def _split(first_day: date, after_day: date) -> _Split:
     return _Split((first_whole, after_whole), edges)
 
 
-def _whole_months(split: _Split) -> Q:
-    return Q(month__gte=split.whole[0], month__lt=split.whole[1])
-
-
 def _summed_months(
     used: _Used, site_ids: QuerySet, current: _Split, previous: _Split, shown: set[date]
 ) -> None:
-    """The summary's time in the whole months: per space for both periods, and per structure
-    and month of the dates' start for the period."""
-    spans = {
-        index: _whole_months(split)
-        for index, split in enumerate((current, previous))
-        if split.whole is not None
-    }
-    if not spans:
+    """The summary's time in the whole months, in one query: per space for both periods, and
+    per structure and month of the dates' start for the period."""
+    spans = [split.whole or (date.max, date.max) for split in (current, previous)]
+    if current.whole is None and previous.whole is None:
         return
-    summary = _in_sites(OccupancyMonth.objects.all(), "space__site", site_ids)
-    per_space = (
-        summary.filter(reduce(or_, spans.values()))
-        .values("space_id")
+    inner = (
+        _in_sites(OccupancyMonth.objects.all(), "space__site", site_ids)
+        .filter(reduce(or_, (Q(month__gte=first, month__lt=after) for first, after in spans)))
+        .values("space_id", "organisation_id", "start_month", "month", "booked")
         .order_by()
-        .annotate(**{f"booked_{index}": Sum("booked", filter=q) for index, q in spans.items()})
     )
-    for row in per_space:
-        for index in spans:
-            if row[f"booked_{index}"] is not None:
-                used.per_space[index][row["space_id"]] += row[f"booked_{index}"].total_seconds()
-    if 0 not in spans:
-        return
-    per_structure = (
-        summary.filter(spans[0])
-        .values("organisation_id", "start_month")
-        .order_by()
-        .annotate(booked=Sum("booked"))
-        .values_list("organisation_id", "start_month", "booked")
-    )
-    for organisation_id, start_month, booked in per_structure:
-        seconds = booked.total_seconds()
-        if seconds:
-            used.per_structure[organisation_id] += seconds
+    inner_sql, inner_params = inner.query.sql_with_params()
+    connection = connections[inner.db]
+    postgresql = connection.vendor == "postgresql"
+    seconds = "EXTRACT(EPOCH FROM SUM({}))" if postgresql else "(SUM({}) / 1000000.0)"
+    now, before = ("CASE WHEN r.month >= %s AND r.month < %s THEN r.booked END",) * 2
+    bounds = [
+        OccupancyMonth._meta.get_field("month").get_db_prep_value(day, connection)
+        for day in (*spans[0], *spans[1])
+    ]
+    # Interpolated: Django's compiled SQL and fixed fragments; every value is a parameter.
+    if postgresql:
+        # One scan, two groupings (docs/decisions.md, issue 15, third pass).
+        sql = (
+            f"SELECT r.space_id, r.organisation_id, r.start_month, {seconds.format(now)},"  # noqa: S608
+            f" {seconds.format(before)} FROM ({inner_sql}) r"
+            " GROUP BY GROUPING SETS ((r.space_id), (r.organisation_id, r.start_month))"
+        )
+        params = [*bounds, *inner_params]
+    else:  # SQLite has no GROUPING SETS: the same rows from two groupings, in one statement
+        sql = (
+            f"SELECT r.space_id, NULL, NULL, {seconds.format(now)}, {seconds.format(before)}"  # noqa: S608
+            f" FROM ({inner_sql}) r GROUP BY r.space_id UNION ALL"
+            f" SELECT NULL, r.organisation_id, r.start_month, {seconds.format(now)}, NULL"
+            f" FROM ({inner_sql}) r GROUP BY r.organisation_id, r.start_month"
+        )
+        params = [*bounds, *inner_params, *bounds[:2], *inner_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        grouped = cursor.fetchall()
+    for space_id, organisation_id, start_month, booked_now, booked_before in grouped:
+        booked_now, booked_before = float(booked_now or 0), float(booked_before or 0)
+        if space_id is not None:
+            used.per_space[0][space_id] += booked_now
+            used.per_space[1][space_id] += booked_before
+        elif booked_now:
+            used.per_structure[organisation_id] += booked_now
+            if isinstance(start_month, str):  # SQLite
+                start_month = date.fromisoformat(start_month)
             if start_month in shown:
-                used.per_month[start_month] += seconds
+                used.per_month[start_month] += booked_now
 
 
 def _edges(

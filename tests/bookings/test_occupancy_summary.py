@@ -15,6 +15,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from accounts.models import Organisation
 from bookings.models import Occupancy, OccupancyKind, OccupancyMonth
@@ -24,7 +25,7 @@ from bookings.services import (
     booking_refuse,
     bookings_expire_lapsed,
 )
-from bookings.services.occupancy import occupancies_record_past
+from bookings.services.occupancy import occupancies_free, occupancies_record_past
 from reports.selectors.occupancy import observatory
 from spaces.models import Site
 from tests.factories import (
@@ -35,11 +36,13 @@ from tests.factories import (
     booking_request_for,
     paris,
 )
+from tests.helpers import race
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 PARIS = paris(2027, 1, 1).tzinfo
 HOUR = timedelta(hours=1)
+NOW = paris(2027, 1, 4, 9)
 
 
 @pytest.fixture
@@ -255,3 +258,52 @@ def test_a_structure_whose_time_was_all_freed_is_not_listed(history, requesters)
         booking_cancel(booking=booking, actor=requesters[1], reason="Plus besoin")
 
     assert second.pk not in _figures(date(2027, 3, 1), date(2027, 6, 1))["structures"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent transactions"
+)
+def test_writers_at_once_neither_lose_nor_double_an_update(transactional_db, site, requesters):
+    """Four transactions add to the same month of the same space and structure at once, then
+    two free the same dates at once: every addition counts, the subtraction happens once."""
+    hall = SpaceFactory(site=site, name="Salle B")
+    bookings = [
+        booking_request_for(
+            space=hall,
+            requested_by=requesters[0],
+            start=paris(2027, 2, day, 10),
+            end=paris(2027, 2, day, 12),
+        )
+        for day in (1, 2, 3, 4)
+    ]
+
+    def record(booking, day):
+        def attempt():
+            with transaction.atomic():
+                period = Period(paris(2026, 12, day, 18), paris(2026, 12, day, 20))
+                occupancies_record_past(held=[(booking, [(period, False)])], cancelled_at=NOW)
+            return "recorded"
+
+        return attempt
+
+    def free():
+        with transaction.atomic():
+            return occupancies_free(
+                rows=Occupancy.objects.filter(start__lt=paris(2027, 1, 1)), at=NOW
+            )
+
+    recorded = race([record(booking, day) for day, booking in enumerate(bookings, start=1)])
+    december = OccupancyMonth.objects.get(month=date(2026, 12, 1)).booked
+    freed = race([free, free])
+
+    assert (
+        recorded,
+        december,
+        freed,
+        OccupancyMonth.objects.get(month=date(2026, 12, 1)).booked,
+    ) == (
+        {"recorded": 4},
+        timedelta(hours=8),
+        {4: 1, 0: 1},
+        timedelta(0),
+    )
