@@ -219,6 +219,7 @@ def occupancies_record_past(
 # --- The observatory's summary (OccupancyMonth) ---
 
 Key = tuple[int, int, date, date]  # space, structure, month of the start, month
+SUMMARY_BATCH = 1000  # keys per statement: 5,000 parameters, under SQLite's and psycopg's limits
 
 
 def _summary_of(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int = 1):
@@ -242,25 +243,29 @@ def _summary_add(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int
     table = connection.ops.quote_name(OccupancyMonth._meta.db_table)
     fields = [OccupancyMonth._meta.get_field(name) for name in ("month", "start_month", "booked")]
     month_field, start_month_field, booked_field = fields
-    values, params = [], []
-    for (space_id, organisation_id, start_month, month), elapsed in sorted(booked.items()):
-        values.append("(%s, %s, %s, %s, %s)")
-        params += [
-            month_field.get_db_prep_value(month, connection),
-            space_id,
-            organisation_id,
-            start_month_field.get_db_prep_value(start_month, connection),
-            booked_field.get_db_prep_value(elapsed, connection),
-        ]
-    # Interpolated: the model's table name; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} (month, space_id, organisation_id, start_month, booked)"  # noqa: S608
-        f" VALUES {', '.join(values)}"
-        " ON CONFLICT (month, space_id, organisation_id, start_month)"
-        f" DO UPDATE SET booked = {table}.booked + EXCLUDED.booked"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    keys = sorted(booked)
+    for first in range(0, len(keys), SUMMARY_BATCH):
+        batch = keys[first : first + SUMMARY_BATCH]
+        params = []
+        for space_id, organisation_id, start_month, month in batch:
+            params += [
+                month_field.get_db_prep_value(month, connection),
+                space_id,
+                organisation_id,
+                start_month_field.get_db_prep_value(start_month, connection),
+                booked_field.get_db_prep_value(
+                    booked[space_id, organisation_id, start_month, month], connection
+                ),
+            ]
+        # Interpolated: the model's table name; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} (month, space_id, organisation_id, start_month, booked)"  # noqa: S608
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(batch))}"
+            " ON CONFLICT (month, space_id, organisation_id, start_month)"
+            f" DO UPDATE SET booked = {table}.booked + EXCLUDED.booked"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 @transaction.atomic
