@@ -64,6 +64,32 @@ def local_period(day: date, start: time, end: time, zone: ZoneInfo) -> Period:
     )
 
 
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def month_pieces(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[date, timedelta]]:
+    """[start, end) cut at the local midnights that begin a month: (first day of the local
+    month, real elapsed time inside it), in order. Clocks never change at midnight in France,
+    so a month's first instant is never ambiguous."""
+    end = end.astimezone(UTC)
+    cursor = start.astimezone(UTC)
+    month = first_of_month(cursor.astimezone(zone).date())
+    pieces = []
+    while cursor < end:
+        following = next_month(month)
+        boundary = datetime.combine(following, time(0), tzinfo=zone).astimezone(UTC)
+        until = min(boundary, end)
+        pieces.append((month, until - cursor))
+        cursor, month = until, following
+    return pieces
+
+
 def french_public_holidays(year: int) -> dict[date, str]:
     """The eleven public holidays of mainland France (Code du travail L3133-1)."""
     easter = dateutil_easter(year)  # Western (Gregorian) Easter Sunday

@@ -1045,6 +1045,8 @@ def _report_index(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("reports:index"), html(r"/rapports/annexe/\d+/"))
 
 
+# Whole months; the 90 days before start on 3 October: the monthly summary (one query) and the
+# rows of 3–31 October (one query) (docs/decisions.md, issue 15, third pass).
 OBSERVED = {"debut": "2027-01-01", "fin": "2027-03-31"}
 
 
@@ -1054,14 +1056,14 @@ def _observed_spaces(w: World, count: int) -> None:
         w.book(1, space=SpaceFactory(site=w.site, name=f"QC room {w.next()}"))
 
 
-@case("reports:observatory", sqlite=12)
+@case("reports:observatory", sqlite=13)
 def _observatory(w: World, count: int) -> Get:
     _observed_spaces(w, count)
     url = reverse("reports:observatory")
     return Get(w.territory_admin, url, html(r"espace=(\d+)"), OBSERVED)
 
 
-@case("reports:observatory-commune", sqlite=12)
+@case("reports:observatory-commune", sqlite=13)
 def _observatory_commune(w: World, count: int) -> Get:
     _observed_spaces(w, count)
     url = reverse("reports:observatory-commune", args=[w.commune.insee_code])

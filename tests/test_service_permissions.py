@@ -193,6 +193,9 @@ INTERNAL_STEPS = {
     # The demo's history (spaces/management/commands/seed_demo.py): no actor, dates laid out
     # so that they cannot meet; never reachable from a request.
     "occupancies_record_past",
+    # The observatory's summary recomputed from the Occupancy rows (the management command
+    # `occupancy_summary_rebuild`, the benchmark): no actor, changes no figure, only repairs.
+    "occupancy_summary_rebuild",
     # Telling both sides of an agreement (bookings/allocations/notifications.py): called by the
     # agreement services, in their transaction, after their own checks.
     "allocation_notify",

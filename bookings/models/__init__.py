@@ -33,6 +33,7 @@ from bookings.models.occupancy import (
     Frequency,
     Occupancy,
     OccupancyKind,
+    OccupancyMonth,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "LegalRegime",
     "Occupancy",
     "OccupancyKind",
+    "OccupancyMonth",
     "QuestionKind",
     "RequestQuestion",
 ]

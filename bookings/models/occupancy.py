@@ -266,6 +266,41 @@ class Occupancy(models.Model):
         return f"{self.space_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} ({self.kind})"
 
 
+class OccupancyMonth(models.Model):
+    """Booked time per space, booking's structure and local month: the observatory's summary.
+
+    The active Occupancy rows of bookings, each split at local midnights between months
+    (Europe/Paris, real elapsed time across the clock changes): `booked` is the time of the
+    dates of `organisation` in `space` that falls in `month`, among the dates that start in
+    `start_month` (the same month, but for the part of a date that runs past a month's end:
+    the dashboard counts a date in the month it starts in). The Occupancy writer
+    (`bookings.services.occupancy`) adds and subtracts here in the same transaction as each
+    row it inserts or frees; `manage.py occupancy_summary_rebuild` recomputes it from the rows.
+    The dashboard (`reports.selectors.occupancy`) reads it for the whole months of a period.
+    """
+
+    month = models.DateField(help_text=_("First day of the local month the time falls in."))
+    space = models.ForeignKey("spaces.Space", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    start_month = models.DateField(help_text=_("First day of the local month the dates start in."))
+    booked = models.DurationField()
+
+    class Meta:
+        verbose_name = _("booked time of a month")
+        verbose_name_plural = _("booked time per month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "space", "organisation", "start_month"],
+                name="occupancy_month_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id} {self.organisation_id} {self.month:%Y-%m}: {self.booked}"
+
+
 class CalendarFeed(models.Model):
     """A private ICS subscription behind a secret URL; revoking it stops the feed at once."""
 

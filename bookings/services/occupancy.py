@@ -10,17 +10,32 @@ active rows of a space whose [start, blocked_until) overlap: the insert then rai
 BookingConflict with the clashing periods, never an IntegrityError. On SQLite, transactions
 begin IMMEDIATE (config/settings.py), which serialises writers; the services' overlap query
 (`bookings.selectors.overlap`) inside the transaction is then the guard.
+
+It also keeps the observatory's summary, OccupancyMonth (booked time per space, structure and
+local month), in the same transaction: every active booking row it inserts is added there,
+every booking row it frees is subtracted, by an INSERT … ON CONFLICT DO UPDATE that adds to the
+stored time (no read-modify-write: two writers at once both count). `occupancy_summary_rebuild`
+recomputes the summary from the rows.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 
 from bookings.exceptions import BookingConflict
-from bookings.models import Allocation, Booking, Closure, Occupancy, OccupancyKind
-from bookings.rules import Period
+from bookings.models import (
+    Allocation,
+    Booking,
+    Closure,
+    Occupancy,
+    OccupancyKind,
+    OccupancyMonth,
+)
+from bookings.rules import Period, month_pieces
+from bookings.selectors.local_time import local_zone
 from bookings.selectors.overlap import occupancy_clashes
 from spaces.models import Space
 
@@ -74,6 +89,9 @@ def occupancies_book(
         for period in periods
     ]
     _insert(rows, periods=periods, buffer=buffer, checked=checked)
+    _summary_add(
+        (space.pk, booking.organisation_id, period.start, period.end) for period in periods
+    )
     return rows
 
 
@@ -105,7 +123,26 @@ def occupancies_free(*, rows: QuerySet[Occupancy] | Iterable[Occupancy], at: dat
     the time they were freed. Returns the number of rows freed."""
     if not isinstance(rows, QuerySet):
         rows = Occupancy.objects.filter(pk__in=[row.pk for row in rows])
-    return rows.filter(active=True).update(active=False, cancelled_at=at)
+    # Locked as read: a second writer freeing the same rows waits, then finds them inactive,
+    # so each row is subtracted from the summary once.
+    freed = list(
+        rows.filter(active=True)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", "kind", "space_id", "booking__organisation_id", "start", "end")
+    )
+    if not freed:
+        return 0
+    Occupancy.objects.filter(pk__in=[row[0] for row in freed]).update(active=False, cancelled_at=at)
+    _summary_add(
+        (
+            (space_id, organisation_id, start, end)
+            for _pk, kind, space_id, organisation_id, start, end in freed
+            if kind == OccupancyKind.BOOKING
+        ),
+        sign=-1,
+    )
+    return len(freed)
 
 
 def occupancies_end_allocation(*, allocation: Allocation, at: datetime, now: datetime) -> None:
@@ -169,4 +206,97 @@ def occupancies_record_past(
         for booking, periods in held
         for period, cancelled in periods
     ]
-    return Occupancy.objects.bulk_create(rows)
+    with transaction.atomic():
+        written = Occupancy.objects.bulk_create(rows)
+        _summary_add(
+            (row.space_id, row.booking.organisation_id, row.start, row.end)
+            for row in rows
+            if row.active
+        )
+    return written
+
+
+# --- The observatory's summary (OccupancyMonth) ---
+
+Key = tuple[int, int, date, date]  # space, structure, month of the start, month
+SUMMARY_BATCH = 1000  # keys per statement: 5,000 parameters, under SQLite's and psycopg's limits
+
+
+def _summary_of(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int = 1):
+    """Booked time per (space, structure, month of the start, month) of `dates` (space,
+    structure, start, end), each cut at the local months' first midnights."""
+    zone = local_zone()
+    booked: dict[Key, timedelta] = defaultdict(timedelta)
+    for space_id, organisation_id, start, end in dates:
+        pieces = month_pieces(start, end, zone)
+        for month, elapsed in pieces:
+            booked[space_id, organisation_id, pieces[0][0], month] += sign * elapsed
+    return booked
+
+
+def _summary_add(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int = 1) -> None:
+    """Add (sign -1: subtract) the time of `dates` to the summary, in one statement whose
+    conflicts add to the stored time. Keys in a fixed order: two writers lock them alike."""
+    booked = _summary_of(dates, sign)
+    if not booked:
+        return
+    table = connection.ops.quote_name(OccupancyMonth._meta.db_table)
+    fields = [OccupancyMonth._meta.get_field(name) for name in ("month", "start_month", "booked")]
+    month_field, start_month_field, booked_field = fields
+    keys = sorted(booked)
+    for first in range(0, len(keys), SUMMARY_BATCH):
+        batch = keys[first : first + SUMMARY_BATCH]
+        params = []
+        for space_id, organisation_id, start_month, month in batch:
+            params += [
+                month_field.get_db_prep_value(month, connection),
+                space_id,
+                organisation_id,
+                start_month_field.get_db_prep_value(start_month, connection),
+                booked_field.get_db_prep_value(
+                    booked[space_id, organisation_id, start_month, month], connection
+                ),
+            ]
+        # Interpolated: the model's table name; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} (month, space_id, organisation_id, start_month, booked)"  # noqa: S608
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(batch))}"
+            " ON CONFLICT (month, space_id, organisation_id, start_month)"
+            f" DO UPDATE SET booked = {table}.booked + EXCLUDED.booked"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+@transaction.atomic
+def occupancy_summary_rebuild() -> int:
+    """Recompute the summary from the active booking rows (idempotent); returns the number of
+    summary rows. On PostgreSQL the summary is locked first: a writer's addition waits for the
+    rebuild, and the rebuild waits for writers that already added, so none is lost or counted
+    twice."""
+    table = connection.ops.quote_name(OccupancyMonth._meta.db_table)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+    OccupancyMonth.objects.all().delete()
+    dates = (
+        Occupancy.objects.filter(kind=OccupancyKind.BOOKING, active=True)
+        .order_by()
+        .values_list("space_id", "booking__organisation_id", "start", "end")
+        .iterator(chunk_size=10_000)
+    )
+    booked = _summary_of(dates)
+    OccupancyMonth.objects.bulk_create(
+        (
+            OccupancyMonth(
+                space_id=space_id,
+                organisation_id=organisation_id,
+                start_month=start_month,
+                month=month,
+                booked=elapsed,
+            )
+            for (space_id, organisation_id, start_month, month), elapsed in sorted(booked.items())
+        ),
+        batch_size=5_000,
+    )
+    return len(booked)

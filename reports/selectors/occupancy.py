@@ -10,22 +10,26 @@
 - Structures hosted (by a booking or an agreement in the period) by ESS family and SIAE kind,
   and hours used per structure.
 
-Everything that grows with the Occupancy rows is summed by the database (one GROUP BY query);
-Python only adds up per space, site and commune, and computes the open hours from the opening
-hours and closures, which are few rows. The number of queries does not depend on the number of
-spaces or rows (tests/reports/test_occupancy.py).
+Everything that grows with the Occupancy rows is summed by the database: for the whole local
+months of a period from the monthly summary the Occupancy writer keeps (OccupancyMonth: booked
+time per space, structure and month), from the rows themselves only for the partial months at
+the period's edges (docs/decisions.md, issue 15, third pass). Python only adds up per space,
+site and commune, and computes the open hours from the opening hours and closures, which are
+few rows. The number of queries does not depend on the number of spaces or rows
+(tests/reports/test_occupancy.py).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, reduce
+from operator import or_
 from zoneinfo import ZoneInfo
 
 from django.db import connections
 from django.db.models import (
-    Case,
+    BooleanField,
     DateField,
     DurationField,
     ExpressionWrapper,
@@ -36,7 +40,6 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from django.utils.translation import gettext as _
@@ -46,12 +49,12 @@ from accounts.selectors import AnyUser, organisations_of, user_is_territory_admi
 from bookings.models import (
     Allocation,
     AllocationStatus,
-    Booking,
     Closure,
     Occupancy,
     OccupancyKind,
+    OccupancyMonth,
 )
-from bookings.rules import Period
+from bookings.rules import Period, first_of_month, next_month
 from bookings.selectors import local_zone
 from spaces.models import Commune, OpeningHours, Site, Space
 from spaces.rules import ALWAYS_OPEN, Window, merge_periods, opening_seconds
@@ -286,8 +289,10 @@ class Observatory:
 
 def observatory(*, sites: QuerySet[Site] | None, first_day: date, after_day: date) -> Observatory:
     """The figures of `sites` (None: every site, read without a join) over [first_day,
-    after_day) (local days), compared with the period of the same length just before. Six queries, whatever the number of spaces; one of
-    them reads the Occupancy rows (a GROUP BY per space, structure and month)."""
+    after_day) (local days), compared with the period of the same length just before. Five
+    to seven queries, whatever the number of spaces: the booked time is two grouped queries on
+    the monthly summary when either period has whole months, and one on the Occupancy rows
+    when either has partial months at its edges."""
     period = local_period(first_day, after_day)
     previous_period = local_period(first_day - (after_day - first_day), first_day)
     both = Period(previous_period.start, period.end)
@@ -310,7 +315,12 @@ def observatory(*, sites: QuerySet[Site] | None, first_day: date, after_day: dat
     )
     windows = _windows_of(site_ids)
     closures = _closures_of(site_ids, both, space_rows)
-    booked = _bookings_of(site_ids, period, previous_period)
+    booked = _bookings_of(
+        site_ids,
+        period,
+        _split(first_day, after_day),
+        _split(first_day - (after_day - first_day), first_day),
+    )
     allocated = _allocations_of(site_ids, period, previous_period)
     zone = local_zone()
     lines: list[Line] = []
@@ -454,85 +464,160 @@ class _Used:
     per_month: dict[date, float] = field(default_factory=lambda: defaultdict(float))
 
 
-def _bookings_of(site_ids: QuerySet, period: Period, previous: Period) -> _Used:
-    """Booked seconds, from the one query that reads the Occupancy rows, each sum clipped to
-    the period and to the previous one: per space and structure, and per month (a date counts
-    in the month it starts in, local time)."""
-    rows = _in_sites(Occupancy.objects.all(), "space__site", site_ids).filter(
-        Q(start__lt=period.end, end__gt=previous.start),
-        active=True,
-        kind=OccupancyKind.BOOKING,
-    )
-    months = _month_starts(period)
-    if connections[rows.db].vendor == "postgresql":
-        grouped = _grouping_sets(rows, period, previous, months)
-    else:
-        grouped = (
-            rows.annotate(month=TruncMonth("start", tzinfo=local_zone(), output_field=DateField()))
-            .values("space_id", "booking__organisation_id", "month")
-            .order_by()
-            .annotate(current=_sum(period), previous=_sum(previous))
-            .values_list("space_id", "booking__organisation_id", "month", "current", "previous")
-        )
+def _bookings_of(
+    site_ids: QuerySet, period: Period, current: "_Split", previous: "_Split"
+) -> _Used:
+    """Booked seconds per space for the period and the previous one, per structure and per
+    month (a date counts in the month it starts in, local time) for the period. The whole
+    local months of both periods are read from the monthly summary (OccupancyMonth, two
+    grouped queries); the rows themselves only for the partial months at their edges (one
+    query, none when both periods are whole months)."""
     used = _Used()
-    for space_id, organisation_id, month, current, before in grouped:
-        current, before = current or 0.0, before or 0.0
-        if space_id is not None:
-            used.per_space[0][space_id] += current
-            used.per_space[1][space_id] += before
-            if current:
-                used.per_structure[organisation_id] += current
-        if month is not None and current:
-            used.per_month[month] += current
+    shown = set(_month_starts(period))
+    _summed_months(used, site_ids, current, previous, shown)
+    _edges(used, site_ids, current.edges, previous.edges, shown)
     return used
 
 
-def _grouping_sets(rows: QuerySet, period: Period, previous: Period, months: list[date]):
-    """PostgreSQL: the same sums in one scan without the join to the bookings per row nor a
-    time-zone conversion per row (docs/decisions.md, issue 15, second pass). GROUPING SETS
-    give one group per (space, booking) for both periods — the booking's structure is joined
-    on the few groups — and one per month of the period: the month of a row is found by
-    `width_bucket` among the months' first instants, computed here in local time. Rows
-    `(space, structure, None, seconds now, seconds before)` and `(None, None, month, seconds
-    now, None)`."""
+@dataclass(frozen=True)
+class _Split:
+    """A period of local days as its whole local months [first, after) (none: `None`) and the
+    partial months at its edges."""
+
+    whole: tuple[date, date] | None
+    edges: tuple[Period, ...]
+
+
+def _split(first_day: date, after_day: date) -> _Split:
+    first_whole = first_day if first_day.day == 1 else next_month(first_day)
+    after_whole = first_of_month(after_day)
+    if first_whole >= after_whole:
+        return _Split(None, (local_period(first_day, after_day),))
+    edges = tuple(
+        local_period(start, end)
+        for start, end in ((first_day, first_whole), (after_whole, after_day))
+        if start < end
+    )
+    return _Split((first_whole, after_whole), edges)
+
+
+def _summed_months(
+    used: _Used, site_ids: QuerySet, current: _Split, previous: _Split, shown: set[date]
+) -> None:
+    """The summary's time in the whole months, in one query: per space for both periods, and
+    per structure and month of the dates' start for the period."""
+    spans = [split.whole or (date.max, date.max) for split in (current, previous)]
+    if current.whole is None and previous.whole is None:
+        return
     inner = (
-        rows.annotate(
-            current_interval=_clipped_if_overlapping(period),
-            previous_interval=_clipped_if_overlapping(previous),
-        )
-        .values("space_id", "booking_id", "start", "current_interval", "previous_interval")
+        _in_sites(OccupancyMonth.objects.all(), "space__site", site_ids)
+        .filter(reduce(or_, (Q(month__gte=first, month__lt=after) for first, after in spans)))
+        .values("space_id", "organisation_id", "start_month", "month", "booked")
         .order_by()
     )
     inner_sql, inner_params = inner.query.sql_with_params()
-    zone = local_zone()
-    firsts = [datetime.combine(month, datetime.min.time(), tzinfo=zone) for month in months]
-    # Interpolated: Django's compiled SQL and the model's table name; every value is a parameter.
-    sql = (
-        "SELECT g.space_id, b.organisation_id, g.bucket, EXTRACT(EPOCH FROM g.current_interval),"  # noqa: S608
-        " EXTRACT(EPOCH FROM g.previous_interval) FROM ("
-        " SELECT r.space_id, r.booking_id, width_bucket(r.start, %s::timestamptz[]) AS bucket,"
-        " SUM(r.current_interval) AS current_interval,"
-        " SUM(r.previous_interval) AS previous_interval"
-        f" FROM ({inner_sql}) r GROUP BY GROUPING SETS ((1, 2), (3))"
-        f") g LEFT JOIN {Booking._meta.db_table} b ON b.id = g.booking_id"
-    )
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, [firsts, *inner_params])
+    connection = connections[inner.db]
+    postgresql = connection.vendor == "postgresql"
+    seconds = "EXTRACT(EPOCH FROM SUM({}))" if postgresql else "(SUM({}) / 1000000.0)"
+    now, before = ("CASE WHEN r.month >= %s AND r.month < %s THEN r.booked END",) * 2
+    bounds = [
+        OccupancyMonth._meta.get_field("month").get_db_prep_value(day, connection)
+        for day in (*spans[0], *spans[1])
+    ]
+    # Interpolated: Django's compiled SQL and fixed fragments; every value is a parameter.
+    if postgresql:
+        # One scan, two groupings (docs/decisions.md, issue 15, third pass).
+        sql = (
+            f"SELECT r.space_id, r.organisation_id, r.start_month, {seconds.format(now)},"  # noqa: S608
+            f" {seconds.format(before)} FROM ({inner_sql}) r"
+            " GROUP BY GROUPING SETS ((r.space_id), (r.organisation_id, r.start_month))"
+        )
+        params = [*bounds, *inner_params]
+    else:  # SQLite has no GROUPING SETS: the same rows from two groupings, in one statement
+        sql = (
+            f"SELECT r.space_id, NULL, NULL, {seconds.format(now)}, {seconds.format(before)}"  # noqa: S608
+            f" FROM ({inner_sql}) r GROUP BY r.space_id UNION ALL"
+            f" SELECT NULL, r.organisation_id, r.start_month, {seconds.format(now)}, NULL"
+            f" FROM ({inner_sql}) r GROUP BY r.organisation_id, r.start_month"
+        )
+        params = [*bounds, *inner_params, *bounds[:2], *inner_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         grouped = cursor.fetchall()
-    for space_id, organisation_id, bucket, current, before in grouped:
+    for space_id, organisation_id, start_month, booked_now, booked_before in grouped:
+        booked_now, booked_before = float(booked_now or 0), float(booked_before or 0)
         if space_id is not None:
-            yield space_id, organisation_id, None, float(current or 0), float(before or 0)
-        elif bucket:  # 0: a row that starts before the period's first month
-            yield None, None, months[bucket - 1], float(current or 0), None
+            used.per_space[0][space_id] += booked_now
+            used.per_space[1][space_id] += booked_before
+        elif booked_now:
+            used.per_structure[organisation_id] += booked_now
+            if isinstance(start_month, str):  # SQLite
+                start_month = date.fromisoformat(start_month)
+            if start_month in shown:
+                used.per_month[start_month] += booked_now
 
 
-def _clipped_if_overlapping(period: Period) -> Case:
-    """The interval of an Occupancy row inside `period`, NULL when it does not overlap it."""
-    clipped = ExpressionWrapper(
-        Least(F("end"), _at(period.end)) - Greatest(F("start"), _at(period.start)),
-        output_field=DurationField(),
+def _edges(
+    used: _Used,
+    site_ids: QuerySet,
+    current: tuple[Period, ...],
+    previous: tuple[Period, ...],
+    shown: set[date],
+) -> None:
+    """The time of the rows inside the partial months at the periods' edges, summed by the
+    database per space, structure and month of the start (the rows of a few weeks)."""
+    pieces = [(0, edge) for edge in current] + [(1, edge) for edge in previous]
+    if not pieces:
+        return
+    rows = _in_sites(Occupancy.objects.all(), "space__site", site_ids).filter(
+        reduce(or_, (_overlapping(piece) for _index, piece in pieces)),
+        active=True,
+        kind=OccupancyKind.BOOKING,
     )
-    return Case(When(_overlapping(period), then=clipped), output_field=DurationField())
+    if connections[rows.db].vendor == "postgresql":
+        # The same rows through the exclusion constraint's GiST index on the active rows'
+        # [start, blocked_until) (end ≤ blocked_until): no scan of the whole history.
+        rows = rows.filter(reduce(or_, (Q(_BlockedDuring(piece)) for _index, piece in pieces)))
+    grouped = (
+        rows.annotate(month=TruncMonth("start", tzinfo=local_zone(), output_field=DateField()))
+        .values("space_id", "booking__organisation_id", "month")
+        .order_by()
+        .annotate(**{f"piece_{n}": _sum(piece) for n, (_index, piece) in enumerate(pieces)})
+        .values_list(
+            "space_id",
+            "booking__organisation_id",
+            "month",
+            *(f"piece_{n}" for n in range(len(pieces))),
+        )
+    )
+    for space_id, organisation_id, month, *seconds in grouped:
+        both = [0.0, 0.0]  # the period, the previous one
+        for (index, _piece), piece_seconds in zip(pieces, seconds, strict=True):
+            both[index] += piece_seconds
+        current_seconds, before = both
+        used.per_space[0][space_id] += current_seconds
+        used.per_space[1][space_id] += before
+        if current_seconds:
+            used.per_structure[organisation_id] += current_seconds
+            if month in shown:
+                used.per_month[month] += current_seconds
+
+
+class _BlockedDuring(Func):
+    """PostgreSQL: the row's [start, blocked_until) meets the period (the expression of the
+    exclusion constraint `occupancy_no_overlap`, so that its index applies)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, period: Period) -> None:
+        super().__init__(F("start"), F("blocked_until"), _at(period.start), _at(period.end))
+
+    def as_sql(self, compiler, connection, **extra):
+        (start, p1), (until, p2), (since, p3), (before, p4) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = f"tstzrange({start}, {until}, '[)') && tstzrange({since}, {before}, '[)')"
+        return sql, (*p1, *p2, *p3, *p4)
 
 
 def _allocations_of(site_ids: QuerySet, period: Period, previous: Period) -> _Used:

@@ -267,6 +267,35 @@ def test_dashboard_query_count_does_not_grow_with_the_spaces(
 QUERY_COUNT = 12  # session, user, territory check, the menu (2), the communes and observatory() (6)
 
 
+@pytest.mark.parametrize(
+    ("period", "count"),
+    [
+        # Whole months, and so is the year before: the summary instead of the rows.
+        ({"debut": "2027-01-01", "fin": "2027-12-31"}, QUERY_COUNT),
+        # Whole months, the period before starts with two days: the summary, and the rows of
+        # those two days.
+        ({"debut": "2027-03-01", "fin": "2027-04-30"}, QUERY_COUNT + 1),
+    ],
+)
+@pytest.mark.parametrize("spaces", [2, 20])
+def test_dashboard_over_whole_months_reads_the_monthly_summary(
+    client, territory_admin, site, requester, period, count, spaces
+):
+    _spaces_with_bookings(site, requester, spaces)
+    client.force_login(territory_admin)
+    client.get(reverse("reports:observatory"), period)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("reports:observatory"), period)
+
+    assert (response.status_code, response.context["data"].total.current.booked, len(queries)) == (
+        200,
+        spaces * 3600,
+        count,
+    )
+    assert sum("bookings_occupancymonth" in query["sql"] for query in queries) == 1
+
+
 def test_territory_dashboard_shows_each_chart_with_its_table(client, territory_admin, fortnight):
     client.force_login(territory_admin)
 
