@@ -13,6 +13,7 @@ from bookings.models.allocations import (
     KeyHandover,
     LegalRegime,
 )
+from bookings.models.equipment import MAX_STOCK, Equipment, EquipmentUse
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -30,6 +31,7 @@ from bookings.models.occupancy import (
 
 __all__ = [
     "ALLOCATION_TRANSITIONS",
+    "MAX_STOCK",
     "OCCUPYING",
     "REASON_REQUIRED",
     "TRANSITIONS",
@@ -44,6 +46,8 @@ __all__ = [
     "BookingStatus",
     "CalendarFeed",
     "Closure",
+    "Equipment",
+    "EquipmentUse",
     "FreeUseBasis",
     "Frequency",
     "Inventory",
