@@ -35,8 +35,8 @@ class Equipment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("equipment")
-        verbose_name_plural = _("equipment")
+        verbose_name = _("lent equipment")
+        verbose_name_plural = _("lent equipment")
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["site", "name"], name="equipment_unique_name"),

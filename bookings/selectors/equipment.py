@@ -3,8 +3,10 @@ holds."""
 
 from django.db.models import Max, QuerySet
 
+from accounts.selectors import AnyUser
 from bookings.models import Booking, Equipment
 from spaces.models import Site
+from spaces.selectors import sites_manageable_by
 
 
 def equipment_of_site(*, site: Site | int) -> QuerySet[Equipment]:
@@ -29,3 +31,8 @@ def booking_equipment(*, booking: Booking) -> list[dict]:
         {"id": row["equipment_id"], "name": row["equipment__name"], "quantity": row["quantity"]}
         for row in rows
     ]
+
+
+def equipment_manageable_by(user: AnyUser) -> QuerySet[Equipment]:
+    """Items of the sites `user` manages (the others do not exist for them), with their site."""
+    return Equipment.objects.filter(site__in=sites_manageable_by(user)).select_related("site")
