@@ -31,8 +31,8 @@ from bookings.forms import (
     CancelForm,
     ReasonForm,
 )
-from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.forms.equipment import posted_equipment
+from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.permissions import booking_actions_for
 from bookings.selectors.equipment import booking_equipment
 from bookings.views.equipment import equipment_request_form
