@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -27,8 +27,9 @@ from api.schema import CONFLICT, TRANSITION_REFUSED
 from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
-from bookings.models import Booking, BookingStatus, Frequency, Occupancy
+from bookings.models import MAX_STOCK, Booking, BookingStatus, Frequency, Occupancy
 from bookings.rules import Period
+from bookings.selectors.equipment import booking_equipment
 from core.compiled import CompiledQueries
 from core.links import url_of
 from core.validators import bounds_of
@@ -175,16 +176,35 @@ BOOKING_FIELDS = [
 ]
 
 
+class BookedEquipmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The item (GET /spaces/{id}/equipment/).")
+    name = serializers.CharField()
+    quantity = serializers.IntegerField(help_text="Held on each date of the booking.")
+
+
+class EquipmentAskedSerializer(serializers.Serializer):
+    equipment = IdField(help_text="An item of the space's site (GET /spaces/{id}/equipment/).")
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+
+    class Meta:
+        ref_name = "EquipmentAsked"
+
+
 class BookingOutputSerializer(serializers.ModelSerializer):
     space = serializers.IntegerField(source="space_id")
     organisation = serializers.CharField(source="organisation.name")
     occurrences = OccurrenceSerializer(many=True, source="occupancies")
     log = BookingLogSerializer(many=True)
+    equipment = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url")
 
     class Meta:
         model = Booking
-        fields = [*BOOKING_FIELDS, "occurrences", "log", "url"]
+        fields = [*BOOKING_FIELDS, "occurrences", "log", "equipment", "url"]
+
+    @extend_schema_field(BookedEquipmentSerializer(many=True))
+    def get_equipment(self, booking: Booking) -> list[dict]:
+        return booking_equipment(booking=booking)
 
 
 class NextOccurrenceSerializer(serializers.Serializer):
@@ -357,6 +377,7 @@ def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) 
             }
             for entry in log
         ],
+        "equipment": getattr(booking, "equipment_booked", []),
         "url": booking.get_absolute_url(),
     }
 
@@ -380,6 +401,12 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
             required=False, allow_null=True, **bounds_of(Booking, "repeat_count")
         )
         skip_conflicts = serializers.BooleanField(default=False)
+        equipment = EquipmentAskedSerializer(
+            many=True,
+            required=False,
+            max_length=100,
+            help_text="Equipment of the space's site held with each date (issue 16).",
+        )
 
         class Meta:
             ref_name = "BookingRequestInput"  # one schema component name per input serializer
@@ -418,6 +445,9 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
                 repeat_until=values.get("repeat_until"),
                 repeat_count=values.get("repeat_count"),
                 skip_conflicts=values["skip_conflicts"],
+                equipment=tuple(
+                    (item["equipment"], item["quantity"]) for item in values.get("equipment", [])
+                ),
             ),
             requested_by=request.user,
         )

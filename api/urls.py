@@ -15,6 +15,7 @@ from api import (
     channels,
     closures,
     documents,
+    equipment,
     feeds,
     hooks,
     me,
@@ -184,6 +185,17 @@ urlpatterns = [
         name="site-closure-list",
     ),
     path("v1/closures/<int:pk>/", closures.ClosureDetailApi.as_view(), name="closure-detail"),
+    path(
+        "v1/sites/<int:pk>/equipment/",
+        equipment.SiteEquipmentListCreateApi.as_view(),
+        name="site-equipment-list",
+    ),
+    path(
+        "v1/spaces/<int:pk>/equipment/",
+        equipment.SpaceEquipmentListApi.as_view(),
+        name="space-equipment-list",
+    ),
+    path("v1/equipment/<int:pk>/", equipment.EquipmentDetailApi.as_view(), name="equipment-detail"),
     path(
         "v1/sites/<int:pk>/photos/",
         accepts_upload(photos.SitePhotoCreateApi.as_view()),
