@@ -14,10 +14,11 @@ is the guard. docs/decisions.md, "Issue 16 — equipment with quantities", says 
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -27,10 +28,13 @@ from bookings.exceptions import BookingConflict
 from bookings.models import MAX_STOCK, Booking, Equipment, EquipmentUse, Occupancy
 from bookings.rules import Period
 from bookings.selectors import local_zone
+from bookings.selectors.overlap import occupancy_overlap_q
 from core.validators import validate_single_line
 from spaces.models import Site
 from spaces.selectors import sites_manageable_by
 
+# Beyond any booking (they are at most a year ahead): "from now on".
+_FOREVER = timedelta(days=100 * 366)
 # (equipment id, quantity) pairs, as a request asks for them.
 Asked = Sequence[tuple[int, int]]
 # (start, until, quantity) of the uses of one item: until is the date's blocked_until.
@@ -74,14 +78,17 @@ def _asked(asked: Asked) -> dict[int, int]:
     return {key: value for key, value in quantities.items() if value}
 
 
+def _dates_meeting(start: datetime, end: datetime) -> QuerySet[Occupancy]:
+    """Active dates whose [start, blocked_until) meets [start, end): the overlap selector's
+    one spelling of the test, as a subquery."""
+    return Occupancy.objects.filter(occupancy_overlap_q(Period(start, end)), active=True)
+
+
 def _uses_of(items: Iterable[int], start: datetime, end: datetime) -> dict[int, Uses]:
     """The active uses of `items` that meet [start, end), by item: one query."""
     uses: dict[int, Uses] = {}
     rows = EquipmentUse.objects.filter(
-        equipment_id__in=list(items),
-        occupancy__active=True,
-        occupancy__start__lt=end,
-        occupancy__blocked_until__gt=start,
+        equipment_id__in=list(items), occupancy__in=_dates_meeting(start, end)
     ).values_list("equipment_id", "occupancy__start", "occupancy__blocked_until", "quantity")
     for equipment_id, use_start, use_end, quantity in rows:
         uses.setdefault(equipment_id, []).append((use_start, use_end, quantity))
@@ -129,8 +136,8 @@ def equipment_book(*, booking: Booking, rows: list[Occupancy], asked: Asked) -> 
                 clashes.append((Period(row.start, row.end), Period(row.start, row.blocked_until)))
                 reasons.append(
                     _(
-                        "Only %(left)s of “%(name)s” left at that time (%(asked)s asked). Ask "
-                        "for fewer, or choose another time."
+                        "Only %(left)s of “%(name)s” left at that time (you asked for "
+                        "%(asked)s). Ask for fewer, or choose another time."
                     )
                     % {
                         "left": max(item.stock - peak, 0),
@@ -209,10 +216,11 @@ def equipment_update(
     locked = Equipment.objects.select_for_update().get(pk=equipment.pk)
     name = _check_fields(site_id=locked.site_id, name=name, stock=stock, pk=locked.pk)
     if stock < locked.stock:
+        horizon = now + _FOREVER
         uses = EquipmentUse.objects.filter(
-            equipment=locked, occupancy__active=True, occupancy__blocked_until__gt=now
+            equipment=locked, occupancy__in=_dates_meeting(now, horizon)
         ).values_list("occupancy__start", "occupancy__blocked_until", "quantity")
-        peak, at = equipment_peak(list(uses), now, datetime.max.replace(tzinfo=now.tzinfo))
+        peak, at = equipment_peak(list(uses), now, horizon)
         if stock < peak:
             raise ValidationError(
                 {

@@ -96,7 +96,10 @@ def test_booking_request_refuses_more_than_the_stock_left_at_that_time(
     with pytest.raises(BookingConflict) as conflict:
         _book(hall, other_requester, (chairs, 11))
 
-    assert "Only 10 of “Chaises” left at that time (11 asked)" in conflict.value.message
+    assert (
+        "Il ne reste que 10 « Chaises » à ce moment-là (vous en demandez 11)"
+        in conflict.value.message
+    )
     assert Booking.objects.count() == 1  # nothing of the second request was kept
     assert _book(hall, other_requester, (chairs, 10)).equipment_uses.count() == 1
     assert _held(chairs) == 50
@@ -172,10 +175,10 @@ def test_a_series_holds_the_equipment_on_each_date(space, requester, chairs):
 @pytest.mark.parametrize(
     ("quantity", "error"),
     [
-        (-1, "between 0 and 10000"),
-        (10**20, "between 0 and 10000"),
-        (51, "only 50 of “Chaises”"),
-        ("3", "whole number"),
+        (-1, "entre 0 et 10000"),
+        (10**20, "entre 0 et 10000"),
+        (51, "que 50 « Chaises »"),
+        ("3", "nombre entier"),
     ],
 )
 def test_booking_request_refuses_a_bad_quantity(space, requester, chairs, quantity, error):
@@ -199,7 +202,7 @@ def test_booking_request_refuses_equipment_of_another_site(space, requester, oth
         _book(space, requester, (elsewhere, 1))
 
     assert refused.value.message_dict == {
-        "equipment": ["This equipment is not lent with this space."]
+        "equipment": ["Ce matériel n’est pas prêté avec cet espace."]
     }
 
 
@@ -280,8 +283,8 @@ def test_the_stock_cannot_go_below_what_is_booked_at_one_moment(
         equipment_update(actor=commune_staff, equipment=chairs, name="Chaises", stock=44)
 
     (message,) = refused.value.message_dict["stock"]
-    assert "hold 45 of “Chaises” at the same time" in message
-    assert "cannot go below 45" in message
+    assert "utilisent 45 « Chaises » en même temps" in message
+    assert "ne peut pas descendre sous 45" in message
     equipment_update(actor=commune_staff, equipment=chairs, name="Chaises", stock=45)
     chairs.refresh_from_db()
     assert chairs.stock == 45

@@ -44,10 +44,10 @@ def test_the_request_form_has_a_quantity_field_per_item_in_a_fieldset(
 
     page = client.get(reverse("bookings:booking-create", args=[space.pk])).content.decode()
 
-    assert "<legend>Equipment lent with the room</legend>" in page
+    assert "<legend>Matériel prêté avec la salle</legend>" in page
     assert f'<label for="id_equipment_{chairs.pk}">Chaises</label>' in page
     assert f'name="equipment_{projector.pk}"' in page
-    assert "Up to 50." in page
+    assert "Jusqu’à 50." in page
     assert "Sono" not in page
 
 
@@ -89,7 +89,10 @@ def test_a_request_beyond_what_is_left_is_answered_409_with_the_reason(
     )
 
     assert response.status_code == 409
-    assert "Only 0 of “Vidéoprojecteur” left at that time (1 asked)" in response.content.decode()
+    assert (
+        "Il ne reste que 0 « Vidéoprojecteur » à ce moment-là (vous en demandez 1)"
+        in response.content.decode()
+    )
     assert Booking.objects.count() == 1
 
 
@@ -142,7 +145,7 @@ def test_lowering_the_stock_below_the_bookings_is_refused_on_the_page(
     )
 
     assert response.status_code == 400
-    assert "the stock cannot go below 30" in response.content.decode()
+    assert "le stock ne peut pas descendre sous 30" in response.content.decode()
     chairs.refresh_from_db()
     assert chairs.stock == 50
 
