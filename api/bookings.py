@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -33,8 +33,9 @@ from api.schema import CONFLICT, TRANSITION_REFUSED
 from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
-from bookings.models import Booking, BookingStatus, Frequency, Occupancy
+from bookings.models import MAX_STOCK, Booking, BookingStatus, Frequency, Occupancy
 from bookings.rules import Period
+from bookings.selectors.equipment import booking_equipment
 from core.compiled import CompiledQueries
 from core.links import url_of
 from core.validators import bounds_of
@@ -181,6 +182,20 @@ BOOKING_FIELDS = [
 ]
 
 
+class BookedEquipmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The item (GET /spaces/{id}/equipment/).")
+    name = serializers.CharField()
+    quantity = serializers.IntegerField(help_text="Held on each date of the booking.")
+
+
+class EquipmentAskedSerializer(serializers.Serializer):
+    equipment = IdField(help_text="An item of the space's site (GET /spaces/{id}/equipment/).")
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+
+    class Meta:
+        ref_name = "EquipmentAsked"
+
+
 class BookingOutputSerializer(serializers.ModelSerializer):
     space = serializers.IntegerField(source="space_id")
     organisation = serializers.CharField(source="organisation.name")
@@ -189,6 +204,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
     # Issue 16 (api/conditions.py): the answers, the files, the house rules' acceptance.
     answers = BookingAnswerSerializer(many=True)
     files = BookingFileSerializer(many=True)
+    equipment = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url")
 
     class Meta:
@@ -200,8 +216,13 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "answers",
             "files",
             "house_rules_accepted_at",
+            "equipment",
             "url",
         ]
+
+    @extend_schema_field(BookedEquipmentSerializer(many=True))
+    def get_equipment(self, booking: Booking) -> list[dict]:
+        return booking_equipment(booking=booking)
 
 
 class NextOccurrenceSerializer(serializers.Serializer):
@@ -377,6 +398,7 @@ def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) 
         "answers": answers_represented(getattr(booking, "answers_written", [])),
         "files": [BookingFileSerializer(row).data for row in getattr(booking, "files_written", [])],
         "house_rules_accepted_at": moment(booking.house_rules_accepted_at),
+        "equipment": getattr(booking, "equipment_booked", []),
         "url": booking.get_absolute_url(),
     }
 
@@ -405,6 +427,12 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
         answers = AnswersInputField()
         house_rules_accepted = serializers.BooleanField(
             default=False, help_text="Required true when the space has house rules."
+        )
+        equipment = EquipmentAskedSerializer(
+            many=True,
+            required=False,
+            max_length=100,
+            help_text="Equipment of the space's site held with each date (issue 16).",
         )
 
         class Meta:
@@ -446,6 +474,9 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
                 skip_conflicts=values["skip_conflicts"],
                 answers=values.get("answers"),
                 house_rules_accepted=values["house_rules_accepted"],
+                equipment=tuple(
+                    (item["equipment"], item["quantity"]) for item in values.get("equipment", [])
+                ),
             ),
             requested_by=request.user,
         )

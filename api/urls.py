@@ -16,6 +16,7 @@ from api import (
     closures,
     conditions,
     documents,
+    equipment,
     feeds,
     hooks,
     me,
@@ -195,6 +196,17 @@ urlpatterns = [
         name="site-closure-list",
     ),
     path("v1/closures/<int:pk>/", closures.ClosureDetailApi.as_view(), name="closure-detail"),
+    path(
+        "v1/sites/<int:pk>/equipment/",
+        equipment.SiteEquipmentListCreateApi.as_view(),
+        name="site-equipment-list",
+    ),
+    path(
+        "v1/spaces/<int:pk>/equipment/",
+        equipment.SpaceEquipmentListApi.as_view(),
+        name="space-equipment-list",
+    ),
+    path("v1/equipment/<int:pk>/", equipment.EquipmentDetailApi.as_view(), name="equipment-detail"),
     path(
         "v1/sites/<int:pk>/photos/",
         accepts_upload(photos.SitePhotoCreateApi.as_view()),

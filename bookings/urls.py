@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import calendars, closures, conditions, feeds, requests, widget
+from bookings.views import calendars, closures, conditions, equipment, feeds, requests, widget
 from bookings.views.allocations import handover, lifecycle, pages, timeline
 
 app_name = "bookings"
@@ -53,6 +53,8 @@ urlpatterns = [
         name="closure-holidays",
     ),
     path("fermetures/<int:pk>/supprimer/", closures.closure_delete, name="closure-delete"),
+    path("materiel/site/<int:pk>/", equipment.site_equipment, name="equipment-list"),
+    path("materiel/<int:pk>/", equipment.equipment_edit, name="equipment-edit"),
     path("ics/<slug:token>.ics", feeds.feed_ics, name="feed-ics"),
     path("abonnements/", feeds.feed_list, name="feed-list"),
     path("abonnements/<int:pk>/revoquer/", feeds.feed_revoke, name="feed-revoke"),

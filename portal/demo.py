@@ -639,6 +639,21 @@ BOOKINGS = [
     ),
 ]
 
+# Equipment lent with the rooms of the Denain building (issue 16): (name, stock), and one
+# request that takes some: (requester, space, purpose, weekday, start, end, attendees,
+# {name: quantity}).
+EQUIPMENT = [("Chaises pliantes", 80), ("Tables", 20), ("Vidéoprojecteur", 1)]
+EQUIPMENT_BOOKING = (
+    "asso@demo.test",
+    "Salle du Haut-Fourneau",
+    "Forum des bénévoles (démo)",
+    2,
+    time(18),
+    time(21),
+    30,
+    {"Chaises pliantes": 30, "Tables": 6, "Vidéoprojecteur": 1},
+)
+
 # Long-term occupancy (issue 4): a published call with applications and reviews, and agreements.
 CALL = {
     "title": "Bureaux et atelier aux Grands Bureaux — appel 2027 (démo)",

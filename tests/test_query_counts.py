@@ -29,7 +29,7 @@ from django.utils import timezone
 from stdnum import luhn
 
 from accounts.models import Invitation, MembershipRole, OrganisationKind
-from bookings.models import CalendarFeed, Frequency
+from bookings.models import CalendarFeed, Equipment, Frequency
 from bookings.rules import Period
 from bookings.services import booking_approve, calendar_feed_create, closure_create
 from calls import services as services_calls
@@ -417,6 +417,24 @@ def _api_site_closures(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("api:site-closure-list", args=[w.site.pk]), api_page)
 
 
+def _equipment(w: World, count: int) -> None:
+    Equipment.objects.bulk_create(
+        Equipment(site=w.site, name=f"QC item {w.next()}", stock=5) for _ in range(count)
+    )
+
+
+@case("api:site-equipment-list", sqlite=3, page=50)
+def _api_site_equipment(w: World, count: int) -> Get:
+    _equipment(w, count)
+    return Get(None, reverse("api:site-equipment-list", args=[w.site.pk]), api_page)
+
+
+@case("api:space-equipment-list", sqlite=3, page=50)
+def _api_space_equipment(w: World, count: int) -> Get:
+    _equipment(w, count)
+    return Get(None, reverse("api:space-equipment-list", args=[w.space.pk]), api_page)
+
+
 @case("api:organisation-list", sqlite=5, page=50)
 def _api_organisations(w: World, count: int) -> Get:
     for _ in range(count):
@@ -494,7 +512,7 @@ def _api_payment_channels(w: World, count: int) -> Get:
     return Get(w.territory_admin, reverse("api:payment-channel-list"), api_page)
 
 
-@case("api:booking-detail", sqlite=9)  # + answers and files (issue 16)
+@case("api:booking-detail", sqlite=10)  # + answers and files, equipment (issue 16)
 def _api_booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -714,7 +732,7 @@ def _booking_list(w: World, count: int) -> Get:
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
 
 
-@case("bookings:booking-detail", sqlite=25)  # + questions, answers, files, missing (16)
+@case("bookings:booking-detail", sqlite=26)  # + questions, answers, files, missing, equipment (16)
 def _booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -823,6 +841,16 @@ def _closure_list(w: World, count: int) -> Get:
         w.facilities_manager,
         reverse("bookings:closure-list", args=[w.site.pk]),
         html(r"QC closure \d+"),
+    )
+
+
+@case("bookings:equipment-list", sqlite=7)
+def _equipment_list(w: World, count: int) -> Get:
+    _equipment(w, count)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:equipment-list", args=[w.site.pk]),
+        html(r"QC item \d+"),
     )
 
 
@@ -1350,6 +1378,7 @@ NOT_LISTS: dict[str, str] = {
     "bookings:booking-cancel": ACTION,
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
+    "bookings:equipment-edit": ACTION,
     "bookings:feed-revoke": ACTION,
     "bookings:allocation-create": ACTION,
     "bookings:allocation-detail": DETAIL,
@@ -1455,6 +1484,7 @@ NOT_LISTS: dict[str, str] = {
     "api:application-scores": ACTION,
     "api:space-opening-hours": "the week of one space",
     "api:closure-detail": ACTION,
+    "api:equipment-detail": ACTION,
     "api:site-photo-create": ACTION,
     "api:photo-detail": ACTION,
     "api:webhook-endpoint-detail": DETAIL,

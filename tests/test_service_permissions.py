@@ -40,12 +40,14 @@ from bookings.models import (
     BookingLog,
     BookingStatus,
     CalendarFeed,
+    Equipment,
     Inventory,
     InventoryKind,
     KeyHandover,
     RequestQuestion,
 )
 from bookings.rules import Period
+from bookings.services import equipment as equipment_services
 from calls import services as calls_services
 from calls.models import ApplicationStatus, CallLog, CallStatus
 from calls.services import waiting as services_waiting
@@ -165,6 +167,7 @@ NOT_STATE_CHANGING = {
     "annex_pdf",
     "erased_email",
     "api_token_hash",  # SHA-256 of a token's secret
+    "equipment_peak",  # the peak of an item's use over a period (a sweep over given uses)
     # Startup wiring: payments gives the agreements' messages a source of payment terms.
     "allocation_payment_terms_register",
 }
@@ -190,6 +193,9 @@ INTERNAL_STEPS = {
     "occupancies_end_allocation",
     "occupancies_lift_closures",
     "occupancy_claim_reminder",
+    # Equipment held by a booking's dates (bookings/services/equipment.py): booking_request
+    # calls it in its transaction, after its own checks, as it calls occupancies_book.
+    "equipment_book",
     # The demo's history (spaces/management/commands/seed_demo.py): no actor, dates laid out
     # so that they cannot meet; never reachable from a request.
     "occupancies_record_past",
@@ -584,6 +590,19 @@ CASES: dict[str, Case] = {
         },
     ),
     "closure_delete": Case(bookings_services.closure_delete, lambda w: {"closure": w.closure}),
+    # bookings: equipment (issue 16)
+    "equipment_create": Case(
+        equipment_services.equipment_create,
+        lambda w: {"site": w.site, "name": "Chaises", "stock": 50},
+    ),
+    "equipment_update": Case(
+        equipment_services.equipment_update,
+        lambda w: {
+            "equipment": Equipment.objects.create(site=w.site, name="Tables", stock=5),
+            "name": "Tables",
+            "stock": 0,
+        },
+    ),
     "closures_add_public_holidays": Case(
         bookings_services.closures_add_public_holidays, lambda w: {"site": w.site, "year": 2027}
     ),

@@ -20,6 +20,7 @@ from bookings.models.conditions import (
     QuestionKind,
     RequestQuestion,
 )
+from bookings.models.equipment import MAX_STOCK, Equipment, EquipmentUse
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -38,6 +39,7 @@ from bookings.models.occupancy import (
 
 __all__ = [
     "ALLOCATION_TRANSITIONS",
+    "MAX_STOCK",
     "OCCUPYING",
     "REASON_REQUIRED",
     "TRANSITIONS",
@@ -55,6 +57,8 @@ __all__ = [
     "BookingStatus",
     "CalendarFeed",
     "Closure",
+    "Equipment",
+    "EquipmentUse",
     "FreeUseBasis",
     "Frequency",
     "Inventory",

@@ -23,6 +23,7 @@ from bookings.rules import NonExistentLocalTimeError, Period
 from bookings.selectors import local_zone, occupancy_clash_rows
 from bookings.services.conditions import _answers_write, _conditions_check
 from bookings.services.decisions import _booking_transition
+from bookings.services.equipment import equipment_book
 from bookings.services.occupancy import occupancies_book
 from core.compiled import CompiledQuery
 from core.formats import day_text, time_text
@@ -54,6 +55,8 @@ class BookingRequest:
     # conditions), and whether the requester accepts its house rules.
     answers: Mapping[int, object] | None = None
     house_rules_accepted: bool = False
+    # Equipment of the space's site held with each date: (equipment id, quantity) pairs.
+    equipment: tuple[tuple[int, int], ...] = ()
 
     @property
     def space_id(self) -> int:
@@ -416,6 +419,8 @@ def booking_request(
     booking.requested_by = requested_by
     # checked: the space is locked and clash_rows found nothing in this transaction.
     rows = occupancies_book(booking=booking, periods=periods, checked=True)
+    # Equipment (issue 16): its items locked, their peak use checked, held by each date.
+    equipment_book(booking=booking, rows=rows, asked=request.equipment)
     log = BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
     _answers_write(booking=booking, checked=conditions, actor=requested_by)
     # What was written, for a caller that answers with the booking as it is now without

@@ -32,10 +32,13 @@ from bookings.forms import (
     ReasonForm,
 )
 from bookings.forms.conditions import RequestAnswersForm, request_errors_add
+from bookings.forms.equipment import posted_equipment
 from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.permissions import booking_actions_for
 from bookings.selectors.conditions import request_questions_of
+from bookings.selectors.equipment import booking_equipment
 from bookings.views.conditions import booking_conditions_context
+from bookings.views.equipment import equipment_request_form
 from core.formats import slot_texts
 from core.forms import post_confirmed
 from core.middleware import accepts_upload
@@ -134,7 +137,12 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     )
     clashes = None
     preview = None
-    if request.method == "POST" and form.is_valid() & answers_form.is_valid():
+    # Equipment (issue 16): its quantity fields, read only when the POST has some.
+    equipment_form = None
+    if request.method == "POST" and posted_equipment(request.POST):
+        equipment_form = equipment_request_form(space_pk, request.POST)
+    equipment_valid = equipment_form is None or equipment_form.is_valid()
+    if request.method == "POST" and form.is_valid() & answers_form.is_valid() & equipment_valid:
         # The service reads the space and the organisation itself, under its lock and within
         # what the user may see and book for, and refuses what the page below explains: a
         # request that goes through reads nothing else.
@@ -151,6 +159,7 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             skip_conflicts=values["skip_conflicts"],
             answers=answers_form.answers(files="preview" not in request.POST),
             house_rules_accepted=answers_form.cleaned_data["house_rules_accepted"],
+            equipment=equipment_form.asked() if equipment_form else (),
         )
         try:
             if "preview" in request.POST:
@@ -199,15 +208,17 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             {"space": space, "reason": "reserved"},
             status=403,
         )
-    status = (
-        409 if clashes else (400 if form.is_bound and (form.errors or answers_form.errors) else 200)
-    )
+    if equipment_form is None:
+        equipment_form = equipment_request_form(space.pk, request.POST or None)
+    invalid = form.is_bound and (form.errors or answers_form.errors or equipment_form.errors)
+    status = 409 if clashes else (400 if invalid else 200)
     context = {
         "form": form,
         "answers_form": answers_form,
         "space": space,
         "clashes": clashes,
         "preview": preview,
+        "equipment_form": equipment_form,
     }
     return render(request, "bookings/booking_form.html", context, status=status)
 
@@ -315,6 +326,7 @@ def booking_detail_page(
         "booking": booking,
         "occurrences": selectors.booking_occupancies(booking=booking),
         "log": booking.log.select_related("actor"),
+        "equipment": booking_equipment(booking=booking),
         "is_manager": actions.is_manager,
         "can_decide": actions.can_decide,
         "can_cancel": actions.can_cancel,

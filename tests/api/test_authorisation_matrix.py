@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from accounts.models import ApiTokenScope, Invitation, MembershipRole
 from accounts.services.tokens import api_token_create
+from bookings.models import Equipment
 from bookings.rules import Period
 from bookings.services.closures import closure_create
 from bookings.services.feeds import calendar_feed_create
@@ -484,6 +485,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "closure", body=_fixed({}),
         **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},
     ),
+    ("api:site-equipment-list", "GET"): entry("site", **PUBLIC_DETAIL),
+    ("api:space-equipment-list", "GET"): entry("space", **PUBLIC_DETAIL),
+    ("api:site-equipment-list", "POST"): entry(
+        "site", body=_fixed({"name": "Tables", "stock": 5}),
+        **{**THE_MANAGERS, "manager": (201, 404), "commune": (201, 404), "epci": (201, 201)},
+    ),
+    ("api:equipment-detail", "PATCH"): entry(
+        "equipment", body=_fixed({"stock": 12}), **THE_MANAGERS
+    ),
     ("api:site-photo-create", "POST"): entry(
         "site", body=_fixed({}),
         **{**THE_MANAGERS, "manager": (415, 404), "commune": (415, 404), "epci": (415, 415)},
@@ -711,6 +721,9 @@ class World:
             for n in (1, 2)
         }
         self.photo = {n: PhotoFactory(site=site[n]) for n in (1, 2)}
+        self.equipment = {
+            n: Equipment.objects.create(site=site[n], name="Chaises", stock=10) for n in (1, 2)
+        }
         # A plain member of each structure (its administrator is member A or B), an invitation
         # not yet accepted, a supporting document.
         self.membership = {

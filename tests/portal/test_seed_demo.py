@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
-from bookings.models import Booking, BookingLog, Closure, Occupancy
+from bookings.models import Booking, BookingLog, Closure, Equipment, EquipmentUse, Occupancy
 from bookings.selectors import booking_routing
 from payments.selectors import (
     FeeRouteKind,
@@ -47,6 +47,8 @@ SEEDED_MODELS = [
     Booking,
     BookingLog,
     Occupancy,
+    Equipment,
+    EquipmentUse,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 
@@ -200,3 +202,14 @@ def test_seed_demo_bills_the_card_paid_buildings_fees_while_its_keys_are_missing
     )
     assert lines
     assert all(line.amount_cents > 0 for line in lines)
+
+
+def test_seed_demo_lends_equipment_and_one_booking_takes_some(demo_mode):
+    seed_demo()
+
+    booking = Booking.objects.get(purpose="Forum des bénévoles (démo)")
+    assert sorted(booking.equipment_uses.values_list("equipment__name", "quantity")) == [
+        ("Chaises pliantes", 30),
+        ("Tables", 6),
+        ("Vidéoprojecteur", 1),
+    ]

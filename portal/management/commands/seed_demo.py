@@ -32,6 +32,7 @@ from bookings.models import (
     BookingLog,
     BookingStatus,
     Closure,
+    Equipment,
     Frequency,
     RequestQuestion,
 )
@@ -112,6 +113,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._bookings(sites)
             self._request_form()
+            self._equipment()
             self._long_term(structures)
         with transaction.atomic():
             self._history(structures)
@@ -437,6 +439,34 @@ class Command(BaseCommand):
                     if answer
                 },
                 house_rules_accepted=True,
+            ),
+            requested_by=user,
+        )
+
+    def _equipment(self) -> None:
+        """The Denain building's equipment, and one request that takes some (issue 16)."""
+        building = Site.objects.get(name=demo.SITES[0]["name"])
+        items = {
+            name: Equipment.objects.get_or_create(
+                site=building, name=name, defaults={"stock": stock}
+            )[0]
+            for name, stock in demo.EQUIPMENT
+        }
+        email, space_name, purpose, weekday, start, end, attendees, asked = demo.EQUIPMENT_BOOKING
+        user = User.objects.get(email=email)
+        organisation = user.memberships.get().organisation
+        if Booking.objects.filter(organisation=organisation, purpose=purpose).exists():
+            return
+        day = timezone.localdate() + timedelta(days=7)
+        day += timedelta(days=(weekday - day.weekday()) % 7)
+        booking_request(
+            request=BookingRequest(
+                space=Space.objects.get(site=building, name=space_name),
+                organisation=organisation,
+                purpose=purpose,
+                attendees=attendees,
+                first=local_period(day, start, end, local_zone()),
+                equipment=tuple((items[name].pk, quantity) for name, quantity in asked.items()),
             ),
             requested_by=user,
         )
