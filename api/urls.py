@@ -14,6 +14,7 @@ from api import (
     calls,
     channels,
     closures,
+    comments,
     documents,
     feeds,
     hooks,
@@ -67,6 +68,11 @@ urlpatterns = [
     ),
     path(
         "v1/bookings/<int:pk>/cancel/", bookings.BookingCancelApi.as_view(), name="booking-cancel"
+    ),
+    path(
+        "v1/bookings/<int:pk>/messages/",
+        comments.BookingCommentListCreateApi.as_view(),
+        name="booking-comment-list",
     ),
     path(
         "v1/bookings/<int:pk>/payment/",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import calendars, closures, feeds, requests, widget
+from bookings.views import calendars, closures, comments, feeds, requests, widget
 from bookings.views.allocations import handover, lifecycle, pages, timeline
 
 app_name = "bookings"
@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/accepter/", requests.booking_approve, name="booking-approve"),
     path("<int:pk>/refuser/", requests.booking_refuse, name="booking-refuse"),
     path("<int:pk>/annuler/", requests.booking_cancel, name="booking-cancel"),
+    path("<int:pk>/messages/", comments.booking_comment_create, name="booking-comment-create"),
     path("calendrier/evenements/", calendars.calendar_events, name="calendar-events"),
     path("calendrier/espace/<int:pk>/", calendars.space_calendar, name="calendar-space"),
     path("calendrier/site/<int:pk>/", calendars.site_calendar, name="calendar-site"),

@@ -13,6 +13,12 @@ from bookings.models.allocations import (
     KeyHandover,
     LegalRegime,
 )
+from bookings.models.comments import (
+    COMMENT_MAX_LENGTH,
+    COMMENTS_PER_BOOKING,
+    BookingComment,
+    CommentSide,
+)
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -30,6 +36,8 @@ from bookings.models.occupancy import (
 
 __all__ = [
     "ALLOCATION_TRANSITIONS",
+    "COMMENTS_PER_BOOKING",
+    "COMMENT_MAX_LENGTH",
     "OCCUPYING",
     "REASON_REQUIRED",
     "TRANSITIONS",
@@ -38,12 +46,14 @@ __all__ = [
     "AllocationReminder",
     "AllocationStatus",
     "Booking",
+    "BookingComment",
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",
     "BookingStatus",
     "CalendarFeed",
     "Closure",
+    "CommentSide",
     "FreeUseBasis",
     "Frequency",
     "Inventory",

@@ -8,6 +8,7 @@ One module per concern:
   their rolled-back preview, the lapse of pending requests nobody decided in time;
 - `decisions`: the one status-change helper of a booking, approve, refuse, cancel (whole,
   one date, following);
+- `comments`: messages between the requesting structure and the people who decide;
 - `closures`: closures of a site or a space, and the French public holidays;
 - `reminders`: reminders the day before each confirmed date, and to the people who decide
   before a pending request lapses;
@@ -17,6 +18,7 @@ The public names are re-exported here: `from bookings.services import booking_ca
 """
 
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
+from bookings.services.comments import booking_comment_post
 from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
 from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
 from bookings.services.reminders import (
@@ -38,6 +40,7 @@ __all__ = [
     "BookingRequest",
     "booking_approve",
     "booking_cancel",
+    "booking_comment_post",
     "booking_refuse",
     "booking_request",
     "booking_request_preview",

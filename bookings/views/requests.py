@@ -33,6 +33,7 @@ from bookings.forms import (
 )
 from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.permissions import booking_actions_for
+from bookings.views.comments import comments_context
 from core.formats import slot_texts
 from core.forms import form_add_service_errors, post_confirmed
 from core.panels import cells_for
@@ -297,6 +298,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refuse_form": ReasonForm(auto_id="id_refuse_%s")
         if actions.can_decide and booking.status == BookingStatus.PENDING
         else None,
+        **comments_context(booking),
     }
     return render(request, "bookings/booking_detail.html", context)
 
