@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
-from bookings.models import Booking, BookingLog, Closure, Occupancy
+from bookings.models import Booking, BookingComment, BookingLog, Closure, Occupancy
 from bookings.selectors import booking_routing
 from payments.selectors import (
     FeeRouteKind,
@@ -47,6 +47,7 @@ SEEDED_MODELS = [
     Booking,
     BookingLog,
     Occupancy,
+    BookingComment,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 
@@ -200,3 +201,15 @@ def test_seed_demo_bills_the_card_paid_buildings_fees_while_its_keys_are_missing
     )
     assert lines
     assert all(line.amount_cents > 0 for line in lines)
+
+
+def test_seed_demo_shows_a_conversation_on_a_pending_request(demo_mode):
+    seed_demo()
+
+    booking = Booking.objects.get(purpose=demo.CONVERSATION_ON)
+    assert booking.status == "pending"
+    assert [(c.author.email, c.side) for c in booking.comments.order_by("pk")] == [
+        ("asso@demo.test", "requester"),
+        ("gestionnaire@demo.test", "manager"),
+        ("asso@demo.test", "requester"),
+    ]

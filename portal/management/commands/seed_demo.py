@@ -39,6 +39,7 @@ from bookings.selectors import local_zone
 from bookings.services import (
     BookingRequest,
     booking_approve,
+    booking_comment_post,
     booking_request,
     closure_create,
     closures_add_public_holidays,
@@ -108,6 +109,7 @@ class Command(BaseCommand):
         # The demo requests go through the real services; their e-mails stay in memory.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._bookings(sites)
+            self._conversation()
             self._long_term(structures)
         with transaction.atomic():
             self._history(structures)
@@ -393,6 +395,14 @@ class Command(BaseCommand):
             booking = booking_request(request=request, requested_by=user)
             if approve:
                 booking_approve(booking=booking, actor=manager)
+
+    def _conversation(self) -> None:
+        """A few messages on a pending request, written through the conversation's service."""
+        booking = Booking.objects.filter(purpose=demo.CONVERSATION_ON).first()
+        if booking is None or booking.comments.exists():
+            return
+        for email, text in demo.CONVERSATION:
+            booking_comment_post(booking=booking, actor=User.objects.get(email=email), body=text)
 
     def _long_term(self, structures: dict[str, Organisation]) -> None:
         """Documents, a published call with reviewed applications, and agreements."""
