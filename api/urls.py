@@ -15,6 +15,7 @@ from api import (
     channels,
     closures,
     conditions,
+    comments,
     documents,
     equipment,
     feeds,
@@ -79,6 +80,11 @@ urlpatterns = [
     ),
     path(
         "v1/bookings/<int:pk>/cancel/", bookings.BookingCancelApi.as_view(), name="booking-cancel"
+    ),
+    path(
+        "v1/bookings/<int:pk>/messages/",
+        comments.BookingCommentListCreateApi.as_view(),
+        name="booking-comment-list",
     ),
     path(
         "v1/bookings/<int:pk>/payment/",

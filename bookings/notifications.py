@@ -21,10 +21,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actors import Actor, is_platform
-from accounts.messaging import Notice, notify_all
+from accounts.messaging import Notice, notify_addresses, notify_all, notify_users
 from accounts.models import User
-from bookings.models import Booking, BookingMessage, BookingMessageStatus
-from bookings.selectors import Routing, booking_requesters, booking_routing
+from bookings.models import (
+    Booking,
+    BookingComment,
+    BookingMessage,
+    BookingMessageStatus,
+    CommentSide,
+)
+from bookings.selectors import (
+    Routing,
+    booking_comment_recipients,
+    booking_requesters,
+    booking_routing,
+)
 from core.jobs import job_after_commit
 from core.queue import (
     QueuePolicy,
@@ -243,3 +254,32 @@ def booking_messages_sweep(*, now: datetime | None = None) -> int:
         BookingMessage.objects, policy=_message_policy(), now=now, batch=MESSAGE_SWEEP_BATCH
     )
     return booking_messages_write(ids=ids, now=now) if ids else 0
+
+
+def notify_comment(comment: BookingComment) -> int:
+    """Tell the other side of `comment`'s conversation that a message awaits them
+    (`booking_comment_recipients`): an entry in their notifications list and an e-mail that
+    quotes it, linking to the conversation. A requester's message on a site nobody can decide
+    on goes to the owner's contact address. No Reply-To: an answer belongs in the
+    conversation, where both sides read it; the e-mail says so. Call it in the transaction
+    that writes the message. Returns how many e-mails were queued."""
+    booking = _load(comment.booking)
+    comment.booking = booking
+    context = {"booking": booking, "comment": comment, "author": comment.author}
+    link = booking.get_absolute_url() + "#messages"
+    about = f"booking {booking.pk}, comment {comment.pk}"
+    people = booking_comment_recipients(comment=comment)
+    if people:
+        return notify_users(
+            people, message="booking_comment", context=context, about=about, link=link
+        )
+    if comment.side == CommentSide.REQUESTER and booking.space.site.owner.email:
+        return notify_addresses(
+            [booking.space.site.owner.email],
+            message="booking_comment",
+            context=context,
+            about=about,
+            link=link,
+        )
+    logger.warning("Booking %s: nobody to tell of message %s.", booking.pk, comment.pk)
+    return 0

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, is_platform
 from accounts.conflicts import decision_check_impartial, user_has_conflict_with
 from accounts.exceptions import DecisionNotAllowed
-from bookings.models import Booking, Closure
+from bookings.models import Booking, Closure, CommentSide
 from bookings.selectors import (
     bookings_manageable_by,
     bookings_of_requester,
@@ -66,6 +66,20 @@ def booking_cancel_terms(*, actor: Actor, booking: Booking) -> CancelAs:
     if bookings_of_requester(actor).filter(pk=booking.pk).exists():
         return CancelAs.REQUESTER
     _refuse(actor, booking)
+
+
+def booking_comment_side(*, actor: Actor, booking: Booking) -> CommentSide:
+    """The side `actor` writes on in the conversation of `booking`: its organisation's members
+    as the requester (a manager who is one of them too: they cancel as its requester, they
+    talk as one), the people who may decide on it as its manager. Anyone else, the platform
+    included, gets PermissionDenied (404): both sides, and only they, see the conversation."""
+    if is_platform(actor):
+        raise PermissionDenied
+    if bookings_of_requester(actor).filter(pk=booking.pk).exists():
+        return CommentSide.REQUESTER
+    if bookings_manageable_by(actor).filter(pk=booking.pk).exists():
+        return CommentSide.MANAGER
+    raise PermissionDenied
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from bookings.views import calendars, closures, conditions, equipment, feeds, requests, widget
+from bookings.views import (
+    calendars,
+    closures,
+    comments,
+    conditions,
+    equipment,
+    feeds,
+    requests,
+    widget,
+)
 from bookings.views.allocations import handover, lifecycle, pages, timeline
 
 app_name = "bookings"
@@ -41,6 +50,7 @@ urlpatterns = [
         conditions.request_question_move,
         name="request-question-move",
     ),
+    path("<int:pk>/messages/", comments.booking_comment_create, name="booking-comment-create"),
     path("calendrier/evenements/", calendars.calendar_events, name="calendar-events"),
     path("calendrier/espace/<int:pk>/", calendars.space_calendar, name="calendar-space"),
     path("calendrier/site/<int:pk>/", calendars.site_calendar, name="calendar-site"),

@@ -444,6 +444,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventTypeEnum": "integrations.models.EventType",
         "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",
         "CalendarFeedScopeEnum": "bookings.models.CalendarFeed.Scope",
+        "CommentSideEnum": "bookings.models.CommentSide",
         "ScopeEnum": "accounts.models.ApiTokenScope",  # the name it had before the feeds
         "PaymentChannelKindEnum": "payments.models.ChannelKind",
     },

@@ -653,6 +653,23 @@ EQUIPMENT_BOOKING = (
     30,
     {"Chaises pliantes": 30, "Tables": 6, "Vidéoprojecteur": 1},
 )
+# A conversation on the pending request above (issue 16, talking on a request): the
+# association asks, the facilities manager answers, the association thanks. (author, text)
+CONVERSATION_ON = "Assemblée générale (démo)"
+CONVERSATION = [
+    (
+        "asso@demo.test",
+        "Bonjour,\nPourrons-nous disposer de la salle dès 13 h 30 pour installer les tables "
+        "et tester le vidéoprojecteur ?\nMerci d’avance.",
+    ),
+    (
+        "gestionnaire@demo.test",
+        "Bonjour,\nOui : le gardien ouvre à 13 h 30. Le vidéoprojecteur est dans l’armoire "
+        "de la salle, la clé est à l’accueil. Merci de remettre les tables en place après "
+        "l’assemblée.",
+    ),
+    ("asso@demo.test", "Parfait, merci ! Nous remettrons la salle en ordre."),
+]
 
 # Long-term occupancy (issue 4): a published call with applications and reviews, and agreements.
 CALL = {

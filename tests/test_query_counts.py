@@ -31,7 +31,12 @@ from stdnum import luhn
 from accounts.models import Invitation, MembershipRole, OrganisationKind
 from bookings.models import CalendarFeed, Equipment, Frequency
 from bookings.rules import Period
-from bookings.services import booking_approve, calendar_feed_create, closure_create
+from bookings.services import (
+    booking_approve,
+    booking_comment_post,
+    calendar_feed_create,
+    closure_create,
+)
 from calls import services as services_calls
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
@@ -522,6 +527,20 @@ def _api_booking_detail(w: World, count: int) -> Get:
     )
 
 
+@case("api:booking-comment-list", sqlite=6, page=50)
+def _api_booking_comments(w: World, count: int) -> Get:
+    """A booking's conversation (authors read with their messages)."""
+    if not w.booked:
+        w.book(1)
+    booking = w.requester.memberships.get().organisation.bookings.get()
+    for index in range(count):
+        author = w.requester if index % 2 else w.facilities_manager
+        booking_comment_post(booking=booking, actor=author, body=f"QC message {w.next()}")
+    return Get(
+        w.facilities_manager, reverse("api:booking-comment-list", args=[booking.pk]), api_page
+    )
+
+
 # --- Pages of accounts and the dashboard -----------------------------------------------------
 
 
@@ -732,7 +751,9 @@ def _booking_list(w: World, count: int) -> Get:
     return Get(w.requester, reverse("bookings:booking-list"), html(BOOKING_LINK))
 
 
-@case("bookings:booking-detail", sqlite=26)  # + questions, answers, files, missing, equipment (16)
+@case(
+    "bookings:booking-detail", sqlite=27
+)  # + questions, answers, files, missing, equipment, its conversation (16)
 def _booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -1456,6 +1477,7 @@ NOT_LISTS: dict[str, str] = {
     "api:booking-approve": ACTION,
     "api:booking-refuse": ACTION,
     "api:booking-cancel": ACTION,
+    "bookings:booking-comment-create": ACTION,
     "api:booking-payment": ACTION,
     "api:booking-deposit": ACTION,
     "api:payment-detail": DETAIL,

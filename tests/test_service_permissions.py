@@ -580,6 +580,10 @@ CASES: dict[str, Case] = {
         lambda w: {"booking": w.pending, "reason": "Non"},
         actors=("outsider", "anonymous"),  # the platform cancels what it must (an unpaid fee)
     ),
+    # bookings: talking on a request (the platform has nothing to say there either)
+    "booking_comment_post": Case(
+        bookings_services.booking_comment_post, lambda w: {"booking": w.pending, "body": "Bonjour"}
+    ),
     # bookings: closures and feeds
     "closure_create": Case(
         bookings_services.closure_create,

@@ -4,6 +4,7 @@
   cancellations;
 - `allocations`: the occupancy agreement pages (offer, answer, signature, end, renewal, keys,
   inventories);
+- `comments`: a message in a booking's conversation;
 - `closures`: closing a site or a space, adding the public holidays;
 - `feeds`: creating a calendar subscription.
 
@@ -29,6 +30,7 @@ from bookings.forms.allocations import (
     euros_to_cents,
 )
 from bookings.forms.closures import WHOLE_SITE, ClosureForm, PublicHolidaysForm
+from bookings.forms.comments import BookingCommentForm
 from bookings.forms.feeds import CalendarFeedForm
 from bookings.forms.requests import (
     AvailabilitySearchForm,
@@ -51,6 +53,7 @@ __all__ = [
     "AllocationRenewForm",
     "AllocationSignForm",
     "AvailabilitySearchForm",
+    "BookingCommentForm",
     "BookingRequestForm",
     "BulkDecisionForm",
     "CalendarFeedForm",

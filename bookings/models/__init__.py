@@ -21,6 +21,12 @@ from bookings.models.conditions import (
     RequestQuestion,
 )
 from bookings.models.equipment import MAX_STOCK, Equipment, EquipmentUse
+from bookings.models.comments import (
+    COMMENT_MAX_LENGTH,
+    COMMENTS_PER_BOOKING,
+    BookingComment,
+    CommentSide,
+)
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -40,6 +46,8 @@ from bookings.models.occupancy import (
 __all__ = [
     "ALLOCATION_TRANSITIONS",
     "MAX_STOCK",
+    "COMMENTS_PER_BOOKING",
+    "COMMENT_MAX_LENGTH",
     "OCCUPYING",
     "REASON_REQUIRED",
     "TRANSITIONS",
@@ -51,6 +59,7 @@ __all__ = [
     "BookingAnswer",
     "BookingFile",
     "BookingFileKind",
+    "BookingComment",
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",
@@ -59,6 +68,7 @@ __all__ = [
     "Closure",
     "Equipment",
     "EquipmentUse",
+    "CommentSide",
     "FreeUseBasis",
     "Frequency",
     "Inventory",

@@ -4,6 +4,7 @@
   spelling of the no-double-booking test, used by every check and by the search;
 - `availability`: the availability search (`spaces_available`), one query;
 - `bookings`: permission querysets of bookings and what a booking's page shows;
+- `comments`: a booking's conversation and who hears of a new message;
 - `calendars`: what calendars, the week view and the site timeline show;
 - `day_grid`: a site's day as a grid of rooms × hours;
 - `closures`: closures of a site, public holidays, what a closure would hit;
@@ -70,6 +71,7 @@ from bookings.selectors.closures import (
     closures_of_site,
     public_holidays_not_closed,
 )
+from bookings.selectors.comments import booking_comment_recipients, booking_comments
 from bookings.selectors.day_grid import DayGrid, site_day_grid
 from bookings.selectors.local_time import local_zone
 from bookings.selectors.overlap import (
@@ -94,6 +96,8 @@ __all__ = [
     "allocations_answerable_by",
     "allocations_manageable_by",
     "allocations_visible_to",
+    "booking_comment_recipients",
+    "booking_comments",
     "booking_dates_of",
     "booking_detail",
     "booking_occupancies",

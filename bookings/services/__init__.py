@@ -8,6 +8,7 @@ One module per concern:
   their rolled-back preview, the lapse of pending requests nobody decided in time;
 - `decisions`: the one status-change helper of a booking, approve, refuse, cancel (whole,
   one date, following);
+- `comments`: messages between the requesting structure and the people who decide;
 - `closures`: closures of a site or a space, and the French public holidays;
 - `reminders`: reminders the day before each confirmed date, and to the people who decide
   before a pending request lapses;
@@ -26,6 +27,7 @@ from bookings.services.conditions import (
     request_question_save,
     space_conditions_set,
 )
+from bookings.services.comments import booking_comment_post
 from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
 from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
 from bookings.services.reminders import (
@@ -48,6 +50,7 @@ __all__ = [
     "booking_approve",
     "booking_cancel",
     "booking_file_attach",
+    "booking_comment_post",
     "booking_refuse",
     "booking_request",
     "booking_request_preview",

@@ -39,6 +39,7 @@ from bookings.selectors.conditions import request_questions_of
 from bookings.selectors.equipment import booking_equipment
 from bookings.views.conditions import booking_conditions_context
 from bookings.views.equipment import equipment_request_form
+from bookings.views.comments import comments_context
 from core.formats import slot_texts
 from core.forms import post_confirmed
 from core.middleware import accepts_upload
@@ -339,6 +340,7 @@ def booking_detail_page(
         else None,
         # Issue 16: answers, attached files, what the approval waits for.
         **booking_conditions_context(booking, bound=file_form),
+        **comments_context(booking),
     }
     return render(request, "bookings/booking_detail.html", context, status=status)
 

@@ -308,6 +308,14 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api:booking-approve", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-refuse", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-cancel", "POST"): entry("booking", body=_fixed(REASON), **VISIBLE),
+    # Talking on a request: both sides of the booking, as they see it.
+    ("api:booking-comment-list", "GET"): entry("booking", **VISIBLE),
+    ("api:booking-comment-list", "POST"): entry(
+        "booking",
+        body=_fixed({"body": "Pouvons-nous arriver à 17 h 30 ?"}),
+        anonymous=(403, 403), member_a=(201, 404), member_b=(201, 404),
+        manager=(201, 404), commune=(201, 404), epci=(201, 201),
+    ),
     ("api:booking-payment", "POST"): entry(
         "booking", body=_fixed({}),
         **{**THE_STRUCTURES, "member_a": (201, 404), "member_b": (201, 404)},

@@ -10,7 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
-from bookings.models import Booking, BookingLog, Closure, Equipment, EquipmentUse, Occupancy
+from bookings.models import (
+    Booking,
+    BookingComment,
+    BookingLog,
+    Closure,
+    Equipment,
+    EquipmentUse,
+    Occupancy,
+)
 from bookings.selectors import booking_routing
 from payments.selectors import (
     FeeRouteKind,
@@ -49,6 +57,7 @@ SEEDED_MODELS = [
     Occupancy,
     Equipment,
     EquipmentUse,
+    BookingComment,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 
@@ -212,4 +221,16 @@ def test_seed_demo_lends_equipment_and_one_booking_takes_some(demo_mode):
         ("Chaises pliantes", 30),
         ("Tables", 6),
         ("Vidéoprojecteur", 1),
+    ]
+
+
+def test_seed_demo_shows_a_conversation_on_a_pending_request(demo_mode):
+    seed_demo()
+
+    booking = Booking.objects.get(purpose=demo.CONVERSATION_ON)
+    assert booking.status == "pending"
+    assert [(c.author.email, c.side) for c in booking.comments.order_by("pk")] == [
+        ("asso@demo.test", "requester"),
+        ("gestionnaire@demo.test", "manager"),
+        ("asso@demo.test", "requester"),
     ]

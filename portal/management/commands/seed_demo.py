@@ -41,6 +41,7 @@ from bookings.selectors import local_zone
 from bookings.services import (
     BookingRequest,
     booking_approve,
+    booking_comment_post,
     booking_request,
     closure_create,
     closures_add_public_holidays,
@@ -114,6 +115,7 @@ class Command(BaseCommand):
             self._bookings(sites)
             self._request_form()
             self._equipment()
+            self._conversation()
             self._long_term(structures)
         with transaction.atomic():
             self._history(structures)
@@ -470,6 +472,14 @@ class Command(BaseCommand):
             ),
             requested_by=user,
         )
+
+    def _conversation(self) -> None:
+        """A few messages on a pending request, written through the conversation's service."""
+        booking = Booking.objects.filter(purpose=demo.CONVERSATION_ON).first()
+        if booking is None or booking.comments.exists():
+            return
+        for email, text in demo.CONVERSATION:
+            booking_comment_post(booking=booking, actor=User.objects.get(email=email), body=text)
 
     def _long_term(self, structures: dict[str, Organisation]) -> None:
         """Documents, a published call with reviewed applications, and agreements."""
