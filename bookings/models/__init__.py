@@ -13,6 +13,12 @@ from bookings.models.allocations import (
     KeyHandover,
     LegalRegime,
 )
+from bookings.models.comments import (
+    COMMENT_MAX_LENGTH,
+    COMMENTS_PER_BOOKING,
+    BookingComment,
+    CommentSide,
+)
 from bookings.models.conditions import (
     BookingAnswer,
     BookingFile,
@@ -21,12 +27,6 @@ from bookings.models.conditions import (
     RequestQuestion,
 )
 from bookings.models.equipment import MAX_STOCK, Equipment, EquipmentUse
-from bookings.models.comments import (
-    COMMENT_MAX_LENGTH,
-    COMMENTS_PER_BOOKING,
-    BookingComment,
-    CommentSide,
-)
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -45,9 +45,9 @@ from bookings.models.occupancy import (
 
 __all__ = [
     "ALLOCATION_TRANSITIONS",
-    "MAX_STOCK",
     "COMMENTS_PER_BOOKING",
     "COMMENT_MAX_LENGTH",
+    "MAX_STOCK",
     "OCCUPYING",
     "REASON_REQUIRED",
     "TRANSITIONS",
@@ -57,18 +57,18 @@ __all__ = [
     "AllocationStatus",
     "Booking",
     "BookingAnswer",
+    "BookingComment",
     "BookingFile",
     "BookingFileKind",
-    "BookingComment",
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",
     "BookingStatus",
     "CalendarFeed",
     "Closure",
+    "CommentSide",
     "Equipment",
     "EquipmentUse",
-    "CommentSide",
     "FreeUseBasis",
     "Frequency",
     "Inventory",

@@ -20,6 +20,7 @@ The public names are re-exported here: `from bookings.services import booking_ca
 """
 
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
+from bookings.services.comments import booking_comment_post
 from bookings.services.conditions import (
     booking_file_attach,
     request_question_delete,
@@ -27,7 +28,6 @@ from bookings.services.conditions import (
     request_question_save,
     space_conditions_set,
 )
-from bookings.services.comments import booking_comment_post
 from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
 from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
 from bookings.services.reminders import (
@@ -49,8 +49,8 @@ __all__ = [
     "BookingRequest",
     "booking_approve",
     "booking_cancel",
-    "booking_file_attach",
     "booking_comment_post",
+    "booking_file_attach",
     "booking_refuse",
     "booking_request",
     "booking_request_preview",

@@ -37,9 +37,9 @@ from bookings.models import Booking, BookingStatus, CalendarFeed
 from bookings.permissions import booking_actions_for
 from bookings.selectors.conditions import request_questions_of
 from bookings.selectors.equipment import booking_equipment
+from bookings.views.comments import comments_context
 from bookings.views.conditions import booking_conditions_context
 from bookings.views.equipment import equipment_request_form
-from bookings.views.comments import comments_context
 from core.formats import slot_texts
 from core.forms import post_confirmed
 from core.middleware import accepts_upload
