@@ -27,7 +27,7 @@ from api.schema import CONFLICT, TRANSITION_REFUSED
 from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
-from bookings.models import Booking, BookingStatus, Frequency, Occupancy
+from bookings.models import Booking, BookingStatus, Frequency, Occupancy, Waiver
 from bookings.rules import Period
 from core.compiled import CompiledQueries
 from core.links import url_of
@@ -172,6 +172,9 @@ BOOKING_FIELDS = [
     "repeat_count",
     "lapses_at",
     "created_at",
+    "on_behalf",
+    "waived_min_notice",
+    "waived_max_advance",
 ]
 
 
@@ -314,6 +317,9 @@ def bookings_represented(rows: Sequence[dict]) -> list[dict]:
                 "repeat_count": row["repeat_count"],
                 "lapses_at": moment(row["lapses_at"]),
                 "created_at": moment(row["created_at"]),
+                "on_behalf": row["on_behalf"],
+                "waived_min_notice": row["waived_min_notice"],
+                "waived_max_advance": row["waived_max_advance"],
                 "occurrence_count": row["occurrence_count"],
                 "next_occurrence": following,
                 "url": url(row["id"]),
@@ -342,6 +348,9 @@ def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) 
         "repeat_count": booking.repeat_count,
         "lapses_at": moment(booking.lapses_at),
         "created_at": moment(booking.created_at),
+        "on_behalf": booking.on_behalf,
+        "waived_min_notice": booking.waived_min_notice,
+        "waived_max_advance": booking.waived_max_advance,
         "occurrences": [
             {"start": moment(row.start), "end": moment(row.end), "active": row.active}
             for row in occupancies
@@ -380,6 +389,17 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
             required=False, allow_null=True, **bounds_of(Booking, "repeat_count")
         )
         skip_conflicts = serializers.BooleanField(default=False)
+        # Booking on behalf of a structure (issue 16): an agent who manages the space's site
+        # gives a verified structure they do not belong to as `organisation`.
+        waive = serializers.MultipleChoiceField(
+            choices=Waiver.choices,
+            required=False,
+            help_text="Booking on behalf only: the rules of the space the agent waives.",
+        )
+        approve = serializers.BooleanField(
+            default=False,
+            help_text="Booking on behalf only: the agent approves the request at once.",
+        )
 
         class Meta:
             ref_name = "BookingRequestInput"  # one schema component name per input serializer
@@ -418,6 +438,8 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
                 repeat_until=values.get("repeat_until"),
                 repeat_count=values.get("repeat_count"),
                 skip_conflicts=values["skip_conflicts"],
+                waive=frozenset(values.get("waive", ())),
+                approve=values["approve"],
             ),
             requested_by=request.user,
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import calendars, closures, feeds, requests, widget
+from bookings.views import calendars, closures, feeds, quotas, requests, widget
 from bookings.views.allocations import handover, lifecycle, pages, timeline
 
 app_name = "bookings"
@@ -31,6 +31,8 @@ urlpatterns = [
         name="closure-holidays",
     ),
     path("fermetures/<int:pk>/supprimer/", closures.closure_delete, name="closure-delete"),
+    path("quotas/site/<int:pk>/", quotas.site_quotas, name="quota-list"),
+    path("quotas/<int:pk>/supprimer/", quotas.quota_delete, name="quota-delete"),
     path("ics/<slug:token>.ics", feeds.feed_ics, name="feed-ics"),
     path("abonnements/", feeds.feed_list, name="feed-list"),
     path("abonnements/<int:pk>/revoquer/", feeds.feed_revoke, name="feed-revoke"),

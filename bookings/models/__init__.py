@@ -27,6 +27,7 @@ from bookings.models.occupancy import (
     Occupancy,
     OccupancyKind,
 )
+from bookings.models.quotas import BookingQuota, Waiver
 
 __all__ = [
     "ALLOCATION_TRANSITIONS",
@@ -41,6 +42,7 @@ __all__ = [
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",
+    "BookingQuota",
     "BookingStatus",
     "CalendarFeed",
     "Closure",
@@ -53,4 +55,5 @@ __all__ = [
     "LegalRegime",
     "Occupancy",
     "OccupancyKind",
+    "Waiver",
 ]

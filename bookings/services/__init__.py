@@ -11,7 +11,9 @@ One module per concern:
 - `closures`: closures of a site or a space, and the French public holidays;
 - `reminders`: reminders the day before each confirmed date, and to the people who decide
   before a pending request lapses;
-- `feeds`: calendar subscriptions (ICS feeds behind secret URLs).
+- `feeds`: calendar subscriptions (ICS feeds behind secret URLs);
+- `behalf`: booking on behalf of a structure (who may, what they may waive);
+- `quotas`: booking quotas of a site, set by its managers and checked at request time.
 
 The public names are re-exported here: `from bookings.services import booking_cancel` works.
 """
@@ -19,6 +21,7 @@ The public names are re-exported here: `from bookings.services import booking_ca
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
 from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
 from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
+from bookings.services.quotas import quota_delete, quota_save
 from bookings.services.reminders import (
     LAPSE_REMINDER_BEFORE,
     bookings_send_lapse_reminders,
@@ -49,4 +52,6 @@ __all__ = [
     "closure_create",
     "closure_delete",
     "closures_add_public_holidays",
+    "quota_delete",
+    "quota_save",
 ]
