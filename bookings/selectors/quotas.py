@@ -3,7 +3,7 @@ holds under one, who may set them."""
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts.selectors import AnyUser
 from bookings.models import OCCUPYING, Booking, BookingQuota, BookingStatus, Occupancy
@@ -78,5 +78,5 @@ def quotas_of_site(site_id: int) -> QuerySet[BookingQuota]:
     return (
         BookingQuota.objects.filter(site_id=site_id)
         .select_related("organisation")
-        .order_by("-organisation__isnull", "organisation__name", "space_kind", "pk")
+        .order_by(F("organisation__name").asc(nulls_first=True), "space_kind", "pk")
     )

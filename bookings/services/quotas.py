@@ -111,17 +111,25 @@ def _check_hours(
         }
         if weekly:
             values["when"] = date_format(key, "j F Y")
-            message = _(
+            message = ngettext(
+                "Quota reached: %(structure)s may book at most %(limit)s hour a week on the "
+                "site %(scope)s. The week of Monday %(when)s already holds %(used)s and this "
+                "request adds %(added)s. Choose fewer hours or another week.",
                 "Quota reached: %(structure)s may book at most %(limit)s hours a week on the "
                 "site %(scope)s. The week of Monday %(when)s already holds %(used)s and this "
-                "request adds %(added)s. Choose fewer hours or another week."
+                "request adds %(added)s. Choose fewer hours or another week.",
+                limit,
             )
         else:
             values["when"] = date_format(key, "F Y")
-            message = _(
+            message = ngettext(
+                "Quota reached: %(structure)s may book at most %(limit)s hour a month on "
+                "the site %(scope)s. The month of %(when)s already holds %(used)s and this "
+                "request adds %(added)s. Choose fewer hours or another month.",
                 "Quota reached: %(structure)s may book at most %(limit)s hours a month on "
-                "the site %(scope)s. The month of %(when)s already holds %(used)s and this request adds "
-                "%(added)s. Choose fewer hours or another month."
+                "the site %(scope)s. The month of %(when)s already holds %(used)s and this "
+                "request adds %(added)s. Choose fewer hours or another month.",
+                limit,
             )
         raise ValidationError(message % values, code="quota")
 
