@@ -31,7 +31,7 @@ from stdnum import luhn
 from accounts.models import Invitation, MembershipRole, OrganisationKind
 from bookings.models import CalendarFeed, Frequency
 from bookings.rules import Period
-from bookings.services import booking_approve, calendar_feed_create, closure_create
+from bookings.services import booking_approve, calendar_feed_create, closure_create, quota_save
 from calls import services as services_calls
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
@@ -826,6 +826,18 @@ def _closure_list(w: World, count: int) -> Get:
     )
 
 
+@case("bookings:quota-list", sqlite=8)
+def _quota_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        structure = VerifiedStructureFactory(name=f"QC structure {w.next()}")
+        quota_save(actor=w.territory_admin, site=w.site, organisation=structure, max_pending=3)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:quota-list", args=[w.site.pk]),
+        html(r"<td>QC structure \d+</td>"),
+    )
+
+
 @case("bookings:feed-ics", sqlite=6)
 def _feed_ics(w: World, count: int) -> Get:
     w.book(count)
@@ -1339,6 +1351,7 @@ NOT_LISTS: dict[str, str] = {
     "bookings:booking-cancel": ACTION,
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
+    "bookings:quota-delete": ACTION,
     "bookings:feed-revoke": ACTION,
     "bookings:allocation-create": ACTION,
     "bookings:allocation-detail": DETAIL,
