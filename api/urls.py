@@ -21,6 +21,7 @@ from api import (
     organisations,
     payments,
     photos,
+    quotas,
     spaces,
     tariffs,
     waiting,
@@ -184,6 +185,7 @@ urlpatterns = [
         name="site-closure-list",
     ),
     path("v1/closures/<int:pk>/", closures.ClosureDetailApi.as_view(), name="closure-detail"),
+    path("v1/sites/<int:pk>/quotas/", quotas.SiteQuotaListApi.as_view(), name="site-quota-list"),
     path(
         "v1/sites/<int:pk>/photos/",
         accepts_upload(photos.SitePhotoCreateApi.as_view()),

@@ -417,6 +417,14 @@ def _api_site_closures(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("api:site-closure-list", args=[w.site.pk]), api_page)
 
 
+@case("api:site-quota-list", sqlite=6, page=50)
+def _api_site_quotas(w: World, count: int) -> Get:
+    for _ in range(count):
+        structure = VerifiedStructureFactory(name=f"QC structure {w.next()}")
+        quota_save(actor=w.territory_admin, site=w.site, organisation=structure, max_pending=3)
+    return Get(w.facilities_manager, reverse("api:site-quota-list", args=[w.site.pk]), api_page)
+
+
 @case("api:organisation-list", sqlite=5, page=50)
 def _api_organisations(w: World, count: int) -> Get:
     for _ in range(count):
