@@ -17,7 +17,15 @@ from accounts.models import ApiToken, Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for, token_organisation_id
 from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
-from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
+from bookings.models import (
+    Booking,
+    BookingLog,
+    BookingStatus,
+    Frequency,
+    Occupancy,
+    OccupancyKind,
+    Waiver,
+)
 from bookings.rules import NonExistentLocalTimeError, Period
 from bookings.selectors import local_zone, occupancy_clash_rows, quota_on_site
 from bookings.services.behalf import booking_behalf
@@ -262,11 +270,15 @@ def _check_period(
                 % {"n": space.max_booking_minutes}
             }
         )
-    if "min_notice" not in waive and period.start < now + timedelta(hours=space.min_notice_hours):
+    if Waiver.MIN_NOTICE not in waive and period.start < now + timedelta(
+        hours=space.min_notice_hours
+    ):
         raise ValidationError(
             {field: _("Book at least %(n)s hours ahead.") % {"n": space.min_notice_hours}}
         )
-    if "max_advance" not in waive and period.start > now + timedelta(days=space.max_advance_days):
+    if Waiver.MAX_ADVANCE not in waive and period.start > now + timedelta(
+        days=space.max_advance_days
+    ):
         raise ValidationError(
             {
                 field: _("%(when)s is more than %(n)s days ahead.")
@@ -454,10 +466,10 @@ def booking_request(
     )
     # Written by a worker after the commit: as long as the request itself (bookings/models/
     # messages.py); the event row is in this transaction.
-    event = "requested" if status == BookingStatus.PENDING else "confirmed"
+    told = "requested" if status == BookingStatus.PENDING else "confirmed"
     notifications.notify_after_commit(
         booking,
-        f"{event}_on_behalf" if behalf.on_behalf else event,
+        f"{told}_on_behalf" if behalf.on_behalf else told,
         loaded=True,
         requester_is_member=not behalf.on_behalf,
     )
