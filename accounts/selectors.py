@@ -212,6 +212,15 @@ def organisations_allowed_to_book_for(user: AnyUser) -> QuerySet[Organisation]:
     )
 
 
+def structures_bookable_on_behalf() -> QuerySet[Organisation]:
+    """The structures an agent (a manager of a site, the owner's staff, the intercommunality)
+    may book a space for, on their behalf: every ESS structure the intercommunality verified
+    (issue 16)."""
+    return Organisation.objects.filter(
+        kind=OrganisationKind.ESS, verified_at__isnull=False, erased_at__isnull=True
+    )
+
+
 def notifications_of(user: AnyUser) -> QuerySet[Notification]:
     """The user's notifications, newest first; nobody else's."""
     if not user.is_authenticated:

@@ -33,7 +33,7 @@ from api.schema import CONFLICT, TRANSITION_REFUSED
 from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
-from bookings.models import MAX_STOCK, Booking, BookingStatus, Frequency, Occupancy
+from bookings.models import MAX_STOCK, Booking, BookingStatus, Frequency, Occupancy, Waiver
 from bookings.rules import Period
 from bookings.selectors.equipment import booking_equipment
 from core.compiled import CompiledQueries
@@ -179,6 +179,9 @@ BOOKING_FIELDS = [
     "repeat_count",
     "lapses_at",
     "created_at",
+    "on_behalf",
+    "waived_min_notice",
+    "waived_max_advance",
 ]
 
 
@@ -352,6 +355,9 @@ def bookings_represented(rows: Sequence[dict]) -> list[dict]:
                 "repeat_count": row["repeat_count"],
                 "lapses_at": moment(row["lapses_at"]),
                 "created_at": moment(row["created_at"]),
+                "on_behalf": row["on_behalf"],
+                "waived_min_notice": row["waived_min_notice"],
+                "waived_max_advance": row["waived_max_advance"],
                 "occurrence_count": row["occurrence_count"],
                 "next_occurrence": following,
                 "url": url(row["id"]),
@@ -380,6 +386,9 @@ def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) 
         "repeat_count": booking.repeat_count,
         "lapses_at": moment(booking.lapses_at),
         "created_at": moment(booking.created_at),
+        "on_behalf": booking.on_behalf,
+        "waived_min_notice": booking.waived_min_notice,
+        "waived_max_advance": booking.waived_max_advance,
         "occurrences": [
             {"start": moment(row.start), "end": moment(row.end), "active": row.active}
             for row in occupancies
@@ -434,6 +443,17 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
             max_length=100,
             help_text="Equipment of the space's site held with each date (issue 16).",
         )
+        # Booking on behalf of a structure (issue 16): an agent who manages the space's site
+        # gives a verified structure they do not belong to as `organisation`.
+        waive = serializers.MultipleChoiceField(
+            choices=Waiver.choices,
+            required=False,
+            help_text="Booking on behalf only: the rules of the space the agent waives.",
+        )
+        approve = serializers.BooleanField(
+            default=False,
+            help_text="Booking on behalf only: the agent approves the request at once.",
+        )
 
         class Meta:
             ref_name = "BookingRequestInput"  # one schema component name per input serializer
@@ -477,6 +497,8 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
                 equipment=tuple(
                     (item["equipment"], item["quantity"]) for item in values.get("equipment", [])
                 ),
+                waive=frozenset(values.get("waive", ())),
+                approve=values["approve"],
             ),
             requested_by=request.user,
         )

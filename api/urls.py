@@ -24,6 +24,7 @@ from api import (
     organisations,
     payments,
     photos,
+    quotas,
     spaces,
     tariffs,
     waiting,
@@ -202,6 +203,7 @@ urlpatterns = [
         name="site-closure-list",
     ),
     path("v1/closures/<int:pk>/", closures.ClosureDetailApi.as_view(), name="closure-detail"),
+    path("v1/sites/<int:pk>/quotas/", quotas.SiteQuotaListApi.as_view(), name="site-quota-list"),
     path(
         "v1/sites/<int:pk>/equipment/",
         equipment.SiteEquipmentListCreateApi.as_view(),

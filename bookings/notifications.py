@@ -57,10 +57,14 @@ REQUESTER_MESSAGES = {
     "cancelled_by_requester": "booking_cancelled",
     "lapsed": "booking_lapsed",
     "reminder": "booking_reminder",
+    # Booked by an agent for the structure (bookings.services.behalf): its people are told.
+    "requested_on_behalf": "booking_requested_on_behalf",
+    "confirmed_on_behalf": "booking_confirmed_on_behalf",
 }
 # Event → the message to the people who decide.
 DECIDER_MESSAGES = {
     "requested": "booking_to_decide",
+    "requested_on_behalf": "booking_to_decide",
     "lapse_reminder": "booking_lapse_reminder",
     "lapsed": "booking_lapsed_deciders",
     "cancelled_by_requester": "booking_cancelled_by_requester",
@@ -152,7 +156,7 @@ def notify(
                     topic=TOPICS.get(event, ""),
                     link=(
                         reverse("bookings:pending")
-                        if event in ("requested", "lapse_reminder")
+                        if event in ("requested", "requested_on_behalf", "lapse_reminder")
                         else booking.get_absolute_url()
                     ),
                     reply_to=list(dict.fromkeys(_addresses(answer))),

@@ -7,6 +7,7 @@ from bookings.views import (
     conditions,
     equipment,
     feeds,
+    quotas,
     requests,
     widget,
 )
@@ -65,6 +66,8 @@ urlpatterns = [
     path("fermetures/<int:pk>/supprimer/", closures.closure_delete, name="closure-delete"),
     path("materiel/site/<int:pk>/", equipment.site_equipment, name="equipment-list"),
     path("materiel/<int:pk>/", equipment.equipment_edit, name="equipment-edit"),
+    path("quotas/site/<int:pk>/", quotas.site_quotas, name="quota-list"),
+    path("quotas/<int:pk>/supprimer/", quotas.quota_delete, name="quota-delete"),
     path("ics/<slug:token>.ics", feeds.feed_ics, name="feed-ics"),
     path("abonnements/", feeds.feed_list, name="feed-list"),
     path("abonnements/<int:pk>/revoquer/", feeds.feed_revoke, name="feed-revoke"),

@@ -594,6 +594,14 @@ USERS = [
     ("mairie-douchy@demo.test", "Hélène", "Mairie-de-Douchy-les-Mines", "59179", "member", False),
     ("mairie-escaudain@demo.test", "Ismaël", "Mairie-d-Escaudain", "59205", "member", False),
 ]
+# Issue 16: Denain's town hall books its festival hall for the insertion workshop, which
+# phoned (a booking made on its behalf, approved at once), under the hall's quota.
+BEHALF_AGENT = "commune@demo.test"
+BEHALF_SITE = "Salle des fêtes Jean-Jaurès (démo)"
+BEHALF_SPACE = "Grande salle"
+BEHALF_STRUCTURE = "aci"
+BEHALF_PURPOSE = "Forum de l'insertion — réservé par la mairie au téléphone (démo)"
+QUOTA = {"max_hours_per_week": 12, "max_hours_per_month": 30, "max_pending": 3}
 MANAGER_OF = {"gestionnaire@demo.test": ["Les Grands Bureaux — pôle ESS (démo)"]}
 DEMO_PASSWORD = "demo"  # noqa: S105 (demo accounts only exist where DEMO_MODE is on)
 

@@ -36,6 +36,7 @@ from bookings.services import (
     booking_comment_post,
     calendar_feed_create,
     closure_create,
+    quota_save,
 )
 from calls import services as services_calls
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus, Tariff
@@ -438,6 +439,14 @@ def _api_site_equipment(w: World, count: int) -> Get:
 def _api_space_equipment(w: World, count: int) -> Get:
     _equipment(w, count)
     return Get(None, reverse("api:space-equipment-list", args=[w.space.pk]), api_page)
+
+
+@case("api:site-quota-list", sqlite=6, page=50)
+def _api_site_quotas(w: World, count: int) -> Get:
+    for _ in range(count):
+        structure = VerifiedStructureFactory(name=f"QC structure {w.next()}")
+        quota_save(actor=w.territory_admin, site=w.site, organisation=structure, max_pending=3)
+    return Get(w.facilities_manager, reverse("api:site-quota-list", args=[w.site.pk]), api_page)
 
 
 @case("api:organisation-list", sqlite=5, page=50)
@@ -872,6 +881,18 @@ def _equipment_list(w: World, count: int) -> Get:
         w.facilities_manager,
         reverse("bookings:equipment-list", args=[w.site.pk]),
         html(r"QC item \d+"),
+    )
+
+
+@case("bookings:quota-list", sqlite=8)
+def _quota_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        structure = VerifiedStructureFactory(name=f"QC structure {w.next()}")
+        quota_save(actor=w.territory_admin, site=w.site, organisation=structure, max_pending=3)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:quota-list", args=[w.site.pk]),
+        html(r"<td>QC structure \d+</td>"),
     )
 
 
@@ -1400,6 +1421,7 @@ NOT_LISTS: dict[str, str] = {
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
     "bookings:equipment-edit": ACTION,
+    "bookings:quota-delete": ACTION,
     "bookings:feed-revoke": ACTION,
     "bookings:allocation-create": ACTION,
     "bookings:allocation-detail": DETAIL,

@@ -38,6 +38,7 @@ from bookings.models import (
     AllocationStatus,
     Booking,
     BookingLog,
+    BookingQuota,
     BookingStatus,
     CalendarFeed,
     Equipment,
@@ -147,6 +148,10 @@ PLATFORM_JOBS = {
 }
 # Read, compute or verify; they write nothing.
 NOT_STATE_CHANGING = {
+    # Booking on behalf and quotas (issue 16): checks `booking_request` runs in its transaction
+    # (the quota check locks the structure's row, and writes nothing).
+    "booking_behalf",
+    "quotas_check",
     "allocation_actions_for",
     "allocation_check_actor",
     "allocation_check_decider",
@@ -609,6 +614,11 @@ CASES: dict[str, Case] = {
     ),
     "closures_add_public_holidays": Case(
         bookings_services.closures_add_public_holidays, lambda w: {"site": w.site, "year": 2027}
+    ),
+    "quota_save": Case(bookings_services.quota_save, lambda w: {"site": w.site, "max_pending": 2}),
+    "quota_delete": Case(
+        bookings_services.quota_delete,
+        lambda w: {"quota": BookingQuota.objects.create(site=w.site, max_pending=2)},
     ),
     "calendar_feed_create": Case(
         bookings_services.calendar_feed_create,

@@ -6,7 +6,9 @@
   inventories);
 - `comments`: a message in a booking's conversation;
 - `closures`: closing a site or a space, adding the public holidays;
-- `feeds`: creating a calendar subscription.
+- `feeds`: creating a calendar subscription;
+- `behalf`: booking on behalf of a structure (the organisation field, the agent's options);
+- `quotas`: a site's booking quotas.
 
 They only collect values: the services decide. The public names are re-exported here:
 `from bookings.forms import ClosureForm` works.
@@ -29,9 +31,11 @@ from bookings.forms.allocations import (
     TimelineForm,
     euros_to_cents,
 )
+from bookings.forms.behalf import BehalfForm, OrganisationChoiceField
 from bookings.forms.closures import WHOLE_SITE, ClosureForm, PublicHolidaysForm
 from bookings.forms.comments import BookingCommentForm
 from bookings.forms.feeds import CalendarFeedForm
+from bookings.forms.quotas import QuotaForm
 from bookings.forms.requests import (
     AvailabilitySearchForm,
     BookingRequestForm,
@@ -53,6 +57,7 @@ __all__ = [
     "AllocationRenewForm",
     "AllocationSignForm",
     "AvailabilitySearchForm",
+    "BehalfForm",
     "BookingCommentForm",
     "BookingRequestForm",
     "BulkDecisionForm",
@@ -63,7 +68,9 @@ __all__ = [
     "InventoryPhotoForm",
     "KeyIssueForm",
     "KeyReturnForm",
+    "OrganisationChoiceField",
     "PublicHolidaysForm",
+    "QuotaForm",
     "ReasonForm",
     "SlotForm",
     "SpaceChoiceField",

@@ -1,6 +1,7 @@
 """Forms of booking requests (a slot or a series), the availability search, and the reasons given
 when deciding on or cancelling a booking."""
 
+from collections.abc import Callable
 from datetime import time, timedelta
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from bookings.forms.behalf import OrganisationChoiceField
 from bookings.models import Booking, Frequency
 from bookings.rules import NonExistentLocalTimeError, Period, local_period
 from bookings.selectors import local_zone
@@ -53,7 +55,7 @@ class SlotForm(AccessibleForm):
 
 
 class BookingRequestForm(SlotForm):
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("On behalf of"), queryset=Organisation.objects.none(), empty_label=None
     )
     purpose = SingleLineFormField(
@@ -91,9 +93,32 @@ class BookingRequestForm(SlotForm):
         "skip_conflicts",
     ]
 
-    def __init__(self, *args, organisations: QuerySet[Organisation], **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        organisations: QuerySet[Organisation],
+        behalf: Callable[[], QuerySet[Organisation]] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        # The structures the user may book for on their behalf (issue 16), asked only when
+        # the organisation sent is not one of theirs.
+        self.fields["organisation"].behalf = behalf
+
+    def offer_behalf(self, organisations: QuerySet[Organisation]) -> None:
+        """List `organisations` (the user's and those they may book for) in the field, for an
+        agent: a longer list, with a filter box (bookings/structure_filter.js)."""
+        field = self.fields["organisation"]
+        field.queryset = organisations
+        field.label = _("For which structure")
+        field.help_text = _(
+            "One of your organisations, or any structure verified by the intercommunality: "
+            "booked on its behalf, it sees the booking, is told by e-mail and may cancel it."
+        )
+        field.widget.attrs["data-filter-label"] = str(_("Filter the structures by name"))
+        self._bound_fields_cache.pop("organisation", None)
+        self._set_aria()
 
 
 class AvailabilitySearchForm(SlotForm):

@@ -42,6 +42,7 @@ from bookings.models.occupancy import (
     OccupancyKind,
     OccupancyMonth,
 )
+from bookings.models.quotas import BookingQuota, Waiver
 
 __all__ = [
     "ALLOCATION_TRANSITIONS",
@@ -63,6 +64,7 @@ __all__ = [
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",
+    "BookingQuota",
     "BookingStatus",
     "CalendarFeed",
     "Closure",
@@ -81,4 +83,5 @@ __all__ = [
     "OccupancyMonth",
     "QuestionKind",
     "RequestQuestion",
+    "Waiver",
 ]

@@ -92,6 +92,12 @@ class Booking(models.Model):
     house_rules_accepted_at = models.DateTimeField(
         _("house rules accepted on"), null=True, blank=True, editable=False
     )
+    # Booked by an agent (a manager of the site, the owner's staff, the intercommunality) for
+    # a structure they do not belong to: `requested_by` is the agent (issue 16). The rules the
+    # agent waived are recorded here and in the creation's log row.
+    on_behalf = models.BooleanField(_("booked on behalf of the structure"), default=False)
+    waived_min_notice = models.BooleanField(_("minimum notice waived"), default=False)
+    waived_max_advance = models.BooleanField(_("maximum advance waived"), default=False)
 
     class Meta:
         verbose_name = _("booking")

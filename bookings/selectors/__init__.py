@@ -31,6 +31,7 @@ from bookings.selectors.availability import (
     spaces_bookable_by,
     spaces_free,
 )
+from bookings.selectors.behalf import structures_bookable_on_behalf_by, user_may_book_on_behalf
 from bookings.selectors.bookings import (
     ROUTING_TIERS,
     Routing,
@@ -79,6 +80,14 @@ from bookings.selectors.overlap import (
     occupancy_clash_rows,
     occupancy_clashes,
     occupancy_overlap_q,
+)
+from bookings.selectors.quotas import (
+    quota_dates_held,
+    quota_on_site,
+    quota_pending_count,
+    quotas_applying,
+    quotas_manageable_by,
+    quotas_of_site,
 )
 
 __all__ = [
@@ -130,6 +139,12 @@ __all__ = [
     "occupancy_clashes",
     "occupancy_overlap_q",
     "public_holidays_not_closed",
+    "quota_dates_held",
+    "quota_on_site",
+    "quota_pending_count",
+    "quotas_applying",
+    "quotas_manageable_by",
+    "quotas_of_site",
     "site_day_grid",
     "site_timeline",
     "space_occupancy",
@@ -137,5 +152,7 @@ __all__ = [
     "spaces_available",
     "spaces_bookable_by",
     "spaces_free",
+    "structures_bookable_on_behalf_by",
     "structures_eligible_for_allocation",
+    "user_may_book_on_behalf",
 ]

@@ -15,6 +15,8 @@ One module per concern:
 - `feeds`: calendar subscriptions (ICS feeds behind secret URLs);
 - `conditions`: a space's request questions, house rules and insurance setting, the answers
   of a request, files attached to a booking, what blocks an approval (issue 16).
+- `behalf`: booking on behalf of a structure (who may, what they may waive);
+- `quotas`: booking quotas of a site, set by its managers and checked at request time.
 
 The public names are re-exported here: `from bookings.services import booking_cancel` works.
 """
@@ -30,6 +32,7 @@ from bookings.services.conditions import (
 )
 from bookings.services.decisions import booking_approve, booking_cancel, booking_refuse
 from bookings.services.feeds import calendar_feed_create, calendar_feed_revoke
+from bookings.services.quotas import quota_delete, quota_save
 from bookings.services.reminders import (
     LAPSE_REMINDER_BEFORE,
     bookings_send_lapse_reminders,
@@ -62,6 +65,8 @@ __all__ = [
     "closure_create",
     "closure_delete",
     "closures_add_public_holidays",
+    "quota_delete",
+    "quota_save",
     "request_question_delete",
     "request_question_move",
     "request_question_save",

@@ -3,7 +3,7 @@ the rolled-back preview of the dates a request would book, and the lapse of pend
 nobody decided in time. The Occupancy rows are written by `bookings.services.occupancy`."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -18,13 +18,23 @@ from accounts.models import ApiToken, Organisation, User
 from accounts.selectors import organisations_allowed_to_book_for, token_organisation_id
 from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
-from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy, OccupancyKind
+from bookings.models import (
+    Booking,
+    BookingLog,
+    BookingStatus,
+    Frequency,
+    Occupancy,
+    OccupancyKind,
+    Waiver,
+)
 from bookings.rules import NonExistentLocalTimeError, Period
-from bookings.selectors import local_zone, occupancy_clash_rows
+from bookings.selectors import local_zone, occupancy_clash_rows, quota_on_site
+from bookings.services.behalf import booking_behalf
 from bookings.services.conditions import _answers_write, _conditions_check
 from bookings.services.decisions import _booking_transition
 from bookings.services.equipment import equipment_book
 from bookings.services.occupancy import occupancies_book
+from bookings.services.quotas import quotas_check
 from core.compiled import CompiledQuery
 from core.formats import day_text, time_text
 from core.signals import status_changed_in_transaction
@@ -57,6 +67,10 @@ class BookingRequest:
     house_rules_accepted: bool = False
     # Equipment of the space's site held with each date: (equipment id, quantity) pairs.
     equipment: tuple[tuple[int, int], ...] = ()
+    # Booking on behalf (bookings.services.behalf): the rules an agent waives (Waiver values),
+    # and whether they approve the request at once.
+    waive: frozenset[str] = field(default_factory=frozenset)
+    approve: bool = False
 
     @property
     def space_id(self) -> int:
@@ -112,6 +126,7 @@ def _locked_space(
             hours_weekday=F("opening_hours__weekday"),
             hours_opens=F("opening_hours__opens"),
             hours_closes=F("opening_hours__closes"),
+            quota_on_site=quota_on_site(),
         )
         .filter(pk=space)
         .order_by("opening_hours__weekday", "opening_hours__opens")
@@ -237,9 +252,10 @@ def _check_period(
     *,
     field: str,
     hours: list[tuple[int, time, time]],
+    waive: frozenset[str] = frozenset(),
 ) -> None:
-    """The rules of the space for one occurrence (`hours`: its opening hours); errors name
-    `field`."""
+    """The rules of the space for one occurrence (`hours`: its opening hours; `waive`: the
+    rules an agent booking on behalf waived, `Waiver`); errors name `field`."""
     zone = local_zone()
     minutes = period.elapsed.total_seconds() / 60
     if period.start < now:
@@ -263,11 +279,15 @@ def _check_period(
                 % {"n": space.max_booking_minutes}
             }
         )
-    if period.start < now + timedelta(hours=space.min_notice_hours):
+    if Waiver.MIN_NOTICE not in waive and period.start < now + timedelta(
+        hours=space.min_notice_hours
+    ):
         raise ValidationError(
             {field: _("Book at least %(n)s hours ahead.") % {"n": space.min_notice_hours}}
         )
-    if period.start > now + timedelta(days=space.max_advance_days):
+    if Waiver.MAX_ADVANCE not in waive and period.start > now + timedelta(
+        days=space.max_advance_days
+    ):
         raise ValidationError(
             {
                 field: _("%(when)s is more than %(n)s days ahead.")
@@ -347,11 +367,21 @@ def booking_request(
     """
     now = now or timezone.now()
     locked = _space_locked(request, requested_by)
+    behalf = booking_behalf(
+        organisation_id=request.organisation_id,
+        waive=request.waive,
+        approve=request.approve,
+        agent=requested_by,
+        space=locked.space,
+        own=locked.organisation,
+    )
+    if behalf.on_behalf:
+        locked = replace(locked, organisation=behalf.organisation)
     _check_requester(locked)
     space, organisation, hours = locked.space, locked.organisation, locked.hours
     _check_space(request, space, organisation)
     _check_series_fields(request)
-    _check_period(space, request.first, now, field="start", hours=hours)
+    _check_period(space, request.first, now, field="start", hours=hours, waive=behalf.waive)
     conditions = _conditions_check(
         space=space,
         answers=request.answers,
@@ -374,7 +404,7 @@ def booking_request(
         field = "repeat_count" if request.repeat_count else "repeat_until"
         raise ValidationError({field: _("A series may not run for more than 12 months.")}) from exc
     for period in periods[1:]:
-        _check_period(space, period, now, field="repeat_until", hours=hours)
+        _check_period(space, period, now, field="repeat_until", hours=hours, waive=behalf.waive)
     buffer = timedelta(minutes=space.buffer_minutes)
     clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
     if any(_lapsed(row, now) for _requested, row in clash_rows):
@@ -396,7 +426,18 @@ def booking_request(
         for period in clashing:
             scheduler.occurrence_cancel(event=event, period=period)
         periods = [period for period in periods if period not in clashing]
-    status = BookingStatus.CONFIRMED if space.instant_confirmation else BookingStatus.PENDING
+    status = (
+        BookingStatus.CONFIRMED
+        if space.instant_confirmation or behalf.approve
+        else BookingStatus.PENDING
+    )
+    quotas_check(
+        space=space,
+        organisation=organisation,
+        periods=periods,
+        pending=status == BookingStatus.PENDING,
+        now=now,
+    )
     booking = Booking.objects.create(
         space=space,
         organisation=organisation,
@@ -414,6 +455,7 @@ def booking_request(
         if status == BookingStatus.PENDING
         else None,
         house_rules_accepted_at=conditions.house_rules_accepted_at,
+        **behalf.booking_fields(),
     )
     booking.organisation = organisation
     booking.requested_by = requested_by
@@ -421,7 +463,12 @@ def booking_request(
     rows = occupancies_book(booking=booking, periods=periods, checked=True)
     # Equipment (issue 16): its items locked, their peak use checked, held by each date.
     equipment_book(booking=booking, rows=rows, asked=request.equipment)
-    log = BookingLog.objects.create(booking=booking, to_status=status, actor=requested_by)
+    log = BookingLog.objects.create(
+        booking=booking,
+        to_status=status,
+        actor=requested_by,
+        reason=behalf.log_reason(requested_by),
+    )
     _answers_write(booking=booking, checked=conditions, actor=requested_by)
     # What was written, for a caller that answers with the booking as it is now without
     # reading it back (the API's 201); not a cache: later changes do not update it.
@@ -438,11 +485,12 @@ def booking_request(
     )
     # Written by a worker after the commit: as long as the request itself (bookings/models/
     # messages.py); the event row is in this transaction.
+    told = "requested" if status == BookingStatus.PENDING else "confirmed"
     notifications.notify_after_commit(
         booking,
-        "requested" if status == BookingStatus.PENDING else "confirmed",
+        f"{told}_on_behalf" if behalf.on_behalf else told,
         loaded=True,
-        requester_is_member=True,
+        requester_is_member=not behalf.on_behalf,
     )
     return booking
 

@@ -26,6 +26,7 @@ from bookings.exceptions import BookingConflict, InvalidTransition
 from bookings.filters import PendingFilter
 from bookings.forms import (
     AvailabilitySearchForm,
+    BehalfForm,
     BookingRequestForm,
     BulkDecisionForm,
     CancelForm,
@@ -128,7 +129,10 @@ def _within_bounds(day: date) -> date | None:
 def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     organisations = organisations_allowed_to_book_for(request.user).order_by("name")
     form = BookingRequestForm(
-        request.POST or None, initial=request.GET.dict(), organisations=organisations
+        request.POST or None,
+        initial=request.GET.dict(),
+        organisations=organisations,
+        behalf=lambda: selectors.structures_bookable_on_behalf_by(request.user, space_id=space_pk),
     )
     # Issue 16: the space's questions and house rules (bookings/forms/conditions.py).
     answers_form = RequestAnswersForm(
@@ -136,6 +140,8 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         request.FILES or None,
         questions=request_questions_of(space_id=space_pk),
     )
+    # An agent's options when booking for a structure (issue 16); the service checks them.
+    behalf_form = BehalfForm(request.POST or None)
     clashes = None
     preview = None
     # Equipment (issue 16): its quantity fields, read only when the POST has some.
@@ -143,7 +149,11 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     if request.method == "POST" and posted_equipment(request.POST):
         equipment_form = equipment_request_form(space_pk, request.POST)
     equipment_valid = equipment_form is None or equipment_form.is_valid()
-    if request.method == "POST" and form.is_valid() & answers_form.is_valid() & equipment_valid:
+    if (
+        request.method == "POST"
+        and form.is_valid() & answers_form.is_valid() & behalf_form.is_valid()
+        and equipment_valid
+    ):
         # The service reads the space and the organisation itself, under its lock and within
         # what the user may see and book for, and refuses what the page below explains: a
         # request that goes through reads nothing else.
@@ -161,6 +171,8 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             answers=answers_form.answers(files="preview" not in request.POST),
             house_rules_accepted=answers_form.cleaned_data["house_rules_accepted"],
             equipment=equipment_form.asked() if equipment_form else (),
+            waive=frozenset(behalf_form.cleaned_data["waive"]),
+            approve=behalf_form.cleaned_data["approve"],
         )
         try:
             if "preview" in request.POST:
@@ -178,7 +190,13 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             form.add_error(None, str(exc.message))
         else:
             if preview is None:
-                if booking.status == BookingStatus.CONFIRMED:
+                if booking.on_behalf:
+                    messages.success(
+                        request,
+                        _("Booked on behalf of %(structure)s, which is told by e-mail.")
+                        % {"structure": values["organisation"].name},
+                    )
+                elif booking.status == BookingStatus.CONFIRMED:
                     messages.success(request, _("Your booking is confirmed."))
                 else:
                     messages.success(
@@ -195,14 +213,25 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         return render(
             request, "bookings/cannot_book.html", {"space": space, "reason": "not_bookable"}
         )
-    if not organisations.exists():
+    on_behalf = selectors.user_may_book_on_behalf(request.user, space_id=space.pk)
+    if on_behalf:
+        form.offer_behalf(
+            (
+                organisations
+                | selectors.structures_bookable_on_behalf_by(request.user, space_id=space.pk)
+            ).order_by("name", "pk")
+        )
+    elif not organisations.exists():
         return render(
             request,
             "bookings/cannot_book.html",
             {"space": space, "reason": "no_organisation"},
             status=403,
         )
-    if not selectors.spaces_bookable_by(organisations).filter(pk=space.pk).exists():
+    if (
+        not on_behalf
+        and not selectors.spaces_bookable_by(organisations).filter(pk=space.pk).exists()
+    ):
         return render(
             request,
             "bookings/cannot_book.html",
@@ -220,6 +249,7 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         "clashes": clashes,
         "preview": preview,
         "equipment_form": equipment_form,
+        "behalf_form": behalf_form if on_behalf else None,
     }
     return render(request, "bookings/booking_form.html", context, status=status)
 

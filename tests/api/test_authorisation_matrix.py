@@ -489,6 +489,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "site", body=_fixed(CLOSURE),
         **{**THE_MANAGERS, "manager": (201, 404), "commune": (201, 404), "epci": (201, 201)},
     ),
+    ("api:site-quota-list", "GET"): entry("site", **THE_MANAGERS),
     ("api:closure-detail", "DELETE"): entry(
         "closure", body=_fixed({}),
         **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},

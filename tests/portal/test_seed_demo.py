@@ -234,3 +234,18 @@ def test_seed_demo_shows_a_conversation_on_a_pending_request(demo_mode):
         ("gestionnaire@demo.test", "manager"),
         ("asso@demo.test", "requester"),
     ]
+
+
+def test_seed_demo_books_once_on_behalf_of_a_structure_under_a_quota(demo_mode):
+    """Issue 16: the town hall's booking for the insertion workshop, and the hall's quota."""
+    from bookings.models import BookingQuota, BookingStatus
+
+    seed_demo()
+    seed_demo()
+
+    booking = Booking.objects.get(purpose=demo.BEHALF_PURPOSE)
+    assert booking.on_behalf
+    assert booking.requested_by.email == demo.BEHALF_AGENT
+    assert booking.status == BookingStatus.CONFIRMED
+    quota = BookingQuota.objects.get(site__name=demo.BEHALF_SITE)
+    assert quota.max_hours_per_week == demo.QUOTA["max_hours_per_week"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -26,6 +27,7 @@ from accounts.models import (
 )
 from accounts.services import document_add
 from bookings.allocations import allocation_accept, allocation_offer, allocation_sign
+from bookings.exceptions import BookingConflict
 from bookings.models import (
     Allocation,
     Booking,
@@ -45,6 +47,7 @@ from bookings.services import (
     booking_request,
     closure_create,
     closures_add_public_holidays,
+    quota_save,
     request_question_save,
     space_conditions_set,
 )
@@ -113,6 +116,7 @@ class Command(BaseCommand):
         # The demo requests go through the real services; their e-mails stay in memory.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._bookings(sites)
+            self._behalf_and_quota(structures)
             self._request_form()
             self._equipment()
             self._conversation()
@@ -480,6 +484,32 @@ class Command(BaseCommand):
             return
         for email, text in demo.CONVERSATION:
             booking_comment_post(booking=booking, actor=User.objects.get(email=email), body=text)
+
+    def _behalf_and_quota(self, structures: dict[str, Organisation]) -> None:
+        """Issue 16: a quota on Denain's festival hall, and a booking the town hall made there
+        on the phone for the insertion workshop (on its behalf, approved at once)."""
+        hall = Site.objects.get(name=demo.BEHALF_SITE)
+        agent = User.objects.get(email=demo.BEHALF_AGENT)
+        quota_save(actor=agent, site=hall, **demo.QUOTA)
+        structure = structures[demo.BEHALF_STRUCTURE]
+        if Booking.objects.filter(organisation=structure, purpose=demo.BEHALF_PURPOSE).exists():
+            return
+        day = timezone.localdate() + timedelta(days=10)
+        for _attempt in range(14):  # the first free afternoon (the demo's dates move with today)
+            request = BookingRequest(
+                space=Space.objects.get(site=hall, name=demo.BEHALF_SPACE),
+                organisation=structure,
+                purpose=demo.BEHALF_PURPOSE,
+                attendees=40,
+                first=local_period(day, time(14), time(17), local_zone()),
+                approve=True,
+            )
+            try:
+                booking_request(request=request, requested_by=agent)
+            except (BookingConflict, ValidationError):
+                day += timedelta(days=1)
+            else:
+                return
 
     def _long_term(self, structures: dict[str, Organisation]) -> None:
         """Documents, a published call with reviewed applications, and agreements."""
