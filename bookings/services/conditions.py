@@ -156,6 +156,9 @@ class CheckedConditions:
     answers: list[BookingAnswer] = field(default_factory=list)
     files: list[tuple[RequestQuestion, UploadedFile, str]] = field(default_factory=list)
     house_rules_accepted_at: datetime | None = None
+    # A file the approval waits for (the insurance certificate the space requires, a required
+    # file question left for later): the request cannot be confirmed at once, whoever asks.
+    awaits_files: bool = False
 
 
 def _unanswered(value: object) -> bool:
@@ -266,6 +269,11 @@ def _conditions_check(
             ]
     if errors:
         raise ValidationError(errors)
+    given = {question.pk for question, _upload, _kind in checked.files}
+    checked.awaits_files = space.insurance_required or any(
+        question.kind == QuestionKind.FILE and question.required and question.pk not in given
+        for question in questions
+    )
     return checked
 
 

@@ -426,9 +426,11 @@ def booking_request(
         for period in clashing:
             scheduler.occurrence_cancel(event=event, period=period)
         periods = [period for period in periods if period not in clashing]
+    # Confirmed at once on a space that says so, or by an agent booking on behalf, unless the
+    # approval must wait for a file (bookings.services.conditions: the insurance certificate).
     status = (
         BookingStatus.CONFIRMED
-        if space.instant_confirmation or behalf.approve
+        if (space.instant_confirmation or behalf.approve) and not conditions.awaits_files
         else BookingStatus.PENDING
     )
     quotas_check(

@@ -263,6 +263,41 @@ def test_booking_approve_once_the_requester_attached_the_certificate(
     assert booking_approve(booking=booking, actor=commune_staff) is True
 
 
+def test_an_instant_space_still_waits_for_the_insurance_certificate(insured_space, requester):
+    insured_space.instant_confirmation = True
+    insured_space.save(update_fields=["instant_confirmation"])
+
+    booking = _request(insured_space, requester)
+
+    assert booking.status == BookingStatus.PENDING
+
+
+def test_an_agent_booking_on_behalf_cannot_approve_before_the_certificate(
+    insured_space, commune_staff, requester
+):
+    booking = booking_request(
+        request=BookingRequest(
+            space=insured_space,
+            organisation=requester.memberships.get().organisation,
+            purpose="Fête de quartier",
+            attendees=20,
+            first=SLOT,
+            approve=True,
+        ),
+        requested_by=commune_staff,
+    )
+
+    assert booking.on_behalf
+    assert booking.status == BookingStatus.PENDING
+
+
+def test_an_instant_space_confirms_when_nothing_is_awaited(space, requester):
+    space.instant_confirmation = True
+    space.save(update_fields=["instant_confirmation"])
+
+    assert _request(space, requester).status == BookingStatus.CONFIRMED
+
+
 def test_booking_approve_waits_for_a_required_file_question(space, commune_staff, requester):
     _question(space, commune_staff, text="Plan de sécurité", kind=QuestionKind.FILE, required=True)
     booking = _request(space, requester)
