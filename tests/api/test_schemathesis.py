@@ -12,7 +12,7 @@ The engine calls the WSGI application from worker threads, which open their own 
 connections: the data is committed (`transactional_db`) and flushed after each role.
 
 SCHEMATHESIS_MAX_EXAMPLES (default 10) bounds the fuzzing per operation; more finds more:
-  SCHEMATHESIS_MAX_EXAMPLES=200 .venv/bin/python -m pytest tests/api/test_schemathesis.py
+  SCHEMATHESIS_MAX_EXAMPLES=200 .venv/bin/python -m pytest tests/api/test_schemathesis*.py
 The token roles fuzz a fifth of that (at least 2): what the token changes is who the caller is,
 which the session roles' random data has already met. Boundary values (the coverage phase, the
 bulk of the requests) are run for the session roles and the member's write token; the other
@@ -162,8 +162,21 @@ def _failure(recorder, case_id: str, check) -> str:
     )
 
 
-@pytest.mark.parametrize("role", ROLES)
+# The roles are split over three test modules, so that `make test`'s workers (pytest-xdist,
+# one module per worker at a time) fuzz them side by side: this one, the member's session (the
+# longest: it may write everything); test_schemathesis_sessions.py, the anonymous visitor and
+# the manager; test_schemathesis_tokens.py, the API tokens.
+ROLES_HERE = ["member"]
+
+
+@pytest.mark.parametrize("role", ROLES_HERE)
 def test_the_api_answers_as_its_schema_says(role, transactional_db, settings):
+    fuzz(role, settings)
+
+
+def fuzz(role: str, settings) -> None:
+    """Run schemathesis's engine as `role` (a key of ROLES) and check every answer. Needs a
+    committed database (`transactional_db`): the engine's threads open their own connections."""
     settings.DEMO_MODE = True
     # Thousands of requests in a few minutes: throttling (tested on its own, its 429 is in the
     # schema) would answer nothing but 429.
@@ -249,3 +262,15 @@ def test_the_api_answers_as_its_schema_says(role, transactional_db, settings):
         assert writes
         assert {label for label in writes if answers[label, 403]} == writes
         assert not [key for key in answers if key[0] in writes and key[1] < 400]
+
+
+def test_the_three_modules_fuzz_every_role_once():
+    from tests.api import test_schemathesis_sessions, test_schemathesis_tokens
+
+    modules = (
+        ROLES_HERE,
+        test_schemathesis_sessions.ROLES_HERE,
+        test_schemathesis_tokens.ROLES_HERE,
+    )
+    fuzzed = [role for roles in modules for role in roles]
+    assert sorted(fuzzed) == sorted(ROLES)
