@@ -23,7 +23,7 @@ def test_swagger_ui_renders_the_api_under_the_csp(page: Page, live_server, brows
     expect(page.locator(".swagger-ui .info .title")).to_contain_text(
         "Locaux Communs API", timeout=30_000
     )
-    expect(page.locator(".opblock").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".opblock").first).to_be_visible(timeout=60_000)
     assert _csp_violations(browser_log) == []
     assert browser_log["page_errors"] == []
     assert browser_log["foreign_requests"] == []
@@ -36,7 +36,7 @@ def test_redoc_renders_the_api_under_its_csp(page: Page, live_server, browser_lo
     page.goto(f"{live_server.url}/api/docs/redoc/")
 
     # Redoc parses the whole schema first: slow on a busy machine.
-    expect(page.get_by_role("heading", name="Locaux Communs API")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Locaux Communs API")).to_be_visible(timeout=60_000)
     # Redoc's "API docs by Redocly" footer always asks its CDN for a logo (the bundle has no
     # option to leave it out): the browser reports the attempt, which the CSP refuses (its
     # img-src names no other host, checked below). Nothing else may leave the machine.
