@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
             name='BookingAnswer',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(2147483647)])),
+                ('position', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1000)])),
                 ('question_text', core.fields.SingleLineCharField(max_length=200, verbose_name='question')),
                 ('kind', core.fields.SingleLineCharField(choices=[('yes_no', 'Yes or no'), ('text', 'Short text'), ('number', 'Number'), ('choice', 'Choice among options'), ('file', 'File (PDF or image)')], max_length=10, verbose_name='kind of answer')),
                 ('value', core.fields.MultiLineTextField(max_length=500, verbose_name='answer')),

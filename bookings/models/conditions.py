@@ -101,7 +101,7 @@ class BookingAnswer(models.Model):
     question = models.ForeignKey(
         RequestQuestion, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
     )
-    position = models.PositiveSmallIntegerField(default=0, validators=bounded(0, MAX_INTEGER))
+    position = models.PositiveSmallIntegerField(default=0, validators=bounded(0, 1000))
     question_text = SingleLineCharField(_("question"), max_length=200)
     kind = SingleLineCharField(_("kind of answer"), max_length=10, choices=QuestionKind)
     # "yes"/"no", the text, the number in digits, the option chosen.

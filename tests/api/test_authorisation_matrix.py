@@ -297,17 +297,28 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api:space-list", "GET"): entry(**PUBLIC),
     ("api:space-detail", "GET"): entry("space", **PUBLIC_DETAIL),
     ("api:space-occupancy", "GET"): entry("space", query=WINDOW, **PUBLIC_DETAIL),
+    # The questions and house rules of a space's request form (issue 16): whoever sees it.
+    ("api:space-request-form", "GET"): entry("space", **PUBLIC_DETAIL),
     ("api:availability", "GET"): entry(query=SLOT, **PUBLIC),
     ("api:booking-list", "GET"): entry(**SIGNED_IN),
     ("api:booking-list", "POST"): entry(
         body=_booking_request,
-        anonymous=403, member_a=201, member_b=201, manager=400, commune=201, epci=201,
-        note="the manager belongs to no organisation: the one in the body is not theirs (400)",
+        anonymous=403, member_a=201, member_b=201, manager=201, commune=201, epci=201,
+        note="the manager belongs to no organisation: they book on behalf of the structure in "
+        "the body, a space of their site (issue 16)",
     ),
     ("api:booking-detail", "GET"): entry("booking", **VISIBLE),
     ("api:booking-approve", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-refuse", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-cancel", "POST"): entry("booking", body=_fixed(REASON), **VISIBLE),
+    # A file attached to a booking (issue 16): whoever sees it; it takes multipart only, so the
+    # matrix's JSON body is a 415 for them, after the booking was found (404 for the others).
+    ("api:booking-file-create", "POST"): entry(
+        "booking",
+        body=_fixed({}),
+        anonymous=(403, 403), member_a=(415, 404), member_b=(415, 404),
+        manager=(415, 404), commune=(415, 404), epci=(415, 415),
+    ),
     # Talking on a request: both sides of the booking, as they see it.
     ("api:booking-comment-list", "GET"): entry("booking", **VISIBLE),
     ("api:booking-comment-list", "POST"): entry(

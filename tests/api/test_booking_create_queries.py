@@ -27,8 +27,10 @@ BOOKINGS = reverse("api:booking-list")
 # notifications and the outbox rows (the requester's and the deciders' in one INSERT each),
 # RELEASE. The same on both databases: SQLite spends no savepoint on the dates (no exclusion
 # constraint), PostgreSQL none either once the space is locked and checked. Issue 16: the
-# space's questions (bookings.services.conditions), read after the locked space.
-SINGLE = {"sqlite": 13, "postgresql": 13}
+# space's questions (bookings.services.conditions), read after the locked space; the booked
+# time added to the monthly summary the observatory reads (issue 15, bookings.OccupancyMonth:
+# one INSERT … ON CONFLICT for the dates' months).
+SINGLE = {"sqlite": 14, "postgresql": 14}
 # A series has its django-scheduler Event (a single slot has none): the calendar, the rule, the
 # Event and its end (a count of dates): a constant more, whatever its number of dates.
 SERIES_EXTRA = 4
@@ -142,7 +144,8 @@ def test_booking_create_api_answers_the_detail_as_get_returns_it(warm_client, sp
 # With a worker (BOOKING_MESSAGES_AFTER_COMMIT, production): the routing and the two INSERTs of
 # messages leave the request for one INSERT of the event (bookings/models/messages.py); the
 # worker writes the same messages after the commit (tests/bookings/test_booking_messages.py).
-SINGLE_WITH_WORKER = {"sqlite": 11, "postgresql": 11}  # with the questions (issue 16)
+# With the questions (issue 16) and the monthly summary (issue 15).
+SINGLE_WITH_WORKER = {"sqlite": 12, "postgresql": 12}
 
 
 def test_booking_create_api_with_a_worker_query_count(

@@ -195,8 +195,10 @@ def test_booking_list_items_carry_the_details_fields_but_the_dates_and_log(space
     [item] = bookings_represented(list(booking_rows(bookings_visible_to(requester))))
 
     detail = BookingOutputSerializer(booking_detail(user=requester).get(pk=booking.pk)).data
-    # The equipment held (issue 16) is the detail's too: a list reads no uses.
-    shared = set(detail) - {"occurrences", "log", "equipment"}
+    # The equipment held, the answers, the files and when the house rules were accepted (issue
+    # 16) are the detail's too: a list reads none of them.
+    detail_only = {"answers", "files", "house_rules_accepted_at", "equipment"}
+    shared = set(detail) - {"occurrences", "log", *detail_only}
     assert {key: item[key] for key in shared} == {key: detail[key] for key in shared}
     assert item["occurrence_count"] == 1
     first = detail["occurrences"][0]
