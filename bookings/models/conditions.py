@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import private_storage
 from bookings.models.occupancy import Booking
 from core.fields import MultiLineTextField, SingleLineCharField
-from core.validators import MAX_INTEGER, bounded
+from core.validators import bounded
 
 # What a number question may bound its answer to (and what a number answer may be at all).
 MAX_ANSWER_NUMBER = 1_000_000_000
