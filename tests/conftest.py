@@ -36,6 +36,27 @@ from tests.helpers import FROZEN_NOW
 pytest_plugins = ["tests.localstripe"]
 
 
+# --- pytest-xdist (`make test`: -n auto --dist loadfile) ---
+
+# Modules that take minutes, longest first. Under --dist loadfile a module is one unit of work,
+# handed out in collection order: these start first, so that no worker is left alone with one
+# at the end of the run while the others wait.
+SLOW_FIRST = (
+    "tests/api/test_schemathesis.py",
+    "tests/api/test_schemathesis_sessions.py",
+    "tests/e2e/test_phone_widths.py",
+    "tests/test_query_counts.py",
+    "tests/api/test_schemathesis_tokens.py",
+    "tests/ops/test_backup_restore_s3.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow modules first (SLOW_FIRST); every other test keeps its order (a stable sort)."""
+    rank = {module: position for position, module in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(SLOW_FIRST)))
+
+
 @pytest.fixture(autouse=True)
 def _jobs_stay_in_process():
     """The tests run jobs in-process (no broker: eager). A test that publishes to a real broker
