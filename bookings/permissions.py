@@ -26,7 +26,7 @@ from bookings.selectors import (
     closures_manageable_by,
 )
 from spaces.models import Site, Space
-from spaces.selectors import sites_manageable_by, spaces_manageable_by
+from spaces.permissions import site_check_manager, space_check_manager
 
 
 class CancelAs(StrEnum):
@@ -107,10 +107,10 @@ def closure_check_manager(
 ) -> None:
     """Refuse to close a site or a space, or to reopen it, unless `actor` manages it.
     Raises PermissionDenied (404)."""
-    if site is not None and not sites_manageable_by(actor).filter(pk=site.pk).exists():
-        raise PermissionDenied
-    if space is not None and not spaces_manageable_by(actor).filter(pk=space.pk).exists():
-        raise PermissionDenied
+    if site is not None:
+        site_check_manager(actor=actor, site_id=site.pk)
+    if space is not None:
+        space_check_manager(actor=actor, space_id=space.pk)
 
 
 def closure_check_deletable(*, actor: Actor, closure: Closure) -> None:

@@ -40,13 +40,13 @@ from spaces.models import (
     Space,
     WidgetOrigin,
 )
+from spaces.permissions import site_check_manager
 from spaces.selectors import (
     communes_in_territory,
     managing_organisation_choices,
     photos_manageable_by,
     site_owners_for,
     sites_delegable_by,
-    sites_manageable_by,
     widget_organisations_manageable_by,
     widget_origins_manageable_by,
 )
@@ -57,12 +57,6 @@ IMPORT_BATCH = 500
 
 
 logger = logging.getLogger(__name__)
-
-
-def _check_manages(*, actor: Actor, site_id: int | None) -> None:
-    """Refuse (PermissionDenied, a 404) a change to a site the actor does not manage."""
-    if not sites_manageable_by(actor).filter(pk=site_id).exists():
-        raise PermissionDenied
 
 
 def site_validate(*, site: Site, actor: User) -> None:
@@ -97,7 +91,7 @@ def site_save(*, site: Site, actor: User, managers: list[User] | None = None) ->
     Raises PermissionDenied for a site the actor does not manage (a new one is checked on its
     owner: site_validate)."""
     if site.pk is not None:
-        _check_manages(actor=actor, site_id=site.pk)
+        site_check_manager(actor=actor, site_id=site.pk)
     site.full_clean()
     site_validate(site=site, actor=actor)
     with history_actor(actor):
@@ -111,7 +105,7 @@ def site_save(*, site: Site, actor: User, managers: list[User] | None = None) ->
 def space_save(*, space: Space, actor: User, amenities: list[Amenity] | None = None) -> Space:
     """Create or update a space of a site the actor manages (else PermissionDenied); `actor`
     signs the field history."""
-    _check_manages(actor=actor, site_id=space.site_id)
+    site_check_manager(actor=actor, site_id=space.site_id)
     space.full_clean()
     with history_actor(actor):
         space.save()
@@ -124,7 +118,7 @@ def photo_add(
     *, site: Site, actor: User, upload: UploadedFile, alt_text: str, space: Space | None = None
 ) -> Photo:
     """Re-encode and store a photo of a site the actor manages, or of one of its spaces."""
-    _check_manages(actor=actor, site_id=site.pk)
+    site_check_manager(actor=actor, site_id=site.pk)
     if space is not None and space.site_id != site.pk:
         raise PermissionDenied
     try:
@@ -154,7 +148,7 @@ def space_set_opening_hours(
 ) -> None:
     """Replace the opening hours of `space` by `windows` (weekday, opens, closes). Only for a
     space of a site the actor manages (else PermissionDenied)."""
-    _check_manages(actor=actor, site_id=space.site_id)
+    site_check_manager(actor=actor, site_id=space.site_id)
     rows = [
         OpeningHours(space=space, weekday=weekday, opens=opens, closes=closes)
         for weekday, opens, closes in windows

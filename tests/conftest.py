@@ -29,6 +29,7 @@ from tests.factories import (
     SpaceFactory,
     StructureFactory,
     UserFactory,
+    VerifiedStructureFactory,
 )
 from tests.helpers import FROZEN_NOW
 
@@ -174,6 +175,20 @@ def member(structure):
 @pytest.fixture
 def outsider(db):
     return UserFactory(email="outsider@example.test")
+
+
+@pytest.fixture
+def organisation(db):
+    """A verified structure (may request space), with no premises of its own."""
+    return VerifiedStructureFactory(name="Les Amis du Vélo")
+
+
+@pytest.fixture
+def requester(organisation):
+    """Administrator of `organisation`: the one who asks for rooms in the booking tests."""
+    return MembershipFactory(
+        organisation=organisation, user=UserFactory(email="asso@example.test")
+    ).user
 
 
 # --- Appended for tests/accounts, tests/core and tests/test_permissions.py ---

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.actors import Actor, is_platform
+from accounts.actors import is_platform
 from accounts.files import document_check, document_stored_name
 from accounts.models import User
 from bookings.exceptions import ConditionsUnmet
@@ -44,16 +44,10 @@ from core.history import history_actor
 from core.storage import storage_write
 from core.validators import validate_single_line
 from spaces.models import Space
-from spaces.selectors import spaces_manageable_by
+from spaces.permissions import space_check_manager
 
 _YES = {"yes", "oui", "true", "1"}
 _NO = {"no", "non", "false", "0"}
-
-
-def _check_manages_space(*, actor: Actor, space_id: int) -> None:
-    """Refuse (PermissionDenied, a 404) unless the actor may manage the space."""
-    if is_platform(actor) or not spaces_manageable_by(actor).filter(pk=space_id).exists():
-        raise PermissionDenied
 
 
 # --- The space's settings and questions (its managers) ------------------------------------------
@@ -65,7 +59,7 @@ def space_conditions_set(
 ) -> Space:
     """Set the house rules requesters must accept and whether approval waits for the event's
     insurance certificate. Raises PermissionDenied unless the actor manages the space."""
-    _check_manages_space(actor=actor, space_id=space.pk)
+    space_check_manager(actor=actor, space_id=space.pk)
     space = Space.objects.select_for_update().get(pk=space.pk)
     space.house_rules = house_rules.strip()
     space.insurance_required = insurance_required
@@ -106,7 +100,7 @@ def request_question_save(*, question: RequestQuestion, actor: User) -> RequestQ
     """Add a question to a space's request form (last), or change one. Past answers keep the
     text they were given with. Raises PermissionDenied unless the actor manages the space,
     ValidationError naming the field."""
-    _check_manages_space(actor=actor, space_id=question.space_id)
+    space_check_manager(actor=actor, space_id=question.space_id)
     # The space locked: two managers adding at once get positions one after the other.
     Space.objects.select_for_update().filter(pk=question.space_id).exists()
     _question_clean(question)
@@ -125,14 +119,14 @@ def request_question_save(*, question: RequestQuestion, actor: User) -> RequestQ
 @transaction.atomic
 def request_question_delete(*, question: RequestQuestion, actor: User) -> None:
     """Remove a question from the form; the answers already given keep their text."""
-    _check_manages_space(actor=actor, space_id=question.space_id)
+    space_check_manager(actor=actor, space_id=question.space_id)
     question.delete()
 
 
 @transaction.atomic
 def request_question_move(*, question: RequestQuestion, actor: User, up: bool) -> bool:
     """Move a question one place up or down. Returns False at either end."""
-    _check_manages_space(actor=actor, space_id=question.space_id)
+    space_check_manager(actor=actor, space_id=question.space_id)
     Space.objects.select_for_update().filter(pk=question.space_id).exists()
     ordered = list(RequestQuestion.objects.filter(space_id=question.space_id))
     index = next(i for i, row in enumerate(ordered) if row.pk == question.pk)

@@ -16,7 +16,7 @@ is the guard. docs/decisions.md, "Issue 16 — equipment with quantities", says 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -31,7 +31,7 @@ from bookings.selectors import local_zone
 from bookings.selectors.overlap import occupancy_overlap_q
 from core.validators import validate_single_line
 from spaces.models import Site
-from spaces.selectors import sites_manageable_by
+from spaces.permissions import site_check_manager
 
 # Beyond any booking (they are at most a year ahead): "from now on".
 _FOREVER = timedelta(days=100 * 366)
@@ -163,11 +163,6 @@ def equipment_book(*, booking: Booking, rows: list[Occupancy], asked: Asked) -> 
     return written
 
 
-def _check_manager(actor: Actor, site_id: int) -> None:
-    if not sites_manageable_by(actor).filter(pk=site_id).exists():
-        raise PermissionDenied
-
-
 def _check_fields(*, site_id: int, name: str, stock: object, pk: int | None = None) -> str:
     name = (name or "").strip()
     errors: dict[str, str] = {}
@@ -197,7 +192,7 @@ def _check_fields(*, site_id: int, name: str, stock: object, pk: int | None = No
 def equipment_create(*, actor: Actor, site: Site, name: str, stock: int) -> Equipment:
     """Add an item to the site's stock. Raises PermissionDenied (404) unless `actor` manages
     the site, ValidationError for a name taken or a stock out of bounds."""
-    _check_manager(actor, site.pk)
+    site_check_manager(actor=actor, site_id=site.pk)
     name = _check_fields(site_id=site.pk, name=name, stock=stock)
     return Equipment.objects.create(site=site, name=name, stock=stock)
 
@@ -211,7 +206,7 @@ def equipment_update(
     bookings are cancelled or changed first. Raises PermissionDenied (404) unless `actor`
     manages the site."""
     now = now or timezone.now()
-    _check_manager(actor, equipment.site_id)
+    site_check_manager(actor=actor, site_id=equipment.site_id)
     # The same lock as the requests': no request can add a use while the stock is checked.
     locked = Equipment.objects.select_for_update().get(pk=equipment.pk)
     name = _check_fields(site_id=locked.site_id, name=name, stock=stock, pk=locked.pk)

@@ -33,7 +33,7 @@ from bookings.selectors import (
     quotas_manageable_by,
 )
 from spaces.models import Site, Space, SpaceKind
-from spaces.selectors import sites_manageable_by
+from spaces.permissions import site_check_manager
 
 
 def _week_of(day: date) -> date:
@@ -199,11 +199,6 @@ def quotas_check(
                 )
 
 
-def _check_manager(actor: Actor, site: Site) -> None:
-    if is_platform(actor) or not sites_manageable_by(actor).filter(pk=site.pk).exists():
-        raise PermissionDenied
-
-
 @transaction.atomic
 def quota_save(
     *,
@@ -221,7 +216,7 @@ def quota_save(
     site do (PermissionDenied, a 404, for anyone else). Raises ValidationError for limits out
     of bounds, none at all, or a second quota for the same structure and kind of space. Takes
     effect for the requests made from now on: what is already booked stays."""
-    _check_manager(actor, site)
+    site_check_manager(actor=actor, site_id=site.pk)
     if quota is None:
         # Setting the quota of a structure and kind of space that has one changes it.
         quota = BookingQuota.objects.filter(

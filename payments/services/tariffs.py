@@ -11,7 +11,7 @@ from core.history import history_actor
 from payments.models import PaymentChannel, Tariff
 from payments.models.channels import SECRET_FIELDS
 from spaces.models import Space
-from spaces.selectors import spaces_manageable_by
+from spaces.permissions import space_check_manager
 
 
 def tariff_set(
@@ -28,7 +28,7 @@ def tariff_set(
     `actor`, who must manage the space (PermissionDenied), signs the field history.
     Raises ValidationError (unknown category or unit, negative or absurd amount, not EUR).
     """
-    _check_manages(actor, space)
+    space_check_manager(actor=actor, space_id=space.pk)
     return _tariff_write(
         space=space,
         category=category,
@@ -37,11 +37,6 @@ def tariff_set(
         currency=currency,
         actor=actor,
     )
-
-
-def _check_manages(actor: User, space: Space) -> None:
-    if not spaces_manageable_by(actor).filter(pk=space.pk).exists():
-        raise PermissionDenied
 
 
 def _tariff_write(
@@ -111,7 +106,7 @@ def tariffs_replace(*, space: Space, grid: dict[tuple[str, str], int | None], ac
     Returns how many tariffs the space has now. Raises PermissionDenied unless the actor
     manages the space, ValidationError (the first bad cell).
     """
-    _check_manages(actor, space)
+    space_check_manager(actor=actor, space_id=space.pk)
     for (category, unit), cents in grid.items():
         if cents is None:
             with history_actor(actor):  # a removed tariff stays in the history
@@ -133,7 +128,7 @@ def space_deposit_set(*, space: Space, amount_cents: int, actor: User) -> Space:
     """Set the deposit a space asks (0: none), held on the requester's card before each
     booking. Raises PermissionDenied unless `actor` manages the space, ValidationError (a
     negative or absurd amount)."""
-    _check_manages(actor, space)
+    space_check_manager(actor=actor, space_id=space.pk)
     space = Space.objects.select_for_update().get(pk=space.pk)
     if space.deposit_cents == amount_cents:
         return space

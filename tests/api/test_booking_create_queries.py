@@ -18,7 +18,7 @@ from bookings.models import Booking, BookingStatus, Frequency
 from core.models import OutboxMail
 from payments.receivers import payment_follow_booking
 from spaces.models import SiteManager, Space
-from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
+from tests.factories import UserFactory
 
 BOOKINGS = reverse("api:booking-list")
 # session, user; then the request's transaction (SAVEPOINT): the locked space with its site,
@@ -48,14 +48,6 @@ def decider(site):
     manager = UserFactory(email="regie@example.test")
     SiteManager.objects.create(site=site, user=manager)
     return manager
-
-
-@pytest.fixture
-def requester(db):
-    organisation = VerifiedStructureFactory(name="Les Amis du Vélo")
-    return MembershipFactory(
-        organisation=organisation, user=UserFactory(email="asso@example.test")
-    ).user
 
 
 def _body(space, requester, day: int, hour: int = 18, **extra) -> dict:

@@ -38,14 +38,6 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
-def requester(db):
-    organisation = VerifiedStructureFactory(name="Les Amis du Vélo")
-    return MembershipFactory(
-        organisation=organisation, user=UserFactory(email="asso@example.test")
-    ).user
-
-
-@pytest.fixture
 def other_requester(db):
     organisation = VerifiedStructureFactory(name="Repair Café du Denaisis")
     return MembershipFactory(

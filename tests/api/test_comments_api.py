@@ -24,14 +24,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture
-def requester(db):
-    return MembershipFactory(
-        organisation=VerifiedStructureFactory(name="Les Amis du Vélo"),
-        user=UserFactory(email="asso@example.test"),
-    ).user
-
-
-@pytest.fixture
 def other_requester(db):
     return MembershipFactory(
         organisation=VerifiedStructureFactory(name="Repair Café du Denaisis"),

@@ -9,10 +9,7 @@ from django.urls import reverse
 
 from bookings.models import Booking, Equipment
 from tests.factories import (
-    MembershipFactory,
     SpaceFactory,
-    UserFactory,
-    VerifiedStructureFactory,
     booking_request_for,
     paris,
 )
@@ -21,14 +18,6 @@ BOOKINGS = reverse("api:booking-list")
 SLOT = {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"}
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
-
-
-@pytest.fixture
-def requester(db):
-    organisation = VerifiedStructureFactory(name="Les Amis du Vélo")
-    return MembershipFactory(
-        organisation=organisation, user=UserFactory(email="asso@example.test")
-    ).user
 
 
 @pytest.fixture

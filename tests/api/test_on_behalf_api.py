@@ -8,23 +8,11 @@ from django.urls import reverse
 
 from bookings.models import Booking, BookingStatus
 from bookings.services import quota_save
-from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
+from tests.factories import MembershipFactory, VerifiedStructureFactory
 
 BOOKINGS = reverse("api:booking-list")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
-
-
-@pytest.fixture
-def organisation(db):
-    return VerifiedStructureFactory(name="Les Amis du Vélo")
-
-
-@pytest.fixture
-def requester(organisation):
-    return MembershipFactory(
-        organisation=organisation, user=UserFactory(email="asso@example.test")
-    ).user
 
 
 def _body(space, organisation, **extra) -> dict:

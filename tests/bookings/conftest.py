@@ -12,18 +12,6 @@ from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFac
 
 
 @pytest.fixture
-def organisation(db):
-    return VerifiedStructureFactory(name="Les Amis du Vélo")
-
-
-@pytest.fixture
-def requester(organisation):
-    return MembershipFactory(
-        organisation=organisation, user=UserFactory(email="asso@example.test")
-    ).user
-
-
-@pytest.fixture
 def other_organisation(db):
     return VerifiedStructureFactory(name="Repair Café du Denaisis")
 
