@@ -2,7 +2,7 @@
 clash is a 409 listing the clashing periods, a refused status change is a 409 too, a refused
 card is a 402."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -18,6 +18,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+        # A model's own check (`full_clean`: a constraint over several fields) names no field:
+        # Django files it under "__all__", the API under "non_field_errors" (docs/api.md).
+        if NON_FIELD_ERRORS in detail:
+            detail["non_field_errors"] = detail.pop(NON_FIELD_ERRORS)
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, BookingConflict):
         conflicts = [

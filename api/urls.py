@@ -204,6 +204,7 @@ urlpatterns = [
     ),
     path("v1/closures/<int:pk>/", closures.ClosureDetailApi.as_view(), name="closure-detail"),
     path("v1/sites/<int:pk>/quotas/", quotas.SiteQuotaListApi.as_view(), name="site-quota-list"),
+    path("v1/quotas/<int:pk>/", quotas.QuotaDetailApi.as_view(), name="quota-detail"),
     path(
         "v1/sites/<int:pk>/equipment/",
         equipment.SiteEquipmentListCreateApi.as_view(),

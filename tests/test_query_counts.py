@@ -1529,6 +1529,7 @@ NOT_LISTS: dict[str, str] = {
     "api:space-opening-hours": "the week of one space",
     "api:closure-detail": ACTION,
     "api:equipment-detail": ACTION,
+    "api:quota-detail": ACTION,
     "api:site-photo-create": ACTION,
     "api:photo-detail": ACTION,
     "api:webhook-endpoint-detail": DETAIL,

@@ -83,6 +83,7 @@ from bookings.selectors.overlap import (
 )
 from bookings.selectors.quotas import (
     quota_dates_held,
+    quota_of,
     quota_on_site,
     quota_pending_count,
     quotas_applying,
@@ -140,6 +141,7 @@ __all__ = [
     "occupancy_overlap_q",
     "public_holidays_not_closed",
     "quota_dates_held",
+    "quota_of",
     "quota_on_site",
     "quota_pending_count",
     "quotas_applying",

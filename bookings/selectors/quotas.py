@@ -73,6 +73,14 @@ def quotas_manageable_by(user: AnyUser) -> QuerySet[BookingQuota]:
     return BookingQuota.objects.filter(site__in=sites_manageable_by(user).values("pk"))
 
 
+def quota_of(*, site_id: int, space_kind: str, organisation_id: int | None) -> BookingQuota | None:
+    """The site's quota for this structure (None: every structure) and kind of space ("":
+    every space), if it has one: there is at most one (a unique constraint)."""
+    return BookingQuota.objects.filter(
+        site_id=site_id, space_kind=space_kind or "", organisation_id=organisation_id
+    ).first()
+
+
 def quotas_of_site(site_id: int) -> QuerySet[BookingQuota]:
     """A site's quotas, as its page lists them: for every structure first, then by name."""
     return (

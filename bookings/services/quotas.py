@@ -28,6 +28,7 @@ from bookings.rules import Period
 from bookings.selectors import (
     local_zone,
     quota_dates_held,
+    quota_of,
     quota_pending_count,
     quotas_applying,
     quotas_manageable_by,
@@ -219,9 +220,11 @@ def quota_save(
     site_check_manager(actor=actor, site_id=site.pk)
     if quota is None:
         # Setting the quota of a structure and kind of space that has one changes it.
-        quota = BookingQuota.objects.filter(
-            site=site, space_kind=space_kind or "", organisation=organisation
-        ).first() or BookingQuota(site=site, created_by=actor if isinstance(actor, User) else None)
+        quota = quota_of(
+            site_id=site.pk,
+            space_kind=space_kind,
+            organisation_id=organisation.pk if organisation else None,
+        ) or BookingQuota(site=site, created_by=actor if isinstance(actor, User) else None)
     elif not quotas_manageable_by(actor).filter(pk=quota.pk, site=site).exists():
         raise PermissionDenied
     quota.space_kind = space_kind or ""

@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from accounts.models import ApiTokenScope, Invitation, MembershipRole
 from accounts.services.tokens import api_token_create
-from bookings.models import Equipment
+from bookings.models import BookingQuota, Equipment
 from bookings.rules import Period
 from bookings.services.closures import closure_create
 from bookings.services.feeds import calendar_feed_create
@@ -501,6 +501,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
         **{**THE_MANAGERS, "manager": (201, 404), "commune": (201, 404), "epci": (201, 201)},
     ),
     ("api:site-quota-list", "GET"): entry("site", **THE_MANAGERS),
+    # The site has a quota for every structure and space: setting one for the same changes it.
+    ("api:site-quota-list", "POST"): entry(
+        "site", body=_fixed({"max_hours_per_week": 10}), **THE_MANAGERS
+    ),
+    ("api:quota-detail", "PUT"): entry("quota", body=_fixed({"max_pending": 2}), **THE_MANAGERS),
+    ("api:quota-detail", "DELETE"): entry(
+        "quota", body=_fixed({}),
+        **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},
+    ),
     ("api:closure-detail", "DELETE"): entry(
         "closure", body=_fixed({}),
         **{**THE_MANAGERS, "manager": (204, 404), "commune": (204, 404), "epci": (204, 204)},
@@ -744,6 +753,7 @@ class World:
         self.equipment = {
             n: Equipment.objects.create(site=site[n], name="Chaises", stock=10) for n in (1, 2)
         }
+        self.quota = {n: BookingQuota.objects.create(site=site[n], max_pending=5) for n in (1, 2)}
         # A plain member of each structure (its administrator is member A or B), an invitation
         # not yet accepted, a supporting document.
         self.membership = {
