@@ -17,7 +17,7 @@ from bookings import services
 from bookings.models import BookingAnswer, BookingFile, QuestionKind, RequestQuestion
 from bookings.models.conditions import MAX_QUESTIONS
 from bookings.selectors import booking_detail
-from bookings.selectors.conditions import request_questions_of
+from bookings.selectors.conditions import booking_files_visible_to, request_questions_of
 from spaces.selectors import catalogue_spaces
 
 
@@ -191,3 +191,16 @@ class BookingFileCreateApi(APIView):
             question=question,
         )
         return Response(BookingFileSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class BookingFileDetailApi(APIView):
+    """DELETE: remove a document from a request still pending (its structure's members: a wrong
+    file, to be replaced; 403 for its managers, 400 once decided, 404 for anyone else)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        row = get_object_or_404(booking_files_visible_to(request.user), pk=pk)
+        services.booking_file_remove(booking_file=row, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

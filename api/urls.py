@@ -67,6 +67,11 @@ urlpatterns = [
         name="booking-file-create",
     ),
     path(
+        "v1/booking-files/<int:pk>/",
+        conditions.BookingFileDetailApi.as_view(),
+        name="booking-file-detail",
+    ),
+    path(
         "v1/spaces/<int:pk>/request-form/",
         conditions.SpaceRequestFormApi.as_view(),
         name="space-request-form",

@@ -26,8 +26,10 @@ from accounts.models import User
 from bookings.models import (
     Booking,
     BookingComment,
+    BookingFile,
     BookingMessage,
     BookingMessageStatus,
+    BookingStatus,
     CommentSide,
 )
 from bookings.selectors import (
@@ -36,6 +38,7 @@ from bookings.selectors import (
     booking_requesters,
     booking_routing,
 )
+from bookings.selectors.conditions import booking_conditions_missing
 from core.jobs import job_after_commit
 from core.queue import (
     QueuePolicy,
@@ -287,3 +290,39 @@ def notify_comment(comment: BookingComment) -> int:
         )
     logger.warning("Booking %s: nobody to tell of message %s.", booking.pk, comment.pk)
     return 0
+
+
+def notify_file(row: BookingFile, *, side: CommentSide, removed: bool) -> int:
+    """Tell the other side that a document was attached to a booking (`removed`: taken off a
+    request by its structure): the people who decide when the requester attached it, with
+    what approval still waits for, so that a request held for its insurance certificate is
+    not forgotten once it comes; the requester when a manager attached it. No Reply-To
+    beyond the usual: the booking's page holds the document. Call it in the transaction that
+    attaches or removes the file. Returns how many e-mails were queued."""
+    booking = _load(row.booking)
+    pending = booking.status == BookingStatus.PENDING
+    context = {
+        "booking": booking,
+        "file": row,
+        "removed": removed,
+        "missing": booking_conditions_missing(booking) if pending else [],
+        "pending": pending,
+    }
+    message = "booking_file_removed" if removed else "booking_file_attached"
+    about = f"booking {booking.pk}, {message.removeprefix('booking_')} {row.pk}"
+    link = booking.get_absolute_url()
+    if side == CommentSide.REQUESTER:
+        people = [
+            user for user in booking_routing(booking).deciders if user.pk != row.uploaded_by_id
+        ]
+        if not people:
+            owner = booking.space.site.owner.email
+            if owner:
+                return notify_addresses(
+                    [owner], message=message, context=context, about=about, link=link
+                )
+            logger.warning("Booking %s: nobody to tell of file %s.", booking.pk, row.pk)
+            return 0
+    else:
+        people = [user for user in booking_requesters(booking) if user.pk != row.uploaded_by_id]
+    return notify_users(people, message=message, context=context, about=about, link=link)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, is_platform
 from accounts.conflicts import decision_check_impartial, user_has_conflict_with
 from accounts.exceptions import DecisionNotAllowed
-from bookings.models import Booking, Closure, CommentSide
+from bookings.models import Booking, BookingStatus, Closure, CommentSide
 from bookings.selectors import (
     bookings_manageable_by,
     bookings_of_requester,
@@ -89,6 +89,7 @@ class BookingActions:
     is_manager: bool
     can_decide: bool  # approves and refuses pending requests, cancels on a manager's terms
     can_cancel: bool  # now, on the manager's or the requester's terms
+    can_remove_files: bool = False  # the requester's documents, while the request is pending
 
 
 def booking_actions_for(*, user: Actor, booking: Booking) -> BookingActions:
@@ -96,10 +97,17 @@ def booking_actions_for(*, user: Actor, booking: Booking) -> BookingActions:
         not is_platform(user) and bookings_manageable_by(user).filter(pk=booking.pk).exists()
     )
     can_decide = is_manager and not user_has_conflict_with(user, booking.organisation)
-    can_cancel = booking.occupies and (
-        is_manager or bookings_of_requester(user).filter(pk=booking.pk).exists()
+    pending = booking.status == BookingStatus.PENDING
+    # Asked only where it changes an answer: whether a member of the structure stands on its
+    # side (booking_comment_side), for a manager only about a pending request.
+    is_requester = (booking.occupies and not is_manager) or (is_manager and pending)
+    is_requester = is_requester and bookings_of_requester(user).filter(pk=booking.pk).exists()
+    return BookingActions(
+        is_manager=is_manager,
+        can_decide=can_decide,
+        can_cancel=booking.occupies and (is_manager or is_requester),
+        can_remove_files=pending and is_requester,
     )
-    return BookingActions(is_manager=is_manager, can_decide=can_decide, can_cancel=can_cancel)
 
 
 def closure_check_manager(

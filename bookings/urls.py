@@ -31,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/annuler/", requests.booking_cancel, name="booking-cancel"),
     path("<int:pk>/fichiers/", conditions.booking_file_add, name="booking-file-add"),
     path("fichiers/<int:pk>/", conditions.booking_file_download, name="booking-file"),
+    path("fichiers/<int:pk>/retirer/", conditions.booking_file_remove, name="booking-file-remove"),
     path(
         "espaces/<int:pk>/formulaire/",
         conditions.space_request_form,

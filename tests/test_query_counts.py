@@ -1363,11 +1363,13 @@ NOT_LISTS: dict[str, str] = {
     # Issue 16: a space's request form (its questions, at most 30), a file, actions.
     "api:space-request-form": "a space's questions: at most 30 (MAX_QUESTIONS), one query",
     "api:booking-file-create": ACTION,
+    "api:booking-file-detail": ACTION,
     "bookings:space-request-form": "a space's questions: at most 30 (MAX_QUESTIONS)",
     "bookings:request-question-edit": ACTION,
     "bookings:request-question-delete": ACTION,
     "bookings:request-question-move": ACTION,
     "bookings:booking-file-add": ACTION,
+    "bookings:booking-file-remove": ACTION,
     "bookings:booking-file": "a file download",
     "portal:home": "the count of sites and the three latest",
     "portal:accessibility": "a static page",

@@ -418,6 +418,12 @@ def _inventory_file(w: World) -> io.BytesIO:
     return io.BytesIO((header + "\r\n".join(lines)).encode())
 
 
+def _attached(w: World):
+    return bookings_services.booking_file_attach(
+        booking=w.pending, actor=w.pending.requested_by, upload=_pdf()
+    )
+
+
 def _request_question(w: World):
     return RequestQuestion.objects.create(space=w.space, text="Alcool ?", kind="yes_no")
 
@@ -575,6 +581,11 @@ CASES: dict[str, Case] = {
     "booking_file_attach": Case(
         bookings_services.booking_file_attach,
         lambda w: {"booking": w.pending, "upload": _pdf()},
+        actors=SIGNED_IN,
+    ),
+    "booking_file_remove": Case(
+        bookings_services.booking_file_remove,
+        lambda w: {"booking_file": _attached(w)},
         actors=SIGNED_IN,
     ),
     "booking_refuse": Case(

@@ -25,6 +25,7 @@ from bookings.services.closures import closure_create, closure_delete, closures_
 from bookings.services.comments import booking_comment_post
 from bookings.services.conditions import (
     booking_file_attach,
+    booking_file_remove,
     request_question_delete,
     request_question_move,
     request_question_save,
@@ -54,6 +55,7 @@ __all__ = [
     "booking_cancel",
     "booking_comment_post",
     "booking_file_attach",
+    "booking_file_remove",
     "booking_refuse",
     "booking_request",
     "booking_request_preview",

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.actors import is_platform
+from accounts.exceptions import DecisionNotAllowed
 from accounts.files import document_check, document_stored_name
 from accounts.models import User
 from bookings.exceptions import ConditionsUnmet
@@ -27,7 +27,9 @@ from bookings.models import (
     BookingAnswer,
     BookingFile,
     BookingFileKind,
+    BookingLog,
     BookingStatus,
+    CommentSide,
     QuestionKind,
     RequestQuestion,
 )
@@ -38,7 +40,8 @@ from bookings.models.conditions import (
     MAX_TEXT_ANSWER,
     answer_field,
 )
-from bookings.selectors import bookings_visible_to
+from bookings.notifications import notify_file
+from bookings.permissions import booking_comment_side
 from bookings.selectors.conditions import booking_conditions_missing
 from core.history import history_actor
 from core.storage import storage_write
@@ -326,8 +329,7 @@ def booking_file_attach(
     organisation's members, its managers). Raises PermissionDenied (404) for others,
     ValidationError naming the field (a file refused by `accounts.files.document_check`, a
     question of another space or not a file question, a booking no longer active)."""
-    if is_platform(actor) or not bookings_visible_to(actor).filter(pk=booking.pk).exists():
-        raise PermissionDenied
+    side = booking_comment_side(actor=actor, booking=booking)  # PermissionDenied for others
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status not in OCCUPYING:
         raise ValidationError(
@@ -342,7 +344,44 @@ def booking_file_attach(
         kind = _file_checked(upload)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from exc
-    return _file_store(booking=booking, upload=upload, kind=kind, actor=actor, question=question)
+    row = _file_store(booking=booking, upload=upload, kind=kind, actor=actor, question=question)
+    notify_file(row, side=side, removed=False)
+    return row
+
+
+@transaction.atomic
+def booking_file_remove(*, booking_file: BookingFile, actor: User) -> None:
+    """Remove a file attached to a request still awaiting its decision: a wrong document, to
+    be replaced. Its requesting organisation's members may; once the request is decided its
+    documents are kept, as what the decision rested on. The removal is written in the
+    booking's history, the people who decide are told, and the stored file is deleted once
+    the removal is committed. Raises PermissionDenied (404) for those who do not see the booking,
+    DecisionNotAllowed (403) for its managers, ValidationError once it is decided."""
+    booking = Booking.objects.select_for_update().get(pk=booking_file.booking_id)
+    if booking_comment_side(actor=actor, booking=booking) != CommentSide.REQUESTER:
+        raise DecisionNotAllowed(
+            _("Only the requesting structure removes the documents it attached.")
+        )
+    if booking.status != BookingStatus.PENDING:
+        raise ValidationError(
+            _(
+                "This booking is decided: its documents are kept with it. Attach a new one if "
+                "needed."
+            )
+        )
+    row = BookingFile.objects.filter(pk=booking_file.pk, booking=booking).first()
+    if row is None:
+        return  # removed meanwhile: nothing left to do
+    title = row.question_text or _("insurance certificate for the event")
+    BookingLog.objects.create(
+        booking=booking,
+        from_status=booking.status,
+        to_status=booking.status,
+        actor=actor,
+        reason=_("Document removed: %(title)s.") % {"title": title},
+    )
+    row.delete()  # its stored file goes after the commit (core.storage.files_delete_with_row)
+    notify_file(row, side=CommentSide.REQUESTER, removed=True)
 
 
 # --- Before an approval ------------------------------------------------------------------------

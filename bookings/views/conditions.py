@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.exceptions import DecisionNotAllowed
 from accounts.files import document_response
 from bookings import services
 from bookings.forms.conditions import (
@@ -132,7 +134,9 @@ def request_question_move(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A booking's answers and files ---------------------------------------------------------------
 
 
-def booking_conditions_context(booking: Booking, *, bound: BookingFileForm | None = None) -> dict:
+def booking_conditions_context(
+    booking: Booking, *, bound: BookingFileForm | None = None, can_remove_files: bool = False
+) -> dict:
     """What the booking's page shows of its conditions: answers, files, what is missing before
     approval, and the form to attach a file while the booking is active."""
     file_questions = [
@@ -144,6 +148,7 @@ def booking_conditions_context(booking: Booking, *, bound: BookingFileForm | Non
     return {
         "answers": booking_answers_of(booking=booking),
         "booking_files": booking_files_of(booking=booking),
+        "can_remove_files": can_remove_files,
         "conditions_missing": booking_conditions_missing(booking)
         if booking.status == BookingStatus.PENDING
         else [],
@@ -182,6 +187,23 @@ def booking_file_add(request: HttpRequest, pk: int) -> HttpResponse:
     from bookings.views.requests import booking_detail_page
 
     return booking_detail_page(request, booking, file_form=form, status=400)
+
+
+@login_required
+@require_POST
+def booking_file_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a document from a request still pending (its structure's members)."""
+    row = get_object_or_404(booking_files_visible_to(request.user), pk=pk)
+    booking_url = reverse("bookings:booking-detail", args=[row.booking_id])
+    try:
+        services.booking_file_remove(booking_file=row, actor=request.user)
+    except DecisionNotAllowed as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The document is removed from the request."))
+    return redirect(booking_url)
 
 
 @login_required

@@ -369,7 +369,9 @@ def booking_detail_page(
         if actions.can_decide and booking.status == BookingStatus.PENDING
         else None,
         # Issue 16: answers, attached files, what the approval waits for.
-        **booking_conditions_context(booking, bound=file_form),
+        **booking_conditions_context(
+            booking, bound=file_form, can_remove_files=actions.can_remove_files
+        ),
         **comments_context(booking),
     }
     return render(request, "bookings/booking_detail.html", context, status=status)

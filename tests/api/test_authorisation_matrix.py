@@ -37,6 +37,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -46,6 +47,7 @@ from accounts.services.tokens import api_token_create
 from bookings.models import BookingQuota, Equipment
 from bookings.rules import Period
 from bookings.services.closures import closure_create
+from bookings.services.conditions import booking_file_attach
 from bookings.services.feeds import calendar_feed_create
 from calls import services as calls_services
 from calls.services import waiting_entry_register
@@ -61,6 +63,7 @@ from reports.models import DocumentKind, DocumentStatus, GeneratedDocument
 from spaces.models import SpaceKind
 from tests.calls.conftest import draft_call, submitted
 from tests.factories import (
+    PDF_BYTES,
     CommuneFactory,
     EpciFactory,
     MembershipFactory,
@@ -318,6 +321,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
         body=_fixed({}),
         anonymous=(403, 403), member_a=(415, 404), member_b=(415, 404),
         manager=(415, 404), commune=(415, 404), epci=(415, 415),
+    ),
+    # Removing a document from a pending request: its structure (the managers see it: 403).
+    ("api:booking-file-detail", "DELETE"): entry(
+        "booking_file",
+        body=_fixed({}),
+        anonymous=(403, 403), member_a=(204, 404), member_b=(204, 404),
+        manager=(403, 404), commune=(403, 404), epci=(403, 403),
     ),
     # Talking on a request: both sides of the booking, as they see it.
     ("api:booking-comment-list", "GET"): entry("booking", **VISIBLE),
@@ -811,6 +821,14 @@ class World:
                 end=paris(2027, 1, 12, 10),
             )
             for n, role in ((1, "member_a"), (2, "member_b"))
+        }
+        self.booking_file = {
+            n: booking_file_attach(
+                booking=self.booking[n],
+                actor=self.booking[n].requested_by,
+                upload=SimpleUploadedFile("attestation.pdf", PDF_BYTES, "application/pdf"),
+            )
+            for n in (1, 2)
         }
         self.payment = {
             n: booking_payment_open(booking=self.booking[n], actor=self.booking[n].requested_by)
