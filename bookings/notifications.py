@@ -29,12 +29,14 @@ from bookings.models import (
     BookingMessage,
     BookingMessageStatus,
     CommentSide,
+    SlotWait,
 )
 from bookings.selectors import (
     Routing,
     booking_comment_recipients,
     booking_requesters,
     booking_routing,
+    slot_wait_recipients,
 )
 from core.jobs import job_after_commit
 from core.queue import (
@@ -287,3 +289,21 @@ def notify_comment(comment: BookingComment) -> int:
         )
     logger.warning("Booking %s: nobody to tell of message %s.", booking.pk, comment.pk)
     return 0
+
+
+# Event of a wait for a slot (issue 16) → the message to the waiting structure.
+SLOT_WAIT_MESSAGES = {"offered": "slot_wait_offered", "offer_expired": "slot_wait_expired"}
+
+
+def notify_slot_wait(wait: SlotWait, event: str) -> int:
+    """Tell the waiting structure (`slot_wait_recipients`) that the slot is offered to it, with
+    the deadline and the link to accept, or that the offer lapsed unanswered. Call it in the
+    transaction of the change. Returns how many e-mails were queued."""
+    message = SLOT_WAIT_MESSAGES[event]
+    return notify_users(
+        slot_wait_recipients(wait),
+        message=message,
+        context={"wait": wait, "space": wait.space, "site": wait.space.site},
+        about=f"slot wait {wait.pk}, {event}",
+        link=wait.get_absolute_url(),
+    )
