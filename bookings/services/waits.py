@@ -109,7 +109,7 @@ def slot_wait_join(
     _check_space(request, space_row, structure)
     _check_period(space_row, period, now, field="start", hours=locked.hours)
     # The structure's row next (lock order: space → organisation): its cap counted once.
-    Organisation.objects.select_for_update(of=("self",)).filter(pk=structure.pk).exists()
+    list(Organisation.objects.select_for_update().filter(pk=structure.pk).values_list("pk"))
     active = SlotWait.objects.filter(organisation=structure, status__in=ACTIVE_WAITS)
     if active.filter(space=space_row, start__lt=period.end, end__gt=period.start).exists():
         raise ValidationError(

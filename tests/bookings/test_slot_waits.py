@@ -4,16 +4,19 @@ next; accepting runs the normal request.
 
 The clock is frozen on Monday 4 January 2027, 09:00 in Paris."""
 
+import io
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import Notification
 from bookings.exceptions import OfferLost
 from bookings.models import (
+    OFFER_HOLD,
     Booking,
     BookingStatus,
     SlotWait,
@@ -32,6 +35,8 @@ from bookings.services import (
     slot_waits_offer,
     slot_waits_sweep,
 )
+from bookings.tasks import offer_freed_slots, offer_waited_slots
+from config.schedule import beat_schedule
 from core.models import OutboxMail
 from tests.factories import (
     MembershipFactory,
@@ -385,3 +390,38 @@ def test_two_jobs_at_once_offer_a_slot_once(space, requester, commune_staff):
         SlotWaitStatus.WAITING,
     ]
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+# --- The jobs ---
+
+
+@pytest.mark.django_db
+def test_the_periodic_job_passes_an_unanswered_offer_to_the_next(
+    space, requester, taken, commune_staff
+):
+    first, second = _join(space, requester), _join(space, _third_requester())
+    booking_refuse(booking=taken, actor=commune_staff, reason="Salle en travaux")
+    assert offer_freed_slots.apply(args=[[space.pk]]).get() == 1
+
+    with time_machine.travel(paris(2027, 1, 4, 9) + OFFER_HOLD, tick=False):
+        result = offer_waited_slots.apply().get()
+
+    assert result == {"offered": 1}
+    assert (_status(first), _status(second)) == (SlotWaitStatus.EXPIRED, SlotWaitStatus.OFFERED)
+
+
+@pytest.mark.django_db
+def test_the_command_runs_the_same_sweep(space, requester, taken, commune_staff):
+    wait = _join(space, requester)
+    booking_refuse(booking=taken, actor=commune_staff, reason="Salle en travaux")
+    out = io.StringIO()
+
+    call_command("offer_waited_slots", stdout=out)
+
+    assert out.getvalue().strip() == "1 créneau(x) proposé(s)."
+    assert _status(wait) == SlotWaitStatus.OFFERED
+
+
+@pytest.mark.django_db
+def test_the_job_is_scheduled():
+    assert beat_schedule()["offer-waited-slots"]["task"] == "bookings.tasks.offer_waited_slots"
