@@ -25,6 +25,7 @@ from api import (
     payments,
     photos,
     quotas,
+    slot_waits,
     spaces,
     tariffs,
     waiting,
@@ -101,6 +102,20 @@ urlpatterns = [
         "v1/bookings/<int:pk>/deposit/",
         payments.BookingDepositOpenApi.as_view(),
         name="booking-deposit",
+    ),
+    path("v1/slot-waits/", slot_waits.SlotWaitListCreateApi.as_view(), name="slot-wait-list"),
+    path(
+        "v1/slot-waits/<int:pk>/", slot_waits.SlotWaitDetailApi.as_view(), name="slot-wait-detail"
+    ),
+    path(
+        "v1/slot-waits/<int:pk>/accept/",
+        slot_waits.SlotWaitAcceptApi.as_view(),
+        name="slot-wait-accept",
+    ),
+    path(
+        "v1/slot-waits/<int:pk>/withdraw/",
+        slot_waits.SlotWaitWithdrawApi.as_view(),
+        name="slot-wait-withdraw",
     ),
     path("v1/payments/", payments.PaymentListApi.as_view(), name="payment-list"),
     path("v1/payments/<int:pk>/", payments.PaymentDetailApi.as_view(), name="payment-detail"),

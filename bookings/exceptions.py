@@ -50,3 +50,8 @@ class ConditionsUnmet(InvalidTransition):
         return _("This request cannot be approved yet: %(missing)s") % {
             "missing": " ".join(str(reason) for reason in self.reasons)
         }
+
+
+class OfferLost(BookingConflict):
+    """A slot offered to a waiting structure was taken before the offer was accepted (409):
+    the wait is back in line (bookings.services.waits)."""

@@ -31,12 +31,14 @@ from bookings.models import (
     BookingMessageStatus,
     BookingStatus,
     CommentSide,
+    SlotWait,
 )
 from bookings.selectors import (
     Routing,
     booking_comment_recipients,
     booking_requesters,
     booking_routing,
+    slot_wait_recipients,
 )
 from bookings.selectors.conditions import booking_conditions_missing
 from core.jobs import job_after_commit
@@ -326,3 +328,21 @@ def notify_file(row: BookingFile, *, side: CommentSide, removed: bool) -> int:
     else:
         people = [user for user in booking_requesters(booking) if user.pk != row.uploaded_by_id]
     return notify_users(people, message=message, context=context, about=about, link=link)
+
+
+# Event of a wait for a slot (issue 16) → the message to the waiting structure.
+SLOT_WAIT_MESSAGES = {"offered": "slot_wait_offered", "offer_expired": "slot_wait_expired"}
+
+
+def notify_slot_wait(wait: SlotWait, event: str) -> int:
+    """Tell the waiting structure (`slot_wait_recipients`) that the slot is offered to it, with
+    the deadline and the link to accept, or that the offer lapsed unanswered. Call it in the
+    transaction of the change. Returns how many e-mails were queued."""
+    message = SLOT_WAIT_MESSAGES[event]
+    return notify_users(
+        slot_wait_recipients(wait),
+        message=message,
+        context={"wait": wait, "space": wait.space, "site": wait.space.site},
+        about=f"slot wait {wait.pk}, {event}",
+        link=wait.get_absolute_url(),
+    )

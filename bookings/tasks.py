@@ -13,6 +13,8 @@ from bookings.services import (
     bookings_expire_lapsed,
     bookings_send_lapse_reminders,
     bookings_send_reminders,
+    slot_waits_offer,
+    slot_waits_sweep,
 )
 from core.periodic import DAILY_JOB, FREQUENT_JOB
 
@@ -54,3 +56,17 @@ def allocations_daily() -> dict[str, int]:
     both sides of the agreements that end in 60 and 30 days."""
     started, ended = allocations_activate_and_end()
     return {"started": started, "ended": ended, "reminded": allocations_remind_ending()}
+
+
+@shared_task(name="bookings.tasks.offer_freed_slots", ignore_result=True, **FREQUENT_JOB)
+def offer_freed_slots(space_ids: list[int]) -> int:
+    """Offer the slots just freed on these spaces to the first structures waiting for them
+    (sent after the commit that freed them; `offer_waited_slots` catches a lost one)."""
+    return sum(slot_waits_offer(space_id=space_id) for space_id in space_ids)
+
+
+@shared_task(name="bookings.tasks.offer_waited_slots", **FREQUENT_JOB)
+def offer_waited_slots() -> dict[str, int]:
+    """Expire the offers of freed slots nobody accepted in time and offer those slots to the
+    next in line (and any slot freed whose job was lost)."""
+    return {"offered": slot_waits_sweep()}

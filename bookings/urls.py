@@ -9,6 +9,7 @@ from bookings.views import (
     feeds,
     quotas,
     requests,
+    waits,
     widget,
 )
 from bookings.views.allocations import handover, lifecycle, pages, timeline
@@ -53,6 +54,11 @@ urlpatterns = [
         name="request-question-move",
     ),
     path("<int:pk>/messages/", comments.booking_comment_create, name="booking-comment-create"),
+    path("attentes/", waits.slot_wait_list, name="slot-wait-list"),
+    path("attentes/nouvelle/<int:space_pk>/", waits.slot_wait_create, name="slot-wait-create"),
+    path("attentes/<int:pk>/accepter/", waits.slot_wait_accept, name="slot-wait-accept"),
+    path("attentes/<int:pk>/retirer/", waits.slot_wait_withdraw, name="slot-wait-withdraw"),
+    path("espaces/<int:pk>/attentes/", waits.space_slot_waits, name="space-slot-waits"),
     path("calendrier/evenements/", calendars.calendar_events, name="calendar-events"),
     path("calendrier/espace/<int:pk>/", calendars.space_calendar, name="calendar-space"),
     path("calendrier/site/<int:pk>/", calendars.site_calendar, name="calendar-site"),

@@ -29,6 +29,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "bookings.tasks.expire_lapsed_bookings",
             "schedule": EVERY_FIVE_MINUTES,
         },
+        # Issue 16: offers of freed slots past their time go to the next structure in line.
+        "offer-waited-slots": {
+            "task": "bookings.tasks.offer_waited_slots",
+            "schedule": EVERY_FIVE_MINUTES,
+        },
         "expire-unpaid-payments": {
             "task": "payments.tasks.expire_unpaid_payments",
             "schedule": EVERY_FIVE_MINUTES,

@@ -594,6 +594,14 @@ USERS = [
     ("mairie-douchy@demo.test", "Hélène", "Mairie-de-Douchy-les-Mines", "59179", "member", False),
     ("mairie-escaudain@demo.test", "Ismaël", "Mairie-d-Escaudain", "59205", "member", False),
 ]
+# Issue 16: a structure waiting for a slot that is taken: (requester, purpose of the pending
+# request whose slot it waits for, its own purpose, attendees).
+SLOT_WAIT = (
+    "insertion@demo.test",
+    "Assemblée générale (démo)",
+    "Réunion des salariés en insertion (démo)",
+    20,
+)
 # Issue 16: Denain's town hall books its festival hall for the insertion workshop, which
 # phoned (a booking made on its behalf, approved at once), under the hall's quota.
 BEHALF_AGENT = "commune@demo.test"

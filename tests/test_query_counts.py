@@ -17,7 +17,7 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris (tests/helpers.py).
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -29,7 +29,7 @@ from django.utils import timezone
 from stdnum import luhn
 
 from accounts.models import Invitation, MembershipRole, OrganisationKind
-from bookings.models import CalendarFeed, Equipment, Frequency
+from bookings.models import CalendarFeed, Equipment, Frequency, SlotWait
 from bookings.rules import Period
 from bookings.services import (
     booking_approve,
@@ -550,6 +550,30 @@ def _api_booking_comments(w: World, count: int) -> Get:
     )
 
 
+def _slot_waits(w: World, count: int) -> None:
+    """`count` structures (the requester's first) waiting for evenings of the space: rows
+    written directly, a line longer than the per-structure cap allows one structure."""
+    for _ in range(count):
+        number = w.next()
+        SlotWait.objects.create(
+            space=w.space,
+            organisation=w.organisation,
+            requested_by=w.requester,
+            start=datetime(2027, 2, 1, 17, tzinfo=UTC) + timedelta(days=number),
+            end=datetime(2027, 2, 1, 19, tzinfo=UTC) + timedelta(days=number),
+            purpose=f"QC wait {number}",
+            attendees=5,
+        )
+
+
+@case("api:slot-wait-list", sqlite=5, page=50)
+def _api_slot_waits(w: World, count: int) -> Get:
+    """Waiting for a slot (issue 16): the line of the manager's space (space, site and
+    structure read with each wait, its place counted in the same query)."""
+    _slot_waits(w, count)
+    return Get(w.facilities_manager, reverse("api:slot-wait-list"), api_page)
+
+
 # --- Pages of accounts and the dashboard -----------------------------------------------------
 
 
@@ -881,6 +905,24 @@ def _equipment_list(w: World, count: int) -> Get:
         w.facilities_manager,
         reverse("bookings:equipment-list", args=[w.site.pk]),
         html(r"QC item \d+"),
+    )
+
+
+@case("bookings:slot-wait-list", sqlite=4)
+def _slot_wait_list(w: World, count: int) -> Get:
+    """The waits of the requester's structures, each with its place in line."""
+    _slot_waits(w, count)
+    return Get(w.requester, reverse("bookings:slot-wait-list"), html(r'id="attente-\d+"'))
+
+
+@case("bookings:space-slot-waits", sqlite=7)
+def _space_slot_waits(w: World, count: int) -> Get:
+    """A space's line, for the people who manage it."""
+    _slot_waits(w, count)
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:space-slot-waits", args=[w.space.pk]),
+        html(r"QC wait \d+"),
     )
 
 
@@ -1424,6 +1466,9 @@ NOT_LISTS: dict[str, str] = {
     "bookings:closure-delete": ACTION,
     "bookings:equipment-edit": ACTION,
     "bookings:quota-delete": ACTION,
+    "bookings:slot-wait-create": ACTION,
+    "bookings:slot-wait-accept": ACTION,
+    "bookings:slot-wait-withdraw": ACTION,
     "bookings:feed-revoke": ACTION,
     "bookings:allocation-create": ACTION,
     "bookings:allocation-detail": DETAIL,
@@ -1501,6 +1546,9 @@ NOT_LISTS: dict[str, str] = {
     "api:booking-approve": ACTION,
     "api:booking-refuse": ACTION,
     "api:booking-cancel": ACTION,
+    "api:slot-wait-detail": DETAIL,
+    "api:slot-wait-accept": ACTION,
+    "api:slot-wait-withdraw": ACTION,
     "bookings:booking-comment-create": ACTION,
     "api:booking-payment": ACTION,
     "api:booking-deposit": ACTION,

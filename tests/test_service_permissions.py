@@ -46,6 +46,7 @@ from bookings.models import (
     InventoryKind,
     KeyHandover,
     RequestQuestion,
+    SlotWait,
 )
 from bookings.rules import Period
 from bookings.services import equipment as equipment_services
@@ -119,6 +120,11 @@ PLATFORM_JOBS = {
     "bookings_expire_lapsed",
     "bookings_send_reminders",
     "bookings_send_lapse_reminders",
+    # Waiting for a slot (issue 16): the job that offers a space's freed slots to the first in
+    # line, the periodic sweep over every line, and the after-commit hook that sends the job.
+    "slot_waits_offer",
+    "slot_waits_sweep",
+    "slot_waits_offer_after_commit",
     "allocations_activate_and_end",
     "allocations_remind_ending",
     "calls_close_past_deadline",
@@ -424,6 +430,18 @@ def _attached(w: World):
     )
 
 
+def _wait(w: World) -> SlotWait:
+    return SlotWait.objects.create(
+        space=w.space,
+        organisation=w.structure,
+        requested_by=w.requester,
+        start=w.pending.start,
+        end=w.pending.end,
+        purpose="Assemblée générale",
+        attendees=5,
+    )
+
+
 def _request_question(w: World):
     return RequestQuestion.objects.create(space=w.space, text="Alcool ?", kind="yes_no")
 
@@ -557,6 +575,22 @@ CASES: dict[str, Case] = {
         refusal=ValidationError,
     ),
     "booking_approve": Case(bookings_services.booking_approve, lambda w: {"booking": w.pending}),
+    # bookings: waiting for a slot (issue 16). Joining for a structure one is not a member of
+    # is bad input (400), as for a request; a wait of another structure is not theirs (404).
+    "slot_wait_join": Case(
+        bookings_services.slot_wait_join,
+        lambda w: {
+            "space": w.space,
+            "organisation": w.structure,
+            "period": Period(w.pending.start, w.pending.end),
+            "purpose": "Assemblée générale",
+            "attendees": 5,
+        },
+        actor="requested_by",
+        refusal=ValidationError,
+    ),
+    "slot_wait_accept": Case(bookings_services.slot_wait_accept, lambda w: {"wait": _wait(w)}),
+    "slot_wait_withdraw": Case(bookings_services.slot_wait_withdraw, lambda w: {"wait": _wait(w)}),
     # bookings: conditions of requests (issue 16)
     "space_conditions_set": Case(
         bookings_services.space_conditions_set,

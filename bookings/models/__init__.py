@@ -43,15 +43,28 @@ from bookings.models.occupancy import (
     OccupancyMonth,
 )
 from bookings.models.quotas import BookingQuota, Waiver
+from bookings.models.waits import (
+    ACTIVE_WAITS,
+    OFFER_HOLD,
+    SLOT_WAIT_TRANSITIONS,
+    WAITS_PER_ORGANISATION,
+    SlotWait,
+    SlotWaitLog,
+    SlotWaitStatus,
+)
 
 __all__ = [
+    "ACTIVE_WAITS",
     "ALLOCATION_TRANSITIONS",
     "COMMENTS_PER_BOOKING",
     "COMMENT_MAX_LENGTH",
     "MAX_STOCK",
     "OCCUPYING",
+    "OFFER_HOLD",
     "REASON_REQUIRED",
+    "SLOT_WAIT_TRANSITIONS",
     "TRANSITIONS",
+    "WAITS_PER_ORGANISATION",
     "Allocation",
     "AllocationLog",
     "AllocationReminder",
@@ -83,5 +96,8 @@ __all__ = [
     "OccupancyMonth",
     "QuestionKind",
     "RequestQuestion",
+    "SlotWait",
+    "SlotWaitLog",
+    "SlotWaitStatus",
     "Waiver",
 ]

@@ -90,6 +90,14 @@ from bookings.selectors.quotas import (
     quotas_manageable_by,
     quotas_of_site,
 )
+from bookings.selectors.waits import (
+    slot_wait_recipients,
+    slot_waits_line,
+    slot_waits_listed,
+    slot_waits_of_member,
+    slot_waits_spaces_to_look_at,
+    slot_waits_visible_to,
+)
 
 __all__ = [
     "CALENDAR_MAX_DAYS",
@@ -149,6 +157,12 @@ __all__ = [
     "quotas_of_site",
     "site_day_grid",
     "site_timeline",
+    "slot_wait_recipients",
+    "slot_waits_line",
+    "slot_waits_listed",
+    "slot_waits_of_member",
+    "slot_waits_spaces_to_look_at",
+    "slot_waits_visible_to",
     "space_occupancy",
     "spaces_allocatable_by",
     "spaces_available",

@@ -16,7 +16,8 @@ One module per concern:
 - `conditions`: a space's request questions, house rules and insurance setting, the answers
   of a request, files attached to a booking, what blocks an approval (issue 16).
 - `behalf`: booking on behalf of a structure (who may, what they may waive);
-- `quotas`: booking quotas of a site, set by its managers and checked at request time.
+- `quotas`: booking quotas of a site, set by its managers and checked at request time;
+- `waits`: waiting for a slot that is taken, its offer when it frees, acceptance (issue 16).
 
 The public names are re-exported here: `from bookings.services import booking_cancel` works.
 """
@@ -46,6 +47,13 @@ from bookings.services.requests import (
     booking_request_preview,
     bookings_expire_lapsed,
 )
+from bookings.services.waits import (
+    slot_wait_accept,
+    slot_wait_join,
+    slot_wait_withdraw,
+    slot_waits_offer,
+    slot_waits_sweep,
+)
 
 __all__ = [
     "LAPSE_REMINDER_BEFORE",
@@ -72,5 +80,10 @@ __all__ = [
     "request_question_delete",
     "request_question_move",
     "request_question_save",
+    "slot_wait_accept",
+    "slot_wait_join",
+    "slot_wait_withdraw",
+    "slot_waits_offer",
+    "slot_waits_sweep",
     "space_conditions_set",
 ]

@@ -142,6 +142,11 @@ def occupancies_free(*, rows: QuerySet[Occupancy] | Iterable[Occupancy], at: dat
         ),
         sign=-1,
     )
+    # Issue 16: structures may be waiting for these slots; once this commits, a job offers
+    # them to the first in line (bookings.services.waits).
+    from bookings.services.waits import slot_waits_offer_after_commit
+
+    slot_waits_offer_after_commit(space_ids={space_id for _pk, _k, space_id, *_rest in freed})
     return len(freed)
 
 

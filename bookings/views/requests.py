@@ -34,7 +34,7 @@ from bookings.forms import (
 )
 from bookings.forms.conditions import RequestAnswersForm, request_errors_add
 from bookings.forms.equipment import posted_equipment
-from bookings.models import Booking, BookingStatus, CalendarFeed
+from bookings.models import Booking, BookingStatus, CalendarFeed, Frequency
 from bookings.permissions import booking_actions_for
 from bookings.selectors.conditions import request_questions_of
 from bookings.selectors.equipment import booking_equipment
@@ -144,6 +144,7 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     behalf_form = BehalfForm(request.POST or None)
     clashes = None
     preview = None
+    wait_values = None
     # Equipment (issue 16): its quantity fields, read only when the POST has some.
     equipment_form = None
     if request.method == "POST" and posted_equipment(request.POST):
@@ -188,6 +189,10 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         except BookingConflict as exc:
             clashes = _clash_rows(exc)
             form.add_error(None, str(exc.message))
+            # Issue 16: a one-off slot taken may be waited for, by one of the user's own
+            # structures (not on behalf: the structure itself decides to wait).
+            if values["frequency"] == Frequency.ONCE and values["organisation"] in organisations:
+                wait_values = [(name, request.POST.get(name, "")) for name in SLOT_WAIT_FIELDS]
         else:
             if preview is None:
                 if booking.on_behalf:
@@ -250,8 +255,14 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         "preview": preview,
         "equipment_form": equipment_form,
         "behalf_form": behalf_form if on_behalf else None,
+        "can_wait": wait_values is not None,
+        "wait_values": wait_values,
     }
     return render(request, "bookings/booking_form.html", context, status=status)
+
+
+# The booking form's fields a wait for the slot carries (bookings.forms.waits.SlotWaitForm).
+SLOT_WAIT_FIELDS = ("organisation", "purpose", "attendees", "date", "start_time", "end_time")
 
 
 def _clash_rows(exc: BookingConflict) -> list[dict]:

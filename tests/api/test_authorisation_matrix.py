@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from accounts.models import ApiTokenScope, Invitation, MembershipRole
 from accounts.services.tokens import api_token_create
-from bookings.models import BookingQuota, Equipment
+from bookings.models import BookingQuota, Equipment, SlotWait, SlotWaitStatus
 from bookings.rules import Period
 from bookings.services.closures import closure_create
 from bookings.services.conditions import booking_file_attach
@@ -241,6 +241,18 @@ def _feed(w: "World", role: str, _) -> dict:
     return {"scope": "organisation", "target": w.organisation_of(role).pk}
 
 
+def _slot_wait_join(w: "World", role: str, _) -> dict:
+    # Side 1's booking's slot (structure A's): the others may wait for it.
+    return {
+        "space": w.space[1].pk,
+        "organisation": w.organisation_of(role).pk,
+        "purpose": "Assemblée générale",
+        "attendees": 12,
+        "start": "2027-01-12T09:00:00+01:00",
+        "end": "2027-01-12T10:00:00+01:00",
+    }
+
+
 def _fixed(body: dict) -> Callable[["World", str, object], dict]:
     return lambda w, role, target: body
 
@@ -329,6 +341,22 @@ MATRIX: dict[tuple[str, str], Entry] = {
         anonymous=(403, 403), member_a=(204, 404), member_b=(204, 404),
         manager=(403, 404), commune=(403, 404), epci=(403, 403),
     ),
+    # Waiting for a slot (issue 16): one's structures' waits, and the lines of one's spaces.
+    ("api:slot-wait-list", "GET"): entry(**SIGNED_IN),
+    ("api:slot-wait-list", "POST"): entry(
+        body=_slot_wait_join,
+        anonymous=403, member_a=400, member_b=201, manager=400, commune=201, epci=201,
+        note="structure A holds the slot (400: nothing to wait for); the manager belongs to no "
+        "structure and may not wait for structure A (400, as a request for it)",
+    ),
+    ("api:slot-wait-detail", "GET"): entry("slot_wait", **VISIBLE),
+    ("api:slot-wait-accept", "POST"): entry(
+        "slot_wait",
+        body=_fixed({}),
+        anonymous=(403, 403), member_a=(201, 404), member_b=(201, 404),
+        manager=(404, 404), commune=(404, 404), epci=(404, 404),
+    ),
+    ("api:slot-wait-withdraw", "POST"): entry("slot_wait", **THE_STRUCTURES),
     # Talking on a request: both sides of the booking, as they see it.
     ("api:booking-comment-list", "GET"): entry("booking", **VISIBLE),
     ("api:booking-comment-list", "POST"): entry(
@@ -829,6 +857,21 @@ class World:
                 upload=SimpleUploadedFile("attestation.pdf", PDF_BYTES, "application/pdf"),
             )
             for n in (1, 2)
+        }
+        # Waiting for a slot (issue 16): each structure is offered a freed slot of its side.
+        self.slot_wait = {
+            n: SlotWait.objects.create(
+                space=self.space[n],
+                organisation=self.structure[n],
+                requested_by=self.users[role],
+                start=paris(2027, 1, 19, 18),
+                end=paris(2027, 1, 19, 20),
+                purpose="Assemblée générale",
+                attendees=10,
+                status=SlotWaitStatus.OFFERED,
+                offered_until=paris(2027, 1, 15, 9),
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
         }
         self.payment = {
             n: booking_payment_open(booking=self.booking[n], actor=self.booking[n].requested_by)

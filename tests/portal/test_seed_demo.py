@@ -18,6 +18,7 @@ from bookings.models import (
     Equipment,
     EquipmentUse,
     Occupancy,
+    SlotWait,
 )
 from bookings.selectors import booking_routing
 from payments.selectors import (
@@ -58,6 +59,7 @@ SEEDED_MODELS = [
     Equipment,
     EquipmentUse,
     BookingComment,
+    SlotWait,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 
@@ -249,3 +251,19 @@ def test_seed_demo_books_once_on_behalf_of_a_structure_under_a_quota(demo_mode):
     assert booking.status == BookingStatus.CONFIRMED
     quota = BookingQuota.objects.get(site__name=demo.BEHALF_SITE)
     assert quota.max_hours_per_week == demo.QUOTA["max_hours_per_week"]
+
+
+def test_seed_demo_shows_a_structure_waiting_for_a_taken_slot(demo_mode):
+    """Issue 16: the insertion workshop waits for the slot of the association's pending
+    general meeting (once, however many times the demo is loaded)."""
+    seed_demo()
+    seed_demo()
+
+    wait = SlotWait.objects.get()
+    taken = Booking.objects.get(purpose=demo.SLOT_WAIT[1])
+    assert (wait.status, wait.requested_by.email, wait.purpose) == (
+        "waiting",
+        demo.SLOT_WAIT[0],
+        demo.SLOT_WAIT[2],
+    )
+    assert (wait.space_id, wait.start, wait.end) == (taken.space_id, taken.start, taken.end)

@@ -37,6 +37,7 @@ from bookings.models import (
     Equipment,
     Frequency,
     RequestQuestion,
+    SlotWait,
 )
 from bookings.rules import Period, local_period
 from bookings.selectors import local_zone
@@ -49,6 +50,7 @@ from bookings.services import (
     closures_add_public_holidays,
     quota_save,
     request_question_save,
+    slot_wait_join,
     space_conditions_set,
 )
 from bookings.services.occupancy import occupancies_record_past
@@ -120,6 +122,7 @@ class Command(BaseCommand):
             self._request_form()
             self._equipment()
             self._conversation()
+            self._slot_wait()
             self._long_term(structures)
         with transaction.atomic():
             self._history(structures)
@@ -484,6 +487,27 @@ class Command(BaseCommand):
             return
         for email, text in demo.CONVERSATION:
             booking_comment_post(booking=booking, actor=User.objects.get(email=email), body=text)
+
+    def _slot_wait(self) -> None:
+        """Issue 16: the insertion workshop waits for the slot of the association's general
+        meeting, a request still to be decided: refused or cancelled, it is offered to it."""
+        email, taken_purpose, purpose, attendees = demo.SLOT_WAIT
+        user = User.objects.get(email=email)
+        organisation = user.memberships.get().organisation
+        taken = Booking.objects.filter(purpose=taken_purpose, status=BookingStatus.PENDING).first()
+        if taken is None or SlotWait.objects.filter(organisation=organisation).exists():
+            return
+        try:
+            slot_wait_join(
+                space=taken.space_id,
+                organisation=organisation,
+                period=Period(taken.start, taken.end),
+                purpose=purpose,
+                attendees=attendees,
+                requested_by=user,
+            )
+        except ValidationError:  # the demo's dates move with today: too close, nothing to show
+            return
 
     def _behalf_and_quota(self, structures: dict[str, Organisation]) -> None:
         """Issue 16: a quota on Denain's festival hall, and a booking the town hall made there
