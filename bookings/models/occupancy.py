@@ -141,6 +141,10 @@ class BookingLog(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reason = MultiLineTextField(blank=True)
+    # Issue 16: a change of time, room, attendees or purpose (bookings.services.changes):
+    # {"before": {...}, "after": {...}} with the fields that changed (times in ISO 8601, the
+    # room by id and name). Empty for a status change alone.
+    change = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
