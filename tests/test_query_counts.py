@@ -1418,6 +1418,8 @@ NOT_LISTS: dict[str, str] = {
     "bookings:booking-approve": ACTION,
     "bookings:booking-refuse": ACTION,
     "bookings:booking-cancel": ACTION,
+    # Issue 16: its counts are asserted in tests/bookings/test_change_pages.py.
+    "bookings:booking-change": ACTION,
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
     "bookings:equipment-edit": ACTION,
@@ -1499,6 +1501,7 @@ NOT_LISTS: dict[str, str] = {
     "api:booking-approve": ACTION,
     "api:booking-refuse": ACTION,
     "api:booking-cancel": ACTION,
+    "api:booking-reschedule": ACTION,
     "bookings:booking-comment-create": ACTION,
     "api:booking-payment": ACTION,
     "api:booking-deposit": ACTION,

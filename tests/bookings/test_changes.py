@@ -283,9 +283,7 @@ def test_booking_reschedule_by_the_structure_tells_the_managers_in_french(
 
 
 @pytest.mark.django_db
-def test_booking_reschedule_by_a_manager_tells_the_structure(
-    space, requester, facilities_manager
-):
+def test_booking_reschedule_by_a_manager_tells_the_structure(space, requester, facilities_manager):
     booking = booking_request_for(space=space, requested_by=requester, start=START, end=END)
 
     booking_reschedule(
