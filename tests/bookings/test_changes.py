@@ -392,3 +392,35 @@ def test_two_reschedules_and_a_request_racing_for_one_slot_one_wins(
     for pk in losers:
         space_id, _start, rows = kept[pk]
         assert rows == [(space_id, START)]
+
+
+@pytest.mark.django_db
+def test_booking_reschedule_to_a_room_with_house_rules_wants_them_accepted(site, space, requester):
+    strict = SpaceFactory(site=site, name="Salle des fêtes", house_rules="Pas de musique.")
+    booking = booking_request_for(space=space, requested_by=requester, start=START, end=END)
+
+    with pytest.raises(ValidationError) as caught:
+        booking_reschedule(booking=booking, change=BookingChange(space=strict.pk), actor=requester)
+    booking_reschedule(
+        booking=booking,
+        change=BookingChange(space=strict.pk, house_rules_accepted=True),
+        actor=requester,
+    )
+
+    booking.refresh_from_db()
+    assert "house_rules_accepted" in caught.value.message_dict
+    assert (booking.space_id, booking.house_rules_accepted_at is not None) == (strict.pk, True)
+
+
+@pytest.mark.django_db
+def test_booking_reschedule_by_a_manager_may_come_within_the_notice(
+    space, requester, facilities_manager
+):
+    booking = booking_request_for(space=space, requested_by=requester, start=START, end=END)
+    tonight = Period(paris(2027, 1, 4, 18), paris(2027, 1, 4, 20))
+
+    booking_reschedule(
+        booking=booking, change=BookingChange(period=tonight), actor=facilities_manager
+    )
+
+    assert _active(booking) == [(space.pk, tonight.start)]
