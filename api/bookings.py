@@ -583,6 +583,69 @@ class BookingCancelApi(APIView):
         return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
 
 
+class BookingRescheduleApi(APIView):
+    """Change a booking (issue 16): another time and/or room, other attendees or purpose, in
+    one transaction (the old slot is freed only if the new one is taken). 409 lists the clashes
+    as a creation does; a booking the user may not see is a 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        start = LocalDateTimeField(required=False)
+        end = LocalDateTimeField(required=False, help_text="Exclusive; with `start`.")
+        space = IdField(required=False, help_text="Another room of the platform.")
+        purpose = SingleLineField(max_length=200, required=False)
+        attendees = serializers.IntegerField(required=False, **bounds_of(Booking, "attendees"))
+        answers = AnswersInputField()
+        house_rules_accepted = serializers.BooleanField(
+            default=False, help_text="Required true when the new room has house rules."
+        )
+        reason = MultiLineField(max_length=2000, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "BookingRescheduleInput"
+
+        def validate(self, attrs: dict) -> dict:
+            if ("start" in attrs) != ("end" in attrs):
+                raise serializers.ValidationError(
+                    {"end": _("Give both the start and the end of the new slot.")}
+                )
+            if "start" in attrs:
+                if attrs["end"] <= attrs["start"]:
+                    raise serializers.ValidationError(
+                        {"end": _("The end must be after the start.")}
+                    )
+                if attrs["end"] - attrs["start"] > timedelta(days=31):
+                    raise serializers.ValidationError(
+                        {"end": _("Ask for at most 31 days at a time.")}
+                    )
+            return attrs
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: BookingOutputSerializer, 409: CONFLICT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        services.booking_reschedule(
+            booking=booking,
+            actor=request.user,
+            change=services.BookingChange(
+                period=Period(values["start"], values["end"]) if "start" in values else None,
+                space=values.get("space"),
+                purpose=values.get("purpose"),
+                attendees=values.get("attendees"),
+                answers=values.get("answers"),
+                house_rules_accepted=values["house_rules_accepted"],
+                reason=values["reason"],
+            ),
+        )
+        return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
+
+
 class BusyPeriodSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()

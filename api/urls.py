@@ -89,6 +89,11 @@ urlpatterns = [
         "v1/bookings/<int:pk>/cancel/", bookings.BookingCancelApi.as_view(), name="booking-cancel"
     ),
     path(
+        "v1/bookings/<int:pk>/reschedule/",
+        bookings.BookingRescheduleApi.as_view(),
+        name="booking-reschedule",
+    ),
+    path(
         "v1/bookings/<int:pk>/messages/",
         comments.BookingCommentListCreateApi.as_view(),
         name="booking-comment-list",

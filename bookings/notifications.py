@@ -65,6 +65,8 @@ REQUESTER_MESSAGES = {
     # Booked by an agent for the structure (bookings.services.behalf): its people are told.
     "requested_on_behalf": "booking_requested_on_behalf",
     "confirmed_on_behalf": "booking_confirmed_on_behalf",
+    # Issue 16: a manager changed the booking (bookings.services.changes).
+    "changed": "booking_changed",
 }
 # Event → the message to the people who decide.
 DECIDER_MESSAGES = {
@@ -73,6 +75,8 @@ DECIDER_MESSAGES = {
     "lapse_reminder": "booking_lapse_reminder",
     "lapsed": "booking_lapsed_deciders",
     "cancelled_by_requester": "booking_cancelled_by_requester",
+    # Issue 16: the structure changed its booking; the people who decide hear of it.
+    "changed_by_requester": "booking_changed_by_requester",
 }
 # Reminders a person may switch off (accounts.messaging.OPTIONAL_TOPICS).
 TOPICS = {"reminder": "booking_reminder", "lapse_reminder": "lapse_reminder"}

@@ -68,6 +68,16 @@ def booking_cancel_terms(*, actor: Actor, booking: Booking) -> CancelAs:
     _refuse(actor, booking)
 
 
+def booking_change_terms(*, actor: Actor, booking: Booking) -> CancelAs:
+    """On whose terms `actor` changes `booking` (issue 16): as for a cancellation, a manager
+    who does not belong to its organisation as a manager, its members (and such a manager) as
+    its requester. The platform changes nothing. Raises PermissionDenied (404) for anyone who
+    does not see the booking, DecisionNotAllowed (403) for one who sees it but may not."""
+    if is_platform(actor):
+        raise PermissionDenied
+    return booking_cancel_terms(actor=actor, booking=booking)
+
+
 def booking_comment_side(*, actor: Actor, booking: Booking) -> CommentSide:
     """The side `actor` writes on in the conversation of `booking`: its organisation's members
     as the requester (a manager who is one of them too: they cancel as its requester, they
@@ -90,6 +100,7 @@ class BookingActions:
     can_decide: bool  # approves and refuses pending requests, cancels on a manager's terms
     can_cancel: bool  # now, on the manager's or the requester's terms
     can_remove_files: bool = False  # the requester's documents, while the request is pending
+    can_change: bool = False  # issue 16: move it or change its attendees or purpose
 
 
 def booking_actions_for(*, user: Actor, booking: Booking) -> BookingActions:
@@ -102,10 +113,13 @@ def booking_actions_for(*, user: Actor, booking: Booking) -> BookingActions:
     # side (booking_comment_side), for a manager only about a pending request.
     is_requester = (booking.occupies and not is_manager) or (is_manager and pending)
     is_requester = is_requester and bookings_of_requester(user).filter(pk=booking.pk).exists()
+    can_cancel = booking.occupies and (is_manager or is_requester)
     return BookingActions(
         is_manager=is_manager,
         can_decide=can_decide,
-        can_cancel=booking.occupies and (is_manager or is_requester),
+        can_cancel=can_cancel,
+        # The same people, on a single date (a series is not changed as a whole yet).
+        can_change=can_cancel and not booking.is_series,
         can_remove_files=pending and is_requester,
     )
 

@@ -16,6 +16,12 @@ booking_status_changed = Signal()
 # booking itself is cancelled), actor_id (int | None), as_manager (bool).
 booking_cancelled = Signal()
 
+# Sent once a change of a booking (issue 16: another time or room, attendees, purpose) has
+# committed, so that its price may follow. Arguments: booking_id (int), before and after
+# ((start ISO, end ISO, space id)), moved (bool: time or room changed), actor_id (int),
+# as_manager (bool).
+booking_changed = Signal()
+
 # Sent once the transaction that changed an agreement's (Allocation's) status has committed.
 # Arguments: allocation_id (int), from_status (str), to_status (str).
 allocation_status_changed = Signal()

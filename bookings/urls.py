@@ -2,6 +2,7 @@ from django.urls import path
 
 from bookings.views import (
     calendars,
+    changes,
     closures,
     comments,
     conditions,
@@ -30,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/accepter/", requests.booking_approve, name="booking-approve"),
     path("<int:pk>/refuser/", requests.booking_refuse, name="booking-refuse"),
     path("<int:pk>/annuler/", requests.booking_cancel, name="booking-cancel"),
+    path("<int:pk>/modifier/", changes.booking_change, name="booking-change"),
     path("<int:pk>/fichiers/", conditions.booking_file_add, name="booking-file-add"),
     path("fichiers/<int:pk>/", conditions.booking_file_download, name="booking-file"),
     path("fichiers/<int:pk>/retirer/", conditions.booking_file_remove, name="booking-file-remove"),

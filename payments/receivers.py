@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from accounts.actors import PLATFORM
 from accounts.models import User
 from bookings.models import OCCUPYING, Booking, BookingStatus
-from bookings.signals import booking_cancelled, booking_status_changed
+from bookings.signals import booking_cancelled, booking_changed, booking_status_changed
 from core.compiled import CompiledQuery
 from payments import selectors
 from payments.exceptions import PaymentFailed
@@ -115,3 +115,21 @@ def payment_refund_cancellation(
         )
     except PaymentFailed:
         logger.exception("The refund of booking %s's cancelled dates failed", booking_id)
+
+
+@receiver(booking_changed, dispatch_uid="payments_follow_change")
+def payment_follow_change(
+    sender: type, booking_id: int, moved: bool, actor_id: int, **kwargs: object
+) -> None:
+    """A booking moved to another time or room (issue 16): refund the difference when its new
+    price is lower than what was collected (`refunds.booking_refund_for_change`)."""
+    if not moved:
+        return  # attendees or purpose alone: the price does not change
+    booking = Booking.objects.filter(pk=booking_id).select_related("space", "organisation").first()
+    if booking is None:
+        return
+    actor = User.objects.filter(pk=actor_id).first() or PLATFORM
+    try:
+        refunds.booking_refund_for_change(booking=booking, actor=actor)
+    except PaymentFailed:
+        logger.exception("The price difference of booking %s's change was not refunded", booking_id)

@@ -669,6 +669,16 @@ EQUIPMENT_BOOKING = (
     30,
     {"Chaises pliantes": 30, "Tables": 6, "Vidéoprojecteur": 1},
 )
+# Issue 16, changing a booking: the association's request, moved by the facilities manager
+# two days later in the morning (its history shows before and after). (requester, space in
+# the Denain building, purpose, manager, reason)
+MOVED_BOOKING = (
+    "asso@demo.test",
+    "Salle du Haut-Fourneau",
+    "Atelier réparation de vélos (démo)",
+    "gestionnaire@demo.test",
+    "La salle est repeinte ce jour-là : atelier déplacé au jeudi matin.",
+)
 # A conversation on the pending request above (issue 16, talking on a request): the
 # association asks, the facilities manager answers, the association thanks. (author, text)
 CONVERSATION_ON = "Assemblée générale (démo)"

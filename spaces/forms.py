@@ -97,6 +97,7 @@ class SpaceForm(ServiceValidatedModelForm):
             "vacant_since",
             "reference_rent",
             "instant_confirmation",
+            "change_approval",
             "min_booking_minutes",
             "max_booking_minutes",
             "min_notice_hours",

@@ -1462,6 +1462,8 @@ NOT_LISTS: dict[str, str] = {
     "bookings:booking-approve": ACTION,
     "bookings:booking-refuse": ACTION,
     "bookings:booking-cancel": ACTION,
+    # Issue 16: its counts are asserted in tests/bookings/test_change_pages.py.
+    "bookings:booking-change": ACTION,
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
     "bookings:equipment-edit": ACTION,
@@ -1549,6 +1551,7 @@ NOT_LISTS: dict[str, str] = {
     "api:slot-wait-detail": DETAIL,
     "api:slot-wait-accept": ACTION,
     "api:slot-wait-withdraw": ACTION,
+    "api:booking-reschedule": ACTION,
     "bookings:booking-comment-create": ACTION,
     "api:booking-payment": ACTION,
     "api:booking-deposit": ACTION,

@@ -134,6 +134,7 @@ PLATFORM_JOBS = {
     "deposit_release_for_booking",
     "booking_fee_collect",
     "booking_refund_for_cancellation",
+    "booking_refund_for_change",  # follows a booking's change (issue 16), after its commit
     "agreement_payment_requests_issue",
     "payments_reconcile",
     "invoices_issue_missing",
@@ -629,6 +630,11 @@ CASES: dict[str, Case] = {
         bookings_services.booking_cancel,
         lambda w: {"booking": w.pending, "reason": "Non"},
         actors=("outsider", "anonymous"),  # the platform cancels what it must (an unpaid fee)
+    ),
+    # bookings: changing a booking (issue 16)
+    "booking_reschedule": Case(
+        bookings_services.booking_reschedule,
+        lambda w: {"booking": w.pending, "change": bookings_services.BookingChange(attendees=3)},
     ),
     # bookings: talking on a request (the platform has nothing to say there either)
     "booking_comment_post": Case(

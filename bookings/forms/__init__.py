@@ -38,6 +38,7 @@ from bookings.forms.feeds import CalendarFeedForm
 from bookings.forms.quotas import QuotaForm
 from bookings.forms.requests import (
     AvailabilitySearchForm,
+    BookingChangeForm,
     BookingRequestForm,
     BulkDecisionForm,
     CancelForm,
@@ -58,6 +59,7 @@ __all__ = [
     "AllocationSignForm",
     "AvailabilitySearchForm",
     "BehalfForm",
+    "BookingChangeForm",
     "BookingCommentForm",
     "BookingRequestForm",
     "BulkDecisionForm",

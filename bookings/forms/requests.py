@@ -17,7 +17,7 @@ from bookings.selectors import local_zone
 from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
 from core.validators import bounds_of
-from spaces.models import MAX_PEOPLE
+from spaces.models import MAX_PEOPLE, Space
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
@@ -225,3 +225,54 @@ class BulkDecisionForm(AccessibleForm):
         if cleaned["decision"] == self.REFUSE and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("Give a reason: it is sent to the requester."))
         return cleaned
+
+
+class BookingChangeForm(SlotForm):
+    """A booking's new time, room, attendees and purpose (issue 16), filled with its current
+    values; the service checks everything (`bookings.services.changes`)."""
+
+    space = forms.ModelChoiceField(label=_("Room"), queryset=Space.objects.none(), empty_label=None)
+    purpose = SingleLineFormField(label=_("Purpose"), max_length=200)
+    attendees = forms.IntegerField(
+        label=_("Number of attendees"), **bounds_of(Booking, "attendees")
+    )
+    house_rules_accepted = forms.BooleanField(
+        label=_("I accept the house rules of the new room"),
+        required=False,
+        help_text=_("Needed only when the room changes to one with house rules."),
+    )
+    reason = MultiLineFormField(
+        label=_("Why (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Sent with the change to the other side."),
+    )
+
+    field_order = [
+        "space",
+        "date",
+        "start_time",
+        "end_time",
+        "attendees",
+        "purpose",
+        "house_rules_accepted",
+        "reason",
+    ]
+
+    def __init__(self, *args, booking: Booking, spaces: QuerySet[Space], **kwargs) -> None:
+        start = booking.start.astimezone(local_zone())
+        end = booking.end.astimezone(local_zone())
+        kwargs.setdefault(
+            "initial",
+            {
+                "space": booking.space_id,
+                "date": start.date(),
+                "start_time": start.time(),
+                "end_time": end.time(),
+                "purpose": booking.purpose,
+                "attendees": booking.attendees,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces

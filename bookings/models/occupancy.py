@@ -1,7 +1,11 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import MultiLineTextField, SingleLineCharField
@@ -141,6 +145,10 @@ class BookingLog(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reason = MultiLineTextField(blank=True)
+    # Issue 16: a change of time, room, attendees or purpose (bookings.services.changes):
+    # {"before": {...}, "after": {...}} with the fields that changed (times in ISO 8601, the
+    # room by id and name). Empty for a status change alone.
+    change = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -150,6 +158,44 @@ class BookingLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id}: {self.from_status or '∅'} → {self.to_status}"
+
+    def change_lines(self) -> list[str]:
+        """What a change (issue 16) changed, one line per field, "before → after", in local
+        time; empty for a status change alone."""
+        before, after = self.change.get("before", {}), self.change.get("after", {})
+
+        def slot(values: dict) -> str:
+            start = timezone.localtime(datetime.fromisoformat(values["start"]))
+            end = timezone.localtime(datetime.fromisoformat(values["end"]))
+            return (
+                f"{date_format(start, 'SHORT_DATETIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')}"
+            )
+
+        lines = []
+        if "space_name" in after:
+            lines.append(
+                _("Room: %(before)s → %(after)s")
+                % {"before": before.get("space_name", ""), "after": after["space_name"]}
+            )
+        if "start" in after or "end" in after:
+            full_before = {**after, **before}
+            full_after = {**before, **after}
+            if "start" in full_before and "end" in full_before:
+                lines.append(
+                    _("Time: %(before)s → %(after)s")
+                    % {"before": slot(full_before), "after": slot(full_after)}
+                )
+        if "attendees" in after:
+            lines.append(
+                _("Attendees: %(before)s → %(after)s")
+                % {"before": before.get("attendees", ""), "after": after["attendees"]}
+            )
+        if "purpose" in after:
+            lines.append(
+                _("Purpose: %(before)s → %(after)s")
+                % {"before": before.get("purpose", ""), "after": after["purpose"]}
+            )
+        return lines
 
 
 class Closure(models.Model):

@@ -16,12 +16,14 @@ One module per concern:
 - `conditions`: a space's request questions, house rules and insurance setting, the answers
   of a request, files attached to a booking, what blocks an approval (issue 16).
 - `behalf`: booking on behalf of a structure (who may, what they may waive);
+- `changes`: a booking moved to another time or room, or its attendees or purpose changed;
 - `quotas`: booking quotas of a site, set by its managers and checked at request time;
 - `waits`: waiting for a slot that is taken, its offer when it frees, acceptance (issue 16).
 
 The public names are re-exported here: `from bookings.services import booking_cancel` works.
 """
 
+from bookings.services.changes import BookingChange, booking_reschedule
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
 from bookings.services.comments import booking_comment_post
 from bookings.services.conditions import (
@@ -58,6 +60,7 @@ from bookings.services.waits import (
 __all__ = [
     "LAPSE_REMINDER_BEFORE",
     "PENDING_LAPSE",
+    "BookingChange",
     "BookingRequest",
     "booking_approve",
     "booking_cancel",
@@ -67,6 +70,7 @@ __all__ = [
     "booking_refuse",
     "booking_request",
     "booking_request_preview",
+    "booking_reschedule",
     "bookings_expire_lapsed",
     "bookings_send_lapse_reminders",
     "bookings_send_reminders",

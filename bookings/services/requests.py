@@ -350,6 +350,28 @@ def _clash_reason(requested: Period, row: Occupancy, buffer: timedelta) -> str:
     ) % {**slot, "minutes": int(buffer.total_seconds() // 60)}
 
 
+def _clash_rows_now(
+    *, space: Space, periods: list[Period], buffer: timedelta, now: datetime
+) -> list[tuple[Period, Occupancy]]:
+    """The active rows of `space` that `periods` clash with (`occupancy_clash_rows`), once the
+    overdue requests in the way have lapsed. Must run under the space's lock."""
+    clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
+    if any(_lapsed(row, now) for _requested, row in clash_rows):
+        # A request nobody decided in time still holds its slot until it lapses: lapse this
+        # space's overdue requests now (the periodic job does it for the others), then look
+        # again. Only when one is in the way, so a free slot costs no query for it.
+        bookings_expire_lapsed(now=now, space=space)
+        clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
+    return clash_rows
+
+
+def _conflict(clash_rows: list[tuple[Period, Occupancy]], buffer: timedelta) -> BookingConflict:
+    """The BookingConflict naming each clash of `clash_rows` in plain words."""
+    clashes = [(requested, Period(row.start, row.end)) for requested, row in clash_rows]
+    reasons = [_clash_reason(requested, row, buffer) for requested, row in clash_rows]
+    return BookingConflict(clashes, message=reasons[0], reasons=reasons)
+
+
 def _series_until(request: BookingRequest) -> datetime | None:
     if request.repeat_until is None:
         return None
@@ -406,13 +428,7 @@ def booking_request(
     for period in periods[1:]:
         _check_period(space, period, now, field="repeat_until", hours=hours, waive=behalf.waive)
     buffer = timedelta(minutes=space.buffer_minutes)
-    clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
-    if any(_lapsed(row, now) for _requested, row in clash_rows):
-        # A request nobody decided in time still holds its slot until it lapses: lapse this
-        # space's overdue requests now (the periodic job does it for the others), then look
-        # again. Only when one is in the way, so a free slot costs no query for it.
-        bookings_expire_lapsed(now=now, space=space)
-        clash_rows = occupancy_clash_rows(space=space, periods=periods, buffer=buffer)
+    clash_rows = _clash_rows_now(space=space, periods=periods, buffer=buffer, now=now)
     clashes = [(requested, Period(row.start, row.end)) for requested, row in clash_rows]
     if clashes:
         clashing = {requested for requested, _occupied in clashes}
@@ -421,8 +437,7 @@ def booking_request(
             or request.frequency == Frequency.ONCE
             or len(clashing) == len(periods)
         ):
-            reasons = [_clash_reason(requested, row, buffer) for requested, row in clash_rows]
-            raise BookingConflict(clashes, message=reasons[0], reasons=reasons)
+            raise _conflict(clash_rows, buffer)
         for period in clashing:
             scheduler.occurrence_cancel(event=event, period=period)
         periods = [period for period in periods if period not in clashing]

@@ -372,6 +372,7 @@ def booking_detail_page(
         "is_manager": actions.is_manager,
         "can_decide": actions.can_decide,
         "can_cancel": actions.can_cancel,
+        "can_change": actions.can_change,
         "cancel_form": CancelForm(booking=booking, by_manager=actions.can_decide)
         if booking.occupies
         else None,

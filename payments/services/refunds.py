@@ -159,3 +159,39 @@ def booking_refund_for_cancellation(
             )
         return None
     return refund_issue(payment=payment, actor=actor, amount_cents=amount, reason=rule)
+
+
+def booking_refund_for_change(*, booking: Booking, actor: Actor) -> Refund | None:
+    """After a booking was moved (issue 16): its price at the new time or room is compared with
+    what was collected for it. Lower: the difference is refunded through the same path as a
+    cancellation's refund (`refund_issue`). Higher: the difference is recorded on the payment's
+    log for the manager to ask for (no second charge is taken automatically). Nothing collected
+    yet: nothing to do (what is captured on approval is the fee as it is then)."""
+    payment = selectors.payment_live_of(booking=booking)
+    if payment is None or payment.status != PaymentStatus.CAPTURED:
+        return None
+    price = selectors.booking_quote(booking=booking)
+    new_cents = price.amount_cents if price is not None else 0
+    paid = payment.captured_cents - _refunded_or_pending(payment)
+    if new_cents < paid:
+        return refund_issue(
+            payment=payment,
+            actor=actor,
+            amount_cents=paid - new_cents,
+            reason=_("Booking changed: the new price is %(price)s, the difference is refunded.")
+            % {"price": format_eur(new_cents)},
+        )
+    if new_cents > paid:
+        with transaction.atomic():
+            PaymentLog.objects.create(
+                payment=payment,
+                from_status=payment.status,
+                to_status=payment.status,
+                actor=logged_actor(actor),
+                reason=_(
+                    "Booking changed: the new price is %(price)s, %(extra)s more than paid; "
+                    "ask the structure for the difference."
+                )
+                % {"price": format_eur(new_cents), "extra": format_eur(new_cents - paid)},
+            )
+    return None

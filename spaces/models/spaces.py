@@ -25,6 +25,14 @@ from spaces.validators import (
 )
 
 
+class ChangeApproval(models.TextChoices):
+    """Whether a change to an approved booking goes back to the managers (issue 16)."""
+
+    ALWAYS = "always", _("Always")
+    TIME_OR_ROOM = "time_or_room", _("Only when the time or the room changes")
+    NEVER = "never", _("Never")
+
+
 class SpaceKind(models.TextChoices):
     MEETING_ROOM = "meeting_room", _("Meeting room")
     OFFICE = "office", _("Office")
@@ -122,6 +130,14 @@ class Space(models.Model):
         _("instant confirmation"),
         default=False,
         help_text=_("Bookings are confirmed at once, without a manager's approval."),
+    )
+    # Issue 16: a confirmed booking that is changed (bookings.services.changes) goes back to
+    # pending when this says so; a change made by an impartial manager never does.
+    change_approval = SingleLineCharField(
+        _("changes to an approved booking need approval again"),
+        max_length=12,
+        choices=ChangeApproval,
+        default=ChangeApproval.TIME_OR_ROOM,
     )
     min_booking_minutes = models.PositiveIntegerField(
         _("minimum duration (minutes)"), default=30, validators=bounded(15, MAX_MINUTES)

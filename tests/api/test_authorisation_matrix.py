@@ -326,6 +326,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api:booking-approve", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-refuse", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-cancel", "POST"): entry("booking", body=_fixed(REASON), **VISIBLE),
+    # Changing a booking (issue 16): its structure and the managers of its space, as a
+    # cancellation (attendees only here: the slot stays, so no rule of time applies).
+    ("api:booking-reschedule", "POST"): entry("booking", body=_fixed({"attendees": 3}), **VISIBLE),
     # A file attached to a booking (issue 16): whoever sees it; it takes multipart only, so the
     # matrix's JSON body is a 415 for them, after the booking was found (404 for the others).
     ("api:booking-file-create", "POST"): entry(

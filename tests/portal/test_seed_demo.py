@@ -20,7 +20,7 @@ from bookings.models import (
     Occupancy,
     SlotWait,
 )
-from bookings.selectors import booking_routing
+from bookings.selectors import booking_routing, local_zone
 from payments.selectors import (
     FeeRouteKind,
     accounting_owners_for,
@@ -224,6 +224,17 @@ def test_seed_demo_lends_equipment_and_one_booking_takes_some(demo_mode):
         ("Tables", 6),
         ("Vidéoprojecteur", 1),
     ]
+
+
+def test_seed_demo_shows_a_booking_moved_by_the_manager_with_its_history(demo_mode):
+    seed_demo()
+
+    _email, _space, purpose, manager, reason = demo.MOVED_BOOKING
+    booking = Booking.objects.get(purpose=purpose)
+    moved = booking.log.exclude(change={}).get()
+    assert (moved.actor.email, moved.reason) == (manager, reason)
+    assert booking.start.astimezone(local_zone()).hour == 9
+    assert len(moved.change_lines()) == 1  # the time; the room stays
 
 
 def test_seed_demo_shows_a_conversation_on_a_pending_request(demo_mode):

@@ -42,10 +42,12 @@ from bookings.models import (
 from bookings.rules import Period, local_period
 from bookings.selectors import local_zone
 from bookings.services import (
+    BookingChange,
     BookingRequest,
     booking_approve,
     booking_comment_post,
     booking_request,
+    booking_reschedule,
     closure_create,
     closures_add_public_holidays,
     quota_save,
@@ -121,6 +123,7 @@ class Command(BaseCommand):
             self._behalf_and_quota(structures)
             self._request_form()
             self._equipment()
+            self._moved()
             self._conversation()
             self._slot_wait()
             self._long_term(structures)
@@ -508,6 +511,46 @@ class Command(BaseCommand):
             )
         except ValidationError:  # the demo's dates move with today: too close, nothing to show
             return
+
+    def _moved(self) -> None:
+        """Issue 16: a request of the association, moved by the facilities manager two days
+        later in the morning (`booking_reschedule`: its history shows before and after)."""
+        email, space_name, purpose, manager_email, reason = demo.MOVED_BOOKING
+        user = User.objects.get(email=email)
+        organisation = user.memberships.get().organisation
+        if Booking.objects.filter(organisation=organisation, purpose=purpose).exists():
+            return
+        space = Space.objects.get(site__name=demo.SITES[0]["name"], name=space_name)
+        manager = User.objects.get(email=manager_email)
+        day = timezone.localdate() + timedelta(days=8)
+        day += timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday, moved to the Thursday
+        for _attempt in range(8):  # the first free week (the demo's dates move with today)
+            try:
+                with transaction.atomic():
+                    booking = booking_request(
+                        request=BookingRequest(
+                            space=space,
+                            organisation=organisation,
+                            purpose=purpose,
+                            attendees=6,
+                            first=local_period(day, time(14), time(17), local_zone()),
+                        ),
+                        requested_by=user,
+                    )
+                    booking_reschedule(
+                        booking=booking,
+                        actor=manager,
+                        change=BookingChange(
+                            period=local_period(
+                                day + timedelta(days=2), time(9), time(12), local_zone()
+                            ),
+                            reason=reason,
+                        ),
+                    )
+            except (BookingConflict, ValidationError):
+                day += timedelta(days=7)
+            else:
+                return
 
     def _behalf_and_quota(self, structures: dict[str, Organisation]) -> None:
         """Issue 16: a quota on Denain's festival hall, and a booking the town hall made there
