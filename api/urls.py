@@ -83,6 +83,11 @@ urlpatterns = [
         "v1/bookings/<int:pk>/cancel/", bookings.BookingCancelApi.as_view(), name="booking-cancel"
     ),
     path(
+        "v1/bookings/<int:pk>/check-in/",
+        bookings.BookingCheckInApi.as_view(),
+        name="booking-check-in",
+    ),
+    path(
         "v1/bookings/<int:pk>/messages/",
         comments.BookingCommentListCreateApi.as_view(),
         name="booking-comment-list",

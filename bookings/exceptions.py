@@ -50,3 +50,15 @@ class ConditionsUnmet(InvalidTransition):
         return _("This request cannot be approved yet: %(missing)s") % {
             "missing": " ".join(str(reason) for reason in self.reasons)
         }
+
+
+class CheckInClosed(InvalidTransition):
+    """A date that cannot be checked in now: outside its window, released as a no-show, or a
+    booking not confirmed (409, with the reason in plain words)."""
+
+    def __init__(self, status: str, text: str) -> None:
+        super().__init__(status, status)
+        self.text = text
+
+    def message(self) -> str:
+        return self.text

@@ -2,6 +2,7 @@ from django.urls import path
 
 from bookings.views import (
     calendars,
+    checkin,
     closures,
     comments,
     conditions,
@@ -51,6 +52,16 @@ urlpatterns = [
         conditions.request_question_move,
         name="request-question-move",
     ),
+    # Check-in at the door (issue 16).
+    path("<int:pk>/arrivee/", checkin.booking_check_in, name="booking-check-in"),
+    path("arrivee/<slug:token>/", checkin.check_in_door, name="check-in-door"),
+    path("espaces/<int:pk>/pointage/", checkin.space_check_in, name="space-check-in"),
+    path(
+        "espaces/<int:pk>/pointage/affiche/",
+        checkin.space_check_in_poster,
+        name="space-check-in-poster",
+    ),
+    path("absences/site/<int:pk>/", checkin.site_no_shows, name="site-no-shows"),
     path("<int:pk>/messages/", comments.booking_comment_create, name="booking-comment-create"),
     path("calendrier/evenements/", calendars.calendar_events, name="calendar-events"),
     path("calendrier/espace/<int:pk>/", calendars.space_calendar, name="calendar-space"),

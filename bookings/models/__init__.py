@@ -13,6 +13,13 @@ from bookings.models.allocations import (
     KeyHandover,
     LegalRegime,
 )
+from bookings.models.checkin import (
+    CHECK_IN_OPENS_BEFORE_MINUTES,
+    GRACE_MINUTES_DEFAULT,
+    GRACE_MINUTES_MAX,
+    GRACE_MINUTES_MIN,
+    CheckInSetting,
+)
 from bookings.models.comments import (
     COMMENT_MAX_LENGTH,
     COMMENTS_PER_BOOKING,
@@ -46,8 +53,12 @@ from bookings.models.quotas import BookingQuota, Waiver
 
 __all__ = [
     "ALLOCATION_TRANSITIONS",
+    "CHECK_IN_OPENS_BEFORE_MINUTES",
     "COMMENTS_PER_BOOKING",
     "COMMENT_MAX_LENGTH",
+    "GRACE_MINUTES_DEFAULT",
+    "GRACE_MINUTES_MAX",
+    "GRACE_MINUTES_MIN",
     "MAX_STOCK",
     "OCCUPYING",
     "REASON_REQUIRED",
@@ -67,6 +78,7 @@ __all__ = [
     "BookingQuota",
     "BookingStatus",
     "CalendarFeed",
+    "CheckInSetting",
     "Closure",
     "CommentSide",
     "Equipment",

@@ -17,10 +17,17 @@ One module per concern:
   of a request, files attached to a booking, what blocks an approval (issue 16).
 - `behalf`: booking on behalf of a structure (who may, what they may waive);
 - `quotas`: booking quotas of a site, set by its managers and checked at request time.
+- `checkin`: check-in at the door, the release of no-shows' slots (issue 16).
 
 The public names are re-exported here: `from bookings.services import booking_cancel` works.
 """
 
+from bookings.services.checkin import (
+    booking_check_in,
+    bookings_release_no_shows,
+    check_in_settings_set,
+    check_in_token_rotate,
+)
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
 from bookings.services.comments import booking_comment_post
 from bookings.services.conditions import (
@@ -52,16 +59,20 @@ __all__ = [
     "BookingRequest",
     "booking_approve",
     "booking_cancel",
+    "booking_check_in",
     "booking_comment_post",
     "booking_file_attach",
     "booking_refuse",
     "booking_request",
     "booking_request_preview",
     "bookings_expire_lapsed",
+    "bookings_release_no_shows",
     "bookings_send_lapse_reminders",
     "bookings_send_reminders",
     "calendar_feed_create",
     "calendar_feed_revoke",
+    "check_in_settings_set",
+    "check_in_token_rotate",
     "closure_create",
     "closure_delete",
     "closures_add_public_holidays",
