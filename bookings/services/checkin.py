@@ -140,11 +140,13 @@ def booking_check_in(
                 {"occurrence_start": _("There is no such date left in this booking.")}
             )
     else:
-        # The date whose window is open; else the last one that started (a no-show, or late).
-        row = (
-            rows.filter(start__lte=now + opens_before, start__gt=now - grace).first()
-            or rows.filter(start__lte=now).last()
-        )
+        # The date whose window is open; else one under way that was released as a no-show
+        # (to say so rather than "nothing now").
+        row = rows.filter(start__lte=now + opens_before, start__gt=now - grace).first()
+        if row is None:
+            under_way = rows.filter(start__lte=now, no_show_at__isnull=False).last()
+            if under_way is not None and now < (under_way.booked_end or under_way.end):
+                row = under_way
     if row is not None and row.checked_in_at is not None:
         return row
     if row is not None and row.no_show_at is not None:
@@ -154,7 +156,14 @@ def booking_check_in(
             % {"when": _local(row.start + grace)},
         )
     if row is None:
-        raise CheckInClosed(booking.status, _("No date of this booking starts soon."))
+        raise CheckInClosed(
+            booking.status,
+            _(
+                "No date of this booking can be checked in now: from %(before)s minutes before "
+                "its start to %(grace)s minutes after it."
+            )
+            % {"before": CHECK_IN_OPENS_BEFORE_MINUTES, "grace": setting.grace_minutes},
+        )
     opens, closes = check_in_window(
         start=row.start,
         grace_minutes=setting.grace_minutes,

@@ -23,6 +23,7 @@ from bookings.models import (
     CheckInSetting,
     Equipment,
     EquipmentUse,
+    Frequency,
     Occupancy,
     OccupancyMonth,
 )
@@ -410,3 +411,25 @@ def test_a_check_in_and_the_job_at_once_one_wins(booking, requester):
     row = _row(booking)
     assert outcome in (["checked in", "released 0"], ["released 1", "too late"])
     assert (row.checked_in_at is None) != (row.no_show_at is None)
+
+
+def test_a_series_checks_in_the_date_whose_window_is_open(door_space, requester, frozen_clock):
+    series = booking_request_for(
+        space=door_space,
+        requested_by=requester,
+        start=START,
+        end=END,
+        frequency=Frequency.WEEKLY,
+        repeat_count=2,
+    )
+    second = START + timedelta(weeks=1)
+    with time_machine.travel(START, tick=False):
+        booking_check_in(booking=series, actor=requester)
+
+    with time_machine.travel(second - timedelta(hours=1), tick=False), pytest.raises(CheckInClosed):
+        booking_check_in(booking=series, actor=requester)
+    with time_machine.travel(second, tick=False):
+        row = booking_check_in(booking=series, actor=requester)
+
+    assert row.start == second
+    assert series.occupancies.filter(checked_in_at__isnull=False).count() == 2
