@@ -169,7 +169,10 @@ def check_in_context(booking, *, user, is_manager: bool, occurrences: list) -> d
 def booking_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """ "I have arrived" on a booking's page (its structure's members)."""
     booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
-    chosen = parse_datetime(request.POST.get("occurrence_start", "")[:40])
+    try:
+        chosen = parse_datetime(request.POST.get("occurrence_start", "")[:40])
+    except ValueError:  # well formed, but no such day or hour (2027-02-30): the open date
+        chosen = None
     try:
         services.booking_check_in(booking=booking, actor=request.user, occurrence_start=chosen)
     except PermissionDenied as exc:  # a manager who is not of the structure: not theirs

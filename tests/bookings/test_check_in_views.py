@@ -234,3 +234,16 @@ def test_the_site_no_shows_page_is_not_found_for_others(client, site, requester)
     client.force_login(requester)
 
     assert client.get(reverse("bookings:site-no-shows", args=[site.pk])).status_code == 404
+
+
+def test_a_malformed_date_on_the_booking_page_is_not_an_error(client, booking, requester):
+    client.force_login(requester)
+
+    with time_machine.travel(START, tick=False):
+        response = client.post(
+            reverse("bookings:booking-check-in", args=[booking.pk]),
+            {"occurrence_start": "2027-02-30T18:00:00+01:00"},
+        )
+
+    assert response.status_code == 302
+    assert booking.occupancies.get().checked_in_at == START
