@@ -622,7 +622,8 @@ class BookingCheckInApi(APIView):
         request=InputSerializer, responses={200: BookingOutputSerializer, 409: TRANSITION_REFUSED}
     )
     def post(self, request: Request, pk: int) -> Response:
-        booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
+        # The structure's members only: anyone else gets 404 before the body is read.
+        booking = get_object_or_404(selectors.bookings_of_requester(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.booking_check_in(

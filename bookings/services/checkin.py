@@ -199,9 +199,8 @@ def bookings_release_no_shows(*, now: datetime | None = None) -> int:
     for pk, start, grace_minutes in check_in_candidates(now=now, lookback=NO_SHOW_LOOKBACK):
         if start + timedelta(minutes=grace_minutes) > now:
             continue
-        row = Occupancy(pk=pk)
         with transaction.atomic():
-            if not occupancy_release_no_show(row=row, at=now, release=release):
+            if not occupancy_release_no_show(row_id=pk, at=now, release=release):
                 continue
             notifications.notify_no_show(occupancy_id=pk)
         count += 1

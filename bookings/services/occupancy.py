@@ -188,8 +188,8 @@ def occupancy_check_in(*, row: Occupancy, at: datetime, by: User) -> bool:
     )
 
 
-def occupancy_release_no_show(*, row: Occupancy, at: datetime, release: datetime) -> bool:
-    """Mark the booked date `row` a no-show at `at` and release the rest of its slot: the row
+def occupancy_release_no_show(*, row_id: int, at: datetime, release: datetime) -> bool:
+    """Mark the booked date of id `row_id` a no-show at `at` and release the rest of its slot: the row
     then ends at `release` (its end kept in `booked_end`), without buffer — the room was not
     used —, so the time after it may be booked by others (the exclusion constraint covers
     [start, blocked_until) only) and its equipment is given back (`EquipmentUse` follows its
@@ -201,7 +201,7 @@ def occupancy_release_no_show(*, row: Occupancy, at: datetime, release: datetime
     atomic()."""
     claimed = list(
         Occupancy.objects.filter(
-            pk=row.pk,
+            pk=row_id,
             kind=OccupancyKind.BOOKING,
             active=True,
             checked_in_at__isnull=True,
@@ -214,10 +214,10 @@ def occupancy_release_no_show(*, row: Occupancy, at: datetime, release: datetime
         return False
     space_id, organisation_id, start, end = claimed[0]
     if release >= end:
-        Occupancy.objects.filter(pk=row.pk).update(no_show_at=at)
+        Occupancy.objects.filter(pk=row_id).update(no_show_at=at)
         return True
     release = max(release, start + timedelta(minutes=1))
-    Occupancy.objects.filter(pk=row.pk).update(
+    Occupancy.objects.filter(pk=row_id).update(
         no_show_at=at, booked_end=end, end=release, blocked_until=release
     )
     booked = _summary_of([(space_id, organisation_id, start, end)], sign=-1)

@@ -168,7 +168,7 @@ def check_in_context(booking, *, user, is_manager: bool, occurrences: list) -> d
 @require_POST
 def booking_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """ "I have arrived" on a booking's page (its structure's members)."""
-    booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
+    booking = get_object_or_404(selectors.bookings_of_requester(request.user), pk=pk)
     try:
         chosen = parse_datetime(request.POST.get("occurrence_start", "")[:40])
     except ValueError:  # well formed, but no such day or hour (2027-02-30): the open date

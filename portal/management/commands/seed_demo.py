@@ -744,7 +744,7 @@ class Command(BaseCommand):
             by=User.objects.get(email=data["member"]),
         )
         missed = last.start + timedelta(minutes=data["grace_minutes"] + 1)
-        occupancy_release_no_show(row=last, at=missed, release=release_moment(missed))
+        occupancy_release_no_show(row_id=last.pk, at=missed, release=release_moment(missed))
 
     def _documents(self, structure: Organisation, actor: User) -> None:
         for kind, expires_on in (
