@@ -151,8 +151,22 @@ def _compiled_availability_page(
 
 class OccurrenceSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    end = serializers.DateTimeField(
+        help_text="Exclusive. After a no-show, the moment the rest of the slot was released."
+    )
     active = serializers.BooleanField()
+    # Check-in (issue 16): POST /bookings/{id}/check-in/ on a space that requires it.
+    checked_in_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a member of the structure checked in; null if not."
+    )
+    no_show_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When nobody had checked in by the end of the grace period and the rest of "
+        "the slot was released; null if not.",
+    )
+    booked_end = serializers.DateTimeField(
+        allow_null=True, help_text="The end as booked, when a no-show released the rest."
+    )
 
 
 class BookingLogSerializer(serializers.Serializer):
@@ -390,7 +404,14 @@ def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) 
         "waived_min_notice": booking.waived_min_notice,
         "waived_max_advance": booking.waived_max_advance,
         "occurrences": [
-            {"start": moment(row.start), "end": moment(row.end), "active": row.active}
+            {
+                "start": moment(row.start),
+                "end": moment(row.end),
+                "active": row.active,
+                "checked_in_at": moment(row.checked_in_at),
+                "no_show_at": moment(row.no_show_at),
+                "booked_end": moment(row.booked_end),
+            }
             for row in occupancies
         ],
         "log": [
@@ -642,6 +663,36 @@ class BookingRescheduleApi(APIView):
                 house_rules_accepted=values["house_rules_accepted"],
                 reason=values["reason"],
             ),
+        )
+        return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
+
+
+class BookingCheckInApi(APIView):
+    """Check in a date of a booking on a space that requires it (its structure's members):
+    the date whose window is open now, or the one starting at `occurrence_start`. Idempotent.
+    404 for anyone else; 409 outside the window (from 30 minutes before the start to the end
+    of the grace period), after a no-show, or when the space asks for no check-in."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        occurrence_start = serializers.DateTimeField(required=False, allow_null=True)
+
+        class Meta:
+            ref_name = "BookingCheckInInput"
+
+    @extend_schema(
+        request=InputSerializer, responses={200: BookingOutputSerializer, 409: TRANSITION_REFUSED}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        # The structure's members only: anyone else gets 404 before the body is read.
+        booking = get_object_or_404(selectors.bookings_of_requester(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.booking_check_in(
+            booking=booking,
+            actor=request.user,
+            occurrence_start=data.validated_data.get("occurrence_start"),
         )
         return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
 

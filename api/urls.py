@@ -94,6 +94,11 @@ urlpatterns = [
         name="booking-reschedule",
     ),
     path(
+        "v1/bookings/<int:pk>/check-in/",
+        bookings.BookingCheckInApi.as_view(),
+        name="booking-check-in",
+    ),
+    path(
         "v1/bookings/<int:pk>/messages/",
         comments.BookingCommentListCreateApi.as_view(),
         name="booking-comment-list",

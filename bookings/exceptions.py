@@ -55,3 +55,15 @@ class ConditionsUnmet(InvalidTransition):
 class OfferLost(BookingConflict):
     """A slot offered to a waiting structure was taken before the offer was accepted (409):
     the wait is back in line (bookings.services.waits)."""
+
+
+class CheckInClosed(InvalidTransition):
+    """A date that cannot be checked in now: outside its window, released as a no-show, or a
+    booking not confirmed (409, with the reason in plain words)."""
+
+    def __init__(self, status: str, text: str) -> None:
+        super().__init__(status, status)
+        self.text = text
+
+    def message(self) -> str:
+        return self.text

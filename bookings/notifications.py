@@ -12,7 +12,7 @@ owner's staff, else the intercommunality's people), with Reply-To the requester.
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,16 +21,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actors import Actor, is_platform
-from accounts.messaging import Notice, notify_addresses, notify_all, notify_users
-from accounts.models import User
+from accounts.messaging import (
+    Notice,
+    message_render,
+    notify_addresses,
+    notify_all,
+    notify_users,
+)
+from accounts.models import Notification, User
 from bookings.models import (
+    GRACE_MINUTES_DEFAULT,
     Booking,
     BookingComment,
     BookingFile,
     BookingMessage,
     BookingMessageStatus,
     BookingStatus,
+    CheckInSetting,
     CommentSide,
+    Occupancy,
     SlotWait,
 )
 from bookings.selectors import (
@@ -349,4 +358,47 @@ def notify_slot_wait(wait: SlotWait, event: str) -> int:
         context={"wait": wait, "space": wait.space, "site": wait.space.site},
         about=f"slot wait {wait.pk}, {event}",
         link=wait.get_absolute_url(),
+    )
+
+
+def notify_no_show(*, occupancy_id: int) -> int:
+    """Tell of a no-show (bookings.services.checkin): the structure by e-mail (and its
+    notifications list), with Reply-To the people who decide (to say they were there); the
+    people who manage the site in their notifications list only — a no-show asks nothing of
+    them. Call it in the transaction that marked the date. Returns how many e-mails were
+    queued."""
+    row = Occupancy.objects.get(pk=occupancy_id)
+    booking = _load(row.booking)
+    grace = CheckInSetting.objects.filter(space_id=booking.space_id).values_list(
+        "grace_minutes", flat=True
+    )
+    closes = row.start + timedelta(minutes=grace[0] if grace else GRACE_MINUTES_DEFAULT)
+    routing = booking_routing(booking)
+    context = {"booking": booking, "row": row, "closes": closes}
+    link = booking.get_absolute_url()
+    about = _about(booking, "booking_no_show")
+    entries = []
+    for user in routing.deciders:
+        if not user.is_active or user.erased_at is not None:
+            continue
+        rendered = message_render(
+            "booking_no_show_managers", context, language=user.language, link=link
+        )
+        entries.append(
+            Notification(
+                user=user,
+                topic="booking_no_show",
+                subject=rendered.title,
+                body=rendered.text,
+                link=link,
+            )
+        )
+    Notification.objects.bulk_create(entries)
+    return notify_users(
+        booking_requesters(booking),
+        message="booking_no_show",
+        context=context,
+        about=about,
+        link=link,
+        reply_to=_decider_contacts(booking, routing),
     )

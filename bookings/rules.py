@@ -137,3 +137,28 @@ def in_kind_value_cents(
 def reference_rent_cents_per_year(*, rent_per_m2_year: Decimal, surface_m2: Decimal) -> int:
     """Rental value of a space for a year, in cents, from €/m²/year × m²."""
     return int((rent_per_m2_year * surface_m2 * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- Check-in at the door (issue 16) ---
+
+RELEASE_STEP = timedelta(minutes=5)
+
+
+def check_in_window(
+    *, start: datetime, grace_minutes: int, opens_before_minutes: int
+) -> tuple[datetime, datetime]:
+    """When a date starting at `start` may be checked in: [opens, closes), from
+    `opens_before_minutes` before its start to the end of its grace period."""
+    return (
+        start - timedelta(minutes=opens_before_minutes),
+        start + timedelta(minutes=grace_minutes),
+    )
+
+
+def release_moment(now: datetime, step: timedelta = RELEASE_STEP) -> datetime:
+    """The moment a no-show's slot is released from: `now` rounded up to the next `step` of
+    UTC time (14:07:10 → 14:10), so that the freed part starts on a round minute. Steps divide
+    the hour, and Paris is a whole number of hours from UTC: the local time is round too."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    steps = -((epoch - now) // step)  # ceiling division of timedeltas
+    return epoch + steps * step

@@ -11,6 +11,7 @@ from bookings.allocations import allocations_activate_and_end, allocations_remin
 from bookings.notifications import booking_messages_sweep, booking_messages_write
 from bookings.services import (
     bookings_expire_lapsed,
+    bookings_release_no_shows,
     bookings_send_lapse_reminders,
     bookings_send_reminders,
     slot_waits_offer,
@@ -36,6 +37,13 @@ def sweep_booking_messages() -> int:
 def expire_lapsed_bookings() -> dict[str, int]:
     """Lapse the requests nobody decided in time."""
     return {"lapsed": bookings_expire_lapsed()}
+
+
+@shared_task(name="bookings.tasks.release_no_shows", **FREQUENT_JOB)
+def release_no_shows() -> dict[str, int]:
+    """Release the rest of the slot of the dates nobody checked in by the end of their grace
+    period, and record the no-shows (issue 16)."""
+    return {"released": bookings_release_no_shows()}
 
 
 @shared_task(name="bookings.tasks.send_lapse_reminders", **FREQUENT_JOB)

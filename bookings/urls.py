@@ -3,6 +3,7 @@ from django.urls import path
 from bookings.views import (
     calendars,
     changes,
+    checkin,
     closures,
     comments,
     conditions,
@@ -55,6 +56,16 @@ urlpatterns = [
         conditions.request_question_move,
         name="request-question-move",
     ),
+    # Check-in at the door (issue 16).
+    path("<int:pk>/arrivee/", checkin.booking_check_in, name="booking-check-in"),
+    path("arrivee/<slug:token>/", checkin.check_in_door, name="check-in-door"),
+    path("espaces/<int:pk>/pointage/", checkin.space_check_in, name="space-check-in"),
+    path(
+        "espaces/<int:pk>/pointage/affiche/",
+        checkin.space_check_in_poster,
+        name="space-check-in-poster",
+    ),
+    path("absences/site/<int:pk>/", checkin.site_no_shows, name="site-no-shows"),
     path("<int:pk>/messages/", comments.booking_comment_create, name="booking-comment-create"),
     path("attentes/", waits.slot_wait_list, name="slot-wait-list"),
     path("attentes/nouvelle/<int:space_pk>/", waits.slot_wait_create, name="slot-wait-create"),

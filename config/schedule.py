@@ -34,6 +34,12 @@ def beat_schedule() -> dict[str, dict]:
             "task": "bookings.tasks.offer_waited_slots",
             "schedule": EVERY_FIVE_MINUTES,
         },
+        # Check-in (issue 16): a date not checked in by the end of its grace period (5 to 120
+        # minutes) releases the rest of its slot; every 5 minutes, rounded up to the next 5.
+        "release-no-shows": {
+            "task": "bookings.tasks.release_no_shows",
+            "schedule": EVERY_FIVE_MINUTES,
+        },
         "expire-unpaid-payments": {
             "task": "payments.tasks.expire_unpaid_payments",
             "schedule": EVERY_FIVE_MINUTES,

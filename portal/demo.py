@@ -1083,3 +1083,15 @@ REQUEST_FORM = {
         "answers": ["Public", "no", "30", ""],
     },
 }
+
+# Check-in at the door (issue 16): the Denain building's main room requires it; of the
+# structure's past weekly meetings there, the last but one was checked in, the last one was a
+# no-show (the rest of its slot released).
+CHECK_IN = {
+    "site": GRANDS_BUREAUX,
+    "space": "Salle du Haut-Fourneau",
+    "manager": "gestionnaire@demo.test",
+    "grace_minutes": 15,
+    "purpose": "Réunion du bureau",
+    "member": "asso@demo.test",
+}

@@ -221,7 +221,8 @@ def test_booking_page_queries(client, booking, requester, django_assert_num_quer
     # cannot be held without a card channel, and the page says what to do instead).
     # 28 since issue 16: the space's questions, the answers, the files and what the approval
     # waits for (4), the equipment booked (1), the conversation (1).
-    with django_assert_num_queries(28):
+    # 29: the space's check-in setting (issue 16, check-in at the door).
+    with django_assert_num_queries(29):
         client.get(booking.get_absolute_url())
 
 

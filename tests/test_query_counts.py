@@ -34,7 +34,9 @@ from bookings.rules import Period
 from bookings.services import (
     booking_approve,
     booking_comment_post,
+    bookings_release_no_shows,
     calendar_feed_create,
+    check_in_settings_set,
     closure_create,
     quota_save,
 )
@@ -785,8 +787,8 @@ def _booking_list(w: World, count: int) -> Get:
 
 
 @case(
-    "bookings:booking-detail", sqlite=27
-)  # + questions, answers, files, missing, equipment, its conversation (16)
+    "bookings:booking-detail", sqlite=28
+)  # + questions, answers, files, missing, equipment, its conversation, check-in setting (16)
 def _booking_detail(w: World, count: int) -> Get:
     booking = _series(w, count)
     return Get(
@@ -796,7 +798,7 @@ def _booking_detail(w: World, count: int) -> Get:
     )
 
 
-@case("bookings:pending", sqlite=8)
+@case("bookings:pending", sqlite=9)  # + the structures' no-shows, one query (16)
 def _pending(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.facilities_manager, reverse("bookings:pending"), html(BOOKING_LINK))
@@ -923,6 +925,24 @@ def _space_slot_waits(w: World, count: int) -> Get:
         w.facilities_manager,
         reverse("bookings:space-slot-waits", args=[w.space.pk]),
         html(r"QC wait \d+"),
+    )
+
+
+@case("bookings:site-no-shows", sqlite=8)
+def _site_no_shows(w: World, count: int) -> Get:
+    space = SpaceFactory(site=w.site, name=f"QC door {w.next()}", instant_confirmation=True)
+    check_in_settings_set(space=space, actor=w.facilities_manager, required=True, grace_minutes=15)
+    start = paris(2027, 1, 12, 18)
+    repeat = {"frequency": Frequency.WEEKLY, "repeat_count": count} if count > 1 else {}
+    booking = booking_request_for(
+        space=space, requested_by=w.requester, start=start, end=start + timedelta(hours=1), **repeat
+    )
+    for row in booking.occupancies.all():
+        bookings_release_no_shows(now=row.start + timedelta(minutes=20))
+    return Get(
+        w.facilities_manager,
+        reverse("bookings:site-no-shows", args=[w.site.pk]),
+        html(r"<td>QC door \d+</td>", distinct=False),
     )
 
 
@@ -1464,6 +1484,11 @@ NOT_LISTS: dict[str, str] = {
     "bookings:booking-cancel": ACTION,
     # Issue 16: its counts are asserted in tests/bookings/test_change_pages.py.
     "bookings:booking-change": ACTION,
+    "bookings:booking-check-in": ACTION,
+    "bookings:space-check-in": ACTION,
+    "bookings:space-check-in-poster": "one space's poster: its QR code and link",
+    "bookings:check-in-door": "the member's structure's dates in one room around now (one "
+    "query: tests/bookings/test_check_in_views.py)",
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
     "bookings:equipment-edit": ACTION,
@@ -1552,6 +1577,7 @@ NOT_LISTS: dict[str, str] = {
     "api:slot-wait-accept": ACTION,
     "api:slot-wait-withdraw": ACTION,
     "api:booking-reschedule": ACTION,
+    "api:booking-check-in": ACTION,
     "bookings:booking-comment-create": ACTION,
     "api:booking-payment": ACTION,
     "api:booking-deposit": ACTION,

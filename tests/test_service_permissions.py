@@ -125,6 +125,8 @@ PLATFORM_JOBS = {
     "slot_waits_offer",
     "slot_waits_sweep",
     "slot_waits_offer_after_commit",
+    # Check-in (issue 16): the no-show job marks the dates nobody checked in in time.
+    "bookings_release_no_shows",
     "allocations_activate_and_end",
     "allocations_remind_ending",
     "calls_close_past_deadline",
@@ -205,6 +207,10 @@ INTERNAL_STEPS = {
     "occupancies_end_allocation",
     "occupancies_lift_closures",
     "occupancy_claim_reminder",
+    # Check-in (issue 16): booking_check_in (the structure's members) and the no-show job
+    # (the platform) mark a date through the writer, after their own checks.
+    "occupancy_check_in",
+    "occupancy_release_no_show",
     # Equipment held by a booking's dates (bookings/services/equipment.py): booking_request
     # calls it in its transaction, after its own checks, as it calls occupancies_book.
     "equipment_book",
@@ -635,6 +641,16 @@ CASES: dict[str, Case] = {
     "booking_reschedule": Case(
         bookings_services.booking_reschedule,
         lambda w: {"booking": w.pending, "change": bookings_services.BookingChange(attendees=3)},
+    ),
+    # bookings: check-in at the door (issue 16): the structure's members; the space's managers
+    "booking_check_in": Case(bookings_services.booking_check_in, lambda w: {"booking": w.pending}),
+    "check_in_settings_set": Case(
+        bookings_services.check_in_settings_set,
+        lambda w: {"space": w.space, "required": True, "grace_minutes": 15},
+        actors=SIGNED_IN,
+    ),
+    "check_in_token_rotate": Case(
+        bookings_services.check_in_token_rotate, lambda w: {"space": w.space}, actors=SIGNED_IN
     ),
     # bookings: talking on a request (the platform has nothing to say there either)
     "booking_comment_post": Case(

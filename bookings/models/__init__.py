@@ -13,6 +13,13 @@ from bookings.models.allocations import (
     KeyHandover,
     LegalRegime,
 )
+from bookings.models.checkin import (
+    CHECK_IN_OPENS_BEFORE_MINUTES,
+    GRACE_MINUTES_DEFAULT,
+    GRACE_MINUTES_MAX,
+    GRACE_MINUTES_MIN,
+    CheckInSetting,
+)
 from bookings.models.comments import (
     COMMENT_MAX_LENGTH,
     COMMENTS_PER_BOOKING,
@@ -56,8 +63,12 @@ from bookings.models.waits import (
 __all__ = [
     "ACTIVE_WAITS",
     "ALLOCATION_TRANSITIONS",
+    "CHECK_IN_OPENS_BEFORE_MINUTES",
     "COMMENTS_PER_BOOKING",
     "COMMENT_MAX_LENGTH",
+    "GRACE_MINUTES_DEFAULT",
+    "GRACE_MINUTES_MAX",
+    "GRACE_MINUTES_MIN",
     "MAX_STOCK",
     "OCCUPYING",
     "OFFER_HOLD",
@@ -80,6 +91,7 @@ __all__ = [
     "BookingQuota",
     "BookingStatus",
     "CalendarFeed",
+    "CheckInSetting",
     "Closure",
     "CommentSide",
     "Equipment",

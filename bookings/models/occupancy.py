@@ -273,6 +273,21 @@ class Occupancy(models.Model):
     active = models.BooleanField(default=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Check-in (issue 16, bookings/models/checkin.py): when a member of the structure said they
+    # had arrived, and who; or when the date was found a no-show and the rest of its slot
+    # released, with the end it had before (`end` is then the release moment).
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    booked_end = models.DateTimeField(
+        null=True, blank=True, help_text=_("The end before a no-show released the rest.")
+    )
 
     class Meta:
         verbose_name = _("occupancy")
@@ -281,6 +296,12 @@ class Occupancy(models.Model):
         indexes = [
             models.Index(fields=["space", "start"], name="occupancy_space_start_idx"),
             models.Index(fields=["booking", "start"], name="occupancy_booking_start_idx"),
+            # The no-shows counted per structure (a few rows among all the dates).
+            models.Index(
+                fields=["no_show_at"],
+                name="occupancy_no_show_idx",
+                condition=Q(no_show_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -311,6 +332,10 @@ class Occupancy(models.Model):
                     )
                 ),
                 name="occupancy_kind_matches_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_in_at__isnull=True) | Q(no_show_at__isnull=True),
+                name="occupancy_checked_in_or_no_show",
             ),
         ]
 

@@ -17,6 +17,7 @@ One module per concern:
   of a request, files attached to a booking, what blocks an approval (issue 16).
 - `behalf`: booking on behalf of a structure (who may, what they may waive);
 - `changes`: a booking moved to another time or room, or its attendees or purpose changed;
+- `checkin`: check-in at the door, the release of no-shows' slots (issue 16);
 - `quotas`: booking quotas of a site, set by its managers and checked at request time;
 - `waits`: waiting for a slot that is taken, its offer when it frees, acceptance (issue 16).
 
@@ -24,6 +25,12 @@ The public names are re-exported here: `from bookings.services import booking_ca
 """
 
 from bookings.services.changes import BookingChange, booking_reschedule
+from bookings.services.checkin import (
+    booking_check_in,
+    bookings_release_no_shows,
+    check_in_settings_set,
+    check_in_token_rotate,
+)
 from bookings.services.closures import closure_create, closure_delete, closures_add_public_holidays
 from bookings.services.comments import booking_comment_post
 from bookings.services.conditions import (
@@ -64,6 +71,7 @@ __all__ = [
     "BookingRequest",
     "booking_approve",
     "booking_cancel",
+    "booking_check_in",
     "booking_comment_post",
     "booking_file_attach",
     "booking_file_remove",
@@ -72,10 +80,13 @@ __all__ = [
     "booking_request_preview",
     "booking_reschedule",
     "bookings_expire_lapsed",
+    "bookings_release_no_shows",
     "bookings_send_lapse_reminders",
     "bookings_send_reminders",
     "calendar_feed_create",
     "calendar_feed_revoke",
+    "check_in_settings_set",
+    "check_in_token_rotate",
     "closure_create",
     "closure_delete",
     "closures_add_public_holidays",

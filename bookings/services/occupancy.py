@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 
+from accounts.models import User
 from bookings.exceptions import BookingConflict
 from bookings.models import (
     Allocation,
@@ -180,6 +181,57 @@ def occupancies_lift_closures(*, rows: list[Occupancy], period: Period) -> None:
             )
 
 
+def occupancy_check_in(*, row: Occupancy, at: datetime, by: User) -> bool:
+    """Mark the date `row` checked in at `at` by `by`. False if it already was, or was found a
+    no-show meanwhile, or freed: one conditional UPDATE, so a check-in and the no-show job
+    (`occupancy_release_no_show`) cannot both win (the second re-reads the row after the
+    first commits, on PostgreSQL; SQLite serialises the writers)."""
+    return bool(
+        Occupancy.objects.filter(
+            pk=row.pk, active=True, checked_in_at__isnull=True, no_show_at__isnull=True
+        ).update(checked_in_at=at, checked_in_by=by)
+    )
+
+
+def occupancy_release_no_show(*, row_id: int, at: datetime, release: datetime) -> bool:
+    """Mark the booked date of id `row_id` a no-show at `at` and release the rest of its slot: the row
+    then ends at `release` (its end kept in `booked_end`), without buffer — the room was not
+    used —, so the time after it may be booked by others (the exclusion constraint covers
+    [start, blocked_until) only) and its equipment is given back (`EquipmentUse` follows its
+    row). A date ending by `release` is only marked. The summary loses the released time.
+
+    Claims the row first (`FOR UPDATE SKIP LOCKED`; a no-op on SQLite, whose IMMEDIATE
+    transactions serialise writers): False if another run holds it, or it is checked in,
+    already marked or freed (the conditions are read under the lock). Must run inside
+    atomic()."""
+    claimed = list(
+        Occupancy.objects.filter(
+            pk=row_id,
+            kind=OccupancyKind.BOOKING,
+            active=True,
+            checked_in_at__isnull=True,
+            no_show_at__isnull=True,
+        )
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("space_id", "booking__organisation_id", "start", "end")
+    )
+    if not claimed:
+        return False
+    space_id, organisation_id, start, end = claimed[0]
+    if release >= end:
+        Occupancy.objects.filter(pk=row_id).update(no_show_at=at)
+        return True
+    release = max(release, start + timedelta(minutes=1))
+    Occupancy.objects.filter(pk=row_id).update(
+        no_show_at=at, booked_end=end, end=release, blocked_until=release
+    )
+    booked = _summary_of([(space_id, organisation_id, start, end)], sign=-1)
+    for key, elapsed in _summary_of([(space_id, organisation_id, start, release)]).items():
+        booked[key] += elapsed
+    _summary_write(booked)
+    return True
+
+
 def occupancy_claim_reminder(*, row: Occupancy, at: datetime) -> bool:
     """Mark the reminder of `row` as sent at `at`; False if it already was (two runs at once
     cannot both send it)."""
@@ -242,7 +294,12 @@ def _summary_of(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int 
 def _summary_add(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int = 1) -> None:
     """Add (sign -1: subtract) the time of `dates` to the summary, in one statement whose
     conflicts add to the stored time. Keys in a fixed order: two writers lock them alike."""
-    booked = _summary_of(dates, sign)
+    _summary_write(_summary_of(dates, sign))
+
+
+def _summary_write(booked: dict[Key, timedelta]) -> None:
+    """Add each signed time of `booked` to its summary row (see `_summary_add`)."""
+    booked = {key: elapsed for key, elapsed in booked.items() if elapsed}
     if not booked:
         return
     table = connection.ops.quote_name(OccupancyMonth._meta.db_table)

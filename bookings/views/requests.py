@@ -36,8 +36,10 @@ from bookings.forms.conditions import RequestAnswersForm, request_errors_add
 from bookings.forms.equipment import posted_equipment
 from bookings.models import Booking, BookingStatus, CalendarFeed, Frequency
 from bookings.permissions import booking_actions_for
+from bookings.selectors.checkin import no_shows_by_organisation
 from bookings.selectors.conditions import request_questions_of
 from bookings.selectors.equipment import booking_equipment
+from bookings.views.checkin import check_in_context
 from bookings.views.comments import comments_context
 from bookings.views.conditions import booking_conditions_context
 from bookings.views.equipment import equipment_request_form
@@ -364,9 +366,10 @@ def booking_detail_page(
     # A manager who belongs to the requesting organisation decides nothing on it (a colleague
     # does) and cancels as its requester: bookings.permissions, which the services check.
     actions = booking_actions_for(user=request.user, booking=booking)
+    occurrences = list(selectors.booking_occupancies(booking=booking))
     context = {
         "booking": booking,
-        "occurrences": selectors.booking_occupancies(booking=booking),
+        "occurrences": occurrences,
         "log": booking.log.select_related("actor"),
         "equipment": booking_equipment(booking=booking),
         "is_manager": actions.is_manager,
@@ -385,6 +388,10 @@ def booking_detail_page(
             booking, bound=file_form, can_remove_files=actions.can_remove_files
         ),
         **comments_context(booking),
+        # Issue 16: check-in at the door, the structure's no-shows for its managers.
+        **check_in_context(
+            booking, user=request.user, is_manager=actions.is_manager, occurrences=occurrences
+        ),
     }
     return render(request, "bookings/booking_detail.html", context, status=status)
 
@@ -505,6 +512,7 @@ def pending(request: HttpRequest) -> HttpResponse:
     else:
         selected = {int(pk) for pk in request.GET.getlist("choisis") if pk.isdigit()}
     _queue_texts(rows)
+    _queue_no_shows(rows)
     context = {
         "form": form,
         "filter": pending_filter,
@@ -537,6 +545,24 @@ def _queue_texts(rows: list[Booking]) -> None:
             dateformat.format(timezone.localtime(booking.lapses_at), "j F, H:i")
             if booking.lapses_at
             else None
+        )
+
+
+def _queue_no_shows(rows: list[Booking]) -> None:
+    """Each row's structure's no-shows over twelve months (issue 16: check-in), in one query
+    for the page; `no_shows_text` only where there are some."""
+    counts = no_shows_by_organisation(
+        organisation_ids=[booking.organisation_id for booking in rows], now=timezone.now()
+    )
+    for booking in rows:
+        count = counts.get(booking.organisation_id, 0)
+        booking.no_shows_text = (
+            ngettext(
+                "%(counter)s no-show over 12 months", "%(counter)s no-shows over 12 months", count
+            )
+            % {"counter": count}
+            if count
+            else ""
         )
 
 

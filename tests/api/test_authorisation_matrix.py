@@ -360,6 +360,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
         manager=(404, 404), commune=(404, 404), epci=(404, 404),
     ),
     ("api:slot-wait-withdraw", "POST"): entry("slot_wait", **THE_STRUCTURES),
+    # Check-in at the door (issue 16): the structure's members only (a manager who sees the
+    # booking gets 404, as another's); the world's booking is pending on a space asking for no
+    # check-in, so the member's own is a 409 (tests/api/test_check_in_api.py has the 200).
+    ("api:booking-check-in", "POST"): entry(
+        "booking",
+        body=_fixed({}),
+        anonymous=(403, 403), member_a=(409, 404), member_b=(409, 404),
+        manager=(404, 404), commune=(404, 404), epci=(404, 404),
+    ),
     # Talking on a request: both sides of the booking, as they see it.
     ("api:booking-comment-list", "GET"): entry("booking", **VISIBLE),
     ("api:booking-comment-list", "POST"): entry(

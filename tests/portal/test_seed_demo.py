@@ -278,3 +278,16 @@ def test_seed_demo_shows_a_structure_waiting_for_a_taken_slot(demo_mode):
         demo.SLOT_WAIT[2],
     )
     assert (wait.space_id, wait.start, wait.end) == (taken.space_id, taken.start, taken.end)
+
+
+def test_seed_demo_shows_one_date_checked_in_and_one_no_show(demo_mode):
+    seed_demo()
+
+    space = Space.objects.get(name=demo.CHECK_IN["space"], site__name=demo.CHECK_IN["site"])
+    assert space.check_in.required
+    checked_in = Occupancy.objects.get(space=space, checked_in_at__isnull=False)
+    no_show = Occupancy.objects.get(space=space, no_show_at__isnull=False)
+    assert checked_in.checked_in_by.email == demo.CHECK_IN["member"]
+    assert no_show.start > checked_in.start
+    assert no_show.booked_end > no_show.end > no_show.start
+    assert no_show.booking.organisation == checked_in.booking.organisation

@@ -36,10 +36,11 @@ from bookings.models import (
     Closure,
     Equipment,
     Frequency,
+    Occupancy,
     RequestQuestion,
     SlotWait,
 )
-from bookings.rules import Period, local_period
+from bookings.rules import Period, local_period, release_moment
 from bookings.selectors import local_zone
 from bookings.services import (
     BookingChange,
@@ -48,6 +49,7 @@ from bookings.services import (
     booking_comment_post,
     booking_request,
     booking_reschedule,
+    check_in_settings_set,
     closure_create,
     closures_add_public_holidays,
     quota_save,
@@ -55,7 +57,11 @@ from bookings.services import (
     slot_wait_join,
     space_conditions_set,
 )
-from bookings.services.occupancy import occupancies_record_past
+from bookings.services.occupancy import (
+    occupancies_record_past,
+    occupancy_check_in,
+    occupancy_release_no_show,
+)
 from calls.models import Call
 from calls.services import (
     application_start,
@@ -129,6 +135,7 @@ class Command(BaseCommand):
             self._long_term(structures)
         with transaction.atomic():
             self._history(structures)
+            self._check_in()
         self.stdout.write(self.style.SUCCESS(self._summary()))
 
     def _epci(self) -> Organisation:
@@ -777,6 +784,34 @@ class Command(BaseCommand):
                 if cancelled
             ]
         BookingLog.objects.bulk_create(logs)
+
+    def _check_in(self) -> None:
+        """Issue 16: check-in required in the Denain building's main room; of the structure's
+        past meetings there, the last but one checked in, the last one a no-show whose slot's
+        rest was released — through the Occupancy writer, as the service and the job leave
+        them (both refuse past dates: their window is over)."""
+        data = demo.CHECK_IN
+        space = Space.objects.get(site__name=data["site"], name=data["space"])
+        manager = User.objects.get(email=data["manager"])
+        check_in_settings_set(
+            space=space, actor=manager, required=True, grace_minutes=data["grace_minutes"]
+        )
+        rows = Occupancy.objects.filter(
+            space=space,
+            active=True,
+            booking__purpose=f"{data['purpose']} {demo.HISTORY_MARK}",
+            end__lte=timezone.now(),
+        ).order_by("-start")[:2]
+        if len(rows) < 2 or any(row.checked_in_at or row.no_show_at for row in rows):
+            return
+        last, before = rows
+        occupancy_check_in(
+            row=before,
+            at=before.start - timedelta(minutes=10),
+            by=User.objects.get(email=data["member"]),
+        )
+        missed = last.start + timedelta(minutes=data["grace_minutes"] + 1)
+        occupancy_release_no_show(row_id=last.pk, at=missed, release=release_moment(missed))
 
     def _documents(self, structure: Organisation, actor: User) -> None:
         for kind, expires_on in (
