@@ -52,8 +52,9 @@ from bookings.services import (
     space_conditions_set,
 )
 from bookings.services.occupancy import occupancies_record_past
-from calls.models import Call
+from calls.models import Application, Call
 from calls.services import (
+    application_comment_post,
     application_start,
     application_submit,
     application_update,
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             self._equipment()
             self._conversation()
             self._long_term(structures)
+            self._application_conversation(structures)
         with transaction.atomic():
             self._history(structures)
         self.stdout.write(self.style.SUCCESS(self._summary()))
@@ -484,6 +486,19 @@ class Command(BaseCommand):
             return
         for email, text in demo.CONVERSATION:
             booking_comment_post(booking=booking, actor=User.objects.get(email=email), body=text)
+
+    def _application_conversation(self, structures: dict[str, Organisation]) -> None:
+        """Issue 16: a few messages on an application to the call, through the service."""
+        application = Application.objects.filter(
+            call__title=demo.CALL["title"],
+            structure=structures[demo.APPLICATION_CONVERSATION_OF],
+        ).first()
+        if application is None or application.comments.exists():
+            return
+        for email, text in demo.APPLICATION_CONVERSATION:
+            application_comment_post(
+                application=application, actor=User.objects.get(email=email), body=text
+            )
 
     def _behalf_and_quota(self, structures: dict[str, Organisation]) -> None:
         """Issue 16: a quota on Denain's festival hall, and a booking the town hall made there
