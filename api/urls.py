@@ -198,6 +198,11 @@ urlpatterns = [
         name="application-detail",
     ),
     path(
+        "v1/applications/<int:pk>/messages/",
+        comments.ApplicationCommentListCreateApi.as_view(),
+        name="application-comment-list",
+    ),
+    path(
         "v1/applications/<int:pk>/submit/",
         calls.ApplicationSubmitApi.as_view(),
         name="application-submit",

@@ -12,7 +12,8 @@ Who hears what:
 - a call published: the structures on the waiting list whose need one of its lots fits;
 - a call closed (by its manager or at its deadline): the applicants whose application is under
   review, those whose draft was never sent, and the reviewers (applications to score);
-- a call's deliberation recorded: the applicants it decided on (the decision's reference).
+- a call's deliberation recorded: the applicants it decided on (the decision's reference);
+- a message in an application's conversation: the other side (`application_comment_notify`).
 
 The call's managers are the members of the organisation that published it (who run it on
 their pages: `calls_manageable_by`), or the intercommunality's people if it has none.
@@ -24,11 +25,13 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from accounts.messaging import notify_users
+from accounts.messaging import notify_addresses, notify_users
 from accounts.models import MembershipRole, Organisation, User
-from accounts.selectors import territory_admins
+from accounts.selectors import territory_admins, territory_people_q
+from bookings.models import CommentSide
 from calls.models import (
     Application,
+    ApplicationComment,
     ApplicationStatus,
     Call,
     CallLot,
@@ -241,3 +244,66 @@ def call_decided_notify(call: Call) -> None:
             reply_to=_contact(call),
             about=f"call {call.pk}, decided",
         )
+
+
+def application_comment_recipients(*, comment: ApplicationComment) -> list[User]:
+    """Who hears of `comment`: the other side. For the applicant's message, the call's
+    managers (`_managers`: the publisher's members, else the intercommunality's people); for a
+    manager's, the applicant structure's members (as for the decision). Plus whoever already
+    wrote on that side and still stands on it (one of the intercommunality who answered once
+    hears the reply). Never the author; never a reviewer who does not decide."""
+    application = comment.application
+    call = application.call
+    if comment.side == CommentSide.REQUESTER:
+        other = CommentSide.MANAGER
+        people = _managers(call)
+        still_there = Q(memberships__organisation=call.owner_id) | territory_people_q()
+    else:
+        other = CommentSide.REQUESTER
+        people = _members([application.structure_id])
+        still_there = Q(memberships__organisation=application.structure_id)
+    earlier = (
+        User.objects.filter(
+            still_there,
+            is_active=True,
+            pk__in=ApplicationComment.objects.filter(application=application, side=other).values(
+                "author"
+            ),
+        )
+        .distinct()
+        .order_by("email")
+    )
+    found: dict[int, User] = {}
+    for user in [*people, *earlier]:
+        if user.pk != comment.author_id:
+            found.setdefault(user.pk, user)
+    return list(found.values())
+
+
+def application_comment_notify(comment: ApplicationComment) -> int:
+    """Tell the other side of `comment`'s conversation that a message awaits them
+    (`application_comment_recipients`): an entry in their notifications list and an e-mail
+    that quotes it, linking to the conversation. An applicant's message that nobody can read
+    goes to the publisher's contact address. No Reply-To: the answer belongs in the
+    conversation. Call it in the transaction that writes the message. Returns how many
+    e-mails were queued."""
+    application = _application(comment.application)
+    comment.application = application
+    context = {
+        "application": application,
+        "call": application.call,
+        "comment": comment,
+        "author": comment.author,
+    }
+    link = application.get_absolute_url() + "#messages"
+    about = f"application {application.pk}, comment {comment.pk}"
+    people = application_comment_recipients(comment=comment)
+    if people:
+        return notify_users(
+            people, message="application_comment", context=context, about=about, link=link
+        )
+    if comment.side == CommentSide.REQUESTER and (contact := _contact(application.call)):
+        return notify_addresses(
+            contact, message="application_comment", context=context, about=about, link=link
+        )
+    return 0

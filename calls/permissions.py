@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, is_platform
 from accounts.conflicts import decision_check_impartial
 from accounts.exceptions import DecisionNotAllowed
+from bookings.models import CommentSide
 from calls.models import Application, Call, ReviewerAssignment
 from calls.selectors import (
+    applications_decidable_by,
     applications_of_applicant,
     applications_visible_to,
     calls_manageable_by,
@@ -64,3 +66,19 @@ def assignment_check_reviewer(*, actor: Actor, assignment: ReviewerAssignment) -
     """Refuse a declaration of interests made by anyone but the assigned reviewer."""
     if is_platform(actor) or assignment.reviewer_id != actor.pk:
         raise PermissionDenied
+
+
+def application_comment_side(*, actor: Actor, application: Application) -> CommentSide:
+    """The side `actor` writes on in the conversation of `application`: its structure's
+    members as the applicant (`CommentSide.REQUESTER`; a call manager who is one of them too
+    talks as one), those who decide on the call's applications as `CommentSide.MANAGER`.
+    A draft has no conversation (the call's managers do not see it), nor an application
+    withdrawn before it was sent. Reviewers who do not decide, other structures and the
+    platform get PermissionDenied (404): both sides, and only they, see the conversation."""
+    if is_platform(actor) or application.submitted_at is None:
+        raise PermissionDenied
+    if applications_of_applicant(actor).filter(pk=application.pk).exists():
+        return CommentSide.REQUESTER
+    if applications_decidable_by(actor).filter(pk=application.pk).exists():
+        return CommentSide.MANAGER
+    raise PermissionDenied

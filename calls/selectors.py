@@ -19,6 +19,7 @@ from accounts.selectors import AnyUser, organisations_of, user_is_territory_admi
 from calls import rules
 from calls.models import (
     Application,
+    ApplicationComment,
     ApplicationStatus,
     Call,
     CallLot,
@@ -494,3 +495,9 @@ def call_close_summary(*, call: Call, now: datetime | None = None) -> dict:
         "drafts": counts["drafts"],
         "reviewers": call.reviewers.count(),
     }
+
+
+def application_comments(*, application: Application) -> QuerySet[ApplicationComment]:
+    """The messages of `application`, oldest first, each with its author. The caller has
+    checked that the reader stands on a side of it (`permissions.application_comment_side`)."""
+    return ApplicationComment.objects.filter(application=application).select_related("author")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calls.views import apply, manage, public, review, waiting
+from calls.views import apply, comments, manage, public, review, waiting
 
 app_name = "calls"
 urlpatterns: list = [
@@ -23,6 +23,11 @@ urlpatterns: list = [
         "candidatures/<int:pk>/documents/<int:document_pk>/",
         apply.application_document,
         name="application-document",
+    ),
+    path(
+        "candidatures/<int:pk>/messages/",
+        comments.application_comment_create,
+        name="application-comment-create",
     ),
     path("candidatures/<int:pk>/modifier/", apply.application_edit, name="application-edit"),
     path("candidatures/<int:pk>/envoyer/", apply.application_submit, name="application-submit"),

@@ -698,6 +698,22 @@ CONVERSATION = [
 ]
 
 # Long-term occupancy (issue 4): a published call with applications and reviews, and agreements.
+# Issue 16: a conversation on the first application to the call (its structure and the
+# intercommunality, which runs the call; the other reviewers do not read it).
+APPLICATION_CONVERSATION_OF = "asso"
+APPLICATION_CONVERSATION = [
+    (
+        "admin@demo.test",
+        "Bonjour,\nVotre projet prévoit-il des permanences le samedi ? Le pôle ESS ferme le "
+        "week-end ; un badge d’accès peut être remis au titulaire du bureau.",
+    ),
+    (
+        "asso@demo.test",
+        "Bonjour,\nOui, une permanence un samedi sur deux, de 9 h à 12 h. Un badge nous "
+        "conviendrait très bien.",
+    ),
+]
+
 CALL = {
     "title": "Bureaux et atelier aux Grands Bureaux — appel 2027 (démo)",
     "presentation": (

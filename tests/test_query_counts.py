@@ -41,6 +41,8 @@ from bookings.services import (
     quota_save,
 )
 from calls import services as services_calls
+from calls.models import Application
+from calls.services import application_comment_post
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentStatus, Tariff
 from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
@@ -576,6 +578,33 @@ def _api_slot_waits(w: World, count: int) -> Get:
     return Get(w.facilities_manager, reverse("api:slot-wait-list"), api_page)
 
 
+def _conversation(w: World, count: int):
+    """The application of the structure "QC talker" to `call`, with `count` more messages
+    (one side, then the other)."""
+    application = Application.objects.filter(structure__name="QC talker").first()
+    if application is None:
+        structure, user = member_of_new_structure("QC talker", "qc-talker@example.test")
+        application = submitted(call=w.call, structure=structure, actor=user)
+    applicant = application.submitted_by
+    for index in range(count):
+        author = applicant if index % 2 else w.commune_staff
+        application_comment_post(
+            application=application, actor=author, body=f"QC message {w.next()}"
+        )
+    return application
+
+
+@case("api:application-comment-list", sqlite=8, page=50)  # + the two sides asked
+def _api_application_comments(w: World, count: int) -> Get:
+    """An application's conversation (authors read with their messages)."""
+    application = _conversation(w, count)
+    return Get(
+        w.commune_staff,
+        reverse("api:application-comment-list", args=[application.pk]),
+        api_page,
+    )
+
+
 # --- Pages of accounts and the dashboard -----------------------------------------------------
 
 
@@ -1049,6 +1078,16 @@ def _call_ranking(w: World, count: int) -> Get:
     )
 
 
+@case("calls:application-detail", sqlite=19)  # its conversation (issue 16): one query
+def _application_detail(w: World, count: int) -> Get:
+    application = _conversation(w, count)
+    return Get(
+        w.commune_staff,
+        reverse("calls:application-detail", args=[application.pk]),
+        html(r"QC message \d+"),
+    )
+
+
 @case("calls:application-list", sqlite=4)
 def _application_list(w: World, count: int) -> Get:
     w.calls(count, publish=True)
@@ -1518,7 +1557,7 @@ NOT_LISTS: dict[str, str] = {
     "calls:call-close": ACTION,
     "calls:call-decide": ACTION,
     "calls:application-start": ACTION,
-    "calls:application-detail": DETAIL,
+    "calls:application-comment-create": ACTION,
     "calls:application-document": FILE,
     "calls:application-edit": ACTION,
     "calls:application-submit": ACTION,

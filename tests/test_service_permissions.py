@@ -223,6 +223,9 @@ INTERNAL_STEPS = {
     # Telling both sides of an agreement (bookings/allocations/notifications.py): called by the
     # agreement services, in their transaction, after their own checks.
     "allocation_notify",
+    # The rule of a message's text (bookings/services/comments.py): writes nothing, called by
+    # booking_comment_post and application_comment_post after their side check.
+    "comment_body_checked",
 }
 # Open to anyone by design (a signed token in the call is the credential where there is one).
 PUBLIC = {
@@ -852,6 +855,11 @@ CASES: dict[str, Case] = {
     ),
     "application_withdraw": Case(
         calls_services.application_withdraw, lambda w: {"application": w.application}
+    ),
+    # calls: talking on an application (issue 16; the platform has nothing to say there)
+    "application_comment_post": Case(
+        calls_services.application_comment_post,
+        lambda w: {"application": w.application, "body": "Bonjour"},
     ),
     "application_accept": Case(
         calls_services.application_accept,

@@ -13,9 +13,10 @@ from bookings.permissions import booking_comment_side
 from core.validators import normalise_newlines, validate_multi_line
 
 
-def _body_checked(body: object) -> str:
+def comment_body_checked(body: object) -> str:
     """The message as it is kept: line breaks as LF, blank lines around it dropped. Raises
-    ValidationError on `body` (empty, too long, a control character)."""
+    ValidationError on `body` (empty, too long, a control character). The one rule for a
+    message's text, also used by the conversation on an application (calls.services.comments)."""
     text = normalise_newlines(body).strip() if isinstance(body, str) else ""
     if not text:
         raise ValidationError({"body": _("Write your message.")}, code="required")
@@ -51,7 +52,7 @@ def booking_comment_post(*, booking: Booking, actor: Actor, body: str) -> Bookin
     Raises ValidationError on `body` (empty, over COMMENT_MAX_LENGTH characters, a control
     character) and when the conversation holds COMMENTS_PER_BOOKING messages already."""
     side = booking_comment_side(actor=actor, booking=booking)
-    text = _body_checked(body)
+    text = comment_body_checked(body)
     if BookingComment.objects.filter(booking=booking).count() >= COMMENTS_PER_BOOKING:
         raise ValidationError(
             {

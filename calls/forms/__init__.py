@@ -14,6 +14,7 @@ from calls.forms.calls import (
     lot_label,
     space_label,
 )
+from calls.forms.comments import ApplicationCommentForm
 from calls.forms.decisions import AcceptForm, AgreementForm, DecideForm, RefuseForm
 from calls.forms.reviews import DeclarationForm, ReviewerAssignForm, ScoreForm
 from calls.forms.waiting import WaitingEntryForm
@@ -21,6 +22,7 @@ from calls.forms.waiting import WaitingEntryForm
 __all__ = [
     "AcceptForm",
     "AgreementForm",
+    "ApplicationCommentForm",
     "ApplicationForm",
     "ApplicationStartForm",
     "BaseCriterionFormSet",

@@ -5,7 +5,8 @@
 - `reviews`: reviewers' assignments, declarations of (no) conflict of interest, scores;
 - `decisions`: accepting an application for a lot, refusing it with reasons, offering the
   occupancy agreement;
-- `waiting`: the waiting list of structures without premises.
+- `waiting`: the waiting list of structures without premises;
+- `comments`: messages between the applicant structure and the people who decide.
 
 The public names are re-exported here: `from calls.services import call_publish` works.
 """
@@ -31,6 +32,7 @@ from calls.services.calls import (
     lot_add,
     lot_delete,
 )
+from calls.services.comments import application_comment_post
 from calls.services.decisions import (
     application_accept,
     application_offer_agreement,
@@ -41,6 +43,7 @@ from calls.services.waiting import waiting_entry_close, waiting_entry_register
 
 __all__ = [
     "application_accept",
+    "application_comment_post",
     "application_create",
     "application_offer_agreement",
     "application_refuse",

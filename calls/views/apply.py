@@ -15,6 +15,7 @@ from bookings.exceptions import InvalidTransition
 from calls import selectors, services
 from calls.forms import AcceptForm, ApplicationForm, ApplicationStartForm, ReasonForm, RefuseForm
 from calls.models import Application, ApplicationStatus, CallLot, Preference
+from calls.views.comments import comments_context
 from core.forms import form_add_service_errors, post_confirmed
 from spaces.models import SpaceKind
 
@@ -107,6 +108,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submitted = application.status == ApplicationStatus.SUBMITTED
     first_choice = next(iter(application.preferences.all()), None)
     assignment = selectors.reviewer_assignment_get(call=application.call, user=user)
+    # Both sides, and only they, talk once it was sent (calls.permissions.application_comment_side).
+    has_conversation = application.submitted_at is not None and (is_applicant or can_decide)
     context = {
         "application": application,
         "call": application.call,
@@ -134,6 +137,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **summary_context(request, application),
         "scores": selectors.application_scores(application) if can_decide else None,
         "log": application.log.select_related("actor") if is_applicant or can_decide else None,
+        "has_conversation": has_conversation,
+        **(comments_context(application) if has_conversation else {}),
     }
     return render(request, "calls/application_detail.html", context)
 

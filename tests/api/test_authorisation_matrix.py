@@ -507,6 +507,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
         **{**THE_STRUCTURES, "member_a": (400, 404), "member_b": (400, 404)},
         note="400 for the applicant: the application is submitted and can no longer change",
     ),
+    # Talking on an application: its structure and those who decide; not a reviewer who does
+    # not decide (the facilities manager reviews side 1's call).
+    ("api:application-comment-list", "GET"): entry(
+        "application", **{**VISIBLE, "manager": (404, 404)},
+        note="404 for a reviewer who does not decide: scoring stays on the file",
+    ),
+    ("api:application-comment-list", "POST"): entry(
+        "application",
+        body=_fixed({"body": "Le local est-il accessible ?"}),
+        anonymous=(403, 403), member_a=(201, 404), member_b=(201, 404),
+        manager=(404, 404), commune=(201, 404), epci=(201, 201),
+    ),
     ("api:application-submit", "POST"): entry("application", body=_fixed({}), **THE_STRUCTURES),
     ("api:application-withdraw", "POST"): entry(
         "application", body=_fixed(REASON), **THE_STRUCTURES

@@ -249,6 +249,22 @@ def test_seed_demo_shows_a_conversation_on_a_pending_request(demo_mode):
     ]
 
 
+def test_seed_demo_shows_a_conversation_on_an_application_once(demo_mode):
+    """Issue 16: the intercommunality, which runs the call, asks; the applicant answers."""
+    from calls.models import ApplicationComment
+
+    seed_demo()
+    seed_demo()
+
+    comments = ApplicationComment.objects.filter(
+        application__call__title=demo.CALL["title"]
+    ).order_by("pk")
+    assert [(c.author.email, c.side) for c in comments] == [
+        ("admin@demo.test", "manager"),
+        ("asso@demo.test", "requester"),
+    ]
+
+
 def test_seed_demo_books_once_on_behalf_of_a_structure_under_a_quota(demo_mode):
     """Issue 16: the town hall's booking for the insertion workshop, and the hall's quota."""
     from bookings.models import BookingQuota, BookingStatus

@@ -62,8 +62,9 @@ from bookings.services.occupancy import (
     occupancy_check_in,
     occupancy_release_no_show,
 )
-from calls.models import Call
+from calls.models import Application, Call
 from calls.services import (
+    application_comment_post,
     application_start,
     application_submit,
     application_update,
@@ -133,6 +134,7 @@ class Command(BaseCommand):
             self._conversation()
             self._slot_wait()
             self._long_term(structures)
+            self._application_conversation(structures)
         with transaction.atomic():
             self._history(structures)
             self._check_in()
@@ -558,6 +560,19 @@ class Command(BaseCommand):
                 day += timedelta(days=7)
             else:
                 return
+
+    def _application_conversation(self, structures: dict[str, Organisation]) -> None:
+        """Issue 16: a few messages on an application to the call, through the service."""
+        application = Application.objects.filter(
+            call__title=demo.CALL["title"],
+            structure=structures[demo.APPLICATION_CONVERSATION_OF],
+        ).first()
+        if application is None or application.comments.exists():
+            return
+        for email, text in demo.APPLICATION_CONVERSATION:
+            application_comment_post(
+                application=application, actor=User.objects.get(email=email), body=text
+            )
 
     def _behalf_and_quota(self, structures: dict[str, Organisation]) -> None:
         """Issue 16: a quota on Denain's festival hall, and a booking the town hall made there
