@@ -60,6 +60,12 @@ REQUESTER_MESSAGES = {
     # Booked by an agent for the structure (bookings.services.behalf): its people are told.
     "requested_on_behalf": "booking_requested_on_behalf",
     "confirmed_on_behalf": "booking_confirmed_on_behalf",
+    # Several rooms at once (bookings.services.groups): one message for the group, with
+    # `rooms` (its bookings) in the context.
+    "group_requested": "booking_group_requested",
+    "group_confirmed": "booking_group_requested",
+    "group_approved": "booking_group_approved",
+    "group_refused": "booking_group_refused",
 }
 # Event → the message to the people who decide.
 DECIDER_MESSAGES = {
@@ -68,6 +74,7 @@ DECIDER_MESSAGES = {
     "lapse_reminder": "booking_lapse_reminder",
     "lapsed": "booking_lapsed_deciders",
     "cancelled_by_requester": "booking_cancelled_by_requester",
+    "group_requested": "booking_group_to_decide",
 }
 # Reminders a person may switch off (accounts.messaging.OPTIONAL_TOPICS).
 TOPICS = {"reminder": "booking_reminder", "lapse_reminder": "lapse_reminder"}
@@ -156,7 +163,8 @@ def notify(
                     topic=TOPICS.get(event, ""),
                     link=(
                         reverse("bookings:pending")
-                        if event in ("requested", "requested_on_behalf", "lapse_reminder")
+                        if event
+                        in ("requested", "requested_on_behalf", "lapse_reminder", "group_requested")
                         else booking.get_absolute_url()
                     ),
                     reply_to=list(dict.fromkeys(_addresses(answer))),

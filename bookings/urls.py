@@ -7,6 +7,7 @@ from bookings.views import (
     conditions,
     equipment,
     feeds,
+    groups,
     quotas,
     requests,
     widget,
@@ -29,6 +30,11 @@ urlpatterns = [
     path("<int:pk>/accepter/", requests.booking_approve, name="booking-approve"),
     path("<int:pk>/refuser/", requests.booking_refuse, name="booking-refuse"),
     path("<int:pk>/annuler/", requests.booking_cancel, name="booking-cancel"),
+    path(
+        "groupes/<int:pk>/accepter/",
+        groups.booking_group_approve_view,
+        name="group-approve",
+    ),
     path("<int:pk>/fichiers/", conditions.booking_file_add, name="booking-file-add"),
     path("fichiers/<int:pk>/", conditions.booking_file_download, name="booking-file"),
     path(

@@ -27,6 +27,7 @@ from bookings.models.conditions import (
     RequestQuestion,
 )
 from bookings.models.equipment import MAX_STOCK, Equipment, EquipmentUse
+from bookings.models.groups import MAX_GROUP_SPACES, BookingGroup
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -48,6 +49,7 @@ __all__ = [
     "ALLOCATION_TRANSITIONS",
     "COMMENTS_PER_BOOKING",
     "COMMENT_MAX_LENGTH",
+    "MAX_GROUP_SPACES",
     "MAX_STOCK",
     "OCCUPYING",
     "REASON_REQUIRED",
@@ -61,6 +63,7 @@ __all__ = [
     "BookingComment",
     "BookingFile",
     "BookingFileKind",
+    "BookingGroup",
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",

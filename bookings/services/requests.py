@@ -20,6 +20,7 @@ from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
 from bookings.models import (
     Booking,
+    BookingGroup,
     BookingLog,
     BookingStatus,
     Frequency,
@@ -358,10 +359,16 @@ def _series_until(request: BookingRequest) -> datetime | None:
 
 @transaction.atomic
 def booking_request(
-    *, request: BookingRequest, requested_by: User, now: datetime | None = None
+    *,
+    request: BookingRequest,
+    requested_by: User,
+    now: datetime | None = None,
+    group: BookingGroup | None = None,
 ) -> Booking:
     """Request a slot or a series. Confirmed at once if the space says so, else pending.
 
+    `group`: one room of a request for several (`bookings.services.groups`, which locked every
+    room first and tells people once for the group: no message is written here).
     Raises ValidationError (naming the field) for bad input or rules, BookingConflict with the
     clashing periods unless `skip_conflicts` drops the clashing dates of a series.
     """
@@ -457,6 +464,7 @@ def booking_request(
         if status == BookingStatus.PENDING
         else None,
         house_rules_accepted_at=conditions.house_rules_accepted_at,
+        group=group,
         **behalf.booking_fields(),
     )
     booking.organisation = organisation
@@ -485,6 +493,8 @@ def booking_request(
         ),
         robust=True,
     )
+    if group is not None:
+        return booking
     # Written by a worker after the commit: as long as the request itself (bookings/models/
     # messages.py); the event row is in this transaction.
     told = "requested" if status == BookingStatus.PENDING else "confirmed"
