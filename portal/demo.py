@@ -661,6 +661,15 @@ EQUIPMENT_BOOKING = (
     30,
     {"Chaises pliantes": 30, "Tables": 6, "Vidéoprojecteur": 1},
 )
+# Several rooms at once (issue 16): the association asks for the festival hall and its
+# kitchen together, one request (email, site, rooms, purpose, attendees).
+GROUP_BOOKING = (
+    "asso@demo.test",
+    "Salle des fêtes Jean-Jaurès (démo)",
+    ["Grande salle", "Office"],
+    "Repas des bénévoles — salle et office (démo)",
+    80,
+)
 # A conversation on the pending request above (issue 16, talking on a request): the
 # association asks, the facilities manager answers, the association thanks. (author, text)
 CONVERSATION_ON = "Assemblée générale (démo)"

@@ -71,9 +71,10 @@ def _rooms_locked(ids: list[int], user: User) -> dict[int, Space]:
     rows = (
         spaces_visible_to(user)
         .select_for_update(of=("self",))
+        .select_related("site")
         .filter(pk__in=ids)
         .order_by("pk")
-        .only("pk", "name", "site_id")
+        .only("pk", "name", "capacity", "site_id", "site__max_occupancy")
     )
     return {space.pk: space for space in rows}
 
@@ -92,6 +93,14 @@ def _answers_by_room(request: BookingRequest, ids: list[int]) -> dict[int, dict[
     for question, value in request.answers.items():
         split.setdefault(owner.get(question, ids[0]), {})[question] = value
     return split
+
+
+def _attendees_in(room: Space, attendees: int) -> int:
+    """The event's attendees, at most as many as `room` holds: the first room must hold them
+    all (its capacity rule applies); a kitchen for 6 beside a hall for 300 is booked with it
+    for its 6."""
+    limits = [limit for limit in (room.capacity, room.site.max_occupancy) if limit]
+    return min([attendees, *limits])
 
 
 def _room_errors(name: str, exc: ValidationError) -> dict[str, list[str]]:
@@ -115,8 +124,10 @@ def booking_request_several(
 ) -> BookingGroup:
     """Request the same slot or series in several rooms of one site (`spaces`, ids, 2 to
     `MAX_GROUP_SPACES`, no room twice): one booking per room, in one group, all or nothing.
-    `request.space` is ignored (the rooms are `spaces`); the equipment asked is held with the
-    first room's booking; each answer goes to the room whose question it answers.
+    `request.space` is ignored (the rooms are `spaces`); the first room must hold the
+    attendees, the others are booked for at most their own capacity; the equipment asked is
+    held with the first room's booking; each answer goes to the room whose question it
+    answers.
 
     Raises ValidationError (every room's errors, each message naming its room) or, when the
     only problems are clashes, one BookingConflict listing every clash of every room (with its
@@ -137,11 +148,6 @@ def booking_request_several(
             {"spaces": _("Rooms requested together must be in the same building.")}
         )
     answers = _answers_by_room(request, ids)
-    group = BookingGroup.objects.create(
-        site_id=rooms[ids[0]].site_id,
-        organisation_id=request.organisation_id,
-        requested_by=requested_by,
-    )
     bookings: list[Booking] = []
     errors: dict[str, list[str]] = {}
     clashes, reasons, clash_rooms, clashing_names = [], [], [], []
@@ -151,13 +157,18 @@ def booking_request_several(
             space=pk,
             answers=answers.get(pk),
             equipment=request.equipment if position == 0 else (),
+            attendees=(
+                request.attendees
+                if position == 0 or request.attendees < 1
+                else _attendees_in(rooms[pk], request.attendees)
+            ),
         )
         name = rooms[pk].name
         # booking_request is atomic: nested here, a savepoint, so a refused room leaves
         # nothing and the next rooms are still checked.
         try:
             bookings.append(
-                booking_request(request=room, requested_by=requested_by, now=now, group=group)
+                booking_request(request=room, requested_by=requested_by, now=now, grouped=True)
             )
         except BookingConflict as exc:
             clashes += exc.clashes
@@ -181,6 +192,15 @@ def booking_request_several(
         ) % {"rooms": ", ".join(clashing_names)}
         raise BookingConflict(clashes, message=message, reasons=reasons, spaces=clash_rooms)
     first = bookings[0]
+    # Written once every room is booked (a refused requester never gets a group row).
+    group = BookingGroup.objects.create(
+        site_id=rooms[ids[0]].site_id,
+        organisation_id=first.organisation_id,
+        requested_by=requested_by,
+    )
+    Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(group=group)
+    for booking in bookings:
+        booking.group = group
     pending = any(booking.status == BookingStatus.PENDING for booking in bookings)
     # One message for the group, to the structure and (if a room awaits a decision) to the
     # people who decide, not one per room.

@@ -20,7 +20,6 @@ from bookings import notifications, scheduler, signals
 from bookings.exceptions import BookingConflict
 from bookings.models import (
     Booking,
-    BookingGroup,
     BookingLog,
     BookingStatus,
     Frequency,
@@ -363,12 +362,13 @@ def booking_request(
     request: BookingRequest,
     requested_by: User,
     now: datetime | None = None,
-    group: BookingGroup | None = None,
+    grouped: bool = False,
 ) -> Booking:
     """Request a slot or a series. Confirmed at once if the space says so, else pending.
 
-    `group`: one room of a request for several (`bookings.services.groups`, which locked every
-    room first and tells people once for the group: no message is written here).
+    `grouped`: one room of a request for several (`bookings.services.groups`, which locked
+    every room first, puts the bookings in their group and tells people once for the group: no
+    message is written here).
     Raises ValidationError (naming the field) for bad input or rules, BookingConflict with the
     clashing periods unless `skip_conflicts` drops the clashing dates of a series.
     """
@@ -464,7 +464,6 @@ def booking_request(
         if status == BookingStatus.PENDING
         else None,
         house_rules_accepted_at=conditions.house_rules_accepted_at,
-        group=group,
         **behalf.booking_fields(),
     )
     booking.organisation = organisation
@@ -493,7 +492,7 @@ def booking_request(
         ),
         robust=True,
     )
-    if group is not None:
+    if grouped:
         return booking
     # Written by a worker after the commit: as long as the request itself (bookings/models/
     # messages.py); the event row is in this transaction.

@@ -151,9 +151,12 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     if request.method == "POST" and posted_equipment(request.POST):
         equipment_form = equipment_request_form(space_pk, request.POST)
     equipment_valid = equipment_form is None or equipment_form.is_valid()
-    # Several rooms at once (issue 16): the other rooms of the building, ticked or not.
-    rooms_form = other_rooms_form(space_pk, request.POST or None)
-    rooms_valid = rooms_form.is_valid() if rooms_form.is_bound else True
+    # Several rooms at once (issue 16): the other rooms of the building, read only when the
+    # POST ticks some (a request for one room reads nothing more).
+    rooms_form = None
+    if request.method == "POST" and request.POST.getlist("salles-also"):
+        rooms_form = other_rooms_form(space_pk, request.POST)
+    rooms_valid = rooms_form is None or rooms_form.is_valid()
     if (
         request.method == "POST"
         and form.is_valid() & answers_form.is_valid() & behalf_form.is_valid()
@@ -180,7 +183,7 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             waive=frozenset(behalf_form.cleaned_data["waive"]),
             approve=behalf_form.cleaned_data["approve"],
         )
-        also = rooms_form.cleaned_data.get("also") or []
+        also = rooms_form.cleaned_data["also"] if rooms_form else []
         try:
             if "preview" in request.POST:
                 # The preview shows this room's dates; the other rooms are checked on sending.
@@ -264,6 +267,8 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         )
     if equipment_form is None:
         equipment_form = equipment_request_form(space.pk, request.POST or None)
+    if rooms_form is None:
+        rooms_form = other_rooms_form(space.pk, request.POST or None)
     invalid = form.is_bound and (
         form.errors or answers_form.errors or equipment_form.errors or rooms_form.errors
     )

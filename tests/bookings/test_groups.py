@@ -138,16 +138,37 @@ def test_one_room_or_more_than_ten_are_refused(site, hall, requester):
 
 @pytest.mark.django_db
 def test_a_room_refused_by_its_rules_names_it_and_books_nothing(hall, kitchen, requester):
-    kitchen.capacity = 5
+    kitchen.min_booking_minutes = 180
     kitchen.save()
 
     with pytest.raises(ValidationError) as refused:
         _several(requester, [hall, kitchen])
 
-    assert refused.value.message_dict["attendees"] == [
-        "Cuisine : Cet espace peut accueillir au maximum 5 personnes."
+    assert refused.value.message_dict["end"] == [
+        "Cuisine : Ici, une réservation dure au moins 180 minutes."
     ]
     assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_first_room_holds_the_attendees_and_a_small_one_beside_it_its_own(
+    hall, kitchen, requester
+):
+    kitchen.capacity = 6
+    kitchen.save()
+
+    group = _several(requester, [hall, kitchen], attendees=15)
+
+    assert list(group.bookings.order_by("pk").values_list("attendees", flat=True)) == [15, 6]
+    with pytest.raises(ValidationError) as refused:
+        _several(
+            requester,
+            [kitchen, hall],
+            attendees=15,
+            start=paris(2027, 1, 13, 18),
+            end=paris(2027, 1, 13, 20),
+        )
+    assert "attendees" in refused.value.message_dict
 
 
 @pytest.mark.django_db

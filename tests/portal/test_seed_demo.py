@@ -13,6 +13,7 @@ from accounts.models import Membership, Organisation, User
 from bookings.models import (
     Booking,
     BookingComment,
+    BookingGroup,
     BookingLog,
     Closure,
     Equipment,
@@ -58,6 +59,7 @@ SEEDED_MODELS = [
     Equipment,
     EquipmentUse,
     BookingComment,
+    BookingGroup,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 
@@ -249,3 +251,18 @@ def test_seed_demo_books_once_on_behalf_of_a_structure_under_a_quota(demo_mode):
     assert booking.status == BookingStatus.CONFIRMED
     quota = BookingQuota.objects.get(site__name=demo.BEHALF_SITE)
     assert quota.max_hours_per_week == demo.QUOTA["max_hours_per_week"]
+
+
+def test_seed_demo_requests_a_hall_and_its_kitchen_together(demo_mode):
+    """Issue 16, several rooms at once: one request, two bookings in one group, pending."""
+    seed_demo()
+    seed_demo()
+
+    email, site_name, rooms, purpose, _attendees = demo.GROUP_BOOKING
+    group = BookingGroup.objects.get()
+    bookings = group.bookings.order_by("pk")
+    assert [booking.space.name for booking in bookings] == rooms
+    assert {booking.purpose for booking in bookings} == {purpose}
+    assert {booking.status for booking in bookings} == {"pending"}
+    assert group.site.name == site_name
+    assert group.requested_by.email == email
