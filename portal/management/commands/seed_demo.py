@@ -487,6 +487,12 @@ class Command(BaseCommand):
         if Booking.objects.filter(requested_by=user, purpose=purpose).exists():
             return
         rooms = [Space.objects.get(site__name=site_name, name=name).pk for name in room_names]
+        answers = {
+            question.pk: demo.GROUP_ANSWERS[question.text]
+            for question in RequestQuestion.objects.filter(
+                space_id__in=rooms, text__in=list(demo.GROUP_ANSWERS)
+            )
+        }
         day = timezone.localdate() + timedelta(days=14)
         for _attempt in range(14):  # the demo's dates move with today
             request = BookingRequest(
@@ -495,6 +501,8 @@ class Command(BaseCommand):
                 purpose=purpose,
                 attendees=attendees,
                 first=local_period(day, time(14), time(17), local_zone()),
+                answers=answers,
+                house_rules_accepted=True,
             )
             try:
                 booking_request_several(request=request, spaces=rooms, requested_by=user)
