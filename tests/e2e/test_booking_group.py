@@ -32,7 +32,8 @@ def test_the_group_and_the_other_rooms_fit_a_phone(
     office = rooms.get_by_role("checkbox", name=kitchen.space.name)
     expect(office).to_be_visible()
     box = office.bounding_box()
-    assert box["width"] >= 24 and box["height"] >= 24, box
+    assert box["width"] >= 24, box
+    assert box["height"] >= 24, box
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_no_serious_axe_violations(page)
     assert browser_log["page_errors"] == []
