@@ -334,3 +334,17 @@ def test_two_groups_overlapping_on_one_room_on_sqlite_too(site):
 
     assert outcomes == Counter({"booked": 1, "BookingConflict": 1})
     assert Booking.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_group_message_is_in_the_requesters_language(hall, kitchen, requester):
+    requester.language = "en"
+    requester.save()
+
+    _several(requester, [hall, kitchen])
+
+    row = next(row for row in OutboxMail.objects.all() if requester.email in row.recipients)
+    assert (
+        row.subject == "[Locaux Communs] Booking request for 2 rooms received — Les Grands Bureaux"
+    )
+    assert "- Cuisine: awaiting approval (" in row.body
