@@ -70,8 +70,10 @@ def clash_rows_of_rooms(exc: BookingConflict) -> list[dict]:
     room): every room's clash is listed, even at the same requested time."""
     reasons = exc.reasons or [""] * len(exc.clashes)
     return [
-        {"requested": requested, "occupied": occupied, "reason": reason}
-        for (requested, occupied), reason in zip(exc.clashes, reasons, strict=False)
+        {"requested": requested, "occupied": occupied, "reason": reason, "room": room}
+        for (requested, occupied), reason, room in zip(
+            exc.clashes, reasons, exc.spaces, strict=False
+        )
     ]
 
 

@@ -81,7 +81,9 @@ def test_a_clash_in_the_other_room_is_a_409_naming_it_and_nothing_is_booked(
     )
 
     assert response.status_code == 409
-    assert "Cuisine : Déjà réservé le mardi 12 janvier" in response.content.decode()
+    page = response.content.decode()
+    assert "Cuisine : Déjà réservé le mardi 12 janvier" in page
+    assert "Pour une série, cochez" not in page  # the rooms go together or not at all
     assert not Booking.objects.filter(space=hall).exists()
 
 
