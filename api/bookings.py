@@ -222,6 +222,8 @@ class BookingOutputSerializer(serializers.ModelSerializer):
     answers = BookingAnswerSerializer(many=True)
     files = BookingFileSerializer(many=True)
     equipment = serializers.SerializerMethodField()
+    # Issue 16: requested with other rooms (GET /booking-groups/{id}/), else null.
+    group = serializers.IntegerField(source="group_id", allow_null=True)
     url = serializers.CharField(source="get_absolute_url")
 
     class Meta:
@@ -234,6 +236,7 @@ class BookingOutputSerializer(serializers.ModelSerializer):
             "files",
             "house_rules_accepted_at",
             "equipment",
+            "group",
             "url",
         ]
 
@@ -429,6 +432,7 @@ def booking_represented(booking: Booking, occupancies: Iterable, log: Iterable) 
         "files": [BookingFileSerializer(row).data for row in getattr(booking, "files_written", [])],
         "house_rules_accepted_at": moment(booking.house_rules_accepted_at),
         "equipment": getattr(booking, "equipment_booked", []),
+        "group": booking.group_id,
         "url": booking.get_absolute_url(),
     }
 

@@ -33,6 +33,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             }
             for requested, occupied in exc.clashes
         ]
+        # Several rooms at once (issue 16): each clash names its room and says why.
+        for conflict, space, reason in zip(conflicts, exc.spaces, exc.reasons, strict=False):
+            conflict["space"] = space
+            conflict["reason"] = str(reason)
         return Response(
             {"detail": str(exc.message), "conflicts": conflicts}, status=status.HTTP_409_CONFLICT
         )

@@ -205,6 +205,12 @@ BookingConflictSerializer = inline_serializer(
                 "requested_end": serializers.DateTimeField(),
                 "start": serializers.DateTimeField(),
                 "end": serializers.DateTimeField(),
+                "space": serializers.IntegerField(
+                    required=False, help_text="A request for several rooms: the room that clashes."
+                ),
+                "reason": serializers.CharField(
+                    required=False, help_text="A request for several rooms: why, in words."
+                ),
             },
         ),
     },

@@ -19,6 +19,7 @@ from api import (
     documents,
     equipment,
     feeds,
+    groups,
     hooks,
     me,
     organisations,
@@ -62,6 +63,23 @@ urlpatterns = [
     path("v1/availability/", bookings.AvailabilityApi.as_view(), name="availability"),
     path("v1/bookings/", bookings.BookingListCreateApi.as_view(), name="booking-list"),
     path("v1/bookings/<int:pk>/", bookings.BookingDetailApi.as_view(), name="booking-detail"),
+    # Several rooms at once (issue 16)
+    path("v1/booking-groups/", groups.BookingGroupCreateApi.as_view(), name="booking-group-list"),
+    path(
+        "v1/booking-groups/<int:pk>/",
+        groups.BookingGroupDetailApi.as_view(),
+        name="booking-group-detail",
+    ),
+    path(
+        "v1/booking-groups/<int:pk>/approve/",
+        groups.BookingGroupApproveApi.as_view(),
+        name="booking-group-approve",
+    ),
+    path(
+        "v1/booking-groups/<int:pk>/refuse/",
+        groups.BookingGroupRefuseApi.as_view(),
+        name="booking-group-refuse",
+    ),
     path(
         "v1/bookings/<int:pk>/files/",
         accepts_upload(conditions.BookingFileCreateApi.as_view()),

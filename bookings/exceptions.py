@@ -13,6 +13,7 @@ class BookingConflict(Exception):
         clashes: list[tuple[Period, Period]],
         message: str | None = None,
         reasons: list[str] | None = None,
+        spaces: list[int] | None = None,
     ) -> None:
         super().__init__(message or _("The space is already in use at that time."))
         self.message = message or _("The space is already in use at that time.")
@@ -20,6 +21,9 @@ class BookingConflict(Exception):
         # Why each clash blocks, in plain words (a closure's name, the booked slot), in the
         # order of `clashes`; empty when the writer did not say.
         self.reasons = reasons or []
+        # A request for several rooms (issue 16): the room of each clash, in the same order;
+        # empty for a request for one room.
+        self.spaces = spaces or []
 
 
 class InvalidTransition(Exception):

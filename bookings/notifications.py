@@ -76,6 +76,12 @@ REQUESTER_MESSAGES = {
     "confirmed_on_behalf": "booking_confirmed_on_behalf",
     # Issue 16: a manager changed the booking (bookings.services.changes).
     "changed": "booking_changed",
+    # Several rooms at once (bookings.services.groups): one message for the group, with
+    # `rooms` (its bookings) in the context.
+    "group_requested": "booking_group_requested",
+    "group_confirmed": "booking_group_requested",
+    "group_approved": "booking_group_approved",
+    "group_refused": "booking_group_refused",
 }
 # Event → the message to the people who decide.
 DECIDER_MESSAGES = {
@@ -86,6 +92,7 @@ DECIDER_MESSAGES = {
     "cancelled_by_requester": "booking_cancelled_by_requester",
     # Issue 16: the structure changed its booking; the people who decide hear of it.
     "changed_by_requester": "booking_changed_by_requester",
+    "group_requested": "booking_group_to_decide",
 }
 # Reminders a person may switch off (accounts.messaging.OPTIONAL_TOPICS).
 TOPICS = {"reminder": "booking_reminder", "lapse_reminder": "lapse_reminder"}
@@ -174,7 +181,8 @@ def notify(
                     topic=TOPICS.get(event, ""),
                     link=(
                         reverse("bookings:pending")
-                        if event in ("requested", "requested_on_behalf", "lapse_reminder")
+                        if event
+                        in ("requested", "requested_on_behalf", "lapse_reminder", "group_requested")
                         else booking.get_absolute_url()
                     ),
                     reply_to=list(dict.fromkeys(_addresses(answer))),

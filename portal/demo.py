@@ -679,6 +679,17 @@ MOVED_BOOKING = (
     "gestionnaire@demo.test",
     "La salle est repeinte ce jour-là : atelier déplacé au jeudi matin.",
 )
+# Several rooms at once (issue 16): the association asks for the festival hall and its
+# kitchen together, one request (email, site, rooms, purpose, attendees), answering the
+# hall's questions (REQUEST_FORM below, by their text) and accepting its house rules.
+GROUP_BOOKING = (
+    "asso@demo.test",
+    "Salle des fêtes Jean-Jaurès (démo)",
+    ["Grande salle", "Office"],
+    "Repas des bénévoles — salle et office (démo)",
+    80,
+)
+GROUP_ANSWERS = {"Événement public ou privé ?": "Privé", "De l'alcool sera-t-il servi ?": "no"}
 # A conversation on the pending request above (issue 16, talking on a request): the
 # association asks, the facilities manager answers, the association thanks. (author, text)
 CONVERSATION_ON = "Assemblée générale (démo)"

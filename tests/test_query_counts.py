@@ -1528,6 +1528,7 @@ NOT_LISTS: dict[str, str] = {
     "bookings:space-check-in-poster": "one space's poster: its QR code and link",
     "bookings:check-in-door": "the member's structure's dates in one room around now (one "
     "query: tests/bookings/test_check_in_views.py)",
+    "bookings:group-approve": ACTION,
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
     "bookings:equipment-edit": ACTION,
@@ -1617,6 +1618,12 @@ NOT_LISTS: dict[str, str] = {
     "api:slot-wait-withdraw": ACTION,
     "api:booking-reschedule": ACTION,
     "api:booking-check-in": ACTION,
+    # Several rooms at once (issue 16): a request (a constant per room,
+    # tests/api/test_booking_groups_api.py), the rooms of one request (at most 10), decisions.
+    "api:booking-group-list": ACTION,
+    "api:booking-group-detail": "the bookings of one request for at most 10 rooms",
+    "api:booking-group-approve": ACTION,
+    "api:booking-group-refuse": ACTION,
     "bookings:booking-comment-create": ACTION,
     "api:booking-payment": ACTION,
     "api:booking-deposit": ACTION,

@@ -50,6 +50,7 @@ from bookings.models import (
 )
 from bookings.rules import Period
 from bookings.services import equipment as equipment_services
+from bookings.services import groups as group_services
 from calls import services as calls_services
 from calls.models import ApplicationStatus, CallLog, CallStatus
 from calls.services import waiting as services_waiting
@@ -456,6 +457,25 @@ def _request_question(w: World):
     return RequestQuestion.objects.create(space=w.space, text="Alcool ?", kind="yes_no")
 
 
+def _room_for(w: World):
+    return SpaceFactory(site=w.site, instant_confirmation=False)
+
+
+def _group_of(w: World):
+    """Two rooms requested together by the structure, both pending."""
+    return group_services.booking_request_several(
+        request=bookings_services.BookingRequest(
+            space=w.space,
+            organisation=w.structure,
+            purpose="Forum",
+            attendees=10,
+            first=Period(paris(2027, 1, 15, 10), paris(2027, 1, 15, 12)),
+        ),
+        spaces=[w.space.pk, _room_for(w).pk],
+        requested_by=w.requester,
+    )
+
+
 def _space_for(w: World):
     return SpaceFactory(site=w.site, allocatable=True)
 
@@ -601,6 +621,19 @@ CASES: dict[str, Case] = {
     ),
     "slot_wait_accept": Case(bookings_services.slot_wait_accept, lambda w: {"wait": _wait(w)}),
     "slot_wait_withdraw": Case(bookings_services.slot_wait_withdraw, lambda w: {"wait": _wait(w)}),
+    # bookings: several rooms at once (issue 16)
+    "booking_request_several": Case(
+        group_services.booking_request_several,
+        lambda w: {"request": _booking_request(w), "spaces": [w.space.pk, _room_for(w).pk]},
+        actor="requested_by",
+        refusal=ValidationError,
+    ),
+    "booking_group_approve": Case(
+        group_services.booking_group_approve, lambda w: {"group": _group_of(w)}
+    ),
+    "booking_group_refuse": Case(
+        group_services.booking_group_refuse, lambda w: {"group": _group_of(w), "reason": "Non"}
+    ),
     # bookings: conditions of requests (issue 16)
     "space_conditions_set": Case(
         bookings_services.space_conditions_set,

@@ -34,6 +34,7 @@ from bookings.models.conditions import (
     RequestQuestion,
 )
 from bookings.models.equipment import MAX_STOCK, Equipment, EquipmentUse
+from bookings.models.groups import MAX_GROUP_SPACES, BookingGroup
 from bookings.models.messages import BookingMessage, BookingMessageStatus
 from bookings.models.occupancy import (
     OCCUPYING,
@@ -69,6 +70,7 @@ __all__ = [
     "GRACE_MINUTES_DEFAULT",
     "GRACE_MINUTES_MAX",
     "GRACE_MINUTES_MIN",
+    "MAX_GROUP_SPACES",
     "MAX_STOCK",
     "OCCUPYING",
     "OFFER_HOLD",
@@ -85,6 +87,7 @@ __all__ = [
     "BookingComment",
     "BookingFile",
     "BookingFileKind",
+    "BookingGroup",
     "BookingLog",
     "BookingMessage",
     "BookingMessageStatus",

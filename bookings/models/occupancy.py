@@ -102,6 +102,16 @@ class Booking(models.Model):
     on_behalf = models.BooleanField(_("booked on behalf of the structure"), default=False)
     waived_min_notice = models.BooleanField(_("minimum notice waived"), default=False)
     waived_max_advance = models.BooleanField(_("maximum advance waived"), default=False)
+    # Issue 16: requested together with other rooms of the site, all or nothing
+    # (bookings/models/groups.py); each room is still decided and cancelled on its own.
+    group = models.ForeignKey(
+        "bookings.BookingGroup",
+        verbose_name=_("requested with"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
 
     class Meta:
         verbose_name = _("booking")

@@ -380,10 +380,17 @@ def _series_until(request: BookingRequest) -> datetime | None:
 
 @transaction.atomic
 def booking_request(
-    *, request: BookingRequest, requested_by: User, now: datetime | None = None
+    *,
+    request: BookingRequest,
+    requested_by: User,
+    now: datetime | None = None,
+    grouped: bool = False,
 ) -> Booking:
     """Request a slot or a series. Confirmed at once if the space says so, else pending.
 
+    `grouped`: one room of a request for several (`bookings.services.groups`, which locked
+    every room first, puts the bookings in their group and tells people once for the group: no
+    message is written here).
     Raises ValidationError (naming the field) for bad input or rules, BookingConflict with the
     clashing periods unless `skip_conflicts` drops the clashing dates of a series.
     """
@@ -500,6 +507,8 @@ def booking_request(
         ),
         robust=True,
     )
+    if grouped:
+        return booking
     # Written by a worker after the commit: as long as the request itself (bookings/models/
     # messages.py); the event row is in this transaction.
     told = "requested" if status == BookingStatus.PENDING else "confirmed"

@@ -39,10 +39,12 @@ from bookings.permissions import booking_actions_for
 from bookings.selectors.checkin import no_shows_by_organisation
 from bookings.selectors.conditions import request_questions_of
 from bookings.selectors.equipment import booking_equipment
+from bookings.services.groups import booking_request_several
 from bookings.views.checkin import check_in_context
 from bookings.views.comments import comments_context
 from bookings.views.conditions import booking_conditions_context
 from bookings.views.equipment import equipment_request_form
+from bookings.views.groups import clash_rows_of_rooms, group_context, other_rooms_form
 from core.formats import slot_texts
 from core.forms import post_confirmed
 from core.middleware import accepts_upload
@@ -152,10 +154,17 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     if request.method == "POST" and posted_equipment(request.POST):
         equipment_form = equipment_request_form(space_pk, request.POST)
     equipment_valid = equipment_form is None or equipment_form.is_valid()
+    # Several rooms at once (issue 16): the other rooms of the building, read only when the
+    # POST ticks some (a request for one room reads nothing more).
+    rooms_form = None
+    if request.method == "POST" and request.POST.getlist("salles-also"):
+        rooms_form = other_rooms_form(space_pk, request.POST)
+    rooms_valid = rooms_form is None or rooms_form.is_valid()
     if (
         request.method == "POST"
         and form.is_valid() & answers_form.is_valid() & behalf_form.is_valid()
         and equipment_valid
+        and rooms_valid
     ):
         # The service reads the space and the organisation itself, under its lock and within
         # what the user may see and book for, and refuses what the page below explains: a
@@ -177,11 +186,18 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
             waive=frozenset(behalf_form.cleaned_data["waive"]),
             approve=behalf_form.cleaned_data["approve"],
         )
+        also = rooms_form.cleaned_data["also"] if rooms_form else []
         try:
             if "preview" in request.POST:
+                # The preview shows this room's dates; the other rooms are checked on sending.
                 preview = services.booking_request_preview(
                     request=booking_request, requested_by=request.user
                 )
+            elif also:
+                group = booking_request_several(
+                    request=booking_request, spaces=[space_pk, *also], requested_by=request.user
+                )
+                booking = group.bookings_written[0]
             else:
                 booking = services.booking_request(
                     request=booking_request, requested_by=request.user
@@ -189,13 +205,29 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         except ValidationError as exc:
             request_errors_add(form, answers_form, exc)
         except BookingConflict as exc:
-            clashes = _clash_rows(exc)
+            clashes = clash_rows_of_rooms(exc) if exc.spaces else _clash_rows(exc)
             form.add_error(None, str(exc.message))
             # Issue 16: a one-off slot taken may be waited for, by one of the user's own
-            # structures (not on behalf: the structure itself decides to wait).
-            if values["frequency"] == Frequency.ONCE and values["organisation"] in organisations:
+            # structures (not on behalf: the structure itself decides to wait); a wait is for
+            # one room, so not when several were asked for together.
+            if (
+                values["frequency"] == Frequency.ONCE
+                and values["organisation"] in organisations
+                and not also
+            ):
                 wait_values = [(name, request.POST.get(name, "")) for name in SLOT_WAIT_FIELDS]
         else:
+            if preview is None and also:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Your request for %(n)s room was sent: each room is decided on its own.",
+                        "Your request for %(n)s rooms was sent: each room is decided on its own.",
+                        len(also) + 1,
+                    )
+                    % {"n": len(also) + 1},
+                )
+                return redirect(booking.get_absolute_url())
             if preview is None:
                 if booking.on_behalf:
                     messages.success(
@@ -247,7 +279,11 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         )
     if equipment_form is None:
         equipment_form = equipment_request_form(space.pk, request.POST or None)
-    invalid = form.is_bound and (form.errors or answers_form.errors or equipment_form.errors)
+    if rooms_form is None:
+        rooms_form = other_rooms_form(space.pk, request.POST or None)
+    invalid = form.is_bound and (
+        form.errors or answers_form.errors or equipment_form.errors or rooms_form.errors
+    )
     status = 409 if clashes else (400 if invalid else 200)
     context = {
         "form": form,
@@ -259,6 +295,7 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         "behalf_form": behalf_form if on_behalf else None,
         "can_wait": wait_values is not None,
         "wait_values": wait_values,
+        "rooms_form": rooms_form,
     }
     return render(request, "bookings/booking_form.html", context, status=status)
 
@@ -387,6 +424,8 @@ def booking_detail_page(
         **booking_conditions_context(
             booking, bound=file_form, can_remove_files=actions.can_remove_files
         ),
+        # Issue 16: the rooms requested with this one (a query only for a group's booking).
+        **group_context(booking, can_decide=actions.can_decide),
         **comments_context(booking),
         # Issue 16: check-in at the door, the structure's no-shows for its managers.
         **check_in_context(

@@ -46,9 +46,11 @@ from accounts.models import ApiTokenScope, Invitation, MembershipRole
 from accounts.services.tokens import api_token_create
 from bookings.models import BookingQuota, Equipment, SlotWait, SlotWaitStatus
 from bookings.rules import Period
+from bookings.services import BookingRequest
 from bookings.services.closures import closure_create
 from bookings.services.conditions import booking_file_attach
 from bookings.services.feeds import calendar_feed_create
+from bookings.services.groups import booking_request_several
 from calls import services as calls_services
 from calls.services import waiting_entry_register
 from integrations.events import Event, Route
@@ -146,6 +148,16 @@ def _booking_request(w: "World", role: str, _) -> dict:
         "space": w.space[1].pk,
         "organisation": w.organisation_of(role).pk,
         "purpose": "Assemblée générale",
+        "attendees": 12,
+        **SLOT,
+    }
+
+
+def _group_request(w: "World", role: str, _) -> dict:
+    return {
+        "spaces": [w.space[1].pk, w.annexe[1].pk],
+        "organisation": w.organisation_of(role).pk,
+        "purpose": "Forum",
         "attendees": 12,
         **SLOT,
     }
@@ -323,6 +335,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "the body, a space of their site (issue 16)",
     ),
     ("api:booking-detail", "GET"): entry("booking", **VISIBLE),
+    # Several rooms at once (issue 16): created as a booking is; seen and decided as its
+    # bookings are.
+    ("api:booking-group-list", "POST"): entry(
+        body=_group_request,
+        anonymous=403, member_a=201, member_b=201, manager=201, commune=201, epci=201,
+        note="as api:booking-list POST: the manager books on behalf of structure A",
+    ),
+    ("api:booking-group-detail", "GET"): entry("group", **VISIBLE),
+    ("api:booking-group-approve", "POST"): entry("group", body=_fixed(REASON), **THE_MANAGERS),
+    ("api:booking-group-refuse", "POST"): entry("group", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-approve", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-refuse", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-cancel", "POST"): entry("booking", body=_fixed(REASON), **VISIBLE),
@@ -894,6 +916,22 @@ class World:
                 attendees=10,
                 status=SlotWaitStatus.OFFERED,
                 offered_until=paris(2027, 1, 15, 9),
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
+        # Several rooms at once (issue 16): each structure's room and an annexe, together.
+        self.annexe = {n: SpaceFactory(site=site[n], name=f"Annexe {n}") for n in (1, 2)}
+        self.group = {
+            n: booking_request_several(
+                request=BookingRequest(
+                    space=self.space[n],
+                    organisation=self.structure[n],
+                    purpose="Forum",
+                    attendees=10,
+                    first=Period(paris(2027, 1, 14, 9), paris(2027, 1, 14, 10)),
+                ),
+                spaces=[self.space[n].pk, self.annexe[n].pk],
+                requested_by=self.users[role],
             )
             for n, role in ((1, "member_a"), (2, "member_b"))
         }

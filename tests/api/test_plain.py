@@ -196,8 +196,9 @@ def test_booking_list_items_carry_the_details_fields_but_the_dates_and_log(space
 
     detail = BookingOutputSerializer(booking_detail(user=requester).get(pk=booking.pk)).data
     # The equipment held, the answers, the files and when the house rules were accepted (issue
-    # 16) are the detail's too: a list reads none of them.
-    detail_only = {"answers", "files", "house_rules_accepted_at", "equipment"}
+    # 16) are the detail's too: a list reads none of them; so is the group of rooms requested
+    # together (issue 16).
+    detail_only = {"answers", "files", "house_rules_accepted_at", "equipment", "group"}
     shared = set(detail) - {"occurrences", "log", *detail_only}
     assert {key: item[key] for key in shared} == {key: detail[key] for key in shared}
     assert item["occurrence_count"] == 1

@@ -13,6 +13,7 @@ from accounts.models import Membership, Organisation, User
 from bookings.models import (
     Booking,
     BookingComment,
+    BookingGroup,
     BookingLog,
     Closure,
     Equipment,
@@ -60,6 +61,7 @@ SEEDED_MODELS = [
     EquipmentUse,
     BookingComment,
     SlotWait,
+    BookingGroup,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 
@@ -307,3 +309,18 @@ def test_seed_demo_shows_one_date_checked_in_and_one_no_show(demo_mode):
     assert no_show.start > checked_in.start
     assert no_show.booked_end > no_show.end > no_show.start
     assert no_show.booking.organisation == checked_in.booking.organisation
+
+
+def test_seed_demo_requests_a_hall_and_its_kitchen_together(demo_mode):
+    """Issue 16, several rooms at once: one request, two bookings in one group, pending."""
+    seed_demo()
+    seed_demo()
+
+    email, site_name, rooms, purpose, _attendees = demo.GROUP_BOOKING
+    group = BookingGroup.objects.get()
+    bookings = group.bookings.order_by("pk")
+    assert [booking.space.name for booking in bookings] == rooms
+    assert {booking.purpose for booking in bookings} == {purpose}
+    assert {booking.status for booking in bookings} == {"pending"}
+    assert group.site.name == site_name
+    assert group.requested_by.email == email

@@ -57,6 +57,7 @@ from bookings.services import (
     slot_wait_join,
     space_conditions_set,
 )
+from bookings.services.groups import booking_request_several
 from bookings.services.occupancy import (
     occupancies_record_past,
     occupancy_check_in,
@@ -131,6 +132,7 @@ class Command(BaseCommand):
             self._request_form()
             self._equipment()
             self._moved()
+            self._group()
             self._conversation()
             self._slot_wait()
             self._long_term(structures)
@@ -491,6 +493,38 @@ class Command(BaseCommand):
             ),
             requested_by=user,
         )
+
+    def _group(self) -> None:
+        """A hall and its kitchen requested together (issue 16): one request, two bookings in
+        one group, pending, on the first free afternoon from a fortnight on."""
+        email, site_name, room_names, purpose, attendees = demo.GROUP_BOOKING
+        user = User.objects.get(email=email)
+        if Booking.objects.filter(requested_by=user, purpose=purpose).exists():
+            return
+        rooms = [Space.objects.get(site__name=site_name, name=name).pk for name in room_names]
+        answers = {
+            question.pk: demo.GROUP_ANSWERS[question.text]
+            for question in RequestQuestion.objects.filter(
+                space_id__in=rooms, text__in=list(demo.GROUP_ANSWERS)
+            )
+        }
+        day = timezone.localdate() + timedelta(days=14)
+        for _attempt in range(14):  # the demo's dates move with today
+            request = BookingRequest(
+                space=rooms[0],
+                organisation=user.memberships.get().organisation,
+                purpose=purpose,
+                attendees=attendees,
+                first=local_period(day, time(14), time(17), local_zone()),
+                answers=answers,
+                house_rules_accepted=True,
+            )
+            try:
+                booking_request_several(request=request, spaces=rooms, requested_by=user)
+            except (BookingConflict, ValidationError):
+                day += timedelta(days=1)
+            else:
+                return
 
     def _conversation(self) -> None:
         """A few messages on a pending request, written through the conversation's service."""
