@@ -26,6 +26,7 @@ class BookingLogInline(admin.TabularInline):
         "occurrence_start",
         "actor",
         "reason",
+        "change",
         "created_at",
     ]
 
@@ -109,6 +110,7 @@ class BookingLogAdmin(admin.ModelAdmin):
         "occurrence_start",
         "actor",
         "reason",
+        "change",
         "created_at",
     ]
 

@@ -25,6 +25,7 @@ PENDING = [
     "Assemblée générale (démo)",
     "Atelier cuisine solidaire (démo)",
     "Forum des bénévoles (démo)",
+    "Atelier réparation de vélos (démo)",  # moved by the facilities manager (issue 16)
 ]
 
 
