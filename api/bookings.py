@@ -443,6 +443,30 @@ def _booking_queryset(user):
     )
 
 
+def booking_request_of(values: dict, *, space: int) -> services.BookingRequest:
+    """The request a creation body describes (`BookingListCreateApi.InputSerializer`'s
+    validated data), for `space`. Ids: the service reads the space and the organisation under
+    its lock, within what the user may see and book for (400 naming the field otherwise)."""
+    return services.BookingRequest(
+        space=space,
+        organisation=values["organisation"],
+        purpose=values["purpose"],
+        attendees=values["attendees"],
+        first=Period(values["start"], values["end"]),
+        frequency=values["frequency"],
+        repeat_until=values.get("repeat_until"),
+        repeat_count=values.get("repeat_count"),
+        skip_conflicts=values["skip_conflicts"],
+        answers=values.get("answers"),
+        house_rules_accepted=values["house_rules_accepted"],
+        equipment=tuple(
+            (item["equipment"], item["quantity"]) for item in values.get("equipment", [])
+        ),
+        waive=frozenset(values.get("waive", ())),
+        approve=values["approve"],
+    )
+
+
 class BookingListCreateApi(PaginatedListMixin, APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [*APIView.throttle_classes, BookingCreateRateThrottle]
@@ -505,26 +529,7 @@ class BookingListCreateApi(PaginatedListMixin, APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         booking = services.booking_request(
-            request=services.BookingRequest(
-                # Ids: the service reads the space and the organisation under its lock, within
-                # what the user may see and book for (400 naming the field otherwise).
-                space=values["space"],
-                organisation=values["organisation"],
-                purpose=values["purpose"],
-                attendees=values["attendees"],
-                first=Period(values["start"], values["end"]),
-                frequency=values["frequency"],
-                repeat_until=values.get("repeat_until"),
-                repeat_count=values.get("repeat_count"),
-                skip_conflicts=values["skip_conflicts"],
-                answers=values.get("answers"),
-                house_rules_accepted=values["house_rules_accepted"],
-                equipment=tuple(
-                    (item["equipment"], item["quantity"]) for item in values.get("equipment", [])
-                ),
-                waive=frozenset(values.get("waive", ())),
-                approve=values["approve"],
-            ),
+            request=booking_request_of(values, space=values["space"]),
             requested_by=request.user,
         )
         # Answered from the rows the service wrote (dates by start, then the log): nothing is

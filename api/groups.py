@@ -14,13 +14,13 @@ from api.bookings import (
     BookingOutputSerializer,
     ReasonSerializer,
     booking_represented,
+    booking_request_of,
 )
 from api.fields import IdField
 from api.schema import CONFLICT, TRANSITION_REFUSED
 from api.throttles import BookingCreateRateThrottle
-from bookings import selectors, services
+from bookings import selectors
 from bookings.models import MAX_GROUP_SPACES, BookingGroup
-from bookings.rules import Period
 from bookings.selectors.groups import booking_groups_manageable_by, booking_groups_visible_to
 from bookings.services.groups import (
     booking_group_approve,
@@ -78,24 +78,7 @@ class BookingGroupCreateApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         group = booking_request_several(
-            request=services.BookingRequest(
-                space=values["spaces"][0],
-                organisation=values["organisation"],
-                purpose=values["purpose"],
-                attendees=values["attendees"],
-                first=Period(values["start"], values["end"]),
-                frequency=values["frequency"],
-                repeat_until=values.get("repeat_until"),
-                repeat_count=values.get("repeat_count"),
-                skip_conflicts=values["skip_conflicts"],
-                answers=values.get("answers"),
-                house_rules_accepted=values["house_rules_accepted"],
-                equipment=tuple(
-                    (item["equipment"], item["quantity"]) for item in values.get("equipment", [])
-                ),
-                waive=frozenset(values.get("waive", ())),
-                approve=values["approve"],
-            ),
+            request=booking_request_of(values, space=values["spaces"][0]),
             spaces=values["spaces"],
             requested_by=request.user,
         )
