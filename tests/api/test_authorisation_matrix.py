@@ -837,7 +837,10 @@ class World:
         self.equipment = {
             n: Equipment.objects.create(site=site[n], name="Chaises", stock=10) for n in (1, 2)
         }
-        self.quota = {n: BookingQuota.objects.create(site=site[n], max_pending=5) for n in (1, 2)}
+        # A quota that limits nothing the matrix asks for (a month's every hour).
+        self.quota = {
+            n: BookingQuota.objects.create(site=site[n], max_hours_per_month=744) for n in (1, 2)
+        }
         # A plain member of each structure (its administrator is member A or B), an invitation
         # not yet accepted, a supporting document.
         self.membership = {
