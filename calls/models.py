@@ -4,12 +4,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import COMMENT_MAX_LENGTH, CommentSide
+from bookings.models import Comment, comment_constraints
 from core.fields import MultiLineTextField, SingleLineCharField
 from core.history import history
 from core.validators import MAX_SMALL_INTEGER, bounded
@@ -270,7 +268,7 @@ class ApplicationLog(models.Model):
 COMMENTS_PER_APPLICATION = 500
 
 
-class ApplicationComment(models.Model):
+class ApplicationComment(Comment):
     """One message of an application's conversation, between the applicant structure
     (`CommentSide.REQUESTER`) and the people who decide on the call's applications
     (`CommentSide.MANAGER`); the committee's reviewers do not take part. `side` is the
@@ -282,36 +280,14 @@ class ApplicationComment(models.Model):
         on_delete=models.CASCADE,
         related_name="comments",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("author"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    side = SingleLineCharField(_("side"), max_length=10, choices=CommentSide)
-    body = MultiLineTextField(_("message"), max_length=COMMENT_MAX_LENGTH)
-    created_at = models.DateTimeField(_("written on"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Comment.Meta):
         verbose_name = _("message on an application")
         verbose_name_plural = _("messages on applications")
-        ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["application", "created_at"], name="application_comment_thread"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(side__in=CommentSide.values),
-                name="application_comment_side_known",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(
-                    GreaterThanOrEqual(Length("body"), 1),
-                    LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
-                ),
-                name="application_comment_body_length",
-            ),
-        ]
+        constraints = comment_constraints("application_comment")
 
     def __str__(self) -> str:
         return f"application {self.application_id}, message {self.pk} ({self.side})"

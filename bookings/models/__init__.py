@@ -24,7 +24,9 @@ from bookings.models.comments import (
     COMMENT_MAX_LENGTH,
     COMMENTS_PER_BOOKING,
     BookingComment,
+    Comment,
     CommentSide,
+    comment_constraints,
 )
 from bookings.models.conditions import (
     BookingAnswer,
@@ -96,6 +98,7 @@ __all__ = [
     "CalendarFeed",
     "CheckInSetting",
     "Closure",
+    "Comment",
     "CommentSide",
     "Equipment",
     "EquipmentUse",
@@ -115,4 +118,5 @@ __all__ = [
     "SlotWaitLog",
     "SlotWaitStatus",
     "Waiver",
+    "comment_constraints",
 ]

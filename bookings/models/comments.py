@@ -29,16 +29,11 @@ class CommentSide(models.TextChoices):
     MANAGER = "manager", _("Manager")
 
 
-class BookingComment(models.Model):
-    """One message of a booking's conversation. `side` is the author's side when they wrote it
-    (a manager who is a member of the requesting structure writes as its member)."""
+class Comment(models.Model):
+    """What every conversation's message holds, whatever it is written on: a booking here, an
+    application to a call (calls.ApplicationComment). A concrete message adds the thread it
+    belongs to and its Meta, with `comment_constraints` under its own names."""
 
-    booking = models.ForeignKey(
-        "bookings.Booking",
-        verbose_name=_("booking"),
-        on_delete=models.CASCADE,
-        related_name="comments",
-    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -50,26 +45,46 @@ class BookingComment(models.Model):
     created_at = models.DateTimeField(_("written on"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+
+def comment_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """A message's checks, named `<prefix>_side_known` and `<prefix>_body_length`. A text
+    column has no length of its own: the database refuses what the service would have refused,
+    whoever writes."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(side__in=CommentSide.values), name=f"{prefix}_side_known"
+        ),
+        models.CheckConstraint(
+            condition=models.Q(
+                GreaterThanOrEqual(Length("body"), 1),
+                LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
+            ),
+            name=f"{prefix}_body_length",
+        ),
+    ]
+
+
+class BookingComment(Comment):
+    """One message of a booking's conversation. `side` is the author's side when they wrote it
+    (a manager who is a member of the requesting structure writes as its member)."""
+
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        verbose_name=_("booking"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+
+    class Meta(Comment.Meta):
         verbose_name = _("message on a booking")
         verbose_name_plural = _("messages on bookings")
-        ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["booking", "created_at"], name="booking_comment_thread"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(side__in=CommentSide.values), name="booking_comment_side_known"
-            ),
-            # A text column has no length of its own: the database refuses what the service
-            # would have refused, whoever writes.
-            models.CheckConstraint(
-                condition=models.Q(
-                    GreaterThanOrEqual(Length("body"), 1),
-                    LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
-                ),
-                name="booking_comment_body_length",
-            ),
-        ]
+        constraints = comment_constraints("booking_comment")
 
     def __str__(self) -> str:
         return f"booking {self.booking_id}, message {self.pk} ({self.side})"

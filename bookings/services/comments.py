@@ -13,10 +13,22 @@ from bookings.permissions import booking_comment_side
 from core.validators import normalise_newlines, validate_multi_line
 
 
-def comment_body_checked(body: object) -> str:
+def comment_body_checked(body: object, *, thread_size: int, limit: int) -> str:
     """The message as it is kept: line breaks as LF, blank lines around it dropped. Raises
-    ValidationError on `body` (empty, too long, a control character). The one rule for a
-    message's text, also used by the conversation on an application (calls.services.comments)."""
+    ValidationError on `body` (empty, too long, a control character) and when its conversation
+    already holds `thread_size` >= `limit` messages. The one rule for a message, also used by
+    the conversation on an application (calls.services.comments)."""
+    if thread_size >= limit:
+        raise ValidationError(
+            {
+                "body": _(
+                    "This conversation has reached %(max)s messages: continue it by e-mail "
+                    "or by telephone."
+                )
+                % {"max": limit}
+            },
+            code="too_many",
+        )
     text = normalise_newlines(body).strip() if isinstance(body, str) else ""
     if not text:
         raise ValidationError({"body": _("Write your message.")}, code="required")
@@ -52,18 +64,11 @@ def booking_comment_post(*, booking: Booking, actor: Actor, body: str) -> Bookin
     Raises ValidationError on `body` (empty, over COMMENT_MAX_LENGTH characters, a control
     character) and when the conversation holds COMMENTS_PER_BOOKING messages already."""
     side = booking_comment_side(actor=actor, booking=booking)
-    text = comment_body_checked(body)
-    if BookingComment.objects.filter(booking=booking).count() >= COMMENTS_PER_BOOKING:
-        raise ValidationError(
-            {
-                "body": _(
-                    "This conversation has reached %(max)s messages: continue it by e-mail "
-                    "or by telephone."
-                )
-                % {"max": COMMENTS_PER_BOOKING}
-            },
-            code="too_many",
-        )
+    text = comment_body_checked(
+        body,
+        thread_size=BookingComment.objects.filter(booking=booking).count(),
+        limit=COMMENTS_PER_BOOKING,
+    )
     comment = BookingComment.objects.create(booking=booking, author=actor, side=side, body=text)
     notifications.notify_comment(comment)
     return comment

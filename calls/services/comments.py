@@ -2,9 +2,7 @@
 decide on the call's applications, kept with the application, the other side told by e-mail
 and in their notifications. The sibling of bookings.services.comments, with its rules."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
 from bookings.services.comments import comment_body_checked
@@ -27,21 +25,11 @@ def application_comment_post(
     Raises ValidationError on `body` (empty, over COMMENT_MAX_LENGTH characters, a control
     character) and when the conversation holds COMMENTS_PER_APPLICATION messages already."""
     side = application_comment_side(actor=actor, application=application)
-    text = comment_body_checked(body)
-    if (
-        ApplicationComment.objects.filter(application=application).count()
-        >= COMMENTS_PER_APPLICATION
-    ):
-        raise ValidationError(
-            {
-                "body": _(
-                    "This conversation has reached %(max)s messages: continue it by e-mail "
-                    "or by telephone."
-                )
-                % {"max": COMMENTS_PER_APPLICATION}
-            },
-            code="too_many",
-        )
+    text = comment_body_checked(
+        body,
+        thread_size=ApplicationComment.objects.filter(application=application).count(),
+        limit=COMMENTS_PER_APPLICATION,
+    )
     comment = ApplicationComment.objects.create(
         application=application, author=actor, side=side, body=text
     )
