@@ -460,10 +460,12 @@ def test_cancel_all_against_approve_all_never_leaves_half_a_group(site, faciliti
 
         outcomes = race(
             [
-                lambda group=group: booking_group_cancel(group=group, actor=member, reason="Non")
-                and "cancelled",
-                lambda group=group: booking_group_approve(group=group, actor=facilities_manager)
-                and "approved",
+                lambda group=group: (
+                    booking_group_cancel(group=group, actor=member, reason="Non") and "cancelled"
+                ),
+                lambda group=group: (
+                    booking_group_approve(group=group, actor=facilities_manager) and "approved"
+                ),
             ]
         )
 
