@@ -169,11 +169,14 @@ def test_refuse_all_from_the_queue_needs_a_reason_then_refuses_every_room(
     url = reverse("bookings:group-refuse", args=[group.pk]) + "?file=1"
 
     queue = client.get(reverse("bookings:pending")).content.decode()
+    page = client.get(reverse("bookings:group-detail", args=[group.pk])).content.decode()
     missing = client.post(url, {"reason": "  "})
     asked = client.post(url, {"reason": "Salles en travaux"})
     done = client.post(url, {"reason": "Salles en travaux", "confirm": "yes"})
 
     assert "Refuser toutes ses salles" in queue
+    assert "Refuser les 2 salles en attente de décision…" in page
+    assert "Accepter les 2 salles en attente de décision" in page
     assert missing.status_code == 400
     assert '<a href="#id_refuse_reason">Motif</a> : Ce champ est obligatoire.' in (
         missing.content.decode()
