@@ -1,5 +1,5 @@
 """Several rooms at once (issue 16): request rooms of one site together, read the group,
-approve or refuse every room still pending in one call."""
+approve or refuse every room still pending in one call, cancel every room still booked."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -24,6 +24,7 @@ from bookings.models import MAX_GROUP_SPACES, BookingGroup
 from bookings.selectors.groups import booking_groups_manageable_by, booking_groups_visible_to
 from bookings.services.groups import (
     booking_group_approve,
+    booking_group_cancel,
     booking_group_refuse,
     booking_request_several,
 )
@@ -134,3 +135,24 @@ class BookingGroupApproveApi(BookingGroupDecisionApi):
 
 class BookingGroupRefuseApi(BookingGroupDecisionApi):
     approve = False
+
+
+class BookingGroupCancelApi(APIView):
+    """Cancel every room of a group still booked or awaiting a decision, with one reason, all
+    or none: a manager of the site (no notice; full refunds), or a member of the structure
+    (each room's cancellation notice; its refund policy). Rooms already cancelled or refused
+    are left as they are. 400 when a room is past its notice (nothing is cancelled then), 403
+    for one who sees the group but may not cancel every room of it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: BookingGroupOutputSerializer, 409: TRANSITION_REFUSED},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        group = get_object_or_404(booking_groups_visible_to(request.user), pk=pk)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking_group_cancel(group=group, actor=request.user, reason=data.validated_data["reason"])
+        return Response(_group_represented(group, request.user))

@@ -81,6 +81,11 @@ urlpatterns = [
         name="booking-group-refuse",
     ),
     path(
+        "v1/booking-groups/<int:pk>/cancel/",
+        groups.BookingGroupCancelApi.as_view(),
+        name="booking-group-cancel",
+    ),
+    path(
         "v1/bookings/<int:pk>/files/",
         accepts_upload(conditions.BookingFileCreateApi.as_view()),
         name="booking-file-create",

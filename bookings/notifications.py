@@ -82,6 +82,8 @@ REQUESTER_MESSAGES = {
     "group_confirmed": "booking_group_requested",
     "group_approved": "booking_group_approved",
     "group_refused": "booking_group_refused",
+    "group_cancelled": "booking_group_cancelled",
+    "group_cancelled_by_requester": "booking_group_cancelled",
 }
 # Event → the message to the people who decide.
 DECIDER_MESSAGES = {
@@ -93,6 +95,7 @@ DECIDER_MESSAGES = {
     # Issue 16: the structure changed its booking; the people who decide hear of it.
     "changed_by_requester": "booking_changed_by_requester",
     "group_requested": "booking_group_to_decide",
+    "group_cancelled_by_requester": "booking_group_cancelled_by_requester",
 }
 # Reminders a person may switch off (accounts.messaging.OPTIONAL_TOPICS).
 TOPICS = {"reminder": "booking_reminder", "lapse_reminder": "lapse_reminder"}

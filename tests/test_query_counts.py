@@ -29,7 +29,7 @@ from django.utils import timezone
 from stdnum import luhn
 
 from accounts.models import Invitation, MembershipRole, OrganisationKind
-from bookings.models import CalendarFeed, Equipment, Frequency, SlotWait
+from bookings.models import Booking, BookingGroup, CalendarFeed, Equipment, Frequency, SlotWait
 from bookings.rules import Period
 from bookings.services import (
     booking_approve,
@@ -827,6 +827,20 @@ def _booking_detail(w: World, count: int) -> Get:
     )
 
 
+@case("bookings:group-detail", sqlite=8)  # issue 16: the rooms in one query, whatever their number
+def _group_detail(w: World, count: int) -> Get:
+    bookings = w.book(count)
+    group, _ = BookingGroup.objects.get_or_create(  # the second call grows the same group
+        site=w.space.site, organisation=w.organisation, requested_by=w.requester
+    )
+    Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(group=group)
+    return Get(
+        w.requester,
+        reverse("bookings:group-detail", args=[group.pk]),
+        html(r'data-label="[^"]+"><a href="/reservations/\d+/"', distinct=False),
+    )
+
+
 @case("bookings:pending", sqlite=9)  # + the structures' no-shows, one query (16)
 def _pending(w: World, count: int) -> Get:
     w.book(count)
@@ -1529,6 +1543,8 @@ NOT_LISTS: dict[str, str] = {
     "bookings:check-in-door": "the member's structure's dates in one room around now (one "
     "query: tests/bookings/test_check_in_views.py)",
     "bookings:group-approve": ACTION,
+    "bookings:group-refuse": ACTION,
+    "bookings:group-cancel": ACTION,
     "bookings:closure-holidays": ACTION,
     "bookings:closure-delete": ACTION,
     "bookings:equipment-edit": ACTION,
@@ -1624,6 +1640,7 @@ NOT_LISTS: dict[str, str] = {
     "api:booking-group-detail": "the bookings of one request for at most 10 rooms",
     "api:booking-group-approve": ACTION,
     "api:booking-group-refuse": ACTION,
+    "api:booking-group-cancel": ACTION,
     "bookings:booking-comment-create": ACTION,
     "api:booking-payment": ACTION,
     "api:booking-deposit": ACTION,

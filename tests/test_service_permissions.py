@@ -634,6 +634,11 @@ CASES: dict[str, Case] = {
     "booking_group_refuse": Case(
         group_services.booking_group_refuse, lambda w: {"group": _group_of(w), "reason": "Non"}
     ),
+    "booking_group_cancel": Case(
+        group_services.booking_group_cancel,
+        lambda w: {"group": _group_of(w), "reason": "Non"},
+        actors=("outsider", "anonymous"),  # as booking_cancel: the platform cancels on rules
+    ),
     # bookings: conditions of requests (issue 16)
     "space_conditions_set": Case(
         bookings_services.space_conditions_set,

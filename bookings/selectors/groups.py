@@ -30,3 +30,13 @@ def booking_group_rooms(*, group_id: int) -> list[Booking]:
 
 def booking_group_pending_count(rooms: list[Booking]) -> int:
     return sum(1 for room in rooms if room.status == BookingStatus.PENDING)
+
+
+def booking_group_page_rooms(*, group_id: int) -> list[Booking]:
+    """The bookings of a group for its page: each room with its site (one query, whatever the
+    number of rooms)."""
+    return list(
+        Booking.objects.filter(group_id=group_id)
+        .select_related("space", "space__site")
+        .order_by("pk")
+    )

@@ -107,6 +107,7 @@ def booking_cancel(
     and_following: bool = False,
     now: datetime | None = None,
     notify_requester: bool = True,
+    grouped: bool = False,
 ) -> int:
     """Cancel a booking, one date of a series, or that date and the following ones.
 
@@ -163,16 +164,17 @@ def booking_cancel(
     cancelled_by = "" if is_platform(actor) else str(actor)
     # The requester hears of it (unless the caller tells them itself); a cancellation on the
     # requester's terms frees dates the people who decide planned for: they hear of it too.
-    notifications.notify(
-        booking,
-        "cancelled" if as_manager else "cancelled_by_requester",
-        to_requester=notify_requester,
-        actor=actor,
-        dates=dates,
-        reason=reason.strip(),
-        by_requester=not as_manager,
-        cancelled_by=cancelled_by,
-    )
+    if not grouped:
+        notifications.notify(
+            booking,
+            "cancelled" if as_manager else "cancelled_by_requester",
+            to_requester=notify_requester,
+            actor=actor,
+            dates=dates,
+            reason=reason.strip(),
+            by_requester=not as_manager,
+            cancelled_by=cancelled_by,
+        )
     cancelled = [(row.start, row.end) for row in rows]
     transaction.on_commit(
         lambda: signals.booking_cancelled.send(

@@ -14,26 +14,29 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.actors import Actor
+from accounts.actors import Actor, is_platform
+from accounts.exceptions import DecisionNotAllowed
 from accounts.models import User
 from bookings import notifications
 from bookings.exceptions import BookingConflict
 from bookings.models import (
     MAX_GROUP_SPACES,
+    OCCUPYING,
     Booking,
     BookingGroup,
     BookingStatus,
     RequestQuestion,
 )
-from bookings.permissions import booking_check_decider
+from bookings.permissions import CancelAs, booking_cancel_terms, booking_check_decider
+from bookings.selectors.groups import booking_groups_visible_to
 from bookings.services.conditions import _approval_check
-from bookings.services.decisions import _booking_transition
+from bookings.services.decisions import _booking_transition, booking_cancel
 from bookings.services.requests import BookingRequest, booking_request
 from spaces.models import Space
 from spaces.selectors import spaces_visible_to
@@ -260,3 +263,69 @@ def booking_group_refuse(*, group: BookingGroup, actor: Actor, reason: str) -> i
     if refused:
         notifications.notify(refused[0], "group_refused", rooms=refused, reason=reason.strip())
     return len(refused)
+
+
+def _group_locked(group: BookingGroup) -> list[Booking]:
+    """Lock the group's rooms (spaces, in id order), then its bookings (in id order), as every
+    booking writer takes them, and return the bookings read under their lock."""
+    spaces = group.bookings.values("space_id")
+    list(Space.objects.select_for_update().filter(pk__in=spaces).order_by("pk").values_list("pk"))
+    return list(
+        group.bookings.select_for_update(of=("self",))
+        .select_related("space", "space__site", "organisation")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def booking_group_cancel(
+    *, group: BookingGroup, actor: Actor, reason: str, now: datetime | None = None
+) -> int:
+    """Cancel every room of `group` still booked or awaiting a decision, with one reason
+    (required), all or none. Each room is cancelled by `booking_cancel`, on the terms it
+    decides for the actor (a manager of the site, or a member of the structure within each
+    room's cancellation notice), so each room's slots are freed, its equipment returned, the
+    structures waiting offered the slots and its fee refunded (`signals.booking_cancelled`,
+    per booking); the people are told once for the group. Rooms already cancelled, refused
+    or lapsed are left as they are. Returns how many rooms were cancelled.
+
+    Raises ValidationError (no reason; a room past its notice, naming it: nothing cancelled),
+    DecisionNotAllowed (the actor sees the group but may not cancel every room of it),
+    PermissionDenied (anyone else)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the cancellation.")})
+    now = now or timezone.now()
+    booked = [booking for booking in _group_locked(group) if booking.status in OCCUPYING]
+    try:
+        terms = {booking_cancel_terms(actor=actor, booking=booking) for booking in booked}
+    except PermissionDenied:
+        # One room is not theirs to cancel (moved to a site they do not manage): all or none.
+        if not is_platform(actor) and booking_groups_visible_to(actor).filter(pk=group.pk).exists():
+            raise DecisionNotAllowed(
+                _("You may not cancel every room of this request: cancel yours from its page.")
+            ) from None
+        raise
+    errors: dict[str, list[str]] = {}
+    for booking in booked:
+        try:
+            booking_cancel(booking=booking, actor=actor, reason=reason, now=now, grouped=True)
+        except ValidationError as exc:
+            for field, messages in _room_errors(booking.space.name, exc).items():
+                errors.setdefault(field, []).extend(messages)
+        booking.status = BookingStatus.CANCELLED
+    if errors:
+        raise ValidationError(errors)
+    if booked:
+        as_manager = terms == {CancelAs.MANAGER}
+        # One message for the group: to the structure and, when the structure cancelled, to
+        # the people who decide (the slots they planned for are free).
+        notifications.notify(
+            booked[0],
+            "group_cancelled" if as_manager else "group_cancelled_by_requester",
+            actor=actor,
+            rooms=booked,
+            reason=reason.strip(),
+            by_requester=not as_manager,
+            cancelled_by="" if is_platform(actor) else str(actor),
+        )
+    return len(booked)

@@ -345,6 +345,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api:booking-group-detail", "GET"): entry("group", **VISIBLE),
     ("api:booking-group-approve", "POST"): entry("group", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-group-refuse", "POST"): entry("group", body=_fixed(REASON), **THE_MANAGERS),
+    # Cancelled as its bookings are: by its structure and by the site's managers.
+    ("api:booking-group-cancel", "POST"): entry("group", body=_fixed(REASON), **VISIBLE),
     ("api:booking-approve", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-refuse", "POST"): entry("booking", body=_fixed(REASON), **THE_MANAGERS),
     ("api:booking-cancel", "POST"): entry("booking", body=_fixed(REASON), **VISIBLE),

@@ -19,6 +19,7 @@ from tests.factories import (
     booking_request_for,
     paris,
 )
+from tests.helpers import requesters
 
 GROUPS = reverse("api:booking-group-list")
 SLOT = {"start": "2027-01-12T18:00:00+01:00", "end": "2027-01-12T20:00:00+01:00"}
@@ -175,6 +176,23 @@ def test_a_manager_refuses_every_room_with_one_reason(client, rooms, requester, 
     assert missing.status_code == 400
     assert response.status_code == 200
     assert {booking["status"] for booking in response.json()["bookings"]} == {"refused"}
+
+
+def test_the_structure_cancels_every_room_in_one_call_and_others_get_a_404(
+    client, rooms, requester
+):
+    pk = _group(client, rooms, requester)
+    url = reverse("api:booking-group-cancel", args=[pk])
+    (another_structure,) = requesters(1)
+    client.force_login(another_structure)
+    outsider = client.post(url, {"reason": "Non"}, "application/json")
+    client.force_login(requester)
+
+    missing = client.post(url)
+    response = client.post(url, {"reason": "Forum reporté"}, "application/json")
+
+    assert (outsider.status_code, missing.status_code, response.status_code) == (404, 400, 200)
+    assert {booking["status"] for booking in response.json()["bookings"]} == {"cancelled"}
 
 
 # Per room, as for a single request (tests/api/test_booking_create_queries.py): the locked

@@ -117,3 +117,80 @@ def test_approve_all_is_a_404_to_the_requester_and_to_others(
 
     assert (as_requester.status_code, as_outsider.status_code) == (404, 404)
     assert set(group.bookings.values_list("status", flat=True)) == {BookingStatus.PENDING}
+
+
+# --- The group's page, refuse all, cancel all ---
+
+
+@pytest.fixture
+def group(client, hall, kitchen, requester):
+    client.force_login(requester)
+    client.post(reverse("bookings:booking-create", args=[hall.pk]), _data(requester, kitchen))
+    return BookingGroup.objects.get()
+
+
+def test_the_group_page_costs_the_same_for_two_rooms_or_three(
+    client, group, site, requester, django_assert_num_queries
+):
+    url = reverse("bookings:group-detail", args=[group.pk])
+    with django_assert_num_queries(GROUP_PAGE_QUERIES):
+        page = client.get(url).content.decode()
+    booking = group.bookings.first()
+    booking.pk = None  # a third room in the group, to count again
+    booking.space = SpaceFactory(site=site, name="Salle annexe")
+    booking.save()
+
+    with django_assert_num_queries(GROUP_PAGE_QUERIES):
+        bigger = client.get(url).content.decode()
+
+    assert "Demandées ensemble : 2 salles" in page
+    assert "Annuler les 2 salles…" in page
+    assert "Refuser" not in page  # the structure decides nothing
+    assert "Salle annexe" in bigger
+    detail = client.get(group.bookings.first().get_absolute_url()).content.decode()
+    assert f'href="{url}"' in detail
+
+
+GROUP_PAGE_QUERIES = 8
+
+
+def test_the_group_page_is_a_404_to_another_structure(client, group, other_requester):
+    client.force_login(other_requester)
+
+    response = client.get(reverse("bookings:group-detail", args=[group.pk]))
+
+    assert response.status_code == 404
+
+
+def test_refuse_all_from_the_queue_needs_a_reason_then_refuses_every_room(
+    client, group, facilities_manager
+):
+    client.force_login(facilities_manager)
+    url = reverse("bookings:group-refuse", args=[group.pk]) + "?file=1"
+
+    queue = client.get(reverse("bookings:pending")).content.decode()
+    page = client.get(reverse("bookings:group-detail", args=[group.pk])).content.decode()
+    missing = client.post(url, {"reason": "  "})
+    asked = client.post(url, {"reason": "Salles en travaux"})
+    done = client.post(url, {"reason": "Salles en travaux", "confirm": "yes"})
+
+    assert "Refuser toutes ses salles" in queue
+    assert "Refuser les 2 salles en attente de décision…" in page
+    assert "Accepter les 2 salles en attente de décision" in page
+    assert missing.status_code == 400
+    assert '<a href="#id_refuse_reason">Motif</a> : Ce champ est obligatoire.' in (
+        missing.content.decode()
+    )
+    assert "<dd>Grande salle, Cuisine</dd>" in asked.content.decode()
+    assert "Confirmer : refuser toutes les salles" in asked.content.decode()
+    assert done["Location"] == reverse("bookings:pending")
+    assert set(group.bookings.values_list("status", flat=True)) == {BookingStatus.REFUSED}
+
+
+def test_the_structure_cancels_every_room_from_the_group_page(client, group, requester):
+    url = reverse("bookings:group-cancel", args=[group.pk])
+
+    response = client.post(url, {"reason": "Repas reporté", "confirm": "yes"})
+
+    assert response["Location"] == reverse("bookings:group-detail", args=[group.pk])
+    assert set(group.bookings.values_list("status", flat=True)) == {BookingStatus.CANCELLED}

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
+from accounts.exceptions import DecisionNotAllowed
 from accounts.models import Notification
+from bookings import signals
 from bookings.exceptions import BookingConflict, ConditionsUnmet
 from bookings.models import (
     Booking,
@@ -20,9 +22,10 @@ from bookings.models import (
     Occupancy,
 )
 from bookings.rules import Period
-from bookings.services import BookingRequest, booking_approve, booking_cancel
+from bookings.services import BookingRequest, booking_approve, booking_cancel, booking_refuse
 from bookings.services.groups import (
     booking_group_approve,
+    booking_group_cancel,
     booking_group_refuse,
     booking_request_several,
 )
@@ -348,3 +351,127 @@ def test_the_group_message_is_in_the_requesters_language(hall, kitchen, requeste
         row.subject == "[Locaux Communs] Booking request for 2 rooms received — Les Grands Bureaux"
     )
     assert "- Cuisine: awaiting approval (" in row.body
+
+
+# --- Cancel all (the group's page, POST /booking-groups/{id}/cancel/) ---
+
+
+def _statuses(group) -> list[str]:
+    return list(group.bookings.order_by("pk").values_list("status", flat=True))
+
+
+@pytest.mark.django_db
+def test_cancel_all_frees_every_booked_room_skips_the_refused_and_tells_once(
+    hall, kitchen, annex, requester, facilities_manager, django_capture_on_commit_callbacks
+):
+    group = _several(requester, [hall, kitchen, annex])
+    first, _second, third = group.bookings.order_by("pk")
+    booking_approve(booking=first, actor=facilities_manager)
+    booking_refuse(booking=third, actor=facilities_manager, reason="Salle annexe en travaux")
+    OutboxMail.objects.all().delete()
+    refunds_asked = []
+
+    def refund(sender, booking_id, whole, as_manager, **kwargs):
+        refunds_asked.append((booking_id, whole, as_manager))
+
+    signals.booking_cancelled.connect(refund, dispatch_uid="test_group_cancel")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            cancelled = booking_group_cancel(
+                group=group, actor=facilities_manager, reason="Dégât des eaux"
+            )
+    finally:
+        signals.booking_cancelled.disconnect(dispatch_uid="test_group_cancel")
+
+    assert cancelled == 2
+    assert _statuses(group) == [
+        BookingStatus.CANCELLED,
+        BookingStatus.CANCELLED,
+        BookingStatus.REFUSED,
+    ]
+    assert not Occupancy.objects.filter(booking__group=group, active=True).exists()
+    # payments refunds each room on this signal (payments.receivers), on the manager's terms.
+    assert sorted(refunds_asked) == [(first.pk, True, True), (_second.pk, True, True)]
+    mails = list(OutboxMail.objects.all())
+    assert [mail.subject for mail in mails] == [
+        "[Locaux Communs] 2 salles annulées — Les Grands Bureaux"
+    ]
+    assert "- Cuisine : annulée (" in mails[0].body
+    assert "Salle annexe" not in mails[0].body
+
+
+@pytest.mark.django_db
+def test_the_structure_cancels_all_and_the_managers_hear_of_it_once(
+    hall, kitchen, requester, facilities_manager
+):
+    group = _several(requester, [hall, kitchen])
+    OutboxMail.objects.all().delete()
+
+    booking_group_cancel(group=group, actor=requester, reason="Repas reporté")
+
+    assert _statuses(group) == [BookingStatus.CANCELLED] * 2
+    assert sorted(OutboxMail.objects.values_list("subject", flat=True)) == [
+        "[Locaux Communs] 2 salles annulées par la structure — Les Grands Bureaux",
+        "[Locaux Communs] 2 salles annulées — Les Grands Bureaux",
+    ]
+
+
+@pytest.mark.django_db
+def test_cancel_all_cancels_none_when_one_room_is_past_its_notice(hall, kitchen, requester):
+    kitchen.cancellation_notice_hours = 24 * 30
+    kitchen.save()
+    group = _several(requester, [hall, kitchen])
+
+    with pytest.raises(ValidationError) as refused:
+        booking_group_cancel(group=group, actor=requester, reason="Repas reporté")
+
+    assert any(message.startswith("Cuisine : ") for message in refused.value.messages)
+    assert _statuses(group) == [BookingStatus.PENDING] * 2
+    assert Occupancy.objects.filter(booking__group=group, active=True).count() == 2
+
+
+@pytest.mark.django_db
+def test_cancel_all_is_refused_to_outsiders_and_to_a_manager_of_one_room_only(
+    hall, kitchen, other_site, requester, other_requester, facilities_manager
+):
+    group = _several(requester, [hall, kitchen])
+    # The kitchen moved to another building since: its manager is not this one.
+    kitchen.site = other_site
+    kitchen.save()
+
+    with pytest.raises(PermissionDenied) as outsider:
+        booking_group_cancel(group=group, actor=other_requester, reason="Non")
+    with pytest.raises(DecisionNotAllowed):
+        booking_group_cancel(group=group, actor=facilities_manager, reason="Non")
+
+    assert not isinstance(outsider.value, DecisionNotAllowed)  # a 404, not a 403
+    assert _statuses(group) == [BookingStatus.PENDING] * 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: row locks (select_for_update)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_cancel_all_against_approve_all_never_leaves_half_a_group(site, facilities_manager):
+    rooms = [SpaceFactory(site=site, instant_confirmation=False) for _ in range(3)]
+    (member,) = requesters(1)
+    for _ in range(3):
+        group = _several(member, rooms)
+
+        outcomes = race(
+            [
+                lambda group=group: (
+                    booking_group_cancel(group=group, actor=member, reason="Non") and "cancelled"
+                ),
+                lambda group=group: (
+                    booking_group_approve(group=group, actor=facilities_manager) and "approved"
+                ),
+            ]
+        )
+
+        # Approved then cancelled, or cancelled first (approve-all then finds nothing pending,
+        # or the rooms cancelled under it and approves none): every room cancelled, each once.
+        assert outcomes["cancelled"] == 1
+        assert outcomes["approved"] + outcomes["InvalidTransition"] + outcomes[False] == 1
+        assert _statuses(group) == [BookingStatus.CANCELLED] * 3
+        assert not Occupancy.objects.filter(booking__group=group, active=True).exists()

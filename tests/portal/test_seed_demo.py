@@ -311,8 +311,9 @@ def test_seed_demo_shows_one_date_checked_in_and_one_no_show(demo_mode):
     assert no_show.booking.organisation == checked_in.booking.organisation
 
 
-def test_seed_demo_requests_a_hall_and_its_kitchen_together(demo_mode):
-    """Issue 16, several rooms at once: one request, two bookings in one group, pending."""
+def test_seed_demo_requests_a_hall_and_its_kitchen_together(demo_mode, client):
+    """Issue 16, several rooms at once: one request, two bookings in one group, pending, shown
+    together on the group's page."""
     seed_demo()
     seed_demo()
 
@@ -324,3 +325,6 @@ def test_seed_demo_requests_a_hall_and_its_kitchen_together(demo_mode):
     assert {booking.status for booking in bookings} == {"pending"}
     assert group.site.name == site_name
     assert group.requested_by.email == email
+    client.force_login(group.requested_by)
+    page = client.get(reverse("bookings:group-detail", args=[group.pk])).content.decode()
+    assert all(f">{room}</a>" in page for room in rooms)
