@@ -94,13 +94,14 @@ def slot_wait_accept(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.slot_waits_of_member(request.user).select_related("space", "space__site"),
         pk=pk,
     )
+    posted = request.method == "POST"  # a list's button posts no field at all
     answers_form = RequestAnswersForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         questions=request_questions_of(space_id=wait.space_id),
     )
     status = 200
-    if request.method == "POST" and answers_form.is_valid():
+    if posted and answers_form.is_valid():
         try:
             booking = services.slot_wait_accept(
                 wait=wait,
@@ -119,7 +120,7 @@ def slot_wait_accept(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The slot is yours: your request is made."))
             return redirect(booking.get_absolute_url())
-    if request.method == "POST":
+    if posted:
         status = 400
     if wait.status != SlotWaitStatus.OFFERED and status == 200:
         messages.info(request, _("This slot is not on offer to your structure (any more)."))
