@@ -134,9 +134,7 @@ def test_a_manager_cancels_a_no_show_and_takes_the_time_back(client, booking, fa
     assert (date["end"], date["no_show_at"]) == (END.isoformat(), None)
 
 
-def test_a_no_show_undo_on_a_space_without_check_in_is_a_409(
-    client, booking, facilities_manager
-):
+def test_a_no_show_undo_on_a_space_without_check_in_is_a_409(client, booking, facilities_manager):
     check_in_settings_set(
         space=booking.space, actor=facilities_manager, required=False, grace_minutes=15
     )

@@ -522,9 +522,12 @@ def test_cancelling_a_no_show_takes_the_free_time_back(
     assert _summary(door_space) == timedelta(hours=4)
     occupancy_summary_rebuild()
     assert _summary(door_space) == timedelta(hours=4)
-    assert no_shows_by_organisation(
-        organisation_ids=[booking.organisation_id], now=START + timedelta(days=1)
-    ) == {}
+    assert (
+        no_shows_by_organisation(
+            organisation_ids=[booking.organisation_id], now=START + timedelta(days=1)
+        )
+        == {}
+    )
     assert BookingLog.objects.latest("pk").reason.startswith("L’absence est annulée")
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         assert bookings_release_no_shows() == 0  # not marked again
@@ -535,9 +538,7 @@ def test_cancelling_a_no_show_whose_time_was_booked_keeps_the_row_short(
 ):
     _released(booking)
     with time_machine.travel(START + timedelta(minutes=17), tick=False):
-        booking_request_for(
-            space=door_space, requested_by=other_requester, start=RELEASED, end=END
-        )
+        booking_request_for(space=door_space, requested_by=other_requester, start=RELEASED, end=END)
 
     with time_machine.travel(START + timedelta(minutes=40), tick=False):
         undone = booking_no_show_undo(
