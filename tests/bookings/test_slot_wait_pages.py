@@ -176,7 +176,7 @@ def test_the_managers_see_the_line_with_names(client, space, requester, taken, c
 
 
 def test_accepting_asks_the_spaces_questions_required_ones_too(
-    client, space, requester, taken, commune_staff
+    client, space, requester, taken, commune_staff, django_assert_num_queries
 ):
     question = request_question_save(
         question=RequestQuestion(
@@ -191,7 +191,8 @@ def test_accepting_asks_the_spaces_questions_required_ones_too(
     url = reverse("bookings:slot-wait-accept", args=[wait.pk])
 
     listed = client.get(reverse("bookings:slot-wait-list")).content.decode()
-    form = client.get(url)
+    with django_assert_num_queries(6):  # the same whatever the number of questions
+        form = client.get(url)
     unanswered = client.post(url, {})
     answered = client.post(url, {answer_field(question.pk): "no"})
 
