@@ -198,9 +198,9 @@ def test_accepting_asks_the_spaces_questions_required_ones_too(
 
     assert "Répondre aux questions et accepter" in listed
     assert form.status_code == 200
-    assert 'name="question_%s"' % question.pk in form.content.decode()
+    assert f'name="question_{question.pk}"' in form.content.decode()
     assert unanswered.status_code == 400
-    assert 'aria-describedby="id_question_%s' % question.pk in unanswered.content.decode()
+    assert f'aria-describedby="id_question_{question.pk}' in unanswered.content.decode()
     booking = Booking.objects.get(organisation=wait.organisation)
     assert answered["Location"] == booking.get_absolute_url()
     assert booking.answers.get().value == "no"
