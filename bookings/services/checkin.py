@@ -224,17 +224,19 @@ def bookings_release_no_shows(*, now: datetime | None = None) -> int:
 
 
 def _managed_date(
-    *, booking: Booking, actor: User, occurrence_start: datetime | None
-) -> tuple[CheckInSetting, Occupancy]:
+    *, booking: Booking, actor: User, occurrence_start: datetime | None, setting_needed: bool = True
+) -> Occupancy:
     """The active date of `booking` starting at `occurrence_start`, for an impartial manager
     of its site (booking_check_decider: PermissionDenied 404 for who does not see it,
     DecisionNotAllowed or ConflictOfInterest 403 for a member of its structure who manages
     the site: the structure's own absences are not theirs to clear). CheckInClosed when the
-    space asks for no check-in or the booking is not confirmed; ValidationError for an
-    unknown date."""
+    booking is not confirmed, or (`setting_needed`) the space asks for no check-in;
+    ValidationError for an unknown date."""
     booking_check_decider(actor=actor, booking=booking)
-    setting = CheckInSetting.objects.filter(space_id=booking.space_id, required=True).first()
-    if setting is None:
+    if (
+        setting_needed
+        and not CheckInSetting.objects.filter(space_id=booking.space_id, required=True).exists()
+    ):
         raise CheckInClosed(booking.status, _("This space does not ask for a check-in."))
     if booking.status != BookingStatus.CONFIRMED:
         raise CheckInClosed(booking.status, _("Only a confirmed booking can be checked in."))
@@ -245,7 +247,7 @@ def _managed_date(
         raise ValidationError(
             {"occurrence_start": _("There is no such date left in this booking.")}
         )
-    return setting, row
+    return row
 
 
 def _log(booking: Booking, row: Occupancy, actor: User, reason: str) -> None:
@@ -272,7 +274,7 @@ def booking_arrival_record(
     Raises what `_managed_date` raises, and CheckInClosed before the window opens or once the
     date is marked a no-show."""
     now = now or timezone.now()
-    _setting, row = _managed_date(booking=booking, actor=actor, occurrence_start=occurrence_start)
+    row = _managed_date(booking=booking, actor=actor, occurrence_start=occurrence_start)
     if row.checked_in_at is not None:
         return row
     marked = _(
@@ -328,7 +330,10 @@ def booking_no_show_undo(
     equipment items. On PostgreSQL the exclusion constraint has the last word on the room.
     Raises what `_managed_date` raises."""
     now = now or timezone.now()
-    _setting, row = _managed_date(booking=booking, actor=actor, occurrence_start=occurrence_start)
+    # A mark stays cancellable after the space stopped asking for check-in.
+    row = _managed_date(
+        booking=booking, actor=actor, occurrence_start=occurrence_start, setting_needed=False
+    )
     space = Space.objects.select_for_update(of=("self",)).get(pk=booking.space_id)
     row = Occupancy.objects.select_for_update(of=("self",)).get(pk=row.pk)
     if row.no_show_at is None:

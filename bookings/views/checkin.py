@@ -150,7 +150,13 @@ def check_in_context(
             organisation_ids=[booking.organisation_id], now=timezone.now()
         )
         context["no_shows"] = counts.get(booking.organisation_id, 0)
-    if context["check_in"] is None or booking.status != BookingStatus.CONFIRMED:
+    if booking.status != BookingStatus.CONFIRMED:
+        return context
+    if can_decide:  # a mark stays cancellable after the space stopped asking for check-in
+        for row in occurrences:
+            if row.active and row.no_show_at is not None:
+                row.manager_action = "undo"
+    if context["check_in"] is None:
         return context
     now = timezone.now()
     for row in occurrences:
@@ -162,11 +168,14 @@ def check_in_context(
         row.check_in_closes = closes
         if row.active and opens <= now < closes and row.checked_in_at is None:
             context.setdefault("check_in_open", row)
-        if can_decide and row.active and row.checked_in_at is None:
-            if row.no_show_at is not None:
-                row.manager_action = "undo"
-            elif opens <= now < row.start + NO_SHOW_LOOKBACK:
-                row.manager_action = "arrival"
+        if (
+            can_decide
+            and row.active
+            and row.checked_in_at is None
+            and row.no_show_at is None
+            and opens <= now < row.start + NO_SHOW_LOOKBACK
+        ):
+            row.manager_action = "arrival"
     if "check_in_open" in context and not (
         selectors.bookings_of_requester(user).filter(pk=booking.pk).exists()
     ):

@@ -142,15 +142,6 @@ def test_a_manager_cancels_a_no_show_and_takes_the_time_back(
     assert (date["end"], date["no_show_at"]) == (END.isoformat(), None)
 
 
-def test_a_no_show_undo_on_a_space_without_check_in_is_a_409(client, booking, facilities_manager):
-    check_in_settings_set(
-        space=booking.space, actor=facilities_manager, required=False, grace_minutes=15
-    )
-
-    with time_machine.travel(START + timedelta(hours=1), tick=False):
-        assert _undo(client, facilities_manager, booking).status_code == 409
-
-
 def test_an_unknown_date_is_a_400(client, booking, requester):
     with time_machine.travel(START, tick=False):
         response = _check_in(
