@@ -677,10 +677,13 @@ class BookingRescheduleApi(APIView):
 
 
 class BookingCheckInApi(APIView):
-    """Check in a date of a booking on a space that requires it (its structure's members):
-    the date whose window is open now, or the one starting at `occurrence_start`. Idempotent.
-    404 for anyone else; 409 outside the window (from 30 minutes before the start to the end
-    of the grace period), after a no-show, or when the space asks for no check-in."""
+    """Check in a date of a booking on a space that requires it. Its structure's members: the
+    date whose window is open now, or the one starting at `occurrence_start`. Its impartial
+    managers record the structure's arrival on the date starting at `occurrence_start`
+    (required), from 30 minutes before its start to 24 hours after it; a member of the
+    structure who manages the site checks in as a member. Idempotent. 404 for anyone else;
+    403 for a manager who may not decide on it; 409 outside the window, after a no-show (a
+    manager cancels it with `no-show/undo/`), or when the space asks for no check-in."""
 
     permission_classes = [IsAuthenticated]
 
@@ -694,16 +697,71 @@ class BookingCheckInApi(APIView):
         request=InputSerializer, responses={200: BookingOutputSerializer, 409: TRANSITION_REFUSED}
     )
     def post(self, request: Request, pk: int) -> Response:
-        # The structure's members only: anyone else gets 404 before the body is read.
-        booking = get_object_or_404(selectors.bookings_of_requester(request.user), pk=pk)
+        # The structure's members, then the site's managers: anyone else gets 404 before the
+        # body is read.
+        booking = selectors.bookings_of_requester(request.user).filter(pk=pk).first()
+        as_member = booking is not None
+        if booking is None:
+            booking = get_object_or_404(selectors.bookings_manageable_by(request.user), pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.booking_check_in(
+        record = services.booking_check_in if as_member else services.booking_arrival_record
+        record(
             booking=booking,
             actor=request.user,
             occurrence_start=data.validated_data.get("occurrence_start"),
         )
         return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
+
+
+class BookingNoShowUndoApi(APIView):
+    """Cancel the no-show mark of the date starting at `occurrence_start` (the booking's
+    impartial managers): the mark is cleared, the arrival recorded as theirs, and the released
+    part of the slot taken back only if it is still free (`taken_back`; else `message` says
+    why, and the date keeps its shortened end). Idempotent. 404 for anyone who does not
+    manage the booking's site, 403 for a manager who is a member of its structure, 400 for an
+    unknown date, 409 when the space asks for no check-in or the booking is not confirmed."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        occurrence_start = serializers.DateTimeField()
+
+        class Meta:
+            ref_name = "BookingNoShowUndoInput"
+
+    class OutputSerializer(serializers.Serializer):
+        released = serializers.BooleanField(
+            help_text="Whether part of the slot had been released (else it was only marked)."
+        )
+        taken_back = serializers.BooleanField(
+            help_text="Whether the released part is the structure's again."
+        )
+        message = serializers.CharField()
+        booking = BookingOutputSerializer()
+
+        class Meta:
+            ref_name = "BookingNoShowUndoOutput"
+
+    @extend_schema(
+        request=InputSerializer, responses={200: OutputSerializer, 409: TRANSITION_REFUSED}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        booking = get_object_or_404(selectors.bookings_manageable_by(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        undone = services.booking_no_show_undo(
+            booking=booking,
+            actor=request.user,
+            occurrence_start=data.validated_data["occurrence_start"],
+        )
+        output = {
+            "released": undone.released,
+            "taken_back": undone.taken_back,
+            "message": undone.message,
+            "booking": _booking_queryset(request.user).get(pk=pk),
+        }
+        return Response(self.OutputSerializer(output).data)
 
 
 class BusyPeriodSerializer(serializers.Serializer):

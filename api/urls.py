@@ -122,6 +122,11 @@ urlpatterns = [
         name="booking-check-in",
     ),
     path(
+        "v1/bookings/<int:pk>/no-show/undo/",
+        bookings.BookingNoShowUndoApi.as_view(),
+        name="booking-no-show-undo",
+    ),
+    path(
         "v1/bookings/<int:pk>/messages/",
         comments.BookingCommentListCreateApi.as_view(),
         name="booking-comment-list",

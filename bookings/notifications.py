@@ -47,6 +47,7 @@ from bookings.selectors import (
     booking_comment_recipients,
     booking_requesters,
     booking_routing,
+    routing_of,
     slot_wait_recipients,
 )
 from bookings.selectors.conditions import booking_conditions_missing
@@ -370,6 +371,35 @@ def notify_slot_wait(wait: SlotWait, event: str) -> int:
         about=f"slot wait {wait.pk}, {event}",
         link=wait.get_absolute_url(),
     )
+
+
+def notify_slot_wait_joined(wait: SlotWait) -> int:
+    """Tell the people who would decide on the wait's request (the space's routing tier, none
+    of them a member of the structure) that a structure joined the line, in their
+    notifications list only: a line asks nothing of them, and an e-mail for each wait would
+    drown the ones that do. Call it in the transaction of the join. Returns how many entries
+    were written."""
+    space = wait.space
+    link = reverse("bookings:space-slot-waits", args=[space.pk])
+    context = {"wait": wait, "space": space, "site": space.site}
+    entries = []
+    for user in routing_of(site_id=space.site_id, organisation_id=wait.organisation_id).deciders:
+        if not user.is_active or user.erased_at is not None:
+            continue
+        rendered = message_render(
+            "slot_wait_joined_managers", context, language=user.language, link=link
+        )
+        entries.append(
+            Notification(
+                user=user,
+                topic="slot_wait_joined",
+                subject=rendered.title,
+                body=rendered.text,
+                link=link,
+            )
+        )
+    Notification.objects.bulk_create(entries)
+    return len(entries)
 
 
 def notify_no_show(*, occupancy_id: int) -> int:

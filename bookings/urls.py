@@ -67,6 +67,12 @@ urlpatterns = [
     ),
     # Check-in at the door (issue 16).
     path("<int:pk>/arrivee/", checkin.booking_check_in, name="booking-check-in"),
+    path(
+        "<int:pk>/arrivee-constatee/",
+        checkin.booking_arrival_record,
+        name="booking-arrival-record",
+    ),
+    path("<int:pk>/absence/annuler/", checkin.booking_no_show_undo, name="booking-no-show-undo"),
     path("arrivee/<slug:token>/", checkin.check_in_door, name="check-in-door"),
     path("espaces/<int:pk>/pointage/", checkin.space_check_in, name="space-check-in"),
     path(

@@ -960,9 +960,9 @@ def _slot_wait_list(w: World, count: int) -> Get:
     return Get(w.requester, reverse("bookings:slot-wait-list"), html(r'id="attente-\d+"'))
 
 
-@case("bookings:space-slot-waits", sqlite=7)
+@case("bookings:space-slot-waits", sqlite=8)
 def _space_slot_waits(w: World, count: int) -> Get:
-    """A space's line, for the people who manage it."""
+    """A space's line, for the people who manage it (and its offer duration: +1)."""
     _slot_waits(w, count)
     return Get(
         w.facilities_manager,
@@ -1538,6 +1538,9 @@ NOT_LISTS: dict[str, str] = {
     # Issue 16: its counts are asserted in tests/bookings/test_change_pages.py.
     "bookings:booking-change": ACTION,
     "bookings:booking-check-in": ACTION,
+    # Follow-ups: a manager's word on one date (tests/bookings/test_check_in_views.py).
+    "bookings:booking-arrival-record": ACTION,
+    "bookings:booking-no-show-undo": ACTION,
     "bookings:space-check-in": ACTION,
     "bookings:space-check-in-poster": "one space's poster: its QR code and link",
     "bookings:check-in-door": "the member's structure's dates in one room around now (one "
@@ -1550,7 +1553,8 @@ NOT_LISTS: dict[str, str] = {
     "bookings:equipment-edit": ACTION,
     "bookings:quota-delete": ACTION,
     "bookings:slot-wait-create": ACTION,
-    "bookings:slot-wait-accept": ACTION,
+    "bookings:slot-wait-accept": "one wait's acceptance: the space's questions (counted in "
+    "tests/bookings/test_slot_wait_pages.py)",
     "bookings:slot-wait-withdraw": ACTION,
     "bookings:feed-revoke": ACTION,
     "bookings:allocation-create": ACTION,
@@ -1634,6 +1638,7 @@ NOT_LISTS: dict[str, str] = {
     "api:slot-wait-withdraw": ACTION,
     "api:booking-reschedule": ACTION,
     "api:booking-check-in": ACTION,
+    "api:booking-no-show-undo": ACTION,
     # Several rooms at once (issue 16): a request (a constant per room,
     # tests/api/test_booking_groups_api.py), the rooms of one request (at most 10), decisions.
     "api:booking-group-list": ACTION,

@@ -212,6 +212,10 @@ INTERNAL_STEPS = {
     # (the platform) mark a date through the writer, after their own checks.
     "occupancy_check_in",
     "occupancy_release_no_show",
+    # …and booking_no_show_undo (an impartial manager) lengthens a date back through it, and
+    # asks the equipment service whether the date's items are still in stock then.
+    "occupancy_undo_no_show",
+    "equipment_short_to_lengthen",
     # Equipment held by a booking's dates (bookings/services/equipment.py): booking_request
     # calls it in its transaction, after its own checks, as it calls occupancies_book.
     "equipment_book",
@@ -692,6 +696,18 @@ CASES: dict[str, Case] = {
     ),
     "check_in_token_rotate": Case(
         bookings_services.check_in_token_rotate, lambda w: {"space": w.space}, actors=SIGNED_IN
+    ),
+    # follow-ups: an impartial manager's word on a date; the offer duration of a space's line
+    "booking_arrival_record": Case(
+        bookings_services.booking_arrival_record,
+        lambda w: {"booking": w.pending, "occurrence_start": w.pending.start},
+    ),
+    "booking_no_show_undo": Case(
+        bookings_services.booking_no_show_undo,
+        lambda w: {"booking": w.pending, "occurrence_start": w.pending.start},
+    ),
+    "slot_wait_setting_set": Case(
+        bookings_services.slot_wait_setting_set, lambda w: {"space": w.space, "offer_hours": 12}
     ),
     # bookings: talking on a request (the platform has nothing to say there either)
     "booking_comment_post": Case(

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from bookings.forms.requests import SlotForm
-from bookings.models import SlotWait
+from bookings.models import OFFER_HOURS_DEFAULT, OFFER_HOURS_MAX, OFFER_HOURS_MIN, SlotWait
 from core.fields import SingleLineFormField
 from core.forms import AccessibleForm
 from core.validators import bounds_of
@@ -36,4 +36,20 @@ class SlotWaitForm(SlotForm):
 class SlotWaitAcceptForm(AccessibleForm):
     house_rules_accepted = forms.BooleanField(
         label=_("I have read the house rules and accept them"), required=False
+    )
+
+
+class SlotWaitSettingForm(AccessibleForm):
+    """How long a freed slot stays offered (a space's managers, on its line's page)."""
+
+    offer_hours = forms.IntegerField(
+        label=_("Offer duration (hours)"),
+        min_value=OFFER_HOURS_MIN,
+        max_value=OFFER_HOURS_MAX,
+        initial=OFFER_HOURS_DEFAULT,
+        help_text=_(
+            "Between 1 and 72 hours: how long a freed slot stays offered to the first "
+            "structure in line before it goes to the next one. Never past the space's "
+            "minimum notice."
+        ),
     )

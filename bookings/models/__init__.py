@@ -56,10 +56,14 @@ from bookings.models.quotas import BookingQuota, Waiver
 from bookings.models.waits import (
     ACTIVE_WAITS,
     OFFER_HOLD,
+    OFFER_HOURS_DEFAULT,
+    OFFER_HOURS_MAX,
+    OFFER_HOURS_MIN,
     SLOT_WAIT_TRANSITIONS,
     WAITS_PER_ORGANISATION,
     SlotWait,
     SlotWaitLog,
+    SlotWaitSetting,
     SlotWaitStatus,
 )
 
@@ -76,6 +80,9 @@ __all__ = [
     "MAX_STOCK",
     "OCCUPYING",
     "OFFER_HOLD",
+    "OFFER_HOURS_DEFAULT",
+    "OFFER_HOURS_MAX",
+    "OFFER_HOURS_MIN",
     "REASON_REQUIRED",
     "SLOT_WAIT_TRANSITIONS",
     "TRANSITIONS",
@@ -116,6 +123,7 @@ __all__ = [
     "RequestQuestion",
     "SlotWait",
     "SlotWaitLog",
+    "SlotWaitSetting",
     "SlotWaitStatus",
     "Waiver",
     "comment_constraints",

@@ -18,9 +18,13 @@ from core.fields import SingleLineCharField
 from core.validators import bounded
 from spaces.models import MAX_PEOPLE
 
-# How long an offer stands: a day, and never past the space's notice limit (a slot offered
-# must still be requestable when it is accepted: bookings.services.waits).
-OFFER_HOLD = timedelta(hours=24)
+# How long an offer stands: the space's setting (SlotWaitSetting, 1 to 72 hours, a day unless
+# its managers chose otherwise), and never past the space's notice limit (a slot offered must
+# still be requestable when it is accepted: bookings.services.waits).
+OFFER_HOURS_MIN = 1
+OFFER_HOURS_MAX = 72
+OFFER_HOURS_DEFAULT = 24
+OFFER_HOLD = timedelta(hours=OFFER_HOURS_DEFAULT)  # a space without a setting
 # Active waits (waiting or offered) a structure may hold at once: a wait costs nothing, and one
 # structure must not queue for every evening of a room.
 WAITS_PER_ORGANISATION = 10
@@ -156,3 +160,39 @@ class SlotWaitLog(models.Model):
 
     def __str__(self) -> str:
         return f"wait {self.wait_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class SlotWaitSetting(models.Model):
+    """How long a freed slot of a space stays offered to the structure first in line, set by
+    the space's managers on its line's page. A space without a row: OFFER_HOURS_DEFAULT."""
+
+    space = models.OneToOneField(
+        "spaces.Space",
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="slot_wait_setting",
+    )
+    offer_hours = models.PositiveSmallIntegerField(
+        _("offer duration (hours)"),
+        default=OFFER_HOURS_DEFAULT,
+        validators=bounded(OFFER_HOURS_MIN, OFFER_HOURS_MAX),
+        help_text=_(
+            "How long a freed slot stays offered to the first structure in line before it goes "
+            "to the next one; never past the space's minimum notice."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("waiting line setting")
+        verbose_name_plural = _("waiting line settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offer_hours__gte=OFFER_HOURS_MIN) & Q(offer_hours__lte=OFFER_HOURS_MAX),
+                name="slot_wait_offer_hours_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id}: {self.offer_hours} h"

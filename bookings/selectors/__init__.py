@@ -51,6 +51,7 @@ from bookings.selectors.bookings import (
     bookings_pending_rows,
     bookings_pending_table,
     bookings_visible_to,
+    routing_of,
 )
 from bookings.selectors.calendars import (
     CALENDAR_MAX_DAYS,
@@ -92,6 +93,7 @@ from bookings.selectors.quotas import (
 )
 from bookings.selectors.waits import (
     slot_wait_recipients,
+    slot_wait_setting_of,
     slot_waits_line,
     slot_waits_listed,
     slot_waits_of_member,
@@ -155,9 +157,11 @@ __all__ = [
     "quotas_applying",
     "quotas_manageable_by",
     "quotas_of_site",
+    "routing_of",
     "site_day_grid",
     "site_timeline",
     "slot_wait_recipients",
+    "slot_wait_setting_of",
     "slot_waits_line",
     "slot_waits_listed",
     "slot_waits_of_member",

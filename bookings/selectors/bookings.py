@@ -230,7 +230,13 @@ def booking_routing(booking: Booking) -> Routing:
     conflict of interest with the requesting organisation. Each of them sees the booking in
     `bookings_pending_for` and passes `booking_check_decider` while it is pending. One query
     for every tier: each person says which tiers they are in."""
-    able = _ABLE_TO_DECIDE.run(site=booking.space.site_id, organisation=booking.organisation_id)
+    return routing_of(site_id=booking.space.site_id, organisation_id=booking.organisation_id)
+
+
+def routing_of(*, site_id: int, organisation_id: int) -> Routing:
+    """`booking_routing` for what a structure asks of a site without a booking yet (a wait for
+    a slot, issue 16): the same tiers, the same people."""
+    able = _ABLE_TO_DECIDE.run(site=site_id, organisation=organisation_id)
     for role in ROUTING_TIERS:
         people = [user for user in able if getattr(user, f"in_{role}")]
         if people:

@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Membership, MembershipRole, User
 from accounts.selectors import AnyUser, organisations_of
-from bookings.models import ACTIVE_WAITS, SlotWait
+from bookings.models import ACTIVE_WAITS, SlotWait, SlotWaitSetting
 from spaces.selectors import sites_manageable_by
 
 
@@ -81,6 +81,10 @@ def slot_wait_recipients(wait: SlotWait) -> list[User]:
     )
 
 
+def slot_wait_setting_of(*, space_id: int) -> SlotWaitSetting | None:
+    return SlotWaitSetting.objects.filter(space_id=space_id).first()
+
+
 def slot_waits_spaces_to_look_at() -> list[int]:
     """The spaces with someone waiting or an offer standing: what the periodic job looks at."""
     return list(
@@ -93,6 +97,7 @@ def slot_waits_spaces_to_look_at() -> list[int]:
 
 __all__ = [
     "slot_wait_recipients",
+    "slot_wait_setting_of",
     "slot_waits_line",
     "slot_waits_listed",
     "slot_waits_of_member",

@@ -26,7 +26,9 @@ The public names are re-exported here: `from bookings.services import booking_ca
 
 from bookings.services.changes import BookingChange, booking_reschedule
 from bookings.services.checkin import (
+    booking_arrival_record,
     booking_check_in,
+    booking_no_show_undo,
     bookings_release_no_shows,
     check_in_settings_set,
     check_in_token_rotate,
@@ -59,6 +61,7 @@ from bookings.services.requests import (
 from bookings.services.waits import (
     slot_wait_accept,
     slot_wait_join,
+    slot_wait_setting_set,
     slot_wait_withdraw,
     slot_waits_offer,
     slot_waits_sweep,
@@ -70,11 +73,13 @@ __all__ = [
     "BookingChange",
     "BookingRequest",
     "booking_approve",
+    "booking_arrival_record",
     "booking_cancel",
     "booking_check_in",
     "booking_comment_post",
     "booking_file_attach",
     "booking_file_remove",
+    "booking_no_show_undo",
     "booking_refuse",
     "booking_request",
     "booking_request_preview",
@@ -97,6 +102,7 @@ __all__ = [
     "request_question_save",
     "slot_wait_accept",
     "slot_wait_join",
+    "slot_wait_setting_set",
     "slot_wait_withdraw",
     "slot_waits_offer",
     "slot_waits_sweep",

@@ -231,3 +231,21 @@ def equipment_update(
     locked.save(update_fields=["name", "stock"])
     equipment.name, equipment.stock = name, stock
     return locked
+
+
+def equipment_short_to_lengthen(*, row: Occupancy, until: datetime) -> str | None:
+    """Whether the equipment `row` holds could be held until `until` (a released no-show's
+    date taken back, bookings.services.checkin): the name of the first item whose stock
+    would be exceeded after the row's present `blocked_until`, else None. Takes the items'
+    lock, in id order, as every writer of their uses does. Must run inside atomic(), after
+    the space's lock."""
+    held = dict(EquipmentUse.objects.filter(occupancy=row).values_list("equipment_id", "quantity"))
+    if not held or until <= row.blocked_until:
+        return None
+    items = list(Equipment.objects.select_for_update().filter(pk__in=list(held)).order_by("pk"))
+    uses = _uses_of(held, row.blocked_until, until)
+    for item in items:
+        peak, _at = equipment_peak(uses.get(item.pk, []), row.blocked_until, until)
+        if peak + held[item.pk] > item.stock:
+            return item.name
+    return None

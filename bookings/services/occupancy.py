@@ -225,11 +225,41 @@ def occupancy_release_no_show(*, row_id: int, at: datetime, release: datetime) -
     Occupancy.objects.filter(pk=row_id).update(
         no_show_at=at, booked_end=end, end=release, blocked_until=release
     )
-    booked = _summary_of([(space_id, organisation_id, start, end)], sign=-1)
-    for key, elapsed in _summary_of([(space_id, organisation_id, start, release)]).items():
-        booked[key] += elapsed
-    _summary_write(booked)
+    _summary_move(space_id, organisation_id, start, end, release)
+    # Structures may be waiting for the freed part: offered once this commits, like every
+    # other freeing (occupancies_free), not only by the periodic job.
+    from bookings.services.waits import slot_waits_offer_after_commit
+
+    slot_waits_offer_after_commit(space_ids={space_id})
     return True
+
+
+def occupancy_undo_no_show(
+    *, row_id: int, at: datetime, by: User, blocked_until: datetime | None
+) -> bool:
+    """Clear the no-show mark of the booked date of id `row_id` and record its arrival (at
+    `at`, by `by`: the date is not marked again by the job). With `blocked_until`, the row is
+    lengthened back to its `booked_end` (then blocked until `blocked_until`) and the summary
+    regains the time; the caller found that part free under the space's lock, and on
+    PostgreSQL the exclusion constraint has the last word: a refusal keeps the row short (a
+    savepoint; the mark is cleared all the same). Returns whether the time was taken back.
+    Must run inside atomic(), the row locked by the caller."""
+    row = Occupancy.objects.get(pk=row_id)
+    cleared = {"no_show_at": None, "checked_in_at": at, "checked_in_by": by}
+    if blocked_until is not None and row.booked_end is not None:
+        try:
+            with transaction.atomic():  # a savepoint: a refusal leaves the transaction usable
+                Occupancy.objects.filter(pk=row_id).update(
+                    **cleared, end=row.booked_end, blocked_until=blocked_until, booked_end=None
+                )
+        except IntegrityError:  # a writer that bypassed the space's lock took the time
+            pass
+        else:
+            organisation_id = row.booking.organisation_id
+            _summary_move(row.space_id, organisation_id, row.start, row.end, row.booked_end)
+            return True
+    Occupancy.objects.filter(pk=row_id).update(**cleared)
+    return False
 
 
 def occupancy_claim_reminder(*, row: Occupancy, at: datetime) -> bool:
@@ -289,6 +319,17 @@ def _summary_of(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int 
         for month, elapsed in pieces:
             booked[space_id, organisation_id, pieces[0][0], month] += sign * elapsed
     return booked
+
+
+def _summary_move(
+    space_id: int, organisation_id: int, start: datetime, end: datetime, new_end: datetime
+) -> None:
+    """A date's row of the summary now ends at `new_end` instead of `end`: the old period
+    subtracted, the new one added, in one statement."""
+    booked = _summary_of([(space_id, organisation_id, start, end)], sign=-1)
+    for key, elapsed in _summary_of([(space_id, organisation_id, start, new_end)]).items():
+        booked[key] += elapsed
+    _summary_write(booked)
 
 
 def _summary_add(dates: Iterable[tuple[int, int, datetime, datetime]], sign: int = 1) -> None:

@@ -27,12 +27,15 @@ from bookings import notifications
 from bookings.exceptions import BookingConflict, OfferLost
 from bookings.models import (
     ACTIVE_WAITS,
-    OFFER_HOLD,
+    OFFER_HOURS_DEFAULT,
+    OFFER_HOURS_MAX,
+    OFFER_HOURS_MIN,
     SLOT_WAIT_TRANSITIONS,
     WAITS_PER_ORGANISATION,
     Booking,
     SlotWait,
     SlotWaitLog,
+    SlotWaitSetting,
     SlotWaitStatus,
 )
 from bookings.rules import Period
@@ -48,6 +51,7 @@ from bookings.services.requests import (
 from core.jobs import job_after_commit
 from core.workflow import status_change
 from spaces.models import Space
+from spaces.permissions import space_check_manager
 
 
 def _refused(from_status: str, to_status: str) -> ValidationError:
@@ -143,12 +147,44 @@ def slot_wait_join(
     SlotWaitLog.objects.create(
         wait=wait, to_status=SlotWaitStatus.WAITING, actor=logged_actor(requested_by)
     )
+    # The people who would decide on the request hear of it in their notifications list.
+    notifications.notify_slot_wait_joined(wait)
     return wait
 
 
-def _offer_deadline(wait: SlotWait, space: Space, now: datetime) -> datetime:
-    """A day, and never past the last moment the slot may still be requested (its notice)."""
-    return min(now + OFFER_HOLD, wait.start - timedelta(hours=space.min_notice_hours))
+@transaction.atomic
+def slot_wait_setting_set(*, space: Space, actor: Actor, offer_hours: int) -> SlotWaitSetting:
+    """Set how long a freed slot of `space` stays offered to the first in line (1 to 72
+    hours; still never past the space's notice). Applies to the offers made from now on.
+    Raises PermissionDenied (404) unless `actor` manages the space, ValidationError naming
+    `offer_hours`."""
+    space_check_manager(actor=actor, space_id=space.pk)
+    if (
+        not isinstance(offer_hours, int)
+        or isinstance(offer_hours, bool)
+        or not OFFER_HOURS_MIN <= offer_hours <= OFFER_HOURS_MAX
+    ):
+        raise ValidationError(
+            {
+                "offer_hours": _("Between %(min)s and %(max)s hours.")
+                % {"min": OFFER_HOURS_MIN, "max": OFFER_HOURS_MAX}
+            }
+        )
+    setting, _created = SlotWaitSetting.objects.update_or_create(
+        space=space, defaults={"offer_hours": offer_hours}
+    )
+    return setting
+
+
+def _offer_hours(space_id: int) -> int:
+    hours = SlotWaitSetting.objects.filter(space_id=space_id).values_list("offer_hours", flat=True)
+    return hours[0] if hours else OFFER_HOURS_DEFAULT
+
+
+def _offer_deadline(wait: SlotWait, space: Space, now: datetime, hours: int) -> datetime:
+    """The space's offer duration (`hours`), and never past the last moment the slot may still
+    be requested (its notice)."""
+    return min(now + timedelta(hours=hours), wait.start - timedelta(hours=space.min_notice_hours))
 
 
 def slot_waits_offer(*, space_id: int, now: datetime | None = None) -> int:
@@ -173,6 +209,7 @@ def _offer_in_line(*, space_id: int, now: datetime) -> int:
         .select_related("space", "organisation", "requested_by")
         .order_by("created_at", "pk")
     )
+    hours = _offer_hours(space_id)
     held: list[Period] = []
     waiting: list[SlotWait] = []
     for wait in line:
@@ -182,7 +219,7 @@ def _offer_in_line(*, space_id: int, now: datetime) -> int:
                 continue
             _wait_transition(wait=wait, to=SlotWaitStatus.EXPIRED, actor=PLATFORM)
             notifications.notify_slot_wait(wait, "offer_expired")
-        elif _offer_deadline(wait, space, now) <= now:
+        elif _offer_deadline(wait, space, now, hours) <= now:
             # Too late to be requested now: the line for it has nothing left to offer.
             _wait_transition(wait=wait, to=SlotWaitStatus.EXPIRED, actor=PLATFORM)
         else:
@@ -199,7 +236,7 @@ def _offer_in_line(*, space_id: int, now: datetime) -> int:
             wait=wait,
             to=SlotWaitStatus.OFFERED,
             actor=PLATFORM,
-            offered_until=_offer_deadline(wait, space, now),
+            offered_until=_offer_deadline(wait, space, now, hours),
         )
         notifications.notify_slot_wait(wait, "offered")
         held.append(period)

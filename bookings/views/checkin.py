@@ -28,6 +28,7 @@ from bookings.selectors.checkin import (
     no_shows_of_site,
     no_shows_of_site_per_structure,
 )
+from bookings.services.checkin import NO_SHOW_LOOKBACK
 from core.forms import form_add_service_errors
 from spaces.selectors import sites_manageable_by, spaces_manageable_by
 
@@ -134,10 +135,14 @@ def check_in_door(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "bookings/check_in_door.html", context, status=status)
 
 
-def check_in_context(booking, *, user, is_manager: bool, occurrences: list) -> dict:
+def check_in_context(
+    booking, *, user, is_manager: bool, occurrences: list, can_decide: bool = False
+) -> dict:
     """What a booking's page shows of check-in: whether its space asks for it, the date a
     member may check in now (`check_in_open`), and for its managers the structure's no-shows
-    over twelve months. One query on a space without check-in; two or three with it."""
+    over twelve months; for its impartial managers (`can_decide`), on each date, what they may
+    say (`row.manager_action`: "arrival" once its window opened, "undo" on a no-show). One
+    query on a space without check-in; two or three with it."""
     setting = check_in_setting_of(space_id=booking.space_id)
     context: dict = {"check_in": setting if setting and setting.required else None}
     if is_manager:
@@ -145,7 +150,13 @@ def check_in_context(booking, *, user, is_manager: bool, occurrences: list) -> d
             organisation_ids=[booking.organisation_id], now=timezone.now()
         )
         context["no_shows"] = counts.get(booking.organisation_id, 0)
-    if context["check_in"] is None or booking.status != BookingStatus.CONFIRMED:
+    if booking.status != BookingStatus.CONFIRMED:
+        return context
+    if can_decide:  # a mark stays cancellable after the space stopped asking for check-in
+        for row in occurrences:
+            if row.active and row.no_show_at is not None:
+                row.manager_action = "undo"
+    if context["check_in"] is None:
         return context
     now = timezone.now()
     for row in occurrences:
@@ -157,6 +168,14 @@ def check_in_context(booking, *, user, is_manager: bool, occurrences: list) -> d
         row.check_in_closes = closes
         if row.active and opens <= now < closes and row.checked_in_at is None:
             context.setdefault("check_in_open", row)
+        if (
+            can_decide
+            and row.active
+            and row.checked_in_at is None
+            and row.no_show_at is None
+            and opens <= now < row.start + NO_SHOW_LOOKBACK
+        ):
+            row.manager_action = "arrival"
     if "check_in_open" in context and not (
         selectors.bookings_of_requester(user).filter(pk=booking.pk).exists()
     ):
@@ -184,6 +203,51 @@ def booking_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Thank you: your arrival is recorded."))
     return redirect(booking.get_absolute_url())
+
+
+def _manager_action(request: HttpRequest, pk: int, act) -> HttpResponse:
+    """Run a manager's word on a date of the booking (POST `occurrence_start`): the booking
+    among those the user manages (else 404); the service checks the rest."""
+    booking = get_object_or_404(selectors.bookings_manageable_by(request.user), pk=pk)
+    try:
+        chosen = parse_datetime(request.POST.get("occurrence_start", "")[:40])
+    except ValueError:
+        chosen = None
+    try:
+        text = act(booking=booking, actor=request.user, occurrence_start=chosen)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except InvalidTransition as exc:
+        messages.error(request, exc.message())
+    else:
+        messages.success(request, text)
+    return redirect(booking.get_absolute_url())
+
+
+@login_required
+@require_POST
+def booking_arrival_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "The structure has arrived" on a date of a booking's page (its impartial managers)."""
+
+    def act(**kwargs) -> str:
+        services.booking_arrival_record(**kwargs)
+        return _("The arrival is recorded for the structure.")
+
+    return _manager_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def booking_no_show_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a no-show on a date of a booking's page (its impartial managers): the message
+    says whether the released time was taken back."""
+
+    def act(**kwargs) -> str:
+        return services.booking_no_show_undo(**kwargs).message or _(
+            "This date is not marked a no-show."
+        )
+
+    return _manager_action(request, pk, act)
 
 
 @login_required

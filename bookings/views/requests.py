@@ -429,7 +429,11 @@ def booking_detail_page(
         **comments_context(booking),
         # Issue 16: check-in at the door, the structure's no-shows for its managers.
         **check_in_context(
-            booking, user=request.user, is_manager=actions.is_manager, occurrences=occurrences
+            booking,
+            user=request.user,
+            is_manager=actions.is_manager,
+            occurrences=occurrences,
+            can_decide=actions.can_decide,
         ),
     }
     return render(request, "bookings/booking_detail.html", context, status=status)

@@ -265,6 +265,10 @@ def _slot_wait_join(w: "World", role: str, _) -> dict:
     }
 
 
+def _occurrence(w: "World", role: str, booking) -> dict:
+    return {"occurrence_start": booking.start.isoformat()}
+
+
 def _fixed(body: dict) -> Callable[["World", str, object], dict]:
     return lambda w, role, target: body
 
@@ -384,14 +388,22 @@ MATRIX: dict[tuple[str, str], Entry] = {
         manager=(404, 404), commune=(404, 404), epci=(404, 404),
     ),
     ("api:slot-wait-withdraw", "POST"): entry("slot_wait", **THE_STRUCTURES),
-    # Check-in at the door (issue 16): the structure's members only (a manager who sees the
-    # booking gets 404, as another's); the world's booking is pending on a space asking for no
-    # check-in, so the member's own is a 409 (tests/api/test_check_in_api.py has the 200).
+    # Check-in at the door (issue 16): the structure's members, and (follow-ups) the site's
+    # managers recording the structure's arrival; the world's booking is pending on a space
+    # asking for no check-in, so those who may are a 409 (tests/api/test_check_in_api.py has
+    # the 200s).
     ("api:booking-check-in", "POST"): entry(
         "booking",
         body=_fixed({}),
         anonymous=(403, 403), member_a=(409, 404), member_b=(409, 404),
-        manager=(404, 404), commune=(404, 404), epci=(404, 404),
+        manager=(409, 404), commune=(409, 404), epci=(409, 409),
+    ),
+    # Cancelling a no-show (follow-ups): the site's managers only.
+    ("api:booking-no-show-undo", "POST"): entry(
+        "booking",
+        body=_occurrence,
+        anonymous=(403, 403), member_a=(404, 404), member_b=(404, 404),
+        manager=(409, 404), commune=(409, 404), epci=(409, 409),
     ),
     # Talking on a request: both sides of the booking, as they see it.
     ("api:booking-comment-list", "GET"): entry("booking", **VISIBLE),

@@ -1,6 +1,7 @@
 """Check-in through the API (issue 16): `POST /api/v1/bookings/{id}/check-in/` for the
-structure's members (404 for anyone else, 409 outside the window), and the check-in state of
-each date in the booking's detail.
+structure's members and, with a date, its managers (404 for anyone else, 409 outside the
+window), `POST …/no-show/undo/` for its managers, and the check-in state of each date in the
+booking's detail.
 
 The clock starts on Monday 4 January 2027, 09:00 in Paris; the booked date is Tuesday 12
 January, 18:00–22:00, on a space requiring check-in with 15 minutes' grace.
@@ -52,6 +53,15 @@ def booking(site, facilities_manager, requester, frozen_clock):
     return booking_request_for(space=space, requested_by=requester, start=START, end=END)
 
 
+def _undo(client, user, booking):
+    client.force_login(user)
+    return client.post(
+        reverse("api:booking-no-show-undo", args=[booking.pk]),
+        {"occurrence_start": START.isoformat()},
+        content_type="application/json",
+    )
+
+
 def _check_in(client, user, booking, body=None):
     client.force_login(user)
     return client.post(
@@ -92,12 +102,44 @@ def test_outside_the_window_is_a_409(client, booking, requester):
     assert late.json()["status"] == "confirmed"
 
 
-def test_another_structure_a_manager_and_outsiders_get_404(
-    client, booking, other_requester, facilities_manager, outsider
-):
+def test_another_structure_and_outsiders_get_404(client, booking, other_requester, outsider):
     with time_machine.travel(START, tick=False):
-        for user in (other_requester, facilities_manager, outsider):
+        for user in (other_requester, outsider):
             assert _check_in(client, user, booking).status_code == 404
+            assert _undo(client, user, booking).status_code == 404
+
+
+def test_a_manager_records_the_arrival_of_a_date(client, booking, facilities_manager):
+    with time_machine.travel(START + timedelta(minutes=5), tick=False):
+        missing = _check_in(client, facilities_manager, booking)
+        response = _check_in(
+            client, facilities_manager, booking, {"occurrence_start": START.isoformat()}
+        )
+
+    assert missing.status_code == 400
+    assert response.status_code == 200
+    [date] = response.json()["occurrences"]
+    assert date["checked_in_at"] == (START + timedelta(minutes=5)).isoformat()
+
+
+def test_a_manager_cancels_a_no_show_and_takes_the_time_back(
+    client, booking, facilities_manager, django_assert_num_queries
+):
+    with time_machine.travel(START + timedelta(minutes=16), tick=False):
+        bookings_release_no_shows()
+        client.force_login(facilities_manager)
+        with django_assert_num_queries(30):
+            response = client.post(
+                reverse("api:booking-no-show-undo", args=[booking.pk]),
+                {"occurrence_start": START.isoformat()},
+                content_type="application/json",
+            )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["released"], body["taken_back"]) == (True, True)
+    [date] = body["booking"]["occurrences"]
+    assert (date["end"], date["no_show_at"]) == (END.isoformat(), None)
 
 
 def test_an_unknown_date_is_a_400(client, booking, requester):

@@ -16,9 +16,11 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
+from accounts.exceptions import ConflictOfInterest, DecisionNotAllowed
 from accounts.models import Notification
 from bookings.exceptions import BookingConflict, CheckInClosed
 from bookings.models import (
+    BookingLog,
     BookingStatus,
     CheckInSetting,
     Equipment,
@@ -26,17 +28,21 @@ from bookings.models import (
     Frequency,
     Occupancy,
     OccupancyMonth,
+    SlotWaitStatus,
 )
-from bookings.rules import release_moment
+from bookings.rules import Period, release_moment
 from bookings.selectors.checkin import no_shows_by_organisation
 from bookings.services import (
+    booking_arrival_record,
     booking_check_in,
+    booking_no_show_undo,
     bookings_release_no_shows,
     check_in_settings_set,
     check_in_token_rotate,
+    slot_wait_join,
 )
 from bookings.services.occupancy import occupancy_summary_rebuild
-from tests.factories import SpaceFactory, booking_request_for, paris
+from tests.factories import MembershipFactory, SpaceFactory, booking_request_for, paris
 
 pytestmark = [pytest.mark.django_db]
 
@@ -433,3 +439,199 @@ def test_a_series_checks_in_the_date_whose_window_is_open(door_space, requester,
 
     assert row.start == second
     assert series.occupancies.filter(checked_in_at__isnull=False).count() == 2
+
+
+# --- Follow-ups: a manager's word on a date, the freed part offered to the line ---
+
+RELEASED = START + timedelta(minutes=20)  # where the job cuts the date at START + 16 minutes
+
+
+def _released(booking) -> Occupancy:
+    with time_machine.travel(START + timedelta(minutes=16), tick=False):
+        assert bookings_release_no_shows() == 1
+    return _row(booking)
+
+
+def test_a_manager_records_the_arrival_and_the_job_leaves_the_date(booking, facilities_manager):
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        row = booking_arrival_record(
+            booking=booking, actor=facilities_manager, occurrence_start=START
+        )
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        assert bookings_release_no_shows() == 0
+
+    assert (row.checked_in_at, row.checked_in_by) == (
+        START + timedelta(minutes=10),
+        facilities_manager,
+    )
+    entry = BookingLog.objects.filter(booking=booking).latest("pk")
+    assert (entry.actor, entry.occurrence_start) == (facilities_manager, START)
+    assert _row(booking).end == END
+
+
+def test_only_an_impartial_manager_records_an_arrival(booking, requester, outsider, site):
+    member_manager = MembershipFactory(organisation=booking.organisation).user
+    site.managers.add(member_manager)
+
+    with time_machine.travel(START, tick=False):
+        for user, refusal in (
+            (outsider, PermissionDenied),
+            (requester, DecisionNotAllowed),
+            (member_manager, ConflictOfInterest),
+        ):
+            with pytest.raises(refusal):
+                booking_arrival_record(booking=booking, actor=user, occurrence_start=START)
+            with pytest.raises(refusal):
+                booking_no_show_undo(booking=booking, actor=user, occurrence_start=START)
+
+    assert _row(booking).checked_in_at is None
+
+
+def test_an_arrival_on_a_no_show_date_asks_to_cancel_the_no_show(booking, facilities_manager):
+    _released(booking)
+
+    with (
+        time_machine.travel(START + timedelta(minutes=30), tick=False),
+        pytest.raises(CheckInClosed) as error,
+    ):
+        booking_arrival_record(booking=booking, actor=facilities_manager, occurrence_start=START)
+
+    assert "annulez plutôt l’absence" in error.value.message()
+
+
+def test_cancelling_a_no_show_takes_the_free_time_back(
+    booking, door_space, facilities_manager, site
+):
+    chairs = Equipment.objects.create(site=site, name="Chaises", stock=10)
+    EquipmentUse.objects.create(
+        equipment=chairs, occupancy=_row(booking), booking=booking, quantity=4
+    )
+    _released(booking)
+    assert _summary(door_space) == timedelta(minutes=20)
+
+    with time_machine.travel(START + timedelta(minutes=40), tick=False):
+        undone = booking_no_show_undo(
+            booking=booking, actor=facilities_manager, occurrence_start=START
+        )
+
+    row = _row(booking)
+    assert (undone.released, undone.taken_back) == (True, True)
+    assert (row.end, row.blocked_until, row.booked_end, row.no_show_at) == (END, END, None, None)
+    assert row.checked_in_by == facilities_manager
+    assert EquipmentUse.objects.get(booking=booking).occupancy.blocked_until == END
+    assert _summary(door_space) == timedelta(hours=4)
+    occupancy_summary_rebuild()
+    assert _summary(door_space) == timedelta(hours=4)
+    assert (
+        no_shows_by_organisation(
+            organisation_ids=[booking.organisation_id], now=START + timedelta(days=1)
+        )
+        == {}
+    )
+    assert BookingLog.objects.latest("pk").reason.startswith("L’absence est annulée")
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        assert bookings_release_no_shows() == 0  # not marked again
+
+
+def test_cancelling_a_no_show_whose_time_was_booked_keeps_the_row_short(
+    booking, door_space, facilities_manager, other_requester
+):
+    _released(booking)
+    with time_machine.travel(START + timedelta(minutes=17), tick=False):
+        booking_request_for(space=door_space, requested_by=other_requester, start=RELEASED, end=END)
+
+    with time_machine.travel(START + timedelta(minutes=40), tick=False):
+        undone = booking_no_show_undo(
+            booking=booking, actor=facilities_manager, occurrence_start=START
+        )
+
+    row = _row(booking)
+    assert (undone.released, undone.taken_back) == (True, False)
+    assert "réservé entre-temps" in undone.message
+    assert (row.end, row.booked_end, row.no_show_at) == (RELEASED, END, None)
+    assert row.checked_in_at is not None
+    occupancy_summary_rebuild()
+    assert _summary(door_space) == timedelta(minutes=20) + (END - RELEASED)
+
+
+def test_cancelling_a_no_show_whose_equipment_was_lent_keeps_the_row_short(
+    booking, door_space, facilities_manager, other_requester, site
+):
+    chairs = Equipment.objects.create(site=site, name="Chaises", stock=10)
+    EquipmentUse.objects.create(
+        equipment=chairs, occupancy=_row(booking), booking=booking, quantity=6
+    )
+    _released(booking)
+    other_room = SpaceFactory(
+        site=site, name="Salle Arbed", instant_confirmation=True, min_notice_hours=0
+    )
+    with time_machine.travel(START + timedelta(minutes=17), tick=False):
+        booking_request_for(
+            space=other_room,
+            requested_by=other_requester,
+            start=RELEASED,
+            end=END,
+            equipment=((chairs.pk, 5),),
+        )
+
+    with time_machine.travel(START + timedelta(minutes=40), tick=False):
+        undone = booking_no_show_undo(
+            booking=booking, actor=facilities_manager, occurrence_start=START
+        )
+
+    assert (undone.taken_back, _row(booking).end) == (False, RELEASED)
+    assert "Chaises" in undone.message
+
+
+def test_a_released_slot_is_offered_to_the_line_after_commit(
+    booking, door_space, other_requester, django_capture_on_commit_callbacks
+):
+    wait = slot_wait_join(
+        space=door_space,
+        organisation=other_requester.memberships.first().organisation,
+        period=Period(RELEASED, END),
+        purpose="Atelier vélo",
+        attendees=8,
+        requested_by=other_requester,
+    )
+
+    with (
+        time_machine.travel(START + timedelta(minutes=16), tick=False),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        bookings_release_no_shows()
+
+    assert callbacks  # the offer job, not the periodic one
+    wait.refresh_from_db()
+    assert wait.status == SlotWaitStatus.OFFERED
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_and_a_request_for_the_freed_part_at_once_one_holds_it(
+    booking, door_space, facilities_manager, other_requester
+):
+    _released(booking)
+
+    def act(index: int) -> str:
+        if index == 0:
+            undone = booking_no_show_undo(
+                booking=booking, actor=facilities_manager, occurrence_start=START
+            )
+            return f"undo {undone.taken_back}"
+        try:
+            booking_request_for(
+                space=door_space, requested_by=other_requester, start=RELEASED, end=END
+            )
+        except BookingConflict:
+            return "conflict"
+        return "booked"
+
+    with time_machine.travel(START + timedelta(minutes=17), tick=False):
+        outcome = sorted(_at_once(2, act))
+
+    assert outcome in (["booked", "undo False"], ["conflict", "undo True"])
+    holders = Occupancy.objects.filter(
+        space=door_space, active=True, start__lt=END, blocked_until__gt=RELEASED
+    )
+    assert holders.count() == 1

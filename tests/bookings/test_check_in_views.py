@@ -247,3 +247,55 @@ def test_a_malformed_date_on_the_booking_page_is_not_an_error(client, booking, r
 
     assert response.status_code == 302
     assert booking.occupancies.get().checked_in_at == START
+
+
+# --- Follow-ups: a manager's word on a date, from the booking's page ---
+
+
+def test_a_manager_records_an_arrival_from_the_booking_page(client, booking, facilities_manager):
+    client.force_login(facilities_manager)
+    url = reverse("bookings:booking-detail", args=[booking.pk])
+
+    with time_machine.travel(START + timedelta(minutes=5), tick=False):
+        page = client.get(url).content.decode()
+        response = client.post(
+            reverse("bookings:booking-arrival-record", args=[booking.pk]),
+            {"occurrence_start": START.isoformat()},
+        )
+        after = client.get(url).content.decode()
+
+    assert "La structure est arrivée" in page
+    assert response.status_code == 302
+    assert "arrivée enregistrée à 18:05" in after
+    assert "Arrivée enregistrée par un gestionnaire." in after
+
+
+def test_a_manager_cancels_a_no_show_from_the_booking_page(client, booking, facilities_manager):
+    with time_machine.travel(START + timedelta(minutes=20), tick=False):
+        bookings_release_no_shows()
+    client.force_login(facilities_manager)
+    url = reverse("bookings:booking-detail", args=[booking.pk])
+
+    with time_machine.travel(START + timedelta(minutes=30), tick=False):
+        page = client.get(url).content.decode()
+        response = client.post(
+            reverse("bookings:booking-no-show-undo", args=[booking.pk]),
+            {"occurrence_start": START.isoformat()},
+            follow=True,
+        )
+
+    assert "Annuler l’absence" in page
+    assert "L’absence est annulée et le temps libéré revient à la structure." in (
+        response.content.decode()
+    )
+    assert booking.occupancies.get().end == END
+
+
+def test_the_managers_buttons_are_not_found_for_others(client, booking, requester, outsider):
+    for user in (requester, outsider):
+        client.force_login(user)
+        for name in ("bookings:booking-arrival-record", "bookings:booking-no-show-undo"):
+            response = client.post(
+                reverse(name, args=[booking.pk]), {"occurrence_start": "\x00" * 50}
+            )
+            assert response.status_code == 404

@@ -7,9 +7,22 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris."""
 import pytest
 from django.urls import reverse
 
-from bookings.models import Booking, SlotWait, SlotWaitStatus
+from bookings.models import (
+    Booking,
+    QuestionKind,
+    RequestQuestion,
+    SlotWait,
+    SlotWaitSetting,
+    SlotWaitStatus,
+)
+from bookings.models.conditions import answer_field
 from bookings.rules import Period
-from bookings.services import booking_refuse, slot_wait_join, slot_waits_offer
+from bookings.services import (
+    booking_refuse,
+    request_question_save,
+    slot_wait_join,
+    slot_waits_offer,
+)
 from tests.factories import booking_request_for, paris
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -157,3 +170,51 @@ def test_the_managers_see_the_line_with_names(client, space, requester, taken, c
     assert response.status_code == 200
     assert "Les Amis du Vélo" in page
     assert "1 structure attend un créneau de cet espace." in page
+
+
+# --- Follow-ups: the space's questions on acceptance, the offer duration on the line's page ---
+
+
+def test_accepting_asks_the_spaces_questions_required_ones_too(
+    client, space, requester, taken, commune_staff, django_assert_num_queries
+):
+    question = request_question_save(
+        question=RequestQuestion(
+            space=space, text="Alcool servi ?", kind=QuestionKind.YES_NO, required=True
+        ),
+        actor=commune_staff,
+    )
+    wait = _wait(space, requester)
+    booking_refuse(booking=taken, actor=commune_staff, reason="Travaux")
+    slot_waits_offer(space_id=space.pk)
+    client.force_login(requester)
+    url = reverse("bookings:slot-wait-accept", args=[wait.pk])
+
+    listed = client.get(reverse("bookings:slot-wait-list")).content.decode()
+    with django_assert_num_queries(6):  # the same whatever the number of questions
+        form = client.get(url)
+    unanswered = client.post(url, {})
+    answered = client.post(url, {answer_field(question.pk): "no"})
+
+    assert "Répondre aux questions et accepter" in listed
+    assert form.status_code == 200
+    assert f'name="question_{question.pk}"' in form.content.decode()
+    assert unanswered.status_code == 400
+    assert f'aria-describedby="id_question_{question.pk}' in unanswered.content.decode()
+    booking = Booking.objects.get(organisation=wait.organisation)
+    assert answered["Location"] == booking.get_absolute_url()
+    assert booking.answers.get().value == "no"
+
+
+def test_the_line_page_sets_the_offer_duration(client, space, commune_staff):
+    client.force_login(commune_staff)
+    url = reverse("bookings:space-slot-waits", args=[space.pk])
+
+    refused = client.post(url, {"offer_hours": "100000000000000000000"})
+    saved = client.post(url, {"offer_hours": "6"})
+    page = client.get(url).content.decode()
+
+    assert refused.status_code == 400
+    assert saved.status_code == 302
+    assert SlotWaitSetting.objects.get(space=space).offer_hours == 6
+    assert "pendant 6 heures au plus" in page

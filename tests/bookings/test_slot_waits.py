@@ -21,6 +21,7 @@ from bookings.models import (
     BookingStatus,
     SlotWait,
     SlotWaitLog,
+    SlotWaitSetting,
     SlotWaitStatus,
 )
 from bookings.rules import Period
@@ -31,6 +32,7 @@ from bookings.services import (
     bookings_expire_lapsed,
     slot_wait_accept,
     slot_wait_join,
+    slot_wait_setting_set,
     slot_wait_withdraw,
     slot_waits_offer,
     slot_waits_sweep,
@@ -425,3 +427,46 @@ def test_the_command_runs_the_same_sweep(space, requester, taken, commune_staff)
 @pytest.mark.django_db
 def test_the_job_is_scheduled():
     assert beat_schedule()["offer-waited-slots"]["task"] == "bookings.tasks.offer_waited_slots"
+
+
+# --- Follow-ups: the offer's duration is the space's setting; the deciders are told ---
+
+
+@pytest.mark.django_db
+def test_the_offer_lasts_the_spaces_setting(
+    space, requester, taken, commune_staff, django_capture_on_commit_callbacks
+):
+    slot_wait_setting_set(space=space, actor=commune_staff, offer_hours=3)
+    wait = _join(space, requester)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_refuse(booking=taken, actor=commune_staff, reason="Salle en travaux")
+
+    wait.refresh_from_db()
+    assert wait.offered_until == paris(2027, 1, 4, 12)
+
+
+@pytest.mark.django_db
+def test_the_offer_setting_is_bounded_and_for_managers_only(space, requester, commune_staff):
+    for hours in (0, 73, True):
+        with pytest.raises(ValidationError) as refused:
+            slot_wait_setting_set(space=space, actor=commune_staff, offer_hours=hours)
+        assert "offer_hours" in refused.value.message_dict
+    with pytest.raises(PermissionDenied):
+        slot_wait_setting_set(space=space, actor=requester, offer_hours=12)
+
+    assert not SlotWaitSetting.objects.exists()
+
+
+@pytest.mark.django_db
+def test_joining_tells_the_deciders_in_their_notifications_only(
+    space, requester, taken, facilities_manager, commune_staff
+):
+    wait = _join(space, requester)
+
+    [notice] = Notification.objects.filter(topic="slot_wait_joined")
+    assert notice.user == facilities_manager  # the first tier that can decide, as a request
+    assert "Les Amis du Vélo" in notice.subject
+    assert notice.link == f"/reservations/espaces/{space.pk}/attentes/"
+    assert all(facilities_manager.email not in mail.recipients for mail in OutboxMail.objects.all())
+    assert wait.status == SlotWaitStatus.WAITING
