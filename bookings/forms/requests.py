@@ -296,7 +296,7 @@ class SeriesChangeForm(AccessibleForm):
     (`bookings.services.series`)."""
 
     from_date = BoundedDateField(
-        label=_("From"),
+        label=_("Change from"),
         widget=_DATE,
         help_text=_("The dates before this day do not change."),
     )

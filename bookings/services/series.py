@@ -101,17 +101,21 @@ def _summary(
     return values
 
 
-def _check_change(change: SeriesChange, today: date, times: tuple[time, time]) -> None:
+def _check_change(
+    change: SeriesChange, *, today: date, times: tuple[time, time], until: date
+) -> None:
     errors = {}
     if change.from_date < today:
         errors["from_date"] = _("This date is past: choose today or a later date.")
+    elif (change.from_date - today).days > 400:
+        # Checked exactly against the 12-month horizon later; this keeps the arithmetic sane.
+        errors["from_date"] = _("A series may not run for more than 12 months.")
     start, end = times
     if end != time(0) and end <= start:
         errors["end_time"] = _("The end must be after the start.")
-    if change.until is not None and change.until < change.from_date:
+    if until < change.from_date:
         errors["until"] = _("The end of the series is before the first date to change.")
-    elif change.until is not None and change.until > change.from_date + timedelta(days=400):
-        # Checked exactly against the 12-month horizon later; this keeps the arithmetic sane.
+    elif (until - change.from_date).days > 400:
         errors["until"] = _("A series may not run for more than 12 months.")
     if errors:
         raise ValidationError(errors)
@@ -158,9 +162,9 @@ def booking_series_reschedule(
     locked.space = old_space
     old_times = (event.start.astimezone(zone).time(), event.end.astimezone(zone).time())
     times = (change.start_time or old_times[0], change.end_time or old_times[1])
-    _check_change(change, now.astimezone(zone).date(), times)
     old_until = _last_day(event.end_recurring_period)
     until = change.until or old_until
+    _check_change(change, today=now.astimezone(zone).date(), times=times, until=until)
     room_changed = space.pk != old_space.pk
     if not room_changed and times == old_times and until == old_until:
         raise ValidationError(_("Change the time, the room or the end of the series."))
