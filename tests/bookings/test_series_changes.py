@@ -12,11 +12,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
+from icalendar import Calendar
 from schedule.models import Event
 
+from bookings import ics
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking, BookingLog, Frequency, Occupancy
-from bookings.services import SeriesChange, booking_series_reschedule
+from bookings.services import SeriesChange, booking_series_reschedule, calendar_feed_create
 from tests.factories import PARIS, SpaceFactory, booking_request_for, paris
 from tests.helpers import race, requesters
 
@@ -253,3 +255,25 @@ def test_the_api_changes_a_series_from_a_date(client, series, requester, other_r
     assert (hidden.status_code, refused.status_code, response.status_code) == (404, 400, 200)
     assert response.json()["repeat_until"] == "2027-03-30"
     assert _slots(series)[-1][1:] == (date(2027, 3, 30), time(19), time(21))
+
+
+@pytest.mark.django_db
+def test_the_calendar_feed_lists_the_dates_of_a_series_changed_from_a_date(
+    settings, series, requester
+):
+    settings.SITE_URL = "https://locaux.example.fr"
+    booking_series_reschedule(
+        booking=series,
+        change=SeriesChange(from_date=FROM, start_time=time(19), end_time=time(21)),
+        actor=requester,
+    )
+    feed = calendar_feed_create(user=requester, scope="organisation", target=series.organisation)
+
+    (event,) = Calendar.from_ical(ics.feed_ical(feed=feed)).walk("VEVENT")
+
+    rdates = event["RDATE"] if isinstance(event["RDATE"], list) else [event["RDATE"]]
+    periods = [event["DTSTART"].dt] + [value.dt[0] for rdate in rdates for value in rdate.dts]
+    assert "RRULE" not in event
+    assert [moment.astimezone(PARIS).time() for moment in periods] == [time(18)] * 2 + [
+        time(19)
+    ] * 4
