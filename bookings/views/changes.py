@@ -17,6 +17,7 @@ from bookings.forms import BookingChangeForm, SeriesChangeForm
 from bookings.models import Booking, BookingStatus
 from bookings.permissions import booking_actions_for
 from bookings.views.requests import _clash_rows
+from core.forms import form_add_service_errors
 from spaces.selectors import spaces_manageable_by, spaces_visible_to
 
 
@@ -121,12 +122,7 @@ def _change(form: BookingChangeForm | SeriesChangeForm, booking: Booking, user: 
 
 
 def _errors_add(form: BookingChangeForm | SeriesChangeForm, exc: ValidationError) -> None:
-    """Put the service's errors on the form's fields (`start`/`end` on the times)."""
+    """Put the service's errors on the form's fields (`start`/`end` on the times), linked to
+    them (aria-describedby)."""
     start = "start_time" if isinstance(form, SeriesChangeForm) else "date"
-    fields = {"start": start, "end": "end_time", "repeat_until": None, "organisation": None}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.message_dict.items():
-        field = fields.get(name, name)
-        form.add_error(field if field in form.fields else None, errors)
+    form_add_service_errors(form, exc, renames={"start": start, "end": "end_time"})

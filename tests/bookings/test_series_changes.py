@@ -235,7 +235,7 @@ def test_the_change_page_of_a_series_says_what_is_wrong_in_french(client, series
 
     text = response.content.decode()
     assert response.status_code == 400
-    assert 'aria-describedby="id_until_error' in text or 'id="id_until_error' in text
+    assert 'aria-describedby="id_until_helptext id_until_errors"' in text
     assert "La fin de la série est avant la première date à modifier." in text
 
 
