@@ -345,6 +345,12 @@ def booking_series_reschedule(
         changed_by=str(actor),
         needs_approval=needs_approval,
         reason=change.reason.strip(),
+        series={
+            "from_date": change.from_date,
+            "start": periods[0].start,
+            "end": periods[0].end,
+            "until": until,
+        },
     )
     for name in ("space", "start", "end", "status", "lapses_at", "event", "repeat_until"):
         setattr(booking, name, getattr(locked, name))

@@ -19,6 +19,7 @@ from bookings import ics
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking, BookingLog, Frequency, Occupancy
 from bookings.services import SeriesChange, booking_series_reschedule, calendar_feed_create
+from core.models import OutboxMail
 from tests.factories import PARIS, SpaceFactory, booking_request_for, paris
 from tests.helpers import race, requesters
 
@@ -60,7 +61,7 @@ def _tuesdays(first: date, count: int) -> list[date]:
 
 @pytest.mark.django_db
 def test_series_moved_from_a_date_keeps_the_earlier_dates_and_the_wall_clock(
-    series, space, requester
+    series, space, requester, facilities_manager
 ):
     old_event = series.event_id
 
@@ -82,6 +83,11 @@ def test_series_moved_from_a_date_keeps_the_earlier_dates_and_the_wall_clock(
     assert log.change["before"]["start"] == "2027-03-16T17:00:00+00:00"
     assert log.change["after"]["start"] == "2027-03-16T18:00:00+00:00"
     assert "Horaire : 16/03/2027 18:00–20:00 → 16/03/2027 19:00–21:00" in log.change_lines()
+    sent = OutboxMail.objects.get(about=f"booking {series.pk}, changed_by_requester")
+    assert (
+        "À partir du 16 mars 2027 : Salle Usinor, toutes les semaines, de 19:00 à 21:00, "
+        "jusqu'au 6 avril 2027 ; les dates précédentes ne changent pas." in sent.body
+    )
 
 
 @pytest.mark.django_db
@@ -129,7 +135,8 @@ def test_a_series_extended_onto_taken_dates_changes_nothing_and_names_every_clas
 
     series.refresh_from_db()
     assert len(caught.value.reasons) == 2
-    assert "23" in caught.value.reasons[0] and "20" in caught.value.reasons[1]
+    assert "23" in caught.value.reasons[0]
+    assert "20" in caught.value.reasons[1]
     assert (_slots(series), series.event.start) == (before, FIRST[0])
     assert not BookingLog.objects.filter(booking=series).exclude(change={}).exists()
 
@@ -212,8 +219,10 @@ def test_the_change_page_of_a_series_moves_it_from_a_date(
     )
 
     text = form.content.decode()
-    assert 'for="id_from_date"' in text and 'for="id_until"' in text
-    assert f'<optgroup label="{other_site.name}">' in text and "Salle Jaurès" in text
+    assert 'for="id_from_date"' in text
+    assert 'for="id_until"' in text
+    assert f'<optgroup label="{other_site.name}">' in text
+    assert "Salle Jaurès" in text
     assert response.status_code == 200
     assert _slots(series)[-1][2] == time(19)
 
