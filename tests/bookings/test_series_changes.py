@@ -286,3 +286,29 @@ def test_the_calendar_feed_lists_the_dates_of_a_series_changed_from_a_date(
     assert [moment.astimezone(PARIS).time() for moment in periods] == [time(18)] * 2 + [
         time(19)
     ] * 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"from_date": "9999-12-31", "until": "9999-12-31"},
+        {"start_time": "\x00", "space": str(10**20)},
+        {"until": "2027-03-09\x07", "end_time": "18:00"},
+    ],
+)
+def test_the_series_page_answers_hostile_input_with_a_french_400(client, series, requester, values):
+    client.force_login(requester)
+    before = _slots(series)
+    body = {"from_date": "2027-03-16", "start_time": "19:00", "end_time": "21:00"}
+
+    response = client.post(_page(series), {**body, "space": series.space_id, **values})
+    api = client.post(
+        reverse("api:booking-reschedule", args=[series.pk]),
+        {**body, **values},
+        content_type="application/json",
+    )
+
+    assert (response.status_code, api.status_code) == (400, 400)
+    assert "error-summary" in response.content.decode()
+    assert _slots(series) == before
