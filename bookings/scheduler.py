@@ -221,24 +221,28 @@ def series_rewrite(
     frequency: str,
     title: str,
     calendar_key: int,
+    first_day: date,
     from_day: date,
     times: tuple[time, time],
     until: datetime,
     zone: ZoneInfo,
+    dropped: frozenset[date] = frozenset(),
 ) -> tuple[Event, list[Period]]:
     """Split `event` at `from_day`: a new Event repeats on the same cadence from that day, at
     the local `times` (end 00:00: midnight) and in the calendar of `calendar_key`, until
     `until` (local, exclusive); the dates of `event` before `from_day` stay with it (its
-    recurrence is cut there), or `event` is deleted when it had none. The dates the old series
-    had cancelled on or after `from_day` stay cancelled in the new one. Returns the new Event
-    and its dates (none when no date is left: the caller refuses).
+    recurrence is cut there), or `event` is deleted when it had none. `first_day` is the
+    series' first day, on which the cadence is anchored. The days `event` had cancelled on or
+    after `from_day`, and the `dropped` days (dates cancelled one by one), stay cancelled in
+    the new one. Returns the new Event and its dates (none when no date is left: the caller
+    refuses).
 
     Raises NonExistentLocalTimeError if a new date falls in the skipped hour of a clock change.
     """
-    anchor = event.start.astimezone(zone)
-    slot = local_period(anchor.date(), times[0], times[1], zone)
-    # Anchored on the old series' first day, so the cadence (every week, every two weeks, the
-    # n-th weekday) runs on from it; moved to the first new date once expanded.
+    slot = local_period(first_day, times[0], times[1], zone)
+    # Anchored on the series' first day, so the cadence (every week, every two weeks, the n-th
+    # weekday) runs on from it, even before the Event of an earlier change; moved to the first
+    # new date once expanded.
     new = Event.objects.create(
         calendar=space_calendar(calendar_key),
         title=title[:255],
@@ -255,11 +259,7 @@ def series_rewrite(
         if period.start.astimezone(zone).date() >= from_day
     ]
     del new._prefetched_objects_cache
-    dropped = {
-        moment.astimezone(zone).date()
-        for moment in cancelled_starts(event=event)
-        if moment.astimezone(zone).date() >= from_day
-    }
+    dropped = dropped | {moment.astimezone(zone).date() for moment in cancelled_starts(event=event)}
     skipped = [period for period in periods if period.start.astimezone(zone).date() in dropped]
     periods = [period for period in periods if period not in skipped]
     if periods:
@@ -268,7 +268,7 @@ def series_rewrite(
         for period in skipped:
             if period.start > periods[0].start:
                 occurrence_cancel(event=new, period=period)
-    if anchor.date() < from_day:
+    if event.start.astimezone(zone).date() < from_day:
         event.end_recurring_period = window_start
         event.save(update_fields=["end_recurring_period"])
     else:

@@ -220,10 +220,19 @@ def booking_series_reschedule(
             frequency=locked.frequency,
             title=locked.purpose,
             calendar_key=space.pk,
+            first_day=first_local.date(),
             from_day=change.from_date,
             times=times,
             until=_midnight(until + timedelta(days=1)),
             zone=zone,
+            # Dates cancelled one by one (or by a closure) stay cancelled, whichever Event of
+            # an earlier change held them.
+            dropped=frozenset(
+                moment.astimezone(zone).date()
+                for moment in locked.log.filter(
+                    occurrence_start__gte=_midnight(change.from_date)
+                ).values_list("occurrence_start", flat=True)
+            ),
         )
     except NonExistentLocalTimeError as exc:
         raise ValidationError({"start_time": _nonexistent_message(exc)}) from exc

@@ -18,7 +18,12 @@ from schedule.models import Event
 from bookings import ics
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking, BookingLog, Frequency, Occupancy
-from bookings.services import SeriesChange, booking_series_reschedule, calendar_feed_create
+from bookings.services import (
+    SeriesChange,
+    booking_cancel,
+    booking_series_reschedule,
+    calendar_feed_create,
+)
 from core.models import OutboxMail
 from tests.factories import PARIS, SpaceFactory, booking_request_for, paris
 from tests.helpers import race, requesters
@@ -88,6 +93,30 @@ def test_series_moved_from_a_date_keeps_the_earlier_dates_and_the_wall_clock(
         "À partir du 16 mars 2027 : Salle Usinor, toutes les semaines, de 19:00 à 21:00, "
         "jusqu'au 6 avril 2027 ; les dates précédentes ne changent pas." in sent.body
     )
+
+
+@pytest.mark.django_db
+def test_a_date_cancelled_on_its_own_stays_cancelled_through_two_changes(series, requester):
+    booking_cancel(
+        booking=series, actor=requester, reason="Congés", occurrence_start=paris(2027, 3, 23, 18)
+    )
+    booking_series_reschedule(
+        booking=series,
+        change=SeriesChange(from_date=FROM, start_time=time(19), end_time=time(21)),
+        actor=requester,
+    )
+
+    booking_series_reschedule(  # from a date before the first change's
+        booking=series,
+        change=SeriesChange(from_date=date(2027, 3, 9), start_time=time(20), end_time=time(22)),
+        actor=requester,
+    )
+
+    series.refresh_from_db()
+    days = [date(2027, 3, 9), FROM, date(2027, 3, 30), date(2027, 4, 6)]
+    assert _slots(series) == [(series.space_id, date(2027, 3, 2), time(18), time(20))] + [
+        (series.space_id, day, time(20), time(22)) for day in days
+    ]
 
 
 @pytest.mark.django_db
