@@ -615,17 +615,35 @@ class BookingCancelApi(APIView):
 
 class BookingRescheduleApi(APIView):
     """Change a booking (issue 16): another time and/or room, other attendees or purpose, in
-    one transaction (the old slot is freed only if the new one is taken). 409 lists the clashes
-    as a creation does; a booking the user may not see is a 404."""
+    one transaction (the old slot is freed only if the new one is taken). A series is changed
+    from `from_date` on (its dates before stay): `start_time`/`end_time` (local), `space`,
+    `until` (its new last day, earlier or later); every new date is checked, and the old dates
+    are freed only if all the new ones are taken. 409 lists the clashes as a creation does; a
+    booking the user may not see is a 404."""
 
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        start = LocalDateTimeField(required=False)
+        start = LocalDateTimeField(required=False, help_text="A single booking only.")
         end = LocalDateTimeField(required=False, help_text="Exclusive; with `start`.")
         space = IdField(required=False, help_text="Another room of the platform.")
         purpose = SingleLineField(max_length=200, required=False)
         attendees = serializers.IntegerField(required=False, **bounds_of(Booking, "attendees"))
+        from_date = serializers.DateField(
+            required=False,
+            help_text="A series only (then required): the first local day changed; the dates "
+            "before it stay as they are.",
+        )
+        start_time = serializers.TimeField(
+            required=False, help_text="A series only: the new local start time from `from_date`."
+        )
+        end_time = serializers.TimeField(
+            required=False, help_text="A series only: the new local end time (00:00: midnight)."
+        )
+        until = serializers.DateField(
+            required=False,
+            help_text="A series only: its new last day (earlier shortens, later extends it).",
+        )
         answers = AnswersInputField()
         house_rules_accepted = serializers.BooleanField(
             default=False, help_text="Required true when the new room has house rules."
@@ -651,6 +669,9 @@ class BookingRescheduleApi(APIView):
                     )
             return attrs
 
+    SERIES_ONLY = ("from_date", "start_time", "end_time", "until")
+    SINGLE_ONLY = ("start", "end", "purpose", "attendees")
+
     @extend_schema(
         request=InputSerializer,
         responses={200: BookingOutputSerializer, 409: CONFLICT},
@@ -660,20 +681,59 @@ class BookingRescheduleApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        services.booking_reschedule(
+        if booking.is_series:
+            self._series(booking, values, request.user)
+        else:
+            misplaced = [name for name in self.SERIES_ONLY if name in values]
+            if misplaced:
+                raise serializers.ValidationError(
+                    {name: _("Only a series is changed from a date.") for name in misplaced}
+                )
+            services.booking_reschedule(
+                booking=booking,
+                actor=request.user,
+                change=services.BookingChange(
+                    period=Period(values["start"], values["end"]) if "start" in values else None,
+                    space=values.get("space"),
+                    purpose=values.get("purpose"),
+                    attendees=values.get("attendees"),
+                    answers=values.get("answers"),
+                    house_rules_accepted=values["house_rules_accepted"],
+                    reason=values["reason"],
+                ),
+            )
+        return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
+
+    def _series(self, booking: Booking, values: dict, user: User) -> None:
+        misplaced = [name for name in self.SINGLE_ONLY if name in values]
+        if misplaced:
+            raise serializers.ValidationError(
+                {
+                    name: _(
+                        "A series is changed from a date: give from_date, and start_time, "
+                        "end_time, space or until."
+                    )
+                    for name in misplaced
+                }
+            )
+        if "from_date" not in values:
+            raise serializers.ValidationError(
+                {"from_date": _("Give the first date of the series to change.")}
+            )
+        services.booking_series_reschedule(
             booking=booking,
-            actor=request.user,
-            change=services.BookingChange(
-                period=Period(values["start"], values["end"]) if "start" in values else None,
+            actor=user,
+            change=services.SeriesChange(
+                from_date=values["from_date"],
+                start_time=values.get("start_time"),
+                end_time=values.get("end_time"),
                 space=values.get("space"),
-                purpose=values.get("purpose"),
-                attendees=values.get("attendees"),
+                until=values.get("until"),
                 answers=values.get("answers"),
                 house_rules_accepted=values["house_rules_accepted"],
                 reason=values["reason"],
             ),
         )
-        return Response(BookingOutputSerializer(_booking_queryset(request.user).get(pk=pk)).data)
 
 
 class BookingCheckInApi(APIView):

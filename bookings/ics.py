@@ -282,6 +282,7 @@ def _booking_event(
     host: str,
     exdates: list[datetime],
     starts: list[datetime],
+    held: list[tuple[datetime, datetime]] | None = None,
 ) -> Event:
     event = Event()
     event.add("uid", f"booking-{booking.pk}@{host}")
@@ -317,7 +318,11 @@ def _booking_event(
         else None
     )
     duration = booking.end - booking.start
-    if rrule is None:
+    if rrule is not None and booking.event.start != booking.start:
+        # A series changed from a date (bookings.services.series): its rule covers the dates
+        # from that date only, so its dates are listed (in UTC, each with its own end).
+        _add_held_dates(event, held or [(booking.start, booking.end)])
+    elif rrule is None:
         _add_period(event, booking.start, booking.end, zone)
     elif all(
         _wall_clock_names_it(moment, zone)
@@ -343,6 +348,15 @@ def _booking_event(
         if remaining[1:]:
             event.add("rdate", remaining[1:])
     return event
+
+
+def _add_held_dates(event: Event, held: list[tuple[datetime, datetime]]) -> None:
+    """DTSTART/DTEND of the first date, the others as RDATE periods, all in UTC."""
+    first_start, first_end = held[0]
+    event.add("dtstart", _utc(first_start))
+    event.add("dtend", _utc(first_end))
+    if held[1:]:
+        event.add("rdate", [(_utc(start), _utc(end)) for start, end in held[1:]])
 
 
 def _is_local_midnight(value: datetime, zone: ZoneInfo) -> bool:
@@ -386,7 +400,7 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     exdates = scheduler.cancelled_starts_by_event(
         event_ids=[booking.event_id for booking in bookings if booking.event_id is not None]
     )
-    starts = _series_starts(bookings)
+    starts, held = _series_starts(bookings)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -429,6 +443,7 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
             host=host,
             exdates=exdates.get(booking.event_id, []),
             starts=starts.get(booking.pk, []),
+            held=held.get(booking.pk, []),
         )
         for booking in bookings
     ]
@@ -445,18 +460,24 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     return calendar
 
 
-def _series_starts(bookings: list[Booking]) -> dict[int, list[datetime]]:
-    """The dates each series holds (active or cancelled), in one query for all."""
+def _series_starts(
+    bookings: list[Booking],
+) -> tuple[dict[int, list[datetime]], dict[int, list[tuple[datetime, datetime]]]]:
+    """The dates each series holds (active or cancelled), and its active dates as (start,
+    end), in one query for all."""
     starts: dict[int, list[datetime]] = {}
+    held: dict[int, list[tuple[datetime, datetime]]] = {}
     rows = (
         Occupancy.objects.filter(booking__in=[booking.pk for booking in bookings])
         .exclude(booking__frequency=Frequency.ONCE)
         .order_by("booking_id", "start")
-        .values_list("booking_id", "start")
+        .values_list("booking_id", "start", "end", "active")
     )
-    for booking_id, start in rows:
+    for booking_id, start, end, active in rows:
         starts.setdefault(booking_id, []).append(start)
-    return starts
+        if active:
+            held.setdefault(booking_id, []).append((start, end))
+    return starts, held
 
 
 def feed_ical(*, feed: CalendarFeed, now: datetime | None = None) -> bytes:

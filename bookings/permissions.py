@@ -118,8 +118,8 @@ def booking_actions_for(*, user: Actor, booking: Booking) -> BookingActions:
         is_manager=is_manager,
         can_decide=can_decide,
         can_cancel=can_cancel,
-        # The same people, on a single date (a series is not changed as a whole yet).
-        can_change=can_cancel and not booking.is_series,
+        # The same people; a series is changed from a date (bookings.services.series).
+        can_change=can_cancel,
         can_remove_files=pending and is_requester,
     )
 

@@ -8,14 +8,14 @@ across clock changes.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from schedule.models import Calendar, Event, Occurrence, Rule
 
 from bookings.models import Frequency
-from bookings.rules import NonExistentLocalTimeError, Period
+from bookings.rules import NonExistentLocalTimeError, Period, local_period
 
 # Series are materialised up to this horizon, so the database constraint covers every date.
 SERIES_HORIZON = relativedelta(months=12)
@@ -213,3 +213,64 @@ def cancelled_starts_by_event(*, event_ids: list[int]) -> dict[int, list[datetim
     for event_id, start in rows:
         starts[event_id].append(start)
     return starts
+
+
+def series_rewrite(
+    *,
+    event: Event,
+    frequency: str,
+    title: str,
+    calendar_key: int,
+    first_day: date,
+    from_day: date,
+    times: tuple[time, time],
+    until: datetime,
+    zone: ZoneInfo,
+    dropped: frozenset[date] = frozenset(),
+) -> tuple[Event, list[Period]]:
+    """Split `event` at `from_day`: a new Event repeats on the same cadence from that day, at
+    the local `times` (end 00:00: midnight) and in the calendar of `calendar_key`, until
+    `until` (local, exclusive); the dates of `event` before `from_day` stay with it (its
+    recurrence is cut there), or `event` is deleted when it had none. `first_day` is the
+    series' first day, on which the cadence is anchored. The days `event` had cancelled on or
+    after `from_day`, and the `dropped` days (dates cancelled one by one), stay cancelled in
+    the new one. Returns the new Event and its dates (none when no date is left: the caller
+    refuses).
+
+    Raises NonExistentLocalTimeError if a new date falls in the skipped hour of a clock change.
+    """
+    slot = local_period(first_day, times[0], times[1], zone)
+    # Anchored on the series' first day, so the cadence (every week, every two weeks, the n-th
+    # weekday) runs on from it, even before the Event of an earlier change; moved to the first
+    # new date once expanded.
+    new = Event.objects.create(
+        calendar=space_calendar(calendar_key),
+        title=title[:255],
+        start=_instant(slot.start),
+        end=_instant(slot.end),
+        rule=_rule(frequency, slot.start),
+        end_recurring_period=until,
+    )
+    new._prefetched_objects_cache = {"occurrence_set": Occurrence.objects.none()}
+    window_start = datetime.combine(from_day, time(0), tzinfo=zone)
+    periods = [
+        period
+        for period in _expand(new, zone, window_start, until, fresh=True)
+        if period.start.astimezone(zone).date() >= from_day
+    ]
+    del new._prefetched_objects_cache
+    dropped = dropped | {moment.astimezone(zone).date() for moment in cancelled_starts(event=event)}
+    skipped = [period for period in periods if period.start.astimezone(zone).date() in dropped]
+    periods = [period for period in periods if period not in skipped]
+    if periods:
+        new.start, new.end = periods[0].start, periods[0].end
+        new.save(update_fields=["start", "end"])
+        for period in skipped:
+            if period.start > periods[0].start:
+                occurrence_cancel(event=new, period=period)
+    if event.start.astimezone(zone).date() < from_day:
+        event.end_recurring_period = window_start
+        event.save(update_fields=["end_recurring_period"])
+    else:
+        event.delete()
+    return new, periods

@@ -687,6 +687,13 @@ CASES: dict[str, Case] = {
         bookings_services.booking_reschedule,
         lambda w: {"booking": w.pending, "change": bookings_services.BookingChange(attendees=3)},
     ),
+    "booking_series_reschedule": Case(
+        bookings_services.booking_series_reschedule,
+        lambda w: {
+            "booking": w.pending,
+            "change": bookings_services.SeriesChange(from_date=w.pending.start.date()),
+        },
+    ),
     # bookings: check-in at the door (issue 16): the structure's members; the space's managers
     "booking_check_in": Case(bookings_services.booking_check_in, lambda w: {"booking": w.pending}),
     "check_in_settings_set": Case(

@@ -43,6 +43,7 @@ from bookings.forms.requests import (
     BulkDecisionForm,
     CancelForm,
     ReasonForm,
+    SeriesChangeForm,
     SlotForm,
     WidgetSearchForm,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "PublicHolidaysForm",
     "QuotaForm",
     "ReasonForm",
+    "SeriesChangeForm",
     "SlotForm",
     "SpaceChoiceField",
     "TimelineForm",

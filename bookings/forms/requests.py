@@ -2,7 +2,7 @@
 when deciding on or cancelling a booking."""
 
 from collections.abc import Callable
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.db.models import QuerySet
@@ -227,11 +227,22 @@ class BulkDecisionForm(AccessibleForm):
         return cleaned
 
 
+class RoomChoiceField(forms.ModelChoiceField):
+    """A room, offered grouped by building (one `<optgroup>` per site). Its queryset must
+    select the site and be ordered by the site's name (one query draws the list)."""
+
+    def group_by_building(self) -> None:
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for space in self.queryset:
+            groups.setdefault(space.site.name, []).append((space.pk, space.name))
+        self.choices = list(groups.items())
+
+
 class BookingChangeForm(SlotForm):
     """A booking's new time, room, attendees and purpose (issue 16), filled with its current
     values; the service checks everything (`bookings.services.changes`)."""
 
-    space = forms.ModelChoiceField(label=_("Room"), queryset=Space.objects.none(), empty_label=None)
+    space = RoomChoiceField(label=_("Room"), queryset=Space.objects.none(), empty_label=None)
     purpose = SingleLineFormField(label=_("Purpose"), max_length=200)
     attendees = forms.IntegerField(
         label=_("Number of attendees"), **bounds_of(Booking, "attendees")
@@ -276,3 +287,65 @@ class BookingChangeForm(SlotForm):
         )
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = spaces
+        self.fields["space"].group_by_building()
+
+
+class SeriesChangeForm(AccessibleForm):
+    """A series changed from a date (issue 16): from that day on, its times, its room and its
+    last day, filled with its current values; the service checks everything
+    (`bookings.services.series`)."""
+
+    from_date = BoundedDateField(
+        label=_("Change from"),
+        widget=_DATE,
+        help_text=_("The dates before this day do not change."),
+    )
+    start_time = forms.TimeField(label=_("Start time"), widget=_TIME)
+    end_time = forms.TimeField(
+        label=_("End time"), widget=_TIME, help_text=_("00:00 means midnight.")
+    )
+    space = RoomChoiceField(label=_("Room"), queryset=Space.objects.none(), empty_label=None)
+    until = BoundedDateField(
+        label=_("Last date of the series"),
+        widget=_DATE,
+        help_text=_("Earlier to shorten the series, later to extend it (12 months at most)."),
+    )
+    house_rules_accepted = forms.BooleanField(
+        label=_("I accept the house rules of the new room"),
+        required=False,
+        help_text=_("Needed only when the room changes to one with house rules."),
+    )
+    reason = MultiLineFormField(
+        label=_("Why (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Sent with the change to the other side."),
+    )
+
+    def __init__(
+        self,
+        *args,
+        booking: Booking,
+        spaces: QuerySet[Space],
+        next_date: datetime | None,
+        **kwargs,
+    ) -> None:
+        zone = local_zone()
+        event = booking.event
+        start = (event.start if event else booking.start).astimezone(zone)
+        end = (event.end if event else booking.end).astimezone(zone)
+        last = event.end_recurring_period if event and event.end_recurring_period else booking.end
+        kwargs.setdefault(
+            "initial",
+            {
+                "from_date": (next_date or booking.start).astimezone(zone).date(),
+                "start_time": start.time(),
+                "end_time": end.time(),
+                "space": booking.space_id,
+                "until": (last - timedelta(microseconds=1)).astimezone(zone).date(),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces
+        self.fields["space"].group_by_building()

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
@@ -142,6 +142,11 @@ class Booking(models.Model):
         return self.status in OCCUPYING
 
 
+def _day(iso: str) -> str:
+    """An ISO date of a change's history as the short local date."""
+    return date_format(date.fromisoformat(iso), "SHORT_DATE_FORMAT") if iso else ""
+
+
 class BookingLog(models.Model):
     """One row per status change or per-date cancellation: who, from, to, why, when."""
 
@@ -204,6 +209,20 @@ class BookingLog(models.Model):
             lines.append(
                 _("Purpose: %(before)s → %(after)s")
                 % {"before": before.get("purpose", ""), "after": after["purpose"]}
+            )
+        if "until" in after:  # a series changed from a date (bookings.services.series)
+            lines.append(
+                _("Last date: %(before)s → %(after)s")
+                % {
+                    "before": _day(before.get("until", "")),
+                    "after": _day(after["until"]),
+                }
+            )
+        if "from_date" in self.change:
+            lines.insert(
+                0,
+                _("From %(date)s, the dates before unchanged:")
+                % {"date": _day(self.change["from_date"])},
             )
         return lines
 

@@ -17,6 +17,7 @@ One module per concern:
   of a request, files attached to a booking, what blocks an approval (issue 16).
 - `behalf`: booking on behalf of a structure (who may, what they may waive);
 - `changes`: a booking moved to another time or room, or its attendees or purpose changed;
+- `series`: a series changed from a date (time, room, end date);
 - `checkin`: check-in at the door, the release of no-shows' slots (issue 16);
 - `quotas`: booking quotas of a site, set by its managers and checked at request time;
 - `waits`: waiting for a slot that is taken, its offer when it frees, acceptance (issue 16).
@@ -58,6 +59,7 @@ from bookings.services.requests import (
     booking_request_preview,
     bookings_expire_lapsed,
 )
+from bookings.services.series import SeriesChange, booking_series_reschedule
 from bookings.services.waits import (
     slot_wait_accept,
     slot_wait_join,
@@ -72,6 +74,7 @@ __all__ = [
     "PENDING_LAPSE",
     "BookingChange",
     "BookingRequest",
+    "SeriesChange",
     "booking_approve",
     "booking_arrival_record",
     "booking_cancel",
@@ -84,6 +87,7 @@ __all__ = [
     "booking_request",
     "booking_request_preview",
     "booking_reschedule",
+    "booking_series_reschedule",
     "bookings_expire_lapsed",
     "bookings_release_no_shows",
     "bookings_send_lapse_reminders",
