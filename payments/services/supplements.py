@@ -14,7 +14,7 @@ Public accountant: the difference becomes a supplement line of the billing expor
 price cancels the due supplements first. Free: nothing.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.db.models import Sum
@@ -270,13 +270,19 @@ def _slot_price(booking: Booking, slot: Slot) -> int:
     return price.amount_cents if price is not None else 0
 
 
+def _slot_key(slot: Slot) -> str:
+    """The slot in one spelling (UTC), whatever offset its sender wrote."""
+    start, end = (datetime.fromisoformat(moment).astimezone(UTC) for moment in slot[:2])
+    return f"{start:%Y%m%dT%H%M}/{end:%Y%m%dT%H%M}/{slot[2]}"
+
+
 def billing_supplement_follow(*, booking: Booking, before: Slot, after: Slot) -> None:
     """A booking whose fee the public accountant collects moved from `before` to `after`:
     a higher price adds a supplement line to the billing export (a complementary titre, the
     booking's own line keeping the amount first billed); a lower one cancels the due
     supplements first, newest first (the booking's own line then bills the rest). Heard twice,
     a change records once (its slots name it)."""
-    key = f"{before[0]}/{before[1]}/{before[2]}>{after[0]}/{after[1]}/{after[2]}"
+    key = f"{_slot_key(before)}>{_slot_key(after)}"
     delta = _slot_price(booking, after) - _slot_price(booking, before)
     if delta == 0:
         return
