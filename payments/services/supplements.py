@@ -105,8 +105,12 @@ class _Plan:
 def _settle_locked(*, booking: Booking, actor: Actor) -> _Plan:
     """Under the booking's lock (then its charges'), bring the unpaid supplement to what is
     owed and reserve the refunds of what is exceeded. Must run inside transaction.atomic()."""
-    locked = Booking.objects.select_for_update().select_related("space", "organisation")
-    locked = locked.get(pk=booking.pk)
+    # The booking's row alone (`of`): its space is locked before it by bookings, never after.
+    locked = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("space__site", "organisation")
+        .get(pk=booking.pk)
+    )
     charges = list(
         Payment.objects.select_for_update()
         .filter(booking=locked, purpose__in=BOOKING_CHARGES)
@@ -287,8 +291,12 @@ def billing_supplement_follow(*, booking: Booking, before: Slot, after: Slot) ->
     if delta == 0:
         return
     with transaction.atomic():
-        locked = Booking.objects.select_for_update().select_related("space").get(pk=booking.pk)
-        supplements = BillingSupplement.objects.select_for_update().filter(booking=locked)
+        locked = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("space__site")
+            .get(pk=booking.pk)
+        )
+        supplements = BillingSupplement.objects.filter(booking=locked)  # under the booking lock
         if delta > 0:
             if not supplements.filter(change_key=key, status=BillingSupplementStatus.DUE).exists():
                 BillingSupplement.objects.create(

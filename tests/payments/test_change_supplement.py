@@ -30,7 +30,7 @@ from payments.models import (
 )
 from payments.selectors import billing_lines
 from payments.services.cards import payment_pay, payment_start
-from payments.services.supplements import booking_supplement_settle
+from payments.services.supplements import booking_supplement_settle, supplement_reduce
 from tests.factories import booking_request_for
 from tests.payments.conftest import HOURLY_CENTS, slot
 
@@ -168,6 +168,36 @@ def test_a_cancellation_refunds_the_fee_and_the_paid_supplement(
         PaymentStatus.REFUNDED,
         HOURLY_CENTS,
     )
+
+
+def test_a_change_awaiting_approval_asks_the_supplement_once_approved(
+    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+):
+    booking, _fee = paid
+    _lasting(booking, 3, requester, django_capture_on_commit_callbacks)
+    assert booking.status == "pending"  # the space has changes approved again
+    assert not _supplements(booking).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_approve(booking=booking, actor=facilities_manager)
+
+    assert _supplements(booking).get().amount_cents == HOURLY_CENTS
+
+
+def test_cancelled_dates_take_off_the_unpaid_supplement_first(
+    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+):
+    booking, fee = paid
+    _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
+
+    cut = supplement_reduce(booking=booking, by_cents=HOURLY_CENTS - 500, actor=requester)
+
+    assert cut == HOURLY_CENTS - 500
+    assert list(_supplements(booking).values_list("status", "amount_cents")) == [
+        (PaymentStatus.REQUIRES_AUTHORISATION, 500)
+    ]
+    fee.refresh_from_db()
+    assert fee.refunded_cents == 0
 
 
 def test_a_change_heard_twice_asks_one_supplement(
