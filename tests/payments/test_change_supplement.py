@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
@@ -232,7 +233,9 @@ def test_two_settlements_at_once_ask_one_supplement(
     payment_start(booking=booking, actor=requester, payment_method="pm_card_visa")
     booking_approve(booking=booking, actor=facilities_manager)  # captured on commit
     # The booking grows by an hour behind the payments' back (its change already committed).
-    booking.occupancies.update(end=end + timedelta(hours=1))
+    booking.occupancies.update(
+        end=end + timedelta(hours=1), blocked_until=F("blocked_until") + timedelta(hours=1)
+    )
     Booking.objects.filter(pk=booking.pk).update(end=end + timedelta(hours=1))
     barrier = threading.Barrier(2)
 
