@@ -7,7 +7,8 @@ address, else its staff. Each message links to the payment's page (receipt, invo
 
 Messages: `payment_pay_link` (a payment is due, with its deadline), `payment_captured` (the
 receipt), `payment_refunded` (the amount and when it reaches the card), `payment_expired` (not
-paid in time: the slot released), `payment_deposit_held` / `_released` / `_kept` (the reason),
+paid in time: the slot released), `payment_supplement` (a change raised the price: what is
+left to pay, with the link to pay it), `payment_deposit_held` / `_released` / `_kept` (the reason),
 and `payment_public_accountant` (a booking's fee is collected by the public accountant: a
 payment notice will come, and how to pay it).
 

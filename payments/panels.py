@@ -46,6 +46,7 @@ class BookingPayment:
     last_failed: Payment | None  # the last failed attempt, when none stands
     can_open: bool  # the requester may start (or resume) paying by card
     is_requester: bool
+    supplement: Payment | None = None  # what a change added, still to pay (issue 16)
 
 
 def booking_payment_of(*, booking: Booking, user: AnyUser | None) -> BookingPayment:
@@ -71,6 +72,7 @@ def booking_payment_of(*, booking: Booking, user: AnyUser | None) -> BookingPaym
             and (payment is None or payment.status == "requires_authorisation")
         ),
         is_requester=is_requester,
+        supplement=selectors.supplement_unpaid_of(booking) if payment else None,
     )
 
 
@@ -220,6 +222,7 @@ def booking_payment_panel(request: HttpRequest | None, booking: Booking, /) -> P
             "last_failed": state.last_failed,
             "can_open": state.can_open,
             "is_requester": state.is_requester,
+            "supplement": state.supplement,
         },
     )
 
@@ -335,19 +338,19 @@ def booking_cancel_refund_panel(
     """What cancelling the whole booking now gives back, by the space's cancellation policy
     (payments.rules.refund_cents), on the cancellation's confirmation page. None when nothing
     was paid by card (nothing to refund)."""
-    payment = selectors.payment_live_of(booking=booking)
-    if payment is None or payment.status != "captured":
+    charges = selectors.booking_charges_captured(booking)  # the fee and paid supplements
+    if not charges:
         return None
     hours = (booking.start - timezone.now()).total_seconds() / 3600
     amount, rule = refund_cents(
-        amount_cents=payment.captured_cents,
+        amount_cents=sum(payment.captured_cents for payment in charges),
         hours_before_start=hours,
         notice_hours=booking.space.cancellation_notice_hours,
         by_manager=as_manager,
     )
+    refundable = sum(payment.refundable_cents for payment in charges)
     return Panel(
-        "payments/_cancel_refund.html",
-        {"refund_cents": min(amount, payment.refundable_cents), "rule": rule},
+        "payments/_cancel_refund.html", {"refund_cents": min(amount, refundable), "rule": rule}
     )
 
 

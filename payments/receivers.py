@@ -19,7 +19,7 @@ from core.compiled import CompiledQuery
 from payments import selectors
 from payments.exceptions import PaymentFailed
 from payments.models import ENDED, Payment, PaymentPurpose, PaymentStatus, Tariff
-from payments.services import cards, deposits, refunds
+from payments.services import cards, deposits, refunds, supplements
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,10 @@ def payment_follow_booking(
     try:
         if to_status == BookingStatus.CONFIRMED:
             cards.booking_fee_collect(booking=booking)
+            if booking.fee_live:
+                # A booking changed while pending (or approved again after a change): the fee
+                # captured now is the one first held; what the change added is asked now.
+                supplements.booking_supplement_settle(booking=booking)
         else:
             payment = selectors.payment_live_of(booking=booking)
             if (
@@ -77,6 +81,8 @@ def payment_follow_booking(
                 and payment.status != PaymentStatus.CAPTURED
             ):
                 cards.payment_release(payment=payment, actor=PLATFORM, reason=to_status)
+            if to_status in ENDED_BEFORE_USE and booking.fee_live:
+                supplements.supplements_release(booking=booking, reason=to_status)
     except PaymentFailed:
         logger.exception("The payment of booking %s did not follow it to %s", booking_id, to_status)
     if to_status in OCCUPYING:
@@ -106,12 +112,22 @@ def payment_refund_cancellation(
     # The refund follows the cancellation: logged under who cancelled (the platform if it did).
     actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or PLATFORM
     try:
+        cut = 0
+        if not whole:
+            # An unpaid supplement is cancelled first (issue 16): the policy applies to the rest.
+            price = selectors.price_quote(
+                space=booking.space, organisation=booking.organisation, occurrences=occurrences
+            )
+            cut = supplements.supplement_reduce(
+                booking=booking, by_cents=price.amount_cents if price else 0, actor=actor
+            )
         refunds.booking_refund_for_cancellation(
             booking=booking,
             actor=actor,
             # bookings.permissions decided the terms: the platform cancels on a manager's.
             as_manager=as_manager,
             occurrences=None if whole else occurrences,
+            unpaid_cut_cents=cut,
         )
     except PaymentFailed:
         logger.exception("The refund of booking %s's cancelled dates failed", booking_id)
@@ -119,10 +135,17 @@ def payment_refund_cancellation(
 
 @receiver(booking_changed, dispatch_uid="payments_follow_change")
 def payment_follow_change(
-    sender: type, booking_id: int, moved: bool, actor_id: int, **kwargs: object
+    sender: type,
+    booking_id: int,
+    moved: bool,
+    actor_id: int,
+    before: tuple | None = None,
+    after: tuple | None = None,
+    **kwargs: object,
 ) -> None:
-    """A booking moved to another time or room (issue 16): refund the difference when its new
-    price is lower than what was collected (`refunds.booking_refund_for_change`)."""
+    """A booking moved to another time or room (issue 16): its fee follows through its channel
+    (`supplements.booking_price_follow`): a supplement to pay by card, or a supplement line
+    for the public accountant, when the price rose; a refund when it fell."""
     if not moved:
         return  # attendees or purpose alone: the price does not change
     booking = Booking.objects.filter(pk=booking_id).select_related("space", "organisation").first()
@@ -130,6 +153,11 @@ def payment_follow_change(
         return
     actor = User.objects.filter(pk=actor_id).first() or PLATFORM
     try:
-        refunds.booking_refund_for_change(booking=booking, actor=actor)
+        supplements.booking_price_follow(
+            booking=booking,
+            actor=actor,
+            before=tuple(before) if before else None,
+            after=tuple(after) if after else None,
+        )
     except PaymentFailed:
-        logger.exception("The price difference of booking %s's change was not refunded", booking_id)
+        logger.exception("The price difference of booking %s's change was not settled", booking_id)

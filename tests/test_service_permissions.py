@@ -137,7 +137,14 @@ PLATFORM_JOBS = {
     "deposit_release_for_booking",
     "booking_fee_collect",
     "booking_refund_for_cancellation",
-    "booking_refund_for_change",  # follows a booking's change (issue 16), after its commit
+    # The fee follows a booking's change (issue 16), after its commit: a supplement asked or
+    # refunded (card), a supplement line (public accountant); a supplement cut by cancelled
+    # dates or released when the booking ends.
+    "booking_price_follow",
+    "booking_supplement_settle",
+    "billing_supplement_follow",
+    "supplement_reduce",
+    "supplements_release",
     "agreement_payment_requests_issue",
     "payments_reconcile",
     "invoices_issue_missing",
@@ -199,6 +206,7 @@ INTERNAL_STEPS = {
     "credit_note_issue_for_refund",
     "credit_note_issue_or_log",
     "refund_issue",
+    "refund_send",  # sends a Refund row its caller saved under the payment's lock
     # The Occupancy writer (bookings/services/occupancy.py): the booking, closure and agreement
     # services call it inside their transaction, after their own checks.
     "occupancies_book",

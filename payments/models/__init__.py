@@ -9,10 +9,12 @@ from payments.models.invoices import (
     InvoiceSequence,
 )
 from payments.models.payments import (
+    BOOKING_CHARGES,
     ENDED,
     FINAL,
     PAYMENT_TRANSITIONS,
     REFUNDABLE,
+    UNPAID,
     Payment,
     PaymentLog,
     PaymentPurpose,
@@ -21,15 +23,20 @@ from payments.models.payments import (
     RefundStatus,
     StripeEvent,
 )
+from payments.models.supplements import BillingSupplement, BillingSupplementStatus
 from payments.models.tariffs import Tariff, validate_currency
 
 __all__ = [
+    "BOOKING_CHARGES",
     "ENDED",
     "FINAL",
     "INVOICE_NUMBER_PREFIXES",
     "PAYMENT_TRANSITIONS",
     "REFUNDABLE",
+    "UNPAID",
     "VAT_RATE_VALIDATORS",
+    "BillingSupplement",
+    "BillingSupplementStatus",
     "ChannelKind",
     "Invoice",
     "InvoiceKind",

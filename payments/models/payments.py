@@ -29,6 +29,14 @@ class PaymentPurpose(models.TextChoices):
     BOOKING_FEE = "booking_fee", _("Booking fee")
     DEPOSIT = "deposit", _("Deposit (card hold)")
     AGREEMENT_FEE = "agreement_fee", _("Monthly fee of an agreement")
+    SUPPLEMENT = "supplement", _("Supplement after a change")
+
+
+# What a booking's fee is paid by: its first payment and the supplements asked when a change
+# raised its price (issue 16). Every reader of "what is paid for this booking" sums these.
+BOOKING_CHARGES = (PaymentPurpose.BOOKING_FEE, PaymentPurpose.SUPPLEMENT)
+# A supplement still to pay (a pay link opened, or a card awaiting its bank's check).
+UNPAID = ("requires_authorisation", "authorised")
 
 
 FINAL = frozenset({PaymentStatus.RELEASED, PaymentStatus.REFUNDED, PaymentStatus.FAILED})
@@ -123,8 +131,15 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["booking", "purpose"],
-                condition=~Q(status__in=ENDED),
+                condition=~Q(status__in=ENDED) & ~Q(purpose="supplement"),
                 name="payment_one_live_per_booking",
+            ),
+            # Supplements add up (paid ones stay), but one at most is asked at a time: a
+            # change delivered twice, or two changes at once, never ask twice.
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(purpose="supplement", status__in=UNPAID),
+                name="payment_one_unpaid_supplement_per_booking",
             ),
             models.UniqueConstraint(
                 fields=["allocation", "period_start"],
@@ -177,7 +192,10 @@ class Payment(models.Model):
                 "start": date_format(self.period_start, "SHORT_DATE_FORMAT"),
                 "end": date_format(self.period_end - timedelta(days=1), "SHORT_DATE_FORMAT"),
             }
-        label = _("Card deposit") if self.purpose == PaymentPurpose.DEPOSIT else _("Booking")
+        label = {
+            PaymentPurpose.DEPOSIT: _("Card deposit"),
+            PaymentPurpose.SUPPLEMENT: _("Supplement after a change, booking"),
+        }.get(self.purpose, _("Booking"))
         return _("%(label)s no. %(n)s — %(space)s") % {
             "label": label,
             "n": self.booking_id,

@@ -40,11 +40,14 @@ from payments.selectors.documents import (
     refunds_without_credit_note,
 )
 from payments.selectors.payments import (
+    booking_charges_captured,
+    booking_charges_of,
     payment_live_of,
     payments_manageable_by,
     payments_payable_by,
     payments_to_reconcile,
     payments_visible_to,
+    supplement_unpaid_of,
 )
 from payments.selectors.prices import (
     FeeRoute,
@@ -81,6 +84,8 @@ __all__ = [
     "agreement_payments_overdue_for",
     "agreements_billable",
     "billing_lines",
+    "booking_charges_captured",
+    "booking_charges_of",
     "booking_quote",
     "booking_use_ends_at",
     "category_of",
@@ -105,6 +110,7 @@ __all__ = [
     "price_quote",
     "refunds_without_credit_note",
     "space_is_priced",
+    "supplement_unpaid_of",
     "tariff_grid",
     "tariffs_for",
     "tariffs_of_spaces",

@@ -13,6 +13,7 @@ from bookings.models import Booking, BookingStatus, Occupancy
 from bookings.selectors import (
     local_zone,
 )
+from payments.models import BillingSupplement, BillingSupplementStatus
 from payments.rules import (
     agreement_months,
 )
@@ -43,7 +44,8 @@ def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
 @dataclass(frozen=True)
 class BillingLine:
     """One titre de recettes to issue: a confirmed booking's fee for its dates in a period
-    (reference RES-<id>), or one month of an agreement's fee (CONV-<id>)."""
+    (reference RES-<id>), what a change added to it (RES-<id>-C<n>, issue 16), or one month of
+    an agreement's fee (CONV-<id>)."""
 
     debtor: Organisation
     reference: str
@@ -85,6 +87,15 @@ def _booking_billing_lines(
         "organisation", "space__site__managing_organisation", "space__site__owner"
     ).in_bulk(dates)
     tariffs = tariffs_of_spaces({booking.space_id for booking in bookings.values()})
+    # What changes added (issue 16) is billed on its own lines, in the period of the booking's
+    # first date; the booking's line there keeps the amount first billed (the difference).
+    supplements: dict[int, list[BillingSupplement]] = defaultdict(list)
+    for supplement in BillingSupplement.objects.filter(
+        booking_id__in=[pk for pk, booking in bookings.items() if start <= booking.start < end],
+        owner=owner,
+        status=BillingSupplementStatus.DUE,
+    ).order_by("created_at", "pk"):
+        supplements[supplement.booking_id].append(supplement)
     lines = []
     for booking_id, occurrences in dates.items():
         booking = bookings[booking_id]
@@ -98,17 +109,33 @@ def _booking_billing_lines(
         )
         if price is None or price.is_free:
             continue
+        added = supplements.get(booking_id, [])
+        first = occurrences[0][0].astimezone(zone).date()
+        last = occurrences[-1][0].astimezone(zone).date()
+        label = f"{booking.space.name} — {booking.space.site.name}"
         lines.append(
             BillingLine(
                 debtor=booking.organisation,
                 reference=f"RES-{booking.pk}",
-                label=f"{booking.space.name} — {booking.space.site.name}",
-                amount_cents=price.amount_cents,
+                label=label,
+                amount_cents=max(price.amount_cents - sum(s.amount_cents for s in added), 0),
                 rule=price.rule,
-                first_day=occurrences[0][0].astimezone(zone).date(),
-                last_day=occurrences[-1][0].astimezone(zone).date(),
+                first_day=first,
+                last_day=last,
             )
         )
+        lines += [
+            BillingLine(
+                debtor=booking.organisation,
+                reference=f"RES-{booking.pk}-C{supplement.pk}",
+                label=label,
+                amount_cents=supplement.amount_cents,
+                rule=supplement.reason,
+                first_day=first,
+                last_day=last,
+            )
+            for supplement in added
+        ]
     return lines
 
 

@@ -15,10 +15,13 @@ from bookings.selectors import (
     bookings_visible_to,
 )
 from payments.models import (
+    BOOKING_CHARGES,
     ENDED,
     FINAL,
+    UNPAID,
     Payment,
     PaymentPurpose,
+    PaymentStatus,
 )
 
 
@@ -58,6 +61,31 @@ def payment_live_of(
     """The booking's payment for `purpose` that still stands: not failed, not released (at
     most one: a constraint)."""
     return booking.payments.filter(purpose=purpose).exclude(status__in=ENDED).first()
+
+
+def booking_charges_of(booking: Booking) -> QuerySet[Payment]:
+    """What stands for the booking's fee: its first payment and the supplements asked when a
+    change raised its price (issue 16), not failed nor released, oldest first. The one place
+    that says what is paid for a booking: refunds, the cancellation's, the pages and the aid
+    valuation read it."""
+    return (
+        Payment.objects.filter(booking=booking, purpose__in=BOOKING_CHARGES)
+        .exclude(status__in=ENDED)
+        .order_by("pk")
+    )
+
+
+def booking_charges_captured(booking: Booking) -> list[Payment]:
+    """The booking's charges actually collected (fee and paid supplements), newest first: the
+    order refunds take them in (the last supplement first, the fee last)."""
+    return list(booking_charges_of(booking).filter(status=PaymentStatus.CAPTURED).order_by("-pk"))
+
+
+def supplement_unpaid_of(booking: Booking) -> Payment | None:
+    """The supplement the requester is asked to pay, if any (at most one: a constraint)."""
+    return Payment.objects.filter(
+        booking=booking, purpose=PaymentPurpose.SUPPLEMENT, status__in=UNPAID
+    ).first()
 
 
 def payments_to_reconcile(*, days: int, now: datetime | None = None) -> QuerySet[Payment]:

@@ -170,6 +170,8 @@ def payment_start(*, booking: Booking, actor: User, payment_method: str) -> Paym
 
 def _live_twin(payment: Payment) -> Payment | None:
     """The payment that now stands for the same booking (and purpose) or agreement month."""
+    if payment.purpose == PaymentPurpose.SUPPLEMENT:
+        return selectors.supplement_unpaid_of(payment.booking)
     if payment.booking_id:
         return selectors.payment_live_of(booking=payment.booking, purpose=payment.purpose)
     return (

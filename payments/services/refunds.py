@@ -87,14 +87,24 @@ def refund_issue(
         refund = Refund.objects.create(
             payment=locked, amount_cents=amount, reason=reason.strip(), actor=logged_actor(actor)
         )
+    refund_send(refund=refund, actor=actor)
+    payment.refresh_from_db()
+    return refund
+
+
+def refund_send(*, refund: Refund, actor: Actor) -> Refund:
+    """Ask Stripe for a Refund row saved (pending) under its payment's lock, then record it:
+    the payment's refunded total and its credit note. Raises PaymentFailed (the refund is
+    marked failed and the amount may be refunded again). Call it outside any transaction."""
+    payment = Payment.objects.get(pk=refund.payment_id)
     channel = PaymentChannel.objects.get(owner=payment.owner)
     try:
         stripe_id = stripe_gateway.refund_create(
             api_key=channel.stripe_secret_key,
             payment_id=payment.pk,
             refund_id=refund.pk,
-            intent_id=locked.stripe_intent_id,
-            amount_cents=amount,
+            intent_id=payment.stripe_intent_id,
+            amount_cents=refund.amount_cents,
         )
     except PaymentFailed:
         Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED)
@@ -109,11 +119,12 @@ def refund_issue(
             )["total"]
             or 0
         )
-        payment_refunded_to(payment=payment, refunded_cents=total, actor=actor, reason=reason)
+        payment_refunded_to(
+            payment=payment, refunded_cents=total, actor=actor, reason=refund.reason
+        )
         # In this transaction, so a succeeded refund has its credit note; never raises.
         documents.credit_note_issue_or_log(refund=refund)
     refund.refresh_from_db()
-    payment.refresh_from_db()
     return refund
 
 
@@ -123,22 +134,26 @@ def booking_refund_for_cancellation(
     actor: Actor,
     as_manager: bool,
     occurrences: list[tuple[datetime, datetime]] | None = None,
+    unpaid_cut_cents: int = 0,
     now: datetime | None = None,
 ) -> Refund | None:
     """Refund what the space's cancellation policy gives back when a booking, or some of its
-    dates (`occurrences`), is cancelled. Nothing collected yet: nothing to do (the hold is
-    released, or captured for the remaining dates only)."""
+    dates (`occurrences`), is cancelled, from what was collected for it: the fee and the
+    supplements paid after a change (issue 16), the last supplement first. Nothing collected
+    yet: nothing to do (the hold is released, or captured for the remaining dates only).
+    `unpaid_cut_cents`: what the cancelled dates took off an unpaid supplement
+    (`supplements.supplement_reduce`), never paid, so not refunded. Returns the last refund."""
     now = now or timezone.now()
-    payment = selectors.payment_live_of(booking=booking)
-    if payment is None or payment.status != PaymentStatus.CAPTURED:
+    charges = selectors.booking_charges_captured(booking)
+    if not charges:
         return None
     if occurrences is None:
-        amount, first_start = payment.captured_cents, booking.start
+        amount, first_start = sum(payment.captured_cents for payment in charges), booking.start
     else:
         price = selectors.price_quote(
             space=booking.space, organisation=booking.organisation, occurrences=occurrences
         )
-        amount = price.amount_cents if price is not None else 0
+        amount = max((price.amount_cents if price is not None else 0) - unpaid_cut_cents, 0)
         first_start = min(start for start, _end in occurrences)
     hours = (first_start - now).total_seconds() / 3600
     amount, rule = refund_cents(
@@ -147,51 +162,26 @@ def booking_refund_for_cancellation(
         notice_hours=booking.space.cancellation_notice_hours,
         by_manager=as_manager,
     )
-    amount = min(amount, payment.refundable_cents)
+    amount = min(amount, sum(payment.refundable_cents for payment in charges))
     if amount <= 0:
         with transaction.atomic():
             PaymentLog.objects.create(
-                payment=payment,
-                from_status=payment.status,
-                to_status=payment.status,
+                payment=charges[-1],  # the fee
+                from_status=charges[-1].status,
+                to_status=charges[-1].status,
                 actor=logged_actor(actor),
                 reason=rule,
             )
         return None
-    return refund_issue(payment=payment, actor=actor, amount_cents=amount, reason=rule)
-
-
-def booking_refund_for_change(*, booking: Booking, actor: Actor) -> Refund | None:
-    """After a booking was moved (issue 16): its price at the new time or room is compared with
-    what was collected for it. Lower: the difference is refunded through the same path as a
-    cancellation's refund (`refund_issue`). Higher: the difference is recorded on the payment's
-    log for the manager to ask for (no second charge is taken automatically). Nothing collected
-    yet: nothing to do (what is captured on approval is the fee as it is then)."""
-    payment = selectors.payment_live_of(booking=booking)
-    if payment is None or payment.status != PaymentStatus.CAPTURED:
-        return None
-    price = selectors.booking_quote(booking=booking)
-    new_cents = price.amount_cents if price is not None else 0
-    paid = payment.captured_cents - _refunded_or_pending(payment)
-    if new_cents < paid:
-        return refund_issue(
-            payment=payment,
-            actor=actor,
-            amount_cents=paid - new_cents,
-            reason=_("Booking changed: the new price is %(price)s, the difference is refunded.")
-            % {"price": format_eur(new_cents)},
+    last = None
+    for payment in charges:  # newest first: the supplements, then the fee
+        left = payment.captured_cents - _refunded_or_pending(payment)
+        if amount <= 0 or left <= 0:
+            continue
+        refund = refund_issue(
+            payment=payment, actor=actor, amount_cents=min(left, amount), reason=rule
         )
-    if new_cents > paid:
-        with transaction.atomic():
-            PaymentLog.objects.create(
-                payment=payment,
-                from_status=payment.status,
-                to_status=payment.status,
-                actor=logged_actor(actor),
-                reason=_(
-                    "Booking changed: the new price is %(price)s, %(extra)s more than paid; "
-                    "ask the structure for the difference."
-                )
-                % {"price": format_eur(new_cents), "extra": format_eur(new_cents - paid)},
-            )
-    return None
+        if refund is not None:
+            amount -= refund.amount_cents
+            last = refund
+    return last

@@ -44,7 +44,7 @@ from bookings.models import (
     OccupancyKind,
 )
 from bookings.selectors import local_zone
-from payments.models import ENDED, Payment, PaymentPurpose
+from payments.models import BOOKING_CHARGES, ENDED, Payment
 from payments.selectors import category_of, price_quote, tariffs_of_spaces
 from reports import rules
 from reports.models import CashSubsidy
@@ -276,7 +276,9 @@ def _paid_cents(
     card = {
         row["booking_id"]: row["paid"]
         for row in Payment.objects.filter(
-            booking_id__in=booking_ids, purpose=PaymentPurpose.BOOKING_FEE
+            # The fee and the supplements a change added (issue 16): what the booking cost.
+            booking_id__in=booking_ids,
+            purpose__in=BOOKING_CHARGES,
         )
         .exclude(status__in=ENDED)
         .values("booking_id")

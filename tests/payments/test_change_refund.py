@@ -1,5 +1,6 @@
 """The price follows a changed booking (issue 16): a lower price refunds the difference through
-the cancellation's refund path, a higher one is recorded for the manager. Against localstripe."""
+the cancellation's refund path (a higher one asks a supplement: test_change_supplement.py).
+Against localstripe."""
 
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 
 from bookings.rules import Period
 from bookings.services import BookingChange, booking_approve, booking_reschedule
-from payments.models import PaymentLog, PaymentStatus
+from payments.models import PaymentStatus
 from payments.services.cards import payment_start
 from tests.factories import booking_request_for
 from tests.payments.conftest import HOURLY_CENTS, slot
@@ -46,22 +47,3 @@ def test_a_shorter_booking_refunds_the_difference(
 
     payment.refresh_from_db()
     assert (payment.captured_cents, payment.refunded_cents) == (2 * HOURLY_CENTS, HOURLY_CENTS)
-
-
-def test_a_longer_booking_records_what_is_left_to_pay(
-    paid, facilities_manager, django_capture_on_commit_callbacks
-):
-    booking, payment = paid
-
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_reschedule(
-            booking=booking,
-            change=BookingChange(period=Period(booking.start, booking.start + timedelta(hours=3))),
-            actor=facilities_manager,
-        )
-
-    payment.refresh_from_db()
-    assert payment.refunded_cents == 0
-    assert PaymentLog.objects.filter(
-        payment=payment, reason__contains="demandez la différence"
-    ).exists()
