@@ -36,7 +36,7 @@ CAP_MINUTES = 6 * 60
 
 def generate(*, structures: int, spaces: int, seed: int) -> solver.Problem:
     """A campaign: `structures` × 5 wishes over `spaces` spaces, fixed by `seed`."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (generated data, reproducible)
     rooms = []
     for n in range(1, spaces + 1):
         closes = rng.choice([20, 22, 22, 23]) * 60
@@ -110,11 +110,17 @@ def generate(*, structures: int, spaces: int, seed: int) -> solver.Problem:
                     attendees=attendees,
                     options=tuple(options),
                     amenities=needs,
-                    terms=frozenset(solver.TERMS) if rng.random() < 0.85 else frozenset({rng.choice(solver.TERMS)}),
+                    terms=frozenset(solver.TERMS)
+                    if rng.random() < 0.85
+                    else frozenset({rng.choice(solver.TERMS)}),
                 )
             )
     return solver.Problem(
-        spaces=tuple(rooms), wishes=tuple(wishes), cap_minutes=CAP_MINUTES, seed=seed, time_limit=60.0
+        spaces=tuple(rooms),
+        wishes=tuple(wishes),
+        cap_minutes=CAP_MINUTES,
+        seed=seed,
+        time_limit=60.0,
     )
 
 
@@ -130,14 +136,19 @@ def greedy(problem: solver.Problem) -> dict[int, solver.Candidate]:
     )
     for wish in order:
         for option in sorted(wish.options, key=lambda o: o.position):
-            if problem.cap_minutes is not None and minutes[wish.structure_id] + option.minutes > problem.cap_minutes:
+            if (
+                problem.cap_minutes is not None
+                and minutes[wish.structure_id] + option.minutes > problem.cap_minutes
+            ):
                 continue
             free = next(
                 (
                     space
                     for space in solver.option_spaces(option, spaces.values())
                     if solver.unfit_reason(wish, option, space) is None
-                    and not any(solver.overlaps(option, wish.terms, o, t) for o, t in taken[space.id])
+                    and not any(
+                        solver.overlaps(option, wish.terms, o, t) for o, t in taken[space.id]
+                    )
                 ),
                 None,
             )
@@ -235,7 +246,9 @@ def main() -> None:
     if pattern.search(text):
         text = pattern.sub(lambda _m: block, text)
     else:
-        text = text.rstrip("\n") + "\n\n## Season (issue 17)\n\n" + SEASON_INTRO + "\n" + block + "\n"
+        text = (
+            text.rstrip("\n") + "\n\n## Season (issue 17)\n\n" + SEASON_INTRO + "\n" + block + "\n"
+        )
     path.write_text(text)
     sys.stdout.write(f"Written to {path.relative_to(ROOT)}\n")
 

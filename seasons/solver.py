@@ -197,10 +197,7 @@ def candidate_value(wish: Wish, option: Option) -> int:
 def overlaps(a: Option, a_terms: frozenset[int], b: Option, b_terms: frozenset[int]) -> bool:
     """Same weekday, overlapping times and a common term (the space is checked by the caller)."""
     return (
-        a.weekday == b.weekday
-        and a.start < b.end
-        and b.start < a.end
-        and bool(a_terms & b_terms)
+        a.weekday == b.weekday and a.start < b.end and b.start < a.end and bool(a_terms & b_terms)
     )
 
 
@@ -230,7 +227,9 @@ def solve(problem: Problem) -> Plan:
     """The plan with the best objective (see the module's docstring), or the best found in time."""
     started = time.perf_counter()
     wishes = {wish.id: wish for wish in problem.wishes}
-    options = {(wish.id, option.position): option for wish in problem.wishes for option in wish.options}
+    options = {
+        (wish.id, option.position): option for wish in problem.wishes for option in wish.options
+    }
     found = candidates(problem)
     if not found:
         return Plan(EMPTY, 0.0, time.perf_counter() - started)
@@ -259,7 +258,11 @@ def solve(problem: Problem) -> Plan:
         if len(indices) < 2:
             continue
         spans = [
-            (options[found[i].wish_id, found[i].position].start, options[found[i].wish_id, found[i].position].end, i)
+            (
+                options[found[i].wish_id, found[i].position].start,
+                options[found[i].wish_id, found[i].position].end,
+                i,
+            )
             for i in indices
         ]
         for point in sorted({start for start, _end, _i in spans}):
@@ -301,9 +304,7 @@ def solve(problem: Problem) -> Plan:
     count = len(costs)
     columns = np.arange(count, dtype=np.int32)
     highs.addVars(count, np.zeros(count), np.ones(count))
-    highs.changeColsIntegrality(
-        count, columns, np.array([highspy.HighsVarType.kInteger] * count)
-    )
+    highs.changeColsIntegrality(count, columns, np.array([highspy.HighsVarType.kInteger] * count))
     highs.changeColsCost(count, columns, np.array(costs))
     highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
     if rows.lower:
