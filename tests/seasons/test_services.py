@@ -50,9 +50,9 @@ def test_wish_submit_refuses_another_structure_and_anonymous(
 @pytest.mark.parametrize(
     ("option", "fields", "message"),
     [
-        (dict(start=18, end=23), {}, "Le local est fermé à cet horaire."),
+        ({"start": 18, "end": 23}, {}, "Le local est fermé à cet horaire."),
         (
-            dict(start=14, end=19),
+            {"start": 14, "end": 19},
             {},
             "Cette campagne donne au plus 4 heures par semaine à une structure.",
         ),
@@ -178,9 +178,8 @@ def test_plan_run_again_on_the_same_inputs_gives_the_same_plan(
     call_command("season_plan", str(campaign.pk), "--seed", "5", "--actor", commune_staff.email)
 
     second = campaign.plan_runs.latest("pk")
-    assert first.pk != second.pk and first.inputs_hash == second.inputs_hash == problem_hash(
-        plan_problem(campaign, seed=5)
-    )
+    assert first.pk != second.pk
+    assert first.inputs_hash == second.inputs_hash == problem_hash(plan_problem(campaign, seed=5))
     assert list(
         PlanAssignment.objects.filter(run=first).values_list("wish", "space", "explanation")
     ) == list(PlanAssignment.objects.filter(run=second).values_list("wish", "space", "explanation"))
