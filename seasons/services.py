@@ -502,24 +502,45 @@ def wishes_renew(*, actor: User, campaign: Campaign, structure: Organisation) ->
 # --- The plan ---
 
 
-@transaction.atomic
 def plan_run(*, campaign: Campaign, actor: User, seed: int = 0) -> PlanRun:
     """Run the optimiser on a closed campaign's wishes and store the plan with an explanation
     for every wish; the campaign becomes "plan proposed". Runs again on a proposed plan (the
-    same inputs and seed give the same plan)."""
+    same inputs and seed give the same plan).
+
+    The solver runs outside any transaction (up to PLAN_TIME_LIMIT_SECONDS): a closed campaign's
+    wishes and rules no longer change, and holding a lock that long would stop every writer on
+    SQLite. The plan is then stored in one transaction, after checking the campaign is still
+    closed or planned and its inputs the same."""
     campaign_check_manager(actor=actor, campaign=campaign)
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status not in (CampaignStatus.CLOSED, CampaignStatus.PLANNED):
-        raise ValidationError(_("Close the campaign before making its plan."))
     if not 0 <= seed <= 32_767:
         raise ValidationError({"seed": _("Give a seed from 0 to 32,767.")})
+    campaign = Campaign.objects.get(pk=campaign.pk)
+    if campaign.status not in (CampaignStatus.CLOSED, CampaignStatus.PLANNED):
+        raise ValidationError(_("Close the campaign before making its plan."))
     problem = plan_problem(campaign, seed=seed, time_limit=PLAN_TIME_LIMIT_SECONDS)
     plan = solver.solve(problem)
     sentences = explanations.explain(problem, plan)
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status not in (
+            CampaignStatus.CLOSED,
+            CampaignStatus.PLANNED,
+        ) or problem_hash(problem) != problem_hash(plan_problem(campaign, seed=seed)):
+            raise ValidationError(_("The campaign changed meanwhile: make its plan again."))
+        return _plan_store(campaign, actor, problem, plan, sentences)
+
+
+def _plan_store(
+    campaign: Campaign,
+    actor: User,
+    problem: solver.Problem,
+    plan: solver.Plan,
+    sentences: dict[int, str],
+) -> PlanRun:
     run = PlanRun.objects.create(
         campaign=campaign,
         inputs_hash=problem_hash(problem),
-        seed=seed,
+        seed=problem.seed,
         status=plan.status,
         seconds=round(plan.seconds, 3),
         objective=plan.objective,
