@@ -1,6 +1,6 @@
 """The season's services: campaigns, wishes, renewal, competition, the plan (real database)."""
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
-from bookings.models import Booking, BookingStatus, Frequency
+from bookings.models import Booking, BookingStatus, Closure, Frequency
 from seasons import services
 from seasons.models import CampaignStatus, PlanAssignment, Wish
-from seasons.selectors import plan_problem, problem_hash, wish_competition
+from seasons.selectors import plan_problem, problem_hash, slot_dates_of, wish_competition
 from tests.factories import paris
 from tests.seasons.conftest import submit, tuesday
 
@@ -190,3 +190,26 @@ def test_plan_run_refuses_a_structure_member(campaign, commune_staff, applicant)
 
     with pytest.raises(PermissionDenied):
         services.plan_run(campaign=campaign, actor=applicant)
+
+
+def test_slot_dates_of_skip_closures_and_follow_the_spaces_holiday_setting(campaign, hall, site):
+    link = campaign.spaces.get(space=hall)
+    Closure.objects.create(
+        site=site, start=paris(2027, 9, 14, 19), end=paris(2027, 9, 14, 23), reason="Travaux"
+    )
+
+    closed_in_holidays = slot_dates_of(
+        campaign_space=link, weekday=1, start=time(18), end=time(20), period="term_1"
+    )
+    link.closed_in_school_holidays = False
+    open_in_holidays = slot_dates_of(
+        campaign_space=link, weekday=1, start=time(18), end=time(20), period="term_1"
+    )
+
+    assert date(2027, 9, 14) not in closed_in_holidays
+    # Tuesday 26 October 2027 falls in zone B's autumn holidays; 9 November is a school day.
+    assert (date(2027, 10, 26) in closed_in_holidays, date(2027, 10, 26) in open_in_holidays) == (
+        False,
+        True,
+    )
+    assert date(2027, 11, 9) in closed_in_holidays
