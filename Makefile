@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run dev .env-secret-key worker beat test lint schema bench bench-observatory lock vendor clean
+.PHONY: run dev .env-secret-key worker beat test lint schema bench bench-observatory bench-season lock vendor clean
 
 # Dependencies come from the lock files, every file checked against its hash; the project itself
 # is then installed without resolving anything (`make lock` refreshes the locks).
@@ -100,6 +100,12 @@ bench: $(VENV)/.installed-run
 ## 200,000 occupancy rows on a PostgreSQL database of its own (created and dropped), ~7 minutes.
 bench-observatory: $(VENV)/.installed-run
 	$(PY) -m bench.observatory $(BENCH_ARGS)
+
+## The season's optimiser (issue 17, docs/benchmarks.md "Season"): a commune's campaign (100
+## structures × 5 wishes, 40 spaces) and the intercommunality's (1,000 structures, 400 spaces),
+## solved by HiGHS and by a greedy baseline; no database; about a minute.
+bench-season: $(VENV)/.installed-run
+	$(PY) -m bench.season $(BENCH_ARGS)
 
 ## Refresh the vendored front-end libraries from npm (needs node/npm; the result is committed).
 vendor:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "bookings",
     "calls",
     "payments",
+    "seasons",
     "reports",
     "integrations",
     "api",

@@ -1122,3 +1122,52 @@ CHECK_IN = {
     "purpose": "Réunion du bureau",
     "member": "asso@demo.test",
 }
+
+
+# The season (issue 17): Denain's campaign for 2027–2028 over four rooms of the town, with the
+# wishes of 30 structures (each a member who submits them through the service), closed and
+# planned by the intercommunality's administrator. The structures' names are made up.
+SEASON = {
+    "title": "Saison 2027–2028 — créneaux hebdomadaires à Denain (démo)",
+    "school_year": 2027,
+    "owner": "59172",
+    "rooms": ["Salle du Haut-Fourneau", "Salle de la Coulée", "Grande salle", "Atelier textile"],
+    "hours_per_week": 6,
+    "favoured_activities": {"social": 5, "education": 3},
+    "local_share": 2,  # one structure in two is a Denain one
+}
+SEASON_STRUCTURES = [
+    f"{kind} {place} (démo saison)"
+    for kind, place in [
+        ("Judo-club", "de Denain"),
+        ("Chorale", "du Hainaut"),
+        ("Atelier théâtre", "Jean-Jaurès"),
+        ("Club d'échecs", "de l'Escaut"),
+        ("Yoga solidaire", "de Denain"),
+        ("Aide aux devoirs", "du Nord"),
+        ("Couture partagée", "d'Escaudain"),
+        ("Danse urbaine", "de Denain"),
+        ("Alphabétisation", "Hainaut"),
+        ("Club photo", "de Lourches"),
+        ("Gymnastique douce", "de Denain"),
+        ("Cercle de lecture", "Zola"),
+        ("Repair café", "de Denain"),
+        ("Batucada", "du Valenciennois"),
+        ("Entraide numérique", "de Denain"),
+        ("Scrabble", "de Wavrechain"),
+        ("Qi gong", "de la Sambre"),
+        ("Atelier cuisine", "du monde"),
+        ("Boxe éducative", "de Denain"),
+        ("Harmonie", "municipale libre"),
+        ("Accueil parents", "Trith"),
+        ("Club de tarot", "de Haulchin"),
+        ("Éveil musical", "de Denain"),
+        ("Conversation anglaise", "de Douchy"),
+        ("Théâtre d'improvisation", "Usinor"),
+        ("Sophrologie", "de Denain"),
+        ("Club de modélisme", "de Raismes"),
+        ("Insertion par le sport", "Hainaut"),
+        ("Jardin partagé", "de Denain"),
+        ("Ciné-club", "de l'Escaut"),
+    ]
+]

@@ -59,6 +59,8 @@ from integrations.models import WebhookDelivery, WebhookEndpoint
 from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose, PaymentStatus
 from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
+from seasons import services as seasons_services
+from seasons.models import Campaign, CampaignSpace, CampaignStatus, WishOption
 from spaces import services as spaces_services
 from spaces.models import Amenity, SiteManager, WidgetOrigin
 from tests.factories import (
@@ -84,7 +86,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-APPS = ["accounts", "spaces", "bookings", "calls", "payments", "reports", "integrations"]
+APPS = ["accounts", "spaces", "bookings", "calls", "payments", "seasons", "reports", "integrations"]
 OUR_APPS = {*APPS, "schedule"}  # django-scheduler holds the bookings' events
 
 
@@ -189,6 +191,7 @@ NOT_STATE_CHANGING = {
     "annex_pdf",
     "erased_email",
     "api_token_hash",  # SHA-256 of a token's secret
+    "campaign_check_manager",  # the season's check its services make (issue 17)
     "equipment_peak",  # the peak of an item's use over a period (a sweep over given uses)
     # Startup wiring: payments gives the agreements' messages a source of payment terms.
     "allocation_payment_terms_register",
@@ -1130,7 +1133,74 @@ CASES: dict[str, Case] = {
     "delivery_replay": Case(
         integrations_services.delivery_replay, lambda w: {"delivery": _delivery(w)}
     ),
+    # the season (issue 17)
+    "campaign_create": Case(
+        seasons_services.campaign_create,
+        lambda w: {
+            "owner": w.site.owner,
+            "title": "Saison",
+            "school_year": 2027,
+            "opens_on": date(2027, 1, 4),
+            "deadline": paris(2027, 3, 31, 12),
+            "spaces": [w.space],
+        },
+    ),
+    "campaign_open": Case(seasons_services.campaign_open, lambda w: {"campaign": _season(w)}),
+    "campaign_close": Case(
+        seasons_services.campaign_close,
+        lambda w: {"campaign": _season(w, CampaignStatus.OPEN)},
+    ),
+    "plan_run": Case(
+        seasons_services.plan_run, lambda w: {"campaign": _season(w, CampaignStatus.CLOSED)}
+    ),
+    "wish_submit": Case(
+        seasons_services.wish_submit,
+        lambda w: {
+            "campaign": _season(w, CampaignStatus.OPEN),
+            "structure": w.structure,
+            "rank": 1,
+            "attendees": 5,
+            "purpose": "Atelier",
+            "activity": "social",
+            "period": "year",
+            "options": [seasons_services.OptionInput(1, time(18), time(20), space=w.space)],
+        },
+    ),
+    "wish_withdraw": Case(seasons_services.wish_withdraw, lambda w: {"wish": _season_wish(w)}),
+    "wishes_renew": Case(
+        seasons_services.wishes_renew,
+        lambda w: {"campaign": _season(w, CampaignStatus.OPEN), "structure": w.structure},
+    ),
 }
+
+
+def _season(w: World, status: str = CampaignStatus.DRAFT) -> Campaign:
+    campaign = Campaign.objects.create(
+        owner=w.site.owner,
+        title="Saison 2027–2028",
+        school_year=2027,
+        opens_on=date(2027, 1, 4),
+        deadline=paris(2027, 3, 31, 12),
+        status=status,
+        created_by=w.staff,
+    )
+    CampaignSpace.objects.create(campaign=campaign, space=w.space)
+    return campaign
+
+
+def _season_wish(w: World):
+    wish = _season(w, CampaignStatus.OPEN).wishes.create(
+        structure=w.structure,
+        submitted_by=w.requester,
+        rank=1,
+        attendees=5,
+        purpose="Atelier",
+        activity="social",
+    )
+    WishOption.objects.create(
+        wish=wish, position=1, weekday=1, start=time(18), end=time(20), space=w.space
+    )
+    return wish
 
 
 def _endpoint(w: World, *, paused: bool = False) -> WebhookEndpoint:

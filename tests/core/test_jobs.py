@@ -87,7 +87,14 @@ DB = REDIS_DBS["jobs"]
 # Commands run by hand, not on a schedule: the demo, the media's bucket, an inventory import,
 # and the occupancy summary's repair (the Occupancy writer keeps it; a rebuild is for rows
 # deleted by hand, docs/decisions.md "Issue 15 — Occupancy, third pass").
-NOT_JOBS = {"seed_demo", "s3_media", "import_inventory", "occupancy_summary_rebuild"}
+# season_plan (issue 17): a campaign's manager makes its plan when they choose, as themselves.
+NOT_JOBS = {
+    "seed_demo",
+    "s3_media",
+    "import_inventory",
+    "occupancy_summary_rebuild",
+    "season_plan",
+}
 # A bound on waiting for a worker's answer, not a measure of speed: a busy machine is slower.
 RESULT_TIMEOUT = 120
 

@@ -29,6 +29,7 @@ from payments.selectors import (
     fee_channel_for,
 )
 from portal import demo
+from seasons.models import Campaign, CampaignStatus, PlanRun, Wish
 from spaces.models import (
     Amenity,
     Commune,
@@ -62,6 +63,8 @@ SEEDED_MODELS = [
     BookingComment,
     SlotWait,
     BookingGroup,
+    Wish,
+    PlanRun,
 ]
 DEMO_EMAILS = [email for email, *_ in demo.USERS]
 
@@ -90,13 +93,24 @@ def test_seed_demo_loads_the_demo_territory(demo_mode):
         Site.objects.count(),
         Space.objects.count(),
         User.objects.count(),
-    ) == (47, 8, 30, 9)
+    ) == (47, 8, 30, 9 + len(demo.SEASON_STRUCTURES))  # a member per season structure
 
 
 def test_seed_demo_puts_all_47_communes_in_the_territory_today(demo_mode):
     seed_demo()
 
     assert communes_in_territory().count() == 47
+
+
+def test_seed_demo_has_denains_season_with_30_structures_wishes_and_a_plan(demo_mode):
+    seed_demo()
+
+    campaign = Campaign.objects.get(title=demo.SEASON["title"])
+    run = campaign.plan_runs.get()
+    assert campaign.status == CampaignStatus.PLANNED
+    assert campaign.wishes.values("structure").distinct().count() == 30
+    assert run.assignments.count() == campaign.wishes.count() > run.met_count > 0
+    assert all(a.explanation for a in run.assignments.all())
 
 
 def test_seed_demo_twice_keeps_the_same_rows(demo_mode):

@@ -79,6 +79,15 @@ from core.text import de
 from payments.models import ChannelKind
 from payments.services.tariffs import channel_set, tariff_set
 from portal import demo
+from seasons.models import Campaign
+from seasons.services import (
+    OptionInput,
+    campaign_close,
+    campaign_create,
+    campaign_open,
+    plan_run,
+    wish_submit,
+)
 from spaces.models import (
     Amenity,
     Commune,
@@ -140,6 +149,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._history(structures)
             self._check_in()
+        self._season()
         self.stdout.write(self.style.SUCCESS(self._summary()))
 
     def _epci(self) -> Organisation:
@@ -925,6 +935,77 @@ class Command(BaseCommand):
                         criterion=criterion,
                         mark=mark,
                     )
+
+    def _season(self) -> None:
+        """Denain's campaign for 2027–2028 (demo.SEASON): 30 structures' wishes through the
+        real services, then closed and planned. Seeded once (its title is the key)."""
+        if Campaign.objects.filter(title=demo.SEASON["title"]).exists():
+            return
+        admin = User.objects.get(email=demo.USERS[0][0])
+        rooms = list(
+            Space.objects.filter(
+                site__commune__insee_code=demo.SEASON["owner"], name__in=demo.SEASON["rooms"]
+            ).order_by("pk")
+        )
+        members = []
+        for n, name in enumerate(demo.SEASON_STRUCTURES, start=1):
+            structure, _ = Organisation.objects.get_or_create(
+                kind=OrganisationKind.ESS,
+                name=name,
+                defaults={
+                    "ess_family": "association",
+                    "description": "Structure de démonstration.",
+                },
+            )
+            if structure.verified_at is None:
+                structure.verified_at, structure.verified_by = timezone.now(), admin
+                structure.save(update_fields=["verified_at", "verified_by"])
+            user, created = User.objects.get_or_create(email=f"saison-{n:02d}@demo.test")
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            Membership.objects.get_or_create(user=user, organisation=structure)
+            members.append((structure, user))
+        campaign = campaign_create(
+            actor=admin,
+            owner=Commune.objects.get(insee_code=demo.SEASON["owner"]).organisation,
+            title=demo.SEASON["title"],
+            school_year=demo.SEASON["school_year"],
+            opens_on=timezone.localdate(),
+            deadline=timezone.now() + timedelta(days=30),
+            spaces=rooms,
+            hours_per_week=demo.SEASON["hours_per_week"],
+            local_first=True,
+            local_structures=[s for s, _u in members[:: demo.SEASON["local_share"]]],
+            favoured_activities=demo.SEASON["favoured_activities"],
+        )
+        campaign_open(campaign=campaign, actor=admin)
+        activities = ["sport", "culture", "social", "education", "citizenship"]
+        for n, (structure, user) in enumerate(members):
+            for rank in (1, 2):
+                weekday, start = (n + rank) % 5, 17 + (n * 7 + rank) % 4
+                first, second = rooms[(n + rank) % len(rooms)], rooms[(n + rank + 1) % len(rooms)]
+                try:
+                    wish_submit(
+                        actor=user,
+                        campaign=campaign,
+                        structure=structure,
+                        rank=rank,
+                        attendees=8 + n % 6,
+                        purpose=f"Activité hebdomadaire n° {rank}",
+                        activity=activities[n % len(activities)],
+                        period="year",
+                        options=[
+                            OptionInput(weekday, time(start), time(start + 2), space=first),
+                            OptionInput(
+                                (weekday + 1) % 5, time(start), time(start + 2), space=second
+                            ),
+                        ],
+                    )
+                except ValidationError:
+                    continue  # a room closed at that time: the structure asks for less
+        campaign_close(campaign=campaign, actor=admin)
+        plan_run(campaign=campaign, actor=admin)
 
     def _summary(self) -> str:
         lines = [

@@ -1,0 +1,98 @@
+"""Fixtures of the season's tests: Denain's 2027–2028 campaign over two rooms, open for wishes.
+
+The clock stands on Monday 4 January 2027, 09:00 in Paris (`frozen_clock`); wishes close on
+31 March 2027 at noon. `commune_staff` runs the campaign; `applicant` is a member of a verified
+association, `rival` of another one.
+"""
+
+from datetime import date, time
+
+import pytest
+
+from seasons import services
+from seasons.models import ActivityKind, SeasonPeriod
+from spaces.models import SpaceKind
+from tests.factories import (
+    MembershipFactory,
+    OpeningHoursFactory,
+    SpaceFactory,
+    VerifiedStructureFactory,
+    paris,
+)
+
+DEADLINE = paris(2027, 3, 31, 12)
+
+
+@pytest.fixture
+def hall(site):
+    hall = SpaceFactory(site=site, name="Salle A", kind=SpaceKind.HALL, capacity=30)
+    OpeningHoursFactory(space=hall, weekday=1, opens=time(8), closes=time(22))
+    return hall
+
+
+@pytest.fixture
+def small_room(site):
+    return SpaceFactory(site=site, name="Salle B", kind=SpaceKind.MEETING_ROOM, capacity=12)
+
+
+@pytest.fixture
+def applicant_structure(db):
+    return VerifiedStructureFactory(name="Club de judo")
+
+
+@pytest.fixture
+def applicant(applicant_structure):
+    return MembershipFactory(organisation=applicant_structure).user
+
+
+@pytest.fixture
+def rival_structure(db):
+    return VerifiedStructureFactory(name="Chorale du Nord")
+
+
+@pytest.fixture
+def rival(rival_structure):
+    return MembershipFactory(organisation=rival_structure).user
+
+
+@pytest.fixture
+def draft_campaign(frozen_clock, commune, commune_staff, hall, small_room, applicant_structure):
+    return services.campaign_create(
+        actor=commune_staff,
+        owner=commune.organisation,
+        title="Saison 2027–2028",
+        school_year=2027,
+        opens_on=date(2027, 1, 4),
+        deadline=DEADLINE,
+        spaces=[hall, small_room],
+        hours_per_week=4,
+        local_first=True,
+        local_structures=[applicant_structure],
+    )
+
+
+@pytest.fixture
+def campaign(draft_campaign, commune_staff):
+    services.campaign_open(campaign=draft_campaign, actor=commune_staff)
+    draft_campaign.refresh_from_db()
+    return draft_campaign
+
+
+def tuesday(space=None, start=18, end=20, kind=""):
+    return services.OptionInput(
+        weekday=1, start=time(start), end=time(end), space=space, space_kind=kind
+    )
+
+
+def submit(campaign, user, structure, *options, rank=1, attendees=10, **fields):
+    return services.wish_submit(
+        actor=user,
+        campaign=campaign,
+        structure=structure,
+        rank=rank,
+        attendees=attendees,
+        purpose=fields.get("purpose", "Entraînement"),
+        activity=fields.get("activity", ActivityKind.SPORT),
+        period=fields.get("period", SeasonPeriod.YEAR),
+        options=list(options),
+    )
