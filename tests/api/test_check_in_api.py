@@ -128,7 +128,7 @@ def test_a_manager_cancels_a_no_show_and_takes_the_time_back(
     with time_machine.travel(START + timedelta(minutes=16), tick=False):
         bookings_release_no_shows()
         client.force_login(facilities_manager)
-        with django_assert_num_queries(30):
+        with django_assert_num_queries(29):
             response = client.post(
                 reverse("api:booking-no-show-undo", args=[booking.pk]),
                 {"occurrence_start": START.isoformat()},
