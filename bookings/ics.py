@@ -393,12 +393,21 @@ def _booking_event_elsewhere(
 
 
 def _add_held_dates(event: Event, held: list[tuple[datetime, datetime]]) -> None:
-    """DTSTART/DTEND of the first date, the others as RDATE periods, all in UTC."""
+    """DTSTART/DTEND of the first date, the others as RDATEs, all in UTC.
+
+    The others are plain date-times (each lasts DTEND - DTSTART) when they all last as long as
+    the first: khal, for one, cannot read RDATE periods and refuses the whole feed for one.
+    Periods only when the lengths differ (RFC 5545 3.8.5.2).
+    """
     first_start, first_end = held[0]
     event.add("dtstart", _utc(first_start))
     event.add("dtend", _utc(first_end))
-    if held[1:]:
-        event.add("rdate", [(_utc(start), _utc(end)) for start, end in held[1:]])
+    others = held[1:]
+    length = _utc(first_end) - _utc(first_start)
+    if others and all(_utc(end) - _utc(start) == length for start, end in others):
+        event.add("rdate", [_utc(start) for start, _end in others])
+    elif others:
+        event.add("rdate", [(_utc(start), _utc(end)) for start, end in others])
 
 
 def _is_local_midnight(value: datetime, zone: ZoneInfo) -> bool:

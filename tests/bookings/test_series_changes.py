@@ -310,7 +310,7 @@ def test_the_calendar_feed_lists_the_dates_of_a_series_changed_from_a_date(
     (event,) = Calendar.from_ical(ics.feed_ical(feed=feed)).walk("VEVENT")
 
     rdates = event["RDATE"] if isinstance(event["RDATE"], list) else [event["RDATE"]]
-    periods = [event["DTSTART"].dt] + [value.dt[0] for rdate in rdates for value in rdate.dts]
+    periods = [event["DTSTART"].dt] + [value.dt for rdate in rdates for value in rdate.dts]
     assert "RRULE" not in event
     assert [moment.astimezone(PARIS).time() for moment in periods] == [time(18)] * 2 + [
         time(19)
@@ -323,7 +323,7 @@ def _feed_dates(feed) -> dict[str, tuple[str, str, list[date]]]:
     for event in Calendar.from_ical(ics.feed_ical(feed=feed)).walk("VEVENT"):
         rdates = event.get("RDATE", [])
         starts = [event["DTSTART"].dt] + [
-            value.dt[0]
+            value.dt
             for rdate in (rdates if isinstance(rdates, list) else [rdates])
             for value in rdate.dts
         ]
