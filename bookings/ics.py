@@ -35,6 +35,7 @@ and listing its dates (RDATE). A booking that never moved gives the same single 
 """
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -328,15 +329,19 @@ def _booking_event(
     starts: list[datetime],
     held: list[tuple[datetime, datetime]] | None = None,
     held_elsewhere: bool = False,
-) -> Event:
+) -> list[Event]:
     """The booking's event in its room. `held_elsewhere`: some of its dates are held in another
     room (moved from a date), so this one lists the dates held in its room."""
-    event = _booking_details(
-        booking,
-        uid=f"booking-{booking.pk}@{host}",
-        space=booking.space,
-        names_shown=booking.names_shown,
-    )
+
+    def details() -> Event:
+        return _booking_details(
+            booking,
+            uid=f"booking-{booking.pk}@{host}",
+            space=booking.space,
+            names_shown=booking.names_shown,
+        )
+
+    event = details()
     rrule = (
         scheduler.rrule_of(event=booking.event, zone=zone)
         if booking.is_series and booking.event is not None
@@ -347,7 +352,8 @@ def _booking_event(
         # A series changed from a date (bookings.services.series): its rule covers the dates
         # from that date only, and some of its dates may be in another room, so its dates
         # (here) are listed (in UTC, each with its own end).
-        _add_held_dates(event, held or [(booking.start, booking.end)])
+        longer = _add_held_dates(event, held or [(booking.start, booking.end)])
+        return [event, *_overrides(details, longer)]
     elif rrule is None:
         _add_period(event, booking.start, booking.end, zone)
     elif all(
@@ -373,41 +379,59 @@ def _booking_event(
         event.add("dtend", remaining[0] + duration)
         if remaining[1:]:
             event.add("rdate", remaining[1:])
-    return event
+    return [event]
 
 
 def _booking_event_elsewhere(
     booking: Booking, *, host: str, rows: list[Occupancy], names_shown: bool
-) -> Event:
+) -> list[Event]:
     """The dates of a booking held in another room than its own (a series moved from a date):
     named after that room, its dates listed."""
     space = rows[0].space
-    event = _booking_details(
-        booking,
-        uid=f"booking-{booking.pk}-space-{space.pk}@{host}",
-        space=space,
-        names_shown=names_shown,
-    )
-    _add_held_dates(event, [(row.start, row.end) for row in rows])
-    return event
+
+    def details() -> Event:
+        return _booking_details(
+            booking,
+            uid=f"booking-{booking.pk}-space-{space.pk}@{host}",
+            space=space,
+            names_shown=names_shown,
+        )
+
+    event = details()
+    longer = _add_held_dates(event, [(row.start, row.end) for row in rows])
+    return [event, *_overrides(details, longer)]
 
 
-def _add_held_dates(event: Event, held: list[tuple[datetime, datetime]]) -> None:
+def _add_held_dates(
+    event: Event, held: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
     """DTSTART/DTEND of the first date, the others as RDATEs, all in UTC.
 
-    The others are plain date-times (each lasts DTEND - DTSTART) when they all last as long as
-    the first: khal, for one, cannot read RDATE periods and refuses the whole feed for one.
-    Periods only when the lengths differ (RFC 5545 3.8.5.2).
+    The others are plain date-times (each lasts DTEND - DTSTART): khal, for one, cannot read
+    RDATE periods (RFC 5545 3.8.5.2) and refuses the whole feed for one. Returns the dates
+    that last longer or shorter than the first, which `_overrides` gives their own end.
     """
     first_start, first_end = held[0]
     event.add("dtstart", _utc(first_start))
     event.add("dtend", _utc(first_end))
     others = held[1:]
-    length = _utc(first_end) - _utc(first_start)
-    if others and all(_utc(end) - _utc(start) == length for start, end in others):
+    if others:
         event.add("rdate", [_utc(start) for start, _end in others])
-    elif others:
-        event.add("rdate", [(_utc(start), _utc(end)) for start, end in others])
+    length = _utc(first_end) - _utc(first_start)
+    return [(start, end) for start, end in others if _utc(end) - _utc(start) != length]
+
+
+def _overrides(details: Callable[[], Event], dates: list[tuple[datetime, datetime]]) -> list[Event]:
+    """One VEVENT per listed date that lasts longer or shorter than the first: same UID, its
+    RECURRENCE-ID (the RDATE it replaces), its own end."""
+    events = []
+    for start, end in dates:
+        event = details()
+        event.add("recurrence-id", _utc(start))
+        event.add("dtstart", _utc(start))
+        event.add("dtend", _utc(end))
+        events.append(event)
+    return events
 
 
 def _is_local_midnight(value: datetime, zone: ZoneInfo) -> bool:
@@ -498,25 +522,22 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
                 elsewhere.setdefault(row.space_id, []).append(row)
         # Its room's event, unless every date it still holds is in another room.
         if _in_feed(feed, booking.space) and (held or not elsewhere):
-            events.append(
-                _booking_event(
-                    booking,
-                    zone=zone,
-                    host=host,
-                    exdates=exdates.get(booking.event_id, []),
-                    starts=[row.start for row in here] if booking.is_series else [],
-                    held=held,
-                    held_elsewhere=bool(elsewhere),
+            events += _booking_event(
+                booking,
+                zone=zone,
+                host=host,
+                exdates=exdates.get(booking.event_id, []),
+                starts=[row.start for row in here] if booking.is_series else [],
+                held=held,
+                held_elsewhere=bool(elsewhere),
+            )
+        for room_rows in elsewhere.values():
+            if _in_feed(feed, room_rows[0].space) and any(
+                row.start < window.end and row.end > window.start for row in room_rows
+            ):
+                events += _booking_event_elsewhere(
+                    booking, host=host, rows=room_rows, names_shown=room_rows[0].names_shown
                 )
-            )
-        events += [
-            _booking_event_elsewhere(
-                booking, host=host, rows=room_rows, names_shown=room_rows[0].names_shown
-            )
-            for room_rows in elsewhere.values()
-            if _in_feed(feed, room_rows[0].space)
-            and any(row.start < window.end and row.end > window.start for row in room_rows)
-        ]
     events += [_closure_event(closure, zone=zone, host=host) for closure in closures]
     for event in events:
         if event_is_sound(event):

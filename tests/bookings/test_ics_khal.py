@@ -324,6 +324,23 @@ def test_khal_imports_each_rooms_feed_after_a_series_moved_from_a_date(
     assert listed[hall][0].endswith("2027-06-01T18:00+0200 2027-06-01T20:00+0200")
 
 
+def test_khal_imports_a_series_lengthened_from_a_date(
+    client, tmp_path, facilities_manager, space, member, weekly_across_both_changes
+):
+    """18:00-21:00 from 1 June: the longer dates override the listed ones (RECURRENCE-ID)."""
+    booking_series_reschedule(
+        booking=weekly_across_both_changes,
+        change=SeriesChange(from_date=date(2027, 6, 1), start_time=time(18), end_time=time(21)),
+        actor=member,
+    )
+    feed = calendar_feed_create(user=facilities_manager, scope="space", target=space)
+
+    listed = _khal(tmp_path / "space", _fetched(client, feed))
+
+    assert listed == _expected([weekly_across_both_changes], [])
+    assert listed[-1].endswith("2027-11-09T18:00+0100 2027-11-09T21:00+0100")
+
+
 # --- Without khal: what is written, and the guard that keeps one event from breaking a feed ---
 
 
