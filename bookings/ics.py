@@ -25,9 +25,17 @@ khal refuses the whole feed for it. A series keeps its RRULE in local time, unle
 dates is in that hour: then its dates are listed (RDATE) in UTC (see `_booking_event`). Last,
 every event is checked as a client reads it (DTEND after DTSTART): one that is not is left out
 and logged, so it cannot break the feed.
+
+Rooms: a space's or a site's feed holds the dates held in that space or site, read from the
+Occupancy rows (a series moved to another room from a date keeps its earlier dates in the old
+room, while `Booking.space` is the new one). A booking whose active dates lie in several rooms
+gives one event per room: the usual one (UID `booking-<pk>@host`) for the dates in its current
+room, and `booking-<pk>-space-<id>@host` for those held in another room, named after that room
+and listing its dates (RDATE). A booking that never moved gives the same single event as before.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -60,7 +68,6 @@ from bookings.models import (
     BookingStatus,
     CalendarFeed,
     Closure,
-    Frequency,
     Occupancy,
 )
 from bookings.rules import Period
@@ -170,17 +177,23 @@ def _host() -> str:
 def _feed_bookings(
     *, feed: CalendarFeed, viewer: User, window: Period, now: datetime
 ) -> QuerySet[Booking]:
-    """The bookings of the feed with a date in the window, in one query, whatever their number."""
-    if feed.scope == CalendarFeed.Scope.SPACE:
-        scope = Q(space_id=feed.space_id)
-    elif feed.scope == CalendarFeed.Scope.SITE:
-        scope = Q(space__site_id=feed.site_id)
-    else:
-        scope = Q(organisation_id=feed.organisation_id)
+    """The bookings of the feed with a date in the window, in one query, whatever their number:
+    those of its room(s) (`Booking.space`), and those holding a date there from another room."""
     # Any row, active or not: a series keeps its cancelled dates (EXDATE) in the window.
     in_window = Occupancy.objects.filter(
         booking=OuterRef("pk"), start__lt=window.end, end__gt=window.start
     )
+    held_in_window = in_window.filter(active=True)
+    if feed.scope == CalendarFeed.Scope.SPACE:
+        scope = (Q(space_id=feed.space_id) & Exists(in_window)) | Exists(
+            held_in_window.filter(space_id=feed.space_id)
+        )
+    elif feed.scope == CalendarFeed.Scope.SITE:
+        scope = (Q(space__site_id=feed.site_id) & Exists(in_window)) | Exists(
+            held_in_window.filter(space__site_id=feed.site_id)
+        )
+    else:
+        scope = Q(organisation_id=feed.organisation_id) & Exists(in_window)
     ended_recently = BookingLog.objects.filter(
         booking=OuterRef("pk"),
         occurrence_start__isnull=True,
@@ -192,25 +205,24 @@ def _feed_bookings(
         .order_by("-created_at")
         .values("created_at")[:1]
     )
-    names_shown = Q(space__site__in=sites_manageable_by(viewer).values("pk")) | Q(
-        organisation__in=organisations_of(viewer).values("pk")
-    )
     return (
-        Booking.objects.filter(scope, Exists(in_window))
+        Booking.objects.filter(scope)
         .filter(Q(status__in=OCCUPYING) | Exists(ended_recently))
-        .annotate(
-            last_change=Subquery(last_change),
-            names_shown=Case(
-                When(names_shown, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
+        .annotate(last_change=Subquery(last_change), names_shown=_names_shown(viewer))
         .select_related(
             "space", "space__site", "space__site__commune", "organisation", "event", "event__rule"
         )
         .order_by("start", "pk")
     )
+
+
+def _names_shown(viewer: User, prefix: str = "") -> Case:
+    """Whether the viewer sees who booked: they manage the room's site or belong to the
+    booking's organisation (`prefix` reaches the booking from another model)."""
+    rule = Q(space__site__in=sites_manageable_by(viewer).values("pk")) | Q(
+        **{f"{prefix}organisation__in": organisations_of(viewer).values("pk")}
+    )
+    return Case(When(rule, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def _feed_closures(*, feed: CalendarFeed, window: Period) -> QuerySet[Closure]:
@@ -275,26 +287,19 @@ def event_is_sound(event: Event) -> bool:
     return all(_as_read(end.dt, fold=fold) > _as_read(start.dt, fold=fold) for fold in (0, 1))
 
 
-def _booking_event(
-    booking: Booking,
-    *,
-    zone: ZoneInfo,
-    host: str,
-    exdates: list[datetime],
-    starts: list[datetime],
-    held: list[tuple[datetime, datetime]] | None = None,
-) -> Event:
+def _booking_details(booking: Booking, *, uid: str, space: Space, names_shown: bool) -> Event:
+    """What an event of the booking says, in `space`, without its dates."""
     event = Event()
-    event.add("uid", f"booking-{booking.pk}@{host}")
+    event.add("uid", uid)
     # No METHOD in the feed, so DTSTAMP is when the booking last changed (RFC 5545 3.8.7.2):
     # unchanged bookings give byte-identical events from one fetch to the next.
     changed = booking.last_change or booking.created_at
     event.add("dtstamp", _utc(changed))
     event.add("created", _utc(booking.created_at))
     event.add("last-modified", _utc(changed))
-    if booking.names_shown:
+    if names_shown:
         summary = _("%(space)s — %(purpose)s") % {
-            "space": booking.space.name,
+            "space": space.name,
             "purpose": booking.purpose,
         }
         lines = [
@@ -306,22 +311,49 @@ def _booking_event(
         event.add("description", "\n".join([*lines, url]))
         event.add("url", url)
     else:
-        summary = _("%(space)s — Busy") % {"space": booking.space.name}
+        summary = _("%(space)s — Busy") % {"space": space.name}
         event.add("class", "CONFIDENTIAL")
     event.add("summary", summary)
-    event.add("location", _location(booking.space))
+    event.add("location", _location(space))
     event.add("status", ICAL_STATUS[booking.status])
     event.add("transp", "OPAQUE")
+    return event
+
+
+def _booking_event(
+    booking: Booking,
+    *,
+    zone: ZoneInfo,
+    host: str,
+    exdates: list[datetime],
+    starts: list[datetime],
+    held: list[tuple[datetime, datetime]] | None = None,
+    held_elsewhere: bool = False,
+) -> list[Event]:
+    """The booking's event in its room. `held_elsewhere`: some of its dates are held in another
+    room (moved from a date), so this one lists the dates held in its room."""
+
+    def details() -> Event:
+        return _booking_details(
+            booking,
+            uid=f"booking-{booking.pk}@{host}",
+            space=booking.space,
+            names_shown=booking.names_shown,
+        )
+
+    event = details()
     rrule = (
         scheduler.rrule_of(event=booking.event, zone=zone)
         if booking.is_series and booking.event is not None
         else None
     )
     duration = booking.end - booking.start
-    if rrule is not None and booking.event.start != booking.start:
+    if held_elsewhere or (rrule is not None and booking.event.start != booking.start):
         # A series changed from a date (bookings.services.series): its rule covers the dates
-        # from that date only, so its dates are listed (in UTC, each with its own end).
-        _add_held_dates(event, held or [(booking.start, booking.end)])
+        # from that date only, and some of its dates may be in another room, so its dates
+        # (here) are listed (in UTC, each with its own end).
+        longer = _add_held_dates(event, held or [(booking.start, booking.end)])
+        return [event, *_overrides(details, longer)]
     elif rrule is None:
         _add_period(event, booking.start, booking.end, zone)
     elif all(
@@ -347,16 +379,59 @@ def _booking_event(
         event.add("dtend", remaining[0] + duration)
         if remaining[1:]:
             event.add("rdate", remaining[1:])
-    return event
+    return [event]
 
 
-def _add_held_dates(event: Event, held: list[tuple[datetime, datetime]]) -> None:
-    """DTSTART/DTEND of the first date, the others as RDATE periods, all in UTC."""
+def _booking_event_elsewhere(
+    booking: Booking, *, host: str, rows: list[Occupancy], names_shown: bool
+) -> list[Event]:
+    """The dates of a booking held in another room than its own (a series moved from a date):
+    named after that room, its dates listed."""
+    space = rows[0].space
+
+    def details() -> Event:
+        return _booking_details(
+            booking,
+            uid=f"booking-{booking.pk}-space-{space.pk}@{host}",
+            space=space,
+            names_shown=names_shown,
+        )
+
+    event = details()
+    longer = _add_held_dates(event, [(row.start, row.end) for row in rows])
+    return [event, *_overrides(details, longer)]
+
+
+def _add_held_dates(
+    event: Event, held: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """DTSTART/DTEND of the first date, the others as RDATEs, all in UTC.
+
+    The others are plain date-times (each lasts DTEND - DTSTART): khal, for one, cannot read
+    RDATE periods (RFC 5545 3.8.5.2) and refuses the whole feed for one. Returns the dates
+    that last longer or shorter than the first, which `_overrides` gives their own end.
+    """
     first_start, first_end = held[0]
     event.add("dtstart", _utc(first_start))
     event.add("dtend", _utc(first_end))
-    if held[1:]:
-        event.add("rdate", [(_utc(start), _utc(end)) for start, end in held[1:]])
+    others = held[1:]
+    if others:
+        event.add("rdate", [_utc(start) for start, _end in others])
+    length = _utc(first_end) - _utc(first_start)
+    return [(start, end) for start, end in others if _utc(end) - _utc(start) != length]
+
+
+def _overrides(details: Callable[[], Event], dates: list[tuple[datetime, datetime]]) -> list[Event]:
+    """One VEVENT per listed date that lasts longer or shorter than the first: same UID, its
+    RECURRENCE-ID (the RDATE it replaces), its own end."""
+    events = []
+    for start, end in dates:
+        event = details()
+        event.add("recurrence-id", _utc(start))
+        event.add("dtstart", _utc(start))
+        event.add("dtend", _utc(end))
+        events.append(event)
+    return events
 
 
 def _is_local_midnight(value: datetime, zone: ZoneInfo) -> bool:
@@ -400,7 +475,7 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     exdates = scheduler.cancelled_starts_by_event(
         event_ids=[booking.event_id for booking in bookings if booking.event_id is not None]
     )
-    starts, held = _series_starts(bookings)
+    rows = _booking_rows(bookings, viewer=feed.created_by)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -436,17 +511,33 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
             last_date=last.astimezone(zone).date() + timedelta(days=2),
         )
     )
-    events = [
-        _booking_event(
-            booking,
-            zone=zone,
-            host=host,
-            exdates=exdates.get(booking.event_id, []),
-            starts=starts.get(booking.pk, []),
-            held=held.get(booking.pk, []),
-        )
-        for booking in bookings
-    ]
+    events = []
+    for booking in bookings:
+        here = [row for row in rows.get(booking.pk, []) if row.space_id == booking.space_id]
+        held = [(row.start, row.end) for row in here if row.active]
+        # The dates held in other rooms (a series moved from a date), per room.
+        elsewhere: dict[int, list[Occupancy]] = {}
+        for row in rows.get(booking.pk, []):
+            if row.active and row.space_id != booking.space_id:
+                elsewhere.setdefault(row.space_id, []).append(row)
+        # Its room's event, unless every date it still holds is in another room.
+        if _in_feed(feed, booking.space) and (held or not elsewhere):
+            events += _booking_event(
+                booking,
+                zone=zone,
+                host=host,
+                exdates=exdates.get(booking.event_id, []),
+                starts=[row.start for row in here] if booking.is_series else [],
+                held=held,
+                held_elsewhere=bool(elsewhere),
+            )
+        for room_rows in elsewhere.values():
+            if _in_feed(feed, room_rows[0].space) and any(
+                row.start < window.end and row.end > window.start for row in room_rows
+            ):
+                events += _booking_event_elsewhere(
+                    booking, host=host, rows=room_rows, names_shown=room_rows[0].names_shown
+                )
     events += [_closure_event(closure, zone=zone, host=host) for closure in closures]
     for event in events:
         if event_is_sound(event):
@@ -460,24 +551,28 @@ def feed_calendar(*, feed: CalendarFeed, now: datetime | None = None) -> Calenda
     return calendar
 
 
-def _series_starts(
-    bookings: list[Booking],
-) -> tuple[dict[int, list[datetime]], dict[int, list[tuple[datetime, datetime]]]]:
-    """The dates each series holds (active or cancelled), and its active dates as (start,
-    end), in one query for all."""
-    starts: dict[int, list[datetime]] = {}
-    held: dict[int, list[tuple[datetime, datetime]]] = {}
+def _booking_rows(bookings: list[Booking], *, viewer: User) -> dict[int, list[Occupancy]]:
+    """The dates of each booking (active or cancelled), with their room and whether the viewer
+    sees who booked there, in one query for all."""
+    by_booking: dict[int, list[Occupancy]] = {}
     rows = (
         Occupancy.objects.filter(booking__in=[booking.pk for booking in bookings])
-        .exclude(booking__frequency=Frequency.ONCE)
-        .order_by("booking_id", "start")
-        .values_list("booking_id", "start", "end", "active")
+        .select_related("space", "space__site", "space__site__commune")
+        .annotate(names_shown=_names_shown(viewer, prefix="booking__"))
+        .order_by("booking_id", "start", "pk")
     )
-    for booking_id, start, end, active in rows:
-        starts.setdefault(booking_id, []).append(start)
-        if active:
-            held.setdefault(booking_id, []).append((start, end))
-    return starts, held
+    for row in rows:
+        by_booking.setdefault(row.booking_id, []).append(row)
+    return by_booking
+
+
+def _in_feed(feed: CalendarFeed, space: Space) -> bool:
+    """Whether dates held in `space` belong in the feed."""
+    if feed.scope == CalendarFeed.Scope.SPACE:
+        return space.pk == feed.space_id
+    if feed.scope == CalendarFeed.Scope.SITE:
+        return space.site_id == feed.site_id
+    return True
 
 
 def feed_ical(*, feed: CalendarFeed, now: datetime | None = None) -> bytes:

@@ -21,10 +21,12 @@ from bookings.models import Booking, CalendarFeed, Occupancy
 from bookings.rules import Period
 from bookings.services import (
     BookingRequest,
+    SeriesChange,
     booking_approve,
     booking_cancel,
     booking_refuse,
     booking_request,
+    booking_series_reschedule,
     calendar_feed_create,
     closure_create,
 )
@@ -438,6 +440,12 @@ def test_feed_query_count_does_not_grow_with_bookings(
         reason="Vacances",
         occurrence_start=_at(date(2027, 2, 16), 18),
     )
+    # Moved to another room from a date: one event per room, each in its room's name.
+    booking_series_reschedule(
+        booking=series,
+        change=SeriesChange(from_date=date(2027, 3, 2), space=SpaceFactory(site=site).pk),
+        actor=other_member,
+    )
     closure_create(
         actor=facilities_manager,
         site=site,
@@ -447,5 +455,5 @@ def test_feed_query_count_does_not_grow_with_bookings(
 
     many = _queries_for(feed)
 
-    assert len(_events(_parse(feed))) == 7
+    assert len(_events(_parse(feed))) == 8
     assert many == one

@@ -22,8 +22,10 @@ from bookings.models import Booking, CalendarFeed, Closure, Occupancy
 from bookings.rules import Period
 from bookings.services import (
     BookingRequest,
+    SeriesChange,
     booking_cancel,
     booking_request,
+    booking_series_reschedule,
     calendar_feed_create,
     closure_create,
 )
@@ -119,12 +121,18 @@ def _shown(value: datetime) -> str:
     return value.astimezone(PARIS).strftime(SHOWN)
 
 
-def _expected(bookings: list[Booking], closures: list[Closure]) -> list[str]:
-    """What the feed must show: each active date of each booking, each closure."""
-    lines = [
-        f"booking-{row.booking_id}@locaux.example.fr {_shown(row.start)} {_shown(row.end)}"
-        for row in Occupancy.objects.filter(booking__in=bookings, active=True)
-    ]
+def _expected(bookings: list[Booking], closures: list[Closure], **rooms) -> list[str]:
+    """What the feed must show: each active date of each booking (in the rooms `rooms` filters
+    Occupancy by, if given), each closure. Dates held outside the booking's room are the event
+    of that room."""
+    lines = []
+    for row in Occupancy.objects.filter(booking__in=bookings, active=True, **rooms).select_related(
+        "booking"
+    ):
+        uid = f"booking-{row.booking_id}"
+        if row.space_id != row.booking.space_id:
+            uid += f"-space-{row.space_id}"
+        lines.append(f"{uid}@locaux.example.fr {_shown(row.start)} {_shown(row.end)}")
     for closure in closures:
         start, end = closure.start.astimezone(PARIS), closure.end.astimezone(PARIS)
         if start.time() == end.time() == time(0):  # all day: khal shows the last day
@@ -278,6 +286,59 @@ def test_khal_imports_the_organisation_feed(client, tmp_path, member, weekly_in_
     assert len(night) == 5
     # django-scheduler holds that date in winter time (the second 02:15): the feed says so.
     assert "2027-10-31T02:15+0100 2027-10-31T02:45+0100" in " ".join(night)
+
+
+def test_khal_imports_each_rooms_feed_after_a_series_moved_from_a_date(
+    client, tmp_path, facilities_manager, site, space, member, weekly_across_both_changes
+):
+    """The chorale moves to the hall from 1 June: the Usinor room keeps March to May."""
+    hall = SpaceFactory(site=site, name="Grande salle")
+    booking_series_reschedule(
+        booking=weekly_across_both_changes,
+        change=SeriesChange(from_date=date(2027, 6, 1), space=hall.pk),
+        actor=member,
+    )
+
+    listed = {
+        room: _khal(
+            tmp_path / name,
+            _fetched(
+                client, calendar_feed_create(user=facilities_manager, scope=scope, target=room)
+            ),
+        )
+        for name, scope, room in [
+            ("usinor", "space", space),
+            ("hall", "space", hall),
+            ("site", "site", site),
+        ]
+    }
+
+    assert listed[space] == _expected([weekly_across_both_changes], [], space=space)
+    assert listed[hall] == _expected([weekly_across_both_changes], [], space=hall)
+    assert listed[site] == sorted(listed[space] + listed[hall])
+    assert (len(listed[space]), len(listed[hall])) == (12, 24)  # 2 March-25 May without 30 March
+    assert listed[space][-1].startswith(
+        f"booking-{weekly_across_both_changes.pk}-space-{space.pk}@locaux.example.fr "
+        "2027-05-25T18:00+0200"
+    )
+    assert listed[hall][0].endswith("2027-06-01T18:00+0200 2027-06-01T20:00+0200")
+
+
+def test_khal_imports_a_series_lengthened_from_a_date(
+    client, tmp_path, facilities_manager, space, member, weekly_across_both_changes
+):
+    """18:00-21:00 from 1 June: the longer dates override the listed ones (RECURRENCE-ID)."""
+    booking_series_reschedule(
+        booking=weekly_across_both_changes,
+        change=SeriesChange(from_date=date(2027, 6, 1), start_time=time(18), end_time=time(21)),
+        actor=member,
+    )
+    feed = calendar_feed_create(user=facilities_manager, scope="space", target=space)
+
+    listed = _khal(tmp_path / "space", _fetched(client, feed))
+
+    assert listed == _expected([weekly_across_both_changes], [])
+    assert listed[-1].endswith("2027-11-09T18:00+0100 2027-11-09T21:00+0100")
 
 
 # --- Without khal: what is written, and the guard that keeps one event from breaking a feed ---

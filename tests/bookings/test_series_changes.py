@@ -310,11 +310,74 @@ def test_the_calendar_feed_lists_the_dates_of_a_series_changed_from_a_date(
     (event,) = Calendar.from_ical(ics.feed_ical(feed=feed)).walk("VEVENT")
 
     rdates = event["RDATE"] if isinstance(event["RDATE"], list) else [event["RDATE"]]
-    periods = [event["DTSTART"].dt] + [value.dt[0] for rdate in rdates for value in rdate.dts]
+    periods = [event["DTSTART"].dt] + [value.dt for rdate in rdates for value in rdate.dts]
     assert "RRULE" not in event
     assert [moment.astimezone(PARIS).time() for moment in periods] == [time(18)] * 2 + [
         time(19)
     ] * 4
+
+
+def _feed_dates(feed) -> dict[str, tuple[str, str, list[date]]]:
+    """Each event of the feed: UID → (SUMMARY, LOCATION, the local day of each of its dates)."""
+    events = {}
+    for event in Calendar.from_ical(ics.feed_ical(feed=feed)).walk("VEVENT"):
+        rdates = event.get("RDATE", [])
+        starts = [event["DTSTART"].dt] + [
+            value.dt
+            for rdate in (rdates if isinstance(rdates, list) else [rdates])
+            for value in rdate.dts
+        ]
+        uid = str(event["UID"]).removesuffix("@locaux.example.fr")
+        days = [moment.astimezone(PARIS).date() for moment in starts]
+        events[uid] = (str(event["SUMMARY"]), str(event["LOCATION"]).split(",")[0], days)
+    return events
+
+
+@pytest.mark.django_db
+def test_after_a_move_to_another_room_each_rooms_feed_and_week_hold_the_dates_held_there(
+    client, settings, other_site, series, space, requester, facilities_manager, territory_admin
+):
+    """Moved from 16 March to a room of another building: the old room keeps 2 and 9 March."""
+    settings.SITE_URL = "https://locaux.example.fr"
+    jaures = SpaceFactory(site=other_site, name="Salle Jaurès")
+    booking_series_reschedule(
+        booking=series, change=SeriesChange(from_date=FROM, space=jaures.pk), actor=requester
+    )
+    early, late = _tuesdays(date(2027, 3, 2), 2), _tuesdays(FROM, 4)
+    here, moved = f"booking-{series.pk}-space-{space.pk}", f"booking-{series.pk}"
+    # The manager of the old room's building sees who booked it there, though the booking's
+    # room is now in a building they do not manage.
+    in_usinor = ("Salle Usinor — Réunion du bureau", "Salle Usinor", early)
+    in_jaures = ("Salle Jaurès — Réunion du bureau", "Salle Jaurès", late)
+
+    feeds = {
+        name: _feed_dates(calendar_feed_create(user=user, scope=scope, target=target))
+        for name, user, scope, target in [
+            ("old room", facilities_manager, "space", space),
+            ("old building", facilities_manager, "site", space.site),
+            ("new room", territory_admin, "space", jaures),
+            ("new building", territory_admin, "site", other_site),
+            ("structure", requester, "organisation", series.organisation),
+        ]
+    }
+    client.force_login(facilities_manager)
+    weeks = [
+        [
+            slot["booking_id"]
+            for day in client.get(
+                reverse("bookings:space-week", args=[room.pk]), {"semaine": str(monday)}
+            ).context["days"]
+            for slot in day["busy"]
+        ]
+        for room, monday in [(space, date(2027, 3, 1)), (space, FROM), (jaures, FROM)]
+    ]
+
+    assert feeds["old room"] == feeds["old building"] == {here: in_usinor}
+    assert feeds["new room"] == feeds["new building"] == {moved: in_jaures}
+    assert feeds["structure"] == {moved: in_jaures, here: in_usinor}
+    # The week pages read the Occupancy rows: 2 March in the old room, 16 March in the new one
+    # (its booking is not linked for a manager of another building).
+    assert weeks == [[series.pk], [], [None]]
 
 
 @pytest.mark.django_db
