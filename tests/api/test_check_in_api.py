@@ -123,12 +123,15 @@ def test_a_manager_records_the_arrival_of_a_date(client, booking, facilities_man
 
 
 def test_a_manager_cancels_a_no_show_and_takes_the_time_back(
-    client, booking, facilities_manager, django_assert_num_queries
+    client, booking, facilities_manager, django_assert_max_num_queries
 ):
     with time_machine.travel(START + timedelta(minutes=16), tick=False):
         bookings_release_no_shows()
         client.force_login(facilities_manager)
-        with django_assert_num_queries(29):
+        # Its own (the locks, the clash and equipment reads, the UPDATE in a savepoint, the
+        # summary, the history), then the detail as GET answers it (29 or 30: a cache of the
+        # process may be warm already).
+        with django_assert_max_num_queries(30):
             response = client.post(
                 reverse("api:booking-no-show-undo", args=[booking.pk]),
                 {"occurrence_start": START.isoformat()},
