@@ -618,7 +618,8 @@ class BookingRescheduleApi(APIView):
     one transaction (the old slot is freed only if the new one is taken). A series is changed
     from `from_date` on (its dates before stay): `start_time`/`end_time` (local), `space`,
     `until` (its new last day, earlier or later); every new date is checked, and the old dates
-    are freed only if all the new ones are taken. 409 lists the clashes as a creation does; a
+    are freed only if all the new ones are taken. A series' `attendees` and `purpose` are the
+    whole booking's (no `from_date` needed for them alone). 409 lists the clashes as a creation does; a
     booking the user may not see is a 404."""
 
     permission_classes = [IsAuthenticated]
@@ -631,8 +632,8 @@ class BookingRescheduleApi(APIView):
         attendees = serializers.IntegerField(required=False, **bounds_of(Booking, "attendees"))
         from_date = serializers.DateField(
             required=False,
-            help_text="A series only (then required): the first local day changed; the dates "
-            "before it stay as they are.",
+            help_text="A series only (required to change its times, room or end): the first "
+            "local day changed; the dates before it stay as they are.",
         )
         start_time = serializers.TimeField(
             required=False, help_text="A series only: the new local start time from `from_date`."
@@ -670,7 +671,7 @@ class BookingRescheduleApi(APIView):
             return attrs
 
     SERIES_ONLY = ("from_date", "start_time", "end_time", "until")
-    SINGLE_ONLY = ("start", "end", "purpose", "attendees")
+    SINGLE_ONLY = ("start", "end")
 
     @extend_schema(
         request=InputSerializer,
@@ -716,19 +717,17 @@ class BookingRescheduleApi(APIView):
                     for name in misplaced
                 }
             )
-        if "from_date" not in values:
-            raise serializers.ValidationError(
-                {"from_date": _("Give the first date of the series to change.")}
-            )
         services.booking_series_reschedule(
             booking=booking,
             actor=user,
             change=services.SeriesChange(
-                from_date=values["from_date"],
+                from_date=values.get("from_date"),
                 start_time=values.get("start_time"),
                 end_time=values.get("end_time"),
                 space=values.get("space"),
                 until=values.get("until"),
+                purpose=values.get("purpose"),
+                attendees=values.get("attendees"),
                 answers=values.get("answers"),
                 house_rules_accepted=values["house_rules_accepted"],
                 reason=values["reason"],

@@ -247,11 +247,6 @@ class BookingChangeForm(SlotForm):
     attendees = forms.IntegerField(
         label=_("Number of attendees"), **bounds_of(Booking, "attendees")
     )
-    house_rules_accepted = forms.BooleanField(
-        label=_("I accept the house rules of the new room"),
-        required=False,
-        help_text=_("Needed only when the room changes to one with house rules."),
-    )
     reason = MultiLineFormField(
         label=_("Why (optional)"),
         required=False,
@@ -267,7 +262,6 @@ class BookingChangeForm(SlotForm):
         "end_time",
         "attendees",
         "purpose",
-        "house_rules_accepted",
         "reason",
     ]
 
@@ -292,8 +286,9 @@ class BookingChangeForm(SlotForm):
 
 class SeriesChangeForm(AccessibleForm):
     """A series changed from a date (issue 16): from that day on, its times, its room and its
-    last day, filled with its current values; the service checks everything
-    (`bookings.services.series`)."""
+    last day; its attendees and purpose for the whole booking. Filled with its current
+    values; the service checks everything (`bookings.services.series`). The new room's
+    questions and house rules: `RequestAnswersForm`, beside it."""
 
     from_date = BoundedDateField(
         label=_("Change from"),
@@ -310,10 +305,13 @@ class SeriesChangeForm(AccessibleForm):
         widget=_DATE,
         help_text=_("Earlier to shorten the series, later to extend it (12 months at most)."),
     )
-    house_rules_accepted = forms.BooleanField(
-        label=_("I accept the house rules of the new room"),
-        required=False,
-        help_text=_("Needed only when the room changes to one with house rules."),
+    attendees = forms.IntegerField(
+        label=_("Number of attendees"),
+        help_text=_("For every date of the series."),
+        **bounds_of(Booking, "attendees"),
+    )
+    purpose = SingleLineFormField(
+        label=_("Purpose"), max_length=200, help_text=_("For every date of the series.")
     )
     reason = MultiLineFormField(
         label=_("Why (optional)"),
@@ -344,6 +342,8 @@ class SeriesChangeForm(AccessibleForm):
                 "end_time": end.time(),
                 "space": booking.space_id,
                 "until": (last - timedelta(microseconds=1)).astimezone(zone).date(),
+                "attendees": booking.attendees,
+                "purpose": booking.purpose,
             },
         )
         super().__init__(*args, **kwargs)

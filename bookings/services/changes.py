@@ -119,6 +119,30 @@ def _needs_approval(space: Space, *, terms: CancelAs, moved: bool, status: str) 
     return setting == ChangeApproval.ALWAYS or (setting == ChangeApproval.TIME_OR_ROOM and moved)
 
 
+def _check_series_rooms(booking: Booking, attendees: int, now: datetime) -> None:
+    """A series' attendees fit every room its dates still to come use (after a change from a
+    date, the dates before it may be in the former room); its current room is checked with
+    the request's rules (`_check_space`)."""
+    others = (
+        Space.objects.filter(
+            occupancies__booking=booking, occupancies__active=True, occupancies__end__gt=now
+        )
+        .exclude(pk=booking.space_id)
+        .select_related("site")
+        .distinct()
+        .order_by("pk")
+    )
+    for space in others:
+        limit = min(filter(None, [space.capacity, space.site.max_occupancy]))
+        if attendees > limit:
+            raise ValidationError(
+                {
+                    "attendees": _("At most %(limit)s people may attend in this space.")
+                    % {"limit": limit}
+                }
+            )
+
+
 @transaction.atomic
 def booking_reschedule(
     *, booking: Booking, change: BookingChange, actor: User, now: datetime | None = None
@@ -126,8 +150,9 @@ def booking_reschedule(
     """Move `booking` to another time and/or room, or change its attendees or purpose.
 
     Only its structure's members and the managers of its space change it (PermissionDenied,
-    404, for others; DecisionNotAllowed, 403, for one who sees it but may not). A single date
-    only: a series is changed date by date by cancelling (ValidationError). The new slot is
+    404, for others; DecisionNotAllowed, 403, for one who sees it but may not). A series
+    only changes its attendees or purpose here, for the whole booking (its dates, times and
+    room change from a date: `booking_series_reschedule`; ValidationError). The new slot is
     checked as a new request is (period rules, opening hours, closures, clashes, the new
     space's questions and house rules, quotas, the booking's equipment at the new time); a
     requester also respects the cancellation notice of the slot given up. Raises
@@ -149,13 +174,6 @@ def booking_reschedule(
         )
     if locked.status not in OCCUPYING:
         raise InvalidTransition(locked.status, locked.status)
-    if locked.is_series:
-        raise ValidationError(
-            _(
-                "A series cannot be changed as a whole yet: cancel the dates that no longer "
-                "suit and request the new ones."
-            )
-        )
     old_space, space = spaces[locked.space_id], spaces[target]
     locked.space = old_space
     before = _snapshot(locked)
@@ -164,7 +182,22 @@ def booking_reschedule(
     attendees = locked.attendees if change.attendees is None else change.attendees
     room_changed = space.pk != old_space.pk
     moved = room_changed or period != Period(locked.start, locked.end)
-    if locked.start <= now:
+    next_start = locked.start
+    if locked.is_series:
+        # A series' attendees and purpose are the whole booking's; its dates, times and room
+        # change from a date (`bookings.services.series`).
+        if moved:
+            raise ValidationError(
+                _("A series is changed from a date: give the first date to change.")
+            )
+        next_start = (
+            locked.occupancies.filter(active=True, start__gt=now)
+            .order_by("start")
+            .values_list("start", flat=True)
+            .first()
+        ) or now
+        _check_series_rooms(locked, attendees, now)
+    if next_start <= now:
         raise ValidationError({"start": _("This booking has started: it can no longer change.")})
     organisation = locked.organisation
     request = BookingRequest(
@@ -228,7 +261,7 @@ def booking_reschedule(
     locked.purpose, locked.attendees = purpose.strip(), attendees
     fields = ["space", "start", "end", "purpose", "attendees"]
     if status == BookingStatus.PENDING:
-        lapses_at = min(period.start, now + PENDING_LAPSE)
+        lapses_at = min(period.start if moved else next_start, now + PENDING_LAPSE)
         if locked.lapses_at is None or needs_approval or lapses_at < locked.lapses_at:
             locked.lapses_at = lapses_at
             locked.lapse_reminder_sent_at = None

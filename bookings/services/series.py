@@ -47,6 +47,7 @@ from bookings.services.changes import (
     _needs_approval,
     _new_space,
     _spaces_locked,
+    booking_reschedule,
 )
 from bookings.services.conditions import _answers_write, _conditions_check
 from bookings.services.decisions import _check_cancellation_notice
@@ -69,13 +70,17 @@ from core.workflow import status_change
 @dataclass(frozen=True)
 class SeriesChange:
     """What changes from `from_date` (a local day) on; None keeps the series' value. Times are
-    local wall-clock times (an end at 00:00 is midnight); `until` is the new last day."""
+    local wall-clock times (an end at 00:00 is midnight); `until` is the new last day.
+    `purpose` and `attendees` are the whole booking's (not from a date): a change of only
+    them needs no `from_date`."""
 
-    from_date: date
+    from_date: date | None = None
     start_time: time | None = None
     end_time: time | None = None
     space: int | None = None
     until: date | None = None
+    purpose: str | None = None
+    attendees: int | None = None
     # The new space's questions and house rules, when the room changes.
     answers: Mapping[int, object] | None = None
     house_rules_accepted: bool = False
@@ -104,6 +109,8 @@ def _summary(
 def _check_change(
     change: SeriesChange, *, today: date, times: tuple[time, time], until: date
 ) -> None:
+    if change.from_date is None:
+        raise ValidationError({"from_date": _("Give the first date of the series to change.")})
     errors = {}
     if change.from_date < today:
         errors["from_date"] = _("This date is past: choose today or a later date.")
@@ -164,10 +171,16 @@ def booking_series_reschedule(
     times = (change.start_time or old_times[0], change.end_time or old_times[1])
     old_until = _last_day(event.end_recurring_period)
     until = change.until or old_until
-    _check_change(change, today=now.astimezone(zone).date(), times=times, until=until)
     room_changed = space.pk != old_space.pk
+    details = change.purpose is not None or change.attendees is not None
+    today = now.astimezone(zone).date()
+    if change.from_date is not None:
+        _check_change(change, today=today, times=times, until=until)
     if not room_changed and times == old_times and until == old_until:
+        if details:  # the attendees or purpose only: the whole booking, no date given up
+            return _details_change(booking, change, actor, now)
         raise ValidationError(_("Change the time, the room or the end of the series."))
+    _check_change(change, today=today, times=times, until=until)  # no from_date: refused
     first_local = locked.start.astimezone(zone)
     if _midnight(until + timedelta(days=1)) > first_local + scheduler.SERIES_HORIZON:
         raise ValidationError({"until": _("A series may not run for more than 12 months.")})
@@ -363,4 +376,19 @@ def booking_series_reschedule(
     )
     for name in ("space", "start", "end", "status", "lapses_at", "event", "repeat_until"):
         setattr(booking, name, getattr(locked, name))
+    if details:  # in this transaction, under the locks already held (no new one)
+        return _details_change(booking, change, actor, now)
     return locked
+
+
+def _details_change(booking: Booking, change: SeriesChange, actor: User, now: datetime) -> Booking:
+    """The series' attendees and purpose, for the whole booking: the single change's checks
+    (the capacity of its rooms, the text's rules), history and notice."""
+    return booking_reschedule(
+        booking=booking,
+        actor=actor,
+        change=BookingChange(
+            purpose=change.purpose, attendees=change.attendees, reason=change.reason
+        ),
+        now=now,
+    )

@@ -8,7 +8,9 @@ The clock is frozen on Monday 4 January 2027, 09:00 in Paris.
 import pytest
 from django.urls import reverse
 
-from bookings.models import Booking, BookingStatus, Occupancy
+from bookings.models import Booking, BookingStatus, Occupancy, QuestionKind, RequestQuestion
+from bookings.models.conditions import answer_field
+from bookings.services import request_question_save
 from tests.factories import SpaceFactory, booking_request_for, paris
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -165,3 +167,44 @@ def test_the_api_is_404_for_another_structure_and_403_for_anonymous(
     outsider = client.post(_api(booking), LATER, content_type="application/json")
 
     assert (anonymous.status_code, outsider.status_code) == (403, 404)
+
+
+def test_a_move_to_a_room_with_a_required_question_asks_it_first(
+    client, site, booking, requester, commune_staff
+):
+    room = SpaceFactory(site=site, name="Salle Jaurès", house_rules="Rangez les chaises.")
+    question = request_question_save(
+        question=RequestQuestion(
+            space=room, text="Alcool servi ?", kind=QuestionKind.YES_NO, required=True
+        ),
+        actor=commune_staff,
+    )
+    client.force_login(requester)
+    page = reverse("bookings:booking-change", args=[booking.pk])
+    values = _form(booking, space=room.pk, attendees=5)
+
+    asked = client.post(page, values)
+    unanswered = client.post(page, {**values, "answers_for": room.pk})
+    answered = client.post(
+        page,
+        {
+            **values,
+            "answers_for": room.pk,
+            answer_field(question.pk): "no",
+            "house_rules_accepted": "on",
+        },
+    )
+
+    text = asked.content.decode()
+    assert asked.status_code == 400
+    assert "La nouvelle salle pose des questions ou a un règlement" in text
+    assert f'name="question_{question.pk}"' in text
+    assert "Rangez les chaises." in text
+    assert 'value="2027-01-14"' in text  # the values chosen are kept
+    assert unanswered.status_code == 400
+    assert f'aria-describedby="id_question_{question.pk}' in unanswered.content.decode()
+    assert answered.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.space_id, booking.attendees) == (room.pk, 5)
+    assert booking.answers.get().value == "no"
+    assert booking.house_rules_accepted_at is not None

@@ -243,6 +243,8 @@ def test_the_change_page_of_a_series_moves_it_from_a_date(
             "end_time": "21:00",
             "space": series.space_id,
             "until": "2027-04-06",
+            "attendees": series.attendees,
+            "purpose": series.purpose,
         },
         follow=True,
     )
@@ -268,6 +270,8 @@ def test_the_change_page_of_a_series_says_what_is_wrong_in_french(client, series
             "end_time": "21:00",
             "space": series.space_id,
             "until": "2027-03-09",
+            "attendees": series.attendees,
+            "purpose": series.purpose,
         },
     )
 
@@ -394,7 +398,8 @@ def test_the_series_page_answers_hostile_input_with_a_french_400(client, series,
     before = _slots(series)
     body = {"from_date": "2027-03-16", "start_time": "19:00", "end_time": "21:00"}
 
-    response = client.post(_page(series), {**body, "space": series.space_id, **values})
+    details = {"attendees": series.attendees, "purpose": series.purpose}
+    response = client.post(_page(series), {**body, "space": series.space_id, **details, **values})
     api = client.post(
         reverse("api:booking-reschedule", args=[series.pk]),
         {**body, **values},
@@ -404,3 +409,41 @@ def test_the_series_page_answers_hostile_input_with_a_french_400(client, series,
     assert (response.status_code, api.status_code) == (400, 400)
     assert "error-summary" in response.content.decode()
     assert _slots(series) == before
+
+
+@pytest.mark.django_db
+def test_a_series_attendees_and_purpose_change_for_the_whole_booking(
+    client, series, space, requester, other_requester
+):
+    url = reverse("api:booking-reschedule", args=[series.pk])
+    before = _slots(series)
+    client.force_login(other_requester)
+    hidden = client.post(url, {"attendees": 2}, content_type="application/json")
+    client.force_login(requester)
+    too_many = client.post(url, {"attendees": space.capacity + 1}, content_type="application/json")
+
+    api = client.post(url, {"attendees": 3, "purpose": "Chorale"}, content_type="application/json")
+    page = client.post(
+        _page(series),
+        {
+            "from_date": "2027-03-16",
+            "start_time": "18:00",
+            "end_time": "20:00",
+            "space": series.space_id,
+            "until": "2027-04-06",
+            "attendees": 4,
+            "purpose": "Chorale",
+        },
+    )
+
+    assert (hidden.status_code, too_many.status_code, api.status_code) == (404, 400, 200)
+    assert too_many.json()["attendees"] == [
+        f"Cet espace peut accueillir au maximum {space.capacity} personnes."
+    ]
+    assert page.status_code == 302
+    series.refresh_from_db()
+    assert (series.attendees, series.purpose) == (4, "Chorale")
+    assert _slots(series) == before
+    changes = [(log.change or {}).get("after") for log in BookingLog.objects.filter(booking=series)]
+    assert {"attendees": 3, "purpose": "Chorale"} in changes
+    assert {"attendees": 4} in changes
