@@ -19,7 +19,8 @@ booking_cancelled = Signal()
 # Sent once a change of a booking (issue 16: another time or room, attendees, purpose) has
 # committed, so that its price may follow. Arguments: booking_id (int), before and after
 # ((start ISO, end ISO, space id)), moved (bool: time or room changed), actor_id (int),
-# as_manager (bool).
+# as_manager (bool); series (bool, optional: a series changed from a date, `before` being the
+# first date given up and `after` the first new one).
 booking_changed = Signal()
 
 # Sent once the transaction that changed an agreement's (Allocation's) status has committed.

@@ -158,6 +158,7 @@ def payment_follow_change(
             actor=actor,
             before=tuple(before) if before else None,
             after=tuple(after) if after else None,
+            series=bool(kwargs.get("series")),
         )
     except PaymentFailed:
         logger.exception("The price difference of booking %s's change was not settled", booking_id)

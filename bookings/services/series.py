@@ -354,6 +354,7 @@ def booking_series_reschedule(
             moved=True,
             actor_id=actor_id,
             as_manager=as_manager,
+            series=True,
         )
 
     # robust: the change is committed; a listener failing now is logged, never a lying 500.

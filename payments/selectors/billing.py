@@ -24,11 +24,13 @@ from payments.selectors.agreements import (
     agreements_billable,
 )
 from payments.selectors.prices import (
+    RoomDate,
     collecting_organisation,
     invoicing_channels_q,
-    price_quote,
+    rooms_quote,
     tariffs_of_spaces,
 )
+from spaces.models import Space
 
 
 def accounting_owners_for(user: AnyUser) -> QuerySet[Organisation]:
@@ -78,15 +80,21 @@ def _booking_billing_lines(
             start__lt=end,
         )
         .order_by("start", "pk")
-        .values_list("booking_id", "start", "end")
+        .values_list("booking_id", "space_id", "start", "end")
     )
-    dates: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for booking_id, occurrence_start, occurrence_end in rows:
-        dates[booking_id].append((occurrence_start, occurrence_end))
+    # Each date in the room it is held in (issue 16: a series moved from a date keeps its
+    # earlier dates in the old room), priced at that room's tariff (`rooms_quote`).
+    dates: dict[int, list[RoomDate]] = defaultdict(list)
+    for booking_id, space_id, occurrence_start, occurrence_end in rows:
+        dates[booking_id].append((space_id, occurrence_start, occurrence_end))
     bookings = Booking.objects.select_related(
         "organisation", "space__site__managing_organisation", "space__site__owner"
     ).in_bulk(dates)
-    tariffs = tariffs_of_spaces({booking.space_id for booking in bookings.values()})
+    rooms = {booking.space_id: booking.space for booking in bookings.values()}
+    other_rooms = {date[0] for held in dates.values() for date in held} - rooms.keys()
+    if other_rooms:  # only when a booking moved from a date: one query
+        rooms |= Space.objects.in_bulk(other_rooms)
+    tariffs = tariffs_of_spaces(rooms)
     # What changes added (issue 16) is billed on its own lines, in the period of the booking's
     # first date; the booking's line there keeps the amount first billed (the difference).
     supplements: dict[int, list[BillingSupplement]] = defaultdict(list)
@@ -101,17 +109,17 @@ def _booking_billing_lines(
         booking = bookings[booking_id]
         if collecting_organisation(booking.space).pk != owner.pk:
             continue
-        price = price_quote(
-            space=booking.space,
+        price = rooms_quote(
             organisation=booking.organisation,
-            occurrences=occurrences,
+            dates=occurrences,
+            spaces=rooms,
             tariffs_by_space=tariffs,
         )
         if price is None or price.is_free:
             continue
         added = supplements.get(booking_id, [])
-        first = occurrences[0][0].astimezone(zone).date()
-        last = occurrences[-1][0].astimezone(zone).date()
+        first = occurrences[0][1].astimezone(zone).date()
+        last = occurrences[-1][1].astimezone(zone).date()
         label = f"{booking.space.name} — {booking.space.site.name}"
         lines.append(
             BillingLine(

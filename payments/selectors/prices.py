@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from bookings.models import Booking
@@ -172,15 +173,76 @@ def space_is_priced(space: Space) -> bool:
     return Tariff.objects.filter(space=space).exists()
 
 
-def booking_quote(*, booking: Booking) -> Price | None:
-    """The price of a booking's dates that are still active."""
-    occurrences = list(
-        booking.occupancies.filter(active=True).order_by("start").values_list("start", "end")
+RoomDate = tuple[int, datetime, datetime]  # (space id, start, end) of one date held
+
+
+def rooms_quote(
+    *,
+    organisation: Organisation,
+    dates: list[RoomDate],
+    spaces: dict[int, Space],
+    tariffs_by_space: dict[tuple[int, str], dict[str, int]],
+) -> Price | None:
+    """The price of dates held in one or several rooms (issue 16: a series moved from a date
+    keeps its earlier dates in the old room): each date at the tariff of the room it is held
+    in, one `price_quote` per room, summed; the rule names each room when there are several.
+    None when no room asks a fee. `spaces` holds the rooms by id, `tariffs_by_space` their
+    tariffs (`tariffs_of_spaces`): no query here, whatever the number of dates."""
+    by_room: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for space_id, start, end in sorted(dates, key=lambda date: (date[1], date[0])):
+        by_room[space_id].append((start, end))
+    prices = [
+        (
+            spaces[space_id],
+            price_quote(
+                space=spaces[space_id],
+                organisation=organisation,
+                occurrences=occurrences,
+                tariffs_by_space=tariffs_by_space,
+            ),
+        )
+        for space_id, occurrences in by_room.items()
+    ]
+    if len(prices) == 1:
+        return prices[0][1]
+    if all(price is None for _space, price in prices):
+        return None
+    return Price(
+        sum(price.amount_cents for _space, price in prices if price is not None),
+        " ".join(
+            _("%(room)s: %(rule)s")
+            % {
+                "room": space.name,
+                "rule": price.rule if price is not None else _("no fee asked."),
+            }
+            for space, price in prices
+        ),
     )
-    if not occurrences:
-        occurrences = [(booking.start, booking.end)]
-    return price_quote(
-        space=booking.space, organisation=booking.organisation, occurrences=occurrences
+
+
+def booking_quote(*, booking: Booking) -> Price | None:
+    """The price of a booking's dates that are still active, each at the tariff of the room
+    it is held in (`rooms_quote`). Two queries in one room (its dates, its tariffs), three in
+    several (their rooms too), whatever the number of dates."""
+    dates = list(
+        booking.occupancies.filter(active=True)
+        .order_by("start")
+        .values_list("space_id", "start", "end")
+    )
+    if not dates:
+        dates = [(booking.space_id, booking.start, booking.end)]
+    rooms = {space_id for space_id, _start, _end in dates}
+    if rooms == {booking.space_id}:
+        return price_quote(
+            space=booking.space,
+            organisation=booking.organisation,
+            occurrences=[(start, end) for _space, start, end in dates],
+        )
+    return rooms_quote(
+        organisation=booking.organisation,
+        dates=dates,
+        spaces=Space.objects.in_bulk(rooms),
+        tariffs_by_space=tariffs_of_spaces(rooms),
     )
 
 

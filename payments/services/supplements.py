@@ -21,7 +21,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.actors import PLATFORM, Actor, logged_actor
-from bookings.models import OCCUPYING, Booking, BookingStatus
+from bookings.models import OCCUPYING, Booking, BookingStatus, Occupancy
 from payments import notifications, selectors
 from payments.models import (
     BOOKING_CHARGES,
@@ -57,16 +57,22 @@ def _kept_cents(payment: Payment) -> int:
 
 
 def booking_price_follow(
-    *, booking: Booking, actor: Actor, before: Slot | None = None, after: Slot | None = None
+    *,
+    booking: Booking,
+    actor: Actor,
+    before: Slot | None = None,
+    after: Slot | None = None,
+    series: bool = False,
 ) -> None:
-    """A booking moved (`bookings.signals.booking_changed`): its fee follows, through the
-    channel that collects it (card: `booking_supplement_settle`; public accountant:
-    `billing_supplement_follow`; free or nothing set up: nothing). Raises PaymentFailed."""
+    """A booking moved (`bookings.signals.booking_changed`; `series`: a series changed from a
+    date): its fee follows, through the channel that collects it (card:
+    `booking_supplement_settle`; public accountant: `billing_supplement_follow`; free or
+    nothing set up: nothing). Raises PaymentFailed."""
     route = selectors.fee_channel_for(booking.space)
     if route.kind == selectors.FeeRouteKind.CARD:
         booking_supplement_settle(booking=booking, actor=actor)
     elif route.kind == selectors.FeeRouteKind.INVOICE and before and after:
-        billing_supplement_follow(booking=booking, before=before, after=after)
+        billing_supplement_follow(booking=booking, before=before, after=after, series=series)
 
 
 # --- Card ---
@@ -274,20 +280,70 @@ def _slot_price(booking: Booking, slot: Slot) -> int:
     return price.amount_cents if price is not None else 0
 
 
+def _dates_price(booking: Booking, dates: list[selectors.RoomDate]) -> int:
+    """The price of `dates`, each at the tariff of its room (`selectors.rooms_quote`)."""
+    if not dates:
+        return 0
+    rooms = {space_id for space_id, _start, _end in dates}
+    price = selectors.rooms_quote(
+        organisation=booking.organisation,
+        dates=dates,
+        spaces=Space.objects.in_bulk(rooms),
+        tariffs_by_space=selectors.tariffs_of_spaces(rooms),
+    )
+    return price.amount_cents if price is not None else 0
+
+
+def _series_delta(booking: Booking, before: Slot, after: Slot) -> int:
+    """What a series changed from a date (`bookings.services.series`) costs more, the whole
+    booking over: its dates before the change's date are unchanged, and each date is priced on
+    its own (`payments.rules.booking_price`), so the whole price moved by the price of the new
+    dates (active, from the first new one, each in its room) less that of the dates given up
+    (the rows the change freed: those freed at the same moment as the first one, `before`).
+    Five queries, whatever the number of dates."""
+    rows = Occupancy.objects.filter(booking=booking)
+    freed_at = (
+        rows.filter(active=False, space_id=before[2], start=datetime.fromisoformat(before[0]))
+        .order_by("-cancelled_at")
+        .values_list("cancelled_at", flat=True)
+        .first()
+    )
+    given_up = (
+        list(
+            rows.filter(active=False, cancelled_at=freed_at).values_list("space_id", "start", "end")
+        )
+        if freed_at is not None
+        else []
+    )
+    new = list(
+        rows.filter(active=True, start__gte=datetime.fromisoformat(after[0])).values_list(
+            "space_id", "start", "end"
+        )
+    )
+    return _dates_price(booking, new) - _dates_price(booking, given_up)
+
+
 def _slot_key(slot: Slot) -> str:
     """The slot in one spelling (UTC), whatever offset its sender wrote."""
     start, end = (datetime.fromisoformat(moment).astimezone(UTC) for moment in slot[:2])
     return f"{start:%Y%m%dT%H%M}/{end:%Y%m%dT%H%M}/{slot[2]}"
 
 
-def billing_supplement_follow(*, booking: Booking, before: Slot, after: Slot) -> None:
+def billing_supplement_follow(
+    *, booking: Booking, before: Slot, after: Slot, series: bool = False
+) -> None:
     """A booking whose fee the public accountant collects moved from `before` to `after`:
     a higher price adds a supplement line to the billing export (a complementary titre, the
     booking's own line keeping the amount first billed); a lower one cancels the due
     supplements first, newest first (the booking's own line then bills the rest). Heard twice,
-    a change records once (its slots name it)."""
+    a change records once (its slots name it). A series changed from a date (`series`) moves
+    the price of all its dates from then on: the difference is the whole booking's
+    (`_series_delta`), not that of its first date."""
     key = f"{_slot_key(before)}>{_slot_key(after)}"
-    delta = _slot_price(booking, after) - _slot_price(booking, before)
+    if series:
+        delta = _series_delta(booking, before, after)
+    else:
+        delta = _slot_price(booking, after) - _slot_price(booking, before)
     if delta == 0:
         return
     with transaction.atomic():

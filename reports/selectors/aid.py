@@ -45,7 +45,7 @@ from bookings.models import (
 )
 from bookings.selectors import local_zone
 from payments.models import BOOKING_CHARGES, ENDED, Payment
-from payments.selectors import category_of, price_quote, tariffs_of_spaces
+from payments.selectors import RoomDate, category_of, rooms_quote, tariffs_of_spaces
 from reports import rules
 from reports.models import CashSubsidy
 from spaces.models import Commune, Space
@@ -145,6 +145,10 @@ class AgreementLine:
     @property
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
+
+
+def _by_pk(space: Space) -> int:
+    return space.pk
 
 
 def _premises(spaces: list[Space]) -> str:
@@ -263,13 +267,17 @@ def _paid_cents(
     bookings: dict[int, Booking],
     booking_ids: QuerySet,
     tariffs: dict[tuple[int, str], dict[str, int]],
+    rooms: dict[int, set[int]],
+    spaces: dict[int, Space],
 ) -> dict[int, int]:
     """What each booking cost its structure, net of refunds, over all its held dates.
 
     Paid by card: what was captured minus what was refunded (one aggregate query). Otherwise
     the fee its tariff asks for the held dates (`price_quote`, the amount of the titre de
     recettes of payments.selectors.billing_lines); 0 when free or not priced. Only the dates of
-    the bookings in that last case are read (one query), to price them as the titre does.
+    the bookings in that last case are read (one query), to price them as the titre does, each
+    date at the tariff of the room it is held in (`rooms_quote`; `rooms`: each booking's rooms,
+    `spaces`: those rooms).
     `booking_ids`: the ids of `bookings` as a subquery (no list of ids in the SQL: a territory's
     year may hold more bookings than SQLite takes parameters).
     """
@@ -286,30 +294,32 @@ def _paid_cents(
         .order_by()
     }
     paid = {pk: card.get(pk, 0) or 0 for pk in bookings}
+
+    def charged(space_id: int, booking: Booking) -> bool:
+        asked = tariffs.get((space_id, category_of(booking.organisation)), {})
+        return any(asked.values()) and 0 not in asked.values()
+
     billed = [
         pk
         for pk, booking in bookings.items()
-        if pk not in card
-        and any(tariffs.get((booking.space_id, category_of(booking.organisation)), {}).values())
-        and 0 not in tariffs[(booking.space_id, category_of(booking.organisation))].values()
+        if pk not in card and any(charged(space_id, booking) for space_id in rooms[pk])
     ]
     if not billed:
         return paid
-    dates: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    dates: dict[int, list[RoomDate]] = defaultdict(list)
     for first in range(0, len(billed), IDS_PER_QUERY):  # one query below IDS_PER_QUERY
-        for booking_id, start, end in (
+        for booking_id, space_id, start, end in (
             _booking_scope(owners=None, structure=None)
             .filter(booking_id__in=billed[first : first + IDS_PER_QUERY])
             .order_by("start", "pk")
-            .values_list("booking_id", "start", "end")
+            .values_list("booking_id", "space_id", "start", "end")
         ):
-            dates[booking_id].append((start, end))
+            dates[booking_id].append((space_id, start, end))
     for pk in billed:
-        booking = bookings[pk]
-        price = price_quote(
-            space=booking.space,
-            organisation=booking.organisation,
-            occurrences=dates[pk],
+        price = rooms_quote(
+            organisation=bookings[pk].organisation,
+            dates=dates[pk],
+            spaces=spaces,
             tariffs_by_space=tariffs,
         )
         paid[pk] = price.amount_cents if price is not None else 0
@@ -340,9 +350,11 @@ def booking_aid_lines(
     in_year = Q(start__gte=year_start, start__lt=year_end)
     elapsed = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
     booking_ids = held.filter(in_year).values("booking_id")
-    aggregates = list(
+    # Per booking and room: a series moved from a date (issue 16) holds its earlier dates in
+    # the old room, valued at that room's public rate.
+    per_room = list(
         held.filter(booking_id__in=booking_ids)
-        .values("booking_id")
+        .values("booking_id", "space_id")
         .annotate(
             in_year=Sum(elapsed, filter=in_year),
             total=Sum(elapsed),
@@ -350,25 +362,40 @@ def booking_aid_lines(
             first=Min("start", filter=in_year),
             last=Max("start", filter=in_year),
         )
-        .order_by()
+        .order_by("booking_id", "space_id")
     )
-    if not aggregates:
+    if not per_room:
         return []
+    aggregates: dict[int, list[dict]] = defaultdict(list)
+    for row in per_room:
+        aggregates[row["booking_id"]].append(row)
     bookings = Booking.objects.select_related(
         "organisation", "space__site__commune", "space__site__owner"
-    ).in_bulk([row["booking_id"] for row in aggregates])
-    tariffs = tariffs_of_spaces({booking.space_id for booking in bookings.values()})
-    paid = _paid_cents(bookings, booking_ids, tariffs)
+    ).in_bulk(aggregates)
+    rooms = {pk: {row["space_id"] for row in rows} for pk, rows in aggregates.items()}
+    spaces = {booking.space_id: booking.space for booking in bookings.values()}
+    other_rooms = set().union(*rooms.values()) - spaces.keys()
+    if other_rooms:  # only when a booking moved from a date: one query
+        spaces |= Space.objects.select_related("site__commune").in_bulk(other_rooms)
+    tariffs = tariffs_of_spaces(spaces)
+    paid = _paid_cents(bookings, booking_ids, tariffs, rooms, spaces)
     lines = []
-    for row in aggregates:
-        booking = bookings[row["booking_id"]]
-        in_year_seconds = int(row["in_year"].total_seconds())
-        total_seconds = int(row["total"].total_seconds())
-        reference = rules.public_reference_cents(
-            tariffs=tariffs.get((booking.space_id, rules.PUBLIC_CATEGORY), {}),
-            held_seconds=in_year_seconds,
-            dates=row["dates"],
-        )
+    for pk, rows in aggregates.items():
+        booking = bookings[pk]
+        in_year_rows = [row for row in rows if row["dates"]]
+        in_year_seconds = sum(int(row["in_year"].total_seconds()) for row in in_year_rows)
+        total_seconds = sum(int(row["total"].total_seconds()) for row in rows)
+        references = [
+            rules.public_reference_cents(
+                tariffs=tariffs.get((row["space_id"], rules.PUBLIC_CATEGORY), {}),
+                held_seconds=int(row["in_year"].total_seconds()),
+                dates=row["dates"],
+            )
+            for row in in_year_rows
+        ]
+        # A room without a public rate adds nothing; none at all: the value is missing.
+        known = [reference for reference in references if reference is not None]
+        reference = sum(known) if known else None
         if reference is None:
             if paid[booking.pk]:
                 continue  # a fee with no public rate to compare it with: no evidence of aid
@@ -382,11 +409,16 @@ def booking_aid_lines(
             )
             if value == 0:
                 continue
+        row = {
+            "first": min(row["first"] for row in in_year_rows),
+            "last": max(row["last"] for row in in_year_rows),
+            "dates": sum(row["dates"] for row in in_year_rows),
+        }
         site = booking.space.site
         lines.append(
             BookingLine(
                 booking=booking,
-                premises=_premises([booking.space]),
+                premises=_premises(sorted((spaces[room] for room in rooms[pk]), key=_by_pk)),
                 insee_code=site.commune.insee_code,
                 commune_name=site.commune.name,
                 first_day=row["first"].astimezone(zone).date(),

@@ -48,7 +48,7 @@ from frictionless import Dialect, Resource, Schema, formats
 
 from accounts.models import MembershipRole, Organisation
 from bookings.models import Booking, BookingStatus
-from bookings.services import booking_cancel
+from bookings.services import SeriesChange, booking_cancel, booking_series_reschedule
 from payments.models import Payment, PaymentPurpose, PaymentStatus, Tariff
 from reports import selectors
 from reports.exports import SCDL_SUBSIDIES_SCHEMA
@@ -378,6 +378,35 @@ def test_a_series_across_new_year_shares_its_payment_between_the_years(site, str
 
     # 2027: 4 h × 25 € − 60 € × 4/6 = 100 − 40; 2028: 2 h × 25 € − 60 € × 2/6 = 50 − 20.
     assert (aid(YEAR), aid(YEAR + 1)) == (6000, 3000)
+
+
+@pytest.mark.django_db
+def test_a_series_moved_from_a_date_is_valued_room_by_room(
+    site, structure, requester, territory_admin
+):
+    """Four Tuesdays 18:00–20:00 from 2 March, moved from 16 March from Coulée (public 25 €,
+    association 10 €) to Jaurès (public 20 €, association 5 €): worth 2 × 2 h × 25 € +
+    2 × 2 h × 20 € = 180 €, billed 2 × 2 h × 10 € + 2 × 2 h × 5 € = 60 €."""
+    coulee = _room(site, "Salle de la Coulée", public=2500, association=1000)
+    jaures = _room(site, "Salle Jaurès", public=2000, association=500)
+    series = _book(
+        coulee,
+        requester,
+        paris(YEAR, 3, 2, 18),
+        paris(YEAR, 3, 2, 20),
+        frequency="weekly",
+        repeat_count=4,
+    )
+    booking_series_reschedule(
+        booking=series,
+        change=SeriesChange(from_date=date(YEAR, 3, 16), space=jaures.pk),
+        actor=territory_admin,
+    )
+
+    [line] = selectors.booking_aid_lines(year=YEAR, structure=structure)
+
+    assert (line.dates, line.reference_cents, line.value_cents) == (4, 18_000, 18_000 - 6_000)
+    assert line.premises.startswith("Les Grands Bureaux — Salle de la Coulée, Salle Jaurès (")
 
 
 # --- Who sees what ---
