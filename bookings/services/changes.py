@@ -302,25 +302,17 @@ def booking_reschedule(
         )
     old_slot = (before["start"], before["end"], before["space"])
     new_slot = (after["start"], after["end"], after["space"])
-    booking_id, actor_id, as_manager = locked.pk, actor.pk, terms == CancelAs.MANAGER
-
-    def after_commit() -> None:
-        if status != from_status:
-            signals.booking_status_changed.send(
-                sender=Booking, booking_id=booking_id, from_status=from_status, to_status=status
-            )
-        signals.booking_changed.send(
-            sender=Booking,
-            booking_id=booking_id,
-            before=old_slot,
-            after=new_slot,
-            moved=moved,
-            actor_id=actor_id,
-            as_manager=as_manager,
-        )
-
-    # robust: the change is committed; a listener failing now is logged, never a lying 500.
-    transaction.on_commit(after_commit, robust=True)
+    as_manager = terms == CancelAs.MANAGER
+    _change_signals_after_commit(
+        booking_id=locked.pk,
+        from_status=from_status,
+        to_status=status,
+        before=old_slot,
+        after=new_slot,
+        moved=moved,
+        actor_id=actor.pk,
+        as_manager=as_manager,
+    )
     # The other side hears of it: the structure when a manager changed it, the people who
     # decide when the structure did (bookings.notifications).
     notifications.notify(
@@ -340,3 +332,40 @@ def booking_reschedule(
     for name in ("space", "start", "end", "purpose", "attendees", "status", "lapses_at"):
         setattr(booking, name, getattr(locked, name))
     return locked
+
+
+def _change_signals_after_commit(
+    *,
+    booking_id: int,
+    from_status: str,
+    to_status: str,
+    before: tuple,
+    after: tuple,
+    moved: bool,
+    actor_id: int,
+    as_manager: bool,
+    series: bool = False,
+) -> None:
+    """Once the change commits: the status signal when the change sent the booking back for
+    approval, and `booking_changed` (payments compares the price of the booking's active dates
+    with what was collected). `robust`: the change is committed; a listener failing then is
+    logged, never a lying 500. Shared by the single change and the series' (series.py)."""
+
+    def after_commit() -> None:
+        if to_status != from_status:
+            signals.booking_status_changed.send(
+                sender=Booking, booking_id=booking_id, from_status=from_status, to_status=to_status
+            )
+        extra = {"series": True} if series else {}
+        signals.booking_changed.send(
+            sender=Booking,
+            booking_id=booking_id,
+            before=before,
+            after=after,
+            moved=moved,
+            actor_id=actor_id,
+            as_manager=as_manager,
+            **extra,
+        )
+
+    transaction.on_commit(after_commit, robust=True)

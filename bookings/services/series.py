@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import logged_actor
 from accounts.models import User
-from bookings import notifications, scheduler, signals
+from bookings import notifications, scheduler
 from bookings.exceptions import InvalidTransition
 from bookings.models import (
     OCCUPYING,
@@ -44,6 +44,7 @@ from bookings.selectors import local_zone
 from bookings.services.changes import (
     CHANGE_TRANSITIONS,
     BookingChange,
+    _change_signals_after_commit,
     _needs_approval,
     _new_space,
     _spaces_locked,
@@ -338,27 +339,17 @@ def booking_series_reschedule(
         old_space.pk,
     )
     new_slot = (after["start"], after["end"], space.pk)
-    booking_id, actor_id = locked.pk, actor.pk
-
-    def after_commit() -> None:
-        if status != from_status:
-            signals.booking_status_changed.send(
-                sender=Booking, booking_id=booking_id, from_status=from_status, to_status=status
-            )
-        # payments compares the price of the booking's active dates with what was collected.
-        signals.booking_changed.send(
-            sender=Booking,
-            booking_id=booking_id,
-            before=old_slot,
-            after=new_slot,
-            moved=True,
-            actor_id=actor_id,
-            as_manager=as_manager,
-            series=True,
-        )
-
-    # robust: the change is committed; a listener failing now is logged, never a lying 500.
-    transaction.on_commit(after_commit, robust=True)
+    _change_signals_after_commit(
+        booking_id=locked.pk,
+        from_status=from_status,
+        to_status=status,
+        before=old_slot,
+        after=new_slot,
+        moved=True,
+        actor_id=actor.pk,
+        as_manager=as_manager,
+        series=True,
+    )
     notifications.notify(
         locked,
         "changed" if as_manager else "changed_by_requester",
