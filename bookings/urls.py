@@ -7,6 +7,7 @@ from bookings.views import (
     closures,
     comments,
     conditions,
+    door,
     equipment,
     feeds,
     groups,
@@ -79,6 +80,19 @@ urlpatterns = [
         "espaces/<int:pk>/pointage/affiche/",
         checkin.space_check_in_poster,
         name="space-check-in-poster",
+    ),
+    # A room's planning for its door (issue 17): named for its managers, « Réservé » for all.
+    path("espaces/<int:pk>/planning/", door.space_planning, name="space-planning"),
+    path("espaces/<int:pk>/planning.pdf", door.space_planning_pdf, name="space-planning-pdf"),
+    path(
+        "espaces/<int:pk>/planning/public/",
+        door.space_planning_public,
+        name="space-planning-public",
+    ),
+    path(
+        "espaces/<int:pk>/planning/public.pdf",
+        door.space_planning_public_pdf,
+        name="space-planning-public-pdf",
     ),
     path("absences/site/<int:pk>/", checkin.site_no_shows, name="site-no-shows"),
     path("<int:pk>/messages/", comments.booking_comment_create, name="booking-comment-create"),

@@ -257,6 +257,9 @@ RATE_LIMITS = {
     # The availability widget, public and framed by communes' websites: per visitor's address,
     # like the API's anonymous throttle (API_ANON_RATE), which reads the same availability.
     "widget": env_str("WIDGET_RATE", "120/minute"),
+    # A room's planning as a PDF (issue 17), public for a published room: each one is rendered
+    # (a fraction of a second of CPU), so per account or visitor's address.
+    "door_pdf": env_str("DOOR_PDF_RATE", "30/minute"),
     # Requests with a bad API token (unknown, expired, revoked, malformed), per client address:
     # guessing is hopeless (256 random bits), but each miss costs a database read.
     "api_token_invalid": env_str("API_TOKEN_INVALID_RATE", "30/minute"),
