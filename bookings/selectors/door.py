@@ -32,17 +32,25 @@ from spaces.models import Space
 DOOR_MAX_WEEKS = 13
 # The first month of a school year (1 September to 31 August).
 SCHOOL_YEAR_FIRST_MONTH = 9
-# A printed week holds this many lines (a slot, or "free" for an empty day) in large type, then
-# in medium type; beyond, in small type (a page per week as long as it fits).
-LINES_LARGE, LINES_MEDIUM = 14, 26
+# A printed week holds this many lines (a slot, or "free" for an empty day; a long label counts
+# for the lines it wraps onto) in large type on one column, then in two columns of medium type;
+# then two columns of small type; beyond, of tiny type. A page per week as long as it fits (a
+# week of 50 bookings with long purposes still does; a busier one runs onto a second page).
+LINES_LARGE, LINES_MEDIUM, LINES_SMALL = 12, 36, 90
+LABEL_CHARACTERS_PER_LINE = 25  # in a column of two, medium type
 
 
 def _density(days: list) -> str:
-    """The type size a printed page needs: "" (large), "medium" or "small"."""
-    lines = sum(max(1, len(day.slots)) for day in days)
+    """The type size a printed page needs: "" (large), "medium", "small" or "tiny"."""
+    lines = sum(
+        max(1, sum(-(-len(slot.label) // LABEL_CHARACTERS_PER_LINE) for slot in day.slots))
+        for day in days
+    )
     if lines <= LINES_LARGE:
         return ""
-    return "medium" if lines <= LINES_MEDIUM else "small"
+    if lines <= LINES_MEDIUM:
+        return "medium"
+    return "small" if lines <= LINES_SMALL else "tiny"
 
 
 @dataclass(frozen=True)
