@@ -14,6 +14,7 @@ today). When a change moves a count, the failure names the case and both numbers
 The clock is frozen on Monday 4 January 2027, 09:00 in Paris (tests/helpers.py).
 """
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from pypdf import PdfReader
 from stdnum import luhn
 
 from accounts.models import Invitation, MembershipRole, OrganisationKind
@@ -875,6 +877,38 @@ def _space_week(w: World, count: int) -> Get:
         html(BOOKING_LINK),
         {"semaine": "2027-01-12"},
     )
+
+
+# A room's door planning (issue 17): its week's slots, one row each, on the page and in the PDF.
+DOOR_SLOT = r"\d\d:\d\d–\d\d:\d\d"
+
+
+def pdf_slots(response) -> int:
+    """The slots printed in a door planning's PDF (its text read back with pypdf)."""
+    reader = PdfReader(io.BytesIO(response.content))
+    return sum(len(re.findall(DOOR_SLOT, page.extract_text())) for page in reader.pages)
+
+
+def _door_planning(name: str, *, public: bool = False, pdf: bool = False):
+    def build(w: World, count: int) -> Get:
+        w.book(count)
+        rows = pdf_slots if pdf else html(rf"<th scope=\"row\">{DOOR_SLOT}</th>", distinct=False)
+        user = None if public else w.facilities_manager
+        return Get(user, reverse(name, args=[w.space.pk]), rows, {"semaine": "2027-01-12"})
+
+    return build
+
+
+case("bookings:space-planning", sqlite=7)(_door_planning("bookings:space-planning"))
+case("bookings:space-planning-pdf", sqlite=5)(
+    _door_planning("bookings:space-planning-pdf", pdf=True)
+)
+case("bookings:space-planning-public", sqlite=2)(
+    _door_planning("bookings:space-planning-public", public=True)
+)
+case("bookings:space-planning-public-pdf", sqlite=2)(
+    _door_planning("bookings:space-planning-public-pdf", public=True, pdf=True)
+)
 
 
 @case("bookings:calendar-events", sqlite=7)
