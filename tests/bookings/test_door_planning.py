@@ -94,7 +94,7 @@ def _poppler(tool: str) -> str:
 def _pdf_text(content: bytes) -> str:
     """The PDF's text as pdftotext reads it, its runs of spaces and line ends made one space."""
     text = subprocess.run(  # noqa: S603 (poppler, our own PDF)
-        [_poppler("pdftotext"), "-layout", "-", "-"],
+        [_poppler("pdftotext"), "-", "-"],
         input=content,
         capture_output=True,
         check=True,
@@ -234,6 +234,26 @@ def test_the_typical_week_lists_the_weekly_series_with_their_first_and_last_date
     assert text.count("Aucune série hebdomadaire") == 6
 
 
+def test_a_date_cancelled_by_a_later_closure_leaves_the_typical_week(
+    client, room, booked, facilities_manager
+):
+    closure_create(
+        actor=facilities_manager,
+        period=Period(paris(2027, 12, 14), paris(2027, 12, 15)),
+        reason="Élections",
+        space=room,
+        cancel_bookings=True,
+    )
+    client.force_login(facilities_manager)
+
+    text = _text(_page(client, room, type="saison", annee="2027"))
+
+    assert (
+        "18:00–20:00 Les Amis du Vélo du 7 septembre 2027 au 21 décembre 2027, 14 dates "
+        "(2 semaines sans)"
+    ) in text
+
+
 def test_the_typical_week_of_another_year_is_empty(client, room, booked, facilities_manager):
     client.force_login(facilities_manager)
 
@@ -312,6 +332,14 @@ def test_a_busy_week_still_prints_on_one_page(client, room, facilities_manager, 
 
     assert _pages(response.content) == 1
     assert _pdf_text(response.content).count("Les Amis du Vélo") == 35
+
+
+def test_the_pdfs_are_rate_limited(client, room, booked, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "door_pdf": "2/minute"}
+
+    answers = [_pdf(client, room, public=True).status_code for _ in range(3)]
+
+    assert answers == [200, 200, 429]
 
 
 # --- Who sees which version ---
