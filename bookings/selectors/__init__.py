@@ -9,6 +9,7 @@
 - `day_grid`: a site's day as a grid of rooms × hours;
 - `closures`: closures of a site, public holidays, what a closure would hit;
 - `allocations`: permission querysets and lists of agreements, what signing one would hit;
+- `door`: a room's planning for its door, its weeks or its typical school-year week;
 - `local_time`: the sites' time zone.
 
 The public names are re-exported here: `from bookings.selectors import local_zone` works.
