@@ -11,7 +11,7 @@ The PDFs are read with pdftotext (poppler-utils), as a person reading the sheet 
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -21,7 +21,7 @@ from django.urls import reverse
 from bookings.models import Booking, BookingStatus, Frequency
 from bookings.rules import Period
 from bookings.services import closure_create
-from tests.factories import SpaceFactory, booking_request_for, paris
+from tests.factories import SpaceFactory, agreement_signed, booking_request_for, paris
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -180,6 +180,30 @@ def test_a_closure_of_part_of_a_day_shows_its_times(client, room, facilities_man
 
     assert "22:00–24:00 Fermé : Nettoyage des sols" in text  # Wednesday until midnight
     assert "00:00–06:00 Fermé : Nettoyage des sols" in text  # Thursday from midnight
+
+
+def test_an_agreement_names_its_structure_for_the_managers_only(
+    client, office, occupant, verified, commune_staff
+):
+    agreement_signed(
+        actor=occupant,
+        structure=verified,
+        spaces=[office],
+        start=date(2027, 10, 1),
+        end=date(2028, 10, 1),
+    )
+    client.force_login(commune_staff)
+
+    named = _text(_page(client, office, semaine="2027-10-04"))
+    public = _text(
+        client.get(
+            reverse("bookings:space-planning-public", args=[office.pk]), {"semaine": "2027-10-04"}
+        )
+    )
+
+    assert named.count("Toute la journée Convention d’occupation : Mobilité Solidaire") == 7
+    assert public.count("Toute la journée Réservé") == 7
+    assert "Mobilité Solidaire" not in public
 
 
 def test_the_page_is_accessible_and_printable(client, room, booked, facilities_manager, settings):
