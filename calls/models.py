@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings.models import Comment, comment_constraints
 from core.fields import MultiLineTextField, SingleLineCharField
 from core.history import history
+from core.models import StatusLog
 from core.validators import MAX_SMALL_INTEGER, bounded
 from spaces.models import MAX_SURFACE_M2
 
@@ -83,26 +84,19 @@ class Call(models.Model):
         return self.status == CallStatus.PUBLISHED
 
 
-class CallLog(models.Model):
+class CallLog(StatusLog):
     """One row per status change of a call (published, closed, decided): who, when, and the
     deliberation behind a decision. No actor: the platform (a call closed at its deadline)."""
+
+    LOGGED = "call"
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="log")
     from_status = SingleLineCharField(max_length=10, choices=CallStatus, blank=True)
     to_status = SingleLineCharField(max_length=10, choices=CallStatus)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    reason = MultiLineTextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusLog.Meta):
         verbose_name = _("call event")
         verbose_name_plural = _("call events")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.call_id}: {self.from_status or '∅'} → {self.to_status}"
 
 
 class CallLot(models.Model):
@@ -246,21 +240,12 @@ class Preference(models.Model):
         return f"{self.rank}. {self.lot}"
 
 
-class ApplicationLog(models.Model):
+class ApplicationLog(StatusLog):
+    LOGGED = "application"
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="log")
     from_status = SingleLineCharField(max_length=10, choices=ApplicationStatus, blank=True)
     to_status = SingleLineCharField(max_length=10, choices=ApplicationStatus)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    reason = MultiLineTextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.application_id}: {self.from_status or '∅'} → {self.to_status}"
 
 
 # Past this many messages an application's conversation is closed, as a booking's

@@ -1,5 +1,6 @@
 """Kernel models: the queue every row that leaves the platform waits in, and the mail outbox."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -106,3 +107,29 @@ class OutboxMail(QueuedRow):
 
     def __str__(self) -> str:
         return f"{self.about} ({self.get_status_display()})"
+
+
+class StatusLog(models.Model):
+    """One row per status change of an object: from, to, who (None: the platform), why, when;
+    the oldest first. A log adds its object, a ForeignKey named `LOGGED` (related_name "log"),
+    and redeclares `from_status` and `to_status` with its status's choices (same length).
+    The campaigns' (seasons.CampaignLog), the calls' and the applications' (calls.CallLog,
+    calls.ApplicationLog)."""
+
+    LOGGED = ""  # the name of the log's ForeignKey to its object
+
+    from_status = SingleLineCharField(max_length=10, blank=True)
+    to_status = SingleLineCharField(max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = MultiLineTextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        subject = getattr(self, f"{self.LOGGED}_id")
+        return f"{subject}: {self.from_status or '∅'} → {self.to_status}"

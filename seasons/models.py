@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import MultiLineTextField, SingleLineCharField
+from core.models import StatusLog
 from core.validators import MAX_SMALL_INTEGER, bounded
 from spaces.models import MAX_PEOPLE, SpaceKind, Weekday
 
@@ -124,23 +125,14 @@ class Campaign(models.Model):
         return self.title
 
 
-class CampaignLog(models.Model):
+class CampaignLog(StatusLog):
     """One row per status change of a campaign: who, when (no actor: the platform)."""
+
+    LOGGED = "campaign"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="log")
     from_status = SingleLineCharField(max_length=10, choices=CampaignStatus, blank=True)
     to_status = SingleLineCharField(max_length=10, choices=CampaignStatus)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    reason = MultiLineTextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id}: {self.from_status or '∅'} → {self.to_status}"
 
 
 class CampaignSpace(models.Model):

@@ -40,7 +40,7 @@ from bookings.models import (
 )
 from bookings.permissions import CancelAs, booking_change_terms
 from bookings.rules import Period
-from bookings.services.conditions import _answers_write, _conditions_check
+from bookings.services.conditions import CheckedConditions, _answers_write, _conditions_check
 from bookings.services.decisions import _check_cancellation_notice
 from bookings.services.equipment import equipment_book
 from bookings.services.occupancy import occupancies_book, occupancies_free
@@ -117,6 +117,40 @@ def _needs_approval(space: Space, *, terms: CancelAs, moved: bool, status: str) 
         return False
     setting = space.change_approval
     return setting == ChangeApproval.ALWAYS or (setting == ChangeApproval.TIME_OR_ROOM and moved)
+
+
+def _change_status(
+    locked: Booking,
+    space: Space,
+    change: BookingChange,
+    *,
+    terms: CancelAs,
+    moved: bool,
+    room_changed: bool,
+    now: datetime,
+) -> tuple[CheckedConditions | None, bool, str]:
+    """What a change of a booking or of a series decides: the new room's conditions checked
+    (None when the room stays; ValidationError for answers it refuses), whether the change
+    awaits the managers' approval, and the status the booking takes. A confirmed booking whose
+    new room awaits files (its insurance, its questions' files) goes back to pending: that
+    room's managers decide."""
+    conditions = None
+    if room_changed:
+        conditions = _conditions_check(
+            space=space,
+            answers=change.answers,
+            house_rules_accepted=change.house_rules_accepted,
+            now=now,
+        )
+    needs_approval = _needs_approval(space, terms=terms, moved=moved, status=locked.status)
+    if (
+        conditions is not None
+        and conditions.awaits_files
+        and locked.status == (BookingStatus.CONFIRMED)
+    ):
+        needs_approval = True  # the new space's insurance or files: its managers decide
+    status = BookingStatus.PENDING if needs_approval else locked.status
+    return conditions, needs_approval, status
 
 
 def _check_series_rooms(booking: Booking, attendees: int, now: datetime) -> None:
@@ -208,7 +242,6 @@ def booking_reschedule(
         first=period,
     )
     _check_space(request, space, organisation)
-    conditions = None
     if moved:
         if terms == CancelAs.REQUESTER:
             _check_cancellation_notice(locked, locked.start, now)
@@ -219,21 +252,9 @@ def booking_reschedule(
         )
         hours = list(space.opening_hours.values_list("weekday", "opens", "closes"))
         _check_period(space, period, now, field="start", hours=hours, waive=waive)
-        if room_changed:
-            conditions = _conditions_check(
-                space=space,
-                answers=change.answers,
-                house_rules_accepted=change.house_rules_accepted,
-                now=now,
-            )
-    needs_approval = _needs_approval(space, terms=terms, moved=moved, status=locked.status)
-    if (
-        conditions is not None
-        and conditions.awaits_files
-        and locked.status == (BookingStatus.CONFIRMED)
-    ):
-        needs_approval = True  # the new space's insurance or files: its managers decide
-    status = BookingStatus.PENDING if needs_approval else locked.status
+    conditions, needs_approval, status = _change_status(
+        locked, space, change, terms=terms, moved=moved, room_changed=room_changed, now=now
+    )
     rows = []
     if moved:
         # The equipment the booking holds moves with it, checked against the stock then.

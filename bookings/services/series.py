@@ -45,12 +45,12 @@ from bookings.services.changes import (
     CHANGE_TRANSITIONS,
     BookingChange,
     _change_signals_after_commit,
-    _needs_approval,
+    _change_status,
     _new_space,
     _spaces_locked,
     booking_reschedule,
 )
-from bookings.services.conditions import _answers_write, _conditions_check
+from bookings.services.conditions import _answers_write
 from bookings.services.decisions import _check_cancellation_notice
 from bookings.services.equipment import equipment_book
 from bookings.services.occupancy import occupancies_book, occupancies_free
@@ -201,22 +201,9 @@ def booking_series_reschedule(
     )
     if terms == CancelAs.REQUESTER and given_up:
         _check_cancellation_notice(locked, given_up[0].start, now)
-    conditions = None
-    if room_changed:
-        conditions = _conditions_check(
-            space=space,
-            answers=change.answers,
-            house_rules_accepted=change.house_rules_accepted,
-            now=now,
-        )
-    needs_approval = _needs_approval(space, terms=terms, moved=True, status=locked.status)
-    if (
-        conditions is not None
-        and conditions.awaits_files
-        and locked.status == (BookingStatus.CONFIRMED)
-    ):
-        needs_approval = True  # the new space's insurance or files: its managers decide
-    status = BookingStatus.PENDING if needs_approval else locked.status
+    conditions, needs_approval, status = _change_status(
+        locked, space, change, terms=terms, moved=True, room_changed=room_changed, now=now
+    )
     # The equipment the dates given up hold moves with the series, checked at the new dates.
     asked = list(
         EquipmentUse.objects.filter(occupancy__in=[row.pk for row in given_up])

@@ -2,6 +2,8 @@
 on a booking's page, the group's own page, and "approve all", "refuse all" (from the group's
 page or the approval queue) and "cancel all" (from the group's page)."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.conflicts import user_has_conflict_with
@@ -108,8 +110,27 @@ def booking_group_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve every room of the group still awaiting a decision, all or none; back to the
     approval queue (`?file=1`) or to the group's page."""
     group = get_object_or_404(booking_groups_manageable_by(request.user), pk=pk)
+    return _decide_all(
+        request,
+        group,
+        lambda: booking_group_approve(group=group, actor=request.user),
+        ngettext_lazy(
+            "%(n)s room approved; the requester is told.",
+            "%(n)s rooms approved; the requester is told.",
+            "n",
+        ),
+    )
+
+
+def _decide_all(
+    request: HttpRequest, group: BookingGroup, decide: Callable[[], int], done: str
+) -> HttpResponse:
+    """Approve or refuse (`decide`, all or none: the number of rooms decided) every room of the
+    group still awaiting a decision; say how many with `done` (an `ngettext_lazy` of its
+    singular and plural texts, counted by `%(n)s`) or why nothing was decided; back to the
+    approval queue (`?file=1`) or to the group's page."""
     try:
-        count = booking_group_approve(group=group, actor=request.user)
+        count = decide()
     except InvalidTransition as exc:
         messages.error(request, exc.message())
     except DecisionNotAllowed as exc:
@@ -118,15 +139,7 @@ def booking_group_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("You may not decide on every room of this request."))
     else:
         if count:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)s room approved; the requester is told.",
-                    "%(n)s rooms approved; the requester is told.",
-                    count,
-                )
-                % {"n": count},
-            )
+            messages.success(request, done % {"n": count})
         else:
             messages.info(request, _("Nothing to do: no room of this request awaits a decision."))
     return _back(request, group)
@@ -210,30 +223,18 @@ def booking_group_refuse_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _group_page(request, group, refuse_form=form)
     if not post_confirmed(request):
         return _confirm_page(request, group, "refuse", form)
-    try:
-        count = booking_group_refuse(
+    return _decide_all(
+        request,
+        group,
+        lambda: booking_group_refuse(
             group=group, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except InvalidTransition as exc:
-        messages.error(request, exc.message())
-    except DecisionNotAllowed as exc:
-        messages.error(request, exc.message)
-    except PermissionDenied:
-        messages.error(request, _("You may not decide on every room of this request."))
-    else:
-        if count:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)s room refused; the requester is told why.",
-                    "%(n)s rooms refused; the requester is told why.",
-                    count,
-                )
-                % {"n": count},
-            )
-        else:
-            messages.info(request, _("Nothing to do: no room of this request awaits a decision."))
-    return _back(request, group)
+        ),
+        ngettext_lazy(
+            "%(n)s room refused; the requester is told why.",
+            "%(n)s rooms refused; the requester is told why.",
+            "n",
+        ),
+    )
 
 
 @login_required

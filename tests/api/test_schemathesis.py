@@ -169,6 +169,7 @@ def _failure(recorder, case_id: str, check) -> str:
 ROLES_HERE = ["member"]
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("role", ROLES_HERE)
 def test_the_api_answers_as_its_schema_says(role, transactional_db, settings):
     fuzz(role, settings)

@@ -8,6 +8,7 @@ from tests.api.test_schemathesis import fuzz
 ROLES_HERE = ["anonymous", "manager"]
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("role", ROLES_HERE)
 def test_the_api_answers_as_its_schema_says(role, transactional_db, settings):
     fuzz(role, settings)

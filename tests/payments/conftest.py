@@ -15,10 +15,17 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from payments.models import ChannelKind, PaymentChannel
+from bookings.services import booking_approve
+from payments.models import ChannelKind, PaymentChannel, PaymentStatus
 from payments.rules import OrganisationCategory, TariffUnit
+from payments.services.cards import payment_start
 from payments.services.tariffs import tariff_set
-from tests.factories import MembershipFactory, UserFactory, VerifiedStructureFactory
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+    booking_request_for,
+)
 
 SECRET_KEY = "sk_test_locaux_communs"
 PUBLISHABLE_KEY = "pk_test_locaux_communs"
@@ -98,3 +105,25 @@ def stripe_unreachable(settings):
         port = probe.getsockname()[1]
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
     return settings.STRIPE_API_BASE
+
+
+@pytest.fixture
+def captured_booking(
+    stripe_api,
+    priced_space,
+    requester,
+    collector,
+    facilities_manager,
+    django_capture_on_commit_callbacks,
+):
+    """A two-hour booking of the priced space whose fee was captured on approval: (booking,
+    payment). The changes' refunds and supplements start from it (test_change_refund.py,
+    test_change_supplement.py)."""
+    start, end = slot()
+    booking = booking_request_for(space=priced_space, requested_by=requester, start=start, end=end)
+    payment = payment_start(booking=booking, actor=requester, payment_method="pm_card_visa")
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_approve(booking=booking, actor=facilities_manager)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CAPTURED
+    return booking, payment

