@@ -1,0 +1,326 @@
+"""Shared use of allocated rooms (issue 17): an occupant opens its room at weekly times for
+other structures' bookings, with the owner's consent (bookings/allocations/sharing.py)."""
+
+from datetime import date, time
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.exceptions import ConflictOfInterest, DecisionNotAllowed
+from accounts.models import MembershipRole
+from bookings.allocations.sharing import (
+    sharing_window_consent,
+    sharing_window_propose,
+    sharing_window_withdraw,
+)
+from bookings.exceptions import BookingConflict, InvalidTransition
+from bookings.models import (
+    BookingStatus,
+    Occupancy,
+    OccupancyKind,
+    SharingWindow,
+    SharingWindowStatus,
+)
+from bookings.permissions import booking_actions_for
+from bookings.rules import Period
+from bookings.selectors import booking_routing, bookings_pending_for, spaces_available
+from bookings.services import booking_approve, booking_cancel, booking_refuse
+from spaces.models import Weekday
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    VerifiedStructureFactory,
+    agreement_signed,
+    booking_request_for,
+    paris,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
+
+
+@pytest.fixture
+def room(space):
+    space.allocatable = True
+    space.bookable = True
+    space.instant_confirmation = True  # shared bookings still wait for a decision
+    space.save()
+    return space
+
+
+@pytest.fixture
+def occupant(db):
+    return VerifiedStructureFactory(name="Les Jardins de Denain")
+
+
+@pytest.fixture
+def occupant_member(occupant):
+    return MembershipFactory(
+        organisation=occupant,
+        user=UserFactory(email="jardins@example.test"),
+        role=MembershipRole.ADMIN,
+    ).user
+
+
+@pytest.fixture
+def agreement(commune_staff, occupant, occupant_member, room):
+    return agreement_signed(
+        actor=occupant_member,
+        structure=occupant,
+        spaces=[room],
+        start=date(2027, 1, 1),
+        end=date(2028, 1, 1),
+    )
+
+
+def _propose(agreement, actor, **fields):
+    values = {
+        "space": agreement.spaces.get(),
+        "weekday": Weekday.TUESDAY,
+        "start_time": time(18),
+        "end_time": time(22),
+        "valid_from": date(2027, 1, 5),
+        "valid_until": date(2027, 6, 29),
+        "occupant_share_percent": 70,
+        **fields,
+    }
+    return sharing_window_propose(allocation=agreement, actor=actor, **values)
+
+
+@pytest.fixture
+def window(agreement, occupant_member, commune_staff):
+    window = _propose(agreement, occupant_member)
+    assert sharing_window_consent(window=window, actor=commune_staff) is True
+    window.refresh_from_db()
+    return window
+
+
+def _allocation_rows(agreement):
+    return list(
+        Occupancy.objects.filter(allocation=agreement, active=True)
+        .order_by("start")
+        .values_list("start", "end")
+    )
+
+
+def test_a_proposal_blocks_nothing_until_the_owner_consents(
+    agreement, occupant_member, other_requester
+):
+    window = _propose(agreement, occupant_member)
+
+    assert window.status == SharingWindowStatus.PROPOSED
+    assert _allocation_rows(agreement) == [(paris(2027, 1, 1), paris(2028, 1, 1))]
+    with pytest.raises(BookingConflict):
+        booking_request_for(
+            space=agreement.spaces.get(),
+            requested_by=other_requester,
+            start=paris(2027, 1, 12, 19),
+            end=paris(2027, 1, 12, 21),
+        )
+
+
+def test_consent_leaves_each_date_of_the_window_free_and_the_rest_to_the_occupant(
+    window, agreement
+):
+    rows = _allocation_rows(agreement)
+
+    # 26 Tuesdays from 5 January to 29 June: 27 pieces of the agreement around them.
+    assert len(rows) == 27
+    assert rows[0] == (paris(2027, 1, 1), paris(2027, 1, 5, 18))
+    assert rows[1] == (paris(2027, 1, 5, 22), paris(2027, 1, 12, 18))
+    # After the clock change (28 March) the window keeps its wall-clock times.
+    assert (paris(2027, 3, 30, 22), paris(2027, 4, 6, 18)) in rows
+    assert rows[-1] == (paris(2027, 6, 29, 22), paris(2028, 1, 1))
+    assert window.consented_at is not None
+
+
+def test_another_structure_books_inside_the_window_and_the_occupant_approves(
+    window, agreement, occupant_member, other_requester, commune_staff
+):
+    room = agreement.spaces.get()
+    inside = Period(paris(2027, 1, 12, 19), paris(2027, 1, 12, 21))
+    outside = Period(paris(2027, 1, 13, 19), paris(2027, 1, 13, 21))
+    assert room in spaces_available(user=other_requester, period=inside)
+    assert room not in spaces_available(user=other_requester, period=outside)
+
+    booking = booking_request_for(
+        space=room,
+        requested_by=other_requester,
+        start=paris(2027, 1, 12, 19),
+        end=paris(2027, 1, 12, 21),
+    )
+
+    assert booking.status == BookingStatus.PENDING  # the room confirms at once, not here
+    assert booking.sharing_window == window
+    assert booking in bookings_pending_for(occupant_member)
+    assert booking in bookings_pending_for(commune_staff)
+    deciders = {user.email for user in booking_routing(booking).deciders}
+    assert {"jardins@example.test", "staff@example.test"} <= deciders
+    assert booking_actions_for(user=occupant_member, booking=booking).can_decide
+    assert booking_approve(booking=booking, actor=occupant_member) is True
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_outside_the_window_the_occupants_use_wins_with_a_french_message(
+    window, agreement, other_requester
+):
+    with pytest.raises(BookingConflict) as refusal:
+        booking_request_for(
+            space=agreement.spaces.get(),
+            requested_by=other_requester,
+            start=paris(2027, 1, 12, 17),  # starts before the window opens
+            end=paris(2027, 1, 12, 19),
+        )
+
+    message = str(refusal.value.message)
+    assert "Les Jardins de Denain" in message
+    assert f"no. {agreement.pk}" in message or f"n° {agreement.pk}" in message
+    assert "18\xa0h" in message
+
+
+def test_a_series_with_dates_past_the_window_is_refused(window, agreement, other_requester):
+    with pytest.raises((BookingConflict, ValidationError)):
+        booking_request_for(
+            space=agreement.spaces.get(),
+            requested_by=other_requester,
+            start=paris(2027, 6, 22, 19),
+            end=paris(2027, 6, 22, 21),
+            frequency="weekly",
+            repeat_count=3,  # 6 July falls after the window's last day
+        )
+    assert not SharingWindow.objects.filter(bookings__isnull=False).exists()
+
+
+def test_the_occupant_refuses_and_a_manager_of_the_requester_may_not_decide(
+    window, agreement, occupant_member, other_requester
+):
+    booking = booking_request_for(
+        space=agreement.spaces.get(),
+        requested_by=other_requester,
+        start=paris(2027, 1, 19, 18),
+        end=paris(2027, 1, 19, 22),
+    )
+    with pytest.raises((DecisionNotAllowed, ConflictOfInterest)):
+        booking_approve(booking=booking, actor=other_requester)
+    assert booking_refuse(booking=booking, actor=occupant_member, reason="Salle en travaux")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REFUSED
+
+
+def test_the_occupant_decides_only_the_bookings_of_its_windows(
+    window, occupant_member, other_requester, site
+):
+    from tests.factories import SpaceFactory
+
+    elsewhere = SpaceFactory(site=site, name="Salle Cail", instant_confirmation=False)
+    booking = booking_request_for(
+        space=elsewhere,
+        requested_by=other_requester,
+        start=paris(2027, 1, 12, 19),
+        end=paris(2027, 1, 12, 21),
+    )
+    with pytest.raises(PermissionDenied):
+        booking_approve(booking=booking, actor=occupant_member)
+
+
+def test_withdrawal_is_refused_while_bookings_remain_then_gives_the_dates_back(
+    window, agreement, occupant_member, other_requester, commune_staff
+):
+    booking = booking_request_for(
+        space=agreement.spaces.get(),
+        requested_by=other_requester,
+        start=paris(2027, 1, 12, 19),
+        end=paris(2027, 1, 12, 21),
+    )
+    with pytest.raises(ValidationError) as refusal:
+        sharing_window_withdraw(window=window, actor=occupant_member, reason="On reprend")
+    assert "1 booking" in " ".join(refusal.value.messages)
+    with pytest.raises(ValidationError):
+        sharing_window_withdraw(window=window, actor=occupant_member, reason="  ")
+    window.refresh_from_db()
+    assert window.status == SharingWindowStatus.ACTIVE
+
+    booking_cancel(booking=booking, actor=other_requester, reason="Plus besoin")
+    assert sharing_window_withdraw(window=window, actor=commune_staff, reason="Fin du prêt")
+
+    window.refresh_from_db()
+    assert window.status == SharingWindowStatus.WITHDRAWN
+    assert window.withdrawn_by == commune_staff
+    # Every Tuesday from now on is the occupant's again.
+    assert not [
+        row
+        for row in _allocation_rows(agreement)
+        if row[0] > paris(2027, 1, 4, 9) and row[0].hour == 22
+    ] or all(
+        Occupancy.objects.filter(
+            allocation=agreement, active=True, start__lte=day, end__gte=day
+        ).exists()
+        for day in (paris(2027, 1, 12, 19), paris(2027, 6, 29, 21))
+    )
+    with pytest.raises(BookingConflict):
+        booking_request_for(
+            space=agreement.spaces.get(),
+            requested_by=other_requester,
+            start=paris(2027, 1, 19, 19),
+            end=paris(2027, 1, 19, 21),
+        )
+    assert sharing_window_withdraw(window=window, actor=commune_staff, reason="Encore") is False
+
+
+def test_who_may_propose_consent_and_withdraw(
+    agreement, occupant_member, commune_staff, other_requester
+):
+    with pytest.raises(PermissionDenied):  # an outsider does not see the agreement
+        _propose(agreement, other_requester)
+    with pytest.raises(DecisionNotAllowed):  # the owner's staff does not propose for it
+        _propose(agreement, commune_staff)
+    window = _propose(agreement, occupant_member)
+    with pytest.raises(DecisionNotAllowed):  # the occupant does not consent for the owner
+        sharing_window_consent(window=window, actor=occupant_member)
+    with pytest.raises(PermissionDenied):
+        sharing_window_consent(window=window, actor=other_requester)
+    with pytest.raises(PermissionDenied):
+        sharing_window_withdraw(window=window, actor=other_requester, reason="x")
+    assert sharing_window_withdraw(window=window, actor=occupant_member, reason="Erreur")
+    with pytest.raises(InvalidTransition):
+        sharing_window_consent(window=window, actor=commune_staff)
+    assert (
+        Occupancy.objects.filter(allocation=agreement, kind=OccupancyKind.ALLOCATION).count() == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"start_time": time(22), "end_time": time(18)}, "end_time"),
+        ({"start_time": time(18, 7)}, "start_time"),
+        ({"valid_from": date(2026, 12, 1)}, "valid_from"),
+        ({"valid_until": date(2028, 3, 1)}, "valid_until"),
+        ({"occupant_share_percent": 170}, "occupant_share_percent"),
+        ({"occupant_share_percent": "70"}, "occupant_share_percent"),
+        ({"weekday": 9}, "weekday"),
+        ({"space": 10**12}, "space"),
+        ({"valid_from": date(2027, 1, 6), "valid_until": date(2027, 1, 11)}, "weekday"),
+        # 02:30 on 28 March 2027 does not exist in Paris.
+        (
+            {
+                "weekday": Weekday.SUNDAY,
+                "start_time": time(2, 30),
+                "end_time": time(4),
+                "valid_from": date(2027, 3, 28),
+                "valid_until": date(2027, 3, 28),
+            },
+            "start_time",
+        ),
+    ],
+)
+def test_hostile_or_wrong_input_is_refused_in_french_and_nothing_written(
+    agreement, occupant_member, fields, key
+):
+    from django.utils import translation
+
+    with translation.override("fr"), pytest.raises(ValidationError) as refusal:
+        _propose(agreement, occupant_member, **fields)
+
+    assert key in refusal.value.message_dict
+    assert not SharingWindow.objects.exists()
