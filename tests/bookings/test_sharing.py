@@ -324,3 +324,46 @@ def test_hostile_or_wrong_input_is_refused_in_french_and_nothing_written(
 
     assert key in refusal.value.message_dict
     assert not SharingWindow.objects.exists()
+
+
+def test_the_fee_and_the_aid_are_split_as_the_window_says(
+    window, agreement, occupant, occupant_member, other_requester, other_organisation
+):
+    from payments.models import Tariff
+    from payments.selectors import billing_lines, booking_quote
+    from reports.selectors.aid import booking_aid_lines
+
+    room = agreement.spaces.get()
+    Tariff.objects.create(space=room, category="other", unit="hour", amount_cents=3000)
+    Tariff.objects.create(space=room, category="association", unit="hour", amount_cents=1000)
+    booking = booking_request_for(
+        space=room,
+        requested_by=other_requester,
+        start=paris(2027, 1, 12, 19),
+        end=paris(2027, 1, 12, 21),
+    )
+    booking_approve(booking=booking, actor=occupant_member)
+    assert booking_quote(booking=booking).amount_cents == 2000
+
+    (line,) = billing_lines(
+        owner=room.site.owner, first_day=date(2027, 1, 1), last_day=date(2027, 1, 31)
+    )
+    # The owner issues the titre for the whole fee; 70 % of it is the occupant's.
+    assert (line.reference, line.amount_cents) == (f"RES-{booking.pk}", 2000)
+    assert (line.occupant, line.occupant_percent, line.occupant_cents) == (occupant, 70, 1400)
+
+    (aid,) = booking_aid_lines(year=2027, structure=other_organisation)
+    # Valued at the public rate (2 h × 30 €) minus the 20 € paid: 40 €, 28 € from the occupant.
+    assert aid.value_cents == 4000
+    assert (aid.occupant, aid.occupant_value_cents, aid.owner_value_cents) == (occupant, 2800, 1200)
+
+
+def test_the_split_rounds_half_up_and_adds_up():
+    from payments.rules import shared_split
+
+    split = shared_split(1001, 70)
+    assert (split.occupant_cents, split.owner_cents) == (701, 300)  # 700.7 → 701
+    assert shared_split(5, 50).occupant_cents == 3  # 2.5 → 3
+    assert shared_split(0, 70).owner_cents == 0
+    assert shared_split(999, 0).occupant_cents == 0
+    assert shared_split(999, 100).owner_cents == 0
