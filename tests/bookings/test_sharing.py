@@ -1,10 +1,12 @@
 """Shared use of allocated rooms (issue 17): an occupant opens its room at weekly times for
 other structures' bookings, with the owner's consent (bookings/allocations/sharing.py)."""
 
+from collections import Counter
 from datetime import date, time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 
 from accounts.exceptions import ConflictOfInterest, DecisionNotAllowed
 from accounts.models import MembershipRole
@@ -34,6 +36,7 @@ from tests.factories import (
     booking_request_for,
     paris,
 )
+from tests.helpers import race, requesters
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -367,3 +370,65 @@ def test_the_split_rounds_half_up_and_adds_up():
     assert shared_split(0, 70).owner_cents == 0
     assert shared_split(999, 0).occupant_cents == 0
     assert shared_split(999, 100).owner_cents == 0
+
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: the exclusion constraint"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_structures_race_for_the_same_shared_slot_and_exactly_one_wins(window, agreement):
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("threads cannot share an in-memory SQLite database")
+    room = agreement.spaces.get()
+    # The room's django-scheduler calendar exists before the race (its unique slug would
+    # serialise the racers by itself).
+    (first,) = requesters(1)
+    booking_request_for(
+        space=room, requested_by=first, start=paris(2027, 1, 5, 18), end=paris(2027, 1, 5, 19)
+    )
+    users = requesters(2)
+
+    def attempt(user):
+        def run() -> str:
+            booking_request_for(
+                space=room,
+                requested_by=user,
+                organisation=user.memberships.get().organisation,
+                start=paris(2027, 1, 12, 19),
+                end=paris(2027, 1, 12, 21),
+            )
+            return "booked"
+
+        return run
+
+    outcomes = race([attempt(user) for user in users])
+
+    assert outcomes == Counter({"booked": 1, "BookingConflict": 1})
+    assert (
+        Occupancy.objects.filter(
+            space=room, active=True, kind=OccupancyKind.BOOKING, start=paris(2027, 1, 12, 19)
+        ).count()
+        == 1
+    )
+
+
+@needs_postgresql
+def test_the_exclusion_constraint_still_guards_the_occupants_time(
+    window, agreement, other_requester
+):
+    """A writer that skipped the checks cannot put a booking's date over the agreement's rows
+    outside the window: the database refuses it."""
+    from bookings.services.occupancy import occupancies_book
+
+    booking = booking_request_for(
+        space=agreement.spaces.get(),
+        requested_by=other_requester,
+        start=paris(2027, 1, 12, 19),
+        end=paris(2027, 1, 12, 21),
+    )
+    with pytest.raises(BookingConflict), transaction.atomic():
+        occupancies_book(
+            booking=booking, periods=[Period(paris(2027, 1, 13, 19), paris(2027, 1, 13, 21))]
+        )
