@@ -1566,6 +1566,10 @@ NOT_LISTS: dict[str, str] = {
     "bookings:allocation-sign": ACTION,
     "bookings:allocation-end": ACTION,
     "bookings:allocation-renew": ACTION,
+    # Issue 17: the shared times of an agreement's rooms (listed on the agreement's page).
+    "bookings:allocation-sharing-propose": ACTION,
+    "bookings:allocation-sharing-consent": ACTION,
+    "bookings:allocation-sharing-withdraw": ACTION,
     "bookings:allocation-key-issue": ACTION,
     "bookings:allocation-key-return": ACTION,
     "bookings:allocation-inventory": ACTION,

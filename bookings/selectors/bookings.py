@@ -202,7 +202,12 @@ def bookings_pending_rows(user: AnyUser) -> list[Booking]:
 
 def booking_detail(*, user: AnyUser) -> QuerySet[Booking]:
     return bookings_visible_to(user).select_related(
-        "space", "space__site", "space__site__commune", "organisation", "requested_by"
+        "space",
+        "space__site",
+        "space__site__commune",
+        "organisation",
+        "requested_by",
+        "sharing_window__allocation__structure",  # issue 17: a room lent by its occupant
     )
 
 

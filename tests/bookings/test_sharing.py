@@ -7,6 +7,8 @@ from datetime import date, time
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.exceptions import ConflictOfInterest, DecisionNotAllowed
 from accounts.models import MembershipRole
@@ -432,3 +434,143 @@ def test_the_exclusion_constraint_still_guards_the_occupants_time(
         occupancies_book(
             booking=booking, periods=[Period(paris(2027, 1, 13, 19), paris(2027, 1, 13, 21))]
         )
+
+
+# --- The pages: the agreement's, the request form, the booking's ---
+
+
+def _post_proposal(client, agreement, **fields):
+    data = {
+        "share-space": agreement.spaces.get().pk,
+        "share-weekday": Weekday.SATURDAY,
+        "share-start_time": "09:00",
+        "share-end_time": "12:00",
+        "share-valid_from": "2027-01-09",
+        "share-valid_until": "2027-03-27",
+        "share-occupant_share_percent": "60",
+        **fields,
+    }
+    return client.post(reverse("bookings:allocation-sharing-propose", args=[agreement.pk]), data)
+
+
+def test_the_occupant_proposes_and_the_owner_consents_from_the_agreements_page(
+    client, agreement, occupant_member, commune_staff
+):
+    client.force_login(occupant_member)
+    page = client.get(agreement.get_absolute_url())
+    assert "Propose a shared time" in page.text or "Proposer un créneau partagé" in page.text
+
+    response = _post_proposal(client, agreement)
+
+    assert response.status_code == 302
+    window = SharingWindow.objects.get()
+    assert (window.weekday, window.occupant_share_percent) == (Weekday.SATURDAY, 60)
+    page = client.get(agreement.get_absolute_url())
+    assert reverse("bookings:allocation-sharing-consent", args=[window.pk]) not in page.text
+
+    client.force_login(commune_staff)
+    page = client.get(agreement.get_absolute_url())
+    consent = reverse("bookings:allocation-sharing-consent", args=[window.pk])
+    assert consent in page.text
+    assert client.post(consent).status_code == 302
+    window.refresh_from_db()
+    assert window.status == SharingWindowStatus.ACTIVE
+
+
+def test_a_wrong_proposal_comes_back_with_french_errors_and_nothing_saved(
+    client, agreement, occupant_member
+):
+    client.force_login(occupant_member)
+
+    response = _post_proposal(client, agreement, **{"share-end_time": "08:00"})
+
+    assert response.status_code == 400
+    assert "La fin doit venir après le début, le même jour." in response.text
+    response = _post_proposal(client, agreement, **{"share-occupant_share_percent": "\x00"})
+    assert response.status_code == 400
+    assert not SharingWindow.objects.exists()
+
+
+def test_outsiders_get_a_404_and_the_occupant_a_403_on_consent(
+    client, agreement, occupant_member, other_requester
+):
+    window = sharing_window_propose(
+        allocation=agreement,
+        actor=occupant_member,
+        space=agreement.spaces.get(),
+        weekday=1,
+        start_time=time(18),
+        end_time=time(22),
+        valid_from=date(2027, 1, 5),
+        valid_until=date(2027, 2, 23),
+        occupant_share_percent=50,
+    )
+    client.force_login(other_requester)
+    for name in ("allocation-sharing-consent", "allocation-sharing-withdraw"):
+        assert client.post(reverse(f"bookings:{name}", args=[window.pk])).status_code == 404
+    assert _post_proposal(client, agreement).status_code == 404
+    client.force_login(occupant_member)
+    consent = reverse("bookings:allocation-sharing-consent", args=[window.pk])
+    assert client.post(consent).status_code == 403
+    window.refresh_from_db()
+    assert window.status == SharingWindowStatus.PROPOSED
+
+
+def test_the_withdrawal_needs_a_reason_then_closes_the_window(
+    client, window, agreement, occupant_member
+):
+    client.force_login(occupant_member)
+    url = reverse("bookings:allocation-sharing-withdraw", args=[window.pk])
+
+    assert client.post(url, {f"unshare{window.pk}-reason": ""}).status_code == 400
+    assert client.post(url, {f"unshare{window.pk}-reason": "On reprend"}).status_code == 302
+    window.refresh_from_db()
+    assert window.status == SharingWindowStatus.WITHDRAWN
+
+
+def test_the_agreements_page_reads_the_same_queries_whatever_the_number_of_windows(
+    client, agreement, occupant_member, commune_staff
+):
+    def propose(weekday):
+        return sharing_window_propose(
+            allocation=agreement,
+            actor=occupant_member,
+            space=agreement.spaces.get(),
+            weekday=weekday,
+            start_time=time(18),
+            end_time=time(22),
+            valid_from=date(2027, 1, 5),
+            valid_until=date(2027, 2, 28),
+            occupant_share_percent=50,
+        )
+
+    sharing_window_consent(window=propose(0), actor=commune_staff)
+    client.force_login(commune_staff)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(agreement.get_absolute_url()).status_code == 200
+    for weekday in (1, 2, 3):
+        sharing_window_consent(window=propose(weekday), actor=commune_staff)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(agreement.get_absolute_url())
+    assert page.text.count(reverse("bookings:allocation-sharing-withdraw", args=[1])[:-11]) >= 4
+    assert len(four) == len(one)
+
+
+def test_the_request_form_and_the_booking_page_say_the_room_is_shared(
+    client, window, agreement, other_requester
+):
+    room = agreement.spaces.get()
+    client.force_login(other_requester)
+    form = client.get(reverse("bookings:booking-create", args=[room.pk]))
+    assert form.status_code == 200
+    assert "Les Jardins de Denain" in form.text
+    assert f"{agreement.pk}" in form.text
+
+    booking = booking_request_for(
+        space=room,
+        requested_by=other_requester,
+        start=paris(2027, 1, 12, 19),
+        end=paris(2027, 1, 12, 21),
+    )
+    page = client.get(booking.get_absolute_url())
+    assert "Les Jardins de Denain" in page.text
