@@ -41,6 +41,17 @@ from core.workflow import status_change
 from spaces.models import Space
 
 MAX_SHARE_PERCENT = 100
+
+
+class InvalidSharingTransition(InvalidTransition):
+    """A refused status change of a shared time (409); its message names its statuses."""
+
+    def message(self) -> str:
+        return _("This shared time is %(status)s: that change is not possible.") % {
+            "status": SharingWindowStatus(self.from_status).label.lower()
+        }
+
+
 QUARTER = 15  # windows start and end on the quarter hour
 
 
@@ -214,7 +225,7 @@ def sharing_window_consent(*, window: SharingWindow, actor: Actor) -> bool:
         window,
         to=SharingWindowStatus.ACTIVE,
         transitions=SHARING_WINDOW_TRANSITIONS,
-        error=InvalidTransition,
+        error=InvalidSharingTransition,
         check=check,
         consented_by=actor,
         consented_at=now,
@@ -271,7 +282,7 @@ def sharing_window_withdraw(*, window: SharingWindow, actor: Actor, reason: str)
         window,
         to=SharingWindowStatus.WITHDRAWN,
         transitions=SHARING_WINDOW_TRANSITIONS,
-        error=InvalidTransition,
+        error=InvalidSharingTransition,
         check=check,
         withdrawn_by=actor,
         withdrawn_at=now,

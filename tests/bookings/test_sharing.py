@@ -574,3 +574,95 @@ def test_the_request_form_and_the_booking_page_say_the_room_is_shared(
     )
     page = client.get(booking.get_absolute_url())
     assert "Les Jardins de Denain" in page.text
+
+
+# --- The API ---
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_api_proposes_lists_consents_and_withdraws(
+    agreement, occupant_member, commune_staff, other_requester
+):
+    url = reverse("api:allocation-sharing-windows", args=[agreement.pk])
+    body = {
+        "space": agreement.spaces.get().pk,
+        "weekday": 5,
+        "start_time": "09:00",
+        "end_time": "12:00",
+        "valid_from": "2027-01-09",
+        "valid_until": "2027-03-27",
+        "occupant_share_percent": 70,
+    }
+
+    created = _api(occupant_member).post(url, body, format="json")
+
+    assert created.status_code == 201, created.content
+    assert created.json()["status"] == "proposed"
+    assert created.json()["owner_share_percent"] == 30
+    window_id = created.json()["id"]
+    assert [row["id"] for row in _api(commune_staff).get(url).json()] == [window_id]
+    assert _api(other_requester).get(url).status_code == 404
+    consent = reverse("api:sharing-window-consent", args=[window_id])
+    assert _api(other_requester).post(consent, {}, format="json").status_code == 404
+    assert _api(occupant_member).post(consent, {}, format="json").status_code == 403
+    consented = _api(commune_staff).post(consent, {}, format="json")
+    assert consented.status_code == 200
+    assert consented.json()["status"] == "active"
+    withdraw = reverse("api:sharing-window-withdraw", args=[window_id])
+    withdrawn = _api(occupant_member).post(withdraw, {"reason": "Fin du prêt"}, format="json")
+    assert withdrawn.json()["status"] == "withdrawn"
+    again = _api(commune_staff).post(consent, {}, format="json")
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"weekday": 9}, "weekday"),
+        ({"occupant_share_percent": 10**20}, "occupant_share_percent"),
+        ({"start_time": "18:07"}, "start_time"),
+        ({"start_time": "25:00"}, "start_time"),
+        ({"valid_from": "2026-12-01"}, "valid_from"),
+        ({"space": "1; DROP TABLE"}, "space"),
+    ],
+)
+def test_the_api_refuses_hostile_input_in_french(agreement, occupant_member, changes, field):
+    body = {
+        "space": agreement.spaces.get().pk,
+        "weekday": 5,
+        "start_time": "09:00",
+        "end_time": "12:00",
+        "valid_from": "2027-01-09",
+        "valid_until": "2027-03-27",
+        "occupant_share_percent": 70,
+        **changes,
+    }
+    response = _api(occupant_member).post(
+        reverse("api:allocation-sharing-windows", args=[agreement.pk]),
+        body,
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not SharingWindow.objects.exists()
+
+
+def test_withdrawal_with_control_characters_in_the_reason_is_refused(window, occupant_member):
+    response = _api(occupant_member).post(
+        reverse("api:sharing-window-withdraw", args=[window.pk]),
+        {"reason": "fin\x00"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    window.refresh_from_db()
+    assert window.status == SharingWindowStatus.ACTIVE
