@@ -1570,6 +1570,10 @@ NOT_LISTS: dict[str, str] = {
     "bookings:allocation-sharing-propose": ACTION,
     "bookings:allocation-sharing-consent": ACTION,
     "bookings:allocation-sharing-withdraw": ACTION,
+    "api:allocation-sharing-windows": "one agreement's shared times, read in one query whatever "
+    "their number (tests/bookings/test_sharing.py)",
+    "api:sharing-window-consent": ACTION,
+    "api:sharing-window-withdraw": ACTION,
     "bookings:allocation-key-issue": ACTION,
     "bookings:allocation-key-return": ACTION,
     "bookings:allocation-inventory": ACTION,

@@ -37,7 +37,7 @@ from bookings.models import (
 )
 from bookings.rules import Period, month_pieces, period_minus
 from bookings.selectors.local_time import local_zone
-from bookings.selectors.overlap import occupancy_clashes
+from bookings.selectors.overlap import occupancies_overlapping, occupancy_clashes
 from spaces.models import Space
 
 
@@ -169,8 +169,8 @@ def occupancies_unshare(
         return 0
     held = [
         Period(start, blocked_until)
-        for start, blocked_until in Occupancy.objects.filter(
-            space=space, active=True, start__lt=periods[-1].end, blocked_until__gt=periods[0].start
+        for start, blocked_until in occupancies_overlapping(
+            spaces=space, periods=Period(periods[0].start, periods[-1].end)
         ).values_list("start", "blocked_until")
     ] + keep_free
     free = [

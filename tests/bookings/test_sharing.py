@@ -607,7 +607,13 @@ def test_the_api_proposes_lists_consents_and_withdraws(
     assert created.json()["status"] == "proposed"
     assert created.json()["owner_share_percent"] == 30
     window_id = created.json()["id"]
-    assert [row["id"] for row in _api(commune_staff).get(url).json()] == [window_id]
+    with CaptureQueriesContext(connection) as one:
+        assert [row["id"] for row in _api(commune_staff).get(url).json()] == [window_id]
+    for weekday in (1, 2):
+        _api(occupant_member).post(url, {**body, "weekday": weekday}, format="json")
+    with CaptureQueriesContext(connection) as three:
+        assert len(_api(commune_staff).get(url).json()) == 3
+    assert len(three) == len(one)
     assert _api(other_requester).get(url).status_code == 404
     consent = reverse("api:sharing-window-consent", args=[window_id])
     assert _api(other_requester).post(consent, {}, format="json").status_code == 404
