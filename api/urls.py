@@ -26,6 +26,7 @@ from api import (
     payments,
     photos,
     quotas,
+    sharing,
     slot_waits,
     spaces,
     tariffs,
@@ -183,6 +184,22 @@ urlpatterns = [
         "v1/allocations/<int:pk>/",
         allocations.AllocationDetailApi.as_view(),
         name="allocation-detail",
+    ),
+    # Issue 17: shared times of an agreement's rooms.
+    path(
+        "v1/allocations/<int:pk>/sharing-windows/",
+        sharing.SharingWindowListCreateApi.as_view(),
+        name="allocation-sharing-windows",
+    ),
+    path(
+        "v1/sharing-windows/<int:pk>/consent/",
+        sharing.SharingWindowConsentApi.as_view(),
+        name="sharing-window-consent",
+    ),
+    path(
+        "v1/sharing-windows/<int:pk>/withdraw/",
+        sharing.SharingWindowWithdrawApi.as_view(),
+        name="sharing-window-withdraw",
     ),
     path(
         "v1/allocations/<int:pk>/accept/",

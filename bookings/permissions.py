@@ -20,6 +20,7 @@ from accounts.conflicts import decision_check_impartial, user_has_conflict_with
 from accounts.exceptions import DecisionNotAllowed
 from bookings.models import Booking, BookingStatus, Closure, CommentSide
 from bookings.selectors import (
+    bookings_decidable_by,
     bookings_manageable_by,
     bookings_of_requester,
     bookings_visible_to,
@@ -47,8 +48,10 @@ def _refuse(actor: Actor, booking: Booking) -> NoReturn:
 
 def booking_check_decider(*, actor: Actor, booking: Booking) -> None:
     """Refuse an approval or refusal by anyone but an impartial manager of the booking's site.
-    Raises PermissionDenied, DecisionNotAllowed, ConflictOfInterest (both 403)."""
-    if is_platform(actor) or not bookings_manageable_by(actor).filter(pk=booking.pk).exists():
+    Raises PermissionDenied, DecisionNotAllowed, ConflictOfInterest (both 403). A request made
+    in a time the occupant of an agreement shares is decided by the occupant's members too
+    (issue 17, `bookings_decidable_by`)."""
+    if is_platform(actor) or not bookings_decidable_by(actor).filter(pk=booking.pk).exists():
         _refuse(actor, booking)
     decision_check_impartial(actor=actor, organisation=booking.organisation)
 
@@ -107,7 +110,12 @@ def booking_actions_for(*, user: Actor, booking: Booking) -> BookingActions:
     is_manager = (
         not is_platform(user) and bookings_manageable_by(user).filter(pk=booking.pk).exists()
     )
-    can_decide = is_manager and not user_has_conflict_with(user, booking.organisation)
+    is_decider = is_manager or (
+        booking.sharing_window_id is not None
+        and not is_platform(user)
+        and bookings_decidable_by(user).filter(pk=booking.pk).exists()
+    )
+    can_decide = is_decider and not user_has_conflict_with(user, booking.organisation)
     pending = booking.status == BookingStatus.PENDING
     # Asked only where it changes an answer: whether a member of the structure stands on its
     # side (booking_comment_side), for a manager only about a pending request.

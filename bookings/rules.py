@@ -6,6 +6,7 @@ Times are stored in UTC and reasoned about in the site's local time (Europe/Pari
 """
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -162,3 +163,21 @@ def release_moment(now: datetime, step: timedelta = RELEASE_STEP) -> datetime:
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     steps = -((epoch - now) // step)  # ceiling division of timedeltas
     return epoch + steps * step
+
+
+def period_minus(period: Period, holes: Iterable[Period]) -> list[Period]:
+    """What is left of `period` once `holes` are taken out of it, in order (issue 17: an
+    agreement's row around its shared times)."""
+    pieces = [period]
+    for hole in sorted(holes, key=lambda hole: hole.start):
+        kept = []
+        for piece in pieces:
+            if not piece.overlaps(hole):
+                kept.append(piece)
+                continue
+            if piece.start < hole.start:
+                kept.append(Period(piece.start, hole.start))
+            if hole.end < piece.end:
+                kept.append(Period(hole.end, piece.end))
+        pieces = kept
+    return pieces

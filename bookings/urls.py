@@ -16,7 +16,7 @@ from bookings.views import (
     waits,
     widget,
 )
-from bookings.views.allocations import handover, lifecycle, pages, timeline
+from bookings.views.allocations import handover, lifecycle, pages, sharing, timeline
 
 app_name = "bookings"
 urlpatterns = [
@@ -130,6 +130,22 @@ urlpatterns = [
     path("conventions/<int:pk>/resilier/", lifecycle.allocation_end, name="allocation-end"),
     path("conventions/<int:pk>/renouveler/", lifecycle.allocation_renew, name="allocation-renew"),
     path("conventions/<int:pk>/cles/", handover.key_issue, name="allocation-key-issue"),
+    # Issue 17: the occupant shares its rooms at given times, with the owner's consent.
+    path(
+        "conventions/<int:pk>/partage/",
+        sharing.sharing_window_propose,
+        name="allocation-sharing-propose",
+    ),
+    path(
+        "conventions/partage/<int:pk>/accord/",
+        sharing.sharing_window_consent,
+        name="allocation-sharing-consent",
+    ),
+    path(
+        "conventions/partage/<int:pk>/retrait/",
+        sharing.sharing_window_withdraw,
+        name="allocation-sharing-withdraw",
+    ),
     path("conventions/cles/<int:pk>/retour/", handover.key_return, name="allocation-key-return"),
     path(
         "conventions/<int:pk>/etats-des-lieux/",

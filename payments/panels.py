@@ -26,7 +26,7 @@ from core.formats import euros_text
 from core.panels import Panel
 from payments import selectors
 from payments.models import ENDED, ChannelKind, Payment, PaymentChannel, PaymentPurpose, Tariff
-from payments.rules import OrganisationCategory, Price, TariffUnit, refund_cents
+from payments.rules import OrganisationCategory, Price, TariffUnit, refund_cents, shared_split
 from payments.selectors.deposits import deposit_panel_of
 from spaces import cards
 from spaces.cards import CardFact
@@ -199,7 +199,16 @@ def booking_amount_panel(request: HttpRequest | None, booking: Booking, /) -> Pa
     price = selectors.booking_quote(booking=booking)
     if price is None:
         return None
-    return Panel("payments/_booking_amount.html", {"price": price})
+    window = booking.sharing_window  # issue 17: the occupant's share of the fee
+    split = shared_split(price.amount_cents, window.occupant_share_percent) if window else None
+    return Panel(
+        "payments/_booking_amount.html",
+        {
+            "price": price,
+            "split": split,
+            "occupant": window.allocation.structure if window else None,
+        },
+    )
 
 
 def booking_payment_panel(request: HttpRequest | None, booking: Booking, /) -> Panel:

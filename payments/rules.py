@@ -278,3 +278,23 @@ def agreement_months(
             months.append((month_start, period_start, period_end))
         month_start = month_end
     return months
+
+
+@dataclass(frozen=True)
+class SharedSplit:
+    """A fee or a value of a booking made in a time the occupant of an agreement shares
+    (issue 17), split as its window says: the occupant's part (rounded half up to the cent)
+    and the owner's (the rest, so the two always add up)."""
+
+    occupant_percent: int
+    occupant_cents: int
+    owner_cents: int
+
+
+def shared_split(amount_cents: int, occupant_percent: int) -> SharedSplit:
+    occupant = (2 * amount_cents * occupant_percent + 100) // 200
+    return SharedSplit(
+        occupant_percent=occupant_percent,
+        occupant_cents=occupant,
+        owner_cents=amount_cents - occupant,
+    )

@@ -1600,6 +1600,14 @@ NOT_LISTS: dict[str, str] = {
     "bookings:allocation-sign": ACTION,
     "bookings:allocation-end": ACTION,
     "bookings:allocation-renew": ACTION,
+    # Issue 17: the shared times of an agreement's rooms (listed on the agreement's page).
+    "bookings:allocation-sharing-propose": ACTION,
+    "bookings:allocation-sharing-consent": ACTION,
+    "bookings:allocation-sharing-withdraw": ACTION,
+    "api:allocation-sharing-windows": "one agreement's shared times, read in one query whatever "
+    "their number (tests/bookings/test_sharing.py)",
+    "api:sharing-window-consent": ACTION,
+    "api:sharing-window-withdraw": ACTION,
     "bookings:allocation-key-issue": ACTION,
     "bookings:allocation-key-return": ACTION,
     "bookings:allocation-inventory": ACTION,

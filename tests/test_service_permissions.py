@@ -46,6 +46,7 @@ from bookings.models import (
     InventoryKind,
     KeyHandover,
     RequestQuestion,
+    SharingWindow,
     SlotWait,
 )
 from bookings.rules import Period
@@ -218,6 +219,10 @@ INTERNAL_STEPS = {
     "occupancies_free",
     "occupancies_end_allocation",
     "occupancies_lift_closures",
+    # Issue 17: the agreement's rows around a shared time, by sharing_window_consent and
+    # sharing_window_withdraw, which checked the actor and locked the room.
+    "occupancies_share",
+    "occupancies_unshare",
     "occupancy_claim_reminder",
     # Check-in (issue 16): booking_check_in (the structure's members) and the no-show job
     # (the platform) mark a date through the writer, after their own checks.
@@ -801,6 +806,26 @@ CASES: dict[str, Case] = {
         lambda w: {"allocation": w.agreement, "reason": "Fin"},
         actors=("outsider", "anonymous"),  # the platform ends agreements at their term
     ),
+    "sharing_window_propose": Case(
+        allocations.sharing_window_propose,
+        lambda w: {
+            "allocation": w.agreement,
+            "space": w.agreement.spaces.get(),
+            "weekday": 1,
+            "start_time": time(18),
+            "end_time": time(22),
+            "valid_from": date(2027, 1, 5),
+            "valid_until": date(2027, 6, 29),
+            "occupant_share_percent": 70,
+        },
+    ),
+    "sharing_window_consent": Case(
+        allocations.sharing_window_consent, lambda w: {"window": _window(w)}
+    ),
+    "sharing_window_withdraw": Case(
+        allocations.sharing_window_withdraw,
+        lambda w: {"window": _window(w), "reason": "Fin"},
+    ),
     "allocation_renew": Case(
         allocations.allocation_renew, lambda w: {"allocation": w.agreement, "end": date(2029, 1, 1)}
     ),
@@ -1288,6 +1313,21 @@ def _failed(w: World) -> Payment:
     Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED)
     payment.refresh_from_db()
     return payment
+
+
+def _window(w: World) -> SharingWindow:
+    """A shared time proposed by the occupant of `w.agreement` (issue 17)."""
+    return SharingWindow.objects.create(
+        allocation=w.agreement,
+        space=w.agreement.spaces.get(),
+        weekday=1,
+        start_time=time(18),
+        end_time=time(22),
+        valid_from=date(2027, 1, 5),
+        valid_until=date(2027, 6, 29),
+        occupant_share_percent=70,
+        proposed_by=w.requester,
+    )
 
 
 def _actor(name: str):

@@ -8,7 +8,8 @@ the hour —, active from its first day, and ended at its term or early (reason 
 One module per sub-domain: `actions` (who may do what, and when: the rules the services
 check and the pages offer), `lifecycle` (offer, answer, signature, and the status changes every
 module goes through), `ending` (end, renewal, the daily job), `handover` (keys, inventories of
-fixtures), `valuation` (in-kind aid). The services are imported from here.
+fixtures), `sharing` (shared times of the rooms, issue 17), `valuation` (in-kind aid). The
+services are imported from here.
 """
 
 from bookings.allocations.actions import (
@@ -39,6 +40,11 @@ from bookings.allocations.lifecycle import (
     allocation_period,
     allocation_sign,
 )
+from bookings.allocations.sharing import (
+    sharing_window_consent,
+    sharing_window_propose,
+    sharing_window_withdraw,
+)
 from bookings.allocations.valuation import (
     allocation_annual_value_cents,
     allocation_value_cents,
@@ -67,4 +73,7 @@ __all__ = [
     "inventory_record",
     "key_issue",
     "key_return",
+    "sharing_window_consent",
+    "sharing_window_propose",
+    "sharing_window_withdraw",
 ]

@@ -18,7 +18,7 @@ from core.fields import MultiLineFormField, SingleLineFormField
 from core.forms import AccessibleForm, BoundedDateField
 from core.text import square_metres
 from core.validators import MAX_MONEY_CENTS
-from spaces.models import Space
+from spaces.models import Space, Weekday
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _EUROS = {
@@ -262,3 +262,30 @@ class TimelineForm(AccessibleForm):
     months = forms.IntegerField(
         label=_("Number of months"), required=False, min_value=1, max_value=24
     )
+
+
+_TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
+
+
+class SharingWindowForm(AccessibleForm):
+    """A shared time the occupant proposes (issue 17); the service checks the values."""
+
+    space = forms.ModelChoiceField(label=_("Room"), queryset=Space.objects.none())
+    weekday = forms.TypedChoiceField(
+        label=_("Day of the week"), coerce=int, choices=Weekday.choices
+    )
+    start_time = forms.TimeField(label=_("From"), widget=_TIME)
+    end_time = forms.TimeField(label=_("To"), widget=_TIME)
+    valid_from = BoundedDateField(label=_("First day"), widget=_DATE)
+    valid_until = BoundedDateField(label=_("Last day"), widget=_DATE)
+    occupant_share_percent = forms.IntegerField(
+        label=_("Your share of the fees and of the aid (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("The owner keeps the rest; it collects the fees through its own channel."),
+    )
+
+    def __init__(self, *args, spaces: QuerySet[Space] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if spaces is not None:
+            self.fields["space"].queryset = spaces

@@ -53,6 +53,11 @@ from bookings.models.occupancy import (
     OccupancyMonth,
 )
 from bookings.models.quotas import BookingQuota, Waiver
+from bookings.models.sharing import (
+    SHARING_WINDOW_TRANSITIONS,
+    SharingWindow,
+    SharingWindowStatus,
+)
 from bookings.models.waits import (
     ACTIVE_WAITS,
     OFFER_HOLD,
@@ -84,6 +89,7 @@ __all__ = [
     "OFFER_HOURS_MAX",
     "OFFER_HOURS_MIN",
     "REASON_REQUIRED",
+    "SHARING_WINDOW_TRANSITIONS",
     "SLOT_WAIT_TRANSITIONS",
     "TRANSITIONS",
     "WAITS_PER_ORGANISATION",
@@ -121,6 +127,8 @@ __all__ = [
     "OccupancyMonth",
     "QuestionKind",
     "RequestQuestion",
+    "SharingWindow",
+    "SharingWindowStatus",
     "SlotWait",
     "SlotWaitLog",
     "SlotWaitSetting",

@@ -112,6 +112,16 @@ class Booking(models.Model):
         blank=True,
         related_name="bookings",
     )
+    # Issue 17: booked in a time the occupant of an agreement shares (bookings/models/
+    # sharing.py): the occupant decides it too, and takes its share of the fee and of the aid.
+    sharing_window = models.ForeignKey(
+        "bookings.SharingWindow",
+        verbose_name=_("in the shared time of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
 
     class Meta:
         verbose_name = _("booking")

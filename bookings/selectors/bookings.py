@@ -44,12 +44,32 @@ def bookings_of_member(user: User) -> QuerySet[Booking]:
     return Booking.objects.filter(
         Q(organisation__in=organisations_of(user))
         | Q(space__site__in=sites_managed_by(user).values("pk"))
+        | _shared_with(user)
+    )
+
+
+def _shared_with(user: AnyUser) -> Q:
+    """Bookings made in a shared time of an agreement of the user's organisations (issue 17):
+    the occupant sees them and decides them with the managers."""
+    return Q(
+        sharing_window__isnull=False,
+        sharing_window__allocation__structure__in=organisations_of(user).values("pk"),
     )
 
 
 def bookings_manageable_by(user: AnyUser) -> QuerySet[Booking]:
     """Bookings the user may approve, refuse or cancel as a manager."""
     return Booking.objects.filter(space__site__in=sites_manageable_by(user).values("pk"))
+
+
+def bookings_decidable_by(user: AnyUser) -> QuerySet[Booking]:
+    """Bookings the user may approve or refuse: as a manager (`bookings_manageable_by`), or,
+    for those made in a time its occupant shares (issue 17), as a member of that occupant."""
+    if not user.is_authenticated:
+        return Booking.objects.none()
+    return Booking.objects.filter(
+        Q(space__site__in=sites_manageable_by(user).values("pk")) | _shared_with(user)
+    )
 
 
 def bookings_of_requester(user: AnyUser) -> QuerySet[Booking]:
@@ -59,7 +79,7 @@ def bookings_of_requester(user: AnyUser) -> QuerySet[Booking]:
 
 def bookings_pending_for(user: AnyUser) -> QuerySet[Booking]:
     return (
-        bookings_manageable_by(user)
+        bookings_decidable_by(user)
         .filter(status=BookingStatus.PENDING)
         .select_related("space", "space__site", "organisation", "requested_by")
         .order_by("start", "pk")
@@ -182,7 +202,12 @@ def bookings_pending_rows(user: AnyUser) -> list[Booking]:
 
 def booking_detail(*, user: AnyUser) -> QuerySet[Booking]:
     return bookings_visible_to(user).select_related(
-        "space", "space__site", "space__site__commune", "organisation", "requested_by"
+        "space",
+        "space__site",
+        "space__site__commune",
+        "organisation",
+        "requested_by",
+        "sharing_window__allocation__structure",  # issue 17: a room lent by its occupant
     )
 
 
@@ -229,8 +254,29 @@ def booking_routing(booking: Booking) -> Routing:
     can act on it — an active account (not erased, address confirmed: they can sign in) with no
     conflict of interest with the requesting organisation. Each of them sees the booking in
     `bookings_pending_for` and passes `booking_check_decider` while it is pending. One query
-    for every tier: each person says which tiers they are in."""
-    return routing_of(site_id=booking.space.site_id, organisation_id=booking.organisation_id)
+    for every tier: each person says which tiers they are in.
+
+    A request made in a time the occupant of an agreement shares (issue 17) goes to the
+    occupant's members as well (one more query, for those requests only)."""
+    routing = routing_of(site_id=booking.space.site_id, organisation_id=booking.organisation_id)
+    if booking.sharing_window_id is None:
+        return routing
+    occupants = list(
+        users_impartial_on(Organisation(pk=booking.organisation_id))
+        .filter(
+            is_active=True,
+            erased_at__isnull=True,
+            email_confirmed_at__isnull=False,
+            memberships__organisation__allocations__sharing_windows=booking.sharing_window_id,
+        )
+        .distinct()
+        .order_by("email")
+    )
+    known = {user.pk for user in routing.deciders}
+    return Routing(
+        tier=routing.tier,
+        deciders=routing.deciders + [user for user in occupants if user.pk not in known],
+    )
 
 
 def routing_of(*, site_id: int, organisation_id: int) -> Routing:

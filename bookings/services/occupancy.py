@@ -35,9 +35,9 @@ from bookings.models import (
     OccupancyKind,
     OccupancyMonth,
 )
-from bookings.rules import Period, month_pieces
+from bookings.rules import Period, month_pieces, period_minus
 from bookings.selectors.local_time import local_zone
-from bookings.selectors.overlap import occupancy_clashes
+from bookings.selectors.overlap import occupancies_overlapping, occupancy_clashes
 from spaces.models import Space
 
 
@@ -117,6 +117,80 @@ def occupancies_allocate(*, allocation: Allocation, spaces: list[Space], period:
     (blocked_until is their end), so a renewal starts the day its predecessor ends.
     Raises BookingConflict."""
     _hold(spaces, period, kind=OccupancyKind.ALLOCATION, allocation=allocation)
+
+
+def occupancies_share(*, allocation: Allocation, space: Space, periods: list[Period]) -> int:
+    """Take `periods` out of the agreement's active rows of `space` (issue 17: a shared time
+    opens), keeping the time before, between and after them: each row is shortened to its
+    first piece and the others are inserted (they were inside it: nothing can clash). Returns
+    the number of rows written. The caller holds the space's lock."""
+    if not periods:
+        return 0
+    rows = list(
+        allocation.occupancies.filter(
+            space=space, active=True, start__lt=periods[-1].end, end__gt=periods[0].start
+        ).order_by("start")
+    )
+    created = []
+    for row in rows:
+        whole = Period(row.start, row.end)
+        pieces = period_minus(whole, [period for period in periods if period.overlaps(whole)])
+        if not pieces:
+            Occupancy.objects.filter(pk=row.pk).delete()
+            continue
+        first, *others = pieces
+        Occupancy.objects.filter(pk=row.pk).update(
+            start=first.start, end=first.end, blocked_until=first.end
+        )
+        created += [
+            Occupancy(
+                space=space,
+                start=piece.start,
+                end=piece.end,
+                blocked_until=piece.end,
+                kind=OccupancyKind.ALLOCATION,
+                allocation=allocation,
+            )
+            for piece in others
+        ]
+    Occupancy.objects.bulk_create(created)
+    return len(rows) + len(created)
+
+
+def occupancies_unshare(
+    *, allocation: Allocation, space: Space, periods: list[Period], keep_free: list[Period]
+) -> int:
+    """Give `periods` back to the agreement (issue 17: a shared time is withdrawn): the parts
+    of them no active row of `space` holds, nor `keep_free` (the room's other shared times),
+    become the agreement's again. The caller holds the
+    space's lock and found no booking there; on PostgreSQL the exclusion constraint has the
+    last word (BookingConflict). Returns the number of rows inserted."""
+    if not periods:
+        return 0
+    held = [
+        Period(start, blocked_until)
+        for start, blocked_until in occupancies_overlapping(
+            spaces=space, periods=Period(periods[0].start, periods[-1].end)
+        ).values_list("start", "blocked_until")
+    ] + keep_free
+    free = [
+        piece
+        for period in periods
+        for piece in period_minus(period, [hole for hole in held if hole.overlaps(period)])
+    ]
+    rows = [
+        Occupancy(
+            space=space,
+            start=piece.start,
+            end=piece.end,
+            blocked_until=piece.end,
+            kind=OccupancyKind.ALLOCATION,
+            allocation=allocation,
+        )
+        for piece in free
+    ]
+    _insert(rows, periods=free, buffer=timedelta(0))
+    return len(rows)
 
 
 def occupancies_free(*, rows: QuerySet[Occupancy] | Iterable[Occupancy], at: datetime) -> int:

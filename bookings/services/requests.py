@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,10 +25,13 @@ from bookings.models import (
     Frequency,
     Occupancy,
     OccupancyKind,
+    SharingWindow,
+    SharingWindowStatus,
     Waiver,
 )
 from bookings.rules import NonExistentLocalTimeError, Period
 from bookings.selectors import local_zone, occupancy_clash_rows, quota_on_site
+from bookings.selectors.sharing import sharing_window_for, sharing_windows_active_on
 from bookings.services.behalf import booking_behalf
 from bookings.services.conditions import _answers_write, _conditions_check
 from bookings.services.decisions import _booking_transition
@@ -127,6 +130,13 @@ def _locked_space(
             hours_opens=F("opening_hours__opens"),
             hours_closes=F("opening_hours__closes"),
             quota_on_site=quota_on_site(),
+            # Issue 17: the occupant of an agreement shares this room at some times; only
+            # then is the window a request falls in looked for.
+            shared=Exists(
+                SharingWindow.objects.filter(
+                    space=OuterRef("pk"), status=SharingWindowStatus.ACTIVE
+                )
+            ),
         )
         .filter(pk=space)
         .order_by("opening_hours__weekday", "opening_hours__opens")
@@ -311,6 +321,65 @@ def _check_period(
         )
 
 
+def _sharing_window(space: Space, periods: list[Period]) -> SharingWindow | None:
+    """The shared time of an agreement (issue 17) that holds every date asked, if the room has
+    any (`shared`, read with the lock); a request with some dates in one and others outside
+    it is refused: a booking in a shared time fits entirely inside it."""
+    if not getattr(space, "shared", False):
+        return None
+    window, partly = sharing_window_for(space_id=space.pk, periods=periods)
+    if window is None and partly:
+        raise ValidationError(
+            {
+                "repeat_until": _(
+                    "Some of these dates fall in the time the room's occupant shares and "
+                    "others outside it: a booking there must fit entirely within that time."
+                )
+            }
+        )
+    return window
+
+
+def _shared_times_text(windows: list[SharingWindow]) -> str:
+    return ", ".join(
+        _("%(day)s from %(start)s to %(end)s")
+        % {
+            "day": window.get_weekday_display().lower(),
+            "start": time_text(window.start_time),
+            "end": time_text(window.end_time),
+        }
+        for window in windows
+    )
+
+
+def _allocation_clash_reason(row: Occupancy, day: str) -> str:
+    """An agreement's row in the way: its occupant's own use comes first. When the occupant
+    shares the room at some times (issue 17), the message names the occupant's agreement and
+    those times."""
+    windows = [
+        window
+        for window in sharing_windows_active_on(space_id=row.space_id)
+        if window.allocation_id == row.allocation_id
+    ]
+    if not windows:
+        return _(
+            "The space is let under a long-term agreement at that time (%(day)s). Choose "
+            "another space or another date."
+        ) % {"day": day}
+    allocation = windows[0].allocation
+    return _(
+        "The room is let to %(occupant)s under its occupancy agreement no. %(number)s, and "
+        "its own use comes first at that time (%(day)s). It lends the room to other "
+        "structures only on: %(times)s. Choose one of these times, another space or another "
+        "date."
+    ) % {
+        "occupant": allocation.structure.name,
+        "number": allocation.pk,
+        "day": day,
+        "times": _shared_times_text(windows),
+    }
+
+
 def _clash_reason(requested: Period, row: Occupancy, buffer: timedelta) -> str:
     """Why `row` blocks `requested`, in local time and plain words: a closure by its name, a
     booking or an agreement by its slot, the gap between bookings when only that clashes."""
@@ -333,10 +402,7 @@ def _clash_reason(requested: Period, row: Occupancy, buffer: timedelta) -> str:
             "days": days,
         }
     if row.kind == OccupancyKind.ALLOCATION:
-        return _(
-            "The space is let under a long-term agreement at that time (%(day)s). Choose "
-            "another space or another date."
-        ) % {"day": day_text(start.date())}
+        return _allocation_clash_reason(row, day_text(start.date()))
     slot = {
         "day": day_text(start.date()),
         "start": time_text(start.time()),
@@ -448,11 +514,15 @@ def booking_request(
         for period in clashing:
             scheduler.occurrence_cancel(event=event, period=period)
         periods = [period for period in periods if period not in clashing]
+    window = _sharing_window(space, periods)
     # Confirmed at once on a space that says so, or by an agent booking on behalf, unless the
-    # approval must wait for a file (bookings.services.conditions: the insurance certificate).
+    # approval must wait for a file (bookings.services.conditions: the insurance certificate)
+    # or the room is lent by its occupant (issue 17: the occupant or the manager decides).
     status = (
         BookingStatus.CONFIRMED
-        if (space.instant_confirmation or behalf.approve) and not conditions.awaits_files
+        if (space.instant_confirmation or behalf.approve)
+        and not conditions.awaits_files
+        and window is None
         else BookingStatus.PENDING
     )
     quotas_check(
@@ -479,6 +549,7 @@ def booking_request(
         if status == BookingStatus.PENDING
         else None,
         house_rules_accepted_at=conditions.house_rules_accepted_at,
+        sharing_window=window,
         **behalf.booking_fields(),
     )
     booking.organisation = organisation

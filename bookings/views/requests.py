@@ -39,6 +39,7 @@ from bookings.permissions import booking_actions_for
 from bookings.selectors.checkin import no_shows_by_organisation
 from bookings.selectors.conditions import request_questions_of
 from bookings.selectors.equipment import booking_equipment
+from bookings.selectors.sharing import sharing_windows_active_on
 from bookings.services.groups import booking_request_several
 from bookings.views.checkin import check_in_context
 from bookings.views.comments import comments_context
@@ -296,6 +297,8 @@ def booking_create(request: HttpRequest, space_pk: int) -> HttpResponse:
         "can_wait": wait_values is not None,
         "wait_values": wait_values,
         "rooms_form": rooms_form,
+        # Issue 17: the room is let under an agreement whose occupant shares it at times.
+        "shared_times": sharing_windows_active_on(space_id=space.pk),
     }
     return render(request, "bookings/booking_form.html", context, status=status)
 

@@ -16,6 +16,7 @@ from bookings.selectors import (
 from payments.models import BillingSupplement, BillingSupplementStatus
 from payments.rules import (
     agreement_months,
+    shared_split,
 )
 from payments.selectors.agreements import (
     agreement_collector,
@@ -56,6 +57,25 @@ class BillingLine:
     rule: str
     first_day: date
     last_day: date
+    # Issue 17: a booking made in a time the occupant of an agreement shares; the titre is
+    # issued by the owner as usual, and `occupant_cents` of it is owed to `occupant` under
+    # the window's terms (`shared_split`); None and 0 otherwise.
+    occupant: Organisation | None = None
+    occupant_percent: int = 0
+    occupant_cents: int = 0
+
+
+def _shared(booking: Booking, amount_cents: int) -> dict:
+    """The occupant's part of a line of `booking` (issue 17), as BillingLine fields."""
+    window = booking.sharing_window
+    if window is None:
+        return {}
+    split = shared_split(amount_cents, window.occupant_share_percent)
+    return {
+        "occupant": window.allocation.structure,
+        "occupant_percent": split.occupant_percent,
+        "occupant_cents": split.occupant_cents,
+    }
 
 
 def _booking_billing_lines(
@@ -88,7 +108,10 @@ def _booking_billing_lines(
     for booking_id, space_id, occurrence_start, occurrence_end in rows:
         dates[booking_id].append((space_id, occurrence_start, occurrence_end))
     bookings = Booking.objects.select_related(
-        "organisation", "space__site__managing_organisation", "space__site__owner"
+        "organisation",
+        "space__site__managing_organisation",
+        "space__site__owner",
+        "sharing_window__allocation__structure",
     ).in_bulk(dates)
     rooms = {booking.space_id: booking.space for booking in bookings.values()}
     other_rooms = {date[0] for held in dates.values() for date in held} - rooms.keys()
@@ -121,15 +144,17 @@ def _booking_billing_lines(
         first = occurrences[0][1].astimezone(zone).date()
         last = occurrences[-1][1].astimezone(zone).date()
         label = f"{booking.space.name} — {booking.space.site.name}"
+        amount = max(price.amount_cents - sum(s.amount_cents for s in added), 0)
         lines.append(
             BillingLine(
                 debtor=booking.organisation,
                 reference=f"RES-{booking.pk}",
                 label=label,
-                amount_cents=max(price.amount_cents - sum(s.amount_cents for s in added), 0),
+                amount_cents=amount,
                 rule=price.rule,
                 first_day=first,
                 last_day=last,
+                **_shared(booking, amount),
             )
         )
         lines += [
@@ -141,6 +166,7 @@ def _booking_billing_lines(
                 rule=supplement.reason,
                 first_day=first,
                 last_day=last,
+                **_shared(booking, supplement.amount_cents),
             )
             for supplement in added
         ]

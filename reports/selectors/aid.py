@@ -45,6 +45,7 @@ from bookings.models import (
 )
 from bookings.selectors import local_zone
 from payments.models import BOOKING_CHARGES, ENDED, Payment
+from payments.rules import shared_split
 from payments.selectors import RoomDate, category_of, rooms_quote, tariffs_of_spaces
 from reports import rules
 from reports.models import CashSubsidy
@@ -215,8 +216,21 @@ class BookingLine:
     reference_cents: int | None  # the public price of the dates, rounded for display only
     value_cents: int
     missing_reference_rent: bool  # no public rate: value unknown, shown as 0 and flagged
+    # Issue 17: made in a time the occupant of an agreement shares: the aid is granted by
+    # the owner and by the occupant, who gives up its time, split as the window says.
+    occupant: Organisation | None = None
+    occupant_percent: int = 0
 
     kind: ClassVar[str] = "booking"
+
+    @property
+    def occupant_value_cents(self) -> int:
+        """The occupant's part of the value (`payments.rules.shared_split`); 0 if not shared."""
+        return shared_split(self.value_cents, self.occupant_percent).occupant_cents
+
+    @property
+    def owner_value_cents(self) -> int:
+        return self.value_cents - self.occupant_value_cents
 
     @property
     def structure(self) -> Organisation:
@@ -370,7 +384,10 @@ def booking_aid_lines(
     for row in per_room:
         aggregates[row["booking_id"]].append(row)
     bookings = Booking.objects.select_related(
-        "organisation", "space__site__commune", "space__site__owner"
+        "organisation",
+        "space__site__commune",
+        "space__site__owner",
+        "sharing_window__allocation__structure",
     ).in_bulk(aggregates)
     rooms = {pk: {row["space_id"] for row in rows} for pk, rows in aggregates.items()}
     spaces = {booking.space_id: booking.space for booking in bookings.values()}
@@ -428,9 +445,21 @@ def booking_aid_lines(
                 reference_cents=None if reference is None else rules.round_half_up(reference),
                 value_cents=value,
                 missing_reference_rent=reference is None,
+                **_shared_aid(booking),
             )
         )
     return lines
+
+
+def _shared_aid(booking: Booking) -> dict:
+    """The occupant and its share of a booking made in a shared time (issue 17)."""
+    window = booking.sharing_window
+    if window is None:
+        return {}
+    return {
+        "occupant": window.allocation.structure,
+        "occupant_percent": window.occupant_share_percent,
+    }
 
 
 AidLine = AgreementLine | BookingLine

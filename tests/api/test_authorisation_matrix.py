@@ -33,7 +33,7 @@ has a `detail` beside what it lists, a 400 is an object (the fields in error, or
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -269,6 +269,18 @@ def _occurrence(w: "World", role: str, booking) -> dict:
     return {"occurrence_start": booking.start.isoformat()}
 
 
+def _sharing_window(w: "World", role: str, allocation) -> dict:
+    return {
+        "space": allocation.spaces.get().pk,
+        "weekday": 1,
+        "start_time": "18:00",
+        "end_time": "22:00",
+        "valid_from": "2027-02-02",
+        "valid_until": "2027-06-29",
+        "occupant_share_percent": 70,
+    }
+
+
 def _fixed(body: dict) -> Callable[["World", str, object], dict]:
     return lambda w, role, target: body
 
@@ -470,6 +482,27 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api:allocation-end", "POST"): entry(
         "allocation_signed", body=_fixed(REASON), **{**THE_MANAGERS, "epci": (403, 403)},
         note="as allocation-sign",
+    ),
+    # Issue 17: shared times of an agreement's rooms.
+    ("api:allocation-sharing-windows", "GET"): entry("allocation_signed", **VISIBLE),
+    ("api:allocation-sharing-windows", "POST"): entry(
+        "allocation_signed", body=_sharing_window,
+        anonymous=(403, 403), member_a=(400, 404), member_b=(400, 404), manager=(403, 404),
+        commune=(403, 404), epci=(403, 403),
+        note="only the occupant's members propose; 400 for them: the world's signed office is "
+        "not open to hourly bookings (a room must be, to be shared)",
+    ),
+    ("api:sharing-window-consent", "POST"): entry(
+        "sharing_window", body=_fixed({}),
+        anonymous=(403, 403), member_a=(403, 404), member_b=(403, 404), manager=(200, 404),
+        commune=(200, 404), epci=(403, 403),
+        note="those who commit the owner consent (as allocation-sign); the occupant sees it",
+    ),
+    ("api:sharing-window-withdraw", "POST"): entry(
+        "sharing_window", body=_fixed(REASON),
+        anonymous=(403, 403), member_a=(200, 404), member_b=(200, 404), manager=(200, 404),
+        commune=(200, 404), epci=(403, 403),
+        note="the occupant, or those who commit the owner",
     ),
     ("api:call-list", "GET"): entry(**PUBLIC),
     ("api:call-detail", "GET"): entry("call", **PUBLIC_DETAIL),
@@ -987,6 +1020,23 @@ class World:
                 start=date(2027, 2, 1),
                 end=date(2028, 2, 1),
             )
+        # Issue 17: a shared time proposed by each signed agreement's occupant.
+        from bookings.models import SharingWindow
+
+        self.sharing_window = {
+            n: SharingWindow.objects.create(
+                allocation=self.allocation_signed[n],
+                space=self.allocation_signed[n].spaces.get(),
+                weekday=1,
+                start_time=time(18),
+                end_time=time(22),
+                valid_from=date(2027, 2, 2),
+                valid_until=date(2027, 6, 29),
+                occupant_share_percent=70,
+                proposed_by=self.users[role],
+            )
+            for n, role in ((1, "member_a"), (2, "member_b"))
+        }
         # Calls: published by each commune, an application of each side's structure; the
         # facilities manager reviews side 1's call (declared without conflict of interest).
         self.call, self.application = {}, {}

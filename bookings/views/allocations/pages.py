@@ -31,13 +31,17 @@ from bookings.forms import (
     InventoryPhotoForm,
     KeyIssueForm,
     KeyReturnForm,
+    SharingWindowForm,
 )
 from bookings.models import (
     Allocation,
     AllocationStatus,
     InventoryKind,
     OccupancyKind,
+    SharingWindowStatus,
 )
+from bookings.models.allocations import ALLOCATION_OCCUPYING
+from bookings.selectors.sharing import allocations_shared_by, sharing_windows_of
 from core.forms import AccessibleForm, form_add_service_errors
 
 PAGE_SIZE = 50
@@ -210,6 +214,7 @@ def _detail_context(
         for inventory in inventories
     ]
     return {
+        **_sharing_context(request, allocation, forms),
         "allocation": allocation,
         "spaces": list(allocation.spaces.all()),
         "last_day": allocation.end - timedelta(days=1),
@@ -225,6 +230,40 @@ def _detail_context(
         "photo_forms": photo_forms,
         "log": list(allocation.log.all()),
     }
+
+
+def _sharing_context(request: HttpRequest, allocation: Allocation, forms: _Forms) -> dict:
+    """The shared times of the agreement's rooms (issue 17): each with what the user may do to
+    it, and the form to propose one for the occupant's members while the agreement runs."""
+    windows = sharing_windows_of(allocation)
+    occupying = allocation.status in ALLOCATION_OCCUPYING
+    is_occupant = allocations_shared_by(request.user).filter(pk=allocation.pk).exists()
+    may_decide = (
+        bool(windows)
+        and not is_occupant
+        and services.allocation_may_decide(actor=request.user, allocation=allocation)
+    )
+    rows = []
+    for window in windows:
+        open_ = window.status != SharingWindowStatus.WITHDRAWN
+        rows.append(
+            {
+                "window": window,
+                "can_consent": may_decide and window.status == SharingWindowStatus.PROPOSED,
+                "withdraw_form": forms.pick(
+                    f"unshare-{window.pk}",
+                    AllocationReasonForm(prefix=f"unshare{window.pk}"),
+                )
+                if open_ and (is_occupant or may_decide)
+                else None,
+            }
+        )
+    share_form = None
+    if is_occupant and occupying:
+        share_form = forms.pick(
+            "share", SharingWindowForm(prefix="share", spaces=allocation.spaces.all())
+        )
+    return {"sharing_windows": rows, "share_form": share_form}
 
 
 def _render_detail(
