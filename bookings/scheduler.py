@@ -341,8 +341,8 @@ def weekly_series_create_many(*, series: list[WeeklyDates], zone: ZoneInfo) -> l
                 end = ops.adapt_datetimefield_value(period.end)
                 skipped.append((event.pk, event.title, "", start, end, True, start, end, now, now))
             day += timedelta(days=7)
-    # One multi-row INSERT per thousand dates: the ORM's bulk_create prepared each value of
-    # each row one by one (docs/decisions.md, issue 17).
+    # One INSERT executed for every row: the ORM's bulk_create prepared each value of each row
+    # one by one (docs/decisions.md, issue 17).
     table = ops.quote_name(Occurrence._meta.db_table)
     names = [
         "event",
@@ -357,11 +357,12 @@ def weekly_series_create_many(*, series: list[WeeklyDates], zone: ZoneInfo) -> l
         "updated_on",
     ]
     columns = ", ".join(ops.quote_name(Occurrence._meta.get_field(n).column) for n in names)
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    with connection.cursor() as cursor:
-        for first in range(0, len(skipped), 1_000):
-            batch = skipped[first : first + 1_000]
+    placeholders = ", ".join(["%s"] * len(names))
+    if skipped:
+        with connection.cursor() as cursor:
             # Interpolated: the model's table and column names; every value is a parameter.
-            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row] * len(batch))  # noqa: S608
-            cursor.execute(sql, [value for item in batch for value in item])
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+                skipped,
+            )
     return events

@@ -25,7 +25,8 @@ from bookings.ics import feed_url
 from bookings.models import OCCUPYING, Booking, CalendarFeed, Frequency
 from bookings.rules import local_period
 from bookings.selectors.local_time import local_zone
-from bookings.services import booking_cancel, calendar_feed_create
+from bookings.services import booking_cancel
+from bookings.services.feeds import organisation_feeds_create
 from bookings.services.placements import (
     PlacementClash,
     SeriesPlacement,
@@ -1074,20 +1075,13 @@ def _structure_feeds(assignments: list[PlanAssignment]) -> dict[int, str]:
         created_by__memberships__organisation=F("organisation"),
     ).order_by("organisation_id", "pk"):
         feeds.setdefault(feed.organisation_id, feed)
-    addresses = {}
-    for structure_id, structure in structures.items():
-        feed = feeds.get(structure_id)
-        if feed is None:
-            for author in dict.fromkeys(authors[structure_id]):
-                try:
-                    feed = calendar_feed_create(
-                        user=author, scope=CalendarFeed.Scope.ORGANISATION, target=structure
-                    )
-                except PermissionDenied:
-                    continue
-                break
-        if feed is not None:
-            addresses[structure_id] = feed_url(feed)
+    missing = {
+        structure_id: list(dict.fromkeys(authors[structure_id]))
+        for structure_id in structures
+        if structure_id not in feeds
+    }
+    feeds.update(organisation_feeds_create(creators=missing))
+    addresses = {structure_id: feed_url(feed) for structure_id, feed in feeds.items()}
     return addresses
 
 

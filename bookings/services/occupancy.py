@@ -96,15 +96,10 @@ def occupancies_book(
     return rows
 
 
-# Rows per INSERT of `occupancies_book_many`: 7 parameters each, far under SQLite's 32,766 and
-# PostgreSQL's 65,535.
-MANY_BATCH = 1_000
-
-
 def occupancies_book_many(*, held: list[tuple[Booking, list[Period]]]) -> int:
     """Reserve the dates of many bookings at once (a season's publication, issue 17): each
-    (booking, periods) as `occupancies_book` would, in one multi-row INSERT per thousand dates
-    (the ORM's bulk_create spent most of its time preparing each value: 0.7 ms a row) and one
+    (booking, periods) as `occupancies_book` would, in one INSERT executed for every row (the
+    ORM's bulk_create spent most of its time preparing each value: 0.7 ms a row) and one
     addition to the summary. The caller holds the spaces' locks and found no clash in this
     transaction (as `checked` says for `occupancies_book`): on PostgreSQL a refusal by the
     exclusion constraint becomes BookingConflict naming the periods asked, and the caller's
@@ -130,16 +125,14 @@ def occupancies_book_many(*, held: list[tuple[Booking, list[Period]]]) -> int:
         ops.quote_name(Occupancy._meta.get_field(name).column)
         for name in ("space", "start", "end", "blocked_until", "kind", "booking", "active")
     )
+    # Interpolated: the model's table and column names; every value is a parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
     try:
         with connection.cursor() as cursor:
-            for first in range(0, len(values), MANY_BATCH):
-                batch = values[first : first + MANY_BATCH]
-                # Interpolated: the model's table and column names; every value is a parameter.
-                sql = (
-                    f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                    + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
-                )
-                cursor.execute(sql, [value for row in batch for value in row])
+            # One statement parsed once, its rows sent in a batch (psycopg's pipeline, SQLite's
+            # executemany); a multi-row VALUES spent its time in the driver's parsing of the
+            # long statement.
+            cursor.executemany(sql, values)
     except IntegrityError as exc:
         if connection.vendor != "postgresql":
             raise
