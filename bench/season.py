@@ -2,6 +2,7 @@
 minute for the intercommunality.
 
     python -m bench.season [--no-doc] [--seed 17]
+    python -m bench.season --publication 1000   # the publication, with a database
 
 Generates, with a fixed seed, a commune-sized campaign (100 structures × 5 wishes, 40 spaces)
 and an intercommunality-sized one (1,000 structures × 5 wishes, 400 spaces): each wish a first
@@ -11,6 +12,10 @@ families and activities and last year's holders, and cap each structure at 6 h a
 campaign is solved by `seasons.solver.solve` (HiGHS) and, as the run's baseline, by a greedy pass
 (wishes by their points, each taking its first free option). Pure Python and the solver: no
 database. Writes the `## Season` block of docs/benchmarks.md unless `--no-doc`.
+
+`--publication N` instead times `seasons.services.campaign_publish` on a decided plan of N
+structures × 2 slots (`publication_campaign`), in a throwaway database (a SQLite file, or
+PostgreSQL with DATABASE_URL); its figures are copied into docs/benchmarks.md by hand.
 """
 
 import argparse
