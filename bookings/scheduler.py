@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
+from django.utils import timezone
 from schedule.models import Calendar, Event, Occurrence, Rule
 
 from bookings.models import Frequency
@@ -274,3 +276,93 @@ def series_rewrite(
     else:
         event.delete()
     return new, periods
+
+
+@dataclass(frozen=True)
+class WeeklyDates:
+    """A weekly series given by the dates it holds (a season's slot, issue 17): the Event
+    repeats every week from the first to the last, and every week in between that is not
+    held is an EXDATE (a cancelled Occurrence)."""
+
+    calendar_key: int
+    title: str
+    periods: list[Period]  # in order, every one on the same weekday and local wall-clock time
+
+
+def weekly_series_create_many(*, series: list[WeeklyDates], zone: ZoneInfo) -> list[Event]:
+    """Save one Event per item of `series`, in a few statements whatever their number: the
+    calendars missing, the Events, the cancelled Occurrences of the weeks not held. Returns the
+    Events in the order of `series`. The weekly rule expands, in local time, to exactly the
+    periods given (`occurrences(event=…)`), because each period is its day at the first
+    period's wall-clock time; the caller built them so (`bookings.rules.local_period`)."""
+    if not series:
+        return []
+    slugs = {f"space-{item.calendar_key}" for item in series}
+    calendars = {calendar.slug: calendar for calendar in Calendar.objects.filter(slug__in=slugs)}
+    missing = sorted(slugs - set(calendars))
+    if missing:
+        Calendar.objects.bulk_create(
+            [Calendar(slug=slug, name=slug) for slug in missing], ignore_conflicts=True
+        )
+        calendars = {c.slug: c for c in Calendar.objects.filter(slug__in=slugs)}
+    first_local = series[0].periods[0].start.astimezone(zone)
+    rule = _rule(Frequency.WEEKLY, first_local)
+    events = []
+    for item in series:
+        first, last = item.periods[0], item.periods[-1]
+        last_day = last.start.astimezone(zone).date()
+        events.append(
+            Event(
+                calendar=calendars[f"space-{item.calendar_key}"],
+                title=item.title[:255],
+                start=first.start,
+                end=first.end,
+                rule=rule,
+                end_recurring_period=datetime.combine(
+                    last_day + timedelta(days=1), time(0), tzinfo=zone
+                ),
+            )
+        )
+    events = Event.objects.bulk_create(events, batch_size=500)
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    skipped = []
+    for event, item in zip(events, series, strict=True):
+        held = {period.start for period in item.periods}
+        first = item.periods[0]
+        wall_start = first.start.astimezone(zone)
+        wall_end = first.end.astimezone(zone)  # 00:00: midnight, as local_period reads it
+        day = wall_start.date() + timedelta(days=7)
+        last_day = item.periods[-1].start.astimezone(zone).date()
+        while day < last_day:
+            period = local_period(day, wall_start.time(), wall_end.time(), zone)
+            if period.start not in held:
+                start = ops.adapt_datetimefield_value(period.start)
+                end = ops.adapt_datetimefield_value(period.end)
+                skipped.append((event.pk, event.title, "", start, end, True, start, end, now, now))
+            day += timedelta(days=7)
+    # One INSERT executed for every row: the ORM's bulk_create prepared each value of each row
+    # one by one (docs/decisions.md, issue 17).
+    table = ops.quote_name(Occurrence._meta.db_table)
+    names = [
+        "event",
+        "title",
+        "description",
+        "start",
+        "end",
+        "cancelled",
+        "original_start",
+        "original_end",
+        "created_on",
+        "updated_on",
+    ]
+    columns = ", ".join(ops.quote_name(Occurrence._meta.get_field(n).column) for n in names)
+    placeholders = ", ".join(["%s"] * len(names))
+    if skipped:
+        with connection.cursor() as cursor:
+            # Interpolated: the model's table and column names; every value is a parameter.
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+                skipped,
+            )
+    return events
