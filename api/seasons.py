@@ -16,7 +16,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.exceptions import ValidationError as DrfValidationError
@@ -29,12 +34,19 @@ from accounts.models import EssFamily, Organisation, OrganisationKind, User
 from accounts.selectors import organisations_of, structures_allowed_to_request_for
 from api.actions import ServiceActionApi
 from api.calls.outputs import SpaceKindField
-from api.fields import IdField, LocalDateTimeField, LocalTimeField, SingleLineField
+from api.fields import (
+    IdField,
+    LocalDateTimeField,
+    LocalTimeField,
+    MultiLineField,
+    SingleLineField,
+)
 from api.pagination import PaginatedListMixin
-from api.schema import TRANSITION_REFUSED
+from api.schema import TRANSITION_REFUSED, TransitionRefusedSerializer
 from api.throttles import SeasonPlanRateThrottle
 from core.validators import bounds_of
 from seasons import selectors, services
+from seasons.exceptions import PlanClashes
 from seasons.models import (
     MAX_ALTERNATIVES,
     MAX_HOURS_PER_WEEK,
@@ -97,6 +109,10 @@ class CampaignOutputSerializer(serializers.Serializer):
         "(what the plan reads); empty while it is a draft."
     )
     opened_at = serializers.DateTimeField(allow_null=True)
+    decided_on = serializers.DateField(
+        allow_null=True, help_text="The committee's decision on the plan."
+    )
+    deliberation_reference = serializers.CharField()
     spaces = CampaignSpaceOutputSerializer(many=True)
     wishes_count = serializers.IntegerField(help_text="Submitted wishes.")
     structures_count = serializers.IntegerField(help_text="Structures with a submitted wish.")
@@ -231,6 +247,14 @@ class AssignmentOutputSerializer(serializers.Serializer):
     )
     space = AssignedSpaceOutputSerializer(allow_null=True)
     explanation = serializers.CharField(help_text="Why, in French.")
+    booking = serializers.IntegerField(
+        source="booking_id",
+        allow_null=True,
+        help_text="Once published: the weekly booking series the slot became.",
+    )
+    given_back_from = serializers.DateField(
+        allow_null=True, help_text="The first date its structure gave back."
+    )
 
     class Meta:
         ref_name = "SeasonAssignment"
@@ -255,12 +279,14 @@ class PlanOutputSerializer(serializers.Serializer):
         ref_name = "SeasonPlan"
 
 
-def _plan_output(run: PlanRun, assignments: QuerySet[PlanAssignment]) -> dict:
-    rows = list(
-        assignments.filter(run=run)
-        .select_related("wish__structure", "option__space", "space")
-        .order_by("wish__structure__name", "wish__rank", "wish_id")
+def _assignment_rows(assignments: QuerySet[PlanAssignment]) -> QuerySet[PlanAssignment]:
+    return assignments.select_related("wish__structure", "option__space", "space").order_by(
+        "wish__structure__name", "wish__rank", "wish_id"
     )
+
+
+def _plan_output(run: PlanRun, assignments: QuerySet[PlanAssignment]) -> dict:
+    rows = list(_assignment_rows(assignments.filter(run=run)))
     return PlanOutputSerializer({**run.__dict__, "assignments": rows}).data
 
 
@@ -714,3 +740,260 @@ class WishWithdrawApi(ServiceActionApi):
 
     def perform(self, wish: Wish, *, actor: User, values: dict) -> None:
         services.wish_withdraw(wish=wish, actor=actor)
+
+
+# --- Arbitration, decision, publication ------------------------------------------------------
+
+
+def assignments_visible_to(user: User) -> QuerySet[PlanAssignment]:
+    """The plans' rows the user may name: every one of the campaigns they run; after
+    publication, those of their structures' wishes (to give a slot back)."""
+    return PlanAssignment.objects.filter(
+        Q(run__campaign__in=selectors.campaigns_manageable_by(user).values("pk"))
+        | Q(
+            run__campaign__status=CampaignStatus.PUBLISHED,
+            wish__structure__in=organisations_of(user),
+        )
+    )
+
+
+def assignment_output(user: User, pk: int) -> dict:
+    return AssignmentOutputSerializer(
+        _assignment_rows(assignments_visible_to(user)).get(pk=pk)
+    ).data
+
+
+class AssignmentMoveApi(ServiceActionApi):
+    """Those who run the campaign put a wish of the proposed plan on one of its own choices in
+    a space of the campaign, or take it off the plan (both null); re-checked as the optimiser
+    checks (capacity, equipment, opening hours, closures, overlaps, the weekly cap): a 400
+    names the clash. Only while the plan is proposed (400 after the committee's decision)."""
+
+    scope = staticmethod(assignments_visible_to)
+    output = staticmethod(assignment_output)
+    responses = {200: AssignmentOutputSerializer}
+
+    class InputSerializer(serializers.Serializer):
+        option = IdField(allow_null=True, help_text="A choice of this wish (its id).")
+        space = IdField(allow_null=True, help_text="A space of the campaign.")
+
+        class Meta:
+            ref_name = "SeasonAssignmentMoveInput"
+
+    def perform(self, assignment: PlanAssignment, *, actor: User, values: dict) -> None:
+        errors = {}
+        option = space = None
+        if values["option"] is not None:
+            option = WishOption.objects.filter(wish=assignment.wish_id, pk=values["option"]).first()
+            if option is None:
+                errors["option"] = [_("Choose one of this wish's own choices.")]
+        if values["space"] is not None:
+            link = (
+                CampaignSpace.objects.filter(
+                    campaign__plan_runs=assignment.run_id, space=values["space"]
+                )
+                .select_related("space")
+                .first()
+            )
+            if link is None:
+                errors["space"] = [_("Choose a space of this campaign.")]
+            else:
+                space = link.space
+        if errors:
+            raise DrfValidationError(errors)
+        services.plan_assignment_move(
+            assignment=assignment, actor=actor, option=option, space=space
+        )
+
+
+class AssignmentSwapApi(APIView):
+    """Two placed wishes of the proposed plan exchange their spaces, each keeping its own
+    times; both re-checked as a move is (a 400 names the clash). Those who run the campaign;
+    an assignment they may not name is a 400 on its field."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        first = IdField(help_text="An assignment of the proposed plan.")
+        second = IdField(help_text="Another assignment of the same plan.")
+
+        class Meta:
+            ref_name = "SeasonAssignmentSwapInput"
+
+    @extend_schema(request=InputSerializer, responses=AssignmentOutputSerializer(many=True))
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        wanted = data.validated_data
+        found = {
+            a.pk: a
+            for a in assignments_visible_to(request.user).filter(
+                pk__in=[wanted["first"], wanted["second"]]
+            )
+        }
+        errors = {
+            name: [_("Choose an assignment of a plan you run.")]
+            for name in ("first", "second")
+            if wanted[name] not in found
+        }
+        if errors:
+            raise DrfValidationError(errors)
+        services.plan_assignments_swap(
+            first=found[wanted["first"]], second=found[wanted["second"]], actor=request.user
+        )
+        rows = _assignment_rows(
+            PlanAssignment.objects.filter(pk__in=[wanted["first"], wanted["second"]])
+        )
+        by_pk = {a.pk: a for a in rows}
+        return Response(
+            AssignmentOutputSerializer(
+                [by_pk[wanted["first"]], by_pk[wanted["second"]]], many=True
+            ).data
+        )
+
+
+class CampaignDecideApi(ServiceActionApi):
+    """Record the committee's decision on the proposed plan: its date and the reference of the
+    deliberation; the plan can then only be published. Those who run the campaign (403 for
+    others who see it); 409 unless the plan is proposed (deciding again: 200, the decision
+    recorded first stays)."""
+
+    scope = staticmethod(_visible_campaigns)
+    output = staticmethod(campaign_output)
+    responses = TRANSITION_RESPONSES
+
+    class InputSerializer(serializers.Serializer):
+        decided_on = serializers.DateField(help_text="The date of the deliberation.")
+        deliberation_reference = SingleLineField(
+            max_length=Campaign._meta.get_field("deliberation_reference").max_length,
+            help_text="The reference of the deliberation.",
+        )
+
+        class Meta:
+            ref_name = "SeasonDecideInput"
+
+    def perform(self, campaign: Campaign, *, actor: User, values: dict) -> None:
+        services.campaign_decide(
+            campaign=campaign,
+            actor=actor,
+            decided_on=values["decided_on"],
+            deliberation_reference=values["deliberation_reference"],
+        )
+
+
+class PublicationOutputSerializer(serializers.Serializer):
+    campaign = CampaignOutputSerializer()
+    series = serializers.IntegerField(help_text="Weekly booking series written.")
+    dates = serializers.IntegerField(help_text="Their dates, all together.")
+    structures = serializers.IntegerField(help_text="Structures told by e-mail.")
+    already = serializers.BooleanField(help_text="Published before: nothing written this time.")
+
+    class Meta:
+        ref_name = "SeasonPublication"
+
+
+PLAN_CLASHES = inline_serializer(
+    name="SeasonPlanClashes",
+    fields={
+        "detail": serializers.CharField(),
+        "clashes": inline_serializer(
+            name="SeasonPlanClash",
+            many=True,
+            fields={
+                "assignment": serializers.IntegerField(),
+                "space_name": serializers.CharField(),
+                "structure_name": serializers.CharField(),
+                "dates": serializers.ListField(child=serializers.DateField()),
+                "reason": serializers.CharField(),
+            },
+        ),
+    },
+)
+
+
+class CampaignPublishApi(APIView):
+    """Publish the decided plan: each met wish becomes a confirmed weekly booking series of its
+    structure, all in one transaction; each structure is e-mailed its slots and calendar
+    feed. 409 with the list of clashes when a slot clashes with what was booked meanwhile
+    (nothing is published), or unless the plan is decided. Publishing again: 200, nothing
+    written. Those who run the campaign (403 for others who see it)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: PublicationOutputSerializer,
+            409: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="SeasonPlanClashesOrTransitionRefused",
+                    serializers=[PLAN_CLASHES, TransitionRefusedSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="Slots of the plan clash with what is booked (nothing was "
+                "published), or the status forbids it.",
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        campaign = get_object_or_404(_visible_campaigns(request.user), pk=pk)
+        try:
+            report = services.campaign_publish(campaign=campaign, actor=request.user)
+        except PlanClashes as exc:
+            return Response(
+                {
+                    "detail": exc.messages[0],
+                    "clashes": [
+                        {
+                            "assignment": clash.assignment_id,
+                            "space_name": clash.space_name,
+                            "structure_name": clash.structure_name,
+                            "dates": [day.isoformat() for day in clash.dates],
+                            "reason": clash.reason,
+                        }
+                        for clash in exc.clashes
+                    ],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            {
+                "campaign": campaign_output(request.user, pk),
+                "series": report.series,
+                "dates": report.dates,
+                "structures": report.structures,
+                "already": report.already,
+            }
+        )
+
+
+class AssignmentGiveBackApi(APIView):
+    """A structure's members (or those who run the campaign) give a published slot back from a
+    date: its remaining dates are cancelled (a member respects the space's cancellation
+    notice) and freed for hourly bookings. Answers how many dates were freed."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        from_date = serializers.DateField(help_text="The first date given back (today or later).")
+        reason = MultiLineField(max_length=5000, help_text="Why (the managers are told).")
+
+        class Meta:
+            ref_name = "SeasonGiveBackInput"
+
+    class OutputSerializer(serializers.Serializer):
+        dates_freed = serializers.IntegerField()
+        assignment = AssignmentOutputSerializer()
+
+        class Meta:
+            ref_name = "SeasonGiveBack"
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = get_object_or_404(assignments_visible_to(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        freed = services.season_slot_give_back(
+            assignment=assignment, actor=request.user, **data.validated_data
+        )
+        return Response({"dates_freed": freed, "assignment": assignment_output(request.user, pk)})

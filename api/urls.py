@@ -428,6 +428,31 @@ urlpatterns = [
         seasons.CampaignRenewApi.as_view(),
         name="season-campaign-renew",
     ),
+    path(
+        "v1/season-campaigns/<int:pk>/decide/",
+        seasons.CampaignDecideApi.as_view(),
+        name="season-campaign-decide",
+    ),
+    path(
+        "v1/season-campaigns/<int:pk>/publish/",
+        seasons.CampaignPublishApi.as_view(),
+        name="season-campaign-publish",
+    ),
+    path(
+        "v1/season-assignments/swap/",
+        seasons.AssignmentSwapApi.as_view(),
+        name="season-assignment-swap",
+    ),
+    path(
+        "v1/season-assignments/<int:pk>/move/",
+        seasons.AssignmentMoveApi.as_view(),
+        name="season-assignment-move",
+    ),
+    path(
+        "v1/season-assignments/<int:pk>/give-back/",
+        seasons.AssignmentGiveBackApi.as_view(),
+        name="season-assignment-give-back",
+    ),
     path("v1/season-wishes/", seasons.WishListCreateApi.as_view(), name="season-wish-list"),
     path("v1/season-wishes/<int:pk>/", seasons.WishDetailApi.as_view(), name="season-wish-detail"),
     path(

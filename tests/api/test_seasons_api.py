@@ -31,6 +31,7 @@ from tests.seasons.conftest import (  # the season's fixtures, shared with tests
     campaign,  # noqa: F401
     draft_campaign,  # noqa: F401
     hall,  # noqa: F401
+    planned,  # noqa: F401
     rival,  # noqa: F401
     rival_structure,  # noqa: F401
     small_room,  # noqa: F401
@@ -66,7 +67,7 @@ def wish_body(campaign, structure, *options, **extra) -> dict:
     }
 
 
-def planned(campaign, staff, *wishes):
+def plan_made(campaign, staff):
     services.campaign_close(campaign=campaign, actor=staff)
     return services.plan_run(campaign=campaign, actor=staff)
 
@@ -296,7 +297,7 @@ def test_a_member_reads_its_own_assignments_after_publication_only(
 ):
     submit(campaign, applicant, applicant_structure, tuesday(space=hall))
     submit(campaign, rival, rival_structure, tuesday(space=hall, start=20, end=22))
-    planned(campaign, commune_staff)
+    plan_made(campaign, commune_staff)
     client.force_login(applicant)
     response = client.get(url("season-campaign-plan", campaign.pk))
     assert response.status_code == 404
@@ -340,7 +341,7 @@ def test_the_plan_is_read_in_the_same_queries_for_any_number_of_wishes(
         submit(campaign, user, structure, tuesday(space=hall, start=8 + n % 12, end=9 + n % 12))
 
     structure_wish(0)
-    planned(campaign, commune_staff)
+    plan_made(campaign, commune_staff)
     client.force_login(commune_staff)
     path = url("season-campaign-plan", campaign.pk)
     client.get(path)
@@ -495,7 +496,7 @@ def test_renew_copies_last_years_slots_once(
     )
     services.campaign_open(campaign=last, actor=commune_staff)
     submit(last, applicant, applicant_structure, tuesday(space=hall))
-    planned(last, commune_staff)
+    plan_made(last, commune_staff)
     Campaign.objects.filter(pk=campaign.pk).update(previous=last)
     client.force_login(applicant)
     path = url("season-campaign-renew", campaign.pk)
@@ -536,3 +537,146 @@ def test_a_read_token_reads_but_writes_nothing(client, campaign, applicant, appl
     )
     assert response.status_code == 403
     assert not Wish.objects.exists()
+
+
+# --- Arbitration, decision, publication, giving back -----------------------------------------
+
+
+def decide(client, campaign) -> object:
+    body = {"decided_on": "2027-01-04", "deliberation_reference": "DEL-2027-12"}
+    return send(client, url("season-campaign-decide", campaign.pk), body)
+
+
+def test_the_managers_move_a_wish_re_checked(client, planned, commune_staff, applicant, hall):
+    choir = planned.theirs
+    path = url("season-assignment-move", choir.pk)
+    client.force_login(applicant)
+    assert send(client, path, {"option": None, "space": None}).status_code == 404
+    client.force_login(commune_staff)
+    first_choice = choir.wish.options.get(position=1)
+
+    response = send(client, path, {"option": first_choice.pk, "space": hall.pk})
+
+    assert response.status_code == 400  # the judo club holds Salle A then
+    assert "Club de judo" in json.dumps(response.json(), ensure_ascii=False)
+    response = send(client, path, {"option": None, "space": None})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["option"], response.json()["space"]) == (None, None)
+    assert PlanRun.objects.get(pk=choir.run_id).met_count == 1
+
+
+def test_a_move_names_the_wishs_own_choices_and_the_campaigns_spaces(
+    client, planned, commune_staff, other_site
+):
+    judo, choir = planned.mine, planned.theirs
+    elsewhere = SpaceFactory(site=other_site)
+    client.force_login(commune_staff)
+    path = url("season-assignment-move", choir.pk)
+    response = send(client, path, {"option": judo.option_id, "space": elsewhere.pk})
+    assert response.status_code == 400
+    assert set(response.json()) == {"option", "space"}
+    assert response.json()["space"] == ["Choisissez un local de cette campagne."]
+    choir.refresh_from_db()
+    assert choir.space_id is not None
+
+
+def test_two_wishes_exchange_their_spaces(
+    client, planned, commune_staff, applicant, hall, small_room
+):
+    judo, choir = planned.mine, planned.theirs
+    swap = reverse("api:season-assignment-swap")
+    client.force_login(applicant)
+    response = send(client, swap, {"first": judo.pk, "second": choir.pk})
+    assert response.status_code == 400
+    assert set(response.json()) == {"first", "second"}
+    client.force_login(commune_staff)
+
+    response = send(client, swap, {"first": judo.pk, "second": choir.pk})
+
+    assert response.status_code == 200, response.json()
+    assert [a["space"]["name"] for a in response.json()] == ["Salle B", "Salle A"]
+    judo.refresh_from_db()
+    assert judo.space_id == small_room.pk
+    assert send(client, swap, {"first": judo.pk, "second": judo.pk}).status_code == 400
+
+
+def test_the_committee_decides_then_the_plan_is_published(
+    client, planned, commune_staff, applicant, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(applicant)
+    assert decide(client, planned).status_code == 403
+    client.force_login(commune_staff)
+    publish = url("season-campaign-publish", planned.pk)
+    response = send(client, publish, {})
+    assert (response.status_code, response.json()["status"]) == (409, "planned")
+    bad = {"decided_on": "2027-02-01", "deliberation_reference": "DEL"}
+    response = send(client, url("season-campaign-decide", planned.pk), bad)
+    assert list(response.json()) == ["decided_on"]  # not in the future
+
+    response = decide(client, planned)
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["decided_on"]) == ("decided", "2027-01-04")
+    assert response.json()["deliberation_reference"] == "DEL-2027-12"
+    assert (
+        send(
+            client, url("season-assignment-move", planned.mine.pk), {"option": None, "space": None}
+        ).status_code
+        == 400
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(client, publish, {})
+    assert response.status_code == 200, response.json()
+    report = response.json()
+    assert (report["series"], report["structures"], report["already"]) == (2, 2, False)
+    assert report["campaign"]["status"] == "published"
+    assert len(mailoutbox) == 2
+    again = send(client, publish, {}).json()
+    assert (again["already"], again["series"]) == (True, 0)
+
+
+def test_a_clash_with_a_booking_made_meanwhile_publishes_nothing(
+    client, planned, commune_staff, applicant, hall
+):
+    from bookings.models import Booking
+    from tests.factories import booking_request_for, paris
+
+    client.force_login(commune_staff)
+    decide(client, planned)
+    booking_request_for(
+        space=hall, requested_by=applicant, start=paris(2027, 9, 14, 18), end=paris(2027, 9, 14, 19)
+    )
+    before = Booking.objects.count()
+
+    response = send(client, url("season-campaign-publish", planned.pk), {})
+
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    (clash,) = body["clashes"]
+    assert (clash["assignment"], clash["space_name"]) == (planned.mine.pk, "Salle A")
+    assert "2027-09-14" in clash["dates"]
+    assert body["detail"]
+    assert Booking.objects.count() == before
+    planned.refresh_from_db()
+    assert planned.status == CampaignStatus.DECIDED
+
+
+def test_a_member_gives_a_published_slot_back(client, planned, commune_staff, applicant, rival):
+    client.force_login(commune_staff)
+    decide(client, planned)
+    send(client, url("season-campaign-publish", planned.pk), {})
+    judo = planned.mine
+    path = url("season-assignment-give-back", judo.pk)
+    client.force_login(rival)
+    assert send(client, path, {"from_date": "2028-03-01", "reason": "Fin"}).status_code == 404
+    client.force_login(applicant)
+    plan = client.get(url("season-campaign-plan", planned.pk)).json()
+    (mine,) = plan["assignments"]
+    assert mine["booking"] is not None
+    assert send(client, path, {"from_date": "2026-12-01", "reason": "Fin"}).status_code == 400
+
+    response = send(client, path, {"from_date": "2028-03-01", "reason": "Fin de saison"})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["dates_freed"] > 0
+    assert response.json()["assignment"]["given_back_from"] == "2028-03-01"
