@@ -1758,6 +1758,11 @@ NOT_LISTS: dict[str, str] = {
     "api:season-campaign-renew": ACTION,
     "api:season-wish-detail": DETAIL,
     "api:season-wish-withdraw": ACTION,
+    "api:season-campaign-decide": ACTION,
+    "api:season-campaign-publish": ACTION,
+    "api:season-assignment-move": ACTION,
+    "api:season-assignment-swap": ACTION,
+    "api:season-assignment-give-back": ACTION,
 }
 
 

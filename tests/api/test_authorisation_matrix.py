@@ -295,6 +295,19 @@ def _season_wish(w: "World", role: str, _) -> dict:
     }
 
 
+def _season_move(w: "World", role: str, assignment) -> dict:
+    return {"option": assignment.option_id, "space": assignment.space_id}
+
+
+def _season_swap(w: "World", role: str, _) -> dict:
+    first, second = w.season_assignment[1], w.season_assignment_other[1]
+    return {"first": first.pk, "second": second.pk}
+
+
+SEASON_DECISION = {"decided_on": "2027-01-04", "deliberation_reference": "DEL-2027-12"}
+GIVE_BACK = {"from_date": "2028-03-01", "reason": "Fin de saison."}
+
+
 def _season_renew(w: "World", role: str, _) -> dict:
     return {"structure": w.organisation_of(role).pk}
 
@@ -853,6 +866,33 @@ MATRIX: dict[tuple[str, str], Entry] = {
         note="any open campaign, for one's verified structure (nothing held last year: an "
         "empty list); 400 for who names no structure of theirs",
     ),
+    # Arbitration (the proposed plan: its managers alone see it), the committee's decision,
+    # publication, and giving a published slot back (its structure, or who runs the campaign).
+    ("api:season-assignment-move", "POST"): entry(
+        "season_assignment", body=_season_move, **{**THE_MANAGERS, "manager": (404, 404)},
+        note="moved where it is: 200, nothing changes",
+    ),
+    ("api:season-assignment-swap", "POST"): entry(
+        body=_season_swap,
+        anonymous=403, member_a=400, member_b=400, manager=400, commune=200, epci=200,
+        note="side 1's two placed wishes; 400 on `first` and `second` for who may not name them",
+    ),
+    ("api:season-campaign-decide", "POST"): entry(
+        "season_planned", body=_fixed(SEASON_DECISION),
+        anonymous=(403, 403), member_a=(403, 403), member_b=(403, 403), manager=(403, 403),
+        commune=(200, 403), epci=(200, 200),
+    ),
+    ("api:season-campaign-publish", "POST"): entry(
+        "season_published", body=_fixed({}),
+        anonymous=(403, 403), member_a=(403, 403), member_b=(403, 403), manager=(403, 403),
+        commune=(200, 403), epci=(200, 200),
+        note="published already: 200, nothing written again",
+    ),
+    ("api:season-assignment-give-back", "POST"): entry(
+        "season_published_assignment", body=_fixed(GIVE_BACK),
+        **{**VISIBLE, "manager": (404, 404)},
+        note="its structure's members and those who run the campaign",
+    ),
     ("api:season-wish-list", "GET"): entry(**SIGNED_IN),
     ("api:season-wish-list", "POST"): entry(
         body=_season_wish,
@@ -1174,10 +1214,12 @@ class World:
         # The season (issue 17): each commune's campaign over its room, open with a wish of its
         # side's structure; a draft; one closed and planned with a wish.
         self.season_campaign, self.season_draft, self.season_planned = {}, {}, {}
-        self.season_wish = {}
+        self.season_wish, self.season_published = {}, {}
+        self.season_assignment, self.season_assignment_other = {}, {}
+        self.season_published_assignment = {}
         for n, role in ((1, "member_a"), (2, "member_b")):
 
-            def season(title: str, n: int = n):
+            def season(title: str, n: int = n, spaces: list | None = None):
                 return season_services.campaign_create(
                     actor=staff[n],
                     owner=communes[n].organisation,
@@ -1185,22 +1227,22 @@ class World:
                     school_year=2027,
                     opens_on=date(2027, 1, 4),
                     deadline=paris(2027, 3, 31, 12),
-                    spaces=[self.space[n]],
+                    spaces=spaces or [self.space[n]],
                 )
 
-            def wish(campaign, n: int = n, role: str = role):
+            def wish(campaign, n: int = n, role: str = role, rank: int = 1, space=None):
                 return season_services.wish_submit(
                     actor=self.users[role],
                     campaign=campaign,
                     structure=self.structure[n],
-                    rank=1,
+                    rank=rank,
                     attendees=10,
                     purpose="Entraînement",
                     activity="sport",
                     period="year",
                     options=[
                         season_services.OptionInput(
-                            weekday=1, start=time(18), end=time(20), space=self.space[n]
+                            weekday=1, start=time(18), end=time(20), space=space or self.space[n]
                         )
                     ],
                 )
@@ -1209,11 +1251,32 @@ class World:
             self.season_campaign[n] = season(f"Saison {n}")
             season_services.campaign_open(campaign=self.season_campaign[n], actor=staff[n])
             self.season_wish[n] = wish(self.season_campaign[n])
-            self.season_planned[n] = season(f"Saison planifiée {n}")
-            season_services.campaign_open(campaign=self.season_planned[n], actor=staff[n])
-            wish(self.season_planned[n])
-            season_services.campaign_close(campaign=self.season_planned[n], actor=staff[n])
-            season_services.plan_run(campaign=self.season_planned[n], actor=staff[n])
+            # Planned: two wishes of the structure, Tuesdays 18:00–20:00, one in its room,
+            # the other in the annexe (both met: they may exchange their rooms).
+            self.season_planned[n] = planned = season(
+                f"Saison planifiée {n}", spaces=[self.space[n], self.annexe[n]]
+            )
+            season_services.campaign_open(campaign=planned, actor=staff[n])
+            first = wish(planned)
+            second = wish(planned, rank=2, space=self.annexe[n])
+            season_services.campaign_close(campaign=planned, actor=staff[n])
+            run = season_services.plan_run(campaign=planned, actor=staff[n])
+            self.season_assignment[n] = run.assignments.get(wish=first)
+            self.season_assignment_other[n] = run.assignments.get(wish=second)
+            # Published (decided, then its series written): a slot its structure may give back.
+            self.season_published[n] = published = season(f"Saison publiée {n}")
+            season_services.campaign_open(campaign=published, actor=staff[n])
+            kept = wish(published)
+            season_services.campaign_close(campaign=published, actor=staff[n])
+            run = season_services.plan_run(campaign=published, actor=staff[n])
+            season_services.campaign_decide(
+                campaign=published,
+                actor=staff[n],
+                decided_on=date(2027, 1, 4),
+                deliberation_reference=f"DEL-{n}",
+            )
+            season_services.campaign_publish(campaign=published, actor=staff[n])
+            self.season_published_assignment[n] = run.assignments.get(wish=kept)
 
     def organisation_of(self, role: str):
         """The organisation a role acts for in a body (structure A when it has none)."""
