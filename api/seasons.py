@@ -65,8 +65,10 @@ from seasons.models import (
 from spaces.models import Amenity, Weekday
 from spaces.selectors import site_owners_for, spaces_manageable_by
 
-MAX_CAMPAIGN_SPACES = 500
-MAX_LOCAL_STRUCTURES = 2000
+# Together under Django's 1,000 fields of a form-encoded body (DATA_UPLOAD_MAX_NUMBER_FIELDS):
+# past it, the CSRF check's reading of the form is a 400 page in HTML, not the API's JSON.
+MAX_CAMPAIGN_SPACES = 400
+MAX_LOCAL_STRUCTURES = 500
 MAX_AMENITIES = 50
 
 # --- Outputs ---------------------------------------------------------------------------------
