@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -982,9 +982,13 @@ def campaign_publish(*, campaign: Campaign, actor: User) -> PublicationReport:
     try:
         with transaction.atomic():
             return _publish(campaign, actor)
-    except (BookingConflict, IntegrityError) as exc:
-        # A writer that bypassed the spaces' locks got there first: the rows it wrote are
-        # committed now, so reading the clashes again names them.
+    except (BookingConflict, IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and not _lost_to_a_concurrent_writer(exc):
+            raise
+        # A writer that bypassed the spaces' locks got there first (the exclusion constraint
+        # refused our insert, or PostgreSQL broke the deadlock its deferred foreign-key check
+        # made with our locks): the rows it wrote are committed now, so reading the clashes
+        # again names them.
         clashes = _campaign_clashes(campaign=campaign)
         raise PlanClashes(
             clashes
@@ -997,6 +1001,15 @@ def campaign_publish(*, campaign: Campaign, actor: User) -> PublicationReport:
                 )
             ]
         ) from exc
+
+
+# PostgreSQL's codes for a transaction aborted by a concurrent one: a deadlock broken, a
+# serialisation failure.
+_CONCURRENCY_CODES = {"40P01", "40001"}
+
+
+def _lost_to_a_concurrent_writer(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in _CONCURRENCY_CODES
 
 
 def _publish(campaign: Campaign, actor: User) -> PublicationReport:
