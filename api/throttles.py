@@ -35,3 +35,15 @@ class BookingCreateRateThrottle(_RatesFromSettings, throttling.UserRateThrottle)
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
+
+
+class SeasonPlanRateThrottle(_RatesFromSettings, throttling.UserRateThrottle):
+    """Runs of a season's optimiser (POST only), per account: each may take up to a minute of
+    a worker (seasons.services.plan_run)."""
+
+    scope = "season_plan"
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)

@@ -26,6 +26,7 @@ from api import (
     payments,
     photos,
     quotas,
+    seasons,
     sharing,
     slot_waits,
     spaces,
@@ -416,6 +417,65 @@ urlpatterns = [
         "v1/organisations/<int:pk>/payment-channel/activation/",
         channels.OrganisationPaymentChannelActivationApi.as_view(),
         name="organisation-payment-channel-activation",
+    ),
+    # The season (issue 17): campaigns, wishes, the plan.
+    path("v1/season-campaigns/", seasons.CampaignListApi.as_view(), name="season-campaign-list"),
+    path(
+        "v1/season-campaigns/<int:pk>/",
+        seasons.CampaignDetailApi.as_view(),
+        name="season-campaign-detail",
+    ),
+    path(
+        "v1/season-campaigns/<int:pk>/open/",
+        seasons.CampaignOpenApi.as_view(),
+        name="season-campaign-open",
+    ),
+    path(
+        "v1/season-campaigns/<int:pk>/close/",
+        seasons.CampaignCloseApi.as_view(),
+        name="season-campaign-close",
+    ),
+    path(
+        "v1/season-campaigns/<int:pk>/plan/",
+        seasons.CampaignPlanApi.as_view(),
+        name="season-campaign-plan",
+    ),
+    path(
+        "v1/season-campaigns/<int:pk>/renew/",
+        seasons.CampaignRenewApi.as_view(),
+        name="season-campaign-renew",
+    ),
+    path(
+        "v1/season-campaigns/<int:pk>/decide/",
+        seasons.CampaignDecideApi.as_view(),
+        name="season-campaign-decide",
+    ),
+    path(
+        "v1/season-campaigns/<int:pk>/publish/",
+        seasons.CampaignPublishApi.as_view(),
+        name="season-campaign-publish",
+    ),
+    path(
+        "v1/season-assignments/swap/",
+        seasons.AssignmentSwapApi.as_view(),
+        name="season-assignment-swap",
+    ),
+    path(
+        "v1/season-assignments/<int:pk>/move/",
+        seasons.AssignmentMoveApi.as_view(),
+        name="season-assignment-move",
+    ),
+    path(
+        "v1/season-assignments/<int:pk>/give-back/",
+        seasons.AssignmentGiveBackApi.as_view(),
+        name="season-assignment-give-back",
+    ),
+    path("v1/season-wishes/", seasons.WishListCreateApi.as_view(), name="season-wish-list"),
+    path("v1/season-wishes/<int:pk>/", seasons.WishDetailApi.as_view(), name="season-wish-detail"),
+    path(
+        "v1/season-wishes/<int:pk>/withdraw/",
+        seasons.WishWithdrawApi.as_view(),
+        name="season-wish-withdraw",
     ),
     # Last: URLs ending with a slash (without one, CommonMiddleware first adds it).
     # [\s\S], not ".": a path with an encoded line break (%0A) is under /api/ too.

@@ -425,6 +425,7 @@ REST_FRAMEWORK = {
         "anon": env_str("API_ANON_RATE", "120/minute"),
         "user": env_str("API_USER_RATE", "600/minute"),
         "booking_create": env_str("API_BOOKING_CREATE_RATE", "30/hour"),
+        "season_plan": env_str("API_SEASON_PLAN_RATE", "20/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -451,6 +452,8 @@ SPECTACULAR_SETTINGS = {
         "CommentSideEnum": "bookings.models.CommentSide",
         "ScopeEnum": "accounts.models.ApiTokenScope",  # the name it had before the feeds
         "PaymentChannelKindEnum": "payments.models.ChannelKind",
+        "SeasonCampaignStatusEnum": "seasons.models.CampaignStatus",
+        "SeasonWishStatusEnum": "seasons.models.WishStatus",
     },
 }
 

@@ -50,6 +50,7 @@ from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
 from payments.services.documents import invoice_issue_for_payment
 from payments.services.tariffs import tariff_set
+from seasons import services as season_services
 from spaces.models import Amenity, SiteManager, SpaceKind, WidgetOrigin
 from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
@@ -350,6 +351,55 @@ def _api_allocations(w: World, count: int) -> Get:
 def _api_calls(w: World, count: int) -> Get:
     w.calls(count, publish=True)
     return Get(None, reverse("api:call-list"), api_page)
+
+
+def _season_campaign(w: World, title: str):
+    return season_services.campaign_create(
+        actor=w.commune_staff,
+        owner=w.commune.organisation,
+        title=title,
+        school_year=2027,
+        opens_on=date(2027, 1, 4),
+        deadline=paris(2027, 3, 31, 12),
+        spaces=[w.space],
+        local_structures=[w.organisation],
+    )
+
+
+@case("api:season-campaign-list", sqlite=7, page=50)
+def _api_season_campaigns(w: World, count: int) -> Get:
+    """Campaigns with their spaces, the commune's structures and their counts of wishes."""
+    for _ in range(count):
+        _season_campaign(w, f"QC season {w.next()}")
+    return Get(w.commune_staff, reverse("api:season-campaign-list"), api_page)
+
+
+@case("api:season-wish-list", sqlite=7, page=50)
+def _api_season_wishes(w: World, count: int) -> Get:
+    """Wishes of structures each, their options and equipment, read by who runs the campaign."""
+    campaign = w.__dict__.get("season_campaign")
+    if campaign is None:
+        campaign = w.season_campaign = _season_campaign(w, "QC season")
+        season_services.campaign_open(campaign=campaign, actor=w.commune_staff)
+    for _ in range(count):
+        structure = VerifiedStructureFactory(name=f"QC structure {w.next()}")
+        season_services.wish_submit(
+            actor=MembershipFactory(organisation=structure).user,
+            campaign=campaign,
+            structure=structure,
+            rank=1,
+            attendees=10,
+            purpose="QC",
+            activity="sport",
+            period="year",
+            options=[
+                season_services.OptionInput(weekday=1, start=time(18), end=time(20), space=w.space),
+                season_services.OptionInput(
+                    weekday=2, start=time(18), end=time(20), space_kind=SpaceKind.MEETING_ROOM
+                ),
+            ],
+        )
+    return Get(w.commune_staff, reverse("api:season-wish-list"), api_page)
 
 
 @case("api:application-list", sqlite=7, page=50)
@@ -1741,6 +1791,20 @@ NOT_LISTS: dict[str, str] = {
     "api:document-file": FILE,
     "api:invoice-pdf": FILE,
     "api:waiting-close": ACTION,
+    # The season (issue 17).
+    "api:season-campaign-detail": DETAIL,
+    "api:season-campaign-open": ACTION,
+    "api:season-campaign-close": ACTION,
+    "api:season-campaign-plan": "one plan, one row per wish of the campaign: a constant number "
+    "of queries (tests/api/test_seasons_api.py)",
+    "api:season-campaign-renew": ACTION,
+    "api:season-wish-detail": DETAIL,
+    "api:season-wish-withdraw": ACTION,
+    "api:season-campaign-decide": ACTION,
+    "api:season-campaign-publish": ACTION,
+    "api:season-assignment-move": ACTION,
+    "api:season-assignment-swap": ACTION,
+    "api:season-assignment-give-back": ACTION,
 }
 
 

@@ -62,6 +62,7 @@ from payments.services.cards import booking_payment_open
 from payments.services.documents import invoice_issue_for_payment
 from payments.services.tariffs import tariff_set
 from reports.models import DocumentKind, DocumentStatus, GeneratedDocument
+from seasons import services as season_services
 from spaces.models import SpaceKind
 from tests.calls.conftest import draft_call, submitted
 from tests.factories import (
@@ -279,6 +280,48 @@ def _sharing_window(w: "World", role: str, allocation) -> dict:
         "valid_until": "2027-06-29",
         "occupant_share_percent": 70,
     }
+
+
+def _season_campaign(w: "World", role: str, _) -> dict:
+    return {
+        "owner": w.organisation_of(role).pk,
+        "title": "Saison 2028–2029",
+        "school_year": 2028,
+        "opens_on": "2027-02-01",
+        "deadline": "2027-04-30T12:00:00+02:00",
+        "spaces": [w.space[1].pk],
+    }
+
+
+def _season_wish(w: "World", role: str, _) -> dict:
+    # The other side's open campaign: the role's structure has no wish there yet.
+    other = 3 - SIDE[role]
+    return {
+        "campaign": w.season_campaign[other].pk,
+        "structure": w.organisation_of(role).pk,
+        "rank": 1,
+        "attendees": 10,
+        "purpose": "Répétition",
+        "activity": "culture",
+        "options": [{"weekday": 1, "start": "18:00", "end": "20:00", "space": w.space[other].pk}],
+    }
+
+
+def _season_move(w: "World", role: str, assignment) -> dict:
+    return {"option": assignment.option_id, "space": assignment.space_id}
+
+
+def _season_swap(w: "World", role: str, _) -> dict:
+    first, second = w.season_assignment[1], w.season_assignment_other[1]
+    return {"first": first.pk, "second": second.pk}
+
+
+SEASON_DECISION = {"decided_on": "2027-01-04", "deliberation_reference": "DEL-2027-12"}
+GIVE_BACK = {"from_date": "2028-03-01", "reason": "Fin de saison."}
+
+
+def _season_renew(w: "World", role: str, _) -> dict:
+    return {"structure": w.organisation_of(role).pk}
 
 
 def _fixed(body: dict) -> Callable[["World", str, object], dict]:
@@ -819,6 +862,85 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api:organisation-payment-channel-activation", "POST"): entry(
         "owner", body=_fixed({"active": False}), **CHANNEL_SETTERS
     ),
+    # The season (issue 17). An opened campaign is public (its rules are); a draft is seen by
+    # those who run it. Who sees a campaign but does not run it gets 403 on its changes.
+    ("api:season-campaign-list", "GET"): entry(**PUBLIC),
+    ("api:season-campaign-list", "POST"): entry(
+        body=_season_campaign,
+        anonymous=403, member_a=403, member_b=403, manager=403, commune=201, epci=201,
+        note="403 for who belongs to no public body (as api:call-list POST)",
+    ),
+    ("api:season-campaign-detail", "GET"): entry("season_campaign", **PUBLIC_DETAIL),
+    ("api:season-campaign-open", "POST"): entry(
+        "season_draft", body=_fixed({}), **{**THE_MANAGERS, "manager": (404, 404)},
+        note="a draft: those who run it alone see it",
+    ),
+    ("api:season-campaign-close", "POST"): entry(
+        "season_campaign", body=_fixed({}),
+        anonymous=(403, 403), member_a=(403, 403), member_b=(403, 403), manager=(403, 403),
+        commune=(200, 403), epci=(200, 200),
+        note="an open campaign is public: who does not run it sees it (403)",
+    ),
+    ("api:season-campaign-plan", "GET"): entry(
+        "season_planned", **{**THE_MANAGERS, "manager": (404, 404)},
+        note="before publication the plan is its managers' (404 for the others)",
+    ),
+    ("api:season-campaign-plan", "POST"): entry(
+        "season_planned", body=_fixed({}),
+        anonymous=(403, 403), member_a=(403, 403), member_b=(403, 403), manager=(403, 403),
+        commune=(201, 403), epci=(201, 201),
+        note="a proposed plan is made again (a new run); who sees the campaign but does not "
+        "run it: 403",
+    ),
+    ("api:season-campaign-renew", "POST"): entry(
+        "season_campaign", body=_season_renew,
+        anonymous=(403, 403), member_a=(200, 200), member_b=(200, 200), manager=(400, 400),
+        commune=(400, 400), epci=(400, 400),
+        note="any open campaign, for one's verified structure (nothing held last year: an "
+        "empty list); 400 for who names no structure of theirs",
+    ),
+    # Arbitration (the proposed plan: its managers alone see it), the committee's decision,
+    # publication, and giving a published slot back (its structure, or who runs the campaign).
+    ("api:season-assignment-move", "POST"): entry(
+        "season_assignment", body=_season_move, **{**THE_MANAGERS, "manager": (404, 404)},
+        note="moved where it is: 200, nothing changes",
+    ),
+    ("api:season-assignment-swap", "POST"): entry(
+        body=_season_swap,
+        anonymous=403, member_a=400, member_b=400, manager=400, commune=200, epci=200,
+        note="side 1's two placed wishes; 400 on `first` and `second` for who may not name them",
+    ),
+    ("api:season-campaign-decide", "POST"): entry(
+        "season_planned", body=_fixed(SEASON_DECISION),
+        anonymous=(403, 403), member_a=(403, 403), member_b=(403, 403), manager=(403, 403),
+        commune=(200, 403), epci=(200, 200),
+    ),
+    ("api:season-campaign-publish", "POST"): entry(
+        "season_published", body=_fixed({}),
+        anonymous=(403, 403), member_a=(403, 403), member_b=(403, 403), manager=(403, 403),
+        commune=(200, 403), epci=(200, 200),
+        note="published already: 200, nothing written again",
+    ),
+    ("api:season-assignment-give-back", "POST"): entry(
+        "season_published_assignment", body=_fixed(GIVE_BACK),
+        **{**VISIBLE, "manager": (404, 404)},
+        note="its structure's members and those who run the campaign",
+    ),
+    ("api:season-wish-list", "GET"): entry(**SIGNED_IN),
+    ("api:season-wish-list", "POST"): entry(
+        body=_season_wish,
+        anonymous=403, member_a=201, member_b=201, manager=400, commune=400, epci=400,
+        note="400 for those without an ESS structure: the one in the body is not theirs",
+    ),
+    ("api:season-wish-detail", "GET"): entry(
+        "season_wish", **{**VISIBLE, "manager": (404, 404)},
+        note="its structure and those who run its campaign",
+    ),
+    ("api:season-wish-withdraw", "POST"): entry(
+        "season_wish", body=_fixed({}),
+        **{**THE_STRUCTURES, "commune": (403, 404), "epci": (403, 403)},
+        note="its structure's members; those who run the campaign see it (403)",
+    ),
 }
 # fmt: on
 
@@ -1138,6 +1260,73 @@ class World:
             )
             for n, role in ((1, "member_a"), (2, "member_b"))
         }
+
+        # The season (issue 17): each commune's campaign over its room, open with a wish of its
+        # side's structure; a draft; one closed and planned with a wish.
+        self.season_campaign, self.season_draft, self.season_planned = {}, {}, {}
+        self.season_wish, self.season_published = {}, {}
+        self.season_assignment, self.season_assignment_other = {}, {}
+        self.season_published_assignment = {}
+        for n, role in ((1, "member_a"), (2, "member_b")):
+
+            def season(title: str, n: int = n, spaces: list | None = None):
+                return season_services.campaign_create(
+                    actor=staff[n],
+                    owner=communes[n].organisation,
+                    title=title,
+                    school_year=2027,
+                    opens_on=date(2027, 1, 4),
+                    deadline=paris(2027, 3, 31, 12),
+                    spaces=spaces or [self.space[n]],
+                )
+
+            def wish(campaign, n: int = n, role: str = role, rank: int = 1, space=None):
+                return season_services.wish_submit(
+                    actor=self.users[role],
+                    campaign=campaign,
+                    structure=self.structure[n],
+                    rank=rank,
+                    attendees=10,
+                    purpose="Entraînement",
+                    activity="sport",
+                    period="year",
+                    options=[
+                        season_services.OptionInput(
+                            weekday=1, start=time(18), end=time(20), space=space or self.space[n]
+                        )
+                    ],
+                )
+
+            self.season_draft[n] = season(f"Brouillon de saison {n}")
+            self.season_campaign[n] = season(f"Saison {n}")
+            season_services.campaign_open(campaign=self.season_campaign[n], actor=staff[n])
+            self.season_wish[n] = wish(self.season_campaign[n])
+            # Planned: two wishes of the structure, Tuesdays 18:00–20:00, one in its room,
+            # the other in the annexe (both met: they may exchange their rooms).
+            self.season_planned[n] = planned = season(
+                f"Saison planifiée {n}", spaces=[self.space[n], self.annexe[n]]
+            )
+            season_services.campaign_open(campaign=planned, actor=staff[n])
+            first = wish(planned)
+            second = wish(planned, rank=2, space=self.annexe[n])
+            season_services.campaign_close(campaign=planned, actor=staff[n])
+            run = season_services.plan_run(campaign=planned, actor=staff[n])
+            self.season_assignment[n] = run.assignments.get(wish=first)
+            self.season_assignment_other[n] = run.assignments.get(wish=second)
+            # Published (decided, then its series written): a slot its structure may give back.
+            self.season_published[n] = published = season(f"Saison publiée {n}")
+            season_services.campaign_open(campaign=published, actor=staff[n])
+            kept = wish(published)
+            season_services.campaign_close(campaign=published, actor=staff[n])
+            run = season_services.plan_run(campaign=published, actor=staff[n])
+            season_services.campaign_decide(
+                campaign=published,
+                actor=staff[n],
+                decided_on=date(2027, 1, 4),
+                deliberation_reference=f"DEL-{n}",
+            )
+            season_services.campaign_publish(campaign=published, actor=staff[n])
+            self.season_published_assignment[n] = run.assignments.get(wish=kept)
 
     def organisation_of(self, role: str):
         """The organisation a role acts for in a body (structure A when it has none)."""
