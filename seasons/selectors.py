@@ -6,7 +6,8 @@ import json
 from dataclasses import asdict
 from datetime import date, datetime, time
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
@@ -68,31 +69,93 @@ def campaign_accepts_wishes(campaign: Campaign, *, now: datetime | None = None) 
     return campaign.status == CampaignStatus.OPEN and now < campaign.deadline
 
 
+def _same_place(space, space_kind: str) -> Q:
+    """Options competing for the same place as an option on `space` (or any space of `space_kind`)."""
+    if space is not None:
+        return Q(space=space.pk) | Q(space__isnull=True, space_kind=space.kind)
+    return Q(space_kind=space_kind) | Q(space__kind=space_kind)
+
+
+def slot_competition(
+    campaign: Campaign,
+    *,
+    weekday: int,
+    start: time,
+    end: time,
+    space=None,
+    space_kind: str = "",
+    exclude_wish: int | None = None,
+) -> int:
+    """How many submitted wishes of `campaign` ask for the same space — or the same kind of
+    space — on `weekday` at a time overlapping `start`–`end` (the wish form's live count, before
+    the wish exists). A count only: never who."""
+    return (
+        WishOption.objects.filter(
+            _same_place(space, space_kind),
+            wish__campaign=campaign.pk,
+            wish__status=WishStatus.SUBMITTED,
+            weekday=weekday,
+            start__lt=end,
+            end__gt=start,
+        )
+        .exclude(wish=exclude_wish)
+        .values("wish")
+        .distinct()
+        .count()
+    )
+
+
 def wish_competition(wish: Wish) -> dict[int, int]:
     """For each option of `wish` (by position), how many other submitted wishes of the campaign
     ask for the same space — or the same kind of space — on the same weekday at an overlapping
     time. Counts only: a structure never learns who the others are."""
-    counts = {}
-    for option in wish.options.all():
-        same_place = (
-            Q(space=option.space_id) | Q(space__isnull=True, space_kind=option.space.kind)
-            if option.space_id
-            else Q(space_kind=option.space_kind) | Q(space__kind=option.space_kind)
+    return {
+        option.position: slot_competition(
+            Campaign(pk=wish.campaign_id),
+            weekday=option.weekday,
+            start=option.start,
+            end=option.end,
+            space=option.space,
+            space_kind=option.space_kind,
+            exclude_wish=wish.pk,
         )
-        counts[option.position] = (
-            WishOption.objects.filter(
-                same_place,
-                wish__campaign=wish.campaign_id,
-                wish__status=WishStatus.SUBMITTED,
-                weekday=option.weekday,
-                start__lt=option.end,
-                end__gt=option.start,
+        for option in wish.options.select_related("space")
+    }
+
+
+def wishes_competition(wishes: QuerySet[Wish]) -> dict[int, dict[int, int]]:
+    """`wish_competition` for many wishes in one query (a structure's list of wishes): by wish,
+    by option position, the number of other submitted wishes competing for it."""
+    other = WishOption.objects.filter(
+        Q(space=OuterRef("space"))
+        | Q(space__isnull=True, space_kind=OuterRef("space__kind"))
+        | (~Q(space_kind="") & Q(space_kind=OuterRef("space_kind")))
+        | Q(space__kind=OuterRef("space_kind")),
+        wish__campaign=OuterRef("wish__campaign"),
+        wish__status=WishStatus.SUBMITTED,
+        weekday=OuterRef("weekday"),
+        start__lt=OuterRef("end"),
+        end__gt=OuterRef("start"),
+    ).exclude(wish=OuterRef("wish"))
+    count = (
+        other.order_by()
+        .annotate(
+            n=Func(
+                F("wish"),
+                function="COUNT",
+                template="COUNT(DISTINCT %(expressions)s)",
+                output_field=IntegerField(),
             )
-            .exclude(wish=wish.pk)
-            .values("wish")
-            .distinct()
-            .count()
         )
+        .values("n")
+    )
+    counts: dict[int, dict[int, int]] = {}
+    for wish_id, position, n in (
+        WishOption.objects.filter(wish__in=wishes.values("pk"))
+        .annotate(n=Coalesce(Subquery(count), 0))
+        .values_list("wish", "position", "n")
+    ):
+        counts.setdefault(wish_id, {})[position] = n
     return counts
 
 

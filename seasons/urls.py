@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seasons.views import manage
+from seasons.views import apply, manage
 
 app_name = "seasons"
 urlpatterns: list = [
@@ -17,4 +17,25 @@ urlpatterns: list = [
     path("<int:pk>/arbitrage/echanger/", manage.assignments_swap, name="assignments-swap"),
     path("<int:pk>/decision/", manage.campaign_decide, name="campaign-decide"),
     path("<int:pk>/publier/", manage.campaign_publish, name="campaign-publish"),
+    # A structure's pages (seasons/views/apply.py).
+    path("demandes/", apply.season_list, name="apply-list"),
+    path("demandes/<int:pk>/", apply.campaign_structures, name="apply-structures"),
+    path(
+        "demandes/<int:pk>/structures/<int:structure_pk>/",
+        apply.campaign_page,
+        name="apply-campaign",
+    ),
+    path(
+        "demandes/<int:pk>/structures/<int:structure_pk>/nouveau-voeu/",
+        apply.wish_create,
+        name="wish-create",
+    ),
+    path(
+        "demandes/<int:pk>/structures/<int:structure_pk>/renouveler/",
+        apply.wishes_renew,
+        name="wishes-renew",
+    ),
+    path("demandes/<int:pk>/concurrence/", apply.wish_competition, name="wish-competition"),
+    path("voeux/<int:pk>/", apply.wish_detail, name="wish-detail"),
+    path("voeux/<int:pk>/retirer/", apply.wish_withdraw, name="wish-withdraw"),
 ]
