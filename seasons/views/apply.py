@@ -49,9 +49,14 @@ def rules_in_words(campaign: Campaign) -> list[str]:
     else:
         sentences.append(_("There is no weekly cap per structure."))
     if rules.local_first:
+        count = len(rules.local_structures)
         sentences.append(
-            _("The commune's structures come first (%(count)s structures listed by the commune).")
-            % {"count": len(rules.local_structures)}
+            ngettext(
+                "The commune's structures come first (%(count)s structure listed by the commune).",
+                "The commune's structures come first (%(count)s structures listed by the commune).",
+                count,
+            )
+            % {"count": count}
         )
     if rules.holders_keep:
         sentences.append(
