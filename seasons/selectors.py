@@ -13,8 +13,8 @@ from django.utils.translation import gettext
 from accounts.models import EssFamily, Organisation
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.models import Closure
-from core.formats import time_range_text, weekday_name
 from bookings.selectors.local_time import local_zone
+from core.formats import time_range_text, weekday_name
 from seasons import dates, solver
 from seasons.models import (
     ActivityKind,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from seasons import services
-from seasons.models import Campaign, CampaignSpace, CampaignStatus, PlanAssignment
+from seasons.models import Campaign, CampaignSpace, CampaignStatus
 from tests.factories import MembershipFactory, VerifiedStructureFactory
 from tests.seasons.conftest import submit, tuesday
 
@@ -243,7 +243,8 @@ def test_plan_filters_by_structure_and_by_space(staff_client, planned, applicant
     in_hall = staff_client.get(url, {"space": hall.pk}).content.decode()
     hostile = staff_client.get(url, {"structure": "=1+1", "space": "9" * 30})
 
-    assert "<h3>Club de judo" in mine and "<h3>Théâtre des Anges" not in mine
+    assert "<h3>Club de judo" in mine
+    assert "<h3>Théâtre des Anges" not in mine
     assert "<h3>Théâtre des Anges" in in_hall
     assert hostile.status_code == 200
 
@@ -251,7 +252,8 @@ def test_plan_filters_by_structure_and_by_space(staff_client, planned, applicant
 def test_board_lays_out_the_slots_as_text_and_lists_the_unmet(staff_client, planned):
     page = staff_client.get(reverse("seasons:board", args=[planned.pk])).content.decode()
 
-    assert "<caption" in page and 'scope="row"' in page
+    assert "<caption" in page
+    assert 'scope="row"' in page
     assert 'role="region"' in page
     assert "18\xa0h–20\xa0h Club de judo (choix 1)" in page
     assert "18\xa0h–20\xa0h Chorale du Nord (choix 2)" in page
