@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -234,6 +234,271 @@ def slot_dates_of(
     return [day for day in days if day not in closed]
 
 
+def campaign_slot_dates(
+    campaign: Campaign, slots: list[tuple[int, int, time, time, str]]
+) -> list[list[date]]:
+    """`slot_dates_of` for many slots of `campaign` at once: for each (space id, weekday,
+    start, end, period), the dates it runs on. Two queries whatever the number of slots (the
+    campaign's spaces, the closures of their spaces and sites over the school year)."""
+    links = {
+        link.space_id: link
+        for link in CampaignSpace.objects.filter(campaign=campaign).select_related("space")
+    }
+    first, last = dates.school_year_bounds(campaign.school_year)
+    zone = local_zone()
+    spaces = [links[space_id].space for space_id, *_rest in slots if space_id in links]
+    closures: dict[tuple[str, int], list[tuple[datetime, datetime]]] = {}
+    for space_id, site_id, start, end in Closure.objects.filter(
+        Q(space__in={s.pk for s in spaces}) | Q(site__in={s.site_id for s in spaces}),
+        start__lt=datetime.combine(last, time(0), zone),
+        end__gt=datetime.combine(first, time(0), zone),
+    ).values_list("space_id", "site_id", "start", "end"):
+        key = ("space", space_id) if space_id is not None else ("site", site_id)
+        closures.setdefault(key, []).append((start, end))
+    days_of: dict[tuple[int, str, bool], list[date]] = {}
+    found = []
+    for space_id, weekday, start, end, period in slots:
+        link = links.get(space_id)
+        if link is None:
+            found.append([])
+            continue
+        key = (weekday, period, link.closed_in_school_holidays)
+        if key not in days_of:
+            period_first, period_last = dates.period_bounds(campaign.school_year, period)
+            days_of[key] = dates.slot_dates(
+                weekday=weekday,
+                start=period_first,
+                end=period_last,
+                closed_in_school_holidays=link.closed_in_school_holidays,
+            )
+        days = days_of[key]
+        space = link.space
+        shut = closures.get(("space", space.pk), []) + closures.get(("site", space.site_id), [])
+        closed = (
+            dates.days_closed(days=days, slot_start=start, slot_end=end, closures=shut, zone=zone)
+            if shut
+            else set()
+        )
+        found.append([day for day in days if day not in closed])
+    return found
+
+
+# --- The arbitration board ---
+
+
+@dataclass(frozen=True)
+class BoardSlot:
+    """A wish placed on the board: its times, whose it is, which of its choices it got."""
+
+    assignment_id: int
+    wish_id: int
+    structure_id: int
+    structure_name: str
+    purpose: str
+    weekday: int
+    start: time
+    end: time
+    period: str
+    option_position: int
+    moved: bool  # placed by hand (arbitration), not by the optimiser
+    competing: int  # other wishes asking for that space (or kind) then
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """A space of the campaign, its placed wishes per weekday (Monday = 0), by start."""
+
+    space_id: int
+    space_name: str
+    site_name: str
+    capacity: int
+    days: dict[int, list[BoardSlot]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(slots) for slots in self.days.values())
+
+
+@dataclass(frozen=True)
+class UnmetWish:
+    """A wish the plan leaves out, with the plan's explanation."""
+
+    assignment_id: int
+    wish_id: int
+    structure_id: int
+    structure_name: str
+    rank: int
+    purpose: str
+    explanation: str
+    moved: bool
+    competing: int  # for its first choice
+
+
+@dataclass(frozen=True)
+class Board:
+    """The proposed plan as the arbitration board shows it: spaces (rows) × weekdays, the
+    unmet wishes. Empty rows and no run before a plan exists."""
+
+    campaign_id: int
+    run_id: int | None
+    rows: list[BoardRow]
+    unmet: list[UnmetWish]
+    weekdays: list[int]  # the days some wish asks for, Monday = 0
+
+    @property
+    def met_count(self) -> int:
+        return sum(row.count for row in self.rows)
+
+
+def _competing(
+    option: WishOption, space_kind: str, space_id: int | None, wanted: list[tuple[int, WishOption]]
+) -> int:
+    """How many other wishes ask for `space_id` (or a space of its kind) at a time overlapping
+    `option`'s (the count `wish_competition` gives, from options already read)."""
+    wishes = set()
+    for wish_id, other in wanted:
+        if wish_id == option.wish_id or other.weekday != option.weekday:
+            continue
+        if not (other.start < option.end and option.start < other.end):
+            continue
+        if space_id is not None:
+            same = other.space_id == space_id or (
+                other.space_id is None and other.space_kind == space_kind
+            )
+        else:
+            same = other.space_kind == space_kind or other.space_kind_of == space_kind
+        if same:
+            wishes.add(wish_id)
+    return len(wishes)
+
+
+def board(campaign: Campaign) -> Board:
+    """The latest plan of `campaign` laid out for the arbitration board. Five queries whatever
+    the number of wishes and spaces: the latest run, the campaign's spaces, the run's
+    assignments (with their wish, structure and option), the submitted wishes' options."""
+    run = latest_run(campaign)
+    links = list(
+        CampaignSpace.objects.filter(campaign=campaign)
+        .select_related("space__site")
+        .order_by("space__name", "space_id")
+    )
+    if run is None:
+        rows = [
+            BoardRow(
+                space_id=link.space_id,
+                space_name=link.space.name,
+                site_name=link.space.site.name,
+                capacity=link.space.capacity,
+                days={},
+            )
+            for link in links
+        ]
+        return Board(campaign.pk, None, rows, [], [])
+    assignments = list(
+        PlanAssignment.objects.filter(run=run)
+        .select_related("wish__structure", "option", "space")
+        .order_by("wish__structure__name", "wish__rank", "pk")
+    )
+    by_weekday: dict[int, list[tuple[int, WishOption]]] = {}
+    firsts: dict[int, WishOption] = {}
+    for option in (
+        WishOption.objects.filter(wish__campaign=campaign, wish__status=WishStatus.SUBMITTED)
+        .annotate(space_kind_of=F("space__kind"))
+        .order_by("wish_id", "position")
+    ):
+        by_weekday.setdefault(option.weekday, []).append((option.wish_id, option))
+        if option.position == 1:
+            firsts[option.wish_id] = option
+    kinds = {link.space_id: link.space.kind for link in links}
+    days: dict[int, dict[int, list[BoardSlot]]] = {link.space_id: {} for link in links}
+    unmet = []
+    for assignment in assignments:
+        wish = assignment.wish
+        option = assignment.option
+        if option is None or assignment.space_id is None:
+            first = firsts.get(wish.pk)
+            competing = (
+                _competing(
+                    first,
+                    first.space_kind or first.space_kind_of or "",
+                    first.space_id,
+                    by_weekday.get(first.weekday, []),
+                )
+                if first is not None
+                else 0
+            )
+            unmet.append(
+                UnmetWish(
+                    assignment_id=assignment.pk,
+                    wish_id=wish.pk,
+                    structure_id=wish.structure_id,
+                    structure_name=wish.structure.name,
+                    rank=wish.rank,
+                    purpose=wish.purpose,
+                    explanation=assignment.explanation,
+                    moved=assignment.moved_at is not None,
+                    competing=competing,
+                )
+            )
+            continue
+        slot = BoardSlot(
+            assignment_id=assignment.pk,
+            wish_id=wish.pk,
+            structure_id=wish.structure_id,
+            structure_name=wish.structure.name,
+            purpose=wish.purpose,
+            weekday=option.weekday,
+            start=option.start,
+            end=option.end,
+            period=wish.period,
+            option_position=option.position,
+            moved=assignment.moved_at is not None,
+            competing=_competing(
+                option,
+                kinds.get(assignment.space_id, ""),
+                assignment.space_id,
+                by_weekday.get(option.weekday, []),
+            ),
+        )
+        days.setdefault(assignment.space_id, {}).setdefault(option.weekday, []).append(slot)
+    rows = [
+        BoardRow(
+            space_id=link.space_id,
+            space_name=link.space.name,
+            site_name=link.space.site.name,
+            capacity=link.space.capacity,
+            days={
+                day: sorted(slots, key=lambda s: (s.start, s.end, s.structure_name))
+                for day, slots in sorted(days.get(link.space_id, {}).items())
+            },
+        )
+        for link in links
+    ]
+    return Board(
+        campaign_id=campaign.pk,
+        run_id=run.pk,
+        rows=rows,
+        unmet=unmet,
+        weekdays=sorted(by_weekday),
+    )
+
+
+def assignments_of_structure(user: AnyUser, campaign: Campaign) -> QuerySet[PlanAssignment]:
+    """The answers of the campaign's latest plan to the wishes of the user's structures, met or
+    not, with their wish, option, space and booking (its series once published). Only once
+    the plan is published: before that, the plan is the commune's to arbitrate."""
+    if campaign.status != CampaignStatus.PUBLISHED:
+        return PlanAssignment.objects.none()
+    run = latest_run(campaign)
+    if run is None:
+        return PlanAssignment.objects.none()
+    return (
+        PlanAssignment.objects.filter(run=run, wish__structure__in=organisations_of(user))
+        .select_related("wish__structure", "option", "space__site", "booking")
+        .order_by("wish__structure__name", "wish__rank", "pk")
+    )
+
+
 # --- The manager pages (issue 17): listings, the plan and the arbitration board ---
 
 
@@ -333,107 +598,75 @@ def plan_structures(run: PlanRun) -> QuerySet:
     ).order_by("name", "pk")
 
 
-@dataclass
-class BoardSlot:
-    assignment: PlanAssignment
-    start: time
-    end: time
+@dataclass(frozen=True)
+class BoardSlotView:
+    """A placed wish as a cell of the board reads: « 18 h–20 h Club de judo (choix 1) »."""
+
+    slot: "BoardSlot"
     times: str
-    structure: str
-    position: int
-    period: str
-    by_hand: bool
+    period: str  # empty for the whole year, else the term
 
 
-@dataclass
-class BoardDay:
+@dataclass(frozen=True)
+class BoardDayView:
     weekday: int
     label: str
-    slots: list[BoardSlot]
-    asking: int
+    slots: list[BoardSlotView]
 
 
-@dataclass
-class BoardSpace:
-    link: CampaignSpace
-    days: list[BoardDay]
+@dataclass(frozen=True)
+class BoardSpaceView:
+    row: "BoardRow"
+    closed_in_school_holidays: bool
+    days: list[BoardDayView]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ManagerBoard:
-    run: PlanRun | None
-    spaces: list[BoardSpace]
-    placed: list[PlanAssignment]
-    unmet: list[PlanAssignment]
+    """`board(campaign)` laid out for the page: per space the weekdays some wish asks for or
+    some slot sits on, each with its slots as text."""
 
-
-def assignment_by_hand(assignment: PlanAssignment) -> bool:
-    """True if a manager moved the wish on the board after the optimiser placed it."""
-    return bool(getattr(assignment, "moved_at", None) or getattr(assignment, "moved_by_id", None))
+    board: "Board"
+    spaces: list[BoardSpaceView]
 
 
 def manager_board(campaign: Campaign) -> ManagerBoard:
-    """The latest run of `campaign` laid out per space and weekday, with how many submitted
-    wishes ask for each space on each day (the competition), and the unmet wishes. A constant
-    number of queries, whatever the number of wishes."""
-    run = latest_run(campaign)
-    links = list(
-        CampaignSpace.objects.filter(campaign=campaign)
-        .select_related("space__site")
-        .order_by("space__name", "pk")
-    )
-    assignments = (
-        list(
-            PlanAssignment.objects.filter(run=run)
-            .select_related("wish__structure", "option__space", "space")
-            .order_by("wish__structure__name", "wish__rank", "wish__pk")
+    """The arbitration board's page: `board` plus each space's school-holiday setting (one
+    more query): a constant number of queries whatever the number of wishes."""
+    plan = board(campaign)
+    closed = dict(
+        CampaignSpace.objects.filter(campaign=campaign).values_list(
+            "space_id", "closed_in_school_holidays"
         )
-        if run
-        else []
     )
-    asking: dict[tuple[int, int], set[int]] = {}
-    kind_of = {link.space_id: link.space.kind for link in links}
-    options = WishOption.objects.filter(
-        wish__campaign=campaign, wish__status=WishStatus.SUBMITTED
-    ).values_list("wish", "weekday", "space", "space_kind")
-    for wish_id, weekday, space_id, kind in options:
-        for link_space, link_kind in kind_of.items():
-            if space_id == link_space or (space_id is None and kind == link_kind):
-                asking.setdefault((link_space, weekday), set()).add(wish_id)
-    placed = [a for a in assignments if a.space_id is not None]
-    slots: dict[tuple[int, int], list[BoardSlot]] = {}
-    for a in placed:
-        slots.setdefault((a.space_id, a.option.weekday), []).append(
-            BoardSlot(
-                assignment=a,
-                start=a.option.start,
-                end=a.option.end,
-                times=time_range_text(a.option.start, a.option.end),
-                structure=a.wish.structure.name,
-                position=a.option.position,
-                period="" if a.wish.period == SeasonPeriod.YEAR else a.wish.get_period_display(),
-                by_hand=assignment_by_hand(a),
+    periods = dict(SeasonPeriod.choices)
+    spaces = []
+    for row in plan.rows:
+        shown = sorted(set(plan.weekdays) | set(row.days))
+        spaces.append(
+            BoardSpaceView(
+                row=row,
+                closed_in_school_holidays=closed.get(row.space_id, True),
+                days=[
+                    BoardDayView(
+                        weekday=day,
+                        label=Weekday(day).label,
+                        slots=[
+                            BoardSlotView(
+                                slot=slot,
+                                times=time_range_text(slot.start, slot.end),
+                                period=""
+                                if slot.period == SeasonPeriod.YEAR
+                                else str(periods.get(slot.period, "")),
+                            )
+                            for slot in row.days.get(day, [])
+                        ],
+                    )
+                    for day in shown
+                ],
             )
         )
-    spaces = [
-        BoardSpace(
-            link=link,
-            days=[
-                BoardDay(
-                    weekday=day,
-                    label=label,
-                    slots=sorted(
-                        slots.get((link.space_id, day), []), key=lambda s: (s.start, s.end)
-                    ),
-                    asking=len(asking.get((link.space_id, day), ())),
-                )
-                for day, label in Weekday.choices
-            ],
-        )
-        for link in links
-    ]
-    unmet = [a for a in assignments if a.space_id is None]
-    return ManagerBoard(run=run, spaces=spaces, placed=placed, unmet=unmet)
+    return ManagerBoard(board=plan, spaces=spaces)
 
 
 def option_text(option: WishOption) -> str:
