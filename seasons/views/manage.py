@@ -20,12 +20,13 @@ from accounts.selectors import structures_bookable_on_behalf
 from bookings.exceptions import InvalidTransition
 from core.forms import form_add_service_errors
 from seasons import selectors, services
+from seasons.exceptions import PlanClashes
 from seasons.forms import CampaignForm, DecisionForm, MoveForm, SwapForm, campaign_initial
 from seasons.models import Campaign, CampaignStatus, PlanAssignment
 from spaces.selectors import site_owners_for, spaces_manageable_by
 
 PLAN_PAGE_SIZE = 50
-DECIDED = "decided"  # the committee's decision (between planned and published)
+DECIDED = CampaignStatus.DECIDED
 
 
 def _managed(request: HttpRequest, pk: int) -> Campaign:
@@ -213,13 +214,14 @@ def plan_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _board_context(campaign: Campaign, **extra) -> dict:
-    board = selectors.manager_board(campaign)
-    placed = PlanAssignment.objects.filter(pk__in=[a.pk for a in board.placed]).select_related(
+    run = selectors.latest_run(campaign)
+    placed = PlanAssignment.objects.filter(run=run, space__isnull=False).select_related(
         "wish__structure"
     )
     return {
         "campaign": campaign,
-        "board": board,
+        "run": run,
+        "board": selectors.manager_board(campaign),
         "editable": campaign.status == CampaignStatus.PLANNED,
         "swap_form": SwapForm(assignments=placed),
         "decision_form": DecisionForm(),
@@ -352,8 +354,6 @@ def campaign_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish the decided plan: each met wish becomes its structure's weekly series. Any clash
     with what was booked meanwhile stops it all, and the clashes are shown."""
-    from seasons.exceptions import PlanClashes
-
     campaign = _managed(request, pk)
     try:
         report = services.campaign_publish(campaign=campaign, actor=request.user)
@@ -370,24 +370,16 @@ def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, InvalidTransition) as exc:
         _refused(request, exc)
         return redirect("seasons:board", pk=campaign.pk)
-    series = _series_count(report)
-    messages.success(
-        request,
-        ngettext(
-            "The plan is published: %(count)s weekly series is created.",
-            "The plan is published: %(count)s weekly series are created.",
-            series,
+    if report.already:
+        messages.info(request, _("The plan was already published."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "The plan is published: %(count)s weekly series is created.",
+                "The plan is published: %(count)s weekly series are created.",
+                report.series,
+            )
+            % {"count": report.series},
         )
-        % {"count": series},
-    )
     return redirect("seasons:campaign-detail", pk=campaign.pk)
-
-
-def _series_count(report: object) -> int:
-    for name in ("series_count", "series_created", "created", "series"):
-        value = getattr(report, name, None)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, list | tuple):
-            return len(value)
-    return 0
