@@ -71,3 +71,13 @@ class CheckInClosed(InvalidTransition):
 
     def message(self) -> str:
         return self.text
+
+
+class SeriesClashes(Exception):
+    """Series placed at once by their owner (a season's publication,
+    `bookings.services.placements`) clash with what is booked, or with each other: `clashes`
+    lists every clashing date (`PlacementClash`); nothing was written."""
+
+    def __init__(self, clashes: list) -> None:
+        super().__init__(f"{len(clashes)} clashing dates")
+        self.clashes = clashes

@@ -274,3 +274,76 @@ def series_rewrite(
     else:
         event.delete()
     return new, periods
+
+
+@dataclass(frozen=True)
+class WeeklyDates:
+    """A weekly series given by the dates it holds (a season's slot, issue 17): the Event
+    repeats every week from the first to the last, and every week in between that is not
+    held is an EXDATE (a cancelled Occurrence)."""
+
+    calendar_key: int
+    title: str
+    periods: list[Period]  # in order, every one on the same weekday and local wall-clock time
+
+
+def weekly_series_create_many(*, series: list[WeeklyDates], zone: ZoneInfo) -> list[Event]:
+    """Save one Event per item of `series`, in a few statements whatever their number: the
+    calendars missing, the Events, the cancelled Occurrences of the weeks not held. Returns the
+    Events in the order of `series`. The weekly rule expands, in local time, to exactly the
+    periods given (`occurrences(event=…)`), because each period is its day at the first
+    period's wall-clock time; the caller built them so (`bookings.rules.local_period`)."""
+    if not series:
+        return []
+    slugs = {f"space-{item.calendar_key}" for item in series}
+    calendars = {calendar.slug: calendar for calendar in Calendar.objects.filter(slug__in=slugs)}
+    missing = sorted(slugs - set(calendars))
+    if missing:
+        Calendar.objects.bulk_create(
+            [Calendar(slug=slug, name=slug) for slug in missing], ignore_conflicts=True
+        )
+        calendars = {c.slug: c for c in Calendar.objects.filter(slug__in=slugs)}
+    first_local = series[0].periods[0].start.astimezone(zone)
+    rule = _rule(Frequency.WEEKLY, first_local)
+    events = []
+    for item in series:
+        first, last = item.periods[0], item.periods[-1]
+        last_day = last.start.astimezone(zone).date()
+        events.append(
+            Event(
+                calendar=calendars[f"space-{item.calendar_key}"],
+                title=item.title[:255],
+                start=first.start,
+                end=first.end,
+                rule=rule,
+                end_recurring_period=datetime.combine(
+                    last_day + timedelta(days=1), time(0), tzinfo=zone
+                ),
+            )
+        )
+    events = Event.objects.bulk_create(events, batch_size=500)
+    skipped = []
+    for event, item in zip(events, series, strict=True):
+        held = {period.start for period in item.periods}
+        first = item.periods[0]
+        wall_start = first.start.astimezone(zone)
+        wall_end = first.end.astimezone(zone)  # 00:00: midnight, as local_period reads it
+        day = wall_start.date() + timedelta(days=7)
+        last_day = item.periods[-1].start.astimezone(zone).date()
+        while day < last_day:
+            period = local_period(day, wall_start.time(), wall_end.time(), zone)
+            if period.start not in held:
+                skipped.append(
+                    Occurrence(
+                        event=event,
+                        title=event.title,
+                        start=period.start,
+                        end=period.end,
+                        original_start=period.start,
+                        original_end=period.end,
+                        cancelled=True,
+                    )
+                )
+            day += timedelta(days=7)
+    Occurrence.objects.bulk_create(skipped, batch_size=1000)
+    return events

@@ -59,6 +59,11 @@ def beat_schedule() -> dict[str, dict]:
             "schedule": crontab(minute=15),
         },
         "close-calls": {"task": "calls.tasks.close_calls", "schedule": crontab(minute=5)},
+        # Season campaigns past their deadline for wishes (issue 17).
+        "close-campaigns": {
+            "task": "seasons.tasks.close_campaigns",
+            "schedule": crontab(minute=7),
+        },
         "allocations-daily": {
             "task": "bookings.tasks.allocations_daily",
             "schedule": crontab(hour=0, minute=20),

@@ -16,14 +16,18 @@ class CampaignStatus(models.TextChoices):
     OPEN = "open", _("Open for wishes")
     CLOSED = "closed", _("Closed, plan to make")
     PLANNED = "planned", _("Plan proposed")
+    DECIDED = "decided", _("Decided by the committee")
     PUBLISHED = "published", _("Published")
 
 
+# The whole life of a campaign, in one place: a proposed plan may be run again (planned stays
+# planned) until the committee decides on it; the decided plan is then published as bookings.
 CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
     CampaignStatus.DRAFT: frozenset({CampaignStatus.OPEN}),
     CampaignStatus.OPEN: frozenset({CampaignStatus.CLOSED}),
     CampaignStatus.CLOSED: frozenset({CampaignStatus.PLANNED}),
-    CampaignStatus.PLANNED: frozenset({CampaignStatus.PUBLISHED}),
+    CampaignStatus.PLANNED: frozenset({CampaignStatus.DECIDED}),
+    CampaignStatus.DECIDED: frozenset({CampaignStatus.PUBLISHED}),
 }
 
 
@@ -110,6 +114,11 @@ class Campaign(models.Model):
     )
     published_rules = models.JSONField(default=dict, blank=True, editable=False)
     opened_at = models.DateTimeField(_("opened on"), null=True, blank=True, editable=False)
+    # The committee's decision on the plan (issue 17, arbitration): when, and its reference.
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    deliberation_reference = SingleLineCharField(
+        _("deliberation reference"), max_length=100, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -298,6 +307,20 @@ class PlanAssignment(models.Model):
         "spaces.Space", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     explanation = MultiLineTextField(_("explanation"))
+    # Arbitration: who last moved the wish by hand (another option, space, or off the plan).
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moved_at = models.DateTimeField(null=True, blank=True)
+    # Publication: the weekly booking series the slot became; the first date given back.
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="season_assignments",
+    )
+    given_back_from = models.DateField(_("given back from"), null=True, blank=True)
 
     class Meta:
         ordering = ["run", "wish"]

@@ -6,25 +6,36 @@ Every service checks its actor: a campaign's changes and its plan are for those 
 PermissionDenied (404); those who see the campaign but may not act get DecisionNotAllowed (403).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actors import Actor, is_platform, logged_actor
+from accounts.actors import PLATFORM, Actor, is_platform, logged_actor
 from accounts.exceptions import DecisionNotAllowed
 from accounts.models import EssFamily, Organisation, User
 from accounts.selectors import structures_allowed_to_request_for
-from bookings.models import OCCUPYING, Booking, Frequency
+from bookings.exceptions import BookingConflict, SeriesClashes
+from bookings.ics import feed_url
+from bookings.models import OCCUPYING, Booking, CalendarFeed, Frequency
+from bookings.rules import local_period
 from bookings.selectors.local_time import local_zone
+from bookings.services import booking_cancel, calendar_feed_create
+from bookings.services.placements import (
+    PlacementClash,
+    SeriesPlacement,
+    bookings_place_series,
+    placement_clashes,
+)
+from core.formats import day_text, duration_text, time_text, weekday_name
 from core.workflow import status_change
-from seasons import dates, explanations, solver
-from seasons.exceptions import CampaignInvalidTransition
+from seasons import dates, explanations, notifications, solver
+from seasons.exceptions import CampaignInvalidTransition, Clash, PlanClashes
 from seasons.models import (
     CAMPAIGN_TRANSITIONS,
     MAX_ALTERNATIVES,
@@ -45,11 +56,13 @@ from seasons.models import (
 from seasons.rules import FrozenRules, fits_opening_hours, minutes_of, slot_errors
 from seasons.selectors import (
     campaign_accepts_wishes,
+    campaign_slot_dates,
     campaigns_manageable_by,
     campaigns_visible_to,
     latest_run,
     plan_problem,
     problem_hash,
+    slot_dates_of,
     wishes_of_applicant,
     wishes_visible_to,
 )
@@ -91,35 +104,15 @@ def _check_weights(weights: dict, choices: type, field: str) -> dict[str, int]:
     return {key: value for key, value in sorted(weights.items()) if value}
 
 
-@transaction.atomic
-def campaign_create(
+def _campaign_errors(
     *,
-    actor: User,
-    owner: Organisation,
     title: str,
+    spaces: list[Space],
     school_year: int,
     opens_on: date,
     deadline: datetime,
-    spaces: list[Space],
-    closed_in_school_holidays: bool = True,
-    hours_per_week: int | None = None,
-    local_first: bool = False,
-    local_structures: list[Organisation] = (),  # type: ignore[assignment]
-    favoured_families: dict[str, int] | None = None,
-    favoured_activities: dict[str, int] | None = None,
-    holders_keep: bool = False,
-    previous: Campaign | None = None,
-) -> Campaign:
-    """Draft a campaign of `owner` (a commune or the intercommunality the actor acts for) over
-    spaces the actor manages, with its rules (frozen when it opens)."""
-    if is_platform(actor) or not site_owners_for(actor).filter(pk=owner.pk).exists():
-        raise PermissionDenied
-    if spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(
-        {s.pk for s in spaces}
-    ):
-        raise PermissionDenied
-    if previous is not None and not campaigns_manageable_by(actor).filter(pk=previous.pk).exists():
-        raise PermissionDenied
+    hours_per_week: int | None,
+) -> dict[str, str]:
     errors = {}
     if not title.strip():
         errors["title"] = _("Give the campaign a title.")
@@ -133,6 +126,77 @@ def campaign_create(
         errors["deadline"] = _("The deadline must come after the opening date.")
     if hours_per_week is not None and not 1 <= hours_per_week <= 168:
         errors["hours_per_week"] = _("Give a cap from 1 to 168 hours a week, or none.")
+    return errors
+
+
+def _check_campaign_inputs(
+    actor: User, spaces: list[Space], previous: Campaign | None, campaign: Campaign | None = None
+) -> None:
+    """The spaces and last year's campaign must be the actor's (else PermissionDenied)."""
+    if spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(
+        {s.pk for s in spaces}
+    ):
+        raise PermissionDenied
+    if previous is not None and not campaigns_manageable_by(actor).filter(pk=previous.pk).exists():
+        raise PermissionDenied
+    if campaign is not None and previous is not None and previous.pk == campaign.pk:
+        raise ValidationError({"previous": _("A campaign cannot follow itself.")})
+
+
+def _campaign_spaces_set(
+    campaign: Campaign,
+    spaces: list[Space],
+    *,
+    closed_in_school_holidays: bool,
+    open_in_school_holidays: list[Space],
+) -> None:
+    """The campaign's spaces, each closed during the school holidays unless listed open."""
+    open_ids = {s.pk for s in open_in_school_holidays}
+    CampaignSpace.objects.filter(campaign=campaign).delete()
+    CampaignSpace.objects.bulk_create(
+        CampaignSpace(
+            campaign=campaign,
+            space=space,
+            closed_in_school_holidays=closed_in_school_holidays and space.pk not in open_ids,
+        )
+        for space in sorted({s.pk: s for s in spaces}.values(), key=lambda s: s.pk)
+    )
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    school_year: int,
+    opens_on: date,
+    deadline: datetime,
+    spaces: list[Space],
+    closed_in_school_holidays: bool = True,
+    open_in_school_holidays: list[Space] = (),  # type: ignore[assignment]
+    hours_per_week: int | None = None,
+    local_first: bool = False,
+    local_structures: list[Organisation] = (),  # type: ignore[assignment]
+    favoured_families: dict[str, int] | None = None,
+    favoured_activities: dict[str, int] | None = None,
+    holders_keep: bool = False,
+    previous: Campaign | None = None,
+) -> Campaign:
+    """Draft a campaign of `owner` (a commune or the intercommunality the actor acts for) over
+    spaces the actor manages, with its rules (frozen when it opens). Its spaces close during
+    the school holidays (`closed_in_school_holidays`) but those in `open_in_school_holidays`."""
+    if is_platform(actor) or not site_owners_for(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    _check_campaign_inputs(actor, spaces, previous)
+    errors = _campaign_errors(
+        title=title,
+        spaces=spaces,
+        school_year=school_year,
+        opens_on=opens_on,
+        deadline=deadline,
+        hours_per_week=hours_per_week,
+    )
     if errors:
         raise ValidationError(errors)
     families = _check_weights(favoured_families or {}, EssFamily, "favoured_families")
@@ -152,11 +216,73 @@ def campaign_create(
         created_by=actor,
     )
     campaign.local_structures.set(local_structures)
-    CampaignSpace.objects.bulk_create(
-        CampaignSpace(
-            campaign=campaign, space=space, closed_in_school_holidays=closed_in_school_holidays
-        )
-        for space in sorted({s.pk: s for s in spaces}.values(), key=lambda s: s.pk)
+    _campaign_spaces_set(
+        campaign,
+        spaces,
+        closed_in_school_holidays=closed_in_school_holidays,
+        open_in_school_holidays=open_in_school_holidays,
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    actor: User,
+    title: str,
+    school_year: int,
+    opens_on: date,
+    deadline: datetime,
+    spaces: list[Space],
+    closed_in_school_holidays: bool = True,
+    open_in_school_holidays: list[Space] = (),  # type: ignore[assignment]
+    hours_per_week: int | None = None,
+    local_first: bool = False,
+    local_structures: list[Organisation] = (),  # type: ignore[assignment]
+    favoured_families: dict[str, int] | None = None,
+    favoured_activities: dict[str, int] | None = None,
+    holders_keep: bool = False,
+    previous: Campaign | None = None,
+) -> Campaign:
+    """Change a draft campaign's terms, spaces and rules (all of them, as `campaign_create`
+    takes them; its owner stays). Once opened, its rules are frozen: refused."""
+    campaign_check_manager(actor=actor, campaign=campaign)
+    _check_campaign_inputs(actor, spaces, previous, campaign)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(_("The campaign is open: its rules are frozen."))
+    errors = _campaign_errors(
+        title=title,
+        spaces=spaces,
+        school_year=school_year,
+        opens_on=opens_on,
+        deadline=deadline,
+        hours_per_week=hours_per_week,
+    )
+    if errors:
+        raise ValidationError(errors)
+    families = _check_weights(favoured_families or {}, EssFamily, "favoured_families")
+    activities = _check_weights(favoured_activities or {}, ActivityKind, "favoured_activities")
+    Campaign.objects.filter(pk=campaign.pk).update(
+        title=title.strip(),
+        school_year=school_year,
+        opens_on=opens_on,
+        deadline=deadline,
+        hours_per_week=hours_per_week,
+        local_first=local_first,
+        favoured_families=families,
+        favoured_activities=activities,
+        holders_keep=holders_keep,
+        previous=previous,
+    )
+    campaign.refresh_from_db()
+    campaign.local_structures.set(local_structures)
+    _campaign_spaces_set(
+        campaign,
+        spaces,
+        closed_in_school_holidays=closed_in_school_holidays,
+        open_in_school_holidays=open_in_school_holidays,
     )
     return campaign
 
@@ -565,3 +691,568 @@ def _plan_store(
     )
     _campaign_transition(campaign, CampaignStatus.PLANNED, actor)
     return run
+
+
+# --- Arbitration: the managers move, swap or take off wishes of the proposed plan ---
+
+
+def _arbitrated(assignment: PlanAssignment, actor: User) -> tuple[Campaign, PlanRun]:
+    """Check `actor` runs the assignment's campaign, lock the campaign (moves are serialised)
+    and refuse unless the plan is proposed and the assignment is of its latest run."""
+    campaign = Campaign.objects.get(plan_runs=assignment.run_id)
+    campaign_check_manager(actor=actor, campaign=campaign)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.PLANNED:
+        raise ValidationError(
+            _("The plan may be changed only while it is proposed, before the committee decides.")
+        )
+    run = latest_run(campaign)
+    if run is None or run.pk != assignment.run_id:
+        raise ValidationError(_("A newer plan replaced this one: reload the page."))
+    return campaign, run
+
+
+def _minutes_time(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60) if minutes < 24 * 60 else time(0)
+
+
+def _slot_text(space_name: str, option: solver.Option) -> str:
+    return _("%(space)s, %(weekday)s %(start)s–%(end)s") % {
+        "space": space_name,
+        "weekday": weekday_name(option.weekday).lower(),
+        "start": time_text(_minutes_time(option.start)),
+        "end": time_text(_minutes_time(option.end)),
+    }
+
+
+def _placement_errors(
+    campaign: Campaign,
+    problem: solver.Problem,
+    *,
+    wish_id: int,
+    position: int,
+    space_id: int,
+    placed: dict[int, tuple[int, int]],
+) -> list[str]:
+    """What the solver would refuse in placing option `position` of wish `wish_id` in space
+    `space_id`, the other wishes placed as `placed` ({wish id: (position, space id)}): a space
+    of the campaign that seats it, has its equipment and is open then (whatever kind of space
+    the option named: the managers may choose another), with a date left once the closures
+    are out; no overlap with another placed wish in that space on a common term; the
+    structure's weekly cap. In French, naming the clash."""
+    wishes = {wish.id: wish for wish in problem.wishes}
+    spaces = {space.id: space for space in problem.spaces}
+    wish = wishes.get(wish_id)
+    if wish is None:
+        return [_("This wish is no longer submitted.")]
+    options = {option.position: option for option in wish.options}
+    option = options.get(position)
+    if option is None:
+        return [_("Choose one of this wish's own choices.")]
+    space = spaces.get(space_id)
+    if space is None:
+        return [_("Choose a space of this campaign.")]
+    slot = _slot_text(space.name, option)
+    reason = solver.unfit_reason(wish, replace(option, space_id=None, space_kind=""), space)
+    if reason == solver.UNFIT_CAPACITY:
+        return [
+            _("%(space)s seats %(capacity)s people; this wish is for %(attendees)s.")
+            % {"space": space.name, "capacity": space.capacity, "attendees": wish.attendees}
+        ]
+    if reason == solver.UNFIT_EQUIPMENT:
+        return [_("%(space)s lacks the equipment this wish needs.") % {"space": space.name}]
+    if reason == solver.UNFIT_HOURS:
+        return [_("%(slot)s: the space is closed at that time.") % {"slot": slot}]
+    errors = []
+    for other_id, (other_position, other_space) in sorted(placed.items()):
+        if other_id == wish_id or other_space != space_id:
+            continue
+        other = wishes.get(other_id)
+        if other is None:
+            continue
+        other_option = next(o for o in other.options if o.position == other_position)
+        if solver.overlaps(option, wish.terms, other_option, other.terms):
+            errors.append(
+                _("%(slot)s overlaps the slot of %(structure)s (%(other)s).")
+                % {
+                    "slot": slot,
+                    "structure": other.structure_name,
+                    "other": _slot_text(space.name, other_option),
+                }
+            )
+    if problem.cap_minutes is not None:
+        minutes = option.minutes
+        for other_id, (other_position, _space) in placed.items():
+            other = wishes.get(other_id)
+            if other_id != wish_id and other and other.structure_id == wish.structure_id:
+                minutes += next(o for o in other.options if o.position == other_position).minutes
+        if minutes > problem.cap_minutes:
+            errors.append(
+                _(
+                    "%(structure)s would get %(hours)s a week, more than the campaign's cap of "
+                    "%(cap)s hours."
+                )
+                % {
+                    "structure": wish.structure_name,
+                    "hours": duration_text(minutes),
+                    "cap": problem.cap_minutes // 60,
+                }
+            )
+    if not errors:
+        link = CampaignSpace.objects.get(campaign=campaign, space_id=space_id)
+        period = Wish.objects.values_list("period", flat=True).get(pk=wish_id)
+        if not slot_dates_of(
+            campaign_space=link,
+            weekday=option.weekday,
+            start=_minutes_time(option.start),
+            end=_minutes_time(option.end),
+            period=period,
+        ):
+            errors.append(_("%(slot)s: the space is closed on every date.") % {"slot": slot})
+    return errors
+
+
+def _placed(run: PlanRun) -> dict[int, tuple[int, int]]:
+    return {
+        wish_id: (position, space_id)
+        for wish_id, position, space_id in PlanAssignment.objects.filter(
+            run=run, space__isnull=False
+        ).values_list("wish_id", "option__position", "space_id")
+    }
+
+
+def _by_hand(actor: User, *, now: datetime, placed: str | None) -> str:
+    values = {"name": str(actor), "date": day_text(timezone.localdate(now), year=True)}
+    if placed is None:
+        return _("Taken off the plan by hand by %(name)s on %(date)s.") % values
+    return _("Placed by hand by %(name)s on %(date)s: %(slot)s.") % {**values, "slot": placed}
+
+
+def _moved(
+    assignment: PlanAssignment, actor: User, option: WishOption | None, space: Space | None
+) -> None:
+    now = timezone.now()
+    placed = None
+    if option is not None and space is not None:
+        placed = _("%(space)s, %(weekday)s %(start)s–%(end)s") % {
+            "space": space.name,
+            "weekday": weekday_name(option.weekday).lower(),
+            "start": time_text(option.start),
+            "end": time_text(option.end),
+        }
+    assignment.option, assignment.space = option, space
+    assignment.explanation = f"{assignment.explanation}\n{_by_hand(actor, now=now, placed=placed)}"
+    assignment.moved_by, assignment.moved_at = actor, now
+    assignment.save(update_fields=["option", "space", "explanation", "moved_by", "moved_at"])
+
+
+def _recount(run: PlanRun) -> None:
+    PlanRun.objects.filter(pk=run.pk).update(
+        met_count=PlanAssignment.objects.filter(run=run, space__isnull=False).count()
+    )
+
+
+@transaction.atomic
+def plan_assignment_move(
+    *,
+    assignment: PlanAssignment,
+    actor: User,
+    option: WishOption | None,
+    space: Space | None,
+) -> PlanAssignment:
+    """Place a wish of the proposed plan on one of its own options' times in a space of the
+    campaign that fits it, or take it off the plan (`option` and `space` None). Re-checked as
+    the solver checks (`_placement_errors`); the explanation says who placed it by hand and
+    when. Only those who run the campaign, while the plan is proposed. Moving it where it is
+    changes nothing. Raises ValidationError in French naming the clash."""
+    campaign, run = _arbitrated(assignment, actor)
+    locked = (
+        PlanAssignment.objects.select_for_update(of=("self",))
+        .select_related("option")
+        .get(pk=assignment.pk)
+    )
+    if (option is None) != (space is None):
+        raise ValidationError(
+            _("Choose a choice of the wish and a space, or neither to take it off the plan.")
+        )
+    if option is not None and option.wish_id != locked.wish_id:
+        raise ValidationError({"option": [_("Choose one of this wish's own choices.")]})
+    wanted = (option.pk if option else None, space.pk if space else None)
+    if (locked.option_id, locked.space_id) == wanted:
+        return locked
+    if option is not None and space is not None:
+        placed = _placed(run)
+        placed.pop(locked.wish_id, None)
+        errors = _placement_errors(
+            campaign,
+            plan_problem(campaign),
+            wish_id=locked.wish_id,
+            position=option.position,
+            space_id=space.pk,
+            placed=placed,
+        )
+        if errors:
+            raise ValidationError(errors)
+    _moved(locked, actor, option, space)
+    _recount(run)
+    return locked
+
+
+@transaction.atomic
+def plan_assignments_swap(*, first: PlanAssignment, second: PlanAssignment, actor: User) -> None:
+    """Two placed wishes of the proposed plan exchange their spaces, each keeping its own
+    times; both re-checked as a move is. Only those who run the campaign, while the plan is
+    proposed."""
+    campaign, run = _arbitrated(first, actor)
+    if second.run_id != run.pk:
+        raise ValidationError(_("A newer plan replaced this one: reload the page."))
+    if first.pk == second.pk:
+        raise ValidationError(_("Choose two different wishes to exchange."))
+    locked = {
+        a.pk: a
+        for a in PlanAssignment.objects.select_for_update(of=("self",))
+        .select_related("option", "space")
+        .filter(pk__in=[first.pk, second.pk])
+        .order_by("pk")
+    }
+    one, two = locked[first.pk], locked[second.pk]
+    if one.space_id is None or two.space_id is None:
+        raise ValidationError(_("Only two wishes placed on the plan exchange their spaces."))
+    if one.space_id == two.space_id:
+        raise ValidationError(_("These two wishes are in the same space: nothing to exchange."))
+    placed = _placed(run)
+    placed[one.wish_id] = (one.option.position, two.space_id)
+    placed[two.wish_id] = (two.option.position, one.space_id)
+    problem = plan_problem(campaign)
+    errors = []
+    for assignment, space_id in ((one, two.space_id), (two, one.space_id)):
+        errors += _placement_errors(
+            campaign,
+            problem,
+            wish_id=assignment.wish_id,
+            position=assignment.option.position,
+            space_id=space_id,
+            placed=placed,
+        )
+    if errors:
+        raise ValidationError(errors)
+    space_one, space_two = one.space, two.space
+    _moved(one, actor, one.option, space_two)
+    _moved(two, actor, two.option, space_one)
+
+
+# --- The committee's decision and the publication ---
+
+MAX_REFERENCE_LENGTH = 100
+
+
+@transaction.atomic
+def campaign_decide(
+    *, campaign: Campaign, actor: User, decided_on: date, deliberation_reference: str
+) -> Campaign:
+    """Record the committee's decision on the proposed plan (its latest run): the date and the
+    reference of the deliberation; the campaign becomes "decided" and its plan can no longer
+    be changed, only published. Only those who run the campaign."""
+    campaign_check_manager(actor=actor, campaign=campaign)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    reference = deliberation_reference.strip() if isinstance(deliberation_reference, str) else ""
+    errors = {}
+    if not 1 <= len(reference) <= MAX_REFERENCE_LENGTH:
+        errors["deliberation_reference"] = _(
+            "Give the reference of the deliberation (100 characters at most)."
+        )
+    today = timezone.localdate()
+    earliest = date(campaign.school_year - 1, 1, 1)
+    if not isinstance(decided_on, date) or isinstance(decided_on, datetime):
+        errors["decided_on"] = _("Give the date of the decision.")
+    elif decided_on > today:
+        errors["decided_on"] = _("The decision cannot be dated in the future.")
+    elif decided_on < max(earliest, campaign.opens_on):
+        errors["decided_on"] = _("The decision cannot come before the campaign opened.")
+    if errors:
+        raise ValidationError(errors)
+    if campaign.status == CampaignStatus.PLANNED and latest_run(campaign) is None:
+        raise ValidationError(_("Make the plan before the committee decides on it."))
+    changed = _campaign_transition(
+        campaign, CampaignStatus.DECIDED, actor, f"{reference} ({decided_on.isoformat()})"
+    )
+    if changed:  # a repeated decision never overwrites the recorded deliberation
+        Campaign.objects.filter(pk=campaign.pk).update(
+            decided_on=decided_on, deliberation_reference=reference
+        )
+    return Campaign.objects.get(pk=campaign.pk)
+
+
+@dataclass(frozen=True)
+class PublicationReport:
+    """What a publication wrote: one weekly series per met wish, their dates, the structures
+    told (one e-mail each)."""
+
+    campaign_id: int
+    series: int
+    dates: int
+    structures: int
+    already: bool = False  # published before: nothing written this time
+
+
+def _met(run: PlanRun) -> list[PlanAssignment]:
+    return list(
+        PlanAssignment.objects.filter(run=run, space__isnull=False)
+        .select_related("wish__structure", "wish__submitted_by", "option", "space__site")
+        .order_by("space_id", "option__weekday", "option__start", "pk")
+    )
+
+
+def _placements(
+    campaign: Campaign, assignments: list[PlanAssignment]
+) -> tuple[list[SeriesPlacement], list[PlanAssignment]]:
+    """Each met assignment as a weekly series placement (its dates in local time), and those
+    left with no date at all (closed on every one)."""
+    zone = local_zone()
+    found = campaign_slot_dates(
+        campaign,
+        [
+            (a.space_id, a.option.weekday, a.option.start, a.option.end, a.wish.period)
+            for a in assignments
+        ],
+    )
+    placements, empty = [], []
+    for assignment, days in zip(assignments, found, strict=True):
+        option = assignment.option
+        if not days:
+            empty.append(assignment)
+            continue
+        placements.append(
+            SeriesPlacement(
+                key=assignment.pk,
+                space_id=assignment.space_id,
+                organisation_id=assignment.wish.structure_id,
+                requested_by_id=assignment.wish.submitted_by_id,
+                purpose=assignment.wish.purpose,
+                attendees=assignment.wish.attendees,
+                periods=tuple(local_period(day, option.start, option.end, zone) for day in days),
+            )
+        )
+    return placements, empty
+
+
+def _clashes_named(
+    clashes: list[PlacementClash], assignments: dict[int, PlanAssignment]
+) -> list[Clash]:
+    """The placements' clashing dates grouped per assignment, named, in the plan's order."""
+    zone = local_zone()
+    grouped: dict[int, list[PlacementClash]] = {}
+    for clash in clashes:
+        grouped.setdefault(clash.key, []).append(clash)
+    named = []
+    for key in sorted(grouped, key=lambda k: list(assignments).index(k)):
+        assignment = assignments[key]
+        found = sorted(grouped[key], key=lambda c: c.period.start)
+        reason = found[0].reason
+        if found[0].other_key is not None and found[0].other_key in assignments:
+            other = assignments[found[0].other_key]
+            reason = _("Overlaps the slot of %(structure)s in the same space (%(slot)s).") % {
+                "structure": other.wish.structure.name,
+                "slot": f"{weekday_name(other.option.weekday).lower()} "
+                f"{time_text(other.option.start)}–{time_text(other.option.end)}",
+            }
+        named.append(
+            Clash(
+                assignment_id=key,
+                space_name=assignment.space.name,
+                structure_name=assignment.wish.structure.name,
+                dates=sorted({c.period.start.astimezone(zone).date() for c in found}),
+                reason=str(reason),
+            )
+        )
+    return named
+
+
+def _campaign_clashes(*, campaign: Campaign) -> list[Clash]:
+    """What would stop the decided plan's publication now (read only): every met wish whose
+    dates clash with what is booked, closed or let in its space, or with another wish's."""
+    run = latest_run(campaign)
+    if run is None:
+        return []
+    assignments = _met(run)
+    placements, _empty = _placements(campaign, assignments)
+    spaces = {a.space_id: a.space for a in assignments}
+    return _clashes_named(
+        placement_clashes(placements=placements, spaces=spaces), {a.pk: a for a in assignments}
+    )
+
+
+def campaign_publish(*, campaign: Campaign, actor: User) -> PublicationReport:
+    """Publish the decided plan (decided → published): each met wish becomes a confirmed weekly
+    series of its structure over its dates (`slot_dates_of`: the period's weekdays without
+    public holidays, zone B's school holidays where the space closes then, and closed days),
+    all written in one transaction through `bookings.services.placements`. Any clash with what
+    was booked meanwhile (or between two wishes) raises PlanClashes listing every one, and
+    nothing is published; so does a refusal by the database (a concurrent writer), never a 500.
+    On success each structure gets one e-mail (after the commit) with its slots and its
+    calendar feed. Only those who run the campaign; publishing twice writes nothing twice."""
+    campaign_check_manager(actor=actor, campaign=campaign)
+    try:
+        with transaction.atomic():
+            return _publish(campaign, actor)
+    except (BookingConflict, IntegrityError) as exc:
+        # A writer that bypassed the spaces' locks got there first: the rows it wrote are
+        # committed now, so reading the clashes again names them.
+        clashes = _campaign_clashes(campaign=campaign)
+        raise PlanClashes(
+            clashes
+            or [
+                Clash(
+                    assignment_id=0,
+                    space_name="",
+                    structure_name="",
+                    reason=_("A slot was booked meanwhile: publish again."),
+                )
+            ]
+        ) from exc
+
+
+def _publish(campaign: Campaign, actor: User) -> PublicationReport:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status == CampaignStatus.PUBLISHED:
+        return PublicationReport(campaign.pk, 0, 0, 0, already=True)
+    if campaign.status != CampaignStatus.DECIDED:
+        raise CampaignInvalidTransition(campaign.status, CampaignStatus.PUBLISHED)
+    run = latest_run(campaign)
+    assignments = _met(run) if run is not None else []
+    placements, _empty = _placements(campaign, assignments)
+    by_pk = {a.pk: a for a in assignments}
+    reason = _("Season “%(title)s”, deliberation %(reference)s of %(date)s.") % {
+        "title": campaign.title,
+        "reference": campaign.deliberation_reference,
+        "date": day_text(campaign.decided_on, year=True) if campaign.decided_on else "",
+    }
+    try:
+        bookings = bookings_place_series(placements=placements, actor=actor, reason=reason)
+    except SeriesClashes as exc:
+        raise PlanClashes(_clashes_named(exc.clashes, by_pk)) from exc
+    for key, booking in bookings.items():
+        by_pk[key].booking = booking
+    PlanAssignment.objects.bulk_update(
+        [by_pk[key] for key in bookings], ["booking"], batch_size=1_000
+    )
+    _campaign_transition(campaign, CampaignStatus.PUBLISHED, actor, reason)
+    published = [by_pk[key] for key in bookings]
+    zone = local_zone()
+    structures = notifications.campaign_published_notify(
+        campaign,
+        published,
+        dates={
+            p.key: [period.start.astimezone(zone).date() for period in p.periods]
+            for p in placements
+        },
+        feeds=_structure_feeds(published),
+    )
+    return PublicationReport(
+        campaign_id=campaign.pk,
+        series=len(bookings),
+        dates=sum(len(p.periods) for p in placements),
+        structures=structures,
+    )
+
+
+def _structure_feeds(assignments: list[PlanAssignment]) -> dict[int, str]:
+    """The address of each structure's calendar feed (its organisation's ICS feed): an active
+    one created by a member is reused, else one is created for the member who submitted the
+    wish (theirs to revoke on their subscriptions page). A structure none of whose wishes'
+    authors is still a member gets no link."""
+    structures = {a.wish.structure_id: a.wish.structure for a in assignments}
+    authors: dict[int, list[User]] = {}
+    for a in assignments:
+        authors.setdefault(a.wish.structure_id, []).append(a.wish.submitted_by)
+    feeds = {}
+    for feed in CalendarFeed.objects.filter(
+        scope=CalendarFeed.Scope.ORGANISATION,
+        organisation__in=list(structures),
+        revoked_at__isnull=True,
+        created_by__is_active=True,
+        created_by__memberships__organisation=F("organisation"),
+    ).order_by("organisation_id", "pk"):
+        feeds.setdefault(feed.organisation_id, feed)
+    addresses = {}
+    for structure_id, structure in structures.items():
+        feed = feeds.get(structure_id)
+        if feed is None:
+            for author in dict.fromkeys(authors[structure_id]):
+                try:
+                    feed = calendar_feed_create(
+                        user=author, scope=CalendarFeed.Scope.ORGANISATION, target=structure
+                    )
+                except PermissionDenied:
+                    continue
+                break
+        if feed is not None:
+            addresses[structure_id] = feed_url(feed)
+    return addresses
+
+
+@transaction.atomic
+def season_slot_give_back(
+    *, assignment: PlanAssignment, actor: User, from_date: date, reason: str
+) -> int:
+    """Give back a published slot from `from_date` (a local day) on: its remaining dates are
+    cancelled (`bookings.services.booking_cancel`, that date and the following ones, on the
+    actor's terms: a member respects the space's cancellation notice) and freed for hourly
+    bookings. A member of the structure or one who runs the campaign; a reason is required.
+    Returns the number of dates freed."""
+    if is_platform(actor) or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    assignment = PlanAssignment.objects.select_related("run__campaign", "booking").get(
+        pk=assignment.pk
+    )
+    campaign = assignment.run.campaign
+    wish_allowed = wishes_of_applicant(actor).filter(pk=assignment.wish_id).exists()
+    if not wish_allowed and not campaigns_manageable_by(actor).filter(pk=campaign.pk).exists():
+        _refuse(wishes_visible_to(actor).filter(pk=assignment.wish_id).exists())
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError({"reason": _("Say why the slot is given back.")})
+    if campaign.status != CampaignStatus.PUBLISHED or assignment.booking is None:
+        raise ValidationError(_("Only a published slot may be given back."))
+    if not isinstance(from_date, date) or isinstance(from_date, datetime):
+        raise ValidationError({"from_date": _("Give the first date to give back.")})
+    if from_date < timezone.localdate():
+        raise ValidationError({"from_date": _("This date is past: choose today or a later date.")})
+    start = datetime.combine(from_date, time(0), tzinfo=local_zone())
+    try:
+        freed = booking_cancel(
+            booking=assignment.booking,
+            actor=actor,
+            reason=reason,
+            occurrence_start=start,
+            and_following=True,
+        )
+    except ValidationError as exc:
+        if "occurrence_start" in getattr(exc, "error_dict", {}):
+            raise ValidationError(
+                {"from_date": _("No date of this slot is left from that day.")}
+            ) from exc
+        raise
+    given_back = min(filter(None, [assignment.given_back_from, from_date]))
+    PlanAssignment.objects.filter(pk=assignment.pk).update(given_back_from=given_back)
+    return freed
+
+
+# --- The deadline job ---
+
+
+def campaigns_close_due(*, now: datetime | None = None) -> int:
+    """Close the open campaigns whose deadline has passed (the platform acts, logged without a
+    person), telling the people who run each; returns how many were closed. Each campaign is
+    closed under its row lock: two runs at once close it once."""
+    now = now or timezone.now()
+    closed = 0
+    for campaign in Campaign.objects.filter(status=CampaignStatus.OPEN, deadline__lte=now).order_by(
+        "pk"
+    ):
+        with transaction.atomic():
+            if _campaign_transition(
+                campaign, CampaignStatus.CLOSED, PLATFORM, _("Deadline for wishes reached.")
+            ):
+                notifications.campaign_closed_notify(campaign)
+                closed += 1
+    return closed

@@ -51,6 +51,7 @@ from bookings.models import (
 from bookings.rules import Period
 from bookings.services import equipment as equipment_services
 from bookings.services import groups as group_services
+from bookings.services import placements as placement_services
 from calls import services as calls_services
 from calls.models import ApplicationStatus, CallLog, CallStatus
 from calls.services import waiting as services_waiting
@@ -60,7 +61,14 @@ from payments.models import ChannelKind, Payment, PaymentChannel, PaymentPurpose
 from payments.services import cards, deposits, refunds, tariffs
 from reports import services as reports_services
 from seasons import services as seasons_services
-from seasons.models import Campaign, CampaignSpace, CampaignStatus, WishOption
+from seasons.models import (
+    Campaign,
+    CampaignSpace,
+    CampaignStatus,
+    PlanAssignment,
+    PlanRun,
+    WishOption,
+)
 from spaces import services as spaces_services
 from spaces.models import Amenity, SiteManager, WidgetOrigin
 from tests.factories import (
@@ -133,6 +141,7 @@ PLATFORM_JOBS = {
     "allocations_activate_and_end",
     "allocations_remind_ending",
     "calls_close_past_deadline",
+    "campaigns_close_due",  # the season's deadline job (issue 17)
     "booking_fees_expire_unpaid",
     "payments_expire_unpaid",
     "deposits_release_after_use",
@@ -192,6 +201,8 @@ NOT_STATE_CHANGING = {
     "erased_email",
     "api_token_hash",  # SHA-256 of a token's secret
     "campaign_check_manager",  # the season's check its services make (issue 17)
+    # What clashes with series about to be placed (a season's publication): one read.
+    "placement_clashes",
     "equipment_peak",  # the peak of an item's use over a period (a sweep over given uses)
     # Startup wiring: payments gives the agreements' messages a source of payment terms.
     "allocation_payment_terms_register",
@@ -213,6 +224,7 @@ INTERNAL_STEPS = {
     # The Occupancy writer (bookings/services/occupancy.py): the booking, closure and agreement
     # services call it inside their transaction, after their own checks.
     "occupancies_book",
+    "occupancies_book_many",  # bookings_place_series writes a season's dates through it
     "occupancies_close",
     "occupancies_allocate",
     "occupancies_free",
@@ -1146,6 +1158,17 @@ CASES: dict[str, Case] = {
         },
     ),
     "campaign_open": Case(seasons_services.campaign_open, lambda w: {"campaign": _season(w)}),
+    "campaign_update": Case(
+        seasons_services.campaign_update,
+        lambda w: {
+            "campaign": _season(w),
+            "title": "Saison changée",
+            "school_year": 2027,
+            "opens_on": date(2027, 1, 4),
+            "deadline": paris(2027, 3, 31, 12),
+            "spaces": [w.space],
+        },
+    ),
     "campaign_close": Case(
         seasons_services.campaign_close,
         lambda w: {"campaign": _season(w, CampaignStatus.OPEN)},
@@ -1171,6 +1194,52 @@ CASES: dict[str, Case] = {
         seasons_services.wishes_renew,
         lambda w: {"campaign": _season(w, CampaignStatus.OPEN), "structure": w.structure},
     ),
+    # the season's arbitration and publication (issue 17)
+    "plan_assignment_move": Case(
+        seasons_services.plan_assignment_move,
+        lambda w: {"assignment": _season_placed(w), "option": None, "space": None},
+    ),
+    "plan_assignments_swap": Case(
+        seasons_services.plan_assignments_swap,
+        lambda w: {"first": _season_placed(w), "second": _season_placed(w, other=True)},
+    ),
+    "campaign_decide": Case(
+        seasons_services.campaign_decide,
+        lambda w: {
+            "campaign": _season_placed(w).run.campaign,
+            "decided_on": date(2027, 1, 4),
+            "deliberation_reference": "DEL-1",
+        },
+    ),
+    "campaign_publish": Case(
+        seasons_services.campaign_publish,
+        lambda w: {"campaign": _season_placed(w, status=CampaignStatus.DECIDED).run.campaign},
+    ),
+    "season_slot_give_back": Case(
+        seasons_services.season_slot_give_back,
+        lambda w: {
+            "assignment": _season_placed(w, status=CampaignStatus.PUBLISHED, booking=w.confirmed),
+            "from_date": date(2027, 1, 13),
+            "reason": "Plus besoin",
+        },
+    ),
+    "bookings_place_series": Case(
+        placement_services.bookings_place_series,
+        lambda w: {
+            "placements": [
+                placement_services.SeriesPlacement(
+                    key=1,
+                    space_id=w.space.pk,
+                    organisation_id=w.structure.pk,
+                    requested_by_id=w.requester.pk,
+                    purpose="Saison",
+                    attendees=5,
+                    periods=(Period(paris(2027, 3, 2, 18), paris(2027, 3, 2, 20)),),
+                )
+            ],
+            "reason": "Saison 2027–2028",
+        },
+    ),
 }
 
 
@@ -1186,6 +1255,48 @@ def _season(w: World, status: str = CampaignStatus.DRAFT) -> Campaign:
     )
     CampaignSpace.objects.create(campaign=campaign, space=w.space)
     return campaign
+
+
+def _season_placed(
+    w: World,
+    *,
+    status: str = CampaignStatus.PLANNED,
+    other: bool = False,
+    booking: Booking | None = None,
+) -> PlanAssignment:
+    """A wish of `w.structure` placed by a plan of a campaign in `status` (`other`: a second
+    wish of the same plan, in a second space, at another time)."""
+    campaign = Campaign.objects.filter(title="Saison placée").first()
+    if campaign is None:
+        campaign = _season(w, status)
+        Campaign.objects.filter(pk=campaign.pk).update(title="Saison placée")
+        PlanRun.objects.create(
+            campaign=campaign, inputs_hash="0" * 64, status="optimal", seconds=0, objective=0
+        )
+    run = campaign.plan_runs.get()
+    space = w.space
+    if other:
+        space = SpaceFactory(site=w.site, name="Salle voisine")
+        CampaignSpace.objects.create(campaign=campaign, space=space)
+    wish = campaign.wishes.create(
+        structure=w.structure,
+        submitted_by=w.requester,
+        rank=2 if other else 1,
+        attendees=5,
+        purpose="Atelier",
+        activity="social",
+    )
+    option = WishOption.objects.create(
+        wish=wish,
+        position=1,
+        weekday=1,
+        start=time(14 if other else 18),
+        end=time(16 if other else 20),
+        space=space,
+    )
+    return PlanAssignment.objects.create(
+        run=run, wish=wish, option=option, space=space, explanation="Placé.", booking=booking
+    )
 
 
 def _season_wish(w: World):
@@ -1424,3 +1535,13 @@ def test_own_account_services_touch_only_the_actor():
     assert accounts_services.notifications_mark_read(actor=owner, ids=[theirs.pk]) == 0
     theirs.refresh_from_db()
     assert theirs.read_at is None
+
+
+def test_the_platform_closes_season_campaigns_past_their_deadline(world):
+    campaign = _season(world, CampaignStatus.OPEN)
+    Campaign.objects.filter(pk=campaign.pk).update(deadline=paris(2027, 1, 3))
+
+    assert seasons_services.campaigns_close_due() == 1
+
+    entry = campaign.log.latest("pk")
+    assert (entry.to_status, entry.actor) == (CampaignStatus.CLOSED, None)

@@ -96,3 +96,26 @@ def submit(campaign, user, structure, *options, rank=1, attendees=10, **fields):
         period=fields.get("period", SeasonPeriod.YEAR),
         options=list(options),
     )
+
+
+@pytest.fixture
+def planned(
+    campaign,
+    hall,
+    small_room,
+    commune_staff,
+    applicant,
+    applicant_structure,
+    rival,
+    rival_structure,
+):
+    """The campaign closed and planned: the judo club (local) gets Salle A on Tuesdays
+    18:00–20:00, the choir its second choice, Salle B at the same time."""
+    mine = submit(campaign, applicant, applicant_structure, tuesday(hall))
+    theirs = submit(campaign, rival, rival_structure, tuesday(hall), tuesday(small_room))
+    services.campaign_close(campaign=campaign, actor=commune_staff)
+    run = services.plan_run(campaign=campaign, actor=commune_staff)
+    campaign.refresh_from_db()
+    campaign.mine = run.assignments.get(wish=mine)
+    campaign.theirs = run.assignments.get(wish=theirs)
+    return campaign
