@@ -406,7 +406,7 @@ class GiveBackForm(AccessibleForm):
     """Give a published slot back from a date, saying why."""
 
     from_date = BoundedDateField(
-        label=_("From"),
+        label=_("Give back from"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The slot's dates from this day on are cancelled and freed."),
     )

@@ -38,4 +38,6 @@ urlpatterns: list = [
     path("demandes/<int:pk>/concurrence/", apply.wish_competition, name="wish-competition"),
     path("voeux/<int:pk>/", apply.wish_detail, name="wish-detail"),
     path("voeux/<int:pk>/retirer/", apply.wish_withdraw, name="wish-withdraw"),
+    path("demandes/<int:pk>/creneaux/", apply.my_slots, name="my-slots"),
+    path("creneaux/<int:pk>/rendre/", apply.slot_give_back, name="slot-give-back"),
 ]

@@ -8,9 +8,10 @@ wish is reached through `wishes_of_applicant`, so another structure's wish is a 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max, Prefetch
+from django.db.models import Count, Max, Min, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,9 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.exceptions import DecisionNotAllowed
 from accounts.models import EssFamily, Organisation
 from accounts.selectors import organisations_of, structures_allowed_to_request_for
+from bookings.ics import calendar_feeds_of, feed_url
+from bookings.models import CalendarFeed
 from core.forms import form_add_service_errors
 from seasons import selectors, services
-from seasons.forms import OPTION_COUNT, OptionForm, WishForm
+from seasons.forms import OPTION_COUNT, GiveBackForm, OptionForm, WishForm
 from seasons.models import (
     ActivityKind,
     Campaign,
@@ -426,3 +429,92 @@ def wishes_renew(request: HttpRequest, pk: int, structure_pk: int) -> HttpRespon
                 request, _("No slot of last year to add: they are already asked for, or none fits.")
             )
     return redirect("seasons:apply-campaign", pk=campaign.pk, structure_pk=structure.pk)
+
+
+# --- After publication: the structure's slots ---
+
+
+@login_required
+@require_GET
+def my_slots(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published slots of the user's structures in a campaign: the booking series each
+    became, how many dates are left and the next one, the structure's calendar feed, and a way
+    to give a slot back."""
+    campaign = _visible_campaign(request, pk)
+    now = timezone.now()
+    live = Q(booking__occupancies__active=True)
+    assignments = list(
+        selectors.assignments_of_structure(request.user, campaign).annotate(
+            dates_left=Count(
+                "booking__occupancies", filter=live & Q(booking__occupancies__start__gte=now)
+            ),
+            next_start=Min(
+                "booking__occupancies__start", filter=live & Q(booking__occupancies__start__gte=now)
+            ),
+        )
+    )
+    structures = {a.wish.structure_id: a.wish.structure for a in assignments}
+    feeds = {
+        feed.organisation_id: feed_url(feed)
+        for feed in calendar_feeds_of(user=request.user).filter(
+            scope=CalendarFeed.Scope.ORGANISATION, organisation__in=list(structures)
+        )
+    }
+    return render(
+        request,
+        "seasons/apply/my_slots.html",
+        {
+            "campaign": campaign,
+            "met": [a for a in assignments if a.booking_id],
+            "unmet": [a for a in assignments if a.space_id is None],
+            "structures": [
+                {"structure": s, "feed": feeds.get(s.pk)}
+                for s in sorted(structures.values(), key=lambda s: s.name)
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def slot_give_back(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a published slot back from a date, with a reason: its dates from then on are
+    cancelled and freed for hourly bookings (`season_slot_give_back`)."""
+    assignment = get_object_or_404(
+        PlanAssignment.objects.filter(
+            wish__in=selectors.wishes_of_applicant(request.user), booking__isnull=False
+        ).select_related("run__campaign", "wish__structure", "option", "space__site", "booking"),
+        pk=pk,
+    )
+    campaign = assignment.run.campaign
+    form = GiveBackForm(request.POST or None, initial={"from_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            freed = services.season_slot_give_back(
+                assignment=assignment,
+                actor=request.user,
+                from_date=form.cleaned_data["from_date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        except DecisionNotAllowed as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The slot is given back: %(count)s date is freed.",
+                    "The slot is given back: %(count)s dates are freed.",
+                    freed,
+                )
+                % {"count": freed},
+            )
+            return redirect("seasons:my-slots", pk=campaign.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "seasons/apply/give_back.html",
+        {"assignment": assignment, "campaign": campaign, "form": form},
+        status=status,
+    )

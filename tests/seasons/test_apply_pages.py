@@ -2,6 +2,7 @@
 renew), the competition each choice meets (counts, never names), refusals in French."""
 
 import re
+from datetime import date
 
 import pytest
 import time_machine
@@ -9,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bookings.models import Booking, BookingStatus, Frequency
-from seasons.models import Wish, WishOption, WishStatus
+from bookings import ics
+from bookings.models import Booking, BookingStatus, CalendarFeed, Frequency
+from seasons import services
+from seasons.models import PlanAssignment, Wish, WishOption, WishStatus
 from seasons.selectors import wish_competition, wishes_competition
 from tests.factories import MembershipFactory, StructureFactory, paris
 from tests.seasons.conftest import DEADLINE, submit, tuesday
@@ -358,3 +361,93 @@ def test_query_count_does_not_grow_with_wishes(
         response = member.get(url)
     if name == "campaign":
         assert text(response).count("Vœu n° ") == 13
+
+
+# --- After publication ---
+
+JUNE = paris(2027, 6, 1, 9)
+
+
+@pytest.fixture
+def published(campaign, hall, small_room, commune_staff, applicant, applicant_structure, rival):
+    """The judo club gets Salle A on Tuesdays 18:00–20:00; its second wish, the same time in the
+    same room, cannot be met; the choir gets Salle B."""
+    mine = submit(campaign, applicant, applicant_structure, tuesday(hall))
+    submit(campaign, applicant, applicant_structure, tuesday(hall), rank=2, purpose="Judo adultes")
+    rival_structure = rival.memberships.get().organisation
+    submit(campaign, rival, rival_structure, tuesday(hall), tuesday(small_room))
+    services.campaign_close(campaign=campaign, actor=commune_staff)
+    run = services.plan_run(campaign=campaign, actor=commune_staff)
+    with time_machine.travel(JUNE, tick=False):
+        services.campaign_decide(
+            campaign=campaign,
+            actor=commune_staff,
+            decided_on=date(2027, 5, 31),
+            deliberation_reference="DEL-2027-042",
+        )
+        services.campaign_publish(campaign=campaign, actor=commune_staff)
+    campaign.refresh_from_db()
+    campaign.mine = run.assignments.get(wish=mine)
+    return campaign
+
+
+def test_after_publication_the_campaign_page_explains_the_structures_own_wishes_only(
+    member, published, applicant_structure
+):
+    with time_machine.travel(JUNE, tick=False):
+        page = text(member.get(campaign_url(published, applicant_structure)))
+
+    assert "Le planning publié" in page
+    assert page.count("<strong>Satisfait</strong>") == 1
+    assert page.count("<strong>Non satisfait</strong>") == 1
+    assert re.sub(r"\s+", " ", published.mine.explanation) in page
+    assert "Chorale du Nord" not in page  # the choir's own wish and explanation are not shown
+
+
+def test_my_slots_lists_the_series_its_dates_and_the_feed(member, published, applicant):
+    with time_machine.travel(JUNE, tick=False):
+        response = member.get(reverse("seasons:my-slots", args=[published.pk]))
+
+    page = text(response)
+    booking = PlanAssignment.objects.get(pk=published.mine.pk).booking
+    dates = booking.occupancies.filter(active=True).count()
+    feed = ics.calendar_feeds_of(user=applicant).get(scope=CalendarFeed.Scope.ORGANISATION)
+    assert response.status_code == 200
+    assert "Mardi 18:00–20:00, Salle A" in page
+    assert booking.get_absolute_url() in page
+    assert f"<dt>Dates restantes</dt><dd>{dates}</dd>" in page
+    assert "Mardi 7 septembre 2027, 18:00" in page  # the first Tuesday of the school year
+    assert ics.feed_url(feed) in page
+    assert "Judo adultes" in page  # the unmet wish, with its explanation
+
+
+def test_give_back_frees_the_dates_from_a_day_with_a_reason(member, published):
+    url = reverse("seasons:slot-give-back", args=[published.mine.pk])
+    with time_machine.travel(JUNE, tick=False):
+        form = member.get(url)
+        refused = member.post(url, {"from_date": "2028-01-01", "reason": " "})
+        past = member.post(url, {"from_date": "2027-01-01", "reason": "Fin"})
+        done = member.post(
+            url, {"from_date": "2028-01-01", "reason": "Fin d’activité"}, follow=True
+        )
+
+    mine = PlanAssignment.objects.get(pk=published.mine.pk)
+    assert form.status_code == 200
+    assert (refused.status_code, past.status_code) == (400, 400)
+    assert "Ce champ est obligatoire." in text(refused)
+    assert "Cette date est passée" in text(past)
+    assert mine.given_back_from == date(2028, 1, 1)
+    assert re.search(r"Le créneau est rendu : \d+ dates sont libérées\.", text(done))
+
+
+def test_another_structures_member_gets_404_on_giving_a_slot_back(client, published, rival):
+    client.force_login(rival)
+
+    with time_machine.travel(JUNE, tick=False):
+        response = client.post(
+            reverse("seasons:slot-give-back", args=[published.mine.pk]),
+            {"from_date": "2028-01-01", "reason": "Non"},
+        )
+
+    assert response.status_code == 404
+    assert PlanAssignment.objects.get(pk=published.mine.pk).given_back_from is None
