@@ -48,6 +48,7 @@ from payments.rules import OrganisationCategory, TariffUnit
 from payments.services.cards import booking_payment_open
 from payments.services.documents import invoice_issue_for_payment
 from payments.services.tariffs import tariff_set
+from seasons import services as seasons_services
 from spaces.models import Amenity, SiteManager, SpaceKind, WidgetOrigin
 from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
@@ -1419,6 +1420,56 @@ def _inventory_export(w: World, count: int) -> Get:
     return Get(w.commune_staff, url, csv_lines)
 
 
+# --- The season: a structure's pages (seasons/views/apply.py) ----------------------------------
+
+
+def _season_campaign(w: World):
+    campaign = seasons_services.campaign_create(
+        actor=w.commune_staff,
+        owner=w.commune.organisation,
+        title=f"QC season {w.next()}",
+        school_year=2027,
+        opens_on=date(2027, 1, 4),
+        deadline=paris(2027, 3, 31, 12),
+        spaces=[w.space],
+    )
+    seasons_services.campaign_open(campaign=campaign, actor=w.commune_staff)
+    return campaign
+
+
+@case("seasons:apply-list", sqlite=7)
+def _season_apply_list(w: World, count: int) -> Get:
+    """Open campaigns with their spaces and rules."""
+    for _ in range(count):
+        _season_campaign(w)
+    return Get(w.requester, reverse("seasons:apply-list"), html(r"QC season \d+"))
+
+
+@case("seasons:apply-campaign", sqlite=9)
+def _season_apply_campaign(w: World, count: int) -> Get:
+    """A structure's wishes in a campaign: at most 20 submitted (MAX_WISHES_PER_STRUCTURE), the
+    withdrawn ones listed too, so the rows grow by withdrawing; one submitted stays, with its
+    competition counted."""
+    if not hasattr(w, "season"):
+        w.season = _season_campaign(w)
+    option = seasons_services.OptionInput(weekday=1, start=time(18), end=time(20), space=w.space)
+    for _ in range(count):
+        wish = seasons_services.wish_submit(
+            actor=w.requester,
+            campaign=w.season,
+            structure=w.organisation,
+            rank=1,
+            attendees=1,
+            purpose=f"QC wish {w.next()}",
+            activity="sport",
+            period="year",
+            options=[option],
+        )
+        seasons_services.wish_withdraw(wish=wish, actor=w.requester)
+    url = reverse("seasons:apply-campaign", args=[w.season.pk, w.organisation.pk])
+    return Get(w.requester, url, html(r"/saisons/voeux/\d+/"))
+
+
 # --- Helpers of the test ---------------------------------------------------------------------
 
 
@@ -1699,6 +1750,16 @@ NOT_LISTS: dict[str, str] = {
     "api:document-file": FILE,
     "api:invoice-pdf": FILE,
     "api:waiting-close": ACTION,
+    # The season, a structure's pages (issue 17).
+    "seasons:apply-structures": "the user's structures to choose from (a few), one query",
+    "seasons:wish-create": ACTION,
+    "seasons:wishes-renew": ACTION,
+    "seasons:wish-competition": "the four choices of the wish being typed: one count each",
+    "seasons:wish-detail": DETAIL,
+    "seasons:wish-withdraw": ACTION,
+    "seasons:my-slots": "a structure's answers in one campaign: at most 20 wishes per structure "
+    "(MAX_WISHES_PER_STRUCTURE), in one query with their dates counted",
+    "seasons:slot-give-back": ACTION,
 }
 
 
