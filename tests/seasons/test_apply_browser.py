@@ -1,0 +1,85 @@
+"""A structure's season pages in a real browser (Debian's chromium), at a phone's width (390 px)
+with axe on every page: the open campaigns, the wish form whose live count changes as a choice
+is typed (seasons/competition.js), and the list of wishes after sending.
+
+The live server runs in another thread, where a frozen clock does not hold: the campaign's
+deadline is a month from the real now."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from seasons import services
+from tests.calls.test_browser import assert_accessible
+from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 (Debian's chromium)
+from tests.seasons.conftest import submit, tuesday
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def fits_a_phone(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
+
+
+def log_in(page: Page, live_server, user) -> None:
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+
+
+@pytest.fixture
+def open_campaign(commune, commune_staff, hall, small_room):
+    campaign = services.campaign_create(
+        actor=commune_staff,
+        owner=commune.organisation,
+        title="Saison 2027–2028",
+        school_year=2027,
+        opens_on=timezone.localdate(),
+        deadline=timezone.now() + timedelta(days=30),
+        spaces=[hall, small_room],
+        hours_per_week=4,
+    )
+    services.campaign_open(campaign=campaign, actor=commune_staff)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def test_a_member_asks_for_a_slot_on_a_phone_and_sees_the_competition_live(
+    page: Page, live_server, open_campaign, hall, applicant, applicant_structure, rival
+):
+    submit(open_campaign, rival, rival.memberships.get().organisation, tuesday(hall, 19, 21))
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, applicant)
+
+    page.goto(f"{live_server.url}/saisons/demandes/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Saisons")
+    fits_a_phone(page)
+    assert_accessible(page)
+    page.get_by_role("link", name="Mes vœux dans cette campagne").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Saison 2027–2028")
+    fits_a_phone(page)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Ajouter un vœu").click()
+    fits_a_phone(page)
+    assert_accessible(page)
+    page.get_by_label("Objet").fill("Judo enfants")
+    page.get_by_label("Type d’activité").select_option("sport")
+    page.get_by_label("Participants").fill("12")
+    first = page.locator("#option-1")
+    first.get_by_label("Jour").select_option("1")
+    first.get_by_label("De").fill("18:00")
+    first.get_by_label("À", exact=True).fill("20:00")
+    first.get_by_label("Local ou type de local").select_option(f"space:{hall.pk}")
+    expect(page.locator("#option-1-competition")).to_have_text("1 autre demande sur ce créneau")
+    page.get_by_role("button", name="Envoyer le vœu").click()
+
+    expect(page.get_by_text("Votre vœu est envoyé.")).to_be_visible()
+    expect(page.get_by_text("Vœu n° 1 : Judo enfants")).to_be_visible()
+    expect(page.get_by_text("1 autre demande sur ce créneau")).to_be_visible()
+    fits_a_phone(page)
+    assert_accessible(page)
