@@ -267,11 +267,12 @@ def assignment_move(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         option_id, space_id = form.option_and_space()
         option = assignment.wish.options.filter(pk=option_id).first() if option_id else None
-        space = (
-            campaign.spaces.select_related("space").get(space_id=space_id).space
+        link = (
+            campaign.spaces.select_related("space").filter(space_id=space_id).first()
             if space_id
             else None
         )
+        space = link.space if link is not None else None
         try:
             services.plan_assignment_move(
                 assignment=assignment, actor=request.user, option=option, space=space

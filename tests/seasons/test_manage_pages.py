@@ -414,7 +414,7 @@ def test_decide_refuses_a_future_date_and_hostile_reference(staff_client, planne
         url, {"decided_on": "99999-01-04", "deliberation_reference": "DEL"}, follow=True
     )
 
-    assert messages_of(future)  # the service's reason (its French: pub's entries)
+    assert "La décision ne peut pas être datée dans le futur." in " ".join(messages_of(future))
     assert "Ce champ ne peut pas contenir de retour à la ligne" in " ".join(messages_of(hostile))
     assert messages_of(huge)
     planned.refresh_from_db()
