@@ -13,15 +13,17 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from seasons import services
-from tests.calls.test_browser import assert_accessible
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 (Debian's chromium)
+from tests.e2e.test_phone_widths import PHONE, check_page
 from tests.seasons.conftest import submit, tuesday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def fits_a_phone(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
+    """No wider than the phone, no serious axe violation, touch targets of 44 px
+    (tests/e2e/test_phone_widths.py)."""
+    assert check_page(page, page.url, PHONE) == []
 
 
 def log_in(page: Page, live_server, user) -> None:
@@ -52,21 +54,18 @@ def test_a_member_asks_for_a_slot_on_a_phone_and_sees_the_competition_live(
     page: Page, live_server, open_campaign, hall, applicant, applicant_structure, rival
 ):
     submit(open_campaign, rival, rival.memberships.get().organisation, tuesday(hall, 19, 21))
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     log_in(page, live_server, applicant)
 
     page.goto(f"{live_server.url}/saisons/demandes/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Saisons")
     fits_a_phone(page)
-    assert_accessible(page)
     page.get_by_role("link", name="Mes vœux dans cette campagne").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Saison 2027–2028")
     fits_a_phone(page)
-    assert_accessible(page)
 
     page.get_by_role("link", name="Ajouter un vœu").click()
     fits_a_phone(page)
-    assert_accessible(page)
     page.get_by_label("Objet").fill("Judo enfants")
     page.get_by_label("Type d’activité").select_option("sport")
     page.get_by_label("Participants").fill("12")
@@ -81,4 +80,30 @@ def test_a_member_asks_for_a_slot_on_a_phone_and_sees_the_competition_live(
     expect(page.get_by_text("Vœu n° 1 : Judo enfants")).to_be_visible()
     expect(page.get_by_text("1 autre demande sur ce créneau")).to_be_visible()
     fits_a_phone(page)
-    assert_accessible(page)
+
+
+def test_after_publication_a_member_sees_their_slots_and_the_give_back_form_on_a_phone(
+    page: Page, live_server, open_campaign, commune_staff, hall, applicant, applicant_structure
+):
+    submit(open_campaign, applicant, applicant_structure, tuesday(hall))
+    services.campaign_close(campaign=open_campaign, actor=commune_staff)
+    services.plan_run(campaign=open_campaign, actor=commune_staff)
+    services.campaign_decide(
+        campaign=open_campaign,
+        actor=commune_staff,
+        decided_on=timezone.localdate(),
+        deliberation_reference="DEL-2027-042",
+    )
+    services.campaign_publish(campaign=open_campaign, actor=commune_staff)
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, applicant)
+
+    page.goto(f"{live_server.url}/saisons/demandes/{open_campaign.pk}/")
+    expect(page.get_by_text("Satisfait", exact=True)).to_be_visible()
+    fits_a_phone(page)
+    page.get_by_role("link", name="Mes créneaux, leurs dates et leur calendrier").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes créneaux")
+    fits_a_phone(page)
+    page.get_by_role("link", name="Rendre ce créneau").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rendre un créneau")
+    fits_a_phone(page)
