@@ -451,3 +451,24 @@ def test_another_structures_member_gets_404_on_giving_a_slot_back(client, publis
 
     assert response.status_code == 404
     assert PlanAssignment.objects.get(pk=published.mine.pk).given_back_from is None
+
+
+def test_my_slots_query_count_does_not_grow_with_the_structures_answers(
+    client, published, applicant, rival, django_assert_num_queries
+):
+    """The choir has one answer (met), the judo club two (one met, one not): same queries."""
+    url = reverse("seasons:my-slots", args=[published.pk])
+    with time_machine.travel(JUNE, tick=False):
+        client.force_login(rival)
+        client.get(url)
+        with CaptureQueriesContext(connection) as one:
+            response = client.get(url)
+        assert response.status_code == 200, response
+        queries = len(one)  # now: the next request resets the connection's log
+        client.force_login(applicant)
+        client.get(url)
+        with django_assert_num_queries(queries):
+            page = text(client.get(url))
+
+    assert "Judo adultes" in page  # the unmet wish
+    assert "Entraînement" in page  # the met one
