@@ -12,6 +12,7 @@ urlpatterns = [
     path("espaces/", include("spaces.urls")),
     path("reservations/", include("bookings.urls")),
     path("appels/", include("calls.urls")),
+    path("saisons/", include("seasons.urls")),
     path("rapports/", include("reports.urls")),
     path("donnees/subventions/", include("reports.urls.open_data")),
     path("donnees/", include("reports.urls.opendata")),

@@ -6,14 +6,19 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from accounts.models import EssFamily, Organisation
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
 from bookings.models import Closure
 from bookings.selectors.local_time import local_zone
+from core.formats import time_range_text, weekday_name
 from seasons import dates, solver
 from seasons.models import (
+    ActivityKind,
     Campaign,
     CampaignSpace,
     CampaignStatus,
@@ -25,6 +30,7 @@ from seasons.models import (
     WishStatus,
 )
 from seasons.rules import FrozenRules, minutes_of, option_bonuses
+from spaces.models import Weekday
 
 _TERMS = {
     SeasonPeriod.YEAR: frozenset(solver.TERMS),
@@ -68,31 +74,93 @@ def campaign_accepts_wishes(campaign: Campaign, *, now: datetime | None = None) 
     return campaign.status == CampaignStatus.OPEN and now < campaign.deadline
 
 
+def _same_place(space, space_kind: str) -> Q:
+    """Options competing for the same place as an option on `space` (or any space of `space_kind`)."""
+    if space is not None:
+        return Q(space=space.pk) | Q(space__isnull=True, space_kind=space.kind)
+    return Q(space_kind=space_kind) | Q(space__kind=space_kind)
+
+
+def slot_competition(
+    campaign: Campaign,
+    *,
+    weekday: int,
+    start: time,
+    end: time,
+    space=None,
+    space_kind: str = "",
+    exclude_wish: int | None = None,
+) -> int:
+    """How many submitted wishes of `campaign` ask for the same space — or the same kind of
+    space — on `weekday` at a time overlapping `start`–`end` (the wish form's live count, before
+    the wish exists). A count only: never who."""
+    return (
+        WishOption.objects.filter(
+            _same_place(space, space_kind),
+            wish__campaign=campaign.pk,
+            wish__status=WishStatus.SUBMITTED,
+            weekday=weekday,
+            start__lt=end,
+            end__gt=start,
+        )
+        .exclude(wish=exclude_wish)
+        .values("wish")
+        .distinct()
+        .count()
+    )
+
+
 def wish_competition(wish: Wish) -> dict[int, int]:
     """For each option of `wish` (by position), how many other submitted wishes of the campaign
     ask for the same space — or the same kind of space — on the same weekday at an overlapping
     time. Counts only: a structure never learns who the others are."""
-    counts = {}
-    for option in wish.options.all():
-        same_place = (
-            Q(space=option.space_id) | Q(space__isnull=True, space_kind=option.space.kind)
-            if option.space_id
-            else Q(space_kind=option.space_kind) | Q(space__kind=option.space_kind)
+    return {
+        option.position: slot_competition(
+            Campaign(pk=wish.campaign_id),
+            weekday=option.weekday,
+            start=option.start,
+            end=option.end,
+            space=option.space,
+            space_kind=option.space_kind,
+            exclude_wish=wish.pk,
         )
-        counts[option.position] = (
-            WishOption.objects.filter(
-                same_place,
-                wish__campaign=wish.campaign_id,
-                wish__status=WishStatus.SUBMITTED,
-                weekday=option.weekday,
-                start__lt=option.end,
-                end__gt=option.start,
+        for option in wish.options.select_related("space")
+    }
+
+
+def wishes_competition(wishes: QuerySet[Wish]) -> dict[int, dict[int, int]]:
+    """`wish_competition` for many wishes in one query (a structure's list of wishes): by wish,
+    by option position, the number of other submitted wishes competing for it."""
+    other = WishOption.objects.filter(
+        Q(space=OuterRef("space"))
+        | Q(space__isnull=True, space_kind=OuterRef("space__kind"))
+        | (~Q(space_kind="") & Q(space_kind=OuterRef("space_kind")))
+        | Q(space__kind=OuterRef("space_kind")),
+        wish__campaign=OuterRef("wish__campaign"),
+        wish__status=WishStatus.SUBMITTED,
+        weekday=OuterRef("weekday"),
+        start__lt=OuterRef("end"),
+        end__gt=OuterRef("start"),
+    ).exclude(wish=OuterRef("wish"))
+    count = (
+        other.order_by()
+        .annotate(
+            n=Func(
+                F("wish"),
+                function="COUNT",
+                template="COUNT(DISTINCT %(expressions)s)",
+                output_field=IntegerField(),
             )
-            .exclude(wish=wish.pk)
-            .values("wish")
-            .distinct()
-            .count()
         )
+        .values("n")
+    )
+    counts: dict[int, dict[int, int]] = {}
+    for wish_id, position, n in (
+        WishOption.objects.filter(wish__in=wishes.values("pk"))
+        .annotate(n=Coalesce(Subquery(count), 0))
+        .values_list("wish", "position", "n")
+    ):
+        counts.setdefault(wish_id, {})[position] = n
     return counts
 
 
@@ -492,3 +560,211 @@ def assignments_of_structure(user: AnyUser, campaign: Campaign) -> QuerySet[Plan
         .select_related("wish__structure", "option", "space__site", "booking")
         .order_by("wish__structure__name", "wish__rank", "pk")
     )
+
+
+# --- The manager pages (issue 17): listings, the plan and the arbitration board ---
+
+
+def campaigns_managed_listing(user: AnyUser) -> QuerySet[Campaign]:
+    """The campaigns the user runs, with their owner and submitted wishes counted."""
+    return (
+        campaigns_manageable_by(user)
+        .select_related("owner")
+        .annotate(
+            wishes_count=Count("wishes", filter=Q(wishes__status=WishStatus.SUBMITTED)),
+        )
+        .order_by("-school_year", "-created_at", "-pk")
+    )
+
+
+def campaign_counts(campaign: Campaign) -> dict[str, int]:
+    """The submitted wishes of a campaign and the structures they come from."""
+    return Wish.objects.filter(campaign=campaign, status=WishStatus.SUBMITTED).aggregate(
+        wishes=Count("pk"), structures=Count("structure", distinct=True)
+    )
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    label: str
+    value: str
+
+
+def rules_lines(campaign: Campaign) -> list[RuleLine]:
+    """The campaign's rules in the user's language: the published snapshot once opened, the
+    draft's fields before."""
+    if campaign.status == CampaignStatus.DRAFT:
+        rules = FrozenRules(
+            hours_per_week=campaign.hours_per_week,
+            local_first=campaign.local_first,
+            local_structures=frozenset(campaign.local_structures.values_list("pk", flat=True)),
+            favoured_families=campaign.favoured_families,
+            favoured_activities=campaign.favoured_activities,
+            holders_keep=campaign.holders_keep,
+        )
+    else:
+        rules = FrozenRules.from_snapshot(campaign.published_rules)
+    none = gettext("none")
+    families = dict(EssFamily.choices)
+    activities = dict(ActivityKind.choices)
+    local = (
+        Organisation.objects.filter(pk__in=rules.local_structures)
+        .order_by("name")
+        .values_list("name", flat=True)
+        if rules.local_first
+        else []
+    )
+
+    def weights(values: dict, labels: dict) -> str:
+        items = [f"{labels.get(code, code)} ({weight}/10)" for code, weight in values.items()]
+        return ", ".join(items) or none
+
+    return [
+        RuleLine(
+            gettext("Hours per week per structure at most"),
+            str(rules.hours_per_week) if rules.hours_per_week else gettext("no cap"),
+        ),
+        RuleLine(
+            gettext("The commune's structures first"),
+            (", ".join(local) or none) if rules.local_first else gettext("no"),
+        ),
+        RuleLine(gettext("Favoured ESS families"), weights(rules.favoured_families, families)),
+        RuleLine(gettext("Favoured activities"), weights(rules.favoured_activities, activities)),
+        RuleLine(
+            gettext("Last year's holders keep their slots"),
+            gettext("yes") if rules.holders_keep else gettext("no"),
+        ),
+    ]
+
+
+def plan_assignments(
+    run: PlanRun, *, structure: int | None = None, space: int | None = None
+) -> QuerySet[PlanAssignment]:
+    """The answers of a run, by structure then the structure's ranking; `structure` keeps one
+    structure's wishes, `space` those placed in a space or asking for it."""
+    rows = PlanAssignment.objects.filter(run=run).select_related(
+        "wish__structure", "option__space", "space"
+    )
+    if structure is not None:
+        rows = rows.filter(wish__structure=structure)
+    if space is not None:
+        rows = rows.filter(
+            Q(space=space) | Q(wish__in=WishOption.objects.filter(space=space).values("wish"))
+        )
+    return rows.order_by("wish__structure__name", "wish__rank", "wish__pk")
+
+
+def plan_structures(run: PlanRun) -> QuerySet:
+    """The structures of a run's wishes, for the plan's filter."""
+    return Organisation.objects.filter(
+        pk__in=PlanAssignment.objects.filter(run=run).values("wish__structure")
+    ).order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class BoardSlotView:
+    """A placed wish as a cell of the board reads: « 18 h–20 h Club de judo (choix 1) »."""
+
+    slot: "BoardSlot"
+    times: str
+    period: str  # empty for the whole year, else the term
+
+
+@dataclass(frozen=True)
+class BoardDayView:
+    weekday: int
+    label: str
+    slots: list[BoardSlotView]
+
+
+@dataclass(frozen=True)
+class BoardSpaceView:
+    row: "BoardRow"
+    closed_in_school_holidays: bool
+    days: list[BoardDayView]
+
+
+@dataclass(frozen=True)
+class ManagerBoard:
+    """`board(campaign)` laid out for the page: per space the weekdays some wish asks for or
+    some slot sits on, each with its slots as text."""
+
+    board: "Board"
+    spaces: list[BoardSpaceView]
+
+
+def manager_board(campaign: Campaign) -> ManagerBoard:
+    """The arbitration board's page: `board` plus each space's school-holiday setting (one
+    more query): a constant number of queries whatever the number of wishes."""
+    plan = board(campaign)
+    closed = dict(
+        CampaignSpace.objects.filter(campaign=campaign).values_list(
+            "space_id", "closed_in_school_holidays"
+        )
+    )
+    periods = dict(SeasonPeriod.choices)
+    spaces = []
+    for row in plan.rows:
+        shown = sorted(set(plan.weekdays) | set(row.days))
+        spaces.append(
+            BoardSpaceView(
+                row=row,
+                closed_in_school_holidays=closed.get(row.space_id, True),
+                days=[
+                    BoardDayView(
+                        weekday=day,
+                        label=Weekday(day).label,
+                        slots=[
+                            BoardSlotView(
+                                slot=slot,
+                                times=time_range_text(slot.start, slot.end),
+                                period=""
+                                if slot.period == SeasonPeriod.YEAR
+                                else str(periods.get(slot.period, "")),
+                            )
+                            for slot in row.days.get(day, [])
+                        ],
+                    )
+                    for day in shown
+                ],
+            )
+        )
+    return ManagerBoard(board=plan, spaces=spaces)
+
+
+def option_text(option: WishOption) -> str:
+    """« Choix 2 : mardi 18 h–20 h, Salle B » (or the kind of space asked for)."""
+    place = option.space.name if option.space_id else option.get_space_kind_display()
+    return gettext("Choice %(position)s: %(day)s %(times)s, %(place)s") % {
+        "position": option.position,
+        "day": weekday_name(option.weekday),
+        "times": time_range_text(option.start, option.end),
+        "place": place,
+    }
+
+
+def move_targets(assignment: PlanAssignment) -> list[tuple[str, str]]:
+    """Where the board may put a wish: each of its options in each campaign space that is the
+    option's space or of its kind and seats its attendees, as ("option-space", label). The move
+    service checks the rest (equipment, opening hours, overlaps, the weekly cap)."""
+    wish = assignment.wish
+    links = list(
+        CampaignSpace.objects.filter(campaign=wish.campaign_id, space__capacity__gte=wish.attendees)
+        .select_related("space")
+        .order_by("space__name", "pk")
+    )
+    targets = []
+    for option in wish.options.select_related("space").order_by("position"):
+        for link in links:
+            space = link.space
+            if option.space_id == space.pk or (
+                option.space_id is None and option.space_kind == space.kind
+            ):
+                label = gettext("Choice %(position)s: %(day)s %(times)s, %(place)s") % {
+                    "position": option.position,
+                    "day": weekday_name(option.weekday),
+                    "times": time_range_text(option.start, option.end),
+                    "place": space.name,
+                }
+                targets.append((f"{option.pk}-{space.pk}", label))
+    return targets

@@ -105,35 +105,15 @@ def _check_weights(weights: dict, choices: type, field: str) -> dict[str, int]:
     return {key: value for key, value in sorted(weights.items()) if value}
 
 
-@transaction.atomic
-def campaign_create(
+def _campaign_errors(
     *,
-    actor: User,
-    owner: Organisation,
     title: str,
+    spaces: list[Space],
     school_year: int,
     opens_on: date,
     deadline: datetime,
-    spaces: list[Space],
-    closed_in_school_holidays: bool = True,
-    hours_per_week: int | None = None,
-    local_first: bool = False,
-    local_structures: list[Organisation] = (),  # type: ignore[assignment]
-    favoured_families: dict[str, int] | None = None,
-    favoured_activities: dict[str, int] | None = None,
-    holders_keep: bool = False,
-    previous: Campaign | None = None,
-) -> Campaign:
-    """Draft a campaign of `owner` (a commune or the intercommunality the actor acts for) over
-    spaces the actor manages, with its rules (frozen when it opens)."""
-    if is_platform(actor) or not site_owners_for(actor).filter(pk=owner.pk).exists():
-        raise PermissionDenied
-    if spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(
-        {s.pk for s in spaces}
-    ):
-        raise PermissionDenied
-    if previous is not None and not campaigns_manageable_by(actor).filter(pk=previous.pk).exists():
-        raise PermissionDenied
+    hours_per_week: int | None,
+) -> dict[str, str]:
     errors = {}
     if not title.strip():
         errors["title"] = _("Give the campaign a title.")
@@ -147,6 +127,77 @@ def campaign_create(
         errors["deadline"] = _("The deadline must come after the opening date.")
     if hours_per_week is not None and not 1 <= hours_per_week <= 168:
         errors["hours_per_week"] = _("Give a cap from 1 to 168 hours a week, or none.")
+    return errors
+
+
+def _check_campaign_inputs(
+    actor: User, spaces: list[Space], previous: Campaign | None, campaign: Campaign | None = None
+) -> None:
+    """The spaces and last year's campaign must be the actor's (else PermissionDenied)."""
+    if spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(
+        {s.pk for s in spaces}
+    ):
+        raise PermissionDenied
+    if previous is not None and not campaigns_manageable_by(actor).filter(pk=previous.pk).exists():
+        raise PermissionDenied
+    if campaign is not None and previous is not None and previous.pk == campaign.pk:
+        raise ValidationError({"previous": _("A campaign cannot follow itself.")})
+
+
+def _campaign_spaces_set(
+    campaign: Campaign,
+    spaces: list[Space],
+    *,
+    closed_in_school_holidays: bool,
+    open_in_school_holidays: list[Space],
+) -> None:
+    """The campaign's spaces, each closed during the school holidays unless listed open."""
+    open_ids = {s.pk for s in open_in_school_holidays}
+    CampaignSpace.objects.filter(campaign=campaign).delete()
+    CampaignSpace.objects.bulk_create(
+        CampaignSpace(
+            campaign=campaign,
+            space=space,
+            closed_in_school_holidays=closed_in_school_holidays and space.pk not in open_ids,
+        )
+        for space in sorted({s.pk: s for s in spaces}.values(), key=lambda s: s.pk)
+    )
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    school_year: int,
+    opens_on: date,
+    deadline: datetime,
+    spaces: list[Space],
+    closed_in_school_holidays: bool = True,
+    open_in_school_holidays: list[Space] = (),  # type: ignore[assignment]
+    hours_per_week: int | None = None,
+    local_first: bool = False,
+    local_structures: list[Organisation] = (),  # type: ignore[assignment]
+    favoured_families: dict[str, int] | None = None,
+    favoured_activities: dict[str, int] | None = None,
+    holders_keep: bool = False,
+    previous: Campaign | None = None,
+) -> Campaign:
+    """Draft a campaign of `owner` (a commune or the intercommunality the actor acts for) over
+    spaces the actor manages, with its rules (frozen when it opens). Its spaces close during
+    the school holidays (`closed_in_school_holidays`) but those in `open_in_school_holidays`."""
+    if is_platform(actor) or not site_owners_for(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    _check_campaign_inputs(actor, spaces, previous)
+    errors = _campaign_errors(
+        title=title,
+        spaces=spaces,
+        school_year=school_year,
+        opens_on=opens_on,
+        deadline=deadline,
+        hours_per_week=hours_per_week,
+    )
     if errors:
         raise ValidationError(errors)
     families = _check_weights(favoured_families or {}, EssFamily, "favoured_families")
@@ -166,11 +217,73 @@ def campaign_create(
         created_by=actor,
     )
     campaign.local_structures.set(local_structures)
-    CampaignSpace.objects.bulk_create(
-        CampaignSpace(
-            campaign=campaign, space=space, closed_in_school_holidays=closed_in_school_holidays
-        )
-        for space in sorted({s.pk: s for s in spaces}.values(), key=lambda s: s.pk)
+    _campaign_spaces_set(
+        campaign,
+        spaces,
+        closed_in_school_holidays=closed_in_school_holidays,
+        open_in_school_holidays=open_in_school_holidays,
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    actor: User,
+    title: str,
+    school_year: int,
+    opens_on: date,
+    deadline: datetime,
+    spaces: list[Space],
+    closed_in_school_holidays: bool = True,
+    open_in_school_holidays: list[Space] = (),  # type: ignore[assignment]
+    hours_per_week: int | None = None,
+    local_first: bool = False,
+    local_structures: list[Organisation] = (),  # type: ignore[assignment]
+    favoured_families: dict[str, int] | None = None,
+    favoured_activities: dict[str, int] | None = None,
+    holders_keep: bool = False,
+    previous: Campaign | None = None,
+) -> Campaign:
+    """Change a draft campaign's terms, spaces and rules (all of them, as `campaign_create`
+    takes them; its owner stays). Once opened, its rules are frozen: refused."""
+    campaign_check_manager(actor=actor, campaign=campaign)
+    _check_campaign_inputs(actor, spaces, previous, campaign)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(_("The campaign is open: its rules are frozen."))
+    errors = _campaign_errors(
+        title=title,
+        spaces=spaces,
+        school_year=school_year,
+        opens_on=opens_on,
+        deadline=deadline,
+        hours_per_week=hours_per_week,
+    )
+    if errors:
+        raise ValidationError(errors)
+    families = _check_weights(favoured_families or {}, EssFamily, "favoured_families")
+    activities = _check_weights(favoured_activities or {}, ActivityKind, "favoured_activities")
+    Campaign.objects.filter(pk=campaign.pk).update(
+        title=title.strip(),
+        school_year=school_year,
+        opens_on=opens_on,
+        deadline=deadline,
+        hours_per_week=hours_per_week,
+        local_first=local_first,
+        favoured_families=families,
+        favoured_activities=activities,
+        holders_keep=holders_keep,
+        previous=previous,
+    )
+    campaign.refresh_from_db()
+    campaign.local_structures.set(local_structures)
+    _campaign_spaces_set(
+        campaign,
+        spaces,
+        closed_in_school_holidays=closed_in_school_holidays,
+        open_in_school_holidays=open_in_school_holidays,
     )
     return campaign
 

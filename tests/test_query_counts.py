@@ -51,6 +51,7 @@ from payments.services.cards import booking_payment_open
 from payments.services.documents import invoice_issue_for_payment
 from payments.services.tariffs import tariff_set
 from seasons import services as season_services
+from seasons.models import Campaign, CampaignStatus
 from spaces.models import Amenity, SiteManager, SpaceKind, WidgetOrigin
 from spaces.services import space_save
 from tests.calls.conftest import draft_call, member_of_new_structure, submitted
@@ -1503,6 +1504,136 @@ def _inventory_export(w: World, count: int) -> Get:
     return Get(w.commune_staff, url, csv_lines)
 
 
+# --- The season: a structure's pages (seasons/views/apply.py) ----------------------------------
+
+
+def _season_campaign(w: World):
+    campaign = season_services.campaign_create(
+        actor=w.commune_staff,
+        owner=w.commune.organisation,
+        title=f"QC season {w.next()}",
+        school_year=2027,
+        opens_on=date(2027, 1, 4),
+        deadline=paris(2027, 3, 31, 12),
+        spaces=[w.space],
+    )
+    season_services.campaign_open(campaign=campaign, actor=w.commune_staff)
+    return campaign
+
+
+@case("seasons:apply-list", sqlite=7)
+def _season_apply_list(w: World, count: int) -> Get:
+    """Open campaigns with their spaces and rules."""
+    for _ in range(count):
+        _season_campaign(w)
+    return Get(w.requester, reverse("seasons:apply-list"), html(r"QC season \d+"))
+
+
+@case("seasons:apply-campaign", sqlite=9)
+def _season_apply_campaign(w: World, count: int) -> Get:
+    """A structure's wishes in a campaign: at most 20 submitted (MAX_WISHES_PER_STRUCTURE), the
+    withdrawn ones listed too, so the rows grow by withdrawing; one submitted stays, with its
+    competition counted."""
+    if not hasattr(w, "season"):
+        w.season = _season_campaign(w)
+    option = season_services.OptionInput(weekday=1, start=time(18), end=time(20), space=w.space)
+    for _ in range(count):
+        wish = season_services.wish_submit(
+            actor=w.requester,
+            campaign=w.season,
+            structure=w.organisation,
+            rank=1,
+            attendees=1,
+            purpose=f"QC wish {w.next()}",
+            activity="sport",
+            period="year",
+            options=[option],
+        )
+        season_services.wish_withdraw(wish=wish, actor=w.requester)
+    url = reverse("seasons:apply-campaign", args=[w.season.pk, w.organisation.pk])
+    return Get(w.requester, url, html(r"/saisons/voeux/\d+/"))
+
+
+# --- Pages of the season (issue 17) ----------------------------------------------------------
+
+SEASON_WISH = r"\?voeu=(\d+)"
+
+
+def _season(w: World):
+    """Denain's campaign over `w.space`, opened; cached on the world."""
+    if not hasattr(w, "season_campaign"):
+        campaign = season_services.campaign_create(
+            actor=w.commune_staff,
+            owner=w.site.owner,
+            title="QC saison",
+            school_year=2027,
+            opens_on=date(2027, 1, 4),
+            deadline=paris(2027, 3, 31, 12),
+            spaces=[w.space],
+        )
+        season_services.campaign_open(campaign=campaign, actor=w.commune_staff)
+        w.season_campaign = campaign
+        w.season_wishes = 0
+    return w.season_campaign
+
+
+def _season_planned(w: World, count: int):
+    """`count` more wishes (one per new structure, each its own weekly hour), planned again."""
+    campaign = _season(w)
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.OPEN)
+    for index in range(w.season_wishes, w.season_wishes + count):
+        structure = VerifiedStructureFactory(name=f"QC season structure {w.next()}")
+        season_services.wish_submit(
+            actor=MembershipFactory(organisation=structure).user,
+            campaign=campaign,
+            structure=structure,
+            rank=1,
+            attendees=1,
+            purpose="Atelier",
+            activity="social",
+            period="year",
+            options=[
+                season_services.OptionInput(
+                    weekday=(index // 12) % 7,
+                    start=time(8 + index % 12),
+                    end=time(9 + index % 12),
+                    space=w.space,
+                )
+            ],
+        )
+    w.season_wishes += count
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
+    season_services.plan_run(campaign=campaign, actor=w.commune_staff)
+    return campaign
+
+
+@case("seasons:campaign-list", sqlite=7)
+def _season_campaign_list(w: World, count: int) -> Get:
+    for _ in range(count):
+        season_services.campaign_create(
+            actor=w.commune_staff,
+            owner=w.site.owner,
+            title=f"QC campaign {w.next()}",
+            school_year=2027,
+            opens_on=date(2027, 1, 4),
+            deadline=paris(2027, 3, 31, 12),
+            spaces=[w.space],
+        )
+    return Get(w.commune_staff, reverse("seasons:campaign-list"), html(r"QC campaign \d+"))
+
+
+@case("seasons:plan", sqlite=11, page=50)
+def _season_plan(w: World, count: int) -> Get:
+    campaign = _season_planned(w, count)
+    return Get(w.commune_staff, reverse("seasons:plan", args=[campaign.pk]), html(r'id="voeu-\d+"'))
+
+
+@case("seasons:board", sqlite=16)
+def _season_board(w: World, count: int) -> Get:
+    campaign = _season_planned(w, count)
+    return Get(w.commune_staff, reverse("seasons:board", args=[campaign.pk]), html(SEASON_WISH))
+
+
 # --- Helpers of the test ---------------------------------------------------------------------
 
 
@@ -1665,6 +1796,18 @@ NOT_LISTS: dict[str, str] = {
     "bookings:allocation-inventory-photo": FILE,
     "calls:call-detail": DETAIL,
     "calls:call-create": ACTION,
+    # The season's manager pages (issue 17): a campaign's page (its log has a row per status,
+    # six at most), its forms and actions.
+    "seasons:campaign-create": ACTION,
+    "seasons:campaign-detail": DETAIL,
+    "seasons:campaign-edit": ACTION,
+    "seasons:campaign-open": ACTION,
+    "seasons:campaign-close": ACTION,
+    "seasons:plan-compute": ACTION,
+    "seasons:assignment-move": "the choices of one wish (four at most) × the campaign's spaces",
+    "seasons:assignments-swap": ACTION,
+    "seasons:campaign-decide": ACTION,
+    "seasons:campaign-publish": ACTION,
     "calls:call-edit": ACTION,
     "calls:call-criteria": ACTION,
     "calls:call-publish": ACTION,
@@ -1805,6 +1948,16 @@ NOT_LISTS: dict[str, str] = {
     "api:season-assignment-move": ACTION,
     "api:season-assignment-swap": ACTION,
     "api:season-assignment-give-back": ACTION,
+    # The season, a structure's pages (issue 17).
+    "seasons:apply-structures": "the user's structures to choose from (a few), one query",
+    "seasons:wish-create": ACTION,
+    "seasons:wishes-renew": ACTION,
+    "seasons:wish-competition": "the four choices of the wish being typed: one count each",
+    "seasons:wish-detail": DETAIL,
+    "seasons:wish-withdraw": ACTION,
+    "seasons:my-slots": "a structure's answers in one campaign: at most 20 wishes per structure "
+    "(MAX_WISHES_PER_STRUCTURE), in one query with their dates counted",
+    "seasons:slot-give-back": ACTION,
 }
 
 

@@ -1186,6 +1186,17 @@ CASES: dict[str, Case] = {
         },
     ),
     "campaign_open": Case(seasons_services.campaign_open, lambda w: {"campaign": _season(w)}),
+    "campaign_update": Case(
+        seasons_services.campaign_update,
+        lambda w: {
+            "campaign": _season(w),
+            "title": "Saison changée",
+            "school_year": 2027,
+            "opens_on": date(2027, 1, 4),
+            "deadline": paris(2027, 3, 31, 12),
+            "spaces": [w.space],
+        },
+    ),
     "campaign_close": Case(
         seasons_services.campaign_close,
         lambda w: {"campaign": _season(w, CampaignStatus.OPEN)},

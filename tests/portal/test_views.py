@@ -290,6 +290,7 @@ def test_menu_of_an_association_leads_to_its_bookings_and_payments(client, occup
         "bookings:availability",
         "bookings:booking-list",
         "calls:application-list",
+        "seasons:apply-list",
         "payments:payment-list",
     ):
         assert f'href="{reverse(name)}"' in nav
