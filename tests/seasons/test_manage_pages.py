@@ -514,3 +514,11 @@ def test_menu_leads_managers_to_the_seasons_and_not_structures(
     client.force_login(commune_staff)
     page = client.get(reverse("seasons:campaign-list")).content.decode()
     assert f'{link} aria-current="page">Saisons</a>' in page
+
+
+def test_create_form_ticks_every_space_closed_in_the_holidays_by_default(
+    staff_client, hall, small_room
+):
+    form = staff_client.get(reverse("seasons:campaign-create")).context["form"]
+
+    assert sorted(form["closed_in_holidays"].value()) == sorted([hall.pk, small_room.pk])
