@@ -2,6 +2,7 @@
 minute for the intercommunality.
 
     python -m bench.season [--no-doc] [--seed 17]
+    python -m bench.season --publication 1000   # the publication, with a database
 
 Generates, with a fixed seed, a commune-sized campaign (100 structures × 5 wishes, 40 spaces)
 and an intercommunality-sized one (1,000 structures × 5 wishes, 400 spaces): each wish a first
@@ -11,6 +12,10 @@ families and activities and last year's holders, and cap each structure at 6 h a
 campaign is solved by `seasons.solver.solve` (HiGHS) and, as the run's baseline, by a greedy pass
 (wishes by their points, each taking its first free option). Pure Python and the solver: no
 database. Writes the `## Season` block of docs/benchmarks.md unless `--no-doc`.
+
+`--publication N` instead times `seasons.services.campaign_publish` on a decided plan of N
+structures × 2 slots (`publication_campaign`), in a throwaway database (a SQLite file, or
+PostgreSQL with DATABASE_URL); its figures are copied into docs/benchmarks.md by hand.
 """
 
 import argparse
@@ -189,11 +194,219 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "–"
 
 
+# --- Publication (issue 17): a decided plan written as bookings, with the database ---
+
+PUBLICATION_SPACES = 400
+PUBLICATION_WEEKDAYS = 5  # Monday to Friday, 18:00–20:00: 2,000 slots fit 400 rooms
+
+
+def publication_campaign(*, site, owner, staff, structures: int = 1000, slots: int = 2):
+    """A decided campaign whose latest plan places `structures` × `slots` wishes, each a
+    yearly weekly slot 18:00–20:00 on a weekday in one of 400 rooms of `site` (no two in one
+    room at once), as `seasons.services.campaign_publish` takes it. Written in bulk (a few
+    statements per table): the optimiser's side is measured above. `staff` runs the campaign
+    and verified the structures; each structure has one member, who submitted its wishes.
+    Needs Django set up, and a database."""
+    from datetime import date, time
+
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from accounts.models import Membership, MembershipRole, Organisation, User
+    from seasons.models import (
+        Campaign,
+        CampaignSpace,
+        CampaignStatus,
+        PlanAssignment,
+        PlanRun,
+        Wish,
+        WishOption,
+    )
+    from spaces.models import Space
+
+    now = timezone.now()
+    spaces = Space.objects.bulk_create(
+        Space(
+            site=site,
+            name=f"Salle saison {n}",
+            kind="hall",
+            floor=0,
+            surface_m2=60,
+            capacity=40,
+            bookable=True,
+        )
+        for n in range(1, PUBLICATION_SPACES + 1)
+    )
+    organisations = Organisation.objects.bulk_create(
+        Organisation(
+            kind="ess",
+            name=f"Structure saison {n}",
+            ess_family="association",
+            verified_at=now,
+            verified_by=staff,
+        )
+        for n in range(1, structures + 1)
+    )
+    password = make_password(None)
+    users = User.objects.bulk_create(
+        User(email=f"saison-bench-{n}@bench.test", password=password, email_confirmed_at=now)
+        for n in range(1, structures + 1)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=user, organisation=organisation, role=MembershipRole.ADMIN)
+        for user, organisation in zip(users, organisations, strict=True)
+    )
+    campaign = Campaign.objects.create(
+        owner=owner,
+        title=f"Saison de banc d'essai ({structures} structures)",
+        school_year=2027,
+        opens_on=date(2027, 1, 4),
+        deadline=now,
+        status=CampaignStatus.DECIDED,
+        decided_on=date(2027, 5, 31),
+        deliberation_reference="BANC-1",
+        created_by=staff,
+    )
+    CampaignSpace.objects.bulk_create(CampaignSpace(campaign=campaign, space=s) for s in spaces)
+    wishes = Wish.objects.bulk_create(
+        Wish(
+            campaign=campaign,
+            structure=organisation,
+            submitted_by=user,
+            rank=rank,
+            attendees=12,
+            purpose=f"Activité {rank}",
+            activity="sport",
+            period="year",
+        )
+        for user, organisation in zip(users, organisations, strict=True)
+        for rank in range(1, slots + 1)
+    )
+    options = WishOption.objects.bulk_create(
+        WishOption(
+            wish=wish,
+            position=1,
+            weekday=(k // PUBLICATION_SPACES) % PUBLICATION_WEEKDAYS,
+            start=time(18) if k < PUBLICATION_SPACES * PUBLICATION_WEEKDAYS else time(20, 30),
+            end=time(20) if k < PUBLICATION_SPACES * PUBLICATION_WEEKDAYS else time(22),
+            space=spaces[k % PUBLICATION_SPACES],
+        )
+        for k, wish in enumerate(wishes)
+    )
+    run = PlanRun.objects.create(
+        campaign=campaign,
+        inputs_hash="bench",
+        status="optimal",
+        seconds=0,
+        objective=0,
+        wishes_count=len(wishes),
+        met_count=len(wishes),
+        run_by=staff,
+    )
+    PlanAssignment.objects.bulk_create(
+        PlanAssignment(
+            run=run, wish=wish, option=option, space_id=option.space_id, explanation="Banc."
+        )
+        for wish, option in zip(wishes, options, strict=True)
+    )
+    return campaign
+
+
+def publication_timing(structures: int) -> dict[str, float]:
+    """Publish a generated decided plan of `structures` structures in a throwaway database
+    (SQLite file, or PostgreSQL with DATABASE_URL) and time it."""
+    import tempfile
+    from datetime import date
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if "DATABASE_URL" not in os.environ:
+        os.environ["TEST_DATABASE_NAME"] = str(Path(tempfile.gettempdir()) / "bench_season.db")
+    else:
+        os.environ.setdefault("TEST_DATABASE_NAME", "test_bench_season")
+    django.setup()
+    import time_machine
+    from django.db import connection, transaction
+    from django.test.utils import setup_test_environment
+
+    from accounts.models import Membership, MembershipRole, Organisation, User
+    from bookings.models import Occupancy
+    from seasons.services import campaign_publish
+    from spaces.models import Commune, EpciMembership, PostalCode, Site
+
+    setup_test_environment()  # the outbox's e-mail to memory, not to a server
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        epci = Organisation.objects.create(name="CAPH", kind="epci", siren="200042190")
+        denain = Organisation.objects.create(name="Denain", kind="commune")
+        commune = Commune.objects.create(insee_code="59172", name="Denain", organisation=denain)
+        commune.postcodes.add(PostalCode.objects.create(code="59220"))
+        EpciMembership.objects.create(epci=epci, commune=commune, start=date(2001, 1, 1))
+        staff = User.objects.create_user(email="staff@bench.test", password="x" * 20)
+        Membership.objects.create(user=staff, organisation=denain, role=MembershipRole.MEMBER)
+        site = Site.objects.create(
+            name="Complexe de banc d'essai",
+            commune=commune,
+            owner=denain,
+            street_number=1,
+            street_name="rue Jean-Jaurès",
+            postcode="59220",
+            latitude=50.3289,
+            longitude=3.3956,
+        )
+        with time_machine.travel(datetime(2027, 6, 1, 7, tzinfo=UTC), tick=True):
+            campaign = publication_campaign(
+                site=site, owner=denain, staff=staff, structures=structures
+            )
+            started = time.perf_counter()
+            # The transaction apart from the after-commit jobs (the e-mails' delivery, a
+            # worker's job in production, run in-process here): timed separately.
+            with transaction.atomic():
+                if os.environ.get("BENCH_PROFILE"):
+                    import cProfile
+
+                    with cProfile.Profile() as profile:
+                        report = campaign_publish(campaign=campaign, actor=staff)
+                    profile.dump_stats(os.environ["BENCH_PROFILE"])
+                else:
+                    report = campaign_publish(campaign=campaign, actor=staff)
+                written = time.perf_counter()
+            seconds = written - started
+            mail_seconds = time.perf_counter() - written
+        return {
+            "vendor": connection.vendor,
+            "seconds": seconds,
+            "mail_seconds": mail_seconds,
+            "series": report.series,
+            "dates": Occupancy.objects.count(),
+            "structures": report.structures,
+        }
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--publication",
+        type=int,
+        metavar="STRUCTURES",
+        help="only time the publication of a decided plan of that many structures × 2 slots",
+    )
     args = parser.parse_args()
+    if args.publication:
+        figures_ = publication_timing(args.publication)
+        sys.stdout.write(
+            f"publication on {figures_['vendor']}: {figures_['series']} series, "
+            f"{figures_['dates']} dates, {figures_['structures']} structures told, "
+            f"{figures_['seconds']:.1f} s, then the e-mails' job: "
+            f"{figures_['mail_seconds']:.1f} s\n"
+        )
+        return
     loads = [os.getloadavg()[0]]
     rows = []
     for label, structures, spaces in [

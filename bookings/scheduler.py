@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
+from django.utils import timezone
 from schedule.models import Calendar, Event, Occurrence, Rule
 
 from bookings.models import Frequency
@@ -322,6 +324,8 @@ def weekly_series_create_many(*, series: list[WeeklyDates], zone: ZoneInfo) -> l
             )
         )
     events = Event.objects.bulk_create(events, batch_size=500)
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
     skipped = []
     for event, item in zip(events, series, strict=True):
         held = {period.start for period in item.periods}
@@ -333,17 +337,32 @@ def weekly_series_create_many(*, series: list[WeeklyDates], zone: ZoneInfo) -> l
         while day < last_day:
             period = local_period(day, wall_start.time(), wall_end.time(), zone)
             if period.start not in held:
-                skipped.append(
-                    Occurrence(
-                        event=event,
-                        title=event.title,
-                        start=period.start,
-                        end=period.end,
-                        original_start=period.start,
-                        original_end=period.end,
-                        cancelled=True,
-                    )
-                )
+                start = ops.adapt_datetimefield_value(period.start)
+                end = ops.adapt_datetimefield_value(period.end)
+                skipped.append((event.pk, event.title, "", start, end, True, start, end, now, now))
             day += timedelta(days=7)
-    Occurrence.objects.bulk_create(skipped, batch_size=1000)
+    # One INSERT executed for every row: the ORM's bulk_create prepared each value of each row
+    # one by one (docs/decisions.md, issue 17).
+    table = ops.quote_name(Occurrence._meta.db_table)
+    names = [
+        "event",
+        "title",
+        "description",
+        "start",
+        "end",
+        "cancelled",
+        "original_start",
+        "original_end",
+        "created_on",
+        "updated_on",
+    ]
+    columns = ", ".join(ops.quote_name(Occurrence._meta.get_field(n).column) for n in names)
+    placeholders = ", ".join(["%s"] * len(names))
+    if skipped:
+        with connection.cursor() as cursor:
+            # Interpolated: the model's table and column names; every value is a parameter.
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+                skipped,
+            )
     return events

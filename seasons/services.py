@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,8 @@ from bookings.ics import feed_url
 from bookings.models import OCCUPYING, Booking, CalendarFeed, Frequency
 from bookings.rules import local_period
 from bookings.selectors.local_time import local_zone
-from bookings.services import booking_cancel, calendar_feed_create
+from bookings.services import booking_cancel
+from bookings.services.feeds import organisation_feeds_create
 from bookings.services.placements import (
     PlacementClash,
     SeriesPlacement,
@@ -1095,9 +1096,13 @@ def campaign_publish(*, campaign: Campaign, actor: User) -> PublicationReport:
     try:
         with transaction.atomic():
             return _publish(campaign, actor)
-    except (BookingConflict, IntegrityError) as exc:
-        # A writer that bypassed the spaces' locks got there first: the rows it wrote are
-        # committed now, so reading the clashes again names them.
+    except (BookingConflict, IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and not _lost_to_a_concurrent_writer(exc):
+            raise
+        # A writer that bypassed the spaces' locks got there first (the exclusion constraint
+        # refused our insert, or PostgreSQL broke the deadlock its deferred foreign-key check
+        # made with our locks): the rows it wrote are committed now, so reading the clashes
+        # again names them.
         clashes = _campaign_clashes(campaign=campaign)
         raise PlanClashes(
             clashes
@@ -1110,6 +1115,15 @@ def campaign_publish(*, campaign: Campaign, actor: User) -> PublicationReport:
                 )
             ]
         ) from exc
+
+
+# PostgreSQL's codes for a transaction aborted by a concurrent one: a deadlock broken, a
+# serialisation failure.
+_CONCURRENCY_CODES = {"40P01", "40001"}
+
+
+def _lost_to_a_concurrent_writer(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in _CONCURRENCY_CODES
 
 
 def _publish(campaign: Campaign, actor: User) -> PublicationReport:
@@ -1174,20 +1188,13 @@ def _structure_feeds(assignments: list[PlanAssignment]) -> dict[int, str]:
         created_by__memberships__organisation=F("organisation"),
     ).order_by("organisation_id", "pk"):
         feeds.setdefault(feed.organisation_id, feed)
-    addresses = {}
-    for structure_id, structure in structures.items():
-        feed = feeds.get(structure_id)
-        if feed is None:
-            for author in dict.fromkeys(authors[structure_id]):
-                try:
-                    feed = calendar_feed_create(
-                        user=author, scope=CalendarFeed.Scope.ORGANISATION, target=structure
-                    )
-                except PermissionDenied:
-                    continue
-                break
-        if feed is not None:
-            addresses[structure_id] = feed_url(feed)
+    missing = {
+        structure_id: list(dict.fromkeys(authors[structure_id]))
+        for structure_id in structures
+        if structure_id not in feeds
+    }
+    feeds.update(organisation_feeds_create(creators=missing))
+    addresses = {structure_id: feed_url(feed) for structure_id, feed in feeds.items()}
     return addresses
 
 

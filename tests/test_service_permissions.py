@@ -225,6 +225,9 @@ INTERNAL_STEPS = {
     # services call it inside their transaction, after their own checks.
     "occupancies_book",
     "occupancies_book_many",  # bookings_place_series writes a season's dates through it
+    # A season's publication (campaign_publish, its managers) creates each structure's calendar
+    # feed for a member who submitted its wish: membership checked for all in one query.
+    "organisation_feeds_create",
     "occupancies_close",
     "occupancies_allocate",
     "occupancies_free",

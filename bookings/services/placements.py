@@ -32,6 +32,7 @@ from bookings.exceptions import SeriesClashes
 from bookings.models import Booking, BookingLog, BookingStatus, Frequency, Occupancy
 from bookings.rules import Period
 from bookings.selectors import local_zone
+from bookings.selectors.overlap import occupancies_overlapping
 from bookings.services.changes import _spaces_locked
 from bookings.services.occupancy import occupancies_book_many
 from bookings.services.requests import _clash_reason, _lapsed, bookings_expire_lapsed
@@ -100,11 +101,10 @@ def placement_clashes(
     buffers = {pk: timedelta(minutes=space.buffer_minutes) for pk, space in spaces.items()}
     rows_of: dict[int, list[Occupancy]] = defaultdict(list)
     for row in (
-        Occupancy.objects.filter(
-            space_id__in=sorted(spaces),
-            active=True,
-            start__lt=last + max(buffers.values(), default=timedelta(0)),
-            blocked_until__gt=first,
+        occupancies_overlapping(
+            spaces=sorted(spaces),
+            periods=Period(first, last),
+            buffer=max(buffers.values(), default=timedelta(0)),
         )
         .select_related("booking", "closure")
         .order_by("space_id", "start")
