@@ -195,10 +195,10 @@ def test_wishes_plan_arbitration_publication_and_the_ics_feed(
     fits(page)
     clash_option = mover.wish.options.get(space=hall, start=taken.option.start)
     page.get_by_label("Le placer sur").select_option(f"{clash_option.pk}-{hall.pk}")
-    page.get_by_role("button", name="Appliquer le déplacement").click()
+    page.get_by_role("button", name="Appliquer le changement").click()
     error = page.locator(".error-summary")
     expect(error).to_contain_text(f"chevauche le créneau de {taken.wish.structure.name}")
-    expect(page.get_by_text("Place actuelle")).to_be_visible()
+    expect(page.get_by_text("Placement actuel")).to_be_visible()
     fits(page)
     mover.refresh_from_db()
     assert (mover.option_id, mover.space_id) != (clash_option.pk, hall.pk)
@@ -217,7 +217,7 @@ def test_wishes_plan_arbitration_publication_and_the_ics_feed(
     assert free, "the world is built so that one of the mover's choices is free"
     option, space = free[0]
     page.get_by_label("Le placer sur").select_option(f"{option.pk}-{space.pk}")
-    page.get_by_role("button", name="Appliquer le déplacement").click()
+    page.get_by_role("button", name="Appliquer le changement").click()
     expect(page.get_by_text("Le vœu est déplacé.")).to_be_visible()
     expect(page.get_by_text("déplacé à la main").first).to_be_visible()
     mover.refresh_from_db()
