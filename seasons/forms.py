@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EssFamily, Organisation
 from core.fields import MultiLineFormField, SingleLineFormField
+from core.formats import time_range_text, weekday_name
 from core.forms import AccessibleForm, BoundedDateField
 from core.params import out_of_range_message, year_in_range
 from seasons.models import (
@@ -112,6 +113,8 @@ class CampaignForm(AccessibleForm):
         for name in ("spaces", "closed_in_holidays"):
             self.fields[name].queryset = spaces
             self.fields[name].label_from_instance = space_label
+        if "closed_in_holidays" not in self.initial:  # a new campaign: closed, the default
+            self.initial["closed_in_holidays"] = list(spaces.values_list("pk", flat=True))
         self.fields["local_structures"].queryset = structures.order_by("name", "pk")
         self.fields["previous"].queryset = campaigns
         weight = {"min_value": 0, "max_value": MAX_RULE_WEIGHT, "required": False}
@@ -208,7 +211,10 @@ class MoveForm(AccessibleForm):
     REMOVE = "remove"
 
     assignment = forms.ModelChoiceField(
-        label=_("Wish"), queryset=PlanAssignment.objects.none(), empty_label=None
+        label=_("Wish"),
+        queryset=PlanAssignment.objects.none(),
+        empty_label=None,
+        widget=forms.HiddenInput,
     )
     target = forms.ChoiceField(
         label=_("Put it on"),
@@ -267,8 +273,14 @@ class DecisionForm(AccessibleForm):
 
 
 def assignment_label(assignment: PlanAssignment) -> str:
+    """« mardi 18 h–20 h, Salle A — Club de judo » for a placed wish (its time first: long names
+    are cut on a phone), the structure and purpose for an unplaced one."""
     wish = assignment.wish
-    return f"{wish.structure.name} — {wish.purpose} (n° {wish.pk})"
+    if assignment.option_id is None or assignment.space_id is None:
+        return f"{wish.structure.name} — {wish.purpose}"
+    option = assignment.option
+    when = f"{weekday_name(option.weekday)} {time_range_text(option.start, option.end)}"
+    return f"{when}, {assignment.space.name} — {wish.structure.name}"
 
 
 # --- A structure's wishes (seasons/views/apply.py) ---

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from accounts.models import EssFamily, Organisation
 from accounts.selectors import AnyUser, organisations_of, user_is_territory_admin
@@ -604,7 +604,7 @@ def rules_lines(campaign: Campaign) -> list[RuleLine]:
         )
     else:
         rules = FrozenRules.from_snapshot(campaign.published_rules)
-    none = gettext("none")
+    none = pgettext("season rules: no structure, family or activity", "none")
     families = dict(EssFamily.choices)
     activities = dict(ActivityKind.choices)
     local = (

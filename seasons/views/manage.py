@@ -215,8 +215,10 @@ def plan_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _board_context(campaign: Campaign, **extra) -> dict:
     run = selectors.latest_run(campaign)
-    placed = PlanAssignment.objects.filter(run=run, space__isnull=False).select_related(
-        "wish__structure"
+    placed = (
+        PlanAssignment.objects.filter(run=run, space__isnull=False)
+        .select_related("wish__structure", "option", "space")
+        .order_by("option__weekday", "option__start", "space__name", "pk")
     )
     return {
         "campaign": campaign,

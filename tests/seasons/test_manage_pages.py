@@ -501,3 +501,24 @@ def test_full_journey_through_the_pages(staff_client, commune, hall, small_room,
     assert (assignment.space_id, assignment.booking.space_id) == (small_room.pk, small_room.pk)
     log = list(campaign.log.values_list("to_status", flat=True))
     assert log == ["open", "closed", "planned", "decided", "published"]
+
+
+def test_menu_leads_managers_to_the_seasons_and_not_structures(
+    client, commune_staff, territory_admin, applicant
+):
+    link = f'href="{reverse("seasons:campaign-list")}"'
+    for user, shown in ((commune_staff, True), (territory_admin, True), (applicant, False)):
+        client.force_login(user)
+        page = client.get(reverse("portal:dashboard")).content.decode()
+        assert (link in page) is shown, user
+    client.force_login(commune_staff)
+    page = client.get(reverse("seasons:campaign-list")).content.decode()
+    assert f'{link} aria-current="page">Saisons</a>' in page
+
+
+def test_create_form_ticks_every_space_closed_in_the_holidays_by_default(
+    staff_client, hall, small_room
+):
+    form = staff_client.get(reverse("seasons:campaign-create")).context["form"]
+
+    assert sorted(form["closed_in_holidays"].value()) == sorted([hall.pk, small_room.pk])
