@@ -31,7 +31,15 @@ from pypdf import PdfReader
 from stdnum import luhn
 
 from accounts.models import Invitation, MembershipRole, OrganisationKind
-from bookings.models import Booking, BookingGroup, CalendarFeed, Equipment, Frequency, SlotWait
+from bookings.models import (
+    Booking,
+    BookingGroup,
+    CalendarFeed,
+    Equipment,
+    Frequency,
+    SharingWindow,
+    SlotWait,
+)
 from bookings.rules import Period
 from bookings.services import (
     booking_approve,
@@ -340,6 +348,41 @@ def _api_space_occupancy(w: World, count: int) -> Get:
 def _api_bookings(w: World, count: int) -> Get:
     w.book(count)
     return Get(w.territory_admin, reverse("api:booking-list"), api_page)
+
+
+@case("api:allocation-sharing-windows", sqlite=5)
+def _api_sharing_windows(w: World, count: int) -> Get:
+    """An agreement's shared times (proposed, one weekly hour each), read by the occupant."""
+    if not hasattr(w, "shared_agreement"):
+        room = w.office()
+        room.bookable = True
+        room.save(update_fields=["bookable"])
+        w.shared_agreement = agreement_signed(
+            actor=w.requester,
+            structure=w.organisation,
+            spaces=[room],
+            start=date(2027, 2, 1),
+            end=date(2028, 2, 1),
+        )
+        w.shared_windows = 0
+    room = w.shared_agreement.spaces.get()
+    SharingWindow.objects.bulk_create(
+        SharingWindow(
+            allocation=w.shared_agreement,
+            space=room,
+            weekday=index % 7,
+            start_time=time(8 + index // 7),
+            end_time=time(9 + index // 7),
+            valid_from=date(2027, 3, 1),
+            valid_until=date(2027, 6, 30),
+            occupant_share_percent=50,
+            proposed_by=w.requester,
+        )
+        for index in range(w.shared_windows, w.shared_windows + count)
+    )
+    w.shared_windows += count
+    url = reverse("api:allocation-sharing-windows", args=[w.shared_agreement.pk])
+    return Get(w.requester, url, lambda response: len(response.json()))
 
 
 @case("api:allocation-list", sqlite=9, page=50)
@@ -1507,16 +1550,8 @@ def _inventory_export(w: World, count: int) -> Get:
 # --- The season: a structure's pages (seasons/views/apply.py) ----------------------------------
 
 
-def _season_campaign(w: World):
-    campaign = season_services.campaign_create(
-        actor=w.commune_staff,
-        owner=w.commune.organisation,
-        title=f"QC season {w.next()}",
-        school_year=2027,
-        opens_on=date(2027, 1, 4),
-        deadline=paris(2027, 3, 31, 12),
-        spaces=[w.space],
-    )
+def _season_open_campaign(w: World, title: str | None = None):
+    campaign = _season_campaign(w, title or f"QC season {w.next()}")
     season_services.campaign_open(campaign=campaign, actor=w.commune_staff)
     return campaign
 
@@ -1525,7 +1560,7 @@ def _season_campaign(w: World):
 def _season_apply_list(w: World, count: int) -> Get:
     """Open campaigns with their spaces and rules."""
     for _ in range(count):
-        _season_campaign(w)
+        _season_open_campaign(w)
     return Get(w.requester, reverse("seasons:apply-list"), html(r"QC season \d+"))
 
 
@@ -1535,7 +1570,7 @@ def _season_apply_campaign(w: World, count: int) -> Get:
     withdrawn ones listed too, so the rows grow by withdrawing; one submitted stays, with its
     competition counted."""
     if not hasattr(w, "season"):
-        w.season = _season_campaign(w)
+        w.season = _season_open_campaign(w)
     option = season_services.OptionInput(weekday=1, start=time(18), end=time(20), space=w.space)
     for _ in range(count):
         wish = season_services.wish_submit(
@@ -1562,17 +1597,7 @@ SEASON_WISH = r"\?voeu=(\d+)"
 def _season(w: World):
     """Denain's campaign over `w.space`, opened; cached on the world."""
     if not hasattr(w, "season_campaign"):
-        campaign = season_services.campaign_create(
-            actor=w.commune_staff,
-            owner=w.site.owner,
-            title="QC saison",
-            school_year=2027,
-            opens_on=date(2027, 1, 4),
-            deadline=paris(2027, 3, 31, 12),
-            spaces=[w.space],
-        )
-        season_services.campaign_open(campaign=campaign, actor=w.commune_staff)
-        w.season_campaign = campaign
+        w.season_campaign = _season_open_campaign(w, "QC saison")
         w.season_wishes = 0
     return w.season_campaign
 
@@ -1610,15 +1635,7 @@ def _season_planned(w: World, count: int):
 @case("seasons:campaign-list", sqlite=7)
 def _season_campaign_list(w: World, count: int) -> Get:
     for _ in range(count):
-        season_services.campaign_create(
-            actor=w.commune_staff,
-            owner=w.site.owner,
-            title=f"QC campaign {w.next()}",
-            school_year=2027,
-            opens_on=date(2027, 1, 4),
-            deadline=paris(2027, 3, 31, 12),
-            spaces=[w.space],
-        )
+        _season_campaign(w, f"QC campaign {w.next()}")
     return Get(w.commune_staff, reverse("seasons:campaign-list"), html(r"QC campaign \d+"))
 
 
@@ -1785,8 +1802,6 @@ NOT_LISTS: dict[str, str] = {
     "bookings:allocation-sharing-propose": ACTION,
     "bookings:allocation-sharing-consent": ACTION,
     "bookings:allocation-sharing-withdraw": ACTION,
-    "api:allocation-sharing-windows": "one agreement's shared times, read in one query whatever "
-    "their number (tests/bookings/test_sharing.py)",
     "api:sharing-window-consent": ACTION,
     "api:sharing-window-withdraw": ACTION,
     "bookings:allocation-key-issue": ACTION,
