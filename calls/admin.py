@@ -17,36 +17,25 @@ from calls.models import (
     WaitingListEntry,
 )
 from calls.selectors import applications_visible_to, calls_manageable_by
-from core.admin import HistoryAdmin, ScopedAdminMixin
+from core.admin import HistoryAdmin, ReadOnlyInline, ScopedAdminMixin
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class CallLotInline(_ReadOnlyInline):
+class CallLotInline(ReadOnlyInline):
     model = CallLot
     fields = ["position", "space"]
 
 
-class CriterionInline(_ReadOnlyInline):
+class CriterionInline(ReadOnlyInline):
     model = Criterion
     fields = ["position", "name", "weight", "description"]
 
 
-class ReviewerAssignmentInline(_ReadOnlyInline):
+class ReviewerAssignmentInline(ReadOnlyInline):
     model = ReviewerAssignment
     fields = ["reviewer", "conflict_of_interest", "conflict_note", "declared_at"]
 
 
-class CallLogInline(_ReadOnlyInline):
+class CallLogInline(ReadOnlyInline):
     model = CallLog
     fields = ["from_status", "to_status", "actor", "reason", "created_at"]
     readonly_fields = fields
@@ -108,18 +97,18 @@ class CriterionAdmin(HistoryAdmin):
         return False  # the grid is set by criteria_set, which refuses once published
 
 
-class PreferenceInline(_ReadOnlyInline):
+class PreferenceInline(ReadOnlyInline):
     model = Preference
     fields = ["rank", "lot"]
 
 
-class ApplicationLogInline(_ReadOnlyInline):
+class ApplicationLogInline(ReadOnlyInline):
     model = ApplicationLog
     fields = ["from_status", "to_status", "actor", "reason", "created_at"]
     readonly_fields = fields
 
 
-class ScoreInline(_ReadOnlyInline):
+class ScoreInline(ReadOnlyInline):
     model = Score
     fields = ["criterion", "reviewer", "mark", "comment", "updated_at"]
     readonly_fields = fields

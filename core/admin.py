@@ -57,6 +57,19 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Related rows shown on a read-only record: nothing added, changed or deleted from there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 admin.site.site_header = "Locaux Communs"
 admin.site.site_title = "Locaux Communs"
 

@@ -5,7 +5,7 @@ move by move and published in one transaction). Lists are scoped to what the sta
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import ScopedAdminMixin
+from core.admin import ReadOnlyInline, ScopedAdminMixin
 from seasons.models import (
     Campaign,
     CampaignLog,
@@ -16,17 +16,6 @@ from seasons.models import (
     WishOption,
 )
 from seasons.selectors import campaigns_manageable_by, wishes_visible_to
-
-
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class _ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -40,12 +29,12 @@ class _ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-class CampaignSpaceInline(_ReadOnlyInline):
+class CampaignSpaceInline(ReadOnlyInline):
     model = CampaignSpace
     fields = ["space", "closed_in_school_holidays"]
 
 
-class CampaignLogInline(_ReadOnlyInline):
+class CampaignLogInline(ReadOnlyInline):
     model = CampaignLog
     fields = ["from_status", "to_status", "actor", "reason", "created_at"]
     readonly_fields = fields
@@ -62,7 +51,7 @@ class CampaignAdmin(_ReadOnlyAdmin):
     inlines = [CampaignSpaceInline, CampaignLogInline]
 
 
-class WishOptionInline(_ReadOnlyInline):
+class WishOptionInline(ReadOnlyInline):
     model = WishOption
     fields = ["position", "weekday", "start", "end", "space", "space_kind"]
 
@@ -77,7 +66,7 @@ class WishAdmin(_ReadOnlyAdmin):
     inlines = [WishOptionInline]
 
 
-class PlanAssignmentInline(_ReadOnlyInline):
+class PlanAssignmentInline(ReadOnlyInline):
     model = PlanAssignment
     fields = ["wish", "space", "option", "moved_by", "booking", "explanation"]
     readonly_fields = fields

@@ -135,34 +135,39 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "seasons/campaign_detail.html", context)
 
 
-@login_required
-@require_POST
-def campaign_open(request: HttpRequest, pk: int) -> HttpResponse:
+def _change_status(request: HttpRequest, pk: int, change, done: str) -> HttpResponse:
+    """Open or close a campaign through its service; say `done` when its status changed."""
     campaign = _managed(request, pk)
     try:
-        changed = services.campaign_open(campaign=campaign, actor=request.user)
+        changed = change(campaign=campaign, actor=request.user)
     except (ValidationError, InvalidTransition) as exc:
         _refused(request, exc)
     else:
         if changed:
-            messages.success(
-                request, _("The campaign is open for wishes; its rules are now frozen.")
-            )
+            messages.success(request, done)
     return redirect("seasons:campaign-detail", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def campaign_open(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_status(
+        request,
+        pk,
+        services.campaign_open,
+        _("The campaign is open for wishes; its rules are now frozen."),
+    )
 
 
 @login_required
 @require_POST
 def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _managed(request, pk)
-    try:
-        changed = services.campaign_close(campaign=campaign, actor=request.user)
-    except (ValidationError, InvalidTransition) as exc:
-        _refused(request, exc)
-    else:
-        if changed:
-            messages.success(request, _("The campaign is closed: its plan may now be made."))
-    return redirect("seasons:campaign-detail", pk=campaign.pk)
+    return _change_status(
+        request,
+        pk,
+        services.campaign_close,
+        _("The campaign is closed: its plan may now be made."),
+    )
 
 
 @login_required
