@@ -81,8 +81,9 @@ def communes_reportable_by(user: AnyUser) -> QuerySet[Commune]:
 
 def structures_certifiable_by(user: AnyUser) -> QuerySet[Organisation]:
     """ESS structures whose valuation certificate the user may download: their own, those that
-    hold an agreement from the user's organisation or on a site the user manages, or all for
-    the intercommunality."""
+    hold an agreement from the user's organisation or on a site the user manages, those that
+    booked its rooms (the aid list shows them for their bookings alone), or all for the
+    intercommunality."""
     structures = Organisation.objects.filter(kind=OrganisationKind.ESS)
     if user_is_territory_admin(user):
         return structures
@@ -91,7 +92,13 @@ def structures_certifiable_by(user: AnyUser) -> QuerySet[Organisation]:
     own = organisations_of(user).values("pk")
     granted = Allocation.objects.filter(owner__in=own).values("structure_id")
     managed = Allocation.objects.filter(spaces__site__managers=user).values("structure_id")
-    return structures.filter(Q(pk__in=own) | Q(pk__in=granted) | Q(pk__in=managed))
+    booked = Booking.objects.filter(
+        Q(space__site__owner__in=own) | Q(space__site__managers=user),
+        status=BookingStatus.CONFIRMED,
+    ).values("organisation_id")
+    return structures.filter(
+        Q(pk__in=own) | Q(pk__in=granted) | Q(pk__in=managed) | Q(pk__in=booked)
+    )
 
 
 # --- Agreements of a year ---

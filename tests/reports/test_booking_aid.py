@@ -432,6 +432,24 @@ def test_another_communes_staff_sees_nothing_of_denains_aid(
         assert client.get(reverse(name, args=[structure.pk, YEAR])).status_code == 404
 
 
+def test_a_structure_aided_by_bookings_alone_has_its_certificate_for_the_commune(
+    client, denain, site, structure, requester, finance
+):
+    """The aid list shows a structure aided through hourly bookings only; its certificate
+    links are the commune's to follow (they were a 404 before)."""
+    room = _room(site, "Salle Usinor", public=3000, association=0)
+    _book(room, requester, paris(YEAR, 1, 12, 18), paris(YEAR, 1, 12, 20))
+    client.force_login(finance)
+
+    listed = client.get(reverse("reports:aid-list") + f"?annee={YEAR}")
+
+    assert [row.structure for row in listed.context["rows"]] == [structure]
+    for name in ("reports:certificate", "reports:certificate-csv"):
+        url = reverse(name, args=[structure.pk, YEAR])
+        assert url in listed.content.decode()
+        assert client.get(url).status_code == 200
+
+
 @pytest.mark.django_db
 def test_anonymous_fetches_the_open_file_only(client, year_of_aid, structure, denain):
     assert client.get(reverse("subsidies:scdl-csv", args=["215901720", YEAR])).status_code == 200
