@@ -3,6 +3,7 @@ other structures' bookings, with the owner's consent (bookings/allocations/shari
 
 from collections import Counter
 from datetime import date, time
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -332,7 +333,14 @@ def test_hostile_or_wrong_input_is_refused_in_french_and_nothing_written(
 
 
 def test_the_fee_and_the_aid_are_split_as_the_window_says(
-    window, agreement, occupant, occupant_member, other_requester, other_organisation
+    window,
+    agreement,
+    occupant,
+    occupant_member,
+    other_requester,
+    other_organisation,
+    client,
+    commune_staff,
 ):
     from payments.models import Tariff
     from payments.selectors import billing_lines, booking_quote
@@ -356,6 +364,17 @@ def test_the_fee_and_the_aid_are_split_as_the_window_says(
     # The owner issues the titre for the whole fee; 70 % of it is the occupant's.
     assert (line.reference, line.amount_cents) == (f"RES-{booking.pk}", 2000)
     assert (line.occupant, line.occupant_percent, line.occupant_cents) == (occupant, 70, 1400)
+
+    # The accountant's export names the occupant and its share, in euros.
+    from payments.models import ChannelKind, PaymentChannel
+    from tests.payments.test_accounting_export import _rows, _url
+
+    PaymentChannel.objects.create(owner=room.site.owner, kind=ChannelKind.PUBLIC_ACCOUNTING)
+    client.force_login(commune_staff)
+    (row,) = _rows(client.get(_url(room.site.owner)))
+    assert row["reference_reservation"] == f"RES-{booking.pk}"
+    assert (row["occupant"], row["siret_occupant"]) == (occupant.name, occupant.siret)
+    assert Decimal(str(row["part_occupant_eur"])) == Decimal("14.00")
 
     (aid,) = booking_aid_lines(year=2027, structure=other_organisation)
     # Valued at the public rate (2 h × 30 €) minus the 20 € paid: 40 €, 28 € from the occupant.
