@@ -729,13 +729,18 @@ def test_a_proposal_is_told_to_who_may_consent_for_the_owner(
 ):
     from accounts.models import Notification
 
+    type(commune_staff).objects.filter(email="manager@example.test").update(language="en")
     window = _propose(agreement, occupant_member)
 
     received = told(OWNER_DECIDERS)
     assert received["subjects"]["staff@example.test"] == (
         "[Locaux Communs] Créneau partagé proposé — Les Jardins de Denain, Salle Usinor"
     )
-    text = received["manager@example.test"]
+    assert (
+        "every tuesday from 18:00 to 22:00, from Tuesday 5 January 2027"
+        in (received["manager@example.test"])
+    )
+    text = received["staff@example.test"]
     assert "Les Jardins de Denain propose d'ouvrir Salle Usinor" in text
     assert f"convention n° {agreement.pk}" in text
     assert "chaque mardi de 18h00 à 22h00, du mardi 5 janvier 2027 au mardi 29 juin 2027" in text
