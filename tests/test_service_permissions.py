@@ -259,6 +259,9 @@ INTERNAL_STEPS = {
     # Telling both sides of an agreement (bookings/allocations/notifications.py): called by the
     # agreement services, in their transaction, after their own checks.
     "allocation_notify",
+    # Telling who must hear of a shared time (same module): called by the sharing_window_*
+    # services, in their transaction, after their own checks.
+    "sharing_window_notify",
     # The rule of a message's text (bookings/services/comments.py): writes nothing, called by
     # booking_comment_post and application_comment_post after their side check.
     "comment_body_checked",

@@ -26,7 +26,7 @@ from django.utils.formats import number_format
 
 from accounts.messaging import notify_users
 from accounts.models import MembershipRole, User
-from bookings.models import Allocation
+from bookings.models import Allocation, SharingWindow
 
 STRUCTURE = "structure"
 OWNER = "owner"
@@ -163,6 +163,60 @@ def allocation_notify(allocation: Allocation, step: str, **extra: Any) -> int:
             context={**context, "side": side},
             about=f"agreement {allocation.pk}, {step} ({side})",
             link=link,
+            reply_to=reply_to,
+        )
+    return queued
+
+
+# Shared use of the agreement's rooms (issue 17, bookings/allocations/sharing.py).
+SHARING_PROPOSED = "proposed"
+SHARING_CONSENTED = "consented"
+SHARING_WITHDRAWN = "withdrawn"
+
+
+def _owner_deciders(allocation: Allocation, site_id: int) -> QuerySet[User]:
+    """Who may consent for the owner to a shared time in a room of `site_id` — the people
+    `allocation_check_decider` accepts: the owner's staff and the site's facilities managers it
+    delegated, not members of the occupant."""
+    return _active(
+        User.objects.filter(
+            Q(memberships__organisation=allocation.owner_id)
+            | Q(sitemanager__site=site_id, sitemanager__may_commit_owner=True)
+        ).exclude(memberships__organisation=allocation.structure_id)
+    )
+
+
+def sharing_window_notify(window: SharingWindow, event: str, *, by_occupant: bool = False) -> int:
+    """Tell who must hear of a shared time's `event`: a proposal to the people who may consent
+    for the owner; a consent to the occupant's members; a withdrawal to the occupant's members
+    and, when the occupant withdrew it, to the owner's side as well. Call it in the transaction
+    of the change (the e-mails leave after commit). Returns how many e-mails were queued."""
+    window = SharingWindow.objects.select_related(
+        "space", "allocation__structure", "allocation__owner"
+    ).get(pk=window.pk)  # as written, with its consent or withdrawal
+    allocation, space = window.allocation, window.space
+    owners = _owner_deciders(allocation, space.site_id)
+    if event == SHARING_PROPOSED:
+        sides = [(OWNER, owners, _structure_reply_to(allocation))]
+    else:
+        sides = [(STRUCTURE, _structure_users(allocation), _owner_reply_to(allocation))]
+        if event == SHARING_WITHDRAWN and by_occupant:
+            sides.append((OWNER, owners, _structure_reply_to(allocation)))
+    context = {
+        "allocation": allocation,
+        "window": window,
+        "space": space,
+        "weekday": window.get_weekday_display(),
+        "by_occupant": by_occupant,
+    }
+    queued = 0
+    for side, users, reply_to in sides:
+        queued += notify_users(
+            users,
+            message=f"sharing_{event}",
+            context={**context, "side": side},
+            about=f"agreement {allocation.pk}, shared time {window.pk} {event} ({side})",
+            link=allocation.get_absolute_url(),
             reply_to=reply_to,
         )
     return queued

@@ -22,6 +22,12 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, is_platform
 from accounts.exceptions import DecisionNotAllowed
 from bookings.allocations.actions import allocation_check_decider
+from bookings.allocations.notifications import (
+    SHARING_CONSENTED,
+    SHARING_PROPOSED,
+    SHARING_WITHDRAWN,
+    sharing_window_notify,
+)
 from bookings.exceptions import InvalidTransition
 from bookings.models import (
     OCCUPYING,
@@ -190,6 +196,7 @@ def sharing_window_propose(
             {"weekday": _("That day of the week never falls between the first and last days.")}
         )
     window.save()
+    sharing_window_notify(window, SHARING_PROPOSED)
     return window
 
 
@@ -233,6 +240,7 @@ def sharing_window_consent(*, window: SharingWindow, actor: Actor) -> bool:
     if changed is None:
         return False
     occupancies_share(allocation=allocation, space=space, periods=window_periods(window, since=now))
+    sharing_window_notify(window, SHARING_CONSENTED)
     return True
 
 
@@ -260,7 +268,8 @@ def sharing_window_withdraw(*, window: SharingWindow, actor: Actor, reason: str)
     _check_sees(actor, window.allocation)
     window, space = _locked(window)
     allocation = window.allocation
-    if not _is_occupant(actor, allocation):
+    by_occupant = _is_occupant(actor, allocation)
+    if not by_occupant:
         allocation_check_decider(actor=actor, spaces=[space], structure=allocation.structure)
     now = timezone.now()
     was_active = window.status == SharingWindowStatus.ACTIVE
@@ -305,4 +314,5 @@ def sharing_window_withdraw(*, window: SharingWindow, actor: Actor, reason: str)
             periods=window_periods(window, since=now),
             keep_free=others,
         )
+    sharing_window_notify(window, SHARING_WITHDRAWN, by_occupant=by_occupant)
     return True

@@ -22,7 +22,9 @@ def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
     department to issue the titres de recettes: confirmed bookings with a fee and the months of
     agreements with a fee in a period (?debut=YYYY-MM-DD&fin=YYYY-MM-DD, the current month by
     default). The reference column holds RES-<booking> or CONV-<agreement>; its name is kept
-    for the spreadsheets already set up on it."""
+    for the spreadsheets already set up on it. A booking made in a time an agreement's occupant
+    shares (issue 17) names that occupant and its share of the amount, in the last columns
+    (empty on the other lines)."""
     owner = get_object_or_404(accounting_owners_for(request.user), pk=owner_pk)
     today = timezone.localdate()
     month_start = today.replace(day=1)
@@ -49,6 +51,9 @@ def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
         "creancier",
         "siret_creancier",
         "detail",
+        "occupant",
+        "siret_occupant",
+        "part_occupant_eur",
     ]
     rows = [
         [
@@ -63,6 +68,9 @@ def accounting_csv(request: HttpRequest, owner_pk: int) -> HttpResponse:
             owner.name,
             owner.siret,
             line.rule,
+            line.occupant.name if line.occupant else "",
+            line.occupant.siret if line.occupant else "",
+            cents_to_decimal(line.occupant_cents) if line.occupant else "",
         ]
         for line in billing_lines(owner=owner, first_day=first_day, last_day=last_day)
     ]

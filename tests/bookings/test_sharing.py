@@ -3,6 +3,7 @@ other structures' bookings, with the owner's consent (bookings/allocations/shari
 
 from collections import Counter
 from datetime import date, time
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -332,7 +333,14 @@ def test_hostile_or_wrong_input_is_refused_in_french_and_nothing_written(
 
 
 def test_the_fee_and_the_aid_are_split_as_the_window_says(
-    window, agreement, occupant, occupant_member, other_requester, other_organisation
+    window,
+    agreement,
+    occupant,
+    occupant_member,
+    other_requester,
+    other_organisation,
+    client,
+    commune_staff,
 ):
     from payments.models import Tariff
     from payments.selectors import billing_lines, booking_quote
@@ -356,6 +364,17 @@ def test_the_fee_and_the_aid_are_split_as_the_window_says(
     # The owner issues the titre for the whole fee; 70 % of it is the occupant's.
     assert (line.reference, line.amount_cents) == (f"RES-{booking.pk}", 2000)
     assert (line.occupant, line.occupant_percent, line.occupant_cents) == (occupant, 70, 1400)
+
+    # The accountant's export names the occupant and its share, in euros.
+    from payments.models import ChannelKind, PaymentChannel
+    from tests.payments.test_accounting_export import _rows, _url
+
+    PaymentChannel.objects.create(owner=room.site.owner, kind=ChannelKind.PUBLIC_ACCOUNTING)
+    client.force_login(commune_staff)
+    (row,) = _rows(client.get(_url(room.site.owner)))
+    assert row["reference_reservation"] == f"RES-{booking.pk}"
+    assert (row["occupant"], row["siret_occupant"]) == (occupant.name, occupant.siret)
+    assert Decimal(str(row["part_occupant_eur"])) == Decimal("14.00")
 
     (aid,) = booking_aid_lines(year=2027, structure=other_organisation)
     # Valued at the public rate (2 h × 30 €) minus the 20 € paid: 40 €, 28 € from the occupant.
@@ -672,3 +691,114 @@ def test_withdrawal_with_control_characters_in_the_reason_is_refused(window, occ
     assert response.status_code == 400
     window.refresh_from_db()
     assert window.status == SharingWindowStatus.ACTIVE
+
+
+# Who hears of a shared time (bookings.allocations.notifications.sharing_window_notify): the
+# e-mails go through the outbox after commit, to a real SMTP server.
+OWNER_DECIDERS = ("manager@example.test", "staff@example.test")
+OCCUPANT_SIDE = ("benevole@example.test", "jardins@example.test")
+
+
+@pytest.fixture
+def told(smtp_inbox, agreement, occupant, facilities_manager):
+    """A second member of the occupant, a manager of the site whom the owner did not delegate
+    (he may not consent: he hears nothing of a proposal); the agreement's own messages read."""
+    from tests.stack.smtp import text_of
+
+    MembershipFactory(organisation=occupant, user=UserFactory(email="benevole@example.test"))
+    agreement.spaces.get().site.managers.add(UserFactory(email="concierge@example.test"))
+    smtp_inbox.deliver()
+    smtp_inbox.clear()
+
+    def only_to(addresses):
+        inbox = smtp_inbox.deliver()
+        received = {str(message["To"]).strip(): message for message in inbox.messages}
+        assert sorted(received) == sorted(addresses)
+        smtp_inbox.clear()
+        return {address: text_of(message) for address, message in received.items()} | {
+            "subjects": {
+                address: message["Subject"].strip() for address, message in received.items()
+            }
+        }
+
+    return only_to
+
+
+def test_a_proposal_is_told_to_who_may_consent_for_the_owner(
+    told, agreement, occupant_member, commune_staff
+):
+    from accounts.models import Notification
+
+    type(commune_staff).objects.filter(email="manager@example.test").update(language="en")
+    window = _propose(agreement, occupant_member)
+
+    received = told(OWNER_DECIDERS)
+    assert received["subjects"]["staff@example.test"] == (
+        "[Locaux Communs] Créneau partagé proposé — Les Jardins de Denain, Salle Usinor"
+    )
+    assert (
+        "every tuesday from 18:00 to 22:00, from Tuesday 5 January 2027"
+        in (received["manager@example.test"])
+    )
+    text = received["staff@example.test"]
+    assert "Les Jardins de Denain propose d'ouvrir Salle Usinor" in text
+    assert f"convention n° {agreement.pk}" in text
+    assert "chaque mardi de 18h00 à 22h00, du mardi 5 janvier 2027 au mardi 29 juin 2027" in text
+    assert "Part de l'occupant dans les redevances de ces réservations : 70 %" in text
+    assert agreement.get_absolute_url() in text
+    entry = Notification.objects.get(user=commune_staff, topic="sharing_proposed")
+    assert entry.link == agreement.get_absolute_url()
+    assert window.status == SharingWindowStatus.PROPOSED
+
+
+def test_a_consent_is_told_to_the_occupants_members(
+    told, agreement, occupant_member, facilities_manager
+):
+    window = _propose(agreement, occupant_member)
+    told(OWNER_DECIDERS)
+
+    assert sharing_window_consent(window=window, actor=facilities_manager) is True
+
+    received = told(OCCUPANT_SIDE)
+    assert (
+        "a donné son accord au créneau partagé de Salle Usinor" in received["jardins@example.test"]
+    )
+    assert "Votre part de leurs redevances : 70 %" in received["benevole@example.test"]
+    assert sharing_window_consent(window=window, actor=facilities_manager) is False
+    told(())  # already active: nothing told again
+
+
+def test_a_withdrawal_by_the_occupant_is_told_to_both_sides_by_the_owner_to_the_occupant(
+    told, agreement, occupant_member, commune_staff
+):
+    first = _propose(agreement, occupant_member)
+    sharing_window_consent(window=first, actor=commune_staff)
+    second = _propose(agreement, occupant_member, weekday=Weekday.THURSDAY)
+    told(OWNER_DECIDERS + OCCUPANT_SIDE)
+
+    sharing_window_withdraw(window=first, actor=occupant_member, reason="Salle en travaux.")
+    received = told(OWNER_DECIDERS + OCCUPANT_SIDE)
+    assert "Les Jardins de Denain a retiré le créneau partagé" in received["staff@example.test"]
+    assert "Motif : Salle en travaux." in received["staff@example.test"]
+    assert "de nouveau réservée à l'occupant" in received["jardins@example.test"]
+
+    sharing_window_withdraw(window=second, actor=commune_staff, reason="Pas d'accord.")
+    received = told(OCCUPANT_SIDE)
+    assert "a retiré le créneau partagé" in received["benevole@example.test"]
+    assert "de nouveau réservée" not in received["benevole@example.test"]  # never opened
+
+
+def test_a_refused_step_tells_nobody(told, agreement, occupant_member, commune_staff):
+    with pytest.raises(DecisionNotAllowed):
+        _propose(agreement, commune_staff)
+    with pytest.raises(ValidationError):
+        _propose(agreement, occupant_member, occupant_share_percent=101)
+    told(())
+
+    window = _propose(agreement, occupant_member)
+    told(OWNER_DECIDERS)
+    with pytest.raises((DecisionNotAllowed, ConflictOfInterest)):
+        sharing_window_consent(window=window, actor=occupant_member)
+    with pytest.raises(ValidationError):
+        sharing_window_withdraw(window=window, actor=occupant_member, reason="  ")
+    told(())

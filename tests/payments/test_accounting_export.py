@@ -107,6 +107,8 @@ def test_the_csv_lists_confirmed_bookings_with_a_fee_and_keeps_codes_as_text(
     assert row["reference_reservation"] == f"RES-{confirmed.pk}"
     assert row["locaux"].startswith(priced_space.name)
     assert row["creancier"] == site.owner.name
+    # Not a booking in a shared time (issue 17): no occupant's share.
+    assert (row["occupant"], row["siret_occupant"], row["part_occupant_eur"]) == ("", "", "")
 
 
 def test_a_booking_in_a_building_run_by_another_body_is_billed_by_that_body(
