@@ -76,6 +76,13 @@ def _jobs_stay_in_process():
         settings.CELERY_TASK_ALWAYS_EAGER,
         settings.CELERY_BROKER_URL,
     ), "a test left the Celery app publishing to another broker"
+    # Celery marks "inside a task" with one process-wide flag, set and restored around each eager
+    # job. Two threads running eager jobs at once (the concurrency tests) can restore it in the
+    # wrong order and leave it set, and every later `result.get()` of this process would then
+    # raise "Never call result.get() within a task!". Not a fault of the test that ran them.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)

@@ -302,8 +302,7 @@ def test_the_deadline_job_closes_only_the_campaigns_past_their_deadline(
 def test_the_deadline_task_runs_the_job(campaign):
     Campaign.objects.filter(pk=campaign.pk).update(deadline=paris(2027, 1, 3))
 
-    # Eager in the tests (no broker): the result is there at once. Not `.get()`, which Celery
-    # refuses in a process that once ran a worker's pool (it took it for a task).
+    # Eager in the tests (no broker): the result is there at once.
     result = close_campaigns.delay()
 
     assert result.successful()
