@@ -3,8 +3,9 @@ the event's insurance certificate is required; the answers a request gives, chec
 with the booking; files attached after the request; the check that blocks an approval while a
 condition is missing.
 
-`booking_request` calls `_conditions_check` before it writes anything (one query: the space's
-questions; the house rules and the insurance setting come with the locked space) and
+`booking_request` calls `_conditions_check` before it writes anything (one query, the space's
+questions, and none when the locked space says it asks none; the house rules and the insurance
+setting come with the locked space) and
 `_answers_write` once the booking exists; `booking_approve` calls `_approval_check`.
 """
 
@@ -215,14 +216,19 @@ def _conditions_check(
     answers: Mapping[int, object] | None,
     house_rules_accepted: bool,
     now: datetime,
+    asks_questions: bool = True,
 ) -> CheckedConditions:
     """Check a request's answers against the space's questions and its house rules; nothing is
     written. Raises ValidationError naming each field at fault (`question_<id>`, `answers`,
     `house_rules_accepted`).
 
     A file question is never required at request time: like the insurance certificate, the
-    requester may attach the file afterwards, and the approval waits for it."""
-    questions = list(RequestQuestion.objects.filter(space=space)) if space.pk else []
+    requester may attach the file afterwards, and the approval waits for it.
+
+    `asks_questions=False`: the caller read, with the space, that it has no question (no query).
+    """
+    asks = asks_questions and space.pk
+    questions = list(RequestQuestion.objects.filter(space=space)) if asks else []
     answers = answers or {}
     errors: dict[str, list[str]] = {}
     known = {question.pk for question in questions}

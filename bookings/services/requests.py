@@ -25,6 +25,7 @@ from bookings.models import (
     Frequency,
     Occupancy,
     OccupancyKind,
+    RequestQuestion,
     SharingWindow,
     SharingWindowStatus,
     Waiver,
@@ -137,6 +138,8 @@ def _locked_space(
                     space=OuterRef("pk"), status=SharingWindowStatus.ACTIVE
                 )
             ),
+            # Issue 18: the questions are read only for a space that asks some (most do not).
+            asks_questions=Exists(RequestQuestion.objects.filter(space=OuterRef("pk"))),
         )
         .filter(pk=space)
         .order_by("opening_hours__weekday", "opening_hours__opens")
@@ -482,6 +485,7 @@ def booking_request(
         answers=request.answers,
         house_rules_accepted=request.house_rules_accepted,
         now=now,
+        asks_questions=space.asks_questions,
     )
     spec = scheduler.SeriesSpec(
         first=request.first,

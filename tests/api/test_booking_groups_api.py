@@ -196,12 +196,12 @@ def test_the_structure_cancels_every_room_in_one_call_and_others_get_a_404(
 
 
 # Per room, as for a single request (tests/api/test_booking_create_queries.py): the locked
-# space, the questions, the clash check, the booking, its dates, the monthly summary, its log,
-# and the savepoint and its release. Once for the group: the session and the user, the
+# space (which says the room asks no question: they are not read), the clash check, the
+# booking, its dates, the monthly summary, its log, and the savepoint and its release. Once for the group: the session and the user, the
 # request's savepoint and release, the rooms locked (in id order), the group row and the
 # UPDATE putting the bookings in it, and the messages once for all the rooms (the routing's
 # reads, the notifications' and the outbox's INSERTs).
-PER_ROOM = 9
+PER_ROOM = 8
 GROUP_FIXED = {"sqlite": 12, "postgresql": 12}
 
 

@@ -111,15 +111,16 @@ def test_booking_create_post_reads_only_what_the_request_needs(
     """A request that goes through: session, user, the form's organisation, then the service's
     transaction (savepoint, locked read, clash check, booking, date, log, routing,
     notification, e-mail, release); the page's checks run only when there is a page to show.
-    Issue 16: the space's questions, read by the page (its answers form) and by the service;
-    issue 15: the booked time added to the observatory's monthly summary."""
+    Issue 16: the space's questions, read by the page (its answers form; the service reads them
+    only for a space that asks some, issue 18); issue 15: the booked time added to the
+    observatory's monthly summary."""
     client.force_login(verified_member)
     data = _request_data(verified_member)
     # The webhook endpoints' map, read once a minute per process (and after a change), is not
     # what this test counts: it is read now, as a warm process has it.
     routes_for("booking.requested")
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = client.post(reverse("bookings:booking-create", args=[space.pk]), data)
 
     assert response.status_code == 302
