@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.actors import Actor, is_platform
 from accounts.exceptions import DecisionNotAllowed
@@ -280,9 +281,12 @@ def sharing_window_withdraw(*, window: SharingWindow, actor: Actor, reason: str)
         booked = _still_booked(window, now) if was_active else 0
         if booked:
             raise ValidationError(
-                _(
-                    "%(count)s booking(s) of other structures in this shared time are still to "
-                    "come: they must be cancelled, or have taken place, before it is withdrawn."
+                ngettext(
+                    "%(count)s booking of another structure in this shared time is still to "
+                    "come: it must be cancelled, or have taken place, before it is withdrawn.",
+                    "%(count)s bookings of other structures in this shared time are still to "
+                    "come: they must be cancelled, or have taken place, before it is withdrawn.",
+                    booked,
                 )
                 % {"count": booked}
             )

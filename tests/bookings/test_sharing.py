@@ -240,7 +240,9 @@ def test_withdrawal_is_refused_while_bookings_remain_then_gives_the_dates_back(
     )
     with pytest.raises(ValidationError) as refusal:
         sharing_window_withdraw(window=window, actor=occupant_member, reason="On reprend")
-    assert "1 réservation(s)" in " ".join(refusal.value.messages)
+    assert "1 réservation d'une autre structure dans ce créneau partagé est encore à venir" in (
+        " ".join(refusal.value.messages)
+    )
     with pytest.raises(ValidationError):
         sharing_window_withdraw(window=window, actor=occupant_member, reason="  ")
     window.refresh_from_db()

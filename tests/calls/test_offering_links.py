@@ -25,6 +25,22 @@ def test_without_an_open_call_the_office_page_offers_the_waiting_list(client, of
     assert "S’inscrire sur la liste d’attente" in html
 
 
+def test_the_waiting_list_button_is_for_those_who_may_register_a_need(
+    client, office, applicant, manager
+):
+    """A structure's member and a visitor (asked to sign in) get the button; commune staff
+    without a structure, whom the form answers 404, read who may register instead."""
+    client.force_login(applicant)
+    assert reverse("calls:waiting-create") in client.get(office.get_absolute_url()).content.decode()
+
+    client.force_login(manager)
+    html = client.get(office.get_absolute_url()).content.decode()
+
+    assert client.get(reverse("calls:waiting-create")).status_code == 404
+    assert reverse("calls:waiting-create") not in html
+    assert "les membres des structures de l’ESS peuvent s’inscrire" in html
+
+
 def test_after_the_call_closes_the_office_page_offers_the_waiting_list(
     client, call, office, manager
 ):
