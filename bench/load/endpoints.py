@@ -244,14 +244,21 @@ class InProcess:
         return self.client.post(endpoint.path, data=body, content_type="application/json")
 
     def queries(self) -> tuple[int, int]:
-        """(queries, status) of one request, after one to warm the caches up."""
+        """(queries, status) of a request, after one to warm the caches up: the most of ten
+        for a creation (its rooms differ: some confirm at once, and a confirmed booking's
+        payments listener reads it after commit), with the first unexpected status if any."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         self.request()
-        with CaptureQueriesContext(connection) as captured:
-            response = self.request()
-        return len(captured.captured_queries), response.status_code
+        most, status = 0, self.endpoint.expected
+        for _ in range(1 if self.endpoint.slots is None else 10):
+            with CaptureQueriesContext(connection) as captured:
+                response = self.request()
+            most = max(most, len(captured.captured_queries))
+            if status == self.endpoint.expected:
+                status = response.status_code
+        return most, status
 
     def profile(self, runs: int, seconds: float) -> str:
         """cProfile of `runs` requests (fewer if they take more than `seconds`: a page of a

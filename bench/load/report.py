@@ -156,7 +156,8 @@ def markdown(
             "/proc/loadavg (1 min) sampled every second during the measured run, on a machine "
             "shared with other sessions. Ratios: against the mean of the bare baseline's two "
             "runs (before and after). Queries: one request in-process "
-            "(CaptureQueriesContext).",
+            "(CaptureQueriesContext); for the creation, the most of ten requests in different "
+            "rooms (some confirm at once), with what runs after the commit.",
             "",
             table(rows),
             "",
