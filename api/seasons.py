@@ -371,8 +371,9 @@ class CampaignInputSerializer(serializers.Serializer):
         ref_name = "SeasonCampaignInput"
 
 
-def _campaign_terms(values: dict, *, user: User) -> dict:
-    """The ids of the body as the objects the user may choose (400 otherwise)."""
+def _campaign_terms(values: dict, *, user: User) -> tuple[Organisation, services.CampaignTerms]:
+    """The owner and the terms of the body, its ids as the objects the user may choose (400
+    otherwise)."""
     errors = {}
     owner = site_owners_for(user).filter(pk=values["owner"]).first()
     if owner is None:
@@ -396,13 +397,10 @@ def _campaign_terms(values: dict, *, user: User) -> dict:
             errors["previous"] = [_("Choose a campaign you run.")]
     if errors:
         raise DrfValidationError(errors)
-    return {
-        **values,
-        "owner": owner,
-        "spaces": spaces,
-        "local_structures": local,
-        "previous": previous,
-    }
+    terms = {key: value for key, value in values.items() if key != "owner"}
+    return owner, services.CampaignTerms(
+        **{**terms, "spaces": spaces, "local_structures": local, "previous": previous}
+    )
 
 
 def _visible_campaigns(user: User) -> QuerySet[Campaign]:
@@ -448,9 +446,8 @@ class CampaignListApi(PaginatedListMixin, APIView):
     def post(self, request: Request) -> Response:
         data = CampaignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = services.campaign_create(
-            actor=request.user, **_campaign_terms(data.validated_data, user=request.user)
-        )
+        owner, terms = _campaign_terms(data.validated_data, user=request.user)
+        campaign = services.campaign_create(actor=request.user, owner=owner, terms=terms)
         return Response(campaign_output(request.user, campaign.pk), status=status.HTTP_201_CREATED)
 
 

@@ -22,7 +22,7 @@ from seasons.models import (
     PlanAssignment,
     SeasonPeriod,
 )
-from seasons.services import OptionInput
+from seasons.services import CampaignTerms, OptionInput
 from spaces.models import MAX_PEOPLE, Amenity, Space, SpaceKind, Weekday
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -149,37 +149,34 @@ class CampaignForm(AccessibleForm):
             raise ValidationError(out_of_range_message(str(self.fields["deadline"].label)))
         return deadline
 
-    def terms(self) -> dict:
-        """The arguments of `campaign_create` / `campaign_update` (after `is_valid()`)."""
+    def terms(self) -> CampaignTerms:
+        """The terms `campaign_create` / `campaign_update` take (after `is_valid()`)."""
         values = self.cleaned_data
         spaces = list(values["spaces"])
         closed = {s.pk for s in values["closed_in_holidays"]}
-        terms = {
-            "title": values["title"],
-            "school_year": values["school_year"],
-            "opens_on": values["opens_on"],
-            "deadline": values["deadline"],
-            "spaces": spaces,
-            "open_in_school_holidays": [s for s in spaces if s.pk not in closed],
-            "hours_per_week": values["hours_per_week"],
-            "local_first": values["local_first"],
-            "local_structures": list(values["local_structures"]),
-            "favoured_families": {
+        return CampaignTerms(
+            title=values["title"],
+            school_year=values["school_year"],
+            opens_on=values["opens_on"],
+            deadline=values["deadline"],
+            spaces=spaces,
+            open_in_school_holidays=[s for s in spaces if s.pk not in closed],
+            hours_per_week=values["hours_per_week"],
+            local_first=values["local_first"],
+            local_structures=list(values["local_structures"]),
+            favoured_families={
                 n.removeprefix(FAMILY_PREFIX): v
                 for n, v in values.items()
                 if n.startswith(FAMILY_PREFIX) and v
             },
-            "favoured_activities": {
+            favoured_activities={
                 n.removeprefix(ACTIVITY_PREFIX): v
                 for n, v in values.items()
                 if n.startswith(ACTIVITY_PREFIX) and v
             },
-            "holders_keep": values["holders_keep"],
-            "previous": values["previous"],
-        }
-        if "owner" in values:
-            terms["owner"] = values["owner"]
-        return terms
+            holders_keep=values["holders_keep"],
+            previous=values["previous"],
+        )
 
 
 def campaign_initial(campaign: Campaign) -> dict:

@@ -6,7 +6,7 @@ Every service checks its actor: a campaign's changes and its plan are for those 
 PermissionDenied (404); those who see the campaign but may not act get DecisionNotAllowed (403).
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import NoReturn
 
@@ -164,127 +164,92 @@ def _campaign_spaces_set(
     )
 
 
-@transaction.atomic
-def campaign_create(
-    *,
-    actor: User,
-    owner: Organisation,
-    title: str,
-    school_year: int,
-    opens_on: date,
-    deadline: datetime,
-    spaces: list[Space],
-    closed_in_school_holidays: bool = True,
-    open_in_school_holidays: list[Space] = (),  # type: ignore[assignment]
-    hours_per_week: int | None = None,
-    local_first: bool = False,
-    local_structures: list[Organisation] = (),  # type: ignore[assignment]
-    favoured_families: dict[str, int] | None = None,
-    favoured_activities: dict[str, int] | None = None,
-    holders_keep: bool = False,
-    previous: Campaign | None = None,
-) -> Campaign:
-    """Draft a campaign of `owner` (a commune or the intercommunality the actor acts for) over
-    spaces the actor manages, with its rules (frozen when it opens). Its spaces close during
-    the school holidays (`closed_in_school_holidays`) but those in `open_in_school_holidays`."""
-    if is_platform(actor) or not site_owners_for(actor).filter(pk=owner.pk).exists():
-        raise PermissionDenied
-    _check_campaign_inputs(actor, spaces, previous)
+@dataclass(frozen=True)
+class CampaignTerms:
+    """A campaign's terms, spaces and rules, as a draft is written with them (`campaign_create`,
+    `campaign_update`). Its spaces close during the school holidays (`closed_in_school_holidays`)
+    but those in `open_in_school_holidays`."""
+
+    title: str
+    school_year: int
+    opens_on: date
+    deadline: datetime
+    spaces: list[Space]
+    closed_in_school_holidays: bool = True
+    open_in_school_holidays: list[Space] = field(default_factory=list)
+    hours_per_week: int | None = None
+    local_first: bool = False
+    local_structures: list[Organisation] = field(default_factory=list)
+    favoured_families: dict[str, int] | None = None
+    favoured_activities: dict[str, int] | None = None
+    holders_keep: bool = False
+    previous: Campaign | None = None
+
+
+def _terms_columns(terms: CampaignTerms) -> dict:
+    """The campaign's columns for `terms`, checked (ValidationError naming each field)."""
     errors = _campaign_errors(
-        title=title,
-        spaces=spaces,
-        school_year=school_year,
-        opens_on=opens_on,
-        deadline=deadline,
-        hours_per_week=hours_per_week,
+        title=terms.title,
+        spaces=terms.spaces,
+        school_year=terms.school_year,
+        opens_on=terms.opens_on,
+        deadline=terms.deadline,
+        hours_per_week=terms.hours_per_week,
     )
     if errors:
         raise ValidationError(errors)
-    families = _check_weights(favoured_families or {}, EssFamily, "favoured_families")
-    activities = _check_weights(favoured_activities or {}, ActivityKind, "favoured_activities")
-    campaign = Campaign.objects.create(
-        owner=owner,
-        title=title.strip(),
-        school_year=school_year,
-        opens_on=opens_on,
-        deadline=deadline,
-        hours_per_week=hours_per_week,
-        local_first=local_first,
-        favoured_families=families,
-        favoured_activities=activities,
-        holders_keep=holders_keep,
-        previous=previous,
-        created_by=actor,
-    )
-    campaign.local_structures.set(local_structures)
+    return {
+        "title": terms.title.strip(),
+        "school_year": terms.school_year,
+        "opens_on": terms.opens_on,
+        "deadline": terms.deadline,
+        "hours_per_week": terms.hours_per_week,
+        "local_first": terms.local_first,
+        "favoured_families": _check_weights(
+            terms.favoured_families or {}, EssFamily, "favoured_families"
+        ),
+        "favoured_activities": _check_weights(
+            terms.favoured_activities or {}, ActivityKind, "favoured_activities"
+        ),
+        "holders_keep": terms.holders_keep,
+        "previous": terms.previous,
+    }
+
+
+def _terms_relations_set(campaign: Campaign, terms: CampaignTerms) -> None:
+    campaign.local_structures.set(terms.local_structures)
     _campaign_spaces_set(
         campaign,
-        spaces,
-        closed_in_school_holidays=closed_in_school_holidays,
-        open_in_school_holidays=open_in_school_holidays,
+        terms.spaces,
+        closed_in_school_holidays=terms.closed_in_school_holidays,
+        open_in_school_holidays=terms.open_in_school_holidays,
     )
+
+
+@transaction.atomic
+def campaign_create(*, actor: User, owner: Organisation, terms: CampaignTerms) -> Campaign:
+    """Draft a campaign of `owner` (a commune or the intercommunality the actor acts for) over
+    spaces the actor manages, with its rules (frozen when it opens)."""
+    if is_platform(actor) or not site_owners_for(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    _check_campaign_inputs(actor, terms.spaces, terms.previous)
+    campaign = Campaign.objects.create(owner=owner, created_by=actor, **_terms_columns(terms))
+    _terms_relations_set(campaign, terms)
     return campaign
 
 
 @transaction.atomic
-def campaign_update(
-    *,
-    campaign: Campaign,
-    actor: User,
-    title: str,
-    school_year: int,
-    opens_on: date,
-    deadline: datetime,
-    spaces: list[Space],
-    closed_in_school_holidays: bool = True,
-    open_in_school_holidays: list[Space] = (),  # type: ignore[assignment]
-    hours_per_week: int | None = None,
-    local_first: bool = False,
-    local_structures: list[Organisation] = (),  # type: ignore[assignment]
-    favoured_families: dict[str, int] | None = None,
-    favoured_activities: dict[str, int] | None = None,
-    holders_keep: bool = False,
-    previous: Campaign | None = None,
-) -> Campaign:
-    """Change a draft campaign's terms, spaces and rules (all of them, as `campaign_create`
-    takes them; its owner stays). Once opened, its rules are frozen: refused."""
+def campaign_update(*, campaign: Campaign, actor: User, terms: CampaignTerms) -> Campaign:
+    """Change a draft campaign's terms, spaces and rules (all of them; its owner stays). Once
+    opened, its rules are frozen: refused."""
     campaign_check_manager(actor=actor, campaign=campaign)
-    _check_campaign_inputs(actor, spaces, previous, campaign)
+    _check_campaign_inputs(actor, terms.spaces, terms.previous, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != CampaignStatus.DRAFT:
         raise ValidationError(_("The campaign is open: its rules are frozen."))
-    errors = _campaign_errors(
-        title=title,
-        spaces=spaces,
-        school_year=school_year,
-        opens_on=opens_on,
-        deadline=deadline,
-        hours_per_week=hours_per_week,
-    )
-    if errors:
-        raise ValidationError(errors)
-    families = _check_weights(favoured_families or {}, EssFamily, "favoured_families")
-    activities = _check_weights(favoured_activities or {}, ActivityKind, "favoured_activities")
-    Campaign.objects.filter(pk=campaign.pk).update(
-        title=title.strip(),
-        school_year=school_year,
-        opens_on=opens_on,
-        deadline=deadline,
-        hours_per_week=hours_per_week,
-        local_first=local_first,
-        favoured_families=families,
-        favoured_activities=activities,
-        holders_keep=holders_keep,
-        previous=previous,
-    )
+    Campaign.objects.filter(pk=campaign.pk).update(**_terms_columns(terms))
     campaign.refresh_from_db()
-    campaign.local_structures.set(local_structures)
-    _campaign_spaces_set(
-        campaign,
-        spaces,
-        closed_in_school_holidays=closed_in_school_holidays,
-        open_in_school_holidays=open_in_school_holidays,
-    )
+    _terms_relations_set(campaign, terms)
     return campaign
 
 

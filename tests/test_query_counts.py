@@ -401,12 +401,14 @@ def _season_campaign(w: World, title: str):
     return season_services.campaign_create(
         actor=w.commune_staff,
         owner=w.commune.organisation,
-        title=title,
-        school_year=2027,
-        opens_on=date(2027, 1, 4),
-        deadline=paris(2027, 3, 31, 12),
-        spaces=[w.space],
-        local_structures=[w.organisation],
+        terms=season_services.CampaignTerms(
+            title=title,
+            school_year=2027,
+            opens_on=date(2027, 1, 4),
+            deadline=paris(2027, 3, 31, 12),
+            spaces=[w.space],
+            local_structures=[w.organisation],
+        ),
     )
 
 

@@ -75,7 +75,9 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form = _campaign_form(request, None)
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = services.campaign_create(actor=request.user, **form.terms())
+            campaign = services.campaign_create(
+                actor=request.user, owner=form.cleaned_data["owner"], terms=form.terms()
+            )
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
@@ -102,7 +104,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _campaign_form(request, campaign)
     if request.method == "POST" and form.is_valid():
         try:
-            services.campaign_update(campaign=campaign, actor=request.user, **form.terms())
+            services.campaign_update(campaign=campaign, actor=request.user, terms=form.terms())
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:

@@ -1273,11 +1273,13 @@ class World:
                 return season_services.campaign_create(
                     actor=staff[n],
                     owner=communes[n].organisation,
-                    title=title,
-                    school_year=2027,
-                    opens_on=date(2027, 1, 4),
-                    deadline=paris(2027, 3, 31, 12),
-                    spaces=spaces or [self.space[n]],
+                    terms=season_services.CampaignTerms(
+                        title=title,
+                        school_year=2027,
+                        opens_on=date(2027, 1, 4),
+                        deadline=paris(2027, 3, 31, 12),
+                        spaces=spaces or [self.space[n]],
+                    ),
                 )
 
             def wish(campaign, n: int = n, role: str = role, rank: int = 1, space=None):

@@ -488,11 +488,13 @@ def test_renew_copies_last_years_slots_once(
     last = services.campaign_create(
         actor=commune_staff,
         owner=commune.organisation,
-        title="Saison 2026–2027",
-        school_year=2026,
-        opens_on=campaign.opens_on,
-        deadline=DEADLINE,
-        spaces=[hall],
+        terms=services.CampaignTerms(
+            title="Saison 2026–2027",
+            school_year=2026,
+            opens_on=campaign.opens_on,
+            deadline=DEADLINE,
+            spaces=[hall],
+        ),
     )
     services.campaign_open(campaign=last, actor=commune_staff)
     submit(last, applicant, applicant_structure, tuesday(space=hall))

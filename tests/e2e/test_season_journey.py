@@ -69,12 +69,14 @@ def world(commune, site, commune_staff):
     campaign = services.campaign_create(
         actor=commune_staff,
         owner=commune.organisation,
-        title="Saison 2027–2028",
-        school_year=2027,
-        opens_on=timezone.localdate(),
-        deadline=timezone.now() + timedelta(days=30),
-        spaces=[hall, room],
-        hours_per_week=4,
+        terms=services.CampaignTerms(
+            title="Saison 2027–2028",
+            school_year=2027,
+            opens_on=timezone.localdate(),
+            deadline=timezone.now() + timedelta(days=30),
+            spaces=[hall, room],
+            hours_per_week=4,
+        ),
     )
     services.campaign_open(campaign=campaign, actor=commune_staff)
     choir = Structure(name="Chorale du Nord")

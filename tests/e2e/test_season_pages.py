@@ -30,12 +30,14 @@ def season(commune, site, commune_staff):
     campaign = services.campaign_create(
         actor=commune_staff,
         owner=commune.organisation,
-        title="Saison 2027–2028 des salles municipales",
-        school_year=2027,
-        opens_on=date(2026, 12, 1),
-        deadline=paris(2027, 3, 31, 12),
-        spaces=[hall, room],
-        hours_per_week=4,
+        terms=services.CampaignTerms(
+            title="Saison 2027–2028 des salles municipales",
+            school_year=2027,
+            opens_on=date(2026, 12, 1),
+            deadline=paris(2027, 3, 31, 12),
+            spaces=[hall, room],
+            hours_per_week=4,
+        ),
     )
     services.campaign_open(campaign=campaign, actor=commune_staff)
     for index in range(10):

@@ -60,14 +60,16 @@ def draft_campaign(frozen_clock, commune, commune_staff, hall, small_room, appli
     return services.campaign_create(
         actor=commune_staff,
         owner=commune.organisation,
-        title="Saison 2027–2028",
-        school_year=2027,
-        opens_on=date(2027, 1, 4),
-        deadline=DEADLINE,
-        spaces=[hall, small_room],
-        hours_per_week=4,
-        local_first=True,
-        local_structures=[applicant_structure],
+        terms=services.CampaignTerms(
+            title="Saison 2027–2028",
+            school_year=2027,
+            opens_on=date(2027, 1, 4),
+            deadline=DEADLINE,
+            spaces=[hall, small_room],
+            hours_per_week=4,
+            local_first=True,
+            local_structures=[applicant_structure],
+        ),
     )
 
 

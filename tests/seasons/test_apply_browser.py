@@ -38,12 +38,14 @@ def open_campaign(commune, commune_staff, hall, small_room):
     campaign = services.campaign_create(
         actor=commune_staff,
         owner=commune.organisation,
-        title="Saison 2027–2028",
-        school_year=2027,
-        opens_on=timezone.localdate(),
-        deadline=timezone.now() + timedelta(days=30),
-        spaces=[hall, small_room],
-        hours_per_week=4,
+        terms=services.CampaignTerms(
+            title="Saison 2027–2028",
+            school_year=2027,
+            opens_on=timezone.localdate(),
+            deadline=timezone.now() + timedelta(days=30),
+            spaces=[hall, small_room],
+            hours_per_week=4,
+        ),
     )
     services.campaign_open(campaign=campaign, actor=commune_staff)
     campaign.refresh_from_db()

@@ -81,6 +81,7 @@ from payments.services.tariffs import channel_set, tariff_set
 from portal import demo
 from seasons.models import Campaign
 from seasons.services import (
+    CampaignTerms,
     OptionInput,
     campaign_close,
     campaign_create,
@@ -969,15 +970,17 @@ class Command(BaseCommand):
         campaign = campaign_create(
             actor=admin,
             owner=Commune.objects.get(insee_code=demo.SEASON["owner"]).organisation,
-            title=demo.SEASON["title"],
-            school_year=demo.SEASON["school_year"],
-            opens_on=timezone.localdate(),
-            deadline=timezone.now() + timedelta(days=30),
-            spaces=rooms,
-            hours_per_week=demo.SEASON["hours_per_week"],
-            local_first=True,
-            local_structures=[s for s, _u in members[:: demo.SEASON["local_share"]]],
-            favoured_activities=demo.SEASON["favoured_activities"],
+            terms=CampaignTerms(
+                title=demo.SEASON["title"],
+                school_year=demo.SEASON["school_year"],
+                opens_on=timezone.localdate(),
+                deadline=timezone.now() + timedelta(days=30),
+                spaces=rooms,
+                hours_per_week=demo.SEASON["hours_per_week"],
+                local_first=True,
+                local_structures=[s for s, _u in members[:: demo.SEASON["local_share"]]],
+                favoured_activities=demo.SEASON["favoured_activities"],
+            ),
         )
         campaign_open(campaign=campaign, actor=admin)
         activities = ["sport", "culture", "social", "education", "citizenship"]
