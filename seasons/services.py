@@ -105,35 +105,51 @@ def _check_weights(weights: dict, choices: type, field: str) -> dict[str, int]:
     return {key: value for key, value in sorted(weights.items()) if value}
 
 
-def _campaign_errors(
-    *,
-    title: str,
-    spaces: list[Space],
-    school_year: int,
-    opens_on: date,
-    deadline: datetime,
-    hours_per_week: int | None,
-) -> dict[str, str]:
+@dataclass(frozen=True)
+class CampaignTerms:
+    """A campaign's terms, spaces and rules, as a draft is written with them (`campaign_create`,
+    `campaign_update`). Its spaces close during the school holidays (`closed_in_school_holidays`)
+    but those in `open_in_school_holidays`."""
+
+    title: str
+    school_year: int
+    opens_on: date
+    deadline: datetime
+    spaces: list[Space]
+    closed_in_school_holidays: bool = True
+    open_in_school_holidays: list[Space] = field(default_factory=list)
+    hours_per_week: int | None = None
+    local_first: bool = False
+    local_structures: list[Organisation] = field(default_factory=list)
+    favoured_families: dict[str, int] | None = None
+    favoured_activities: dict[str, int] | None = None
+    holders_keep: bool = False
+    previous: Campaign | None = None
+
+
+def _campaign_errors(terms: CampaignTerms) -> dict[str, str]:
     errors = {}
-    if not title.strip():
+    if not terms.title.strip():
         errors["title"] = _("Give the campaign a title.")
-    if not spaces:
+    if not terms.spaces:
         errors["spaces"] = _("Choose at least one space.")
-    if not 2000 <= school_year <= 2100:
+    if not 2000 <= terms.school_year <= 2100:
         errors["school_year"] = _("Give the first year of the school year, e.g. 2027.")
-    if deadline <= timezone.now():
+    if terms.deadline <= timezone.now():
         errors["deadline"] = _("The deadline must be in the future.")
-    elif deadline.date() < opens_on:
+    elif terms.deadline.date() < terms.opens_on:
         errors["deadline"] = _("The deadline must come after the opening date.")
+    hours_per_week = terms.hours_per_week
     if hours_per_week is not None and not 1 <= hours_per_week <= 168:
         errors["hours_per_week"] = _("Give a cap from 1 to 168 hours a week, or none.")
     return errors
 
 
 def _check_campaign_inputs(
-    actor: User, spaces: list[Space], previous: Campaign | None, campaign: Campaign | None = None
+    actor: User, terms: CampaignTerms, campaign: Campaign | None = None
 ) -> None:
     """The spaces and last year's campaign must be the actor's (else PermissionDenied)."""
+    spaces, previous = terms.spaces, terms.previous
     if spaces_manageable_by(actor).filter(pk__in=[s.pk for s in spaces]).count() != len(
         {s.pk for s in spaces}
     ):
@@ -164,38 +180,9 @@ def _campaign_spaces_set(
     )
 
 
-@dataclass(frozen=True)
-class CampaignTerms:
-    """A campaign's terms, spaces and rules, as a draft is written with them (`campaign_create`,
-    `campaign_update`). Its spaces close during the school holidays (`closed_in_school_holidays`)
-    but those in `open_in_school_holidays`."""
-
-    title: str
-    school_year: int
-    opens_on: date
-    deadline: datetime
-    spaces: list[Space]
-    closed_in_school_holidays: bool = True
-    open_in_school_holidays: list[Space] = field(default_factory=list)
-    hours_per_week: int | None = None
-    local_first: bool = False
-    local_structures: list[Organisation] = field(default_factory=list)
-    favoured_families: dict[str, int] | None = None
-    favoured_activities: dict[str, int] | None = None
-    holders_keep: bool = False
-    previous: Campaign | None = None
-
-
 def _terms_columns(terms: CampaignTerms) -> dict:
     """The campaign's columns for `terms`, checked (ValidationError naming each field)."""
-    errors = _campaign_errors(
-        title=terms.title,
-        spaces=terms.spaces,
-        school_year=terms.school_year,
-        opens_on=terms.opens_on,
-        deadline=terms.deadline,
-        hours_per_week=terms.hours_per_week,
-    )
+    errors = _campaign_errors(terms)
     if errors:
         raise ValidationError(errors)
     return {
@@ -232,7 +219,7 @@ def campaign_create(*, actor: User, owner: Organisation, terms: CampaignTerms) -
     spaces the actor manages, with its rules (frozen when it opens)."""
     if is_platform(actor) or not site_owners_for(actor).filter(pk=owner.pk).exists():
         raise PermissionDenied
-    _check_campaign_inputs(actor, terms.spaces, terms.previous)
+    _check_campaign_inputs(actor, terms)
     campaign = Campaign.objects.create(owner=owner, created_by=actor, **_terms_columns(terms))
     _terms_relations_set(campaign, terms)
     return campaign
@@ -243,7 +230,7 @@ def campaign_update(*, campaign: Campaign, actor: User, terms: CampaignTerms) ->
     """Change a draft campaign's terms, spaces and rules (all of them; its owner stays). Once
     opened, its rules are frozen: refused."""
     campaign_check_manager(actor=actor, campaign=campaign)
-    _check_campaign_inputs(actor, terms.spaces, terms.previous, campaign)
+    _check_campaign_inputs(actor, terms, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != CampaignStatus.DRAFT:
         raise ValidationError(_("The campaign is open: its rules are frozen."))

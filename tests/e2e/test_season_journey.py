@@ -21,7 +21,7 @@ hold: the campaign's deadline is a month from the real now.
 import re
 import shutil
 import subprocess
-from datetime import time, timedelta
+from datetime import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,14 +31,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import Booking
-from seasons import services
 from seasons.models import CampaignStatus, PlanAssignment, Wish
 from tests.bookings.test_ics_khal import KHAL_CONFIG, SHOWN
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 (Debian's chromium)
 from tests.e2e.test_phone_widths import DESK, PHONE, check_page
 from tests.factories import MembershipFactory, OpeningHoursFactory, SpaceFactory
 from tests.factories import VerifiedStructureFactory as Structure
-from tests.seasons.conftest import submit, tuesday
+from tests.seasons.conftest import campaign_opened_now, submit, tuesday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,19 +65,7 @@ def world(commune, site, commune_staff):
     room = SpaceFactory(site=site, name="Salle B", capacity=12)
     for space in (hall, room):
         OpeningHoursFactory(space=space, weekday=1, opens=time(14), closes=time(22))
-    campaign = services.campaign_create(
-        actor=commune_staff,
-        owner=commune.organisation,
-        terms=services.CampaignTerms(
-            title="Saison 2027–2028",
-            school_year=2027,
-            opens_on=timezone.localdate(),
-            deadline=timezone.now() + timedelta(days=30),
-            spaces=[hall, room],
-            hours_per_week=4,
-        ),
-    )
-    services.campaign_open(campaign=campaign, actor=commune_staff)
+    campaign = campaign_opened_now(commune, commune_staff, [hall, room])
     choir = Structure(name="Chorale du Nord")
     submit(
         campaign,

@@ -5,9 +5,10 @@ The clock stands on Monday 4 January 2027, 09:00 in Paris (`frozen_clock`); wish
 association, `rival` of another one.
 """
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from seasons import services
 from seasons.models import ActivityKind, SeasonPeriod
@@ -78,6 +79,26 @@ def campaign(draft_campaign, commune_staff):
     services.campaign_open(campaign=draft_campaign, actor=commune_staff)
     draft_campaign.refresh_from_db()
     return draft_campaign
+
+
+def campaign_opened_now(commune, staff, spaces):
+    """A campaign of `commune` over `spaces`, opened today for a month of wishes (the browser
+    tests run on the real clock), 4 hours a week per structure."""
+    campaign = services.campaign_create(
+        actor=staff,
+        owner=commune.organisation,
+        terms=services.CampaignTerms(
+            title="Saison 2027–2028",
+            school_year=2027,
+            opens_on=timezone.localdate(),
+            deadline=timezone.now() + timedelta(days=30),
+            spaces=spaces,
+            hours_per_week=4,
+        ),
+    )
+    services.campaign_open(campaign=campaign, actor=staff)
+    campaign.refresh_from_db()
+    return campaign
 
 
 def tuesday(space=None, start=18, end=20, kind=""):

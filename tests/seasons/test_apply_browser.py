@@ -5,8 +5,6 @@ is typed (seasons/competition.js), and the list of wishes after sending.
 The live server runs in another thread, where a frozen clock does not hold: the campaign's
 deadline is a month from the real now."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -15,7 +13,7 @@ from playwright.sync_api import Page, expect
 from seasons import services
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 (Debian's chromium)
 from tests.e2e.test_phone_widths import PHONE, check_page
-from tests.seasons.conftest import submit, tuesday
+from tests.seasons.conftest import campaign_opened_now, submit, tuesday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,21 +33,7 @@ def log_in(page: Page, live_server, user) -> None:
 
 @pytest.fixture
 def open_campaign(commune, commune_staff, hall, small_room):
-    campaign = services.campaign_create(
-        actor=commune_staff,
-        owner=commune.organisation,
-        terms=services.CampaignTerms(
-            title="Saison 2027–2028",
-            school_year=2027,
-            opens_on=timezone.localdate(),
-            deadline=timezone.now() + timedelta(days=30),
-            spaces=[hall, small_room],
-            hours_per_week=4,
-        ),
-    )
-    services.campaign_open(campaign=campaign, actor=commune_staff)
-    campaign.refresh_from_db()
-    return campaign
+    return campaign_opened_now(commune, commune_staff, [hall, small_room])
 
 
 def test_a_member_asks_for_a_slot_on_a_phone_and_sees_the_competition_live(
