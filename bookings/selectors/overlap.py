@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
 
 from bookings.models import Allocation, Booking, Occupancy
@@ -79,14 +80,29 @@ def occupancies_overlapping(
     return rows
 
 
+def tstzrange(start: object, end: object) -> Func:
+    """PostgreSQL's `tstzrange(start, end, '[)')`: with `F("start"), F("blocked_until")`, the
+    range the no-overlap constraint's GiST index holds (migration 0002, active rows)."""
+    from django.contrib.postgres.fields import DateTimeRangeField
+
+    return Func(start, end, Value("[)"), function="TSTZRANGE", output_field=DateTimeRangeField())
+
+
 def _clash_rows(
     *, space: Space, periods: list[Period], buffer: timedelta = NO_BUFFER
 ) -> QuerySet[Occupancy]:
-    return (
-        occupancies_overlapping(spaces=space, periods=periods, buffer=buffer)
-        .select_related("closure", "booking")
-        .order_by("start")
-    )
+    rows = occupancies_overlapping(spaces=space, periods=periods, buffer=buffer)
+    if connection.vendor == "postgresql":
+        # The same rows, also tested as ranges, which PostgreSQL estimates from the statistics
+        # of the GiST index's expression: it then expects the one or two rows it finds and
+        # reads their bookings by key. From the two comparisons alone it expected dozens and
+        # hashed the whole bookings table for them (0.9 ms of the database's CPU per request,
+        # 0.4 with the range; docs/benchmarks.md, issue 18).
+        reach = Period(min(p.start for p in periods), max(p.end for p in periods) + buffer)
+        rows = rows.alias(blocked=tstzrange(F("start"), F("blocked_until"))).filter(
+            blocked__overlap=tstzrange(Value(reach.start), Value(reach.end))
+        )
+    return rows.select_related("closure", "booking").order_by("start")
 
 
 # One date asked for (its end plus the buffer: `until`), compiled once per process
