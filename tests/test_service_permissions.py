@@ -1181,11 +1181,13 @@ CASES: dict[str, Case] = {
         seasons_services.campaign_create,
         lambda w: {
             "owner": w.site.owner,
-            "title": "Saison",
-            "school_year": 2027,
-            "opens_on": date(2027, 1, 4),
-            "deadline": paris(2027, 3, 31, 12),
-            "spaces": [w.space],
+            "terms": seasons_services.CampaignTerms(
+                title="Saison",
+                school_year=2027,
+                opens_on=date(2027, 1, 4),
+                deadline=paris(2027, 3, 31, 12),
+                spaces=[w.space],
+            ),
         },
     ),
     "campaign_open": Case(seasons_services.campaign_open, lambda w: {"campaign": _season(w)}),
@@ -1193,11 +1195,13 @@ CASES: dict[str, Case] = {
         seasons_services.campaign_update,
         lambda w: {
             "campaign": _season(w),
-            "title": "Saison changée",
-            "school_year": 2027,
-            "opens_on": date(2027, 1, 4),
-            "deadline": paris(2027, 3, 31, 12),
-            "spaces": [w.space],
+            "terms": seasons_services.CampaignTerms(
+                title="Saison changée",
+                school_year=2027,
+                opens_on=date(2027, 1, 4),
+                deadline=paris(2027, 3, 31, 12),
+                spaces=[w.space],
+            ),
         },
     ),
     "campaign_close": Case(
