@@ -29,7 +29,7 @@ from api.conditions import (
 from api.fields import IdField, LocalDateTimeField, MultiLineField, SingleLineField
 from api.pagination import TOTAL, PaginatedListMixin
 from api.plain import converter
-from api.schema import CONFLICT, TRANSITION_REFUSED
+from api.schema import CONFLICT, CONFLICT_OR_TRANSITION_REFUSED, TRANSITION_REFUSED
 from api.spaces import SpaceOutputSerializer, space_rows, spaces_represented
 from api.throttles import BookingCreateRateThrottle
 from bookings import selectors, services
@@ -619,7 +619,8 @@ class BookingRescheduleApi(APIView):
     from `from_date` on (its dates before stay): `start_time`/`end_time` (local), `space`,
     `until` (its new last day, earlier or later); every new date is checked, and the old dates
     are freed only if all the new ones are taken. A series' `attendees` and `purpose` are the
-    whole booking's (no `from_date` needed for them alone). 409 lists the clashes as a creation does; a
+    whole booking's (no `from_date` needed for them alone). 409 lists the clashes as a creation does,
+    or gives the status of a booking that can no longer change (cancelled, refused, lapsed); a
     booking the user may not see is a 404."""
 
     permission_classes = [IsAuthenticated]
@@ -675,7 +676,7 @@ class BookingRescheduleApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: BookingOutputSerializer, 409: CONFLICT},
+        responses={200: BookingOutputSerializer, 409: CONFLICT_OR_TRANSITION_REFUSED},
     )
     def post(self, request: Request, pk: int) -> Response:
         booking = get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)

@@ -5,12 +5,16 @@ history on the booking's page, and the query counts.
 The clock is frozen on Monday 4 January 2027, 09:00 in Paris.
 """
 
+from pathlib import Path
+
 import pytest
+import yaml
+from django.conf import settings
 from django.urls import reverse
 
 from bookings.models import Booking, BookingStatus, Occupancy, QuestionKind, RequestQuestion
 from bookings.models.conditions import answer_field
-from bookings.services import request_question_save
+from bookings.services import booking_cancel, request_question_save
 from tests.factories import SpaceFactory, booking_request_for, paris
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -145,6 +149,25 @@ def test_the_api_answers_409_with_the_clashes(client, booking, space, requester,
     assert response.json()["conflicts"]
     booking.refresh_from_db()
     assert (booking.start, booking.status) == (START, BookingStatus.PENDING)
+
+
+def test_the_api_answers_409_with_the_status_of_a_cancelled_booking_as_its_schema_says(
+    client, booking, requester
+):
+    """Found by the schema fuzzing: the 409 of a booking that can no longer change carries its
+    status, not clashes, and the contract says the 409 may be either."""
+    booking_cancel(booking=booking, actor=requester, reason="Plus besoin")
+    client.force_login(requester)
+
+    response = client.post(_api(booking), LATER, content_type="application/json")
+
+    assert response.status_code == 409
+    assert response.json()["status"] == BookingStatus.CANCELLED
+    contract = yaml.safe_load((Path(settings.BASE_DIR) / "docs" / "openapi.yaml").read_text())
+    answer = contract["paths"]["/api/v1/bookings/{id}/reschedule/"]["post"]["responses"]["409"]
+    schema = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    options = contract["components"]["schemas"][schema]["oneOf"]
+    assert {"$ref": "#/components/schemas/TransitionRefused"} in options
 
 
 def test_the_api_wants_both_ends_of_the_new_slot(client, booking, requester):
