@@ -17,7 +17,7 @@ from calls.models import (
     WaitingListEntry,
 )
 from calls.selectors import applications_visible_to, calls_manageable_by
-from core.admin import HistoryAdmin, ReadOnlyInline, ScopedAdminMixin
+from core.admin import HistoryAdmin, ReadOnlyInline, ScopedAdminMixin, StatusLogInline
 
 
 class CallLotInline(ReadOnlyInline):
@@ -35,10 +35,8 @@ class ReviewerAssignmentInline(ReadOnlyInline):
     fields = ["reviewer", "conflict_of_interest", "conflict_note", "declared_at"]
 
 
-class CallLogInline(ReadOnlyInline):
+class CallLogInline(StatusLogInline):
     model = CallLog
-    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
-    readonly_fields = fields
 
 
 @admin.register(Call)
@@ -102,10 +100,8 @@ class PreferenceInline(ReadOnlyInline):
     fields = ["rank", "lot"]
 
 
-class ApplicationLogInline(ReadOnlyInline):
+class ApplicationLogInline(StatusLogInline):
     model = ApplicationLog
-    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
-    readonly_fields = fields
 
 
 class ScoreInline(ReadOnlyInline):

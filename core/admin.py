@@ -70,6 +70,13 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class StatusLogInline(ReadOnlyInline):
+    """The rows of a `core.models.StatusLog` (set `model`): who moved the record, when, why."""
+
+    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
+    readonly_fields = fields
+
+
 admin.site.site_header = "Locaux Communs"
 admin.site.site_title = "Locaux Communs"
 

@@ -5,7 +5,7 @@ move by move and published in one transaction). Lists are scoped to what the sta
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import ReadOnlyInline, ScopedAdminMixin
+from core.admin import ReadOnlyInline, ScopedAdminMixin, StatusLogInline
 from seasons.models import (
     Campaign,
     CampaignLog,
@@ -34,10 +34,8 @@ class CampaignSpaceInline(ReadOnlyInline):
     fields = ["space", "closed_in_school_holidays"]
 
 
-class CampaignLogInline(ReadOnlyInline):
+class CampaignLogInline(StatusLogInline):
     model = CampaignLog
-    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
-    readonly_fields = fields
 
 
 @admin.register(Campaign)

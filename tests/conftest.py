@@ -149,6 +149,15 @@ def territory_admin(epci):
 
 
 @pytest.fixture
+def territory_admin_client(client, territory_admin):
+    """The intercommunality's admin, staff and superuser, signed in (the Django admin)."""
+    territory_admin.is_staff = territory_admin.is_superuser = True
+    territory_admin.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(territory_admin)
+    return client
+
+
+@pytest.fixture
 def commune_staff(commune):
     return MembershipFactory(
         organisation=commune.organisation,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import factory
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfWriter
@@ -456,3 +457,8 @@ class WaitingListEntryFactory(factory.django.DjangoModelFactory):
     def communes(self, create: bool, extracted, **kwargs) -> None:
         if create and extracted:
             self.communes.set(extracted)
+
+
+def admin_url(model, action: str, *args) -> str:
+    """The Django admin's page `action` ("changelist", "change", …) of `model`."""
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)

@@ -66,14 +66,6 @@ def test_saving_an_unchanged_tariff_grid_adds_no_history(client, space, faciliti
     assert tariff.history.count() == 1
 
 
-@pytest.fixture
-def epci_admin_client(client, territory_admin):
-    territory_admin.is_staff = territory_admin.is_superuser = True
-    territory_admin.save(update_fields=["is_staff", "is_superuser"])
-    client.force_login(territory_admin)
-    return client
-
-
 def _channel_form(owner, **changes) -> dict:
     return {
         "owner": str(owner.pk),
@@ -90,19 +82,19 @@ def _channel_form(owner, **changes) -> dict:
 
 
 @pytest.fixture
-def channel_edited_in_the_admin(epci_admin_client, commune) -> PaymentChannel:
+def channel_edited_in_the_admin(territory_admin_client, commune) -> PaymentChannel:
     """A channel created with its secrets in the admin, then edited twice (keys rotated)."""
     owner = commune.organisation
-    epci_admin_client.post(
+    territory_admin_client.post(
         admin_url(PaymentChannel, "add"),
         _channel_form(owner, stripe_secret_key=SECRET_KEY, stripe_webhook_secret=WEBHOOK_SECRET),
     )
     channel = PaymentChannel.objects.get(owner=owner)
-    epci_admin_client.post(
+    territory_admin_client.post(
         admin_url(PaymentChannel, "change", channel.pk),
         _channel_form(owner, finance_department="Trésorerie de Denain"),
     )
-    epci_admin_client.post(
+    territory_admin_client.post(
         admin_url(PaymentChannel, "change", channel.pk),
         _channel_form(owner, stripe_secret_key=NEW_SECRET_KEY),
     )
@@ -139,9 +131,9 @@ def test_no_history_row_holds_a_stripe_secret(channel_edited_in_the_admin):
 
 
 def test_the_admin_history_page_of_a_channel_shows_no_secret(
-    epci_admin_client, channel_edited_in_the_admin
+    territory_admin_client, channel_edited_in_the_admin
 ):
-    response = epci_admin_client.get(
+    response = territory_admin_client.get(
         admin_url(PaymentChannel, "history", channel_edited_in_the_admin.pk)
     )
 
@@ -164,13 +156,13 @@ def test_a_channel_set_by_a_service_is_signed_by_its_actor(commune, territory_ad
 
 
 def test_the_admin_page_of_an_old_version_of_a_channel_shows_no_secret(
-    epci_admin_client, channel_edited_in_the_admin
+    territory_admin_client, channel_edited_in_the_admin
 ):
     """simple-history fills an old version's excluded fields from the current row: the form's
     password inputs must still never print them."""
     channel = channel_edited_in_the_admin
     pages = [
-        epci_admin_client.get(
+        territory_admin_client.get(
             reverse(
                 "admin:payments_paymentchannel_simple_history",
                 args=[channel.pk, version.history_id],

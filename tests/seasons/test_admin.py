@@ -2,35 +2,23 @@
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.urls import reverse
 
 from seasons.models import Campaign, PlanRun, Wish
-
-
-def admin_url(model, action: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
-
-
-@pytest.fixture
-def superuser_client(client, territory_admin):
-    territory_admin.is_staff = territory_admin.is_superuser = True
-    territory_admin.save(update_fields=["is_staff", "is_superuser"])
-    client.force_login(territory_admin)
-    return client
+from tests.factories import admin_url
 
 
 @pytest.mark.parametrize("model", [Campaign, Wish, PlanRun])
-def test_admin_season_pages_render_read_only(superuser_client, planned, model):
+def test_admin_season_pages_render_read_only(territory_admin_client, planned, model):
     instance = model.objects.first()
 
-    assert superuser_client.get(admin_url(model, "changelist")).status_code == 200
-    response = superuser_client.get(admin_url(model, "change", instance.pk))
+    assert territory_admin_client.get(admin_url(model, "changelist")).status_code == 200
+    response = territory_admin_client.get(admin_url(model, "change", instance.pk))
     assert response.status_code == 200
     assert response.context["has_change_permission"] is False
 
 
-def test_admin_campaign_cannot_be_changed_by_a_post(superuser_client, planned):
-    response = superuser_client.post(
+def test_admin_campaign_cannot_be_changed_by_a_post(territory_admin_client, planned):
+    response = territory_admin_client.post(
         admin_url(Campaign, "change", planned.pk), {"title": "Changé", "school_year": 2030}
     )
 

@@ -4,16 +4,11 @@ import pytest
 from django.contrib import admin
 from django.forms import CheckboxInput, NullBooleanSelect
 from django.test import RequestFactory
-from django.urls import reverse
 
 from spaces.models import Site
-from tests.factories import CommuneFactory, PhotoFactory, SiteFactory
+from tests.factories import CommuneFactory, PhotoFactory, SiteFactory, admin_url
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
-
-
-def admin_url(model, action: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
 
 
 def admin_form_data(response) -> dict:

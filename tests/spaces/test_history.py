@@ -77,21 +77,13 @@ def test_history_actor_ends_with_its_block(space, territory_admin):
     assert space.history.latest().history_user is None
 
 
-@pytest.fixture
-def epci_admin_client(client, territory_admin):
-    territory_admin.is_staff = territory_admin.is_superuser = True
-    territory_admin.save(update_fields=["is_staff", "is_superuser"])
-    client.force_login(territory_admin)
-    return client
-
-
 def test_a_site_changed_in_the_admin_is_signed_by_the_admin(
-    epci_admin_client, territory_admin, site
+    territory_admin_client, territory_admin, site
 ):
-    page = epci_admin_client.get(admin_url(Site, "change", site.pk))
+    page = territory_admin_client.get(admin_url(Site, "change", site.pk))
     data = {**admin_form_data(page), "name": "Ancienne poste"}
 
-    response = epci_admin_client.post(admin_url(Site, "change", site.pk), data)
+    response = territory_admin_client.post(admin_url(Site, "change", site.pk), data)
 
     assert response.status_code == 302
     latest = site.history.latest()
@@ -99,11 +91,13 @@ def test_a_site_changed_in_the_admin_is_signed_by_the_admin(
     assert latest.prev_record.name == "Les Grands Bureaux"
 
 
-def test_the_admin_history_page_shows_old_values_to_the_intercommunality(epci_admin_client, site):
+def test_the_admin_history_page_shows_old_values_to_the_intercommunality(
+    territory_admin_client, site
+):
     site.name = "Ancienne poste"
     site.save()
 
-    response = epci_admin_client.get(admin_url(Site, "history", site.pk))
+    response = territory_admin_client.get(admin_url(Site, "history", site.pk))
 
     assert response.status_code == 200
     assert "Les Grands Bureaux" in response.content.decode()
