@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status, throttling
+from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -49,7 +49,7 @@ from accounts.selectors import (
 )
 from api.fields import SingleLineField
 from api.pagination import PaginatedListMixin
-from core.ratelimit import rate_hit, rate_parse
+from api.throttles import WindowRateThrottle
 from core.validators import validate_single_line
 
 FORBIDDEN = OpenApiResponse(
@@ -59,23 +59,18 @@ FORBIDDEN = OpenApiResponse(
 )
 
 
-class InvitationRateThrottle(throttling.BaseThrottle):
+class InvitationRateThrottle(WindowRateThrottle):
     """Invitations sent (POST), per account: the same budget as the structure page's
     (`RATE_LIMITS["invitation"]`), each one sends an e-mail to an address typed by the caller."""
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        self.retry_after = 0
-        if request.method != "POST" or not request.user.is_authenticated:
-            return True
-        self.retry_after = rate_hit(
-            scope="invitation",
-            ident=f"user:{request.user.pk}",
-            rate=rate_parse(settings.RATE_LIMITS["invitation"]),
-        )
-        return not self.retry_after
+    scope = "invitation"
+    methods = ("POST",)
 
-    def wait(self) -> float | None:
-        return self.retry_after or None
+    def rate(self) -> str | None:
+        return settings.RATE_LIMITS["invitation"]
+
+    def ident(self, request: Request) -> str | None:
+        return f"user:{request.user.pk}" if request.user.is_authenticated else None
 
 
 def _managed(user: User, pk: int) -> Organisation:

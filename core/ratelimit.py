@@ -57,7 +57,12 @@ def client_ip(request: HttpRequest) -> str:
 
 def cache_count(counters: BaseCache, key: str, *, timeout: int | None) -> int:
     """Add one to the counter `key` and return it; a new counter starts at 1 and lasts
-    `timeout` seconds. Atomic across workers: `add` creates it once, `incr` counts on it."""
+    `timeout` seconds. Atomic across workers: in one round trip on Redis
+    (core.cache.ResilientRedisCache.count_hit); elsewhere `add` creates it once and `incr`
+    counts on it."""
+    count_hit = getattr(counters, "count_hit", None)
+    if count_hit is not None:
+        return count_hit(key, timeout=timeout)
     if counters.add(key, 1, timeout=timeout):
         return 1
     try:

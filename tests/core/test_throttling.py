@@ -308,3 +308,44 @@ def test_booking_creation_has_its_own_rate(client, member, settings):
     assert created.status_code == 429
     assert int(created["Retry-After"]) > 0
     assert listed.status_code == 200
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_anonymous_rate(client, db, settings):
+    """DRF's own throttle keyed an anonymous client by the whole X-Forwarded-For header when
+    NUM_PROXIES is unset: a new forged header at each request was a new client. The address is
+    now the trusted one (core.ratelimit.client_ip: no proxy is trusted here)."""
+    _rates(settings, anon="3/minute")
+    statuses = [
+        client.get("/api/v1/spaces/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_the_api_rates_count_in_redis_one_integer_per_client_and_window(
+    client, member, settings, shared_cache
+):
+    """Whatever the rate, a client's count is one small integer that expires by itself (DRF's
+    throttles rewrote the list of every request time of the period at each request)."""
+    import redis as redis_client
+    from django.core.cache import cache
+
+    _rates(settings, user="1000000/minute", booking_create="3/hour")
+    client.force_login(member)
+    statuses = [
+        client.post("/api/v1/bookings/", {}, content_type="application/json").status_code
+        for _ in range(4)
+    ]
+
+    assert statuses[:3] == [400] * 3
+    assert statuses[3] == 429
+    if shared_cache == "redis":
+        with redis_client.Redis(host="127.0.0.1", port=6379, db=REDIS_DB) as server:
+            keys = sorted(key.decode() for key in server.keys("*ratelimit:*"))
+            assert len(keys) == 2  # the user rate's window and the creations' window
+            for key in keys:
+                assert server.get(key) == b"4"
+                assert 0 < server.ttl(key) <= 2 * 3600
+        # Django reads the counter back as the integer it is.
+        assert cache.get(keys[0].split(":", 2)[2]) == 4
