@@ -149,6 +149,12 @@ else:
             connect_timeout=DATABASE_CONNECT_TIMEOUT, statement_timeout=DATABASE_STATEMENT_TIMEOUT
         )
     )
+    # Prepared statements, only for the queries that ask for them (core/compiled.py: a room's
+    # lock when booking it, found by primary key): psycopg prepares nothing by itself (the
+    # threshold is never reached; Django's own cursors bind on the client and never prepare).
+    # Off (false) behind a connection pooler in transaction mode, which cannot keep them.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -211,7 +217,8 @@ AUTH_USER_MODEL = "accounts.User"
 # django-axes refuses a login once an account or an address has failed too often.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in user by a compiled query (issue 18).
+    "accounts.backends.UserBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
@@ -271,6 +278,8 @@ PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # Idle sessions end after SESSION_IDLE_TIMEOUT seconds without a request: a signed-in session's
 # expiry is pushed forward at most once a minute (core.middleware.SessionIdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 2 * 60 * 60)
+# Django's database sessions, read by a compiled query (accounts/sessions.py, issue 18).
+SESSION_ENGINE = "accounts.sessions"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

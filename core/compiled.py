@@ -14,12 +14,23 @@ duration to, formats), one that changes the SQL's shape (a list for `__in`, None
 or one read at build time (`timezone.now()`) cannot: compiling builds the queryset twice with
 different sentinels and refuses it unless the SQL is the same and the parameters differ exactly
 where the sentinels are.
+
+Prepared (`prepare=True`, PostgreSQL): the statement is also prepared once per database
+connection (psycopg's prepared statements, through a server-side binding cursor), so that
+PostgreSQL stops parsing and planning it at every run: ~0.8 ms of the database's CPU for the
+space a booking request locks. Only for a query whose best plan cannot depend on its values
+(rows found by primary key): after five runs PostgreSQL may keep a generic plan, made without
+the values, which is a trap for a query on a range of dates (docs/decisions.md, issue 18,
+"Prepared statements: not kept"). `tests/core/test_compiled.py` compares each prepared
+query's generic plan with its custom one. Off when DATABASE_PREPARED_STATEMENTS is false (a
+connection pooler in transaction mode cannot keep a statement prepared on a connection).
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +38,7 @@ from itertools import count
 from typing import Any
 
 from django.db import connections, router
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
@@ -66,6 +78,18 @@ class _Compiled:
     slots: dict[str, tuple[int, ...]]  # placeholder → its positions among the parameters
     compiler: SQLCompiler  # set up by as_sql: select, klass_info, annotations
     values_names: tuple[str, ...] | None  # a values() queryset's keys; None: model instances
+    # The columns' converters, found once per connection (Django looks for them again at
+    # every run: ~100 lookups for the space a booking request locks).
+    converters: weakref.WeakKeyDictionary
+
+    def converters_for(self, connection) -> dict:
+        found = self.converters.get(connection)
+        if found is None:
+            compiler = copy.copy(self.compiler)
+            compiler.connection = connection
+            fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+            found = self.converters[connection] = compiler.get_converters(fields)
+        return found
 
 
 class CompiledQuery:
@@ -75,9 +99,17 @@ class CompiledQuery:
     >>> ROUTING.run(site=12)  # a list of User, or of dicts for a values() queryset
     """
 
-    def __init__(self, build: Callable[..., QuerySet], **placeholders: type):
+    # Every prepared query of the process (the test of their generic plans reads it).
+    prepared: weakref.WeakSet[CompiledQuery] = weakref.WeakSet()
+
+    def __init__(
+        self, build: Callable[..., QuerySet], *, prepare: bool = False, **placeholders: type
+    ):
         self.build = build
         self.placeholders = placeholders
+        self.prepare = prepare
+        if prepare:
+            CompiledQuery.prepared.add(self)
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
         self._model = None
@@ -131,6 +163,7 @@ class CompiledQuery:
                 if is_values
                 else None
             ),
+            converters=weakref.WeakKeyDictionary(),
         )
 
     def compiled(self, alias: str) -> _Compiled:
@@ -148,6 +181,25 @@ class CompiledQuery:
     def run(self, *, using: str | None = None, **values: Any) -> list:
         """The rows for `values` (every placeholder given): model instances as the queryset
         would give them (select_related and annotations included), or dicts for values()."""
+        compiler, rows, alias = self._rows(using, values)
+        if self.compiled(alias).values_names is not None:
+            names = self.compiled(alias).values_names
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        return _instances(compiler, rows, alias)
+
+    def run_joined(self, *, using: str | None = None, **values: Any) -> tuple[Any, list[dict]]:
+        """For a query whose join repeats one object over several rows (a space and its
+        opening hours): the first row's instance (None without rows) and every row's
+        annotations, as dicts. Only one instance is made, where `run` makes one per row."""
+        compiler, rows, alias = self._rows(using, values)
+        if not rows:
+            return None, []
+        annotations = compiler.annotation_col_map or {}
+        return _instances(compiler, rows[:1], alias)[0], [
+            {name: row[position] for name, position in annotations.items()} for row in rows
+        ]
+
+    def _rows(self, using: str | None, values: dict[str, Any]) -> tuple[SQLCompiler, list, str]:
         if set(values) != set(self.placeholders):
             raise TypeError(f"Give exactly {sorted(self.placeholders)}.")
         alias = using or self._alias()
@@ -158,22 +210,65 @@ class CompiledQuery:
             adapted = _adapt(connection, values[name])
             for position in positions:
                 params[position] = adapted
-        with connection.cursor() as cursor:
+        with _cursor(connection, prepare=self.prepare) as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
         # The compiler set up once, bound to this thread's connection for the converters.
         compiler = copy.copy(compiled.compiler)
         compiler.connection = connection
-        rows = compiler.results_iter([fetched], tuple_expected=True)
-        if compiled.values_names is not None:
-            return [dict(zip(compiled.values_names, row, strict=True)) for row in rows]
-        return _instances(compiler, rows, alias)
+        converters = compiled.converters_for(connection)
+        if converters:
+            fetched = list(map(tuple, compiler.apply_converters(fetched, converters)))
+        return compiler, fetched, alias
 
     def _alias(self) -> str:
         if self._model is None:  # built once to know it
             sentinels = {name: _sentinel(kind, 0) for name, kind in self.placeholders.items()}
             self._model = self.build(**sentinels).model
         return router.db_for_read(self._model)
+
+
+def _cursor(connection, *, prepare: bool):
+    """A cursor of `connection`; on PostgreSQL, with `prepare` and prepared statements on
+    (OPTIONS' `prepare_threshold` set), one that prepares what it runs. Wrapped as Django wraps
+    its own cursors: the queries are logged and counted, errors are Django's."""
+    if not prepare or connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        return connection.cursor()
+    connection.validate_thread_sharing()
+    cursor = _preparing_cursor_class()(connection.connection)
+    if connection.queries_logged:
+        return _PreparedDebugWrapper(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs a prepared statement's SQL with its values, as Django logs its own (psycopg does
+    not keep the text of a statement it ran prepared, where Django reads it)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
+_PREPARING_CURSOR = None
+
+
+def _preparing_cursor_class() -> type:
+    """Django's server-side binding cursor, always asking psycopg to prepare (psycopg keeps the
+    connection's prepared statements, and prepares again after a reconnection)."""
+    global _PREPARING_CURSOR  # built on first use: psycopg is imported only for PostgreSQL
+    if _PREPARING_CURSOR is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparingCursor(ServerBindingCursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _PREPARING_CURSOR = PreparingCursor
+    return _PREPARING_CURSOR
 
 
 def _instances(compiler: SQLCompiler, rows, alias: str) -> list:

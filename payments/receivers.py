@@ -43,9 +43,9 @@ def _booking_followed(booking: int) -> QuerySet[Booking]:
     )
 
 
-# Compiled once per process: every approved or instantly confirmed booking reads it after
-# commit (docs/decisions.md, issue 18).
-_BOOKING_FOLLOWED = CompiledQuery(_booking_followed, booking=int)
+# Compiled once per process, and prepared (found by primary key): every approved or instantly
+# confirmed booking reads it after commit (docs/decisions.md, issue 18).
+_BOOKING_FOLLOWED = CompiledQuery(_booking_followed, prepare=True, booking=int)
 
 
 @receiver(booking_status_changed, dispatch_uid="payments_follow_booking")

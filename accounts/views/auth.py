@@ -40,13 +40,13 @@ from accounts.forms import (
 )
 from accounts.models import User
 from accounts.selectors import email_change_pending, email_confirmation_pending
+from accounts.sessions import USER_BACKEND
 from core.forms import form_add_service_errors
 from core.ratelimit import rate_limited
 
 # The account this browser just signed up for (its password was typed here): its confirmation
 # link, opened in this browser, confirms at once; elsewhere the password is asked.
 SIGNUP_SESSION_KEY = "accounts_signup"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 NEXT_MAX_LENGTH = 500
 
 
@@ -74,7 +74,7 @@ def language_cookie_set(request: HttpRequest, response: HttpResponse, user: User
 
 
 def _sign_in(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
-    login(request, user, backend=MODEL_BACKEND)
+    login(request, user, backend=USER_BACKEND)
     response = redirect(local_path(next_url) or reverse("accounts:structure-register"))
     return language_cookie_set(request, response, user)
 

@@ -2,17 +2,19 @@
 (instances with select_related and annotations, dicts for values(), the database's converters),
 in one query; a queryset that does not pass its placeholders straight to SQL is refused."""
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.compiled import CompiledQueries, CompiledQuery, PlaceholderError
 from spaces.models import Space
-from tests.factories import SiteFactory, SpaceFactory
+from tests.factories import OpeningHoursFactory, SiteFactory, SpaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +125,138 @@ def test_a_family_keeps_at_most_its_bound_of_shapes_besides_those_it_always_keep
     assert family.get((1,), site=int) is first
     assert family.get((2,), site=int) is None  # past the bound
     assert [space.name for space in family.get((0,), site=int).run(site=site.pk)] == ["Salle A"]
+
+
+# --- One instance for a joined query; prepared statements (issue 18) -------------------------
+
+
+def test_run_joined_makes_one_instance_and_gives_every_rows_annotations():
+    site = SiteFactory()
+    space = SpaceFactory(site=site, name="Salle A")
+    for weekday in (0, 2):
+        OpeningHoursFactory(space=space, weekday=weekday)
+
+    def build(space: int):
+        return (
+            Space.objects.filter(pk=space)
+            .select_related("site")
+            .annotate(day=F("opening_hours__weekday"))
+            .order_by("opening_hours__weekday")
+        )
+
+    compiled = CompiledQuery(build, space=int)
+    with CaptureQueriesContext(connection) as queries:
+        found, rows = compiled.run_joined(space=space.pk)
+
+    assert len(queries) == 1
+    assert (found.pk, found.site.name, found.day) == (space.pk, site.name, 0)
+    assert rows == [{"day": 0}, {"day": 2}]
+    assert compiled.run_joined(space=space.pk + 1000) == (None, [])
+
+
+def _prepared_on_this_connection() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_prepared_query_gives_the_orms_rows_logs_its_values_and_is_prepared_once():
+    spaces = {site.pk: site for site in SiteFactory.create_batch(2)}
+    for site in spaces.values():
+        SpaceFactory(site=site, name="Salle A", surface_m2="45.50")
+    compiled = CompiledQuery(_spaces_of, prepare=True, site=int, named=str)
+
+    for _round in range(3):
+        for site in spaces:
+            expected = list(_spaces_of(site, "Salle Z"))
+            with CaptureQueriesContext(connection) as queries:
+                got = compiled.run(site=site, named="Salle Z")
+            assert [space.pk for space in got] == [space.pk for space in expected]
+            assert got[0].surface_m2 == expected[0].surface_m2
+            assert got[0].same_site == expected[0].same_site
+            assert len(queries) == 1
+            assert "Salle Z" in queries[0]["sql"]  # logged with its values, as Django logs
+
+    if connection.vendor == "postgresql":
+        prepared = [sql for sql in _prepared_on_this_connection() if "Salle" not in sql]
+        assert len([sql for sql in prepared if "spaces_space" in sql and "$2" in sql]) == 1
+
+
+def test_prepared_statements_are_off_when_the_settings_turn_them_off():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite prepares nothing")
+    site = SiteFactory()
+    SpaceFactory(site=site, name="Salle A")
+    compiled = CompiledQuery(_spaces_of, prepare=True, site=int, named=str)
+    threshold = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None  # DATABASE_PREPARED_STATEMENTS=false
+    try:
+        before = len(_prepared_on_this_connection())
+        assert len(compiled.run(site=site.pk, named="Salle Z")) == 1
+        assert len(_prepared_on_this_connection()) == before
+    finally:
+        connection.connection.prepare_threshold = threshold
+
+
+def _numbered(sql: str) -> str:
+    """Django's `%s` placeholders as PREPARE's `$1`, `$2`… (and `%%` as `%`)."""
+    numbers = iter(range(1, sql.count("%s") + 1))
+    return re.sub(r"%[%s]", lambda mark: "%" if mark[0] == "%%" else f"${next(numbers)}", sql)
+
+
+INDEX_READS = {"Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
+
+
+def _plan_shape(node: dict) -> tuple:
+    """A plan's tree of nodes and the tables they read, each read through an index or not
+    (which index may differ: a partial index whose condition a value decides is for custom
+    plans only), without costs or row counts. A Result node over one child is left out: a
+    generic plan tests there what a custom plan decided while planning (two ids equal)."""
+    kind = node["Node Type"]
+    children = node.get("Plans", ())
+    if kind == "Result" and len(children) == 1:
+        return _plan_shape(children[0])
+    if kind in INDEX_READS:
+        return ("read through an index", node["Relation Name"])
+    return (kind, node.get("Relation Name"), tuple(_plan_shape(child) for child in children))
+
+
+def test_every_prepared_query_has_the_same_plan_generic_or_custom(space, requester, organisation):
+    """A prepared statement may be run with a generic plan, made without the values. It is
+    safe only when the plan cannot depend on them (rows found by primary key): for each
+    prepared query of the platform, the generic plan and the custom one must be the same."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    import bookings.services.requests  # noqa: F401 (defines prepared queries)
+    import payments.receivers  # noqa: F401
+
+    values = {
+        "space": space.pk,
+        "organisation": organisation.pk,
+        "user": requester.pk,
+        "scoped": organisation.pk,
+        "booking": 1,  # a primary key: whether it exists does not change the plan
+    }
+    queries = list(CompiledQuery.prepared)
+    assert len(queries) >= 3  # the locked space (session, scoped token), the payments' read
+    for query in queries:
+        compiled = query.compiled("default")
+        params = list(compiled.params)
+        for name, positions in compiled.slots.items():
+            for position in positions:
+                params[position] = values[name]
+        sql = _numbered(compiled.sql)
+        shapes = {}
+        with connection.cursor() as cursor:
+            cursor.execute(f"PREPARE plan_check AS {sql}")
+            try:
+                for mode in ("force_custom_plan", "force_generic_plan"):
+                    cursor.execute(f"SET LOCAL plan_cache_mode = {mode}")
+                    marks = ", ".join(["%s"] * len(params))
+                    cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE plan_check({marks})", params)
+                    plan = cursor.fetchone()[0]
+                    plan = json.loads(plan) if isinstance(plan, str) else plan
+                    shapes[mode] = _plan_shape(plan[0]["Plan"])
+            finally:
+                cursor.execute("DEALLOCATE plan_check")
+        assert shapes["force_generic_plan"] == shapes["force_custom_plan"], query.build
