@@ -51,7 +51,7 @@ from bookings.selectors import (
     slot_wait_recipients,
 )
 from bookings.selectors.conditions import booking_conditions_missing
-from core.jobs import job_after_commit
+from core.jobs import job_nudge_after_commit
 from core.queue import (
     QueuePolicy,
     queue_claim,
@@ -218,15 +218,17 @@ def notify_after_commit(
     if not settings.BOOKING_MESSAGES_AFTER_COMMIT:
         notify(booking, event, loaded=loaded, requester_is_member=requester_is_member)
         return
-    from bookings.tasks import write_booking_messages  # bookings.tasks imports the services
+    from bookings.tasks import write_new_booking_messages  # bookings.tasks imports services
 
-    row = BookingMessage.objects.create(
+    BookingMessage.objects.create(
         booking=booking,
         event=event,
         requester_is_member=requester_is_member,
         next_attempt_at=timezone.now(),
     )
-    job_after_commit(write_booking_messages, [row.pk])
+    # One job a second writes every new row (issue 18: a Celery message per request cost
+    # more than the row).
+    job_nudge_after_commit(write_new_booking_messages)
 
 
 def booking_messages_write(*, ids: Iterable[int], now: datetime | None = None) -> int:
@@ -277,6 +279,32 @@ def booking_messages_write(*, ids: Iterable[int], now: datetime | None = None) -
         )
         if final:
             logger.error("Messages of %s failed after %s attempts", row, row.attempts)
+    return written
+
+
+# Rows one nudged job writes at most (then the next nudge or the sweep goes on).
+MESSAGE_NEW_MOST = 10 * MESSAGE_SWEEP_BATCH
+
+
+def booking_messages_write_new(*, now: datetime | None = None) -> int:
+    """Write the rows never attempted that are due (`notify_after_commit`'s), in batches, the
+    oldest first; at most MESSAGE_NEW_MOST. Retries and lost claims are the sweep's. Returns
+    how many rows were written."""
+    written = seen = 0
+    while seen < MESSAGE_NEW_MOST:
+        ids = list(
+            BookingMessage.objects.filter(
+                status=BookingMessageStatus.PENDING,
+                attempts=0,
+                next_attempt_at__lte=now or timezone.now(),
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:MESSAGE_SWEEP_BATCH]
+        )
+        if not ids:
+            break
+        seen += len(ids)
+        written += booking_messages_write(ids=ids, now=now)
     return written
 
 

@@ -8,7 +8,11 @@ a conditional UPDATE, so a second run at once finds nothing left (docs/architect
 from celery import shared_task
 
 from bookings.allocations import allocations_activate_and_end, allocations_remind_ending
-from bookings.notifications import booking_messages_sweep, booking_messages_write
+from bookings.notifications import (
+    booking_messages_sweep,
+    booking_messages_write,
+    booking_messages_write_new,
+)
 from bookings.services import (
     bookings_expire_lapsed,
     bookings_release_no_shows,
@@ -22,9 +26,16 @@ from core.periodic import DAILY_JOB, FREQUENT_JOB
 
 @shared_task(name="bookings.tasks.write_booking_messages", ignore_result=True, **FREQUENT_JOB)
 def write_booking_messages(ids: list[int]) -> int:
-    """Write the notifications and e-mails of booking events (sent after the commit that
-    recorded them)."""
+    """Write the notifications and e-mails of the booking events `ids` (jobs queued before
+    `write_new_booking_messages` took their place are still taken)."""
     return booking_messages_write(ids=ids)
+
+
+@shared_task(name="bookings.tasks.write_new_booking_messages", ignore_result=True, **FREQUENT_JOB)
+def write_new_booking_messages() -> int:
+    """Write the messages of the booking events recorded since the last run (nudged after
+    the commits that record them, at most once a second)."""
+    return booking_messages_write_new()
 
 
 @shared_task(name="bookings.tasks.sweep_booking_messages", **FREQUENT_JOB)

@@ -78,6 +78,7 @@ from tests.stack import (
     REDIS_PORT,
     celery_client,
     celery_worker,
+    publishing_to,
     redis_flush,
     redis_url,
 )
@@ -528,3 +529,28 @@ def test_two_worker_processes_lapsing_the_same_requests_at_once_lapse_each_once(
         Booking.objects.filter(pk__in=[b.pk for b in bookings]).values_list("status", flat=True)
     ) == {BookingStatus.LAPSED}
     assert BookingLog.objects.filter(to_status=BookingStatus.LAPSED).count() == len(bookings)
+
+
+# --- Nudged jobs (core.jobs.job_nudge) ---
+
+
+def test_a_nudge_the_broker_refused_leaves_the_next_caller_free_to_send(db, caplog):
+    """The window's key is taken back when the job could not be sent: the next commit sends
+    one, instead of its work waiting for the sweep."""
+    from django.core.cache import cache
+
+    from bookings.tasks import write_new_booking_messages
+    from core.jobs import job_nudge
+
+    with socket.socket() as probe:  # a port of 127.0.0.1 where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with publishing_to(f"redis://127.0.0.1:{port}/{DB}"):
+        sent = job_nudge(write_new_booking_messages)
+
+    assert sent is False
+    assert cache.get(f"job-nudge:{write_new_booking_messages.name}") is None
+    assert "Job not sent" in caplog.text
+    # Without a broker the job runs at once, each time (nothing to wait for).
+    assert job_nudge(write_new_booking_messages) is True
+    assert job_nudge(write_new_booking_messages) is True
