@@ -50,6 +50,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile-seconds", type=int, default=90, help="stop profiling after this long"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="creation runs, each between two bare creates"
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse loaded bench databases")
     parser.add_argument("--keep", action="store_true", help="do not drop the databases")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
@@ -163,6 +166,7 @@ def run(args, server_env, bare_env, bare_url, load_at_start, started_at, total_s
         judge,
         machine_info,
         markdown,
+        rounds_summary,
         table,
     )
     from bench.load.wrk import measure
@@ -190,8 +194,11 @@ def run(args, server_env, bare_env, bare_url, load_at_start, started_at, total_s
     connections.close_all()
     rows: list = []
 
-    def measure_on(env: dict, arguments: list[str], chosen, ready: str, phase: str = "") -> None:
+    def measure_on(
+        env: dict, arguments: list[str], chosen, ready: str, phase: str = ""
+    ) -> list[Row]:
         port = free_port()
+        measured = []
         with gunicorn(
             arguments, {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, port=port, ready_path=ready
         ):
@@ -206,21 +213,50 @@ def run(args, server_env, bare_env, bare_url, load_at_start, started_at, total_s
                 )
                 bases[endpoint.name] = result.next_base
                 row = Row(endpoint, result, phase=phase)
-                rows.append(row)
+                measured.append(row)
                 out(
                     f"  {result.rate:.0f} req/s, p95 {result.percentiles['p95']:.1f} ms, "
                     f"statuses {result.statuses}" + (" FAILED" if row.failed else "")
                 )
+        rows.extend(measured)
+        return measured
 
     bare_arguments = ["-c", str(ROOT / "gunicorn.conf.py"), "bench.load.bare.wsgi:application"]
     project_arguments = ["-c", str(ROOT / "gunicorn.conf.py")]
-    if bare:
-        measure_on(bare_env, bare_arguments, bare, "/reservations/", phase="before")
-    if project:
-        measure_on(server_env, project_arguments, project, "/api/v1/spaces/")
-    if bare:
-        measure_on(bare_env, bare_arguments, bare, "/reservations/", phase="after")
-    rows.sort(key=lambda row: (row.phase == "after", row.phase == ""))
+
+    def compared(baseline, chosen: list, rounds: int = 1) -> None:
+        """`chosen` measured between two runs of the baseline they are compared with, `rounds`
+        times (baseline, chosen, baseline, chosen, …, baseline): the machine's speed drifts
+        during a whole run (the bare create's rate moved by a third between its start and its
+        end), much less from one minute to the next. Each of `chosen`'s rows is compared with
+        the mean of the two baseline runs around it."""
+        with_baseline = baseline in bare
+
+        def measure_baseline(phase: str) -> float | None:
+            if not with_baseline:
+                return None
+            (row,) = measure_on(bare_env, bare_arguments, [baseline], "/reservations/", phase)
+            return None if row.failed else row.result.rate
+
+        before = measure_baseline("before")
+        for number in range(1, (rounds if chosen else 1) + 1):
+            measured = (
+                measure_on(server_env, project_arguments, chosen, "/api/v1/spaces/")
+                if chosen
+                else []
+            )
+            after = measure_baseline("after" if number == rounds or not chosen else "between")
+            for row in measured:
+                row.round = number if rounds > 1 else None
+                if before and after:
+                    row.baseline = (before + after) / 2
+            before = after
+
+    api_lists = [e for e in project if e.slots is None and e.path.startswith("/api/")]
+    creations = [e for e in project if e.slots is not None]
+    compared(bare_list, api_lists)
+    compared(bare_create, creations, rounds=max(1, args.rounds))
+    compared(None, [e for e in project if e not in api_lists and e not in creations])
 
     out("Queries per request (in-process) …")
     for row in rows:
@@ -231,7 +267,7 @@ def run(args, server_env, bare_env, bare_url, load_at_start, started_at, total_s
             if status != row.endpoint.expected:
                 out(f"  {row.endpoint.name}: in-process status {status}")
     judge(rows)
-    notes = []
+    notes = [summary] if (summary := rounds_summary(rows)) else []
     for row in rows:
         if row.endpoint.kind == AVAILABILITY and row.phase == "":
             answer = InProcess(row.endpoint).request()

@@ -32,7 +32,9 @@ MAX_CREATE_QUERIES = 12
 class Row:
     endpoint: Endpoint
     result: Result
-    phase: str = ""  # "before" / "after" for the bare baseline
+    phase: str = ""  # "before" / "between" / "after" for the bare baseline
+    round: int | None = None  # which of the creation's rounds
+    baseline: float | None = None  # the mean rate of the bare runs just before and after
     queries: int | None = None
     ratio: float | None = None
     verdict: str = ""
@@ -60,8 +62,9 @@ def judge(rows: list[Row]) -> None:
             row.verdict, row.score = "**failed** (statuses)", float("inf")
             continue
         rate, p95 = row.result.rate, row.result.percentiles["p95"]
-        if bare.get(kind):
-            row.ratio = rate / bare[kind]
+        baseline = row.baseline or bare.get(kind)
+        if baseline:
+            row.ratio = rate / baseline
         scores = []
         if kind == LIST:
             scores = [p95 / 50, 0.7 / row.ratio if row.ratio else float("inf")]
@@ -77,6 +80,21 @@ def judge(rows: list[Row]) -> None:
         row.verdict = "met" if row.score <= 1 else "**missed**"
 
 
+def rounds_summary(rows: list[Row]) -> str | None:
+    """The median of the creation's rounds, as a sentence, when it ran several."""
+    rounds = [row for row in rows if row.round and row.ratio is not None]
+    if len(rounds) < 2:
+        return None
+    middle = sorted(rounds, key=lambda row: row.score)[len(rounds) // 2]
+    ratios = ", ".join(f"{row.ratio:.0%}" for row in rounds)
+    return (
+        f"{middle.endpoint.label}, {len(rounds)} rounds, each between two runs of the bare "
+        f"create: ratios {ratios}; the median round ({middle.round}) is "
+        f"{'met' if middle.score <= 1 else 'missed'} ({middle.result.rate:.0f} req/s, "
+        f"{middle.ratio:.0%}, p95 {middle.result.percentiles['p95']:.1f} ms)."
+    )
+
+
 def cells(row: Row) -> list[str]:
     result = row.result
     statuses = ", ".join(f"{status}×{count}" for status, count in sorted(result.statuses.items()))
@@ -84,6 +102,8 @@ def cells(row: Row) -> list[str]:
         statuses += f", socket errors {result.errors}"
     load = f"{statistics.mean(result.load):.1f}" if result.load else "–"
     name = row.endpoint.label + (f" ({row.phase})" if row.phase else "")
+    if row.round:
+        name += f", round {row.round}"
     rate = "–" if row.failed else f"{result.rate:.0f}"
     return [
         name,
@@ -155,7 +175,8 @@ def markdown(
             f"connections; gunicorn 4 sync workers ({options}). The load average is the mean of "
             "/proc/loadavg (1 min) sampled every second during the measured run, on a machine "
             "shared with other sessions. Ratios: against the mean of the bare baseline's two "
-            "runs (before and after). Queries: one request in-process "
+            "runs, right before and right after the endpoints compared with it (the API's lists, "
+            "then the creation). Queries: one request in-process "
             "(CaptureQueriesContext); for the creation, the most of ten requests in different "
             "rooms (some confirm at once), with what runs after the commit.",
             "",
