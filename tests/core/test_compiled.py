@@ -227,18 +227,27 @@ def test_every_prepared_query_has_the_same_plan_generic_or_custom(space, request
     prepared query of the platform, the generic plan and the custom one must be the same."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's plans")
-    import bookings.services.requests  # noqa: F401 (defines prepared queries)
+    # The modules that define prepared queries (all of them, whatever ran before).
+    import accounts.backends
+    import accounts.sessions  # noqa: F401
+    import bookings.services.requests  # noqa: F401
     import payments.receivers  # noqa: F401
 
+    # A value for each placeholder name: a new prepared query with a new name fails here
+    # (KeyError) until it is given one.
     values = {
         "space": space.pk,
         "organisation": organisation.pk,
         "user": requester.pk,
         "scoped": organisation.pk,
         "booking": 1,  # a primary key: whether it exists does not change the plan
+        "pk": requester.pk,
+        "key": "a-session-key-that-is-not-there",
+        "now": timezone.now(),
     }
     queries = list(CompiledQuery.prepared)
-    assert len(queries) >= 3  # the locked space (session, scoped token), the payments' read
+    # The locked space (session, scoped token), the payments' read, the session, the user.
+    assert len(queries) >= 5
     for query in queries:
         compiled = query.compiled("default")
         params = list(compiled.params)
