@@ -11,7 +11,7 @@ round trip, whatever the rate: core.cache), keyed by the trusted client address
 settings at each request (DRF binds them at import, which `override_settings` cannot reach).
 
 A fixed window lets a client send up to twice its rate across a window's end; the rates are
-set with that in mind (docs/decisions.md, "One counter for every rate limit").
+set with that in mind (docs/decisions.md, "Issue 18 — the creation's last third").
 """
 
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from core.ratelimit import client_ip, rate_hit, rate_parse
+from core.ratelimit import client_ip, rate_hit, rate_ident, rate_parse
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through its settings
     from rest_framework.views import APIView
@@ -40,8 +40,7 @@ class WindowRateThrottle(throttling.BaseThrottle):
 
     def ident(self, request: Request) -> str | None:
         """Signed-in users by account, others by address."""
-        user = request.user
-        return f"user:{user.pk}" if user.is_authenticated else client_ip(request)
+        return rate_ident(request)
 
     def allow_request(self, request: Request, view: "APIView") -> bool:
         self.retry_after = 0

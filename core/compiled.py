@@ -182,8 +182,8 @@ class CompiledQuery:
         """The rows for `values` (every placeholder given): model instances as the queryset
         would give them (select_related and annotations included), or dicts for values()."""
         compiler, rows, alias = self._rows(using, values)
-        if self.compiled(alias).values_names is not None:
-            names = self.compiled(alias).values_names
+        names = self.compiled(alias).values_names
+        if names is not None:
             return [dict(zip(names, row, strict=True)) for row in rows]
         return _instances(compiler, rows, alias)
 

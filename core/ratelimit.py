@@ -55,6 +55,12 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def rate_ident(request: HttpRequest) -> str:
+    """Whom a rate counts: a signed-in account, else the client's address."""
+    user = getattr(request, "user", None)
+    return f"user:{user.pk}" if user and user.is_authenticated else client_ip(request)
+
+
 def cache_count(counters: BaseCache, key: str, *, timeout: int | None) -> int:
     """Add one to the counter `key` and return it; a new counter starts at 1 and lasts
     `timeout` seconds. Atomic across workers: in one round trip on Redis
@@ -97,10 +103,10 @@ def rate_limited(
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method in methods:
-                user = getattr(request, "user", None)
-                ident = f"user:{user.pk}" if user and user.is_authenticated else client_ip(request)
                 wait = rate_hit(
-                    scope=scope, ident=ident, rate=rate_parse(settings.RATE_LIMITS[scope])
+                    scope=scope,
+                    ident=rate_ident(request),
+                    rate=rate_parse(settings.RATE_LIMITS[scope]),
                 )
                 if wait:
                     return too_many_requests(request, retry_after=wait)
